@@ -1,0 +1,59 @@
+package dev.rebound.gateway.cli;
+
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar rebound.jar <command>}: the one entry point for every way Rebound runs. */
+@Command(name = "rebound", mixinStandardHelpOptions = true, version = "rebound 0.1.0",
+    description = "An LLM gateway that keeps long-running agent sessions alive.",
+    subcommands = {ServeCommand.class, DemoCommand.class, MockLlmCommand.class, CheckConfigCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    configureLogging();
+    int code = new CommandLine(new Main()).execute(args);
+    if (code != 0 || !keepsRunning(args)) System.exit(code);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Servers keep the JVM alive through Vert.x's threads; one-shot commands exit with their code. */
+  private static boolean keepsRunning(String[] args) {
+    for (String a : args) {
+      if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) return false;
+    }
+    return args.length > 0 && (args[0].equals("serve") || args[0].equals("demo") || args[0].equals("mock-llm"));
+  }
+
+  /** One line per record, to stderr; REBOUND_LOG_LEVEL (e.g. WARNING) quiets it. */
+  static void configureLogging() {
+    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s %5$s%6$s%n");
+    LogManager.getLogManager().reset();
+    Logger root = Logger.getLogger("");
+    ConsoleHandler handler = new ConsoleHandler();
+    handler.setFormatter(new SimpleFormatter());
+    Level level = Level.INFO;
+    String configured = System.getenv("REBOUND_LOG_LEVEL");
+    if (configured != null && !configured.isBlank()) {
+      try {
+        level = Level.parse(configured.trim().toUpperCase());
+      } catch (IllegalArgumentException ignored) {
+        // keep INFO: a typo in a log level must not stop the gateway
+      }
+    }
+    handler.setLevel(level);
+    root.setLevel(level);
+    root.addHandler(handler);
+    Logger.getLogger("io.netty").setLevel(Level.WARNING);
+  }
+}

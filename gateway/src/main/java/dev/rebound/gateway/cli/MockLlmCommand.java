@@ -1,0 +1,50 @@
+package dev.rebound.gateway.cli;
+
+import dev.rebound.mockllm.MockLlmOptions;
+import dev.rebound.mockllm.MockLlmServer;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "mock-llm", mixinStandardHelpOptions = true,
+    description = "Run the scriptable mock model server (OpenAI + Anthropic dialects, SSE, scripted faults).")
+final class MockLlmCommand implements Callable<Integer> {
+  @Option(names = "--port", defaultValue = "8081", description = "Port to listen on (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+  int port;
+
+  @Option(names = "--host", description = "Address to bind (default: the config's host, else 127.0.0.1).")
+  String host;
+
+  @Option(names = {"-c", "--config"}, description = "YAML file with models, context windows, reply length and faults.")
+  Path config;
+
+  @Option(names = "--chunk-delay-ms", description = "Pause between streamed chunks, in milliseconds.")
+  Long chunkDelayMs;
+
+  @Override
+  public Integer call() {
+    MockLlmOptions options;
+    try {
+      options = config == null ? MockLlmOptions.defaults() : MockLlmOptions.load(config);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
+    options = options.withPort(port);
+    if (host != null) options = options.withHost(host);
+    if (chunkDelayMs != null) options = options.withChunkDelayMs(chunkDelayMs);
+    Vertx vertx = Vertx.vertx();
+    try {
+      int bound = new MockLlmServer(vertx, options).start().await();
+      System.out.println("mock-llm listening on http://" + options.host() + ":" + bound
+          + " (POST /_mock/faults to script failures, GET /_mock/requests to see what arrived)");
+      return 0;
+    } catch (Exception e) {
+      System.err.println("Cannot start mock-llm: " + e.getMessage());
+      vertx.close();
+      return 1;
+    }
+  }
+}

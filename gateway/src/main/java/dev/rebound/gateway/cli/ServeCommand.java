@@ -1,0 +1,52 @@
+package dev.rebound.gateway.cli;
+
+import dev.rebound.gateway.config.ConfigException;
+import dev.rebound.gateway.config.ConfigLoader;
+import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.events.LogEventSink;
+import dev.rebound.gateway.http.GatewayServer;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gateway with a config file.")
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = {"-c", "--config"}, defaultValue = "conf/rebound.yaml", description = "Config file (default: ${DEFAULT-VALUE}).")
+  Path config;
+
+  @Option(names = "--port", description = "Listen on this port instead of server.port.")
+  Integer port;
+
+  @Override
+  public Integer call() {
+    ReboundConfig cfg;
+    try {
+      cfg = ConfigLoader.fromEnvironment().load(config);
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
+    if (port != null) cfg = cfg.withServer(new dev.rebound.gateway.config.ServerConfig(cfg.server().host(), port, cfg.server().maxBodyBytes()));
+    Vertx vertx = Vertx.vertx();
+    GatewayServer server = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC());
+    try {
+      int bound = server.start().await();
+      System.out.println("Rebound listening on http://" + cfg.server().host() + ":" + bound + " (config " + config + ")");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          server.stop().compose(v -> vertx.close()).await();
+        } catch (Exception ignored) {
+          // shutting down anyway
+        }
+      }));
+      return 0;
+    } catch (Exception e) {
+      System.err.println("Cannot start: " + e.getMessage());
+      vertx.close();
+      return 1;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.rebound.gateway.config;
+
+import dev.rebound.routing.Protocol;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One upstream server.
+ *
+ * @param url           base URL; the client's path (e.g. {@code /v1/chat/completions}) is appended
+ * @param apiKey        replaces the client's credentials; empty means none is sent
+ * @param passClientKey forward the client's own credentials instead (users who bring their own provider key)
+ * @param headers       extra headers sent on every request to this backend
+ */
+public record BackendConfig(
+    String name,
+    Protocol protocol,
+    URI url,
+    String apiKey,
+    boolean passClientKey,
+    Map<String, String> headers,
+    Timeouts timeouts,
+    int maxConnections,
+    List<ModelConfig> models) {
+
+  public BackendConfig {
+    headers = Map.copyOf(headers);
+    models = List.copyOf(models);
+  }
+
+  public Optional<ModelConfig> model(String name) {
+    return models.stream().filter(m -> m.name().equals(name)).findFirst();
+  }
+
+  /** Path prefix of the base URL without a trailing slash ("" for {@code http://host:8000}). */
+  public String basePath() {
+    String p = url.getRawPath();
+    if (p == null || p.equals("/")) return "";
+    return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+  }
+
+  public boolean tls() {
+    return "https".equalsIgnoreCase(url.getScheme());
+  }
+
+  public int port() {
+    return url.getPort() > 0 ? url.getPort() : tls() ? 443 : 80;
+  }
+
+  /**
+   * @param connect   TCP (and TLS) connection set-up
+   * @param firstByte from the request being sent to the response status line
+   * @param idle      longest silence between two chunks of a response
+   * @param total     the whole exchange, first byte to last
+   */
+  public record Timeouts(Duration connect, Duration firstByte, Duration idle, Duration total) {}
+
+  public record ModelConfig(String name, int contextWindow, int maxOutputTokens) {}
+}

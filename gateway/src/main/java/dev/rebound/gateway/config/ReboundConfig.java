@@ -1,0 +1,39 @@
+package dev.rebound.gateway.config;
+
+import dev.rebound.routing.AgentDefinition;
+import dev.rebound.routing.RouteDefinition;
+import dev.rebound.routing.RuleSet;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The whole configuration, immutable and already validated: a value of this type is always usable.
+ * Read it with {@link ConfigLoader}; conf/rebound.yaml documents every key.
+ */
+public record ReboundConfig(
+    ServerConfig server,
+    StoreConfig store,
+    List<BackendConfig> backends,
+    List<AgentDefinition> agents,
+    List<RouteDefinition> routes,
+    ResilienceConfig resilience,
+    ContextConfig context,
+    List<TenantConfig> tenants,
+    AdminConfig admin,
+    RuleSet ruleSet) {
+
+  public ReboundConfig {
+    backends = List.copyOf(backends);
+    agents = List.copyOf(agents);
+    routes = List.copyOf(routes);
+    tenants = List.copyOf(tenants);
+  }
+
+  public Optional<BackendConfig> backend(String name) {
+    return backends.stream().filter(b -> b.name().equals(name)).findFirst();
+  }
+
+  public ReboundConfig withServer(ServerConfig newServer) {
+    return new ReboundConfig(newServer, store, backends, agents, routes, resilience, context, tenants, admin, ruleSet);
+  }
+}

@@ -1,0 +1,15 @@
+package dev.rebound.gateway.events;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One decision the gateway made (route chosen, upstream answered, retry, wait, fallback...), with the reason in
+ * words and the facts behind it.
+ */
+public record GatewayEvent(Instant at, String type, String sessionId, String reason, Map<String, Object> fields) {
+  public GatewayEvent {
+    fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+  }
+}

@@ -1,0 +1,24 @@
+package dev.rebound.gateway.events;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Writes each event as one JSON line to the log, so decisions can be grepped and parsed. */
+public final class LogEventSink implements EventSink {
+  private static final Logger LOG = Logger.getLogger("rebound.events");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Override
+  public void emit(GatewayEvent event) {
+    if (!LOG.isLoggable(Level.INFO)) return;
+    ObjectNode line = JSON.createObjectNode();
+    line.put("at", event.at().toString());
+    line.put("event", event.type());
+    if (event.sessionId() != null) line.put("session", event.sessionId());
+    line.put("reason", event.reason());
+    event.fields().forEach((k, v) -> line.putPOJO(k, v));
+    LOG.info(line.toString());
+  }
+}

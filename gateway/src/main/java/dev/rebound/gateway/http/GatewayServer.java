@@ -1,0 +1,193 @@
+package dev.rebound.gateway.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.events.EventSink;
+import dev.rebound.gateway.pipeline.AttemptLoop;
+import dev.rebound.gateway.pipeline.Exchange;
+import dev.rebound.gateway.pipeline.Pipeline;
+import dev.rebound.gateway.pipeline.RoutePlanner;
+import dev.rebound.gateway.pipeline.TenantAuth;
+import dev.rebound.gateway.upstream.BackendClients;
+import dev.rebound.routing.Protocol;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/**
+ * The gateway's HTTP server: the front doors for both protocols (also under {@code /s/{sessionId}/} so a client that
+ * only sets a base URL can bind a session), health, and error answers in the client's own protocol shape for every
+ * path, including unknown ones.
+ */
+public final class GatewayServer {
+  private static final Logger LOG = Logger.getLogger(GatewayServer.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final Pattern ENDPOINT_PATH =
+      Pattern.compile("(/s/[^/]+)?/v1/(chat/completions|messages|messages/count_tokens|models)/?");
+  private static final String[] PREFIXES = {"", "/s/:sessionId"};
+
+  private final Vertx vertx;
+  private final ReboundConfig config;
+  private final BackendClients clients;
+  private final TenantAuth auth;
+  private final Pipeline pipeline;
+  private final FrontDoor openAi = new OpenAiFrontDoor();
+  private final FrontDoor anthropic = new AnthropicFrontDoor();
+  private HttpServer server;
+
+  public GatewayServer(Vertx vertx, ReboundConfig config, EventSink events, Clock clock) {
+    this.vertx = vertx;
+    this.config = config;
+    this.clients = new BackendClients(vertx, config.backends());
+    this.auth = new TenantAuth(config.tenants());
+    this.pipeline = new Pipeline(auth, new RoutePlanner(config::ruleSet, events, clock),
+        new AttemptLoop(vertx, config, clients, events, clock));
+  }
+
+  /** Starts listening; completes with the bound port (config port 0 picks a free one). */
+  public Future<Integer> start() {
+    Router router = Router.router(vertx);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
+    router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
+    for (String prefix : PREFIXES) {
+      router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, openAi, Endpoint.CHAT_COMPLETIONS));
+      router.post(prefix + "/v1/messages").handler(body).handler(ctx -> model(ctx, anthropic, Endpoint.MESSAGES));
+      router.post(prefix + "/v1/messages/count_tokens").handler(body).handler(ctx -> model(ctx, anthropic, Endpoint.COUNT_TOKENS));
+      router.get(prefix + "/v1/models").handler(this::models);
+    }
+    router.route().last().handler(ctx -> {
+      if (ENDPOINT_PATH.matcher(ctx.request().path()).matches()) {
+        fail(ctx, ClientError.methodNotAllowed(ctx.request().method() + " is not allowed on " + ctx.request().path()
+            + "; model endpoints take POST, /v1/models takes GET."));
+        return;
+      }
+      fail(ctx, ClientError.notFound("There is no " + ctx.request().method() + " "
+        + ctx.request().path() + " here. Model endpoints: POST /v1/chat/completions (OpenAI), POST /v1/messages and "
+        + "/v1/messages/count_tokens (Anthropic), GET /v1/models; each also under /s/{sessionId}/.", "not_found"));
+    });
+    router.errorHandler(405, ctx -> fail(ctx, ClientError.methodNotAllowed(ctx.request().method() + " is not allowed on "
+        + ctx.request().path() + "; model endpoints take POST, /v1/models takes GET.")));
+    router.errorHandler(413, ctx -> fail(ctx, ClientError.tooLarge("The request body is larger than "
+        + config.server().maxBodyBytes() + " bytes (server.maxBodyBytes); send a smaller request.")));
+    router.errorHandler(400, ctx -> fail(ctx, ClientError.invalidRequest("The request could not be read.", null)));
+    router.errorHandler(500, ctx -> {
+      LOG.log(Level.SEVERE, "unexpected failure on " + ctx.request().path(), ctx.failure());
+      fail(ctx, ClientError.internal("The gateway failed unexpectedly; this is a bug in Rebound. Retry the request."));
+    });
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.server().host())
+        .setPort(config.server().port())
+        .setTcpNoDelay(true)
+        .setCompressionSupported(false);
+    return vertx.createHttpServer(options).requestHandler(router).listen().map(s -> {
+      server = s;
+      return s.actualPort();
+    });
+  }
+
+  public Future<Void> stop() {
+    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    return closed.compose(v -> clients.close());
+  }
+
+  private void model(RoutingContext ctx, FrontDoor door, Endpoint endpoint) {
+    Exchange ex;
+    try {
+      ex = door.open(ctx, endpoint, sessionId(ctx));
+    } catch (GatewayException e) {
+      fail(ctx, endpoint.protocol(), e.error());
+      return;
+    }
+    pipeline.run(ex).onFailure(err -> {
+      if (err instanceof GatewayException g) {
+        ex.fail(g.error());
+      } else {
+        LOG.log(Level.SEVERE, "pipeline failed on " + ctx.request().path(), err);
+        ex.fail(ClientError.internal("The gateway failed unexpectedly (" + err + "); this is a bug in Rebound. Retry the request."));
+      }
+    });
+  }
+
+  /** The session id from the path prefix, else X-Session-Id, else Claude Code's own session header. */
+  private static String sessionId(RoutingContext ctx) {
+    String id = ctx.pathParam("sessionId");
+    String source = "the /s/{id}/ path prefix";
+    if (id == null) {
+      id = ctx.request().getHeader("x-session-id");
+      source = "X-Session-Id";
+    }
+    if (id == null) {
+      id = ctx.request().getHeader("x-claude-code-session-id");
+      source = "x-claude-code-session-id";
+    }
+    if (id != null && !SESSION_ID.matcher(id).matches()) {
+      throw new GatewayException(ClientError.invalidRequest("The session id from " + source + " is invalid: it must be "
+          + "1 to 128 characters of letters, digits, '.', '_', ':' or '-'.", "session_id"));
+    }
+    return id;
+  }
+
+  private void models(RoutingContext ctx) {
+    boolean anthropicClient = ctx.request().getHeader("anthropic-version") != null;
+    try {
+      sessionId(ctx);
+      auth.identify(ctx.request().headers());
+    } catch (GatewayException e) {
+      fail(ctx, anthropicClient ? Protocol.ANTHROPIC : Protocol.OPENAI, e.error());
+      return;
+    }
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode data = root.putArray("data");
+    for (String id : config.ruleSet().knownModels()) {
+      ObjectNode m = data.addObject();
+      if (anthropicClient) {
+        m.put("type", "model").put("id", id).put("display_name", id).put("created_at", "1970-01-01T00:00:00Z");
+      } else {
+        m.put("id", id).put("object", "model").put("created", 0).put("owned_by", "rebound");
+      }
+    }
+    if (anthropicClient) {
+      root.put("has_more", false);
+      root.put("first_id", data.isEmpty() ? null : data.get(0).get("id").asText());
+      root.put("last_id", data.isEmpty() ? null : data.get(data.size() - 1).get("id").asText());
+    } else {
+      root.put("object", "list");
+    }
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(root.toString());
+  }
+
+  private void fail(RoutingContext ctx, ClientError error) {
+    fail(ctx, guessProtocol(ctx), error);
+  }
+
+  private static void fail(RoutingContext ctx, Protocol protocol, ClientError error) {
+    var resp = ctx.response();
+    if (resp.ended() || resp.closed()) return;
+    if (resp.headWritten()) {
+      ctx.request().connection().close();
+      return;
+    }
+    resp.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(ProtocolErrors.body(protocol, error));
+  }
+
+  /** Anthropic clients always send anthropic-version; Messages paths are Anthropic's. Everything else gets OpenAI's shape. */
+  private static Protocol guessProtocol(RoutingContext ctx) {
+    String path = ctx.request().path().toLowerCase(Locale.ROOT);
+    if (path.contains("/messages") || ctx.request().getHeader("anthropic-version") != null) return Protocol.ANTHROPIC;
+    return Protocol.OPENAI;
+  }
+}

@@ -1,0 +1,19 @@
+package dev.rebound.gateway.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** OpenAI Chat Completions: {@code POST /v1/chat/completions}. */
+public final class OpenAiFrontDoor extends FrontDoor {
+  @Override
+  protected void validate(ObjectNode json, Endpoint endpoint) {
+    requiredMessages(json);
+    optionalInteger(json, "max_tokens");
+    optionalInteger(json, "max_completion_tokens");
+    optionalInteger(json, "n");
+    JsonNode options = json.get("stream_options");
+    if (options != null && !options.isNull() && !options.isObject()) throw wrongType("stream_options", "an object");
+    JsonNode tools = json.get("tools");
+    if (tools != null && !tools.isNull() && !tools.isArray()) throw wrongType("tools", "an array");
+  }
+}

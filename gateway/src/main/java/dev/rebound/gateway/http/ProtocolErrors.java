@@ -1,0 +1,40 @@
+package dev.rebound.gateway.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.routing.Protocol;
+
+/** Renders a {@link ClientError} in a protocol's own error shape, as a body or as an SSE error event. */
+public final class ProtocolErrors {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private ProtocolErrors() {}
+
+  /** OpenAI {@code {"error":{message,type,param,code}}}; Anthropic {@code {"type":"error","error":{type,message}}}. */
+  public static String body(Protocol protocol, ClientError e) {
+    ObjectNode root = JSON.createObjectNode();
+    if (protocol == Protocol.ANTHROPIC) {
+      root.put("type", "error");
+      ObjectNode err = root.putObject("error");
+      err.put("type", e.anthropicType());
+      err.put("message", e.message());
+    } else {
+      ObjectNode err = root.putObject("error");
+      err.put("message", e.message());
+      err.put("type", e.openAiType());
+      err.put("param", e.param());
+      err.put("code", e.code());
+    }
+    return root.toString();
+  }
+
+  /**
+   * The error as it appears inside a stream that already started: Anthropic's {@code event: error}; for OpenAI a
+   * {@code data:} line carrying the error object, with no {@code [DONE]} after it, so no client mistakes it for a
+   * complete answer.
+   */
+  public static String streamEvent(Protocol protocol, ClientError e) {
+    if (protocol == Protocol.ANTHROPIC) return "event: error\ndata: " + body(protocol, e) + "\n\n";
+    return "data: " + body(protocol, e) + "\n\n";
+  }
+}

@@ -1,0 +1,140 @@
+package dev.rebound.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.gateway.http.ClientError;
+import dev.rebound.gateway.http.Endpoint;
+import dev.rebound.gateway.http.ProtocolErrors;
+import dev.rebound.routing.AttemptPlan;
+import dev.rebound.routing.Protocol;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * One client request as it moves through the pipeline: parsed once by its front door, then enriched by each step
+ * (tenant, plan) and finally answered. It also owns the client response, so every step answers the same way.
+ */
+public final class Exchange {
+  private final RoutingContext ctx;
+  private final Endpoint endpoint;
+  private final Buffer body;
+  private final ObjectNode json;
+  private final String model;
+  private final boolean stream;
+  private final String sessionId;
+  private final long startNanos = System.nanoTime();
+
+  private String tenant;
+  private String proxyKey;
+  private AttemptPlan plan;
+
+  public Exchange(RoutingContext ctx, Endpoint endpoint, Buffer body, ObjectNode json, String model, boolean stream,
+      String sessionId) {
+    this.ctx = ctx;
+    this.endpoint = endpoint;
+    this.body = body;
+    this.json = json;
+    this.model = model;
+    this.stream = stream;
+    this.sessionId = sessionId;
+  }
+
+  public Protocol protocol() {
+    return endpoint.protocol();
+  }
+
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /** The request body exactly as the client sent it. */
+  public Buffer body() {
+    return body;
+  }
+
+  public ObjectNode json() {
+    return json;
+  }
+
+  public String model() {
+    return model;
+  }
+
+  public boolean stream() {
+    return stream;
+  }
+
+  /** The session id bound by the {@code /s/{id}/} prefix or a session header; null when there is none. */
+  public String sessionId() {
+    return sessionId;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  public MultiMap requestHeaders() {
+    return ctx.request().headers();
+  }
+
+  /** The query string of the client's request, without '?', or null. */
+  public String query() {
+    return ctx.request().query();
+  }
+
+  public String tenant() {
+    return tenant;
+  }
+
+  /** The proxy key the client authenticated with; it identifies a tenant and is never sent upstream. */
+  public String proxyKey() {
+    return proxyKey;
+  }
+
+  void authenticated(String tenant, String proxyKey) {
+    this.tenant = tenant;
+    this.proxyKey = proxyKey;
+  }
+
+  public AttemptPlan plan() {
+    return plan;
+  }
+
+  void planned(AttemptPlan plan) {
+    this.plan = plan;
+  }
+
+  public HttpServerResponse response() {
+    return ctx.response();
+  }
+
+  public boolean responseStarted() {
+    return ctx.response().headWritten() || ctx.response().ended();
+  }
+
+  /**
+   * Answers with an error in the client's protocol. Before anything was sent it is a normal error response; inside a
+   * stream that already started it is the protocol's error event, so the stream never ends looking complete;
+   * in a plain body that already started, the connection is closed so the client sees a truncated answer.
+   */
+  public void fail(ClientError error) {
+    HttpServerResponse resp = ctx.response();
+    if (resp.ended() || resp.closed()) return;
+    if (!resp.headWritten()) {
+      resp.setStatusCode(error.status())
+          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .end(ProtocolErrors.body(protocol(), error));
+    } else if (isEventStream(resp)) {
+      resp.end(ProtocolErrors.streamEvent(protocol(), error));
+    } else {
+      ctx.request().connection().close();
+    }
+  }
+
+  private static boolean isEventStream(HttpServerResponse resp) {
+    String type = resp.headers().get(HttpHeaders.CONTENT_TYPE);
+    return type != null && type.startsWith("text/event-stream");
+  }
+}

@@ -1,0 +1,28 @@
+package dev.rebound.gateway.pipeline;
+
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * The order of the request pipeline, written in one place. Each step is one concern; a step that fails with a
+ * GatewayException ends the request with that error in the client's protocol.
+ *
+ * <pre>
+ *   TenantAuth    proxy key -> tenant
+ *   RoutePlanner  rules -> ranked agents (the attempt plan)
+ *   AttemptLoop   call upstream, relay the answer
+ * </pre>
+ */
+public final class Pipeline {
+  private final List<Step> steps;
+
+  public Pipeline(TenantAuth auth, RoutePlanner planner, AttemptLoop attempts) {
+    this.steps = List.of(auth, planner, attempts);
+  }
+
+  public Future<Void> run(Exchange exchange) {
+    Future<Void> f = Future.succeededFuture();
+    for (Step step : steps) f = f.compose(v -> step.apply(exchange));
+    return f;
+  }
+}

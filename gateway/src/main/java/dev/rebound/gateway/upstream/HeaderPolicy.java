@@ -1,0 +1,74 @@
+package dev.rebound.gateway.upstream;
+
+import dev.rebound.gateway.config.BackendConfig;
+import dev.rebound.routing.Protocol;
+import io.vertx.core.MultiMap;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which headers cross the gateway. Client to upstream: everything but hop-by-hop headers, the gateway's own
+ * {@code x-rebound-*} controls and the client's credentials, which the backend's key replaces (unless the backend
+ * passes the client's key on). Upstream to client: everything but hop-by-hop headers.
+ */
+public final class HeaderPolicy {
+  /** RFC 9110 section 7.6.1 connection-specific headers, plus proxy-connection seen in the wild. */
+  private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+      "proxy-authorization", "proxy-connection", "te", "trailer", "trailers", "transfer-encoding", "upgrade");
+  /**
+   * Set by the gateway itself (host, length), or would change the bytes it relays (accept-encoding: the gateway
+   * reads the stream it relays), or belong to the client's browser session (cookie).
+   */
+  private static final Set<String> NOT_SENT_UP = Set.of("host", "content-length", "accept-encoding", "cookie", "expect");
+  private static final Set<String> CREDENTIALS = Set.of("authorization", "x-api-key", "api-key");
+  private static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
+
+  private HeaderPolicy() {}
+
+  public static MultiMap upstreamHeaders(MultiMap client, BackendConfig backend, String proxyKey) {
+    Set<String> hop = connectionListed(client);
+    MultiMap out = MultiMap.caseInsensitiveMultiMap();
+    boolean clientCredentials = false;
+    for (Map.Entry<String, String> h : client) {
+      String name = h.getKey().toLowerCase(Locale.ROOT);
+      if (hop.contains(name) || NOT_SENT_UP.contains(name) || name.startsWith("x-rebound-")) continue;
+      if (CREDENTIALS.contains(name)) {
+        // the proxy key identifies a tenant here and must never reach a provider
+        if (!backend.passClientKey() || (proxyKey != null && h.getValue().contains(proxyKey))) continue;
+        clientCredentials = true;
+      }
+      out.add(h.getKey(), h.getValue());
+    }
+    backend.headers().forEach(out::set);
+    if (!clientCredentials && !backend.apiKey().isEmpty()) {
+      if (backend.protocol() == Protocol.ANTHROPIC) out.set("x-api-key", backend.apiKey());
+      else out.set("authorization", "Bearer " + backend.apiKey());
+    }
+    if (backend.protocol() == Protocol.ANTHROPIC && !out.contains("anthropic-version")) {
+      out.set("anthropic-version", DEFAULT_ANTHROPIC_VERSION);
+    }
+    out.set("content-type", "application/json");
+    return out;
+  }
+
+  public static MultiMap clientHeaders(MultiMap upstream) {
+    Set<String> hop = connectionListed(upstream);
+    MultiMap out = MultiMap.caseInsensitiveMultiMap();
+    for (Map.Entry<String, String> h : upstream) {
+      String name = h.getKey().toLowerCase(Locale.ROOT);
+      if (hop.contains(name) || name.equals("content-length")) continue;
+      out.add(h.getKey(), h.getValue());
+    }
+    return out;
+  }
+
+  private static Set<String> connectionListed(MultiMap headers) {
+    Set<String> names = new HashSet<>(HOP_BY_HOP);
+    for (String v : headers.getAll("connection")) {
+      for (String token : v.split(",")) names.add(token.trim().toLowerCase(Locale.ROOT));
+    }
+    return names;
+  }
+}

@@ -1,0 +1,156 @@
+package dev.rebound.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Bad input gets a clear 4xx in the client's own protocol shape, never a 500 or a hang, and never reaches upstream. */
+class BadInputTest {
+  static GatewayHarness h;
+
+  @BeforeAll
+  static void start() {
+    h = GatewayHarness.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    h.close();
+  }
+
+  /** OpenAI shape: {"error":{"message","type","param","code"}}. */
+  static JsonObject openAiError(HttpResponse<String> r, int status) {
+    assertEquals(status, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"));
+    JsonObject err = new JsonObject(r.body()).getJsonObject("error");
+    assertTrue(err.containsKey("message") && err.containsKey("type") && err.containsKey("param") && err.containsKey("code"), r.body());
+    return err;
+  }
+
+  /** Anthropic shape: {"type":"error","error":{"type","message"}}. */
+  static JsonObject anthropicError(HttpResponse<String> r, int status) {
+    assertEquals(status, r.statusCode(), r.body());
+    JsonObject body = new JsonObject(r.body());
+    assertEquals("error", body.getString("type"), r.body());
+    JsonObject err = body.getJsonObject("error");
+    assertTrue(err.containsKey("type") && err.containsKey("message"), r.body());
+    return err;
+  }
+
+  @Test
+  void malformedJsonIsA400SayingWhere() throws Exception {
+    JsonObject e = openAiError(h.post("/v1/chat/completions", "{\"model\": \"gpt-4o\", \"messages\": ["), 400);
+    assertTrue(e.getString("message").contains("not valid JSON"), e.encode());
+    JsonObject a = anthropicError(h.post("/v1/messages", "{nope"), 400);
+    assertEquals("invalid_request_error", a.getString("type"));
+  }
+
+  @Test
+  void aWrongContentTypeIsA415() throws Exception {
+    JsonObject e = openAiError(h.post("/v1/chat/completions", "model=gpt-4o", "content-type", "application/x-www-form-urlencoded"), 415);
+    assertTrue(e.getString("message").contains("application/json"));
+    anthropicError(h.post("/v1/messages", "hello", "content-type", "text/plain"), 415);
+  }
+
+  @Test
+  void missingModelOrMessagesNameTheField() throws Exception {
+    JsonObject e = openAiError(h.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 400);
+    assertEquals("model", e.getString("param"));
+    e = openAiError(h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\"}"), 400);
+    assertEquals("messages", e.getString("param"));
+    JsonObject a = anthropicError(h.post("/v1/messages", "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 400);
+    assertTrue(a.getString("message").startsWith("max_tokens"), a.encode());
+  }
+
+  @Test
+  void wrongTypesNameTheFieldAndTheExpectedType() throws Exception {
+    JsonObject e = openAiError(h.post("/v1/chat/completions", "{\"model\":42,\"messages\":[]}"), 400);
+    assertEquals("model: must be a string.", e.getString("message"));
+    e = openAiError(h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":\"hi\"}"), 400);
+    assertTrue(e.getString("message").startsWith("messages: must be an array"));
+    e = openAiError(h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"stream\":\"yes\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 400);
+    assertEquals("stream", e.getString("param"));
+    e = openAiError(h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"content\":\"x\"}]}"), 400);
+    assertEquals("messages[0].role", e.getString("param"));
+    JsonObject a = anthropicError(h.post("/v1/messages",
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":\"many\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 400);
+    assertEquals("max_tokens: must be an integer.", a.getString("message"));
+    a = anthropicError(h.post("/v1/messages", "[1,2,3]"), 400);
+    assertEquals("The request body must be a JSON object.", a.getString("message"));
+  }
+
+  @Test
+  void aBodyOverTheLimitIsA413InTheProtocolsShape() throws Exception {
+    String big = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(70_000) + "\"}]}";
+    JsonObject e = openAiError(h.post("/v1/chat/completions", big), 413);
+    assertTrue(e.getString("message").contains("server.maxBodyBytes"), e.encode());
+    JsonObject a = anthropicError(h.post("/v1/messages", big), 413);
+    assertEquals("request_too_large", a.getString("type"));
+  }
+
+  @Test
+  void anUnknownPathIsA404ThatListsTheEndpoints() throws Exception {
+    JsonObject e = openAiError(h.post("/v1/completions", "{}"), 404);
+    assertTrue(e.getString("message").contains("/v1/chat/completions"), e.encode());
+    JsonObject a = anthropicError(h.get("/v2/things", "anthropic-version", "2023-06-01"), 404);
+    assertEquals("not_found_error", a.getString("type"));
+  }
+
+  @Test
+  void anUnknownModelIsA404ListingTheKnownModels() throws Exception {
+    int before = h.upstreamRequests().size();
+    JsonObject e = openAiError(h.post("/v1/chat/completions", "{\"model\":\"llama-3-70b\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 404);
+    assertEquals("model_not_found", e.getString("code"));
+    assertTrue(e.getString("message").contains("llama-3-70b") && e.getString("message").contains("gpt-4o")
+        && e.getString("message").contains("assistant"), e.getString("message"));
+    JsonObject a = anthropicError(h.post("/v1/messages",
+        "{\"model\":\"mistral-large\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 404);
+    assertTrue(a.getString("message").contains("claude-sonnet-4-5"), a.encode());
+    assertEquals(before, h.upstreamRequests().size(), "bad input never reaches the upstream");
+  }
+
+  @Test
+  void aModelServedOnlyInTheOtherProtocolSaysSo() throws Exception {
+    JsonObject a = anthropicError(h.post("/v1/messages",
+        "{\"model\":\"gpt-4o\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 404);
+    assertTrue(a.getString("message").contains("speaks openai"), a.encode());
+  }
+
+  @Test
+  void anInvalidSessionIdIsA400() throws Exception {
+    JsonObject e = openAiError(h.post("/v1/chat/completions",
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "x-session-id", "no spaces allowed"), 400);
+    assertTrue(e.getString("message").contains("X-Session-Id"), e.encode());
+    openAiError(h.post("/s/" + "a".repeat(129) + "/v1/chat/completions",
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 400);
+  }
+
+  @Test
+  void theWrongMethodIsA405() throws Exception {
+    openAiError(h.get("/v1/chat/completions"), 405);
+  }
+
+  @Test
+  void modelsAreListedInTheClientsProtocolShape() throws Exception {
+    HttpResponse<String> r = h.get("/v1/models");
+    assertEquals(200, r.statusCode());
+    JsonObject list = new JsonObject(r.body());
+    assertEquals("list", list.getString("object"));
+    assertTrue(list.getJsonArray("data").stream().anyMatch(m -> ((JsonObject) m).getString("id").equals("gpt-4o")));
+    JsonObject anthropic = new JsonObject(h.get("/v1/models", "anthropic-version", "2023-06-01").body());
+    assertEquals(false, anthropic.getBoolean("has_more"));
+    assertEquals("model", anthropic.getJsonArray("data").getJsonObject(0).getString("type"));
+  }
+
+  @Test
+  void healthAnswersOk() throws Exception {
+    HttpResponse<String> r = h.get("/health");
+    assertEquals(200, r.statusCode());
+    assertEquals("ok", new JsonObject(r.body()).getString("status"));
+  }
+}

@@ -1,0 +1,136 @@
+package dev.rebound.gateway;
+
+import dev.rebound.gateway.config.ConfigLoader;
+import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.events.EventSink;
+import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.http.GatewayServer;
+import dev.rebound.mockllm.MockLlmOptions;
+import dev.rebound.mockllm.MockLlmServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A real mock-llm and a real gateway in front of it, both on free ports, for tests that go through sockets.
+ * The gateway config is YAML in which ${MOCK_URL} is the mock's base URL.
+ */
+public final class GatewayHarness implements AutoCloseable {
+  public static final String DEFAULT_CONFIG = """
+      server: { host: 127.0.0.1, port: 0, maxBodyBytes: 65536 }
+      backends:
+        - name: mock-openai
+          protocol: openai
+          url: ${MOCK_URL}
+          apiKey: upstream-openai-key-1234
+          timeouts: { connect: 2s, firstByte: 5s, idle: 5s, total: 60s }
+          models: [ { name: gpt-4o, contextWindow: 128000 }, { name: mock-small, contextWindow: 4096 } ]
+        - name: mock-anthropic
+          protocol: anthropic
+          url: ${MOCK_URL}
+          apiKey: upstream-anthropic-key-5678
+          models: [ { name: claude-sonnet-4-5, contextWindow: 200000 } ]
+        - name: byok-anthropic
+          protocol: anthropic
+          url: ${MOCK_URL}
+          passClientKey: true
+          models: [ { name: claude-byok, contextWindow: 200000 } ]
+      agents:
+        - { name: assistant, backend: mock-openai, model: gpt-4o, capabilities: [chat] }
+        - { name: small, backend: mock-openai, model: mock-small, capabilities: [chat] }
+        - { name: claude, backend: mock-anthropic, model: claude-sonnet-4-5, capabilities: [code] }
+        - { name: byok, backend: byok-anthropic, model: claude-byok, capabilities: [code] }
+      routes:
+        - { name: claude-family, match: { model: "claude-*", protocol: anthropic }, agents: [claude] }
+        - { name: gpt-family, match: { model: "gpt-*" }, agents: [assistant] }
+      """;
+
+  public final Vertx vertx;
+  public final MockLlmServer mock;
+  public final GatewayServer gateway;
+  public final ReboundConfig config;
+  public final int mockPort;
+  public final int port;
+  public final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+  public final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private GatewayHarness(Vertx vertx, MockLlmServer mock, int mockPort, String yaml) {
+    this.vertx = vertx;
+    this.mock = mock;
+    this.mockPort = mockPort;
+    this.config = new ConfigLoader(Map.of("MOCK_URL", mockUrl())).parse(yaml, "test config");
+    EventSink sink = events::add;
+    this.gateway = new GatewayServer(vertx, config, sink, Clock.systemUTC());
+    this.port = gateway.start().await();
+  }
+
+  public static GatewayHarness start() {
+    return start(DEFAULT_CONFIG);
+  }
+
+  public static GatewayHarness start(String yaml) {
+    return start(yaml, MockLlmOptions.defaults());
+  }
+
+  public static GatewayHarness start(String yaml, MockLlmOptions mockOptions) {
+    Vertx vertx = Vertx.vertx();
+    MockLlmServer mock = new MockLlmServer(vertx, mockOptions.withPort(0));
+    int mockPort = mock.start().await();
+    return new GatewayHarness(vertx, mock, mockPort, yaml);
+  }
+
+  public String base() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public String mockUrl() {
+    return "http://127.0.0.1:" + mockPort;
+  }
+
+  /** What the upstream received, oldest first. */
+  public JsonArray upstreamRequests() {
+    return mock.requests();
+  }
+
+  public JsonObject lastUpstreamRequest() {
+    JsonArray all = mock.requests();
+    return all.isEmpty() ? null : all.getJsonObject(all.size() - 1);
+  }
+
+  public HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path))
+        .timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    boolean typed = false;
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+      typed |= headers[i].equalsIgnoreCase("content-type");
+    }
+    if (!typed) b.header("content-type", "application/json");
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpResponse<String> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30)).GET();
+    for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Override
+  public void close() {
+    try {
+      gateway.stop().await();
+    } finally {
+      vertx.close().await();
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.rebound.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RuleSetTest {
+  private static final AgentDefinition CODER =
+      new AgentDefinition("coder", "local-vllm", "qwen2.5-coder-32b", Protocol.OPENAI, List.of("code"), 1, 1, 32768);
+  private static final AgentDefinition GPT =
+      new AgentDefinition("gpt", "openai", "gpt-4o", Protocol.OPENAI, List.of("chat"), 5, 1, 128000);
+  private static final AgentDefinition CLAUDE =
+      new AgentDefinition("claude", "anthropic", "claude-sonnet-4-5", Protocol.ANTHROPIC, List.of("code"), 8, 1, 200000);
+
+  private static RuleSet rules() {
+    return RuleSet.compile(List.of(CODER, GPT, CLAUDE), List.of(
+        new RouteDefinition("claude-family", new RouteMatch("claude-*", null), List.of("claude")),
+        new RouteDefinition("default", RouteMatch.ANY, List.of("coder", "gpt"))));
+  }
+
+  @Test
+  void aClientNamingAnAgentGetsThatAgentDirectly() {
+    AttemptPlan plan = rules().plan(new RoutingRequest(Protocol.OPENAI, "gpt"));
+    assertEquals(RuleSet.DIRECT, plan.route());
+    assertEquals("gpt", plan.agents().get(0).agent().name());
+  }
+
+  @Test
+  void aClientNamingAnUpstreamModelGetsTheAgentsServingIt() {
+    AttemptPlan plan = rules().plan(new RoutingRequest(Protocol.OPENAI, "qwen2.5-coder-32b"));
+    assertEquals(List.of("coder"), plan.agents().stream().map(c -> c.agent().name()).toList());
+  }
+
+  @Test
+  void routesAreCheckedInOrderAndGlobsMatchModelFamilies() {
+    AttemptPlan plan = rules().plan(new RoutingRequest(Protocol.ANTHROPIC, "claude-opus-4-1"));
+    assertEquals("claude-family", plan.route());
+    assertEquals("claude", plan.agents().get(0).agent().name());
+  }
+
+  @Test
+  void theFallbackChainKeepsConfigOrder() {
+    AttemptPlan plan = rules().plan(new RoutingRequest(Protocol.OPENAI, "anything"));
+    assertEquals("default", plan.route());
+    assertEquals(List.of("coder", "gpt"), plan.agents().stream().map(c -> c.agent().name()).toList());
+  }
+
+  @Test
+  void agentsSpeakingAnotherProtocolAreSkippedWithTheReason() {
+    AttemptPlan plan = rules().plan(new RoutingRequest(Protocol.ANTHROPIC, "anything"));
+    assertTrue(plan.isEmpty());
+    assertEquals(2, plan.skipped().size());
+    assertTrue(plan.skipped().get(0).reason().contains("speaks openai"), plan.skipped().toString());
+  }
+
+  @Test
+  void noMatchingRouteGivesAnEmptyPlan() {
+    RuleSet onlyClaude = RuleSet.compile(List.of(CLAUDE),
+        List.of(new RouteDefinition("c", new RouteMatch("claude-*", null), List.of("claude"))));
+    assertTrue(onlyClaude.plan(new RoutingRequest(Protocol.OPENAI, "gpt-4o")).isEmpty());
+    assertEquals(List.of("claude-sonnet-4-5", "claude"), onlyClaude.knownModels());
+  }
+
+  @Test
+  void unknownAgentsInRoutesAreReportedWithTheirKeyPathAndASuggestion() {
+    RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.compile(List.of(CODER),
+        List.of(new RouteDefinition("a", RouteMatch.ANY, List.of("coder")),
+            new RouteDefinition("a", RouteMatch.ANY, List.of("codr", "nobody")))));
+    assertEquals(List.of(
+        "routes[1].name: duplicate route 'a'",
+        "routes[1].agents[0]: unknown agent 'codr' (did you mean 'coder'?)",
+        "routes[1].agents[1]: unknown agent 'nobody' (known: coder)"), e.problems());
+  }
+
+  @Test
+  void globsAreCaseInsensitiveAndAnchored() {
+    ModelGlob g = ModelGlob.of("gpt-4o*");
+    assertTrue(g.matches("GPT-4o-mini"));
+    assertTrue(!g.matches("my-gpt-4o"));
+    assertTrue(!g.isLiteral());
+    assertTrue(ModelGlob.of("gpt-4o").isLiteral());
+  }
+}
