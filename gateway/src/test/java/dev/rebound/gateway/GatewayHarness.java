@@ -50,8 +50,10 @@ public final class GatewayHarness implements AutoCloseable {
         - { name: claude, backend: mock-anthropic, model: claude-sonnet-4-5, capabilities: [code] }
         - { name: byok, backend: byok-anthropic, model: claude-byok, capabilities: [code] }
       routes:
-        - { name: claude-family, match: { model: "claude-*", protocol: anthropic }, agents: [claude] }
+        - { name: claude-family, match: { model: "claude-sonnet-*", protocol: anthropic }, agents: [claude] }
         - { name: gpt-family, match: { model: "gpt-*" }, agents: [assistant] }
+      # short backoffs keep tests quick; breakers get their own test
+      resilience: { retry: { baseDelay: 10ms }, breaker: { failureThreshold: 1000 } }
       """;
 
   public final Vertx vertx;
@@ -63,13 +65,13 @@ public final class GatewayHarness implements AutoCloseable {
   public final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
   public final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private GatewayHarness(Vertx vertx, MockLlmServer mock, int mockPort, String yaml) {
+  private GatewayHarness(Vertx vertx, MockLlmServer mock, int mockPort, String yaml, Clock clock) {
     this.vertx = vertx;
     this.mock = mock;
     this.mockPort = mockPort;
     this.config = new ConfigLoader(Map.of("MOCK_URL", mockUrl())).parse(yaml, "test config");
     EventSink sink = events::add;
-    this.gateway = new GatewayServer(vertx, config, sink, Clock.systemUTC());
+    this.gateway = new GatewayServer(vertx, config, sink, clock);
     this.port = gateway.start().await();
   }
 
@@ -82,10 +84,23 @@ public final class GatewayHarness implements AutoCloseable {
   }
 
   public static GatewayHarness start(String yaml, MockLlmOptions mockOptions) {
+    return start(yaml, mockOptions, Clock.systemUTC());
+  }
+
+  public static GatewayHarness start(String yaml, MockLlmOptions mockOptions, Clock clock) {
     Vertx vertx = Vertx.vertx();
     MockLlmServer mock = new MockLlmServer(vertx, mockOptions.withPort(0));
     int mockPort = mock.start().await();
-    return new GatewayHarness(vertx, mock, mockPort, yaml);
+    return new GatewayHarness(vertx, mock, mockPort, yaml, clock);
+  }
+
+  public void fault(JsonObject fault) {
+    mock.addFaults(new JsonArray().add(fault));
+  }
+
+  /** Events of one type, in order. */
+  public List<GatewayEvent> events(String type) {
+    return events.stream().filter(e -> e.type().equals(type)).toList();
   }
 
   public String base() {

@@ -46,6 +46,8 @@ class UpstreamTimeoutsTest {
           - { name: g, backend: gone, model: ghost }
         routes:
           - { name: default, match: {}, agents: [a] }
+        # one attempt, no continuation: these tests are about how each timeout ends a single exchange
+        resilience: { retry: { maxAttempts: 1 }, continueStreams: false, breaker: { failureThreshold: 1000 } }
         """.formatted(closedPort));
   }
 

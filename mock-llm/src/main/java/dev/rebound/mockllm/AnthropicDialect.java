@@ -40,16 +40,20 @@ final class AnthropicDialect implements Dialect {
     if (system instanceof String || system instanceof JsonArray) {
       promptTokens += tokens.message(encoding, system);
     }
-    JsonObject last = null;
-    String lastUserText = null;
     for (int i = 0; i < messages.size(); i++) {
-      if (!(messages.getValue(i) instanceof JsonObject message) || !(message.getValue("role") instanceof String role)) {
+      if (!(messages.getValue(i) instanceof JsonObject message) || !(message.getValue("role") instanceof String)) {
         throw new InvalidRequestException("messages." + i + ".role: Field required", "messages");
       }
       promptTokens += tokens.message(encoding, message);
-      last = message;
-      if (role.equals("user")) {
-        lastUserText = text(message.getValue("content"));
+    }
+    // A prefill is answered as the conversation before it would be, continuing from the prefill.
+    String partial = prefill(messages.getJsonObject(messages.size() - 1));
+    int end = partial == null ? messages.size() : messages.size() - 1;
+    JsonObject last = end == 0 ? null : messages.getJsonObject(end - 1);
+    String lastUserText = null;
+    for (int i = end - 1; i >= 0 && lastUserText == null; i--) {
+      if ("user".equals(messages.getJsonObject(i).getValue("role"))) {
+        lastUserText = text(messages.getJsonObject(i).getValue("content"));
       }
     }
     JsonArray tools = body.getValue("tools") instanceof JsonArray t && !t.isEmpty() ? t : null;
@@ -58,7 +62,32 @@ final class AnthropicDialect implements Dialect {
     }
     boolean stream = Boolean.TRUE.equals(body.getValue("stream"));
     ChatRequest.Tool tool = tools == null || isToolResult(last) ? null : chooseTool(tools, body.getValue("tool_choice"));
-    return new ChatRequest(model, stream, false, maxTokens(body), tool, lastUserText, promptTokens);
+    // A conversation that would call a tool is answered as usual, not continued.
+    return new ChatRequest(model, stream, false, maxTokens(body), tool, lastUserText, promptTokens,
+        tool == null ? partial : null);
+  }
+
+  /** The text of a trailing assistant message (a string or text blocks only), or null if it is not a prefill. */
+  private static String prefill(JsonObject message) {
+    if (!"assistant".equals(message.getValue("role"))) {
+      return null;
+    }
+    Object content = message.getValue("content");
+    if (content instanceof String s) {
+      return s;
+    }
+    if (!(content instanceof JsonArray blocks)) {
+      return null;
+    }
+    StringBuilder text = new StringBuilder();
+    for (Object block : blocks) {
+      if (!(block instanceof JsonObject b) || !"text".equals(b.getValue("type"))
+          || !(b.getValue("text") instanceof String t)) {
+        return null;
+      }
+      text.append(t);
+    }
+    return text.toString();
   }
 
   private static Integer maxTokens(JsonObject body) {

@@ -13,6 +13,9 @@ import io.vertx.core.json.JsonObject;
  * @param toolToCall    the tool to call, or null to answer with text
  * @param lastUserText  text of the last user turn, echoed in the reply
  * @param promptTokens  tokens of everything sent to the model
+ * @param partialAnswer the partial answer this request asks the model to continue (Anthropic prefill,
+ *                      or the gateway's "continue" instruction on OpenAI), or null for a fresh answer;
+ *                      the other fields then describe the conversation before that partial answer
  */
 record ChatRequest(
     String model,
@@ -21,7 +24,8 @@ record ChatRequest(
     Integer maxTokens,
     Tool toolToCall,
     String lastUserText,
-    int promptTokens) {
+    int promptTokens,
+    String partialAnswer) {
 
   /** A tool the client offered, with the JSON schema of its input. */
   record Tool(String name, JsonObject inputSchema) {

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** OpenAI Chat Completions ({@code POST /v1/chat/completions}), wording taken from real responses. */
 final class OpenAiDialect implements Dialect {
@@ -13,6 +14,8 @@ final class OpenAiDialect implements Dialect {
   static final OpenAiDialect INSTANCE = new OpenAiDialect();
 
   private static final String FINGERPRINT = "fp_mock";
+  /** How the gateway's continuation instruction starts, lower-cased. */
+  private static final String CONTINUE_INSTRUCTION = "continue your previous answer";
 
   private OpenAiDialect() {
   }
@@ -36,17 +39,21 @@ final class OpenAiDialect implements Dialect {
     }
     Encoding encoding = tokens.encodingFor(model);
     int promptTokens = TokenCounter.REPLY_PRIMING;
-    String lastRole = null;
-    String lastUserText = null;
     for (int i = 0; i < messages.size(); i++) {
-      if (!(messages.getValue(i) instanceof JsonObject message) || !(message.getValue("role") instanceof String role)) {
+      if (!(messages.getValue(i) instanceof JsonObject message) || !(message.getValue("role") instanceof String)) {
         throw new InvalidRequestException("Invalid type for 'messages[" + i + "]': expected an object with a 'role'.",
             "messages[" + i + "]");
       }
       promptTokens += tokens.message(encoding, message);
-      lastRole = role;
-      if (role.equals("user")) {
-        lastUserText = text(message.getValue("content"));
+    }
+    // A continuation is answered as the conversation before the partial answer would be.
+    String partial = partialAnswer(messages);
+    int end = partial == null ? messages.size() : messages.size() - 2;
+    String lastRole = end == 0 ? null : messages.getJsonObject(end - 1).getString("role");
+    String lastUserText = null;
+    for (int i = end - 1; i >= 0 && lastUserText == null; i--) {
+      if ("user".equals(messages.getJsonObject(i).getValue("role"))) {
+        lastUserText = text(messages.getJsonObject(i).getValue("content"));
       }
     }
     JsonArray tools = body.getValue("tools") instanceof JsonArray t && !t.isEmpty() ? t : null;
@@ -58,7 +65,45 @@ final class OpenAiDialect implements Dialect {
         && Boolean.TRUE.equals(options.getValue("include_usage"));
     boolean answersToolResult = "tool".equals(lastRole) || "function".equals(lastRole);
     ChatRequest.Tool tool = tools == null || answersToolResult ? null : chooseTool(tools, body.getValue("tool_choice"));
-    return new ChatRequest(model, stream, includeUsage, maxTokens(body), tool, lastUserText, promptTokens);
+    // A conversation that would call a tool is answered as usual, not continued.
+    return new ChatRequest(model, stream, includeUsage, maxTokens(body), tool, lastUserText, promptTokens,
+        tool == null ? partial : null);
+  }
+
+  /**
+   * The partial answer P when the messages end with {@code [..., {assistant, P}, {user, "Continue your
+   * previous answer ..."}]} (the instruction the gateway sends after a cut stream), else null.
+   */
+  private static String partialAnswer(JsonArray messages) {
+    int n = messages.size();
+    if (n < 2) {
+      return null;
+    }
+    JsonObject assistant = messages.getJsonObject(n - 2);
+    JsonObject instruction = messages.getJsonObject(n - 1);
+    if (!"assistant".equals(assistant.getValue("role")) || assistant.getValue("tool_calls") != null
+        || !"user".equals(instruction.getValue("role"))) {
+      return null;
+    }
+    String asked = text(instruction.getValue("content")).stripLeading().toLowerCase(Locale.ROOT);
+    if (!asked.startsWith(CONTINUE_INSTRUCTION)) {
+      return null;
+    }
+    Object content = assistant.getValue("content");
+    if (content instanceof String s) {
+      return s;
+    }
+    if (!(content instanceof JsonArray parts)) {
+      return null;
+    }
+    StringBuilder partial = new StringBuilder();
+    for (Object part : parts) {
+      if (!(part instanceof JsonObject p) || !(p.getValue("text") instanceof String t)) {
+        return null;
+      }
+      partial.append(t);
+    }
+    return partial.toString();
   }
 
   /** Newer clients send max_completion_tokens; older ones max_tokens. */
@@ -221,7 +266,12 @@ final class OpenAiDialect implements Dialect {
       chunks.add(SseScript.data(prefix + delta + openSuffix));
     }
 
-    StringBuilder tail = new StringBuilder(SseScript.data(prefix + "{},\"logprobs\":null,\"finish_reason\":"
+    // With no content at all (a continuation with nothing left, a tiny max_tokens) the finish chunk carries the role.
+    String finishDelta = chunks.isEmpty() && plan.toolCall() == null
+        ? "{\"role\":\"assistant\",\"content\":\"\"}"
+        : "{}";
+    StringBuilder tail = new StringBuilder(SseScript.data(prefix + finishDelta
+        + ",\"logprobs\":null,\"finish_reason\":"
         + Json.encode(finishReason(plan.stop())) + "}]" + usageNull + "}"));
     if (request.includeUsage()) {
       tail.append(SseScript.data(usageChunk(prefix, request, plan)));

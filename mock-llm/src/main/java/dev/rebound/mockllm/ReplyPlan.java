@@ -3,6 +3,8 @@ package dev.rebound.mockllm;
 import com.knuddels.jtokkit.api.Encoding;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The mock's answer before it is put into a dialect: the content pieces (one word, or one slice of
@@ -27,13 +29,48 @@ record ReplyPlan(List<String> pieces, Stop stop, int completionTokens, ToolCall 
   private static final int ECHOED_WORD_CHARS = 32;
   /** Tool arguments are streamed in slices of this many characters. */
   static final int ARGUMENT_SLICE = 8;
+  /** One streamed word of a continuation: the whitespace before it, then the word. */
+  private static final Pattern PIECE = Pattern.compile("\\s*\\S+");
 
   static ReplyPlan plan(ChatRequest request, int replyWords, TokenCounter tokens) {
     Encoding encoding = tokens.encodingFor(request.model());
     if (request.toolToCall() != null) {
       return toolCall(request.toolToCall(), encoding, tokens);
     }
-    return text(words(request.lastUserText(), replyWords), request.maxTokens(), encoding, tokens);
+    List<String> pieces = pieces(words(request.lastUserText(), replyWords));
+    if (request.partialAnswer() != null) {
+      pieces = continuation(pieces, request.partialAnswer());
+    }
+    return text(pieces, request.maxTokens(), encoding, tokens);
+  }
+
+  /** The words as streamed: every piece but the first starts with the space that separates it. */
+  static List<String> pieces(List<String> words) {
+    List<String> pieces = new ArrayList<>(words.size());
+    for (String word : words) {
+      pieces.add(pieces.isEmpty() ? word : " " + word);
+    }
+    return pieces;
+  }
+
+  /**
+   * What a model that faithfully continues {@code partial} sends: the rest of the full reply after
+   * it, one word per piece (the first keeping its leading space, so partial + rest == full reply).
+   * The partial is compared without trailing whitespace, which Anthropic rejects in a prefill. If
+   * the full reply does not start with it, the model answers anyway: the whole reply.
+   */
+  static List<String> continuation(List<String> fullPieces, String partial) {
+    String full = String.join("", fullPieces);
+    String prefix = partial.stripTrailing();
+    if (!full.startsWith(prefix)) {
+      return fullPieces;
+    }
+    List<String> rest = new ArrayList<>();
+    Matcher piece = PIECE.matcher(full.substring(prefix.length()));
+    while (piece.find()) {
+      rest.add(piece.group());
+    }
+    return rest;
   }
 
   String text() {
@@ -67,11 +104,10 @@ record ReplyPlan(List<String> pieces, Stop stop, int completionTokens, ToolCall 
     return word.substring(0, end);
   }
 
-  private static ReplyPlan text(List<String> words, Integer maxTokens, Encoding encoding, TokenCounter tokens) {
-    List<String> pieces = new ArrayList<>(words.size());
+  private static ReplyPlan text(List<String> candidates, Integer maxTokens, Encoding encoding, TokenCounter tokens) {
+    List<String> pieces = new ArrayList<>(candidates.size());
     int used = 0;
-    for (String word : words) {
-      String piece = pieces.isEmpty() ? word : " " + word;
+    for (String piece : candidates) {
       int cost = tokens.text(encoding, piece);
       if (maxTokens != null && used + cost > maxTokens) {
         return new ReplyPlan(pieces, Stop.MAX_TOKENS, used, null);

@@ -10,9 +10,9 @@ import java.util.Set;
 /**
  * Agents and routes compiled once into something that answers "who serves this request?" without I/O.
  *
- * <p>A client that names an agent, or a model only some agents serve, gets those agents (route {@code direct}).
- * Otherwise routes are checked in order and the first whose match fits supplies the fallback chain. Agents whose
- * backend speaks another protocol than the client are skipped, with the reason.
+ * <p>A client that names an agent gets it (route {@code direct}). Otherwise routes are checked in order and the
+ * first whose match fits supplies the fallback chain; a model no route matches goes to the agents serving it. Agents
+ * whose backend speaks another protocol than the client are skipped, with the reason.
  */
 public final class RuleSet {
   /** The route name reported when the client named an agent or an upstream model itself. */
@@ -60,22 +60,37 @@ public final class RuleSet {
     return new RuleSet(Map.copyOf(agents), List.copyOf(routes));
   }
 
-  /** The attempt plan for a request; empty when nothing can serve it. */
+  /**
+   * The attempt plan for a request; empty when nothing can serve it. An agent's name pins that agent; otherwise the
+   * routes decide (clients ask for "gpt-4o" or "claude-sonnet-4-5" and the route chooses who serves it, with its
+   * fallback chain); a model no route matches goes to the agents whose upstream model it is.
+   */
   public AttemptPlan plan(RoutingRequest request) {
-    List<AgentDefinition> direct = new ArrayList<>();
-    for (AgentDefinition a : agents.values()) {
-      if (a.name().equals(request.model())) direct.add(0, a);
-      else if (a.model().equals(request.model())) direct.add(a);
-    }
-    if (!direct.isEmpty()) {
-      return filterByProtocol(DIRECT, direct, request, "the request names it");
+    List<AttemptPlan.Skipped> skipped = new ArrayList<>();
+    AgentDefinition pinned = agents.get(request.model());
+    if (pinned != null) {
+      AttemptPlan plan = filterByProtocol(DIRECT, List.of(pinned), request, "the request names this agent", skipped);
+      if (!plan.isEmpty()) return plan;
     }
     for (CompiledRoute r : routes) {
-      if (r.matches(request)) {
-        return filterByProtocol(r.name, r.chain, request, "route '" + r.name + "'");
-      }
+      if (!r.matches(request)) continue;
+      // a route none of whose agents speaks the client's protocol cannot serve it: the next rule may
+      AttemptPlan plan = filterByProtocol(r.name, r.chain, request, "route '" + r.name + "'", skipped);
+      if (!plan.isEmpty()) return plan;
     }
-    return new AttemptPlan(null, List.of(), List.of());
+    List<AgentDefinition> serving = new ArrayList<>();
+    for (AgentDefinition a : agents.values()) if (a.model().equals(request.model())) serving.add(a);
+    if (!serving.isEmpty()) {
+      AttemptPlan plan = filterByProtocol(DIRECT, serving, request, "the agent serves the requested model", skipped);
+      if (!plan.isEmpty()) return plan;
+    }
+    return new AttemptPlan(null, List.of(), dedupe(skipped));
+  }
+
+  private static List<AttemptPlan.Skipped> dedupe(List<AttemptPlan.Skipped> skipped) {
+    Map<String, AttemptPlan.Skipped> byAgent = new LinkedHashMap<>();
+    for (AttemptPlan.Skipped s : skipped) byAgent.putIfAbsent(s.agent(), s);
+    return List.copyOf(byAgent.values());
   }
 
   /** Model names a client may ask for: agents, their upstream models, and literal route models; in config order. */
@@ -95,20 +110,21 @@ public final class RuleSet {
     return agents.get(name);
   }
 
-  private static AttemptPlan filterByProtocol(
-      String route, List<AgentDefinition> chain, RoutingRequest request, String why) {
+  /** The chain without agents that speak another protocol; those are added to {@code skipped} with the reason. */
+  private static AttemptPlan filterByProtocol(String route, List<AgentDefinition> chain, RoutingRequest request,
+      String why, List<AttemptPlan.Skipped> skipped) {
     List<AttemptPlan.Candidate> kept = new ArrayList<>();
-    List<AttemptPlan.Skipped> skipped = new ArrayList<>();
-    for (int i = 0; i < chain.size(); i++) {
-      AgentDefinition a = chain.get(i);
+    List<AttemptPlan.Skipped> skippedHere = new ArrayList<>();
+    for (AgentDefinition a : chain) {
       if (request.protocol() != null && a.protocol() != request.protocol()) {
-        skipped.add(new AttemptPlan.Skipped(a.name(),
+        skippedHere.add(new AttemptPlan.Skipped(a.name(),
             "its backend speaks " + a.protocol().id() + ", the request is " + request.protocol().id()));
       } else {
-        kept.add(new AttemptPlan.Candidate(a, why + (i == 0 ? "" : ", fallback #" + i)));
+        kept.add(new AttemptPlan.Candidate(a, why + (kept.isEmpty() ? "" : ", fallback #" + kept.size())));
       }
     }
-    return new AttemptPlan(route, kept, skipped);
+    skipped.addAll(skippedHere);
+    return new AttemptPlan(route, kept, skippedHere);
   }
 
   private static String suggestion(String name, Set<String> known) {

@@ -29,9 +29,19 @@ class RuleSetTest {
   }
 
   @Test
-  void aClientNamingAnUpstreamModelGetsTheAgentsServingIt() {
-    AttemptPlan plan = rules().plan(new RoutingRequest(Protocol.OPENAI, "qwen2.5-coder-32b"));
+  void aModelNoRouteMatchesGoesToTheAgentsServingIt() {
+    RuleSet onlyClaude = RuleSet.compile(List.of(CODER, CLAUDE),
+        List.of(new RouteDefinition("c", new RouteMatch("claude-*", null), List.of("claude"))));
+    AttemptPlan plan = onlyClaude.plan(new RoutingRequest(Protocol.OPENAI, "qwen2.5-coder-32b"));
+    assertEquals(RuleSet.DIRECT, plan.route());
     assertEquals(List.of("coder"), plan.agents().stream().map(c -> c.agent().name()).toList());
+  }
+
+  @Test
+  void routesDecideForAModelNameEvenWhenAnAgentServesItDirectly() {
+    AttemptPlan plan = rules().plan(new RoutingRequest(Protocol.OPENAI, "gpt-4o"));
+    assertEquals("default", plan.route());
+    assertEquals(List.of("coder", "gpt"), plan.agents().stream().map(c -> c.agent().name()).toList());
   }
 
   @Test
@@ -54,6 +64,15 @@ class RuleSetTest {
     assertTrue(plan.isEmpty());
     assertEquals(2, plan.skipped().size());
     assertTrue(plan.skipped().get(0).reason().contains("speaks openai"), plan.skipped().toString());
+  }
+
+  @Test
+  void aRouteWhoseAgentsAllSpeakAnotherProtocolLetsTheNextRuleDecide() {
+    RuleSet rules = RuleSet.compile(List.of(CODER, CLAUDE),
+        List.of(new RouteDefinition("default", RouteMatch.ANY, List.of("coder"))));
+    AttemptPlan plan = rules.plan(new RoutingRequest(Protocol.ANTHROPIC, "claude-sonnet-4-5"));
+    assertEquals(RuleSet.DIRECT, plan.route());
+    assertEquals("claude", plan.agents().get(0).agent().name());
   }
 
   @Test

@@ -41,8 +41,9 @@ final class DemoCommand implements Callable<Integer> {
     try {
       MockLlmServer mock = new MockLlmServer(vertx, MockLlmOptions.defaults().withPort(0).withChunkDelayMs(50));
       int mockPort = mock.start().await();
+      // the primary agent's model always answers this prompt with a 429; the fallback agent's model does not
       mock.addFaults(new JsonArray().add(new JsonObject()
-          .put("match", new JsonObject().put("contains", RATE_LIMIT_WORD))
+          .put("match", new JsonObject().put("contains", RATE_LIMIT_WORD).put("model", "gpt-4o"))
           .put("times", -1)
           .put("status", 429)
           .put("headers", new JsonObject().put("retry-after", "1"))));
@@ -84,7 +85,8 @@ final class DemoCommand implements Callable<Integer> {
         "   curl -sN " + base + "/v1/chat/completions -H 'content-type: application/json' \\",
         "     -d '{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}'",
         "",
-        "3. A request the mock answers with a scripted 429 (rate limited):",
+        "3. A request the first agent always answers with a 429 (retry-after: 1): Rebound waits as told, retries,",
+        "   then falls back to the second agent; the x-rebound-* headers say what happened:",
         "   curl -si " + base + "/v1/chat/completions -H 'content-type: application/json' \\",
         "     -d '{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + RATE_LIMIT_WORD + "\"}]}'",
         "",

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar rebound.jar <command>}: the one entry point for every way Rebound runs. */
 @Command(name = "rebound", mixinStandardHelpOptions = true, version = "rebound 0.1.0",
     description = "An LLM gateway that keeps long-running agent sessions alive.",
-    subcommands = {ServeCommand.class, DemoCommand.class, MockLlmCommand.class, CheckConfigCommand.class})
+    subcommands = {ServeCommand.class, DemoCommand.class, MockLlmCommand.class, CheckConfigCommand.class,
+        ClassifyCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

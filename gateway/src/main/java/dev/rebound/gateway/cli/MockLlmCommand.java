@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 @Command(name = "mock-llm", mixinStandardHelpOptions = true,
     description = "Run the scriptable mock model server (OpenAI + Anthropic dialects, SSE, scripted faults).")
 final class MockLlmCommand implements Callable<Integer> {
-  @Option(names = "--port", defaultValue = "8081", description = "Port to listen on (default: ${DEFAULT-VALUE}; 0 picks a free one).")
-  int port;
+  @Option(names = "--port", description = "Port to listen on (default: the config's port, else 8081; 0 picks a free one).")
+  Integer port;
 
   @Option(names = "--host", description = "Address to bind (default: the config's host, else 127.0.0.1).")
   String host;
@@ -32,7 +32,8 @@ final class MockLlmCommand implements Callable<Integer> {
       System.err.println(e.getMessage());
       return 2;
     }
-    options = options.withPort(port);
+    if (port != null) options = options.withPort(port);
+    else if (config == null) options = options.withPort(8081);
     if (host != null) options = options.withHost(host);
     if (chunkDelayMs != null) options = options.withChunkDelayMs(chunkDelayMs);
     Vertx vertx = Vertx.vertx();

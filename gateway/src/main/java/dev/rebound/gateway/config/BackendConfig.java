@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param apiKey        replaces the client's credentials; empty means none is sent
  * @param passClientKey forward the client's own credentials instead (users who bring their own provider key)
  * @param headers       extra headers sent on every request to this backend
+ * @param retry         this backend's retry settings; null means resilience.retry
  */
 public record BackendConfig(
     String name,
@@ -24,7 +25,8 @@ public record BackendConfig(
     Map<String, String> headers,
     Timeouts timeouts,
     int maxConnections,
-    List<ModelConfig> models) {
+    List<ModelConfig> models,
+    ResilienceConfig.Retry retry) {
 
   public BackendConfig {
     headers = Map.copyOf(headers);

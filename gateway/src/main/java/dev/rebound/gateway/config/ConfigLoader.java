@@ -30,6 +30,11 @@ import java.util.Set;
  */
 public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  static final ResilienceConfig.Retry DEFAULT_RETRY =
+      new ResilienceConfig.Retry(3, Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.25);
+  /** Failure kinds as written in config: the lower-case names (rate_limited, overloaded, ...). */
+  static final List<String> FAILURE_KINDS = java.util.Arrays.stream(dev.rebound.gateway.failure.FailureKind.values())
+      .map(k -> k.name().toLowerCase(java.util.Locale.ROOT)).toList();
 
   private final Map<String, String> env;
 
@@ -78,10 +83,10 @@ public final class ConfigLoader {
     top.allowOnly("server", "store", "backends", "agents", "routes", "resilience", "context", "tenants", "admin");
     ServerConfig server = server(top.get("server"));
     StoreConfig store = store(top.get("store"));
-    List<BackendConfig> backends = backends(top.get("backends"));
+    ResilienceConfig resilience = resilience(top.get("resilience"));
+    List<BackendConfig> backends = backends(top.get("backends"), resilience.retry());
     List<AgentDefinition> agents = agents(top.get("agents"), backends);
     List<RouteDefinition> routes = routes(top.get("routes"));
-    ResilienceConfig resilience = resilience(top.get("resilience"));
     ContextConfig context = context(top.get("context"));
     List<TenantConfig> tenants = tenants(top.get("tenants"));
     AdminConfig admin = admin(top.get("admin"));
@@ -121,12 +126,12 @@ public final class ConfigLoader {
         url);
   }
 
-  private List<BackendConfig> backends(ConfigNode list) {
+  private List<BackendConfig> backends(ConfigNode list, ResilienceConfig.Retry globalRetry) {
     List<BackendConfig> out = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (ConfigNode n : list.list()) {
       if (!n.expectObject()) continue;
-      n.allowOnly("name", "protocol", "url", "apiKey", "passClientKey", "headers", "timeouts", "maxConnections", "models");
+      n.allowOnly("name", "protocol", "url", "apiKey", "passClientKey", "headers", "timeouts", "maxConnections", "models", "retry");
       String name = n.get("name").requiredText();
       if (name != null && !names.add(name)) n.get("name").problem("duplicate backend '" + name + "'");
       String protocolText = n.get("protocol").requiredText();
@@ -155,8 +160,9 @@ public final class ConfigLoader {
             (int) m.get("maxOutputTokens").integer(0, 0, 100_000_000)));
       }
       if (n.get("models").isMissing() || models.isEmpty()) n.get("models").problem("list at least one model this backend serves");
+      ResilienceConfig.Retry retry = n.get("retry").isMissing() ? null : retry(n.get("retry"), globalRetry);
       out.add(new BackendConfig(name, protocol, url, n.get("apiKey").text(""), n.get("passClientKey").bool(false),
-          n.get("headers").textMap(), timeouts, (int) n.get("maxConnections").integer(64, 1, 10_000), models));
+          n.get("headers").textMap(), timeouts, (int) n.get("maxConnections").integer(64, 1, 10_000), models, retry));
     }
     if (list.isMissing() || out.isEmpty()) list.problem("configure at least one backend");
     return out;
@@ -236,26 +242,48 @@ public final class ConfigLoader {
 
   private ResilienceConfig resilience(ConfigNode n) {
     n.expectObject();
-    n.allowOnly("retry", "waitBudget", "breaker");
+    n.allowOnly("retry", "waitBudget", "breaker", "keepAliveInterval", "continueStreams");
     ConfigNode r = n.get("retry");
-    r.expectObject();
-    r.allowOnly("maxAttempts", "baseDelay", "maxDelay", "multiplier", "jitter");
+    ResilienceConfig.Retry retry = retry(r, DEFAULT_RETRY, "byKind");
+    Map<String, ResilienceConfig.Retry> byKind = new java.util.LinkedHashMap<>();
+    ConfigNode kinds = r.get("byKind");
+    if (kinds.expectObject()) {
+      for (String kind : kinds.keys()) {
+        if (!FAILURE_KINDS.contains(kind)) {
+          kinds.get(kind).problem("not a failure kind (one of " + String.join(", ", FAILURE_KINDS) + ")");
+          continue;
+        }
+        byKind.put(kind, retry(kinds.get(kind), retry));
+      }
+    }
     ConfigNode b = n.get("breaker");
     b.expectObject();
     b.allowOnly("failureThreshold", "window", "resetTimeout", "halfOpenCalls");
     return new ResilienceConfig(
-        new ResilienceConfig.Retry(
-            (int) r.get("maxAttempts").integer(3, 1, 100),
-            r.get("baseDelay").duration(Duration.ofMillis(100)),
-            r.get("maxDelay").duration(Duration.ofSeconds(30)),
-            r.get("multiplier").number(2.0, 1.0, 100.0),
-            r.get("jitter").number(0.25, 0.0, 1.0)),
+        retry,
+        byKind,
         n.get("waitBudget").duration(Duration.ofSeconds(120)),
         new ResilienceConfig.Breaker(
             (int) b.get("failureThreshold").integer(5, 1, 10_000),
             b.get("window").duration(Duration.ofSeconds(60)),
             b.get("resetTimeout").duration(Duration.ofSeconds(30)),
-            (int) b.get("halfOpenCalls").integer(3, 1, 10_000)));
+            (int) b.get("halfOpenCalls").integer(3, 1, 10_000)),
+        n.get("keepAliveInterval").duration(Duration.ofSeconds(10)),
+        n.get("continueStreams").bool(true));
+  }
+
+  /** Retry settings where every key is optional and falls back to {@code base}. */
+  private static ResilienceConfig.Retry retry(ConfigNode r, ResilienceConfig.Retry base, String... alsoAllowed) {
+    r.expectObject();
+    java.util.List<String> allowed = new ArrayList<>(List.of("maxAttempts", "baseDelay", "maxDelay", "multiplier", "jitter"));
+    allowed.addAll(List.of(alsoAllowed));
+    r.allowOnly(allowed.toArray(String[]::new));
+    return new ResilienceConfig.Retry(
+        (int) r.get("maxAttempts").integer(base.maxAttempts(), 1, 100),
+        r.get("baseDelay").duration(base.baseDelay()),
+        r.get("maxDelay").duration(base.maxDelay()),
+        r.get("multiplier").number(base.multiplier(), 1.0, 100.0),
+        r.get("jitter").number(base.jitter(), 0.0, 1.0));
   }
 
   private ContextConfig context(ConfigNode n) {

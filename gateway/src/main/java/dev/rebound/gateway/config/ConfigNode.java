@@ -58,6 +58,13 @@ final class ConfigNode {
     }
   }
 
+  /** The keys of a mapping, in file order; empty for anything else. */
+  List<String> keys() {
+    List<String> out = new ArrayList<>();
+    if (node.isObject()) node.fieldNames().forEachRemaining(out::add);
+    return out;
+  }
+
   boolean expectObject() {
     if (isMissing() || node.isObject()) return true;
     problem("expected a mapping of keys, got " + describe());

@@ -59,6 +59,10 @@ public final class DurationText {
       case "d" -> BigDecimal.valueOf(86_400_000_000_000L);
       default -> throw new IllegalArgumentException("unknown unit " + unit);
     };
-    return Duration.ofNanos(n.multiply(nanosPerUnit).longValue());
+    try {
+      return Duration.ofNanos(n.multiply(nanosPerUnit).toBigInteger().longValueExact());
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("'" + n.toPlainString() + unit + "' is too long a duration");
+    }
   }
 }

@@ -1,5 +1,8 @@
 package dev.rebound.gateway.http;
 
+import dev.rebound.gateway.failure.Failure;
+import dev.rebound.routing.Protocol;
+
 /**
  * An error the gateway itself answers with, before rendering in the client's protocol. The two type names are what
  * each protocol's SDKs key on (Anthropic: {@code rate_limit_error}, {@code overloaded_error}...; OpenAI: the
@@ -41,6 +44,51 @@ public record ClientError(int status, String anthropicType, String openAiType, S
 
   public static ClientError upstreamTimeout(String message) {
     return new ClientError(504, "timeout_error", "server_error", "upstream_timeout", null, message);
+  }
+
+  /**
+   * A failure the gateway could not recover from, in the terms each protocol's SDKs understand: an overflow stays an
+   * overflow (Anthropic clients such as Claude Code look for "prompt is too long" to compact), a rate limit stays a 429.
+   */
+  public static ClientError forFailure(Failure f, Protocol protocol, String what) {
+    boolean anthropic = protocol == Protocol.ANTHROPIC;
+    int status = f.kind().statusFor(anthropic);
+    String detail = f.message() == null || f.message().isBlank() ? "" : ": " + f.message();
+    return switch (f.kind()) {
+      case RATE_LIMITED -> new ClientError(status, "rate_limit_error", "rate_limit_error", "rate_limit_exceeded", null,
+          "Rate limited upstream" + detail + ". " + what + " within the wait budget; retry after the Retry-After delay.");
+      case OVERLOADED -> new ClientError(status, "overloaded_error", "server_error", "overloaded", null,
+          "The backends are overloaded" + detail + ". " + what + "; retry after the Retry-After delay.");
+      case QUOTA_EXHAUSTED -> new ClientError(status, "rate_limit_error", "insufficient_quota", "insufficient_quota", null,
+          "Upstream quota or credit is exhausted" + detail + ". " + what + "; add credit or configure another agent.");
+      case CONTEXT_OVERFLOW -> new ClientError(status, "invalid_request_error", "invalid_request_error", "context_length_exceeded",
+          "messages", overflowMessage(f, anthropic) + " " + what + "; shorten or compact the conversation.");
+      case OUTPUT_LIMIT -> new ClientError(status, "invalid_request_error", "invalid_request_error", "context_length_exceeded",
+          "max_tokens", "max_tokens is too large for what is left of the context window" + detail + ". Lower max_tokens.");
+      case INVALID_REQUEST -> new ClientError(status, "invalid_request_error", "invalid_request_error", null, null,
+          "The backend rejected the request" + detail + ".");
+      case AUTH -> new ClientError(status, "authentication_error", "invalid_request_error", "invalid_api_key", null,
+          "The backend rejected the credentials" + detail + ". Check the backend's apiKey (or your own key when it is passed through).");
+      case TIMEOUT -> new ClientError(status, "timeout_error", "server_error", "upstream_timeout", null,
+          "The backend timed out" + detail + ". " + what + "; try again later or raise the backend's timeouts.");
+      case CONNECT -> new ClientError(status, "api_error", "server_error", "upstream_unreachable", null,
+          "The backend is unreachable" + detail + ". " + what + "; check that it is running.");
+      case STREAM_CUT -> new ClientError(status, "api_error", "server_error", "upstream_error", null,
+          "The answer was cut" + detail + ". " + what + "; the answer is incomplete, retry the request.");
+      case CIRCUIT_OPEN -> new ClientError(status, "overloaded_error", "server_error", "circuit_open", null,
+          "Every backend for this request is failing and paused (circuit open)" + detail + ". Retry after the Retry-After delay.");
+      case NO_ROUTE -> notFound("No agent can serve this request" + detail + ".", "model_not_found");
+      case SERVER_ERROR -> new ClientError(status, "api_error", "server_error", "upstream_error", null,
+          "The backend failed" + detail + ". " + what + "; retry the request.");
+    };
+  }
+
+  private static String overflowMessage(Failure f, boolean anthropic) {
+    if (anthropic && f.requestedTokens() != null && f.contextLimit() != null) {
+      return "prompt is too long: " + f.requestedTokens() + " tokens > " + f.contextLimit() + " maximum.";
+    }
+    String m = f.message() == null ? "" : f.message();
+    return anthropic && !m.toLowerCase().contains("prompt is too long") ? "prompt is too long: " + m : m;
   }
 
   public static ClientError internal(String message) {

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.EventSink;
+import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.failure.FailureClassifier;
+import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.pipeline.AttemptLoop;
 import dev.rebound.gateway.pipeline.Exchange;
 import dev.rebound.gateway.pipeline.Pipeline;
@@ -22,6 +25,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
 import java.util.Locale;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -43,6 +47,7 @@ public final class GatewayServer {
   private final ReboundConfig config;
   private final BackendClients clients;
   private final TenantAuth auth;
+  private final HealthBoard health;
   private final Pipeline pipeline;
   private final FrontDoor openAi = new OpenAiFrontDoor();
   private final FrontDoor anthropic = new AnthropicFrontDoor();
@@ -53,8 +58,11 @@ public final class GatewayServer {
     this.config = config;
     this.clients = new BackendClients(vertx, config.backends());
     this.auth = new TenantAuth(config.tenants());
+    this.health = new HealthBoard(config.backends(), config.resilience().breaker(), clock,
+        t -> events.emit(new GatewayEvent(clock.instant(), "breaker", null, t.reason(),
+            Map.of("backend", t.backend(), "from", t.from().name(), "to", t.to().name()))));
     this.pipeline = new Pipeline(auth, new RoutePlanner(config::ruleSet, events, clock),
-        new AttemptLoop(vertx, config, clients, events, clock));
+        new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, events, clock));
   }
 
   /** Starts listening; completes with the bound port (config port 0 picks a free one). */
@@ -96,6 +104,11 @@ public final class GatewayServer {
       server = s;
       return s.actualPort();
     });
+  }
+
+  /** Breakers and cooldowns of every backend (for the admin API and tests). */
+  public HealthBoard health() {
+    return health;
   }
 
   public Future<Void> stop() {

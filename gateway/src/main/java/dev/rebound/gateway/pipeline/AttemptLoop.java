@@ -1,31 +1,49 @@
 package dev.rebound.gateway.pipeline;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.config.BackendConfig;
+import dev.rebound.gateway.config.DurationText;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.failure.Failure;
+import dev.rebound.gateway.failure.FailureClassifier;
+import dev.rebound.gateway.failure.FailureKind;
 import dev.rebound.gateway.http.ClientError;
+import dev.rebound.gateway.recovery.BackendHealth;
+import dev.rebound.gateway.recovery.HealthBoard;
+import dev.rebound.gateway.recovery.RecoveryDecision;
+import dev.rebound.gateway.recovery.RetryPolicy;
+import dev.rebound.gateway.stream.ContinuationRequest;
+import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.upstream.AttemptOutcome;
 import dev.rebound.gateway.upstream.BackendClients;
 import dev.rebound.gateway.upstream.HeaderPolicy;
 import dev.rebound.gateway.upstream.JsonSplice;
 import dev.rebound.gateway.upstream.UpstreamCall;
 import dev.rebound.routing.AgentDefinition;
+import dev.rebound.routing.AttemptPlan;
+import dev.rebound.routing.Protocol;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Random;
+import java.util.function.DoubleSupplier;
 
 /**
- * Runs the attempt plan against the upstreams and answers the client. Today one attempt on the plan's first agent;
- * an upstream error answer is relayed in the client's protocol shape. (Classification, retries, waits, breakers and
- * fallback grow here with the recovery engine.)
+ * Runs the attempt plan: for each attempt a breaker permit, the upstream call, classification of what went wrong, and
+ * a recovery decision: done, wait and retry, next agent, continue a cut stream, or fail in the client's own error shape.
+ * A request succeeds whenever some agent of its plan can serve it within the wait budget.
  */
 public final class AttemptLoop implements Step {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,109 +51,388 @@ public final class AttemptLoop implements Step {
   private final Vertx vertx;
   private final ReboundConfig config;
   private final BackendClients clients;
+  private final FailureClassifier classifier;
+  private final RetryPolicy policy;
+  private final HealthBoard health;
   private final EventSink events;
   private final Clock clock;
+  private final DoubleSupplier random;
 
-  public AttemptLoop(Vertx vertx, ReboundConfig config, BackendClients clients, EventSink events, Clock clock) {
+  public AttemptLoop(Vertx vertx, ReboundConfig config, BackendClients clients, FailureClassifier classifier,
+      HealthBoard health, EventSink events, Clock clock) {
     this.vertx = vertx;
     this.config = config;
     this.clients = clients;
+    this.classifier = classifier;
+    this.policy = RetryPolicy.from(config);
+    this.health = health;
     this.events = events;
     this.clock = clock;
+    Random r = new Random();
+    this.random = r::nextDouble;
   }
 
   @Override
   public Future<Void> apply(Exchange ex) {
-    var candidate = ex.plan().agents().get(0);
-    AgentDefinition agent = candidate.agent();
-    BackendConfig backend = config.backend(agent.backend()).orElseThrow();
-    MultiMap reply = MultiMap.caseInsensitiveMultiMap()
-        .add("x-rebound-agent", agent.name())
-        .add("x-rebound-route", ex.plan().route())
-        .add("x-rebound-attempts", "1");
-    long started = System.nanoTime();
-    UpstreamCall call = new UpstreamCall(vertx, clients.client(backend.name()), backend, upstreamUri(ex, backend),
-        HeaderPolicy.upstreamHeaders(ex.requestHeaders(), backend, ex.proxyKey()), bodyFor(ex, agent),
-        ex.response(), reply);
-    return call.run().compose(outcome -> {
-      Map<String, Object> fields = new LinkedHashMap<>();
-      fields.put("agent", agent.name());
-      fields.put("backend", backend.name());
-      fields.put("elapsedMs", (System.nanoTime() - started) / 1_000_000);
-      if (outcome instanceof AttemptOutcome.Relayed r) {
-        fields.put("status", r.status());
-        events.emit(event(ex, "upstream", "answered", fields));
-      } else if (outcome instanceof AttemptOutcome.ErrorAnswer e) {
-        fields.put("status", e.status());
-        events.emit(event(ex, "upstream", "answered with an error, relayed to the client", fields));
-        relayError(ex, e, reply);
-      } else if (outcome instanceof AttemptOutcome.Broken b) {
-        fields.put("breakage", b.breakage().name());
-        events.emit(event(ex, "upstream", b.message(), fields));
-        ex.fail(switch (b.breakage()) {
-          case TIMEOUT -> ClientError.upstreamTimeout(b.message() + ". Try again later or raise the backend's timeouts.");
-          case CONNECT -> ClientError.upstreamUnreachable(b.message() + ". Check that the backend is running.");
-          case STREAM_CUT -> ClientError.upstreamFailed(b.message() + ". The answer is incomplete; retry the request.");
-        });
-      } else {
-        events.emit(event(ex, "client-gone", "client disconnected; upstream request cancelled", fields));
+    return new Run(ex).start();
+  }
+
+  /** The state of one request's attempts. */
+  private final class Run {
+    private final Exchange ex;
+    private final AttemptPlan plan;
+    private final ClientStream client;
+    private final Promise<Void> done = Promise.promise();
+    private final Map<String, Integer> recoveries = new LinkedHashMap<>();
+    private Duration budgetLeft = config.resilience().waitBudget();
+    private int agentIndex;
+    private int attemptsOnAgent;
+    private int attempts;
+    private boolean continuing;
+    private Failure lastFailure;
+    private AttemptOutcome.ErrorAnswer lastErrorAnswer;
+
+    Run(Exchange ex) {
+      this.ex = ex;
+      this.plan = ex.plan();
+      this.client = new ClientStream(ex, vertx, classifier);
+    }
+
+    Future<Void> start() {
+      nextAttempt();
+      return done.future();
+    }
+
+    private void nextAttempt() {
+      if (agentIndex >= plan.agents().size()) {
+        giveUp("every agent of the plan was tried");
+        return;
       }
-      return Future.<Void>succeededFuture();
-    });
-  }
-
-  /** The client's path on the backend's base URL, with the client's query string (e.g. Anthropic's ?beta=true). */
-  private static String upstreamUri(Exchange ex, BackendConfig backend) {
-    String query = ex.query();
-    return backend.basePath() + ex.endpoint().path() + (query == null || query.isEmpty() ? "" : "?" + query);
-  }
-
-  /** The client's bytes, with only the model swapped when the agent's upstream model has another name. */
-  private static Buffer bodyFor(Exchange ex, AgentDefinition agent) {
-    if (agent.model().equals(ex.model())) return ex.body();
-    Buffer spliced = JsonSplice.replaceTopLevelString(ex.body(), "model", agent.model());
-    if (spliced != null) return spliced;
-    var copy = ex.json().deepCopy();
-    copy.put("model", agent.model());
-    return Buffer.buffer(copy.toString());
-  }
-
-  /**
-   * The backend speaks the client's protocol, so a JSON error body is already in the client's shape and passes as is;
-   * anything else (an HTML page from a proxy, plain text) is wrapped in the protocol's error shape.
-   */
-  private static void relayError(Exchange ex, AttemptOutcome.ErrorAnswer e, MultiMap reply) {
-    var resp = ex.response();
-    if (resp.closed() || resp.ended()) return;
-    String text = e.body().toString(StandardCharsets.UTF_8);
-    if (looksLikeJson(text)) {
-      resp.setStatusCode(e.status());
-      resp.headers().addAll(HeaderPolicy.clientHeaders(e.headers())).addAll(reply);
-      resp.end(e.body());
-      return;
+      AgentDefinition agent = plan.agents().get(agentIndex).agent();
+      BackendHealth h = health.of(agent.backend());
+      Instant cooling = h.coolingUntil();
+      if (cooling != null) {
+        Duration left = Duration.between(clock.instant(), cooling);
+        if (agentIndex + 1 < plan.agents().size()) {
+          emit("skip", agent.name() + " is cooling down for " + DurationText.format(left) + "; trying the next agent", agent, null);
+          lastFailure = lastFailure != null ? lastFailure
+              : new Failure(FailureKind.RATE_LIMITED, left, null, null, null, "backend '" + agent.backend() + "' is rate limited");
+          moveOn();
+          return;
+        }
+        if (left.compareTo(budgetLeft) <= 0 && !left.isZero()) {
+          waitThen(left, agent, "the last agent is cooling down for " + DurationText.format(left), this::nextAttempt);
+          return;
+        }
+      }
+      String denied = h.acquire();
+      if (denied != null) {
+        emit("skip", agent.name() + ": " + denied, agent, null);
+        if (lastFailure == null) {
+          lastFailure = Failure.of(FailureKind.CIRCUIT_OPEN, "backend '" + agent.backend() + "': " + denied);
+        }
+        moveOn();
+        return;
+      }
+      attempt(agent, h);
     }
-    String snippet = text.strip();
-    if (snippet.length() > 200) snippet = snippet.substring(0, 200) + "...";
-    resp.headers().addAll(reply);
-    String retryAfter = e.headers().get("retry-after");
-    if (retryAfter != null) resp.putHeader("retry-after", retryAfter);
-    String type = e.status() == 429 ? "rate_limit_error" : e.status() >= 500 ? "api_error" : "invalid_request_error";
-    ex.fail(new ClientError(e.status(), type, e.status() == 429 ? "rate_limit_error" : e.status() >= 500 ? "server_error" : "invalid_request_error",
-        "upstream_error", null, "The backend answered HTTP " + e.status() + (snippet.isEmpty() ? "" : ": " + snippet)));
-  }
 
-  private static boolean looksLikeJson(String text) {
-    String t = text.strip();
-    if (t.isEmpty() || (t.charAt(0) != '{' && t.charAt(0) != '[')) return false;
-    try {
-      JSON.readTree(t);
-      return true;
-    } catch (JsonProcessingException ignored) {
-      return false;
+    private void attempt(AgentDefinition agent, BackendHealth h) {
+      attempts++;
+      attemptsOnAgent++;
+      BackendConfig backend = config.backend(agent.backend()).orElseThrow();
+      client.replyHeaders(replyHeaders(agent));
+      long started = System.nanoTime();
+      new UpstreamCall(vertx, clients.client(backend.name()), backend, upstreamUri(backend),
+          HeaderPolicy.upstreamHeaders(ex.requestHeaders(), backend, ex.proxyKey()), bodyFor(agent),
+          ex.response(), client)
+          .run()
+          .onComplete(ar -> {
+            client.stopKeepAlive();
+            AttemptOutcome outcome = ar.succeeded() ? ar.result()
+                : new AttemptOutcome.Broken(AttemptOutcome.Breakage.CONNECT, String.valueOf(ar.cause()));
+            handle(agent, h, outcome, (System.nanoTime() - started) / 1_000_000);
+          });
+    }
+
+    private void handle(AgentDefinition agent, BackendHealth h, AttemptOutcome outcome, long elapsedMs) {
+      Failure failure;
+      if (outcome instanceof AttemptOutcome.ClientGone) {
+        h.released();
+        emit("client-gone", "client disconnected; upstream request cancelled", agent, Map.of("elapsedMs", elapsedMs));
+        done.tryComplete();
+        return;
+      } else if (outcome instanceof AttemptOutcome.Streamed s) {
+        client.transcript().markEndedCleanly();
+        if (client.transcript().complete()) {
+          h.succeeded();
+          client.end();
+          emit("answered", "stream complete", agent, Map.of("status", s.status(), "elapsedMs", elapsedMs));
+          done.tryComplete();
+          return;
+        }
+        failure = Failure.of(FailureKind.STREAM_CUT, "backend '" + agent.backend() + "' ended the stream before the answer was complete");
+      } else if (outcome instanceof AttemptOutcome.Answered a) {
+        failure = errorInsideAnswer(a);
+        if (failure == null) {
+          h.succeeded();
+          client.answer(a.status(), a.headers(), a.body());
+          emit("answered", "answer complete", agent, Map.of("status", a.status(), "elapsedMs", elapsedMs));
+          done.tryComplete();
+          return;
+        }
+      } else if (outcome instanceof AttemptOutcome.ErrorAnswer e) {
+        lastErrorAnswer = e;
+        failure = classifier.classify(e.status(), headerMap(e.headers()), e.body().toString(StandardCharsets.UTF_8), ex.stream());
+      } else if (outcome instanceof AttemptOutcome.StoppedByTarget) {
+        failure = client.streamFailure();
+      } else {
+        AttemptOutcome.Broken b = (AttemptOutcome.Broken) outcome;
+        failure = Failure.of(switch (b.breakage()) {
+          case CONNECT -> FailureKind.CONNECT;
+          case TIMEOUT -> FailureKind.TIMEOUT;
+          case STREAM_CUT -> FailureKind.STREAM_CUT;
+        }, b.message());
+      }
+      if (!(outcome instanceof AttemptOutcome.ErrorAnswer)) lastErrorAnswer = null;
+      lastFailure = failure;
+      recordHealth(h, failure);
+      Map<String, Object> facts = new LinkedHashMap<>();
+      facts.put("kind", failure.kind().name());
+      if (outcome instanceof AttemptOutcome.ErrorAnswer e) facts.put("status", e.status());
+      if (failure.retryAfter() != null) facts.put("retryAfterMs", failure.retryAfter().toMillis());
+      facts.put("elapsedMs", elapsedMs);
+      emit("failure", failure.message(), agent, facts);
+      recover(agent, failure);
+    }
+
+    private void recover(AgentDefinition agent, Failure failure) {
+      if (client.eventsRelayed()) {
+        String impossible = continuationImpossible(failure);
+        if (impossible != null) {
+          emit("give-up", "cannot continue the stream: " + impossible, agent, Map.of("kind", failure.kind().name()));
+          client.stopKeepAlive();
+          ex.fail(clientError(failure, "Rebound could not continue the answer: " + impossible));
+          done.tryComplete();
+          return;
+        }
+        continuing = true;
+      }
+      RecoveryDecision decision = policy.decide(failure, agent.backend(), attemptsOnAgent, budgetLeft, random.getAsDouble());
+      String label = (continuing ? "continued-after-" : decision instanceof RecoveryDecision.Retry ? "retried-after-" : "fell-back-after-")
+          + label(failure);
+      if (decision instanceof RecoveryDecision.Retry r) {
+        recoveries.merge(label, 1, Integer::sum);
+        waitThen(r.delay(), agent, r.reason(), () -> {
+          BackendHealth h = health.of(agent.backend());
+          String denied = h.acquire();
+          if (denied != null) {
+            emit("skip", agent.name() + ": " + denied, agent, null);
+            moveOn();
+          } else {
+            prepareContinuation();
+            attempt(agent, h);
+          }
+        });
+      } else if (decision instanceof RecoveryDecision.NextAgent n) {
+        if (agentIndex + 1 < plan.agents().size()) {
+          recoveries.merge(label, 1, Integer::sum);
+          emit("fallback", n.reason() + "; next agent: " + plan.agents().get(agentIndex + 1).agent().name(), agent, null);
+          prepareContinuation();
+        }
+        moveOn();
+      } else {
+        giveUp(decision.reason());
+      }
+    }
+
+    /** Null when the cut answer can be continued; otherwise why not. */
+    private String continuationImpossible(Failure failure) {
+      if (!config.resilience().continueStreams()) return "continuation is disabled (resilience.continueStreams)";
+      if (client.transcript().toolCallInProgress()) return "a tool call's arguments were cut mid-way";
+      if (!failure.kind().retryable() && !failure.kind().fallbackAvailable()) return failure.kind().type() + " cannot be recovered";
+      return null;
+    }
+
+    /** From here on upstream events are spliced onto what the client already has. */
+    private void prepareContinuation() {
+      if (continuing && client.eventsRelayed()) client.continueWith(StreamSplicer.of(ex.protocol(), client.transcript()));
+    }
+
+    private void moveOn() {
+      agentIndex++;
+      attemptsOnAgent = 0;
+      nextAttempt();
+    }
+
+    private void waitThen(Duration wait, AgentDefinition agent, String why, Runnable then) {
+      budgetLeft = budgetLeft.minus(wait);
+      emit("wait", why + "; waiting " + DurationText.format(wait) + " (" + DurationText.format(budgetLeft) + " of the wait budget left)",
+          agent, Map.of("waitMs", wait.toMillis()));
+      if (wait.isZero()) {
+        then.run();
+        return;
+      }
+      client.keepAliveWhileWaiting(config.resilience().keepAliveInterval());
+      // the client may leave while we wait: then there is nothing left to do
+      ex.response().closeHandler(v -> {
+        client.stopKeepAlive();
+        done.tryComplete();
+      });
+      vertx.setTimer(wait.toMillis(), id -> {
+        ex.response().closeHandler(null);
+        client.stopKeepAlive();
+        if (ex.response().closed()) {
+          done.tryComplete();
+          return;
+        }
+        then.run();
+      });
+    }
+
+    private void giveUp(String why) {
+      Failure failure = lastFailure != null ? lastFailure : Failure.of(FailureKind.NO_ROUTE, "no agent could be tried");
+      emit("give-up", why + "; answering " + failure.kind().type(), null, Map.of("kind", failure.kind().name()));
+      client.stopKeepAlive();
+      var resp = ex.response();
+      if (!resp.closed() && !resp.ended()) {
+        Long retryAfter = retryAfterSeconds(failure);
+        if (!resp.headWritten()) {
+          resp.headers().addAll(replyHeaders(null));
+          if (retryAfter != null) resp.putHeader("retry-after", String.valueOf(retryAfter));
+        }
+        if (lastErrorAnswer != null && !resp.headWritten() && inClientShape(lastErrorAnswer.body())) {
+          // the upstream's own words, already in the client's protocol: an overflow stays exactly what the SDK expects
+          client.answer(lastErrorAnswer.status(), lastErrorAnswer.headers(), lastErrorAnswer.body());
+        } else {
+          ex.fail(clientError(failure, "Rebound tried " + attempts + " time(s) across "
+              + Math.min(agentIndex + 1, plan.agents().size()) + " agent(s)"));
+        }
+      }
+      done.tryComplete();
+    }
+
+    /** OpenRouter and others report some errors inside a 200 answer. */
+    private Failure errorInsideAnswer(AttemptOutcome.Answered a) {
+      if (a.body().length() == 0) return Failure.of(FailureKind.SERVER_ERROR, "the backend sent an empty answer");
+      byte first = a.body().getByte(0);
+      if (first != '{' && first != '[') return null;
+      String text = a.body().toString(StandardCharsets.UTF_8);
+      if (!text.contains("\"error\"")) return null;
+      try {
+        JsonNode root = JSON.readTree(text);
+        JsonNode err = root.get("error");
+        boolean hasAnswer = root.has("choices") && root.get("choices").size() > 0 || root.has("content");
+        if (err == null || err.isNull() || hasAnswer) return null;
+      } catch (java.io.IOException e) {
+        return null;
+      }
+      return classifier.classify(200, headerMap(a.headers()), text, false);
+    }
+
+    private boolean inClientShape(Buffer body) {
+      try {
+        JsonNode root = JSON.readTree(body.getBytes());
+        JsonNode err = root.get("error");
+        if (ex.protocol() == Protocol.ANTHROPIC) {
+          return "error".equals(root.path("type").asText()) && err != null && err.isObject() && err.has("message");
+        }
+        return err != null && err.isObject() && err.has("message");
+      } catch (java.io.IOException | RuntimeException e) {
+        return false;
+      }
+    }
+
+    private Long retryAfterSeconds(Failure failure) {
+      FailureKind k = failure.kind();
+      if (k != FailureKind.RATE_LIMITED && k != FailureKind.OVERLOADED && k != FailureKind.QUOTA_EXHAUSTED
+          && k != FailureKind.CIRCUIT_OPEN) return null;
+      Duration d = failure.retryAfter() != null ? failure.retryAfter() : Duration.ZERO;
+      for (var c : plan.agents()) {
+        Instant until = health.of(c.agent().backend()).coolingUntil();
+        if (until != null) {
+          Duration left = Duration.between(clock.instant(), until);
+          if (d.isZero() || left.compareTo(d) < 0) d = left;
+        }
+      }
+      if (k == FailureKind.CIRCUIT_OPEN && d.isZero()) d = config.resilience().breaker().resetTimeout();
+      return Math.max(1, (d.toMillis() + 999) / 1000);
+    }
+
+    private ClientError clientError(Failure f, String whatRebound) {
+      return ClientError.forFailure(f, ex.protocol(), whatRebound);
+    }
+
+    private void recordHealth(BackendHealth h, Failure failure) {
+      switch (failure.kind()) {
+        case SERVER_ERROR, OVERLOADED, TIMEOUT, CONNECT, STREAM_CUT -> h.failed(failure.kind().type() + ": " + failure.message());
+        default -> h.succeeded();
+      }
+      if (failure.kind() == FailureKind.RATE_LIMITED || failure.kind() == FailureKind.QUOTA_EXHAUSTED
+          || failure.kind() == FailureKind.OVERLOADED) {
+        Duration cool = failure.retryAfter() != null ? failure.retryAfter()
+            : failure.kind() == FailureKind.QUOTA_EXHAUSTED ? config.resilience().breaker().resetTimeout() : null;
+        if (cool != null && !cool.isZero()) h.coolUntil(clock.instant().plus(cool));
+      }
+    }
+
+    private MultiMap replyHeaders(AgentDefinition agent) {
+      MultiMap m = MultiMap.caseInsensitiveMultiMap();
+      if (agent != null) m.add("x-rebound-agent", agent.name());
+      m.add("x-rebound-route", plan.route());
+      m.add("x-rebound-attempts", String.valueOf(attempts));
+      if (!recoveries.isEmpty()) {
+        StringBuilder r = new StringBuilder();
+        recoveries.forEach((k, v) -> r.append(r.length() == 0 ? "" : ",").append(k).append(':').append(v));
+        m.add("x-rebound-recovery", r.toString());
+      }
+      return m;
+    }
+
+    private String upstreamUri(BackendConfig backend) {
+      String query = ex.query();
+      return backend.basePath() + ex.endpoint().path() + (query == null || query.isEmpty() ? "" : "?" + query);
+    }
+
+    /** The client's bytes with only the model swapped; a continuation asks for the rest of the cut answer. */
+    private Buffer bodyFor(AgentDefinition agent) {
+      if (continuing && client.eventsRelayed() && !client.transcript().partialText().isBlank()) {
+        ObjectNode body = ContinuationRequest.build(ex.protocol(), ex.json(), client.transcript());
+        body.put("model", agent.model());
+        return Buffer.buffer(body.toString());
+      }
+      if (agent.model().equals(ex.model())) return ex.body();
+      Buffer spliced = JsonSplice.replaceTopLevelString(ex.body(), "model", agent.model());
+      if (spliced != null) return spliced;
+      ObjectNode copy = ex.json().deepCopy();
+      copy.put("model", agent.model());
+      return Buffer.buffer(copy.toString());
+    }
+
+    private void emit(String type, String reason, AgentDefinition agent, Map<String, Object> extra) {
+      Map<String, Object> fields = new LinkedHashMap<>();
+      if (agent != null) {
+        fields.put("agent", agent.name());
+        fields.put("backend", agent.backend());
+      }
+      fields.put("attempt", attempts);
+      if (extra != null) fields.putAll(extra);
+      events.emit(new GatewayEvent(clock.instant(), type, ex.sessionId(), reason, fields));
     }
   }
 
-  private GatewayEvent event(Exchange ex, String type, String reason, Map<String, Object> fields) {
-    return new GatewayEvent(clock.instant(), type, ex.sessionId(), reason, fields);
+  private static String label(Failure f) {
+    return switch (f.kind()) {
+      case RATE_LIMITED -> "429";
+      case OVERLOADED -> "overloaded";
+      case STREAM_CUT -> "cut";
+      default -> f.kind().name().toLowerCase().replace('_', '-');
+    };
+  }
+
+  private static Map<String, String> headerMap(MultiMap headers) {
+    Map<String, String> m = new LinkedHashMap<>();
+    headers.forEach(e -> m.putIfAbsent(e.getKey().toLowerCase(), e.getValue()));
+    return m;
   }
 }

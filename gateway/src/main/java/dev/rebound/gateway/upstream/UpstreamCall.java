@@ -1,6 +1,8 @@
 package dev.rebound.gateway.upstream;
 
 import dev.rebound.gateway.config.BackendConfig;
+import dev.rebound.gateway.stream.SseEvent;
+import dev.rebound.gateway.stream.SseParser;
 import dev.rebound.gateway.upstream.AttemptOutcome.Breakage;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -13,16 +15,17 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import java.util.List;
 
 /**
- * One attempt against one backend. A 2xx answer is relayed to the client chunk by chunk as it arrives (never
- * buffered whole), with back-pressure both ways; an error answer is read (bounded) and handed back untouched so the
- * caller can decide what the client sees. Enforces the backend's first-byte, idle and total timeouts, and cancels the
- * upstream request when the client goes away.
+ * One attempt against one backend. An event stream is parsed as it arrives and handed on one complete event at a
+ * time (never buffered whole; a cut never leaves half an event at the client), with back-pressure both ways. Any
+ * other answer is read whole (bounded) and returned, so nothing reaches the client before the caller decides.
+ * Enforces the backend's first-byte, idle and total timeouts, and cancels the upstream request when the client goes.
  */
 public final class UpstreamCall {
-  /** Error bodies are read whole for classification; anything larger is not an error body worth more. */
   private static final int MAX_ERROR_BODY = 1 << 20;
+  private static final int MAX_ANSWER_BODY = 64 << 20;
 
   private final Vertx vertx;
   private final HttpClientAgent client;
@@ -31,23 +34,19 @@ public final class UpstreamCall {
   private final MultiMap headers;
   private final Buffer body;
   private final HttpServerResponse clientResponse;
-  private final MultiMap replyHeaders;
+  private final StreamTarget target;
   private final Promise<AttemptOutcome> outcome = Promise.promise();
 
   private HttpClientRequest request;
-  private HttpClientResponse response;
-  private boolean relaying;
-  private boolean finished;
+  private boolean responded;
   private boolean responseEnded;
+  private boolean finished;
   private long firstByteTimer = -1;
   private long idleTimer = -1;
   private long totalTimer = -1;
 
-  /**
-   * @param replyHeaders headers the gateway adds to a relayed answer (x-rebound-*)
-   */
   public UpstreamCall(Vertx vertx, HttpClientAgent client, BackendConfig backend, String uri, MultiMap headers,
-      Buffer body, HttpServerResponse clientResponse, MultiMap replyHeaders) {
+      Buffer body, HttpServerResponse clientResponse, StreamTarget target) {
     this.vertx = vertx;
     this.client = client;
     this.backend = backend;
@@ -55,14 +54,14 @@ public final class UpstreamCall {
     this.headers = headers;
     this.body = body;
     this.clientResponse = clientResponse;
-    this.replyHeaders = replyHeaders;
+    this.target = target;
   }
 
   public Future<AttemptOutcome> run() {
     clientResponse.closeHandler(v -> finish(new AttemptOutcome.ClientGone()));
     totalTimer = vertx.setTimer(backend.timeouts().total().toMillis(),
-        id -> finish(broken(Breakage.TIMEOUT, "no complete answer within the total timeout of "
-            + backend.timeouts().total().toSeconds() + " s")));
+        id -> finish(new AttemptOutcome.Broken(Breakage.TIMEOUT, "backend '" + backend.name()
+            + "' gave no complete answer within the total timeout of " + backend.timeouts().total().toSeconds() + " s")));
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
         .setURI(uri)
@@ -70,8 +69,8 @@ public final class UpstreamCall {
         .setConnectTimeout(backend.timeouts().connect().toMillis());
     client.request(options).onComplete(ar -> {
       if (ar.failed()) {
-        finish(broken(Breakage.CONNECT, "cannot connect to backend '" + backend.name() + "' at " + backend.url()
-            + ": " + ar.cause().getMessage()));
+        finish(new AttemptOutcome.Broken(Breakage.CONNECT, "cannot connect to backend '" + backend.name() + "' at "
+            + backend.url() + ": " + ar.cause().getMessage()));
         return;
       }
       request = ar.result();
@@ -79,48 +78,51 @@ public final class UpstreamCall {
         request.reset();
         return;
       }
-      request.exceptionHandler(err -> finish(broken(relaying ? Breakage.STREAM_CUT : Breakage.CONNECT,
-          "backend '" + backend.name() + "' failed: " + err.getMessage())));
+      request.exceptionHandler(err -> finish(broken("failed", err)));
       firstByteTimer = vertx.setTimer(backend.timeouts().firstByte().toMillis(),
-          id -> finish(broken(Breakage.TIMEOUT, "backend '" + backend.name() + "' sent no response within "
-              + backend.timeouts().firstByte().toMillis() + " ms")));
+          id -> finish(new AttemptOutcome.Broken(Breakage.TIMEOUT, "backend '" + backend.name()
+              + "' sent no response within " + backend.timeouts().firstByte().toMillis() + " ms")));
       request.send(body).onComplete(rar -> {
         cancel(firstByteTimer);
-        if (rar.failed()) {
-          finish(broken(relaying ? Breakage.STREAM_CUT : Breakage.CONNECT,
-              "backend '" + backend.name() + "' failed: " + rar.cause().getMessage()));
-        } else if (!finished) {
-          onResponse(rar.result());
-        }
+        if (rar.failed()) finish(broken("failed", rar.cause()));
+        else if (!finished) onResponse(rar.result());
       });
     });
     return outcome.future();
   }
 
   private void onResponse(HttpClientResponse resp) {
-    response = resp;
+    responded = true;
     armIdle();
-    resp.exceptionHandler(err -> finish(broken(relaying ? Breakage.STREAM_CUT : Breakage.CONNECT,
-        "backend '" + backend.name() + "' connection broke: " + err.getMessage())));
-    if (resp.statusCode() / 100 == 2) relay(resp);
-    else collectError(resp);
+    resp.exceptionHandler(err -> finish(broken("connection broke", err)));
+    String type = resp.getHeader("content-type");
+    boolean ok = resp.statusCode() / 100 == 2;
+    if (ok && type != null && type.toLowerCase().startsWith("text/event-stream")) {
+      relayEvents(resp);
+    } else {
+      collect(resp, ok ? MAX_ANSWER_BODY : MAX_ERROR_BODY, ok);
+    }
   }
 
-  private void relay(HttpClientResponse resp) {
-    relaying = true;
-    clientResponse.setStatusCode(resp.statusCode());
-    clientResponse.headers().addAll(HeaderPolicy.clientHeaders(resp.headers())).addAll(replyHeaders);
-    String length = resp.getHeader("content-length");
-    if (length != null) clientResponse.putHeader("content-length", length);
-    else clientResponse.setChunked(true);
+  private void relayEvents(HttpClientResponse resp) {
+    target.begin(resp.statusCode(), resp.headers());
+    SseParser parser = new SseParser();
     resp.handler(chunk -> {
       armIdle();
-      clientResponse.write(chunk);
-      if (clientResponse.writeQueueFull()) {
-        // a slow client must not let the gateway buffer the whole answer, nor trip the upstream idle timeout
+      List<SseEvent> events = parser.feed(chunk);
+      for (SseEvent e : events) {
+        if (finished) return;
+        if (!target.accept(e)) {
+          finish(new AttemptOutcome.StoppedByTarget());
+          return;
+        }
+      }
+      if (target.writeQueueFull()) {
+        // a slow client must not make the gateway buffer the answer, nor trip the upstream idle timeout
         resp.pause();
         cancel(idleTimer);
-        clientResponse.drainHandler(v -> {
+        target.drainHandler(() -> {
+          if (finished) return;
           armIdle();
           resp.resume();
         });
@@ -128,37 +130,41 @@ public final class UpstreamCall {
     });
     resp.endHandler(v -> {
       responseEnded = true;
-      if (finished) return;
-      clientResponse.end();
-      finish(new AttemptOutcome.Relayed(resp.statusCode()));
+      finish(new AttemptOutcome.Streamed(resp.statusCode()));
     });
   }
 
-  private void collectError(HttpClientResponse resp) {
+  private void collect(HttpClientResponse resp, int limit, boolean ok) {
     Buffer collected = Buffer.buffer();
     resp.handler(chunk -> {
       armIdle();
-      int room = MAX_ERROR_BODY - collected.length();
-      collected.appendBuffer(chunk.length() <= room ? chunk : chunk.slice(0, Math.max(room, 0)));
-      if (collected.length() >= MAX_ERROR_BODY) {
-        finish(new AttemptOutcome.ErrorAnswer(resp.statusCode(), resp.headers(), collected));
+      if (collected.length() + chunk.length() > limit) {
+        // an error page this large carries nothing more worth reading; an answer this large is not one we relay
+        collected.appendBuffer(chunk.slice(0, Math.max(0, limit - collected.length())));
+        finish(ok ? new AttemptOutcome.Broken(Breakage.STREAM_CUT, "backend '" + backend.name()
+            + "' answer exceeds " + (limit >> 20) + " MiB") : new AttemptOutcome.ErrorAnswer(resp.statusCode(), resp.headers(), collected));
+        return;
       }
+      collected.appendBuffer(chunk);
     });
     resp.endHandler(v -> {
       responseEnded = true;
-      finish(new AttemptOutcome.ErrorAnswer(resp.statusCode(), resp.headers(), collected));
+      finish(ok ? new AttemptOutcome.Answered(resp.statusCode(), resp.headers(), collected)
+          : new AttemptOutcome.ErrorAnswer(resp.statusCode(), resp.headers(), collected));
     });
   }
 
   private void armIdle() {
     cancel(idleTimer);
     idleTimer = vertx.setTimer(backend.timeouts().idle().toMillis(),
-        id -> finish(broken(Breakage.TIMEOUT, "backend '" + backend.name() + "' went silent for "
+        id -> finish(new AttemptOutcome.Broken(Breakage.TIMEOUT, "backend '" + backend.name() + "' went silent for "
             + backend.timeouts().idle().toMillis() + " ms")));
   }
 
-  private AttemptOutcome broken(Breakage breakage, String message) {
-    return new AttemptOutcome.Broken(breakage, message, clientResponse.headWritten());
+  /** Before a response a broken exchange is a connection failure; after it, the answer was cut. */
+  private AttemptOutcome broken(String what, Throwable err) {
+    return new AttemptOutcome.Broken(responded ? Breakage.STREAM_CUT : Breakage.CONNECT,
+        "backend '" + backend.name() + "' " + what + ": " + err.getMessage());
   }
 
   private void finish(AttemptOutcome result) {
@@ -169,12 +175,7 @@ public final class UpstreamCall {
     cancel(idleTimer);
     cancel(totalTimer);
     if (!responseEnded && request != null) request.reset();
-    if (response != null) {
-      response.handler(null);
-      response.endHandler(null);
-    }
     clientResponse.closeHandler(null);
-    clientResponse.drainHandler(null);
     outcome.complete(result);
   }
 

@@ -69,4 +69,48 @@ class CheckConfigCommandTest {
     assertTrue(text.contains("/v1/chat/completions") && text.contains("/v1/messages"), text);
     assertTrue(text.contains(DemoCommand.RATE_LIMIT_WORD), text);
   }
+
+  @Test
+  void classifyReadsJsonLinesAndWritesOneVerdictPerLine(@TempDir Path dir) throws Exception {
+    Path in = dir.resolve("errors.jsonl");
+    Files.writeString(in, String.join("\n",
+        "{\"status\":429,\"headers\":{\"retry-after\":\"2\"},\"body\":\"{\\\"error\\\":{\\\"message\\\":\\\"Rate limit reached\\\",\\\"type\\\":\\\"requests\\\",\\\"code\\\":\\\"rate_limit_exceeded\\\"}}\",\"stream\":false}",
+        "",
+        "{\"status\":429,\"headers\":{},\"body\":{\"error\":{\"message\":\"You exceeded your current quota\",\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\"}}}",
+        "not json"));
+    Run r = run("classify", in.toString());
+    assertEquals(0, r.code(), r.err());
+    String[] lines = r.out().strip().split("\n");
+    assertEquals(3, lines.length, r.out());
+    assertTrue(lines[0].contains("\"kind\":\"RATE_LIMITED\"") && lines[0].contains("\"retryAfterSeconds\":2"), lines[0]);
+    assertTrue(lines[1].contains("\"kind\":\"QUOTA_EXHAUSTED\""), lines[1]);
+    assertTrue(lines[2].contains("\"error\""), lines[2]);
+  }
+
+  @Test
+  void classifyGetsEveryFixtureSampleRight() throws Exception {
+    Path fixtures = Path.of("..", "..", "shared", "fixtures", "provider-errors-sample.jsonl");
+    if (!Files.exists(fixtures)) fixtures = Path.of("..", "shared", "fixtures", "provider-errors-sample.jsonl");
+    Run r = run("classify", fixtures.toString());
+    assertEquals(0, r.code(), r.err());
+    var in = Files.readAllLines(fixtures).stream().filter(l -> !l.isBlank()).toList();
+    String[] out = r.out().strip().split("\n");
+    assertEquals(in.size(), out.length);
+    for (int i = 0; i < out.length; i++) {
+      var sample = new io.vertx.core.json.JsonObject(in.get(i));
+      String kind = new io.vertx.core.json.JsonObject(out[i]).getString("kind");
+      String expected = sample.getString("expected").toUpperCase();
+      var alts = sample.getJsonArray("alt_expected", new io.vertx.core.json.JsonArray());
+      boolean ok = kindMatches(kind, expected) || alts.stream().anyMatch(a -> kindMatches(kind, a.toString().toUpperCase()));
+      assertTrue(ok, "line " + (i + 1) + ": got " + kind + ", expected " + expected + " " + alts + ": " + out[i]);
+    }
+  }
+
+  private static boolean kindMatches(String kind, String expected) {
+    return switch (expected) {
+      case "RATE_LIMIT" -> kind.equals("RATE_LIMITED");
+      case "CONTEXT_OVERFLOW" -> kind.equals("CONTEXT_OVERFLOW") || kind.equals("OUTPUT_LIMIT");
+      default -> kind.equals(expected);
+    };
+  }
 }

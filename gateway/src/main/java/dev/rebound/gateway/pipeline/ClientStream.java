@@ -1,0 +1,176 @@
+package dev.rebound.gateway.pipeline;
+
+import dev.rebound.gateway.failure.Failure;
+import dev.rebound.gateway.failure.FailureClassifier;
+import dev.rebound.gateway.stream.SseEvent;
+import dev.rebound.gateway.stream.StreamSplicer;
+import dev.rebound.gateway.stream.StreamTranscript;
+import dev.rebound.gateway.upstream.HeaderPolicy;
+import dev.rebound.gateway.upstream.StreamTarget;
+import dev.rebound.routing.Protocol;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.time.Duration;
+
+/**
+ * The client's side of one exchange across all its attempts: commits the response head once, relays upstream events
+ * (spliced when a cut answer is being continued), notices error events inside a stream, keeps a waiting streaming
+ * client alive, and remembers what the client has seen.
+ */
+final class ClientStream implements StreamTarget {
+  private static final String OPENAI_KEEP_ALIVE = ": keep-alive\n\n";
+  private static final String ANTHROPIC_KEEP_ALIVE = "event: ping\ndata: {\"type\": \"ping\"}\n\n";
+
+  private final Exchange ex;
+  private final Vertx vertx;
+  private final FailureClassifier classifier;
+  private final StreamTranscript transcript;
+  private MultiMap upstreamHeaders = MultiMap.caseInsensitiveMultiMap();
+  private MultiMap replyHeaders = MultiMap.caseInsensitiveMultiMap();
+  private StreamSplicer splicer;
+  private Failure streamFailure;
+  private int eventsRelayed;
+  private long keepAliveTimer = -1;
+
+  ClientStream(Exchange ex, Vertx vertx, FailureClassifier classifier) {
+    this.ex = ex;
+    this.vertx = vertx;
+    this.classifier = classifier;
+    this.transcript = StreamTranscript.of(ex.protocol());
+  }
+
+  /** Headers the gateway adds (x-rebound-*), as they stand when the response head goes out. */
+  void replyHeaders(MultiMap headers) {
+    this.replyHeaders = headers;
+  }
+
+  /** From now on, upstream events are the continuation of what the client already has. */
+  void continueWith(StreamSplicer splicer) {
+    this.splicer = splicer;
+    this.streamFailure = null;
+  }
+
+  StreamTranscript transcript() {
+    return transcript;
+  }
+
+  /** Whether any upstream event reached the client (a keep-alive alone does not count). */
+  boolean eventsRelayed() {
+    return eventsRelayed > 0;
+  }
+
+  boolean headSent() {
+    return response().headWritten();
+  }
+
+  /** The error event that stopped the last stream, classified. */
+  Failure streamFailure() {
+    return streamFailure;
+  }
+
+  @Override
+  public void begin(int status, MultiMap headers) {
+    this.upstreamHeaders = headers;
+    this.streamFailure = null;
+  }
+
+  @Override
+  public boolean accept(SseEvent e) {
+    if (mayBeError(e)) {
+      Failure f = classifier.classifyStreamEvent(e.event(), e.data());
+      if (f != null) {
+        streamFailure = f;
+        return false;
+      }
+    }
+    if (splicer == null) {
+      write(e);
+    } else {
+      // the transcript must see what the client saw: the spliced events, with the client's ids and indexes
+      for (SseEvent spliced : splicer.spliceEvents(e)) write(spliced);
+    }
+    if (!e.isComment()) eventsRelayed++;
+    return true;
+  }
+
+  private void write(SseEvent e) {
+    commitStream();
+    response().write(e.raw());
+    transcript.observe(e);
+  }
+
+  /** Cheap pre-check on the hot path; the classifier decides. */
+  private static boolean mayBeError(SseEvent e) {
+    if ("error".equals(e.event())) return true;
+    String data = e.data();
+    return data != null && data.contains("\"error\"");
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return response().writeQueueFull();
+  }
+
+  @Override
+  public void drainHandler(Runnable onDrain) {
+    response().drainHandler(v -> onDrain.run());
+  }
+
+  /** While the gateway waits to retry, a streaming client gets a comment (OpenAI) or ping (Anthropic) each interval. */
+  void keepAliveWhileWaiting(Duration interval) {
+    stopKeepAlive();
+    if (!ex.stream() || interval.isZero()) return;
+    keepAliveTimer = vertx.setPeriodic(interval.toMillis(), id -> {
+      HttpServerResponse resp = response();
+      if (resp.ended() || resp.closed()) {
+        stopKeepAlive();
+        return;
+      }
+      commitStream();
+      resp.write(ex.protocol() == Protocol.ANTHROPIC ? ANTHROPIC_KEEP_ALIVE : OPENAI_KEEP_ALIVE);
+    });
+  }
+
+  void stopKeepAlive() {
+    if (keepAliveTimer >= 0) vertx.cancelTimer(keepAliveTimer);
+    keepAliveTimer = -1;
+  }
+
+  /** A whole non-stream answer (or an upstream error passed through), when nothing has been sent yet. */
+  void answer(int status, MultiMap headers, Buffer body) {
+    HttpServerResponse resp = response();
+    if (resp.ended() || resp.closed()) return;
+    resp.setStatusCode(status);
+    resp.headers().addAll(HeaderPolicy.clientHeaders(headers)).addAll(replyHeaders);
+    resp.end(body);
+  }
+
+  void end() {
+    stopKeepAlive();
+    HttpServerResponse resp = response();
+    if (!resp.ended() && !resp.closed()) {
+      commitStream();
+      resp.end();
+    }
+  }
+
+  /**
+   * Commits a 200 event-stream head. Once a streaming client has been sent anything, later failures can only reach it
+   * as the protocol's error event, which is why nothing but a stream answer or keep-alive commits it.
+   */
+  private void commitStream() {
+    HttpServerResponse resp = response();
+    if (resp.headWritten()) return;
+    resp.setStatusCode(200);
+    resp.headers().addAll(HeaderPolicy.clientHeaders(upstreamHeaders)).addAll(replyHeaders);
+    if (!resp.headers().contains("content-type")) resp.putHeader("content-type", "text/event-stream");
+    if (!resp.headers().contains("cache-control")) resp.putHeader("cache-control", "no-cache");
+    resp.setChunked(true);
+  }
+
+  private HttpServerResponse response() {
+    return ex.response();
+  }
+}

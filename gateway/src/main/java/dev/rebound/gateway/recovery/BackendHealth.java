@@ -1,0 +1,118 @@
+package dev.rebound.gateway.recovery;
+
+import dev.rebound.gateway.config.ResilienceConfig;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.Consumer;
+
+/**
+ * Whether a backend should be sent work now: a circuit breaker (failureThreshold failures within window open it for
+ * resetTimeout; then halfOpenCalls probes decide) and a rate-limit cooldown (the backend said when it has capacity
+ * again). Time comes from the injected clock.
+ */
+public final class BackendHealth {
+  public enum State { CLOSED, OPEN, HALF_OPEN }
+
+  /** A breaker state change, for events and metrics. */
+  public record Transition(String backend, State from, State to, String reason) {}
+
+  private final String backend;
+  private final ResilienceConfig.Breaker settings;
+  private final Clock clock;
+  private final Consumer<Transition> listener;
+  private final Deque<Instant> failures = new ArrayDeque<>();
+  private State state = State.CLOSED;
+  private Instant openUntil = Instant.MIN;
+  private int probesInFlight;
+  private int probeSuccesses;
+  private Instant coolingUntil = Instant.MIN;
+
+  public BackendHealth(String backend, ResilienceConfig.Breaker settings, Clock clock, Consumer<Transition> listener) {
+    this.backend = backend;
+    this.settings = settings;
+    this.clock = clock;
+    this.listener = listener;
+  }
+
+  /**
+   * Asks to send one request. Null means go ahead (the caller must report the result with {@link #succeeded()} or
+   * {@link #failed(String)}); otherwise the reason it may not.
+   */
+  public synchronized String acquire() {
+    Instant now = clock.instant();
+    if (state == State.OPEN) {
+      if (now.isBefore(openUntil)) return "circuit open until " + openUntil;
+      move(State.HALF_OPEN, "reset timeout passed; letting " + settings.halfOpenCalls() + " probe(s) through");
+      probesInFlight = 0;
+      probeSuccesses = 0;
+    }
+    if (state == State.HALF_OPEN) {
+      if (probesInFlight >= settings.halfOpenCalls()) return "circuit half-open and its probes are in flight";
+      probesInFlight++;
+    }
+    return null;
+  }
+
+  public synchronized void succeeded() {
+    if (state == State.HALF_OPEN) {
+      probesInFlight = Math.max(0, probesInFlight - 1);
+      if (++probeSuccesses >= settings.halfOpenCalls()) {
+        failures.clear();
+        move(State.CLOSED, probeSuccesses + " probe(s) succeeded");
+      }
+    }
+  }
+
+  /** A failure that says something about the backend's health (not the client's request). */
+  public synchronized void failed(String why) {
+    Instant now = clock.instant();
+    if (state == State.HALF_OPEN) {
+      open(now, "a probe failed: " + why);
+      return;
+    }
+    if (state == State.OPEN) return;
+    failures.addLast(now);
+    Instant horizon = now.minus(settings.window());
+    while (!failures.isEmpty() && failures.peekFirst().isBefore(horizon)) failures.removeFirst();
+    if (failures.size() >= settings.failureThreshold()) {
+      open(now, failures.size() + " failures within " + settings.window().toSeconds() + " s, the last: " + why);
+    }
+  }
+
+  /** Gives back a permit that was not used (the attempt never reached the backend). */
+  public synchronized void released() {
+    if (state == State.HALF_OPEN) probesInFlight = Math.max(0, probesInFlight - 1);
+  }
+
+  public synchronized void coolUntil(Instant until) {
+    if (until.isAfter(coolingUntil)) coolingUntil = until;
+  }
+
+  /** When the backend said it has capacity again; null when it is not cooling down. */
+  public synchronized Instant coolingUntil() {
+    return clock.instant().isBefore(coolingUntil) ? coolingUntil : null;
+  }
+
+  public synchronized State state() {
+    if (state == State.OPEN && !clock.instant().isBefore(openUntil)) return State.HALF_OPEN;
+    return state;
+  }
+
+  public String backend() {
+    return backend;
+  }
+
+  private void open(Instant now, String why) {
+    openUntil = now.plus(settings.resetTimeout());
+    failures.clear();
+    move(State.OPEN, why + "; open for " + settings.resetTimeout().toSeconds() + " s");
+  }
+
+  private void move(State to, String reason) {
+    State from = state;
+    state = to;
+    if (from != to) listener.accept(new Transition(backend, from, to, reason));
+  }
+}

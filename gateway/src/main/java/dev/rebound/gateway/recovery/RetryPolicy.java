@@ -1,0 +1,80 @@
+package dev.rebound.gateway.recovery;
+
+import dev.rebound.gateway.config.DurationText;
+import dev.rebound.gateway.config.ResilienceConfig;
+import dev.rebound.gateway.failure.Failure;
+import dev.rebound.gateway.failure.FailureKind;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The retry rules as a pure function: (failure, attempts so far on this agent, wait budget left, a random number)
+ * -> decision. A wait the server asked for (Retry-After and its cousins) wins over the computed backoff on every
+ * attempt; a wait longer than the budget left means moving on instead of waiting.
+ */
+public final class RetryPolicy {
+  private final ResilienceConfig.Retry defaults;
+  private final Map<String, ResilienceConfig.Retry> byBackend;
+  private final Map<FailureKind, ResilienceConfig.Retry> byKind;
+
+  public RetryPolicy(ResilienceConfig.Retry defaults, Map<String, ResilienceConfig.Retry> byBackend,
+      Map<FailureKind, ResilienceConfig.Retry> byKind) {
+    this.defaults = defaults;
+    this.byBackend = Map.copyOf(byBackend);
+    this.byKind = Map.copyOf(byKind);
+  }
+
+  public static RetryPolicy from(dev.rebound.gateway.config.ReboundConfig config) {
+    Map<String, ResilienceConfig.Retry> byBackend = new java.util.HashMap<>();
+    for (var b : config.backends()) if (b.retry() != null) byBackend.put(b.name(), b.retry());
+    Map<FailureKind, ResilienceConfig.Retry> byKind = new java.util.EnumMap<>(FailureKind.class);
+    config.resilience().retryByKind().forEach((k, v) -> byKind.put(FailureKind.valueOf(k.toUpperCase(java.util.Locale.ROOT)), v));
+    return new RetryPolicy(config.resilience().retry(), byBackend, byKind);
+  }
+
+  /**
+   * @param attemptsOnAgent attempts already made on this agent, including the one that just failed (>= 1)
+   * @param random          uniform in [0, 1): the jitter source, passed in so the function stays pure
+   */
+  public RecoveryDecision decide(Failure failure, String backend, int attemptsOnAgent, Duration budgetLeft, double random) {
+    FailureKind kind = failure.kind();
+    if (!kind.retryable()) {
+      return kind.fallbackAvailable()
+          ? new RecoveryDecision.NextAgent(kind.type() + " is not retried on the same backend")
+          : new RecoveryDecision.GiveUp(kind.type() + " will fail on every agent");
+    }
+    ResilienceConfig.Retry s = settings(backend, kind);
+    if (attemptsOnAgent >= s.maxAttempts()) {
+      return new RecoveryDecision.NextAgent(attemptsOnAgent + " attempt(s) on this agent, the most allowed for " + kind.type());
+    }
+    Duration wait;
+    String why;
+    if (failure.retryAfter() != null) {
+      wait = failure.retryAfter();
+      why = "the server asked to wait " + DurationText.format(wait);
+    } else {
+      wait = backoff(s, attemptsOnAgent, random);
+      why = "backoff #" + attemptsOnAgent + " is " + DurationText.format(wait);
+    }
+    if (wait.compareTo(budgetLeft) > 0) {
+      return new RecoveryDecision.NextAgent(why + ", more than the " + DurationText.format(budgetLeft)
+          + " left of the wait budget");
+    }
+    return new RecoveryDecision.Retry(wait, why);
+  }
+
+  /** base x multiplier^(n-1), capped at maxDelay, then +-jitter. */
+  static Duration backoff(ResilienceConfig.Retry s, int attempt, double random) {
+    double ms = s.baseDelay().toMillis() * Math.pow(s.multiplier(), Math.max(0, attempt - 1));
+    ms = Math.min(ms, s.maxDelay().toMillis());
+    ms = ms * (1 + s.jitter() * (2 * random - 1));
+    return Duration.ofMillis(Math.max(0, Math.round(ms)));
+  }
+
+  ResilienceConfig.Retry settings(String backend, FailureKind kind) {
+    ResilienceConfig.Retry s = byKind.get(kind);
+    if (s != null) return s;
+    s = byBackend.get(backend);
+    return s != null ? s : defaults;
+  }
+}

@@ -1,0 +1,109 @@
+package dev.rebound.gateway.stream;
+
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Incremental SSE parser: feed arbitrary chunks (events split anywhere, \n or \r\n line ends, multi-line data,
+ * comments); returns the events completed by this chunk, in order.
+ *
+ * <p>It works on bytes and decodes only complete lines, so a multi-byte UTF-8 character split across two chunks is
+ * never mangled. Blank lines that do not end an event (stray separators) are kept and become the start of the next
+ * event's raw text, so concatenating every raw is byte-identical to the input. A lone '\r' is not a line end (no LLM
+ * API sends one; supporting it would mean holding back every chunk that ends in '\r').
+ */
+public final class SseParser {
+  private static final int DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024;
+  private static final byte[] DATA = {'d', 'a', 't', 'a'};
+  private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
+
+  private final int maxEventBytes;
+  /** Bytes of the incomplete event, from its first byte; [0, scanned) are complete lines already read into fields. */
+  private byte[] buf = new byte[1024];
+  private int len;
+  private int scanned;
+  // fields of the incomplete event
+  private boolean hasLines;
+  private String event;
+  private String data;
+
+  public SseParser() {
+    this(DEFAULT_MAX_EVENT_BYTES);
+  }
+
+  /** @param maxEventBytes an upstream that sends a larger event without ending it is broken: feed then throws */
+  public SseParser(int maxEventBytes) {
+    this.maxEventBytes = maxEventBytes;
+  }
+
+  /** The events completed by this chunk, in order; an empty list when the chunk ends none. */
+  public List<SseEvent> feed(Buffer chunk) {
+    append(chunk);
+    List<SseEvent> out = null;
+    int eventStart = 0;
+    int lineStart = scanned;
+    for (int i = scanned; i < len; i++) {
+      if (buf[i] != '\n') continue;
+      int lineEnd = i > lineStart && buf[i - 1] == '\r' ? i - 1 : i;
+      if (lineEnd > lineStart) {
+        readLine(lineStart, lineEnd);
+      } else if (hasLines) {
+        if (out == null) out = new ArrayList<>(4);
+        out.add(new SseEvent(event, data, new String(buf, eventStart, i + 1 - eventStart, StandardCharsets.UTF_8)));
+        eventStart = i + 1;
+        hasLines = false;
+        event = null;
+        data = null;
+      }
+      lineStart = i + 1;
+    }
+    // keep only the incomplete event, at the front
+    if (eventStart > 0) System.arraycopy(buf, eventStart, buf, 0, len - eventStart);
+    len -= eventStart;
+    scanned = lineStart - eventStart;
+    if (len > maxEventBytes) throw new IllegalStateException("SSE event larger than " + maxEventBytes + " bytes");
+    return out == null ? Collections.emptyList() : out;
+  }
+
+  /** The bytes of an incomplete event held back, as text (a character cut at the very end shows as U+FFFD). */
+  public String pending() {
+    return new String(buf, 0, len, StandardCharsets.UTF_8);
+  }
+
+  private void append(Buffer chunk) {
+    int n = chunk.length();
+    if (len + n > buf.length) {
+      byte[] bigger = new byte[Math.max(buf.length * 2, len + n)];
+      System.arraycopy(buf, 0, bigger, 0, len);
+      buf = bigger;
+    }
+    chunk.getBytes(0, n, buf, len);
+    len += n;
+  }
+
+  /** One non-blank line, without its line end. Field names are compared as bytes: only values get decoded. */
+  private void readLine(int start, int end) {
+    hasLines = true;
+    if (buf[start] == ':') return; // comment
+    int colon = start;
+    while (colon < end && buf[colon] != ':') colon++;
+    int valueStart = colon < end ? colon + 1 : end;
+    if (valueStart < end && buf[valueStart] == ' ') valueStart++;
+    if (nameIs(DATA, start, colon)) {
+      String value = new String(buf, valueStart, end - valueStart, StandardCharsets.UTF_8);
+      data = data == null ? value : data + "\n" + value;
+    } else if (nameIs(EVENT, start, colon)) {
+      event = new String(buf, valueStart, end - valueStart, StandardCharsets.UTF_8);
+    }
+    // id:, retry: and unknown fields are not needed by the gateway; they stay in raw
+  }
+
+  private boolean nameIs(byte[] name, int start, int end) {
+    if (end - start != name.length) return false;
+    for (int i = 0; i < name.length; i++) if (buf[start + i] != name[i]) return false;
+    return true;
+  }
+}

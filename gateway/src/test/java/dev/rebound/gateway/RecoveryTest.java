@@ -1,0 +1,330 @@
+package dev.rebound.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.HttpResponseFor;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.rebound.mockllm.MockLlmOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A request succeeds whenever some agent can serve it within the wait budget, and fails clearly when none can:
+ * against scripted mock-llm faults, through real sockets, with the official SDKs (no SDK retries) as clients.
+ */
+class RecoveryTest {
+  static final String CONFIG = """
+      server: { host: 127.0.0.1, port: 0 }
+      backends:
+        - { name: primary, protocol: openai, url: "${MOCK_URL}", apiKey: k1, models: [ { name: gpt-4o, contextWindow: 128000 } ] }
+        - { name: secondary, protocol: openai, url: "${MOCK_URL}", apiKey: k2, models: [ { name: gpt-4o-mini, contextWindow: 128000 } ] }
+        - { name: claude-api, protocol: anthropic, url: "${MOCK_URL}", apiKey: k3, models: [ { name: claude-sonnet-4-5, contextWindow: 200000 } ] }
+      agents:
+        - { name: main, backend: primary, model: gpt-4o }
+        - { name: backup, backend: secondary, model: gpt-4o-mini }
+        - { name: claude, backend: claude-api, model: claude-sonnet-4-5 }
+      routes:
+        - { name: chat, match: { model: "gpt-*" }, agents: [main, backup] }
+        - { name: solo, match: { model: "solo" }, agents: [main] }
+        - { name: claude, match: { protocol: anthropic }, agents: [claude] }
+      resilience:
+        retry: { baseDelay: 10ms }
+        keepAliveInterval: 200ms
+        breaker: { failureThreshold: 5, window: 60s, resetTimeout: 30s, halfOpenCalls: 1 }
+      """;
+
+  GatewayHarness h;
+
+  GatewayHarness start() {
+    h = GatewayHarness.start(CONFIG);
+    return h;
+  }
+
+  @AfterEach
+  void stop() {
+    if (h != null) h.close();
+  }
+
+  OpenAIClient openAi() {
+    return OpenAIOkHttpClient.builder().baseUrl(h.base() + "/v1").apiKey("client").maxRetries(0)
+        .timeout(Duration.ofSeconds(60)).build();
+  }
+
+  AnthropicClient anthropic() {
+    return AnthropicOkHttpClient.builder().baseUrl(h.base()).apiKey("client").maxRetries(0)
+        .timeout(Duration.ofSeconds(60)).build();
+  }
+
+  static ChatCompletionCreateParams chat(String model, String text) {
+    return ChatCompletionCreateParams.builder().model(model).addUserMessage(text).build();
+  }
+
+  static MessageCreateParams message(String text) {
+    return MessageCreateParams.builder().model("claude-sonnet-4-5").maxTokens(300).addUserMessage(text).build();
+  }
+
+  static JsonObject fault(String contains) {
+    return new JsonObject().put("match", new JsonObject().put("contains", contains));
+  }
+
+  static JsonObject rateLimitBody() {
+    return new JsonObject().put("error", new JsonObject().put("message", "Rate limit reached for gpt-4o on requests per min (RPM): Limit 3, Used 3, Requested 1.")
+        .put("type", "requests").put("param", null).put("code", "rate_limit_exceeded"));
+  }
+
+  @Test
+  void twoRateLimitsWithRetryAfterAreWaitedOutAndTheThirdCallSucceeds() {
+    start().fault(fault("two-429s").put("times", 2).put("status", 429).put("body", rateLimitBody())
+        .put("headers", new JsonObject().put("retry-after", "1")));
+    long t0 = System.nanoTime();
+    HttpResponseFor<ChatCompletion> r = openAi().chat().completions().withRawResponse().create(chat("gpt-4o", "two-429s"));
+    long waitedMs = (System.nanoTime() - t0) / 1_000_000;
+    assertFalse(r.parse().choices().isEmpty());
+    assertTrue(waitedMs >= 2000, "waited only " + waitedMs + " ms");
+    assertEquals(3, h.upstreamRequests().size());
+    h.upstreamRequests().forEach(q -> assertEquals("gpt-4o", ((JsonObject) q).getJsonObject("body").getString("model")));
+    assertEquals(List.of("3"), r.headers().values("x-rebound-attempts"));
+    assertEquals(List.of("retried-after-429:2"), r.headers().values("x-rebound-recovery"));
+    assertEquals(List.of("main"), r.headers().values("x-rebound-agent"));
+    assertEquals(2, h.events("wait").size());
+    assertTrue(h.events("wait").get(0).reason().contains("the server asked to wait 1s"), h.events("wait").toString());
+  }
+
+  @Test
+  void azureRetryAfterMsIsHonoured() throws Exception {
+    start().fault(fault("azure").put("status", 429).put("body", rateLimitBody())
+        .put("headers", new JsonObject().put("retry-after-ms", "600").put("x-ms-retry-after-ms", "600")));
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"azure\"}]}");
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(ms >= 600, "waited " + ms + " ms; the server asked for 600 ms");
+    assertEquals(2, h.upstreamRequests().size());
+  }
+
+  @Test
+  void anthropicOverloaded529IsRetriedTransparently() {
+    start().fault(fault("busy-529").put("status", 529));
+    Message m = anthropic().messages().create(message("busy-529"));
+    assertFalse(m.content().isEmpty());
+    assertEquals(2, h.upstreamRequests().size());
+    assertEquals("OVERLOADED", h.events("failure").get(0).fields().get("kind"));
+  }
+
+  @Test
+  void insufficientQuotaMovesToTheNextAgentWithoutWaiting() throws Exception {
+    start().fault(fault("quota").put("match", new JsonObject().put("contains", "quota").put("model", "gpt-4o"))
+        .put("status", 429).put("body", new JsonObject().put("error", new JsonObject()
+            .put("message", "You exceeded your current quota, please check your plan and billing details.")
+            .put("type", "insufficient_quota").put("param", null).put("code", "insufficient_quota"))));
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"quota\"}]}");
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("backup", r.headers().firstValue("x-rebound-agent").orElseThrow());
+    assertEquals("fell-back-after-quota-exhausted:1", r.headers().firstValue("x-rebound-recovery").orElseThrow());
+    assertTrue(h.events("wait").isEmpty(), "no wait on a quota stop");
+    assertTrue(ms < 1500, "took " + ms + " ms");
+    JsonArray seen = h.upstreamRequests();
+    assertEquals(List.of("gpt-4o", "gpt-4o-mini"),
+        seen.stream().map(q -> ((JsonObject) q).getJsonObject("body").getString("model")).toList());
+  }
+
+  @Test
+  void aWaitLongerThanTheBudgetFailsFastWithRetryAfterInTheClientsShape() throws Exception {
+    start().fault(fault("budget").put("times", -1).put("status", 429).put("body", rateLimitBody())
+        .put("headers", new JsonObject().put("retry-after", "200")));
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"budget\"}]}");
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(429, r.statusCode(), r.body());
+    assertEquals("200", r.headers().firstValue("retry-after").orElseThrow());
+    assertTrue(new JsonObject(r.body()).getJsonObject("error").getString("message").contains("Rate limit"), r.body());
+    assertTrue(ms < 3000, "it must not wait 200 s: " + ms + " ms");
+    assertEquals(2, h.upstreamRequests().size(), "one try on each agent");
+    assertTrue(h.events("give-up").size() == 1);
+  }
+
+  @Test
+  void theBreakerOpensAfterFiveFailuresAndHalfOpensAfterTheResetTimeout() throws Exception {
+    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    h = GatewayHarness.start(CONFIG.replace("retry: { baseDelay: 10ms }", "retry: { baseDelay: 10ms, maxAttempts: 1 }"),
+        MockLlmOptions.defaults(), clock);
+    h.fault(fault("breaker").put("times", 5).put("status", 500));
+    String body = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"breaker\"}]}";
+    // each answer is the upstream's own 500, relayed in the client's shape after the one attempt allowed
+    for (int i = 0; i < 5; i++) assertEquals(500, h.post("/v1/chat/completions", body).statusCode());
+    assertEquals(1, h.events("breaker").size());
+    assertEquals("OPEN", h.events("breaker").get(0).fields().get("to"));
+
+    HttpResponse<String> refused = h.post("/v1/chat/completions", body);
+    assertEquals(503, refused.statusCode(), refused.body());
+    assertEquals("circuit_open", new JsonObject(refused.body()).getJsonObject("error").getString("code"));
+    assertEquals("30", refused.headers().firstValue("retry-after").orElseThrow());
+    assertEquals(5, h.upstreamRequests().size(), "an open breaker sends nothing upstream");
+
+    clock.advance(Duration.ofSeconds(31));
+    assertEquals(200, h.post("/v1/chat/completions", body).statusCode());
+    assertEquals(List.of("OPEN", "HALF_OPEN", "CLOSED"), h.events("breaker").stream().map(e -> e.fields().get("to")).toList());
+  }
+
+  /** Lines of a streamed answer with the milliseconds at which each arrived. */
+  record Line(long atMs, String text) {}
+
+  List<Line> streamLines(String path, String body, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(h.base() + path)).timeout(Duration.ofSeconds(30))
+        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+    long t0 = System.nanoTime();
+    HttpResponse<Stream<String>> r = h.http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
+    assertEquals(200, r.statusCode());
+    List<Line> lines = new ArrayList<>();
+    try (Stream<String> s = r.body()) {
+      s.forEach(l -> lines.add(new Line((System.nanoTime() - t0) / 1_000_000, l)));
+    }
+    return lines;
+  }
+
+  @Test
+  void aStreamingClientGetsKeepAliveCommentsWhileTheGatewayWaits() throws Exception {
+    start().fault(fault("keepalive").put("status", 429).put("body", rateLimitBody()).put("headers", new JsonObject().put("retry-after", "1")));
+    List<Line> lines = streamLines("/v1/chat/completions",
+        "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"keepalive\"}]}");
+    long keepAlives = lines.stream().filter(l -> l.text().equals(": keep-alive")).count();
+    int firstData = lines.stream().filter(l -> l.text().startsWith("data: {")).findFirst().map(lines::indexOf).orElseThrow();
+    assertTrue(keepAlives >= 3, "keep-alives: " + keepAlives + " in " + lines);
+    assertTrue(lines.subList(0, firstData).stream().anyMatch(l -> l.text().equals(": keep-alive")), "they come before the answer");
+    assertEquals("data: [DONE]", lines.stream().filter(l -> !l.text().isEmpty()).reduce((a, b2) -> b2).orElseThrow().text());
+  }
+
+  @Test
+  void anAnthropicStreamingClientGetsPingsWhileTheGatewayWaits() throws Exception {
+    start().fault(fault("pings").put("status", 529).put("headers", new JsonObject().put("retry-after", "1")));
+    List<Line> lines = streamLines("/v1/messages",
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"pings\"}]}");
+    int start = lines.stream().filter(l -> l.text().equals("event: message_start")).findFirst().map(lines::indexOf).orElseThrow();
+    long pings = lines.subList(0, start).stream().filter(l -> l.text().equals("event: ping")).count();
+    assertTrue(pings >= 3, "pings before message_start: " + pings);
+    assertTrue(lines.stream().anyMatch(l -> l.text().equals("event: message_stop")));
+  }
+
+  static String openAiStreamText(OpenAIClient client, String text) {
+    StringBuilder out = new StringBuilder();
+    try (com.openai.core.http.StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(chat("gpt-4o", text))) {
+      s.stream().forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(out::append)));
+    }
+    return out.toString();
+  }
+
+  @Test
+  void aStreamCutAfterThreeChunksIsContinuedIntoOneCompleteAnswer() {
+    start();
+    String expected = openAiStreamText(OpenAIOkHttpClient.builder().baseUrl(h.mockUrl() + "/v1").apiKey("x").maxRetries(0).build(),
+        "please cut-after-3 this answer");
+    h.mock.reset();
+    h.fault(fault("cut-after-3").put("cutAfterChunks", 3));
+    String got = openAiStreamText(openAi(), "please cut-after-3 this answer");
+    assertEquals(expected, got);
+    JsonArray seen = h.upstreamRequests();
+    assertEquals(2, seen.size());
+    JsonArray continuation = seen.getJsonObject(1).getJsonObject("body").getJsonArray("messages");
+    assertEquals("assistant", continuation.getJsonObject(1).getString("role"));
+    assertTrue(expected.startsWith(continuation.getJsonObject(1).getString("content")));
+    assertEquals(1, h.events("failure").size());
+    assertEquals("STREAM_CUT", h.events("failure").get(0).fields().get("kind"));
+  }
+
+  @Test
+  void anAnthropicOverloadedEventMidStreamIsContinuedIntoOneCompleteAnswer() {
+    start();
+    AnthropicClient direct = AnthropicOkHttpClient.builder().baseUrl(h.mockUrl()).apiKey("x").maxRetries(0).build();
+    String expected = anthropicStreamText(direct, "tell me about overloaded streams");
+    h.mock.reset();
+    h.fault(fault("overloaded streams").put("streamErrorAfterChunks", 4));
+    List<String> types = new ArrayList<>();
+    StringBuilder got = new StringBuilder();
+    try (StreamResponse<RawMessageStreamEvent> s = anthropic().messages().createStreaming(message("tell me about overloaded streams"))) {
+      s.stream().forEach(e -> {
+        if (e.isMessageStart()) types.add("message_start");
+        if (e.isMessageStop()) types.add("message_stop");
+        e.contentBlockDelta().ifPresent(d -> {
+          assertEquals(0L, d.index());
+          d.delta().text().ifPresent(t -> got.append(t.text()));
+        });
+      });
+    }
+    assertEquals(expected, got.toString());
+    assertEquals(List.of("message_start", "message_stop"), types, "one message, one end");
+    JsonArray seen = h.upstreamRequests();
+    assertEquals(2, seen.size());
+    JsonObject prefill = seen.getJsonObject(1).getJsonObject("body").getJsonArray("messages").getJsonObject(1);
+    assertEquals("assistant", prefill.getString("role"));
+    assertEquals("OVERLOADED", h.events("failure").get(0).fields().get("kind"));
+  }
+
+  static String anthropicStreamText(AnthropicClient client, String text) {
+    StringBuilder out = new StringBuilder();
+    try (StreamResponse<RawMessageStreamEvent> s = client.messages().createStreaming(message(text))) {
+      s.stream().forEach(e -> e.contentBlockDelta().ifPresent(d -> d.delta().text().ifPresent(t -> out.append(t.text()))));
+    }
+    return out.toString();
+  }
+
+  @Test
+  void aCutInsideToolCallArgumentsEndsTheStreamWithAnExplicitErrorEvent() throws Exception {
+    start().fault(fault("weather").put("cutAfterChunks", 2));
+    String body = """
+        {"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"weather in Paris"}],
+         "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object",
+           "properties":{"city":{"type":"string"},"unit":{"type":"string"}},"required":["city","unit"]}}}]}""";
+    List<Line> lines = streamLines("/v1/chat/completions", body);
+    List<String> data = lines.stream().map(Line::text).filter(t -> t.startsWith("data: ")).toList();
+    assertTrue(data.get(0).contains("tool_calls"), data.toString());
+    String last = data.get(data.size() - 1);
+    assertTrue(last.startsWith("data: {\"error\""), last);
+    assertTrue(last.contains("tool call"), last);
+    assertFalse(data.contains("data: [DONE]"));
+    assertEquals(1, h.upstreamRequests().size(), "no continuation was attempted");
+  }
+
+  @Test
+  void aNonStreamAnswerCutMidBodyIsRetriedTransparently() throws Exception {
+    start().fault(fault("half-body").put("cutAfterChunks", 1));
+    HttpResponse<String> r = h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"half-body\"}]}");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("chat.completion", new JsonObject(r.body()).getString("object"));
+    assertEquals(2, h.upstreamRequests().size());
+  }
+
+  @Test
+  void anInvalidRequestIsNotRetriedAndNoRecoveryHeaderIsSentWhenNothingHappened() throws Exception {
+    start();
+    HttpResponse<String> ok = h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"fine\"}]}");
+    assertEquals(200, ok.statusCode());
+    assertNull(ok.headers().firstValue("x-rebound-recovery").orElse(null));
+    assertEquals("1", ok.headers().firstValue("x-rebound-attempts").orElseThrow());
+  }
+}

@@ -1,0 +1,79 @@
+package dev.rebound.gateway.failure;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class DialectsTest {
+  private static Dialects load(String yaml) throws IOException {
+    return Dialects.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void the_bundled_dialects_load_with_rules_extractors_and_fallbacks() {
+    Dialects d = Dialects.loadDefault();
+    assertTrue(d.rules().size() > 40, "rules: " + d.rules().size());
+    assertTrue(d.extractors().size() > 20);
+    assertEquals(FailureKind.TIMEOUT, d.fallbackFor(524));
+    assertEquals(FailureKind.INVALID_REQUEST, d.fallbackFor(418));
+    assertEquals(FailureKind.SERVER_ERROR, d.fallbackFor(599));
+    assertEquals(FailureKind.SERVER_ERROR, d.fallbackFor(0));
+  }
+
+  @Test
+  void a_typo_in_a_rule_fails_loading_with_the_rule_id() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> load("rules:\n  - id: my-rule\n    mesage: 'x'\n    kind: AUTH\n"));
+    assertTrue(e.getMessage().contains("my-rule") && e.getMessage().contains("mesage"), e.getMessage());
+  }
+
+  @Test
+  void unknown_kinds_bad_statuses_bad_regexes_and_unknown_extractors_are_refused() {
+    assertThrows(IllegalArgumentException.class, () -> load("rules:\n  - id: a\n    kind: NOPE\n"));
+    assertThrows(IllegalArgumentException.class, () -> load("rules:\n  - id: a\n    status: [42x]\n    kind: AUTH\n"));
+    assertThrows(IllegalArgumentException.class, () -> load("rules:\n  - id: a\n    message: '(unclosed'\n    kind: AUTH\n"));
+    assertThrows(IllegalArgumentException.class, () -> load("rules:\n  - id: a\n    numbers: [nope]\n    kind: AUTH\n"));
+    assertThrows(IllegalArgumentException.class, () -> load("rules:\n  - id: a\n    kind: AUTH\n  - id: a\n    kind: AUTH\n"));
+    assertThrows(IllegalArgumentException.class, () -> load("extractors:\n  x:\n    regex: 'no groups here'\n"));
+  }
+
+  @Test
+  void regexes_are_lowercased_except_escapes_so_they_match_lowercased_text() {
+    assertEquals("\\S+ tpd \\D \\bx", Dialects.lowerLiterals("\\S+ TPD \\D \\bX"));
+    assertThrows(IllegalArgumentException.class, () -> Dialects.lowerLiterals("\\p{Lu}"));
+  }
+
+  @Test
+  void the_branch_prefilter_answers_exactly_like_the_whole_regex() throws IOException {
+    List<String> texts = new ArrayList<>();
+    Files.readAllLines(FixtureSamplesTest.fixtureFile()).forEach(l -> texts.add(l.toLowerCase()));
+    texts.addAll(List.of("", "x", "overloaded", "rate-limited upstream", "api key not valid", "(tpd)", "too many tokens,",
+        "input tokens (5 > 4 - 1)", "timed out", "timeout", "model 'x' not found", "exceeds the context window"));
+    for (DialectRule rule : Dialects.loadDefault().rules()) {
+      for (TextPattern tp : new TextPattern[] {rule.message(), rule.details()}) {
+        if (tp == null) continue;
+        Pattern whole = tp.pattern();
+        for (String t : texts) {
+          assertEquals(whole.matcher(t).find(), tp.find(t), () -> rule.id() + " on " + t);
+        }
+      }
+    }
+  }
+
+  @Test
+  void branch_literals_skip_word_boundaries_and_drop_quantified_characters() {
+    assertEquals(List.of("time", "deadline exceeded"), TextPattern.requiredLiterals("\\btimed? ?out\\b|deadline exceeded"));
+    assertEquals(List.of("(tpd)", "per"), TextPattern.requiredLiterals("\\(tpd\\)|per[ _-]day"));
+    assertEquals(null, TextPattern.requiredLiterals("(?:a|b)c|defg"));
+    assertEquals(null, TextPattern.requiredLiterals("ab|cdef"));
+  }
+}

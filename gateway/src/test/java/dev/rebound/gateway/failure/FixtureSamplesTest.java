@@ -1,0 +1,139 @@
+package dev.rebound.gateway.failure;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every line of the shared fixture file: real provider bodies with the class they must get. */
+class FixtureSamplesTest {
+  static final String FILE = "provider-errors-sample.jsonl";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final FailureClassifier CLASSIFIER = new FailureClassifier(Dialects.loadDefault(),
+      Clock.fixed(Instant.parse("2025-06-20T17:11:30Z"), ZoneOffset.UTC));
+
+  /**
+   * Found from the scratch project (../shared), from /work/main/gateway (../../shared), or wherever
+   * -Drebound.fixtures=DIR or REBOUND_FIXTURES=DIR says. Missing fixtures fail the build; they are never skipped.
+   */
+  static Path fixtureFile() {
+    List<Path> candidates = new ArrayList<>();
+    String property = System.getProperty("rebound.fixtures");
+    String env = System.getenv("REBOUND_FIXTURES");
+    if (property != null) candidates.add(Path.of(property, FILE));
+    if (env != null) candidates.add(Path.of(env, FILE));
+    candidates.add(Path.of("..", "shared", "fixtures", FILE));
+    candidates.add(Path.of("..", "..", "shared", "fixtures", FILE));
+    for (Path p : candidates) {
+      if (Files.isRegularFile(p)) return p;
+    }
+    throw new IllegalStateException("fixture file " + FILE + " not found; looked at " + candidates
+        + " (set -Drebound.fixtures=DIR or REBOUND_FIXTURES=DIR)");
+  }
+
+  static Stream<Arguments> samples() throws IOException {
+    List<String> lines = Files.readAllLines(fixtureFile()).stream().filter(l -> !l.isBlank()).toList();
+    if (lines.isEmpty()) throw new IllegalStateException(FILE + " is empty");
+    List<Arguments> out = new ArrayList<>();
+    for (String line : lines) {
+      JsonNode n = JSON.readTree(line);
+      out.add(Arguments.of(n.path("id").asText(), n));
+    }
+    return out.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void every_fixture_sample_gets_its_expected_class_wait_and_token_numbers(String id, JsonNode sample) {
+    Failure f = classify(sample);
+
+    Set<FailureKind> allowed = new HashSet<>(kindsFor(sample.path("expected").asText()));
+    sample.path("alt_expected").forEach(alt -> allowed.addAll(kindsFor(alt.asText())));
+    assertTrue(allowed.contains(f.kind()), id + ": got " + f + ", allowed " + allowed);
+    if (f.kind() == FailureKind.OUTPUT_LIMIT) {
+      // OUTPUT_LIMIT stands for context_overflow only where the stated numbers show the output part is what does not fit.
+      assertNotNull(f.contextLimit(), id + ": OUTPUT_LIMIT without a stated limit");
+      assertNotNull(f.requestedTokens(), id + ": OUTPUT_LIMIT without stated tokens");
+    }
+
+    JsonNode wait = sample.path("retry_after_seconds");
+    if (wait.isNumber()) {
+      assertNotNull(f.retryAfter(), id + ": no retryAfter");
+      assertEquals(wait.asDouble(), f.retryAfter().toNanos() / 1e9, 0.01, id + ": retryAfter");
+    } else {
+      assertNull(f.retryAfter(), id + ": unexpected retryAfter");
+    }
+
+    JsonNode context = sample.path("context");
+    if (context.isObject()) {
+      if (context.has("limit")) assertEquals(context.get("limit").asInt(), f.contextLimit(), id + ": context limit");
+      if (context.has("requested")) {
+        assertEquals(context.get("requested").asInt(), f.requestedTokens(), id + ": requested tokens");
+      }
+    }
+    assertFalse(f.message().isBlank(), id + ": message");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void the_classify_command_line_agrees_with_the_classifier_on_every_sample(String id, JsonNode sample) throws IOException {
+    Failure direct = classify(sample);
+    JsonNode line = JSON.readTree(ClassificationReport.classifyJsonLine(CLASSIFIER, sample.toString()));
+    assertEquals(direct.kind().name(), line.path("kind").asText(), id);
+    if (direct.retryAfter() == null) {
+      assertTrue(line.path("retryAfterSeconds").isNull(), id);
+    } else {
+      assertEquals(direct.retryAfter().toNanos() / 1e9, line.path("retryAfterSeconds").asDouble(), 1e-9, id);
+    }
+  }
+
+  @Test
+  void the_fixture_file_is_found_and_every_sample_passes() throws IOException {
+    long lines = Files.readAllLines(fixtureFile()).stream().filter(l -> !l.isBlank()).count();
+    assertTrue(lines >= 42, "expected at least the 42 shared samples, found " + lines);
+  }
+
+  static Failure classify(JsonNode sample) {
+    Map<String, String> headers = new TreeMap<>();
+    sample.path("headers").fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
+    JsonNode body = sample.path("body");
+    return CLASSIFIER.classify(sample.path("status").asInt(), headers, body.isTextual() ? body.asText() : body.toString(),
+        sample.path("stream").asBoolean(false));
+  }
+
+  /** The fixture README's class names. */
+  static Set<FailureKind> kindsFor(String expected) {
+    return switch (expected) {
+      case "rate_limit" -> Set.of(FailureKind.RATE_LIMITED);
+      case "overloaded" -> Set.of(FailureKind.OVERLOADED);
+      case "quota_exhausted" -> Set.of(FailureKind.QUOTA_EXHAUSTED);
+      case "context_overflow" -> Set.of(FailureKind.CONTEXT_OVERFLOW, FailureKind.OUTPUT_LIMIT);
+      case "invalid_request" -> Set.of(FailureKind.INVALID_REQUEST);
+      case "auth" -> Set.of(FailureKind.AUTH);
+      case "server_error" -> Set.of(FailureKind.SERVER_ERROR);
+      case "timeout" -> Set.of(FailureKind.TIMEOUT);
+      default -> throw new IllegalArgumentException("unknown expected class " + expected);
+    };
+  }
+}

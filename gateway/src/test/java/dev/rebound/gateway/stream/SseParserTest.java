@@ -1,0 +1,135 @@
+package dev.rebound.gateway.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SseParserTest {
+
+  private static List<SseEvent> feedInPieces(byte[] bytes, int... cuts) {
+    SseParser parser = new SseParser();
+    List<SseEvent> events = new ArrayList<>();
+    int from = 0;
+    for (int cut : cuts) {
+      events.addAll(parser.feed(Buffer.buffer(Arrays.copyOfRange(bytes, from, cut))));
+      from = cut;
+    }
+    events.addAll(parser.feed(Buffer.buffer(Arrays.copyOfRange(bytes, from, bytes.length))));
+    assertEquals("", parser.pending());
+    return events;
+  }
+
+  private static String rawOf(List<SseEvent> events) {
+    StringBuilder sb = new StringBuilder();
+    for (SseEvent e : events) sb.append(e.raw());
+    return sb.toString();
+  }
+
+  private static void assertSameEventsWhereverSplit(String stream) {
+    byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+    List<SseEvent> whole = feedInPieces(bytes);
+    assertEquals(stream, rawOf(whole));
+    for (int cut = 0; cut <= bytes.length; cut++) {
+      assertEquals(whole, feedInPieces(bytes, cut), "split at byte " + cut);
+    }
+    int[] everyByte = new int[bytes.length];
+    for (int i = 0; i < bytes.length; i++) everyByte[i] = i;
+    assertEquals(whole, feedInPieces(bytes, everyByte), "fed byte by byte");
+  }
+
+  @Test
+  void anOpenAiStreamSplitAtAnyByteGivesTheSameEvents() {
+    String stream = RecordedStreams.openAiOriginalCut() + RecordedStreams.openAiContinuation();
+    assertSameEventsWhereverSplit(stream);
+    List<SseEvent> events = RecordedStreams.parse(stream);
+    assertEquals(11, events.size());
+    assertTrue(events.get(2).isComment());
+    assertEquals("[DONE]", events.get(10).data());
+  }
+
+  @Test
+  void anAnthropicStreamSplitAtAnyByteGivesTheSameEvents() {
+    String stream = RecordedStreams.anthropicOriginalCut() + RecordedStreams.overloaded();
+    assertSameEventsWhereverSplit(stream);
+    List<SseEvent> events = RecordedStreams.parse(stream);
+    assertEquals(11, events.size());
+    assertEquals("message_start", events.get(0).event());
+    assertEquals("error", events.get(10).event());
+  }
+
+  @Test
+  void aCrlfStreamSplitAtAnyByteGivesTheSameEvents() {
+    String stream = RecordedStreams.anthropicContinuation().replace("\n", "\r\n");
+    assertSameEventsWhereverSplit(stream);
+    SseEvent first = RecordedStreams.parse(stream).get(0);
+    assertEquals("message_start", first.event());
+    assertTrue(first.data().startsWith("{\"type\":\"message_start\""));
+    assertTrue(first.raw().endsWith("}\r\n\r\n"));
+  }
+
+  @Test
+  void aMultiByteCharacterCutBetweenChunksIsDecodedWhole() {
+    byte[] bytes = "data: {\"t\":\"🍵日\"}\n\n".getBytes(StandardCharsets.UTF_8);
+    int insideTheEmoji = "data: {\"t\":\"".length() + 2;
+    List<SseEvent> events = feedInPieces(bytes, insideTheEmoji, insideTheEmoji + 3);
+    assertEquals(List.of("{\"t\":\"🍵日\"}"), RecordedStreams.dataOf(events));
+  }
+
+  @Test
+  void multipleDataLinesAreJoinedWithNewlines() {
+    SseEvent e = RecordedStreams.parse("event: note\ndata: first\ndata:second\ndata\n\n").get(0);
+    assertEquals("note", e.event());
+    assertEquals("first\nsecond\n", e.data());
+  }
+
+  @Test
+  void commentOnlyEventsAreCommentsAndCarryNoData() {
+    List<SseEvent> events = RecordedStreams.parse(": keep-alive\n\n:\n: two lines\n\n: before\ndata: x\n\n");
+    assertEquals(3, events.size());
+    assertTrue(events.get(0).isComment());
+    assertNull(events.get(0).data());
+    assertTrue(events.get(1).isComment());
+    assertFalse(events.get(2).isComment());
+    assertEquals("x", events.get(2).data());
+  }
+
+  @Test
+  void anEventWithOnlyAnIdIsNotAComment() {
+    SseEvent e = RecordedStreams.parse("id: 7\n\n").get(0);
+    assertFalse(e.isComment());
+    assertNull(e.data());
+  }
+
+  @Test
+  void strayBlankLinesStayInTheRawTextOfTheNextEvent() {
+    String stream = "\n\ndata: a\n\n\r\n\ndata: b\n\n";
+    List<SseEvent> events = RecordedStreams.parse(stream);
+    assertEquals(List.of("a", "b"), RecordedStreams.dataOf(events));
+    assertEquals(stream, rawOf(events));
+  }
+
+  @Test
+  void anIncompleteEventIsHeldBackUntilItsBlankLine() {
+    SseParser parser = new SseParser();
+    assertEquals(List.of(), parser.feed(Buffer.buffer("event: ping\ndata: {}\n")));
+    assertEquals("event: ping\ndata: {}\n", parser.pending());
+    List<SseEvent> events = parser.feed(Buffer.buffer("\nevent: message_stop\n"));
+    assertEquals(List.of(new SseEvent("ping", "{}", "event: ping\ndata: {}\n\n")), events);
+    assertEquals("event: message_stop\n", parser.pending());
+  }
+
+  @Test
+  void anEventLargerThanTheLimitIsRefused() {
+    SseParser parser = new SseParser(16);
+    assertThrows(IllegalStateException.class, () -> parser.feed(Buffer.buffer("data: 0123456789abcdef")));
+  }
+}

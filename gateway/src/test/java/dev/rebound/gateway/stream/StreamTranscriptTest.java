@@ -1,0 +1,120 @@
+package dev.rebound.gateway.stream;
+
+import static dev.rebound.gateway.stream.RecordedStreams.anthropic;
+import static dev.rebound.gateway.stream.RecordedStreams.blockStart;
+import static dev.rebound.gateway.stream.RecordedStreams.blockStop;
+import static dev.rebound.gateway.stream.RecordedStreams.messageDelta;
+import static dev.rebound.gateway.stream.RecordedStreams.messageStart;
+import static dev.rebound.gateway.stream.RecordedStreams.messageStop;
+import static dev.rebound.gateway.stream.RecordedStreams.observed;
+import static dev.rebound.gateway.stream.RecordedStreams.openAiChunk;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rebound.routing.Protocol;
+import org.junit.jupiter.api.Test;
+
+class StreamTranscriptTest {
+  private static final String ID = "chatcmpl-T";
+
+  private static String toolCall(String fields) {
+    return openAiChunk(ID, 1, "{\"tool_calls\":[{\"index\":0," + fields + "}]}", null);
+  }
+
+  @Test
+  void openAiTextIsCollectedFromTheFirstChunkOn() {
+    StreamTranscript t = observed(Protocol.OPENAI, RecordedStreams.openAiOriginalCut());
+    assertEquals("The café serves 日本 tea 🍵 and", t.partialText());
+    assertEquals("chatcmpl-AaBbCc", t.responseId());
+    assertEquals("gpt-4o-2024-08-06", t.model());
+    assertTrue(t.hasContent());
+    assertFalse(t.complete());
+    assertFalse(t.toolCallInProgress());
+    assertEquals((t.partialText().length() + 3) / 4, t.outputTokensEstimate());
+  }
+
+  @Test
+  void openAiRoleChunkAloneIsNoContent() {
+    StreamTranscript t = observed(Protocol.OPENAI,
+        openAiChunk(ID, 1, "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", null));
+    assertFalse(t.hasContent());
+    assertEquals("", t.partialText());
+  }
+
+  @Test
+  void openAiIsCompleteOnDone() {
+    StreamTranscript t = observed(Protocol.OPENAI, RecordedStreams.openAiContinuation());
+    assertTrue(t.complete());
+    assertEquals("stop", t.stopReason());
+  }
+
+  @Test
+  void openAiFinishWithoutDoneIsCompleteOnlyOnceTheStreamEndedCleanly() {
+    StreamTranscript t = observed(Protocol.OPENAI,
+        RecordedStreams.openAiText(ID, 1, "Hi") + openAiChunk(ID, 1, "{}", "stop"));
+    assertFalse(t.complete());
+    t.markEndedCleanly();
+    assertTrue(t.complete());
+  }
+
+  @Test
+  void openAiToolCallIsInProgressUntilFinishReason() {
+    StreamTranscript t = observed(Protocol.OPENAI,
+        toolCall("\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}")
+            + toolCall("\"function\":{\"arguments\":\"{\\\"city\\\":\"}"));
+    assertTrue(t.toolCallInProgress());
+    assertTrue(t.hasContent());
+    t.observe(RecordedStreams.parse(openAiChunk(ID, 1, "{}", "tool_calls")).get(0));
+    assertFalse(t.toolCallInProgress());
+    assertEquals("tool_calls", t.stopReason());
+  }
+
+  @Test
+  void openAiErrorEventsAndCommentsChangeNothing() {
+    StreamTranscript t = observed(Protocol.OPENAI,
+        ": ping\n\ndata: {\"error\":{\"message\":\"Overloaded\",\"type\":\"server_error\"}}\n\n");
+    assertNull(t.responseId());
+    assertFalse(t.hasContent());
+  }
+
+  @Test
+  void anthropicTextOfAllTextBlocksIsCollectedAndThinkingIsNot() {
+    StreamTranscript t = observed(Protocol.ANTHROPIC, RecordedStreams.anthropicOriginalCut());
+    assertEquals("The café serves 日本 tea 🍵 and ", t.partialText());
+    assertEquals("msg_01Original", t.responseId());
+    assertEquals("claude-sonnet-4-5-20250929", t.model());
+    assertTrue(t.hasContent());
+    assertFalse(t.toolCallInProgress());
+    assertFalse(t.complete());
+    assertEquals(1, t.openBlockIndex());
+    assertEquals(2, t.blockCount());
+  }
+
+  @Test
+  void anthropicToolUseIsInProgressWhileItsBlockIsOpen() {
+    String start = messageStart("msg_1") + RecordedStreams.textStart(0) + RecordedStreams.textDelta(0, "Let me check.")
+        + blockStop(0)
+        + blockStart(1, "{\"type\":\"tool_use\",\"id\":\"toolu_01\",\"name\":\"get_weather\",\"input\":{}}")
+        + anthropic("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,"
+            + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\": \\\"Pa\"}}");
+    StreamTranscript t = observed(Protocol.ANTHROPIC, start);
+    assertTrue(t.toolCallInProgress());
+    assertEquals("Let me check.", t.partialText());
+
+    for (SseEvent e : RecordedStreams.parse(blockStop(1) + messageDelta("tool_use", 40))) t.observe(e);
+    assertFalse(t.toolCallInProgress());
+    assertEquals("tool_use", t.stopReason());
+    assertFalse(t.complete());
+    t.observe(RecordedStreams.parse(messageStop()).get(0));
+    assertTrue(t.complete());
+  }
+
+  @Test
+  void anthropicMessageStartAloneIsNoContent() {
+    StreamTranscript t = observed(Protocol.ANTHROPIC, messageStart("msg_1") + RecordedStreams.ping());
+    assertFalse(t.hasContent());
+    assertEquals("msg_1", t.responseId());
+  }
+}
