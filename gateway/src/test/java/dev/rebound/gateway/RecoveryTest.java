@@ -41,14 +41,19 @@ class RecoveryTest {
       backends:
         - { name: primary, protocol: openai, url: "${MOCK_URL}", apiKey: k1, models: [ { name: gpt-4o, contextWindow: 128000 } ] }
         - { name: secondary, protocol: openai, url: "${MOCK_URL}", apiKey: k2, models: [ { name: gpt-4o-mini, contextWindow: 128000 } ] }
-        - { name: claude-api, protocol: anthropic, url: "${MOCK_URL}", apiKey: k3, models: [ { name: claude-sonnet-4-5, contextWindow: 200000 } ] }
+        - { name: claude-api, protocol: anthropic, url: "${MOCK_URL}", apiKey: k3, models: [ { name: claude-sonnet-4-5, contextWindow: 200000 }, { name: mock-small, contextWindow: 4096 } ] }
+        - { name: small-api, protocol: openai, url: "${MOCK_URL}", apiKey: k4, models: [ { name: mock-small, contextWindow: 4096 } ] }
       agents:
         - { name: main, backend: primary, model: gpt-4o }
         - { name: backup, backend: secondary, model: gpt-4o-mini }
         - { name: claude, backend: claude-api, model: claude-sonnet-4-5 }
+        - { name: tiny, backend: small-api, model: mock-small }
+        - { name: tiny-claude, backend: claude-api, model: mock-small }
       routes:
         - { name: chat, match: { model: "gpt-*" }, agents: [main, backup] }
         - { name: solo, match: { model: "solo" }, agents: [main] }
+        - { name: small-first, match: { model: "small-first" }, agents: [tiny, main] }
+        - { name: small-only, match: { model: "small-only" }, agents: [tiny-claude] }
         - { name: claude, match: { protocol: anthropic }, agents: [claude] }
       resilience:
         retry: { baseDelay: 10ms }
@@ -326,5 +331,33 @@ class RecoveryTest {
     assertEquals(200, ok.statusCode());
     assertNull(ok.headers().firstValue("x-rebound-recovery").orElse(null));
     assertEquals("1", ok.headers().firstValue("x-rebound-attempts").orElseThrow());
+  }
+
+  static String longPrompt() {
+    return "please read all of this: " + "lorem ipsum dolor sit amet ".repeat(1200);
+  }
+
+  @Test
+  void aContextOverflowMovesToTheNextAgentAtOnce() throws Exception {
+    start();
+    HttpResponse<String> r = h.post("/v1/chat/completions", new JsonObject().put("model", "small-first")
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", longPrompt()))).encode());
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("main", r.headers().firstValue("x-rebound-agent").orElseThrow());
+    assertEquals("fell-back-after-context-overflow:1", r.headers().firstValue("x-rebound-recovery").orElseThrow());
+    assertTrue(h.events("wait").isEmpty());
+  }
+
+  @Test
+  void anOverflowNoAgentCanFitReachesAnAnthropicClientAsAnOverflow() {
+    start();
+    try {
+      anthropic().messages().create(MessageCreateParams.builder().model("small-only").maxTokens(100)
+          .addUserMessage(longPrompt()).build());
+      throw new AssertionError("expected an overflow");
+    } catch (com.anthropic.errors.BadRequestException e) {
+      assertTrue(e.getMessage().contains("prompt is too long"), e.getMessage());
+    }
+    assertEquals(1, h.upstreamRequests().size(), "an overflow is not retried on the same agent");
   }
 }
