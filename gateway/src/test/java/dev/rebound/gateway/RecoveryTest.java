@@ -360,4 +360,21 @@ class RecoveryTest {
     }
     assertEquals(1, h.upstreamRequests().size(), "an overflow is not retried on the same agent");
   }
+
+  @Test
+  void aCoolingBackendIsSkippedWhileAnotherAgentCanServe() throws Exception {
+    h = GatewayHarness.start(CONFIG.replace("keepAliveInterval: 200ms", "keepAliveInterval: 200ms\n  waitBudget: 5s"));
+    h.fault(new JsonObject().put("match", new JsonObject().put("model", "gpt-4o")).put("status", 429)
+        .put("body", rateLimitBody()).put("headers", new JsonObject().put("retry-after", "30")));
+    String body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"cool\"}]}";
+    HttpResponse<String> first = h.post("/v1/chat/completions", body);
+    assertEquals("backup", first.headers().firstValue("x-rebound-agent").orElseThrow(), "30 s is more than the 5 s budget");
+    HttpResponse<String> second = h.post("/v1/chat/completions", body);
+    assertEquals(200, second.statusCode());
+    assertEquals("backup", second.headers().firstValue("x-rebound-agent").orElseThrow());
+    assertEquals(List.of("gpt-4o", "gpt-4o-mini", "gpt-4o-mini"),
+        h.upstreamRequests().stream().map(q -> ((JsonObject) q).getJsonObject("body").getString("model")).toList(),
+        "the cooling backend got no second request");
+    assertTrue(h.events("skip").get(0).reason().contains("cooling down"), h.events("skip").toString());
+  }
 }
