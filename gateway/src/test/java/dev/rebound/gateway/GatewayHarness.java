@@ -65,13 +65,19 @@ public final class GatewayHarness implements AutoCloseable {
   public final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
   public final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private GatewayHarness(Vertx vertx, MockLlmServer mock, int mockPort, String yaml, Clock clock) {
+  private GatewayHarness(Vertx vertx, MockLlmServer mock, int mockPort, String yaml, Clock clock, java.nio.file.Path file) {
     this.vertx = vertx;
     this.mock = mock;
     this.mockPort = mockPort;
-    this.config = new ConfigLoader(Map.of("MOCK_URL", mockUrl())).parse(yaml, "test config");
     EventSink sink = events::add;
-    this.gateway = new GatewayServer(vertx, config, sink, clock);
+    if (file == null) {
+      this.config = new ConfigLoader(Map.of("MOCK_URL", mockUrl())).parse(yaml, "test config");
+    } else {
+      // a watched file is re-read with the real environment, so the mock's address is written into it
+      writeConfig(file, yaml);
+      this.config = ConfigLoader.fromEnvironment().load(file);
+    }
+    this.gateway = new GatewayServer(vertx, config, sink, clock, file);
     this.port = gateway.start().await();
   }
 
@@ -88,10 +94,23 @@ public final class GatewayHarness implements AutoCloseable {
   }
 
   public static GatewayHarness start(String yaml, MockLlmOptions mockOptions, Clock clock) {
+    return start(yaml, mockOptions, clock, null);
+  }
+
+  /** With {@code file}, the config is written there and the gateway watches it for route changes. */
+  public static GatewayHarness start(String yaml, MockLlmOptions mockOptions, Clock clock, java.nio.file.Path file) {
     Vertx vertx = Vertx.vertx();
     MockLlmServer mock = new MockLlmServer(vertx, mockOptions.withPort(0));
     int mockPort = mock.start().await();
-    return new GatewayHarness(vertx, mock, mockPort, yaml, clock);
+    return new GatewayHarness(vertx, mock, mockPort, yaml, clock, file);
+  }
+
+  public void writeConfig(java.nio.file.Path file, String yaml) {
+    try {
+      java.nio.file.Files.writeString(file, yaml.replace("${MOCK_URL}", mockUrl()));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   public void fault(JsonObject fault) {

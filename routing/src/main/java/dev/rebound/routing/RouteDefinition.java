@@ -1,13 +1,23 @@
 package dev.rebound.routing;
 
 import java.util.List;
+import java.util.Map;
 
 /**
- * One routing rule as written in config: when {@code match} fits a request, {@code agents} is the ordered fallback
- * chain that serves it.
+ * One routing rule as written in config: when {@code match} fits a request, the route supplies the attempt plan in
+ * one of three ways: {@code agents} (an ordered fallback chain), {@code split} (agent -> weight, the first agent is
+ * drawn by weight and the others follow as fallbacks), or {@code select: best-match} over {@code agents} (or every
+ * agent when none are listed), scored against the task.
  */
-public record RouteDefinition(String name, RouteMatch match, List<String> agents) {
+public record RouteDefinition(String name, RouteMatch match, List<String> agents, Map<String, Integer> split, String select) {
+  public static final String BEST_MATCH = "best-match";
+
   public RouteDefinition {
-    agents = List.copyOf(agents);
+    agents = agents == null ? List.of() : List.copyOf(agents);
+    split = split == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(split));
+  }
+
+  public RouteDefinition(String name, RouteMatch match, List<String> agents) {
+    this(name, match, agents, Map.of(), null);
   }
 }

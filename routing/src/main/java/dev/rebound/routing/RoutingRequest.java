@@ -1,4 +1,49 @@
 package dev.rebound.routing;
 
-/** The features of a request that routing looks at. */
-public record RoutingRequest(Protocol protocol, String model) {}
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The features of a request that routing looks at, extracted once by the gateway.
+ *
+ * @param headers        lower-cased header names
+ * @param tokens         estimated prompt tokens
+ * @param systemText     the system prompt's text ("" when none)
+ * @param lastUserText   the text of the last user message ("" when none)
+ * @param preferredAgent the agent that served this session's last turn (affinity); null when none
+ * @param dice           uniform in [0, 1): the random draw for weighted splits, passed in so routing stays pure
+ */
+public record RoutingRequest(
+    Protocol protocol,
+    String model,
+    String path,
+    String tenant,
+    Map<String, String> headers,
+    int tokens,
+    boolean hasTools,
+    boolean hasImages,
+    String systemText,
+    String lastUserText,
+    String preferredAgent,
+    double dice) {
+
+  public RoutingRequest {
+    headers = headers == null ? Map.of() : Map.copyOf(headers);
+    systemText = systemText == null ? "" : systemText;
+    lastUserText = lastUserText == null ? "" : lastUserText;
+  }
+
+  /** A request known only by protocol and model (tests, the model list). */
+  public RoutingRequest(Protocol protocol, String model) {
+    this(protocol, model, null, null, Map.of(), 0, false, false, "", "", null, 0.0);
+  }
+
+  public String header(String name) {
+    return headers.get(name.toLowerCase(Locale.ROOT));
+  }
+
+  public RoutingRequest withPreferredAgent(String agent) {
+    return new RoutingRequest(protocol, model, path, tenant, headers, tokens, hasTools, hasImages, systemText,
+        lastUserText, agent, dice);
+  }
+}

@@ -1,96 +1,127 @@
 package dev.rebound.routing;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
- * Agents and routes compiled once into something that answers "who serves this request?" without I/O.
+ * Agents and routes compiled once into something that answers "who serves this request, in which order, and why?"
+ * without I/O, in microseconds.
  *
- * <p>A client that names an agent gets it (route {@code direct}). Otherwise routes are checked in order and the
- * first whose match fits supplies the fallback chain; a model no route matches goes to the agents serving it. Agents
- * whose backend speaks another protocol than the client are skipped, with the reason.
+ * <p>Precedence: {@code x-rebound-agent} pins an agent; a client naming an agent as its model gets it; otherwise routes
+ * are checked in order and the first that matches and can serve the client's protocol supplies the plan (an ordered
+ * chain, a weighted split, or best-match scoring); a model no route matches goes to the agents serving it. Within a
+ * plan, healthy agents come first and a session's previous agent leads while it is healthy (affinity).
  */
 public final class RuleSet {
-  /** The route name reported when the client named an agent or an upstream model itself. */
   public static final String DIRECT = "direct";
+  public static final String PINNED = "pinned";
+  static final String PIN_HEADER = "x-rebound-agent";
 
   private final Map<String, AgentDefinition> agents;
   private final List<CompiledRoute> routes;
+  private final TaskAnalyzer analyzer;
+  private final double maxCost;
 
-  private RuleSet(Map<String, AgentDefinition> agents, List<CompiledRoute> routes) {
+  private RuleSet(Map<String, AgentDefinition> agents, List<CompiledRoute> routes, TaskPatterns patterns) {
     this.agents = agents;
     this.routes = routes;
+    this.analyzer = new TaskAnalyzer(patterns);
+    this.maxCost = agents.values().stream().mapToDouble(AgentDefinition::cost).max().orElse(0);
+  }
+
+  public static RuleSet compile(List<AgentDefinition> agentList, List<RouteDefinition> routeList) {
+    return compile(agentList, routeList, TaskPatterns.NONE);
   }
 
   /** Compiles the rules, reporting every problem at once with its key path. */
-  public static RuleSet compile(List<AgentDefinition> agentList, List<RouteDefinition> routeList) {
+  public static RuleSet compile(List<AgentDefinition> agentList, List<RouteDefinition> routeList, TaskPatterns patterns) {
     List<String> problems = new ArrayList<>();
     Map<String, AgentDefinition> agents = new LinkedHashMap<>();
     for (int i = 0; i < agentList.size(); i++) {
       AgentDefinition a = agentList.get(i);
-      if (agents.putIfAbsent(a.name(), a) != null) {
-        problems.add("agents[" + i + "].name: duplicate agent '" + a.name() + "'");
-      }
+      if (agents.putIfAbsent(a.name(), a) != null) problems.add("agents[" + i + "].name: duplicate agent '" + a.name() + "'");
     }
     List<CompiledRoute> routes = new ArrayList<>();
-    Set<String> routeNames = new LinkedHashSet<>();
+    Set<String> names = new LinkedHashSet<>();
     for (int i = 0; i < routeList.size(); i++) {
       RouteDefinition r = routeList.get(i);
       String at = "routes[" + i + "]";
-      if (!routeNames.add(r.name())) problems.add(at + ".name: duplicate route '" + r.name() + "'");
-      if (r.agents().isEmpty()) problems.add(at + ".agents: a route needs at least one agent");
-      List<AgentDefinition> chain = new ArrayList<>();
-      for (int j = 0; j < r.agents().size(); j++) {
-        String name = r.agents().get(j);
-        AgentDefinition a = agents.get(name);
-        if (a == null) {
-          problems.add(at + ".agents[" + j + "]: unknown agent '" + name + "'" + suggestion(name, agents.keySet()));
-        } else {
-          chain.add(a);
-        }
+      if (!names.add(r.name())) problems.add(at + ".name: duplicate route '" + r.name() + "'");
+      boolean bestMatch = r.select() != null;
+      if (bestMatch && !RouteDefinition.BEST_MATCH.equals(r.select())) {
+        problems.add(at + ".select: '" + r.select() + "' is not a selection (use best-match)");
       }
-      ModelGlob glob = r.match().model() == null ? null : ModelGlob.of(r.match().model());
-      routes.add(new CompiledRoute(r.name(), glob, r.match().protocol(), chain));
+      if (!r.split().isEmpty() && (bestMatch || !r.agents().isEmpty())) {
+        problems.add(at + ": give one of agents, split or select, not several");
+      }
+      if (r.split().isEmpty() && r.agents().isEmpty() && !bestMatch) {
+        problems.add(at + ": a route needs agents, a split or select: best-match");
+      }
+      List<AgentDefinition> chain = resolve(r.agents(), at + ".agents", agents, problems);
+      Map<AgentDefinition, Integer> split = new LinkedHashMap<>();
+      for (Map.Entry<String, Integer> e : r.split().entrySet()) {
+        AgentDefinition a = agents.get(e.getKey());
+        if (a == null) problems.add(at + ".split." + e.getKey() + ": unknown agent '" + e.getKey() + "'" + suggestion(e.getKey(), agents.keySet()));
+        else if (e.getValue() == null || e.getValue() < 0) problems.add(at + ".split." + e.getKey() + ": weight must be 0 or more");
+        else split.put(a, e.getValue());
+      }
+      if (!split.isEmpty() && split.values().stream().mapToInt(Integer::intValue).sum() == 0) {
+        problems.add(at + ".split: the weights add up to 0");
+      }
+      if (bestMatch && chain.isEmpty() && r.agents().isEmpty()) chain = new ArrayList<>(agents.values());
+      List<Matcher> matchers = matchers(r.match(), at + ".match", problems);
+      routes.add(new CompiledRoute(r.name(), matchers, chain, split, bestMatch));
     }
     if (!problems.isEmpty()) throw new RuleSetException(problems);
-    return new RuleSet(Map.copyOf(agents), List.copyOf(routes));
+    return new RuleSet(Map.copyOf(agents), List.copyOf(routes), patterns);
   }
 
-  /**
-   * The attempt plan for a request; empty when nothing can serve it. An agent's name pins that agent; otherwise the
-   * routes decide (clients ask for "gpt-4o" or "claude-sonnet-4-5" and the route chooses who serves it, with its
-   * fallback chain); a model no route matches goes to the agents whose upstream model it is.
-   */
+  /** The attempt plan for a request, with every agent healthy and idle. */
   public AttemptPlan plan(RoutingRequest request) {
+    return plan(request, AgentHealth.ALL_HEALTHY);
+  }
+
+  /** The attempt plan for a request; empty (route null) when nothing can serve it. */
+  public AttemptPlan plan(RoutingRequest request, AgentHealth health) {
+    TaskFeatures features = analyzer.analyze(request);
     List<AttemptPlan.Skipped> skipped = new ArrayList<>();
-    AgentDefinition pinned = agents.get(request.model());
-    if (pinned != null) {
-      AttemptPlan plan = filterByProtocol(DIRECT, List.of(pinned), request, "the request names this agent", skipped);
-      if (!plan.isEmpty()) return plan;
+    String pin = request.header(PIN_HEADER);
+    if (pin != null && !pin.isBlank()) {
+      AgentDefinition a = agents.get(pin.trim());
+      if (a == null) {
+        skipped.add(new AttemptPlan.Skipped(pin, "x-rebound-agent names no agent" + suggestion(pin.trim(), agents.keySet())));
+        return new AttemptPlan(null, features, List.of(), skipped);
+      }
+      return ordered(PINNED, List.of(a), "pinned by x-rebound-agent", request, features, health, skipped, false);
+    }
+    AgentDefinition named = agents.get(request.model());
+    if (named != null) {
+      AttemptPlan p = ordered(DIRECT, List.of(named), "the request names this agent", request, features, health, skipped, false);
+      if (!p.isEmpty()) return p;
     }
     for (CompiledRoute r : routes) {
-      if (!r.matches(request)) continue;
-      // a route none of whose agents speaks the client's protocol cannot serve it: the next rule may
-      AttemptPlan plan = filterByProtocol(r.name, r.chain, request, "route '" + r.name + "'", skipped);
-      if (!plan.isEmpty()) return plan;
+      if (!r.matches(request, features)) continue;
+      AttemptPlan p;
+      if (r.bestMatch) p = bestMatch(r, request, features, health, skipped);
+      else if (!r.split.isEmpty()) p = split(r, request, features, health, skipped);
+      else p = ordered(r.name, r.chain, "route '" + r.name + "'", request, features, health, skipped, true);
+      // a route that cannot serve the client's protocol lets the next rule decide
+      if (!p.isEmpty()) return p;
     }
     List<AgentDefinition> serving = new ArrayList<>();
     for (AgentDefinition a : agents.values()) if (a.model().equals(request.model())) serving.add(a);
     if (!serving.isEmpty()) {
-      AttemptPlan plan = filterByProtocol(DIRECT, serving, request, "the agent serves the requested model", skipped);
-      if (!plan.isEmpty()) return plan;
+      AttemptPlan p = ordered(DIRECT, serving, "serves the requested model", request, features, health, skipped, true);
+      if (!p.isEmpty()) return p;
     }
-    return new AttemptPlan(null, List.of(), dedupe(skipped));
-  }
-
-  private static List<AttemptPlan.Skipped> dedupe(List<AttemptPlan.Skipped> skipped) {
-    Map<String, AttemptPlan.Skipped> byAgent = new LinkedHashMap<>();
-    for (AttemptPlan.Skipped s : skipped) byAgent.putIfAbsent(s.agent(), s);
-    return List.copyOf(byAgent.values());
+    return new AttemptPlan(null, features, List.of(), dedupe(skipped));
   }
 
   /** Model names a client may ask for: agents, their upstream models, and literal route models; in config order. */
@@ -101,7 +132,7 @@ public final class RuleSet {
       names.add(a.name());
     }
     for (CompiledRoute r : routes) {
-      if (r.model != null && r.model.isLiteral()) names.add(r.model.toString());
+      for (Matcher m : r.matchers) if (m instanceof ModelMatcher mm && mm.glob.isLiteral()) names.add(mm.glob.toString());
     }
     return List.copyOf(names);
   }
@@ -110,24 +141,187 @@ public final class RuleSet {
     return agents.get(name);
   }
 
-  /** The chain without agents that speak another protocol; those are added to {@code skipped} with the reason. */
-  private static AttemptPlan filterByProtocol(String route, List<AgentDefinition> chain, RoutingRequest request,
-      String why, List<AttemptPlan.Skipped> skipped) {
-    List<AttemptPlan.Candidate> kept = new ArrayList<>();
-    List<AttemptPlan.Skipped> skippedHere = new ArrayList<>();
-    for (AgentDefinition a : chain) {
-      if (request.protocol() != null && a.protocol() != request.protocol()) {
-        skippedHere.add(new AttemptPlan.Skipped(a.name(),
-            "its backend speaks " + a.protocol().id() + ", the request is " + request.protocol().id()));
-      } else {
-        kept.add(new AttemptPlan.Candidate(a, why + (kept.isEmpty() ? "" : ", fallback #" + kept.size())));
-      }
-    }
-    skipped.addAll(skippedHere);
-    return new AttemptPlan(route, kept, skippedHere);
+  public List<AgentDefinition> agents() {
+    return List.copyOf(agents.values());
   }
 
-  private static String suggestion(String name, Set<String> known) {
+  /** Every route in a readable form, in order: what it matches and how it picks agents. */
+  public List<String> describe() {
+    return routes.stream().map(CompiledRoute::toString).toList();
+  }
+
+  private AttemptPlan ordered(String route, List<AgentDefinition> chain, String why, RoutingRequest request,
+      TaskFeatures f, AgentHealth health, List<AttemptPlan.Skipped> skipped, boolean affinity) {
+    List<AttemptPlan.Candidate> healthy = new ArrayList<>();
+    List<AttemptPlan.Candidate> unhealthy = new ArrayList<>();
+    for (AgentDefinition a : speaking(chain, request, skipped)) {
+      AgentScorer.Score s = AgentScorer.score(a, f, health, maxCost);
+      double score = s.value() == AgentScorer.UNFIT ? -100 : s.value();
+      int position = healthy.size() + unhealthy.size();
+      String reason = why + (position == 0 ? "" : ", fallback #" + position) + "; " + s.reason();
+      if (health.status(a) == AgentHealth.Status.HEALTHY) healthy.add(new AttemptPlan.Candidate(a, score, reason));
+      else unhealthy.add(new AttemptPlan.Candidate(a, score, reason + " (kept as a last resort)"));
+    }
+    healthy.addAll(unhealthy);
+    return new AttemptPlan(route, f, affinity ? withAffinity(healthy, request, health) : healthy, skippedFor(chain, skipped));
+  }
+
+  private AttemptPlan split(CompiledRoute r, RoutingRequest request, TaskFeatures f, AgentHealth health,
+      List<AttemptPlan.Skipped> skipped) {
+    List<AgentDefinition> speaking = speaking(new ArrayList<>(r.split.keySet()), request, skipped);
+    List<AgentDefinition> pool = speaking.stream().filter(a -> health.status(a) == AgentHealth.Status.HEALTHY).toList();
+    if (pool.isEmpty()) pool = speaking;
+    int total = pool.stream().mapToInt(r.split::get).sum();
+    AgentDefinition drawn = null;
+    if (total > 0) {
+      double at = request.dice() * total;
+      for (AgentDefinition a : pool) {
+        at -= r.split.get(a);
+        if (at < 0) {
+          drawn = a;
+          break;
+        }
+      }
+      if (drawn == null) drawn = pool.get(pool.size() - 1);
+    }
+    List<AgentDefinition> order = new ArrayList<>();
+    if (drawn != null) order.add(drawn);
+    speaking.stream().filter(a -> !order.contains(a))
+        .sorted(Comparator.comparingInt((AgentDefinition a) -> -r.split.get(a)))
+        .forEach(order::add);
+    List<AttemptPlan.Candidate> out = new ArrayList<>();
+    for (AgentDefinition a : order) {
+      AgentScorer.Score s = AgentScorer.score(a, f, health, maxCost);
+      String reason = (a == drawn ? "drawn by weight " + r.split.get(a) + " of " + total : "fallback, weight " + r.split.get(a))
+          + " in route '" + r.name + "'; " + s.reason();
+      out.add(new AttemptPlan.Candidate(a, s.value() == AgentScorer.UNFIT ? -100 : s.value(), reason));
+    }
+    return new AttemptPlan(r.name, f, withAffinity(out, request, health), skippedFor(order, skipped));
+  }
+
+  private AttemptPlan bestMatch(CompiledRoute r, RoutingRequest request, TaskFeatures f, AgentHealth health,
+      List<AttemptPlan.Skipped> skipped) {
+    List<AttemptPlan.Candidate> scored = new ArrayList<>();
+    List<AttemptPlan.Skipped> unfit = new ArrayList<>();
+    for (AgentDefinition a : speaking(r.chain, request, skipped)) {
+      AgentScorer.Score s = AgentScorer.score(a, f, health, maxCost);
+      if (s.value() == AgentScorer.UNFIT) unfit.add(new AttemptPlan.Skipped(a.name(), s.reason()));
+      else scored.add(new AttemptPlan.Candidate(a, s.value(), "best match for " + f.domain() + " in route '" + r.name + "': " + s.reason()));
+    }
+    // stable sort: equal scores keep config order, so ties break deterministically
+    scored.sort(Comparator.comparingDouble((AttemptPlan.Candidate c) -> -c.score()));
+    skipped.addAll(unfit);
+    List<AttemptPlan.Skipped> mine = new ArrayList<>(skippedFor(r.chain, skipped));
+    return new AttemptPlan(r.name, f, withAffinity(scored, request, health), mine);
+  }
+
+  /** A session stays on the agent of its last turn while that agent is healthy (provider prompt caches). */
+  private static List<AttemptPlan.Candidate> withAffinity(List<AttemptPlan.Candidate> plan, RoutingRequest request,
+      AgentHealth health) {
+    String preferred = request.preferredAgent();
+    if (preferred == null) return plan;
+    for (int i = 1; i < plan.size(); i++) {
+      AttemptPlan.Candidate c = plan.get(i);
+      if (c.agent().name().equals(preferred) && health.status(c.agent()) == AgentHealth.Status.HEALTHY) {
+        List<AttemptPlan.Candidate> out = new ArrayList<>(plan);
+        out.remove(i);
+        out.add(0, new AttemptPlan.Candidate(c.agent(), c.score(), "session affinity (served the last turn); " + c.reason()));
+        return out;
+      }
+    }
+    return plan;
+  }
+
+  private static List<AgentDefinition> speaking(List<AgentDefinition> chain, RoutingRequest request,
+      List<AttemptPlan.Skipped> skipped) {
+    List<AgentDefinition> out = new ArrayList<>(chain.size());
+    for (AgentDefinition a : chain) {
+      if (request.protocol() != null && a.protocol() != request.protocol()) {
+        skipped.add(new AttemptPlan.Skipped(a.name(), "its backend speaks " + a.protocol().id() + ", the request is "
+            + request.protocol().id()));
+      } else {
+        out.add(a);
+      }
+    }
+    return out;
+  }
+
+  private static List<AttemptPlan.Skipped> skippedFor(List<AgentDefinition> chain, List<AttemptPlan.Skipped> skipped) {
+    Set<String> names = new LinkedHashSet<>();
+    for (AgentDefinition a : chain) names.add(a.name());
+    return dedupe(skipped.stream().filter(s -> names.contains(s.agent())).toList());
+  }
+
+  private static List<AttemptPlan.Skipped> dedupe(List<AttemptPlan.Skipped> skipped) {
+    Map<String, AttemptPlan.Skipped> byAgent = new LinkedHashMap<>();
+    for (AttemptPlan.Skipped s : skipped) byAgent.putIfAbsent(s.agent(), s);
+    return List.copyOf(byAgent.values());
+  }
+
+  private static List<AgentDefinition> resolve(List<String> names, String at, Map<String, AgentDefinition> agents,
+      List<String> problems) {
+    List<AgentDefinition> out = new ArrayList<>();
+    for (int j = 0; j < names.size(); j++) {
+      AgentDefinition a = agents.get(names.get(j));
+      if (a == null) problems.add(at + "[" + j + "]: unknown agent '" + names.get(j) + "'" + suggestion(names.get(j), agents.keySet()));
+      else out.add(a);
+    }
+    return out;
+  }
+
+  private static List<Matcher> matchers(RouteMatch m, String at, List<String> problems) {
+    List<Matcher> out = new ArrayList<>();
+    if (m.model() != null) out.add(new ModelMatcher(ModelGlob.of(m.model())));
+    if (m.protocol() != null) out.add(new Matcher.Field("protocol", m.protocol().id(), (r, f) -> r.protocol() == m.protocol()));
+    if (m.path() != null) {
+      ModelGlob g = ModelGlob.of(m.path());
+      out.add(new Matcher.Field("path", "~ " + m.path(), (r, f) -> g.matches(r.path())));
+    }
+    if (m.tenant() != null) out.add(new Matcher.Field("tenant", m.tenant(), (r, f) -> m.tenant().equals(r.tenant())));
+    m.headers().forEach((name, value) -> {
+      ModelGlob g = ModelGlob.of(value);
+      out.add(new Matcher.Field("header " + name.toLowerCase(), "~ " + value, (r, f) -> g.matches(r.header(name))));
+    });
+    if (m.minTokens() != null || m.maxTokens() != null) {
+      int lo = m.minTokens() == null ? 0 : m.minTokens();
+      int hi = m.maxTokens() == null ? Integer.MAX_VALUE : m.maxTokens();
+      if (lo > hi) problems.add(at + ".maxTokens: " + hi + " is less than minTokens " + lo);
+      out.add(new Matcher.Field("tokens", "in [" + lo + ", " + (hi == Integer.MAX_VALUE ? "inf" : hi) + "]",
+          (r, f) -> r.tokens() >= lo && r.tokens() <= hi));
+    }
+    if (m.tools() != null) out.add(new Matcher.Field("tools", m.tools() ? "present" : "absent", (r, f) -> r.hasTools() == m.tools()));
+    if (m.images() != null) out.add(new Matcher.Field("images", m.images() ? "present" : "absent", (r, f) -> r.hasImages() == m.images()));
+    if (!m.keywords().isEmpty()) {
+      List<String> quoted = m.keywords().stream().map(k -> "\\b" + Pattern.quote(k) + "\\b").toList();
+      Pattern p = Pattern.compile(String.join("|", quoted), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+      out.add(new Matcher.Field("keywords", "any of " + m.keywords(), (r, f) -> finds(p, r)));
+    }
+    if (m.regex() != null) {
+      try {
+        Pattern p = Pattern.compile(m.regex());
+        out.add(new Matcher.Field("text", "~ /" + m.regex() + "/", (r, f) -> finds(p, r)));
+      } catch (PatternSyntaxException e) {
+        problems.add(at + ".regex: '" + m.regex() + "' is not a valid regular expression: " + e.getDescription());
+      }
+    }
+    if (m.task() != null) {
+      String task = m.task().toLowerCase();
+      out.add(new Matcher.Field("task", task, (r, f) -> task.equals(f.domain())));
+    }
+    return out;
+  }
+
+  private static final int SCAN_CHARS = 8192;
+
+  private static boolean finds(Pattern p, RoutingRequest r) {
+    return p.matcher(head(r.lastUserText())).find() || p.matcher(head(r.systemText())).find();
+  }
+
+  private static String head(String s) {
+    return s.length() <= SCAN_CHARS ? s : s.substring(0, SCAN_CHARS);
+  }
+
+  static String suggestion(String name, Set<String> known) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String k : known) {
@@ -158,16 +352,53 @@ public final class RuleSet {
     return prev[b.length()];
   }
 
-  private record CompiledRoute(String name, ModelGlob model, Protocol protocol, List<AgentDefinition> chain) {
-    boolean matches(RoutingRequest request) {
-      return (model == null || model.matches(request.model()))
-          && (protocol == null || protocol == request.protocol());
+  /** One condition of a route, printable. */
+  interface Matcher {
+    boolean test(RoutingRequest r, TaskFeatures f);
+
+    record Field(String what, String expected, java.util.function.BiPredicate<RoutingRequest, TaskFeatures> check) implements Matcher {
+      @Override
+      public boolean test(RoutingRequest r, TaskFeatures f) {
+        return check.test(r, f);
+      }
+
+      @Override
+      public String toString() {
+        return what + " " + expected;
+      }
+    }
+  }
+
+  record ModelMatcher(ModelGlob glob) implements Matcher {
+    @Override
+    public boolean test(RoutingRequest r, TaskFeatures f) {
+      return glob.matches(r.model());
     }
 
     @Override
     public String toString() {
-      return "route '" + name + "' when model ~ " + (model == null ? "*" : model)
-          + (protocol == null ? "" : " and protocol = " + protocol.id()) + " -> " + chain.stream().map(AgentDefinition::name).toList();
+      return "model ~ " + glob;
+    }
+  }
+
+  private record CompiledRoute(String name, List<Matcher> matchers, List<AgentDefinition> chain,
+      Map<AgentDefinition, Integer> split, boolean bestMatch) {
+    boolean matches(RoutingRequest r, TaskFeatures f) {
+      for (Matcher m : matchers) if (!m.test(r, f)) return false;
+      return true;
+    }
+
+    @Override
+    public String toString() {
+      String when = matchers.isEmpty() ? "always" : "when " + String.join(" and ", matchers.stream().map(Object::toString).toList());
+      String how;
+      if (bestMatch) how = "best match among " + chain.stream().map(AgentDefinition::name).toList();
+      else if (!split.isEmpty()) {
+        List<String> parts = new ArrayList<>();
+        split.forEach((a, w) -> parts.add(a.name() + ": " + w));
+        how = "split " + parts;
+      } else how = "agents " + chain.stream().map(AgentDefinition::name).toList();
+      return "route '" + name + "' " + when + " -> " + how;
     }
   }
 }

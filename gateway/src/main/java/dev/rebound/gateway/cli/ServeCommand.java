@@ -31,7 +31,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (port != null) cfg = cfg.withServer(new dev.rebound.gateway.config.ServerConfig(cfg.server().host(), port, cfg.server().maxBodyBytes()));
     Vertx vertx = Vertx.vertx();
-    GatewayServer server = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC());
+    GatewayServer server = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC(), config);
     try {
       int bound = server.start().await();
       System.out.println("Rebound listening on http://" + cfg.server().host() + ":" + bound + " (config " + config + ")");

@@ -10,6 +10,7 @@ import dev.rebound.routing.RouteDefinition;
 import dev.rebound.routing.RouteMatch;
 import dev.rebound.routing.RuleSet;
 import dev.rebound.routing.RuleSetException;
+import dev.rebound.routing.TaskPatterns;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -55,10 +56,16 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException(file.toString(), List.of("cannot be read: " + e.getMessage()));
     }
-    return parse(text, file.toString());
+    Path dir = file.toAbsolutePath().getParent();
+    return parse(text, file.toString(), dir == null ? Path.of(".") : dir);
   }
 
   public ReboundConfig parse(String yaml, String source) {
+    return parse(yaml, source, Path.of("."));
+  }
+
+  /** @param baseDir where relative paths in the config (routing.taskPatterns) are resolved */
+  public ReboundConfig parse(String yaml, String source, Path baseDir) {
     JsonNode root;
     try {
       root = YAML.readTree(yaml);
@@ -73,31 +80,32 @@ public final class ConfigLoader {
       problems.add("", "the file is empty");
       throw new ConfigException(source, problems.lines());
     }
-    ReboundConfig config = read(top, problems);
+    ReboundConfig config = read(top, problems, baseDir);
     if (!problems.isEmpty()) throw new ConfigException(source, problems.lines());
     return config;
   }
 
-  private ReboundConfig read(ConfigNode top, ConfigProblems problems) {
+  private ReboundConfig read(ConfigNode top, ConfigProblems problems, Path baseDir) {
     if (!top.expectObject()) return null;
-    top.allowOnly("server", "store", "backends", "agents", "routes", "resilience", "context", "tenants", "admin");
+    top.allowOnly("server", "store", "backends", "agents", "routes", "routing", "resilience", "context", "tenants", "admin");
     ServerConfig server = server(top.get("server"));
     StoreConfig store = store(top.get("store"));
     ResilienceConfig resilience = resilience(top.get("resilience"));
     List<BackendConfig> backends = backends(top.get("backends"), resilience.retry());
     List<AgentDefinition> agents = agents(top.get("agents"), backends);
     List<RouteDefinition> routes = routes(top.get("routes"));
+    RoutingConfig routing = routing(top.get("routing"), baseDir);
     ContextConfig context = context(top.get("context"));
     List<TenantConfig> tenants = tenants(top.get("tenants"));
     AdminConfig admin = admin(top.get("admin"));
     RuleSet ruleSet = null;
     try {
-      ruleSet = RuleSet.compile(agents, routes);
+      ruleSet = RuleSet.compile(agents, routes, routing.patterns());
     } catch (RuleSetException e) {
       problems.addAll(e.problems());
     }
     if (!problems.isEmpty()) return null;
-    return new ReboundConfig(server, store, backends, agents, routes, resilience, context, tenants, admin, ruleSet);
+    return new ReboundConfig(server, store, backends, agents, routes, routing, resilience, context, tenants, admin, ruleSet);
   }
 
   private ServerConfig server(ConfigNode n) {
@@ -220,24 +228,100 @@ public final class ConfigLoader {
     return out;
   }
 
-  private List<RouteDefinition> routes(ConfigNode list) {
+  /** The routes list, as in config: used for the file and for PUT /admin/routes. */
+  static List<RouteDefinition> routes(ConfigNode list) {
     List<RouteDefinition> out = new ArrayList<>();
     for (ConfigNode n : list.list()) {
       if (!n.expectObject()) continue;
-      n.allowOnly("name", "match", "agents");
-      ConfigNode match = n.get("match");
-      match.expectObject();
-      match.allowOnly("model", "protocol");
-      String protocolText = match.get("protocol").text();
+      n.allowOnly("name", "match", "agents", "split", "select");
+      ConfigNode m = n.get("match");
+      m.expectObject();
+      m.allowOnly("model", "protocol", "path", "tenant", "headers", "minTokens", "maxTokens", "tools", "images",
+          "keywords", "regex", "task");
+      String protocolText = m.get("protocol").text();
       Protocol protocol = Protocol.parse(protocolText);
       if (protocolText != null && protocol == null) {
-        match.get("protocol").problem("'" + protocolText + "' is not one of openai, anthropic");
+        m.get("protocol").problem("'" + protocolText + "' is not one of openai, anthropic");
       }
-      String name = n.get("name").requiredText();
-      out.add(new RouteDefinition(name, new RouteMatch(match.get("model").text(), protocol), n.get("agents").textList()));
+      RouteMatch match = new RouteMatch(
+          m.get("model").text(), protocol, m.get("path").text(), m.get("tenant").text(), m.get("headers").textMap(),
+          optionalInt(m.get("minTokens")), optionalInt(m.get("maxTokens")),
+          optionalBool(m.get("tools")), optionalBool(m.get("images")),
+          m.get("keywords").textList(), m.get("regex").text(), m.get("task").text());
+      Map<String, Integer> split = new java.util.LinkedHashMap<>();
+      ConfigNode splitNode = n.get("split");
+      if (splitNode.expectObject()) {
+        for (String agent : splitNode.keys()) split.put(agent, (int) splitNode.get(agent).integer(0, 0, 1_000_000));
+      }
+      String select = n.get("select").text();
+      out.add(new RouteDefinition(n.get("name").requiredText(), match, n.get("agents").textList(), split, select));
     }
     if (list.isMissing() || out.isEmpty()) list.problem("configure at least one route (e.g. { name: default, match: {}, agents: [my-agent] })");
     return out;
+  }
+
+  private static Integer optionalInt(ConfigNode n) {
+    return n.isMissing() ? null : (int) n.integer(0, 0, Integer.MAX_VALUE);
+  }
+
+  private static Boolean optionalBool(ConfigNode n) {
+    return n.isMissing() ? null : n.bool(false);
+  }
+
+  /**
+   * Replacement routes for a running gateway (PUT /admin/routes), compiled against the agents it already has:
+   * validated whole, every problem with its key path.
+   */
+  public RuleSet parseRoutes(String yamlOrJson, ReboundConfig current) {
+    JsonNode root;
+    try {
+      root = YAML.readTree(yamlOrJson);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("routes", List.of("not valid JSON or YAML: " + e.getOriginalMessage()));
+    }
+    ConfigProblems problems = new ConfigProblems();
+    ConfigNode top = new ConfigNode(root, "", problems, new Interpolation(env));
+    List<RouteDefinition> routes = List.of();
+    if (top.isMissing() || !top.expectObject()) {
+      problems.add("", "send an object with a routes list: {\"routes\": [...]}");
+    } else {
+      top.allowOnly("routes");
+      routes = routes(top.get("routes"));
+    }
+    try {
+      RuleSet rules = RuleSet.compile(current.agents(), routes, current.routing().patterns());
+      if (problems.isEmpty()) return rules;
+    } catch (RuleSetException e) {
+      problems.addAll(e.problems());
+    } catch (RuntimeException e) {
+      // routes with structural problems may not compile at all; those problems are already listed
+      if (problems.isEmpty()) throw e;
+    }
+    throw new ConfigException("routes", problems.lines());
+  }
+
+  private RoutingConfig routing(ConfigNode n, Path baseDir) {
+    n.expectObject();
+    n.allowOnly("taskPatterns", "watch");
+    String file = n.get("taskPatterns").text();
+    Duration watch = n.get("watch").duration(Duration.ofSeconds(2));
+    TaskPatterns patterns = TaskPatterns.NONE;
+    Path patternsFile = null;
+    try {
+      if (file != null) {
+        patternsFile = baseDir.resolve(file).normalize();
+        patterns = TaskPatternsFile.load(Files.readString(patternsFile), patternsFile.toString());
+      } else {
+        patterns = TaskPatternsFile.bundled();
+      }
+    } catch (NoSuchFileException e) {
+      n.get("taskPatterns").problem("file not found: " + patternsFile);
+    } catch (IOException e) {
+      n.get("taskPatterns").problem("cannot be read: " + e.getMessage());
+    } catch (ConfigException e) {
+      for (String p : e.problems()) n.get("taskPatterns").problem(p);
+    }
+    return new RoutingConfig(patternsFile, watch, patterns);
   }
 
   private ResilienceConfig resilience(ConfigNode n) {

@@ -16,6 +16,7 @@ public record ReboundConfig(
     List<BackendConfig> backends,
     List<AgentDefinition> agents,
     List<RouteDefinition> routes,
+    RoutingConfig routing,
     ResilienceConfig resilience,
     ContextConfig context,
     List<TenantConfig> tenants,
@@ -34,6 +35,6 @@ public record ReboundConfig(
   }
 
   public ReboundConfig withServer(ServerConfig newServer) {
-    return new ReboundConfig(newServer, store, backends, agents, routes, resilience, context, tenants, admin, ruleSet);
+    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, ruleSet);
   }
 }

@@ -3,7 +3,12 @@ package dev.rebound.gateway.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.gateway.admin.AdminApi;
 import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.routes.ConfigWatcher;
+import dev.rebound.gateway.routes.LiveAgentHealth;
+import dev.rebound.gateway.routes.RouteTable;
+import dev.rebound.gateway.routes.SessionAffinity;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.FailureClassifier;
@@ -23,6 +28,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
@@ -48,12 +54,21 @@ public final class GatewayServer {
   private final BackendClients clients;
   private final TenantAuth auth;
   private final HealthBoard health;
+  private final RouteTable routes;
+  private final LiveAgentHealth load;
+  private final AdminApi admin;
+  private final ConfigWatcher watcher;
   private final Pipeline pipeline;
   private final FrontDoor openAi = new OpenAiFrontDoor();
   private final FrontDoor anthropic = new AnthropicFrontDoor();
   private HttpServer server;
 
   public GatewayServer(Vertx vertx, ReboundConfig config, EventSink events, Clock clock) {
+    this(vertx, config, events, clock, null);
+  }
+
+  /** @param configFile watched for route changes; null when the config did not come from a file */
+  public GatewayServer(Vertx vertx, ReboundConfig config, EventSink events, Clock clock, Path configFile) {
     this.vertx = vertx;
     this.config = config;
     this.clients = new BackendClients(vertx, config.backends());
@@ -61,8 +76,13 @@ public final class GatewayServer {
     this.health = new HealthBoard(config.backends(), config.resilience().breaker(), clock,
         t -> events.emit(new GatewayEvent(clock.instant(), "breaker", null, t.reason(),
             Map.of("backend", t.backend(), "from", t.from().name(), "to", t.to().name()))));
-    this.pipeline = new Pipeline(auth, new RoutePlanner(config::ruleSet, events, clock),
-        new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, events, clock));
+    this.routes = new RouteTable(config.ruleSet());
+    this.load = new LiveAgentHealth(health);
+    SessionAffinity affinity = new SessionAffinity(100_000);
+    this.pipeline = new Pipeline(auth, new RoutePlanner(routes, load, affinity, events, clock),
+        new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, load, affinity, events, clock));
+    this.admin = new AdminApi(config, routes, health, load, events, clock);
+    this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
   }
 
   /** Starts listening; completes with the bound port (config port 0 picks a free one). */
@@ -70,6 +90,7 @@ public final class GatewayServer {
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
+    admin.mount(router);
     for (String prefix : PREFIXES) {
       router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, openAi, Endpoint.CHAT_COMPLETIONS));
       router.post(prefix + "/v1/messages").handler(body).handler(ctx -> model(ctx, anthropic, Endpoint.MESSAGES));
@@ -102,6 +123,7 @@ public final class GatewayServer {
         .setCompressionSupported(false);
     return vertx.createHttpServer(options).requestHandler(router).listen().map(s -> {
       server = s;
+      if (watcher != null) watcher.start();
       return s.actualPort();
     });
   }
@@ -111,7 +133,13 @@ public final class GatewayServer {
     return health;
   }
 
+  /** The routing rules in force (replaced by the admin API and the config watcher). */
+  public RouteTable routes() {
+    return routes;
+  }
+
   public Future<Void> stop() {
+    if (watcher != null) watcher.stop();
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
     return closed.compose(v -> clients.close());
   }

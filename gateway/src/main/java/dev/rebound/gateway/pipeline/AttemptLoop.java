@@ -16,6 +16,8 @@ import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.recovery.RecoveryDecision;
 import dev.rebound.gateway.recovery.RetryPolicy;
+import dev.rebound.gateway.routes.LiveAgentHealth;
+import dev.rebound.gateway.routes.SessionAffinity;
 import dev.rebound.gateway.stream.ContinuationRequest;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.upstream.AttemptOutcome;
@@ -54,12 +56,16 @@ public final class AttemptLoop implements Step {
   private final FailureClassifier classifier;
   private final RetryPolicy policy;
   private final HealthBoard health;
+  private final LiveAgentHealth load;
+  private final SessionAffinity affinity;
   private final EventSink events;
   private final Clock clock;
   private final DoubleSupplier random;
 
   public AttemptLoop(Vertx vertx, ReboundConfig config, BackendClients clients, FailureClassifier classifier,
-      HealthBoard health, EventSink events, Clock clock) {
+      HealthBoard health, LiveAgentHealth load, SessionAffinity affinity, EventSink events, Clock clock) {
+    this.load = load;
+    this.affinity = affinity;
     this.vertx = vertx;
     this.config = config;
     this.clients = clients;
@@ -143,11 +149,13 @@ public final class AttemptLoop implements Step {
       BackendConfig backend = config.backend(agent.backend()).orElseThrow();
       client.replyHeaders(replyHeaders(agent));
       long started = System.nanoTime();
+      load.started(agent.name());
       new UpstreamCall(vertx, clients.client(backend.name()), backend, upstreamUri(backend),
           HeaderPolicy.upstreamHeaders(ex.requestHeaders(), backend, ex.proxyKey()), bodyFor(agent),
           ex.response(), client)
           .run()
           .onComplete(ar -> {
+            load.ended(agent.name());
             client.stopKeepAlive();
             AttemptOutcome outcome = ar.succeeded() ? ar.result()
                 : new AttemptOutcome.Broken(AttemptOutcome.Breakage.CONNECT, String.valueOf(ar.cause()));
@@ -166,8 +174,10 @@ public final class AttemptLoop implements Step {
         client.transcript().markEndedCleanly();
         if (client.transcript().complete()) {
           h.succeeded();
-          client.end();
+          // decisions are recorded before the client sees the end, so anyone it tells finds them
           emit("answered", "stream complete", agent, Map.of("status", s.status(), "elapsedMs", elapsedMs));
+          servedBy(agent);
+          client.end();
           done.tryComplete();
           return;
         }
@@ -176,8 +186,9 @@ public final class AttemptLoop implements Step {
         failure = errorInsideAnswer(a);
         if (failure == null) {
           h.succeeded();
-          client.answer(a.status(), a.headers(), a.body());
           emit("answered", "answer complete", agent, Map.of("status", a.status(), "elapsedMs", elapsedMs));
+          servedBy(agent);
+          client.answer(a.status(), a.headers(), a.body());
           done.tryComplete();
           return;
         }
@@ -243,6 +254,14 @@ public final class AttemptLoop implements Step {
         moveOn();
       } else {
         giveUp(decision.reason());
+      }
+    }
+
+    /** A session that moves to another agent is a handoff: the next turn carries the full history there. */
+    private void servedBy(AgentDefinition agent) {
+      String previous = affinity.served(ex.tenant(), ex.sessionId(), agent.name());
+      if (previous != null) {
+        emit("handoff", "session moved from " + previous + " to " + agent.name(), agent, Map.of("from", previous));
       }
     }
 

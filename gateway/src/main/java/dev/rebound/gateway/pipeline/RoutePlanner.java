@@ -4,6 +4,10 @@ import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.http.ClientError;
 import dev.rebound.gateway.http.GatewayException;
+import dev.rebound.gateway.routes.LiveAgentHealth;
+import dev.rebound.gateway.routes.RequestFeatures;
+import dev.rebound.gateway.routes.RouteTable;
+import dev.rebound.gateway.routes.SessionAffinity;
 import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.RoutingRequest;
 import dev.rebound.routing.RuleSet;
@@ -11,29 +15,34 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.concurrent.ThreadLocalRandom;
 
-/** Asks the routing rules which agents serve this request, in which order; no plan is a clear 404. */
+/** Asks the routing rules in force which agents serve this request, in which order and why; no plan is a clear 404. */
 public final class RoutePlanner implements Step {
-  private final Supplier<RuleSet> rules;
+  private final RouteTable routes;
+  private final LiveAgentHealth health;
+  private final SessionAffinity affinity;
   private final EventSink events;
   private final Clock clock;
 
-  public RoutePlanner(Supplier<RuleSet> rules, EventSink events, Clock clock) {
-    this.rules = rules;
+  public RoutePlanner(RouteTable routes, LiveAgentHealth health, SessionAffinity affinity, EventSink events, Clock clock) {
+    this.routes = routes;
+    this.health = health;
+    this.affinity = affinity;
     this.events = events;
     this.clock = clock;
   }
 
   @Override
   public Future<Void> apply(Exchange ex) {
-    RuleSet ruleSet = rules.get();
-    AttemptPlan plan = ruleSet.plan(new RoutingRequest(ex.protocol(), ex.model()));
+    RuleSet ruleSet = routes.current();
+    RoutingRequest request = RequestFeatures.of(ex.protocol(), ex.json(), ex.requestHeaders(), ex.endpoint().path(),
+        ex.tenant(), affinity.lastAgent(ex.tenant(), ex.sessionId()), ThreadLocalRandom.current().nextDouble());
+    AttemptPlan plan = ruleSet.plan(request, health);
     if (plan.isEmpty()) {
       String why = plan.skipped().isEmpty()
           ? "no route matches it"
-          : "no agent that speaks " + ex.protocol().id() + " serves it (" + plan.skipped().stream()
-              .map(s -> s.agent() + ": " + s.reason()).reduce((a, b) -> a + "; " + b).orElse("") + ")";
+          : "no agent can serve it (" + String.join("; ", plan.skipped().stream().map(s -> s.agent() + ": " + s.reason()).toList()) + ")";
       return Future.failedFuture(new GatewayException(ClientError.notFound(
           "The model '" + ex.model() + "' is not served here: " + why + ". Known models: "
               + String.join(", ", ruleSet.knownModels()) + ".", "model_not_found")));
@@ -42,6 +51,7 @@ public final class RoutePlanner implements Step {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("model", ex.model());
     fields.put("route", plan.route());
+    fields.put("task", plan.features().domain());
     fields.put("plan", plan.agents().stream().map(c -> c.agent().name()).toList());
     if (!plan.skipped().isEmpty()) fields.put("skipped", plan.skipped());
     events.emit(new GatewayEvent(clock.instant(), "route", ex.sessionId(), plan.agents().get(0).reason(), fields));

@@ -34,7 +34,7 @@ class CheckConfigCommandTest {
   void aValidConfigExitsZeroAndSummarizesIt() {
     Run r = run("check-config", "../conf/rebound.yaml");
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("is valid: 2 backend(s), 3 agent(s), 3 route(s)"), r.out());
+    assertTrue(r.out().contains("is valid: 2 backend(s), 3 agent(s), 4 route(s)"), r.out());
   }
 
   @Test

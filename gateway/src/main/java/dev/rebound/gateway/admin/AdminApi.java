@@ -1,0 +1,135 @@
+package dev.rebound.gateway.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.gateway.config.ConfigException;
+import dev.rebound.gateway.config.ConfigLoader;
+import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.events.EventSink;
+import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.recovery.HealthBoard;
+import dev.rebound.gateway.routes.LiveAgentHealth;
+import dev.rebound.gateway.routes.RequestFeatures;
+import dev.rebound.gateway.routes.RouteTable;
+import dev.rebound.routing.AgentDefinition;
+import dev.rebound.routing.AttemptPlan;
+import dev.rebound.routing.Protocol;
+import dev.rebound.routing.RoutingRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Clock;
+import java.util.Map;
+
+/** The admin API: routes (show, replace, explain) and backend health. Mounted under /admin behind {@link AdminAuth}. */
+public final class AdminApi {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ReboundConfig config;
+  private final RouteTable routes;
+  private final HealthBoard health;
+  private final LiveAgentHealth load;
+  private final EventSink events;
+  private final Clock clock;
+
+  public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load, EventSink events,
+      Clock clock) {
+    this.config = config;
+    this.routes = routes;
+    this.health = health;
+    this.load = load;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  public void mount(Router router) {
+    router.route("/admin/*").handler(new AdminAuth(config.admin().token()));
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
+    router.get("/admin/routes").handler(this::showRoutes);
+    router.put("/admin/routes").handler(body).handler(this::replaceRoutes);
+    router.post("/admin/routes/explain").handler(body).handler(this::explain);
+    router.get("/admin/backends").handler(this::backends);
+  }
+
+  private void showRoutes(RoutingContext ctx) {
+    JsonObject out = new JsonObject().put("version", routes.version())
+        .put("routes", new JsonArray(routes.current().describe()))
+        .put("agents", new JsonArray(routes.current().agents().stream().map(AgentDefinition::name).toList()));
+    ok(ctx, out);
+  }
+
+  private void replaceRoutes(RoutingContext ctx) {
+    String text = ctx.body().asString();
+    try {
+      var rules = new ConfigLoader(System.getenv()).parseRoutes(text == null ? "" : text, config);
+      long version = routes.replace(rules);
+      events.emit(new GatewayEvent(clock.instant(), "routes-replaced", null, "routes replaced through the admin API",
+          Map.of("version", version, "routes", rules.describe().size())));
+      ok(ctx, new JsonObject().put("version", version).put("routes", new JsonArray(rules.describe())));
+    } catch (ConfigException e) {
+      ctx.response().setStatusCode(400).putHeader("content-type", "application/json").end(new JsonObject()
+          .put("error", new JsonObject().put("message", "The routes were rejected whole; the old ones stay in force.")
+              .put("problems", new JsonArray(e.problems()))).encode());
+    }
+  }
+
+  private void explain(RoutingContext ctx) {
+    Protocol protocol = Protocol.parse(ctx.request().getParam("protocol", "openai"));
+    if (protocol == null) {
+      AdminAuth.deny(ctx, 400, "protocol must be openai or anthropic");
+      return;
+    }
+    JsonNode body;
+    try {
+      body = JSON.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+    } catch (java.io.IOException e) {
+      AdminAuth.deny(ctx, 400, "The body must be a request in the " + protocol.id() + " protocol, as JSON: " + e.getMessage());
+      return;
+    }
+    if (body == null || !body.isObject() || !body.path("model").isTextual()) {
+      AdminAuth.deny(ctx, 400, "The body must be a JSON request with a model, as a client would send it.");
+      return;
+    }
+    String path = protocol == Protocol.ANTHROPIC ? "/v1/messages" : "/v1/chat/completions";
+    String sessionAgent = ctx.request().getHeader("x-rebound-preferred-agent");
+    RoutingRequest request = RequestFeatures.of(protocol, (ObjectNode) body, ctx.request().headers(), path,
+        ctx.request().getParam("tenant", "default"), sessionAgent, 0.5);
+    AttemptPlan plan = routes.current().plan(request, load);
+    JsonObject features = new JsonObject()
+        .put("task", plan.features().domain())
+        .put("declared", plan.features().declared())
+        .put("scores", new JsonObject(Map.copyOf(plan.features().scores())))
+        .put("complexity", plan.features().complexity())
+        .put("skills", new JsonArray(plan.features().skills().stream().sorted().toList()))
+        .put("tokens", plan.features().tokens())
+        .put("tools", request.hasTools())
+        .put("images", request.hasImages());
+    JsonArray planned = new JsonArray();
+    plan.agents().forEach(c -> planned.add(new JsonObject().put("agent", c.agent().name()).put("score", c.score())
+        .put("reason", c.reason())));
+    JsonArray skipped = new JsonArray();
+    plan.skipped().forEach(s -> skipped.add(new JsonObject().put("agent", s.agent()).put("reason", s.reason())));
+    ok(ctx, new JsonObject().put("route", plan.route()).put("features", features).put("plan", planned)
+        .put("skipped", skipped));
+  }
+
+  private void backends(RoutingContext ctx) {
+    JsonArray out = new JsonArray();
+    health.all().forEach((name, h) -> {
+      var cooling = h.coolingUntil();
+      out.add(new JsonObject().put("backend", name).put("breaker", h.state().name())
+          .put("coolingUntil", cooling == null ? null : cooling.toString()));
+    });
+    JsonArray agents = new JsonArray();
+    routes.current().agents().forEach(a -> agents.add(new JsonObject().put("agent", a.name()).put("backend", a.backend())
+        .put("status", load.status(a).name()).put("inFlight", load.inFlight(a))));
+    ok(ctx, new JsonObject().put("backends", out).put("agents", agents));
+  }
+
+  private static void ok(RoutingContext ctx, JsonObject body) {
+    ctx.response().putHeader("content-type", "application/json").end(body.encodePrettily());
+  }
+}

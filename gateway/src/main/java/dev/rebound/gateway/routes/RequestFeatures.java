@@ -1,0 +1,84 @@
+package dev.rebound.gateway.routes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.routing.Protocol;
+import dev.rebound.routing.RoutingRequest;
+import io.vertx.core.MultiMap;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** Extracts what routing looks at from a parsed request body, once, for either protocol. */
+public final class RequestFeatures {
+  /** Rough characters per token for the routing estimate (the context step counts exactly). */
+  private static final int CHARS_PER_TOKEN = 4;
+
+  private RequestFeatures() {}
+
+  public static RoutingRequest of(Protocol protocol, ObjectNode body, MultiMap headers, String path, String tenant,
+      String preferredAgent, double dice) {
+    Map<String, String> h = new HashMap<>();
+    headers.forEach(e -> h.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
+    StringBuilder system = new StringBuilder();
+    String lastUser = "";
+    long chars = 0;
+    boolean images = false;
+    if (protocol == Protocol.ANTHROPIC) chars += appendText(body.get("system"), system);
+    JsonNode messages = body.path("messages");
+    for (JsonNode m : messages) {
+      String role = m.path("role").asText();
+      JsonNode content = m.get("content");
+      images |= hasImage(content);
+      if (protocol == Protocol.OPENAI && (role.equals("system") || role.equals("developer"))) {
+        chars += appendText(content, system);
+      } else {
+        StringBuilder text = new StringBuilder();
+        chars += appendText(content, text);
+        if (role.equals("user") && text.length() > 0) lastUser = text.toString();
+      }
+      JsonNode calls = m.get("tool_calls");
+      if (calls != null) chars += calls.toString().length();
+    }
+    JsonNode tools = body.get("tools");
+    boolean hasTools = tools != null && tools.isArray() && !tools.isEmpty();
+    if (hasTools) chars += tools.toString().length();
+    int tokens = (int) Math.min(Integer.MAX_VALUE, chars / CHARS_PER_TOKEN);
+    return new RoutingRequest(protocol, body.path("model").asText(), path, tenant, h, tokens, hasTools, images,
+        system.toString(), lastUser, preferredAgent, dice);
+  }
+
+  /** Appends the text of a string or of content blocks; returns the characters it saw (text or not). */
+  private static long appendText(JsonNode content, StringBuilder out) {
+    if (content == null || content.isNull()) return 0;
+    if (content.isTextual()) {
+      out.append(content.textValue());
+      return content.textValue().length();
+    }
+    long seen = 0;
+    if (content.isArray()) {
+      for (JsonNode block : content) {
+        JsonNode text = block.get("text");
+        if (text != null && text.isTextual()) {
+          if (out.length() > 0) out.append('\n');
+          out.append(text.textValue());
+          seen += text.textValue().length();
+        } else {
+          // tool results, images as data: they count toward size, not toward what the user asked
+          JsonNode inner = block.get("content");
+          seen += inner == null ? 0 : inner.isTextual() ? inner.textValue().length() : inner.toString().length();
+        }
+      }
+    }
+    return seen;
+  }
+
+  private static boolean hasImage(JsonNode content) {
+    if (content == null || !content.isArray()) return false;
+    for (JsonNode block : content) {
+      String type = block.path("type").asText();
+      if (type.equals("image") || type.equals("image_url") || type.equals("input_image")) return true;
+    }
+    return false;
+  }
+}

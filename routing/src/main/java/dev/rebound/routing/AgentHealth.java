@@ -1,0 +1,23 @@
+package dev.rebound.routing;
+
+/** Live state of agents as the gateway sees it; routing reads it, never changes it. */
+public interface AgentHealth {
+  enum Status { HEALTHY, COOLING, OPEN }
+
+  Status status(AgentDefinition agent);
+
+  /** Requests in flight on this agent now. */
+  int inFlight(AgentDefinition agent);
+
+  AgentHealth ALL_HEALTHY = new AgentHealth() {
+    @Override
+    public Status status(AgentDefinition agent) {
+      return Status.HEALTHY;
+    }
+
+    @Override
+    public int inFlight(AgentDefinition agent) {
+      return 0;
+    }
+  };
+}
