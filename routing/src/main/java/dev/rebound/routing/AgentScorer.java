@@ -2,7 +2,7 @@ package dev.rebound.routing;
 
 /**
  * How well an agent fits a task: capability overlap with the task's domain and skills, context-window fit, health,
- * in-flight load and cost. Higher is better; {@link #UNFIT} when the agent cannot serve the request at all.
+ * in-flight load, cost and weight. Higher is better; {@link #UNFIT} when the agent cannot serve the request at all.
  */
 final class AgentScorer {
   static final double UNFIT = Double.NEGATIVE_INFINITY;
@@ -53,6 +53,8 @@ final class AgentScorer {
       why.append(", ").append(load).append(" in flight");
     }
     if (maxCost > 0) s -= a.cost() / maxCost;
+    // weight: a mild preference among otherwise equal agents (it never outweighs a capability)
+    s += Math.min(0.5, a.weight() / 200.0);
     return new Score(Math.round(s * 1000) / 1000.0, why.toString());
   }
 }

@@ -75,6 +75,14 @@ class SelectionTest {
   }
 
   @Test
+  void weightPrefersOneOfTwoOtherwiseEqualAgents() {
+    AgentDefinition a = new AgentDefinition("a", "ba", "ma", Protocol.OPENAI, List.of("chat"), 1, 1, 0);
+    AgentDefinition b = new AgentDefinition("b", "bb", "mb", Protocol.OPENAI, List.of("chat"), 1, 50, 0);
+    RuleSet rules = RuleSet.compile(List.of(a, b), List.of(new RouteDefinition("r", RouteMatch.ANY, List.of(), Map.of(), "best-match")), PATTERNS);
+    assertEquals("b", rules.plan(ask("hi", 10, false, false)).agents().get(0).agent().name());
+  }
+
+  @Test
   void aWeightedSplitFollowsItsWeightsWithinTolerance() {
     Map<String, Integer> split = new LinkedHashMap<>();
     split.put("coder", 70);
