@@ -1,0 +1,349 @@
+package dev.rebound.store;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Degraded mode: keeps the gateway serving while the backing store is unreachable.
+ *
+ * <p>When a write ({@link #append}, {@link #appendEvent}) fails with {@link StoreUnavailableException}, it is queued
+ * in a bounded FIFO and its future succeeds with a provisional result ({@link SessionMeta} with version =
+ * expectedVersion + 1 and status {@code buffered}; counts it cannot know are -1). From then on the store is
+ * {@link #degraded()}: new writes join the queue behind the earlier ones (order is preserved), reads and the admin
+ * writes (fork, restore, delete) fail with {@link StoreUnavailableException}. The queue is flushed in order by a retry
+ * timer (backoff from {@link BufferedStoreOptions#retryFirst()} to {@link BufferedStoreOptions#retryMax()}) and
+ * opportunistically on new writes; a queued append is replayed against the session's current version ("apply in
+ * order"), since the versions the caller saw were provisional. Once the queue is empty the store has recovered.
+ *
+ * <p>Past {@link BufferedStoreOptions#maxQueued()} writes are dropped: counted in {@link #dropped()}, and their
+ * provisional result has status {@code dropped}. Transitions are reported to the listener as readable text.
+ *
+ * <p>Caveat: a write that timed out may still have been applied by the backend; its replay then applies it twice.
+ */
+public final class BufferedCheckpointStore implements CheckpointStore {
+
+  public static final String BUFFERED = "buffered";
+  public static final String DROPPED = "dropped";
+
+  /** Replays that keep losing the version race to another writer give up after this many tries. */
+  private static final int REPLAY_ATTEMPTS = 5;
+
+  private sealed interface Pending permits PendingAppend, PendingEvent {
+    SessionKey key();
+  }
+
+  private record PendingAppend(SessionKey key, Append append) implements Pending {}
+
+  private record PendingEvent(SessionKey key, String type, String reason, String json) implements Pending {}
+
+  private final Vertx vertx;
+  private final Context context;
+  private final CheckpointStore delegate;
+  private final BufferedStoreOptions options;
+  private final Consumer<String> listener;
+
+  // guarded by this: callers arrive from any event loop
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private boolean degraded;
+  private boolean flushing;
+  private long dropped;
+  private long droppedThisOutage;
+  private long flushedThisOutage;
+  private long retryDelayMillis;
+  private long retryTimer = -1;
+  private long lastAttemptMillis;
+  private long provisionalEvents;
+
+  public BufferedCheckpointStore(Vertx vertx, CheckpointStore delegate) {
+    this(vertx, delegate, BufferedStoreOptions.defaults(), event -> {});
+  }
+
+  /** @param listener receives "degraded: ...", "dropped: ...", "recovered: ..." (may be called on any thread) */
+  public BufferedCheckpointStore(Vertx vertx, CheckpointStore delegate, BufferedStoreOptions options,
+      Consumer<String> listener) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.context = vertx.getOrCreateContext();
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    this.options = Objects.requireNonNull(options, "options");
+    this.listener = listener == null ? event -> {} : listener;
+    this.retryDelayMillis = options.retryFirst().toMillis();
+  }
+
+  /** True from the first unreachable write until every queued write has landed. */
+  public synchronized boolean degraded() {
+    return degraded;
+  }
+
+  public synchronized int queued() {
+    return queue.size();
+  }
+
+  /** Writes lost because the queue was full (or rejected on replay), since this store was created. */
+  public synchronized long dropped() {
+    return dropped;
+  }
+
+  public CheckpointStore delegate() {
+    return delegate;
+  }
+
+  // ---------------------------------------------------------------- buffered writes
+
+  @Override
+  public Future<SessionMeta> append(SessionKey key, Append append) {
+    if (key == null || append == null) {
+      return Future.failedFuture(new IllegalArgumentException("key and append are required"));
+    }
+    PendingAppend pending = new PendingAppend(key, append);
+    Boolean queued = enqueue(pending, null);
+    if (queued != null) return Future.succeededFuture(provisional(pending, queued));
+    return delegate.append(key, append).recover(err -> err instanceof StoreUnavailableException
+        ? Future.succeededFuture(provisional(pending, enqueue(pending, err)))
+        : Future.failedFuture(err));
+  }
+
+  @Override
+  public Future<String> appendEvent(SessionKey key, String type, String reason, String json) {
+    if (key == null || type == null) {
+      return Future.failedFuture(new IllegalArgumentException("key and type are required"));
+    }
+    PendingEvent pending = new PendingEvent(key, type, reason, json);
+    Boolean queued = enqueue(pending, null);
+    if (queued != null) return Future.succeededFuture(provisionalEventId(queued));
+    return delegate.appendEvent(key, type, reason, json).recover(err -> err instanceof StoreUnavailableException
+        ? Future.succeededFuture(provisionalEventId(enqueue(pending, err)))
+        : Future.failedFuture(err));
+  }
+
+  // ---------------------------------------------------------------- pass-through (fail while degraded)
+
+  @Override
+  public Future<SessionMeta> fork(SessionKey from, int checkpointSeq, SessionKey to) {
+    return unlessDegraded(() -> delegate.fork(from, checkpointSeq, to));
+  }
+
+  @Override
+  public Future<SessionMeta> restore(SessionKey key, int checkpointSeq, long expectedVersion) {
+    return unlessDegraded(() -> delegate.restore(key, checkpointSeq, expectedVersion));
+  }
+
+  @Override
+  public Future<Boolean> delete(SessionKey key) {
+    return unlessDegraded(() -> delegate.delete(key));
+  }
+
+  @Override
+  public Future<SessionMeta> meta(SessionKey key) {
+    return unlessDegraded(() -> delegate.meta(key));
+  }
+
+  @Override
+  public Future<List<StoredMessage>> messages(SessionKey key, int from, int toExclusive) {
+    return unlessDegraded(() -> delegate.messages(key, from, toExclusive));
+  }
+
+  @Override
+  public Future<List<Checkpoint>> checkpoints(SessionKey key) {
+    return unlessDegraded(() -> delegate.checkpoints(key));
+  }
+
+  @Override
+  public Future<Checkpoint> checkpoint(SessionKey key, int seq) {
+    return unlessDegraded(() -> delegate.checkpoint(key, seq));
+  }
+
+  @Override
+  public Future<List<SessionMeta>> list(String tenant, int offset, int limit) {
+    return unlessDegraded(() -> delegate.list(tenant, offset, limit));
+  }
+
+  @Override
+  public Future<List<SessionEvent>> events(SessionKey key, String afterId, int limit) {
+    return unlessDegraded(() -> delegate.events(key, afterId, limit));
+  }
+
+  /** Reports the backend's reachability (not the queue); a success while degraded starts a flush. */
+  @Override
+  public Future<Void> ping() {
+    return delegate.ping().onSuccess(ok -> {
+      if (degraded()) context.runOnContext(v -> flush());
+    });
+  }
+
+  @Override
+  public Future<Void> close() {
+    int lost;
+    synchronized (this) {
+      cancelRetry();
+      lost = queue.size();
+      queue.clear();
+    }
+    if (lost > 0) emit("closed with " + lost + " queued writes not flushed");
+    return delegate.close();
+  }
+
+  // ---------------------------------------------------------------- queue
+
+  /**
+   * Queues a write. With a {@code cause} (the write just failed as unreachable) this enters degraded mode if needed;
+   * without one it only queues when already degraded, so that the write goes behind the earlier ones.
+   *
+   * @return null when not degraded and no cause (send the write normally), false when dropped (queue full)
+   */
+  private Boolean enqueue(Pending pending, Throwable cause) {
+    List<String> events = new ArrayList<>(2);
+    boolean queued;
+    boolean attemptFlush = false;
+    synchronized (this) {
+      if (!degraded) {
+        if (cause == null) return null;
+        degraded = true;
+        droppedThisOutage = 0;
+        flushedThisOutage = 0;
+        retryDelayMillis = options.retryFirst().toMillis();
+        lastAttemptMillis = options.clock().millis();
+        events.add("degraded: store unreachable (" + cause.getMessage() + "); buffering writes, at most "
+            + options.maxQueued());
+        scheduleRetry();
+      } else {
+        // opportunistic flush on a new write, rate-limited so a dead backend is not hit by every write
+        attemptFlush = !flushing && options.clock().millis() - lastAttemptMillis >= options.retryFirst().toMillis();
+      }
+      queued = queue.size() < options.maxQueued();
+      if (queued) {
+        queue.addLast(pending);
+      } else {
+        dropped++;
+        if (droppedThisOutage++ == 0) {
+          events.add("dropped: write queue full (" + options.maxQueued()
+              + "), dropping new writes until the store recovers");
+        }
+      }
+    }
+    events.forEach(this::emit);
+    if (attemptFlush) context.runOnContext(v -> flush());
+    return queued;
+  }
+
+  /** Replays queued writes one by one, in order, until the queue is empty or the backend is unreachable again. */
+  private void flush() {
+    Pending head;
+    synchronized (this) {
+      if (flushing || queue.isEmpty()) return;
+      flushing = true;
+      lastAttemptMillis = options.clock().millis();
+      head = queue.peekFirst();
+    }
+    replay(head, REPLAY_ATTEMPTS).onComplete(ar -> {
+      if (ar.failed() && ar.cause() instanceof StoreUnavailableException) {
+        synchronized (this) {
+          flushing = false;
+          scheduleRetry();
+        }
+        return;
+      }
+      String event = null;
+      synchronized (this) {
+        queue.pollFirst();
+        flushing = false;
+        if (ar.failed()) {
+          dropped++;
+          droppedThisOutage++;
+          event = "dropped: queued write to " + head.key() + " rejected on replay: " + ar.cause().getMessage();
+        } else {
+          flushedThisOutage++;
+        }
+      }
+      if (event != null) emit(event);
+      // next step on the context (not recursively): a long queue must not grow the stack
+      context.runOnContext(v -> {
+        if (!finishIfEmpty()) flush();
+      });
+    });
+  }
+
+  /** Leaves degraded mode once the queue has drained. */
+  private boolean finishIfEmpty() {
+    String event;
+    synchronized (this) {
+      if (!queue.isEmpty() || !degraded) return queue.isEmpty();
+      degraded = false;
+      cancelRetry();
+      retryDelayMillis = options.retryFirst().toMillis();
+      event = "recovered: flushed " + flushedThisOutage + " queued writes"
+          + (droppedThisOutage > 0 ? ", " + droppedThisOutage + " writes were dropped" : "");
+    }
+    emit(event);
+    return true;
+  }
+
+  private Future<?> replay(Pending pending, int attemptsLeft) {
+    if (pending instanceof PendingEvent e) return delegate.appendEvent(e.key(), e.type(), e.reason(), e.json());
+    PendingAppend a = (PendingAppend) pending;
+    // apply in order: the caller's expectedVersion was provisional, the current version is what counts now
+    return delegate.meta(a.key())
+        .compose(current -> delegate.append(a.key(), a.append().atVersion(current == null ? 0 : current.version())))
+        .recover(err -> err instanceof StaleWriteException && attemptsLeft > 1
+            ? replay(pending, attemptsLeft - 1).map(x -> null)
+            : Future.failedFuture(err));
+  }
+
+  /** Must hold the lock. */
+  private void scheduleRetry() {
+    if (retryTimer >= 0) return;
+    long delay = retryDelayMillis;
+    retryDelayMillis = Math.min(retryDelayMillis * 2, options.retryMax().toMillis());
+    // the handler takes this lock, so it cannot observe retryTimer before the assignment
+    retryTimer = vertx.setTimer(delay, id -> {
+      synchronized (this) {
+        if (retryTimer == id) retryTimer = -1;
+      }
+      if (!finishIfEmpty()) flush();
+    });
+  }
+
+  /** Must hold the lock. */
+  private void cancelRetry() {
+    if (retryTimer >= 0) vertx.cancelTimer(retryTimer);
+    retryTimer = -1;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private <T> Future<T> unlessDegraded(Supplier<Future<T>> operation) {
+    synchronized (this) {
+      if (degraded) {
+        return Future.failedFuture(
+            new StoreUnavailableException("store degraded: " + queue.size() + " writes waiting to be flushed"));
+      }
+    }
+    return operation.get();
+  }
+
+  private SessionMeta provisional(PendingAppend pending, boolean queued) {
+    Instant now = options.clock().instant();
+    MetaChange change = pending.append().metaOrNone();
+    return new SessionMeta(pending.key(), change.protocol(), now, now, change.turnsDelta(), change.tokensDelta(),
+        queued ? BUFFERED : DROPPED, change.agent(), pending.append().expectedVersion() + 1, -1, -1, null);
+  }
+
+  private synchronized String provisionalEventId(boolean queued) {
+    return (queued ? BUFFERED : DROPPED) + "-" + (++provisionalEvents);
+  }
+
+  private void emit(String event) {
+    try {
+      listener.accept(event);
+    } catch (RuntimeException ignored) {
+      // a faulty listener must not break the write path
+    }
+  }
+}

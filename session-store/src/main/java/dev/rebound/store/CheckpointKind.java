@@ -1,0 +1,13 @@
+package dev.rebound.store;
+
+/** Why a checkpoint was taken (DESIGN.md, "Sessions and checkpoints"). */
+public enum CheckpointKind {
+  /** Every N completed turns. */
+  AUTO,
+  /** Before a risky step: retry, truncation, fallback, continuation. */
+  ERROR,
+  /** Admin API (also used for fork and restore markers). */
+  MANUAL,
+  /** The client asked for it with {@code X-Rebound-Checkpoint: label}. */
+  WORKFLOW
+}

@@ -1,0 +1,43 @@
+package dev.rebound.store;
+
+import java.util.List;
+
+/**
+ * Finds the checkpoint a fork or restore starts from and checks that its messages still exist. Restores rewind the
+ * history, so a checkpoint taken before a rewind to fewer messages points at messages that were dropped or replaced;
+ * such a rewind always leaves a later checkpoint with a smaller messageCount (restore adds one), which is the test.
+ */
+final class CheckpointLookup {
+
+  private CheckpointLookup() {}
+
+  /** @param all every checkpoint of the session, in seq order */
+  static Checkpoint usable(SessionKey key, List<Checkpoint> all, int seq) {
+    if (seq < 1 || seq > all.size()) throw new SessionNotFoundException(key, seq);
+    Checkpoint target = all.get(seq - 1);
+    for (Checkpoint later : all.subList(seq, all.size())) {
+      if (later.messageCount() < target.messageCount()) {
+        throw new CheckpointSupersededException(key, seq, later.seq());
+      }
+    }
+    return target;
+  }
+
+  /** The reason recorded on a fork's first checkpoint and its {@code forkedFrom} value. */
+  static String forkReason(SessionKey from, int seq) {
+    return "forked from " + from + "@" + seq;
+  }
+
+  static String forkedFrom(SessionKey from, int seq) {
+    return from.id() + "@" + seq;
+  }
+
+  static String restoreReason(int seq) {
+    return "restored to #" + seq;
+  }
+
+  /** Completed turns carried into a fork: its assistant messages. */
+  static int turnsIn(List<StoredMessage> messages) {
+    return (int) messages.stream().filter(m -> "assistant".equals(m.role()) && !m.partial()).count();
+  }
+}

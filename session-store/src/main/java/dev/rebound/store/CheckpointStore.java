@@ -1,0 +1,74 @@
+package dev.rebound.store;
+
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * Session history and checkpoints, per tenant. Every method is asynchronous and reports errors through the returned
+ * future (never by throwing). Implementations never block the event loop.
+ *
+ * <p>Concurrency is optimistic: every session has a {@code version} (0 when it does not exist), each successful
+ * write increments it, and writes that carry a stale {@code expectedVersion} fail with {@link StaleWriteException}.
+ *
+ * <p>Sessions expire after the store's TTL without writes. A session of another tenant, an expired session and a
+ * deleted session all read as missing.
+ *
+ * <p>Typed failures: {@link StaleWriteException}, {@link SessionExistsException}, {@link SessionNotFoundException},
+ * {@link CheckpointSupersededException}, {@link StoreUnavailableException} (backend unreachable),
+ * {@link IllegalArgumentException} (bad input).
+ */
+public interface CheckpointStore {
+
+  /**
+   * One atomic write: version check, append messages (honouring {@link Append#replacePartial()}), take the checkpoint,
+   * update meta, refresh the TTL, update the tenant's listing. Appending with expectedVersion 0 to a missing session
+   * creates it.
+   */
+  Future<SessionMeta> append(SessionKey key, Append append);
+
+  /** The session's meta, or a null result when it does not exist. */
+  Future<SessionMeta> meta(SessionKey key);
+
+  /** Messages with index in [from, toExclusive), clamped to the stored range; empty when the session is missing. */
+  Future<List<StoredMessage>> messages(SessionKey key, int from, int toExclusive);
+
+  /** All checkpoints in seq order; empty when the session is missing. */
+  Future<List<Checkpoint>> checkpoints(SessionKey key);
+
+  /** One checkpoint, or a null result. */
+  Future<Checkpoint> checkpoint(SessionKey key, int seq);
+
+  /**
+   * Creates {@code to} with the messages of {@code from} up to checkpoint {@code checkpointSeq} and a copy of that
+   * checkpoint as seq 1 (kind MANUAL, reason "forked from tenant/id@seq"); {@code forkedFrom} = "id@seq".
+   * Fails with {@link SessionExistsException} when {@code to} exists, {@link SessionNotFoundException} when the
+   * source or checkpoint does not.
+   */
+  Future<SessionMeta> fork(SessionKey from, int checkpointSeq, SessionKey to);
+
+  /**
+   * Rewinds the session to a checkpoint: keeps messages [0, checkpoint.messageCount), keeps every checkpoint and adds
+   * a MANUAL one "restored to #seq" carrying that checkpoint's contextView. Version-checked like {@link #append}.
+   */
+  Future<SessionMeta> restore(SessionKey key, int checkpointSeq, long expectedVersion);
+
+  /** Removes the session with its messages, checkpoints and events; true when something was removed. */
+  Future<Boolean> delete(SessionKey key);
+
+  /** The tenant's sessions, most recently updated first. */
+  Future<List<SessionMeta>> list(String tenant, int offset, int limit);
+
+  /**
+   * Adds an event to the session's stream (capped at the store's maxEvents, oldest dropped) and returns its id.
+   * Works for a session that has no messages yet. {@code reason} and {@code json} are nullable.
+   */
+  Future<String> appendEvent(SessionKey key, String type, String reason, String json);
+
+  /** Events with id after {@code afterId} (null: from the oldest kept), oldest first, at most {@code limit}. */
+  Future<List<SessionEvent>> events(SessionKey key, String afterId, int limit);
+
+  /** Succeeds when the backend answers; fails fast (with {@link StoreUnavailableException}) when it does not. */
+  Future<Void> ping();
+
+  Future<Void> close();
+}

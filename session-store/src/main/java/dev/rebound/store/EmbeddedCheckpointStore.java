@@ -1,0 +1,515 @@
+package dev.rebound.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.tx.Transaction;
+import org.h2.mvstore.tx.TransactionMap;
+import org.h2.mvstore.tx.TransactionStore;
+
+/**
+ * The default {@link CheckpointStore}: one H2 MVStore file on local disk, with the same semantics as the Redis store.
+ *
+ * <p>Threading: every MVStore call runs on this store's own single-thread worker, so operations are serialized
+ * (which makes the version check and the write one step) and the event loop never touches the disk.
+ *
+ * <p>Atomicity: each operation is one MVStore transaction ({@link TransactionStore}), committed at the end or rolled
+ * back on failure; after a crash, unfinished transactions are rolled back on open, so no half write is ever visible.
+ * Durability: MVStore writes committed transactions to the file in the background about every second (and on
+ * {@link #close()}), so a process crash can lose the last second of writes. Writing the file on every commit instead
+ * was measured to be ~50x slower and to grow the file without bound under load (old chunks are retained 45 s).
+ *
+ * <p>Layout (maps; keys built from {@code tenant/id}, {@code #n} = 19-digit zero-padded number so keys sort):
+ * {@code meta} tenant/id -> JSON, {@code msgs} tenant/id#index -> encoded message, {@code cps} tenant/id#seq ->
+ * framed checkpoint (both via {@link MessageCodec}), {@code events} tenant/id#eventId -> JSON, {@code eventCount}
+ * tenant/id -> events kept, {@code expiry} tenant/id -> epoch millis, {@code index} tenant/(MAX-updated)/id -> ""
+ * (listing, newest first), {@code counters} "event" -> last event id (ids grow store-wide, across delete/recreate).
+ *
+ * <p>Expiry: a session whose expiry has passed reads as missing at once, and is removed by that read or by the
+ * periodic purge ({@link EmbeddedStoreOptions#purgeInterval()}).
+ */
+public final class EmbeddedCheckpointStore implements CheckpointStore {
+
+  public static final String FILE_NAME = "sessions.mv.db";
+
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final Vertx vertx;
+  private final EmbeddedStoreOptions options;
+  private final Clock clock;
+  private final WorkerExecutor worker;
+  private final MVStore file;
+  private final TransactionStore transactions;
+  private final long purgeTimer;
+  private volatile boolean closed;
+
+  /** Opens (or creates) the store under {@code options.directory()}; the file is opened off the event loop. */
+  public static Future<EmbeddedCheckpointStore> open(Vertx vertx, EmbeddedStoreOptions options) {
+    WorkerExecutor worker = vertx.createSharedWorkerExecutor(
+        "rebound-embedded-store-" + INSTANCES.incrementAndGet(), 1);
+    return worker.executeBlocking(() -> openFile(options.directory()), true)
+        .map(opened -> new EmbeddedCheckpointStore(vertx, options, worker, opened))
+        .onFailure(err -> worker.close());
+  }
+
+  private record OpenedFile(MVStore file, TransactionStore transactions) {}
+
+  /** Disk work: runs on the worker. */
+  private static OpenedFile openFile(Path directory) {
+    try {
+      Files.createDirectories(directory);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create store directory " + directory, e);
+    }
+    MVStore file = new MVStore.Builder().fileName(directory.resolve(FILE_NAME).toString()).open();
+    TransactionStore transactions = new TransactionStore(file);
+    transactions.init();
+    transactions.endLeftoverTransactions(); // roll back whatever a crash interrupted
+    return new OpenedFile(file, transactions);
+  }
+
+  private EmbeddedCheckpointStore(Vertx vertx, EmbeddedStoreOptions options, WorkerExecutor worker,
+      OpenedFile opened) {
+    this.vertx = vertx;
+    this.options = options;
+    this.clock = options.clock();
+    this.worker = worker;
+    this.file = opened.file();
+    this.transactions = opened.transactions();
+    this.purgeTimer = vertx.setPeriodic(options.purgeInterval().toMillis(), id -> run(Tx::purgeExpired));
+  }
+
+  public EmbeddedStoreOptions options() {
+    return options;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  @Override
+  public Future<SessionMeta> append(SessionKey key, Append append) {
+    return run(tx -> {
+      SessionMeta current = tx.liveMeta(key);
+      long version = current == null ? 0 : current.version();
+      if (append.expectedVersion() != version) throw new StaleWriteException(key, append.expectedVersion(), version);
+      Instant now = now();
+      List<StoredMessage> incoming = new ArrayList<>(append.messages().size());
+      for (NewMessage m : append.messages()) {
+        incoming.add(new StoredMessage(-1, m.role(), m.json(), MessageHash.of(m.json()), m.partial(), now));
+      }
+      return tx.write(key, current, -1, append.replacePartial(), incoming, append.checkpoint(), append.metaOrNone(),
+          null, now);
+    });
+  }
+
+  @Override
+  public Future<SessionMeta> fork(SessionKey from, int checkpointSeq, SessionKey to) {
+    return run(tx -> {
+      if (to == null) throw new IllegalArgumentException("fork target is required");
+      SessionMeta source = tx.liveMeta(from);
+      if (source == null) throw new SessionNotFoundException(from);
+      Checkpoint cp = CheckpointLookup.usable(from, tx.checkpoints(from, source), checkpointSeq);
+      if (tx.liveMeta(to) != null) throw new SessionExistsException(to);
+      List<StoredMessage> history = tx.messages(from, source, 0, cp.messageCount());
+      CheckpointDraft copy = new CheckpointDraft(CheckpointKind.MANUAL, cp.label(), cp.contextView(), cp.tokens(),
+          CheckpointLookup.forkReason(from, checkpointSeq));
+      MetaChange change = new MetaChange(source.protocol(), source.agent(), SessionMeta.ACTIVE,
+          CheckpointLookup.turnsIn(history), cp.tokens());
+      return tx.write(to, null, -1, false, history, copy, change, CheckpointLookup.forkedFrom(from, checkpointSeq),
+          now());
+    });
+  }
+
+  @Override
+  public Future<SessionMeta> restore(SessionKey key, int checkpointSeq, long expectedVersion) {
+    return run(tx -> {
+      SessionMeta current = tx.liveMeta(key);
+      if (current == null) throw new SessionNotFoundException(key);
+      if (checkpointSeq < 1 || checkpointSeq > current.checkpointCount()) {
+        throw new SessionNotFoundException(key, checkpointSeq);
+      }
+      if (expectedVersion != current.version()) throw new StaleWriteException(key, expectedVersion, current.version());
+      Checkpoint cp = CheckpointLookup.usable(key, tx.checkpoints(key, current), checkpointSeq);
+      CheckpointDraft marker = new CheckpointDraft(CheckpointKind.MANUAL, null, cp.contextView(), cp.tokens(),
+          CheckpointLookup.restoreReason(checkpointSeq));
+      return tx.write(key, current, cp.messageCount(), false, List.of(), marker, MetaChange.none(), null, now());
+    });
+  }
+
+  @Override
+  public Future<Boolean> delete(SessionKey key) {
+    return run(tx -> tx.purge(key));
+  }
+
+  @Override
+  public Future<String> appendEvent(SessionKey key, String type, String reason, String json) {
+    return run(tx -> {
+      if (type == null) throw new IllegalArgumentException("event type is required");
+      String base = base(key);
+      if (tx.isExpired(base)) tx.purge(key);
+      Instant now = now();
+      long id = tx.counters.getOrDefault("event", 0L) + 1;
+      tx.counters.put("event", id);
+      ObjectNode event = JSON.createObjectNode().put("at", now.toEpochMilli()).put("type", type)
+          .put("reason", reason).put("json", json);
+      tx.events.put(row(base, id), JSON.writeValueAsBytes(event));
+      long kept = tx.eventCount.getOrDefault(base, 0L) + 1;
+      for (String prefix = base + "#"; kept > options.maxEvents(); kept--) {
+        tx.events.remove(tx.events.ceilingKey(prefix)); // the oldest
+      }
+      tx.eventCount.put(base, kept);
+      // an event is activity: it keeps the whole session alive, as in the Redis store
+      tx.expiry.put(base, now.toEpochMilli() + options.ttl().toMillis());
+      return Long.toString(id);
+    });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public Future<SessionMeta> meta(SessionKey key) {
+    return run(tx -> tx.liveMeta(key));
+  }
+
+  @Override
+  public Future<List<StoredMessage>> messages(SessionKey key, int from, int toExclusive) {
+    return run(tx -> {
+      SessionMeta current = tx.liveMeta(key);
+      return current == null ? List.of() : tx.messages(key, current, from, toExclusive);
+    });
+  }
+
+  @Override
+  public Future<List<Checkpoint>> checkpoints(SessionKey key) {
+    return run(tx -> {
+      SessionMeta current = tx.liveMeta(key);
+      return current == null ? List.of() : tx.checkpoints(key, current);
+    });
+  }
+
+  @Override
+  public Future<Checkpoint> checkpoint(SessionKey key, int seq) {
+    return run(tx -> {
+      SessionMeta current = tx.liveMeta(key);
+      if (current == null || seq < 1 || seq > current.checkpointCount()) return null;
+      return MessageCodec.decodeCheckpoint(tx.cps.get(row(base(key), seq)));
+    });
+  }
+
+  @Override
+  public Future<List<SessionMeta>> list(String tenant, int offset, int limit) {
+    return run(tx -> {
+      if (tenant == null || !SessionKey.TENANT.matcher(tenant).matches()) {
+        throw new IllegalArgumentException("invalid tenant '" + tenant + "'");
+      }
+      List<SessionMeta> page = new ArrayList<>();
+      List<SessionKey> expired = new ArrayList<>();
+      String prefix = tenant + "/";
+      int skipped = 0;
+      for (Iterator<String> it = tx.index.keyIterator(prefix); it.hasNext() && page.size() < limit; ) {
+        String entry = it.next();
+        if (!entry.startsWith(prefix)) break;
+        SessionKey key = new SessionKey(tenant, entry.substring(entry.indexOf('/', prefix.length()) + 1));
+        if (tx.isExpired(base(key))) {
+          expired.add(key);
+        } else if (skipped++ >= offset) {
+          page.add(tx.storedMeta(key));
+        }
+      }
+      expired.forEach(tx::purge); // after the walk: not while iterating the index
+      return page;
+    });
+  }
+
+  @Override
+  public Future<List<SessionEvent>> events(SessionKey key, String afterId, int limit) {
+    return run(tx -> {
+      String base = base(key);
+      if (tx.isExpired(base)) {
+        tx.purge(key);
+        return List.of();
+      }
+      long after;
+      try {
+        after = afterId == null ? 0 : Long.parseLong(afterId);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("invalid event id '" + afterId + "'");
+      }
+      String prefix = base + "#";
+      List<SessionEvent> out = new ArrayList<>();
+      for (Iterator<String> it = tx.events.keyIterator(row(base, after + 1)); it.hasNext() && out.size() < limit; ) {
+        String rowKey = it.next();
+        if (!rowKey.startsWith(prefix)) break;
+        JsonNode e = JSON.readTree(tx.events.get(rowKey));
+        out.add(new SessionEvent(Long.toString(Long.parseLong(rowKey.substring(prefix.length()))),
+            Instant.ofEpochMilli(e.get("at").asLong()), e.get("type").asText(), text(e, "reason"), text(e, "json")));
+      }
+      return out;
+    });
+  }
+
+  /** Sessions on disk, including expired ones not purged yet (diagnostics, tests). */
+  Future<Integer> storedSessions() {
+    return run(tx -> tx.meta.size());
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return run(tx -> {
+      if (file.isClosed()) throw new StoreUnavailableException("embedded store file is closed");
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> close() {
+    if (closed) return Future.succeededFuture();
+    closed = true;
+    vertx.cancelTimer(purgeTimer);
+    // operations already queued run first (single FIFO worker); then everything is written and the file closed
+    return worker.executeBlocking(() -> {
+      transactions.close();
+      file.close();
+      return null;
+    }, true).eventually(worker::close).mapEmpty();
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  @FunctionalInterface
+  private interface Operation<T> {
+    T apply(Tx tx) throws Exception;
+  }
+
+  /** Runs one operation as one transaction on the store's worker: commit on success, roll back on failure. */
+  private <T> Future<T> run(Operation<T> operation) {
+    if (closed) return Future.failedFuture(new IllegalStateException("embedded store is closed"));
+    return worker.executeBlocking(() -> {
+      Tx tx = new Tx(transactions.begin());
+      try {
+        T result = operation.apply(tx);
+        tx.transaction.commit();
+        return result;
+      } catch (Exception | Error e) {
+        tx.transaction.rollback();
+        throw e;
+      }
+    }, true);
+  }
+
+  /** The maps as seen by one transaction, and the session logic that needs several of them. */
+  private final class Tx {
+    final Transaction transaction;
+    final TransactionMap<String, byte[]> meta;
+    final TransactionMap<String, byte[]> msgs;
+    final TransactionMap<String, byte[]> cps;
+    final TransactionMap<String, byte[]> events;
+    final TransactionMap<String, Long> eventCount;
+    final TransactionMap<String, Long> expiry;
+    final TransactionMap<String, String> index;
+    final TransactionMap<String, Long> counters;
+
+    Tx(Transaction transaction) {
+      this.transaction = transaction;
+      this.meta = transaction.openMap("meta");
+      this.msgs = transaction.openMap("msgs");
+      this.cps = transaction.openMap("cps");
+      this.events = transaction.openMap("events");
+      this.eventCount = transaction.openMap("eventCount");
+      this.expiry = transaction.openMap("expiry");
+      this.index = transaction.openMap("index");
+      this.counters = transaction.openMap("counters");
+    }
+
+    /** The session's meta, or null when missing or expired (an expired one is purged on the way). */
+    SessionMeta liveMeta(SessionKey key) {
+      if (isExpired(base(key))) {
+        purge(key);
+        return null;
+      }
+      return storedMeta(key);
+    }
+
+    SessionMeta storedMeta(SessionKey key) {
+      byte[] stored = meta.get(base(key));
+      return stored == null ? null : decodeMeta(key, stored);
+    }
+
+    boolean isExpired(String base) {
+      Long at = expiry.get(base);
+      return at != null && at <= clock.millis();
+    }
+
+    /**
+     * The one write path (append, fork target, restore).
+     *
+     * @param truncateTo -1, or the message count to rewind to before appending (restore)
+     */
+    SessionMeta write(SessionKey key, SessionMeta current, int truncateTo, boolean replacePartial,
+        List<StoredMessage> incoming, CheckpointDraft checkpoint, MetaChange change, String forkedFrom, Instant now) {
+      String base = base(key);
+      int count = current == null ? 0 : current.messageCount();
+      if (truncateTo >= 0) {
+        for (int i = truncateTo; i < count; i++) msgs.remove(row(base, i));
+        count = Math.min(count, truncateTo);
+      }
+      if (replacePartial && !incoming.isEmpty() && count > 0
+          && MessageCodec.isPartial(msgs.get(row(base, count - 1)))) {
+        count--; // the first incoming message overwrites the partial one
+      }
+      for (StoredMessage m : incoming) msgs.put(row(base, count++), MessageCodec.encodeMessage(m));
+
+      int checkpointCount = current == null ? 0 : current.checkpointCount();
+      if (checkpoint != null) {
+        checkpointCount++;
+        byte[] body = MessageCodec.encodeCheckpointBody(checkpoint, now);
+        cps.put(row(base, checkpointCount), MessageCodec.frameCheckpoint(checkpointCount, count, body));
+      }
+
+      SessionMeta written = new SessionMeta(key,
+          pick(change.protocol(), current == null ? null : current.protocol()),
+          current == null ? now : current.created(), now,
+          (current == null ? 0 : current.turns()) + change.turnsDelta(),
+          (current == null ? 0 : current.tokens()) + change.tokensDelta(),
+          pick(change.status(), current == null ? SessionMeta.ACTIVE : current.status()),
+          pick(change.agent(), current == null ? null : current.agent()),
+          (current == null ? 0 : current.version()) + 1, count, checkpointCount,
+          pick(forkedFrom, current == null ? null : current.forkedFrom()));
+
+      if (current != null) index.remove(indexKey(key, current.updated()));
+      index.put(indexKey(key, now), "");
+      meta.put(base, encodeMeta(written));
+      expiry.put(base, now.toEpochMilli() + options.ttl().toMillis());
+      return written;
+    }
+
+    List<StoredMessage> messages(SessionKey key, SessionMeta current, int from, int toExclusive) {
+      int start = Math.max(0, from);
+      int end = Math.min(toExclusive, current.messageCount());
+      List<StoredMessage> out = new ArrayList<>(Math.max(0, end - start));
+      String base = base(key);
+      for (int i = start; i < end; i++) out.add(MessageCodec.decodeMessage(i, msgs.get(row(base, i))));
+      return out;
+    }
+
+    List<Checkpoint> checkpoints(SessionKey key, SessionMeta current) {
+      List<Checkpoint> out = new ArrayList<>(current.checkpointCount());
+      String base = base(key);
+      for (int seq = 1; seq <= current.checkpointCount(); seq++) {
+        out.add(MessageCodec.decodeCheckpoint(cps.get(row(base, seq))));
+      }
+      return out;
+    }
+
+    /** Removes everything of a session; true when something existed. */
+    boolean purge(SessionKey key) {
+      String base = base(key);
+      boolean existed = expiry.remove(base) != null;
+      byte[] stored = meta.remove(base);
+      if (stored != null) {
+        existed = true;
+        index.remove(indexKey(key, decodeMeta(key, stored).updated()));
+      }
+      eventCount.remove(base);
+      String prefix = base + "#";
+      for (TransactionMap<String, byte[]> map : List.of(msgs, cps, events)) {
+        List<String> rows = new ArrayList<>();
+        for (Iterator<String> it = map.keyIterator(prefix); it.hasNext(); ) {
+          String rowKey = it.next();
+          if (!rowKey.startsWith(prefix)) break;
+          rows.add(rowKey);
+        }
+        rows.forEach(map::remove);
+      }
+      return existed;
+    }
+
+    Void purgeExpired() {
+      long now = clock.millis();
+      List<String> expired = new ArrayList<>();
+      for (Map.Entry<String, Long> e : expiry.entrySet()) {
+        if (e.getValue() <= now) expired.add(e.getKey());
+      }
+      for (String base : expired) {
+        int slash = base.indexOf('/');
+        purge(new SessionKey(base.substring(0, slash), base.substring(slash + 1)));
+      }
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- encoding
+
+  private Instant now() {
+    return Instant.ofEpochMilli(clock.millis());
+  }
+
+  private static String base(SessionKey key) {
+    return key.tenant() + "/" + key.id();
+  }
+
+  private static String row(String base, long n) {
+    return base + "#" + String.format("%019d", n);
+  }
+
+  /** Newest first: the timestamp is inverted so that ascending key order lists recent updates first. */
+  private static String indexKey(SessionKey key, Instant updated) {
+    return key.tenant() + "/" + String.format("%019d", Long.MAX_VALUE - updated.toEpochMilli()) + "/" + key.id();
+  }
+
+  private static String pick(String change, String current) {
+    return change != null ? change : current;
+  }
+
+  private static byte[] encodeMeta(SessionMeta m) {
+    ObjectNode node = JSON.createObjectNode()
+        .put("protocol", m.protocol())
+        .put("created", m.created().toEpochMilli())
+        .put("updated", m.updated().toEpochMilli())
+        .put("turns", m.turns())
+        .put("tokens", m.tokens())
+        .put("status", m.status())
+        .put("agent", m.agent())
+        .put("version", m.version())
+        .put("messageCount", m.messageCount())
+        .put("checkpointCount", m.checkpointCount())
+        .put("forkedFrom", m.forkedFrom());
+    try {
+      return JSON.writeValueAsBytes(node);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static SessionMeta decodeMeta(SessionKey key, byte[] stored) {
+    try {
+      JsonNode n = JSON.readTree(stored);
+      return new SessionMeta(key, text(n, "protocol"), Instant.ofEpochMilli(n.get("created").asLong()),
+          Instant.ofEpochMilli(n.get("updated").asLong()), n.get("turns").asInt(), n.get("tokens").asLong(),
+          text(n, "status"), text(n, "agent"), n.get("version").asLong(), n.get("messageCount").asInt(),
+          n.get("checkpointCount").asInt(), text(n, "forkedFrom"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("corrupt session meta of " + key, e);
+    }
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+}

@@ -1,0 +1,24 @@
+package dev.rebound.store;
+
+/**
+ * A message to append.
+ *
+ * @param json    the message object as the client sent it; stored verbatim
+ * @param partial true for a streaming answer saved before completion (replaced later via
+ *                {@link Append#replacePartial()})
+ */
+public record NewMessage(String role, String json, boolean partial) {
+
+  public NewMessage {
+    if (role == null || role.isEmpty()) throw new IllegalArgumentException("message role is required");
+    if (json == null || json.isEmpty()) throw new IllegalArgumentException("message json is required");
+  }
+
+  public static NewMessage of(String role, String json) {
+    return new NewMessage(role, json, false);
+  }
+
+  public static NewMessage partial(String role, String json) {
+    return new NewMessage(role, json, true);
+  }
+}

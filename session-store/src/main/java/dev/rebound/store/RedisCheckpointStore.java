@@ -1,0 +1,363 @@
+package dev.rebound.store;
+
+import dev.rebound.store.RedisScripts.Script;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * {@link CheckpointStore} on Redis (standalone, cluster or sentinel) through the non-blocking vertx-redis-client.
+ *
+ * <p>Layout (DESIGN.md): {@code rb:{tenant:id}:meta} hash, {@code :msgs} list of encoded messages, {@code :cps} list
+ * of framed checkpoints, {@code :events} capped stream; {@code rb:idx:<tenant>} sorted set (score = last update) for
+ * listing. Every session write is one Lua script ({@code write.lua}); the index is updated by a second script right
+ * after, because it lives on another cluster slot: in cluster mode the listing is therefore not atomic with the
+ * write (a session can be briefly missing from, or stale in, the listing; never the other way round for data).
+ *
+ * <p>The client connects lazily: constructing the store never dials, so a gateway starts while Redis is down;
+ * connect and command timeouts are bounded by {@link RedisStoreOptions#timeout()}. Connection-level failures are
+ * reported as {@link StoreUnavailableException} (what {@link BufferedCheckpointStore} buffers on).
+ */
+public final class RedisCheckpointStore implements CheckpointStore {
+
+  /** Error replies that mean "not now" rather than "wrong": the backend is effectively unavailable. */
+  private static final Pattern UNAVAILABLE_REPLY =
+      Pattern.compile("(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY)\\b");
+
+  private final Redis redis;
+  private final RedisStoreOptions options;
+  private final Clock clock;
+  private final RedisScripts scripts;
+  private final long timeoutMillis;
+
+  public RedisCheckpointStore(Vertx vertx, RedisStoreOptions options) {
+    this(vertx, options, Clock.systemUTC());
+  }
+
+  /** @param clock stamps created / updated / at (Redis itself keeps time for the TTL) */
+  public RedisCheckpointStore(Vertx vertx, RedisStoreOptions options, Clock clock) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.redis = Redis.createClient(vertx, options.redisOptions());
+    this.timeoutMillis = options.timeout().toMillis();
+    this.scripts = new RedisScripts(this::send);
+  }
+
+  public RedisStoreOptions options() {
+    return options;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  @Override
+  public Future<SessionMeta> append(SessionKey key, Append append) {
+    return guard(() -> {
+      Instant now = now();
+      List<byte[]> encoded = new ArrayList<>(append.messages().size());
+      for (NewMessage m : append.messages()) {
+        encoded.add(MessageCodec.encodeMessage(
+            new StoredMessage(-1, m.role(), m.json(), MessageHash.of(m.json()), m.partial(), now)));
+      }
+      byte[] checkpoint = append.checkpoint() == null
+          ? null : MessageCodec.encodeCheckpointBody(append.checkpoint(), now);
+      return write(key, "append", append.expectedVersion(), 0, append.replacePartial(), encoded, checkpoint,
+          append.metaOrNone(), null, now);
+    });
+  }
+
+  @Override
+  public Future<SessionMeta> fork(SessionKey from, int checkpointSeq, SessionKey to) {
+    return guard(() -> {
+      Objects.requireNonNull(to, "to");
+      return meta(from).compose(source -> {
+        if (source == null) return Future.failedFuture(new SessionNotFoundException(from));
+        return checkpoints(from).compose(all -> {
+          Checkpoint cp = CheckpointLookup.usable(from, all, checkpointSeq);
+          return messages(from, 0, cp.messageCount()).compose(history -> {
+            if (history.size() < cp.messageCount()) return Future.failedFuture(new SessionNotFoundException(from));
+            Instant now = now();
+            List<byte[]> encoded = history.stream().map(MessageCodec::encodeMessage).toList();
+            CheckpointDraft copy = new CheckpointDraft(CheckpointKind.MANUAL, cp.label(), cp.contextView(), cp.tokens(),
+                CheckpointLookup.forkReason(from, checkpointSeq));
+            MetaChange meta = new MetaChange(source.protocol(), source.agent(), SessionMeta.ACTIVE,
+                CheckpointLookup.turnsIn(history), cp.tokens());
+            return write(to, "create", 0, 0, false, encoded, MessageCodec.encodeCheckpointBody(copy, now), meta,
+                CheckpointLookup.forkedFrom(from, checkpointSeq), now);
+          });
+        });
+      });
+    });
+  }
+
+  @Override
+  public Future<SessionMeta> restore(SessionKey key, int checkpointSeq, long expectedVersion) {
+    return guard(() -> checkpoint(key, checkpointSeq).compose(cp -> {
+      if (cp == null) {
+        return meta(key).compose(m -> Future.failedFuture(m == null
+            ? new SessionNotFoundException(key) : new SessionNotFoundException(key, checkpointSeq)));
+      }
+      Instant now = now();
+      CheckpointDraft marker = new CheckpointDraft(CheckpointKind.MANUAL, null, cp.contextView(), cp.tokens(),
+          CheckpointLookup.restoreReason(checkpointSeq));
+      // the script re-checks the checkpoint's message count and later rewinds atomically with the truncation
+      return write(key, "restore", expectedVersion, checkpointSeq, false, List.of(),
+          MessageCodec.encodeCheckpointBody(marker, now), MetaChange.none(), null, now);
+    }));
+  }
+
+  private Future<SessionMeta> write(SessionKey key, String mode, long expectedVersion, int restoreSeq,
+      boolean replacePartial, List<byte[]> messages, byte[] checkpoint, MetaChange meta, String forkedFrom,
+      Instant now) {
+    RedisKeys keys = RedisKeys.of(key);
+    List<Object> args = new ArrayList<>(messages.size() + 20);
+    args.add(mode);
+    args.add(expectedVersion);
+    args.add(now.toEpochMilli());
+    args.add(options.ttl().toMillis());
+    args.add(replacePartial ? "1" : "0");
+    args.add(restoreSeq);
+    args.add(key.tenant());
+    args.add(key.id());
+    args.add(orEmpty(meta.protocol()));
+    args.add(orEmpty(meta.agent()));
+    args.add(orEmpty(meta.status()));
+    args.add(orEmpty(forkedFrom));
+    args.add(meta.turnsDelta());
+    args.add(meta.tokensDelta());
+    args.add(messages.size());
+    args.addAll(messages);
+    args.add(checkpoint == null ? "0" : "1");
+    if (checkpoint != null) args.add(checkpoint);
+
+    return scripts.run(Script.WRITE, keys.session(), args).compose(reply -> {
+      String outcome = reply.get(0).toString();
+      return switch (outcome) {
+        case "OK" -> {
+          SessionMeta written = toMeta(key, fields(reply.get(1)));
+          yield updateIndex(keys, written).map(written);
+        }
+        case "STALE" -> Future.failedFuture(
+            new StaleWriteException(key, expectedVersion, Long.parseLong(reply.get(1).toString())));
+        case "EXISTS" -> Future.failedFuture(new SessionExistsException(key));
+        case "MISSING" -> Future.failedFuture(new SessionNotFoundException(key));
+        case "NO_CHECKPOINT" -> Future.failedFuture(new SessionNotFoundException(key, restoreSeq));
+        case "SUPERSEDED" -> Future.failedFuture(
+            new CheckpointSupersededException(key, restoreSeq, Integer.parseInt(reply.get(1).toString())));
+        default -> Future.failedFuture(new IllegalStateException("unexpected reply from write.lua: " + outcome));
+      };
+    });
+  }
+
+  /** Second step of a write; its failure must not fail the (already durable) write, the next write repairs it. */
+  private Future<Void> updateIndex(RedisKeys keys, SessionMeta meta) {
+    long updated = meta.updated().toEpochMilli();
+    long ttl = options.ttl().toMillis();
+    return scripts.run(Script.INDEX, List.of(keys.index()), List.of(meta.key().id(), updated, updated - ttl, ttl))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  @Override
+  public Future<Boolean> delete(SessionKey key) {
+    return guard(() -> {
+      RedisKeys keys = RedisKeys.of(key);
+      Request del = Request.cmd(Command.DEL);
+      keys.session().forEach(del::arg);
+      return send(del).compose(removed -> send(Request.cmd(Command.ZREM).arg(keys.index()).arg(key.id()))
+          .map(ignored -> removed.toLong() > 0));
+    });
+  }
+
+  @Override
+  public Future<String> appendEvent(SessionKey key, String type, String reason, String json) {
+    return guard(() -> {
+      Objects.requireNonNull(type, "type");
+      RedisKeys keys = RedisKeys.of(key);
+      List<Object> args = new ArrayList<>(List.of(options.maxEvents(), options.ttl().toMillis(),
+          "at", now().toEpochMilli(), "type", type));
+      if (reason != null) args.addAll(List.of("reason", reason));
+      if (json != null) args.addAll(List.of("json", json));
+      return scripts.run(Script.EVENT, List.of(keys.events(), keys.meta(), keys.msgs(), keys.cps()), args)
+          .map(Response::toString);
+    });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public Future<SessionMeta> meta(SessionKey key) {
+    return guard(() -> send(Request.cmd(Command.HGETALL).arg(RedisKeys.of(key).meta()))
+        .map(reply -> {
+          Map<String, String> fields = fields(reply);
+          return fields.isEmpty() ? null : toMeta(key, fields);
+        }));
+  }
+
+  @Override
+  public Future<List<StoredMessage>> messages(SessionKey key, int from, int toExclusive) {
+    return guard(() -> {
+      int start = Math.max(0, from);
+      if (toExclusive <= start) return Future.succeededFuture(List.of());
+      Request lrange = Request.cmd(Command.LRANGE).arg(RedisKeys.of(key).msgs()).arg(start).arg(toExclusive - 1L);
+      return send(lrange).map(reply -> {
+        List<StoredMessage> out = new ArrayList<>(reply == null ? 0 : reply.size());
+        if (reply != null) {
+          for (int i = 0; i < reply.size(); i++) out.add(MessageCodec.decodeMessage(start + i, reply.get(i).toBytes()));
+        }
+        return out;
+      });
+    });
+  }
+
+  @Override
+  public Future<List<Checkpoint>> checkpoints(SessionKey key) {
+    return guard(() -> send(Request.cmd(Command.LRANGE).arg(RedisKeys.of(key).cps()).arg(0).arg(-1)).map(reply -> {
+      List<Checkpoint> out = new ArrayList<>(reply == null ? 0 : reply.size());
+      if (reply != null) reply.forEach(frame -> out.add(MessageCodec.decodeCheckpoint(frame.toBytes())));
+      return out;
+    }));
+  }
+
+  @Override
+  public Future<Checkpoint> checkpoint(SessionKey key, int seq) {
+    return guard(() -> {
+      if (seq < 1) return Future.succeededFuture(null);
+      return send(Request.cmd(Command.LINDEX).arg(RedisKeys.of(key).cps()).arg(seq - 1))
+          .map(frame -> frame == null ? null : MessageCodec.decodeCheckpoint(frame.toBytes()));
+    });
+  }
+
+  @Override
+  public Future<List<SessionMeta>> list(String tenant, int offset, int limit) {
+    return guard(() -> {
+      if (tenant == null || !SessionKey.TENANT.matcher(tenant).matches()) {
+        throw new IllegalArgumentException("invalid tenant '" + tenant + "'");
+      }
+      if (limit <= 0) return Future.succeededFuture(List.of());
+      String index = RedisKeys.index(tenant);
+      long expiredBefore = now().toEpochMilli() - options.ttl().toMillis();
+      Request page = Request.cmd(Command.ZREVRANGEBYSCORE).arg(index).arg("+inf").arg("(" + expiredBefore)
+          .arg("LIMIT").arg(Math.max(0, offset)).arg(limit);
+      return send(page).compose(ids -> {
+        List<Future<SessionMeta>> metas = new ArrayList<>();
+        for (Response id : ids) {
+          SessionKey key = new SessionKey(tenant, id.toString());
+          // an index entry can outlive its session (deleted elsewhere, expired early): drop it lazily
+          metas.add(meta(key).compose(m -> m != null ? Future.succeededFuture(m)
+              : send(Request.cmd(Command.ZREM).arg(index).arg(key.id())).map((SessionMeta) null)));
+        }
+        return Future.all(metas).map(all -> {
+          List<SessionMeta> out = new ArrayList<>();
+          for (int i = 0; i < all.size(); i++) {
+            SessionMeta m = all.resultAt(i);
+            if (m != null) out.add(m);
+          }
+          return out;
+        });
+      });
+    });
+  }
+
+  @Override
+  public Future<List<SessionEvent>> events(SessionKey key, String afterId, int limit) {
+    return guard(() -> {
+      if (limit <= 0) return Future.succeededFuture(List.of());
+      Request xrange = Request.cmd(Command.XRANGE).arg(RedisKeys.of(key).events())
+          .arg(afterId == null ? "-" : "(" + afterId).arg("+").arg("COUNT").arg(limit);
+      return send(xrange).map(reply -> {
+        List<SessionEvent> out = new ArrayList<>();
+        if (reply == null) return out;
+        for (Response entry : reply) {
+          Map<String, String> f = fields(entry.get(1));
+          out.add(new SessionEvent(entry.get(0).toString(), Instant.ofEpochMilli(Long.parseLong(f.get("at"))),
+              f.get("type"), f.get("reason"), f.get("json")));
+        }
+        return out;
+      });
+    });
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return guard(() -> send(Request.cmd(Command.PING)).mapEmpty());
+  }
+
+  @Override
+  public Future<Void> close() {
+    return redis.close();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /** Every command goes through here: bounded in time, connection trouble mapped to StoreUnavailableException. */
+  private Future<Response> send(Request request) {
+    return redis.send(request).timeout(timeoutMillis, TimeUnit.MILLISECONDS).recover(RedisCheckpointStore::translate);
+  }
+
+  private static Future<Response> translate(Throwable failure) {
+    if (failure instanceof Response) {
+      // an error reply: Redis answered, so it is reachable, unless the reply says it cannot serve right now
+      String message = failure.getMessage();
+      if (message != null && UNAVAILABLE_REPLY.matcher(message).lookingAt()) {
+        return Future.failedFuture(new StoreUnavailableException("redis cannot serve", failure));
+      }
+      return Future.failedFuture(failure);
+    }
+    return Future.failedFuture(new StoreUnavailableException("redis unreachable", failure));
+  }
+
+  /** The SPI promises failed futures, never synchronous throws (bad keys, arguments, encoding errors). */
+  private static <T> Future<T> guard(Supplier<Future<T>> operation) {
+    try {
+      return operation.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private Instant now() {
+    return Instant.ofEpochMilli(clock.millis());
+  }
+
+  /** A hash reply as a map: RESP3 returns a map, RESP2 and Lua a flat [field, value, ...] array. */
+  private static Map<String, String> fields(Response reply) {
+    Map<String, String> out = new HashMap<>();
+    if (reply == null) return out;
+    if (reply.isMap()) {
+      for (String field : reply.getKeys()) out.put(field, reply.get(field).toString());
+    } else {
+      for (int i = 0; i + 1 < reply.size(); i += 2) out.put(reply.get(i).toString(), reply.get(i + 1).toString());
+    }
+    return out;
+  }
+
+  private static SessionMeta toMeta(SessionKey key, Map<String, String> f) {
+    return new SessionMeta(key, emptyToNull(f.get("protocol")),
+        Instant.ofEpochMilli(Long.parseLong(f.get("created"))), Instant.ofEpochMilli(Long.parseLong(f.get("updated"))),
+        Integer.parseInt(f.getOrDefault("turns", "0")), Long.parseLong(f.getOrDefault("tokens", "0")),
+        f.getOrDefault("status", SessionMeta.ACTIVE), emptyToNull(f.get("agent")), Long.parseLong(f.get("version")),
+        Integer.parseInt(f.getOrDefault("messageCount", "0")), Integer.parseInt(f.getOrDefault("checkpointCount", "0")),
+        emptyToNull(f.get("forkedFrom")));
+  }
+
+  private static String orEmpty(String s) {
+    return s == null ? "" : s;
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+}

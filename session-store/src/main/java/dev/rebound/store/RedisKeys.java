@@ -1,0 +1,24 @@
+package dev.rebound.store;
+
+import java.util.List;
+
+/**
+ * Redis key names (DESIGN.md). The {@code {tenant:id}} hash tag puts every key of a session in one cluster slot, so
+ * one Lua script can touch them all. The tenant's listing index is a separate key (another slot).
+ */
+record RedisKeys(String meta, String msgs, String cps, String events, String index) {
+
+  static RedisKeys of(SessionKey key) {
+    String base = "rb:{" + key.tenant() + ":" + key.id() + "}";
+    return new RedisKeys(base + ":meta", base + ":msgs", base + ":cps", base + ":events", index(key.tenant()));
+  }
+
+  static String index(String tenant) {
+    return "rb:idx:" + tenant;
+  }
+
+  /** The session's own keys, in the order write.lua expects them. */
+  List<String> session() {
+    return List.of(meta, msgs, cps, events);
+  }
+}

@@ -1,0 +1,90 @@
+package dev.rebound.store;
+
+import static dev.rebound.store.Await.await;
+import static dev.rebound.store.Await.failure;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The contract on the MVStore file store, plus restart survival. */
+class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
+
+  @TempDir
+  Path dir;
+
+  private final AtomicInteger stores = new AtomicInteger();
+
+  @Override
+  protected Future<? extends CheckpointStore> newStore(Vertx vertx, Clock clock, Duration ttl, int maxEvents) {
+    // one directory per store: the file is locked by the store that has it open
+    Path own = dir.resolve("store-" + stores.incrementAndGet());
+    return EmbeddedCheckpointStore.open(vertx, new EmbeddedStoreOptions(own, ttl, maxEvents,
+        EmbeddedStoreOptions.DEFAULT_PURGE_INTERVAL, clock));
+  }
+
+  @Override
+  protected void age(SessionKey key, Duration by) {
+    clock.advance(by);
+  }
+
+  @Test
+  void survivesARestartOfTheStore() {
+    Path home = dir.resolve("restart");
+    EmbeddedStoreOptions options = EmbeddedStoreOptions.of(home).withClock(clock);
+    CheckpointStore first = await(EmbeddedCheckpointStore.open(vertx, options));
+    SessionKey key = key("durable");
+    SessionMeta v = await(first.append(key, Append.of(0, user("q1"), assistant("a1")).withCheckpoint(auto("[\"v\"]"))
+        .withMeta(new MetaChange("openai", "coder", null, 1, 7))));
+    String eventId = await(first.appendEvent(key, "checkpoint", "auto", null));
+    await(first.close());
+    assertTrue(Files.exists(home.resolve(EmbeddedCheckpointStore.FILE_NAME)));
+    failure(first.meta(key), IllegalStateException.class);
+
+    CheckpointStore second = await(EmbeddedCheckpointStore.open(vertx, options));
+    try {
+      assertEquals(v, await(second.meta(key)));
+      assertEquals(List.of("q1", "a1"), await(second.messages(key, 0, 10)).stream()
+          .map(m -> Json.decodeValue(m.json(), JsonObject.class).getString("content"))
+          .toList());
+      assertEquals("[\"v\"]", await(second.checkpoint(key, 1)).contextView());
+      assertEquals(eventId, await(second.events(key, null, 10)).get(0).id());
+      assertEquals(List.of(key.id()), await(second.list(tenant, 0, 10)).stream().map(m -> m.key().id()).toList());
+      SessionMeta next = await(second.append(key, Append.of(v.version(), user("q2"))));
+      assertEquals(3, next.messageCount());
+      String laterEvent = await(second.appendEvent(key, "retry", null, null));
+      assertTrue(Long.parseLong(laterEvent) > Long.parseLong(eventId), "event ids keep increasing across restarts");
+    } finally {
+      await(second.close());
+    }
+  }
+
+  @Test
+  void purgesExpiredSessionsFromDiskPeriodically() {
+    Path home = dir.resolve("purge");
+    EmbeddedStoreOptions options = new EmbeddedStoreOptions(home, Duration.ofSeconds(2), 100, Duration.ofMillis(50),
+        clock);
+    EmbeddedCheckpointStore purging = await(EmbeddedCheckpointStore.open(vertx, options));
+    try {
+      SessionKey key = key("old");
+      await(purging.append(key, Append.of(0, user("x"))));
+      assertEquals(1, await(purging.storedSessions()));
+      clock.advance(Duration.ofSeconds(3));
+      // nobody reads it: the purge timer removes it from disk
+      Await.until(Duration.ofSeconds(5), "purged", () -> await(purging.storedSessions()) == 0);
+    } finally {
+      await(purging.close());
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.rebound.store;
+
+import static dev.rebound.store.Await.await;
+import static dev.rebound.store.Await.failure;
+import static dev.rebound.store.Await.until;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The contract against a real redis-server, plus what only Redis has: key TTLs, the binary layout, scripts. */
+class RedisCheckpointStoreTest extends CheckpointStoreContract {
+
+  private Redis raw;
+
+  @BeforeEach
+  void connectRaw() {
+    raw = Redis.createClient(vertx, RedisServerFixture.sharedUrl());
+  }
+
+  @AfterEach
+  void closeRaw() {
+    await(raw.close());
+  }
+
+  @Override
+  protected Future<? extends CheckpointStore> newStore(Vertx vertx, Clock clock, Duration ttl, int maxEvents) {
+    RedisStoreOptions options = RedisStoreOptions.of(RedisServerFixture.sharedUrl())
+        .withTtl(ttl).withMaxEvents(maxEvents);
+    return Future.succeededFuture(new RedisCheckpointStore(vertx, options, clock));
+  }
+
+  /** Shortens the remaining TTL of every key of the session, as if the time had passed (PEXPIRE <= 0 deletes). */
+  @Override
+  protected void age(SessionKey key, Duration by) {
+    for (String k : RedisKeys.of(key).session()) {
+      long remaining = send(Request.cmd(Command.PTTL).arg(k)).toLong();
+      if (remaining > 0) send(Request.cmd(Command.PEXPIRE).arg(k).arg(remaining - by.toMillis()));
+    }
+    clock.advance(by);
+  }
+
+  private Response send(Request request) {
+    return await(raw.send(request));
+  }
+
+  @Test
+  void putsTheTtlOnEveryKeyOfTheSessionAndOnTheTenantIndex() {
+    CheckpointStore shortLived = open(Duration.ofSeconds(2), 1000);
+    SessionKey key = key("ttl");
+    await(shortLived.append(key, Append.of(0, user("q")).withCheckpoint(auto("[]"))));
+    await(shortLived.appendEvent(key, "checkpoint", null, null));
+
+    RedisKeys keys = RedisKeys.of(key);
+    for (String k : List.of(keys.meta(), keys.msgs(), keys.cps(), keys.events(), keys.index())) {
+      long pttl = send(Request.cmd(Command.PTTL).arg(k)).toLong();
+      assertTrue(pttl > 1000 && pttl <= 2000, k + " has PTTL " + pttl);
+    }
+    // a real expiry, not a simulated one: gone within the TTL (polled, no long sleep)
+    until(Duration.ofSeconds(5), "session expired in Redis", () -> await(shortLived.meta(key)) == null);
+    assertEquals(0L, send(Request.cmd(Command.EXISTS).arg(keys.msgs()).arg(keys.cps()).arg(keys.events())).toLong());
+  }
+
+  @Test
+  void keepsASessionInOneClusterSlotThroughItsHashTag() {
+    RedisKeys keys = RedisKeys.of(key("a:b.c"));
+    String tag = "{" + tenant + ":a:b.c}";
+    for (String k : keys.session()) assertTrue(k.startsWith("rb:" + tag + ":"), k);
+    assertEquals("rb:idx:" + tenant, keys.index());
+  }
+
+  @Test
+  void storesLargeMessagesGzippedBehindAOneByteMarker() {
+    SessionKey key = key("gz");
+    String big = "{\"role\":\"tool\",\"content\":\"" + "abcdefgh".repeat(12_800) + "\"}"; // ~100 KB
+    await(store.append(key, Append.of(0, NewMessage.of("user", "{\"content\":\"small\"}"),
+        NewMessage.partial("tool", big))));
+
+    byte[] small = send(Request.cmd(Command.LINDEX).arg(RedisKeys.of(key).msgs()).arg(0)).toBytes();
+    byte[] large = send(Request.cmd(Command.LINDEX).arg(RedisKeys.of(key).msgs()).arg(1)).toBytes();
+    assertEquals(0, small[0], "small: plain JSON");
+    assertEquals(MessageCodec.GZIP | MessageCodec.PARTIAL, large[0], "large: gzip + partial bits");
+    assertTrue(large.length < 10_000, "compressed to " + large.length + " bytes");
+    assertEquals(big, await(store.messages(key, 1, 2)).get(0).json());
+  }
+
+  @Test
+  void reloadsItsScriptsAfterTheServerForgetsThem() {
+    SessionKey key = key("noscript");
+    await(store.append(key, Append.of(0, user("before"))));
+    send(Request.cmd(Command.SCRIPT).arg("FLUSH"));
+    SessionMeta after = await(store.append(key, Append.of(1, user("after"))));
+    assertEquals(2, after.version());
+  }
+
+  @Test
+  void failsFastAndStartsWithoutHangingWhenRedisIsDown() {
+    int closedPort = RedisServerFixture.freePort();
+    RedisCheckpointStore down = new RedisCheckpointStore(vertx,
+        RedisStoreOptions.of("redis://127.0.0.1:" + closedPort).withTimeout(Duration.ofSeconds(1)));
+    long start = System.nanoTime();
+    StoreUnavailableException failure = failure(down.ping(), StoreUnavailableException.class);
+    assertNotNull(failure.getMessage());
+    failure(down.append(key("x"), Append.of(0, user("x"))), StoreUnavailableException.class);
+    assertTrue(System.nanoTime() - start < 3_000_000_000L, "failed fast");
+    await(down.close());
+  }
+
+  @Test
+  void readsOptionsForEveryTopology() {
+    RedisStoreOptions cluster = new RedisStoreOptions(null, "cluster",
+        List.of("redis://10.0.0.1:7000", "redis://10.0.0.2:7000"), null, Duration.ofHours(1), 50);
+    assertEquals(List.of("redis://10.0.0.1:7000", "redis://10.0.0.2:7000"), cluster.redisOptions().getEndpoints());
+    assertEquals(RedisClientType.CLUSTER, cluster.redisOptions().getType());
+    RedisStoreOptions sentinel = new RedisStoreOptions(null, "sentinel", List.of("redis://10.0.0.1:26379"),
+        "mymaster", null, 1000);
+    assertEquals("mymaster", sentinel.redisOptions().getMasterName());
+    assertEquals(RedisStoreOptions.DEFAULT_TTL, sentinel.ttl());
+    assertThrows(IllegalArgumentException.class,
+        () -> new RedisStoreOptions(null, "sentinel", List.of("redis://h:26379"), null, null, 10));
+    assertThrows(IllegalArgumentException.class,
+        () -> new RedisStoreOptions("redis://h", "mesh", null, null, null, 10));
+  }
+}
