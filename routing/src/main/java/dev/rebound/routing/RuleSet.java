@@ -90,7 +90,11 @@ public final class RuleSet {
 
   /** The attempt plan for a request; empty (route null) when nothing can serve it. */
   public AttemptPlan plan(RoutingRequest request, AgentHealth health) {
-    TaskFeatures features = analyzer.analyze(request);
+    // one pass over the texts; every dictionary and keyword check after this is a lookup
+    TextIndex user = request.lastUserText().isEmpty() ? TextIndex.EMPTY : new TextIndex(request.lastUserText());
+    TextIndex system = TextIndex.ofRecurring(request.systemText());
+    TaskFeatures features = analyzer.analyze(request, user, system);
+    Texts texts = new Texts(user, system);
     List<AttemptPlan.Skipped> skipped = new ArrayList<>();
     String pin = request.header(PIN_HEADER);
     if (pin != null && !pin.isBlank()) {
@@ -107,7 +111,7 @@ public final class RuleSet {
       if (!p.isEmpty()) return p;
     }
     for (CompiledRoute r : routes) {
-      if (!r.matches(request, features)) continue;
+      if (!r.matches(request, features, texts)) continue;
       AttemptPlan p;
       if (r.bestMatch) p = bestMatch(r, request, features, health, skipped);
       else if (!r.split.isEmpty()) p = split(r, request, features, health, skipped);
@@ -292,14 +296,13 @@ public final class RuleSet {
     if (m.tools() != null) out.add(new Matcher.Field("tools", m.tools() ? "present" : "absent", (r, f) -> r.hasTools() == m.tools()));
     if (m.images() != null) out.add(new Matcher.Field("images", m.images() ? "present" : "absent", (r, f) -> r.hasImages() == m.images()));
     if (!m.keywords().isEmpty()) {
-      List<String> quoted = m.keywords().stream().map(k -> "\\b" + Pattern.quote(k) + "\\b").toList();
-      Pattern p = Pattern.compile(String.join("|", quoted), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
-      out.add(new Matcher.Field("keywords", "any of " + m.keywords(), (r, f) -> finds(p, r)));
+      List<List<String>> phrases = m.keywords().stream().map(TextIndex::wordsOf).filter(w -> !w.isEmpty()).toList();
+      out.add(new KeywordMatcher(m.keywords(), phrases));
     }
     if (m.regex() != null) {
       try {
         Pattern p = Pattern.compile(m.regex());
-        out.add(new Matcher.Field("text", "~ /" + m.regex() + "/", (r, f) -> finds(p, r)));
+        out.add(new RegexMatcher(m.regex(), p));
       } catch (PatternSyntaxException e) {
         problems.add(at + ".regex: '" + m.regex() + "' is not a valid regular expression: " + e.getDescription());
       }
@@ -311,15 +314,8 @@ public final class RuleSet {
     return out;
   }
 
-  private static final int SCAN_CHARS = 8192;
-
-  private static boolean finds(Pattern p, RoutingRequest r) {
-    return p.matcher(head(r.lastUserText())).find() || p.matcher(head(r.systemText())).find();
-  }
-
-  private static String head(String s) {
-    return s.length() <= SCAN_CHARS ? s : s.substring(0, SCAN_CHARS);
-  }
+  /** The request's texts, indexed once per plan. */
+  record Texts(TextIndex user, TextIndex system) {}
 
   static String suggestion(String name, Set<String> known) {
     String best = null;
@@ -354,11 +350,11 @@ public final class RuleSet {
 
   /** One condition of a route, printable. */
   interface Matcher {
-    boolean test(RoutingRequest r, TaskFeatures f);
+    boolean test(RoutingRequest r, TaskFeatures f, Texts texts);
 
     record Field(String what, String expected, java.util.function.BiPredicate<RoutingRequest, TaskFeatures> check) implements Matcher {
       @Override
-      public boolean test(RoutingRequest r, TaskFeatures f) {
+      public boolean test(RoutingRequest r, TaskFeatures f, Texts texts) {
         return check.test(r, f);
       }
 
@@ -369,9 +365,34 @@ public final class RuleSet {
     }
   }
 
+  record KeywordMatcher(List<String> keywords, List<List<String>> phrases) implements Matcher {
+    @Override
+    public boolean test(RoutingRequest r, TaskFeatures f, Texts texts) {
+      for (List<String> p : phrases) if (texts.user().count(p) > 0 || texts.system().count(p) > 0) return true;
+      return false;
+    }
+
+    @Override
+    public String toString() {
+      return "keywords any of " + keywords;
+    }
+  }
+
+  record RegexMatcher(String source, Pattern pattern) implements Matcher {
+    @Override
+    public boolean test(RoutingRequest r, TaskFeatures f, Texts texts) {
+      return pattern.matcher(texts.user().head).find() || pattern.matcher(texts.system().head).find();
+    }
+
+    @Override
+    public String toString() {
+      return "text ~ /" + source + "/";
+    }
+  }
+
   record ModelMatcher(ModelGlob glob) implements Matcher {
     @Override
-    public boolean test(RoutingRequest r, TaskFeatures f) {
+    public boolean test(RoutingRequest r, TaskFeatures f, Texts texts) {
       return glob.matches(r.model());
     }
 
@@ -383,8 +404,8 @@ public final class RuleSet {
 
   private record CompiledRoute(String name, List<Matcher> matchers, List<AgentDefinition> chain,
       Map<AgentDefinition, Integer> split, boolean bestMatch) {
-    boolean matches(RoutingRequest r, TaskFeatures f) {
-      for (Matcher m : matchers) if (!m.test(r, f)) return false;
+    boolean matches(RoutingRequest r, TaskFeatures f, Texts texts) {
+      for (Matcher m : matchers) if (!m.test(r, f, texts)) return false;
       return true;
     }
 

@@ -4,8 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads what a request asks for: the task domain from the keyword dictionaries (or the client's declaration), how
@@ -14,7 +12,6 @@ import java.util.regex.Pattern;
  */
 public final class TaskAnalyzer {
   static final String DECLARED_TASK_HEADER = "x-rebound-task";
-  private static final int SCAN_CHARS = 8192;
   private static final String GENERAL = "chat";
 
   private final TaskPatterns patterns;
@@ -24,6 +21,10 @@ public final class TaskAnalyzer {
   }
 
   public TaskFeatures analyze(RoutingRequest r) {
+    return analyze(r, new TextIndex(r.lastUserText()), new TextIndex(r.systemText()));
+  }
+
+  TaskFeatures analyze(RoutingRequest r, TextIndex user, TextIndex system) {
     Set<String> skills = new LinkedHashSet<>();
     if (r.hasTools()) skills.add("tools");
     if (r.hasImages()) skills.add("vision");
@@ -35,14 +36,12 @@ public final class TaskAnalyzer {
       String tag = declared.trim().toLowerCase();
       return new TaskFeatures(tag, Map.of(tag, 1.0), true, complexity, skills, r.tokens());
     }
-    String user = head(r.lastUserText());
-    String system = head(r.systemText());
     Map<String, Double> scores = new LinkedHashMap<>();
     String best = null;
     double bestScore = 0;
-    for (Map.Entry<String, Pattern> e : patterns.byDomain().entrySet()) {
+    for (Map.Entry<String, TaskPatterns.Domain> e : patterns.byDomain().entrySet()) {
       // the user's own words say more about this request than a standing system prompt
-      double score = 2 * count(e.getValue(), user) + count(e.getValue(), system);
+      double score = 2 * e.getValue().count(user) + e.getValue().count(system);
       if (score > 0) {
         scores.put(e.getKey(), score);
         if (score > bestScore) {
@@ -59,17 +58,5 @@ public final class TaskAnalyzer {
     if (r.tokens() >= 20_000 || (r.hasTools() && r.tokens() >= 4_000)) return "high";
     if (r.tokens() >= 2_000 || r.hasTools() || r.lastUserText().contains("```")) return "medium";
     return "low";
-  }
-
-  private static String head(String text) {
-    return text.length() <= SCAN_CHARS ? text : text.substring(0, SCAN_CHARS);
-  }
-
-  private static int count(Pattern p, String text) {
-    if (text.isEmpty()) return 0;
-    Matcher m = p.matcher(text);
-    int n = 0;
-    while (m.find() && n < 20) n++;
-    return n;
   }
 }

@@ -10,16 +10,45 @@ import java.util.regex.PatternSyntaxException;
 /**
  * Keyword dictionaries per task domain (conf/task-patterns.yaml), compiled once. An entry is a word or phrase,
  * matched case-insensitively as whole words, or a regular expression written between slashes ({@code /```\w*\n/}).
+ * Words and phrases are looked up in the request's {@link TextIndex}; only regex entries scan the text.
  */
 public final class TaskPatterns {
   public static final TaskPatterns NONE = new TaskPatterns(Map.of(), 32_000);
 
-  private final Map<String, Pattern> byDomain;
+  private final Map<String, Domain> byDomain;
   private final int longContextTokens;
 
-  private TaskPatterns(Map<String, Pattern> byDomain, int longContextTokens) {
+  private TaskPatterns(Map<String, Domain> byDomain, int longContextTokens) {
     this.byDomain = byDomain;
     this.longContextTokens = longContextTokens;
+  }
+
+  /** A class, not a record: it is a memo key, so identity equality keeps lookups from hashing every phrase. */
+  static final class Domain {
+    private final List<List<String>> phrases;
+    private final Pattern regex;
+
+    Domain(List<List<String>> phrases, Pattern regex) {
+      this.phrases = phrases;
+      this.regex = regex;
+    }
+
+    /** Matches of this domain's entries in a text (at most 20 per regex, to bound the cost). */
+    int count(TextIndex text) {
+      return text.memo.computeIfAbsent(this, k -> countNow(text));
+    }
+
+    private int countNow(TextIndex text) {
+      int n = 0;
+      for (List<String> p : phrases) n += text.count(p);
+      if (regex != null && !text.head.isEmpty()) {
+        var m = regex.matcher(text.head);
+        int r = 0;
+        while (r < 20 && m.find()) r++;
+        n += r;
+      }
+      return n;
+    }
   }
 
   /**
@@ -28,9 +57,10 @@ public final class TaskPatterns {
    */
   public static TaskPatterns compile(Map<String, List<String>> entriesByDomain, int longContextTokens) {
     List<String> problems = new ArrayList<>();
-    Map<String, Pattern> compiled = new LinkedHashMap<>();
+    Map<String, Domain> compiled = new LinkedHashMap<>();
     entriesByDomain.forEach((domain, entries) -> {
-      List<String> alternatives = new ArrayList<>();
+      List<List<String>> phrases = new ArrayList<>();
+      List<String> regexes = new ArrayList<>();
       for (int i = 0; i < entries.size(); i++) {
         String e = entries.get(i).trim();
         if (e.isEmpty()) continue;
@@ -38,23 +68,24 @@ public final class TaskPatterns {
           String re = e.substring(1, e.length() - 1);
           try {
             Pattern.compile(re);
-            alternatives.add("(?:" + re + ")");
+            regexes.add("(?:" + re + ")");
           } catch (PatternSyntaxException ex) {
             problems.add(domain + "[" + i + "]: '" + e + "' is not a valid regular expression: " + ex.getDescription());
           }
         } else {
-          alternatives.add("\\b" + Pattern.quote(e).replace(" ", "\\E\\s+\\Q") + "\\b");
+          List<String> words = TextIndex.wordsOf(e);
+          if (!words.isEmpty()) phrases.add(words);
         }
       }
-      if (!alternatives.isEmpty()) {
-        compiled.put(domain, Pattern.compile(String.join("|", alternatives), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE));
-      }
+      Pattern regex = regexes.isEmpty() ? null
+          : Pattern.compile(String.join("|", regexes), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+      compiled.put(domain, new Domain(List.copyOf(phrases), regex));
     });
     if (!problems.isEmpty()) throw new RuleSetException(problems);
     return new TaskPatterns(compiled, longContextTokens);
   }
 
-  Map<String, Pattern> byDomain() {
+  Map<String, Domain> byDomain() {
     return byDomain;
   }
 
