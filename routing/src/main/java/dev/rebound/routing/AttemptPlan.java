@@ -23,9 +23,42 @@ public record AttemptPlan(String route, TaskFeatures features, List<Candidate> a
     return agents.isEmpty();
   }
 
-  public record Candidate(AgentDefinition agent, double score, String reason) {
-    public Candidate(AgentDefinition agent, String reason) {
-      this(agent, 0, reason);
+  /** One agent of the plan. Its reason is written only when someone reads it (explain, events), not per request. */
+  public static final class Candidate {
+    private final AgentDefinition agent;
+    private final double score;
+    private java.util.function.Supplier<String> why;
+    private String reason;
+
+    public Candidate(AgentDefinition agent, double score, java.util.function.Supplier<String> why) {
+      this.agent = agent;
+      this.score = score;
+      this.why = why;
+    }
+
+    public Candidate(AgentDefinition agent, double score, String reason) {
+      this(agent, score, () -> reason);
+    }
+
+    public AgentDefinition agent() {
+      return agent;
+    }
+
+    public double score() {
+      return score;
+    }
+
+    public synchronized String reason() {
+      if (reason == null) {
+        reason = why.get();
+        why = null;
+      }
+      return reason;
+    }
+
+    @Override
+    public String toString() {
+      return agent.name() + " (" + score + "): " + reason();
     }
   }
 

@@ -159,12 +159,13 @@ public final class RuleSet {
     List<AttemptPlan.Candidate> healthy = new ArrayList<>();
     List<AttemptPlan.Candidate> unhealthy = new ArrayList<>();
     for (AgentDefinition a : speaking(chain, request, skipped)) {
-      AgentScorer.Score s = AgentScorer.score(a, f, health, maxCost);
-      double score = s.value() == AgentScorer.UNFIT ? -100 : s.value();
+      double v = AgentScorer.value(a, f, health, maxCost);
+      double score = v == AgentScorer.UNFIT ? -100 : v;
       int position = healthy.size() + unhealthy.size();
-      String reason = why + (position == 0 ? "" : ", fallback #" + position) + "; " + s.reason();
-      if (health.status(a) == AgentHealth.Status.HEALTHY) healthy.add(new AttemptPlan.Candidate(a, score, reason));
-      else unhealthy.add(new AttemptPlan.Candidate(a, score, reason + " (kept as a last resort)"));
+      boolean ok = health.status(a) == AgentHealth.Status.HEALTHY;
+      java.util.function.Supplier<String> reason = () -> why + (position == 0 ? "" : ", fallback #" + position) + "; "
+          + AgentScorer.reason(a, f, health) + (ok ? "" : " (kept as a last resort)");
+      (ok ? healthy : unhealthy).add(new AttemptPlan.Candidate(a, score, reason));
     }
     healthy.addAll(unhealthy);
     return new AttemptPlan(route, f, affinity ? withAffinity(healthy, request, health) : healthy, skippedFor(chain, skipped));
@@ -195,10 +196,12 @@ public final class RuleSet {
         .forEach(order::add);
     List<AttemptPlan.Candidate> out = new ArrayList<>();
     for (AgentDefinition a : order) {
-      AgentScorer.Score s = AgentScorer.score(a, f, health, maxCost);
-      String reason = (a == drawn ? "drawn by weight " + r.split.get(a) + " of " + total : "fallback, weight " + r.split.get(a))
-          + " in route '" + r.name + "'; " + s.reason();
-      out.add(new AttemptPlan.Candidate(a, s.value() == AgentScorer.UNFIT ? -100 : s.value(), reason));
+      double v = AgentScorer.value(a, f, health, maxCost);
+      boolean first = a == drawn;
+      int total2 = total;
+      out.add(new AttemptPlan.Candidate(a, v == AgentScorer.UNFIT ? -100 : v, () -> (first
+          ? "drawn by weight " + r.split.get(a) + " of " + total2 : "fallback, weight " + r.split.get(a))
+          + " in route '" + r.name + "'; " + AgentScorer.reason(a, f, health)));
     }
     return new AttemptPlan(r.name, f, withAffinity(out, request, health), skippedFor(order, skipped));
   }
@@ -208,9 +211,13 @@ public final class RuleSet {
     List<AttemptPlan.Candidate> scored = new ArrayList<>();
     List<AttemptPlan.Skipped> unfit = new ArrayList<>();
     for (AgentDefinition a : speaking(r.chain, request, skipped)) {
-      AgentScorer.Score s = AgentScorer.score(a, f, health, maxCost);
-      if (s.value() == AgentScorer.UNFIT) unfit.add(new AttemptPlan.Skipped(a.name(), s.reason()));
-      else scored.add(new AttemptPlan.Candidate(a, s.value(), "best match for " + f.domain() + " in route '" + r.name + "': " + s.reason()));
+      double v = AgentScorer.value(a, f, health, maxCost);
+      if (v == AgentScorer.UNFIT) {
+        unfit.add(new AttemptPlan.Skipped(a.name(), AgentScorer.reason(a, f, health)));
+      } else {
+        scored.add(new AttemptPlan.Candidate(a, v, () -> "best match for " + f.domain() + " in route '" + r.name + "': "
+            + AgentScorer.reason(a, f, health)));
+      }
     }
     // stable sort: equal scores keep config order, so ties break deterministically
     scored.sort(Comparator.comparingDouble((AttemptPlan.Candidate c) -> -c.score()));
@@ -229,7 +236,7 @@ public final class RuleSet {
       if (c.agent().name().equals(preferred) && health.status(c.agent()) == AgentHealth.Status.HEALTHY) {
         List<AttemptPlan.Candidate> out = new ArrayList<>(plan);
         out.remove(i);
-        out.add(0, new AttemptPlan.Candidate(c.agent(), c.score(), "session affinity (served the last turn); " + c.reason()));
+        out.add(0, new AttemptPlan.Candidate(c.agent(), c.score(), () -> "session affinity (served the last turn); " + c.reason()));
         return out;
       }
     }
