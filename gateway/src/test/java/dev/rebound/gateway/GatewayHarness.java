@@ -99,10 +99,24 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** With {@code file}, the config is written there and the gateway watches it for route changes. */
   public static GatewayHarness start(String yaml, MockLlmOptions mockOptions, Clock clock, java.nio.file.Path file) {
+    if (!yaml.contains("\nstore:") && !yaml.startsWith("store:")) {
+      // every harness gets its own embedded store, so tests never share session files
+      yaml = yaml + "\nstore: { type: embedded, path: \"" + tempDir() + "\" }\n";
+    }
     Vertx vertx = Vertx.vertx();
     MockLlmServer mock = new MockLlmServer(vertx, mockOptions.withPort(0));
     int mockPort = mock.start().await();
     return new GatewayHarness(vertx, mock, mockPort, yaml, clock, file);
+  }
+
+  private static String tempDir() {
+    try {
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("rebound-store-");
+      dir.toFile().deleteOnExit();
+      return dir.toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   public void writeConfig(java.nio.file.Path file, String yaml) {

@@ -16,6 +16,9 @@ import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.Protocol;
 import dev.rebound.routing.RoutingRequest;
+import dev.rebound.store.CheckpointStore;
+import dev.rebound.store.SessionKey;
+import dev.rebound.store.SessionMeta;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -24,7 +27,10 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
 import java.util.Map;
 
-/** The admin API: routes (show, replace, explain) and backend health. Mounted under /admin behind {@link AdminAuth}. */
+/**
+ * The admin API: routes (show, replace, explain), backend health and sessions (list, show). Mounted under /admin
+ * behind {@link AdminAuth}.
+ */
 public final class AdminApi {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -32,11 +38,13 @@ public final class AdminApi {
   private final RouteTable routes;
   private final HealthBoard health;
   private final LiveAgentHealth load;
+  private final java.util.function.Supplier<CheckpointStore> store;
   private final EventSink events;
   private final Clock clock;
 
-  public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load, EventSink events,
-      Clock clock) {
+  public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
+      java.util.function.Supplier<CheckpointStore> store, EventSink events, Clock clock) {
+    this.store = store;
     this.config = config;
     this.routes = routes;
     this.health = health;
@@ -52,6 +60,8 @@ public final class AdminApi {
     router.put("/admin/routes").handler(body).handler(this::replaceRoutes);
     router.post("/admin/routes/explain").handler(body).handler(this::explain);
     router.get("/admin/backends").handler(this::backends);
+    router.get("/admin/sessions").handler(this::listSessions);
+    router.get("/admin/sessions/:id").handler(this::showSession);
   }
 
   private void showRoutes(RoutingContext ctx) {
@@ -127,6 +137,73 @@ public final class AdminApi {
     routes.current().agents().forEach(a -> agents.add(new JsonObject().put("agent", a.name()).put("backend", a.backend())
         .put("status", load.status(a).name()).put("inFlight", load.inFlight(a))));
     ok(ctx, new JsonObject().put("backends", out).put("agents", agents));
+  }
+
+  private String tenant(RoutingContext ctx) {
+    return ctx.request().getParam("tenant", config.tenants().get(0).name());
+  }
+
+  private void listSessions(RoutingContext ctx) {
+    int offset = intParam(ctx, "offset", 0);
+    int limit = Math.min(500, intParam(ctx, "limit", 50));
+    store.get().list(tenant(ctx), offset, limit).onComplete(ar -> {
+      if (ar.failed()) {
+        AdminAuth.deny(ctx, 503, "The session store is unavailable: " + ar.cause().getMessage());
+        return;
+      }
+      JsonArray out = new JsonArray();
+      ar.result().forEach(m -> out.add(metaJson(m)));
+      ok(ctx, new JsonObject().put("tenant", tenant(ctx)).put("offset", offset).put("sessions", out));
+    });
+  }
+
+  private void showSession(RoutingContext ctx) {
+    SessionKey key;
+    try {
+      key = new SessionKey(tenant(ctx), ctx.pathParam("id"));
+    } catch (IllegalArgumentException e) {
+      AdminAuth.deny(ctx, 400, e.getMessage());
+      return;
+    }
+    CheckpointStore s = store.get();
+    s.meta(key).onComplete(ar -> {
+      if (ar.failed()) {
+        AdminAuth.deny(ctx, 503, "The session store is unavailable: " + ar.cause().getMessage());
+      } else if (ar.result() == null) {
+        // another tenant's session looks exactly like a missing one
+        AdminAuth.deny(ctx, 404, "No session '" + key.id() + "' for tenant '" + key.tenant() + "'.");
+      } else {
+        SessionMeta meta = ar.result();
+        s.messages(key, 0, meta.messageCount()).compose(msgs -> s.checkpoints(key).map(cps -> {
+          JsonArray messages = new JsonArray();
+          msgs.forEach(m -> messages.add(new JsonObject().put("index", m.index()).put("role", m.role())
+              .put("partial", m.partial()).put("at", m.at().toString()).put("message", new JsonObject(m.json()))));
+          JsonArray checkpoints = new JsonArray();
+          cps.forEach(c -> checkpoints.add(new JsonObject().put("seq", c.seq()).put("kind", c.kind().name())
+              .put("label", c.label()).put("messageCount", c.messageCount()).put("at", c.at().toString())
+              .put("reason", c.reason())));
+          return new JsonObject().put("meta", metaJson(meta)).put("messages", messages).put("checkpoints", checkpoints);
+        })).onComplete(r -> {
+          if (r.succeeded()) ok(ctx, r.result());
+          else AdminAuth.deny(ctx, 503, "The session store failed: " + r.cause().getMessage());
+        });
+      }
+    });
+  }
+
+  private static JsonObject metaJson(SessionMeta m) {
+    return new JsonObject().put("id", m.key().id()).put("tenant", m.key().tenant()).put("protocol", m.protocol())
+        .put("created", String.valueOf(m.created())).put("updated", String.valueOf(m.updated())).put("turns", m.turns())
+        .put("tokens", m.tokens()).put("status", m.status()).put("agent", m.agent()).put("version", m.version())
+        .put("messageCount", m.messageCount()).put("checkpointCount", m.checkpointCount()).put("forkedFrom", m.forkedFrom());
+  }
+
+  private static int intParam(RoutingContext ctx, String name, int fallback) {
+    try {
+      return Math.max(0, Integer.parseInt(ctx.request().getParam(name, String.valueOf(fallback))));
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
   }
 
   private static void ok(RoutingContext ctx, JsonObject body) {

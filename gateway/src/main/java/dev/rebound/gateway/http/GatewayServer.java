@@ -16,7 +16,11 @@ import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.pipeline.AttemptLoop;
 import dev.rebound.gateway.pipeline.Exchange;
 import dev.rebound.gateway.pipeline.Pipeline;
+import dev.rebound.gateway.pipeline.Checkpointer;
 import dev.rebound.gateway.pipeline.RoutePlanner;
+import dev.rebound.gateway.pipeline.SessionBinding;
+import dev.rebound.gateway.sessions.ConfiguredStore;
+import dev.rebound.store.BufferedCheckpointStore;
 import dev.rebound.gateway.pipeline.TenantAuth;
 import dev.rebound.gateway.upstream.BackendClients;
 import dev.rebound.routing.Protocol;
@@ -58,7 +62,11 @@ public final class GatewayServer {
   private final LiveAgentHealth load;
   private final AdminApi admin;
   private final ConfigWatcher watcher;
-  private final Pipeline pipeline;
+  private final SessionAffinity affinity;
+  private final EventSink events;
+  private final Clock clock;
+  private Pipeline pipeline;
+  private BufferedCheckpointStore store;
   private final FrontDoor openAi = new OpenAiFrontDoor();
   private final FrontDoor anthropic = new AnthropicFrontDoor();
   private HttpServer server;
@@ -78,18 +86,32 @@ public final class GatewayServer {
             Map.of("backend", t.backend(), "from", t.from().name(), "to", t.to().name()))));
     this.routes = new RouteTable(config.ruleSet());
     this.load = new LiveAgentHealth(health);
-    SessionAffinity affinity = new SessionAffinity(100_000);
-    this.pipeline = new Pipeline(auth, new RoutePlanner(routes, load, affinity, events, clock),
-        new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, load, affinity, events, clock));
-    this.admin = new AdminApi(config, routes, health, load, events, clock);
+    this.affinity = new SessionAffinity(100_000);
+    this.events = events;
+    this.clock = clock;
+    this.admin = new AdminApi(config, routes, health, load, () -> store, events, clock);
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
   }
 
-  /** Starts listening; completes with the bound port (config port 0 picks a free one). */
+  /** Opens the session store, then starts listening; completes with the bound port (port 0 picks a free one). */
   public Future<Integer> start() {
+    return ConfiguredStore.open(vertx, config.store(), message -> events.emit(new GatewayEvent(clock.instant(), "store",
+            null, message, Map.of("type", config.store().type()))))
+        .compose(opened -> {
+          this.store = opened;
+          this.pipeline = new Pipeline(auth, new SessionBinding(store, events, clock),
+              new RoutePlanner(routes, load, affinity, events, clock),
+              new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, load, affinity,
+                  new Checkpointer(store, events, clock, 1), events, clock));
+          return listen();
+        });
+  }
+
+  private Future<Integer> listen() {
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
+    router.get("/ready").handler(this::ready);
     admin.mount(router);
     for (String prefix : PREFIXES) {
       router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, openAi, Endpoint.CHAT_COMPLETIONS));
@@ -141,7 +163,24 @@ public final class GatewayServer {
   public Future<Void> stop() {
     if (watcher != null) watcher.stop();
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-    return closed.compose(v -> clients.close());
+    return closed.compose(v -> clients.close())
+        .compose(v -> store == null ? Future.succeededFuture() : store.close().recover(err -> Future.succeededFuture()));
+  }
+
+  /** The session store in use (admin API, tests). */
+  public BufferedCheckpointStore store() {
+    return store;
+  }
+
+  /** Ready when the store answers; degraded (still serving, writes queued) when it does not. */
+  private void ready(RoutingContext ctx) {
+    store.ping().onComplete(ar -> {
+      boolean degraded = ar.failed() || store.degraded();
+      ctx.json(new io.vertx.core.json.JsonObject()
+          .put("status", degraded ? "degraded" : "ready")
+          .put("store", new io.vertx.core.json.JsonObject().put("type", config.store().type())
+              .put("reachable", ar.succeeded()).put("queuedWrites", store.queued()).put("droppedWrites", store.dropped())));
+    });
   }
 
   private void model(RoutingContext ctx, FrontDoor door, Endpoint endpoint) {

@@ -58,12 +58,15 @@ public final class AttemptLoop implements Step {
   private final HealthBoard health;
   private final LiveAgentHealth load;
   private final SessionAffinity affinity;
+  private final Checkpointer checkpointer;
   private final EventSink events;
   private final Clock clock;
   private final DoubleSupplier random;
 
   public AttemptLoop(Vertx vertx, ReboundConfig config, BackendClients clients, FailureClassifier classifier,
-      HealthBoard health, LiveAgentHealth load, SessionAffinity affinity, EventSink events, Clock clock) {
+      HealthBoard health, LiveAgentHealth load, SessionAffinity affinity, Checkpointer checkpointer, EventSink events,
+      Clock clock) {
+    this.checkpointer = checkpointer;
     this.load = load;
     this.affinity = affinity;
     this.vertx = vertx;
@@ -177,8 +180,12 @@ public final class AttemptLoop implements Step {
           // decisions are recorded before the client sees the end, so anyone it tells finds them
           emit("answered", "stream complete", agent, Map.of("status", s.status(), "elapsedMs", elapsedMs));
           servedBy(agent);
-          client.end();
-          done.tryComplete();
+          // the turn is stored before the client sees the end of the answer
+          checkpointer.answered(ex, agent, Checkpointer.streamedMessage(ex.protocol(), client.transcript().partialText()))
+              .onComplete(v -> {
+                client.end();
+                done.tryComplete();
+              });
           return;
         }
         failure = Failure.of(FailureKind.STREAM_CUT, "backend '" + agent.backend() + "' ended the stream before the answer was complete");
@@ -188,8 +195,11 @@ public final class AttemptLoop implements Step {
           h.succeeded();
           emit("answered", "answer complete", agent, Map.of("status", a.status(), "elapsedMs", elapsedMs));
           servedBy(agent);
-          client.answer(a.status(), a.headers(), a.body());
-          done.tryComplete();
+          checkpointer.answered(ex, agent, Checkpointer.answeredMessage(ex.protocol(), a.body()))
+              .onComplete(v -> {
+                client.answer(a.status(), a.headers(), a.body());
+                done.tryComplete();
+              });
           return;
         }
       } else if (outcome instanceof AttemptOutcome.ErrorAnswer e) {
@@ -400,6 +410,7 @@ public final class AttemptLoop implements Step {
       if (agent != null) m.add("x-rebound-agent", agent.name());
       m.add("x-rebound-route", plan.route());
       m.add("x-rebound-attempts", String.valueOf(attempts));
+      if (ex.session() != null) m.add("x-rebound-session", ex.session().key().id() + "; turn=" + ex.session().turn());
       if (!recoveries.isEmpty()) {
         StringBuilder r = new StringBuilder();
         recoveries.forEach((k, v) -> r.append(r.length() == 0 ? "" : ",").append(k).append(':').append(v));
@@ -416,14 +427,14 @@ public final class AttemptLoop implements Step {
     /** The client's bytes with only the model swapped; a continuation asks for the rest of the cut answer. */
     private Buffer bodyFor(AgentDefinition agent) {
       if (continuing && client.eventsRelayed() && !client.transcript().partialText().isBlank()) {
-        ObjectNode body = ContinuationRequest.build(ex.protocol(), ex.json(), client.transcript());
+        ObjectNode body = ContinuationRequest.build(ex.protocol(), ex.jsonToSend(), client.transcript());
         body.put("model", agent.model());
         return Buffer.buffer(body.toString());
       }
-      if (agent.model().equals(ex.model())) return ex.body();
-      Buffer spliced = JsonSplice.replaceTopLevelString(ex.body(), "model", agent.model());
+      if (agent.model().equals(ex.model())) return ex.bodyToSend();
+      Buffer spliced = JsonSplice.replaceTopLevelString(ex.bodyToSend(), "model", agent.model());
       if (spliced != null) return spliced;
-      ObjectNode copy = ex.json().deepCopy();
+      ObjectNode copy = ex.jsonToSend().deepCopy();
       copy.put("model", agent.model());
       return Buffer.buffer(copy.toString());
     }

@@ -29,6 +29,9 @@ public final class Exchange {
   private String tenant;
   private String proxyKey;
   private AttemptPlan plan;
+  private SessionTurn session;
+  private ObjectNode jsonToSend;
+  private Buffer bodyToSend;
 
   public Exchange(RoutingContext ctx, Endpoint endpoint, Buffer body, ObjectNode json, String model, boolean stream,
       String sessionId) {
@@ -104,6 +107,32 @@ public final class Exchange {
 
   void planned(AttemptPlan plan) {
     this.plan = plan;
+  }
+
+  /** This request's turn in its session; null when the request names no session. */
+  public SessionTurn session() {
+    return session;
+  }
+
+  void bound(SessionTurn turn) {
+    this.session = turn;
+  }
+
+  /** The body for the upstream: the client's bytes, unless the gateway changed the messages (resume). */
+  public Buffer bodyToSend() {
+    return bodyToSend != null ? bodyToSend : body;
+  }
+
+  public ObjectNode jsonToSend() {
+    return jsonToSend != null ? jsonToSend : json;
+  }
+
+  /** Sends these messages upstream instead of the client's (the stored history prepended on resume). */
+  void replaceMessages(com.fasterxml.jackson.databind.node.ArrayNode messages) {
+    ObjectNode copy = json.deepCopy();
+    copy.set("messages", messages);
+    this.jsonToSend = copy;
+    this.bodyToSend = Buffer.buffer(copy.toString());
   }
 
   public HttpServerResponse response() {

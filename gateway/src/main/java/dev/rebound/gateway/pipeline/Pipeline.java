@@ -8,16 +8,17 @@ import java.util.List;
  * GatewayException ends the request with that error in the client's protocol.
  *
  * <pre>
- *   TenantAuth    proxy key -> tenant
- *   RoutePlanner  rules -> ranked agents (the attempt plan)
- *   AttemptLoop   call upstream, relay the answer
+ *   TenantAuth      proxy key -> tenant
+ *   SessionBinding  load the session; continuation / resume / fork; store the user turn
+ *   RoutePlanner    rules -> ranked agents (the attempt plan)
+ *   AttemptLoop     call upstream, recover, relay the answer (the Checkpointer stores the assistant turn before the end)
  * </pre>
  */
 public final class Pipeline {
   private final List<Step> steps;
 
-  public Pipeline(TenantAuth auth, RoutePlanner planner, AttemptLoop attempts) {
-    this.steps = List.of(auth, planner, attempts);
+  public Pipeline(TenantAuth auth, SessionBinding sessions, RoutePlanner planner, AttemptLoop attempts) {
+    this.steps = List.of(auth, sessions, planner, attempts);
   }
 
   public Future<Void> run(Exchange exchange) {

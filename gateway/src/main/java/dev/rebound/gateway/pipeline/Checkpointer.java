@@ -1,0 +1,89 @@
+package dev.rebound.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.gateway.events.EventSink;
+import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.routing.AgentDefinition;
+import dev.rebound.routing.Protocol;
+import dev.rebound.store.Append;
+import dev.rebound.store.CheckpointDraft;
+import dev.rebound.store.CheckpointKind;
+import dev.rebound.store.CheckpointStore;
+import dev.rebound.store.MetaChange;
+import dev.rebound.store.NewMessage;
+import dev.rebound.store.SessionMeta;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * Stores the assistant turn when the answer is complete, before the client sees its end, so a client that
+ * disconnects right after the last byte still finds the turn; every {@code autoEvery} turns with an AUTO checkpoint.
+ * A store failure never holds the answer back: the turn is then reported as unrecorded.
+ */
+public final class Checkpointer {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final CheckpointStore store;
+  private final EventSink events;
+  private final Clock clock;
+  private final int autoEvery;
+
+  public Checkpointer(CheckpointStore store, EventSink events, Clock clock, int autoEvery) {
+    this.store = store;
+    this.events = events;
+    this.clock = clock;
+    this.autoEvery = Math.max(1, autoEvery);
+  }
+
+  /** The assistant's streamed answer, as the protocol's message. */
+  public static String streamedMessage(Protocol protocol, String text) {
+    ObjectNode m = JSON.createObjectNode().put("role", "assistant");
+    if (protocol == Protocol.ANTHROPIC) m.putArray("content").addObject().put("type", "text").put("text", text);
+    else m.put("content", text);
+    return m.toString();
+  }
+
+  /** The assistant message inside a whole (non-stream) answer; null when the body has none. */
+  public static String answeredMessage(Protocol protocol, Buffer body) {
+    try {
+      JsonNode root = JSON.readTree(body.getBytes());
+      if (protocol == Protocol.ANTHROPIC) {
+        if (!root.has("content")) return null;
+        ObjectNode m = JSON.createObjectNode().put("role", "assistant");
+        m.set("content", root.get("content"));
+        return m.toString();
+      }
+      JsonNode message = root.path("choices").path(0).path("message");
+      return message.isObject() ? message.toString() : null;
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
+  public Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson) {
+    SessionTurn turn = ex.session();
+    if (turn == null || assistantJson == null) return Future.succeededFuture();
+    boolean auto = turn.turn() % autoEvery == 0;
+    Append append = Append.of(turn.version(), NewMessage.of("assistant", assistantJson)).replacingPartial()
+        .withMeta(new MetaChange(ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, 1, 0));
+    if (auto) {
+      append = append.withCheckpoint(new CheckpointDraft(CheckpointKind.AUTO, null, SessionBinding.SENT_AS_STORED, 0,
+          "turn " + turn.turn() + " complete (every " + autoEvery + " turn(s))"));
+    }
+    boolean checkpointed = auto;
+    return store.append(turn.key(), append)
+        .onSuccess(meta -> events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.sessionId(),
+            "assistant turn " + turn.turn() + " stored" + (checkpointed ? " with an AUTO checkpoint" : ""),
+            Map.of("agent", agent.name(), "version", meta.version()))))
+        .recover(err -> {
+          events.emit(new GatewayEvent(clock.instant(), "session-unrecorded", ex.sessionId(),
+              "the assistant turn could not be stored: " + err.getMessage(), Map.of("agent", agent.name())));
+          return Future.succeededFuture();
+        })
+        .mapEmpty();
+  }
+}

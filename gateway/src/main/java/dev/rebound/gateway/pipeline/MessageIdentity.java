@@ -1,0 +1,81 @@
+package dev.rebound.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What makes two messages the same turn, whatever JSON spelling a client or SDK uses: the role, the text (a string or
+ * the text blocks joined, whitespace-trimmed), and the tool calls or results (names, arguments, ids). Fields that SDKs
+ * add or drop (null refusals, annotations, cache_control, block order of empty parts) do not count.
+ */
+final class MessageIdentity {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private MessageIdentity() {}
+
+  static String of(String json) {
+    try {
+      return of(JSON.readTree(json));
+    } catch (java.io.IOException e) {
+      return json;
+    }
+  }
+
+  static String of(JsonNode m) {
+    StringBuilder id = new StringBuilder(m.path("role").asText()).append('\u0000');
+    List<String> tools = new ArrayList<>();
+    JsonNode content = m.get("content");
+    if (content != null && content.isTextual()) {
+      id.append(content.textValue().strip());
+    } else if (content != null && content.isArray()) {
+      StringBuilder text = new StringBuilder();
+      for (JsonNode block : content) {
+        String type = block.path("type").asText();
+        switch (type) {
+          case "text" -> text.append(block.path("text").asText());
+          case "tool_use" -> tools.add("use:" + block.path("id").asText() + ":" + block.path("name").asText() + ":"
+              + canonical(block.get("input")));
+          case "tool_result" -> tools.add("result:" + block.path("tool_use_id").asText() + ":" + canonical(block.get("content")));
+          default -> tools.add(type + ":" + canonical(block));
+        }
+      }
+      id.append(text.toString().strip());
+    }
+    for (JsonNode call : m.path("tool_calls")) {
+      tools.add("call:" + call.path("id").asText() + ":" + call.path("function").path("name").asText() + ":"
+          + canonical(parse(call.path("function").path("arguments").asText())));
+    }
+    if (m.has("tool_call_id")) tools.add("for:" + m.path("tool_call_id").asText());
+    for (String t : tools) id.append('\u0000').append(t);
+    return id.toString();
+  }
+
+  private static JsonNode parse(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (java.io.IOException e) {
+      return JSON.getNodeFactory().textNode(text);
+    }
+  }
+
+  /** JSON with object keys sorted, so key order does not matter. */
+  private static String canonical(JsonNode n) {
+    if (n == null || n.isNull()) return "";
+    if (n.isObject()) {
+      List<String> names = new ArrayList<>();
+      n.fieldNames().forEachRemaining(names::add);
+      names.sort(null);
+      StringBuilder b = new StringBuilder("{");
+      for (String k : names) b.append(k).append('=').append(canonical(n.get(k))).append(',');
+      return b.append('}').toString();
+    }
+    if (n.isArray()) {
+      StringBuilder b = new StringBuilder("[");
+      for (JsonNode e : n) b.append(canonical(e)).append(',');
+      return b.append(']').toString();
+    }
+    return n.isTextual() ? n.textValue().strip() : n.toString();
+  }
+}

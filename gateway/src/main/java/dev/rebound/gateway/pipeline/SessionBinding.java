@@ -1,0 +1,182 @@
+package dev.rebound.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.rebound.gateway.events.EventSink;
+import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.http.ClientError;
+import dev.rebound.gateway.http.GatewayException;
+import dev.rebound.store.Append;
+import dev.rebound.store.CheckpointDraft;
+import dev.rebound.store.CheckpointKind;
+import dev.rebound.store.CheckpointStore;
+import dev.rebound.store.MessageHash;
+import dev.rebound.store.MetaChange;
+import dev.rebound.store.NewMessage;
+import dev.rebound.store.SessionKey;
+import dev.rebound.store.SessionMeta;
+import dev.rebound.store.StaleWriteException;
+import dev.rebound.store.StoredMessage;
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Binds a request to its session and stores the user turn before the first upstream attempt:
+ * <ul>
+ *   <li>continuation: the client's messages extend the stored history; the new suffix is appended;</li>
+ *   <li>resume ({@code X-Rebound-Resume: true}): the client sends only new messages; the stored history is prepended
+ *       before sending upstream;</li>
+ *   <li>divergence (the client edited, rewound or compacted): the old history is kept as a fork
+ *       ({@code <id>.fork-<time>}) and the session continues from what the client sent.</li>
+ * </ul>
+ * A store that cannot be read does not fail the request: it goes on without history, and the event says so.
+ */
+public final class SessionBinding implements Step {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * A checkpoint's context view when what went upstream is exactly the stored messages up to the checkpoint's
+   * message count (nothing truncated or summarized); otherwise the view is the messages array actually sent.
+   */
+  public static final String SENT_AS_STORED = "{\"sentAsStored\":true}";
+
+  private final CheckpointStore store;
+  private final EventSink events;
+  private final Clock clock;
+
+  public SessionBinding(CheckpointStore store, EventSink events, Clock clock) {
+    this.store = store;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<Void> apply(Exchange ex) {
+    if (ex.sessionId() == null) return Future.succeededFuture();
+    SessionKey key;
+    try {
+      key = new SessionKey(ex.tenant(), ex.sessionId());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new GatewayException(ClientError.invalidRequest(e.getMessage(), "session_id")));
+    }
+    boolean resume = "true".equalsIgnoreCase(ex.requestHeaders().get("x-rebound-resume"));
+    return bind(ex, key, resume, true).recover(err -> {
+      // the answer matters more than its record: go on, and say that this turn is not stored
+      emit(ex, "session-unrecorded", "the session store failed (" + err.getMessage() + "); this turn is served but not stored",
+          Map.of());
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> bind(Exchange ex, SessionKey key, boolean resume, boolean mayRetry) {
+    return load(key).compose(loaded -> {
+      List<String> request = new ArrayList<>();
+      for (JsonNode m : ex.json().path("messages")) request.add(m.toString());
+      List<StoredMessage> history = loaded.messages().stream().filter(m -> !m.partial()).toList();
+      List<String> toStore;
+      Future<Long> ready;
+      if (resume) {
+        ArrayNode full = JSON.createArrayNode();
+        try {
+          for (StoredMessage m : history) full.add(JSON.readTree(m.json()));
+        } catch (java.io.IOException e) {
+          return Future.failedFuture(e);
+        }
+        ex.json().path("messages").forEach(full::add);
+        ex.replaceMessages(full);
+        toStore = request;
+        ready = Future.succeededFuture(loaded.version());
+        emit(ex, "resume", "prepended " + history.size() + " stored message(s) to " + request.size() + " new one(s)", Map.of());
+      } else if (extends_(history, request)) {
+        toStore = request.subList(history.size(), request.size());
+        ready = Future.succeededFuture(loaded.version());
+      } else {
+        toStore = request;
+        ready = fork(ex, key, loaded);
+      }
+      return ready.compose(version -> append(ex, key, version, toStore, loaded))
+          .recover(err -> {
+            if (err instanceof StaleWriteException && mayRetry) {
+              // another writer got there first: read the session again and bind once more
+              return bind(ex, key, resume, false).map(v -> (SessionMeta) null);
+            }
+            return Future.failedFuture(err);
+          })
+          .mapEmpty();
+    });
+  }
+
+  private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, List<String> messages, Loaded loaded) {
+    if (ex.session() != null) return Future.succeededFuture();
+    List<NewMessage> fresh = new ArrayList<>();
+    for (String m : messages) fresh.add(NewMessage.of(roleOf(m), m));
+    String label = ex.requestHeaders().get("x-rebound-checkpoint");
+    CheckpointKind kind = label != null && !label.isBlank() ? CheckpointKind.WORKFLOW : CheckpointKind.ERROR;
+    String contextView = SENT_AS_STORED;
+    Append append = Append.of(version, fresh.toArray(NewMessage[]::new))
+        .withCheckpoint(new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
+            0, "user turn stored before the first upstream attempt"))
+        .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, 0, 0));
+    return store.append(key, append).onSuccess(meta -> {
+      ex.bound(new SessionTurn(key, meta.version(), loaded.turns() + 1));
+      emit(ex, "checkpoint", "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
+          Map.of("kind", kind.name(), "version", meta.version()));
+    });
+  }
+
+  private Future<Long> fork(Exchange ex, SessionKey key, Loaded loaded) {
+    if (loaded.messages().isEmpty()) return Future.succeededFuture(loaded.version());
+    SessionKey forkKey = new SessionKey(key.tenant(), forkId(key.id(), clock.millis()));
+    return store.checkpoints(key).compose(cps -> {
+      if (cps.isEmpty()) return Future.succeededFuture();
+      return store.fork(key, cps.get(cps.size() - 1).seq(), forkKey).mapEmpty();
+    }).compose(v -> store.delete(key)).map(v -> {
+      emit(ex, "fork", "the client's history diverges from the stored one; the stored history is kept as session "
+          + forkKey.id() + " and this session continues from what the client sent", Map.of("fork", forkKey.id()));
+      return 0L;
+    });
+  }
+
+  /** {@code <id>.fork-<time>}: unique across repeated divergences of one session. */
+  private static String forkId(String id, long millis) {
+    String suffix = ".fork-" + Long.toString(millis, 36);
+    return (id.length() + suffix.length() > 128 ? id.substring(0, 128 - suffix.length()) : id) + suffix;
+  }
+
+  /** Whether the request repeats the stored history and adds to it (turn by turn, whatever the JSON spelling). */
+  private static boolean extends_(List<StoredMessage> history, List<String> request) {
+    if (history.size() > request.size()) return false;
+    for (int i = 0; i < history.size(); i++) {
+      StoredMessage stored = history.get(i);
+      // the fast path: byte-identical after canonicalisation; else compare what the turn says
+      if (stored.hash().equals(MessageHash.of(request.get(i)))) continue;
+      if (!MessageIdentity.of(stored.json()).equals(MessageIdentity.of(request.get(i)))) return false;
+    }
+    return true;
+  }
+
+  private Future<Loaded> load(SessionKey key) {
+    return store.meta(key).compose(meta -> {
+      if (meta == null) return Future.succeededFuture(new Loaded(0, 0, List.of()));
+      return store.messages(key, 0, meta.messageCount()).map(msgs -> new Loaded(meta.version(), meta.turns(), msgs));
+    });
+  }
+
+  private record Loaded(long version, int turns, List<StoredMessage> messages) {}
+
+  private static String roleOf(String json) {
+    try {
+      return JSON.readTree(json).path("role").asText("user");
+    } catch (java.io.IOException e) {
+      return "user";
+    }
+  }
+
+  private void emit(Exchange ex, String type, String reason, Map<String, Object> extra) {
+    events.emit(new GatewayEvent(clock.instant(), type, ex.sessionId(), reason, new LinkedHashMap<>(extra)));
+  }
+}

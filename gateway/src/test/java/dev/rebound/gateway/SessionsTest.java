@@ -1,0 +1,178 @@
+package dev.rebound.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.HttpResponseFor;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionAssistantMessageParam;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionMessageParam;
+import com.openai.models.chat.completions.ChatCompletionUserMessageParam;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Sessions through the gateway: continuation, resume by id, divergence, tenants; checked in the store and upstream. */
+class SessionsTest {
+  GatewayHarness h;
+
+  @AfterEach
+  void stop() {
+    if (h != null) h.close();
+  }
+
+  OpenAIClient openAi(String sessionId) {
+    return OpenAIOkHttpClient.builder().baseUrl(h.base() + "/v1").apiKey("k").maxRetries(0)
+        .putHeader("x-session-id", sessionId).build();
+  }
+
+  static ChatCompletionMessageParam user(String text) {
+    return ChatCompletionMessageParam.ofUser(ChatCompletionUserMessageParam.builder().content(text).build());
+  }
+
+  static ChatCompletionMessageParam assistant(String text) {
+    return ChatCompletionMessageParam.ofAssistant(ChatCompletionAssistantMessageParam.builder().content(text).build());
+  }
+
+  JsonObject admin(String path) throws Exception {
+    HttpResponse<String> r = h.get(path);
+    assertEquals(200, r.statusCode(), r.body());
+    return new JsonObject(r.body());
+  }
+
+  @Test
+  void threeTurnsThenAResumeWithOnlyTheNewMessageSendsTheWholeHistoryUpstream() throws Exception {
+    h = GatewayHarness.start();
+    OpenAIClient client = openAi("trip-planning");
+    List<ChatCompletionMessageParam> history = new ArrayList<>();
+    for (int turn = 1; turn <= 3; turn++) {
+      history.add(user("question " + turn));
+      HttpResponseFor<ChatCompletion> r = client.chat().completions().withRawResponse()
+          .create(ChatCompletionCreateParams.builder().model("gpt-4o").messages(history).build());
+      assertEquals(List.of("trip-planning; turn=" + turn), r.headers().values("x-rebound-session"));
+      history.add(assistant(r.parse().choices().get(0).message().content().orElseThrow()));
+    }
+    OpenAIClient resuming = OpenAIOkHttpClient.builder().baseUrl(h.base() + "/v1").apiKey("k").maxRetries(0)
+        .putHeader("x-session-id", "trip-planning").putHeader("x-rebound-resume", "true").build();
+    HttpResponseFor<ChatCompletion> resumed = resuming.chat().completions().withRawResponse()
+        .create(ChatCompletionCreateParams.builder().model("gpt-4o").addUserMessage("question 4").build());
+    assertEquals(List.of("trip-planning; turn=4"), resumed.headers().values("x-rebound-session"));
+
+    JsonArray sent = h.lastUpstreamRequest().getJsonObject("body").getJsonArray("messages");
+    assertEquals(7, sent.size(), sent.encodePrettily());
+    assertEquals("question 1", sent.getJsonObject(0).getString("content"));
+    assertEquals("assistant", sent.getJsonObject(5).getString("role"));
+    assertEquals("question 4", sent.getJsonObject(6).getString("content"));
+
+    JsonObject session = admin("/admin/sessions/trip-planning");
+    assertEquals(4, session.getJsonObject("meta").getInteger("turns"));
+    assertEquals(8, session.getJsonObject("meta").getInteger("messageCount"));
+    assertEquals("assistant", session.getJsonObject("meta").getString("agent"));
+    assertTrue(session.getJsonArray("checkpoints").size() >= 8, "a user-turn and an AUTO checkpoint per turn");
+    assertEquals("ERROR", session.getJsonArray("checkpoints").getJsonObject(0).getString("kind"));
+    assertEquals("AUTO", session.getJsonArray("checkpoints").getJsonObject(1).getString("kind"));
+  }
+
+  @Test
+  void anAnthropicClientBindsItsSessionThroughTheBaseUrlAlone() throws Exception {
+    h = GatewayHarness.start();
+    AnthropicClient client = AnthropicOkHttpClient.builder().baseUrl(h.base() + "/s/claude-code-42").apiKey("k")
+        .maxRetries(0).build();
+    List<String[]> history = new ArrayList<>();
+    for (int turn = 1; turn <= 2; turn++) {
+      MessageCreateParams.Builder params = MessageCreateParams.builder().model("claude-sonnet-4-5").maxTokens(200);
+      for (String[] past : history) params.addUserMessage(past[0]).addAssistantMessage(past[1]);
+      Message m = client.messages().create(params.addUserMessage("step " + turn).build());
+      history.add(new String[] {"step " + turn, m.content().get(0).text().orElseThrow().text()});
+    }
+    JsonObject session = admin("/admin/sessions/claude-code-42");
+    assertEquals(2, session.getJsonObject("meta").getInteger("turns"));
+    assertEquals("anthropic", session.getJsonObject("meta").getString("protocol"));
+    JsonArray messages = session.getJsonArray("messages");
+    assertEquals(4, messages.size());
+    assertEquals("text", messages.getJsonObject(1).getJsonObject("message").getJsonArray("content").getJsonObject(0).getString("type"));
+  }
+
+  @Test
+  void aStreamedAnswerIsStoredWholeBeforeTheClientSeesItsEnd() throws Exception {
+    h = GatewayHarness.start();
+    HttpResponse<String> r = h.post("/v1/chat/completions",
+        "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"stream me\"}]}",
+        "x-session-id", "streamed-1");
+    assertTrue(r.body().contains("[DONE]"));
+    JsonObject stored = admin("/admin/sessions/streamed-1").getJsonArray("messages").getJsonObject(1).getJsonObject("message");
+    StringBuilder streamed = new StringBuilder();
+    for (String line : r.body().split("\n")) {
+      if (line.startsWith("data: {")) {
+        var delta = new JsonObject(line.substring(6)).getJsonArray("choices").getJsonObject(0).getJsonObject("delta");
+        if (delta.getString("content") != null) streamed.append(delta.getString("content"));
+      }
+    }
+    assertEquals(streamed.toString(), stored.getString("content"));
+  }
+
+  @Test
+  void aClientThatRewritesItsHistoryForksTheSession() throws Exception {
+    h = GatewayHarness.start();
+    String first = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"draft A\"}]}";
+    assertEquals(200, h.post("/v1/chat/completions", first, "x-session-id", "edited").statusCode());
+    String rewritten = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"draft B, edited\"}]}";
+    assertEquals(200, h.post("/v1/chat/completions", rewritten, "x-session-id", "edited").statusCode());
+    assertEquals(1, h.events("fork").size(), h.events("fork").toString());
+    String forkId = (String) h.events("fork").get(0).fields().get("fork");
+    JsonObject fork = admin("/admin/sessions/" + forkId);
+    assertEquals("draft A", fork.getJsonArray("messages").getJsonObject(0).getJsonObject("message").getString("content"));
+    JsonObject current = admin("/admin/sessions/edited");
+    assertEquals("draft B, edited", current.getJsonArray("messages").getJsonObject(0).getJsonObject("message").getString("content"));
+    assertEquals(2, current.getJsonArray("messages").size());
+    assertTrue(admin("/admin/sessions").getJsonArray("sessions").stream()
+        .anyMatch(s -> ((JsonObject) s).getString("id").equals(forkId)), "the fork is listed");
+  }
+
+  @Test
+  void sessionsLiveInTheirTenantsNamespace() throws Exception {
+    h = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + "tenants:\n  - { name: acme, keys: [key-acme] }\n  - { name: globex, keys: [key-globex] }\n");
+    String body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}";
+    assertEquals(200, h.post("/v1/chat/completions", body.formatted("acme secret plan"), "x-session-id", "shared-id",
+        "authorization", "Bearer key-acme").statusCode());
+    assertEquals(200, h.post("/v1/chat/completions", body.formatted("globex question"), "x-session-id", "shared-id",
+        "authorization", "Bearer key-globex", "x-rebound-resume", "true").statusCode());
+    JsonArray sent = h.lastUpstreamRequest().getJsonObject("body").getJsonArray("messages");
+    assertEquals(1, sent.size(), "globex's resume must not see acme's history: " + sent.encode());
+    assertEquals(404, h.get("/admin/sessions/shared-id?tenant=initech").statusCode());
+    JsonObject acme = admin("/admin/sessions/shared-id?tenant=acme");
+    assertEquals("acme secret plan", acme.getJsonArray("messages").getJsonObject(0).getJsonObject("message").getString("content"));
+    JsonObject globex = admin("/admin/sessions/shared-id?tenant=globex");
+    assertEquals(2, globex.getJsonArray("messages").size());
+    assertEquals(401, h.post("/v1/chat/completions", body.formatted("x"), "x-session-id", "shared-id").statusCode());
+  }
+
+  @Test
+  void aWorkflowCheckpointCarriesTheClientsLabel() throws Exception {
+    h = GatewayHarness.start();
+    h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"plan\"}]}",
+        "x-session-id", "wf-1", "x-rebound-checkpoint", "after-planning");
+    JsonObject cp = admin("/admin/sessions/wf-1").getJsonArray("checkpoints").getJsonObject(0);
+    assertEquals("WORKFLOW", cp.getString("kind"));
+    assertEquals("after-planning", cp.getString("label"));
+  }
+
+  @Test
+  void readinessReportsTheStore() throws Exception {
+    h = GatewayHarness.start();
+    JsonObject ready = new JsonObject(h.get("/ready").body());
+    assertEquals("ready", ready.getString("status"));
+    assertEquals("embedded", ready.getJsonObject("store").getString("type"));
+  }
+}
