@@ -175,4 +175,83 @@ class SessionsTest {
     assertEquals("ready", ready.getString("status"));
     assertEquals("embedded", ready.getJsonObject("store").getString("type"));
   }
+
+  HttpResponse<String> adminPost(String path, String body) throws Exception {
+    return h.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(h.base() + path))
+        .header("content-type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  void turns(String session, int n) throws Exception {
+    JsonArray history = new JsonArray();
+    for (int i = 1; i <= n; i++) {
+      history.add(new JsonObject().put("role", "user").put("content", "message " + i));
+      HttpResponse<String> r = h.post("/v1/chat/completions", new JsonObject().put("model", "gpt-4o").put("messages", history).encode(),
+          "x-session-id", session);
+      assertEquals(200, r.statusCode(), r.body());
+      history.add(new JsonObject(r.body()).getJsonArray("choices").getJsonObject(0).getJsonObject("message"));
+    }
+  }
+
+  @Test
+  void theAdminApiForksRestoresCheckpointsAndDeletesSessions() throws Exception {
+    h = GatewayHarness.start();
+    turns("admin-ops", 3);
+    JsonObject before = admin("/admin/sessions/admin-ops");
+    assertEquals(6, before.getJsonObject("meta").getInteger("messageCount"));
+    // checkpoint 2 is the AUTO one after turn 1: the context then was the first user and assistant messages
+    JsonObject cp2 = admin("/admin/sessions/admin-ops/checkpoints/2");
+    assertEquals("AUTO", cp2.getString("kind"));
+    assertEquals(2, cp2.getJsonArray("context").size());
+    assertEquals("message 1", cp2.getJsonArray("context").getJsonObject(0).getString("content"));
+
+    HttpResponse<String> manual = adminPost("/admin/sessions/admin-ops/checkpoints", "{\"label\":\"before-refactor\"}");
+    assertEquals(201, manual.statusCode(), manual.body());
+
+    HttpResponse<String> fork = adminPost("/admin/sessions/admin-ops/fork", "{\"fromCheckpoint\":2,\"newId\":\"admin-ops-b\"}");
+    assertEquals(201, fork.statusCode(), fork.body());
+    assertEquals(2, admin("/admin/sessions/admin-ops-b").getJsonObject("meta").getInteger("messageCount"));
+
+    HttpResponse<String> restore = adminPost("/admin/sessions/admin-ops/restore", "{\"checkpoint\":2}");
+    assertEquals(200, restore.statusCode(), restore.body());
+    assertEquals(2, admin("/admin/sessions/admin-ops").getJsonObject("meta").getInteger("messageCount"));
+
+    // after a restore the client continues from the restored point, with the stored history resumed
+    HttpResponse<String> resumed = h.post("/v1/chat/completions",
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"after restore\"}]}",
+        "x-session-id", "admin-ops", "x-rebound-resume", "true");
+    assertEquals(200, resumed.statusCode());
+    assertEquals(3, h.lastUpstreamRequest().getJsonObject("body").getJsonArray("messages").size());
+
+    JsonArray events = admin("/admin/sessions/admin-ops/events").getJsonArray("events");
+    assertTrue(events.stream().anyMatch(e -> ((JsonObject) e).getString("type").equals("route")), events.encodePrettily());
+    assertTrue(events.stream().anyMatch(e -> ((JsonObject) e).getString("type").equals("checkpoint")));
+
+    var del = h.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(h.base() + "/admin/sessions/admin-ops")).DELETE().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, del.statusCode());
+    assertEquals(404, h.get("/admin/sessions/admin-ops").statusCode());
+    assertEquals(409, adminPost("/admin/sessions/admin-ops-b/fork", "{\"fromCheckpoint\":1,\"newId\":\"admin-ops-b\"}").statusCode(),
+        "forking onto an existing id is a conflict");
+  }
+
+  @Test
+  void eventsCanBeFollowedLive() throws Exception {
+    h = GatewayHarness.start();
+    turns("followed", 1);
+    java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+    var client = h.vertx.createHttpClient();
+    client.request(io.vertx.core.http.HttpMethod.GET, h.port, "127.0.0.1", "/admin/sessions/followed/events?follow=true")
+        .compose(io.vertx.core.http.HttpClientRequest::send)
+        .onSuccess(resp -> {
+          StringBuilder text = new StringBuilder();
+          resp.handler(chunk -> {
+            text.append(chunk.toString());
+            if (text.indexOf("event: answered") >= 0) seen.complete(text.toString());
+          });
+        });
+    String stream = seen.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertTrue(stream.contains("event: route") && stream.contains("event: checkpoint"), stream);
+    client.close();
+  }
 }

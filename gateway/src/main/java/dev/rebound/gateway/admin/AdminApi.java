@@ -62,6 +62,12 @@ public final class AdminApi {
     router.get("/admin/backends").handler(this::backends);
     router.get("/admin/sessions").handler(this::listSessions);
     router.get("/admin/sessions/:id").handler(this::showSession);
+    router.delete("/admin/sessions/:id").handler(this::deleteSession);
+    router.get("/admin/sessions/:id/checkpoints/:seq").handler(this::showCheckpoint);
+    router.post("/admin/sessions/:id/checkpoints").handler(body).handler(this::manualCheckpoint);
+    router.post("/admin/sessions/:id/fork").handler(body).handler(this::forkSession);
+    router.post("/admin/sessions/:id/restore").handler(body).handler(this::restoreSession);
+    router.get("/admin/sessions/:id/events").handler(this::sessionEvents);
   }
 
   private void showRoutes(RoutingContext ctx) {
@@ -189,6 +195,162 @@ public final class AdminApi {
         });
       }
     });
+  }
+
+  private SessionKey key(RoutingContext ctx) {
+    try {
+      return new SessionKey(tenant(ctx), ctx.pathParam("id"));
+    } catch (IllegalArgumentException e) {
+      AdminAuth.deny(ctx, 400, e.getMessage());
+      return null;
+    }
+  }
+
+  private JsonObject jsonBody(RoutingContext ctx) {
+    try {
+      String text = ctx.body().asString();
+      return text == null || text.isBlank() ? new JsonObject() : new JsonObject(text);
+    } catch (RuntimeException e) {
+      AdminAuth.deny(ctx, 400, "The body must be a JSON object: " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** Runs {@code work} on an existing session; a missing one (or another tenant's) is a 404. */
+  private void withSession(RoutingContext ctx, java.util.function.BiFunction<SessionKey, SessionMeta, io.vertx.core.Future<JsonObject>> work,
+      int status) {
+    SessionKey key = key(ctx);
+    if (key == null) return;
+    store.get().meta(key).compose(meta -> meta == null ? io.vertx.core.Future.succeededFuture((JsonObject) null) : work.apply(key, meta))
+        .onComplete(ar -> {
+          if (ctx.response().ended()) return;
+          if (ar.failed()) {
+            Throwable e = ar.cause();
+            int code = e instanceof dev.rebound.store.StaleWriteException || e instanceof dev.rebound.store.SessionExistsException
+                || e instanceof dev.rebound.store.CheckpointSupersededException ? 409
+                : e instanceof dev.rebound.store.SessionNotFoundException ? 404 : e instanceof IllegalArgumentException ? 400 : 503;
+            AdminAuth.deny(ctx, code, e.getMessage());
+          } else if (ar.result() == null) {
+            AdminAuth.deny(ctx, 404, "No session '" + key.id() + "' for tenant '" + key.tenant() + "'.");
+          } else {
+            ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(ar.result().encodePrettily());
+          }
+        });
+  }
+
+  private void deleteSession(RoutingContext ctx) {
+    withSession(ctx, (key, meta) -> store.get().delete(key).map(v -> new JsonObject().put("deleted", key.id())), 200);
+  }
+
+  /** The checkpoint and the exact context that was sent upstream at that point. */
+  private void showCheckpoint(RoutingContext ctx) {
+    int seq;
+    try {
+      seq = Integer.parseInt(ctx.pathParam("seq"));
+    } catch (NumberFormatException e) {
+      AdminAuth.deny(ctx, 400, "seq must be a number");
+      return;
+    }
+    withSession(ctx, (key, meta) -> store.get().checkpoint(key, seq).compose(cp -> {
+      if (cp == null) return io.vertx.core.Future.failedFuture(new dev.rebound.store.SessionNotFoundException(key));
+      io.vertx.core.Future<JsonArray> context;
+      if (cp.contextView().contains("\"sentAsStored\"")) {
+        context = store.get().messages(key, 0, cp.messageCount()).map(msgs -> {
+          JsonArray a = new JsonArray();
+          msgs.forEach(m -> a.add(new JsonObject(m.json())));
+          return a;
+        });
+      } else {
+        context = io.vertx.core.Future.succeededFuture(new JsonArray(cp.contextView()));
+      }
+      return context.map(c -> new JsonObject().put("seq", cp.seq()).put("kind", cp.kind().name()).put("label", cp.label())
+          .put("messageCount", cp.messageCount()).put("at", cp.at().toString()).put("reason", cp.reason()).put("context", c));
+    }), 200);
+  }
+
+  private void manualCheckpoint(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx);
+    if (body == null) return;
+    String label = body.getString("label");
+    withSession(ctx, (key, meta) -> store.get().append(key, dev.rebound.store.Append.of(meta.version())
+            .withCheckpoint(new dev.rebound.store.CheckpointDraft(dev.rebound.store.CheckpointKind.MANUAL, label,
+                dev.rebound.gateway.pipeline.SessionBinding.SENT_AS_STORED, 0, "taken through the admin API")))
+        .map(m -> new JsonObject().put("checkpoint", m.checkpointCount()).put("meta", metaJson(m))), 201);
+  }
+
+  private void forkSession(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx);
+    if (body == null) return;
+    Integer from = body.getInteger("fromCheckpoint");
+    if (from == null) {
+      AdminAuth.deny(ctx, 400, "fromCheckpoint (a checkpoint seq) is required");
+      return;
+    }
+    withSession(ctx, (key, meta) -> {
+      String newId = body.getString("newId", key.id() + ".fork-" + Long.toString(clock.millis(), 36));
+      SessionKey to = new SessionKey(key.tenant(), newId);
+      return store.get().fork(key, from, to).map(m -> new JsonObject().put("meta", metaJson(m)));
+    }, 201);
+  }
+
+  private void restoreSession(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx);
+    if (body == null) return;
+    Integer seq = body.getInteger("checkpoint");
+    if (seq == null) {
+      AdminAuth.deny(ctx, 400, "checkpoint (a checkpoint seq) is required");
+      return;
+    }
+    withSession(ctx, (key, meta) -> store.get().restore(key, seq, meta.version()).map(m -> new JsonObject().put("meta", metaJson(m))), 200);
+  }
+
+  /** The session's events as JSON; with ?follow=true a server-sent event stream of new ones as they come. */
+  private void sessionEvents(RoutingContext ctx) {
+    SessionKey key = key(ctx);
+    if (key == null) return;
+    boolean follow = "true".equalsIgnoreCase(ctx.request().getParam("follow"));
+    String after = ctx.request().getParam("after");
+    if (!follow) {
+      store.get().events(key, after, intParam(ctx, "limit", 1000)).onComplete(ar -> {
+        if (ar.failed()) {
+          AdminAuth.deny(ctx, 503, ar.cause().getMessage());
+          return;
+        }
+        JsonArray out = new JsonArray();
+        ar.result().forEach(e -> out.add(eventJson(e)));
+        ok(ctx, new JsonObject().put("session", key.id()).put("events", out));
+      });
+      return;
+    }
+    var resp = ctx.response().setChunked(true).putHeader("content-type", "text/event-stream").putHeader("cache-control", "no-cache");
+    String[] last = {after};
+    var vertx = ctx.vertx();
+    long timer = vertx.setPeriodic(500, id -> {
+      if (resp.closed() || resp.ended()) {
+        vertx.cancelTimer(id);
+        return;
+      }
+      store.get().events(key, last[0], 500).onSuccess(events -> {
+        for (var e : events) {
+          last[0] = e.id();
+          resp.write("id: " + e.id() + "\nevent: " + e.type() + "\ndata: " + eventJson(e).encode() + "\n\n");
+        }
+        if (events.isEmpty()) resp.write(": keep-alive\n\n");
+      });
+    });
+    resp.closeHandler(v -> vertx.cancelTimer(timer));
+    resp.write(": following " + key.id() + "\n\n");
+  }
+
+  private static JsonObject eventJson(dev.rebound.store.SessionEvent e) {
+    JsonObject details;
+    try {
+      details = new JsonObject(e.json());
+    } catch (RuntimeException ex) {
+      details = new JsonObject();
+    }
+    return new JsonObject().put("id", e.id()).put("at", e.at().toString()).put("type", e.type()).put("reason", e.reason())
+        .put("details", details);
   }
 
   private static JsonObject metaJson(SessionMeta m) {

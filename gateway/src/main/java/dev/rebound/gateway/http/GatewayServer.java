@@ -20,6 +20,7 @@ import dev.rebound.gateway.pipeline.Checkpointer;
 import dev.rebound.gateway.pipeline.RoutePlanner;
 import dev.rebound.gateway.pipeline.SessionBinding;
 import dev.rebound.gateway.sessions.ConfiguredStore;
+import dev.rebound.gateway.sessions.SessionEventRecorder;
 import dev.rebound.store.BufferedCheckpointStore;
 import dev.rebound.gateway.pipeline.TenantAuth;
 import dev.rebound.gateway.upstream.BackendClients;
@@ -76,7 +77,8 @@ public final class GatewayServer {
   }
 
   /** @param configFile watched for route changes; null when the config did not come from a file */
-  public GatewayServer(Vertx vertx, ReboundConfig config, EventSink events, Clock clock, Path configFile) {
+  public GatewayServer(Vertx vertx, ReboundConfig config, EventSink sink, Clock clock, Path configFile) {
+    EventSink events = new SessionEventRecorder(sink, () -> store);
     this.vertx = vertx;
     this.config = config;
     this.clients = new BackendClients(vertx, config.backends());

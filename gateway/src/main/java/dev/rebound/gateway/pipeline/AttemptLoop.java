@@ -447,7 +447,7 @@ public final class AttemptLoop implements Step {
       }
       fields.put("attempt", attempts);
       if (extra != null) fields.putAll(extra);
-      events.emit(new GatewayEvent(clock.instant(), type, ex.sessionId(), reason, fields));
+      events.emit(new GatewayEvent(clock.instant(), type, ex.tenant(), ex.sessionId(), reason, fields));
     }
   }
 

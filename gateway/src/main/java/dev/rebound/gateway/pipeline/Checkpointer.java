@@ -76,11 +76,11 @@ public final class Checkpointer {
     }
     boolean checkpointed = auto;
     return store.append(turn.key(), append)
-        .onSuccess(meta -> events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.sessionId(),
+        .onSuccess(meta -> events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
             "assistant turn " + turn.turn() + " stored" + (checkpointed ? " with an AUTO checkpoint" : ""),
             Map.of("agent", agent.name(), "version", meta.version()))))
         .recover(err -> {
-          events.emit(new GatewayEvent(clock.instant(), "session-unrecorded", ex.sessionId(),
+          events.emit(new GatewayEvent(clock.instant(), "session-unrecorded", ex.tenant(), ex.sessionId(),
               "the assistant turn could not be stored: " + err.getMessage(), Map.of("agent", agent.name())));
           return Future.succeededFuture();
         })

@@ -54,7 +54,7 @@ public final class RoutePlanner implements Step {
     fields.put("task", plan.features().domain());
     fields.put("plan", plan.agents().stream().map(c -> c.agent().name()).toList());
     if (!plan.skipped().isEmpty()) fields.put("skipped", plan.skipped());
-    events.emit(new GatewayEvent(clock.instant(), "route", ex.sessionId(), plan.agents().get(0).reason(), fields));
+    events.emit(new GatewayEvent(clock.instant(), "route", ex.tenant(), ex.sessionId(), plan.agents().get(0).reason(), fields));
     return Future.succeededFuture();
   }
 }

@@ -177,6 +177,6 @@ public final class SessionBinding implements Step {
   }
 
   private void emit(Exchange ex, String type, String reason, Map<String, Object> extra) {
-    events.emit(new GatewayEvent(clock.instant(), type, ex.sessionId(), reason, new LinkedHashMap<>(extra)));
+    events.emit(new GatewayEvent(clock.instant(), type, ex.tenant(), ex.sessionId(), reason, new LinkedHashMap<>(extra)));
   }
 }
