@@ -49,6 +49,8 @@ import java.util.function.DoubleSupplier;
  */
 public final class AttemptLoop implements Step {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** How often a streaming answer in progress is saved as a partial turn. */
+  static final long PARTIAL_SAVE_MS = 2000;
 
   private final Vertx vertx;
   private final ReboundConfig config;
@@ -108,8 +110,22 @@ public final class AttemptLoop implements Step {
     }
 
     Future<Void> start() {
+      if (ex.stream() && ex.session() != null) {
+        // a streaming answer in progress is saved as a partial turn, so a crash leaves what was said, marked partial
+        long saver = vertx.setPeriodic(PARTIAL_SAVE_MS, id -> savePartial());
+        done.future().onComplete(v -> vertx.cancelTimer(saver));
+      }
       nextAttempt();
       return done.future();
+    }
+
+    private String lastSaved = "";
+
+    private void savePartial() {
+      String text = client.transcript().partialText();
+      if (text.isEmpty() || text.equals(lastSaved)) return;
+      lastSaved = text;
+      checkpointer.partial(ex, Checkpointer.streamedMessage(ex.protocol(), text));
     }
 
     private void nextAttempt() {

@@ -64,26 +64,46 @@ public final class Checkpointer {
     }
   }
 
+  /**
+   * Saves the answer streamed so far as a partial assistant turn (replacing the previous partial), so a crash leaves
+   * it marked partial. Skipped while an earlier save is still being written: the next tick carries newer text anyway.
+   */
+  public void partial(Exchange ex, String assistantJson) {
+    if (ex.session() == null || ex.sessionWriteInFlight()) return;
+    ex.afterSessionWrites(() -> {
+      SessionTurn turn = ex.session();
+      Append append = Append.of(turn.version(), NewMessage.partial("assistant", assistantJson)).replacingPartial();
+      return store.append(turn.key(), append)
+          .onSuccess(meta -> ex.bound(turn.at(meta.version())))
+          .<Void>mapEmpty()
+          .recover(err -> Future.succeededFuture());
+    });
+  }
+
   public Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson) {
-    SessionTurn turn = ex.session();
-    if (turn == null || assistantJson == null) return Future.succeededFuture();
-    boolean auto = turn.turn() % autoEvery == 0;
-    Append append = Append.of(turn.version(), NewMessage.of("assistant", assistantJson)).replacingPartial()
-        .withMeta(new MetaChange(ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, 1, 0));
-    if (auto) {
-      append = append.withCheckpoint(new CheckpointDraft(CheckpointKind.AUTO, null, SessionBinding.SENT_AS_STORED, 0,
-          "turn " + turn.turn() + " complete (every " + autoEvery + " turn(s))"));
-    }
-    boolean checkpointed = auto;
-    return store.append(turn.key(), append)
-        .onSuccess(meta -> events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
-            "assistant turn " + turn.turn() + " stored" + (checkpointed ? " with an AUTO checkpoint" : ""),
-            Map.of("agent", agent.name(), "version", meta.version()))))
-        .recover(err -> {
-          events.emit(new GatewayEvent(clock.instant(), "session-unrecorded", ex.tenant(), ex.sessionId(),
-              "the assistant turn could not be stored: " + err.getMessage(), Map.of("agent", agent.name())));
-          return Future.succeededFuture();
-        })
-        .mapEmpty();
+    if (ex.session() == null || assistantJson == null) return Future.succeededFuture();
+    return ex.afterSessionWrites(() -> {
+      SessionTurn turn = ex.session();
+      boolean auto = turn.turn() % autoEvery == 0;
+      Append append = Append.of(turn.version(), NewMessage.of("assistant", assistantJson)).replacingPartial()
+          .withMeta(new MetaChange(ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, 1, 0));
+      if (auto) {
+        append = append.withCheckpoint(new CheckpointDraft(CheckpointKind.AUTO, null, SessionBinding.SENT_AS_STORED, 0,
+            "turn " + turn.turn() + " complete (every " + autoEvery + " turn(s))"));
+      }
+      return store.append(turn.key(), append)
+          .onSuccess(meta -> {
+            ex.bound(turn.at(meta.version()));
+            events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
+                "assistant turn " + turn.turn() + " stored" + (auto ? " with an AUTO checkpoint" : ""),
+                Map.of("agent", agent.name(), "version", meta.version())));
+          })
+          .<Void>mapEmpty()
+          .recover(err -> {
+            events.emit(new GatewayEvent(clock.instant(), "session-unrecorded", ex.tenant(), ex.sessionId(),
+                "the assistant turn could not be stored: " + err.getMessage(), Map.of("agent", agent.name())));
+            return Future.succeededFuture();
+          });
+    });
   }
 }

@@ -6,6 +6,7 @@ import dev.rebound.gateway.http.Endpoint;
 import dev.rebound.gateway.http.ProtocolErrors;
 import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.Protocol;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -116,6 +117,20 @@ public final class Exchange {
 
   void bound(SessionTurn turn) {
     this.session = turn;
+  }
+
+  private Future<Void> sessionWrites = Future.succeededFuture();
+
+  /**
+   * Runs a session write after the ones already queued for this exchange, so each sees the version the last one left.
+   */
+  Future<Void> afterSessionWrites(java.util.function.Supplier<Future<Void>> write) {
+    sessionWrites = sessionWrites.transform(ar -> write.get());
+    return sessionWrites;
+  }
+
+  boolean sessionWriteInFlight() {
+    return !sessionWrites.isComplete();
   }
 
   /** The body for the upstream: the client's bytes, unless the gateway changed the messages (resume). */

@@ -8,4 +8,8 @@ import dev.rebound.store.SessionKey;
  * @param version the session's version after the user turn was appended (the next write expects it)
  * @param turn    the number of this turn (1 for the first exchange of a session)
  */
-public record SessionTurn(SessionKey key, long version, int turn) {}
+public record SessionTurn(SessionKey key, long version, int turn) {
+  public SessionTurn at(long newVersion) {
+    return new SessionTurn(key, newVersion, turn);
+  }
+}
