@@ -119,7 +119,7 @@ public final class ConfigLoader {
 
   private StoreConfig store(ConfigNode n) {
     n.expectObject();
-    n.allowOnly("type", "path", "ttl", "redis");
+    n.allowOnly("type", "path", "ttl", "redis", "checkpointEvery");
     ConfigNode redis = n.get("redis");
     redis.expectObject();
     redis.allowOnly("url");
@@ -131,7 +131,8 @@ public final class ConfigLoader {
         n.get("type").oneOf("embedded", "embedded", "redis"),
         n.get("path").text("./data"),
         n.get("ttl").duration(Duration.ofDays(7)),
-        url);
+        url,
+        (int) n.get("checkpointEvery").integer(1, 1, 1_000_000));
   }
 
   private List<BackendConfig> backends(ConfigNode list, ResilienceConfig.Retry globalRetry) {

@@ -104,7 +104,7 @@ public final class GatewayServer {
           this.pipeline = new Pipeline(auth, new SessionBinding(store, events, clock),
               new RoutePlanner(routes, load, affinity, events, clock),
               new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, load, affinity,
-                  new Checkpointer(store, events, clock, 1), events, clock));
+                  new Checkpointer(store, events, clock, config.store().checkpointEvery()), events, clock));
           return listen();
         });
   }
