@@ -20,6 +20,7 @@ import dev.rebound.gateway.pipeline.Checkpointer;
 import dev.rebound.gateway.pipeline.RoutePlanner;
 import dev.rebound.gateway.pipeline.SessionBinding;
 import dev.rebound.gateway.sessions.ConfiguredStore;
+import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
 import dev.rebound.store.BufferedCheckpointStore;
 import dev.rebound.gateway.pipeline.TenantAuth;
@@ -101,10 +102,11 @@ public final class GatewayServer {
             null, message, Map.of("type", config.store().type()))))
         .compose(opened -> {
           this.store = opened;
-          this.pipeline = new Pipeline(auth, new SessionBinding(store, events, clock),
+          SessionCache known = new SessionCache(10_000);
+          this.pipeline = new Pipeline(auth, new SessionBinding(store, known, events, clock),
               new RoutePlanner(routes, load, affinity, events, clock),
               new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, load, affinity,
-                  new Checkpointer(store, events, clock, config.store().checkpointEvery()), events, clock));
+                  new Checkpointer(store, known, events, clock, config.store().checkpointEvery()), events, clock));
           return listen();
         });
   }

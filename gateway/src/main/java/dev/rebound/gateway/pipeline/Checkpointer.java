@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.sessions.SessionCache;
+import java.util.List;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.Protocol;
 import dev.rebound.store.Append;
@@ -28,12 +30,14 @@ public final class Checkpointer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final CheckpointStore store;
+  private final SessionCache cache;
   private final EventSink events;
   private final Clock clock;
   private final int autoEvery;
 
-  public Checkpointer(CheckpointStore store, EventSink events, Clock clock, int autoEvery) {
+  public Checkpointer(CheckpointStore store, SessionCache cache, EventSink events, Clock clock, int autoEvery) {
     this.store = store;
+    this.cache = cache;
     this.events = events;
     this.clock = clock;
     this.autoEvery = Math.max(1, autoEvery);
@@ -74,7 +78,11 @@ public final class Checkpointer {
       SessionTurn turn = ex.session();
       Append append = Append.of(turn.version(), NewMessage.partial("assistant", assistantJson)).replacingPartial();
       return store.append(turn.key(), append)
-          .onSuccess(meta -> ex.bound(turn.at(meta.version())))
+          .onSuccess(meta -> {
+            ex.bound(turn.at(meta.version()));
+            SessionCache.Known k = cache.get(turn.key());
+            if (k != null) cache.put(turn.key(), new SessionCache.Known(meta.version(), k.turns(), k.identities()));
+          })
           .<Void>mapEmpty()
           .recover(err -> Future.succeededFuture());
     });
@@ -94,6 +102,8 @@ public final class Checkpointer {
       return store.append(turn.key(), append)
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
+            SessionCache.Known k = cache.get(turn.key());
+            if (k != null) cache.put(turn.key(), k.appended(meta.version(), 1, List.of(MessageIdentity.of(assistantJson))));
             events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
                 "assistant turn " + turn.turn() + " stored" + (auto ? " with an AUTO checkpoint" : ""),
                 Map.of("agent", agent.name(), "version", meta.version())));

@@ -10,12 +10,12 @@ import java.util.List;
  * the text blocks joined, whitespace-trimmed), and the tool calls or results (names, arguments, ids). Fields that SDKs
  * add or drop (null refusals, annotations, cache_control, block order of empty parts) do not count.
  */
-final class MessageIdentity {
+public final class MessageIdentity {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private MessageIdentity() {}
 
-  static String of(String json) {
+  public static String of(String json) {
     try {
       return of(JSON.readTree(json));
     } catch (java.io.IOException e) {

@@ -7,6 +7,7 @@ import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.http.ClientError;
 import dev.rebound.gateway.http.GatewayException;
+import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.store.Append;
 import dev.rebound.store.CheckpointDraft;
 import dev.rebound.store.CheckpointKind;
@@ -45,11 +46,13 @@ public final class SessionBinding implements Step {
   public static final String SENT_AS_STORED = "{\"sentAsStored\":true}";
 
   private final CheckpointStore store;
+  private final SessionCache cache;
   private final EventSink events;
   private final Clock clock;
 
-  public SessionBinding(CheckpointStore store, EventSink events, Clock clock) {
+  public SessionBinding(CheckpointStore store, SessionCache cache, EventSink events, Clock clock) {
     this.store = store;
+    this.cache = cache;
     this.events = events;
     this.clock = clock;
   }
@@ -79,7 +82,15 @@ public final class SessionBinding implements Step {
       List<StoredMessage> history = loaded.messages().stream().filter(m -> !m.partial()).toList();
       List<String> toStore;
       Future<Long> ready;
-      if (resume) {
+      if (loaded.cached() != null) {
+        List<String> known = loaded.cached().identities();
+        if (resume || !extendsKnown(known, request)) {
+          return Future.failedFuture(new IllegalStateException("the store is unreachable and this turn "
+              + (resume ? "needs the stored history to resume" : "does not extend the history this gateway knows")));
+        }
+        toStore = request.subList(known.size(), request.size());
+        ready = Future.succeededFuture(loaded.version());
+      } else if (resume) {
         ArrayNode full = JSON.createArrayNode();
         try {
           for (StoredMessage m : history) full.add(JSON.readTree(m.json()));
@@ -98,7 +109,10 @@ public final class SessionBinding implements Step {
         toStore = request;
         ready = fork(ex, key, loaded);
       }
-      return ready.compose(version -> append(ex, key, version, toStore, loaded))
+      // after a fork the session starts again from what the client sent
+      boolean forked = loaded.cached() == null && !resume && !extends_(history, request);
+      Loaded base = forked ? new Loaded(0, loaded.turns(), List.of(), null) : loaded;
+      return ready.compose(version -> append(ex, key, version, toStore, base))
           .recover(err -> {
             if (err instanceof StaleWriteException && mayRetry) {
               // another writer got there first: read the session again and bind once more
@@ -123,9 +137,21 @@ public final class SessionBinding implements Step {
         .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, 0, 0));
     return store.append(key, append).onSuccess(meta -> {
       ex.bound(new SessionTurn(key, meta.version(), loaded.turns() + 1));
+      remember(key, loaded, meta.version(), messages);
       emit(ex, "checkpoint", "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
           Map.of("kind", kind.name(), "version", meta.version()));
     });
+  }
+
+  private void remember(SessionKey key, Loaded loaded, long version, List<String> appended) {
+    List<String> identities = new ArrayList<>();
+    if (loaded.cached() != null) {
+      identities.addAll(loaded.cached().identities());
+    } else {
+      for (StoredMessage m : loaded.messages()) if (!m.partial()) identities.add(MessageIdentity.of(m.json()));
+    }
+    for (String m : appended) identities.add(MessageIdentity.of(m));
+    cache.put(key, new SessionCache.Known(version, loaded.turns(), identities));
   }
 
   private Future<Long> fork(Exchange ex, SessionKey key, Loaded loaded) {
@@ -147,6 +173,12 @@ public final class SessionBinding implements Step {
     return (id.length() + suffix.length() > 128 ? id.substring(0, 128 - suffix.length()) : id) + suffix;
   }
 
+  private static boolean extendsKnown(List<String> known, List<String> request) {
+    if (known.size() > request.size()) return false;
+    for (int i = 0; i < known.size(); i++) if (!known.get(i).equals(MessageIdentity.of(request.get(i)))) return false;
+    return true;
+  }
+
   /** Whether the request repeats the stored history and adds to it (turn by turn, whatever the JSON spelling). */
   private static boolean extends_(List<StoredMessage> history, List<String> request) {
     if (history.size() > request.size()) return false;
@@ -161,12 +193,18 @@ public final class SessionBinding implements Step {
 
   private Future<Loaded> load(SessionKey key) {
     return store.meta(key).compose(meta -> {
-      if (meta == null) return Future.succeededFuture(new Loaded(0, 0, List.of()));
-      return store.messages(key, 0, meta.messageCount()).map(msgs -> new Loaded(meta.version(), meta.turns(), msgs));
+      if (meta == null) return Future.succeededFuture(new Loaded(0, 0, List.of(), null));
+      return store.messages(key, 0, meta.messageCount()).map(msgs -> new Loaded(meta.version(), meta.turns(), msgs, null));
+    }).recover(err -> {
+      // the store cannot be read: bind from what this gateway last knew, so the turn is still stored (buffered)
+      SessionCache.Known k = cache.get(key);
+      if (k == null) return Future.failedFuture(err);
+      return Future.succeededFuture(new Loaded(k.version(), k.turns(), List.of(), k));
     });
   }
 
-  private record Loaded(long version, int turns, List<StoredMessage> messages) {}
+  /** @param cached set when the store could not be read and the history is known only by identity */
+  private record Loaded(long version, int turns, List<StoredMessage> messages, SessionCache.Known cached) {}
 
   private static String roleOf(String json) {
     try {

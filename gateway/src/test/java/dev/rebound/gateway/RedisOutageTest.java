@@ -1,0 +1,84 @@
+package dev.rebound.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.rebound.mockllm.MockLlmOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Redis goes away during traffic and comes back: no client request fails, /ready says degraded meanwhile, and the
+ * turns written during the outage land in Redis, in order, once it is back.
+ */
+class RedisOutageTest {
+  GatewayHarness h;
+  Process redis;
+  final io.vertx.core.Vertx poller = io.vertx.core.Vertx.vertx();
+
+  @AfterEach
+  void stop() {
+    if (h != null) h.close();
+    if (redis != null) redis.destroyForcibly();
+    poller.close().await();
+  }
+
+  /** A redis-server of this test's own (never the shared one), append-only so a restart keeps what it had. */
+  Process startRedis(int port, Path dir) throws Exception {
+    Process p = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+    Eventually.await(poller, 10_000, "redis-server to listen", () -> {
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        return true;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    return p;
+  }
+
+  void turn(JsonArray history, int n) throws Exception {
+    history.add(new JsonObject().put("role", "user").put("content", "turn " + n));
+    HttpResponse<String> r = h.post("/v1/chat/completions", new JsonObject().put("model", "gpt-4o").put("messages", history).encode(),
+        "x-session-id", "outage-1");
+    assertEquals(200, r.statusCode(), "turn " + n + ": " + r.body());
+    history.add(new JsonObject(r.body()).getJsonArray("choices").getJsonObject(0).getJsonObject("message"));
+  }
+
+  @Test
+  void turnsServedWhileRedisIsDownLandInRedisWhenItIsBack(@TempDir Path dir) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    redis = startRedis(port, dir);
+    h = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + "store: { type: redis, redis: { url: \"redis://127.0.0.1:" + port + "\" } }\n",
+        MockLlmOptions.defaults(), Clock.systemUTC());
+    JsonArray history = new JsonArray();
+    for (int n = 1; n <= 3; n++) turn(history, n);
+    assertEquals("ready", new JsonObject(h.get("/ready").body()).getString("status"));
+
+    redis.destroyForcibly().waitFor();
+    for (int n = 4; n <= 6; n++) turn(history, n);
+    assertEquals("degraded", new JsonObject(h.get("/ready").body()).getString("status"));
+
+    redis = startRedis(port, dir);
+    Eventually.await(h.vertx, 20_000, "the queued writes to land", () -> h.gateway.store().queued() == 0 && !h.gateway.store().degraded());
+    JsonObject session = new JsonObject(h.get("/admin/sessions/outage-1").body());
+    assertEquals(6, session.getJsonObject("meta").getInteger("turns"), session.encodePrettily());
+    JsonArray messages = session.getJsonArray("messages");
+    assertEquals(12, messages.size());
+    for (int n = 1; n <= 6; n++) {
+      assertEquals("turn " + n, messages.getJsonObject(2 * (n - 1)).getJsonObject("message").getString("content"));
+    }
+    assertEquals(0L, h.gateway.store().dropped());
+  }
+}
