@@ -254,4 +254,102 @@ class SessionsTest {
     assertTrue(stream.contains("event: route") && stream.contains("event: checkpoint"), stream);
     client.close();
   }
+
+  static final String OPENAI_TOOLS = "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":"
+      + "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}]";
+
+  /** The assistant message a client rebuilds from an OpenAI stream: content and tool calls by index. */
+  static JsonObject openAiMessageFromStream(String sse) {
+    StringBuilder text = new StringBuilder();
+    java.util.Map<Integer, JsonObject> calls = new java.util.TreeMap<>();
+    for (String line : sse.split("\n")) {
+      if (!line.startsWith("data: {")) continue;
+      JsonObject delta = new JsonObject(line.substring(6)).getJsonArray("choices").getJsonObject(0).getJsonObject("delta");
+      if (delta.getString("content") != null) text.append(delta.getString("content"));
+      for (Object o : delta.getJsonArray("tool_calls", new JsonArray())) {
+        JsonObject tc = (JsonObject) o;
+        JsonObject c = calls.computeIfAbsent(tc.getInteger("index"), i -> new JsonObject().put("type", "function")
+            .put("function", new JsonObject().put("arguments", "")));
+        if (tc.getString("id") != null) c.put("id", tc.getString("id"));
+        JsonObject f = tc.getJsonObject("function", new JsonObject());
+        if (f.getString("name") != null) c.getJsonObject("function").put("name", f.getString("name"));
+        if (f.getString("arguments") != null) {
+          c.getJsonObject("function").put("arguments", c.getJsonObject("function").getString("arguments") + f.getString("arguments"));
+        }
+      }
+    }
+    JsonObject m = new JsonObject().put("role", "assistant").put("content", text.length() == 0 ? null : text.toString());
+    if (!calls.isEmpty()) m.put("tool_calls", new JsonArray(new ArrayList<>(calls.values())));
+    return m;
+  }
+
+  @Test
+  void aStreamedToolCallTurnIsStoredSoTheNextTurnContinuesInsteadOfForking() throws Exception {
+    h = GatewayHarness.start();
+    JsonArray history = new JsonArray().add(new JsonObject().put("role", "user").put("content", "weather in Paris?"));
+    HttpResponse<String> first = h.post("/v1/chat/completions", new JsonObject().put("model", "gpt-4o").put("stream", true)
+        .put("tools", new JsonArray(OPENAI_TOOLS)).put("messages", history).encode(), "x-session-id", "tools-1");
+    JsonObject assistant = openAiMessageFromStream(first.body());
+    assertTrue(assistant.containsKey("tool_calls"), first.body());
+    history.add(assistant);
+    history.add(new JsonObject().put("role", "tool").put("tool_call_id",
+        assistant.getJsonArray("tool_calls").getJsonObject(0).getString("id")).put("content", "sunny, 21 C"));
+    HttpResponse<String> second = h.post("/v1/chat/completions", new JsonObject().put("model", "gpt-4o").put("stream", true)
+        .put("tools", new JsonArray(OPENAI_TOOLS)).put("messages", history).encode(), "x-session-id", "tools-1");
+    assertEquals(200, second.statusCode());
+    assertTrue(h.events("fork").isEmpty(), "the tool turn must be recognised: " + h.events("fork"));
+    JsonObject session = admin("/admin/sessions/tools-1");
+    assertEquals(4, session.getJsonArray("messages").size());
+    JsonObject stored = session.getJsonArray("messages").getJsonObject(1).getJsonObject("message");
+    assertEquals("get_weather", stored.getJsonArray("tool_calls").getJsonObject(0).getJsonObject("function").getString("name"));
+  }
+
+  @Test
+  void anAnthropicStreamedToolUseTurnIsStoredWithItsInput() throws Exception {
+    h = GatewayHarness.start();
+    String tools = "[{\"name\":\"get_weather\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}]";
+    JsonArray history = new JsonArray().add(new JsonObject().put("role", "user").put("content", "weather in Paris?"));
+    HttpResponse<String> first = h.post("/v1/messages", new JsonObject().put("model", "claude-sonnet-4-5").put("max_tokens", 200)
+        .put("stream", true).put("tools", new JsonArray(tools)).put("messages", history).encode(), "x-session-id", "tools-2");
+    // the client's own rebuild: the tool_use block with the input streamed as partial JSON
+    JsonObject block = null;
+    StringBuilder input = new StringBuilder();
+    for (String line : first.body().split("\n")) {
+      if (!line.startsWith("data: {")) continue;
+      JsonObject d = new JsonObject(line.substring(6));
+      if ("content_block_start".equals(d.getString("type"))) block = d.getJsonObject("content_block").copy();
+      if ("content_block_delta".equals(d.getString("type"))) input.append(d.getJsonObject("delta").getString("partial_json", ""));
+    }
+    block.put("input", new JsonObject(input.toString()));
+    history.add(new JsonObject().put("role", "assistant").put("content", new JsonArray().add(block)));
+    history.add(new JsonObject().put("role", "user").put("content", new JsonArray().add(new JsonObject()
+        .put("type", "tool_result").put("tool_use_id", block.getString("id")).put("content", "sunny"))));
+    HttpResponse<String> second = h.post("/v1/messages", new JsonObject().put("model", "claude-sonnet-4-5").put("max_tokens", 200)
+        .put("stream", true).put("tools", new JsonArray(tools)).put("messages", history).encode(), "x-session-id", "tools-2");
+    assertEquals(200, second.statusCode());
+    assertTrue(h.events("fork").isEmpty(), "the tool turn must be recognised: " + h.events("fork"));
+    JsonObject stored = admin("/admin/sessions/tools-2").getJsonArray("messages").getJsonObject(1).getJsonObject("message");
+    assertEquals(block.getJsonObject("input"), stored.getJsonArray("content").getJsonObject(0).getJsonObject("input"));
+  }
+
+  @Test
+  void neitherUpstreamKeysNorClientCredentialsReachTheStore() throws Exception {
+    h = GatewayHarness.start();
+    h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}",
+        "x-session-id", "secrets-1", "authorization", "Bearer client-secret-credential-777", "x-api-key", "client-other-secret-888");
+    assertEquals(2, admin("/admin/sessions/secrets-1").getJsonArray("messages").size());
+    java.nio.file.Path dir = java.nio.file.Path.of(h.config.store().path());
+    h.close();
+    h = null;
+    StringBuilder all = new StringBuilder();
+    try (var files = java.nio.file.Files.walk(dir)) {
+      for (var f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+        all.append(new String(java.nio.file.Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1));
+      }
+    }
+    assertTrue(all.indexOf("hello") >= 0, "the store files were read");
+    for (String secret : List.of("upstream-openai-key-1234", "client-secret-credential-777", "client-other-secret-888")) {
+      assertTrue(all.indexOf(secret) < 0, secret + " was written to the store");
+    }
+  }
 }

@@ -122,7 +122,13 @@ public final class ConfigLoader {
     n.allowOnly("type", "path", "ttl", "redis", "checkpointEvery");
     ConfigNode redis = n.get("redis");
     redis.expectObject();
-    redis.allowOnly("url");
+    redis.allowOnly("url", "type", "endpoints", "masterName");
+    String redisType = redis.get("type").oneOf("standalone", "standalone", "cluster", "sentinel");
+    List<String> endpoints = redis.get("endpoints").textList();
+    String masterName = redis.get("masterName").text();
+    if ("sentinel".equals(redisType) && (masterName == null || masterName.isBlank())) {
+      redis.get("masterName").problem("is required when type is sentinel");
+    }
     String url = redis.get("url").text("redis://127.0.0.1:6379");
     if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
       redis.get("url").problem("'" + url + "' is not a redis:// or rediss:// URL");
@@ -132,7 +138,8 @@ public final class ConfigLoader {
         n.get("path").text("./data"),
         n.get("ttl").duration(Duration.ofDays(7)),
         url,
-        (int) n.get("checkpointEvery").integer(1, 1, 1_000_000));
+        (int) n.get("checkpointEvery").integer(1, 1, 1_000_000),
+        new StoreConfig.Redis(redisType, endpoints, masterName));
   }
 
   private List<BackendConfig> backends(ConfigNode list, ResilienceConfig.Retry globalRetry) {

@@ -7,4 +7,11 @@ import java.time.Duration;
  *
  * @param checkpointEvery an AUTO checkpoint after every this many completed turns
  */
-public record StoreConfig(String type, String path, Duration ttl, String redisUrl, int checkpointEvery) {}
+public record StoreConfig(String type, String path, Duration ttl, String redisUrl, int checkpointEvery, Redis redis) {
+  /**
+   * @param type      standalone | cluster | sentinel
+   * @param endpoints further node URLs (cluster seeds, sentinels); the url is the first
+   * @param masterName the sentinel master's name
+   */
+  public record Redis(String type, java.util.List<String> endpoints, String masterName) {}
+}

@@ -125,7 +125,7 @@ public final class AttemptLoop implements Step {
       String text = client.transcript().partialText();
       if (text.isEmpty() || text.equals(lastSaved)) return;
       lastSaved = text;
-      checkpointer.partial(ex, Checkpointer.streamedMessage(ex.protocol(), text));
+      checkpointer.partial(ex, client.assistantMessage());
     }
 
     private void nextAttempt() {
@@ -197,7 +197,7 @@ public final class AttemptLoop implements Step {
           emit("answered", "stream complete", agent, Map.of("status", s.status(), "elapsedMs", elapsedMs));
           servedBy(agent);
           // the turn is stored before the client sees the end of the answer
-          checkpointer.answered(ex, agent, Checkpointer.streamedMessage(ex.protocol(), client.transcript().partialText()))
+          checkpointer.answered(ex, agent, client.assistantMessage())
               .onComplete(v -> {
                 client.end();
                 done.tryComplete();

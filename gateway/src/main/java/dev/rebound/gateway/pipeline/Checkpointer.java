@@ -43,14 +43,6 @@ public final class Checkpointer {
     this.autoEvery = Math.max(1, autoEvery);
   }
 
-  /** The assistant's streamed answer, as the protocol's message. */
-  public static String streamedMessage(Protocol protocol, String text) {
-    ObjectNode m = JSON.createObjectNode().put("role", "assistant");
-    if (protocol == Protocol.ANTHROPIC) m.putArray("content").addObject().put("type", "text").put("text", text);
-    else m.put("content", text);
-    return m.toString();
-  }
-
   /** The assistant message inside a whole (non-stream) answer; null when the body has none. */
   public static String answeredMessage(Protocol protocol, Buffer body) {
     try {

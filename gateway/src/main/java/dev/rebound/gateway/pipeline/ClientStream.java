@@ -2,6 +2,7 @@ package dev.rebound.gateway.pipeline;
 
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureClassifier;
+import dev.rebound.gateway.stream.AssistantMessageBuilder;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
@@ -27,6 +28,7 @@ final class ClientStream implements StreamTarget {
   private final Vertx vertx;
   private final FailureClassifier classifier;
   private final StreamTranscript transcript;
+  private final AssistantMessageBuilder message;
   private MultiMap upstreamHeaders = MultiMap.caseInsensitiveMultiMap();
   private MultiMap replyHeaders = MultiMap.caseInsensitiveMultiMap();
   private StreamSplicer splicer;
@@ -39,6 +41,7 @@ final class ClientStream implements StreamTarget {
     this.vertx = vertx;
     this.classifier = classifier;
     this.transcript = StreamTranscript.of(ex.protocol());
+    this.message = new AssistantMessageBuilder(ex.protocol());
   }
 
   /** Headers the gateway adds (x-rebound-*), as they stand when the response head goes out. */
@@ -99,6 +102,12 @@ final class ClientStream implements StreamTarget {
     commitStream();
     response().write(e.raw());
     transcript.observe(e);
+    message.observe(e);
+  }
+
+  /** The assistant message the client has received so far, as it will come back in the client's history. */
+  String assistantMessage() {
+    return message.message();
   }
 
   /** Cheap pre-check on the hot path; the classifier decides. */

@@ -22,7 +22,8 @@ public final class ConfiguredStore {
 
   public static Future<BufferedCheckpointStore> open(Vertx vertx, StoreConfig config, Consumer<String> transitions) {
     Future<CheckpointStore> inner = "redis".equals(config.type())
-        ? Future.succeededFuture(new RedisCheckpointStore(vertx, RedisStoreOptions.of(config.redisUrl()).withTtl(config.ttl())))
+        ? Future.succeededFuture(new RedisCheckpointStore(vertx, new RedisStoreOptions(config.redisUrl(), config.redis().type(),
+            config.redis().endpoints(), config.redis().masterName(), config.ttl(), RedisStoreOptions.DEFAULT_MAX_EVENTS)))
         : EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(Path.of(config.path())).withTtl(config.ttl()))
             .map(s -> (CheckpointStore) s);
     return inner.map(s -> new BufferedCheckpointStore(vertx, s, BufferedStoreOptions.defaults(), transitions::accept));
