@@ -80,5 +80,25 @@ class RedisOutageTest {
       assertEquals("turn " + n, messages.getJsonObject(2 * (n - 1)).getJsonObject("message").getString("content"));
     }
     assertEquals(0L, h.gateway.store().dropped());
+    String metrics = h.get("/metrics").body();
+    assertEquals(true, metrics.contains("rebound_store_dropped_writes_total 0") && metrics.contains("rebound_store_degraded 0"), metrics);
+    assertEquals(true, metrics.contains("rebound_decisions_total{type=\"checkpoint\"}"), metrics);
+  }
+
+  @Test
+  void aGatewayStartsAndServesWhileRedisIsDown() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    long t0 = System.nanoTime();
+    h = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + "store: { type: redis, redis: { url: \"redis://127.0.0.1:" + port + "\" } }\n",
+        MockLlmOptions.defaults(), Clock.systemUTC());
+    assertEquals(true, (System.nanoTime() - t0) / 1_000_000 < 10_000, "startup must not wait for Redis");
+    JsonArray history = new JsonArray();
+    turn(history, 1);
+    JsonObject ready = new JsonObject(h.get("/ready").body());
+    assertEquals("degraded", ready.getString("status"));
+    assertEquals(false, ready.getJsonObject("store").getBoolean("reachable"));
   }
 }

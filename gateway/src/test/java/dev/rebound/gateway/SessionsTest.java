@@ -85,22 +85,29 @@ class SessionsTest {
   }
 
   @Test
-  void anAnthropicClientBindsItsSessionThroughTheBaseUrlAlone() throws Exception {
+  void anAnthropicClientBindsItsSessionThroughTheBaseUrlAloneAndResumesById() throws Exception {
     h = GatewayHarness.start();
     AnthropicClient client = AnthropicOkHttpClient.builder().baseUrl(h.base() + "/s/claude-code-42").apiKey("k")
         .maxRetries(0).build();
     List<String[]> history = new ArrayList<>();
-    for (int turn = 1; turn <= 2; turn++) {
+    for (int turn = 1; turn <= 3; turn++) {
       MessageCreateParams.Builder params = MessageCreateParams.builder().model("claude-sonnet-4-5").maxTokens(200);
       for (String[] past : history) params.addUserMessage(past[0]).addAssistantMessage(past[1]);
       Message m = client.messages().create(params.addUserMessage("step " + turn).build());
       history.add(new String[] {"step " + turn, m.content().get(0).text().orElseThrow().text()});
     }
+    // a fresh client process knows only the session id: it resumes with the new message alone
+    AnthropicClient resuming = AnthropicOkHttpClient.builder().baseUrl(h.base() + "/s/claude-code-42").apiKey("k")
+        .maxRetries(0).putHeader("x-rebound-resume", "true").build();
+    resuming.messages().create(MessageCreateParams.builder().model("claude-sonnet-4-5").maxTokens(200).addUserMessage("step 4").build());
+    JsonArray sent = h.lastUpstreamRequest().getJsonObject("body").getJsonArray("messages");
+    assertEquals(7, sent.size(), sent.encodePrettily());
+    assertEquals("step 4", sent.getJsonObject(6).getString("content"));
     JsonObject session = admin("/admin/sessions/claude-code-42");
-    assertEquals(2, session.getJsonObject("meta").getInteger("turns"));
+    assertEquals(4, session.getJsonObject("meta").getInteger("turns"));
     assertEquals("anthropic", session.getJsonObject("meta").getString("protocol"));
     JsonArray messages = session.getJsonArray("messages");
-    assertEquals(4, messages.size());
+    assertEquals(8, messages.size());
     assertEquals("text", messages.getJsonObject(1).getJsonObject("message").getJsonArray("content").getJsonObject(0).getString("type"));
   }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.admin.AdminApi;
+import dev.rebound.gateway.admin.MetricsEndpoint;
+import dev.rebound.gateway.events.DecisionCounter;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.routes.ConfigWatcher;
 import dev.rebound.gateway.routes.LiveAgentHealth;
@@ -65,6 +67,7 @@ public final class GatewayServer {
   private final AdminApi admin;
   private final ConfigWatcher watcher;
   private final SessionAffinity affinity;
+  private final DecisionCounter decisions;
   private final EventSink events;
   private final Clock clock;
   private Pipeline pipeline;
@@ -79,7 +82,8 @@ public final class GatewayServer {
 
   /** @param configFile watched for route changes; null when the config did not come from a file */
   public GatewayServer(Vertx vertx, ReboundConfig config, EventSink sink, Clock clock, Path configFile) {
-    EventSink events = new SessionEventRecorder(sink, () -> store);
+    this.decisions = new DecisionCounter(sink);
+    EventSink events = new SessionEventRecorder(decisions, () -> store);
     this.vertx = vertx;
     this.config = config;
     this.clients = new BackendClients(vertx, config.backends());
@@ -116,6 +120,7 @@ public final class GatewayServer {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
+    router.get("/metrics").handler(new MetricsEndpoint(decisions, () -> store, health, load, routes));
     admin.mount(router);
     for (String prefix : PREFIXES) {
       router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, openAi, Endpoint.CHAT_COMPLETIONS));
