@@ -36,12 +36,14 @@ final class ServeCommand implements Callable<Integer> {
       int bound = server.start().await();
       System.out.println("Rebound listening on http://" + cfg.server().host() + ":" + bound + " (config " + config + ")");
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // SIGTERM (docker stop, systemd): stop listening, close upstream connections and flush the store, but never
+        // hang the exit; Vert.x itself goes with the JVM (waiting on its close can stall on a terminated event loop)
         try {
-          server.stop().compose(v -> vertx.close()).await();
+          server.stop().toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
         } catch (Exception ignored) {
-          // shutting down anyway
+          // exiting anyway
         }
-      }));
+      }, "rebound-shutdown"));
       return 0;
     } catch (Exception e) {
       System.err.println("Cannot start: " + e.getMessage());

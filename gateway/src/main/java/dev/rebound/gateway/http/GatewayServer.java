@@ -172,8 +172,8 @@ public final class GatewayServer {
   public Future<Void> stop() {
     if (watcher != null) watcher.stop();
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-    return closed.compose(v -> clients.close())
-        .compose(v -> store == null ? Future.succeededFuture() : store.close().recover(err -> Future.succeededFuture()));
+    return closed.eventually(clients::close)
+        .eventually(() -> store == null ? Future.succeededFuture() : store.close());
   }
 
   /** The session store in use (admin API, tests). */

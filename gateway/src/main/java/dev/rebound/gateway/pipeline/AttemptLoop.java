@@ -136,20 +136,15 @@ public final class AttemptLoop implements Step {
       AgentDefinition agent = plan.agents().get(agentIndex).agent();
       BackendHealth h = health.of(agent.backend());
       Instant cooling = h.coolingUntil();
-      if (cooling != null) {
+      if (cooling != null && agentIndex + 1 < plan.agents().size()) {
         Duration left = Duration.between(clock.instant(), cooling);
-        if (agentIndex + 1 < plan.agents().size()) {
-          emit("skip", agent.name() + " is cooling down for " + DurationText.format(left) + "; trying the next agent", agent, null);
-          lastFailure = lastFailure != null ? lastFailure
-              : new Failure(FailureKind.RATE_LIMITED, left, null, null, null, "backend '" + agent.backend() + "' is rate limited");
-          moveOn();
-          return;
-        }
-        if (left.compareTo(budgetLeft) <= 0 && !left.isZero()) {
-          waitThen(left, agent, "the last agent is cooling down for " + DurationText.format(left), this::nextAttempt);
-          return;
-        }
+        emit("skip", agent.name() + " is cooling down for " + DurationText.format(left) + "; trying the next agent", agent, null);
+        lastFailure = lastFailure != null ? lastFailure
+            : new Failure(FailureKind.RATE_LIMITED, left, null, null, null, "backend '" + agent.backend() + "' is rate limited");
+        moveOn();
+        return;
       }
+      // the last agent is tried even while cooling: another request's 429 is a hint, the server's answer decides
       String denied = h.acquire();
       if (denied != null) {
         emit("skip", agent.name() + ": " + denied, agent, null);
@@ -314,7 +309,8 @@ public final class AttemptLoop implements Step {
       budgetLeft = budgetLeft.minus(wait);
       emit("wait", why + "; waiting " + DurationText.format(wait) + " (" + DurationText.format(budgetLeft) + " of the wait budget left)",
           agent, Map.of("waitMs", wait.toMillis()));
-      if (wait.isZero()) {
+      if (wait.toMillis() < 1) {
+        // Vert.x timers start at 1 ms; a shorter wait is no wait
         then.run();
         return;
       }
@@ -410,7 +406,8 @@ public final class AttemptLoop implements Step {
 
     private void recordHealth(BackendHealth h, Failure failure) {
       switch (failure.kind()) {
-        case SERVER_ERROR, OVERLOADED, TIMEOUT, CONNECT, STREAM_CUT -> h.failed(failure.kind().type() + ": " + failure.message());
+        // a cut stream is continued; counting cuts would let a few dropped connections take a whole backend out
+        case SERVER_ERROR, OVERLOADED, TIMEOUT, CONNECT -> h.failed(failure.kind().type() + ": " + failure.message());
         default -> h.succeeded();
       }
       if (failure.kind() == FailureKind.RATE_LIMITED || failure.kind() == FailureKind.QUOTA_EXHAUSTED
