@@ -1,0 +1,57 @@
+package dev.rebound.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A scenario measured inside the bench JVM, without processes and without an A/B pair: the cost of one piece of the
+ * gateway's code on its own (e.g. route selection). Each repetition gives named figures; the report shows their
+ * median and range.
+ */
+public interface MicroBench {
+  /** What one repetition does, for the report. */
+  String describe(boolean quick);
+
+  /** One repetition: figures by name, in the unit their name says ({@code ...Us} = microseconds). */
+  Map<String, Double> run(boolean quick);
+
+  /** The repetitions of one micro benchmark and their summary. */
+  record Result(String description, List<Map<String, Double>> repetitions) {
+    public Map<String, Stats.Summary> summary() {
+      Map<String, List<Double>> byName = new LinkedHashMap<>();
+      for (Map<String, Double> r : repetitions) r.forEach((k, v) -> byName.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+      Map<String, Stats.Summary> out = new LinkedHashMap<>();
+      byName.forEach((k, v) -> out.put(k, Stats.summarize(v)));
+      return out;
+    }
+  }
+
+  /** Route selection: {@link RoutingSelectionBench}, RuleSet.plan over 100 rules and 50 agents. */
+  MicroBench ROUTING = new MicroBench() {
+    @Override
+    public String describe(boolean quick) {
+      long n = calls(quick);
+      return "RuleSet.plan with 100 rules and 50 agents (task analysis on, some agents cooling or open) on a rotating "
+          + "set of 24 requests, single-threaded: " + n + " warm-up calls, then " + n + " timed calls";
+    }
+
+    @Override
+    public Map<String, Double> run(boolean quick) {
+      long n = calls(quick);
+      RoutingSelectionBench.Result r = RoutingSelectionBench.run(n, n);
+      Map<String, Double> m = new LinkedHashMap<>();
+      m.put("selectionP50Us", r.p50Us());
+      m.put("selectionP90Us", r.p90Us());
+      m.put("selectionP99Us", r.p99Us());
+      m.put("selectionMaxUs", r.maxUs());
+      m.put("calls", (double) r.calls());
+      return m;
+    }
+
+    private long calls(boolean quick) {
+      return quick ? 20_000 : 200_000;
+    }
+  };
+}

@@ -1,0 +1,97 @@
+package dev.rebound.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** CPU time and memory of a process from Linux's /proc. Returns -1 where /proc is not available. */
+public final class ProcStats {
+  private ProcStats() {}
+
+  private static final long CLOCK_TICKS = clockTicks();
+
+  /** utime + stime of the process (all its threads, live and exited), in nanoseconds; -1 if unknown. */
+  public static long cpuNanos(long pid) {
+    try {
+      return cpuNanosFromStat(Files.readString(Path.of("/proc", String.valueOf(pid), "stat")), CLOCK_TICKS);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** The whole machine's non-idle CPU time (all cores) from /proc/stat, in nanoseconds; -1 if unknown. */
+  public static long systemBusyNanos() {
+    try {
+      return busyNanosFromProcStat(Files.readString(Path.of("/proc/stat")), CLOCK_TICKS);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** user + nice + system + irq + softirq + steal of the aggregate {@code cpu} line (idle and iowait left out). */
+  static long busyNanosFromProcStat(String stat, long ticksPerSecond) {
+    String first = stat.substring(0, stat.indexOf('\n'));
+    String[] f = first.trim().split("\\s+");
+    if (!f[0].equals("cpu")) throw new IllegalArgumentException("not /proc/stat: " + first);
+    long ticks = 0;
+    int[] busy = {1, 2, 3, 6, 7, 8};
+    for (int i : busy) if (i < f.length) ticks += Long.parseLong(f[i]);
+    return ticks * 1_000_000_000L / ticksPerSecond;
+  }
+
+  /** Peak resident set size (VmHWM) in kB; -1 if unknown. */
+  public static long peakRssKb(long pid) {
+    return statusKb(pid, "VmHWM");
+  }
+
+  /** Current resident set size (VmRSS) in kB; -1 if unknown. */
+  public static long rssKb(long pid) {
+    return statusKb(pid, "VmRSS");
+  }
+
+  static long statusKb(long pid, String field) {
+    try {
+      return kbFromStatus(Files.readString(Path.of("/proc", String.valueOf(pid), "status")), field);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * Parses {@code /proc/<pid>/stat}: the command name (field 2) may hold spaces and parentheses, so fields are
+   * counted after its last ')'; utime and stime are fields 14 and 15, in clock ticks.
+   */
+  static long cpuNanosFromStat(String stat, long ticksPerSecond) {
+    int close = stat.lastIndexOf(')');
+    String[] f = stat.substring(close + 2).trim().split("\\s+");
+    // f[0] is field 3 (state), so field n is f[n - 3]
+    long ticks = Long.parseLong(f[14 - 3]) + Long.parseLong(f[15 - 3]);
+    return ticks * 1_000_000_000L / ticksPerSecond;
+  }
+
+  static long kbFromStatus(String status, String field) {
+    for (String line : status.split("\n")) {
+      if (line.startsWith(field + ":")) {
+        String v = line.substring(field.length() + 1).trim();
+        int sp = v.indexOf(' ');
+        return Long.parseLong(sp < 0 ? v : v.substring(0, sp));
+      }
+    }
+    return -1;
+  }
+
+  private static long clockTicks() {
+    try {
+      Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      p.waitFor();
+      long t = Long.parseLong(out);
+      return t > 0 ? t : 100;
+    } catch (IOException | RuntimeException e) {
+      return 100;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 100;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.rebound.bench;
+
+import java.util.Map;
+
+/** The two client protocols the gateway speaks: request shape, path and how a stream shows content and its end. */
+public enum Protocol {
+  OPENAI("openai", "/v1/chat/completions", "gpt-4o", Map.of()),
+  ANTHROPIC("anthropic", "/v1/messages", "claude-sonnet-4-5", Map.of("anthropic-version", "2023-06-01"));
+
+  private final String id;
+  private final String path;
+  private final String model;
+  private final Map<String, String> headers;
+
+  Protocol(String id, String path, String model, Map<String, String> headers) {
+    this.id = id;
+    this.path = path;
+    this.model = model;
+    this.headers = headers;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  public String model() {
+    return model;
+  }
+
+  /** Extra request headers this protocol needs. */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  /** A small chat request; {@code text} is the user message (a marker the mock's faults can match goes in it). */
+  public String body(boolean stream, String text) {
+    String msg = "[{\"role\":\"user\",\"content\":\"" + text + "\"}]";
+    return switch (this) {
+      case OPENAI -> "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":" + msg + "}";
+      case ANTHROPIC -> "{\"model\":\"" + model + "\",\"max_tokens\":256,\"stream\":" + stream + ",\"messages\":" + msg + "}";
+    };
+  }
+
+  /** Whether this SSE event carries answer content (the first one is the time to first token). */
+  public boolean isContent(String event, String data) {
+    return switch (this) {
+      case OPENAI -> data != null && data.startsWith("{") && (hasNonEmptyContent(data) || data.contains("\"tool_calls\""));
+      case ANTHROPIC -> "content_block_delta".equals(event);
+    };
+  }
+
+  /** Whether this SSE event is the protocol's clean end of stream. */
+  public boolean isEnd(String event, String data) {
+    return switch (this) {
+      case OPENAI -> "[DONE]".equals(data);
+      case ANTHROPIC -> "message_stop".equals(event);
+    };
+  }
+
+  /** Whether this SSE event reports an error inside the stream. */
+  public boolean isError(String event, String data) {
+    return switch (this) {
+      case OPENAI -> data != null && data.startsWith("{\"error\"");
+      case ANTHROPIC -> "error".equals(event);
+    };
+  }
+
+  private static boolean hasNonEmptyContent(String data) {
+    int i = data.indexOf("\"content\":\"");
+    return i >= 0 && i + 11 < data.length() && data.charAt(i + 11) != '"';
+  }
+
+  public static Protocol parse(String s) {
+    for (Protocol p : values()) if (p.id.equals(s)) return p;
+    throw new IllegalArgumentException("unknown protocol '" + s + "' (openai, anthropic)");
+  }
+}

@@ -1,0 +1,53 @@
+package dev.rebound.bench;
+
+/**
+ * What the processes used during one phase: CPU time deltas (nanoseconds; -1 when unknown) and the gateway's
+ * peak RSS so far (kB).
+ */
+public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
+                        long otherCpuNanos, long wallNanos) {
+  public static final Resources UNKNOWN = new Resources(-1, -1, -1, -1, -1, -1);
+
+  /** What other processes used, as a share (%) of all cores over the time between the two readings; NaN if unknown. */
+  public double otherLoadPercent(int cores) {
+    if (otherCpuNanos < 0 || wallNanos <= 0) return Double.NaN;
+    return Math.min(100.0, 100.0 * otherCpuNanos / ((double) wallNanos * cores));
+  }
+
+  /**
+   * A reading of the counters at one instant; {@code systemBusyNanos} is the whole machine's non-idle CPU time, so
+   * what other processes used is what is left after the gateway, the mock and the bench.
+   */
+  public record Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
+                         long systemBusyNanos, long atNanos) {
+    public Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
+                    long systemBusyNanos) {
+      this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, System.nanoTime());
+    }
+
+    public Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb) {
+      this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, -1);
+    }
+
+    public Resources since(Snapshot before) {
+      long g = delta(before.gatewayCpuNanos, gatewayCpuNanos);
+      long m = delta(before.mockCpuNanos, mockCpuNanos);
+      long b = delta(before.benchCpuNanos, benchCpuNanos);
+      long sys = delta(before.systemBusyNanos, systemBusyNanos);
+      long other = sys < 0 || g < 0 || m < 0 || b < 0 ? -1 : Math.max(0, sys - g - m - b);
+      return new Resources(g, m, b, gatewayPeakRssKb, other, atNanos - before.atNanos);
+    }
+
+    private static long delta(long a, long b) {
+      return a < 0 || b < 0 ? -1 : b - a;
+    }
+  }
+
+  /** Reads the counters; the bench's topology implements it over /proc. */
+  @FunctionalInterface
+  public interface Probe {
+    Snapshot snapshot();
+
+    Probe NONE = () -> new Snapshot(-1, -1, -1, -1, -1);
+  }
+}

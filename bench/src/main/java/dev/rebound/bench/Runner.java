@@ -1,0 +1,162 @@
+package dev.rebound.bench;
+
+import io.vertx.core.Context;
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the selected scenarios against a started topology: per workload, a warm-up of A then B, then the
+ * repetitions interleaved A B A B ..., so drift on a noisy machine hits both targets alike.
+ */
+public final class Runner implements AutoCloseable {
+  public static final String DIRECT = "direct";
+  public static final String GATEWAY = "gateway";
+
+  private final BenchOptions options;
+  private final Topology topology;
+  private final PrintStream log;
+  private final Vertx vertx;
+  private final List<Context> contexts;
+
+  public Runner(BenchOptions options, Topology topology, PrintStream log) {
+    this.options = options;
+    this.topology = topology;
+    this.log = log;
+    int loops = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(1)
+        .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
+    this.contexts = eventLoopContexts(vertx, loops);
+  }
+
+  /** One context per event loop, captured by deploying a trivial deployable on each. */
+  static List<Context> eventLoopContexts(Vertx vertx, int n) {
+    List<Context> out = new CopyOnWriteArrayList<>();
+    try {
+      vertx.deployVerticle(() -> new Deployable() {
+        @Override
+        public Future<?> deploy(Context context) {
+          out.add(context);
+          return Future.succeededFuture();
+        }
+
+        @Override
+        public Future<?> undeploy(Context context) {
+          return Future.succeededFuture();
+        }
+      }, new DeploymentOptions().setInstances(n)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the load generator's event loops", e);
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Fresh JVMs need tens of seconds of load before the JIT settles (the gateway's CPU per request falls several-fold
+   * over its first 20-30 s), longer than a per-workload warm-up. So before the first scenario, both processes get a
+   * mix of every protocol and mode, A and B alternately; none of it is reported.
+   */
+  public void warmUpProcesses(Duration total) {
+    if (total.isZero()) return;
+    List<Workload> mix = new ArrayList<>();
+    for (Protocol p : Protocol.values()) {
+      mix.add(new Workload("warm-" + p.id(), p, false, 8, Scenarios.SMALL_WORDS, 0, null));
+      mix.add(new Workload("warm-" + p.id() + "-stream", p, true, 8, Scenarios.STREAM_WORDS, 0, null));
+    }
+    Duration each = total.dividedBy(mix.size() * 2L);
+    log.println("== process warm-up: " + DurationFormat.format(total) + " of mixed load on both processes (not reported)");
+    String host = Topology.HOST;
+    for (Workload w : mix) {
+      try (LoadGenerator a = new LoadGenerator(vertx, contexts, DIRECT, host, topology.mockPort(), w, null, host, topology.mockPort());
+           LoadGenerator b = new LoadGenerator(vertx, contexts, GATEWAY, host, topology.gatewayPort(), w, null, host, topology.mockPort())) {
+        topology.checkAlive();
+        a.run("process warm-up", each, 0, Resources.Probe.NONE);
+        b.run("process warm-up", each, 0, Resources.Probe.NONE);
+      }
+    }
+  }
+
+  public List<RunResult.ScenarioOutcome> run(List<Scenario> scenarios) {
+    List<RunResult.ScenarioOutcome> out = new ArrayList<>();
+    for (Scenario s : scenarios) {
+      if (!s.available()) {
+        out.add(RunResult.ScenarioOutcome.skipped(s, s.unavailableReason()));
+        continue;
+      }
+      if (s.micro() != null) {
+        out.add(runMicro(s, options, log));
+        continue;
+      }
+      log.println("== " + s.name() + ": " + s.description());
+      List<WorkloadResult> results = new ArrayList<>();
+      for (Workload w : s.workloads()) results.add(runWorkload(s, w));
+      out.add(new RunResult.ScenarioOutcome(s, results, null));
+    }
+    return out;
+  }
+
+  /** A scenario measured in this JVM: its repetitions, one after the other. */
+  public static RunResult.ScenarioOutcome runMicro(Scenario s, BenchOptions options, PrintStream log) {
+    log.println("== " + s.name() + ": " + s.description());
+    List<Map<String, Double>> reps = new ArrayList<>();
+    for (int i = 1; i <= options.repetitions(); i++) {
+      Map<String, Double> r = s.micro().run(options.quick());
+      log.println("   rep " + i + " " + r);
+      reps.add(r);
+    }
+    return RunResult.ScenarioOutcome.micro(s, new MicroBench.Result(s.micro().describe(options.quick()), reps));
+  }
+
+  private WorkloadResult runWorkload(Scenario s, Workload w) {
+    String name = s.name() + "/" + w.name();
+    log.println("-- " + name + ": " + w.describe());
+    Resources.Probe probe = topology.probe();
+    String host = Topology.HOST;
+    try (LoadGenerator a = new LoadGenerator(vertx, contexts, DIRECT, host, topology.mockPort(), w, null,
+             host, topology.mockPort());
+         LoadGenerator b = new LoadGenerator(vertx, contexts, GATEWAY, host, topology.gatewayPort(), w, w.faults(),
+             host, topology.mockPort())) {
+      List<PhaseResult> warmups = new ArrayList<>();
+      if (!options.warmup().isZero()) {
+        warmups.add(phase(a, w, "warm-up", options.warmup(), 0, probe));
+        warmups.add(phase(b, w, "warm-up", options.warmup(), 0, probe));
+      }
+      List<PhaseResult> direct = new ArrayList<>();
+      List<PhaseResult> gateway = new ArrayList<>();
+      for (int i = 1; i <= options.repetitions(); i++) {
+        direct.add(phase(a, w, "rep " + i, options.duration(), options.requests(), probe));
+        gateway.add(phase(b, w, "rep " + i, options.duration(), options.requests(), probe));
+      }
+      return new WorkloadResult(s.name(), w, warmups, direct, gateway, s.budgets());
+    }
+  }
+
+  private PhaseResult phase(LoadGenerator g, Workload w, String label, Duration d, long count, Resources.Probe probe) {
+    topology.checkAlive();
+    PhaseResult r = g.run(label, d, count, probe);
+    if (w.faults() != null && r.target().equals(GATEWAY)) {
+      long unused = g.resetMockFaults();
+      if (unused != 0) r = r.withFaultsArmed(Map.of(unused > 0 ? "unused" : "unused-unknown", Math.abs(unused)));
+    }
+    log.println("   " + r.oneLine(w));
+    return r;
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // closing anyway
+    }
+  }
+}

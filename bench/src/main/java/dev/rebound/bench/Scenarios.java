@@ -1,0 +1,114 @@
+package dev.rebound.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Every scenario the bench knows, in run order. Scenarios the gateway cannot run yet are listed with the feature
+ * they wait for, so selecting them says why instead of doing nothing. {@code faults} runs last: it leaves the
+ * gateway's cooldown and breaker state behind.
+ */
+public final class Scenarios {
+  private Scenarios() {}
+
+  /** Words per answer and pacing of the streaming workloads: 20 chunks, 10 ms apart. */
+  static final int STREAM_WORDS = 20;
+  static final long STREAM_PACING_MS = 10;
+  /** The small payload: the mock's default 12-word answer to a one-line question. */
+  static final int SMALL_WORDS = 12;
+
+  private static final List<Scenario> ALL = List.of(
+      new Scenario("c1", "one connection, non-stream: the latency the gateway adds to a lone request",
+          List.of(nonStream("openai", Protocol.OPENAI, 1), nonStream("anthropic", Protocol.ANTHROPIC, 1)),
+          List.of(Budget.addedAtMost(Metric.P50, 120, "<= +120 us")),
+          null),
+      new Scenario("nonstream", "32 connections, non-stream, small payload: throughput and the gateway's CPU per request",
+          List.of(nonStream("openai", Protocol.OPENAI, 32), nonStream("anthropic", Protocol.ANTHROPIC, 32)),
+          List.of(Budget.ratioAtLeast(Metric.THROUGHPUT, 0.8), Budget.gatewayAtMost(Metric.GATEWAY_CPU, 60, "<= 60 us")),
+          null),
+      new Scenario("stream", "32 paced SSE streams: time to first token and the largest gap between events",
+          List.of(stream("openai", Protocol.OPENAI, 32, null), stream("anthropic", Protocol.ANTHROPIC, 32, null)),
+          List.of(Budget.addedAtMost(Metric.TTFT_P50, 1000, "<= +1 ms (no measurable TTFT)")),
+          null),
+      new Scenario("sessions-embedded", "as stream, with session ids so every turn is checkpointed (embedded store)",
+          List.of(), List.of(), "session checkpoints (embedded store)"),
+      new Scenario("sessions-redis", "as stream, with session ids so every turn is checkpointed (Redis store)",
+          List.of(), List.of(), "session checkpoints (Redis store)"),
+      new Scenario("large-context", "50k-token conversations with token counting and truncation on",
+          List.of(), List.of(), "context counting and truncation"),
+      new Scenario("routing", "100 rules, 50 agents: route selection time, in-process (no A/B)",
+          List.of(), List.of(), null, MicroBench.ROUTING),
+      new Scenario("faults", "32 paced streams; through the gateway 30 % of upstream answers are 429 with retry-after 1 s "
+          + "and 5 % of streams are cut mid-way; the baseline is direct without faults",
+          List.of(stream("openai", Protocol.OPENAI, 32, new FaultMix(0.30, 1, 0.05, STREAM_WORDS / 2))),
+          List.of(),
+          null));
+
+  public static List<Scenario> all() {
+    return ALL;
+  }
+
+  public static List<String> names() {
+    return ALL.stream().map(Scenario::name).toList();
+  }
+
+  /**
+   * The scenarios named (in run order, each once); none or {@code all} selects every scenario, including the ones
+   * not available yet (they are reported as skipped, with why).
+   *
+   * @throws IllegalArgumentException naming the unknown ones and listing the known
+   */
+  public static List<Scenario> select(List<String> names) {
+    if (names.isEmpty() || names.contains("all")) return ALL;
+    Set<String> wanted = new LinkedHashSet<>();
+    List<String> unknown = new ArrayList<>();
+    for (String n : names) {
+      String name = n.trim().toLowerCase(java.util.Locale.ROOT);
+      if (names().contains(name)) wanted.add(name);
+      else unknown.add(n);
+    }
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("unknown scenario" + (unknown.size() > 1 ? "s " : " ")
+          + unknown.stream().map(u -> "'" + u + "'").collect(Collectors.joining(", "))
+          + "; known: " + String.join(", ", names()) + " (or all)");
+    }
+    return ALL.stream().filter(s -> wanted.contains(s.name())).toList();
+  }
+
+  /**
+   * Applies concurrency overrides: scenario name to connections; key {@code *} applies to every scenario except
+   * c1, whose one connection is what it measures (name it explicitly to change it).
+   */
+  public static List<Scenario> withConcurrency(List<Scenario> scenarios, Map<String, Integer> overrides) {
+    if (overrides.isEmpty()) return scenarios;
+    for (String k : overrides.keySet()) {
+      if (!k.equals("*") && !names().contains(k)) {
+        throw new IllegalArgumentException("--concurrency: unknown scenario '" + k + "'; known: " + String.join(", ", names()));
+      }
+    }
+    List<Scenario> out = new ArrayList<>();
+    for (Scenario s : scenarios) {
+      Integer c = overrides.get(s.name());
+      if (c == null && !s.name().equals("c1")) c = overrides.get("*");
+      if (c == null) {
+        out.add(s);
+      } else {
+        int conns = c;
+        out.add(s.withWorkloads(s.workloads().stream().map(w -> w.withConcurrency(conns)).toList()));
+      }
+    }
+    return out;
+  }
+
+  private static Workload nonStream(String name, Protocol p, int concurrency) {
+    return new Workload(name, p, false, concurrency, SMALL_WORDS, 0, null);
+  }
+
+  private static Workload stream(String name, Protocol p, int concurrency, FaultMix faults) {
+    return new Workload(name, p, true, concurrency, STREAM_WORDS, STREAM_PACING_MS, faults);
+  }
+}

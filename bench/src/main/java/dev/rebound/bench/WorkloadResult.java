@@ -1,0 +1,184 @@
+package dev.rebound.bench;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Everything measured for one workload: warm-ups, then the interleaved repetitions of A (direct) and B (gateway),
+ * summarised per target (median and range over repetitions), compared pair by pair, and checked against the
+ * scenario's budgets.
+ */
+public final class WorkloadResult {
+  private final String scenario;
+  private final Workload workload;
+  private final List<PhaseResult> warmups;
+  private final List<PhaseResult> direct;
+  private final List<PhaseResult> gateway;
+  private final List<Budget> budgets;
+  private final Map<Metric, Stats.Summary> directSummary = new EnumMap<>(Metric.class);
+  private final Map<Metric, Stats.Summary> gatewaySummary = new EnumMap<>(Metric.class);
+  private final Map<Metric, Stats.Summary> comparison = new EnumMap<>(Metric.class);
+
+  public WorkloadResult(String scenario, Workload workload, List<PhaseResult> warmups, List<PhaseResult> direct,
+                        List<PhaseResult> gateway, List<Budget> budgets) {
+    this.scenario = scenario;
+    this.workload = workload;
+    this.warmups = List.copyOf(warmups);
+    this.direct = List.copyOf(direct);
+    this.gateway = List.copyOf(gateway);
+    this.budgets = List.copyOf(budgets);
+    for (Metric m : Metric.values()) {
+      List<Double> a = values(direct, m);
+      List<Double> b = values(gateway, m);
+      directSummary.put(m, Stats.summarize(a));
+      gatewaySummary.put(m, Stats.summarize(b));
+      comparison.put(m, Stats.summarize(Stats.pairwise(a, b, m.compare())));
+    }
+  }
+
+  private static List<Double> values(List<PhaseResult> phases, Metric m) {
+    List<Double> out = new ArrayList<>();
+    for (PhaseResult p : phases) out.add(p.metric(m));
+    return out;
+  }
+
+  public String scenario() {
+    return scenario;
+  }
+
+  public Workload workload() {
+    return workload;
+  }
+
+  /** {@code scenario/workload}, e.g. {@code c1/openai}. */
+  public String name() {
+    return scenario + "/" + workload.name();
+  }
+
+  public List<PhaseResult> direct() {
+    return direct;
+  }
+
+  public List<PhaseResult> gateway() {
+    return gateway;
+  }
+
+  public List<PhaseResult> warmups() {
+    return warmups;
+  }
+
+  public Stats.Summary direct(Metric m) {
+    return directSummary.get(m);
+  }
+
+  public Stats.Summary gateway(Metric m) {
+    return gatewaySummary.get(m);
+  }
+
+  /** The pairwise comparison (B/A or B - A per repetition), summarised. */
+  public Stats.Summary comparison(Metric m) {
+    return comparison.get(m);
+  }
+
+  public List<Budget.Verdict> verdicts() {
+    List<Budget.Verdict> out = new ArrayList<>();
+    for (Budget b : budgets) {
+      Stats.Summary s = b.basis() == Budget.Basis.COMPARISON ? comparison(b.metric()) : gateway(b.metric());
+      out.add(b.check(s));
+    }
+    return out;
+  }
+
+  /** Which budget applies to a metric's row, if any. */
+  public Budget.Verdict verdictFor(Metric m) {
+    for (Budget.Verdict v : verdicts()) if (v.budget().metric() == m) return v;
+    return null;
+  }
+
+  /** Every latency of a target's repetitions in one histogram. */
+  public Histogram mergedLatency(List<PhaseResult> phases) {
+    return Histograms.merge(phases.stream().map(PhaseResult::latency).toList());
+  }
+
+  Map<String, Object> toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", name());
+    m.put("workload", workload.name());
+    m.put("description", workload.describe());
+    m.put("protocol", workload.protocol().id());
+    m.put("stream", workload.stream());
+    m.put("concurrency", workload.concurrency());
+    m.put("replyWords", workload.replyWords());
+    if (workload.stream()) m.put("chunkDelayMs", workload.chunkDelayMs());
+    if (workload.faults() != null) m.put("faults", workload.faults().describe());
+    m.put("direct", targetJson(direct, directSummary));
+    m.put("gateway", targetJson(gateway, gatewaySummary));
+    Map<String, Object> cmp = new LinkedHashMap<>();
+    for (Metric metric : Metric.values()) {
+      if (metric.compare() == Metric.Compare.NONE || metric.compare() == Metric.Compare.CONTEXT
+          || !metric.appliesTo(workload)) continue;
+      Stats.Summary s = comparison(metric);
+      if (s.isEmpty()) continue;
+      String key = metric.compare() == Metric.Compare.RATIO ? metric.key() + "Ratio" : metric.key() + "Added";
+      cmp.put(key, summaryJson(s));
+    }
+    m.put("gatewayVsDirect", cmp);
+    List<Object> budgetJson = new ArrayList<>();
+    for (Budget.Verdict v : verdicts()) {
+      Map<String, Object> b = new LinkedHashMap<>();
+      b.put("metric", v.budget().metric().key());
+      b.put("basis", v.budget().basis() == Budget.Basis.COMPARISON
+          ? (v.budget().metric().compare() == Metric.Compare.RATIO ? "ratio" : "added") : "gateway");
+      b.put("target", v.budget().text());
+      b.put("op", v.budget().op() == Budget.Op.AT_LEAST ? ">=" : "<=");
+      b.put("threshold", v.budget().threshold());
+      b.put("measured", v.measured());
+      if (v.measured()) {
+        b.put("value", summaryJson(v.value()));
+        b.put("met", v.met());
+        b.put("spreadCrossesTarget", v.straddles());
+        double miss = v.budget().shortfall(v.value());
+        if (miss > 0) b.put("missedBy", Format.round(miss));
+      }
+      budgetJson.add(b);
+    }
+    m.put("budgets", budgetJson);
+    m.put("warmups", warmups.stream().map(PhaseResult::toJson).toList());
+    return m;
+  }
+
+  private Map<String, Object> targetJson(List<PhaseResult> phases, Map<Metric, Stats.Summary> summary) {
+    Map<String, Object> t = new LinkedHashMap<>();
+    Map<String, Object> med = new LinkedHashMap<>();
+    for (Metric metric : Metric.values()) {
+      Stats.Summary s = summary.get(metric);
+      if (!s.isEmpty()) med.put(metric.key(), summaryJson(s));
+    }
+    t.put("summary", med);
+    t.put("mergedLatency", Histograms.describe(mergedLatency(phases)));
+    if (workload.stream()) {
+      t.put("mergedTtft", Histograms.describe(Histograms.merge(phases.stream().map(PhaseResult::ttft).toList())));
+      t.put("mergedLargestGap", Histograms.describe(Histograms.merge(phases.stream().map(PhaseResult::gaps).toList())));
+    }
+    t.put("errors", PhaseResult.sum(phases.stream().map(PhaseResult::errors).toList()));
+    Map<String, Long> rec = PhaseResult.sum(phases.stream().map(PhaseResult::recoveries).toList());
+    if (!rec.isEmpty()) t.put("recoveries", rec);
+    Map<String, Long> armed = PhaseResult.sum(phases.stream().map(PhaseResult::faultsArmed).toList());
+    if (!armed.isEmpty()) t.put("faultsArmed", armed);
+    t.put("repetitions", phases.stream().map(PhaseResult::toJson).toList());
+    return t;
+  }
+
+  static Map<String, Object> summaryJson(Stats.Summary s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("median", Format.round(s.median()));
+    m.put("min", Format.round(s.min()));
+    m.put("max", Format.round(s.max()));
+    m.put("n", s.n());
+    return m;
+  }
+}

@@ -1,0 +1,63 @@
+package dev.rebound.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ProcStatsTest {
+  @Test
+  void cpuTimeIsUtimePlusStimeCountedAfterTheCommandName() {
+    // comm with spaces and a ')' inside, as Linux allows
+    String stat = "4242 (java (x) y) S 1 4242 4242 0 -1 4194560 27000 0 5 0 1234 567 0 0 20 0 40 0 1000 0 0";
+    assertEquals((1234 + 567) * 10_000_000L, ProcStats.cpuNanosFromStat(stat, 100));
+    assertEquals((1234 + 567) * 1_000_000_000L / 250, ProcStats.cpuNanosFromStat(stat, 250));
+  }
+
+  @Test
+  void peakRssFromStatus() {
+    String status = "Name:\tjava\nVmPeak:\t 9000000 kB\nVmHWM:\t  123456 kB\nVmRSS:\t  100000 kB\n";
+    assertEquals(123456, ProcStats.kbFromStatus(status, "VmHWM"));
+    assertEquals(100000, ProcStats.kbFromStatus(status, "VmRSS"));
+    assertEquals(-1, ProcStats.kbFromStatus(status, "VmSwap"));
+  }
+
+  @Test
+  void readsThisProcessOnLinux() {
+    if (!java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/stat"))) return;
+    long pid = ProcessHandle.current().pid();
+    assertTrue(ProcStats.cpuNanos(pid) > 0);
+    assertTrue(ProcStats.peakRssKb(pid) > 0);
+    assertEquals(-1, ProcStats.cpuNanos(Long.MAX_VALUE), "a process that does not exist");
+  }
+
+  @Test
+  void machineBusyTimeLeavesOutIdleAndIowait() {
+    String stat = "cpu  100 5 50 9000 400 1 2 3 0 0\ncpu0 50 2 25 4500 200 0 1 1 0 0\n";
+    assertEquals((100 + 5 + 50 + 1 + 2 + 3) * 10_000_000L, ProcStats.busyNanosFromProcStat(stat, 100));
+  }
+
+  @Test
+  void otherProcessesAreTheMachinesBusyTimeMinusOurs() {
+    Resources.Snapshot a = new Resources.Snapshot(0, 0, 0, 1, 1_000, 0);
+    Resources.Snapshot b = new Resources.Snapshot(300, 200, 100, 1, 2_000, 1_000);
+    Resources r = b.since(a);
+    assertEquals(400, r.otherCpuNanos());
+    assertEquals(1_000, r.wallNanos());
+    assertEquals(20.0, r.otherLoadPercent(2), 1e-9, "400 ns of 2 cores x 1000 ns");
+    Resources.Snapshot c = new Resources.Snapshot(300, 200, 100, 1, -1, 1_000);
+    assertEquals(-1, c.since(a).otherCpuNanos(), "unknown without /proc/stat");
+    assertTrue(Double.isNaN(c.since(a).otherLoadPercent(2)));
+  }
+
+  @Test
+  void resourceDeltasAreUnknownWhenEitherReadingIs() {
+    Resources.Snapshot a = new Resources.Snapshot(1_000, -1, 50, 10);
+    Resources.Snapshot b = new Resources.Snapshot(4_000, 7, 80, 12);
+    Resources r = b.since(a);
+    assertEquals(3_000, r.gatewayCpuNanos());
+    assertEquals(-1, r.mockCpuNanos());
+    assertEquals(30, r.benchCpuNanos());
+    assertEquals(12, r.gatewayPeakRssKb(), "peak RSS is the later reading, not a delta");
+  }
+}

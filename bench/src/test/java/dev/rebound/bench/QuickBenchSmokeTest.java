@@ -1,0 +1,67 @@
+package dev.rebound.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The harness end to end, as CI runs it: quick mode on a tiny selection against real mock-llm and gateway processes
+ * started from gateway/target/rebound.jar. The reactor builds bench after gateway, so under {@code mvn verify} the jar
+ * is already packaged; if it is missing this test fails (it does not skip). It checks that the reports are written and
+ * hold the scenarios, never how fast anything was.
+ */
+class QuickBenchSmokeTest {
+  static final Path GATEWAY_JAR = Path.of("..", "gateway", "target", "rebound.jar").toAbsolutePath().normalize();
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void quickModeRunsC1AndAStreamEndToEndAndWritesBothReports(@TempDir Path out) throws Exception {
+    assertTrue(Files.isRegularFile(GATEWAY_JAR), "the gateway jar is missing: " + GATEWAY_JAR
+        + ". This test runs the real gateway; build it first: `mvn -DskipTests package` at the repository root "
+        + "(`mvn verify` packages gateway before it tests bench).");
+
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    PrintStream ps = new PrintStream(console, true, StandardCharsets.UTF_8);
+    int code = BenchMain.run(new String[] {"c1", "stream", "large-context", "--quick", "--duration", "1s", "--warmup", "300ms", "--process-warmup", "1s",
+        "--repetitions", "1", "--concurrency", "stream=2", "--out", out.toString(),
+        "--gateway-jar", GATEWAY_JAR.toString()}, ps, ps);
+    String log = console.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, log);
+
+    String md = Files.readString(out.resolve("report.md"));
+    for (String s : new String[] {"c1/openai", "c1/anthropic", "stream/openai", "stream/anthropic", "latency p50",
+        "TTFT p50", "large-context", "not available yet"}) {
+      assertTrue(md.contains(s), "report.md lacks '" + s + "':\n" + md);
+    }
+
+    JsonNode json = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    JsonNode scenarios = json.get("scenarios");
+    assertEquals("c1", scenarios.get(0).get("name").asText());
+    assertEquals("stream", scenarios.get(1).get("name").asText());
+    assertTrue(scenarios.get(2).get("skipped").asText().startsWith("not available yet: needs"));
+    for (int s = 0; s < 2; s++) {
+      for (JsonNode w : scenarios.get(s).get("workloads")) {
+        for (String target : new String[] {"direct", "gateway"}) {
+          JsonNode rep = w.get(target).get("repetitions").get(0);
+          assertTrue(rep.get("ok").asLong() > 0, w.get("name").asText() + " " + target + " had no successful request:\n" + log);
+        }
+        assertTrue(w.get("gatewayVsDirect").has("throughputRatio"), w.toString());
+      }
+    }
+    JsonNode streamGateway = scenarios.get(1).get("workloads").get(0).get("gateway").get("repetitions").get(0);
+    assertTrue(streamGateway.get("completeStreams").asLong() > 0, streamGateway.toString());
+    assertTrue(streamGateway.get("metrics").has("ttftP50Us"), streamGateway.toString());
+    assertTrue(Files.exists(out.resolve("processes/gateway.yaml")));
+  }
+}
