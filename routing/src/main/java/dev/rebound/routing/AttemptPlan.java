@@ -9,14 +9,29 @@ import java.util.List;
  * @param route the rule that produced the plan ({@code direct} for a client naming an agent or an unrouted model,
  *              {@code pinned} for x-rebound-agent); null when nothing can serve
  */
-public record AttemptPlan(String route, TaskFeatures features, List<Candidate> agents, List<Skipped> skipped) {
+public record AttemptPlan(String route, java.util.function.Supplier<TaskFeatures> taskFeatures, List<Candidate> agents,
+    List<Skipped> skipped) {
   public AttemptPlan {
     agents = List.copyOf(agents);
     skipped = List.copyOf(skipped);
   }
 
+  public AttemptPlan(String route, TaskFeatures features, List<Candidate> agents, List<Skipped> skipped) {
+    this(route, () -> features, agents, skipped);
+  }
+
   public AttemptPlan(String route, List<Candidate> agents, List<Skipped> skipped) {
-    this(route, null, agents, skipped);
+    this(route, (TaskFeatures) null, agents, skipped);
+  }
+
+  /** The task features (computed now if no rule needed them yet). */
+  public TaskFeatures features() {
+    return taskFeatures.get();
+  }
+
+  /** Whether the features were computed while planning (so reading them, or the reasons, costs nothing more). */
+  public boolean featuresKnown() {
+    return !(taskFeatures instanceof Memo<TaskFeatures> m) || m.computed();
   }
 
   public boolean isEmpty() {
@@ -26,14 +41,20 @@ public record AttemptPlan(String route, TaskFeatures features, List<Candidate> a
   /** One agent of the plan. Its reason is written only when someone reads it (explain, events), not per request. */
   public static final class Candidate {
     private final AgentDefinition agent;
-    private final double score;
+    private java.util.function.DoubleSupplier scoring;
+    private double score;
     private java.util.function.Supplier<String> why;
     private String reason;
 
-    public Candidate(AgentDefinition agent, double score, java.util.function.Supplier<String> why) {
+    /** A candidate whose score and reason are worked out only when read. */
+    public Candidate(AgentDefinition agent, java.util.function.DoubleSupplier scoring, java.util.function.Supplier<String> why) {
       this.agent = agent;
-      this.score = score;
+      this.scoring = scoring;
       this.why = why;
+    }
+
+    public Candidate(AgentDefinition agent, double score, java.util.function.Supplier<String> why) {
+      this(agent, () -> score, why);
     }
 
     public Candidate(AgentDefinition agent, double score, String reason) {
@@ -44,7 +65,11 @@ public record AttemptPlan(String route, TaskFeatures features, List<Candidate> a
       return agent;
     }
 
-    public double score() {
+    public synchronized double score() {
+      if (scoring != null) {
+        score = scoring.getAsDouble();
+        scoring = null;
+      }
       return score;
     }
 
@@ -58,7 +83,7 @@ public record AttemptPlan(String route, TaskFeatures features, List<Candidate> a
 
     @Override
     public String toString() {
-      return agent.name() + " (" + score + "): " + reason();
+      return agent.name() + " (" + score() + "): " + reason();
     }
   }
 

@@ -90,11 +90,11 @@ public final class RuleSet {
 
   /** The attempt plan for a request; empty (route null) when nothing can serve it. */
   public AttemptPlan plan(RoutingRequest request, AgentHealth health) {
-    // one pass over the texts; every dictionary and keyword check after this is a lookup
-    TextIndex user = request.lastUserText().isEmpty() ? TextIndex.EMPTY : new TextIndex(request.lastUserText());
-    TextIndex system = TextIndex.ofRecurring(request.systemText());
-    TaskFeatures features = analyzer.analyze(request, user, system);
-    Texts texts = new Texts(user, system);
+    // one pass over the texts, and only if a rule or a reader needs them; every check after it is a lookup
+    Memo<Texts> texts = new Memo<>(() -> new Texts(
+        request.lastUserText().isEmpty() ? TextIndex.EMPTY : new TextIndex(request.lastUserText()),
+        TextIndex.ofRecurring(request.systemText())));
+    Memo<TaskFeatures> features = new Memo<>(() -> analyzer.analyze(request, texts.get().user(), texts.get().system()));
     List<AttemptPlan.Skipped> skipped = new ArrayList<>();
     String pin = request.header(PIN_HEADER);
     if (pin != null && !pin.isBlank()) {
@@ -155,23 +155,26 @@ public final class RuleSet {
   }
 
   private AttemptPlan ordered(String route, List<AgentDefinition> chain, String why, RoutingRequest request,
-      TaskFeatures f, AgentHealth health, List<AttemptPlan.Skipped> skipped, boolean affinity) {
+      Memo<TaskFeatures> f, AgentHealth health, List<AttemptPlan.Skipped> skipped, boolean affinity) {
     List<AttemptPlan.Candidate> healthy = new ArrayList<>();
     List<AttemptPlan.Candidate> unhealthy = new ArrayList<>();
     for (AgentDefinition a : speaking(chain, request, skipped)) {
-      double v = AgentScorer.value(a, f, health, maxCost);
-      double score = v == AgentScorer.UNFIT ? -100 : v;
       int position = healthy.size() + unhealthy.size();
       boolean ok = health.status(a) == AgentHealth.Status.HEALTHY;
       java.util.function.Supplier<String> reason = () -> why + (position == 0 ? "" : ", fallback #" + position) + "; "
-          + AgentScorer.reason(a, f, health) + (ok ? "" : " (kept as a last resort)");
-      (ok ? healthy : unhealthy).add(new AttemptPlan.Candidate(a, score, reason));
+          + AgentScorer.reason(a, f.get(), health) + (ok ? "" : " (kept as a last resort)");
+      (ok ? healthy : unhealthy).add(new AttemptPlan.Candidate(a, () -> scoreOf(a, f.get(), health), reason));
     }
     healthy.addAll(unhealthy);
     return new AttemptPlan(route, f, affinity ? withAffinity(healthy, request, health) : healthy, skippedFor(chain, skipped));
   }
 
-  private AttemptPlan split(CompiledRoute r, RoutingRequest request, TaskFeatures f, AgentHealth health,
+  private double scoreOf(AgentDefinition a, TaskFeatures f, AgentHealth health) {
+    double v = AgentScorer.value(a, f, health, maxCost);
+    return v == AgentScorer.UNFIT ? -100 : v;
+  }
+
+  private AttemptPlan split(CompiledRoute r, RoutingRequest request, Memo<TaskFeatures> f, AgentHealth health,
       List<AttemptPlan.Skipped> skipped) {
     List<AgentDefinition> speaking = speaking(new ArrayList<>(r.split.keySet()), request, skipped);
     List<AgentDefinition> pool = speaking.stream().filter(a -> health.status(a) == AgentHealth.Status.HEALTHY).toList();
@@ -196,18 +199,18 @@ public final class RuleSet {
         .forEach(order::add);
     List<AttemptPlan.Candidate> out = new ArrayList<>();
     for (AgentDefinition a : order) {
-      double v = AgentScorer.value(a, f, health, maxCost);
       boolean first = a == drawn;
       int total2 = total;
-      out.add(new AttemptPlan.Candidate(a, v == AgentScorer.UNFIT ? -100 : v, () -> (first
+      out.add(new AttemptPlan.Candidate(a, () -> scoreOf(a, f.get(), health), () -> (first
           ? "drawn by weight " + r.split.get(a) + " of " + total2 : "fallback, weight " + r.split.get(a))
-          + " in route '" + r.name + "'; " + AgentScorer.reason(a, f, health)));
+          + " in route '" + r.name + "'; " + AgentScorer.reason(a, f.get(), health)));
     }
     return new AttemptPlan(r.name, f, withAffinity(out, request, health), skippedFor(order, skipped));
   }
 
-  private AttemptPlan bestMatch(CompiledRoute r, RoutingRequest request, TaskFeatures f, AgentHealth health,
+  private AttemptPlan bestMatch(CompiledRoute r, RoutingRequest request, Memo<TaskFeatures> lazy, AgentHealth health,
       List<AttemptPlan.Skipped> skipped) {
+    TaskFeatures f = lazy.get();
     List<AttemptPlan.Candidate> scored = new ArrayList<>();
     List<AttemptPlan.Skipped> unfit = new ArrayList<>();
     for (AgentDefinition a : speaking(r.chain, request, skipped)) {
@@ -223,7 +226,7 @@ public final class RuleSet {
     scored.sort(Comparator.comparingDouble((AttemptPlan.Candidate c) -> -c.score()));
     skipped.addAll(unfit);
     List<AttemptPlan.Skipped> mine = new ArrayList<>(skippedFor(r.chain, skipped));
-    return new AttemptPlan(r.name, f, withAffinity(scored, request, health), mine);
+    return new AttemptPlan(r.name, lazy, withAffinity(scored, request, health), mine);
   }
 
   /** A session stays on the agent of its last turn while that agent is healthy (provider prompt caches). */
@@ -236,7 +239,7 @@ public final class RuleSet {
       if (c.agent().name().equals(preferred) && health.status(c.agent()) == AgentHealth.Status.HEALTHY) {
         List<AttemptPlan.Candidate> out = new ArrayList<>(plan);
         out.remove(i);
-        out.add(0, new AttemptPlan.Candidate(c.agent(), c.score(), () -> "session affinity (served the last turn); " + c.reason()));
+        out.add(0, new AttemptPlan.Candidate(c.agent(), c::score, () -> "session affinity (served the last turn); " + c.reason()));
         return out;
       }
     }
@@ -314,10 +317,7 @@ public final class RuleSet {
         problems.add(at + ".regex: '" + m.regex() + "' is not a valid regular expression: " + e.getDescription());
       }
     }
-    if (m.task() != null) {
-      String task = m.task().toLowerCase();
-      out.add(new Matcher.Field("task", task, (r, f) -> task.equals(f.domain())));
-    }
+    if (m.task() != null) out.add(new TaskMatcher(m.task().toLowerCase()));
     return out;
   }
 
@@ -357,12 +357,13 @@ public final class RuleSet {
 
   /** One condition of a route, printable. */
   interface Matcher {
-    boolean test(RoutingRequest r, TaskFeatures f, Texts texts);
+    boolean test(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> texts);
 
+    /** A condition on the request alone (cheap). */
     record Field(String what, String expected, java.util.function.BiPredicate<RoutingRequest, TaskFeatures> check) implements Matcher {
       @Override
-      public boolean test(RoutingRequest r, TaskFeatures f, Texts texts) {
-        return check.test(r, f);
+      public boolean test(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> texts) {
+        return check.test(r, null);
       }
 
       @Override
@@ -372,9 +373,22 @@ public final class RuleSet {
     }
   }
 
+  record TaskMatcher(String task) implements Matcher {
+    @Override
+    public boolean test(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> texts) {
+      return task.equals(f.get().domain());
+    }
+
+    @Override
+    public String toString() {
+      return "task " + task;
+    }
+  }
+
   record KeywordMatcher(List<String> keywords, List<List<String>> phrases) implements Matcher {
     @Override
-    public boolean test(RoutingRequest r, TaskFeatures f, Texts texts) {
+    public boolean test(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> lazy) {
+      Texts texts = lazy.get();
       for (List<String> p : phrases) if (texts.user().count(p) > 0 || texts.system().count(p) > 0) return true;
       return false;
     }
@@ -387,7 +401,8 @@ public final class RuleSet {
 
   record RegexMatcher(String source, Pattern pattern) implements Matcher {
     @Override
-    public boolean test(RoutingRequest r, TaskFeatures f, Texts texts) {
+    public boolean test(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> lazy) {
+      Texts texts = lazy.get();
       return pattern.matcher(texts.user().head).find() || pattern.matcher(texts.system().head).find();
     }
 
@@ -399,7 +414,7 @@ public final class RuleSet {
 
   record ModelMatcher(ModelGlob glob) implements Matcher {
     @Override
-    public boolean test(RoutingRequest r, TaskFeatures f, Texts texts) {
+    public boolean test(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> texts) {
       return glob.matches(r.model());
     }
 
@@ -411,7 +426,7 @@ public final class RuleSet {
 
   private record CompiledRoute(String name, List<Matcher> matchers, List<AgentDefinition> chain,
       Map<AgentDefinition, Integer> split, boolean bestMatch) {
-    boolean matches(RoutingRequest r, TaskFeatures f, Texts texts) {
+    boolean matches(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> texts) {
       for (Matcher m : matchers) if (!m.test(r, f, texts)) return false;
       return true;
     }

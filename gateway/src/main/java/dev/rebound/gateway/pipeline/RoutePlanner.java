@@ -14,6 +14,7 @@ import dev.rebound.routing.RuleSet;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -51,10 +52,18 @@ public final class RoutePlanner implements Step {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("model", ex.model());
     fields.put("route", plan.route());
-    fields.put("task", plan.features().domain());
-    fields.put("plan", plan.agents().stream().map(c -> c.agent().name()).toList());
+    List<String> agents = plan.agents().stream().map(c -> c.agent().name()).toList();
+    fields.put("plan", agents);
     if (!plan.skipped().isEmpty()) fields.put("skipped", plan.skipped());
-    events.emit(new GatewayEvent(clock.instant(), "route", ex.tenant(), ex.sessionId(), plan.agents().get(0).reason(), fields));
+    // the detailed reason needs the task analysis; a rule that did not need it should not pay for it per request
+    String reason;
+    if (plan.featuresKnown()) {
+      fields.put("task", plan.features().domain());
+      reason = plan.agents().get(0).reason();
+    } else {
+      reason = "route '" + plan.route() + "': " + String.join(" then ", agents);
+    }
+    events.emit(new GatewayEvent(clock.instant(), "route", ex.tenant(), ex.sessionId(), reason, fields));
     return Future.succeededFuture();
   }
 }
