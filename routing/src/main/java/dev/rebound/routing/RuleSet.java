@@ -286,25 +286,25 @@ public final class RuleSet {
   private static List<Matcher> matchers(RouteMatch m, String at, List<String> problems) {
     List<Matcher> out = new ArrayList<>();
     if (m.model() != null) out.add(new ModelMatcher(ModelGlob.of(m.model())));
-    if (m.protocol() != null) out.add(new Matcher.Field("protocol", m.protocol().id(), (r, f) -> r.protocol() == m.protocol()));
+    if (m.protocol() != null) out.add(new Matcher.Field("protocol", m.protocol().id(), r -> r.protocol() == m.protocol()));
     if (m.path() != null) {
       ModelGlob g = ModelGlob.of(m.path());
-      out.add(new Matcher.Field("path", "~ " + m.path(), (r, f) -> g.matches(r.path())));
+      out.add(new Matcher.Field("path", "~ " + m.path(), r -> g.matches(r.path())));
     }
-    if (m.tenant() != null) out.add(new Matcher.Field("tenant", m.tenant(), (r, f) -> m.tenant().equals(r.tenant())));
+    if (m.tenant() != null) out.add(new Matcher.Field("tenant", m.tenant(), r -> m.tenant().equals(r.tenant())));
     m.headers().forEach((name, value) -> {
       ModelGlob g = ModelGlob.of(value);
-      out.add(new Matcher.Field("header " + name.toLowerCase(), "~ " + value, (r, f) -> g.matches(r.header(name))));
+      out.add(new Matcher.Field("header " + name.toLowerCase(), "~ " + value, r -> g.matches(r.header(name))));
     });
     if (m.minTokens() != null || m.maxTokens() != null) {
       int lo = m.minTokens() == null ? 0 : m.minTokens();
       int hi = m.maxTokens() == null ? Integer.MAX_VALUE : m.maxTokens();
       if (lo > hi) problems.add(at + ".maxTokens: " + hi + " is less than minTokens " + lo);
       out.add(new Matcher.Field("tokens", "in [" + lo + ", " + (hi == Integer.MAX_VALUE ? "inf" : hi) + "]",
-          (r, f) -> r.tokens() >= lo && r.tokens() <= hi));
+          r -> r.tokens() >= lo && r.tokens() <= hi));
     }
-    if (m.tools() != null) out.add(new Matcher.Field("tools", m.tools() ? "present" : "absent", (r, f) -> r.hasTools() == m.tools()));
-    if (m.images() != null) out.add(new Matcher.Field("images", m.images() ? "present" : "absent", (r, f) -> r.hasImages() == m.images()));
+    if (m.tools() != null) out.add(new Matcher.Field("tools", m.tools() ? "present" : "absent", r -> r.hasTools() == m.tools()));
+    if (m.images() != null) out.add(new Matcher.Field("images", m.images() ? "present" : "absent", r -> r.hasImages() == m.images()));
     if (!m.keywords().isEmpty()) {
       List<List<String>> phrases = m.keywords().stream().map(TextIndex::wordsOf).filter(w -> !w.isEmpty()).toList();
       out.add(new KeywordMatcher(m.keywords(), phrases));
@@ -360,10 +360,10 @@ public final class RuleSet {
     boolean test(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> texts);
 
     /** A condition on the request alone (cheap). */
-    record Field(String what, String expected, java.util.function.BiPredicate<RoutingRequest, TaskFeatures> check) implements Matcher {
+    record Field(String what, String expected, java.util.function.Predicate<RoutingRequest> check) implements Matcher {
       @Override
       public boolean test(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> texts) {
-        return check.test(r, null);
+        return check.test(r);
       }
 
       @Override

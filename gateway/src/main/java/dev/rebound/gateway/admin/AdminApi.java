@@ -19,6 +19,18 @@ import dev.rebound.routing.RoutingRequest;
 import dev.rebound.store.CheckpointStore;
 import dev.rebound.store.SessionKey;
 import dev.rebound.store.SessionMeta;
+import dev.rebound.gateway.pipeline.SessionBinding;
+import dev.rebound.store.Append;
+import dev.rebound.store.CheckpointDraft;
+import dev.rebound.store.CheckpointKind;
+import dev.rebound.store.CheckpointSupersededException;
+import dev.rebound.store.SessionEvent;
+import dev.rebound.store.SessionExistsException;
+import dev.rebound.store.SessionNotFoundException;
+import dev.rebound.store.StaleWriteException;
+import io.vertx.core.Future;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -38,12 +50,12 @@ public final class AdminApi {
   private final RouteTable routes;
   private final HealthBoard health;
   private final LiveAgentHealth load;
-  private final java.util.function.Supplier<CheckpointStore> store;
+  private final Supplier<CheckpointStore> store;
   private final EventSink events;
   private final Clock clock;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
-      java.util.function.Supplier<CheckpointStore> store, EventSink events, Clock clock) {
+      Supplier<CheckpointStore> store, EventSink events, Clock clock) {
     this.store = store;
     this.config = config;
     this.routes = routes;
@@ -217,18 +229,18 @@ public final class AdminApi {
   }
 
   /** Runs {@code work} on an existing session; a missing one (or another tenant's) is a 404. */
-  private void withSession(RoutingContext ctx, java.util.function.BiFunction<SessionKey, SessionMeta, io.vertx.core.Future<JsonObject>> work,
+  private void withSession(RoutingContext ctx, BiFunction<SessionKey, SessionMeta, Future<JsonObject>> work,
       int status) {
     SessionKey key = key(ctx);
     if (key == null) return;
-    store.get().meta(key).compose(meta -> meta == null ? io.vertx.core.Future.succeededFuture((JsonObject) null) : work.apply(key, meta))
+    store.get().meta(key).compose(meta -> meta == null ? Future.succeededFuture((JsonObject) null) : work.apply(key, meta))
         .onComplete(ar -> {
           if (ctx.response().ended()) return;
           if (ar.failed()) {
             Throwable e = ar.cause();
-            int code = e instanceof dev.rebound.store.StaleWriteException || e instanceof dev.rebound.store.SessionExistsException
-                || e instanceof dev.rebound.store.CheckpointSupersededException ? 409
-                : e instanceof dev.rebound.store.SessionNotFoundException ? 404 : e instanceof IllegalArgumentException ? 400 : 503;
+            int code = e instanceof StaleWriteException || e instanceof SessionExistsException
+                || e instanceof CheckpointSupersededException ? 409
+                : e instanceof SessionNotFoundException ? 404 : e instanceof IllegalArgumentException ? 400 : 503;
             AdminAuth.deny(ctx, code, e.getMessage());
           } else if (ar.result() == null) {
             AdminAuth.deny(ctx, 404, "No session '" + key.id() + "' for tenant '" + key.tenant() + "'.");
@@ -252,8 +264,8 @@ public final class AdminApi {
       return;
     }
     withSession(ctx, (key, meta) -> store.get().checkpoint(key, seq).compose(cp -> {
-      if (cp == null) return io.vertx.core.Future.failedFuture(new dev.rebound.store.SessionNotFoundException(key));
-      io.vertx.core.Future<JsonArray> context;
+      if (cp == null) return Future.failedFuture(new SessionNotFoundException(key));
+      Future<JsonArray> context;
       if (cp.contextView().contains("\"sentAsStored\"")) {
         context = store.get().messages(key, 0, cp.messageCount()).map(msgs -> {
           JsonArray a = new JsonArray();
@@ -261,7 +273,7 @@ public final class AdminApi {
           return a;
         });
       } else {
-        context = io.vertx.core.Future.succeededFuture(new JsonArray(cp.contextView()));
+        context = Future.succeededFuture(new JsonArray(cp.contextView()));
       }
       return context.map(c -> new JsonObject().put("seq", cp.seq()).put("kind", cp.kind().name()).put("label", cp.label())
           .put("messageCount", cp.messageCount()).put("at", cp.at().toString()).put("reason", cp.reason()).put("context", c));
@@ -272,9 +284,9 @@ public final class AdminApi {
     JsonObject body = jsonBody(ctx);
     if (body == null) return;
     String label = body.getString("label");
-    withSession(ctx, (key, meta) -> store.get().append(key, dev.rebound.store.Append.of(meta.version())
-            .withCheckpoint(new dev.rebound.store.CheckpointDraft(dev.rebound.store.CheckpointKind.MANUAL, label,
-                dev.rebound.gateway.pipeline.SessionBinding.SENT_AS_STORED, 0, "taken through the admin API")))
+    withSession(ctx, (key, meta) -> store.get().append(key, Append.of(meta.version())
+            .withCheckpoint(new CheckpointDraft(CheckpointKind.MANUAL, label,
+                SessionBinding.SENT_AS_STORED, 0, "taken through the admin API")))
         .map(m -> new JsonObject().put("checkpoint", m.checkpointCount()).put("meta", metaJson(m))), 201);
   }
 
@@ -342,7 +354,7 @@ public final class AdminApi {
     resp.write(": following " + key.id() + "\n\n");
   }
 
-  private static JsonObject eventJson(dev.rebound.store.SessionEvent e) {
+  private static JsonObject eventJson(SessionEvent e) {
     JsonObject details;
     try {
       details = new JsonObject(e.json());

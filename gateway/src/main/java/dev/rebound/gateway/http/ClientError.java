@@ -34,18 +34,6 @@ public record ClientError(int status, String anthropicType, String openAiType, S
     return new ClientError(415, "invalid_request_error", "invalid_request_error", "unsupported_media_type", null, message);
   }
 
-  public static ClientError upstreamUnreachable(String message) {
-    return new ClientError(502, "api_error", "server_error", "upstream_unreachable", null, message);
-  }
-
-  public static ClientError upstreamFailed(String message) {
-    return new ClientError(502, "api_error", "server_error", "upstream_error", null, message);
-  }
-
-  public static ClientError upstreamTimeout(String message) {
-    return new ClientError(504, "timeout_error", "server_error", "upstream_timeout", null, message);
-  }
-
   /**
    * A failure the gateway could not recover from, in the terms each protocol's SDKs understand: an overflow stays an
    * overflow (Anthropic clients such as Claude Code look for "prompt is too long" to compact), a rate limit stays a 429.

@@ -138,8 +138,6 @@ public final class GatewayServer {
         + ctx.request().path() + " here. Model endpoints: POST /v1/chat/completions (OpenAI), POST /v1/messages and "
         + "/v1/messages/count_tokens (Anthropic), GET /v1/models; each also under /s/{sessionId}/.", "not_found"));
     });
-    router.errorHandler(405, ctx -> fail(ctx, ClientError.methodNotAllowed(ctx.request().method() + " is not allowed on "
-        + ctx.request().path() + "; model endpoints take POST, /v1/models takes GET.")));
     router.errorHandler(413, ctx -> fail(ctx, ClientError.tooLarge("The request body is larger than "
         + config.server().maxBodyBytes() + " bytes (server.maxBodyBytes); send a smaller request.")));
     router.errorHandler(400, ctx -> fail(ctx, ClientError.invalidRequest("The request could not be read.", null)));
@@ -263,14 +261,7 @@ public final class GatewayServer {
   }
 
   private static void fail(RoutingContext ctx, Protocol protocol, ClientError error) {
-    var resp = ctx.response();
-    if (resp.ended() || resp.closed()) return;
-    if (resp.headWritten()) {
-      ctx.request().connection().close();
-      return;
-    }
-    resp.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(ProtocolErrors.body(protocol, error));
+    ProtocolErrors.respond(ctx, protocol, error);
   }
 
   /** Anthropic clients always send anthropic-version; Messages paths are Anthropic's. Everything else gets OpenAI's shape. */

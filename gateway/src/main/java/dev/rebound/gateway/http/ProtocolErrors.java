@@ -3,6 +3,9 @@ package dev.rebound.gateway.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.routing.Protocol;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
 
 /** Renders a {@link ClientError} in a protocol's own error shape, as a body or as an SSE error event. */
 public final class ProtocolErrors {
@@ -26,6 +29,23 @@ public final class ProtocolErrors {
       err.put("code", e.code());
     }
     return root.toString();
+  }
+
+  /**
+   * Answers with an error in the client's protocol. Before anything was sent it is a normal error response; inside a
+   * stream that already started it is the protocol's error event, so the stream never ends looking complete; in a
+   * plain body that already started, the connection is closed so the client sees a truncated answer.
+   */
+  public static void respond(RoutingContext ctx, Protocol protocol, ClientError error) {
+    HttpServerResponse resp = ctx.response();
+    if (resp.ended() || resp.closed()) return;
+    if (!resp.headWritten()) {
+      resp.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body(protocol, error));
+      return;
+    }
+    String type = resp.headers().get(HttpHeaders.CONTENT_TYPE);
+    if (type != null && type.startsWith("text/event-stream")) resp.end(streamEvent(protocol, error));
+    else ctx.request().connection().close();
   }
 
   /**

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.sessions.SessionCache;
-import java.util.List;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.Protocol;
 import dev.rebound.store.Append;
@@ -19,6 +18,7 @@ import dev.rebound.store.SessionMeta;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 
 /**

@@ -41,7 +41,8 @@ final class ClientStream implements StreamTarget {
     this.vertx = vertx;
     this.classifier = classifier;
     this.transcript = StreamTranscript.of(ex.protocol());
-    this.message = new AssistantMessageBuilder(ex.protocol());
+    // rebuilding the assistant message parses every event: only a session stores it
+    this.message = ex.session() == null ? null : new AssistantMessageBuilder(ex.protocol());
   }
 
   /** Headers the gateway adds (x-rebound-*), as they stand when the response head goes out. */
@@ -62,10 +63,6 @@ final class ClientStream implements StreamTarget {
   /** Whether any upstream event reached the client (a keep-alive alone does not count). */
   boolean eventsRelayed() {
     return eventsRelayed > 0;
-  }
-
-  boolean headSent() {
-    return response().headWritten();
   }
 
   /** The error event that stopped the last stream, classified. */
@@ -102,12 +99,12 @@ final class ClientStream implements StreamTarget {
     commitStream();
     response().write(e.raw());
     transcript.observe(e);
-    message.observe(e);
+    if (message != null) message.observe(e);
   }
 
   /** The assistant message the client has received so far, as it will come back in the client's history. */
   String assistantMessage() {
-    return message.message();
+    return message == null ? null : message.message();
   }
 
   /** Cheap pre-check on the hot path; the classifier decides. */

@@ -9,7 +9,6 @@ import dev.rebound.routing.Protocol;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
@@ -158,27 +157,8 @@ public final class Exchange {
     return ctx.response().headWritten() || ctx.response().ended();
   }
 
-  /**
-   * Answers with an error in the client's protocol. Before anything was sent it is a normal error response; inside a
-   * stream that already started it is the protocol's error event, so the stream never ends looking complete;
-   * in a plain body that already started, the connection is closed so the client sees a truncated answer.
-   */
+  /** Answers with an error in the client's protocol, however far the response has got (see ProtocolErrors). */
   public void fail(ClientError error) {
-    HttpServerResponse resp = ctx.response();
-    if (resp.ended() || resp.closed()) return;
-    if (!resp.headWritten()) {
-      resp.setStatusCode(error.status())
-          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-          .end(ProtocolErrors.body(protocol(), error));
-    } else if (isEventStream(resp)) {
-      resp.end(ProtocolErrors.streamEvent(protocol(), error));
-    } else {
-      ctx.request().connection().close();
-    }
-  }
-
-  private static boolean isEventStream(HttpServerResponse resp) {
-    String type = resp.headers().get(HttpHeaders.CONTENT_TYPE);
-    return type != null && type.startsWith("text/event-stream");
+    ProtocolErrors.respond(ctx, protocol(), error);
   }
 }

@@ -4,27 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.rebound.gateway.MutableClock;
 import dev.rebound.gateway.config.ResilienceConfig;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BackendHealthTest {
-  static final class TestClock extends Clock {
-    Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-    @Override public Clock withZone(ZoneId zone) { return this; }
-    @Override public Instant instant() { return now; }
-    void advance(Duration d) { now = now.plus(d); }
-  }
-
-  final TestClock clock = new TestClock();
+  final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
   final List<BackendHealth.Transition> transitions = new ArrayList<>();
   final BackendHealth health = new BackendHealth("b",
       new ResilienceConfig.Breaker(5, Duration.ofSeconds(60), Duration.ofSeconds(30), 3), clock, transitions::add);
