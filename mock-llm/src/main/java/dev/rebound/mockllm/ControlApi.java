@@ -33,6 +33,12 @@ final class ControlApi {
       }
       faults.add(added);
       json(ctx.response(), 200, new JsonObject().put("added", added.size()).put("faults", faults.toJson()).toBuffer());
+    }).onFailure(cause -> {
+      // Usually the client went away mid-body; if it is still there it gets an answer instead of a hang.
+      HttpServerResponse response = ctx.response();
+      if (!response.ended() && !response.closed() && !response.headWritten()) {
+        badRequest(ctx, "could not read the request body: " + cause.getMessage());
+      }
     });
   }
 

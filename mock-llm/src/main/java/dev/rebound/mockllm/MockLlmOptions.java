@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param host                 interface to bind
  * @param port                 port to bind, 0 for an ephemeral one
  * @param chunkDelayMs         pause between consecutive streamed content chunks
- * @param models               models listed on {@code /v1/models} with their context windows
+ * @param models               models listed on {@code /v1/models} with their context windows; the first is
+ *                             the loaded model of the single-model servers ({@code /props}, {@code /info})
  * @param defaultContextWindow window for any model name that is not listed (any name is served)
  * @param replyWords           words in each text reply (request header {@code x-mock-reply-words} overrides)
  * @param initialFaults        faults armed when the server starts
@@ -69,7 +70,8 @@ public record MockLlmOptions(
 
   /**
    * Reads options from a YAML file with the keys {@code host, port, chunkDelayMs, replyWords,
-   * defaultContextWindow, requestLogLimit, models: [{name, contextWindow}], faults: [...]}. Missing
+   * defaultContextWindow, requestLogLimit, models: [{name, contextWindow, trainedContextWindow}], faults: [...]}
+   * ({@code trainedContextWindow} is optional, see {@link MockModel}). Missing
    * keys keep their {@link #defaults()}.
    *
    * @throws IllegalArgumentException naming the key path and the bad value when the file is invalid

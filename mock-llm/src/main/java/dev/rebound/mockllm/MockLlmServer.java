@@ -10,7 +10,8 @@ import io.vertx.ext.web.Router;
 
 /**
  * An HTTP server that answers like the OpenAI and Anthropic APIs, with deterministic replies, real
- * token counts, context-window errors and scripted faults. See the module README for the HTTP surface.
+ * token counts, context-window errors and scripted faults, and that serves the model info endpoints of
+ * vLLM, llama.cpp, Ollama and TGI. See the module README for the HTTP surface.
  */
 public final class MockLlmServer {
 
@@ -91,6 +92,9 @@ public final class MockLlmServer {
     router.post("/v1/messages").handler(provider::messages);
     router.post("/v1/messages/count_tokens").handler(provider::countTokens);
     router.get("/v1/models").handler(provider::models);
+    router.get("/props").handler(provider::llamaCppProps);
+    router.post("/api/show").handler(provider::ollamaShow);
+    router.get("/info").handler(provider::tgiInfo);
     router.get("/health").handler(control::health);
     router.post("/_mock/faults").handler(control::addFaults);
     router.get("/_mock/faults").handler(control::listFaults);

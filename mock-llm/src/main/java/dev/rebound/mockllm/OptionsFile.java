@@ -16,7 +16,7 @@ final class OptionsFile {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> KEYS = Set.of("host", "port", "chunkDelayMs", "replyWords",
       "defaultContextWindow", "requestLogLimit", "models", "faults");
-  private static final Set<String> MODEL_KEYS = Set.of("name", "contextWindow");
+  private static final Set<String> MODEL_KEYS = Set.of("name", "contextWindow", "trainedContextWindow");
 
   private OptionsFile() {
   }
@@ -75,7 +75,10 @@ final class OptionsFile {
         throw new IllegalArgumentException(path + ".contextWindow: is required");
       }
       int window = (int) integer(path + ".contextWindow", model.get("contextWindow"), 1, Integer.MAX_VALUE);
-      models.add(new MockModel(name, window));
+      int trained = model.containsKey("trainedContextWindow")
+          ? (int) integer(path + ".trainedContextWindow", model.get("trainedContextWindow"), window, Integer.MAX_VALUE)
+          : MockModel.defaultTrainedContextWindow(window);
+      models.add(new MockModel(name, window, trained));
     }
     return models;
   }

@@ -5,10 +5,12 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
 
 /**
  * The endpoints that imitate the providers. Every request is recorded and checked against the
@@ -89,6 +91,57 @@ final class ProviderApi {
     });
   }
 
+  /** llama.cpp's server properties, for the loaded (first configured) model. */
+  void llamaCppProps(RoutingContext ctx) {
+    receive(ctx, OpenAiDialect.INSTANCE,
+        (exchange, json, raw, overrides) -> sendLoadedModel(exchange, ServerInfo::llamaCppProps));
+  }
+
+  /** TGI's server info, for the loaded (first configured) model. */
+  void tgiInfo(RoutingContext ctx) {
+    receive(ctx, OpenAiDialect.INSTANCE,
+        (exchange, json, raw, overrides) -> sendLoadedModel(exchange, ServerInfo::tgiInfo));
+  }
+
+  /** Ollama's model details for {@code {"model": name}} (older clients send {@code {"name": name}}). */
+  void ollamaShow(RoutingContext ctx) {
+    receive(ctx, OpenAiDialect.INSTANCE, (exchange, json, raw, overrides) -> {
+      if (!(json instanceof JsonObject body)) {
+        sendJson(exchange, 400, ServerInfo.ollamaError(json == null ? "missing request body" : "invalid request body"));
+        return;
+      }
+      String name = nonEmptyString(body.getValue("model"));
+      if (name == null) {
+        name = nonEmptyString(body.getValue("name"));
+      }
+      if (name == null) {
+        sendJson(exchange, 400, ServerInfo.ollamaError("model is required"));
+        return;
+      }
+      for (MockModel model : options.models()) {
+        if (model.name().equals(name)) {
+          sendJson(exchange, 200, ServerInfo.ollamaShow(model));
+          return;
+        }
+      }
+      sendJson(exchange, 404, ServerInfo.ollamaNotFound(name));
+    });
+  }
+
+  /** A single-model server's info about its model; with no model configured, 503 as llama.cpp while loading. */
+  private void sendLoadedModel(Exchange exchange, Function<MockModel, JsonObject> info) {
+    if (options.models().isEmpty()) {
+      sendJson(exchange, 503, new JsonObject().put("error", new JsonObject().put("code", 503)
+          .put("message", "mock-llm has no configured model").put("type", "unavailable_error")));
+    } else {
+      sendJson(exchange, 200, info.apply(options.models().get(0)));
+    }
+  }
+
+  private static String nonEmptyString(Object value) {
+    return value instanceof String s && !s.isEmpty() ? s : null;
+  }
+
   /** Reads the body, records the request, picks its fault, then hands over to {@code answer}. */
   private void receive(RoutingContext ctx, Dialect dialect, Answer answer) {
     HttpServerRequest request = ctx.request();
@@ -114,6 +167,14 @@ final class ProviderApi {
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.ERROR, "mock-llm failed to answer " + request.path(), e);
         sendJson(exchange, 500, dialect.errorForStatus(500, model));
+      }
+    }).onFailure(cause -> {
+      // The body could not be read (usually the client went away mid-body): answer if anyone is still there.
+      LOG.log(System.Logger.Level.WARNING, "mock-llm could not read the body of " + request.path() + ": " + cause);
+      HttpServerResponse response = request.response();
+      if (!response.ended() && !response.closed() && !response.headWritten()) {
+        response.setStatusCode(400).putHeader("content-type", "application/json")
+            .end(dialect.invalidRequest("could not read the request body: " + cause.getMessage(), null).toBuffer());
       }
     });
   }

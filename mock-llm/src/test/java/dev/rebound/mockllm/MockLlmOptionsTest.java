@@ -1,6 +1,7 @@
 package dev.rebound.mockllm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,6 +94,37 @@ class MockLlmOptionsTest {
         fault.getMessage());
     assertTrue(unknown.getMessage().contains("prot: unknown key"), unknown.getMessage());
     assertTrue(port.getMessage().contains("port: must be an integer in 0..65535, got -1"), port.getMessage());
+  }
+
+  @Test
+  void aModelIsTrainedForFourTimesItsWindowUnlessTheFileSaysOtherwise() throws Exception {
+    MockLlmOptions options = MockLlmOptions.load(yaml("""
+        models:
+          - {name: runtime-limited, contextWindow: 8192}
+          - {name: full-length, contextWindow: 8192, trainedContextWindow: 8192}
+          - {name: huge, contextWindow: 2000000000}
+        """));
+
+    assertEquals(List.of(new MockModel("runtime-limited", 8192, 32_768), new MockModel("full-length", 8192, 8192),
+        new MockModel("huge", 2_000_000_000, Integer.MAX_VALUE)), options.models());
+    assertEquals(new MockModel("runtime-limited", 8192), options.models().get(0));
+    assertTrue(options.models().get(0).hasRuntimeWindow());
+    assertFalse(options.models().get(1).hasRuntimeWindow());
+  }
+
+  @Test
+  void rejectsATrainedContextWindowBelowTheContextWindow() throws Exception {
+    IllegalArgumentException file = assertThrows(IllegalArgumentException.class, () -> MockLlmOptions.load(yaml("""
+        models:
+          - {name: odd, contextWindow: 8192, trainedContextWindow: 4096}
+        """)));
+    IllegalArgumentException code = assertThrows(IllegalArgumentException.class,
+        () -> new MockModel("odd", 8192, 4096));
+
+    assertTrue(file.getMessage().contains("models[0].trainedContextWindow: must be an integer in 8192..2147483647,"
+        + " got 4096"), file.getMessage());
+    assertTrue(code.getMessage().contains("trainedContextWindow of odd must be >= its contextWindow 8192, got 4096"),
+        code.getMessage());
   }
 
   @Test
