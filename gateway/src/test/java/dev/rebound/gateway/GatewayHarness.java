@@ -144,13 +144,20 @@ public final class GatewayHarness implements AutoCloseable {
     return "http://127.0.0.1:" + mockPort;
   }
 
-  /** What the upstream received, oldest first. */
+  /** What the upstream received, oldest first: model calls only, not the gateway's window discovery. */
   public JsonArray upstreamRequests() {
-    return mock.requests();
+    JsonArray calls = new JsonArray();
+    for (Object o : mock.requests()) {
+      JsonObject q = (JsonObject) o;
+      if (!DISCOVERY.contains(q.getString("method") + " " + q.getString("path"))) calls.add(q);
+    }
+    return calls;
   }
 
+  private static final java.util.Set<String> DISCOVERY = java.util.Set.of("GET /v1/models", "GET /props", "POST /api/show", "GET /info");
+
   public JsonObject lastUpstreamRequest() {
-    JsonArray all = mock.requests();
+    JsonArray all = upstreamRequests();
     return all.isEmpty() ? null : all.getJsonObject(all.size() - 1);
   }
 

@@ -338,8 +338,22 @@ class RecoveryTest {
   }
 
   @Test
-  void aContextOverflowMovesToTheNextAgentAtOnce() throws Exception {
+  void aPromptNoCutCanFitGoesToTheNextAgentWhoseWindowTakesItWithoutWaiting() throws Exception {
     start();
+    HttpResponse<String> r = h.post("/v1/chat/completions", new JsonObject().put("model", "small-first")
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", longPrompt()))).encode());
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("main", r.headers().firstValue("x-rebound-agent").orElseThrow());
+    assertEquals("moved-for-context:1", r.headers().firstValue("x-rebound-recovery").orElseThrow());
+    assertEquals(1, h.upstreamRequests().size(), "the count said it would not fit, so the small agent was not asked");
+    assertTrue(h.events("wait").isEmpty());
+  }
+
+  @Test
+  void anUpstreamOverflowTheCountDidNotForeseeMovesToTheNextAgentAtOnce() throws Exception {
+    // the gateway believes the small model's window is large; the upstream's error says otherwise
+    h = GatewayHarness.start(CONFIG.replace("{ name: mock-small, contextWindow: 4096 } ] }\nagents", "{ name: mock-small, contextWindow: 0 } ] }\nagents")
+        .replace("apiKey: k4,", "apiKey: k4, discoverWindow: off,"));
     HttpResponse<String> r = h.post("/v1/chat/completions", new JsonObject().put("model", "small-first")
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", longPrompt()))).encode());
     assertEquals(200, r.statusCode(), r.body());

@@ -5,6 +5,7 @@ import java.util.List;
 /**
  * How well an agent fits a task: capability overlap with the task's domain and skills, context-window fit, health,
  * in-flight load, cost and weight. Higher is better; {@link #UNFIT} when the agent cannot serve the request at all.
+ * A window too small for the whole conversation only ranks an agent last: the gateway can cut the context to fit.
  */
 final class AgentScorer {
   static final double UNFIT = Double.NEGATIVE_INFINITY;
@@ -13,7 +14,6 @@ final class AgentScorer {
 
   /** The score alone: the hot path. */
   static double value(AgentDefinition a, TaskFeatures f, AgentHealth health, double maxCost) {
-    if (a.contextWindow() > 0 && f.tokens() >= a.contextWindow()) return UNFIT;
     List<String> caps = a.capabilities();
     if (f.skills().contains("vision") && !caps.contains("vision")) return UNFIT;
     double s = 0;
@@ -24,6 +24,7 @@ final class AgentScorer {
       else if (skill.equals("tools")) s -= 2;
     }
     if (a.contextWindow() > 0 && f.tokens() > 0 && a.contextWindow() >= 2L * f.tokens()) s += 0.5;
+    if (tooSmall(a, f)) s -= 20;
     AgentHealth.Status st = health.status(a);
     if (st == AgentHealth.Status.COOLING) s -= 4;
     else if (st == AgentHealth.Status.OPEN) s -= 8;
@@ -37,9 +38,6 @@ final class AgentScorer {
 
   /** Why an agent scored as it did, in words; written only when read. */
   static String reason(AgentDefinition a, TaskFeatures f, AgentHealth health) {
-    if (a.contextWindow() > 0 && f.tokens() >= a.contextWindow()) {
-      return "window " + a.contextWindow() + " is too small for " + f.tokens() + " tokens";
-    }
     if (f.skills().contains("vision") && !a.capabilities().contains("vision")) {
       return "cannot read images (no 'vision' capability)";
     }
@@ -56,6 +54,12 @@ final class AgentScorer {
     else if (st == AgentHealth.Status.OPEN) why.append(", circuit open");
     int load = health.inFlight(a);
     if (load > 0) why.append(", ").append(load).append(" in flight");
+    if (tooSmall(a, f)) why.append(", window ").append(a.contextWindow()).append(" is too small for ").append(f.tokens())
+        .append(" tokens (the context will be cut to fit)");
     return why.toString();
+  }
+
+  private static boolean tooSmall(AgentDefinition a, TaskFeatures f) {
+    return a.contextWindow() > 0 && f.tokens() >= a.contextWindow();
   }
 }

@@ -7,9 +7,11 @@ import java.util.Map;
  * One routing rule as written in config: when {@code match} fits a request, the route supplies the attempt plan in
  * one of three ways: {@code agents} (an ordered fallback chain), {@code split} (agent -> weight, the first agent is
  * drawn by weight and the others follow as fallbacks), or {@code select: best-match} over {@code agents} (or every
- * agent when none are listed), scored against the task.
+ * agent when none are listed), scored against the task. {@code onOverflow} is the route's own context policy
+ * (the gateway reads it; null when the route leaves it to the agent or the global setting).
  */
-public record RouteDefinition(String name, RouteMatch match, List<String> agents, Map<String, Integer> split, String select) {
+public record RouteDefinition(String name, RouteMatch match, List<String> agents, Map<String, Integer> split, String select,
+                              String onOverflow) {
   public static final String BEST_MATCH = "best-match";
 
   public RouteDefinition {
@@ -17,7 +19,11 @@ public record RouteDefinition(String name, RouteMatch match, List<String> agents
     split = split == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(split));
   }
 
+  public RouteDefinition(String name, RouteMatch match, List<String> agents, Map<String, Integer> split, String select) {
+    this(name, match, agents, split, select, null);
+  }
+
   public RouteDefinition(String name, RouteMatch match, List<String> agents) {
-    this(name, match, agents, Map.of(), null);
+    this(name, match, agents, Map.of(), null, null);
   }
 }

@@ -77,7 +77,7 @@ public final class RuleSet {
       }
       if (bestMatch && chain.isEmpty() && r.agents().isEmpty()) chain = new ArrayList<>(agents.values());
       List<Matcher> matchers = matchers(r.match(), at + ".match", problems);
-      routes.add(new CompiledRoute(r.name(), matchers, chain, split, bestMatch));
+      routes.add(new CompiledRoute(r.name(), matchers, chain, split, bestMatch, r.onOverflow()));
     }
     if (!problems.isEmpty()) throw new RuleSetException(problems);
     return new RuleSet(Map.copyOf(agents), List.copyOf(routes), patterns);
@@ -139,6 +139,12 @@ public final class RuleSet {
       for (Matcher m : r.matchers) if (m instanceof ModelMatcher mm && mm.glob.isLiteral()) names.add(mm.glob.toString());
     }
     return List.copyOf(names);
+  }
+
+  /** The route's own context policy as written in config; null when it has none (or there is no such route). */
+  public String onOverflow(String route) {
+    for (CompiledRoute r : routes) if (r.name.equals(route)) return r.onOverflow;
+    return null;
   }
 
   public AgentDefinition agent(String name) {
@@ -425,7 +431,7 @@ public final class RuleSet {
   }
 
   private record CompiledRoute(String name, List<Matcher> matchers, List<AgentDefinition> chain,
-      Map<AgentDefinition, Integer> split, boolean bestMatch) {
+      Map<AgentDefinition, Integer> split, boolean bestMatch, String onOverflow) {
     boolean matches(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> texts) {
       for (Matcher m : matchers) if (!m.test(r, f, texts)) return false;
       return true;

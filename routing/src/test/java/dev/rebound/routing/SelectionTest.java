@@ -59,11 +59,20 @@ class SelectionTest {
   }
 
   @Test
-  void agentsThatCannotServeAreSkippedWithTheReason() {
-    AttemptPlan plan = bestMatch().plan(ask("Look at this image", 100_000, false, true));
-    assertEquals(List.of("seer"), plan.agents().stream().map(c -> c.agent().name()).toList(), "the only one that reads images and fits");
-    assertTrue(plan.skipped().stream().anyMatch(s -> s.agent().equals("general") && s.reason().contains("too small")), plan.skipped().toString());
+  void agentsThatCannotReadImagesAreSkippedWithTheReason() {
+    AttemptPlan plan = bestMatch().plan(ask("Look at this image", 900, false, true));
+    assertEquals(List.of("seer"), plan.agents().stream().map(c -> c.agent().name()).toList(), "the only one that reads images");
     assertTrue(plan.skipped().stream().anyMatch(s -> s.agent().equals("coder") && s.reason().contains("images")), plan.skipped().toString());
+  }
+
+  @Test
+  void agentsWhoseWindowIsTooSmallComeLastBecauseTheContextCanBeCutToFit() {
+    AttemptPlan plan = bestMatch().plan(ask("Tell me a story", 200_000, false, false));
+    List<String> order = plan.agents().stream().map(c -> c.agent().name()).toList();
+    assertEquals("long", order.get(0), order.toString());
+    AttemptPlan.Candidate general = plan.agents().stream().filter(c -> c.agent().name().equals("general")).findFirst().orElseThrow();
+    assertTrue(general.reason().contains("too small") && general.reason().contains("cut to fit"), general.reason());
+    assertTrue(plan.agents().indexOf(general) > 0);
   }
 
   @Test

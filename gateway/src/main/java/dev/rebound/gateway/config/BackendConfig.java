@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param passClientKey forward the client's own credentials instead (users who bring their own provider key)
  * @param headers       extra headers sent on every request to this backend
  * @param retry         this backend's retry settings; null means resilience.retry
+ * @param discover      how the loaded context window is read from the server itself (local servers)
  */
 public record BackendConfig(
     String name,
@@ -26,7 +27,8 @@ public record BackendConfig(
     Timeouts timeouts,
     int maxConnections,
     List<ModelConfig> models,
-    ResilienceConfig.Retry retry) {
+    ResilienceConfig.Retry retry,
+    WindowDiscovery discover) {
 
   public BackendConfig {
     headers = Map.copyOf(headers);
@@ -59,6 +61,17 @@ public record BackendConfig(
    * @param total     the whole exchange, first byte to last
    */
   public record Timeouts(Duration connect, Duration firstByte, Duration idle, Duration total) {}
+
+  /** Which info endpoint tells the loaded context window; AUTO tries each, OFF never asks (hosted APIs). */
+  public enum WindowDiscovery {
+    AUTO, VLLM, LLAMA_CPP, OLLAMA, TGI, OFF;
+
+    static final String[] TEXTS = {"auto", "vllm", "llama.cpp", "ollama", "tgi", "off"};
+
+    static WindowDiscovery parse(String text) {
+      return text.equals("llama.cpp") ? LLAMA_CPP : valueOf(text.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
 
   public record ModelConfig(String name, int contextWindow, int maxOutputTokens) {}
 }

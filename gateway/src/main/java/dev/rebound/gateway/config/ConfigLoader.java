@@ -92,10 +92,12 @@ public final class ConfigLoader {
     StoreConfig store = store(top.get("store"));
     ResilienceConfig resilience = resilience(top.get("resilience"));
     List<BackendConfig> backends = backends(top.get("backends"), resilience.retry());
-    List<AgentDefinition> agents = agents(top.get("agents"), backends);
+    Map<String, OnOverflow> agentPolicies = new HashMap<>();
+    List<AgentDefinition> agents = agents(top.get("agents"), backends, agentPolicies);
     List<RouteDefinition> routes = routes(top.get("routes"));
     RoutingConfig routing = routing(top.get("routing"), baseDir);
-    ContextConfig context = context(top.get("context"));
+    ContextConfig context = context(top.get("context"), agentPolicies, agents);
+    summarizerNeeded(routes, context, agentPolicies, problems);
     List<TenantConfig> tenants = tenants(top.get("tenants"));
     AdminConfig admin = admin(top.get("admin"));
     RuleSet ruleSet = null;
@@ -147,7 +149,8 @@ public final class ConfigLoader {
     Set<String> names = new HashSet<>();
     for (ConfigNode n : list.list()) {
       if (!n.expectObject()) continue;
-      n.allowOnly("name", "protocol", "url", "apiKey", "passClientKey", "headers", "timeouts", "maxConnections", "models", "retry");
+      n.allowOnly("name", "protocol", "url", "apiKey", "passClientKey", "headers", "timeouts", "maxConnections", "models", "retry",
+          "discoverWindow");
       String name = n.get("name").requiredText();
       if (name != null && !names.add(name)) n.get("name").problem("duplicate backend '" + name + "'");
       String protocolText = n.get("protocol").requiredText();
@@ -177,8 +180,15 @@ public final class ConfigLoader {
       }
       if (n.get("models").isMissing() || models.isEmpty()) n.get("models").problem("list at least one model this backend serves");
       ResilienceConfig.Retry retry = n.get("retry").isMissing() ? null : retry(n.get("retry"), globalRetry);
+      // local servers (plain http) are asked for the window they loaded; hosted APIs (https) have no such endpoint
+      String discoverDefault = url != null && "https".equals(url.getScheme()) ? "off" : "auto";
+      // YAML reads a bare off as false
+      String discoverText = "false".equals(n.get("discoverWindow").text()) ? "off"
+          : n.get("discoverWindow").oneOf(discoverDefault, BackendConfig.WindowDiscovery.TEXTS);
+      BackendConfig.WindowDiscovery discover = BackendConfig.WindowDiscovery.parse(discoverText);
       out.add(new BackendConfig(name, protocol, url, n.get("apiKey").text(""), n.get("passClientKey").bool(false),
-          n.get("headers").textMap(), timeouts, (int) n.get("maxConnections").integer(64, 1, 10_000), models, retry));
+          n.get("headers").textMap(), timeouts, (int) n.get("maxConnections").integer(64, 1, 10_000), models, retry,
+          discover));
     }
     if (list.isMissing() || out.isEmpty()) list.problem("configure at least one backend");
     return out;
@@ -204,14 +214,16 @@ public final class ConfigLoader {
     }
   }
 
-  private List<AgentDefinition> agents(ConfigNode list, List<BackendConfig> backends) {
+  private List<AgentDefinition> agents(ConfigNode list, List<BackendConfig> backends, Map<String, OnOverflow> policies) {
     Map<String, BackendConfig> byName = new HashMap<>();
     for (BackendConfig b : backends) if (b.name() != null) byName.put(b.name(), b);
     List<AgentDefinition> out = new ArrayList<>();
     for (ConfigNode n : list.list()) {
       if (!n.expectObject()) continue;
-      n.allowOnly("name", "backend", "model", "capabilities", "cost", "weight", "contextWindow");
+      n.allowOnly("name", "backend", "model", "capabilities", "cost", "weight", "contextWindow", "context");
       String name = n.get("name").requiredText();
+      OnOverflow own = onOverflowOnly(n.get("context"));
+      if (own != null && name != null) policies.put(name, own);
       String backendName = n.get("backend").requiredText();
       String model = n.get("model").requiredText();
       BackendConfig backend = backendName == null ? null : byName.get(backendName);
@@ -241,7 +253,8 @@ public final class ConfigLoader {
     List<RouteDefinition> out = new ArrayList<>();
     for (ConfigNode n : list.list()) {
       if (!n.expectObject()) continue;
-      n.allowOnly("name", "match", "agents", "split", "select");
+      n.allowOnly("name", "match", "agents", "split", "select", "context");
+      OnOverflow own = onOverflowOnly(n.get("context"));
       ConfigNode m = n.get("match");
       m.expectObject();
       m.allowOnly("model", "protocol", "path", "tenant", "headers", "minTokens", "maxTokens", "tools", "images",
@@ -262,7 +275,8 @@ public final class ConfigLoader {
         for (String agent : splitNode.keys()) split.put(agent, (int) splitNode.get(agent).integer(0, 0, 1_000_000));
       }
       String select = n.get("select").text();
-      out.add(new RouteDefinition(n.get("name").requiredText(), match, n.get("agents").textList(), split, select));
+      out.add(new RouteDefinition(n.get("name").requiredText(), match, n.get("agents").textList(), split, select,
+          own == null ? null : own.text()));
     }
     if (list.isMissing() || out.isEmpty()) list.problem("configure at least one route (e.g. { name: default, match: {}, agents: [my-agent] })");
     return out;
@@ -295,6 +309,7 @@ public final class ConfigLoader {
     } else {
       top.allowOnly("routes");
       routes = routes(top.get("routes"));
+      summarizerNeeded(routes, current.context(), Map.of(), problems);
     }
     try {
       RuleSet rules = RuleSet.compile(current.agents(), routes, current.routing().patterns());
@@ -378,14 +393,85 @@ public final class ConfigLoader {
         r.get("jitter").number(base.jitter(), 0.0, 1.0));
   }
 
-  private ContextConfig context(ConfigNode n) {
-    n.expectObject();
-    n.allowOnly("onOverflow", "keepRecentTurns", "reserveOutputTokens");
-    return new ContextConfig(
-        n.get("onOverflow").oneOf("truncate", "truncate", "summarize", "larger-window", "fail"),
-        (int) n.get("keepRecentTurns").integer(4, 0, 10_000),
-        (int) n.get("reserveOutputTokens").integer(4096, 0, 10_000_000));
+  /** 'summarize' anywhere needs a summarizer to write the summaries. */
+  private static void summarizerNeeded(List<RouteDefinition> routes, ContextConfig context,
+      Map<String, OnOverflow> agentPolicies, ConfigProblems problems) {
+    if (context == null || context.summarizer() != null) return;
+    for (int i = 0; i < routes.size(); i++) {
+      if (OnOverflow.SUMMARIZE.text().equals(routes.get(i).onOverflow())) {
+        problems.add("routes[" + i + "].context.onOverflow", "'summarize' needs context.summarizer.agent (the agent that writes the summary)");
+      }
+    }
+    agentPolicies.forEach((agent, p) -> {
+      if (p == OnOverflow.SUMMARIZE) {
+        problems.add("agents[name=" + agent + "].context.onOverflow", "'summarize' needs context.summarizer.agent (the agent that writes the summary)");
+      }
+    });
   }
+
+  /** A route's or agent's own {@code context: { onOverflow: ... }}; null when it has none. */
+  private static OnOverflow onOverflowOnly(ConfigNode n) {
+    if (n.isMissing() || !n.expectObject()) return null;
+    n.allowOnly("onOverflow");
+    return OnOverflow.parse(n.get("onOverflow").oneOf(null, OnOverflow.TEXTS));
+  }
+
+  private ContextConfig context(ConfigNode n, Map<String, OnOverflow> agentPolicies, List<AgentDefinition> agents) {
+    ContextConfig d = ContextConfig.defaults();
+    n.expectObject();
+    n.allowOnly("onOverflow", "keepRecentTurns", "keepFirstUserMessage", "reserveOutputTokens", "imageTokens", "pin",
+        "summarizer", "tokenizers", "discoveryRefresh");
+    List<ContextConfig.PinRule> pins = new ArrayList<>();
+    for (ConfigNode p : n.get("pin").list()) {
+      if (!p.expectObject()) continue;
+      p.allowOnly("role", "regex");
+      String role = p.get("role").oneOf(null, "system", "developer", "user", "assistant", "tool");
+      String regex = p.get("regex").requiredText();
+      java.util.regex.Pattern pattern = null;
+      if (regex != null) {
+        try {
+          pattern = java.util.regex.Pattern.compile(regex);
+        } catch (java.util.regex.PatternSyntaxException e) {
+          p.get("regex").problem("'" + regex + "' is not a regular expression: " + e.getDescription());
+        }
+      }
+      if (pattern != null) pins.add(new ContextConfig.PinRule(role, pattern));
+    }
+    ContextConfig.Summarizer summarizer = null;
+    ConfigNode s = n.get("summarizer");
+    if (!s.isMissing() && s.expectObject()) {
+      s.allowOnly("agent", "maxTokens", "prompt");
+      String agent = s.get("agent").requiredText();
+      if (agent != null && agents.stream().noneMatch(a -> agent.equals(a.name()))) {
+        s.get("agent").problem("unknown agent '" + agent + "' (known: "
+            + String.join(", ", agents.stream().map(AgentDefinition::name).toList()) + ")");
+      }
+      summarizer = new ContextConfig.Summarizer(agent, (int) s.get("maxTokens").integer(1024, 16, 1_000_000),
+          s.get("prompt").text(DEFAULT_SUMMARY_PROMPT));
+    }
+    List<ContextConfig.TokenizerRule> tokenizers = new ArrayList<>();
+    for (ConfigNode t : n.get("tokenizers").list()) {
+      if (!t.expectObject()) continue;
+      t.allowOnly("models", "encoding", "factor");
+      tokenizers.add(new ContextConfig.TokenizerRule(t.get("models").requiredText(),
+          t.get("encoding").oneOf("cl100k_base", "o200k_base", "cl100k_base", "p50k_base", "r50k_base"),
+          t.get("factor").number(1.0, 0.1, 10.0)));
+    }
+    OnOverflow policy = OnOverflow.parse(n.get("onOverflow").oneOf(d.onOverflow().text(), OnOverflow.TEXTS));
+    if (policy == OnOverflow.SUMMARIZE && summarizer == null) {
+      n.get("onOverflow").problem("'summarize' needs context.summarizer.agent (the agent that writes the summary)");
+    }
+    return new ContextConfig(policy,
+        (int) n.get("keepRecentTurns").integer(d.keepRecentTurns(), 0, 10_000),
+        n.get("keepFirstUserMessage").bool(d.keepFirstUserMessage()),
+        (int) n.get("reserveOutputTokens").integer(d.reserveOutputTokens(), 0, 10_000_000),
+        (int) n.get("imageTokens").integer(d.imageTokens(), 0, 1_000_000),
+        pins, summarizer, tokenizers, n.get("discoveryRefresh").duration(d.discoveryRefresh()), agentPolicies);
+  }
+
+  static final String DEFAULT_SUMMARY_PROMPT = "Summarize the conversation below for the assistant that continues it. "
+      + "Keep every fact, decision, file name, identifier, number and open task; drop pleasantries. "
+      + "Write plain prose or a terse list, at most a few hundred words.";
 
   private List<TenantConfig> tenants(ConfigNode list) {
     List<TenantConfig> out = new ArrayList<>();

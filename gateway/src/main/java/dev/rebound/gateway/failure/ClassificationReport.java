@@ -73,6 +73,7 @@ public final class ClassificationReport {
     out.put("retryAfterSeconds", wait == null ? null : wait.getSeconds() + wait.getNano() / 1e9);
     out.put("contextLimit", f.contextLimit());
     out.put("requestedTokens", f.requestedTokens());
+    out.put("promptTokens", f.promptTokens());
     out.put("provider", f.provider());
     out.put("message", f.message());
     return write(out);

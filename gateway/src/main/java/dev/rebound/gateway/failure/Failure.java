@@ -11,11 +11,12 @@ import java.util.Objects;
  *                        (always null for kinds where waiting cannot help, e.g. CONTEXT_OVERFLOW)
  * @param contextLimit    the context window (or token budget) stated by an overflow message, or null
  * @param requestedTokens the total tokens the request needed (prompt + max_tokens when both are stated), or null
+ * @param promptTokens    the input tokens as the provider counted them, when its message says so, or null
  * @param provider        the dialect whose rule matched, or null when only the HTTP status decided
  * @param message         the provider's own words, for logs and for the client
  */
 public record Failure(FailureKind kind, Duration retryAfter, Integer contextLimit, Integer requestedTokens,
-                      String provider, String message) {
+                      Integer promptTokens, String provider, String message) {
 
   public Failure {
     Objects.requireNonNull(kind, "kind");
@@ -23,6 +24,6 @@ public record Failure(FailureKind kind, Duration retryAfter, Integer contextLimi
   }
 
   public static Failure of(FailureKind kind, String message) {
-    return new Failure(kind, null, null, null, null, message);
+    return new Failure(kind, null, null, null, null, null, message);
   }
 }

@@ -125,7 +125,7 @@ public final class FailureClassifier {
     }
 
     String message = body.message().isBlank() ? (status > 0 ? "HTTP " + status : "") : body.message();
-    return new Failure(kind, kind.waitMatters() ? retryAfter : null, counts.limit(), counts.total(),
+    return new Failure(kind, kind.waitMatters() ? retryAfter : null, counts.limit(), counts.total(), counts.prompt(),
         matched == null ? null : matched.dialect(), message);
   }
 

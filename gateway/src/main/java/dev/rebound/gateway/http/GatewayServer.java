@@ -18,6 +18,14 @@ import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.pipeline.AttemptLoop;
 import dev.rebound.gateway.pipeline.Exchange;
 import dev.rebound.gateway.pipeline.Pipeline;
+import dev.rebound.gateway.pipeline.ContextGuard;
+import dev.rebound.gateway.config.ContextConfig;
+import dev.rebound.gateway.context.ContextFit;
+import dev.rebound.gateway.context.ContextWindows;
+import dev.rebound.gateway.context.Summarizer;
+import dev.rebound.gateway.context.TokenCounter;
+import dev.rebound.gateway.context.Tokenizers;
+import dev.rebound.gateway.context.WindowDiscovery;
 import dev.rebound.gateway.pipeline.Checkpointer;
 import dev.rebound.gateway.pipeline.RoutePlanner;
 import dev.rebound.gateway.pipeline.SessionBinding;
@@ -75,6 +83,9 @@ public final class GatewayServer {
   private final FrontDoor openAi = new OpenAiFrontDoor();
   private final FrontDoor anthropic = new AnthropicFrontDoor();
   private HttpServer server;
+  private final ContextWindows windows;
+  private final WindowDiscovery discovery;
+  private final Summarizer summarizer;
 
   public GatewayServer(Vertx vertx, ReboundConfig config, EventSink events, Clock clock) {
     this(vertx, config, events, clock, null);
@@ -98,21 +109,47 @@ public final class GatewayServer {
     this.clock = clock;
     this.admin = new AdminApi(config, routes, health, load, () -> store, events, clock);
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
+    this.windows = new ContextWindows(config);
+    this.discovery = new WindowDiscovery(vertx, config, windows, events, clock);
+    this.summarizer = summarizer();
   }
 
   /** Opens the session store, then starts listening; completes with the bound port (port 0 picks a free one). */
   public Future<Integer> start() {
+    // the tokenizer tables take a moment to load: off the event loop, while the store opens
+    Future<Tokenizers> tokenizers = vertx.executeBlocking(() -> new Tokenizers(config.context().tokenizers()).warmUp());
+    Future<Void> windowsRead = discovery.start();
     return ConfiguredStore.open(vertx, config.store(), message -> events.emit(new GatewayEvent(clock.instant(), "store",
             null, message, Map.of("type", config.store().type()))))
+        .compose(opened -> Future.join(tokenizers, windowsRead).map(opened))
         .compose(opened -> {
           this.store = opened;
           SessionCache known = new SessionCache(10_000);
+          ContextFit fit = new ContextFit(vertx, config.context(),
+              new TokenCounter(tokenizers.result(), config.context().imageTokens()), windows, summarizer);
           this.pipeline = new Pipeline(auth, new SessionBinding(store, known, events, clock),
+              new ContextGuard(fit, routes),
               new RoutePlanner(routes, load, affinity, events, clock),
               new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, load, affinity,
-                  new Checkpointer(store, known, events, clock, config.store().checkpointEvery()), events, clock));
+                  new Checkpointer(store, known, events, clock, config.store().checkpointEvery()), fit, events, clock));
           return listen();
         });
+  }
+
+  private Summarizer summarizer() {
+    ContextConfig.Summarizer s = config.context().summarizer();
+    if (s == null) return null;
+    return new Summarizer(vertx, s, config.ruleSet().agent(s.agent()), () -> {
+      String host = config.server().host();
+      // the summarizer's request goes through this very gateway; a wildcard bind is reached on loopback
+      if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) host = "127.0.0.1";
+      return host + ":" + server.actualPort();
+    });
+  }
+
+  /** Context windows in force per agent: config, what local servers report, what overflow errors stated. */
+  public ContextWindows windows() {
+    return windows;
   }
 
   private Future<Integer> listen() {
@@ -171,6 +208,8 @@ public final class GatewayServer {
     if (watcher != null) watcher.stop();
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
     return closed.eventually(clients::close)
+        .eventually(discovery::stop)
+        .eventually(() -> summarizer == null ? Future.succeededFuture() : summarizer.close())
         .eventually(() -> store == null ? Future.succeededFuture() : store.close());
   }
 

@@ -4,6 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.config.BackendConfig;
+import dev.rebound.gateway.config.OnOverflow;
+import dev.rebound.gateway.context.ContextFit;
+import dev.rebound.gateway.context.ContextReport;
+import dev.rebound.gateway.context.ContextRequest;
+import dev.rebound.gateway.context.Summarizer;
+import dev.rebound.gateway.http.Endpoint;
 import dev.rebound.gateway.config.DurationText;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.EventSink;
@@ -51,6 +57,8 @@ public final class AttemptLoop implements Step {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** How often a streaming answer in progress is saved as a partial turn. */
   static final long PARTIAL_SAVE_MS = 2000;
+  /** Cuts sized by an upstream's overflow errors on one agent before the plan moves on. */
+  static final int MAX_CONTEXT_CUTS = 3;
 
   private final Vertx vertx;
   private final ReboundConfig config;
@@ -61,14 +69,16 @@ public final class AttemptLoop implements Step {
   private final LiveAgentHealth load;
   private final SessionAffinity affinity;
   private final Checkpointer checkpointer;
+  private final ContextFit fit;
   private final EventSink events;
   private final Clock clock;
   private final DoubleSupplier random;
 
   public AttemptLoop(Vertx vertx, ReboundConfig config, BackendClients clients, FailureClassifier classifier,
-      HealthBoard health, LiveAgentHealth load, SessionAffinity affinity, Checkpointer checkpointer, EventSink events,
-      Clock clock) {
+      HealthBoard health, LiveAgentHealth load, SessionAffinity affinity, Checkpointer checkpointer, ContextFit fit,
+      EventSink events, Clock clock) {
     this.checkpointer = checkpointer;
+    this.fit = fit;
     this.load = load;
     this.affinity = affinity;
     this.vertx = vertx;
@@ -100,6 +110,9 @@ public final class AttemptLoop implements Step {
     private int attemptsOnAgent;
     private int attempts;
     private boolean continuing;
+    /** What goes to the current agent once the context step fitted it; null before the first attempt on it. */
+    private ContextFit.Send sent;
+    private int overflowsOnAgent;
     private Failure lastFailure;
     private AttemptOutcome.ErrorAnswer lastErrorAnswer;
 
@@ -140,7 +153,7 @@ public final class AttemptLoop implements Step {
         Duration left = Duration.between(clock.instant(), cooling);
         emit("skip", agent.name() + " is cooling down for " + DurationText.format(left) + "; trying the next agent", agent, null);
         lastFailure = lastFailure != null ? lastFailure
-            : new Failure(FailureKind.RATE_LIMITED, left, null, null, null, "backend '" + agent.backend() + "' is rate limited");
+            : new Failure(FailureKind.RATE_LIMITED, left, null, null, null, null, "backend '" + agent.backend() + "' is rate limited");
         moveOn();
         return;
       }
@@ -154,7 +167,80 @@ public final class AttemptLoop implements Step {
         moveOn();
         return;
       }
-      attempt(agent, h);
+      fitThenAttempt(agent, h);
+    }
+
+    /** Fits the conversation to this agent's window (pre-flight), then makes the attempt or moves on as it says. */
+    private void fitThenAttempt(AgentDefinition agent, BackendHealth h) {
+      ContextRequest r = ex.context();
+      if (r == null || ex.endpoint() == Endpoint.COUNT_TOKENS) {
+        attempt(agent, h);
+        return;
+      }
+      fit.preflight(r, policyFor(agent), agent, later()).onComplete(ar -> {
+        if (ar.failed()) {
+          // counting is a best effort: without it the request goes as the client sent it
+          emit("context", "the prompt could not be counted (" + ar.cause() + "); sending it unchanged", agent, null);
+          attempt(agent, h);
+          return;
+        }
+        ContextFit.Decision d = ar.result();
+        if (d instanceof ContextFit.Send s) {
+          contextApplied(agent, s);
+          attempt(agent, h);
+        } else if (d instanceof ContextFit.MoveOn m) {
+          h.released();
+          recoveries.merge("moved-for-context", 1, Integer::sum);
+          emit("fallback", m.reason(), agent, Map.of("kind", FailureKind.CONTEXT_OVERFLOW.name(), "policy", "larger-window"));
+          moveOn();
+        } else {
+          h.released();
+          refused((ContextFit.Refuse) d, agent);
+        }
+      });
+    }
+
+    private void refused(ContextFit.Refuse refuse, AgentDefinition agent) {
+      emit("context", refuse.reason(), agent, Map.of("action", "refused"));
+      lastFailure = refuse.failure();
+      lastErrorAnswer = null;
+      giveUp(refuse.reason());
+    }
+
+    /** Records what the context step changed: event, reply header, and a checkpoint of exactly what is sent. */
+    private void contextApplied(AgentDefinition agent, ContextFit.Send s) {
+      sent = s;
+      ContextReport report = s.report();
+      if (report == null) return;
+      Map<String, Object> fields = new LinkedHashMap<>(s.details());
+      fields.put("action", report.action());
+      fields.put("trigger", report.trigger());
+      fields.put("tokensBefore", report.tokensBefore());
+      fields.put("tokensAfter", report.tokensAfter());
+      fields.put("dropped", report.dropped());
+      fields.put("summarized", report.summarized());
+      if (report.maxTokensAfter() != null) {
+        fields.put("maxTokensBefore", report.maxTokensBefore());
+        fields.put("maxTokensAfter", report.maxTokensAfter());
+      }
+      String why = report.action() + " for " + agent.name() + " (" + report.trigger() + "): " + report.header()
+          + (s.details().containsKey("note") ? "; " + s.details().get("note") : "");
+      emit("context", why, agent, fields);
+      if (report.messagesChanged()) checkpointer.contextSent(ex, agent, s.json().get("messages").toString(), s.promptTokens(), why);
+    }
+
+    /** The request's x-rebound-on-overflow, else the route's policy, else the agent's, else context.onOverflow. */
+    private OnOverflow policyFor(AgentDefinition agent) {
+      OnOverflow p = OnOverflow.fromText(ex.requestHeaders().get(Summarizer.POLICY_HEADER));
+      if (p == null) p = OnOverflow.fromText(ex.routeOnOverflow());
+      if (p == null) p = config.context().agents().get(agent.name());
+      if (p == null) p = config.context().onOverflow();
+      return p == OnOverflow.SUMMARIZE && !fit.canSummarize() ? OnOverflow.TRUNCATE : p;
+    }
+
+    private java.util.List<AgentDefinition> later() {
+      return plan.agents().subList(Math.min(agentIndex + 1, plan.agents().size()), plan.agents().size()).stream()
+          .map(AttemptPlan.Candidate::agent).toList();
     }
 
     private void attempt(AgentDefinition agent, BackendHealth h) {
@@ -250,21 +336,63 @@ public final class AttemptLoop implements Step {
         }
         continuing = true;
       }
+      boolean overflow = failure.kind() == FailureKind.CONTEXT_OVERFLOW || failure.kind() == FailureKind.OUTPUT_LIMIT;
+      if (overflow && !continuing && ex.context() != null && ex.endpoint() != Endpoint.COUNT_TOKENS) {
+        OnOverflow p = policyFor(agent);
+        if (p == OnOverflow.FAIL) {
+          giveUp("context.onOverflow is fail: the overflow goes back to the client");
+          return;
+        }
+        if (overflowsOnAgent < MAX_CONTEXT_CUTS && sent != null) {
+          overflowsOnAgent++;
+          fit.afterOverflow(ex.context(), p, agent, failure, sent, overflowsOnAgent, later()).onComplete(ar -> {
+            if (ar.failed() || ar.result() == null) decideByPolicy(agent, failure);
+            else afterOverflow(agent, failure, ar.result());
+          });
+          return;
+        }
+      }
+      decideByPolicy(agent, failure);
+    }
+
+    /** The context step's answer to an upstream overflow: a smaller request to the same agent, another agent, or no. */
+    private void afterOverflow(AgentDefinition agent, Failure failure, ContextFit.Decision d) {
+      if (d instanceof ContextFit.Send s) {
+        recoveries.merge(s.report().action() + "-after-" + label(failure), 1, Integer::sum);
+        contextApplied(agent, s);
+        emit("retry", "the upstream's overflow error sized a new cut; trying " + agent.name() + " again", agent,
+            Map.of("kind", failure.kind().name()));
+        retrySameAgent(agent);
+      } else if (d instanceof ContextFit.MoveOn m) {
+        recoveries.merge("fell-back-after-" + label(failure), 1, Integer::sum);
+        emit("fallback", m.reason(), agent, Map.of("kind", failure.kind().name(), "policy", "larger-window"));
+        moveOn();
+      } else {
+        refused((ContextFit.Refuse) d, agent);
+      }
+    }
+
+    /** Another attempt on the same agent, if its breaker still lets one through; else the next agent. */
+    private void retrySameAgent(AgentDefinition agent) {
+      BackendHealth h = health.of(agent.backend());
+      String denied = h.acquire();
+      if (denied != null) {
+        emit("skip", agent.name() + ": " + denied, agent, null);
+        moveOn();
+      } else {
+        attempt(agent, h);
+      }
+    }
+
+    private void decideByPolicy(AgentDefinition agent, Failure failure) {
       RecoveryDecision decision = policy.decide(failure, agent.backend(), attemptsOnAgent, budgetLeft, random.getAsDouble());
       String label = (continuing ? "continued-after-" : decision instanceof RecoveryDecision.Retry ? "retried-after-" : "fell-back-after-")
           + label(failure);
       if (decision instanceof RecoveryDecision.Retry r) {
         recoveries.merge(label, 1, Integer::sum);
         waitThen(r.delay(), agent, r.reason(), () -> {
-          BackendHealth h = health.of(agent.backend());
-          String denied = h.acquire();
-          if (denied != null) {
-            emit("skip", agent.name() + ": " + denied, agent, null);
-            moveOn();
-          } else {
-            prepareContinuation();
-            attempt(agent, h);
-          }
+          prepareContinuation();
+          retrySameAgent(agent);
         });
       } else if (decision instanceof RecoveryDecision.NextAgent n) {
         if (agentIndex + 1 < plan.agents().size()) {
@@ -302,6 +430,8 @@ public final class AttemptLoop implements Step {
     private void moveOn() {
       agentIndex++;
       attemptsOnAgent = 0;
+      overflowsOnAgent = 0;
+      sent = null;
       nextAttempt();
     }
 
@@ -424,6 +554,7 @@ public final class AttemptLoop implements Step {
       m.add("x-rebound-route", plan.route());
       m.add("x-rebound-attempts", String.valueOf(attempts));
       if (ex.session() != null) m.add("x-rebound-session", ex.session().key().id() + "; turn=" + ex.session().turn());
+      if (agent != null && sent != null && sent.report() != null) m.add("x-rebound-context", sent.report().header());
       if (!recoveries.isEmpty()) {
         StringBuilder r = new StringBuilder();
         recoveries.forEach((k, v) -> r.append(r.length() == 0 ? "" : ",").append(k).append(':').append(v));
@@ -439,15 +570,18 @@ public final class AttemptLoop implements Step {
 
     /** The client's bytes with only the model swapped; a continuation asks for the rest of the cut answer. */
     private Buffer bodyFor(AgentDefinition agent) {
+      boolean fitted = sent != null && sent.json() != null;
+      ObjectNode json = fitted ? sent.json() : ex.jsonToSend();
+      Buffer bytes = fitted ? sent.body() : ex.bodyToSend();
       if (continuing && client.eventsRelayed() && !client.transcript().partialText().isBlank()) {
-        ObjectNode body = ContinuationRequest.build(ex.protocol(), ex.jsonToSend(), client.transcript());
+        ObjectNode body = ContinuationRequest.build(ex.protocol(), json, client.transcript());
         body.put("model", agent.model());
         return Buffer.buffer(body.toString());
       }
-      if (agent.model().equals(ex.model())) return ex.bodyToSend();
-      Buffer spliced = JsonSplice.replaceTopLevelString(ex.bodyToSend(), "model", agent.model());
+      if (agent.model().equals(ex.model())) return bytes;
+      Buffer spliced = JsonSplice.replaceTopLevelString(bytes, "model", agent.model());
       if (spliced != null) return spliced;
-      ObjectNode copy = ex.jsonToSend().deepCopy();
+      ObjectNode copy = json.deepCopy();
       copy.put("model", agent.model());
       return Buffer.buffer(copy.toString());
     }

@@ -80,6 +80,30 @@ public final class Checkpointer {
     });
   }
 
+  /**
+   * An ERROR checkpoint whose context view is exactly the messages sent to {@code agent} after the context step cut
+   * them: the stored history stays whole, the checkpoint says what the model saw.
+   */
+  public void contextSent(Exchange ex, AgentDefinition agent, String messagesJson, long tokens, String why) {
+    if (ex.session() == null) return;
+    ex.afterSessionWrites(() -> {
+      SessionTurn turn = ex.session();
+      Append append = Append.of(turn.version())
+          .withCheckpoint(new CheckpointDraft(CheckpointKind.ERROR, null, messagesJson, tokens, why));
+      return store.append(turn.key(), append)
+          .onSuccess(meta -> {
+            ex.bound(turn.at(meta.version()));
+            SessionCache.Known k = cache.get(turn.key());
+            if (k != null) cache.put(turn.key(), new SessionCache.Known(meta.version(), k.turns(), k.identities()));
+            events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
+                "ERROR checkpoint before sending a cut context to " + agent.name(),
+                Map.of("agent", agent.name(), "version", meta.version(), "kind", CheckpointKind.ERROR.name())));
+          })
+          .<Void>mapEmpty()
+          .recover(err -> Future.succeededFuture());
+    });
+  }
+
   public Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson) {
     if (ex.session() == null || assistantJson == null) return Future.succeededFuture();
     return ex.afterSessionWrites(() -> {

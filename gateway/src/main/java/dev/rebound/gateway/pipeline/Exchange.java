@@ -32,6 +32,9 @@ public final class Exchange {
   private SessionTurn session;
   private ObjectNode jsonToSend;
   private Buffer bodyToSend;
+  private dev.rebound.gateway.context.ContextRequest context;
+  private int promptTokens = -1;
+  private String routeOnOverflow;
 
   public Exchange(RoutingContext ctx, Endpoint endpoint, Buffer body, ObjectNode json, String model, boolean stream,
       String sessionId) {
@@ -147,6 +150,30 @@ public final class Exchange {
     copy.set("messages", messages);
     this.jsonToSend = copy;
     this.bodyToSend = Buffer.buffer(copy.toString());
+  }
+
+  /** The conversation as the context step counts and fits it; null before ContextGuard ran. */
+  public dev.rebound.gateway.context.ContextRequest context() {
+    return context;
+  }
+
+  /** Prompt tokens counted for the requested model (routing's token ranges and window fit); -1 when not counted. */
+  public int promptTokens() {
+    return promptTokens;
+  }
+
+  void counted(dev.rebound.gateway.context.ContextRequest context, int promptTokens) {
+    this.context = context;
+    this.promptTokens = promptTokens;
+  }
+
+  /** The chosen route's own context.onOverflow; null when it has none. */
+  public String routeOnOverflow() {
+    return routeOnOverflow;
+  }
+
+  void routeOnOverflow(String policy) {
+    this.routeOnOverflow = policy;
   }
 
   public HttpServerResponse response() {

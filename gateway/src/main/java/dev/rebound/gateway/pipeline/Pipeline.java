@@ -10,15 +10,17 @@ import java.util.List;
  * <pre>
  *   TenantAuth      proxy key -> tenant
  *   SessionBinding  load the session; continuation / resume / fork; store the user turn
+ *   ContextGuard    count the prompt's tokens (cached per message) for routing and the context fit
  *   RoutePlanner    rules -> ranked agents (the attempt plan)
- *   AttemptLoop     call upstream, recover, relay the answer (the Checkpointer stores the assistant turn before the end)
+ *   AttemptLoop     per attempt: fit the context to the agent's window (ContextFit), call upstream, recover, relay
+ *                   the answer (the Checkpointer stores the assistant turn before the end)
  * </pre>
  */
 public final class Pipeline {
   private final List<Step> steps;
 
-  public Pipeline(TenantAuth auth, SessionBinding sessions, RoutePlanner planner, AttemptLoop attempts) {
-    this.steps = List.of(auth, sessions, planner, attempts);
+  public Pipeline(TenantAuth auth, SessionBinding sessions, ContextGuard context, RoutePlanner planner, AttemptLoop attempts) {
+    this.steps = List.of(auth, sessions, context, planner, attempts);
   }
 
   public Future<Void> run(Exchange exchange) {

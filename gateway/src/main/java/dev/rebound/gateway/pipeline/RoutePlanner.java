@@ -38,7 +38,8 @@ public final class RoutePlanner implements Step {
   public Future<Void> apply(Exchange ex) {
     RuleSet ruleSet = routes.current();
     RoutingRequest request = RequestFeatures.of(ex.protocol(), ex.json(), ex.requestHeaders(), ex.endpoint().path(),
-        ex.tenant(), affinity.lastAgent(ex.tenant(), ex.sessionId()), ThreadLocalRandom.current().nextDouble());
+        ex.tenant(), affinity.lastAgent(ex.tenant(), ex.sessionId()), ThreadLocalRandom.current().nextDouble(),
+        ex.promptTokens());
     AttemptPlan plan = ruleSet.plan(request, health);
     if (plan.isEmpty()) {
       String why = plan.skipped().isEmpty()
@@ -49,6 +50,7 @@ public final class RoutePlanner implements Step {
               + String.join(", ", ruleSet.knownModels()) + ".", "model_not_found")));
     }
     ex.planned(plan);
+    ex.routeOnOverflow(ruleSet.onOverflow(plan.route()));
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("model", ex.model());
     fields.put("route", plan.route());

@@ -18,6 +18,12 @@ public final class RequestFeatures {
 
   public static RoutingRequest of(Protocol protocol, ObjectNode body, MultiMap headers, String path, String tenant,
       String preferredAgent, double dice) {
+    return of(protocol, body, headers, path, tenant, preferredAgent, dice, -1);
+  }
+
+  /** @param countedTokens the prompt's exact count when the context step made one (-1: estimate from the text) */
+  public static RoutingRequest of(Protocol protocol, ObjectNode body, MultiMap headers, String path, String tenant,
+      String preferredAgent, double dice, int countedTokens) {
     Map<String, String> h = new HashMap<>();
     headers.forEach(e -> h.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
     StringBuilder system = new StringBuilder();
@@ -43,7 +49,7 @@ public final class RequestFeatures {
     JsonNode tools = body.get("tools");
     boolean hasTools = tools != null && tools.isArray() && !tools.isEmpty();
     if (hasTools) chars += tools.toString().length();
-    int tokens = (int) Math.min(Integer.MAX_VALUE, chars / CHARS_PER_TOKEN);
+    int tokens = countedTokens >= 0 ? countedTokens : (int) Math.min(Integer.MAX_VALUE, chars / CHARS_PER_TOKEN);
     return new RoutingRequest(protocol, body.path("model").asText(), path, tenant, h, tokens, hasTools, images,
         system.toString(), lastUser, preferredAgent, dice);
   }

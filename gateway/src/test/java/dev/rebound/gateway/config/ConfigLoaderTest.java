@@ -45,7 +45,7 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofMillis(100), c.resilience().retry().baseDelay());
     assertEquals(Duration.ofSeconds(120), c.resilience().waitBudget());
     assertEquals(5, c.resilience().breaker().failureThreshold());
-    assertEquals("truncate", c.context().onOverflow());
+    assertEquals(dev.rebound.gateway.config.OnOverflow.TRUNCATE, c.context().onOverflow());
     assertEquals(4096, c.agents().get(0).contextWindow(), "an agent inherits its model's window");
   }
 
@@ -127,5 +127,57 @@ class ConfigLoaderTest {
     assertEquals("1m30s", DurationText.format(Duration.ofSeconds(90)));
     assertEquals("1.5s", DurationText.format(Duration.ofMillis(1500)));
     assertThrows(IllegalArgumentException.class, () -> DurationText.parse("5 minutes"));
+  }
+
+  @Test
+  void contextPolicyTokenizersPinsAndTheSummarizerAreReadWithRouteAndAgentPolicies() {
+    ReboundConfig c = new ConfigLoader(Map.of()).parse("""
+        backends:
+          - { name: local, protocol: openai, url: "http://127.0.0.1:8000", models: [ { name: m, contextWindow: 4096 } ] }
+          - { name: cloud, protocol: openai, url: "https://api.example.com", models: [ { name: m, contextWindow: 4096 } ] }
+        agents:
+          - { name: a, backend: local, model: m, context: { onOverflow: larger-window } }
+          - { name: s, backend: cloud, model: m }
+        routes:
+          - { name: default, match: {}, agents: [a], context: { onOverflow: summarize } }
+        context:
+          onOverflow: fail
+          keepFirstUserMessage: true
+          imageTokens: 800
+          pin: [ { role: user, regex: "^TASK:" } ]
+          summarizer: { agent: s, maxTokens: 300 }
+          tokenizers: [ { models: "m*", encoding: o200k_base, factor: 1.1 } ]
+          discoveryRefresh: 30s
+        """, "t.yaml");
+    assertEquals(OnOverflow.FAIL, c.context().onOverflow());
+    assertEquals(OnOverflow.LARGER_WINDOW, c.context().agents().get("a"));
+    assertEquals("summarize", c.ruleSet().onOverflow("default"));
+    assertTrue(c.context().keepFirstUserMessage());
+    assertEquals(800, c.context().imageTokens());
+    assertEquals("user", c.context().pin().get(0).role());
+    assertEquals("s", c.context().summarizer().agent());
+    assertEquals(300, c.context().summarizer().maxTokens());
+    assertEquals(new ContextConfig.TokenizerRule("m*", "o200k_base", 1.1), c.context().tokenizers().get(0));
+    assertEquals(Duration.ofSeconds(30), c.context().discoveryRefresh());
+    assertEquals(BackendConfig.WindowDiscovery.AUTO, c.backend("local").orElseThrow().discover(), "plain http: a local server");
+    assertEquals(BackendConfig.WindowDiscovery.OFF, c.backend("cloud").orElseThrow().discover(), "https: a hosted API");
+  }
+
+  @Test
+  void contextMistakesNameTheirKeyPaths() {
+    List<String> p = problems(MINIMAL.replace("agents: [a] }", "agents: [a], context: { onOverflow: shrink } }") + """
+        context:
+          onOverflow: summarize
+          pin: [ { regex: "([" } ]
+          summarizer: { agent: nobody }
+          tokenizers: [ { models: "x*", encoding: gpt2 } ]
+        """);
+    String all = String.join("\n", p);
+    assertTrue(all.contains("routes[0].context.onOverflow: 'shrink' is not one of truncate, summarize, larger-window, fail"), all);
+    assertTrue(all.contains("context.pin[0].regex: '([' is not a regular expression"), all);
+    assertTrue(all.contains("context.summarizer.agent: unknown agent 'nobody'"), all);
+    assertTrue(all.contains("context.tokenizers[0].encoding: 'gpt2' is not one of"), all);
+    List<String> noSummarizer = problems(MINIMAL + "context: { onOverflow: summarize }\n");
+    assertTrue(String.join("\n", noSummarizer).contains("context.onOverflow: 'summarize' needs context.summarizer.agent"), noSummarizer.toString());
   }
 }

@@ -22,7 +22,7 @@ class ClassificationReportTest {
   void a_line_yields_kind_wait_tokens_provider_and_message_in_that_order() throws IOException {
     JsonNode out = run("{\"status\":429,\"headers\":{\"Retry-After-Ms\":\"1500\"},\"body\":\"{\\\"error\\\":{\\\"message\\\":"
         + "\\\"Rate limit reached\\\",\\\"code\\\":\\\"rate_limit_exceeded\\\"}}\",\"stream\":false}");
-    assertEquals(List.of("kind", "retryAfterSeconds", "contextLimit", "requestedTokens", "provider", "message"),
+    assertEquals(List.of("kind", "retryAfterSeconds", "contextLimit", "requestedTokens", "promptTokens", "provider", "message"),
         iterable(out));
     assertEquals("RATE_LIMITED", out.get("kind").asText());
     assertEquals(1.5, out.get("retryAfterSeconds").asDouble(), 1e-9);

@@ -18,7 +18,7 @@ class RetryPolicyTest {
   final RetryPolicy policy = new RetryPolicy(DEFAULTS, Map.of(), Map.of());
 
   static Failure failure(FailureKind kind, Duration retryAfter) {
-    return new Failure(kind, retryAfter, null, null, null, "test");
+    return new Failure(kind, retryAfter, null, null, null, null, "test");
   }
 
   @Test

@@ -1,0 +1,80 @@
+package dev.rebound.gateway.context;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.gateway.config.ContextConfig;
+import dev.rebound.routing.Protocol;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TokenCounterTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Tokenizers TOKENIZERS = new Tokenizers(List.of(new ContextConfig.TokenizerRule("house-*", "o200k_base", 1.5)));
+
+  private static ObjectNode body(String json) throws Exception {
+    return (ObjectNode) JSON.readTree(json.replace('\'', '"'));
+  }
+
+  @Test
+  void openAiModelsAreCountedExactlyTheWayTheCookbookDoes() throws Exception {
+    TokenCounter counter = new TokenCounter(TOKENIZERS, 1000);
+    Tokenizer t = TOKENIZERS.forModel("gpt-4o");
+    assertEquals("openai-o200k", t.family());
+    PromptCount c = counter.count(Protocol.OPENAI, body("{'model':'gpt-4o','messages':[{'role':'user','content':'hello world'}]}"), t);
+    // 3 per message + 'user' (1) + 'hello world' (2) + 3 for the reply
+    assertEquals(9, c.total());
+    assertEquals(null, c.maxTokens());
+  }
+
+  @Test
+  void olderOpenAiModelsUseCl100kAndOtherFamiliesAnEncodingTimesTheirFactor() {
+    assertEquals("openai-cl100k", TOKENIZERS.forModel("gpt-4-turbo").family());
+    assertEquals("claude", TOKENIZERS.forModel("claude-sonnet-4-5").family());
+    assertEquals("qwen", TOKENIZERS.forModel("Qwen2.5-Coder-32B").family());
+    assertEquals("other", TOKENIZERS.forModel("something-new").family());
+    Tokenizer house = TOKENIZERS.forModel("house-model");
+    assertEquals(1.5, house.factor(), "configured rules come before the built-in families");
+    assertEquals(15, house.scale(10));
+  }
+
+  @Test
+  void anthropicSystemToolsImagesAndToolBlocksAllCount() throws Exception {
+    TokenCounter counter = new TokenCounter(TOKENIZERS, 500);
+    Tokenizer t = TOKENIZERS.forModel("gpt-4o");
+    PromptCount plain = counter.count(Protocol.ANTHROPIC, body("{'max_tokens':100,'messages':[{'role':'user','content':'hi'}]}"), t);
+    PromptCount rich = counter.count(Protocol.ANTHROPIC, body("{'max_tokens':100,'system':'You are terse.',"
+        + "'tools':[{'name':'read','description':'read a file','input_schema':{'type':'object'}}],"
+        + "'messages':[{'role':'user','content':[{'type':'text','text':'hi'},{'type':'image','source':{'type':'base64','data':'AAAA'}}]},"
+        + "{'role':'assistant','content':[{'type':'tool_use','id':'t1','name':'read','input':{'path':'a.txt'}}]},"
+        + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'t1','content':'file text here'}]}]}"), t);
+    assertEquals(100, plain.maxTokens());
+    assertTrue(rich.fixed() > plain.fixed() + 10, "system prompt and tool schema count once");
+    assertTrue(rich.messages()[0] >= 500, "an image counts the configured flat amount");
+    assertTrue(rich.messages()[1] > 5 && rich.messages()[2] > 5, "tool_use and tool_result blocks count");
+  }
+
+  @Test
+  void aMessageSeenBeforeIsTakenFromTheCache() throws Exception {
+    TokenCounter counter = new TokenCounter(TOKENIZERS, 1000);
+    Tokenizer t = TOKENIZERS.forModel("gpt-4o");
+    ObjectNode first = body("{'messages':[{'role':'user','content':'one'},{'role':'assistant','content':'two'}]}");
+    counter.count(Protocol.OPENAI, first, t);
+    assertEquals(2, counter.cachedMessages());
+    ObjectNode grown = body("{'messages':[{'role':'user','content':'one'},{'role':'assistant','content':'two'},{'role':'user','content':'three'}]}");
+    PromptCount c = counter.count(Protocol.OPENAI, grown, t);
+    assertEquals(3, counter.cachedMessages(), "only the new message was counted");
+    assertEquals(3, c.messages().length);
+  }
+
+  @Test
+  void equalContentHashesEquallyAndAnyChangeHashesDifferently() throws Exception {
+    long a = ContentHash.of(JSON.readTree("{\"role\":\"user\",\"content\":\"abcdefgh\"}"));
+    assertEquals(a, ContentHash.of(JSON.readTree("{\"role\":\"user\",\"content\":\"abcdefgh\"}")));
+    assertTrue(a != ContentHash.of(JSON.readTree("{\"role\":\"user\",\"content\":\"abcdefgi\"}")));
+    assertTrue(a != ContentHash.of(JSON.readTree("{\"role\":\"assistant\",\"content\":\"abcdefgh\"}")));
+    assertTrue(ContentHash.of(JSON.readTree("[\"ab\",\"c\"]")) != ContentHash.of(JSON.readTree("[\"a\",\"bc\"]")));
+  }
+}
