@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code java -jar bench/target/bench.jar [scenario...] [options]}: starts mock-llm and the gateway as their own
  * processes, runs the scenarios as interleaved direct/gateway pairs, and writes report.md and report.json.
- * Exit codes: 0 done, 1 the run failed, 2 usage error, 3 a budget was missed (with --check-budgets).
+ * Exit codes: 0 done, 1 the run failed or a selected scenario could not run (e.g. no Redis for sessions-redis; the
+ * others still run and are reported), 2 usage error, 3 a budget was missed (with --check-budgets).
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -47,6 +48,8 @@ public final class BenchMain {
     }
     for (Scenario s : scenarios) {
       if (!s.available()) out.println("bench: " + s.name() + ": " + s.unavailableReason() + " (skipped, listed in the report)");
+      String problem = s.store() == SessionStore.REDIS ? SessionGateway.redisProblem(System.getenv()) : null;
+      if (problem != null) err.println("bench: " + s.name() + " will not run: " + problem);
     }
     Path root = repoRoot(Path.of("").toAbsolutePath());
     Path jar = opts.gatewayJar() != null ? opts.gatewayJar() : root.resolve("gateway/target/rebound.jar");
@@ -70,7 +73,7 @@ public final class BenchMain {
              Runner runner = new Runner(opts, topo, out)) {
           out.println("bench: mock-llm on port " + topo.mockPort() + " (pid " + topo.mockPid() + "), gateway on port "
               + topo.gatewayPort() + " (pid " + topo.gatewayPid() + ")");
-          runner.warmUpProcesses(opts.processWarmup());
+          runner.warmUpProcesses(opts.processWarmup(), Runner.usesSharedGateway(scenarios));
           outcomes = runner.run(scenarios);
           Map<String, Object> procs = new LinkedHashMap<>();
           procs.put("gatewayPid", topo.gatewayPid());
@@ -106,6 +109,10 @@ public final class BenchMain {
     out.println();
     out.println(md);
     out.println("bench: wrote " + outDir.resolve("report.md") + " and " + outDir.resolve("report.json"));
+    if (!run.failed().isEmpty()) {
+      for (RunResult.ScenarioOutcome f : run.failed()) err.println("bench: " + f.scenario().name() + " " + f.skipped());
+      return 1;
+    }
     if (opts.checkBudgets() && run.anyBudgetMissed()) {
       err.println("bench: a budget was missed (see the Budgets table)");
       return 3;

@@ -54,11 +54,20 @@ public final class LoadGenerator implements AutoCloseable {
   private final RequestOptions requestOptions;
   private final Buffer staticBody;
   private final String nonce = Long.toString(System.nanoTime() & 0xffffff, 36);
+  /** Whether this generator targets the gateway (session requests then go under {@code /s/<id>/}). */
+  private final boolean viaGateway;
+  /**
+   * Session workloads: each loop's conversation, by loop index. It outlives the phase, so the next phase's loop of
+   * that index continues it; loop i always runs on the same event-loop thread.
+   */
+  private final Conversation[] conversations;
   private long phaseCounter;
   /** Overrides {@link #drainTimeoutMs} (tests); 0 = the default. */
   long drainTimeoutOverrideMs;
 
   /**
+   * @param target   {@link Runner#DIRECT} or {@link Runner#GATEWAY}; session requests to the gateway go under
+   *                 {@code /s/<session id>/} and must be answered with the {@code x-rebound-session} header
    * @param faults   faults to arm on the mock for this target's requests (null: none)
    * @param contexts event-loop contexts the loops are spread over
    */
@@ -71,6 +80,8 @@ public final class LoadGenerator implements AutoCloseable {
     this.mockPort = mockPort;
     this.vertx = vertx;
     this.contexts = contexts;
+    this.viaGateway = Runner.GATEWAY.equals(target);
+    this.conversations = new Conversation[workload.sessions() ? workload.concurrency() : 0];
     this.client = newClient();
     this.control = faults == null ? null : vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(Math.max(1, Math.min(8, workload.concurrency()))));
@@ -85,6 +96,11 @@ public final class LoadGenerator implements AutoCloseable {
     workload.protocol().headers().forEach(ro::putHeader);
     this.requestOptions = ro;
     this.staticBody = Buffer.buffer(workload.protocol().body(workload.stream(), "Hello from the bench"));
+  }
+
+  /** {@link Runner#DIRECT} or {@link Runner#GATEWAY}. */
+  public String target() {
+    return target;
   }
 
   private HttpClientAgent newClient() {
@@ -241,11 +257,23 @@ public final class LoadGenerator implements AutoCloseable {
     long finishedAt;
     /** Set when the phase gave up waiting for this loop's request; later callbacks of that request are ignored. */
     boolean abandoned;
+    /** Session workloads: this loop's request options (its path changes per session). */
+    RequestOptions sessionOptions;
 
     Loop(int index, Phase phase, SplittableRandom random) {
       this.index = index;
       this.phase = phase;
       this.random = random;
+    }
+
+    /** This loop's conversation (session workloads), created on first use. */
+    Conversation conversation() {
+      Conversation c = conversations[index];
+      if (c == null) {
+        c = new Conversation(workload.protocol(), workload.sessionTurns(), Conversation.randomIds());
+        conversations[index] = c;
+      }
+      return c;
     }
 
     void abandon() {
@@ -254,6 +282,7 @@ public final class LoadGenerator implements AutoCloseable {
       requests++;
       if (workload.stream()) streamRequests++;
       error("stuck");
+      if (workload.sessions()) conversation().failed();
       finishedAt = System.nanoTime();
       done.complete(null);
     }
@@ -265,9 +294,17 @@ public final class LoadGenerator implements AutoCloseable {
         done.complete(null);
         return;
       }
+      if (workload.sessions()) {
+        Conversation c = conversation();
+        Buffer body = Buffer.buffer(c.nextBody());
+        if (sessionOptions == null) sessionOptions = new RequestOptions(requestOptions);
+        sessionOptions.setURI(c.path(viaGateway));
+        send(sessionOptions, body, c);
+        return;
+      }
       FaultMix.Kind kind = faults == null ? FaultMix.Kind.NONE : faults.pick(random);
       if (kind == FaultMix.Kind.NONE) {
-        send(staticBody);
+        send(requestOptions, staticBody, null);
         return;
       }
       String marker = "bench" + nonce + "p" + phaseCounter + "l" + index + "n" + (seq++);
@@ -279,7 +316,7 @@ public final class LoadGenerator implements AutoCloseable {
           .onComplete(ar -> {
             if (abandoned) return;
             if (ar.succeeded() && ar.result() / 100 == 2) {
-              send(body);
+              send(requestOptions, body, null);
             } else {
               requests++;
               if (workload.stream()) streamRequests++;
@@ -289,11 +326,13 @@ public final class LoadGenerator implements AutoCloseable {
           });
     }
 
-    private void send(Buffer body) {
+    /** @param conv the session this request continues (session workloads), else null */
+    private void send(RequestOptions options, Buffer body, Conversation conv) {
       long t0 = System.nanoTime();
-      client.request(requestOptions).compose(req -> req.send(body)).onComplete(ar -> {
+      client.request(options).compose(req -> req.send(body)).onComplete(ar -> {
         if (abandoned) return;
         if (ar.failed()) {
+          if (conv != null) conv.failed();
           finish(kindOf(ar.cause()));
           return;
         }
@@ -304,14 +343,24 @@ public final class LoadGenerator implements AutoCloseable {
           resp.body().onComplete(b -> {
             long t1 = System.nanoTime();
             if (b.failed()) {
+              if (conv != null) conv.failed();
               finish(kindOf(b.cause()));
             } else if (status != 200) {
+              if (conv != null) conv.failed();
               finish("http-" + status);
             } else {
               answered200++;
-              ok++;
-              Histograms.recordNanos(latency, t1 - t0);
-              finish(null);
+              String sessionError = null;
+              if (conv != null) {
+                sessionError = viaGateway ? conv.checkSessionHeader(resp.getHeader(Conversation.SESSION_HEADER)) : null;
+                if (sessionError == null) sessionError = conv.answered(b.result().getBytes());
+                else conv.failed();
+              }
+              if (sessionError == null) {
+                ok++;
+                Histograms.recordNanos(latency, t1 - t0);
+              }
+              finish(sessionError);
             }
           });
           return;

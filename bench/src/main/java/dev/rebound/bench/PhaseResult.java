@@ -25,18 +25,45 @@ import org.HdrHistogram.Histogram;
  * @param latency         microseconds from sending the request to the end of the answer, successful requests only
  * @param ttft            microseconds from sending to the first content event, successful streams only
  * @param gaps            per successful stream, its largest gap between two events, microseconds
+ * @param sessionEvents   session workloads through the gateway: the gateway's decisions by type during the phase
+ *                        ({@code checkpoint}, {@code fork}, {@code session-unrecorded}, {@code route}, ...), read from
+ *                        its /metrics before and after; empty otherwise
  */
 public record PhaseResult(String target, String label, long elapsedNanos, long requests, long answered200, long ok,
                           long streamRequests, long completeStreams, Map<String, Long> errors,
                           Map<String, Long> recoveries, Map<String, Long> faultsArmed,
-                          Histogram latency, Histogram ttft, Histogram gaps, Resources resources) {
+                          Histogram latency, Histogram ttft, Histogram gaps, Resources resources,
+                          Map<String, Long> sessionEvents) {
+
+  public PhaseResult(String target, String label, long elapsedNanos, long requests, long answered200, long ok,
+                     long streamRequests, long completeStreams, Map<String, Long> errors,
+                     Map<String, Long> recoveries, Map<String, Long> faultsArmed,
+                     Histogram latency, Histogram ttft, Histogram gaps, Resources resources) {
+    this(target, label, elapsedNanos, requests, answered200, ok, streamRequests, completeStreams, errors, recoveries,
+        faultsArmed, latency, ttft, gaps, resources, Map.of());
+  }
 
   /** The same phase with more fault counters (e.g. how many armed faults were never used). */
   public PhaseResult withFaultsArmed(Map<String, Long> more) {
     Map<String, Long> all = new TreeMap<>(faultsArmed);
     more.forEach((k, v) -> all.merge(k, v, Long::sum));
     return new PhaseResult(target, label, elapsedNanos, requests, answered200, ok, streamRequests, completeStreams,
-        errors, recoveries, all, latency, ttft, gaps, resources);
+        errors, recoveries, all, latency, ttft, gaps, resources, sessionEvents);
+  }
+
+  /**
+   * The same phase with the gateway's session decisions over it; a {@code fork} (the gateway found a request that did
+   * not continue its stored history) or {@code session-unrecorded} (a turn the store did not take) also counts as an
+   * error of that kind: the load is meant to continue every session and store every turn.
+   */
+  public PhaseResult withSessionEvents(Map<String, Long> events) {
+    Map<String, Long> errs = new TreeMap<>(errors);
+    for (String kind : new String[] {"fork", "session-unrecorded"}) {
+      long n = events.getOrDefault(kind, 0L);
+      if (n > 0) errs.merge(kind.startsWith("session-") ? kind : "session-" + kind, n, Long::sum);
+    }
+    return new PhaseResult(target, label, elapsedNanos, requests, answered200, ok, streamRequests, completeStreams,
+        errs, recoveries, faultsArmed, latency, ttft, gaps, resources, new TreeMap<>(events));
   }
 
   public double seconds() {
@@ -57,6 +84,7 @@ public record PhaseResult(String target, String label, long elapsedNanos, long r
       case SUCCESS -> requests == 0 ? Double.NaN : 100.0 * answered200 / requests;
       case COMPLETE_STREAMS -> streamRequests == 0 ? Double.NaN : 100.0 * completeStreams / streamRequests;
       case GATEWAY_CPU -> perRequestMicros(resources.gatewayCpuNanos());
+      case STORE_CPU -> perRequestMicros(resources.storeCpuNanos());
       case MOCK_CPU -> perRequestMicros(resources.mockCpuNanos());
       case BENCH_CPU -> perRequestMicros(resources.benchCpuNanos());
       case GATEWAY_RSS -> resources.gatewayPeakRssKb() < 0 ? Double.NaN : resources.gatewayPeakRssKb() / 1024.0;
@@ -113,6 +141,7 @@ public record PhaseResult(String target, String label, long elapsedNanos, long r
     m.put("errors", errors);
     if (!recoveries.isEmpty()) m.put("recoveries", recoveries);
     if (!faultsArmed.isEmpty()) m.put("faultsArmed", faultsArmed);
+    if (!sessionEvents.isEmpty()) m.put("gatewaySessionEvents", sessionEvents);
     m.put("latency", Histograms.describe(latency));
     if (streamRequests > 0) {
       m.put("ttft", Histograms.describe(ttft));
@@ -122,6 +151,7 @@ public record PhaseResult(String target, String label, long elapsedNanos, long r
     r.put("gatewayCpuMs", resources.gatewayCpuNanos() < 0 ? null : resources.gatewayCpuNanos() / 1e6);
     r.put("mockCpuMs", resources.mockCpuNanos() < 0 ? null : resources.mockCpuNanos() / 1e6);
     r.put("benchCpuMs", resources.benchCpuNanos() < 0 ? null : resources.benchCpuNanos() / 1e6);
+    if (resources.storeCpuNanos() >= 0) r.put("storeCpuMs", resources.storeCpuNanos() / 1e6);
     r.put("gatewayPeakRssKb", resources.gatewayPeakRssKb() < 0 ? null : resources.gatewayPeakRssKb());
     r.put("otherProcessesCpuMs", resources.otherCpuNanos() < 0 ? null : resources.otherCpuNanos() / 1e6);
     m.put("resources", r);

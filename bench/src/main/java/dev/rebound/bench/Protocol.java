@@ -1,5 +1,6 @@
 package dev.rebound.bench;
 
+import java.util.List;
 import java.util.Map;
 
 /** The two client protocols the gateway speaks: request shape, path and how a stream shows content and its end. */
@@ -38,10 +39,15 @@ public enum Protocol {
 
   /** A small chat request; {@code text} is the user message (a marker the mock's faults can match goes in it). */
   public String body(boolean stream, String text) {
-    String msg = "[{\"role\":\"user\",\"content\":\"" + text + "\"}]";
+    return body(stream, List.of("{\"role\":\"user\",\"content\":\"" + text + "\"}"));
+  }
+
+  /** A chat request whose messages are the given JSON objects, in order, as they are. */
+  public String body(boolean stream, List<String> messages) {
+    String msgs = "[" + String.join(",", messages) + "]";
     return switch (this) {
-      case OPENAI -> "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":" + msg + "}";
-      case ANTHROPIC -> "{\"model\":\"" + model + "\",\"max_tokens\":256,\"stream\":" + stream + ",\"messages\":" + msg + "}";
+      case OPENAI -> "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":" + msgs + "}";
+      case ANTHROPIC -> "{\"model\":\"" + model + "\",\"max_tokens\":256,\"stream\":" + stream + ",\"messages\":" + msgs + "}";
     };
   }
 

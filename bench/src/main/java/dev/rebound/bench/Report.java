@@ -17,7 +17,7 @@ public final class Report {
   /** The metrics the markdown table shows, in order (JSON has them all). */
   static final List<Metric> TABLE_METRICS = List.of(Metric.THROUGHPUT, Metric.P50, Metric.P90, Metric.P99, Metric.MAX,
       Metric.TTFT_P50, Metric.TTFT_P99, Metric.MAX_GAP, Metric.SUCCESS, Metric.COMPLETE_STREAMS, Metric.GATEWAY_CPU,
-      Metric.GATEWAY_RSS, Metric.OTHER_LOAD);
+      Metric.STORE_CPU, Metric.GATEWAY_RSS, Metric.OTHER_LOAD);
 
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
@@ -47,7 +47,7 @@ public final class Report {
       }
     }
     if (!budgetRows.isEmpty()) {
-      md.append("## Budgets (sessions off)\n\n");
+      md.append("## Budgets\n\n");
       md.append("| check | target | measured | verdict |\n|---|---|---|---|\n");
       for (String[] r : budgetRows) md.append("| ").append(String.join(" | ", r)).append(" |\n");
       md.append('\n');
@@ -107,13 +107,18 @@ public final class Report {
       md.append("## Errors, recoveries and faults\n\n").append(notes)
           .append("\nError kinds: http-NNN (answered with that status), connection, timeout (60 s without a byte), ")
           .append("stream-cut (connection dropped mid-stream), stream-error-event, stream-incomplete (ended without the ")
-          .append("protocol's end event), stuck (no answer 10-30 s after the phase ended; abandoned), bench-cannot-arm-fault (the mock's control API did not answer in 5 s).\n\n");
+          .append("protocol's end event), stuck (no answer 10-30 s after the phase ended; abandoned), bench-cannot-arm-fault (the mock's control API did not answer in 5 s); ")
+          .append("sessions scenarios: session-header-missing / session-header-mismatch (a 200 without `x-rebound-session: <id>; turn=<n>` ")
+          .append("naming the request's session and turn), session-no-assistant-message (a 200 with no assistant message to continue from), ")
+          .append("session-fork / session-unrecorded (the gateway's own decisions over the phase, from its /metrics: a request that did not ")
+          .append("continue its stored history, a turn the store did not take).\n\n");
     }
 
     md.append("## Workloads\n\n");
     for (RunResult.ScenarioOutcome s : run.scenarios()) {
       if (s.skipped() != null) continue;
       md.append("- **").append(s.scenario().name()).append("**: ").append(s.scenario().description()).append('\n');
+      if (s.gateway() != null) md.append("  - B: ").append(s.gateway()).append('\n');
       if (s.micro() != null) md.append("  - ").append(s.micro().description()).append('\n');
       for (WorkloadResult w : s.workloads()) {
         md.append("  - ").append(w.name()).append(": ").append(w.workload().describe()).append('\n');
@@ -164,6 +169,12 @@ public final class Report {
     if (!rec.isEmpty()) parts.add("gateway recoveries (x-rebound-recovery) " + counts(rec));
     Map<String, Long> armed = PhaseResult.sum(w.gateway().stream().map(PhaseResult::faultsArmed).toList());
     if (!armed.isEmpty()) parts.add("faults armed on the mock " + counts(armed));
+    Map<String, Long> sessions = PhaseResult.sum(w.gateway().stream().map(PhaseResult::sessionEvents).toList());
+    if (!sessions.isEmpty()) {
+      long ok = w.gateway().stream().mapToLong(PhaseResult::ok).sum();
+      parts.add("gateway decisions over the B phases (its /metrics) " + counts(sessions) + " for " + ok
+          + " successful requests (every turn checkpointed: 2 checkpoints per request, the user turn and the answer)");
+    }
     return String.join("; ", parts);
   }
 
@@ -215,8 +226,10 @@ public final class Report {
       sj.put("name", s.scenario().name());
       sj.put("description", s.scenario().description());
       sj.put("available", s.scenario().available());
+      if (s.gateway() != null) sj.put("gateway", s.gateway());
       if (s.skipped() != null) {
         sj.put("skipped", s.skipped());
+        if (s.failed()) sj.put("failed", true);
       } else if (s.micro() != null) {
         Map<String, Object> mj = new LinkedHashMap<>();
         mj.put("description", s.micro().description());

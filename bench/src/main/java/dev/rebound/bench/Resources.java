@@ -2,11 +2,17 @@ package dev.rebound.bench;
 
 /**
  * What the processes used during one phase: CPU time deltas (nanoseconds; -1 when unknown) and the gateway's
- * peak RSS so far (kB).
+ * peak RSS so far (kB). {@code storeCpuNanos} is the session store's own process (the Redis server the bench
+ * started for {@code sessions-redis}); -1 when there is none or it is not ours to read.
  */
 public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
-                        long otherCpuNanos, long wallNanos) {
-  public static final Resources UNKNOWN = new Resources(-1, -1, -1, -1, -1, -1);
+                        long otherCpuNanos, long wallNanos, long storeCpuNanos) {
+  public static final Resources UNKNOWN = new Resources(-1, -1, -1, -1, -1, -1, -1);
+
+  public Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
+                   long otherCpuNanos, long wallNanos) {
+    this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, otherCpuNanos, wallNanos, -1);
+  }
 
   /** What other processes used, as a share (%) of all cores over the time between the two readings; NaN if unknown. */
   public double otherLoadPercent(int cores) {
@@ -16,10 +22,15 @@ public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNa
 
   /**
    * A reading of the counters at one instant; {@code systemBusyNanos} is the whole machine's non-idle CPU time, so
-   * what other processes used is what is left after the gateway, the mock and the bench.
+   * what other processes used is what is left after the gateway, the mock, the bench and the store process.
    */
   public record Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
-                         long systemBusyNanos, long atNanos) {
+                         long systemBusyNanos, long atNanos, long storeCpuNanos) {
+    public Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
+                    long systemBusyNanos, long atNanos) {
+      this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, -1);
+    }
+
     public Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
                     long systemBusyNanos) {
       this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, System.nanoTime());
@@ -29,13 +40,19 @@ public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNa
       this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, -1);
     }
 
+    /** The same reading with the store process's CPU time. */
+    public Snapshot withStoreCpu(long nanos) {
+      return new Snapshot(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, nanos);
+    }
+
     public Resources since(Snapshot before) {
       long g = delta(before.gatewayCpuNanos, gatewayCpuNanos);
       long m = delta(before.mockCpuNanos, mockCpuNanos);
       long b = delta(before.benchCpuNanos, benchCpuNanos);
+      long s = delta(before.storeCpuNanos, storeCpuNanos);
       long sys = delta(before.systemBusyNanos, systemBusyNanos);
-      long other = sys < 0 || g < 0 || m < 0 || b < 0 ? -1 : Math.max(0, sys - g - m - b);
-      return new Resources(g, m, b, gatewayPeakRssKb, other, atNanos - before.atNanos);
+      long other = sys < 0 || g < 0 || m < 0 || b < 0 ? -1 : Math.max(0, sys - g - m - b - Math.max(0, s));
+      return new Resources(g, m, b, gatewayPeakRssKb, other, atNanos - before.atNanos, s);
     }
 
     private static long delta(long a, long b) {

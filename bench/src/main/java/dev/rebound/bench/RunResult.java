@@ -8,8 +8,18 @@ import java.util.Map;
 public record RunResult(Instant started, Instant finished, BenchOptions options, Map<String, Object> environment,
                         List<ScenarioOutcome> scenarios) {
 
-  /** A scenario that ran (workloads, or a micro benchmark's result) or was skipped (why). */
-  public record ScenarioOutcome(Scenario scenario, List<WorkloadResult> workloads, String skipped, MicroBench.Result micro) {
+  /**
+   * A scenario that ran (workloads, or a micro benchmark's result) or was not run ({@code skipped}: why). An
+   * available scenario that was not run {@link #failed()}: something it needs was missing (e.g. Redis).
+   *
+   * @param gateway what B went through when it was not the shared gateway (a sessions scenario's own, and its store)
+   */
+  public record ScenarioOutcome(Scenario scenario, List<WorkloadResult> workloads, String skipped, MicroBench.Result micro,
+                                String gateway) {
+    public ScenarioOutcome(Scenario scenario, List<WorkloadResult> workloads, String skipped, MicroBench.Result micro) {
+      this(scenario, workloads, skipped, micro, null);
+    }
+
     public ScenarioOutcome(Scenario scenario, List<WorkloadResult> workloads, String skipped) {
       this(scenario, workloads, skipped, null);
     }
@@ -18,9 +28,22 @@ public record RunResult(Instant started, Instant finished, BenchOptions options,
       return new ScenarioOutcome(s, List.of(), why);
     }
 
+    /** An available scenario that could not run; {@code why} says what to install or fix. */
+    public static ScenarioOutcome failed(Scenario s, String why) {
+      return new ScenarioOutcome(s, List.of(), "could not run: " + why);
+    }
+
     public static ScenarioOutcome micro(Scenario s, MicroBench.Result r) {
       return new ScenarioOutcome(s, List.of(), null, r);
     }
+
+    public boolean failed() {
+      return skipped != null && scenario.available();
+    }
+  }
+
+  public List<ScenarioOutcome> failed() {
+    return scenarios.stream().filter(ScenarioOutcome::failed).toList();
   }
 
   public List<Budget.Verdict> verdicts() {

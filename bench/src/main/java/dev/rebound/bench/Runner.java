@@ -27,6 +27,14 @@ public final class Runner implements AutoCloseable {
   private final PrintStream log;
   private final Vertx vertx;
   private final List<Context> contexts;
+  /** The tenant the sessions scenarios store under: unique per run, so a shared Redis keeps runs apart. */
+  private final String sessionTenant = "bench-" + Long.toString(System.currentTimeMillis(), 36);
+
+  /**
+   * Where B goes: the shared gateway, or a sessions scenario's own ({@code sessions} non-null), with the probe and
+   * liveness check that go with it.
+   */
+  private record Target(int gatewayPort, Resources.Probe probe, Runnable checkAlive, SessionGateway sessions) {}
 
   public Runner(BenchOptions options, Topology topology, PrintStream log) {
     this.options = options;
@@ -66,23 +74,37 @@ public final class Runner implements AutoCloseable {
    * mix of every protocol and mode, A and B alternately; none of it is reported.
    */
   public void warmUpProcesses(Duration total) {
+    warmUpProcesses(total, true);
+  }
+
+  /**
+   * @param sharedGateway false when no selected scenario goes through the shared gateway (only sessions scenarios,
+   *                      which warm up their own): then only the mock is warmed
+   */
+  public void warmUpProcesses(Duration total, boolean sharedGateway) {
     if (total.isZero()) return;
     List<Workload> mix = new ArrayList<>();
     for (Protocol p : Protocol.values()) {
       mix.add(new Workload("warm-" + p.id(), p, false, 8, Scenarios.SMALL_WORDS, 0, null));
       mix.add(new Workload("warm-" + p.id() + "-stream", p, true, 8, Scenarios.STREAM_WORDS, 0, null));
     }
-    Duration each = total.dividedBy(mix.size() * 2L);
-    log.println("== process warm-up: " + DurationFormat.format(total) + " of mixed load on both processes (not reported)");
+    Duration each = total.dividedBy(mix.size() * (sharedGateway ? 2L : 1L));
+    log.println("== process warm-up: " + DurationFormat.format(total) + " of mixed load on "
+        + (sharedGateway ? "both processes" : "mock-llm") + " (not reported)");
     String host = Topology.HOST;
     for (Workload w : mix) {
       try (LoadGenerator a = new LoadGenerator(vertx, contexts, DIRECT, host, topology.mockPort(), w, null, host, topology.mockPort());
            LoadGenerator b = new LoadGenerator(vertx, contexts, GATEWAY, host, topology.gatewayPort(), w, null, host, topology.mockPort())) {
         topology.checkAlive();
         a.run("process warm-up", each, 0, Resources.Probe.NONE);
-        b.run("process warm-up", each, 0, Resources.Probe.NONE);
+        if (sharedGateway) b.run("process warm-up", each, 0, Resources.Probe.NONE);
       }
     }
+  }
+
+  /** Whether any of these scenarios sends B through the shared gateway. */
+  public static boolean usesSharedGateway(List<Scenario> scenarios) {
+    return scenarios.stream().anyMatch(s -> s.needsProcesses() && s.store() == null);
   }
 
   public List<RunResult.ScenarioOutcome> run(List<Scenario> scenarios) {
@@ -96,12 +118,56 @@ public final class Runner implements AutoCloseable {
         out.add(runMicro(s, options, log));
         continue;
       }
+      if (s.store() != null) {
+        out.add(runWithSessionGateway(s));
+        continue;
+      }
       log.println("== " + s.name() + ": " + s.description());
+      Target shared = new Target(topology.gatewayPort(), topology.probe(), topology::checkAlive, null);
       List<WorkloadResult> results = new ArrayList<>();
-      for (Workload w : s.workloads()) results.add(runWorkload(s, w));
+      for (Workload w : s.workloads()) results.add(runWorkload(s, w, shared));
       out.add(new RunResult.ScenarioOutcome(s, results, null));
     }
     return out;
+  }
+
+  /**
+   * A sessions scenario: its own gateway with its store, warmed up like the shared one (with the scenario's own
+   * load, at 8 connections), then measured, then stopped with its store. When the store cannot be had (no Redis),
+   * the scenario fails with why and the run goes on.
+   */
+  private RunResult.ScenarioOutcome runWithSessionGateway(Scenario s) {
+    log.println("== " + s.name() + ": " + s.description());
+    try (SessionGateway g = SessionGateway.start(topology, s.store(), sessionTenant, System.getenv())) {
+      log.println("   " + g.describe());
+      Target t = new Target(g.port(), g.probe(), () -> {
+        topology.checkAlive();
+        g.checkAlive();
+      }, g);
+      warmUpSessionGateway(s, t);
+      List<WorkloadResult> results = new ArrayList<>();
+      for (Workload w : s.workloads()) results.add(runWorkload(s, w, t));
+      return new RunResult.ScenarioOutcome(s, results, null, null, g.describe());
+    } catch (java.io.IOException | RuntimeException e) {
+      log.println("bench: " + s.name() + " could not run: " + e.getMessage());
+      return RunResult.ScenarioOutcome.failed(s, e.getMessage());
+    }
+  }
+
+  /** A fresh gateway JVM gets the same JIT warm-up as the shared one got, with the scenario's own requests. */
+  private void warmUpSessionGateway(Scenario s, Target t) {
+    Duration total = options.processWarmup();
+    if (total.isZero() || s.workloads().isEmpty()) return;
+    log.println("   process warm-up of the new gateway: " + DurationFormat.format(total) + " (not reported)");
+    Duration each = total.dividedBy(s.workloads().size());
+    for (Workload w : s.workloads()) {
+      Workload w8 = w.withConcurrency(Math.min(8, w.concurrency()));
+      try (LoadGenerator b = new LoadGenerator(vertx, contexts, GATEWAY, Topology.HOST, t.gatewayPort(), w8, null,
+          Topology.HOST, topology.mockPort())) {
+        t.checkAlive().run();
+        b.run("process warm-up", each, 0, Resources.Probe.NONE);
+      }
+    }
   }
 
   /** A scenario measured in this JVM: its repetitions, one after the other. */
@@ -116,33 +182,38 @@ public final class Runner implements AutoCloseable {
     return RunResult.ScenarioOutcome.micro(s, new MicroBench.Result(s.micro().describe(options.quick()), reps));
   }
 
-  private WorkloadResult runWorkload(Scenario s, Workload w) {
+  private WorkloadResult runWorkload(Scenario s, Workload w, Target t) {
     String name = s.name() + "/" + w.name();
     log.println("-- " + name + ": " + w.describe());
-    Resources.Probe probe = topology.probe();
     String host = Topology.HOST;
     try (LoadGenerator a = new LoadGenerator(vertx, contexts, DIRECT, host, topology.mockPort(), w, null,
              host, topology.mockPort());
-         LoadGenerator b = new LoadGenerator(vertx, contexts, GATEWAY, host, topology.gatewayPort(), w, w.faults(),
+         LoadGenerator b = new LoadGenerator(vertx, contexts, GATEWAY, host, t.gatewayPort(), w, w.faults(),
              host, topology.mockPort())) {
       List<PhaseResult> warmups = new ArrayList<>();
       if (!options.warmup().isZero()) {
-        warmups.add(phase(a, w, "warm-up", options.warmup(), 0, probe));
-        warmups.add(phase(b, w, "warm-up", options.warmup(), 0, probe));
+        warmups.add(phase(a, w, "warm-up", options.warmup(), 0, t));
+        warmups.add(phase(b, w, "warm-up", options.warmup(), 0, t));
       }
       List<PhaseResult> direct = new ArrayList<>();
       List<PhaseResult> gateway = new ArrayList<>();
       for (int i = 1; i <= options.repetitions(); i++) {
-        direct.add(phase(a, w, "rep " + i, options.duration(), options.requests(), probe));
-        gateway.add(phase(b, w, "rep " + i, options.duration(), options.requests(), probe));
+        direct.add(phase(a, w, "rep " + i, options.duration(), options.requests(), t));
+        gateway.add(phase(b, w, "rep " + i, options.duration(), options.requests(), t));
       }
       return new WorkloadResult(s.name(), w, warmups, direct, gateway, s.budgets());
     }
   }
 
-  private PhaseResult phase(LoadGenerator g, Workload w, String label, Duration d, long count, Resources.Probe probe) {
-    topology.checkAlive();
-    PhaseResult r = g.run(label, d, count, probe);
+  private PhaseResult phase(LoadGenerator g, Workload w, String label, Duration d, long count, Target t) {
+    t.checkAlive().run();
+    boolean sessionEvents = t.sessions() != null && w.sessions() && g.target().equals(GATEWAY);
+    Map<String, Long> before = sessionEvents ? t.sessions().decisions() : null;
+    PhaseResult r = g.run(label, d, count, t.probe());
+    if (before != null) {
+      Map<String, Long> after = t.sessions().decisions();
+      if (after != null) r = r.withSessionEvents(SessionGateway.delta(before, after));
+    }
     if (w.faults() != null && r.target().equals(GATEWAY)) {
       long unused = g.resetMockFaults();
       if (unused != 0) r = r.withFaultsArmed(Map.of(unused > 0 ? "unused" : "unused-unknown", Math.abs(unused)));

@@ -20,6 +20,13 @@ public final class Scenarios {
   static final long STREAM_PACING_MS = 10;
   /** The small payload: the mock's default 12-word answer to a one-line question. */
   static final int SMALL_WORDS = 12;
+  /**
+   * Turns per session in the sessions scenarios before a connection starts a new one: long enough that most requests
+   * continue a stored history, short enough that bodies stay small (the 8th request carries 15 messages, about 1.5 kB).
+   */
+  static final int SESSION_TURNS = 8;
+  /** The budget "with Redis checkpoints on, >= 0.6x" of direct throughput; the embedded store gets the same. */
+  static final double SESSIONS_THROUGHPUT_RATIO = 0.6;
 
   private static final List<Scenario> ALL = List.of(
       new Scenario("c1", "one connection, non-stream: the latency the gateway adds to a lone request",
@@ -34,10 +41,13 @@ public final class Scenarios {
           List.of(stream("openai", Protocol.OPENAI, 32, null), stream("anthropic", Protocol.ANTHROPIC, 32, null)),
           List.of(Budget.addedAtMost(Metric.TTFT_P50, 1000, "<= +1 ms (no measurable TTFT)")),
           null),
-      new Scenario("sessions-embedded", "as stream, with session ids so every turn is checkpointed (embedded store)",
-          List.of(), List.of(), "session checkpoints (embedded store)"),
-      new Scenario("sessions-redis", "as stream, with session ids so every turn is checkpointed (Redis store)",
-          List.of(), List.of(), "session checkpoints (Redis store)"),
+      new Scenario("sessions-embedded", "as nonstream, but every connection continues its own session (a new one every "
+          + SESSION_TURNS + " turns), so every turn is checkpointed; B is a gateway of its own with the embedded store "
+          + "in a fresh temporary directory",
+          sessionWorkloads(), sessionBudgets(), null, null, SessionStore.EMBEDDED),
+      new Scenario("sessions-redis", "as sessions-embedded, with a Redis store: REDIS_URL if set, else a redis-server "
+          + "the bench starts on a free port and stops afterwards",
+          sessionWorkloads(), sessionBudgets(), null, null, SessionStore.REDIS),
       new Scenario("large-context", "50k-token conversations with token counting and truncation on",
           List.of(), List.of(), "context counting and truncation"),
       new Scenario("routing", "100 rules, 50 agents: route selection time, in-process (no A/B)",
@@ -106,6 +116,15 @@ public final class Scenarios {
 
   private static Workload nonStream(String name, Protocol p, int concurrency) {
     return new Workload(name, p, false, concurrency, SMALL_WORDS, 0, null);
+  }
+
+  private static List<Workload> sessionWorkloads() {
+    return List.of(new Workload("openai", Protocol.OPENAI, false, 32, SMALL_WORDS, 0, null, SESSION_TURNS),
+        new Workload("anthropic", Protocol.ANTHROPIC, false, 32, SMALL_WORDS, 0, null, SESSION_TURNS));
+  }
+
+  private static List<Budget> sessionBudgets() {
+    return List.of(Budget.ratioAtLeast(Metric.THROUGHPUT, SESSIONS_THROUGHPUT_RATIO));
   }
 
   private static Workload stream(String name, Protocol p, int concurrency, FaultMix faults) {

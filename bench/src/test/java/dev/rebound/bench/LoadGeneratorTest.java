@@ -111,4 +111,93 @@ class LoadGeneratorTest {
       silent.close().await();
     }
   }
+
+  @Test
+  void sessionWorkloadsContinueEachConnectionsConversationDirectToTheMock() {
+    Workload w = new Workload("openai", Protocol.OPENAI, false, 3, 12, 0, null, 4);
+    try (LoadGenerator g = generator(w, null, port)) {
+      PhaseResult r = g.run("rep 1", Duration.ofSeconds(1), 60, Resources.Probe.NONE);
+      assertEquals(60, r.requests());
+      assertEquals(60, r.ok(), r.errors().toString());
+      assertEquals(Map.of(), r.errors());
+    }
+  }
+
+  /**
+   * A stand-in for the gateway under /s/{id}/: checks that every request of a session repeats the previous request's
+   * messages and the answer it got, plus one new user message, and names the session and turn in its answer header
+   * (or leaves the header out when {@code withHeader} is false). Counts requests that do not continue their session.
+   */
+  static HttpServer fakeSessionGateway(boolean withHeader, java.util.concurrent.atomic.AtomicInteger broken,
+                                       java.util.Set<String> sessions) {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    Map<String, com.fasterxml.jackson.databind.JsonNode> expected = new java.util.concurrent.ConcurrentHashMap<>();
+    return vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+      String path = req.path();
+      if (!path.startsWith("/s/") || !path.endsWith("/v1/chat/completions")) {
+        req.response().setStatusCode(404).end();
+        return;
+      }
+      String id = path.substring(3, path.indexOf('/', 3));
+      sessions.add(id);
+      try {
+        var messages = (com.fasterxml.jackson.databind.node.ArrayNode) json.readTree(body.getBytes()).get("messages");
+        var before = expected.get(id);
+        int n = messages.size();
+        boolean continues = before == null ? n == 1
+            : n == before.size() + 1 && java.util.stream.IntStream.range(0, before.size()).allMatch(i -> before.get(i).equals(messages.get(i)));
+        if (!continues || !"user".equals(messages.get(n - 1).get("role").asText())) broken.incrementAndGet();
+        var answer = json.createObjectNode().put("role", "assistant").put("content", "answer " + n);
+        answer.putNull("refusal");
+        var history = messages.deepCopy().add(answer);
+        expected.put(id, history);
+        var root = json.createObjectNode().put("id", "x").put("object", "chat.completion");
+        root.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop").set("message", answer);
+        var resp = req.response().putHeader("content-type", "application/json");
+        if (withHeader) resp.putHeader("x-rebound-session", id + "; turn=" + (n + 1) / 2);
+        resp.end(root.toString());
+      } catch (Exception e) {
+        req.response().setStatusCode(500).end(e.toString());
+      }
+    }));
+  }
+
+  @Test
+  void throughTheGatewayEveryRequestContinuesItsSessionUnderSlashSAndIsCheckedForTheSessionHeader() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger broken = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.Set<String> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    HttpServer fake = fakeSessionGateway(true, broken, sessions);
+    int fakePort = fake.listen(0, "127.0.0.1").await().actualPort();
+    Workload w = new Workload("openai", Protocol.OPENAI, false, 3, 12, 0, null, 4);
+    try (LoadGenerator g = new LoadGenerator(vertx, contexts, Runner.GATEWAY, "127.0.0.1", fakePort, w, null, "127.0.0.1", port)) {
+      PhaseResult r = g.run("rep 1", Duration.ofSeconds(1), 40, Resources.Probe.NONE);
+      assertEquals(40, r.ok(), r.errors().toString());
+      // the next phase's loops continue the same conversations
+      PhaseResult r2 = g.run("rep 2", Duration.ofSeconds(1), 20, Resources.Probe.NONE);
+      assertEquals(20, r2.ok(), r2.errors().toString());
+      assertEquals(0, broken.get(), "every request continued its session");
+      // 60 requests over 3 connections (shares vary), 4 turns per session: 15 sessions, up to one part-used per loop
+      assertTrue(sessions.size() >= 15 && sessions.size() <= 18, sessions.size() + " sessions");
+    } finally {
+      fake.close().await();
+    }
+  }
+
+  @Test
+  void aGatewayAnswerWithoutTheSessionHeaderIsAnError() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger broken = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.Set<String> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    HttpServer fake = fakeSessionGateway(false, broken, sessions);
+    int fakePort = fake.listen(0, "127.0.0.1").await().actualPort();
+    Workload w = new Workload("openai", Protocol.OPENAI, false, 2, 12, 0, null, 4);
+    try (LoadGenerator g = new LoadGenerator(vertx, contexts, Runner.GATEWAY, "127.0.0.1", fakePort, w, null, "127.0.0.1", port)) {
+      PhaseResult r = g.run("rep 1", Duration.ofSeconds(1), 10, Resources.Probe.NONE);
+      assertEquals(Map.of(Conversation.HEADER_MISSING, 10L), r.errors());
+      assertEquals(10, r.answered200());
+      assertEquals(0, r.ok());
+      assertEquals(10, sessions.size(), "a request that failed its check starts a new session");
+    } finally {
+      fake.close().await();
+    }
+  }
 }

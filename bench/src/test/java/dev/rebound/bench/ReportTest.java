@@ -98,6 +98,38 @@ class ReportTest {
   }
 
   @Test
+  void sessionsScenariosShowTheStoreCpuTheGatewaysCheckpointsAndAFailureToRun() throws Exception {
+    Scenario redis = Scenarios.select(List.of("sessions-redis")).get(0);
+    Scenario embedded = Scenarios.select(List.of("sessions-embedded")).get(0);
+    Workload w = redis.workloads().get(0);
+    Histogram lat = Histograms.create();
+    lat.recordValueWithCount(5000, 1000);
+    PhaseResult b = new PhaseResult("gateway", "rep 1", 1_000_000_000L, 1000, 1000, 1000, 0, 0, Map.of(), Map.of(),
+        Map.of(), lat, Histograms.create(), Histograms.create(),
+        new Resources(200_000_000, 1, 1, 300 * 1024, 0, 1_000_000_000L, 160_000_000))
+        .withSessionEvents(Map.of("checkpoint", 2000L, "route", 1000L));
+    WorkloadResult r = new WorkloadResult("sessions-redis", w, List.of(),
+        List.of(phase("direct", 1, 5000, 1000, 0, Map.of())), List.of(b), redis.budgets());
+    RunResult run = new RunResult(Instant.parse("2025-01-01T00:00:00Z"), Instant.parse("2025-01-01T00:01:00Z"),
+        BenchOptions.parse(new String[] {"--quick"}), new LinkedHashMap<>(Map.of("cores", 2)),
+        List.of(new RunResult.ScenarioOutcome(redis, List.of(r), null, null, "gateway-sessions-redis: redis-server"),
+            RunResult.ScenarioOutcome.failed(embedded, "no disk")));
+    String md = Report.markdown(run);
+    assertTrue(md.contains("| sessions-redis/openai throughput B/A | >= 0.60x | 0.20x | **MISSED** by 0.40x |"), md);
+    assertTrue(md.contains("| sessions-redis/openai | Redis CPU per request | — | 160 us |"), md);
+    assertTrue(md.contains("checkpoint x2000, route x1000 for 1000 successful requests"), md);
+    assertTrue(md.contains("  - B: gateway-sessions-redis: redis-server"), md);
+    assertTrue(md.contains("**sessions-embedded**") && md.contains("could not run: no disk"), md);
+    assertEquals(List.of("sessions-embedded"), run.failed().stream().map(o -> o.scenario().name()).toList());
+    JsonNode j = new ObjectMapper().readTree(Report.json(run));
+    JsonNode rep = j.get("scenarios").get(0).get("workloads").get(0).get("gateway").get("repetitions").get(0);
+    assertEquals(160.0, rep.get("resources").get("storeCpuMs").asDouble(), 1e-9);
+    assertEquals(2000, rep.get("gatewaySessionEvents").get("checkpoint").asLong());
+    assertTrue(j.get("scenarios").get(1).get("failed").asBoolean());
+    assertFalse(md.contains("Budgets (sessions off)"));
+  }
+
+  @Test
   void figuresAreWrittenReadably() {
     assertEquals("95 us", Format.micros(95.2));
     assertEquals("1.50 ms", Format.micros(1500));

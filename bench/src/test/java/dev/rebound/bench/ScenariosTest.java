@@ -39,11 +39,43 @@ class ScenariosTest {
   void scenariosTheGatewayCannotRunYetSayWhatTheyNeed() {
     Map<String, Boolean> available = new java.util.HashMap<>();
     for (Scenario s : Scenarios.all()) available.put(s.name(), s.available());
-    assertEquals(Map.of("c1", true, "nonstream", true, "stream", true, "faults", true, "sessions-embedded", false,
-        "sessions-redis", false, "large-context", false, "routing", true), available);
-    Scenario sessions = Scenarios.select(List.of("sessions-redis")).get(0);
-    assertTrue(sessions.unavailableReason().startsWith("not available yet: needs "), sessions.unavailableReason());
-    assertTrue(sessions.unavailableReason().contains("session checkpoints"));
+    assertEquals(Map.of("c1", true, "nonstream", true, "stream", true, "faults", true, "sessions-embedded", true,
+        "sessions-redis", true, "large-context", false, "routing", true), available);
+    Scenario large = Scenarios.select(List.of("large-context")).get(0);
+    assertTrue(large.unavailableReason().startsWith("not available yet: needs "), large.unavailableReason());
+  }
+
+  @Test
+  void sessionsScenariosAreNonstreamsLoadContinuingSessionsThroughAGatewayWithTheirStore() {
+    Scenario nonstream = Scenarios.select(List.of("nonstream")).get(0);
+    for (String name : List.of("sessions-embedded", "sessions-redis")) {
+      Scenario s = Scenarios.select(List.of(name)).get(0);
+      assertEquals(name.endsWith("redis") ? SessionStore.REDIS : SessionStore.EMBEDDED, s.store(), name);
+      assertTrue(s.needsProcesses());
+      assertEquals(nonstream.workloads().size(), s.workloads().size());
+      for (int i = 0; i < s.workloads().size(); i++) {
+        Workload w = s.workloads().get(i);
+        Workload n = nonstream.workloads().get(i);
+        assertEquals(n.withConcurrency(n.concurrency()), new Workload(w.name(), w.protocol(), w.stream(), w.concurrency(),
+            w.replyWords(), w.chunkDelayMs(), w.faults()), name + ": the nonstream load shape");
+        assertEquals(Scenarios.SESSION_TURNS, w.sessionTurns());
+        assertTrue(w.sessions());
+      }
+      assertEquals(List.of(Budget.ratioAtLeast(Metric.THROUGHPUT, 0.6)), s.budgets(), name);
+      assertEquals(s.store(), Scenarios.withConcurrency(List.of(s), Map.of("*", 4)).get(0).store(), "overrides keep the store");
+    }
+    assertEquals(null, nonstream.store(), "every other scenario goes through the shared gateway");
+    assertTrue(Runner.usesSharedGateway(Scenarios.select(List.of("c1", "sessions-redis"))));
+    assertFalse(Runner.usesSharedGateway(Scenarios.select(List.of("sessions-embedded", "sessions-redis", "routing"))));
+  }
+
+  @Test
+  void sessionWorkloadsAreNonStreamWithoutFaults() {
+    assertThrows(IllegalArgumentException.class, () -> new Workload("x", Protocol.OPENAI, true, 1, 12, 0, null, 8));
+    assertThrows(IllegalArgumentException.class,
+        () -> new Workload("x", Protocol.OPENAI, false, 1, 12, 0, new FaultMix(0.1, 1, 0, 0), 8));
+    assertTrue(new Workload("x", Protocol.OPENAI, false, 4, 12, 0, null, 8).withConcurrency(2).sessions());
+    assertFalse(new Workload("x", Protocol.OPENAI, false, 4, 12, 0, null).sessions());
   }
 
   @Test
