@@ -96,7 +96,10 @@ public final class LoadGenerator implements AutoCloseable {
     workload.protocol().headers().forEach(ro::putHeader);
     this.requestOptions = ro;
     this.staticBody = Buffer.buffer(workload.protocol().body(workload.stream(), "Hello from the bench"));
+    this.large = workload.largeContext() ? new LargeConversations(workload.protocol(), workload.stream(), workload.contextTokens()) : null;
   }
+
+  private final LargeConversations large;
 
   /** {@link Runner#DIRECT} or {@link Runner#GATEWAY}. */
   public String target() {
@@ -300,6 +303,10 @@ public final class LoadGenerator implements AutoCloseable {
         if (sessionOptions == null) sessionOptions = new RequestOptions(requestOptions);
         sessionOptions.setURI(c.path(viaGateway));
         send(sessionOptions, body, c);
+        return;
+      }
+      if (large != null) {
+        send(requestOptions, large.body(seq++, nonce + "p" + phaseCounter + "l" + index), null);
         return;
       }
       FaultMix.Kind kind = faults == null ? FaultMix.Kind.NONE : faults.pick(random);

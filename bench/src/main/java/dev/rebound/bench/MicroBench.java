@@ -54,4 +54,33 @@ public interface MicroBench {
       return quick ? 20_000 : 200_000;
     }
   };
+
+  /** The context step on a 2,000-message, ~200k-token conversation: {@link ContextFitBench}. */
+  MicroBench CONTEXT_FIT = new MicroBench() {
+    @Override
+    public String describe(boolean quick) {
+      return "ContextFit.preflight on a 2,000-message conversation (~195k tokens, text turns and tool exchanges), "
+          + "single-threaded, after a JIT warm-up: " + iterations(quick) + " timed fits with the cut to a 128k window, "
+          + "and as many with one new message appended (fits a 1M window: count + decision; and with the cut)";
+    }
+
+    @Override
+    public Map<String, Double> run(boolean quick) {
+      ContextFitBench.Result r = ContextFitBench.run(iterations(quick));
+      Map<String, Double> m = new LinkedHashMap<>();
+      m.put("tokens", (double) r.tokens());
+      m.put("keptMessages", (double) r.keptMessages());
+      m.put("coldCountMs", r.coldCountMs());
+      m.put("fitTruncateP50Ms", r.fitTruncateP50Ms());
+      m.put("fitTruncateP99Ms", r.fitTruncateP99Ms());
+      m.put("appendOneP50Ms", r.appendP50Ms());
+      m.put("appendOneP99Ms", r.appendP99Ms());
+      m.put("appendOneAndCutP50Ms", r.appendCutP50Ms());
+      return m;
+    }
+
+    private int iterations(boolean quick) {
+      return quick ? 40 : 300;
+    }
+  };
 }

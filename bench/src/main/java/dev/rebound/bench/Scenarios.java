@@ -27,6 +27,8 @@ public final class Scenarios {
   static final int SESSION_TURNS = 8;
   /** The issue's budget "with Redis checkpoints on, >= 0.6x" of direct throughput; the embedded store gets the same. */
   static final double SESSIONS_THROUGHPUT_RATIO = 0.6;
+  /** The large-context conversations: the issue's 50k tokens. */
+  static final int LARGE_CONTEXT_TOKENS = 50_000;
 
   private static final List<Scenario> ALL = List.of(
       new Scenario("c1", "one connection, non-stream: the latency the gateway adds to a lone request",
@@ -48,8 +50,15 @@ public final class Scenarios {
       new Scenario("sessions-redis", "as sessions-embedded, with a Redis store: REDIS_URL if set, else a redis-server "
           + "the bench starts on a free port and stops afterwards",
           sessionWorkloads(), sessionBudgets(), null, null, SessionStore.REDIS),
-      new Scenario("large-context", "50k-token conversations with token counting and truncation on",
-          List.of(), List.of(), "context counting and truncation"),
+      new Scenario("large-context", "8 connections, OpenAI non-stream: conversations of about " + LARGE_CONTEXT_TOKENS
+          + " tokens, each with a new last question; the gateway counts them (cached per message) and cuts them to a "
+          + "32k window, direct sends them whole",
+          List.of(new Workload("openai", Protocol.OPENAI, false, 8, SMALL_WORDS, 0, null, 0, LARGE_CONTEXT_TOKENS)),
+          List.of(), null),
+      new Scenario("context-fit", "in-process: a 2,000-message conversation of about 200k tokens; the first count, the "
+          + "fit decision plus the cut to 128k with counts cached (issue target < 10 ms), and one appended message on "
+          + "the cached conversation (target < 0.5 ms)",
+          List.of(), List.of(), null, MicroBench.CONTEXT_FIT),
       new Scenario("routing", "100 rules, 50 agents: route selection time, in-process (no A/B)",
           List.of(), List.of(), null, MicroBench.ROUTING),
       new Scenario("faults", "32 paced streams; through the gateway 30 % of upstream answers are 429 with retry-after 1 s "

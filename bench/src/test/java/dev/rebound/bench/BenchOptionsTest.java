@@ -96,18 +96,16 @@ class BenchOptionsTest {
   }
 
   @Test
-  void onlyUnavailableScenariosWriteAReportSayingWhyWithoutStartingAnything(@org.junit.jupiter.api.io.TempDir Path dir)
-      throws Exception {
+  void theContextFitScenarioRunsInProcessWithoutTheGatewayJar(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    int code = BenchMain.run(new String[] {"large-context", "--out", dir.toString(), "--gateway-jar", "/nonexistent.jar"},
-        new java.io.PrintStream(out), new java.io.PrintStream(new java.io.ByteArrayOutputStream()));
-    assertEquals(0, code);
-    assertTrue(out.toString().contains("large-context: not available yet: needs context counting"), out.toString());
-    String md = java.nio.file.Files.readString(dir.resolve("report.md"));
-    assertTrue(md.contains("## Not run") && md.contains("**large-context**") && md.contains("not available yet: needs"), md);
-    String json = java.nio.file.Files.readString(dir.resolve("report.json"));
-    assertTrue(json.contains("\"skipped\" : \"not available yet: needs context counting and truncation\""), json);
-    assertTrue(!json.contains("\"failed\""), "not available yet is not a failure: " + json);
+    int code = BenchMain.run(new String[] {"context-fit", "--quick", "--repetitions", "1", "--out", dir.toString(),
+        "--gateway-jar", "/nonexistent.jar"}, new java.io.PrintStream(out), new java.io.PrintStream(out));
+    assertEquals(0, code, out.toString());
+    com.fasterxml.jackson.databind.JsonNode fit = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(dir.resolve("report.json").toFile()).get("scenarios").get(0).get("inProcess").get("summary");
+    assertTrue(fit.get("tokens").get("median").asDouble() > 150_000, fit.toString());
+    assertTrue(fit.get("keptMessages").get("median").asDouble() < 2_000, "the conversation was cut: " + fit);
+    assertTrue(fit.get("appendOneP50Ms").get("median").asDouble() > 0, fit.toString());
   }
 
   @Test

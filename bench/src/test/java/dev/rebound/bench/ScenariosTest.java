@@ -36,13 +36,28 @@ class ScenariosTest {
   }
 
   @Test
-  void scenariosTheGatewayCannotRunYetSayWhatTheyNeed() {
-    Map<String, Boolean> available = new java.util.HashMap<>();
-    for (Scenario s : Scenarios.all()) available.put(s.name(), s.available());
-    assertEquals(Map.of("c1", true, "nonstream", true, "stream", true, "faults", true, "sessions-embedded", true,
-        "sessions-redis", true, "large-context", false, "routing", true), available);
-    Scenario large = Scenarios.select(List.of("large-context")).get(0);
-    assertTrue(large.unavailableReason().startsWith("not available yet: needs "), large.unavailableReason());
+  void everyScenarioTheIssueNamesIsAvailableAndAnUnbuiltOneWouldSayWhatItNeeds() {
+    for (String name : List.of("c1", "nonstream", "stream", "sessions-embedded", "sessions-redis", "large-context",
+        "faults", "routing", "context-fit")) {
+      assertTrue(Scenarios.select(List.of(name)).get(0).available(), name);
+    }
+    Scenario future = new Scenario("future", "d", List.of(), List.of(), "a feature");
+    assertTrue(future.unavailableReason().equals("not available yet: needs a feature"), future.unavailableReason());
+  }
+
+  @Test
+  void largeContextSendsFiftyThousandTokenConversationsForTheModelTheGatewayCuts() throws Exception {
+    Workload w = Scenarios.select(List.of("large-context")).get(0).workloads().get(0);
+    assertEquals(50_000, w.contextTokens());
+    String prefix = LargeConversations.prefix(Protocol.OPENAI, false, w.contextTokens(), 0);
+    assertTrue(prefix.contains("\"model\":\"" + Workload.LARGE_CONTEXT_MODEL + "\""));
+    assertTrue(prefix.length() / 4 > 40_000, "about 50k tokens: " + prefix.length() + " characters");
+    LargeConversations bodies = new LargeConversations(Protocol.OPENAI, false, 1000);
+    String a = bodies.body(1, "x").toString();
+    String b = bodies.body(1 + LargeConversations.VARIANTS, "x").toString();
+    assertTrue(!a.equals(b) && a.endsWith("\"}]}"), "the same conversation with a new last question");
+    assertTrue(new com.fasterxml.jackson.databind.ObjectMapper().readTree(a).get("messages").size() > 3);
+    assertThrows(IllegalArgumentException.class, () -> new Workload("x", Protocol.OPENAI, false, 1, 12, 0, null, 4, 1000));
   }
 
   @Test

@@ -166,7 +166,7 @@ public final class ContextFit {
         ContextReport rep = sent.report();
         ContextReport report = new ContextReport(rep == null ? "max-tokens-lowered" : rep.action(), count.total(),
             sent.promptTokens(), rep == null ? 0 : rep.dropped(), rep == null ? 0 : rep.summarized(), clientMax, room, "upstream overflow");
-        return Future.succeededFuture(new Send(json, Buffer.buffer(json.toString()), report, sent.promptTokens(), room,
+        return Future.succeededFuture(new Send(json, bytes(json), report, sent.promptTokens(), room,
             details(agent, effective, ratio, "the upstream has room for " + room + " output tokens")));
       }
     }
@@ -295,7 +295,7 @@ public final class ContextFit {
     ContextReport report = new ContextReport(action, count.total(), after, dropped, summarized,
         lowered == null ? null : clientMax, lowered, trigger);
     Map<String, Object> details = details(agent, w, ratio, note);
-    return new Send(json, Buffer.buffer(json.toString()), report, after, maxSent, details);
+    return new Send(json, bytes(json), report, after, maxSent, details);
   }
 
   private Send lowered(ContextRequest r, int prompt, Integer clientMax, int room, String trigger, ContextWindows.Window w,
@@ -303,7 +303,7 @@ public final class ContextFit {
     ObjectNode json = shallowCopy(r.json());
     setMaxTokens(r.protocol(), json, room);
     ContextReport report = new ContextReport("max-tokens-lowered", prompt, prompt, 0, 0, clientMax, room, trigger);
-    return new Send(json, Buffer.buffer(json.toString()), report, prompt, room,
+    return new Send(json, bytes(json), report, prompt, room,
         details(agent, w, windows.underestimate(agent), "the prompt fits; the answer gets the " + room + " tokens left"));
   }
 
@@ -356,6 +356,15 @@ public final class ContextFit {
   private static Failure overflowFailure(ContextWindows.Window w, int tokens) {
     return new Failure(FailureKind.CONTEXT_OVERFLOW, null, w.window(), tokens, tokens, null,
         "This model's maximum context length is " + w.window() + " tokens. However, your messages resulted in " + tokens + " tokens.");
+  }
+
+  /** Straight to UTF-8 bytes: no intermediate String for a body of a few hundred kilobytes. */
+  private static Buffer bytes(ObjectNode json) {
+    try {
+      return Buffer.buffer(JSON.writeValueAsBytes(json));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("a parsed request cannot fail to serialize", e);
+    }
   }
 
   private static void setMaxTokens(Protocol protocol, ObjectNode json, int value) {

@@ -154,7 +154,8 @@ public final class GatewayServer {
 
   private Future<Integer> listen() {
     Router router = Router.router(vertx);
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
+    // the body is sized from Content-Length up front: growing it chunk by chunk copied large prompts several times
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()).setPreallocateBodyBuffer(true);
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(new MetricsEndpoint(decisions, () -> store, health, load, routes));

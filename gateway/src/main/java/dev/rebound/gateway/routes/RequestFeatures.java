@@ -27,31 +27,53 @@ public final class RequestFeatures {
     Map<String, String> h = new HashMap<>();
     headers.forEach(e -> h.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
     StringBuilder system = new StringBuilder();
-    String lastUser = "";
     long chars = 0;
     boolean images = false;
+    boolean estimate = countedTokens < 0;
     if (protocol == Protocol.ANTHROPIC) chars += appendText(body.get("system"), system);
     JsonNode messages = body.path("messages");
+    // only the system prompt and the last user message are read as text; the rest is only sized, when not counted
     for (JsonNode m : messages) {
       String role = m.path("role").asText();
       JsonNode content = m.get("content");
       images |= hasImage(content);
       if (protocol == Protocol.OPENAI && (role.equals("system") || role.equals("developer"))) {
         chars += appendText(content, system);
-      } else {
-        StringBuilder text = new StringBuilder();
-        chars += appendText(content, text);
-        if (role.equals("user") && text.length() > 0) lastUser = text.toString();
+      } else if (estimate) {
+        chars += size(content);
+        JsonNode calls = m.get("tool_calls");
+        if (calls != null) chars += calls.toString().length();
       }
-      JsonNode calls = m.get("tool_calls");
-      if (calls != null) chars += calls.toString().length();
+    }
+    String lastUser = "";
+    for (int i = messages.size() - 1; i >= 0 && lastUser.isEmpty(); i--) {
+      JsonNode m = messages.get(i);
+      if (!m.path("role").asText().equals("user")) continue;
+      StringBuilder text = new StringBuilder();
+      appendText(m.get("content"), text);
+      lastUser = text.toString();
     }
     JsonNode tools = body.get("tools");
     boolean hasTools = tools != null && tools.isArray() && !tools.isEmpty();
-    if (hasTools) chars += tools.toString().length();
-    int tokens = countedTokens >= 0 ? countedTokens : (int) Math.min(Integer.MAX_VALUE, chars / CHARS_PER_TOKEN);
+    if (hasTools && estimate) chars += tools.toString().length();
+    int tokens = !estimate ? countedTokens : (int) Math.min(Integer.MAX_VALUE, chars / CHARS_PER_TOKEN);
     return new RoutingRequest(protocol, body.path("model").asText(), path, tenant, h, tokens, hasTools, images,
         system.toString(), lastUser, preferredAgent, dice);
+  }
+
+  /** Characters of a content value, text or not, without copying it. */
+  private static long size(JsonNode content) {
+    if (content == null || content.isNull()) return 0;
+    if (content.isTextual()) return content.textValue().length();
+    long seen = 0;
+    if (content.isArray()) {
+      for (JsonNode block : content) {
+        JsonNode text = block.get("text");
+        JsonNode inner = text != null ? text : block.get("content");
+        seen += inner == null ? 0 : inner.isTextual() ? inner.textValue().length() : inner.toString().length();
+      }
+    }
+    return seen;
   }
 
   /** Appends the text of a string or of content blocks; returns the characters it saw (text or not). */
