@@ -319,16 +319,9 @@ class ContinuationTest extends MockLlmHttpTest {
 
   /** Streams {@code body} with a plain HTTP client, so a cut stream still yields what arrived before the cut. */
   private Streamed stream(String path, JsonObject body) throws Exception {
-    StringBuilder received = new StringBuilder();
-    Throwable failure = await(vertx.createHttpClient()
-        .request(HttpMethod.POST, server.port(), HOST, path)
-        .compose(request -> request.putHeader("content-type", "application/json").send(body.toBuffer()))
-        .compose(response -> {
-          response.handler(chunk -> received.append(chunk.toString()));
-          return response.end();
-        })
-        .transform(ar -> Future.succeededFuture(ar.cause())));
-    List<SseEvent> events = sse(received.toString());
+    MockLlmHttpTest.Streamed received = postAndCollect(path, body.toBuffer());
+    Throwable failure = received.failure();
+    List<SseEvent> events = sse(received.text());
     List<String> pieces = new ArrayList<>();
     for (SseEvent event : events) {
       if (event.data().equals("[DONE]")) {

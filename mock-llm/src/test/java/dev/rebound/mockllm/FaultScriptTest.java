@@ -120,19 +120,10 @@ class FaultScriptTest extends MockLlmHttpTest {
   @Test
   void cutAfterChunksSendsExactlyThatManyChunksBeforeClosing() throws Exception {
     addFaults(new JsonObject().put("cutAfterChunks", 2));
-    StringBuilder received = new StringBuilder();
+    Streamed received = postAndCollect(ANTHROPIC, anthropicMessage("claude-sonnet-4-5", "Hi").put("stream", true).toBuffer());
 
-    Throwable failure = await(vertx.createHttpClient()
-        .request(io.vertx.core.http.HttpMethod.POST, server.port(), HOST, ANTHROPIC)
-        .compose(request -> request.send(anthropicMessage("claude-sonnet-4-5", "Hi").put("stream", true).toBuffer()))
-        .compose(response -> {
-          response.handler(chunk -> received.append(chunk.toString()));
-          return response.end();
-        })
-        .transform(ar -> Future.succeededFuture(ar.cause())));
-
-    assertTrue(failure != null, "the stream does not end cleanly");
-    List<String> names = sse(received.toString()).stream().map(SseEvent::event).toList();
+    assertTrue(received.failure() != null, "the stream does not end cleanly");
+    List<String> names = sse(received.text()).stream().map(SseEvent::event).toList();
     assertEquals(List.of("message_start", "content_block_start", "ping", "content_block_delta",
         "content_block_delta"), names);
   }
@@ -198,28 +189,14 @@ class FaultScriptTest extends MockLlmHttpTest {
   @Test
   void stallMsPausesTheStreamAfterTheGivenChunksThenCarriesOn() throws Exception {
     addFaults(new JsonObject().put("stallMs", 300).put("stallAfterChunks", 4));
-    long[] firstBytesAt = {0};
-    StringBuilder received = new StringBuilder();
-
     long started = System.nanoTime();
-    await(vertx.createHttpClient()
-        .request(io.vertx.core.http.HttpMethod.POST, server.port(), HOST, OPENAI)
-        .compose(request -> request.send(openAiChat("gpt-4o", "Hi").put("stream", true).toBuffer()))
-        .compose(response -> {
-          response.handler(chunk -> {
-            if (firstBytesAt[0] == 0) {
-              firstBytesAt[0] = System.nanoTime();
-            }
-            received.append(chunk.toString());
-          });
-          return response.end();
-        }));
+    Streamed received = postAndCollect(OPENAI, openAiChat("gpt-4o", "Hi").put("stream", true).toBuffer());
     long totalMs = (System.nanoTime() - started) / 1_000_000;
 
-    assertTrue(firstBytesAt[0] > started);
+    assertEquals(null, received.failure());
     // a loaded machine may read the first chunks late, so only the whole exchange is timed: it holds the stall
     assertTrue(totalMs >= 290, "the stream paused for the stall, took " + totalMs + " ms");
-    List<SseEvent> events = sse(received.toString());
+    List<SseEvent> events = sse(received.text());
     assertEquals("[DONE]", events.get(events.size() - 1).data());
     assertEquals(14, events.size(), "the whole stream arrives after the stall");
   }

@@ -96,6 +96,34 @@ abstract class MockLlmHttpTest {
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", userText)));
   }
 
+  /** What a streamed answer delivered before it ended ({@code failure} null) or broke. */
+  record Streamed(String text, Throwable failure) {}
+
+  /**
+   * Posts {@code body} and collects the answer chunk by chunk, keeping what arrived before a cut. The chunk handler is
+   * set in a listener of {@code request.response()} registered before sending, which runs on the connection's event
+   * loop as the headers arrive: a handler set in a later composed step could miss the bytes that came with them.
+   */
+  Streamed postAndCollect(String path, Buffer body) throws Exception {
+    StringBuilder received = new StringBuilder();
+    Promise<Void> done = Promise.promise();
+    vertx.createHttpClient().request(io.vertx.core.http.HttpMethod.POST, server.port(), HOST, path).onComplete(ar -> {
+      if (ar.failed()) {
+        done.tryFail(ar.cause());
+        return;
+      }
+      io.vertx.core.http.HttpClientRequest request = ar.result();
+      request.response().onSuccess(response -> {
+        response.handler(chunk -> received.append(chunk.toString()));
+        response.exceptionHandler(done::tryFail);
+        response.endHandler(v -> done.tryComplete());
+      }).onFailure(done::tryFail);
+      request.putHeader("content-type", "application/json").end(body).onFailure(done::tryFail);
+    });
+    Throwable failure = await(done.future().transform(ar -> Future.succeededFuture(ar.cause())));
+    return new Streamed(received.toString(), failure);
+  }
+
   static List<SseEvent> sse(String body) {
     List<SseEvent> events = new ArrayList<>();
     for (String block : body.split("\n\n")) {
