@@ -34,6 +34,7 @@ class WindowDiscoveryTest {
         - { name: auto, backend: guess, model: single }
         - { name: h, backend: hosted, model: loaded }
       routes:
+        - { name: pick, match: { model: pick }, select: best-match, agents: [l, h] }
         - { name: all, match: {}, agents: [l] }
       context: { reserveOutputTokens: 256 }
       """;
@@ -72,5 +73,16 @@ class WindowDiscoveryTest {
     GatewayEvent cut = h.events("context").get(0);
     assertEquals(6000, cut.fields().get("window"));
     assertEquals("llama.cpp /props", cut.fields().get("windowSource"));
+  }
+
+  @Test
+  void bestMatchRoutingWeighsTheWindowTheServerReportsNotTheConfiguredOne() throws Exception {
+    // both agents claim 100000 tokens in config; l's server says 6000, so a 20k-token conversation goes to h
+    HttpResponse<String> r = h.post("/v1/chat/completions", new JsonObject().put("model", "pick")
+        .put("messages", Conversations.openAi(60, false)).encode());
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("h", r.headers().firstValue("x-rebound-agent").orElseThrow());
+    GatewayEvent route = h.events("route").get(0);
+    assertEquals(List.of("h", "l"), route.fields().get("plan"), "l's reported window ranks it last");
   }
 }

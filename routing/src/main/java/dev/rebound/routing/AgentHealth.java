@@ -9,6 +9,11 @@ public interface AgentHealth {
   /** Requests in flight on this agent now. */
   int inFlight(AgentDefinition agent);
 
+  /** The window the agent's server has now (it may have reported another than config says); 0 when unknown. */
+  default int contextWindow(AgentDefinition agent) {
+    return agent.contextWindow();
+  }
+
   AgentHealth ALL_HEALTHY = new AgentHealth() {
     @Override
     public Status status(AgentDefinition agent) {

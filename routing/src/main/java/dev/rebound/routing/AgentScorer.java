@@ -23,8 +23,9 @@ final class AgentScorer {
       if (caps.contains(skill)) s += 1;
       else if (skill.equals("tools")) s -= 2;
     }
-    if (a.contextWindow() > 0 && f.tokens() > 0 && a.contextWindow() >= 2L * f.tokens()) s += 0.5;
-    if (tooSmall(a, f)) s -= 20;
+    int window = health.contextWindow(a);
+    if (window > 0 && f.tokens() > 0 && window >= 2L * f.tokens()) s += 0.5;
+    if (tooSmall(window, f)) s -= 20;
     AgentHealth.Status st = health.status(a);
     if (st == AgentHealth.Status.COOLING) s -= 4;
     else if (st == AgentHealth.Status.OPEN) s -= 8;
@@ -54,12 +55,13 @@ final class AgentScorer {
     else if (st == AgentHealth.Status.OPEN) why.append(", circuit open");
     int load = health.inFlight(a);
     if (load > 0) why.append(", ").append(load).append(" in flight");
-    if (tooSmall(a, f)) why.append(", window ").append(a.contextWindow()).append(" is too small for ").append(f.tokens())
+    int window = health.contextWindow(a);
+    if (tooSmall(window, f)) why.append(", window ").append(window).append(" is too small for ").append(f.tokens())
         .append(" tokens (the context will be cut to fit)");
     return why.toString();
   }
 
-  private static boolean tooSmall(AgentDefinition a, TaskFeatures f) {
-    return a.contextWindow() > 0 && f.tokens() >= a.contextWindow();
+  private static boolean tooSmall(int window, TaskFeatures f) {
+    return window > 0 && f.tokens() >= window;
   }
 }

@@ -103,13 +103,13 @@ public final class GatewayServer {
         t -> events.emit(new GatewayEvent(clock.instant(), "breaker", null, t.reason(),
             Map.of("backend", t.backend(), "from", t.from().name(), "to", t.to().name()))));
     this.routes = new RouteTable(config.ruleSet());
-    this.load = new LiveAgentHealth(health);
+    this.windows = new ContextWindows(config);
+    this.load = new LiveAgentHealth(health, a -> windows.of(a).window());
     this.affinity = new SessionAffinity(100_000);
     this.events = events;
     this.clock = clock;
     this.admin = new AdminApi(config, routes, health, load, () -> store, events, clock);
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
-    this.windows = new ContextWindows(config);
     this.discovery = new WindowDiscovery(vertx, config, windows, events, clock);
     this.summarizer = summarizer();
   }

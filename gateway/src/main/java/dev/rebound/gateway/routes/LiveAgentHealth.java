@@ -7,13 +7,27 @@ import dev.rebound.routing.AgentHealth;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Routing's view of the live state: breakers and cooldowns per backend, requests in flight per agent. */
+/**
+ * Routing's view of the live state: breakers and cooldowns per backend, requests in flight per agent, and the context
+ * window each agent's server reports (discovery and overflow errors beat config).
+ */
 public final class LiveAgentHealth implements AgentHealth {
   private final HealthBoard board;
+  private final java.util.function.ToIntFunction<AgentDefinition> windows;
   private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
 
   public LiveAgentHealth(HealthBoard board) {
+    this(board, AgentDefinition::contextWindow);
+  }
+
+  public LiveAgentHealth(HealthBoard board, java.util.function.ToIntFunction<AgentDefinition> windows) {
     this.board = board;
+    this.windows = windows;
+  }
+
+  @Override
+  public int contextWindow(AgentDefinition agent) {
+    return windows.applyAsInt(agent);
   }
 
   @Override
