@@ -392,4 +392,26 @@ class RecoveryTest {
     var secondRoute = h.events("route").get(1);
     assertEquals(List.of("backup", "main"), secondRoute.fields().get("plan"), "routing puts the cooling agent last");
   }
+
+  @Test
+  void aBackendRejectingTheGatewaysOwnKeyIsA502NamingTheBackendNotA401() throws Exception {
+    start();
+    h.fault(new JsonObject().put("match", new JsonObject().put("model", "gpt-4o")).put("times", -1).put("status", 401));
+    HttpResponse<String> r = h.post("/v1/chat/completions", "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    assertEquals(502, r.statusCode(), r.body());
+    JsonObject error = new JsonObject(r.body()).getJsonObject("error");
+    assertEquals("upstream_auth_failed", error.getString("code"));
+    assertTrue(error.getString("message").contains("Backend 'primary'") && error.getString("message").contains("apiKey"),
+        error.getString("message"));
+  }
+
+  @Test
+  void aBackendRejectingTheClientsOwnPassedKeyStaysA401() throws Exception {
+    h = GatewayHarness.start();
+    h.fault(new JsonObject().put("match", new JsonObject().put("model", "claude-byok")).put("times", -1).put("status", 401));
+    HttpResponse<String> r = h.post("/v1/messages", "{\"model\":\"claude-byok\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+        "anthropic-version", "2023-06-01", "x-api-key", "sk-ant-the-clients-own");
+    assertEquals(401, r.statusCode(), r.body());
+    assertEquals("authentication_error", new JsonObject(r.body()).getJsonObject("error").getString("type"));
+  }
 }

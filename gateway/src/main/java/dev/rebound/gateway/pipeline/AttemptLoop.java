@@ -115,6 +115,7 @@ public final class AttemptLoop implements Step {
     private int overflowsOnAgent;
     private Failure lastFailure;
     private AttemptOutcome.ErrorAnswer lastErrorAnswer;
+    private BackendConfig lastFailedBackend;
 
     Run(Exchange ex) {
       this.ex = ex;
@@ -314,6 +315,7 @@ public final class AttemptLoop implements Step {
       }
       if (!(outcome instanceof AttemptOutcome.ErrorAnswer)) lastErrorAnswer = null;
       lastFailure = failure;
+      lastFailedBackend = config.backend(agent.backend()).orElse(null);
       recordHealth(h, failure);
       Map<String, Object> facts = new LinkedHashMap<>();
       facts.put("kind", failure.kind().name());
@@ -472,7 +474,10 @@ public final class AttemptLoop implements Step {
           resp.headers().addAll(replyHeaders(null));
           if (retryAfter != null) resp.putHeader("retry-after", String.valueOf(retryAfter));
         }
-        if (lastErrorAnswer != null && !resp.headWritten() && inClientShape(lastErrorAnswer.body())) {
+        ClientError ownCredentials = ownCredentialsRejected(failure);
+        if (ownCredentials != null) {
+          ex.fail(ownCredentials);
+        } else if (lastErrorAnswer != null && !resp.headWritten() && inClientShape(lastErrorAnswer.body())) {
           // the upstream's own words, already in the client's protocol: an overflow stays exactly what the SDK expects
           client.answer(lastErrorAnswer.status(), lastErrorAnswer.headers(), lastErrorAnswer.body());
         } else {
@@ -528,6 +533,20 @@ public final class AttemptLoop implements Step {
       }
       if (k == FailureKind.CIRCUIT_OPEN && d.isZero()) d = config.resilience().breaker().resetTimeout();
       return Math.max(1, (d.toMillis() + 999) / 1000);
+    }
+
+    /**
+     * A backend that rejected the key from Rebound's config is the gateway's problem, not the client's: a 502 naming
+     * the backend, never a 401 that would send the client looking at its own key. Null when the client's own key was
+     * passed through (then it may well be the client's).
+     */
+    private ClientError ownCredentialsRejected(Failure f) {
+      if (f.kind() != FailureKind.AUTH || lastFailedBackend == null || lastFailedBackend.passClientKey()) return null;
+      String name = lastFailedBackend.name();
+      return new ClientError(502, "api_error", "server_error", "upstream_auth_failed", null,
+          "Backend '" + name + "' rejected the credentials Rebound is configured with"
+              + (f.message().isBlank() ? "" : " (" + f.message() + ")")
+              + ". Your own key is not the problem: the gateway's operator must fix backends[" + name + "].apiKey.");
     }
 
     private ClientError clientError(Failure f, String whatRebound) {
