@@ -71,6 +71,14 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
   }
 
   @Test
+  void keysArePaddedAsTheFormatterWouldPadThem() {
+    for (long n : new long[] {0, 1, 9, 10, 123456789, 1_700_000_000_000L, Long.MAX_VALUE - 1_700_000_000_000L,
+        Long.MAX_VALUE, -1, -42}) {
+      assertEquals(String.format("%019d", n), EmbeddedCheckpointStore.padded(new StringBuilder(), n).toString());
+    }
+  }
+
+  @Test
   void purgesExpiredSessionsFromDiskPeriodically() {
     Path home = dir.resolve("purge");
     EmbeddedStoreOptions options = new EmbeddedStoreOptions(home, Duration.ofSeconds(2), 100, Duration.ofMillis(50),
