@@ -3,7 +3,9 @@ package dev.rebound.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -28,8 +31,10 @@ import org.h2.mvstore.tx.TransactionStore;
  * <p>Threading: every MVStore call runs on this store's own single-thread worker, so operations are serialized
  * (which makes the version check and the write one step) and the event loop never touches the disk.
  *
- * <p>Atomicity: each operation is one MVStore transaction ({@link TransactionStore}), committed at the end or rolled
- * back on failure; after a crash, unfinished transactions are rolled back on open, so no half write is ever visible.
+ * <p>Atomicity: the operations queued while the worker was busy run as one batch in one MVStore transaction
+ * ({@link TransactionStore}), in order, each behind a savepoint that it is rolled back to if it fails; the batch is
+ * committed before any of its callers learns its result. After a crash, unfinished transactions are rolled back on
+ * open, so no half write is ever visible.
  * Durability: MVStore writes committed transactions to the file in the background about every second (and on
  * {@link #close()}), so a process crash can lose the last second of writes. Writing the file on every commit instead
  * was measured to be ~50x slower and to grow the file without bound under load (old chunks are retained 45 s).
@@ -48,6 +53,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   public static final String FILE_NAME = "sessions.mv.db";
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
+  /** Operations per transaction at most: bounds the work lost to one failed commit and the wait of the first one. */
+  private static final int MAX_BATCH = 256;
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final Vertx vertx;
@@ -58,6 +65,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   private final TransactionStore transactions;
   private final long purgeTimer;
   private volatile boolean closed;
+
+  /** Operations waiting for the worker (guarded by itself), and whether a drain of them is scheduled on it. */
+  private final ArrayDeque<Queued<?>> queue = new ArrayDeque<>();
+  private boolean drainScheduled;
 
   /** Opens (or creates) the store under {@code options.directory()}; the file is opened off the event loop. */
   public static Future<EmbeddedCheckpointStore> open(Vertx vertx, EmbeddedStoreOptions options) {
@@ -296,20 +307,94 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     T apply(Tx tx) throws Exception;
   }
 
-  /** Runs one operation as one transaction on the store's worker: commit on success, roll back on failure. */
+  /** An operation waiting for the worker, with where its caller wants the result. */
+  private record Queued<T>(Operation<T> operation, Promise<T> promise, Context caller) {
+    void complete(T result) {
+      caller.runOnContext(v -> promise.complete(result));
+    }
+
+    void fail(Throwable failure) {
+      caller.runOnContext(v -> promise.fail(failure));
+    }
+  }
+
+  /**
+   * Queues one operation for the store's worker. Operations run in the order they were queued, each as if alone (a
+   * failed one is rolled back to its savepoint and leaves no trace), but the worker takes whatever has queued up
+   * while it was busy as one batch in one transaction: one commit and one hand-off for many operations under load.
+   * Results are delivered after the commit, on the caller's context.
+   */
   private <T> Future<T> run(Operation<T> operation) {
     if (closed) return Future.failedFuture(new IllegalStateException("embedded store is closed"));
-    return worker.executeBlocking(() -> {
-      Tx tx = new Tx(transactions.begin());
-      try {
-        T result = operation.apply(tx);
-        tx.transaction.commit();
-        return result;
-      } catch (Exception | Error e) {
-        tx.transaction.rollback();
-        throw e;
-      }
+    Promise<T> promise = Promise.promise();
+    boolean schedule;
+    synchronized (queue) {
+      queue.addLast(new Queued<>(operation, promise, vertx.getOrCreateContext()));
+      schedule = !drainScheduled;
+      drainScheduled = true;
+    }
+    if (schedule) scheduleDrain();
+    return promise.future();
+  }
+
+  private void scheduleDrain() {
+    worker.executeBlocking(() -> {
+      drain();
+      return null;
     }, true);
+  }
+
+  /** Worker thread: runs one batch of queued operations in one transaction. */
+  private void drain() {
+    List<Queued<?>> batch = new ArrayList<>();
+    boolean more;
+    synchronized (queue) {
+      while (!queue.isEmpty() && batch.size() < MAX_BATCH) batch.add(queue.pollFirst());
+      more = !queue.isEmpty();
+      drainScheduled = more;
+    }
+    if (more) scheduleDrain(); // behind this one on the same ordered worker
+    Object[] results = new Object[batch.size()];
+    Throwable[] failures = new Throwable[batch.size()];
+    Tx tx;
+    try {
+      tx = new Tx(transactions.begin());
+    } catch (RuntimeException | Error e) {
+      // closed under the batch's feet, or broken
+      for (Queued<?> q : batch) q.fail(e);
+      return;
+    }
+    try {
+      for (int i = 0; i < batch.size(); i++) {
+        long savepoint = tx.transaction.setSavepoint();
+        try {
+          results[i] = batch.get(i).operation().apply(tx);
+        } catch (Exception | Error e) {
+          tx.transaction.rollbackToSavepoint(savepoint);
+          failures[i] = e;
+        }
+      }
+      tx.transaction.commit();
+    } catch (RuntimeException | Error e) {
+      // the commit itself failed: nothing of the batch is stored
+      try {
+        tx.transaction.rollback();
+      } catch (RuntimeException | Error ignored) {
+        // the store is broken; the callers learn it from the commit's failure
+      }
+      for (Queued<?> q : batch) q.fail(e);
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) deliver(batch.get(i), results[i], failures[i]);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> void deliver(Queued<T> queued, Object result, Throwable failure) {
+    if (failure != null) {
+      queued.fail(failure);
+    } else {
+      queued.complete((T) result);
+    }
   }
 
   /** The maps as seen by one transaction, and the session logic that needs several of them. */
