@@ -3,7 +3,9 @@ package dev.rebound.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -28,8 +31,10 @@ import org.h2.mvstore.tx.TransactionStore;
  * <p>Threading: every MVStore call runs on this store's own single-thread worker, so operations are serialized
  * (which makes the version check and the write one step) and the event loop never touches the disk.
  *
- * <p>Atomicity: each operation is one MVStore transaction ({@link TransactionStore}), committed at the end or rolled
- * back on failure; after a crash, unfinished transactions are rolled back on open, so no half write is ever visible.
+ * <p>Atomicity: the operations queued while the worker was busy run as one batch in one MVStore transaction
+ * ({@link TransactionStore}), in order, each behind a savepoint that it is rolled back to if it fails; the batch is
+ * committed before any of its callers learns its result. After a crash, unfinished transactions are rolled back on
+ * open, so no half write is ever visible.
  * Durability: MVStore writes committed transactions to the file in the background about every second (and on
  * {@link #close()}), so a process crash can lose the last second of writes. Writing the file on every commit instead
  * was measured to be ~50x slower and to grow the file without bound under load (old chunks are retained 45 s).
@@ -48,6 +53,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   public static final String FILE_NAME = "sessions.mv.db";
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
+  /** Operations per transaction at most: bounds the work lost to one failed commit and the wait of the first one. */
+  private static final int MAX_BATCH = 256;
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final Vertx vertx;
@@ -58,6 +65,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   private final TransactionStore transactions;
   private final long purgeTimer;
   private volatile boolean closed;
+
+  /** Operations waiting for the worker (guarded by itself), and whether a drain of them is scheduled on it. */
+  private final ArrayDeque<Queued<?>> queue = new ArrayDeque<>();
+  private boolean drainScheduled;
 
   /** Opens (or creates) the store under {@code options.directory()}; the file is opened off the event loop. */
   public static Future<EmbeddedCheckpointStore> open(Vertx vertx, EmbeddedStoreOptions options) {
@@ -163,18 +174,18 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       String base = base(key);
       if (tx.isExpired(base)) tx.purge(key);
       Instant now = now();
-      long id = tx.counters.getOrDefault("event", 0L) + 1;
-      tx.counters.put("event", id);
+      long id = tx.counters().getOrDefault("event", 0L) + 1;
+      tx.counters().put("event", id);
       ObjectNode event = JSON.createObjectNode().put("at", now.toEpochMilli()).put("type", type)
           .put("reason", reason).put("json", json);
-      tx.events.put(row(base, id), JSON.writeValueAsBytes(event));
-      long kept = tx.eventCount.getOrDefault(base, 0L) + 1;
+      tx.events().put(row(base, id), JSON.writeValueAsBytes(event));
+      long kept = tx.eventCount().getOrDefault(base, 0L) + 1;
       for (String prefix = base + "#"; kept > options.maxEvents(); kept--) {
-        tx.events.remove(tx.events.ceilingKey(prefix)); // the oldest
+        tx.events().remove(tx.events().ceilingKey(prefix)); // the oldest
       }
-      tx.eventCount.put(base, kept);
+      tx.eventCount().put(base, kept);
       // an event is activity: it keeps the whole session alive, as in the Redis store
-      tx.expiry.put(base, now.toEpochMilli() + options.ttl().toMillis());
+      tx.expiry().put(base, now.toEpochMilli() + options.ttl().toMillis());
       return Long.toString(id);
     });
   }
@@ -207,7 +218,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     return run(tx -> {
       SessionMeta current = tx.liveMeta(key);
       if (current == null || seq < 1 || seq > current.checkpointCount()) return null;
-      return MessageCodec.decodeCheckpoint(tx.cps.get(row(base(key), seq)));
+      return MessageCodec.decodeCheckpoint(tx.cps().get(row(base(key), seq)));
     });
   }
 
@@ -221,7 +232,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       List<SessionKey> expired = new ArrayList<>();
       String prefix = tenant + "/";
       int skipped = 0;
-      for (Iterator<String> it = tx.index.keyIterator(prefix); it.hasNext() && page.size() < limit; ) {
+      for (Iterator<String> it = tx.index().keyIterator(prefix); it.hasNext() && page.size() < limit; ) {
         String entry = it.next();
         if (!entry.startsWith(prefix)) break;
         SessionKey key = new SessionKey(tenant, entry.substring(entry.indexOf('/', prefix.length()) + 1));
@@ -252,10 +263,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       }
       String prefix = base + "#";
       List<SessionEvent> out = new ArrayList<>();
-      for (Iterator<String> it = tx.events.keyIterator(row(base, after + 1)); it.hasNext() && out.size() < limit; ) {
+      for (Iterator<String> it = tx.events().keyIterator(row(base, after + 1)); it.hasNext() && out.size() < limit; ) {
         String rowKey = it.next();
         if (!rowKey.startsWith(prefix)) break;
-        JsonNode e = JSON.readTree(tx.events.get(rowKey));
+        JsonNode e = JSON.readTree(tx.events().get(rowKey));
         out.add(new SessionEvent(Long.toString(Long.parseLong(rowKey.substring(prefix.length()))),
             Instant.ofEpochMilli(e.get("at").asLong()), e.get("type").asText(), text(e, "reason"), text(e, "json")));
       }
@@ -265,7 +276,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
   /** Sessions on disk, including expired ones not purged yet (diagnostics, tests). */
   Future<Integer> storedSessions() {
-    return run(tx -> tx.meta.size());
+    return run(tx -> tx.meta().size());
   }
 
   @Override
@@ -296,44 +307,143 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     T apply(Tx tx) throws Exception;
   }
 
-  /** Runs one operation as one transaction on the store's worker: commit on success, roll back on failure. */
+  /** An operation waiting for the worker, with where its caller wants the result. */
+  private record Queued<T>(Operation<T> operation, Promise<T> promise, Context caller) {
+    void complete(T result) {
+      caller.runOnContext(v -> promise.complete(result));
+    }
+
+    void fail(Throwable failure) {
+      caller.runOnContext(v -> promise.fail(failure));
+    }
+  }
+
+  /**
+   * Queues one operation for the store's worker. Operations run in the order they were queued, each as if alone (a
+   * failed one is rolled back to its savepoint and leaves no trace), but the worker takes whatever has queued up
+   * while it was busy as one batch in one transaction: one commit and one hand-off for many operations under load.
+   * Results are delivered after the commit, on the caller's context.
+   */
   private <T> Future<T> run(Operation<T> operation) {
     if (closed) return Future.failedFuture(new IllegalStateException("embedded store is closed"));
-    return worker.executeBlocking(() -> {
-      Tx tx = new Tx(transactions.begin());
-      try {
-        T result = operation.apply(tx);
-        tx.transaction.commit();
-        return result;
-      } catch (Exception | Error e) {
-        tx.transaction.rollback();
-        throw e;
-      }
+    Promise<T> promise = Promise.promise();
+    boolean schedule;
+    synchronized (queue) {
+      queue.addLast(new Queued<>(operation, promise, vertx.getOrCreateContext()));
+      schedule = !drainScheduled;
+      drainScheduled = true;
+    }
+    if (schedule) scheduleDrain();
+    return promise.future();
+  }
+
+  private void scheduleDrain() {
+    worker.executeBlocking(() -> {
+      drain();
+      return null;
     }, true);
+  }
+
+  /** Worker thread: runs one batch of queued operations in one transaction. */
+  private void drain() {
+    List<Queued<?>> batch = new ArrayList<>();
+    boolean more;
+    synchronized (queue) {
+      while (!queue.isEmpty() && batch.size() < MAX_BATCH) batch.add(queue.pollFirst());
+      more = !queue.isEmpty();
+      drainScheduled = more;
+    }
+    if (more) scheduleDrain(); // behind this one on the same ordered worker
+    Object[] results = new Object[batch.size()];
+    Throwable[] failures = new Throwable[batch.size()];
+    Tx tx;
+    try {
+      tx = new Tx(transactions.begin());
+    } catch (RuntimeException | Error e) {
+      // closed under the batch's feet, or broken
+      for (Queued<?> q : batch) q.fail(e);
+      return;
+    }
+    try {
+      for (int i = 0; i < batch.size(); i++) {
+        long savepoint = tx.transaction.setSavepoint();
+        try {
+          results[i] = batch.get(i).operation().apply(tx);
+        } catch (Exception | Error e) {
+          tx.transaction.rollbackToSavepoint(savepoint);
+          failures[i] = e;
+        }
+      }
+      tx.transaction.commit();
+    } catch (RuntimeException | Error e) {
+      // the commit itself failed: nothing of the batch is stored
+      try {
+        tx.transaction.rollback();
+      } catch (RuntimeException | Error ignored) {
+        // the store is broken; the callers learn it from the commit's failure
+      }
+      for (Queued<?> q : batch) q.fail(e);
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) deliver(batch.get(i), results[i], failures[i]);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> void deliver(Queued<T> queued, Object result, Throwable failure) {
+    if (failure != null) {
+      queued.fail(failure);
+    } else {
+      queued.complete((T) result);
+    }
   }
 
   /** The maps as seen by one transaction, and the session logic that needs several of them. */
   private final class Tx {
     final Transaction transaction;
-    final TransactionMap<String, byte[]> meta;
-    final TransactionMap<String, byte[]> msgs;
-    final TransactionMap<String, byte[]> cps;
-    final TransactionMap<String, byte[]> events;
-    final TransactionMap<String, Long> eventCount;
-    final TransactionMap<String, Long> expiry;
-    final TransactionMap<String, String> index;
-    final TransactionMap<String, Long> counters;
+    // opened on first use: most operations touch only a few of the maps, and opening one is not free
+    private TransactionMap<String, byte[]> meta;
+    private TransactionMap<String, byte[]> msgs;
+    private TransactionMap<String, byte[]> cps;
+    private TransactionMap<String, byte[]> events;
+    private TransactionMap<String, Long> eventCount;
+    private TransactionMap<String, Long> expiry;
+    private TransactionMap<String, String> index;
+    private TransactionMap<String, Long> counters;
 
     Tx(Transaction transaction) {
       this.transaction = transaction;
-      this.meta = transaction.openMap("meta");
-      this.msgs = transaction.openMap("msgs");
-      this.cps = transaction.openMap("cps");
-      this.events = transaction.openMap("events");
-      this.eventCount = transaction.openMap("eventCount");
-      this.expiry = transaction.openMap("expiry");
-      this.index = transaction.openMap("index");
-      this.counters = transaction.openMap("counters");
+    }
+
+    TransactionMap<String, byte[]> meta() {
+      return meta != null ? meta : (meta = transaction.openMap("meta"));
+    }
+
+    TransactionMap<String, byte[]> msgs() {
+      return msgs != null ? msgs : (msgs = transaction.openMap("msgs"));
+    }
+
+    TransactionMap<String, byte[]> cps() {
+      return cps != null ? cps : (cps = transaction.openMap("cps"));
+    }
+
+    TransactionMap<String, byte[]> events() {
+      return events != null ? events : (events = transaction.openMap("events"));
+    }
+
+    TransactionMap<String, Long> eventCount() {
+      return eventCount != null ? eventCount : (eventCount = transaction.openMap("eventCount"));
+    }
+
+    TransactionMap<String, Long> expiry() {
+      return expiry != null ? expiry : (expiry = transaction.openMap("expiry"));
+    }
+
+    TransactionMap<String, String> index() {
+      return index != null ? index : (index = transaction.openMap("index"));
+    }
+
+    TransactionMap<String, Long> counters() {
+      return counters != null ? counters : (counters = transaction.openMap("counters"));
     }
 
     /** The session's meta, or null when missing or expired (an expired one is purged on the way). */
@@ -346,12 +456,12 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     }
 
     SessionMeta storedMeta(SessionKey key) {
-      byte[] stored = meta.get(base(key));
+      byte[] stored = meta().get(base(key));
       return stored == null ? null : decodeMeta(key, stored);
     }
 
     boolean isExpired(String base) {
-      Long at = expiry.get(base);
+      Long at = expiry().get(base);
       return at != null && at <= clock.millis();
     }
 
@@ -365,20 +475,20 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       String base = base(key);
       int count = current == null ? 0 : current.messageCount();
       if (truncateTo >= 0) {
-        for (int i = truncateTo; i < count; i++) msgs.remove(row(base, i));
+        for (int i = truncateTo; i < count; i++) msgs().remove(row(base, i));
         count = Math.min(count, truncateTo);
       }
       if (replacePartial && !incoming.isEmpty() && count > 0
-          && MessageCodec.isPartial(msgs.get(row(base, count - 1)))) {
+          && MessageCodec.isPartial(msgs().get(row(base, count - 1)))) {
         count--; // the first incoming message overwrites the partial one
       }
-      for (StoredMessage m : incoming) msgs.put(row(base, count++), MessageCodec.encodeMessage(m));
+      for (StoredMessage m : incoming) msgs().put(row(base, count++), MessageCodec.encodeMessage(m));
 
       int checkpointCount = current == null ? 0 : current.checkpointCount();
       if (checkpoint != null) {
         checkpointCount++;
         byte[] body = MessageCodec.encodeCheckpointBody(checkpoint, now);
-        cps.put(row(base, checkpointCount), MessageCodec.frameCheckpoint(checkpointCount, count, body));
+        cps().put(row(base, checkpointCount), MessageCodec.frameCheckpoint(checkpointCount, count, body));
       }
 
       SessionMeta written = new SessionMeta(key,
@@ -391,10 +501,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
           (current == null ? 0 : current.version()) + 1, count, checkpointCount,
           pick(forkedFrom, current == null ? null : current.forkedFrom()));
 
-      if (current != null) index.remove(indexKey(key, current.updated()));
-      index.put(indexKey(key, now), "");
-      meta.put(base, encodeMeta(written));
-      expiry.put(base, now.toEpochMilli() + options.ttl().toMillis());
+      if (current != null) index().remove(indexKey(key, current.updated()));
+      index().put(indexKey(key, now), "");
+      meta().put(base, encodeMeta(written));
+      expiry().put(base, now.toEpochMilli() + options.ttl().toMillis());
       return written;
     }
 
@@ -403,7 +513,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       int end = Math.min(toExclusive, current.messageCount());
       List<StoredMessage> out = new ArrayList<>(Math.max(0, end - start));
       String base = base(key);
-      for (int i = start; i < end; i++) out.add(MessageCodec.decodeMessage(i, msgs.get(row(base, i))));
+      for (int i = start; i < end; i++) out.add(MessageCodec.decodeMessage(i, msgs().get(row(base, i))));
       return out;
     }
 
@@ -411,7 +521,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       List<Checkpoint> out = new ArrayList<>(current.checkpointCount());
       String base = base(key);
       for (int seq = 1; seq <= current.checkpointCount(); seq++) {
-        out.add(MessageCodec.decodeCheckpoint(cps.get(row(base, seq))));
+        out.add(MessageCodec.decodeCheckpoint(cps().get(row(base, seq))));
       }
       return out;
     }
@@ -419,15 +529,15 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     /** Removes everything of a session; true when something existed. */
     boolean purge(SessionKey key) {
       String base = base(key);
-      boolean existed = expiry.remove(base) != null;
-      byte[] stored = meta.remove(base);
+      boolean existed = expiry().remove(base) != null;
+      byte[] stored = meta().remove(base);
       if (stored != null) {
         existed = true;
-        index.remove(indexKey(key, decodeMeta(key, stored).updated()));
+        index().remove(indexKey(key, decodeMeta(key, stored).updated()));
       }
-      eventCount.remove(base);
+      eventCount().remove(base);
       String prefix = base + "#";
-      for (TransactionMap<String, byte[]> map : List.of(msgs, cps, events)) {
+      for (TransactionMap<String, byte[]> map : List.of(msgs(), cps(), events())) {
         List<String> rows = new ArrayList<>();
         for (Iterator<String> it = map.keyIterator(prefix); it.hasNext(); ) {
           String rowKey = it.next();
@@ -442,7 +552,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     Void purgeExpired() {
       long now = clock.millis();
       List<String> expired = new ArrayList<>();
-      for (Map.Entry<String, Long> e : expiry.entrySet()) {
+      for (Map.Entry<String, Long> e : expiry().entrySet()) {
         if (e.getValue() <= now) expired.add(e.getKey());
       }
       for (String base : expired) {
@@ -464,12 +574,21 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   }
 
   private static String row(String base, long n) {
-    return base + "#" + String.format("%019d", n);
+    return padded(new StringBuilder(base.length() + 20).append(base).append('#'), n).toString();
   }
 
   /** Newest first: the timestamp is inverted so that ascending key order lists recent updates first. */
   private static String indexKey(SessionKey key, Instant updated) {
-    return key.tenant() + "/" + String.format("%019d", Long.MAX_VALUE - updated.toEpochMilli()) + "/" + key.id();
+    StringBuilder b = new StringBuilder(key.tenant().length() + key.id().length() + 21).append(key.tenant()).append('/');
+    return padded(b, Long.MAX_VALUE - updated.toEpochMilli()).append('/').append(key.id()).toString();
+  }
+
+  /** Appends {@code String.format("%019d", n)}, without the Formatter (every key of every operation goes through here). */
+  static StringBuilder padded(StringBuilder b, long n) {
+    if (n < 0) return b.append(String.format("%019d", n));
+    String digits = Long.toString(n);
+    for (int i = digits.length(); i < 19; i++) b.append('0');
+    return b.append(digits);
   }
 
   private static String pick(String change, String current) {

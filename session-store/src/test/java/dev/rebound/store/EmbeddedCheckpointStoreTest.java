@@ -71,6 +71,40 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
   }
 
   @Test
+  void operationsQueuedTogetherRunInOrderAndAFailedOneLeavesNoTrace() {
+    // queued without waiting: the worker takes them in batches, each batch one transaction
+    List<Future<SessionMeta>> appends = new java.util.ArrayList<>();
+    List<Future<SessionMeta>> stale = new java.util.ArrayList<>();
+    List<Future<String>> events = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      SessionKey key = key("batch-" + i);
+      appends.add(store.append(key, Append.of(0, user("q" + i))));
+      stale.add(store.append(key, Append.of(0, user("again"))));
+      events.add(store.appendEvent(key, "checkpoint", "n" + i, null));
+      appends.add(store.append(key, Append.of(1, assistant("a" + i)).withCheckpoint(auto("[]"))));
+    }
+    for (Future<SessionMeta> f : appends) await(f);
+    for (Future<SessionMeta> f : stale) failure(f, StaleWriteException.class);
+    for (int i = 0; i < 100; i++) {
+      SessionKey key = key("batch-" + i);
+      SessionMeta meta = await(store.meta(key));
+      assertEquals(2, meta.version());
+      assertEquals(List.of("q" + i, "a" + i), await(store.messages(key, 0, 10)).stream()
+          .map(m -> Json.decodeValue(m.json(), JsonObject.class).getString("content")).toList());
+      assertEquals(1, meta.checkpointCount());
+      assertEquals(await(events.get(i)), await(store.events(key, null, 10)).get(0).id());
+    }
+  }
+
+  @Test
+  void keysArePaddedAsTheFormatterWouldPadThem() {
+    for (long n : new long[] {0, 1, 9, 10, 123456789, 1_700_000_000_000L, Long.MAX_VALUE - 1_700_000_000_000L,
+        Long.MAX_VALUE, -1, -42}) {
+      assertEquals(String.format("%019d", n), EmbeddedCheckpointStore.padded(new StringBuilder(), n).toString());
+    }
+  }
+
+  @Test
   void purgesExpiredSessionsFromDiskPeriodically() {
     Path home = dir.resolve("purge");
     EmbeddedStoreOptions options = new EmbeddedStoreOptions(home, Duration.ofSeconds(2), 100, Duration.ofMillis(50),

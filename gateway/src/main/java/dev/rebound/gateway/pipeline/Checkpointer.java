@@ -73,7 +73,8 @@ public final class Checkpointer {
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
             SessionCache.Known k = cache.get(turn.key());
-            if (k != null) cache.put(turn.key(), new SessionCache.Known(meta.version(), k.turns(), k.identities()));
+            // only the history this exchange's write extended: another turn may have cached a newer one meanwhile
+            if (k != null && k.version() == turn.version()) cache.put(turn.key(), k.at(meta.version()));
           })
           .<Void>mapEmpty()
           .recover(err -> Future.succeededFuture());
@@ -94,7 +95,8 @@ public final class Checkpointer {
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
             SessionCache.Known k = cache.get(turn.key());
-            if (k != null) cache.put(turn.key(), new SessionCache.Known(meta.version(), k.turns(), k.identities()));
+            // only the history this exchange's write extended: another turn may have cached a newer one meanwhile
+            if (k != null && k.version() == turn.version()) cache.put(turn.key(), k.at(meta.version()));
             events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
                 "ERROR checkpoint before sending a cut context to " + agent.name(),
                 Map.of("agent", agent.name(), "version", meta.version(), "kind", CheckpointKind.ERROR.name())));
@@ -119,7 +121,9 @@ public final class Checkpointer {
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
             SessionCache.Known k = cache.get(turn.key());
-            if (k != null) cache.put(turn.key(), k.appended(meta.version(), 1, List.of(MessageIdentity.of(assistantJson))));
+            if (k != null && k.version() == turn.version()) {
+              cache.put(turn.key(), k.appended(meta.version(), 1, List.of(MessageIdentity.of(assistantJson))));
+            }
             events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
                 "assistant turn " + turn.turn() + " stored" + (auto ? " with an AUTO checkpoint" : ""),
                 Map.of("agent", agent.name(), "version", meta.version())));

@@ -23,8 +23,12 @@ public final class MessageIdentity {
     }
   }
 
+  /**
+   * The identity of a parsed message. Floating-point numbers count by value, so a message parsed with BigDecimals
+   * (as the front door reads requests) has the identity of its JSON text read back with doubles (as stored).
+   */
   static String of(JsonNode m) {
-    StringBuilder id = new StringBuilder(m.path("role").asText()).append('\u0000');
+    StringBuilder id = new StringBuilder(text(m.path("role"))).append('\u0000');
     List<String> tools = new ArrayList<>();
     JsonNode content = m.get("content");
     if (content != null && content.isTextual()) {
@@ -32,22 +36,22 @@ public final class MessageIdentity {
     } else if (content != null && content.isArray()) {
       StringBuilder text = new StringBuilder();
       for (JsonNode block : content) {
-        String type = block.path("type").asText();
+        String type = text(block.path("type"));
         switch (type) {
-          case "text" -> text.append(block.path("text").asText());
-          case "tool_use" -> tools.add("use:" + block.path("id").asText() + ":" + block.path("name").asText() + ":"
+          case "text" -> text.append(text(block.path("text")));
+          case "tool_use" -> tools.add("use:" + text(block.path("id")) + ":" + text(block.path("name")) + ":"
               + canonical(block.get("input")));
-          case "tool_result" -> tools.add("result:" + block.path("tool_use_id").asText() + ":" + canonical(block.get("content")));
+          case "tool_result" -> tools.add("result:" + text(block.path("tool_use_id")) + ":" + canonical(block.get("content")));
           default -> tools.add(type + ":" + canonical(block));
         }
       }
       id.append(text.toString().strip());
     }
     for (JsonNode call : m.path("tool_calls")) {
-      tools.add("call:" + call.path("id").asText() + ":" + call.path("function").path("name").asText() + ":"
-          + canonical(parse(call.path("function").path("arguments").asText())));
+      tools.add("call:" + text(call.path("id")) + ":" + text(call.path("function").path("name")) + ":"
+          + canonical(parse(text(call.path("function").path("arguments")))));
     }
-    if (m.has("tool_call_id")) tools.add("for:" + m.path("tool_call_id").asText());
+    if (m.has("tool_call_id")) tools.add("for:" + text(m.path("tool_call_id")));
     for (String t : tools) id.append('\u0000').append(t);
     return id.toString();
   }
@@ -76,6 +80,12 @@ public final class MessageIdentity {
       for (JsonNode e : n) b.append(canonical(e)).append(',');
       return b.append(']').toString();
     }
+    if (n.isFloatingPointNumber()) return Double.toString(n.doubleValue());
     return n.isTextual() ? n.textValue().strip() : n.toString();
+  }
+
+  /** {@link JsonNode#asText()}, with floating-point numbers by value (see {@link #of(JsonNode)}). */
+  private static String text(JsonNode n) {
+    return n.isFloatingPointNumber() ? Double.toString(n.doubleValue()) : n.asText();
   }
 }

@@ -21,6 +21,7 @@ import dev.rebound.store.StaleWriteException;
 import dev.rebound.store.StoredMessage;
 import io.vertx.core.Future;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,19 +77,23 @@ public final class SessionBinding implements Step {
   }
 
   private Future<Void> bind(Exchange ex, SessionKey key, boolean resume, boolean mayRetry) {
-    return load(key).compose(loaded -> {
-      List<String> request = new ArrayList<>();
-      for (JsonNode m : ex.json().path("messages")) request.add(m.toString());
+    RequestMessages request = new RequestMessages(ex.json().path("messages"));
+    return load(key, request, resume).compose(loaded -> {
+      List<String> known = loaded.identities();
       List<StoredMessage> history = loaded.messages().stream().filter(m -> !m.partial()).toList();
-      List<String> toStore;
+      int from;
+      boolean forked = false;
       Future<Long> ready;
       if (loaded.cached() != null) {
-        List<String> known = loaded.cached().identities();
-        if (resume || !extendsKnown(known, request)) {
+        if (resume || !request.extendsKnown(known)) {
           return Future.failedFuture(new IllegalStateException("the store is unreachable and this turn "
               + (resume ? "needs the stored history to resume" : "does not extend the history this gateway knows")));
         }
-        toStore = request.subList(known.size(), request.size());
+        from = known.size();
+        ready = Future.succeededFuture(loaded.version());
+      } else if (known != null) {
+        // the history this gateway stored last is still the store's (same version): the request was checked against it
+        from = known.size();
         ready = Future.succeededFuture(loaded.version());
       } else if (resume) {
         ArrayNode full = JSON.createArrayNode();
@@ -99,20 +104,21 @@ public final class SessionBinding implements Step {
         }
         ex.json().path("messages").forEach(full::add);
         ex.replaceMessages(full);
-        toStore = request;
+        from = 0;
         ready = Future.succeededFuture(loaded.version());
         emit(ex, "resume", "prepended " + history.size() + " stored message(s) to " + request.size() + " new one(s)", Map.of());
-      } else if (extends_(history, request)) {
-        toStore = request.subList(history.size(), request.size());
+      } else if (request.extends_(history)) {
+        from = history.size();
         ready = Future.succeededFuture(loaded.version());
       } else {
-        toStore = request;
+        from = 0;
+        forked = true;
         ready = fork(ex, key, loaded);
       }
       // after a fork the session starts again from what the client sent
-      boolean forked = loaded.cached() == null && !resume && !extends_(history, request);
-      Loaded base = forked ? new Loaded(0, loaded.turns(), List.of(), null) : loaded;
-      return ready.compose(version -> append(ex, key, version, toStore, base))
+      Loaded base = forked ? new Loaded(0, loaded.turns(), null, List.of(), null, null) : loaded;
+      int first = from;
+      return ready.compose(version -> append(ex, key, version, request, first, base))
           .recover(err -> {
             if (err instanceof StaleWriteException && mayRetry) {
               // another writer got there first: read the session again and bind once more
@@ -124,10 +130,12 @@ public final class SessionBinding implements Step {
     });
   }
 
-  private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, List<String> messages, Loaded loaded) {
+  /** Appends the request's messages from index {@code from} on (the ones the store does not have yet). */
+  private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
+      Loaded loaded) {
     if (ex.session() != null) return Future.succeededFuture();
     List<NewMessage> fresh = new ArrayList<>();
-    for (String m : messages) fresh.add(NewMessage.of(roleOf(m), m));
+    for (int i = from; i < request.size(); i++) fresh.add(NewMessage.of(request.role(i), request.text(i)));
     String label = ex.requestHeaders().get("x-rebound-checkpoint");
     CheckpointKind kind = label != null && !label.isBlank() ? CheckpointKind.WORKFLOW : CheckpointKind.ERROR;
     String contextView = SENT_AS_STORED;
@@ -137,21 +145,23 @@ public final class SessionBinding implements Step {
         .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, 0, 0));
     return store.append(key, append).onSuccess(meta -> {
       ex.bound(new SessionTurn(key, meta.version(), loaded.turns() + 1));
-      remember(key, loaded, meta.version(), messages);
+      remember(key, loaded, meta, request, from);
       emit(ex, "checkpoint", "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
           Map.of("kind", kind.name(), "version", meta.version()));
     });
   }
 
-  private void remember(SessionKey key, Loaded loaded, long version, List<String> appended) {
+  private void remember(SessionKey key, Loaded loaded, SessionMeta written, RequestMessages request, int from) {
     List<String> identities = new ArrayList<>();
-    if (loaded.cached() != null) {
-      identities.addAll(loaded.cached().identities());
+    if (loaded.identities() != null) {
+      identities.addAll(loaded.identities());
     } else {
       for (StoredMessage m : loaded.messages()) if (!m.partial()) identities.add(MessageIdentity.of(m.json()));
     }
-    for (String m : appended) identities.add(MessageIdentity.of(m));
-    cache.put(key, new SessionCache.Known(version, loaded.turns(), identities));
+    for (int i = from; i < request.size(); i++) identities.add(request.identity(i));
+    // a new session's creation time is the one just written; a buffered (provisional) one never matches the store's
+    Instant created = loaded.created() != null ? loaded.created() : written.created();
+    cache.put(key, new SessionCache.Known(written.version(), created, loaded.turns(), identities));
   }
 
   private Future<Long> fork(Exchange ex, SessionKey key, Loaded loaded) {
@@ -173,44 +183,85 @@ public final class SessionBinding implements Step {
     return (id.length() + suffix.length() > 128 ? id.substring(0, 128 - suffix.length()) : id) + suffix;
   }
 
-  private static boolean extendsKnown(List<String> known, List<String> request) {
-    if (known.size() > request.size()) return false;
-    for (int i = 0; i < known.size(); i++) if (!known.get(i).equals(MessageIdentity.of(request.get(i)))) return false;
-    return true;
-  }
-
-  /** Whether the request repeats the stored history and adds to it (turn by turn, whatever the JSON spelling). */
-  private static boolean extends_(List<StoredMessage> history, List<String> request) {
-    if (history.size() > request.size()) return false;
-    for (int i = 0; i < history.size(); i++) {
-      StoredMessage stored = history.get(i);
-      // the fast path: byte-identical after canonicalisation; else compare what the turn says
-      if (stored.hash().equals(MessageHash.of(request.get(i)))) continue;
-      if (!MessageIdentity.of(stored.json()).equals(MessageIdentity.of(request.get(i)))) return false;
-    }
-    return true;
-  }
-
-  private Future<Loaded> load(SessionKey key) {
+  /**
+   * The session as stored: its meta, then either the history this gateway cached for exactly that version and
+   * creation (a continuing turn checked against it: no need to read the messages), or the stored messages.
+   */
+  private Future<Loaded> load(SessionKey key, RequestMessages request, boolean resume) {
     return store.meta(key).compose(meta -> {
-      if (meta == null) return Future.succeededFuture(new Loaded(0, 0, List.of(), null));
-      return store.messages(key, 0, meta.messageCount()).map(msgs -> new Loaded(meta.version(), meta.turns(), msgs, null));
+      if (meta == null) return Future.succeededFuture(new Loaded(0, 0, null, List.of(), null, null));
+      SessionCache.Known k = cache.get(key);
+      if (!resume && k != null && k.version() == meta.version() && meta.created().equals(k.created())
+          && request.extendsKnown(k.identities())) {
+        return Future.succeededFuture(new Loaded(meta.version(), meta.turns(), meta.created(), List.of(),
+            k.identities(), null));
+      }
+      return store.messages(key, 0, meta.messageCount())
+          .map(msgs -> new Loaded(meta.version(), meta.turns(), meta.created(), msgs, null, null));
     }).recover(err -> {
       // the store cannot be read: bind from what this gateway last knew, so the turn is still stored (buffered)
       SessionCache.Known k = cache.get(key);
       if (k == null) return Future.failedFuture(err);
-      return Future.succeededFuture(new Loaded(k.version(), k.turns(), List.of(), k));
+      return Future.succeededFuture(new Loaded(k.version(), k.turns(), k.created(), List.of(), k.identities(), k));
     });
   }
 
-  /** @param cached set when the store could not be read and the history is known only by identity */
-  private record Loaded(long version, int turns, List<StoredMessage> messages, SessionCache.Known cached) {}
+  /**
+   * @param created    the session's creation time in the store; null when it does not exist yet
+   * @param identities the stored complete messages by identity when the history came from the cache, else null
+   *                   (then {@code messages} holds them)
+   * @param cached     set when the store could not be read and the history is known only by identity
+   */
+  private record Loaded(long version, int turns, Instant created, List<StoredMessage> messages, List<String> identities,
+      SessionCache.Known cached) {}
 
-  private static String roleOf(String json) {
-    try {
-      return JSON.readTree(json).path("role").asText("user");
-    } catch (java.io.IOException e) {
-      return "user";
+  /**
+   * The request's messages, each serialized, hashed or reduced to its identity only when needed: a continuing turn
+   * compares identities (no JSON text) and serializes only the messages it stores.
+   */
+  private static final class RequestMessages {
+    private final List<JsonNode> nodes = new ArrayList<>();
+    private final String[] texts;
+    private final String[] identities;
+
+    RequestMessages(JsonNode messages) {
+      messages.forEach(nodes::add);
+      texts = new String[nodes.size()];
+      identities = new String[nodes.size()];
+    }
+
+    int size() {
+      return nodes.size();
+    }
+
+    String text(int i) {
+      return texts[i] != null ? texts[i] : (texts[i] = nodes.get(i).toString());
+    }
+
+    String identity(int i) {
+      return identities[i] != null ? identities[i] : (identities[i] = MessageIdentity.of(nodes.get(i)));
+    }
+
+    String role(int i) {
+      return nodes.get(i).path("role").asText("user");
+    }
+
+    boolean extendsKnown(List<String> known) {
+      if (known.size() > size()) return false;
+      for (int i = 0; i < known.size(); i++) if (!known.get(i).equals(identity(i))) return false;
+      return true;
+    }
+
+    /** Whether the request repeats the stored history and adds to it (turn by turn, whatever the JSON spelling). */
+    boolean extends_(List<StoredMessage> history) {
+      if (history.size() > size()) return false;
+      for (int i = 0; i < history.size(); i++) {
+        StoredMessage stored = history.get(i);
+        // the fast path: byte-identical after canonicalisation; else compare what the turn says
+        if (stored.hash().equals(MessageHash.of(text(i)))) continue;
+        if (!MessageIdentity.of(stored.json()).equals(identity(i))) return false;
+      }
+      return true;
     }
   }
 
