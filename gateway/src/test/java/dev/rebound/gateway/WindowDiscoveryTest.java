@@ -47,12 +47,18 @@ class WindowDiscoveryTest {
     h.close();
   }
 
+  /** Startup waits for discovery at most 8 s; on a loaded machine the answers may come later. */
+  void discovered() {
+    Eventually.await(h.vertx, 20_000, "window discovery", () -> h.events("window").size() >= 6);
+  }
+
   ContextWindows.Window window(String agent) {
     return h.gateway.windows().of(h.config.ruleSet().agent(agent));
   }
 
   @Test
   void eachKindOfLocalServerIsAskedForTheWindowItActuallyLoaded() {
+    discovered();
     assertEquals(new ContextWindows.Window(6000, 0, "vllm /v1/models"), window("v"));
     assertEquals(new ContextWindows.Window(6000, 0, "llama.cpp /props"), window("l"));
     assertEquals(new ContextWindows.Window(6000, 0, "ollama num_ctx"), window("o"), "num_ctx beats the trained length");
@@ -66,6 +72,7 @@ class WindowDiscoveryTest {
 
   @Test
   void theDiscoveredWindowIsTheOneConversationsAreCutTo() throws Exception {
+    discovered();
     HttpResponse<String> r = h.post("/v1/chat/completions", new JsonObject().put("model", "any-name")
         .put("messages", Conversations.openAi(100, false)).encode());
     assertEquals(200, r.statusCode(), r.body());
@@ -77,12 +84,13 @@ class WindowDiscoveryTest {
 
   @Test
   void bestMatchRoutingWeighsTheWindowTheServerReportsNotTheConfiguredOne() throws Exception {
-    // both agents claim 100000 tokens in config; l's server says 6000, so a 20k-token conversation goes to h
+    // both agents claim 100000 tokens in config; l's server says 6000, so a 10k-token conversation goes to h
+    discovered();
     HttpResponse<String> r = h.post("/v1/chat/completions", new JsonObject().put("model", "pick")
         .put("messages", Conversations.openAi(60, false)).encode());
     assertEquals(200, r.statusCode(), r.body());
-    assertEquals("h", r.headers().firstValue("x-rebound-agent").orElseThrow());
     GatewayEvent route = h.events("route").get(0);
+    assertEquals("h", r.headers().firstValue("x-rebound-agent").orElseThrow(), route.toString());
     assertEquals(List.of("h", "l"), route.fields().get("plan"), "l's reported window ranks it last");
   }
 }
