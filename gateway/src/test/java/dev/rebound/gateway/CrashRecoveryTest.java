@@ -89,6 +89,8 @@ class CrashRecoveryTest {
 
     gateway = startGateway(config, log);
     Eventually.await(vertx, 30_000, "the gateway process to answer", () -> up(base));
+    // on Linux the served process runs on the native epoll transport (server.transport: auto) and says so
+    assertTrue(Files.readString(log).contains(", transport epoll)"), Files.readString(log));
     JsonArray history = new JsonArray();
     for (int turn = 1; turn <= 2; turn++) {
       history.add(new JsonObject().put("role", "user").put("content", "turn " + turn));

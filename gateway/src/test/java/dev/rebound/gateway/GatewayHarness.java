@@ -103,7 +103,8 @@ public final class GatewayHarness implements AutoCloseable {
       // every harness gets its own embedded store, so tests never share session files
       yaml = yaml + "\nstore: { type: embedded, path: \"" + tempDir() + "\" }\n";
     }
-    Vertx vertx = Vertx.vertx();
+    // the transport the gateway uses by default (epoll on Linux), so the tests exercise it
+    Vertx vertx = dev.rebound.gateway.http.NetworkTransport.vertx(dev.rebound.gateway.config.ServerConfig.Transport.AUTO);
     MockLlmServer mock = new MockLlmServer(vertx, mockOptions.withPort(0));
     int mockPort = mock.start().await();
     return new GatewayHarness(vertx, mock, mockPort, yaml, clock, file);

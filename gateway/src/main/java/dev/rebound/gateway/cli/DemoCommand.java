@@ -2,7 +2,6 @@ package dev.rebound.gateway.cli;
 
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
-import dev.rebound.gateway.config.ServerConfig;
 import dev.rebound.gateway.events.LogEventSink;
 import dev.rebound.gateway.http.GatewayServer;
 import dev.rebound.mockllm.MockLlmOptions;
@@ -50,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
       Map<String, String> env = new HashMap<>(System.getenv());
       env.put("REBOUND_DEMO_MOCK_URL", "http://127.0.0.1:" + mockPort);
       ReboundConfig cfg = new ConfigLoader(env).parse(demoConfigText(), config == null ? "conf/demo.yaml" : config.toString());
-      cfg = cfg.withServer(new ServerConfig(cfg.server().host(), port, cfg.server().maxBodyBytes()));
+      cfg = cfg.withServer(cfg.server().withPort(port));
       int bound = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC()).start().await();
       System.out.println(instructions(cfg.server().host(), bound, mockPort));
       return 0;

@@ -5,6 +5,7 @@ import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.LogEventSink;
 import dev.rebound.gateway.http.GatewayServer;
+import dev.rebound.gateway.http.NetworkTransport;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -29,12 +30,20 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println(e.getMessage());
       return 2;
     }
-    if (port != null) cfg = cfg.withServer(new dev.rebound.gateway.config.ServerConfig(cfg.server().host(), port, cfg.server().maxBodyBytes()));
-    Vertx vertx = Vertx.vertx();
+    if (port != null) cfg = cfg.withServer(cfg.server().withPort(port));
+    io.vertx.core.transport.Transport transport;
+    try {
+      transport = NetworkTransport.resolve(cfg.server().transport());
+    } catch (IllegalStateException e) {
+      System.err.println("Cannot start: " + e.getMessage());
+      return 2;
+    }
+    Vertx vertx = Vertx.builder().withTransport(transport).build();
     GatewayServer server = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC(), config);
     try {
       int bound = server.start().await();
-      System.out.println("Rebound listening on http://" + cfg.server().host() + ":" + bound + " (config " + config + ")");
+      System.out.println("Rebound listening on http://" + cfg.server().host() + ":" + bound + " (config " + config
+          + ", transport " + NetworkTransport.describe(transport) + ")");
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         // SIGTERM (docker stop, systemd): stop listening, close upstream connections and flush the store, but never
         // hang the exit; Vert.x itself goes with the JVM (waiting on its close can stall on a terminated event loop)

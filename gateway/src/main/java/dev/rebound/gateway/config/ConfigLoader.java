@@ -112,11 +112,12 @@ public final class ConfigLoader {
 
   private ServerConfig server(ConfigNode n) {
     n.expectObject();
-    n.allowOnly("host", "port", "maxBodyBytes");
+    n.allowOnly("host", "port", "maxBodyBytes", "transport");
     return new ServerConfig(
         n.get("host").text("127.0.0.1"),
         (int) n.get("port").integer(8080, 0, 65535),
-        n.get("maxBodyBytes").integer(32L * 1024 * 1024, 1024, Integer.MAX_VALUE));
+        n.get("maxBodyBytes").integer(32L * 1024 * 1024, 1024, Integer.MAX_VALUE),
+        ServerConfig.Transport.parse(n.get("transport").oneOf("auto", ServerConfig.Transport.TEXTS)));
   }
 
   private StoreConfig store(ConfigNode n) {

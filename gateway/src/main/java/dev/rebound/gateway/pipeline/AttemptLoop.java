@@ -293,7 +293,8 @@ public final class AttemptLoop implements Step {
           h.succeeded();
           emit("answered", "answer complete", agent, Map.of("status", a.status(), "elapsedMs", elapsedMs));
           servedBy(agent);
-          checkpointer.answered(ex, agent, Checkpointer.answeredMessage(ex.protocol(), a.body()))
+          // only a session stores the answer: without one its body is relayed unread
+          checkpointer.answered(ex, agent, ex.session() == null ? null : Checkpointer.answeredMessage(ex.protocol(), a.body()))
               .onComplete(v -> {
                 client.answer(a.status(), a.headers(), a.body());
                 done.tryComplete();

@@ -28,12 +28,12 @@ public final class HeaderPolicy {
   private HeaderPolicy() {}
 
   public static MultiMap upstreamHeaders(MultiMap client, BackendConfig backend, String proxyKey) {
-    Set<String> hop = connectionListed(client);
+    Set<String> listed = connectionListed(client);
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
     boolean clientCredentials = false;
     for (Map.Entry<String, String> h : client) {
       String name = h.getKey().toLowerCase(Locale.ROOT);
-      if (hop.contains(name) || NOT_SENT_UP.contains(name) || name.startsWith("x-rebound-")) continue;
+      if (HOP_BY_HOP.contains(name) || listed.contains(name) || NOT_SENT_UP.contains(name) || name.startsWith("x-rebound-")) continue;
       if (CREDENTIALS.contains(name)) {
         // the proxy key identifies a tenant here and must never reach a provider
         if (!backend.passClientKey() || (proxyKey != null && h.getValue().contains(proxyKey))) continue;
@@ -54,18 +54,21 @@ public final class HeaderPolicy {
   }
 
   public static MultiMap clientHeaders(MultiMap upstream) {
-    Set<String> hop = connectionListed(upstream);
+    Set<String> listed = connectionListed(upstream);
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
     for (Map.Entry<String, String> h : upstream) {
       String name = h.getKey().toLowerCase(Locale.ROOT);
-      if (hop.contains(name) || name.equals("content-length")) continue;
+      if (HOP_BY_HOP.contains(name) || listed.contains(name) || name.equals("content-length")) continue;
       out.add(h.getKey(), h.getValue());
     }
     return out;
   }
 
+  /** Headers a Connection header names as hop-by-hop (RFC 9110 7.6.1); usually none, and then no set is built. */
   private static Set<String> connectionListed(MultiMap headers) {
-    Set<String> names = new HashSet<>(HOP_BY_HOP);
+    String first = headers.get("connection");
+    if (first == null) return Set.of();
+    Set<String> names = new HashSet<>();
     for (String v : headers.getAll("connection")) {
       for (String token : v.split(",")) names.add(token.trim().toLowerCase(Locale.ROOT));
     }

@@ -41,9 +41,15 @@ public final class UpstreamCall {
   private boolean responded;
   private boolean responseEnded;
   private boolean finished;
-  private long firstByteTimer = -1;
-  private long idleTimer = -1;
-  private long totalTimer = -1;
+
+  // One watchdog timer for all three timeouts: a chunk only records the time it came, instead of cancelling and
+  // setting a timer per chunk. The timer fires at the earliest deadline that could have passed and re-arms itself.
+  private long startedAt;
+  private long sentAt = -1;
+  private long lastChunkAt;
+  private boolean paused;
+  private long watchdog = -1;
+  private long watchdogAt;
 
   public UpstreamCall(Vertx vertx, HttpClientAgent client, BackendConfig backend, String uri, MultiMap headers,
       Buffer body, HttpServerResponse clientResponse, StreamTarget target) {
@@ -59,9 +65,9 @@ public final class UpstreamCall {
 
   public Future<AttemptOutcome> run() {
     clientResponse.closeHandler(v -> finish(new AttemptOutcome.ClientGone()));
-    totalTimer = vertx.setTimer(backend.timeouts().total().toMillis(),
-        id -> finish(new AttemptOutcome.Broken(Breakage.TIMEOUT, "backend '" + backend.name()
-            + "' gave no complete answer within the total timeout of " + backend.timeouts().total().toSeconds() + " s")));
+    startedAt = System.nanoTime();
+    // a pooled connection comes at once, so the first-byte deadline is nearly this one; if not, the watchdog re-arms
+    armBy(Math.min(startedAt + backend.timeouts().total().toNanos(), startedAt + backend.timeouts().firstByte().toNanos()));
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
         .setURI(uri)
@@ -79,11 +85,9 @@ public final class UpstreamCall {
         return;
       }
       request.exceptionHandler(err -> finish(broken("failed", err)));
-      firstByteTimer = vertx.setTimer(backend.timeouts().firstByte().toMillis(),
-          id -> finish(new AttemptOutcome.Broken(Breakage.TIMEOUT, "backend '" + backend.name()
-              + "' sent no response within " + backend.timeouts().firstByte().toMillis() + " ms")));
+      sentAt = System.nanoTime();
+      armBy(sentAt + backend.timeouts().firstByte().toNanos());
       request.send(body).onComplete(rar -> {
-        cancel(firstByteTimer);
         if (rar.failed()) finish(broken("failed", rar.cause()));
         else if (!finished) onResponse(rar.result());
       });
@@ -93,7 +97,8 @@ public final class UpstreamCall {
 
   private void onResponse(HttpClientResponse resp) {
     responded = true;
-    armIdle();
+    lastChunkAt = System.nanoTime();
+    armBy(lastChunkAt + backend.timeouts().idle().toNanos());
     resp.exceptionHandler(err -> finish(broken("connection broke", err)));
     String type = resp.getHeader("content-type");
     boolean ok = resp.statusCode() / 100 == 2;
@@ -108,7 +113,7 @@ public final class UpstreamCall {
     target.begin(resp.statusCode(), resp.headers());
     SseParser parser = new SseParser();
     resp.handler(chunk -> {
-      armIdle();
+      lastChunkAt = System.nanoTime();
       List<SseEvent> events = parser.feed(chunk);
       for (SseEvent e : events) {
         if (finished) return;
@@ -120,10 +125,12 @@ public final class UpstreamCall {
       if (target.writeQueueFull()) {
         // a slow client must not make the gateway buffer the answer, nor trip the upstream idle timeout
         resp.pause();
-        cancel(idleTimer);
+        paused = true;
         target.drainHandler(() -> {
           if (finished) return;
-          armIdle();
+          paused = false;
+          lastChunkAt = System.nanoTime();
+          armBy(lastChunkAt + backend.timeouts().idle().toNanos());
           resp.resume();
         });
       }
@@ -137,7 +144,7 @@ public final class UpstreamCall {
   private void collect(HttpClientResponse resp, int limit, boolean ok) {
     Buffer collected = Buffer.buffer();
     resp.handler(chunk -> {
-      armIdle();
+      lastChunkAt = System.nanoTime();
       if (collected.length() + chunk.length() > limit) {
         // an error page this large carries nothing more worth reading; an answer this large is not one we relay
         collected.appendBuffer(chunk.slice(0, Math.max(0, limit - collected.length())));
@@ -154,11 +161,48 @@ public final class UpstreamCall {
     });
   }
 
-  private void armIdle() {
-    cancel(idleTimer);
-    idleTimer = vertx.setTimer(backend.timeouts().idle().toMillis(),
-        id -> finish(new AttemptOutcome.Broken(Breakage.TIMEOUT, "backend '" + backend.name() + "' went silent for "
-            + backend.timeouts().idle().toMillis() + " ms")));
+  /** Makes sure the watchdog fires no later than {@code deadline} (System.nanoTime). */
+  private void armBy(long deadline) {
+    if (finished || watchdog >= 0 && watchdogAt <= deadline) return;
+    if (watchdog >= 0) vertx.cancelTimer(watchdog);
+    watchdogAt = deadline;
+    watchdog = vertx.setTimer(Math.max(1, (deadline - System.nanoTime() + 999_999) / 1_000_000), id -> {
+      watchdog = -1;
+      watch();
+    });
+  }
+
+  /** Finishes with the timeout whose deadline passed, else re-arms for the earliest one still ahead. */
+  private void watch() {
+    if (finished) return;
+    BackendConfig.Timeouts t = backend.timeouts();
+    long now = System.nanoTime();
+    long total = startedAt + t.total().toNanos();
+    if (now >= total) {
+      finish(new AttemptOutcome.Broken(Breakage.TIMEOUT, "backend '" + backend.name()
+          + "' gave no complete answer within the total timeout of " + t.total().toSeconds() + " s"));
+      return;
+    }
+    long next = total;
+    if (!responded && sentAt >= 0) {
+      long firstByte = sentAt + t.firstByte().toNanos();
+      if (now >= firstByte) {
+        finish(new AttemptOutcome.Broken(Breakage.TIMEOUT, "backend '" + backend.name()
+            + "' sent no response within " + t.firstByte().toMillis() + " ms"));
+        return;
+      }
+      next = Math.min(next, firstByte);
+    } else if (responded && !paused) {
+      // a paused response waits for the client, not for the backend: its silence is not the backend's
+      long idle = lastChunkAt + t.idle().toNanos();
+      if (now >= idle) {
+        finish(new AttemptOutcome.Broken(Breakage.TIMEOUT, "backend '" + backend.name() + "' went silent for "
+            + t.idle().toMillis() + " ms"));
+        return;
+      }
+      next = Math.min(next, idle);
+    }
+    armBy(next);
   }
 
   /** Before a response a broken exchange is a connection failure; after it, the answer was cut. */
@@ -171,15 +215,9 @@ public final class UpstreamCall {
     // resetting the request below fires its exception handler; the first reason to finish is the one that counts
     if (finished) return;
     finished = true;
-    cancel(firstByteTimer);
-    cancel(idleTimer);
-    cancel(totalTimer);
+    if (watchdog >= 0) vertx.cancelTimer(watchdog);
     if (!responseEnded && request != null) request.reset();
     clientResponse.closeHandler(null);
     outcome.complete(result);
-  }
-
-  private void cancel(long timer) {
-    if (timer >= 0) vertx.cancelTimer(timer);
   }
 }

@@ -40,6 +40,7 @@ class ConfigLoaderTest {
     ReboundConfig c = new ConfigLoader(Map.of()).parse(MINIMAL, "t.yaml");
     assertEquals("127.0.0.1", c.server().host());
     assertEquals(33554432L, c.server().maxBodyBytes());
+    assertEquals(ServerConfig.Transport.AUTO, c.server().transport());
     assertEquals(Duration.ofDays(7), c.store().ttl());
     assertEquals(3, c.resilience().retry().maxAttempts());
     assertEquals(Duration.ofMillis(100), c.resilience().retry().baseDelay());
@@ -63,7 +64,7 @@ class ConfigLoaderTest {
   @Test
   void everyProblemIsListedAtOnceWithItsKeyPathAndValue() {
     List<String> p = problems("""
-        server: { port: 70000, hots: x }
+        server: { port: 70000, hots: x, transport: uring }
         store: { type: postgres, ttl: soon }
         backends:
           - { name: local, protocol: grpc, url: "ftp://x", models: [ { name: m, contextWindow: lots } ] }
@@ -81,7 +82,8 @@ class ConfigLoaderTest {
         """);
     for (String expected : List.of(
         "server.port: 70000 is out of range (0 to 65535)",
-        "server.hots: unknown key (known here: host, maxBodyBytes, port)",
+        "server.hots: unknown key (known here: host, maxBodyBytes, port, transport)",
+        "server.transport: 'uring' is not one of auto, epoll, nio",
         "store.type: 'postgres' is not one of embedded, redis",
         "store.ttl: 'soon' is not a duration (use e.g. 250ms, 30s, 1m30s, 2h, 7d)",
         "backends[0].protocol: 'grpc' is not one of openai, anthropic",
