@@ -39,6 +39,38 @@ public final class ProcStats {
     return ticks * 1_000_000_000L / ticksPerSecond;
   }
 
+  /**
+   * CPU time (ns) the JVM's JIT compiler threads of process {@code pid} have used, from each /proc/<pid>/task/<tid>/stat
+   * (HotSpot names them "C1 CompilerThread0", cut by Linux to 15 characters); -1 if unknown.
+   */
+  public static long compilerCpuNanos(long pid) {
+    Path tasks = Path.of("/proc", String.valueOf(pid), "task");
+    try (java.util.stream.Stream<Path> ts = Files.list(tasks)) {
+      long sum = 0;
+      for (Path t : (Iterable<Path>) ts::iterator) {
+        String stat;
+        try {
+          stat = Files.readString(t.resolve("stat"));
+        } catch (IOException gone) {
+          continue; // the thread ended between the listing and the read
+        }
+        if (isCompilerThread(stat)) sum += cpuNanosFromStat(stat, CLOCK_TICKS);
+      }
+      return sum;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Whether a task's stat line (field 2 is its name in parentheses) is a HotSpot JIT compiler thread. */
+  static boolean isCompilerThread(String stat) {
+    int open = stat.indexOf('(');
+    int close = stat.lastIndexOf(')');
+    if (open < 0 || close < open) return false;
+    String comm = stat.substring(open + 1, close);
+    return comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre");
+  }
+
   /** Peak resident set size (VmHWM) in kB; -1 if unknown. */
   public static long peakRssKb(long pid) {
     return statusKb(pid, "VmHWM");

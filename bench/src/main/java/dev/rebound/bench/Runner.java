@@ -21,6 +21,11 @@ import java.util.concurrent.TimeUnit;
 public final class Runner implements AutoCloseable {
   public static final String DIRECT = "direct";
   public static final String GATEWAY = "gateway";
+  /** Length of one extra warm-up round while the JIT is busy, and the most extra warm-up a process gets. */
+  static final Duration JIT_ROUND = Duration.ofSeconds(8);
+  static final Duration JIT_EXTRA_MAX = Duration.ofSeconds(90);
+  /** Compiler threads below this share of one core count as quiet (steady state measures well under 1 %). */
+  static final double JIT_QUIET_SHARE = 0.05;
 
   private final BenchOptions options;
   private final Topology topology;
@@ -91,6 +96,12 @@ public final class Runner implements AutoCloseable {
     Duration each = total.dividedBy(mix.size() * (sharedGateway ? 2L : 1L));
     log.println("== process warm-up: " + DurationFormat.format(total) + " of mixed load on "
         + (sharedGateway ? "both processes" : "mock-llm") + " (not reported)");
+    warmUpRound(mix, each, sharedGateway);
+    List<Long> pids = sharedGateway ? List.of(topology.mockPid(), topology.gatewayPid()) : List.of(topology.mockPid());
+    warmUntilJitQuiet(pids, () -> warmUpRound(mix, JIT_ROUND.dividedBy(mix.size() * (sharedGateway ? 2L : 1L)), sharedGateway));
+  }
+
+  private void warmUpRound(List<Workload> mix, Duration each, boolean sharedGateway) {
     String host = Topology.HOST;
     for (Workload w : mix) {
       try (LoadGenerator a = new LoadGenerator(vertx, contexts, DIRECT, host, topology.mockPort(), w, null, host, topology.mockPort());
@@ -100,6 +111,41 @@ public final class Runner implements AutoCloseable {
         if (sharedGateway) b.run("process warm-up", each, 0, Resources.Probe.NONE);
       }
     }
+  }
+
+  /**
+   * A fixed warm-up is not enough for a JVM with as much code as the gateway on 2 shared cores: its JIT compiler
+   * threads can still be busy a minute in, and what they use would be counted as the gateway's cost per request. So
+   * after the fixed warm-up, more rounds run while any of {@code pids} spends over {@link #JIT_QUIET_SHARE} of a core
+   * compiling, up to {@link #JIT_EXTRA_MAX}. Skipped in quick mode and without a process warm-up.
+   */
+  private void warmUntilJitQuiet(List<Long> pids, Runnable round) {
+    if (options.quick() || options.processWarmup().isZero()) return;
+    long deadline = System.nanoTime() + JIT_EXTRA_MAX.toNanos();
+    while (true) {
+      long[] before = compilerNanos(pids);
+      long start = System.nanoTime();
+      round.run();
+      double share = JitActivity.busiestShare(before, compilerNanos(pids), System.nanoTime() - start);
+      if (Double.isNaN(share)) return; // no /proc: nothing to go by
+      String pct = String.format(java.util.Locale.ROOT, "%.0f %%", share * 100);
+      if (share <= JIT_QUIET_SHARE) {
+        log.println("   JIT quiet (compiler threads at " + pct + " of a core in the last " + DurationFormat.format(JIT_ROUND) + ")");
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        log.println("   JIT still compiling after " + DurationFormat.format(JIT_EXTRA_MAX) + " more (" + pct
+            + " of a core); measuring anyway");
+        return;
+      }
+      log.println("   JIT still compiling (" + pct + " of a core): " + DurationFormat.format(JIT_ROUND) + " more warm-up");
+    }
+  }
+
+  private static long[] compilerNanos(List<Long> pids) {
+    long[] out = new long[pids.size()];
+    for (int i = 0; i < out.length; i++) out[i] = ProcStats.compilerCpuNanos(pids.get(i));
+    return out;
   }
 
   /** Whether any of these scenarios sends B through the shared gateway. */
@@ -159,7 +205,11 @@ public final class Runner implements AutoCloseable {
     Duration total = options.processWarmup();
     if (total.isZero() || s.workloads().isEmpty()) return;
     log.println("   process warm-up of the new gateway: " + DurationFormat.format(total) + " (not reported)");
-    Duration each = total.dividedBy(s.workloads().size());
+    sessionWarmUpRound(s, t, total.dividedBy(s.workloads().size()));
+    warmUntilJitQuiet(List.of(t.sessions().pid()), () -> sessionWarmUpRound(s, t, JIT_ROUND.dividedBy(s.workloads().size())));
+  }
+
+  private void sessionWarmUpRound(Scenario s, Target t, Duration each) {
     for (Workload w : s.workloads()) {
       Workload w8 = w.withConcurrency(Math.min(8, w.concurrency()));
       try (LoadGenerator b = new LoadGenerator(vertx, contexts, GATEWAY, Topology.HOST, t.gatewayPort(), w8, null,

@@ -15,6 +15,27 @@ class ProcStatsTest {
   }
 
   @Test
+  void jitCompilerThreadsAreKnownByTheirTruncatedNames() {
+    assertTrue(ProcStats.isCompilerThread("101 (C2 CompilerThre) S 1 2 3 0 -1 0 0 0 0 0 500 20 0 0"));
+    assertTrue(ProcStats.isCompilerThread("102 (C1 CompilerThre) S 1 2 3 0 -1 0 0 0 0 0 50 2 0 0"));
+    assertTrue(!ProcStats.isCompilerThread("103 (vert.x-eventloo) S 1 2 3 0 -1 0 0 0 0 0 900 90 0 0"));
+  }
+
+  @Test
+  void thisJvmsCompilerThreadsHaveUsedSomeCpuOnLinux() {
+    if (!java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/task"))) return;
+    assertTrue(ProcStats.compilerCpuNanos(ProcessHandle.current().pid()) >= 0);
+  }
+
+  @Test
+  void theBusiestProcessDecidesWhetherTheJitIsQuiet() {
+    long s = 1_000_000_000L;
+    assertEquals(0.30, JitActivity.busiestShare(new long[] {0, 0}, new long[] {s / 100, 3 * s / 10}, s), 1e-9);
+    assertTrue(Double.isNaN(JitActivity.busiestShare(new long[] {-1}, new long[] {5}, s)), "unknown stays unknown");
+    assertTrue(Double.isNaN(JitActivity.busiestShare(new long[] {0}, new long[] {5}, 0)));
+  }
+
+  @Test
   void peakRssFromStatus() {
     String status = "Name:\tjava\nVmPeak:\t 9000000 kB\nVmHWM:\t  123456 kB\nVmRSS:\t  100000 kB\n";
     assertEquals(123456, ProcStats.kbFromStatus(status, "VmHWM"));

@@ -13,12 +13,25 @@ public record SessionKey(String tenant, String id) {
   public static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   public SessionKey {
-    if (tenant == null || !TENANT.matcher(tenant).matches()) {
+    // checked by hand: a key is built per stored turn and event, and the regex matcher showed in profiles
+    if (!valid(tenant, 64, false)) {
       throw new IllegalArgumentException("invalid tenant '" + tenant + "': must match " + TENANT.pattern());
     }
-    if (id == null || !ID.matcher(id).matches()) {
+    if (!valid(id, 128, true)) {
       throw new IllegalArgumentException("invalid session id '" + id + "': must match " + ID.pattern());
     }
+  }
+
+  /** Same as {@link #ID} (colon allowed) or {@link #TENANT}. */
+  private static boolean valid(String s, int max, boolean colon) {
+    if (s == null || s.isEmpty() || s.length() > max) return false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_'
+          || c == '-' || colon && c == ':';
+      if (!ok) return false;
+    }
+    return true;
   }
 
   public static SessionKey of(String tenant, String id) {

@@ -476,6 +476,12 @@ abstract class CheckpointStoreContract {
     assertThrows(IllegalArgumentException.class, () -> new SessionKey("t/x", "id"));
     assertThrows(IllegalArgumentException.class, () -> new SessionKey("t", "x".repeat(129)));
     new SessionKey("t", "Ab0._:-" + "x".repeat(121)); // 128 chars, every allowed symbol
+    assertThrows(IllegalArgumentException.class, () -> new SessionKey("t:x", "id"), "a tenant has no colon");
+    assertThrows(IllegalArgumentException.class, () -> new SessionKey("x".repeat(65), "id"));
+    assertThrows(IllegalArgumentException.class, () -> new SessionKey("", "id"));
+    assertThrows(IllegalArgumentException.class, () -> new SessionKey("t", ""));
+    assertThrows(IllegalArgumentException.class, () -> new SessionKey("t", "caf\u00e9"));
+    new SessionKey("Tz9._-" + "x".repeat(58), "id"); // 64 chars
 
     failure(store.append(null, Append.of(0, user("x"))), RuntimeException.class);
     failure(store.meta(null), RuntimeException.class);
