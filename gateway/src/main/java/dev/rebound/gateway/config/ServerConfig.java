@@ -4,10 +4,6 @@ package dev.rebound.gateway.config;
  * Where the gateway listens, how large a request body it accepts, and which network transport carries its sockets.
  */
 public record ServerConfig(String host, int port, long maxBodyBytes, Transport transport) {
-  public ServerConfig(String host, int port, long maxBodyBytes) {
-    this(host, port, maxBodyBytes, Transport.AUTO);
-  }
-
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, maxBodyBytes, transport);
   }
@@ -23,10 +19,6 @@ public record ServerConfig(String host, int port, long maxBodyBytes, Transport t
 
     static Transport parse(String text) {
       return valueOf(text.toUpperCase(java.util.Locale.ROOT));
-    }
-
-    public String text() {
-      return TEXTS[ordinal()];
     }
   }
 }

@@ -293,8 +293,7 @@ public final class AttemptLoop implements Step {
           h.succeeded();
           emit("answered", "answer complete", agent, Map.of("status", a.status(), "elapsedMs", elapsedMs));
           servedBy(agent);
-          // only a session stores the answer: without one its body is relayed unread
-          checkpointer.answered(ex, agent, ex.session() == null ? null : Checkpointer.answeredMessage(ex.protocol(), a.body()))
+          checkpointer.answered(ex, agent, a.body())
               .onComplete(v -> {
                 client.answer(a.status(), a.headers(), a.body());
                 done.tryComplete();

@@ -43,8 +43,17 @@ public final class Checkpointer {
     this.autoEvery = Math.max(1, autoEvery);
   }
 
+  /**
+   * Stores a whole (non-stream) answer's assistant message as the turn's end; the body is read only when there is a
+   * session to store it in.
+   */
+  public Future<Void> answered(Exchange ex, AgentDefinition agent, Buffer body) {
+    if (ex.session() == null) return Future.succeededFuture();
+    return answered(ex, agent, answeredMessage(ex.protocol(), body));
+  }
+
   /** The assistant message inside a whole (non-stream) answer; null when the body has none. */
-  public static String answeredMessage(Protocol protocol, Buffer body) {
+  private static String answeredMessage(Protocol protocol, Buffer body) {
     try {
       JsonNode root = JSON.readTree(body.getBytes());
       if (protocol == Protocol.ANTHROPIC) {
@@ -72,9 +81,7 @@ public final class Checkpointer {
       return store.append(turn.key(), append)
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
-            SessionCache.Known k = cache.get(turn.key());
-            // only the history this exchange's write extended: another turn may have cached a newer one meanwhile
-            if (k != null && k.version() == turn.version()) cache.put(turn.key(), k.at(meta.version()));
+            cache.advance(turn.key(), turn.version(), meta.version(), 0, List.of());
           })
           .<Void>mapEmpty()
           .recover(err -> Future.succeededFuture());
@@ -94,9 +101,7 @@ public final class Checkpointer {
       return store.append(turn.key(), append)
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
-            SessionCache.Known k = cache.get(turn.key());
-            // only the history this exchange's write extended: another turn may have cached a newer one meanwhile
-            if (k != null && k.version() == turn.version()) cache.put(turn.key(), k.at(meta.version()));
+            cache.advance(turn.key(), turn.version(), meta.version(), 0, List.of());
             events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
                 "ERROR checkpoint before sending a cut context to " + agent.name(),
                 Map.of("agent", agent.name(), "version", meta.version(), "kind", CheckpointKind.ERROR.name())));
@@ -120,10 +125,7 @@ public final class Checkpointer {
       return store.append(turn.key(), append)
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
-            SessionCache.Known k = cache.get(turn.key());
-            if (k != null && k.version() == turn.version()) {
-              cache.put(turn.key(), k.appended(meta.version(), 1, List.of(MessageIdentity.of(assistantJson))));
-            }
+            cache.advance(turn.key(), turn.version(), meta.version(), 1, List.of(MessageIdentity.of(assistantJson)));
             events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
                 "assistant turn " + turn.turn() + " stored" + (auto ? " with an AUTO checkpoint" : ""),
                 Map.of("agent", agent.name(), "version", meta.version())));

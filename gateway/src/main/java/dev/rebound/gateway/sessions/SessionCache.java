@@ -26,14 +26,10 @@ public final class SessionCache {
     }
 
     public Known appended(long newVersion, int moreTurns, List<String> more) {
+      if (more.isEmpty() && moreTurns == 0) return new Known(newVersion, created, turns, identities);
       List<String> all = new ArrayList<>(identities);
       all.addAll(more);
       return new Known(newVersion, created, turns + moreTurns, all);
-    }
-
-    /** The same history at the version a write that added no complete message (a partial answer, a checkpoint) left. */
-    public Known at(long newVersion) {
-      return new Known(newVersion, created, turns, identities);
     }
   }
 
@@ -54,6 +50,16 @@ public final class SessionCache {
 
   public synchronized void put(SessionKey key, Known k) {
     known.put(key, k);
+  }
+
+  /**
+   * After a write that took the session from version {@code from} to {@code to}, adding {@code moreTurns} turns and the
+   * complete messages {@code more} (none for a partial answer or a checkpoint): the cached history follows, unless it
+   * is not the one the write extended (another turn cached a newer one meanwhile), or there is none.
+   */
+  public synchronized void advance(SessionKey key, long from, long to, int moreTurns, List<String> more) {
+    Known k = known.get(key);
+    if (k != null && k.version() == from) known.put(key, k.appended(to, moreTurns, more));
   }
 
   public synchronized void forget(SessionKey key) {

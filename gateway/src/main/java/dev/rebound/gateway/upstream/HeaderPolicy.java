@@ -66,8 +66,7 @@ public final class HeaderPolicy {
 
   /** Headers a Connection header names as hop-by-hop (RFC 9110 7.6.1); usually none, and then no set is built. */
   private static Set<String> connectionListed(MultiMap headers) {
-    String first = headers.get("connection");
-    if (first == null) return Set.of();
+    if (!headers.contains("connection")) return Set.of();
     Set<String> names = new HashSet<>();
     for (String v : headers.getAll("connection")) {
       for (String token : v.split(",")) names.add(token.trim().toLowerCase(Locale.ROOT));

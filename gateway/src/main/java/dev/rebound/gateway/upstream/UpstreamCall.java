@@ -97,8 +97,7 @@ public final class UpstreamCall {
 
   private void onResponse(HttpClientResponse resp) {
     responded = true;
-    lastChunkAt = System.nanoTime();
-    armBy(lastChunkAt + backend.timeouts().idle().toNanos());
+    startIdleClock();
     resp.exceptionHandler(err -> finish(broken("connection broke", err)));
     String type = resp.getHeader("content-type");
     boolean ok = resp.statusCode() / 100 == 2;
@@ -129,8 +128,7 @@ public final class UpstreamCall {
         target.drainHandler(() -> {
           if (finished) return;
           paused = false;
-          lastChunkAt = System.nanoTime();
-          armBy(lastChunkAt + backend.timeouts().idle().toNanos());
+          startIdleClock();
           resp.resume();
         });
       }
@@ -159,6 +157,12 @@ public final class UpstreamCall {
       finish(ok ? new AttemptOutcome.Answered(resp.statusCode(), resp.headers(), collected)
           : new AttemptOutcome.ErrorAnswer(resp.statusCode(), resp.headers(), collected));
     });
+  }
+
+  /** From now on the backend's silence counts, up to the idle timeout (chunks then only move {@code lastChunkAt}). */
+  private void startIdleClock() {
+    lastChunkAt = System.nanoTime();
+    armBy(lastChunkAt + backend.timeouts().idle().toNanos());
   }
 
   /** Makes sure the watchdog fires no later than {@code deadline} (System.nanoTime). */
