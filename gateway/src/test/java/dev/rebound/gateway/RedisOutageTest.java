@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.rebound.mockllm.MockLlmOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,19 +28,9 @@ class RedisOutageTest {
     poller.close().await();
   }
 
-  /** A redis-server of this test's own (never the shared one), append-only so a restart keeps what it had. */
+  /** Append-only, so a restart keeps what it had. */
   Process startRedis(int port, Path dir) throws Exception {
-    Process p = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
-    Eventually.await(poller, 10_000, "redis-server to listen", () -> {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return true;
-      } catch (Exception e) {
-        return false;
-      }
-    });
-    return p;
+    return TestRedis.start(poller, port, dir, true);
   }
 
   void turn(JsonArray history, int n) throws Exception {
@@ -55,12 +43,9 @@ class RedisOutageTest {
 
   @Test
   void turnsServedWhileRedisIsDownLandInRedisWhenItIsBack(@TempDir Path dir) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = TestRedis.freePort();
     redis = startRedis(port, dir);
-    h = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + "store: { type: redis, redis: { url: \"redis://127.0.0.1:" + port + "\" } }\n",
+    h = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + TestRedis.storeConfig(port),
         MockLlmOptions.defaults(), Clock.systemUTC());
     JsonArray history = new JsonArray();
     for (int n = 1; n <= 3; n++) turn(history, n);
@@ -87,12 +72,9 @@ class RedisOutageTest {
 
   @Test
   void aGatewayStartsAndServesWhileRedisIsDown() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = TestRedis.freePort();
     long t0 = System.nanoTime();
-    h = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + "store: { type: redis, redis: { url: \"redis://127.0.0.1:" + port + "\" } }\n",
+    h = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + TestRedis.storeConfig(port),
         MockLlmOptions.defaults(), Clock.systemUTC());
     assertEquals(true, (System.nanoTime() - t0) / 1_000_000 < 10_000, "startup must not wait for Redis");
     JsonArray history = new JsonArray();

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 /**
  * Degraded mode: keeps the gateway serving while the backing store is unreachable.
  *
- * <p>When a write ({@link #append}, {@link #appendEvent}) fails with {@link StoreUnavailableException}, it is queued
+ * <p>When a write ({@link #append}, {@link #appendEvents}) fails with {@link StoreUnavailableException}, it is queued
  * in a bounded FIFO and its future succeeds with a provisional result ({@link SessionMeta} with version =
  * expectedVersion + 1 and status {@code buffered}; counts it cannot know are -1). From then on the store is
  * {@link #degraded()}: new writes join the queue behind the earlier ones (order is preserved), reads and the admin
@@ -36,13 +36,13 @@ public final class BufferedCheckpointStore implements CheckpointStore {
   /** Replays that keep losing the version race to another writer give up after this many tries. */
   private static final int REPLAY_ATTEMPTS = 5;
 
-  private sealed interface Pending permits PendingAppend, PendingEvent {
+  private sealed interface Pending permits PendingAppend, PendingEvents {
     SessionKey key();
   }
 
   private record PendingAppend(SessionKey key, Append append) implements Pending {}
 
-  private record PendingEvent(SessionKey key, String type, String reason, String json) implements Pending {}
+  private record PendingEvents(SessionKey key, List<NewEvent> events) implements Pending {}
 
   private final Vertx vertx;
   private final Context context;
@@ -111,15 +111,15 @@ public final class BufferedCheckpointStore implements CheckpointStore {
   }
 
   @Override
-  public Future<String> appendEvent(SessionKey key, String type, String reason, String json) {
-    if (key == null || type == null) {
-      return Future.failedFuture(new IllegalArgumentException("key and type are required"));
+  public Future<List<String>> appendEvents(SessionKey key, List<NewEvent> events) {
+    if (key == null || events == null || events.isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException("a session key and at least one event are required"));
     }
-    PendingEvent pending = new PendingEvent(key, type, reason, json);
+    PendingEvents pending = new PendingEvents(key, List.copyOf(events));
     Boolean queued = enqueue(pending, null);
-    if (queued != null) return Future.succeededFuture(provisionalEventId(queued));
-    return delegate.appendEvent(key, type, reason, json).recover(err -> err instanceof StoreUnavailableException
-        ? Future.succeededFuture(provisionalEventId(enqueue(pending, err)))
+    if (queued != null) return Future.succeededFuture(provisionalEventIds(queued, pending.events().size()));
+    return delegate.appendEvents(key, pending.events()).recover(err -> err instanceof StoreUnavailableException
+        ? Future.succeededFuture(provisionalEventIds(enqueue(pending, err), pending.events().size()))
         : Future.failedFuture(err));
   }
 
@@ -286,7 +286,7 @@ public final class BufferedCheckpointStore implements CheckpointStore {
   }
 
   private Future<?> replay(Pending pending, int attemptsLeft) {
-    if (pending instanceof PendingEvent e) return delegate.appendEvent(e.key(), e.type(), e.reason(), e.json());
+    if (pending instanceof PendingEvents e) return delegate.appendEvents(e.key(), e.events());
     PendingAppend a = (PendingAppend) pending;
     // apply in order: the caller's expectedVersion was provisional, the current version is what counts now
     return delegate.meta(a.key())
@@ -335,8 +335,10 @@ public final class BufferedCheckpointStore implements CheckpointStore {
         queued ? BUFFERED : DROPPED, change.agent(), pending.append().expectedVersion() + 1, -1, -1, null);
   }
 
-  private synchronized String provisionalEventId(boolean queued) {
-    return (queued ? BUFFERED : DROPPED) + "-" + (++provisionalEvents);
+  private synchronized List<String> provisionalEventIds(boolean queued, int count) {
+    List<String> ids = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) ids.add((queued ? BUFFERED : DROPPED) + "-" + (++provisionalEvents));
+    return ids;
   }
 
   private void emit(String event) {

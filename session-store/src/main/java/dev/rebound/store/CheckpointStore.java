@@ -59,10 +59,21 @@ public interface CheckpointStore {
   Future<List<SessionMeta>> list(String tenant, int offset, int limit);
 
   /**
-   * Adds an event to the session's stream (capped at the store's maxEvents, oldest dropped) and returns its id.
-   * Works for a session that has no messages yet. {@code reason} and {@code json} are nullable.
+   * Adds events to the session's stream in one write (capped at the store's maxEvents, oldest dropped) and returns
+   * their ids in order. Works for a session that has no messages yet. Refreshes the session's TTL.
    */
-  Future<String> appendEvent(SessionKey key, String type, String reason, String json);
+  Future<List<String>> appendEvents(SessionKey key, List<NewEvent> events);
+
+  /** One event, written now; {@code reason} and {@code json} are nullable. */
+  default Future<String> appendEvent(SessionKey key, String type, String reason, String json) {
+    NewEvent event;
+    try {
+      event = new NewEvent(null, type, reason, json);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return appendEvents(key, List.of(event)).map(ids -> ids.get(0));
+  }
 
   /** Events with id after {@code afterId} (null: from the oldest kept), oldest first, at most {@code limit}. */
   Future<List<SessionEvent>> events(SessionKey key, String afterId, int limit);

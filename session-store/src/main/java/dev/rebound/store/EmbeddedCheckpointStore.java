@@ -118,6 +118,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       SessionMeta current = tx.liveMeta(key);
       long version = current == null ? 0 : current.version();
       if (append.expectedVersion() != version) throw new StaleWriteException(key, append.expectedVersion(), version);
+      if (current != null && append.expectedCreated() != null && !append.expectedCreated().equals(current.created())) {
+        throw new StaleWriteException(key, version, append.expectedCreated(), current.created());
+      }
       Instant now = now();
       List<StoredMessage> incoming = new ArrayList<>(append.messages().size());
       for (NewMessage m : append.messages()) {
@@ -168,25 +171,33 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   }
 
   @Override
-  public Future<String> appendEvent(SessionKey key, String type, String reason, String json) {
+  public Future<List<String>> appendEvents(SessionKey key, List<NewEvent> events) {
+    if (key == null || events == null || events.isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException("a session key and at least one event are required"));
+    }
+    List<NewEvent> batch = List.copyOf(events);
     return run(tx -> {
-      if (type == null) throw new IllegalArgumentException("event type is required");
       String base = base(key);
       if (tx.isExpired(base)) tx.purge(key);
-      Instant now = now();
-      long id = tx.counters().getOrDefault("event", 0L) + 1;
+      long now = clock.millis();
+      long id = tx.counters().getOrDefault("event", 0L);
+      long kept = tx.eventCount().getOrDefault(base, 0L);
+      List<String> ids = new ArrayList<>(batch.size());
+      for (NewEvent e : batch) {
+        ObjectNode event = JSON.createObjectNode().put("at", e.at() == null ? now : e.at().toEpochMilli())
+            .put("type", e.type()).put("reason", e.reason()).put("json", e.json());
+        tx.events().put(row(base, ++id), JSON.writeValueAsBytes(event));
+        ids.add(Long.toString(id));
+        kept++;
+      }
       tx.counters().put("event", id);
-      ObjectNode event = JSON.createObjectNode().put("at", now.toEpochMilli()).put("type", type)
-          .put("reason", reason).put("json", json);
-      tx.events().put(row(base, id), JSON.writeValueAsBytes(event));
-      long kept = tx.eventCount().getOrDefault(base, 0L) + 1;
       for (String prefix = base + "#"; kept > options.maxEvents(); kept--) {
         tx.events().remove(tx.events().ceilingKey(prefix)); // the oldest
       }
       tx.eventCount().put(base, kept);
       // an event is activity: it keeps the whole session alive, as in the Redis store
-      tx.expiry().put(base, now.toEpochMilli() + options.ttl().toMillis());
-      return Long.toString(id);
+      tx.expiry().put(base, now + options.ttl().toMillis());
+      return ids;
     });
   }
 

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,7 +26,9 @@ import java.util.regex.Pattern;
  * of framed checkpoints, {@code :events} capped stream; {@code rb:idx:<tenant>} sorted set (score = last update) for
  * listing. Every session write is one Lua script ({@code write.lua}); the index is updated by a second script right
  * after, because it lives on another cluster slot: in cluster mode the listing is therefore not atomic with the
- * write (a session can be briefly missing from, or stale in, the listing; never the other way round for data).
+ * write (a session can be briefly missing from, or stale in, the listing; never the other way round for data). A
+ * session's place in the listing is refreshed at most once a second ({@link #INDEX_REFRESH_MILLIS}): its order lags
+ * its last write by less than that.
  *
  * <p>The client connects lazily: constructing the store never dials, so a gateway starts while Redis is down;
  * connect and command timeouts are bounded by {@link RedisStoreOptions#timeout()}. Connection-level failures are
@@ -42,6 +45,16 @@ public final class RedisCheckpointStore implements CheckpointStore {
   private final Clock clock;
   private final RedisScripts scripts;
   private final long timeoutMillis;
+  /** When this store last updated each recent session's place in its tenant's listing (bounded, oldest dropped). */
+  private final Map<SessionKey, Long> indexedAt = new LinkedHashMap<>(1024, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<SessionKey, Long> eldest) {
+      return size() > 10_000;
+    }
+  };
+
+  /** The listing's order may lag a session's last write by less than this. */
+  static final long INDEX_REFRESH_MILLIS = 1_000;
 
   public RedisCheckpointStore(Vertx vertx, RedisStoreOptions options) {
     this(vertx, options, Clock.systemUTC());
@@ -73,8 +86,8 @@ public final class RedisCheckpointStore implements CheckpointStore {
       }
       byte[] checkpoint = append.checkpoint() == null
           ? null : MessageCodec.encodeCheckpointBody(append.checkpoint(), now);
-      return write(key, "append", append.expectedVersion(), 0, append.replacePartial(), encoded, checkpoint,
-          append.metaOrNone(), null, now);
+      return write(key, "append", append.expectedVersion(), append.expectedCreated(), 0, append.replacePartial(),
+          encoded, checkpoint, append.metaOrNone(), null, now);
     });
   }
 
@@ -94,7 +107,7 @@ public final class RedisCheckpointStore implements CheckpointStore {
                 CheckpointLookup.forkReason(from, checkpointSeq));
             MetaChange meta = new MetaChange(source.protocol(), source.agent(), SessionMeta.ACTIVE,
                 CheckpointLookup.turnsIn(history), cp.tokens());
-            return write(to, "create", 0, 0, false, encoded, MessageCodec.encodeCheckpointBody(copy, now), meta,
+            return write(to, "create", 0, null, 0, false, encoded, MessageCodec.encodeCheckpointBody(copy, now), meta,
                 CheckpointLookup.forkedFrom(from, checkpointSeq), now);
           });
         });
@@ -113,14 +126,14 @@ public final class RedisCheckpointStore implements CheckpointStore {
       CheckpointDraft marker = new CheckpointDraft(CheckpointKind.MANUAL, null, cp.contextView(), cp.tokens(),
           CheckpointLookup.restoreReason(checkpointSeq));
       // the script re-checks the checkpoint's message count and later rewinds atomically with the truncation
-      return write(key, "restore", expectedVersion, checkpointSeq, false, List.of(),
+      return write(key, "restore", expectedVersion, null, checkpointSeq, false, List.of(),
           MessageCodec.encodeCheckpointBody(marker, now), MetaChange.none(), null, now);
     }));
   }
 
-  private Future<SessionMeta> write(SessionKey key, String mode, long expectedVersion, int restoreSeq,
-      boolean replacePartial, List<byte[]> messages, byte[] checkpoint, MetaChange meta, String forkedFrom,
-      Instant now) {
+  private Future<SessionMeta> write(SessionKey key, String mode, long expectedVersion, Instant expectedCreated,
+      int restoreSeq, boolean replacePartial, List<byte[]> messages, byte[] checkpoint, MetaChange meta,
+      String forkedFrom, Instant now) {
     RedisKeys keys = RedisKeys.of(key);
     List<Object> args = new ArrayList<>(messages.size() + 20);
     args.add(mode);
@@ -137,6 +150,7 @@ public final class RedisCheckpointStore implements CheckpointStore {
     args.add(orEmpty(forkedFrom));
     args.add(meta.turnsDelta());
     args.add(meta.tokensDelta());
+    args.add(expectedCreated == null ? "" : Long.toString(expectedCreated.toEpochMilli()));
     args.add(messages.size());
     args.addAll(messages);
     args.add(checkpoint == null ? "0" : "1");
@@ -147,10 +161,13 @@ public final class RedisCheckpointStore implements CheckpointStore {
       return switch (outcome) {
         case "OK" -> {
           SessionMeta written = toMeta(key, fields(reply.get(1)));
-          yield updateIndex(keys, written).map(written);
+          yield listingIsCurrent(key, mode, written) ? Future.succeededFuture(written)
+              : updateIndex(keys, written).map(written);
         }
         case "STALE" -> Future.failedFuture(
             new StaleWriteException(key, expectedVersion, Long.parseLong(reply.get(1).toString())));
+        case "RECREATED" -> Future.failedFuture(new StaleWriteException(key, expectedVersion, expectedCreated,
+            Instant.ofEpochMilli(Long.parseLong(reply.get(1).toString()))));
         case "EXISTS" -> Future.failedFuture(new SessionExistsException(key));
         case "MISSING" -> Future.failedFuture(new SessionNotFoundException(key));
         case "NO_CHECKPOINT" -> Future.failedFuture(new SessionNotFoundException(key, restoreSeq));
@@ -159,6 +176,24 @@ public final class RedisCheckpointStore implements CheckpointStore {
         default -> Future.failedFuture(new IllegalStateException("unexpected reply from write.lua: " + outcome));
       };
     });
+  }
+
+  /**
+   * Whether the tenant's listing already places this session well enough: a session moved there by this store less
+   * than {@link #INDEX_REFRESH_MILLIS} ago keeps its place (an agent's turn is two writes a few milliseconds apart, and
+   * each index update is a Redis round trip of its own). New sessions, forks and restores always update it.
+   */
+  private boolean listingIsCurrent(SessionKey key, String mode, SessionMeta written) {
+    long updated = written.updated().toEpochMilli();
+    synchronized (indexedAt) {
+      Long last = indexedAt.get(key);
+      if (mode.equals("append") && written.version() > 1 && last != null && updated - last >= 0
+          && updated - last < INDEX_REFRESH_MILLIS) {
+        return true;
+      }
+      indexedAt.put(key, updated);
+      return false;
+    }
   }
 
   /** Second step of a write; its failure must not fail the (already durable) write, the next write repairs it. */
@@ -172,6 +207,9 @@ public final class RedisCheckpointStore implements CheckpointStore {
 
   @Override
   public Future<Boolean> delete(SessionKey key) {
+    synchronized (indexedAt) {
+      indexedAt.remove(key);
+    }
     return guard(() -> {
       RedisKeys keys = RedisKeys.of(key);
       Request del = Request.cmd(Command.DEL);
@@ -182,16 +220,37 @@ public final class RedisCheckpointStore implements CheckpointStore {
   }
 
   @Override
-  public Future<String> appendEvent(SessionKey key, String type, String reason, String json) {
+  public Future<List<String>> appendEvents(SessionKey key, List<NewEvent> events) {
     return guard(() -> {
-      Objects.requireNonNull(type, "type");
+      if (key == null || events == null || events.isEmpty()) {
+        throw new IllegalArgumentException("a session key and at least one event are required");
+      }
       RedisKeys keys = RedisKeys.of(key);
-      List<Object> args = new ArrayList<>(List.of(options.maxEvents(), options.ttl().toMillis(),
-          "at", now().toEpochMilli(), "type", type));
-      if (reason != null) args.addAll(List.of("reason", reason));
-      if (json != null) args.addAll(List.of("json", json));
+      long now = now().toEpochMilli();
+      List<Object> args = new ArrayList<>(2 + events.size() * 9);
+      args.add(options.maxEvents());
+      args.add(options.ttl().toMillis());
+      for (NewEvent e : events) {
+        args.add(2 + (e.reason() != null ? 1 : 0) + (e.json() != null ? 1 : 0));
+        args.add("at");
+        args.add(e.at() == null ? now : e.at().toEpochMilli());
+        args.add("type");
+        args.add(e.type());
+        if (e.reason() != null) {
+          args.add("reason");
+          args.add(e.reason());
+        }
+        if (e.json() != null) {
+          args.add("json");
+          args.add(e.json());
+        }
+      }
       return scripts.run(Script.EVENT, List.of(keys.events(), keys.meta(), keys.msgs(), keys.cps()), args)
-          .map(Response::toString);
+          .map(reply -> {
+            List<String> ids = new ArrayList<>(reply.size());
+            for (Response id : reply) ids.add(id.toString());
+            return ids;
+          });
     });
   }
 

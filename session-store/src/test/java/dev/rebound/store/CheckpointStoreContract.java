@@ -351,6 +351,26 @@ abstract class CheckpointStoreContract {
   }
 
   @Test
+  void aWriteForTheSessionCreatedAtAGivenTimeFailsOnASessionOfTheSameIdCreatedAgain() {
+    SessionKey key = key("reborn");
+    SessionMeta first = await(store.append(key, Append.of(0, user("old"))));
+    assertEquals(2, await(store.append(key, Append.of(1, assistant("a")).ofSessionCreated(first.created()))).version(),
+        "the same session: written");
+
+    assertTrue(await(store.delete(key)));
+    clock.advance(Duration.ofSeconds(1));
+    SessionMeta again = await(store.append(key, Append.of(0, user("new"))));
+    again = await(store.append(key, Append.of(1, assistant("b"))));
+    assertEquals(2, again.version(), "the new session reached the version the old one had");
+
+    StaleWriteException stale = failure(store.append(key, Append.of(2, user("for the old one"))
+        .ofSessionCreated(first.created())), StaleWriteException.class);
+    assertTrue(stale.getMessage().contains("created again"), stale.getMessage());
+    assertEquals(List.of("new", "b"), contents(key), "nothing written into the other session");
+    assertEquals(3, await(store.append(key, Append.of(2, user("ok")).ofSessionCreated(again.created()))).version());
+  }
+
+  @Test
   void listsATenantsSessionsMostRecentlyUpdatedFirstWithPaging() {
     assertEquals(List.of(), await(store.list(tenant, 0, 10)));
     for (String id : List.of("s1", "s2", "s3", "s4")) {
@@ -413,6 +433,29 @@ abstract class CheckpointStoreContract {
     assertEquals(List.of(), await(capped.events(key, ids.get(7), 10)));
     assertEquals(List.of(), await(capped.events(key("quiet"), null, 10)));
     assertNull(await(capped.meta(key)), "events alone do not make a session");
+  }
+
+  @Test
+  void appendsSeveralEventsInOneWriteInOrderWithTheirOwnTimes() {
+    SessionKey key = key("batched");
+    String first = await(store.appendEvent(key, "route", "best match", null));
+    Instant earlier = clock.instant().minusSeconds(3);
+    List<String> ids = await(store.appendEvents(key, List.of(
+        new NewEvent(earlier, "checkpoint", "user turn stored", "{\"version\":1}"),
+        new NewEvent(null, "answered", null, null),
+        new NewEvent(earlier.plusMillis(5), "checkpoint", "assistant turn stored", "{\"version\":2}"))));
+
+    assertEquals(3, ids.size());
+    List<SessionEvent> after = await(store.events(key, first, 10));
+    assertEquals(ids, after.stream().map(SessionEvent::id).toList(), "ids in order, each readable after the last");
+    assertEquals(List.of("checkpoint", "answered", "checkpoint"), after.stream().map(SessionEvent::type).toList());
+    assertEquals(earlier, after.get(0).at(), "the time the decision was made, not the time it was written");
+    assertEquals(clock.instant(), after.get(1).at(), "no time given: the store's");
+    assertEquals("{\"version\":2}", after.get(2).json());
+    assertNull(after.get(1).reason());
+    assertEquals(ids.subList(1, 3),
+        await(store.events(key, ids.get(0), 10)).stream().map(SessionEvent::id).toList());
+    failure(store.appendEvents(key, List.of()), IllegalArgumentException.class);
   }
 
   @Test

@@ -76,6 +76,26 @@ class RedisCheckpointStoreTest extends CheckpointStoreContract {
   }
 
   @Test
+  void movesASessionInTheListingAtMostOnceASecondButAlwaysOnCreation() {
+    SessionKey key = key("busy");
+    String index = RedisKeys.of(key).index();
+    SessionMeta v = await(store.append(key, Append.of(0, user("q"))));
+    long created = clock.millis();
+    assertEquals(created, send(Request.cmd(Command.ZSCORE).arg(index).arg(key.id())).toLong(), "placed on creation");
+
+    clock.advance(Duration.ofMillis(400));
+    v = await(store.append(key, Append.of(v.version(), assistant("a"))));
+    assertEquals(created, send(Request.cmd(Command.ZSCORE).arg(index).arg(key.id())).toLong(),
+        "the turn's second write, 400 ms later, keeps the place");
+    assertEquals(clock.millis(), v.updated().toEpochMilli(), "the session itself is updated");
+
+    clock.advance(Duration.ofMillis(700));
+    await(store.append(key, Append.of(v.version(), user("next"))));
+    assertEquals(clock.millis(), send(Request.cmd(Command.ZSCORE).arg(index).arg(key.id())).toLong(),
+        "more than a second after the last move: moved");
+  }
+
+  @Test
   void keepsASessionInOneClusterSlotThroughItsHashTag() {
     RedisKeys keys = RedisKeys.of(key("a:b.c"));
     String tag = "{" + tenant + ":a:b.c}";

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.config.ConfigException;
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
-import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.sessions.SessionEventRecorder;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.RequestFeatures;
@@ -51,11 +51,12 @@ public final class AdminApi {
   private final HealthBoard health;
   private final LiveAgentHealth load;
   private final Supplier<CheckpointStore> store;
-  private final EventSink events;
+  /** Also the writer of session events: reads of a session's events first wait for the ones not written yet. */
+  private final SessionEventRecorder events;
   private final Clock clock;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
-      Supplier<CheckpointStore> store, EventSink events, Clock clock) {
+      Supplier<CheckpointStore> store, SessionEventRecorder events, Clock clock) {
     this.store = store;
     this.config = config;
     this.routes = routes;
@@ -251,7 +252,9 @@ public final class AdminApi {
   }
 
   private void deleteSession(RoutingContext ctx) {
-    withSession(ctx, (key, meta) -> store.get().delete(key).map(v -> new JsonObject().put("deleted", key.id())), 200);
+    // its events not written yet go first, so that none lands after the delete and outlives the session
+    withSession(ctx, (key, meta) -> events.flush(key).compose(v -> store.get().delete(key))
+        .map(v -> new JsonObject().put("deleted", key.id())), 200);
   }
 
   /** The checkpoint and the exact context that was sent upstream at that point. */
@@ -323,7 +326,7 @@ public final class AdminApi {
     boolean follow = "true".equalsIgnoreCase(ctx.request().getParam("follow"));
     String after = ctx.request().getParam("after");
     if (!follow) {
-      store.get().events(key, after, intParam(ctx, "limit", 1000)).onComplete(ar -> {
+      events.flush(key).compose(v -> store.get().events(key, after, intParam(ctx, "limit", 1000))).onComplete(ar -> {
         if (ar.failed()) {
           AdminAuth.deny(ctx, 503, ar.cause().getMessage());
           return;
@@ -342,12 +345,12 @@ public final class AdminApi {
         vertx.cancelTimer(id);
         return;
       }
-      store.get().events(key, last[0], 500).onSuccess(events -> {
-        for (var e : events) {
+      events.flush(key).compose(v -> store.get().events(key, last[0], 500)).onSuccess(page -> {
+        for (var e : page) {
           last[0] = e.id();
           resp.write("id: " + e.id() + "\nevent: " + e.type() + "\ndata: " + eventJson(e).encode() + "\n\n");
         }
-        if (events.isEmpty()) resp.write(": keep-alive\n\n");
+        if (page.isEmpty()) resp.write(": keep-alive\n\n");
       });
     });
     resp.closeHandler(v -> vertx.cancelTimer(timer));

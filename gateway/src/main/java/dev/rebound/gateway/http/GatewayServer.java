@@ -80,6 +80,7 @@ public final class GatewayServer {
   private final Clock clock;
   private Pipeline pipeline;
   private BufferedCheckpointStore store;
+  private final SessionEventRecorder recorder;
   private final FrontDoor openAi = new OpenAiFrontDoor();
   private final FrontDoor anthropic = new AnthropicFrontDoor();
   private HttpServer server;
@@ -94,7 +95,8 @@ public final class GatewayServer {
   /** @param configFile watched for route changes; null when the config did not come from a file */
   public GatewayServer(Vertx vertx, ReboundConfig config, EventSink sink, Clock clock, Path configFile) {
     this.decisions = new DecisionCounter(sink);
-    EventSink events = new SessionEventRecorder(decisions, () -> store);
+    SessionEventRecorder events = new SessionEventRecorder(decisions, vertx, () -> store);
+    this.recorder = events;
     this.vertx = vertx;
     this.config = config;
     this.clients = new BackendClients(vertx, config.backends());
@@ -211,6 +213,7 @@ public final class GatewayServer {
     return closed.eventually(clients::close)
         .eventually(discovery::stop)
         .eventually(() -> summarizer == null ? Future.succeededFuture() : summarizer.close())
+        .eventually(recorder::flushAll)
         .eventually(() -> store == null ? Future.succeededFuture() : store.close());
   }
 

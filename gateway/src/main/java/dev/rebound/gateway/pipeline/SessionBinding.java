@@ -78,7 +78,7 @@ public final class SessionBinding implements Step {
 
   private Future<Void> bind(Exchange ex, SessionKey key, boolean resume, boolean mayRetry) {
     RequestMessages request = new RequestMessages(ex.json().path("messages"));
-    return load(key, request, resume).compose(loaded -> {
+    return load(key, request, resume, mayRetry).compose(loaded -> {
       List<String> known = loaded.identities();
       List<StoredMessage> history = loaded.messages().stream().filter(m -> !m.partial()).toList();
       int from;
@@ -140,6 +140,7 @@ public final class SessionBinding implements Step {
     CheckpointKind kind = label != null && !label.isBlank() ? CheckpointKind.WORKFLOW : CheckpointKind.ERROR;
     String contextView = SENT_AS_STORED;
     Append append = Append.of(version, fresh.toArray(NewMessage[]::new))
+        .ofSessionCreated(loaded.created())
         .withCheckpoint(new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
             0, "user turn stored before the first upstream attempt"))
         .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, 0, 0));
@@ -184,10 +185,18 @@ public final class SessionBinding implements Step {
   }
 
   /**
-   * The session as stored: its meta, then either the history this gateway cached for exactly that version and
-   * creation (a continuing turn checked against it: no need to read the messages), or the stored messages.
+   * The session as this gateway stored it last, when the request continues that history: nothing is read, since the
+   * append checks that the session is still at that version and creation (else it fails as stale, and the turn is
+   * bound again from what is stored). Otherwise the session as stored: its meta, then either the history cached for
+   * exactly that version and creation, or the stored messages.
    */
-  private Future<Loaded> load(SessionKey key, RequestMessages request, boolean resume) {
+  private Future<Loaded> load(SessionKey key, RequestMessages request, boolean resume, boolean trustCache) {
+    SessionCache.Known cached = cache.get(key);
+    if (trustCache && !resume && cached != null && cached.created() != null
+        && request.extendsKnown(cached.identities())) {
+      return Future.succeededFuture(new Loaded(cached.version(), cached.turns(), cached.created(), List.of(),
+          cached.identities(), null));
+    }
     return store.meta(key).compose(meta -> {
       if (meta == null) return Future.succeededFuture(new Loaded(0, 0, null, List.of(), null, null));
       SessionCache.Known k = cache.get(key);

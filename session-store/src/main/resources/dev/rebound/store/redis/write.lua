@@ -5,22 +5,25 @@
 -- ARGV  1 mode: 'append' | 'create' (fork target: must not exist) | 'restore' (rewind to checkpoint ARGV[6] first)
 --       2 expectedVersion   3 nowMillis   4 ttlMillis   5 replacePartial '1'|'0'   6 restoreSeq ('0' unless restore)
 --       7 tenant   8 id   9 protocol   10 agent   11 status   12 forkedFrom   ('' = leave unchanged)
---       13 turnsDelta   14 tokensDelta
---       15 n = number of messages, then n encoded messages (MessageCodec: byte 1 = marker, bit 2 = partial)
+--       13 turnsDelta   14 tokensDelta   15 expectedCreated millis ('' = any session of the id)
+--       16 n = number of messages, then n encoded messages (MessageCodec: byte 1 = marker, bit 2 = partial)
 --       then '1'|'0' = a checkpoint follows, then its encoded body (framed here as "<seq>:<messageCount>:" .. body)
--- Returns {'OK', <HGETALL meta>} | {'STALE', actualVersion} | {'EXISTS'} | {'MISSING'} | {'NO_CHECKPOINT'}
---         | {'SUPERSEDED', seqOfTheRewind}
+-- Returns {'OK', <the meta as written: field, value, ...>} | {'STALE', actualVersion} | {'RECREATED', actualCreated} | {'EXISTS'} | {'MISSING'}
+--         | {'NO_CHECKPOINT'} | {'SUPERSEDED', seqOfTheRewind}
 
 local meta, msgs, cps = KEYS[1], KEYS[2], KEYS[3]
 local mode = ARGV[1]
 
-local current = redis.call('HGET', meta, 'version')
-local exists = current ~= false
-local version = exists and tonumber(current) or 0
+-- one read of what the write builds on; the meta is then written whole in one HSET and returned as written
+local cur = redis.call('HMGET', meta, 'version', 'created', 'turns', 'tokens', 'status', 'protocol', 'agent',
+  'forkedFrom')
+local exists = cur[1] ~= false
+local version = exists and tonumber(cur[1]) or 0
 
 if mode == 'create' and exists then return {'EXISTS'} end
 if mode == 'restore' and not exists then return {'MISSING'} end
 if tonumber(ARGV[2]) ~= version then return {'STALE', tostring(version)} end
+if exists and ARGV[15] ~= '' and cur[2] ~= ARGV[15] then return {'RECREATED', cur[2]} end
 
 local function messageCountOf(frame)
   return tonumber(string.match(frame, '^%d+:(%d+):'))
@@ -37,37 +40,41 @@ if mode == 'restore' then
   if keep == 0 then redis.call('DEL', msgs) else redis.call('LTRIM', msgs, 0, keep - 1) end
 end
 
-local n = tonumber(ARGV[15])
+local n = tonumber(ARGV[16])
 if ARGV[5] == '1' and n > 0 then
   local last = redis.call('LINDEX', msgs, -1)
   if last and bit.band(string.byte(last, 1), 2) ~= 0 then redis.call('RPOP', msgs) end
 end
-local first, lastArg = 16, 15 + n
+local count
+local first, lastArg = 17, 16 + n
 while first <= lastArg do
-  -- unpack() is bounded by the Lua stack: push in chunks
+  -- unpack() is bounded by the Lua stack: push in chunks; RPUSH answers the list's new length
   local upto = math.min(first + 999, lastArg)
-  redis.call('RPUSH', msgs, unpack(ARGV, first, upto))
+  count = redis.call('RPUSH', msgs, unpack(ARGV, first, upto))
   first = upto + 1
 end
-local count = redis.call('LLEN', msgs)
+if count == nil then count = redis.call('LLEN', msgs) end
 
-if ARGV[16 + n] == '1' then
-  local seq = redis.call('LLEN', cps) + 1
-  redis.call('RPUSH', cps, seq .. ':' .. count .. ':' .. ARGV[17 + n])
+local checkpoints = redis.call('LLEN', cps)
+if ARGV[17 + n] == '1' then
+  checkpoints = redis.call('RPUSH', cps, (checkpoints + 1) .. ':' .. count .. ':' .. ARGV[18 + n])
 end
 
-if not exists then
-  redis.call('HSET', meta, 'tenant', ARGV[7], 'id', ARGV[8], 'created', ARGV[3], 'turns', 0, 'tokens', 0,
-    'status', 'active', 'protocol', '', 'agent', '', 'forkedFrom', '')
+-- ARGV 9..12: '' leaves the field as it was (a new session starts active, with the others empty)
+local function pick(change, current, default)
+  if change ~= '' then return change end
+  if exists and current then return current end
+  return default
 end
-local changes = {protocol = ARGV[9], agent = ARGV[10], status = ARGV[11], forkedFrom = ARGV[12]}
-for field, value in pairs(changes) do
-  if value ~= '' then redis.call('HSET', meta, field, value) end
-end
-redis.call('HINCRBY', meta, 'turns', ARGV[13])
-redis.call('HINCRBY', meta, 'tokens', ARGV[14])
-redis.call('HSET', meta, 'updated', ARGV[3], 'version', version + 1, 'messageCount', count,
-  'checkpointCount', redis.call('LLEN', cps))
+local written = {
+  'tenant', ARGV[7], 'id', ARGV[8],
+  'created', exists and cur[2] or ARGV[3], 'updated', ARGV[3],
+  'turns', tostring((exists and tonumber(cur[3]) or 0) + tonumber(ARGV[13])),
+  'tokens', tostring((exists and tonumber(cur[4]) or 0) + tonumber(ARGV[14])),
+  'status', pick(ARGV[11], cur[5], 'active'), 'protocol', pick(ARGV[9], cur[6], ''),
+  'agent', pick(ARGV[10], cur[7], ''), 'forkedFrom', pick(ARGV[12], cur[8], ''),
+  'version', tostring(version + 1), 'messageCount', tostring(count), 'checkpointCount', tostring(checkpoints)}
+redis.call('HSET', meta, unpack(written))
 
 for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ARGV[4]) end
-return {'OK', redis.call('HGETALL', meta)}
+return {'OK', written}

@@ -1,0 +1,88 @@
+package dev.rebound.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rebound.mockllm.MockLlmOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two gateways on one Redis, as behind a load balancer: each one's idea of a session can go out of date. */
+class SharedRedisTest {
+  final Vertx poller = Vertx.vertx();
+  Process redis;
+  GatewayHarness a;
+  GatewayHarness b;
+
+  @AfterEach
+  void stop() {
+    if (a != null) a.close();
+    if (b != null) b.close();
+    if (redis != null) redis.destroyForcibly();
+    poller.close().await();
+  }
+
+  @Test
+  void aGatewayNeverWritesIntoASessionThatAnotherDeletedAndStartedAgainUnderTheSameId(@TempDir Path dir)
+      throws Exception {
+    int port = TestRedis.freePort();
+    redis = TestRedis.start(poller, port, dir, false);
+    a = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + TestRedis.storeConfig(port), MockLlmOptions.defaults(),
+        Clock.systemUTC());
+    b = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + TestRedis.storeConfig(port), MockLlmOptions.defaults(),
+        Clock.systemUTC());
+
+    JsonArray old = new JsonArray();
+    turn(a, old, "old 1");
+    turn(a, old, "old 2");
+    // through the other gateway: the session is deleted and a new conversation takes its id, reaching the same version
+    var deleted = b.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(b.base() + "/admin/sessions/shared"))
+        .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, deleted.statusCode(), deleted.body());
+    poller.timer(5).await(); // a creation time of its own (milliseconds)
+    JsonArray fresh = new JsonArray();
+    turn(b, fresh, "new 1");
+    turn(b, fresh, "new 2");
+    assertEquals(meta(b).getLong("version"), 4L, "the new session has the version the first gateway last saw");
+
+    // the first gateway's client goes on with the old conversation
+    turn(a, old, "old 3");
+
+    List<String> stored = contents(a, "shared");
+    assertEquals(List.of("old 1", "old 2", "old 3"), IntStream.range(0, stored.size()).filter(i -> i % 2 == 0)
+        .mapToObj(stored::get).toList(), "the session continues the old conversation, unmixed: " + stored);
+    JsonArray sessions = new JsonObject(a.get("/admin/sessions").body()).getJsonArray("sessions");
+    String fork = sessions.stream().map(s -> ((JsonObject) s).getString("id")).filter(id -> id.startsWith("shared.fork-"))
+        .findFirst().orElseThrow(() -> new AssertionError("the other conversation is kept as a fork: " + sessions));
+    List<String> kept = contents(a, fork);
+    assertEquals("new 1", kept.get(0));
+    assertEquals("new 2", kept.get(2));
+    assertTrue(a.events("fork").size() == 1, a.events.toString());
+  }
+
+  private static void turn(GatewayHarness h, JsonArray history, String text) throws Exception {
+    history.add(new JsonObject().put("role", "user").put("content", text));
+    HttpResponse<String> r = h.post("/v1/chat/completions",
+        new JsonObject().put("model", "gpt-4o").put("messages", history).encode(), "x-session-id", "shared");
+    assertEquals(200, r.statusCode(), r.body());
+    history.add(new JsonObject(r.body()).getJsonArray("choices").getJsonObject(0).getJsonObject("message"));
+  }
+
+  private static JsonObject meta(GatewayHarness h) throws Exception {
+    return new JsonObject(h.get("/admin/sessions/shared").body()).getJsonObject("meta");
+  }
+
+  private static List<String> contents(GatewayHarness h, String id) throws Exception {
+    JsonArray messages = new JsonObject(h.get("/admin/sessions/" + id).body()).getJsonArray("messages");
+    return messages.stream().map(m -> ((JsonObject) m).getJsonObject("message").getString("content")).toList();
+  }
+}
