@@ -64,14 +64,17 @@ public final class BenchMain {
 
     Instant started = Instant.now();
     Map<String, Object> env = environment(root, jar);
+    if (opts.referenceProxy()) env.put("B", "the reference proxy (plain Vert.x), not the gateway");
     List<RunResult.ScenarioOutcome> outcomes;
     try {
       Files.createDirectories(outDir);
       if (anyToRun) {
         out.println("bench: " + opts.plan() + "; output in " + outDir);
-        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), opts.gatewayJavaOpts());
+        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), opts.gatewayJavaOpts(),
+                 opts.referenceProxy());
              Runner runner = new Runner(opts, topo, out)) {
-          out.println("bench: mock-llm on port " + topo.mockPort() + " (pid " + topo.mockPid() + "), gateway on port "
+          out.println("bench: mock-llm on port " + topo.mockPort() + " (pid " + topo.mockPid() + "), "
+              + (opts.referenceProxy() ? "reference proxy" : "gateway") + " on port "
               + topo.gatewayPort() + " (pid " + topo.gatewayPid() + ")");
           runner.warmUpProcesses(opts.processWarmup(), Runner.usesSharedGateway(scenarios));
           outcomes = runner.run(scenarios);

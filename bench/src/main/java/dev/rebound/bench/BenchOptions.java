@@ -21,6 +21,7 @@ public record BenchOptions(
     Path out,
     Path gatewayJar,
     List<String> gatewayJavaOpts,
+    boolean referenceProxy,
     boolean checkBudgets,
     boolean list,
     boolean help) {
@@ -61,6 +62,8 @@ public record BenchOptions(
         --out DIR                where report.md / report.json go (default bench/results/<timestamp>/)
         --gateway-jar PATH       the gateway's runnable jar (default gateway/target/rebound.jar)
         --gateway-java-opts S    JVM options for the gateway process, e.g. "-XX:StartFlightRecording=filename=g.jfr"
+        --reference-proxy        B is a plain Vert.x reverse proxy from the bench itself instead of the gateway
+                                 (c1, nonstream, stream only): what proxying alone costs on this machine
         --check-budgets          exit with code 3 when a budget is missed
         --list                   list the scenarios and exit
         -h, --help               this text
@@ -83,6 +86,7 @@ public record BenchOptions(
     Path jar = null;
     List<String> javaOpts = new ArrayList<>();
     boolean check = false;
+    boolean reference = false;
     boolean list = false;
     boolean help = false;
     for (int i = 0; i < args.length; i++) {
@@ -95,6 +99,7 @@ public record BenchOptions(
       switch (a) {
         case "--quick" -> quick = true;
         case "--check-budgets" -> check = true;
+        case "--reference-proxy" -> reference = true;
         case "--list" -> list = true;
         case "-h", "--help" -> help = true;
         case "--duration" -> duration = positive(a, parseDuration(a, value(args, i, a, inlineValue)));
@@ -132,6 +137,7 @@ public record BenchOptions(
         out,
         jar,
         List.copyOf(javaOpts),
+        reference,
         check,
         list,
         help);

@@ -148,6 +148,9 @@ public final class Runner implements AutoCloseable {
     return out;
   }
 
+  /** What {@code --reference-proxy} measures: plain proxying, nothing the gateway adds on top. */
+  static final List<String> REFERENCE_SCENARIOS = List.of("c1", "nonstream", "stream");
+
   /** Whether any of these scenarios sends B through the shared gateway. */
   public static boolean usesSharedGateway(List<Scenario> scenarios) {
     return scenarios.stream().anyMatch(s -> s.needsProcesses() && s.store() == null);
@@ -158,6 +161,11 @@ public final class Runner implements AutoCloseable {
     for (Scenario s : scenarios) {
       if (!s.available()) {
         out.add(RunResult.ScenarioOutcome.skipped(s, s.unavailableReason()));
+        continue;
+      }
+      if (options.referenceProxy() && !REFERENCE_SCENARIOS.contains(s.name())) {
+        out.add(RunResult.ScenarioOutcome.skipped(s, "not measured with --reference-proxy (it proxies only: "
+            + String.join(", ", REFERENCE_SCENARIOS) + ")"));
         continue;
       }
       if (s.micro() != null) {
@@ -172,7 +180,10 @@ public final class Runner implements AutoCloseable {
       Target shared = new Target(topology.gatewayPort(), topology.probe(), topology::checkAlive, null);
       List<WorkloadResult> results = new ArrayList<>();
       for (Workload w : s.workloads()) results.add(runWorkload(s, w, shared));
-      out.add(new RunResult.ScenarioOutcome(s, results, null));
+      out.add(options.referenceProxy()
+          ? new RunResult.ScenarioOutcome(s, results, null, null, "B is the reference proxy (a plain Vert.x reverse "
+              + "proxy from the bench, pid " + topology.gatewayPid() + "), not the gateway")
+          : new RunResult.ScenarioOutcome(s, results, null));
     }
     return out;
   }

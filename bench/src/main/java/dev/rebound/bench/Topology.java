@@ -45,9 +45,11 @@ public final class Topology implements AutoCloseable {
   }
 
   /**
-   * Starts mock-llm, then the gateway pointed at it. Generated configs and the processes' logs go to {@code dir}.
+   * Starts mock-llm, then the gateway pointed at it (or, with {@code referenceProxy}, a {@link ReferenceProxy} in its
+   * place, with the same JVM options). Generated configs and the processes' logs go to {@code dir}.
    */
-  public static Topology start(Path gatewayJar, Path dir, List<String> gatewayJavaOpts) throws IOException {
+  public static Topology start(Path gatewayJar, Path dir, List<String> gatewayJavaOpts, boolean referenceProxy)
+      throws IOException {
     Files.createDirectories(dir);
     Topology t = new Topology(dir, gatewayJar, gatewayJavaOpts);
     try {
@@ -56,7 +58,9 @@ public final class Topology implements AutoCloseable {
       t.mock = t.launch(java(List.of("-jar", gatewayJar.toString(), "mock-llm", "--port", "0",
           "--config", mockConfig.toString())), dir.resolve("mock-llm.log"));
       t.mockPort = waitForPort(t.mock, dir.resolve("mock-llm.log"), "mock-llm");
-      Gateway g = t.startGateway("gateway", gatewayConfigYaml("http://" + HOST + ":" + t.mockPort, dir.resolve("gateway-data")));
+      String mockUrl = "http://" + HOST + ":" + t.mockPort;
+      Gateway g = referenceProxy ? t.startReferenceProxy(mockUrl)
+          : t.startGateway("gateway", gatewayConfigYaml(mockUrl, dir.resolve("gateway-data")));
       t.gateway = g.process();
       t.gatewayPort = g.port();
       return t;
@@ -132,6 +136,20 @@ public final class Topology implements AutoCloseable {
     Process p = launch(java(args), log);
     try {
       return new Gateway(name, p, waitForPort(p, log, name), log);
+    } catch (IOException | RuntimeException e) {
+      stop(p);
+      throw e;
+    }
+  }
+
+  /** The reference proxy from this bench's own jar (or classes), in front of {@code upstream}. */
+  private Gateway startReferenceProxy(String upstream) throws IOException {
+    Path log = dir.resolve("reference-proxy.log");
+    List<String> args = new ArrayList<>(gatewayJavaOpts);
+    args.addAll(List.of("-cp", System.getProperty("java.class.path"), ReferenceProxy.class.getName(), upstream));
+    Process p = launch(java(args), log);
+    try {
+      return new Gateway("reference-proxy", p, waitForPort(p, log, "the reference proxy"), log);
     } catch (IOException | RuntimeException e) {
       stop(p);
       throw e;

@@ -24,6 +24,8 @@ class BenchOptionsTest {
     assertEquals(0, o.requests());
     assertEquals(null, o.out());
     assertEquals(null, o.gatewayJar());
+    assertFalse(o.referenceProxy());
+    assertTrue(BenchOptions.parse(new String[] {"nonstream", "--reference-proxy"}).referenceProxy());
   }
 
   @Test

@@ -64,4 +64,28 @@ class QuickBenchSmokeTest {
     assertTrue(streamGateway.get("metrics").has("ttftP50Us"), streamGateway.toString());
     assertTrue(Files.exists(out.resolve("processes/gateway.yaml")));
   }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void withTheReferenceProxyBIsAPlainVertxProxyAndTheGatewaysOwnScenariosAreSkipped(@TempDir Path out)
+      throws Exception {
+    assertTrue(Files.isRegularFile(GATEWAY_JAR), "the gateway jar is missing: " + GATEWAY_JAR);
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    PrintStream ps = new PrintStream(console, true, StandardCharsets.UTF_8);
+    int code = BenchMain.run(new String[] {"c1", "sessions-embedded", "--reference-proxy", "--quick", "--duration", "1s",
+        "--warmup", "300ms", "--process-warmup", "1s", "--repetitions", "1", "--out", out.toString(),
+        "--gateway-jar", GATEWAY_JAR.toString()}, ps, ps);
+    String log = console.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, log);
+
+    String md = Files.readString(out.resolve("report.md"));
+    assertTrue(md.contains("the reference proxy (plain Vert.x), not the gateway"), md);
+    assertTrue(md.contains("not measured with --reference-proxy"), md);
+    JsonNode c1 = new ObjectMapper().readTree(out.resolve("report.json").toFile()).get("scenarios").get(0);
+    for (JsonNode w : c1.get("workloads")) {
+      assertTrue(w.get("gateway").get("repetitions").get(0).get("ok").asLong() > 0, w.toString());
+    }
+    assertTrue(Files.readString(out.resolve("processes/reference-proxy.log")).contains("Reference proxy listening"));
+    assertTrue(!Files.exists(out.resolve("processes/gateway.yaml")), "no gateway was started");
+  }
 }
