@@ -1,6 +1,5 @@
 package dev.rebound.gateway.cli;
 
-import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
@@ -36,12 +35,15 @@ public final class Main implements Runnable {
     return args.length > 0 && (args[0].equals("serve") || args[0].equals("demo") || args[0].equals("mock-llm"));
   }
 
-  /** One line per record, to stderr; REBOUND_LOG_LEVEL (e.g. WARNING) quiets it. */
+  /**
+   * One line per record, to stderr, written off the calling thread (the event loop logs every decision);
+   * REBOUND_LOG_LEVEL (e.g. WARNING) quiets it.
+   */
   static void configureLogging() {
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s %5$s%6$s%n");
     LogManager.getLogManager().reset();
     Logger root = Logger.getLogger("");
-    ConsoleHandler handler = new ConsoleHandler();
+    NonBlockingConsoleHandler handler = new NonBlockingConsoleHandler(System.err, 16_384);
     handler.setFormatter(new SimpleFormatter());
     Level level = Level.INFO;
     String configured = System.getenv("REBOUND_LOG_LEVEL");

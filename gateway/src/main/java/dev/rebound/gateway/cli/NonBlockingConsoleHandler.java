@@ -1,0 +1,118 @@
+package dev.rebound.gateway.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.ErrorManager;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+
+/**
+ * Log records to a stream (stderr) from a thread of their own. Every decision is logged from the event loop, and a
+ * write to stderr blocks when whatever reads it (a pipe, docker, journald) is slow: so records only join a bounded
+ * queue there, and when the writer cannot keep up the surplus is dropped and counted ("N log records dropped") rather
+ * than stalling requests.
+ */
+public final class NonBlockingConsoleHandler extends Handler {
+  private static final LogRecord STOP = new LogRecord(java.util.logging.Level.OFF, "stop");
+
+  private final OutputStream out;
+  private final BlockingQueue<LogRecord> queue;
+  private final AtomicLong dropped = new AtomicLong();
+  private final Thread writer;
+  private volatile boolean closed;
+
+  public NonBlockingConsoleHandler(OutputStream out, int capacity) {
+    this.out = out;
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.writer = new Thread(this::drain, "rebound-log-writer");
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  @Override
+  public void publish(LogRecord record) {
+    if (closed || !isLoggable(record)) return;
+    if (!queue.offer(record)) dropped.incrementAndGet();
+  }
+
+  /** Records dropped because the queue was full, since start. */
+  public long dropped() {
+    return dropped.get();
+  }
+
+  private void drain() {
+    List<LogRecord> batch = new ArrayList<>();
+    long reported = 0;
+    try {
+      while (true) {
+        batch.add(queue.take());
+        queue.drainTo(batch);
+        StringBuilder text = new StringBuilder();
+        boolean stop = false;
+        for (LogRecord r : batch) {
+          if (r == STOP) {
+            stop = true;
+            break;
+          }
+          text.append(format(r));
+        }
+        long lost = dropped.get();
+        if (lost > reported) {
+          text.append(lost - reported).append(" log records dropped: the log output was not keeping up\n");
+          reported = lost;
+        }
+        batch.clear();
+        write(text);
+        if (stop) return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private String format(LogRecord r) {
+    try {
+      return getFormatter() != null ? getFormatter().format(r) : r.getMessage() + "\n";
+    } catch (RuntimeException e) {
+      reportError("cannot format a log record", e, ErrorManager.FORMAT_FAILURE);
+      return "";
+    }
+  }
+
+  private void write(CharSequence text) {
+    if (text.isEmpty()) return;
+    try {
+      out.write(text.toString().getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    } catch (IOException e) {
+      reportError("cannot write the log", e, ErrorManager.WRITE_FAILURE);
+    }
+  }
+
+  /** Waits (up to a second) until what was queued before this call is written. */
+  @Override
+  public void flush() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    while (!queue.isEmpty() && System.nanoTime() < deadline) java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+  }
+
+  /** Writes what is queued, then stops the writer. */
+  @Override
+  public void close() {
+    if (closed) return;
+    closed = true;
+    try {
+      queue.put(STOP);
+      writer.join(TimeUnit.SECONDS.toMillis(2));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

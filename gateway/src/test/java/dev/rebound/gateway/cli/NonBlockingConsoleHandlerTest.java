@@ -1,0 +1,70 @@
+package dev.rebound.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
+import org.junit.jupiter.api.Test;
+
+class NonBlockingConsoleHandlerTest {
+
+  @Test
+  void recordsAreWrittenInOrderByTheWriterAndAllOfThemOnClose() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    NonBlockingConsoleHandler handler = new NonBlockingConsoleHandler(out, 1000);
+    handler.setFormatter(new SimpleFormatter() {
+      @Override
+      public String format(LogRecord r) {
+        return r.getMessage() + "\n";
+      }
+    });
+    for (int i = 0; i < 100; i++) handler.publish(new LogRecord(Level.INFO, "line " + i));
+    handler.close();
+
+    String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+    assertEquals(100, lines.length);
+    assertEquals("line 0", lines[0]);
+    assertEquals("line 99", lines[99]);
+  }
+
+  @Test
+  void aStuckOutputNeverBlocksTheLoggerAndTheLossIsReported() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ByteArrayOutputStream written = new ByteArrayOutputStream();
+    OutputStream stuck = new OutputStream() {
+      @Override
+      public void write(int b) {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        try {
+          release.await(); // a pipe nobody reads
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        written.write(b, off, len);
+      }
+    };
+    NonBlockingConsoleHandler handler = new NonBlockingConsoleHandler(stuck, 10);
+    long started = System.nanoTime();
+    for (int i = 0; i < 1000; i++) handler.publish(new LogRecord(Level.INFO, "decision " + i));
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+    assertTrue(tookMs < 1000, "publishing must not wait for the output (took " + tookMs + " ms)");
+    // kept at most: the batch the writer took before it got stuck (up to a queue's worth) and a full queue behind it
+    assertTrue(handler.dropped() >= 1000 - 2 * 10 - 1, "the surplus is dropped: " + handler.dropped());
+    release.countDown();
+    handler.close();
+    String text = written.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("log records dropped: the log output was not keeping up"), text);
+  }
+}
