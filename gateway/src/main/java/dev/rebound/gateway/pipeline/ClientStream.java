@@ -35,6 +35,11 @@ final class ClientStream implements StreamTarget {
   private Failure streamFailure;
   private int eventsRelayed;
   private long keepAliveTimer = -1;
+  /**
+   * Events of the current upstream read, written together when it is done (null: write each at once). Only set
+   * inside one synchronous read handler, so nothing else (keep-alive, end) can run while events are held.
+   */
+  private Buffer held;
 
   ClientStream(Exchange ex, Vertx vertx, FailureClassifier classifier) {
     this.ex = ex;
@@ -95,9 +100,25 @@ final class ClientStream implements StreamTarget {
     return true;
   }
 
+  @Override
+  public void readStarted() {
+    held = Buffer.buffer();
+  }
+
+  @Override
+  public void readDone() {
+    Buffer events = held;
+    held = null;
+    if (events != null && events.length() > 0) response().write(events);
+  }
+
   private void write(SseEvent e) {
     commitStream();
-    response().write(e.raw());
+    if (held != null) {
+      held.appendString(e.raw());
+    } else {
+      response().write(e.raw());
+    }
     transcript.observe(e);
     if (message != null) message.observe(e);
   }

@@ -11,6 +11,15 @@ public interface StreamTarget {
   /** Takes one event; false stops the stream here (the event was an error the caller will deal with). */
   boolean accept(SseEvent event);
 
+  /**
+   * The events of one upstream read follow, up to {@link #readDone()}: the target may hold them and write them to the
+   * client together (one write instead of one per event when a fast server sends several at once).
+   */
+  default void readStarted() {}
+
+  /** Every event of this upstream read was accepted (or one stopped the stream): write what is held now. */
+  default void readDone() {}
+
   boolean writeQueueFull();
 
   void drainHandler(Runnable onDrain);

@@ -114,13 +114,19 @@ public final class UpstreamCall {
     resp.handler(chunk -> {
       lastChunkAt = System.nanoTime();
       List<SseEvent> events = parser.feed(chunk);
+      target.readStarted();
+      boolean stopped = false;
       for (SseEvent e : events) {
-        if (finished) return;
+        if (finished) break;
         if (!target.accept(e)) {
-          finish(new AttemptOutcome.StoppedByTarget());
-          return;
+          stopped = true;
+          break;
         }
       }
+      // what came before a stopping event is the client's, and goes out before the attempt ends
+      target.readDone();
+      if (stopped) finish(new AttemptOutcome.StoppedByTarget());
+      if (finished) return;
       if (target.writeQueueFull()) {
         // a slow client must not make the gateway buffer the answer, nor trip the upstream idle timeout
         resp.pause();
