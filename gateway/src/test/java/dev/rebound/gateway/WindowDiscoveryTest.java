@@ -47,9 +47,14 @@ class WindowDiscoveryTest {
     h.close();
   }
 
+  /** Windows read from a server (not the events saying one could not be read). */
+  static long read(GatewayHarness h) {
+    return h.events("window").stream().filter(e -> !e.fields().containsKey("problem")).count();
+  }
+
   /** Startup waits for discovery at most 8 s; on a loaded machine the answers may come later. */
   void discovered() {
-    Eventually.await(h.vertx, 20_000, "window discovery", () -> h.events("window").size() >= 6);
+    Eventually.await(h.vertx, 20_000, "window discovery", () -> read(h) >= 6);
   }
 
   ContextWindows.Window window(String agent) {

@@ -68,6 +68,11 @@ public record BackendConfig(
 
     static final String[] TEXTS = {"auto", "vllm", "llama.cpp", "ollama", "tgi", "off"};
 
+    /** As written in config. */
+    public String text() {
+      return TEXTS[ordinal()];
+    }
+
     static WindowDiscovery parse(String text) {
       return text.equals("llama.cpp") ? LLAMA_CPP : valueOf(text.toUpperCase(java.util.Locale.ROOT));
     }

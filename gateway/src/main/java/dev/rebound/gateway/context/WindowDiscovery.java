@@ -5,7 +5,9 @@ import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.routing.AgentDefinition;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -42,8 +44,14 @@ public final class WindowDiscovery {
   private final EventSink events;
   private final Clock clock;
   private final HttpClient http;
+  private final Context context;
   private final Map<String, BackendConfig.WindowDiscovery> found = new LinkedHashMap<>();
+  /** What could not be read at the last try, and why; asked again after {@link #retryDelay}. */
+  private final Map<Target, String> unread = new LinkedHashMap<>();
+  private long retryDelay;
+  private long retryTimer = -1;
   private long timer = -1;
+  private volatile boolean stopped;
 
   public WindowDiscovery(Vertx vertx, ReboundConfig config, ContextWindows windows, EventSink events, Clock clock) {
     this.vertx = vertx;
@@ -51,35 +59,96 @@ public final class WindowDiscovery {
     this.windows = windows;
     this.events = events;
     this.clock = clock;
+    this.context = vertx.getOrCreateContext();
     this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8));
   }
 
   /** Reads every backend once, then keeps refreshing; the returned future never fails (a silent server keeps config). */
   public Future<Void> start() {
-    long every = config.context().discoveryRefresh().toMillis();
-    if (every > 0) timer = vertx.setPeriodic(every, id -> refresh());
-    // startup waits for the answers, but never long: a server that is down keeps its configured window until it is up
-    io.vertx.core.Promise<Void> started = io.vertx.core.Promise.promise();
-    long guard = vertx.setTimer(STARTUP_WAIT_MS, id -> started.tryComplete());
-    refresh().onComplete(ar -> {
-      vertx.cancelTimer(guard);
-      started.tryComplete();
+    Promise<Void> started = Promise.promise();
+    // everything runs on one context: start() is called from the main thread, and an HTTP exchange begun off the
+    // event loop could lose its answer (seen as a discovery that never completed); `found` stays on one thread too
+    context.runOnContext(v -> {
+      long every = config.context().discoveryRefresh().toMillis();
+      if (every > 0) timer = vertx.setPeriodic(every, id -> readAll(targets()));
+      // startup waits for the answers, but never long: a server that is down keeps its configured window until it is up
+      long guard = vertx.setTimer(STARTUP_WAIT_MS, id -> started.tryComplete());
+      readAll(targets()).onComplete(ar -> {
+        vertx.cancelTimer(guard);
+        started.tryComplete();
+      });
     });
     return started.future();
   }
 
-  public Future<Void> refresh() {
-    List<Future<Void>> all = new ArrayList<>();
-    for (BackendConfig b : config.backends()) {
-      if (b.discover() == BackendConfig.WindowDiscovery.OFF) continue;
-      for (String model : modelsServed(b)) all.add(discover(b, model).recover(err -> Future.succeededFuture()));
-    }
-    return Future.join(all).<Void>mapEmpty().recover(err -> Future.succeededFuture());
+  public Future<Void> stop() {
+    stopped = true;
+    context.runOnContext(v -> {
+      if (timer >= 0) vertx.cancelTimer(timer);
+      if (retryTimer >= 0) vertx.cancelTimer(retryTimer);
+    });
+    return http.close();
   }
 
-  public Future<Void> stop() {
-    if (timer >= 0) vertx.cancelTimer(timer);
-    return http.close();
+  /** Every (backend, model) whose window is read from its server. */
+  private List<Target> targets() {
+    List<Target> all = new ArrayList<>();
+    for (BackendConfig b : config.backends()) {
+      if (b.discover() == BackendConfig.WindowDiscovery.OFF) continue;
+      for (String model : modelsServed(b)) all.add(new Target(b, model));
+    }
+    return all;
+  }
+
+  private record Target(BackendConfig backend, String model) {}
+
+  /**
+   * Reads the targets' windows; the ones that could not be read are asked again sooner than the refresh (after a
+   * 30th of it, 10 s by default, doubling up to it): a local server often comes up after the gateway (vLLM loads a
+   * model for minutes), and its configured window is only a guess.
+   */
+  private Future<Void> readAll(List<Target> targets) {
+    List<Future<Void>> all = new ArrayList<>();
+    for (Target t : targets) {
+      all.add(discover(t.backend(), t.model()).map(problem -> {
+        if (problem == null) {
+          unread.remove(t);
+        } else if (unread.put(t, problem) == null) {
+          couldNotRead(t, problem);
+        }
+        return null;
+      }));
+    }
+    return Future.join(all).<Void>mapEmpty().recover(err -> Future.succeededFuture()).onComplete(ar -> retryUnread());
+  }
+
+  private void retryUnread() {
+    long every = config.context().discoveryRefresh().toMillis();
+    if (unread.isEmpty()) {
+      retryDelay = 0;
+      return;
+    }
+    if (stopped || every <= 0 || retryTimer >= 0) return;
+    retryDelay = retryDelay == 0 ? Math.max(1, every / 30) : Math.min(retryDelay * 2, every);
+    if (retryDelay >= every) return; // the periodic refresh asks them anyway
+    retryTimer = vertx.setTimer(retryDelay, id -> {
+      retryTimer = -1;
+      readAll(new ArrayList<>(unread.keySet()));
+    });
+  }
+
+  /** A decision too: the configured window stands because the server did not say. */
+  private void couldNotRead(Target t, String problem) {
+    int configured = t.backend().model(t.model()).map(BackendConfig.ModelConfig::contextWindow).orElse(0);
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("backend", t.backend().name());
+    fields.put("model", t.model());
+    fields.put("source", "config");
+    fields.put("configured", configured);
+    fields.put("problem", problem);
+    events.emit(new GatewayEvent(clock.instant(), "window", null, null, t.backend().name() + " did not say which window "
+        + "it loaded for " + t.model() + " (" + problem + "); " + (configured > 0 ? "the configured " + configured
+        + "-token window stands" : "no window is known") + " until it answers", fields));
   }
 
   private Set<String> modelsServed(BackendConfig b) {
@@ -88,28 +157,33 @@ public final class WindowDiscovery {
     return models;
   }
 
-  private Future<Void> discover(BackendConfig b, String model) {
+  /** Completes with null when the window was read, else with what went wrong (never fails). */
+  private Future<String> discover(BackendConfig b, String model) {
     BackendConfig.WindowDiscovery how = found.getOrDefault(b.name(), b.discover());
     List<BackendConfig.WindowDiscovery> order = how == BackendConfig.WindowDiscovery.AUTO
         ? List.of(BackendConfig.WindowDiscovery.VLLM, BackendConfig.WindowDiscovery.LLAMA_CPP,
             BackendConfig.WindowDiscovery.OLLAMA, BackendConfig.WindowDiscovery.TGI)
         : List.of(how);
-    return tryEach(b, model, order, 0);
+    return tryEach(b, model, order, 0, new ArrayList<>());
   }
 
-  private Future<Void> tryEach(BackendConfig b, String model, List<BackendConfig.WindowDiscovery> order, int i) {
-    if (i >= order.size()) return Future.succeededFuture();
+  private Future<String> tryEach(BackendConfig b, String model, List<BackendConfig.WindowDiscovery> order, int i,
+      List<String> problems) {
+    if (i >= order.size()) return Future.succeededFuture(problems.isEmpty() ? "no kind of server to ask" : String.join("; ", problems));
     BackendConfig.WindowDiscovery kind = order.get(i);
     // llama.cpp's /props and TGI's /info describe the one model a server loaded: without knowing the server's kind,
     // their answer is trusted only for a backend that serves one model
     boolean serverWide = kind == BackendConfig.WindowDiscovery.LLAMA_CPP || kind == BackendConfig.WindowDiscovery.TGI;
-    if (serverWide && order.size() > 1 && modelsServed(b).size() > 1) return tryEach(b, model, order, i + 1);
+    if (serverWide && order.size() > 1 && modelsServed(b).size() > 1) return tryEach(b, model, order, i + 1, problems);
     return ask(b, model, kind).compose(w -> {
-      if (w == null || w.window() <= 0) return tryEach(b, model, order, i + 1);
+      if (w == null || w.window() <= 0) {
+        problems.add(kind.text() + ": no window for " + model + " in the answer");
+        return tryEach(b, model, order, i + 1, problems);
+      }
       found.put(b.name(), kind);
       ContextWindows.Window before = windows.discovered(b.name(), model, w);
       if (before == null || before.window() != w.window() || before.promptLimit() != w.promptLimit()) {
-        int configured = config.backend(b.name()).flatMap(x -> x.model(model)).map(BackendConfig.ModelConfig::contextWindow).orElse(0);
+        int configured = b.model(model).map(BackendConfig.ModelConfig::contextWindow).orElse(0);
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("backend", b.name());
         fields.put("model", model);
@@ -121,8 +195,11 @@ public final class WindowDiscovery {
             + model + " with a " + w.window() + "-token window" + (configured > 0 && configured != w.window()
                 ? " (config says " + configured + "; the server wins)" : ""), fields));
       }
-      return Future.succeededFuture();
-    }, err -> tryEach(b, model, order, i + 1));
+      return Future.succeededFuture((String) null);
+    }, err -> {
+      problems.add(kind.text() + ": " + err.getMessage());
+      return tryEach(b, model, order, i + 1, problems);
+    });
   }
 
   /** The window one kind of info endpoint states, or null when it does not answer in that shape. */
