@@ -70,7 +70,7 @@ class ContextOverflowTest {
         summarizer: { agent: writer, maxTokens: 200 }
         # this gateway's count for 'lowball' is half the truth: the upstream's error must correct it
         tokenizers: [ { models: lowball, encoding: cl100k_base, factor: 0.5 } ]
-      resilience: { retry: { baseDelay: 10ms } }
+      resilience: { retry: { baseDelay: 10ms }, keepAliveInterval: 100ms }
       """;
 
   static MockLlmOptions mockOptions() {
@@ -289,6 +289,20 @@ class ContextOverflowTest {
     assertEquals(Conversations.SYSTEM, sent.getJsonObject(0).getString("content"));
     assertTrue(sent.getJsonObject(1).getString("content").contains("SUMMARY-TEXT"), sent.getJsonObject(1).encode());
     assertEquals(Conversations.FINAL, last(sent).getString("content"));
+  }
+
+  @Test
+  void aStreamingClientHearsKeepAlivesWhileTheSummarizerWorks() throws Exception {
+    h.fault(new JsonObject().put("match", new JsonObject().put("model", "summarizer-model")).put("delayMs", 700));
+    JsonObject body = new JsonObject().put("model", "digest").put("stream", true).put("messages", Conversations.openAi(80, false));
+    HttpResponse<String> r = h.post("/v1/chat/completions", body.encode());
+    assertEquals(200, r.statusCode(), r.body());
+    String stream = r.body();
+    int keepAlive = stream.indexOf(": keep-alive\n\n");
+    assertTrue(keepAlive >= 0 && keepAlive < stream.indexOf("data: "), "keep-alives before the answer: " + stream);
+    assertTrue(stream.endsWith("data: [DONE]\n\n"), stream);
+    assertEquals("summarizer-model", h.upstreamRequests().getJsonObject(0).getJsonObject("body").getString("model"));
+    assertEquals("summarized", h.events("context").get(0).fields().get("action"));
   }
 
   @Test

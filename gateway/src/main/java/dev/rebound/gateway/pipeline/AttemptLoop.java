@@ -178,7 +178,10 @@ public final class AttemptLoop implements Step {
         attempt(agent, h);
         return;
       }
-      fit.preflight(r, policyFor(agent), agent, later()).onComplete(ar -> {
+      OnOverflow policy = policyFor(agent);
+      hearKeepAlivesIf(policy == OnOverflow.SUMMARIZE);
+      fit.preflight(r, policy, agent, later()).onComplete(ar -> {
+        client.stopKeepAlive();
         if (ar.failed()) {
           // counting is a best effort: without it the request goes as the client sent it
           emit("context", "the prompt could not be counted (" + ar.cause() + "); sending it unchanged", agent, null);
@@ -347,7 +350,9 @@ public final class AttemptLoop implements Step {
         }
         if (overflowsOnAgent < MAX_CONTEXT_CUTS && sent != null) {
           overflowsOnAgent++;
+          hearKeepAlivesIf(p == OnOverflow.SUMMARIZE);
           fit.afterOverflow(ex.context(), p, agent, failure, sent, overflowsOnAgent, later()).onComplete(ar -> {
+            client.stopKeepAlive();
             if (ar.failed() || ar.result() == null) decideByPolicy(agent, failure);
             else afterOverflow(agent, failure, ar.result());
           });
@@ -435,6 +440,11 @@ public final class AttemptLoop implements Step {
       overflowsOnAgent = 0;
       sent = null;
       nextAttempt();
+    }
+
+    /** A summary is a model call of its own: a streaming client hears keep-alives meanwhile, as during a wait. */
+    private void hearKeepAlivesIf(boolean mayCallTheSummarizer) {
+      if (mayCallTheSummarizer) client.keepAliveWhileWaiting(config.resilience().keepAliveInterval());
     }
 
     private void waitThen(Duration wait, AgentDefinition agent, String why, Runnable then) {
