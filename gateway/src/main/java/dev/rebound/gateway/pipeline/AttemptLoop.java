@@ -26,6 +26,7 @@ import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.SessionAffinity;
 import dev.rebound.gateway.stream.ContinuationRequest;
 import dev.rebound.gateway.stream.StreamSplicer;
+import dev.rebound.gateway.stream.StreamTranscript;
 import dev.rebound.gateway.upstream.AttemptOutcome;
 import dev.rebound.gateway.upstream.BackendClients;
 import dev.rebound.gateway.upstream.HeaderPolicy;
@@ -277,18 +278,10 @@ public final class AttemptLoop implements Step {
       } else if (outcome instanceof AttemptOutcome.Streamed s) {
         client.transcript().markEndedCleanly();
         if (client.transcript().complete()) {
-          h.succeeded();
-          // decisions are recorded before the client sees the end, so anyone it tells finds them
-          emit("answered", "stream complete", agent, Map.of("status", s.status(), "elapsedMs", elapsedMs));
-          servedBy(agent);
-          // the turn is stored before the client sees the end of the answer
-          checkpointer.answered(ex, agent, client.assistantMessage())
-              .onComplete(v -> {
-                client.end();
-                done.tryComplete();
-              });
+          streamAnswered(agent, h, "stream complete", Map.of("status", s.status(), "elapsedMs", elapsedMs));
           return;
         }
+        if (endWholeAnswer(agent, h, "ended", elapsedMs)) return;
         failure = Failure.of(FailureKind.STREAM_CUT, "backend '" + agent.backend() + "' ended the stream before the answer was complete");
       } else if (outcome instanceof AttemptOutcome.Answered a) {
         failure = errorInsideAnswer(a);
@@ -310,6 +303,7 @@ public final class AttemptLoop implements Step {
         failure = client.streamFailure();
       } else {
         AttemptOutcome.Broken b = (AttemptOutcome.Broken) outcome;
+        if (b.breakage() != AttemptOutcome.Breakage.CONNECT && endWholeAnswer(agent, h, b.breakage() == AttemptOutcome.Breakage.TIMEOUT ? "timed out" : "was cut", elapsedMs)) return;
         failure = Failure.of(switch (b.breakage()) {
           case CONNECT -> FailureKind.CONNECT;
           case TIMEOUT -> FailureKind.TIMEOUT;
@@ -327,6 +321,33 @@ public final class AttemptLoop implements Step {
       facts.put("elapsedMs", elapsedMs);
       emit("failure", failure.message(), agent, facts);
       recover(agent, failure);
+    }
+
+    private void streamAnswered(AgentDefinition agent, BackendHealth h, String why, Map<String, Object> fields) {
+      h.succeeded();
+      // decisions are recorded before the client sees the end, so anyone it tells finds them
+      emit("answered", why, agent, fields);
+      servedBy(agent);
+      // the turn is stored before the client sees the end of the answer
+      checkpointer.answered(ex, agent, client.assistantMessage())
+          .onComplete(v -> {
+            client.end();
+            done.tryComplete();
+          });
+    }
+
+    /**
+     * A stream that stops after the answer's stop reason (OpenAI finish_reason, Anthropic message_delta) lacks only
+     * its end marker: the answer is whole, so the gateway ends the stream itself instead of asking for more.
+     */
+    private boolean endWholeAnswer(AgentDefinition agent, BackendHealth h, String how, long elapsedMs) {
+      StreamTranscript t = client.transcript();
+      if (!client.eventsRelayed() || t.stopReason() == null || t.complete() || t.toolCallInProgress()) return false;
+      client.writeEndOfStream();
+      streamAnswered(agent, h, "stream " + how + " after the answer's stop reason (" + t.stopReason()
+          + "); the answer is whole, so the gateway sent the end of the stream",
+          Map.of("status", 200, "elapsedMs", elapsedMs, "endedByGateway", true));
+      return true;
     }
 
     private void recover(AgentDefinition agent, Failure failure) {

@@ -123,6 +123,12 @@ final class ClientStream implements StreamTarget {
     if (message != null) message.observe(e);
   }
 
+  /** The end marker of a whole answer whose stream lost its tail: [DONE] (OpenAI) or message_stop (Anthropic). */
+  void writeEndOfStream() {
+    write(ex.protocol() == Protocol.ANTHROPIC ? SseEvent.of("message_stop", "{\"type\":\"message_stop\"}")
+        : SseEvent.of(null, "[DONE]"));
+  }
+
   /** The assistant message the client has received so far, as it will come back in the client's history. */
   String assistantMessage() {
     return message == null ? null : message.message();
