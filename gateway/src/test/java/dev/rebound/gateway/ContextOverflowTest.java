@@ -335,5 +335,31 @@ class ContextOverflowTest {
     JsonArray context = new JsonObject(h.get("/admin/sessions/long-talk/checkpoints/" + cut.getInteger("seq")).body())
         .getJsonArray("context");
     assertEquals(sent, context, "the checkpoint's context is what the upstream received");
+    // stored as which messages went, not as copies of them
+    String view = h.gateway.store().checkpoint(new dev.rebound.store.SessionKey("default", "long-talk"), cut.getInteger("seq"))
+        .await().contextView();
+    assertTrue(view.startsWith("{\"sentFromStored\":[") && view.length() < 1_000, view);
+  }
+
+  @Test
+  void aSummarizedSessionTurnsCheckpointShowsTheSummaryAmongTheStoredMessagesSent() throws Exception {
+    h.fault(new JsonObject().put("match", new JsonObject().put("model", "summarizer-model")).put("times", -1)
+        .put("status", 200).put("body", new JsonObject().put("id", "chatcmpl-sum").put("object", "chat.completion")
+            .put("model", "summarizer-model").put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+                .put("message", new JsonObject().put("role", "assistant").put("content", "SUMMARY-TEXT: rivers."))
+                .put("finish_reason", "stop")))));
+    HttpResponse<String> r = h.post("/s/digest-talk/v1/chat/completions", openAiBody("digest", Conversations.openAi(80, false)));
+    assertEquals(200, r.statusCode(), r.body());
+    JsonArray sent = upstreamMessages();
+    JsonObject session = new JsonObject(h.get("/admin/sessions/digest-talk").body());
+    JsonObject cut = null;
+    for (Object o : session.getJsonArray("checkpoints")) {
+      if (String.valueOf(((JsonObject) o).getString("reason")).startsWith("summarized")) cut = (JsonObject) o;
+    }
+    assertNotNull(cut, session.encode());
+    JsonArray context = new JsonObject(h.get("/admin/sessions/digest-talk/checkpoints/" + cut.getInteger("seq")).body())
+        .getJsonArray("context");
+    assertEquals(sent, context, "the stored messages sent, with the summary where it went");
+    assertTrue(context.encode().contains("SUMMARY-TEXT"), context.encode());
   }
 }

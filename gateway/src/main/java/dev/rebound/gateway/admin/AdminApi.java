@@ -19,7 +19,7 @@ import dev.rebound.routing.RoutingRequest;
 import dev.rebound.store.CheckpointStore;
 import dev.rebound.store.SessionKey;
 import dev.rebound.store.SessionMeta;
-import dev.rebound.gateway.pipeline.SessionBinding;
+import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.store.Append;
 import dev.rebound.store.CheckpointDraft;
 import dev.rebound.store.CheckpointKind;
@@ -29,15 +29,16 @@ import dev.rebound.store.SessionExistsException;
 import dev.rebound.store.SessionNotFoundException;
 import dev.rebound.store.StaleWriteException;
 import io.vertx.core.Future;
-import java.util.function.BiFunction;
-import java.util.function.Supplier;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * The admin API: routes (show, replace, explain), backend health and sessions (list, show). Mounted under /admin
@@ -268,16 +269,9 @@ public final class AdminApi {
     }
     withSession(ctx, (key, meta) -> store.get().checkpoint(key, seq).compose(cp -> {
       if (cp == null) return Future.failedFuture(new SessionNotFoundException(key));
-      Future<JsonArray> context;
-      if (cp.contextView().contains("\"sentAsStored\"")) {
-        context = store.get().messages(key, 0, cp.messageCount()).map(msgs -> {
-          JsonArray a = new JsonArray();
-          msgs.forEach(m -> a.add(new JsonObject(m.json())));
-          return a;
-        });
-      } else {
-        context = Future.succeededFuture(new JsonArray(cp.contextView()));
-      }
+      Future<JsonArray> context = ContextView.readsHistory(cp.contextView())
+          ? store.get().messages(key, 0, cp.messageCount()).map(msgs -> ContextView.expand(cp.contextView(), msgs))
+          : Future.succeededFuture(ContextView.expand(cp.contextView(), List.of()));
       return context.map(c -> new JsonObject().put("seq", cp.seq()).put("kind", cp.kind().name()).put("label", cp.label())
           .put("messageCount", cp.messageCount()).put("at", cp.at().toString()).put("reason", cp.reason()).put("context", c));
     }), 200);
@@ -289,7 +283,7 @@ public final class AdminApi {
     String label = body.getString("label");
     withSession(ctx, (key, meta) -> store.get().append(key, Append.of(meta.version())
             .withCheckpoint(new CheckpointDraft(CheckpointKind.MANUAL, label,
-                SessionBinding.SENT_AS_STORED, 0, "taken through the admin API")))
+                ContextView.SENT_AS_STORED, 0, "taken through the admin API")))
         .map(m -> new JsonObject().put("checkpoint", m.checkpointCount()).put("meta", metaJson(m))), 201);
   }
 

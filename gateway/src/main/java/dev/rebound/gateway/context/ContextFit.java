@@ -37,9 +37,12 @@ public final class ContextFit {
    *
    * @param promptTokens this gateway's count of the prompt sent (what a later overflow error is compared with)
    * @param maxTokens    the max_tokens sent (null when none)
+   * @param sources      when the messages were cut: for each message sent, the index of the request's message it is,
+   *                     or -1 for one the gateway wrote (a summary, a placeholder); null when the messages are the
+   *                     request's own
    */
   public record Send(ObjectNode json, Buffer body, ContextReport report, int promptTokens, Integer maxTokens,
-                     Map<String, Object> details) implements Decision {
+                     Map<String, Object> details, int[] sources) implements Decision {
     public boolean unchanged() {
       return json == null;
     }
@@ -167,7 +170,7 @@ public final class ContextFit {
         ContextReport report = new ContextReport(rep == null ? "max-tokens-lowered" : rep.action(), count.total(),
             sent.promptTokens(), rep == null ? 0 : rep.dropped(), rep == null ? 0 : rep.summarized(), clientMax, room, "upstream overflow");
         return Future.succeededFuture(new Send(json, bytes(json), report, sent.promptTokens(), room,
-            details(agent, effective, ratio, "the upstream has room for " + room + " output tokens")));
+            details(agent, effective, ratio, "the upstream has room for " + room + " output tokens"), sent.sources()));
       }
     }
     // each further overflow on the same agent cuts deeper than the numbers alone say
@@ -249,9 +252,18 @@ public final class ContextFit {
       PromptCount count, ConversationCutter.Cut cut, String trigger, String note) {
     JsonNode messages = r.json().path("messages");
     ArrayNode kept = JSON.createArrayNode();
-    if (cut.needsLeadingUser()) kept.addObject().put("role", "user").put("content", ConversationCutter.OMITTED);
-    for (int i : cut.kept()) kept.add(messages.get(i));
-    return build(r, agent, w, ratio, count, kept, cut.tokensAfter(), cut.dropped().size(), 0, "truncated", trigger, note);
+    int[] sources = new int[cut.kept().size() + (cut.needsLeadingUser() ? 1 : 0)];
+    int j = 0;
+    if (cut.needsLeadingUser()) {
+      kept.addObject().put("role", "user").put("content", ConversationCutter.OMITTED);
+      sources[j++] = -1;
+    }
+    for (int i : cut.kept()) {
+      kept.add(messages.get(i));
+      sources[j++] = i;
+    }
+    return build(r, agent, w, ratio, count, kept, sources, cut.tokensAfter(), cut.dropped().size(), 0, "truncated",
+        trigger, note);
   }
 
   private Send summarized(ContextRequest r, AgentDefinition agent, ContextWindows.Window w, double ratio,
@@ -263,22 +275,31 @@ public final class ContextFit {
     ObjectNode summaryMessage = JSON.createObjectNode().put("role", "user").put("content", text);
     int firstDropped = cut.dropped().get(0);
     boolean placed = false;
+    int[] sources = new int[cut.kept().size() + 1];
+    int j = 0;
     for (int i : cut.kept()) {
       if (!placed && i > firstDropped) {
         out.add(summaryMessage);
+        sources[j++] = -1;
         placed = true;
       }
       out.add(messages.get(i));
+      sources[j++] = i;
     }
-    if (!placed) out.add(summaryMessage);
+    if (!placed) {
+      out.add(summaryMessage);
+      sources[j] = -1;
+    }
     int summaryTokens = counter.message(summaryMessage, counter.tokenizers().forModel(agent.model()));
     int after = cut.tokensAfter() - (cut.needsLeadingUser() ? ConversationCutter.OMITTED_TOKENS : 0) + summaryTokens;
-    return build(r, agent, w, ratio, count, out, after, cut.dropped().size(), cut.dropped().size(), "summarized", trigger, null);
+    return build(r, agent, w, ratio, count, out, sources, after, cut.dropped().size(), cut.dropped().size(),
+        "summarized", trigger, null);
   }
 
   /** The request with these messages, and max_tokens lowered when the client's would not fit beside them. */
   private Send build(ContextRequest r, AgentDefinition agent, ContextWindows.Window w, double ratio, PromptCount count,
-      ArrayNode messages, int after, int dropped, int summarized, String action, String trigger, String note) {
+      ArrayNode messages, int[] sources, int after, int dropped, int summarized, String action, String trigger,
+      String note) {
     ObjectNode json = shallowCopy(r.json());
     json.set("messages", messages);
     Integer clientMax = count.maxTokens();
@@ -295,7 +316,7 @@ public final class ContextFit {
     ContextReport report = new ContextReport(action, count.total(), after, dropped, summarized,
         lowered == null ? null : clientMax, lowered, trigger);
     Map<String, Object> details = details(agent, w, ratio, note);
-    return new Send(json, bytes(json), report, after, maxSent, details);
+    return new Send(json, bytes(json), report, after, maxSent, details, sources);
   }
 
   private Send lowered(ContextRequest r, int prompt, Integer clientMax, int room, String trigger, ContextWindows.Window w,
@@ -304,11 +325,11 @@ public final class ContextFit {
     setMaxTokens(r.protocol(), json, room);
     ContextReport report = new ContextReport("max-tokens-lowered", prompt, prompt, 0, 0, clientMax, room, trigger);
     return new Send(json, bytes(json), report, prompt, room,
-        details(agent, w, windows.underestimate(agent), "the prompt fits; the answer gets the " + room + " tokens left"));
+        details(agent, w, windows.underestimate(agent), "the prompt fits; the answer gets the " + room + " tokens left"), null);
   }
 
   private Send unchanged(int prompt, Integer maxTokens) {
-    return new Send(null, null, null, prompt, maxTokens, Map.of());
+    return new Send(null, null, null, prompt, maxTokens, Map.of(), null);
   }
 
   /** The first later agent whose known window takes the whole conversation with its output reserve. */

@@ -231,7 +231,7 @@ public final class AttemptLoop implements Step {
       String why = report.action() + " for " + agent.name() + " (" + report.trigger() + "): " + report.header()
           + (s.details().containsKey("note") ? "; " + s.details().get("note") : "");
       emit("context", why, agent, fields);
-      if (report.messagesChanged()) checkpointer.contextSent(ex, agent, s.json().get("messages").toString(), s.promptTokens(), why);
+      if (report.messagesChanged()) checkpointer.contextSent(ex, agent, s, why);
     }
 
     /** The request's x-rebound-on-overflow, else the route's policy, else the agent's, else context.onOverflow. */

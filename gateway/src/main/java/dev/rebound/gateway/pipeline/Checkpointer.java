@@ -3,8 +3,10 @@ package dev.rebound.gateway.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.gateway.context.ContextFit;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.Protocol;
@@ -90,14 +92,17 @@ public final class Checkpointer {
 
   /**
    * An ERROR checkpoint whose context view is exactly the messages sent to {@code agent} after the context step cut
-   * them: the stored history stays whole, the checkpoint says what the model saw.
+   * them ({@link ContextView}): the stored history stays whole, the checkpoint says what the model saw.
    */
-  public void contextSent(Exchange ex, AgentDefinition agent, String messagesJson, long tokens, String why) {
+  public void contextSent(Exchange ex, AgentDefinition agent, ContextFit.Send sent, String why) {
     if (ex.session() == null) return;
+    // which stored messages went, not copies of them: a long session cut every turn would store its window each time
+    String view = sent.sources() != null ? ContextView.sentFrom(sent.sources(), sent.json().get("messages"))
+        : sent.json().get("messages").toString();
     ex.afterSessionWrites(() -> {
       SessionTurn turn = ex.session();
       Append append = Append.of(turn.version())
-          .withCheckpoint(new CheckpointDraft(CheckpointKind.ERROR, null, messagesJson, tokens, why));
+          .withCheckpoint(new CheckpointDraft(CheckpointKind.ERROR, null, view, sent.promptTokens(), why));
       return store.append(turn.key(), append)
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
@@ -119,7 +124,7 @@ public final class Checkpointer {
       Append append = Append.of(turn.version(), NewMessage.of("assistant", assistantJson)).replacingPartial()
           .withMeta(new MetaChange(ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, 1, 0));
       if (auto) {
-        append = append.withCheckpoint(new CheckpointDraft(CheckpointKind.AUTO, null, SessionBinding.SENT_AS_STORED, 0,
+        append = append.withCheckpoint(new CheckpointDraft(CheckpointKind.AUTO, null, ContextView.SENT_AS_STORED, 0,
             "turn " + turn.turn() + " complete (every " + autoEvery + " turn(s))"));
       }
       return store.append(turn.key(), append)

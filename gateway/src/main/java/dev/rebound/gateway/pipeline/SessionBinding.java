@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.http.ClientError;
 import dev.rebound.gateway.http.GatewayException;
 import dev.rebound.gateway.sessions.SessionCache;
@@ -40,11 +41,6 @@ import java.util.Map;
  */
 public final class SessionBinding implements Step {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /**
-   * A checkpoint's context view when what went upstream is exactly the stored messages up to the checkpoint's
-   * message count (nothing truncated or summarized); otherwise the view is the messages array actually sent.
-   */
-  public static final String SENT_AS_STORED = "{\"sentAsStored\":true}";
 
   private final CheckpointStore store;
   private final SessionCache cache;
@@ -138,7 +134,7 @@ public final class SessionBinding implements Step {
     for (int i = from; i < request.size(); i++) fresh.add(NewMessage.of(request.role(i), request.text(i)));
     String label = ex.requestHeaders().get("x-rebound-checkpoint");
     CheckpointKind kind = label != null && !label.isBlank() ? CheckpointKind.WORKFLOW : CheckpointKind.ERROR;
-    String contextView = SENT_AS_STORED;
+    String contextView = ContextView.SENT_AS_STORED;
     Append append = Append.of(version, fresh.toArray(NewMessage[]::new))
         .ofSessionCreated(loaded.created())
         .withCheckpoint(new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
