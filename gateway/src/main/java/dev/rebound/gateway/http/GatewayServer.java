@@ -118,6 +118,14 @@ public final class GatewayServer {
 
   /** Opens the session store, then starts listening; completes with the bound port (port 0 picks a free one). */
   public Future<Integer> start() {
+    // start() is called from main(): every exchange it begins (store, window discovery) runs on one event-loop
+    // context, so their answers are handled on the thread that asked, never raced from outside Vert.x
+    io.vertx.core.Promise<Integer> started = io.vertx.core.Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> startOnContext().onComplete(started));
+    return started.future();
+  }
+
+  private Future<Integer> startOnContext() {
     // the tokenizer tables take a moment to load: off the event loop, while the store opens
     Future<Tokenizers> tokenizers = vertx.executeBlocking(() -> new Tokenizers(config.context().tokenizers()).warmUp());
     Future<Void> windowsRead = discovery.start();
