@@ -74,6 +74,8 @@ public final class AdminApi {
     router.put("/admin/routes").handler(body).handler(this::replaceRoutes);
     router.post("/admin/routes/explain").handler(body).handler(this::explain);
     router.get("/admin/backends").handler(this::backends);
+    router.get("/admin/tenants").handler(ctx -> ok(ctx, new JsonObject().put("tenants",
+        new JsonArray(config.tenants().stream().map(t -> t.name()).toList()))));
     router.get("/admin/sessions").handler(this::listSessions);
     router.get("/admin/sessions/:id").handler(this::showSession);
     router.delete("/admin/sessions/:id").handler(this::deleteSession);

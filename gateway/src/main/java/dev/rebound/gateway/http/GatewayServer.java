@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.admin.AdminApi;
+import dev.rebound.gateway.admin.AdminPage;
 import dev.rebound.gateway.admin.MetricsEndpoint;
 import dev.rebound.gateway.events.DecisionCounter;
 import dev.rebound.gateway.config.ReboundConfig;
@@ -170,6 +171,7 @@ public final class GatewayServer {
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(new MetricsEndpoint(decisions, () -> store, health, load, routes));
     admin.mount(router);
+    new AdminPage().mount(router);
     for (String prefix : PREFIXES) {
       router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, openAi, Endpoint.CHAT_COMPLETIONS));
       router.post(prefix + "/v1/messages").handler(body).handler(ctx -> model(ctx, anthropic, Endpoint.MESSAGES));

@@ -1,0 +1,235 @@
+// Rebound's read-only page: sessions, checkpoints, decisions, backends and routes, read from the admin API.
+// Everything from the API is put in the page as text (never as HTML): messages are whatever clients sent.
+'use strict';
+
+const TOKEN_KEY = 'rebound.adminToken';
+const view = document.getElementById('view');
+const tokenForm = document.getElementById('token-form');
+let following = null; // AbortController of the events stream being followed
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') node.className = v;
+    else if (k === 'href') node.setAttribute('href', v);
+    else node[k] = v;
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+function headers() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { Authorization: 'Bearer ' + token } : {};
+}
+
+class NeedsToken extends Error {}
+
+async function api(path) {
+  const r = await fetch(path, { headers: headers() });
+  if (r.status === 401 || r.status === 403) {
+    tokenForm.hidden = false;
+    const body = await r.json().catch(() => ({}));
+    throw new NeedsToken((body.error && body.error.message) || 'The admin API wants a token.');
+  }
+  const body = await r.json().catch(() => null);
+  if (!r.ok) throw new Error((body && body.error && body.error.message) || ('HTTP ' + r.status + ' from ' + path));
+  return body;
+}
+
+function route() {
+  const hash = location.hash.replace(/^#/, '') || '/sessions';
+  const [path, query] = hash.split('?');
+  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query || '') };
+}
+
+function tenantQuery(params) {
+  const t = params.get('tenant');
+  return t ? 'tenant=' + encodeURIComponent(t) : '';
+}
+
+function link(text, hash) {
+  return el('a', { href: '#' + hash }, text);
+}
+
+function table(columns, rows) {
+  return el('table', {},
+    el('thead', {}, el('tr', {}, columns.map(c => el('th', {}, c)))),
+    el('tbody', {}, rows.map(r => el('tr', {}, r.map(cell => el('td', {}, cell))))));
+}
+
+function pairs(rows) {
+  return el('table', {}, el('tbody', {}, rows.map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, v)))));
+}
+
+function time(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return isNaN(d) ? iso : d.toLocaleString();
+}
+
+// A message as people read it: its text parts as text, anything else (tool calls, images) as JSON.
+function messageBody(message) {
+  const content = message && message.content;
+  const parts = [];
+  if (typeof content === 'string') parts.push(content);
+  else if (Array.isArray(content)) {
+    for (const p of content) {
+      if (p && p.type === 'text' && typeof p.text === 'string') parts.push(p.text);
+      else parts.push(JSON.stringify(p, null, 2));
+    }
+  } else if (content !== undefined && content !== null) parts.push(JSON.stringify(content, null, 2));
+  if (message && message.tool_calls) parts.push(JSON.stringify(message.tool_calls, null, 2));
+  return el('pre', {}, parts.join('\n'));
+}
+
+function messageBlock(message, extra) {
+  return el('div', { class: 'message' + (extra && extra.partial ? ' partial' : '') },
+    el('span', { class: 'role' }, (message && message.role) || '?'),
+    extra ? el('span', { class: 'muted' }, extra.label) : null,
+    messageBody(message));
+}
+
+async function sessions(params) {
+  const offset = Number(params.get('offset') || 0);
+  const q = [tenantQuery(params), 'offset=' + offset, 'limit=50'].filter(Boolean).join('&');
+  const [list, tenants] = await Promise.all([api('/admin/sessions?' + q), api('/admin/tenants')]);
+  const tenantPicker = el('select', {}, tenants.tenants.map(t => el('option', { value: t, selected: t === list.tenant }, t)));
+  tenantPicker.addEventListener('change', () => { location.hash = '/sessions?tenant=' + encodeURIComponent(tenantPicker.value); });
+  const t = 'tenant=' + encodeURIComponent(list.tenant);
+  const rows = list.sessions.map(s => [
+    link(s.id, '/session/' + encodeURIComponent(s.id) + '?' + t), time(s.updated), s.turns, s.tokens, s.status,
+    s.agent || '', s.messageCount, s.checkpointCount, s.forkedFrom || '']);
+  const pager = el('div', { class: 'bar' },
+    offset > 0 ? link('« newer', '/sessions?' + t + '&offset=' + Math.max(0, offset - 50)) : null,
+    list.sessions.length === 50 ? link('older »', '/sessions?' + t + '&offset=' + (offset + 50)) : null);
+  return [el('h1', {}, 'Sessions'), el('div', { class: 'bar' }, el('label', {}, 'Tenant ', tenantPicker)),
+    rows.length ? table(['id', 'updated', 'turns', 'tokens', 'status', 'agent', 'messages', 'checkpoints', 'forked from'], rows)
+      : el('p', { class: 'muted' }, 'No sessions for tenant ' + list.tenant + ' yet.'),
+    pager];
+}
+
+function eventRow(e) {
+  return [time(e.at), e.type, e.reason || '', el('pre', {}, JSON.stringify(e.details || {}))];
+}
+
+// Follows the session's decisions as server-sent events; fetch, not EventSource, because the token goes in a header.
+async function follow(id, params, tbody, button) {
+  if (following) {
+    following.abort();
+    following = null;
+    button.textContent = 'Follow';
+    return;
+  }
+  following = new AbortController();
+  button.textContent = 'Stop following';
+  const q = [tenantQuery(params), 'follow=true'].filter(Boolean).join('&');
+  try {
+    const r = await fetch('/admin/sessions/' + encodeURIComponent(id) + '/events?' + q, { headers: headers(), signal: following.signal });
+    const reader = r.body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffered.indexOf('\n\n')) >= 0) {
+        const event = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const data = event.split('\n').filter(l => l.startsWith('data: ')).map(l => l.slice(6)).join('\n');
+        if (data) tbody.append(el('tr', {}, eventRow(JSON.parse(data)).map(c => el('td', {}, c))));
+      }
+    }
+  } catch (err) {
+    if (err.name !== 'AbortError') tbody.append(el('tr', {}, el('td', { class: 'error', colSpan: 4 }, String(err.message || err))));
+  }
+}
+
+async function session(id, params) {
+  const q = tenantQuery(params);
+  const base = '/admin/sessions/' + encodeURIComponent(id);
+  const [s, ev] = await Promise.all([api(base + (q ? '?' + q : '')), api(base + '/events?' + [q, 'limit=200'].filter(Boolean).join('&'))]);
+  const m = s.meta;
+  const t = 'tenant=' + encodeURIComponent(m.tenant);
+  const metaRows = [['tenant', m.tenant], ['protocol', m.protocol], ['created', time(m.created)], ['updated', time(m.updated)],
+    ['turns', m.turns], ['tokens', m.tokens], ['status', m.status], ['agent', m.agent || ''], ['version', m.version]];
+  if (m.forkedFrom) metaRows.push(['forked from', link(m.forkedFrom, '/session/' + encodeURIComponent(m.forkedFrom) + '?' + t)]);
+  const checkpoints = s.checkpoints.map(c => [
+    link(String(c.seq), '/checkpoint/' + encodeURIComponent(id) + '/' + c.seq + '?' + t), c.kind, c.label || '',
+    c.messageCount, time(c.at), c.reason || '']);
+  const tbody = el('tbody', {}, ev.events.map(e => el('tr', {}, eventRow(e).map(c => el('td', {}, c)))));
+  const followButton = el('button', { type: 'button' }, 'Follow');
+  followButton.addEventListener('click', () => follow(id, params, tbody, followButton));
+  return [
+    el('h1', {}, 'Session ', id),
+    pairs(metaRows),
+    el('h2', {}, 'Checkpoints (' + s.checkpoints.length + ')'),
+    checkpoints.length ? table(['seq', 'kind', 'label', 'messages', 'at', 'reason'], checkpoints) : el('p', { class: 'muted' }, 'None.'),
+    el('h2', {}, 'Messages (' + s.messages.length + ')'),
+    s.messages.map(msg => messageBlock(msg.message, { partial: msg.partial,
+      label: '#' + msg.index + ' · ' + time(msg.at) + (msg.partial ? ' · partial (the answer was cut here)' : '') })),
+    el('h2', {}, 'Decisions'),
+    el('div', { class: 'bar' }, followButton, el('span', { class: 'muted' }, 'route, wait, retry, fallback, checkpoint…')),
+    el('table', {}, el('thead', {}, el('tr', {}, ['at', 'type', 'reason', 'details'].map(c => el('th', {}, c)))), tbody)];
+}
+
+async function checkpoint(id, seq, params) {
+  const q = tenantQuery(params);
+  const c = await api('/admin/sessions/' + encodeURIComponent(id) + '/checkpoints/' + encodeURIComponent(seq) + (q ? '?' + q : ''));
+  return [
+    el('h1', {}, 'Checkpoint ', String(c.seq), ' of ', link(id, '/session/' + encodeURIComponent(id) + (q ? '?' + q : ''))),
+    pairs([['kind', c.kind], ['label', c.label || ''], ['messages', c.messageCount], ['at', time(c.at)], ['reason', c.reason || '']]),
+    el('h2', {}, 'Context sent upstream (' + c.context.length + ' messages)'),
+    c.context.map((msg, i) => messageBlock(msg, { label: '#' + i }))];
+}
+
+async function backends() {
+  const b = await api('/admin/backends');
+  return [
+    el('h1', {}, 'Backends'),
+    table(['backend', 'breaker', 'cooling until'], b.backends.map(x => [x.backend, x.breaker, time(x.coolingUntil)])),
+    el('h2', {}, 'Agents'),
+    table(['agent', 'backend', 'status', 'in flight'], b.agents.map(a => [a.agent, a.backend, a.status, a.inFlight]))];
+}
+
+async function routes() {
+  const r = await api('/admin/routes');
+  return [
+    el('h1', {}, 'Routes (version ' + r.version + ')'),
+    el('ol', {}, r.routes.map(x => el('li', {}, x))),
+    el('h2', {}, 'Agents'),
+    el('p', {}, r.agents.join(', '))];
+}
+
+async function render() {
+  if (following) {
+    following.abort();
+    following = null;
+  }
+  const { parts, params } = route();
+  let content;
+  try {
+    if (parts[0] === 'session' && parts[1]) content = await session(parts[1], params);
+    else if (parts[0] === 'checkpoint' && parts[1] && parts[2]) content = await checkpoint(parts[1], parts[2], params);
+    else if (parts[0] === 'backends') content = await backends();
+    else if (parts[0] === 'routes') content = await routes();
+    else content = await sessions(params);
+  } catch (err) {
+    content = [el('p', { class: 'error' }, String(err.message || err))];
+    if (err instanceof NeedsToken) content.push(el('p', {}, 'Enter the admin token (admin.token in the config) above.'));
+  }
+  view.replaceChildren(...content.flat());
+}
+
+tokenForm.addEventListener('submit', e => {
+  e.preventDefault();
+  sessionStorage.setItem(TOKEN_KEY, document.getElementById('token').value);
+  tokenForm.hidden = true;
+  render();
+});
+window.addEventListener('hashchange', render);
+render();

@@ -1,0 +1,70 @@
+package dev.rebound.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The read-only page at /ui: served to anyone (it holds no data), locked down, and reading only guarded admin calls.
+ * (.ci/ui-smoke.sh renders it in a real browser.)
+ */
+class AdminPageTest {
+  static GatewayHarness h;
+
+  @BeforeAll
+  static void start() {
+    h = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + """
+        admin: { token: page-test-token }
+        tenants:
+          - { name: acme, keys: [key-acme-secret] }
+          - { name: globex, keys: [key-globex-secret] }
+        """);
+  }
+
+  @AfterAll
+  static void stop() {
+    h.close();
+  }
+
+  @Test
+  void thePageAndItsScriptAreServedWithoutTheTokenAndMayRunOnlyTheirOwnCode() throws Exception {
+    HttpResponse<String> page = h.get("/ui");
+    assertEquals(200, page.statusCode());
+    assertTrue(page.headers().firstValue("content-type").orElseThrow().startsWith("text/html"));
+    assertTrue(page.body().contains("<script src=\"/ui/app.js\"></script>"), page.body());
+    String csp = page.headers().firstValue("content-security-policy").orElseThrow();
+    assertTrue(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe"), csp);
+    assertEquals("nosniff", page.headers().firstValue("x-content-type-options").orElseThrow());
+
+    HttpResponse<String> script = h.get("/ui/app.js");
+    assertEquals(200, script.statusCode());
+    assertTrue(script.headers().firstValue("content-type").orElseThrow().startsWith("text/javascript"));
+    assertFalse(script.body().contains("innerHTML"), "what clients sent is shown as text, never parsed as HTML");
+    assertEquals(200, h.get("/ui/app.css").statusCode());
+    assertEquals(404, h.get("/ui/nothing-here.js").statusCode());
+  }
+
+  @Test
+  void everyAdminCallTheScriptMakesExistsAndIsGuardedByTheToken() throws Exception {
+    String script = h.get("/ui/app.js").body();
+    for (String path : new String[] {"/admin/sessions", "/admin/tenants", "/admin/backends", "/admin/routes"}) {
+      assertTrue(script.contains("'" + path), path);
+      assertEquals(401, h.get(path).statusCode(), path + " without the token");
+      assertEquals(200, h.get(path, "authorization", "Bearer page-test-token").statusCode(), path + " with it");
+    }
+  }
+
+  @Test
+  void theTenantListNamesTenantsWithoutTheirKeys() throws Exception {
+    HttpResponse<String> r = h.get("/admin/tenants", "authorization", "Bearer page-test-token");
+    assertEquals(new JsonArray().add("acme").add("globex"), new JsonObject(r.body()).getJsonArray("tenants"));
+    assertFalse(r.body().contains("secret"), r.body());
+  }
+}
