@@ -6,15 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 [ -n "$browser" ] || { echo "ui smoke: no Chromium on PATH (apt-get install chromium)"; exit 1; }
-jar=gateway/target/rebound.jar
-log=$(mktemp)
 profile=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18090)
-java -jar "$jar" demo --port "$port" >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$log" "$profile"' EXIT
-for _ in $(seq 1 100); do grep -q "Ctrl-C stops it" "$log" && break; sleep 0.2; done
-grep -q "Ctrl-C stops it" "$log" || { echo "demo did not start:"; cat "$log"; exit 1; }
+cleanup=$profile
+. .ci/demo.sh
 
 base="http://127.0.0.1:$port"
 curl -sf "$base/s/ui-smoke/v1/chat/completions" -H 'content-type: application/json' \

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetServer;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,22 +42,7 @@ class BurstRelayTest {
     // the whole answer, head and all events, in one write: it arrives at the gateway in one read
     Buffer answer = Buffer.buffer("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: " + body.length
         + "\r\n\r\n").appendBytes(body);
-    NetServer upstream = upstreamVertx.createNetServer().connectHandler(socket -> {
-      StringBuilder request = new StringBuilder();
-      socket.handler(data -> {
-        request.append(data.toString(StandardCharsets.UTF_8));
-        int head = request.indexOf("\r\n\r\n");
-        if (head < 0) return;
-        String lengthLine = request.substring(0, head).toLowerCase().lines()
-            .filter(l -> l.startsWith("content-length:")).findFirst().orElse("content-length: 0");
-        int length = Integer.parseInt(lengthLine.substring(15).trim());
-        if (request.length() - head - 4 >= length) {
-          request.setLength(0);
-          socket.write(answer);
-        }
-      });
-    });
-    int port = upstream.listen(0, "127.0.0.1").await().actualPort();
+    int port = RawUpstream.listen(upstreamVertx, (request, socket) -> socket.write(answer));
     h = GatewayHarness.start("""
         server: { host: 127.0.0.1, port: 0 }
         backends:

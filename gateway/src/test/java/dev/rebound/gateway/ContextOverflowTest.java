@@ -92,6 +92,15 @@ class ContextOverflowTest {
     return new JsonObject().put("model", model).put("messages", messages).encode();
   }
 
+  /** The summarizer's model answers every call with this text. */
+  void summarizerAnswers(String summary) {
+    h.fault(new JsonObject().put("match", new JsonObject().put("model", "summarizer-model")).put("times", -1)
+        .put("status", 200).put("body", new JsonObject().put("id", "chatcmpl-sum").put("object", "chat.completion")
+            .put("model", "summarizer-model").put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+                .put("message", new JsonObject().put("role", "assistant").put("content", summary))
+                .put("finish_reason", "stop")))));
+  }
+
   JsonArray upstreamMessages() {
     return h.lastUpstreamRequest().getJsonObject("body").getJsonArray("messages");
   }
@@ -270,11 +279,7 @@ class ContextOverflowTest {
 
   @Test
   void summarizeReplacesTheDroppedTurnsWithTheSummarizersSummary() throws Exception {
-    h.fault(new JsonObject().put("match", new JsonObject().put("model", "summarizer-model")).put("times", -1)
-        .put("status", 200).put("body", new JsonObject().put("id", "chatcmpl-sum").put("object", "chat.completion")
-            .put("model", "summarizer-model").put("choices", new JsonArray().add(new JsonObject().put("index", 0)
-                .put("message", new JsonObject().put("role", "assistant").put("content", "SUMMARY-TEXT: rivers and stones were discussed."))
-                .put("finish_reason", "stop")))));
+    summarizerAnswers("SUMMARY-TEXT: rivers and stones were discussed.");
     JsonArray conversation = Conversations.openAi(80, false);
     HttpResponse<String> r = h.post("/v1/chat/completions", openAiBody("digest", conversation));
     assertEquals(200, r.statusCode(), r.body());
@@ -343,11 +348,7 @@ class ContextOverflowTest {
 
   @Test
   void aSummarizedSessionTurnsCheckpointShowsTheSummaryAmongTheStoredMessagesSent() throws Exception {
-    h.fault(new JsonObject().put("match", new JsonObject().put("model", "summarizer-model")).put("times", -1)
-        .put("status", 200).put("body", new JsonObject().put("id", "chatcmpl-sum").put("object", "chat.completion")
-            .put("model", "summarizer-model").put("choices", new JsonArray().add(new JsonObject().put("index", 0)
-                .put("message", new JsonObject().put("role", "assistant").put("content", "SUMMARY-TEXT: rivers."))
-                .put("finish_reason", "stop")))));
+    summarizerAnswers("SUMMARY-TEXT: rivers.");
     HttpResponse<String> r = h.post("/s/digest-talk/v1/chat/completions", openAiBody("digest", Conversations.openAi(80, false)));
     assertEquals(200, r.statusCode(), r.body());
     JsonArray sent = upstreamMessages();

@@ -9,7 +9,6 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import dev.rebound.gateway.events.GatewayEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetServer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,24 +58,14 @@ class WholeAnswerCutTest {
   /** Answers each request with the protocol's stream up to its stop reason, then drops the connection. */
   @BeforeEach
   void start() {
-    NetServer upstream = upstreamVertx.createNetServer().connectHandler(socket -> {
-      StringBuilder request = new StringBuilder();
-      socket.handler(data -> {
-        request.append(data.toString(StandardCharsets.UTF_8));
-        int head = request.indexOf("\r\n\r\n");
-        if (head < 0) return;
-        String lengthLine = request.substring(0, head).toLowerCase().lines()
-            .filter(l -> l.startsWith("content-length:")).findFirst().orElse("content-length: 0");
-        if (request.length() - head - 4 < Integer.parseInt(lengthLine.substring(15).trim())) return;
-        requests.incrementAndGet();
-        byte[] events = (request.indexOf("/v1/messages") > 0 ? ANTHROPIC : OPENAI).getBytes(StandardCharsets.UTF_8);
-        // chunked, and the closing zero-length chunk never comes: the connection just ends
-        socket.write(Buffer.buffer("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
-            + Integer.toHexString(events.length) + "\r\n").appendBytes(events).appendString("\r\n"))
-            .onComplete(v -> upstreamVertx.setTimer(50, id -> socket.close()));
-      });
+    int port = RawUpstream.listen(upstreamVertx, (request, socket) -> {
+      requests.incrementAndGet();
+      byte[] events = (request.contains("/v1/messages") ? ANTHROPIC : OPENAI).getBytes(StandardCharsets.UTF_8);
+      // chunked, and the closing zero-length chunk never comes: the connection just ends
+      socket.write(Buffer.buffer("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+          + Integer.toHexString(events.length) + "\r\n").appendBytes(events).appendString("\r\n"))
+          .onComplete(v -> upstreamVertx.setTimer(50, id -> socket.close()));
     });
-    int port = upstream.listen(0, "127.0.0.1").await().actualPort();
     h = GatewayHarness.start("""
         server: { host: 127.0.0.1, port: 0 }
         backends:
