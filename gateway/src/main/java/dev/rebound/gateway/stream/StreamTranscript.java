@@ -22,6 +22,8 @@ public final class StreamTranscript {
   private String model;
   private long created = -1;
   private String stopReason;
+  private final java.util.BitSet choicesSeen = new java.util.BitSet();
+  private final java.util.BitSet choicesFinished = new java.util.BitSet();
   private boolean hasContent;
   private boolean complete;
   private boolean endedCleanly;
@@ -144,9 +146,15 @@ public final class StreamTranscript {
         toolCallsSeen = true;
         hasContent = true;
       }
+      int index = choice.path("index").asInt(0);
+      choicesSeen.set(index);
       String finish = choice.path("finish_reason").textValue();
-      if (finish != null) stopReason = finish;
-      if (choice.path("index").asInt(0) != 0) continue; // n > 1: only the first choice is continued
+      if (finish != null) {
+        choicesFinished.set(index);
+        // n > 1: the answer is whole only when every choice seen has finished
+        if (choicesFinished.equals(choicesSeen)) stopReason = finish;
+      }
+      if (index != 0) continue; // n > 1: only the first choice is continued
       String content = delta.path("content").textValue();
       if (content != null && !content.isEmpty()) {
         text.append(content);

@@ -51,6 +51,17 @@ class StreamTranscriptTest {
   }
 
   @Test
+  void openAiWithSeveralChoicesHasItsStopReasonOnlyOnceEveryChoiceFinished() {
+    String second = "data: {\"id\":\"" + ID + "\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+        + "\"choices\":[{\"index\":1,\"delta\":{\"content\":\"other\"},\"finish_reason\":%s}]}\n\n";
+    StreamTranscript t = observed(Protocol.OPENAI, RecordedStreams.openAiText(ID, 1, "Hi") + second.formatted("null")
+        + openAiChunk(ID, 1, "{}", "stop"));
+    assertNull(t.stopReason(), "choice 1 is still being written");
+    for (SseEvent e : RecordedStreams.parse(second.formatted("\"length\""))) t.observe(e);
+    assertEquals("length", t.stopReason());
+  }
+
+  @Test
   void openAiFinishWithoutDoneIsCompleteOnlyOnceTheStreamEndedCleanly() {
     StreamTranscript t = observed(Protocol.OPENAI,
         RecordedStreams.openAiText(ID, 1, "Hi") + openAiChunk(ID, 1, "{}", "stop"));
