@@ -76,6 +76,10 @@ class BurstRelayTest {
       String text = all.toString(StandardCharsets.UTF_8);
       assertTrue(text.startsWith("HTTP/1.1 200"), text);
       assertTrue(text.toLowerCase().contains("transfer-encoding: chunked"), text);
+      String head = text.substring(0, text.indexOf("\r\n\r\n")).toLowerCase();
+      // the head goes out once, however many events the first write holds
+      assertEquals(1, head.split("\ncontent-type:", -1).length - 1, head);
+      assertEquals(1, head.split("\nx-rebound-agent:", -1).length - 1, head);
       String rest = text.substring(text.indexOf("\r\n\r\n") + 4);
       List<String> chunks = new ArrayList<>();
       while (true) {

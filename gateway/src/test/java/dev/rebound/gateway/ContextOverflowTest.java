@@ -305,6 +305,7 @@ class ContextOverflowTest {
     String stream = r.body();
     int keepAlive = stream.indexOf(": keep-alive\n\n");
     assertTrue(keepAlive >= 0 && keepAlive < stream.indexOf("data: "), "keep-alives before the answer: " + stream);
+    assertEquals("small", r.headers().firstValue("x-rebound-agent").orElse(null), "the head names the agent");
     assertTrue(stream.endsWith("data: [DONE]\n\n"), stream);
     assertEquals("summarizer-model", h.upstreamRequests().getJsonObject(0).getJsonObject("body").getString("model"));
     assertEquals("summarized", h.events("context").get(0).fields().get("action"));

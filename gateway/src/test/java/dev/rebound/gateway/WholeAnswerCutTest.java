@@ -114,6 +114,25 @@ class WholeAnswerCutTest {
     assertEndedByTheGateway("stop");
   }
 
+  @Test
+  void aLostUsageChunkTheClientAskedForIsSaidInTheEventNotMadeUpByAContinuation() throws Exception {
+    var r = h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}");
+    assertEquals(200, r.statusCode());
+    assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
+    assertEndedByTheGateway("stop");
+    assertEquals(true, h.events("answered").get(0).fields().get("usageLost"));
+  }
+
+  @Test
+  void withSeveralChoicesAFinishedFirstChoiceDoesNotMakeTheAnswerWhole() throws Exception {
+    var r = h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"stream\":true,\"n\":2,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}");
+    assertEquals(200, r.statusCode());
+    assertTrue(requests.get() > 1, "the gateway asked for the rest");
+    assertTrue(h.events("answered").stream().noneMatch(e -> Boolean.TRUE.equals(e.fields().get("endedByGateway"))));
+  }
+
   private void assertEndedByTheGateway(String stopReason) {
     assertEquals(1, requests.get(), "no continuation asked for");
     GatewayEvent answered = h.events("answered").get(0);

@@ -7,12 +7,15 @@ import java.util.List;
  * history, so a checkpoint taken before a rewind to fewer messages points at messages that were dropped or replaced;
  * such a rewind always leaves a later checkpoint with a smaller messageCount (restore adds one), which is the test.
  */
-final class CheckpointLookup {
+public final class CheckpointLookup {
 
   private CheckpointLookup() {}
 
-  /** @param all every checkpoint of the session, in seq order */
-  static Checkpoint usable(SessionKey key, List<Checkpoint> all, int seq) {
+  /**
+   * @param all every checkpoint of the session, in seq order
+   * @throws CheckpointSupersededException when a later rewind replaced messages the checkpoint counts
+   */
+  public static Checkpoint usable(SessionKey key, List<Checkpoint> all, int seq) {
     if (seq < 1 || seq > all.size()) throw new SessionNotFoundException(key, seq);
     Checkpoint target = all.get(seq - 1);
     for (Checkpoint later : all.subList(seq, all.size())) {

@@ -23,6 +23,7 @@ import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.store.Append;
 import dev.rebound.store.CheckpointDraft;
 import dev.rebound.store.CheckpointKind;
+import dev.rebound.store.CheckpointLookup;
 import dev.rebound.store.CheckpointSupersededException;
 import dev.rebound.store.SessionEvent;
 import dev.rebound.store.SessionExistsException;
@@ -271,11 +272,22 @@ public final class AdminApi {
     }
     withSession(ctx, (key, meta) -> store.get().checkpoint(key, seq).compose(cp -> {
       if (cp == null) return Future.failedFuture(new SessionNotFoundException(key));
-      Future<JsonArray> context = ContextView.readsHistory(cp.contextView())
-          ? store.get().messages(key, 0, cp.messageCount()).map(msgs -> ContextView.expand(cp.contextView(), msgs))
-          : Future.succeededFuture(ContextView.expand(cp.contextView(), List.of()));
-      return context.map(c -> new JsonObject().put("seq", cp.seq()).put("kind", cp.kind().name()).put("label", cp.label())
-          .put("messageCount", cp.messageCount()).put("at", cp.at().toString()).put("reason", cp.reason()).put("context", c));
+      JsonObject out = new JsonObject().put("seq", cp.seq()).put("kind", cp.kind().name()).put("label", cp.label())
+          .put("messageCount", cp.messageCount()).put("at", cp.at().toString()).put("reason", cp.reason());
+      if (!ContextView.readsHistory(cp.contextView())) {
+        return Future.succeededFuture(out.put("context", ContextView.expand(cp.contextView(), List.of())));
+      }
+      // the view names stored messages: after a rewind below this checkpoint, other messages stand at those places
+      return store.get().checkpoints(key).compose(all -> {
+        try {
+          CheckpointLookup.usable(key, all, seq);
+        } catch (CheckpointSupersededException e) {
+          return Future.succeededFuture(out.putNull("context").put("contextUnavailable", e.getMessage()
+              + "; the messages it sent have been replaced by the turns after that rewind"));
+        }
+        return store.get().messages(key, 0, cp.messageCount())
+            .map(msgs -> out.put("context", ContextView.expand(cp.contextView(), msgs)));
+      });
     }), 200);
   }
 

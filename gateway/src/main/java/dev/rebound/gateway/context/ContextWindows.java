@@ -40,6 +40,11 @@ public final class ContextWindows {
         .map(BackendConfig.ModelConfig::maxOutputTokens).orElse(0);
   }
 
+  /** The window last read from the server or stated by its errors; null when there is none. */
+  public Window discoveredWindow(String backend, String model) {
+    return discovered.get(key(backend, model));
+  }
+
   /** Records a window read from a server; returns the previous one (null when there was none). */
   public Window discovered(String backend, String model, Window window) {
     return discovered.put(key(backend, model), window);

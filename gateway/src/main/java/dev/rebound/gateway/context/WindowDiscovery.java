@@ -137,18 +137,21 @@ public final class WindowDiscovery {
     });
   }
 
-  /** A decision too: the configured window stands because the server did not say. */
+  /** A decision too: the window known so far (configured, or what the server said before) stands. */
   private void couldNotRead(Target t, String problem) {
     int configured = t.backend().model(t.model()).map(BackendConfig.ModelConfig::contextWindow).orElse(0);
+    ContextWindows.Window before = windows.discoveredWindow(t.backend().name(), t.model());
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("backend", t.backend().name());
     fields.put("model", t.model());
-    fields.put("source", "config");
+    fields.put("window", before != null ? before.window() : configured);
+    fields.put("source", before != null ? before.source() : "config");
     fields.put("configured", configured);
     fields.put("problem", problem);
+    String stands = before != null ? "the " + before.window() + "-token window it reported before stands"
+        : configured > 0 ? "the configured " + configured + "-token window stands" : "no window is known";
     events.emit(new GatewayEvent(clock.instant(), "window", null, null, t.backend().name() + " did not say which window "
-        + "it loaded for " + t.model() + " (" + problem + "); " + (configured > 0 ? "the configured " + configured
-        + "-token window stands" : "no window is known") + " until it answers", fields));
+        + "it loaded for " + t.model() + " (" + problem + "); " + stands + " until it answers", fields));
   }
 
   private Set<String> modelsServed(BackendConfig b) {

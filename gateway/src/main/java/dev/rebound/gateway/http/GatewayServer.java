@@ -122,7 +122,14 @@ public final class GatewayServer {
     // start() is called from main(): every exchange it begins (store, window discovery) runs on one event-loop
     // context, so their answers are handled on the thread that asked, never raced from outside Vert.x
     io.vertx.core.Promise<Integer> started = io.vertx.core.Promise.promise();
-    vertx.getOrCreateContext().runOnContext(v -> startOnContext().onComplete(started));
+    vertx.getOrCreateContext().runOnContext(v -> {
+      try {
+        startOnContext().onComplete(started);
+      } catch (RuntimeException e) {
+        // thrown, not failed (a client library rejecting its options): the caller must hear it, not wait forever
+        started.tryFail(e);
+      }
+    });
     return started.future();
   }
 

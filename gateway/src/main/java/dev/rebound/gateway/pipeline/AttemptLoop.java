@@ -180,7 +180,7 @@ public final class AttemptLoop implements Step {
         return;
       }
       OnOverflow policy = policyFor(agent);
-      hearKeepAlivesIf(policy == OnOverflow.SUMMARIZE);
+      hearKeepAlivesIf(policy == OnOverflow.SUMMARIZE, agent);
       fit.preflight(r, policy, agent, later()).onComplete(ar -> {
         client.stopKeepAlive();
         if (ar.failed()) {
@@ -300,6 +300,7 @@ public final class AttemptLoop implements Step {
         lastErrorAnswer = e;
         failure = classifier.classify(e.status(), headerMap(e.headers()), e.body().toString(StandardCharsets.UTF_8), ex.stream());
       } else if (outcome instanceof AttemptOutcome.StoppedByTarget) {
+        if (endWholeAnswer(agent, h, "sent an error event (" + client.streamFailure().kind().type() + ")", elapsedMs)) return;
         failure = client.streamFailure();
       } else {
         AttemptOutcome.Broken b = (AttemptOutcome.Broken) outcome;
@@ -343,10 +344,15 @@ public final class AttemptLoop implements Step {
     private boolean endWholeAnswer(AgentDefinition agent, BackendHealth h, String how, long elapsedMs) {
       StreamTranscript t = client.transcript();
       if (!client.eventsRelayed() || t.stopReason() == null || t.complete() || t.toolCallInProgress()) return false;
+      // several choices: one not begun yet cannot be told from one that is done
+      if (ex.json().path("n").asInt(1) > 1) return false;
+      // a usage chunk asked for is lost with the tail; continuing would only make the model write past its end
+      boolean usageLost = ex.json().path("stream_options").path("include_usage").asBoolean(false) && !t.usageSeen();
       client.writeEndOfStream();
       streamAnswered(agent, h, "stream " + how + " after the answer's stop reason (" + t.stopReason()
-          + "); the answer is whole, so the gateway sent the end of the stream",
-          Map.of("status", 200, "elapsedMs", elapsedMs, "endedByGateway", true));
+          + "); the answer is whole, so the gateway sent the end of the stream"
+          + (usageLost ? " (the usage chunk the client asked for was lost with it)" : ""),
+          Map.of("status", 200, "elapsedMs", elapsedMs, "endedByGateway", true, "usageLost", usageLost));
       return true;
     }
 
@@ -371,7 +377,7 @@ public final class AttemptLoop implements Step {
         }
         if (overflowsOnAgent < MAX_CONTEXT_CUTS && sent != null) {
           overflowsOnAgent++;
-          hearKeepAlivesIf(p == OnOverflow.SUMMARIZE);
+          hearKeepAlivesIf(p == OnOverflow.SUMMARIZE, agent);
           fit.afterOverflow(ex.context(), p, agent, failure, sent, overflowsOnAgent, later()).onComplete(ar -> {
             client.stopKeepAlive();
             if (ar.failed() || ar.result() == null) decideByPolicy(agent, failure);
@@ -463,9 +469,14 @@ public final class AttemptLoop implements Step {
       nextAttempt();
     }
 
-    /** A summary is a model call of its own: a streaming client hears keep-alives meanwhile, as during a wait. */
-    private void hearKeepAlivesIf(boolean mayCallTheSummarizer) {
-      if (mayCallTheSummarizer) client.keepAliveWhileWaiting(config.resilience().keepAliveInterval());
+    /**
+     * A summary is a model call of its own: a streaming client hears keep-alives meanwhile, as during a wait. The
+     * first one commits the head, so the head names this agent (x-rebound-context is then only in the context event).
+     */
+    private void hearKeepAlivesIf(boolean mayCallTheSummarizer, AgentDefinition agent) {
+      if (!mayCallTheSummarizer) return;
+      client.replyHeaders(replyHeaders(agent));
+      client.keepAliveWhileWaiting(config.resilience().keepAliveInterval());
     }
 
     private void waitThen(Duration wait, AgentDefinition agent, String why, Runnable then) {

@@ -35,6 +35,7 @@ final class ClientStream implements StreamTarget {
   private Failure streamFailure;
   private int eventsRelayed;
   private long keepAliveTimer = -1;
+  private boolean committed;
   /**
    * Events of the current upstream read, written together when it is done (null: write each at once). Only set
    * inside one synchronous read handler, so nothing else (keep-alive, end) can run while events are held.
@@ -195,7 +196,9 @@ final class ClientStream implements StreamTarget {
    */
   private void commitStream() {
     HttpServerResponse resp = response();
-    if (resp.headWritten()) return;
+    // headWritten() turns true only with the first write, and a read's events are held before they are written
+    if (committed || resp.headWritten()) return;
+    committed = true;
     resp.setStatusCode(200);
     resp.headers().addAll(HeaderPolicy.clientHeaders(upstreamHeaders)).addAll(replyHeaders);
     if (!resp.headers().contains("content-type")) resp.putHeader("content-type", "text/event-stream");

@@ -15,7 +15,8 @@ import java.util.List;
  * what the messages are, the view only which of them were sent.
  *
  * <ul>
- *   <li>{@link #SENT_AS_STORED}: the turn's stored messages, as they are.</li>
+ *   <li>{@link #SENT_AS_STORED}: the turn's stored messages, as they are (a partial answer left by a cut is not one
+ *       of them: the client's history does not hold it).</li>
  *   <li>{@code {"sentFromStored": [0, 1, {"role": "user", ...}, 40, 41]}}: a cut context, in order: a number is the
  *       index of one of the turn's stored messages (partial answers not counted, as the client's history does not
  *       hold them), an object a message the gateway wrote (a summary, a placeholder). A truncated conversation of a
@@ -60,7 +61,7 @@ public final class ContextView {
     JsonArray out = new JsonArray();
     JsonNode items = parsed.path("sentFromStored");
     if (!items.isArray()) {
-      stored.forEach(m -> out.add(new JsonObject(m.json())));
+      history.forEach(m -> out.add(new JsonObject(m.json())));
       return out;
     }
     for (JsonNode item : items) {

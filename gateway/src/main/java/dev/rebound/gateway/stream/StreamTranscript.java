@@ -24,6 +24,7 @@ public final class StreamTranscript {
   private String stopReason;
   private final java.util.BitSet choicesSeen = new java.util.BitSet();
   private final java.util.BitSet choicesFinished = new java.util.BitSet();
+  private boolean usageSeen;
   private boolean hasContent;
   private boolean complete;
   private boolean endedCleanly;
@@ -68,13 +69,13 @@ public final class StreamTranscript {
 
   /** A tool call has started and the stream has not completed it: its arguments are half-sent, so no continuation. */
   public boolean toolCallInProgress() {
-    if (protocol == Protocol.OPENAI) return toolCallsSeen && stopReason == null;
+    if (protocol == Protocol.OPENAI) return toolCallsSeen && stopReason() == null;
     return openType != null && openType.endsWith("tool_use"); // tool_use, server_tool_use, mcp_tool_use
   }
 
   /** OpenAI: saw [DONE], or a finish_reason and then a clean end; Anthropic: saw message_stop. */
   public boolean complete() {
-    if (protocol == Protocol.OPENAI) return complete || (stopReason != null && endedCleanly);
+    if (protocol == Protocol.OPENAI) return complete || (stopReason() != null && endedCleanly);
     return complete;
   }
 
@@ -97,7 +98,14 @@ public final class StreamTranscript {
    * end the stream itself instead of asking for a continuation.
    */
   public String stopReason() {
+    // n > 1: the answer has a stop reason only while every choice seen so far has finished
+    if (protocol == Protocol.OPENAI && !choicesFinished.equals(choicesSeen)) return null;
     return stopReason;
+  }
+
+  /** OpenAI: a chunk with usage was seen (sent last when the request asks for stream_options.include_usage). */
+  public boolean usageSeen() {
+    return usageSeen;
   }
 
   /** Rough output size: characters/4 of {@link #partialText()}, for lowering max_tokens of a continuation. */
@@ -135,6 +143,7 @@ public final class StreamTranscript {
     // every chunk may carry content, so every chunk is parsed
     JsonNode chunk = readTree(data);
     if (chunk == null || chunk.has("error")) return; // an error event is not part of the answer
+    if (chunk.path("usage").isObject()) usageSeen = true;
     if (responseId == null) {
       responseId = chunk.path("id").textValue();
       model = chunk.path("model").textValue();
@@ -151,8 +160,7 @@ public final class StreamTranscript {
       String finish = choice.path("finish_reason").textValue();
       if (finish != null) {
         choicesFinished.set(index);
-        // n > 1: the answer is whole only when every choice seen has finished
-        if (choicesFinished.equals(choicesSeen)) stopReason = finish;
+        stopReason = finish;
       }
       if (index != 0) continue; // n > 1: only the first choice is continued
       String content = delta.path("content").textValue();

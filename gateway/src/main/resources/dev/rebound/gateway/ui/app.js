@@ -117,7 +117,7 @@ function eventRow(e) {
 }
 
 // Follows the session's decisions as server-sent events; fetch, not EventSource, because the token goes in a header.
-async function follow(id, params, tbody, button) {
+async function follow(id, params, tbody, button, cursor) {
   if (following) {
     following.abort();
     following = null;
@@ -126,9 +126,14 @@ async function follow(id, params, tbody, button) {
   }
   following = new AbortController();
   button.textContent = 'Stop following';
-  const q = [tenantQuery(params), 'follow=true'].filter(Boolean).join('&');
+  // from the last event shown on: the stream would otherwise replay the session's decisions from the first
+  const q = [tenantQuery(params), 'follow=true', cursor.last ? 'after=' + encodeURIComponent(cursor.last) : ''].filter(Boolean).join('&');
   try {
     const r = await fetch('/admin/sessions/' + encodeURIComponent(id) + '/events?' + q, { headers: headers(), signal: following.signal });
+    if (!r.ok) {
+      const body = await r.json().catch(() => ({}));
+      throw new Error((body.error && body.error.message) || ('HTTP ' + r.status + ' while following'));
+    }
     const reader = r.body.getReader();
     const decoder = new TextDecoder();
     let buffered = '';
@@ -141,7 +146,10 @@ async function follow(id, params, tbody, button) {
         const event = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
         const data = event.split('\n').filter(l => l.startsWith('data: ')).map(l => l.slice(6)).join('\n');
-        if (data) tbody.append(el('tr', {}, eventRow(JSON.parse(data)).map(c => el('td', {}, c))));
+        if (!data) continue;
+        const e = JSON.parse(data);
+        tbody.append(el('tr', {}, eventRow(e).map(c => el('td', {}, c))));
+        cursor.last = e.id;
       }
     }
   } catch (err) {
@@ -152,7 +160,8 @@ async function follow(id, params, tbody, button) {
 async function session(id, params) {
   const q = tenantQuery(params);
   const base = '/admin/sessions/' + encodeURIComponent(id);
-  const [s, ev] = await Promise.all([api(base + (q ? '?' + q : '')), api(base + '/events?' + [q, 'limit=200'].filter(Boolean).join('&'))]);
+  // a session keeps its latest 1000 decisions: all of them, oldest first
+  const [s, ev] = await Promise.all([api(base + (q ? '?' + q : '')), api(base + '/events?' + [q, 'limit=1000'].filter(Boolean).join('&'))]);
   const m = s.meta;
   const t = 'tenant=' + encodeURIComponent(m.tenant);
   const metaRows = [['tenant', m.tenant], ['protocol', m.protocol], ['created', time(m.created)], ['updated', time(m.updated)],
@@ -163,7 +172,8 @@ async function session(id, params) {
     c.messageCount, time(c.at), c.reason || '']);
   const tbody = el('tbody', {}, ev.events.map(e => el('tr', {}, eventRow(e).map(c => el('td', {}, c)))));
   const followButton = el('button', { type: 'button' }, 'Follow');
-  followButton.addEventListener('click', () => follow(id, params, tbody, followButton));
+  const cursor = { last: ev.events.length ? ev.events[ev.events.length - 1].id : null };
+  followButton.addEventListener('click', () => follow(id, params, tbody, followButton, cursor));
   return [
     el('h1', {}, 'Session ', id),
     pairs(metaRows),
@@ -183,8 +193,10 @@ async function checkpoint(id, seq, params) {
   return [
     el('h1', {}, 'Checkpoint ', String(c.seq), ' of ', link(id, '/session/' + encodeURIComponent(id) + (q ? '?' + q : ''))),
     pairs([['kind', c.kind], ['label', c.label || ''], ['messages', c.messageCount], ['at', time(c.at)], ['reason', c.reason || '']]),
-    el('h2', {}, 'Context sent upstream (' + c.context.length + ' messages)'),
-    c.context.map((msg, i) => messageBlock(msg, { label: '#' + i }))];
+    c.context === null
+      ? [el('h2', {}, 'Context sent upstream'), el('p', { class: 'muted' }, c.contextUnavailable || 'Not available.')]
+      : [el('h2', {}, 'Context sent upstream (' + c.context.length + ' messages)'),
+        c.context.map((msg, i) => messageBlock(msg, { label: '#' + i }))]];
 }
 
 async function backends() {

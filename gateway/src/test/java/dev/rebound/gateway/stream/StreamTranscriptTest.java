@@ -54,9 +54,10 @@ class StreamTranscriptTest {
   void openAiWithSeveralChoicesHasItsStopReasonOnlyOnceEveryChoiceFinished() {
     String second = "data: {\"id\":\"" + ID + "\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
         + "\"choices\":[{\"index\":1,\"delta\":{\"content\":\"other\"},\"finish_reason\":%s}]}\n\n";
-    StreamTranscript t = observed(Protocol.OPENAI, RecordedStreams.openAiText(ID, 1, "Hi") + second.formatted("null")
-        + openAiChunk(ID, 1, "{}", "stop"));
-    assertNull(t.stopReason(), "choice 1 is still being written");
+    StreamTranscript t = observed(Protocol.OPENAI, RecordedStreams.openAiText(ID, 1, "Hi") + openAiChunk(ID, 1, "{}", "stop"));
+    assertEquals("stop", t.stopReason(), "as far as it can tell, the answer is whole");
+    for (SseEvent e : RecordedStreams.parse(second.formatted("null"))) t.observe(e);
+    assertNull(t.stopReason(), "choice 1 began after choice 0 finished, and is still being written");
     for (SseEvent e : RecordedStreams.parse(second.formatted("\"length\""))) t.observe(e);
     assertEquals("length", t.stopReason());
   }
