@@ -32,5 +32,6 @@ expect /session/ui-smoke '<td>AUTO</td>' "the checkpoints are listed"
 expect /session/ui-smoke '<td>route</td>' "the session's decisions are listed"
 expect /checkpoint/ui-smoke/1 'Context sent upstream (1 messages)' "a checkpoint shows the context it sent"
 expect /backends '<td>mock-openai</td>' "the backends are listed"
+expect /backends '<th>rate limits left</th>' "with what their answers say is left of their rate limits"
 [ "$failed" -eq 0 ] || { echo "ui smoke: $failed failed"; exit 1; }
-echo "ui smoke: 6 passed, 0 failed"
+echo "ui smoke: 7 passed, 0 failed"

@@ -153,8 +153,13 @@ public final class AdminApi {
     JsonArray out = new JsonArray();
     health.all().forEach((name, h) -> {
       var cooling = h.coolingUntil();
+      JsonObject budgets = new JsonObject();
+      h.budgets().forEach((model, b) -> budgets.put(model, new JsonObject().put("seen", b.seen().toString())
+          .put("limits", new JsonArray(b.limits().stream().map(l -> new JsonObject().put("name", l.name())
+              .put("limit", l.limit()).put("remaining", l.remaining())
+              .put("resetsAt", l.resetsAt() == null ? null : l.resetsAt().toString())).toList()))));
       out.add(new JsonObject().put("backend", name).put("breaker", h.state().name())
-          .put("coolingUntil", cooling == null ? null : cooling.toString()));
+          .put("coolingUntil", cooling == null ? null : cooling.toString()).put("budgets", budgets));
     });
     JsonArray agents = new JsonArray();
     routes.current().agents().forEach(a -> agents.add(new JsonObject().put("agent", a.name()).put("backend", a.backend())

@@ -50,10 +50,26 @@ public final class MetricsEndpoint implements Handler<RoutingContext> {
     help(out, "rebound_backend_cooling", "gauge", "1 while a backend is cooling down after a rate limit.");
     health.all().forEach((name, h) -> out.append("rebound_backend_cooling{backend=\"").append(name).append("\"} ")
         .append(h.coolingUntil() == null ? 0 : 1).append('\n'));
+    help(out, "rebound_backend_ratelimit_remaining", "gauge",
+        "What the backend last said is left of a rate limit, per model and limit (requests, tokens, ...).");
+    health.all().forEach((name, h) -> h.budgets().forEach((model, budget) -> budget.limits().forEach(l -> {
+      if (l.remaining() != null) out.append("rebound_backend_ratelimit_remaining{backend=\"").append(name).append("\",model=\"")
+          .append(label(model)).append("\",limit=\"").append(label(l.name())).append("\"} ").append(l.remaining()).append('\n');
+    })));
+    help(out, "rebound_backend_ratelimit_limit", "gauge", "The size of that rate limit, as the backend last said.");
+    health.all().forEach((name, h) -> h.budgets().forEach((model, budget) -> budget.limits().forEach(l -> {
+      if (l.limit() != null) out.append("rebound_backend_ratelimit_limit{backend=\"").append(name).append("\",model=\"")
+          .append(label(model)).append("\",limit=\"").append(label(l.name())).append("\"} ").append(l.limit()).append('\n');
+    })));
     help(out, "rebound_agent_in_flight", "gauge", "Requests in flight per agent.");
     routes.current().agents().forEach(a -> out.append("rebound_agent_in_flight{agent=\"").append(a.name()).append("\"} ")
         .append(load.inFlight(a)).append('\n'));
     ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(out.toString());
+  }
+
+  /** A label value in the text format's escaping (names from headers could hold anything). */
+  private static String label(String value) {
+    return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
   }
 
   private static void help(StringBuilder out, String name, String type, String help) {

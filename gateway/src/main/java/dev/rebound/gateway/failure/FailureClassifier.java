@@ -18,10 +18,22 @@ import java.util.Objects;
 public final class FailureClassifier {
   private final Dialects dialects;
   private final RetryHints retryHints;
+  private final Clock clock;
 
   public FailureClassifier(Dialects dialects, Clock clock) {
     this.dialects = Objects.requireNonNull(dialects, "dialects");
-    this.retryHints = new RetryHints(dialects.retryPatterns(), Objects.requireNonNull(clock, "clock"));
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.retryHints = new RetryHints(dialects.retryPatterns(), clock);
+  }
+
+  /** What an answer's headers (of a success too) say is left of the backend's rate limits; null when nothing. */
+  public RateBudget rateBudget(Iterable<Map.Entry<String, String>> headers) {
+    if (headers == null) return null;
+    try {
+      return RateBudget.read(headers, retryHints, clock.instant());
+    } catch (RuntimeException e) {
+      return null; // a header we cannot read tells us nothing; it never fails the answer
+    }
   }
 
   /** The classifier with the bundled dialect data and the system clock. */

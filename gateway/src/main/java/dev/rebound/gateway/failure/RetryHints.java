@@ -105,6 +105,11 @@ public final class RetryHints {
     return exhausted != null ? exhausted : any;
   }
 
+  /** A rate limit's reset as any provider writes it (RFC 3339, HTTP date, "6m0s", epoch): how long from now. */
+  Duration resetIn(String value) {
+    return instantOrDelay(value);
+  }
+
   private Duration instantOrDelay(String value) {
     Duration d = untilInstant(value);
     return d != null ? d : resetAt(value);

@@ -255,12 +255,13 @@ public final class AttemptLoop implements Step {
       client.replyHeaders(replyHeaders(agent));
       long started = System.nanoTime();
       load.started(agent.name());
-      new UpstreamCall(vertx, clients.client(backend.name()), backend, upstreamUri(backend),
+      UpstreamCall call = new UpstreamCall(vertx, clients.client(backend.name()), backend, upstreamUri(backend),
           HeaderPolicy.upstreamHeaders(ex.requestHeaders(), backend, ex.proxyKey()), bodyFor(agent),
-          ex.response(), client)
-          .run()
+          ex.response(), client);
+      call.run()
           .onComplete(ar -> {
             load.ended(agent.name());
+            h.budget(agent.model(), classifier.rateBudget(call.responseHeaders()));
             client.stopKeepAlive();
             AttemptOutcome outcome = ar.succeeded() ? ar.result()
                 : new AttemptOutcome.Broken(AttemptOutcome.Breakage.CONNECT, String.valueOf(ar.cause()));

@@ -1,16 +1,18 @@
 package dev.rebound.gateway.recovery;
 
 import dev.rebound.gateway.config.ResilienceConfig;
+import dev.rebound.gateway.failure.RateBudget;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * Whether a backend should be sent work now: a circuit breaker (failureThreshold failures within window open it for
  * resetTimeout; then halfOpenCalls probes decide) and a rate-limit cooldown (the backend said when it has capacity
- * again). Time comes from the injected clock.
+ * again). Time comes from the injected clock. Also what the backend last said is left of its rate limits.
  */
 public final class BackendHealth {
   public enum State { CLOSED, OPEN, HALF_OPEN }
@@ -28,6 +30,7 @@ public final class BackendHealth {
   private int probesInFlight;
   private int probeSuccesses;
   private Instant coolingUntil = Instant.MIN;
+  private final java.util.concurrent.ConcurrentMap<String, RateBudget> budgets = new java.util.concurrent.ConcurrentHashMap<>();
 
   public BackendHealth(String backend, ResilienceConfig.Breaker settings, Clock clock, Consumer<Transition> listener) {
     this.backend = backend;
@@ -98,6 +101,16 @@ public final class BackendHealth {
   public synchronized State state() {
     if (state == State.OPEN && !clock.instant().isBefore(openUntil)) return State.HALF_OPEN;
     return state;
+  }
+
+  /** Records what the backend's last answer for {@code model} said is left of its rate limits (null: nothing). */
+  public void budget(String model, RateBudget budget) {
+    if (budget != null) budgets.put(model, budget);
+  }
+
+  /** The last rate-limit budget reported per model. */
+  public Map<String, RateBudget> budgets() {
+    return java.util.Collections.unmodifiableMap(budgets);
   }
 
   public String backend() {

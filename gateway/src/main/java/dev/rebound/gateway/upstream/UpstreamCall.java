@@ -38,6 +38,7 @@ public final class UpstreamCall {
   private final Promise<AttemptOutcome> outcome = Promise.promise();
 
   private HttpClientRequest request;
+  private MultiMap responseHeaders;
   private boolean responded;
   private boolean responseEnded;
   private boolean finished;
@@ -95,8 +96,14 @@ public final class UpstreamCall {
     return outcome.future();
   }
 
+  /** The upstream answer's headers; null when none came. */
+  public MultiMap responseHeaders() {
+    return responseHeaders;
+  }
+
   private void onResponse(HttpClientResponse resp) {
     responded = true;
+    responseHeaders = resp.headers();
     startIdleClock();
     resp.exceptionHandler(err -> finish(broken("connection broke", err)));
     String type = resp.getHeader("content-type");

@@ -199,11 +199,19 @@ async function checkpoint(id, seq, params) {
         c.context.map((msg, i) => messageBlock(msg, { label: '#' + i }))]];
 }
 
+// "gpt-4o: requests 4999/5000 (refills 12:01:02), tokens 0/30000 (...)" per model, as the backend last said
+function budgets(byModel) {
+  return el('div', {}, Object.entries(byModel || {}).map(([model, b]) => el('div', {}, model + ': ' + b.limits.map(l =>
+    l.name + ' ' + (l.remaining ?? '?') + '/' + (l.limit ?? '?') + (l.resetsAt ? ' (refills ' + time(l.resetsAt) + ')' : '')).join(', ')
+    + ' · seen ' + time(b.seen))));
+}
+
 async function backends() {
   const b = await api('/admin/backends');
   return [
     el('h1', {}, 'Backends'),
-    table(['backend', 'breaker', 'cooling until'], b.backends.map(x => [x.backend, x.breaker, time(x.coolingUntil)])),
+    table(['backend', 'breaker', 'cooling until', 'rate limits left'],
+      b.backends.map(x => [x.backend, x.breaker, time(x.coolingUntil), budgets(x.budgets)])),
     el('h2', {}, 'Agents'),
     table(['agent', 'backend', 'status', 'in flight'], b.agents.map(a => [a.agent, a.backend, a.status, a.inFlight]))];
 }
