@@ -55,6 +55,36 @@ class BackendBudgetTest {
     assertTrue(metrics.contains("rebound_backend_ratelimit_limit{backend=\"mock-anthropic\",model=\"claude-sonnet-4-5\",limit=\"output-tokens\"} 80000"), metrics);
   }
 
+  @Test
+  void aBackendThatSaysALimitIsUsedUpCoolsAndTheNextRequestGoesToAnotherAgentFirst() throws Exception {
+    GatewayHarness two = GatewayHarness.start("""
+        server: { host: 127.0.0.1, port: 0 }
+        backends:
+          - { name: first, protocol: openai, url: "${MOCK_URL}", discoverWindow: off, models: [ { name: gpt-4o, contextWindow: 128000 } ] }
+          - { name: second, protocol: openai, url: "${MOCK_URL}", discoverWindow: off, models: [ { name: gpt-4o-mini, contextWindow: 128000 } ] }
+        agents: [ { name: a, backend: first, model: gpt-4o }, { name: b, backend: second, model: gpt-4o-mini } ]
+        routes: [ { name: all, match: {}, agents: [a, b] } ]
+        """);
+    try {
+      two.fault(new JsonObject().put("match", new JsonObject().put("model", "gpt-4o")).put("times", 1)
+          .put("headers", new JsonObject().put("x-ratelimit-limit-tokens", "30000").put("x-ratelimit-remaining-tokens", "0")
+              .put("x-ratelimit-reset-tokens", "30s")));
+      String body = "{\"model\":\"any\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+      var first = two.post("/v1/chat/completions", body);
+      assertEquals("a", first.headers().firstValue("x-rebound-agent").orElseThrow(), "the answer itself still counts");
+      var cooldown = two.events("cooldown");
+      assertEquals(1, cooldown.size(), two.events.toString());
+      assertTrue(cooldown.get(0).reason().contains("tokens limit for gpt-4o is used up (0 of 30000 left)"), cooldown.get(0).reason());
+
+      var second = two.post("/v1/chat/completions", body);
+      assertEquals(200, second.statusCode());
+      assertEquals("b", second.headers().firstValue("x-rebound-agent").orElseThrow(), "a is cooling: b goes first");
+      assertEquals(2, two.upstreamRequests().size(), "no request was sent into the spent limit");
+    } finally {
+      two.close();
+    }
+  }
+
   static JsonObject without(JsonObject o, String field) {
     JsonObject copy = o.copy();
     copy.remove(field);

@@ -17,6 +17,7 @@ import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureClassifier;
 import dev.rebound.gateway.failure.FailureKind;
+import dev.rebound.gateway.failure.RateBudget;
 import dev.rebound.gateway.http.ClientError;
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
@@ -261,10 +262,13 @@ public final class AttemptLoop implements Step {
       call.run()
           .onComplete(ar -> {
             load.ended(agent.name());
-            h.budget(agent.model(), classifier.rateBudget(call.responseHeaders()));
             client.stopKeepAlive();
             AttemptOutcome outcome = ar.succeeded() ? ar.result()
                 : new AttemptOutcome.Broken(AttemptOutcome.Breakage.CONNECT, String.valueOf(ar.cause()));
+            RateBudget budget = classifier.rateBudget(call.responseHeaders());
+            h.budget(agent.model(), budget);
+            // an error's own wait is the classifier's to read; a success that spent the last of a limit is read here
+            if (outcome instanceof AttemptOutcome.Answered || outcome instanceof AttemptOutcome.Streamed) coolIfSpent(agent, h, budget);
             handle(agent, h, outcome, (System.nanoTime() - started) / 1_000_000);
           });
     }
@@ -607,6 +611,25 @@ public final class AttemptLoop implements Step {
         Duration cool = failure.retryAfter() != null ? failure.retryAfter()
             : failure.kind() == FailureKind.QUOTA_EXHAUSTED ? config.resilience().breaker().resetTimeout() : null;
         if (cool != null && !cool.isZero()) h.coolUntil(clock.instant().plus(cool));
+      }
+    }
+
+    /**
+     * A limit the backend says is used up (0 left, refilled at a known time) would make the next request a 429: the
+     * backend cools until then, so routing sends work to other agents first, as after a 429.
+     */
+    private void coolIfSpent(AgentDefinition agent, BackendHealth h, RateBudget budget) {
+      if (budget == null) return;
+      Instant now = clock.instant();
+      for (RateBudget.Limit l : budget.limits()) {
+        if (l.remaining() == null || l.remaining() > 0 || l.resetsAt() == null || !l.resetsAt().isAfter(now)) continue;
+        Instant before = h.coolingUntil();
+        if (before != null && !l.resetsAt().isAfter(before)) continue;
+        h.coolUntil(l.resetsAt());
+        emit("cooldown", "backend '" + agent.backend() + "' says its " + l.name() + " limit for " + agent.model()
+            + " is used up (0" + (l.limit() != null ? " of " + l.limit() : "") + " left) until " + l.resetsAt()
+            + "; other agents go first until then", agent,
+            Map.of("limit", l.name(), "until", l.resetsAt().toString()));
       }
     }
 
