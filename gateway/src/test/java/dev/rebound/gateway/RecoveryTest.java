@@ -199,6 +199,9 @@ class RecoveryTest {
   /** Lines of a streamed answer with the milliseconds at which each arrived. */
   record Line(long atMs, String text) {}
 
+  /** The head of the last streamLines answer. */
+  java.net.http.HttpHeaders streamHead;
+
   List<Line> streamLines(String path, String body, String... headers) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(h.base() + path)).timeout(Duration.ofSeconds(30))
         .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
@@ -206,6 +209,7 @@ class RecoveryTest {
     long t0 = System.nanoTime();
     HttpResponse<Stream<String>> r = h.http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
     assertEquals(200, r.statusCode());
+    streamHead = r.headers();
     List<Line> lines = new ArrayList<>();
     try (Stream<String> s = r.body()) {
       s.forEach(l -> lines.add(new Line((System.nanoTime() - t0) / 1_000_000, l)));
@@ -223,6 +227,8 @@ class RecoveryTest {
     assertTrue(keepAlives >= 3, "keep-alives: " + keepAlives + " in " + lines);
     assertTrue(lines.subList(0, firstData).stream().anyMatch(l -> l.text().equals(": keep-alive")), "they come before the answer");
     assertEquals("data: [DONE]", lines.stream().filter(l -> !l.text().isEmpty()).reduce((a, b2) -> b2).orElseThrow().text());
+    // the first keep-alive sent the head: it already tells of the retry under way
+    assertEquals("retried-after-429:1", streamHead.firstValue("x-rebound-recovery").orElse(null));
   }
 
   @Test

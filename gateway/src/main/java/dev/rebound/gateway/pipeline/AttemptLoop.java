@@ -493,6 +493,8 @@ public final class AttemptLoop implements Step {
         then.run();
         return;
       }
+      // a keep-alive commits the head: it says what has happened so far, this retry included
+      client.replyHeaders(replyHeaders(agent));
       client.keepAliveWhileWaiting(config.resilience().keepAliveInterval());
       // the client may leave while we wait: then there is nothing left to do
       ex.response().closeHandler(v -> {
