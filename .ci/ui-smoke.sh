@@ -33,5 +33,7 @@ expect /session/ui-smoke '<td>route</td>' "the session's decisions are listed"
 expect /checkpoint/ui-smoke/1 'Context sent upstream (1 messages)' "a checkpoint shows the context it sent"
 expect /backends '<td>mock-openai</td>' "the backends are listed"
 expect /backends '<th>rate limits left</th>' "with what their answers say is left of their rate limits"
+explain=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))')
+expect "/routes?explain=$explain" '<td>→ assistant</td>' "a request is explained: the agent that would serve it"
 [ "$failed" -eq 0 ] || { echo "ui smoke: $failed failed"; exit 1; }
-echo "ui smoke: 7 passed, 0 failed"
+echo "ui smoke: 8 passed, 0 failed"

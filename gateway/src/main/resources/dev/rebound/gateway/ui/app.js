@@ -28,8 +28,14 @@ function headers() {
 
 class NeedsToken extends Error {}
 
-async function api(path) {
-  const r = await fetch(path, { headers: headers() });
+async function api(path, payload) {
+  const init = { headers: headers() };
+  if (payload !== undefined) {
+    init.method = 'POST';
+    init.headers['content-type'] = 'application/json';
+    init.body = payload;
+  }
+  const r = await fetch(path, init);
   if (r.status === 401 || r.status === 403) {
     tokenForm.hidden = false;
     const body = await r.json().catch(() => ({}));
@@ -216,13 +222,42 @@ async function backends() {
     table(['agent', 'backend', 'status', 'in flight'], b.agents.map(a => [a.agent, a.backend, a.status, a.inFlight]))];
 }
 
-async function routes() {
+const SAMPLE_REQUEST = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'Fix the failing test in src/parser.rs' }] }, null, 2);
+
+// Which route and agents a request would get, asked of POST /admin/routes/explain: no backend is called.
+async function explain(request, protocol, out) {
+  out.replaceChildren(el('p', { class: 'muted' }, 'Explaining…'));
+  try {
+    const x = await api('/admin/routes/explain?protocol=' + encodeURIComponent(protocol), request);
+    out.replaceChildren(
+      pairs([['route', x.route || '(none)'], ['task', x.features.task || ''], ['skills', (x.features.skills || []).join(', ')],
+        ['tokens', x.features.tokens], ['tools', String(x.features.tools)], ['images', String(x.features.images)]]),
+      el('h2', {}, 'Plan'),
+      x.plan.length ? table(['agent', 'score', 'reason'], x.plan.map((p, i) => [(i === 0 ? '→ ' : '') + p.agent, p.score, p.reason]))
+        : el('p', { class: 'error' }, 'No agent would serve it.'),
+      x.skipped.length ? [el('h2', {}, 'Skipped'), table(['agent', 'reason'], x.skipped.map(s => [s.agent, s.reason]))] : []);
+  } catch (err) {
+    out.replaceChildren(el('p', { class: 'error' }, String(err.message || err)));
+  }
+}
+
+async function routes(params) {
   const r = await api('/admin/routes');
+  const request = el('textarea', { rows: 8, cols: 90, spellcheck: false }, params.get('explain') || SAMPLE_REQUEST);
+  const protocol = el('select', {}, ['openai', 'anthropic'].map(p => el('option', { value: p, selected: p === params.get('protocol') }, p)));
+  const out = el('div', {});
+  const button = el('button', { type: 'button' }, 'Explain');
+  button.addEventListener('click', () => explain(request.value, protocol.value, out));
+  // #/routes?explain=<request> explains at once: a link that shows how a request is routed
+  if (params.get('explain')) explain(params.get('explain'), protocol.value, out);
   return [
     el('h1', {}, 'Routes (version ' + r.version + ')'),
     el('ol', {}, r.routes.map(x => el('li', {}, x))),
     el('h2', {}, 'Agents'),
-    el('p', {}, r.agents.join(', '))];
+    el('p', {}, r.agents.join(', ')),
+    el('h2', {}, 'Explain a request'),
+    el('p', { class: 'muted' }, 'A request as a client would send it; nothing is sent to any backend.'),
+    request, el('div', { class: 'bar' }, protocol, button), out];
 }
 
 async function render() {
@@ -236,7 +271,7 @@ async function render() {
     if (parts[0] === 'session' && parts[1]) content = await session(parts[1], params);
     else if (parts[0] === 'checkpoint' && parts[1] && parts[2]) content = await checkpoint(parts[1], parts[2], params);
     else if (parts[0] === 'backends') content = await backends();
-    else if (parts[0] === 'routes') content = await routes();
+    else if (parts[0] === 'routes') content = await routes(params);
     else content = await sessions(params);
   } catch (err) {
     content = [el('p', { class: 'error' }, String(err.message || err))];
