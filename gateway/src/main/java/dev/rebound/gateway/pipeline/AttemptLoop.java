@@ -349,8 +349,6 @@ public final class AttemptLoop implements Step {
     private boolean endWholeAnswer(AgentDefinition agent, BackendHealth h, String how, long elapsedMs) {
       StreamTranscript t = client.transcript();
       if (!client.eventsRelayed() || t.stopReason() == null || t.complete() || t.toolCallInProgress()) return false;
-      // several choices: one not begun yet cannot be told from one that is done
-      if (ex.json().path("n").asInt(1) > 1) return false;
       // a usage chunk asked for is lost with the tail; continuing would only make the model write past its end
       boolean usageLost = ex.json().path("stream_options").path("include_usage").asBoolean(false) && !t.usageSeen();
       client.writeEndOfStream();

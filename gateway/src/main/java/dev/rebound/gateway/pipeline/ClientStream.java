@@ -46,7 +46,7 @@ final class ClientStream implements StreamTarget {
     this.ex = ex;
     this.vertx = vertx;
     this.classifier = classifier;
-    this.transcript = StreamTranscript.of(ex.protocol());
+    this.transcript = StreamTranscript.of(ex.protocol(), ex.json().path("n").asInt(1));
     // rebuilding the assistant message parses every event: only a session stores it
     this.message = ex.session() == null ? null : new AssistantMessageBuilder(ex.protocol());
   }

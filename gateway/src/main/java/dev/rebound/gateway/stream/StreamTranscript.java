@@ -22,6 +22,7 @@ public final class StreamTranscript {
   private String model;
   private long created = -1;
   private String stopReason;
+  private final int choices;
   private final java.util.BitSet choicesSeen = new java.util.BitSet();
   private final java.util.BitSet choicesFinished = new java.util.BitSet();
   private boolean usageSeen;
@@ -35,13 +36,19 @@ public final class StreamTranscript {
   private int openIndex = -1;
   private String openType;
 
-  private StreamTranscript(Protocol protocol) {
+  private StreamTranscript(Protocol protocol, int choices) {
     this.protocol = protocol;
+    this.choices = choices;
   }
 
   public static StreamTranscript of(Protocol protocol) {
+    return of(protocol, 1);
+  }
+
+  /** @param choices how many choices the request asked for (OpenAI {@code n}); each must finish for a stop reason */
+  public static StreamTranscript of(Protocol protocol, int choices) {
     if (protocol == null) throw new IllegalArgumentException("protocol is required");
-    return new StreamTranscript(protocol);
+    return new StreamTranscript(protocol, Math.max(1, choices));
   }
 
   /** Call for each event that was relayed to the client, in order. */
@@ -98,8 +105,10 @@ public final class StreamTranscript {
    * end the stream itself instead of asking for a continuation.
    */
   public String stopReason() {
-    // n > 1: the answer has a stop reason only while every choice seen so far has finished
-    if (protocol == Protocol.OPENAI && !choicesFinished.equals(choicesSeen)) return null;
+    // n > 1: only once every choice asked for has finished (one not begun yet is not one that is done)
+    if (protocol == Protocol.OPENAI && (!choicesFinished.equals(choicesSeen) || choicesFinished.cardinality() < choices)) {
+      return null;
+    }
     return stopReason;
   }
 

@@ -60,6 +60,12 @@ class StreamTranscriptTest {
     assertNull(t.stopReason(), "choice 1 began after choice 0 finished, and is still being written");
     for (SseEvent e : RecordedStreams.parse(second.formatted("\"length\""))) t.observe(e);
     assertEquals("length", t.stopReason());
+
+    StreamTranscript askedForTwo = StreamTranscript.of(Protocol.OPENAI, 2);
+    for (SseEvent e : RecordedStreams.parse(RecordedStreams.openAiText(ID, 1, "Hi") + openAiChunk(ID, 1, "{}", "stop"))) {
+      askedForTwo.observe(e);
+    }
+    assertNull(askedForTwo.stopReason(), "n=2: choice 1 has not even begun");
   }
 
   @Test
