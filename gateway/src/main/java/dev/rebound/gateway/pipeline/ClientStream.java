@@ -37,9 +37,11 @@ final class ClientStream implements StreamTarget {
   private long keepAliveTimer = -1;
   private boolean committed;
   /**
-   * Events of the current upstream read, written together when it is done (null: write each at once). Only set
-   * inside one synchronous read handler, so nothing else (keep-alive, end) can run while events are held.
+   * Inside one upstream read, its events are held and written together when it is done. Only true inside one
+   * synchronous read handler, so nothing else (keep-alive, end) can run while events are held.
    */
+  private boolean holding;
+  /** The held events; created by the first one (a read that ends mid-event holds none). */
   private Buffer held;
 
   ClientStream(Exchange ex, Vertx vertx, FailureClassifier classifier) {
@@ -103,19 +105,21 @@ final class ClientStream implements StreamTarget {
 
   @Override
   public void readStarted() {
-    held = Buffer.buffer();
+    holding = true;
   }
 
   @Override
   public void readDone() {
+    holding = false;
     Buffer events = held;
     held = null;
-    if (events != null && events.length() > 0) response().write(events);
+    if (events != null) response().write(events);
   }
 
   private void write(SseEvent e) {
     commitStream();
-    if (held != null) {
+    if (holding) {
+      if (held == null) held = Buffer.buffer(e.raw().length());
       held.appendString(e.raw());
     } else {
       response().write(e.raw());
