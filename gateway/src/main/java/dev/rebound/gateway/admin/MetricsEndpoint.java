@@ -1,6 +1,7 @@
 package dev.rebound.gateway.admin;
 
 import dev.rebound.gateway.events.DecisionCounter;
+import dev.rebound.gateway.failure.RateBudget;
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.routes.LiveAgentHealth;
@@ -8,6 +9,7 @@ import dev.rebound.gateway.routes.RouteTable;
 import dev.rebound.store.BufferedCheckpointStore;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** GET /metrics in the Prometheus text format: decisions by type, store health, breakers, load. */
@@ -52,19 +54,22 @@ public final class MetricsEndpoint implements Handler<RoutingContext> {
         .append(h.coolingUntil() == null ? 0 : 1).append('\n'));
     help(out, "rebound_backend_ratelimit_remaining", "gauge",
         "What the backend last said is left of a rate limit, per model and limit (requests, tokens, ...).");
-    health.all().forEach((name, h) -> h.budgets().forEach((model, budget) -> budget.limits().forEach(l -> {
-      if (l.remaining() != null) out.append("rebound_backend_ratelimit_remaining{backend=\"").append(name).append("\",model=\"")
-          .append(label(model)).append("\",limit=\"").append(label(l.name())).append("\"} ").append(l.remaining()).append('\n');
-    })));
+    budgetGauge(out, "rebound_backend_ratelimit_remaining", RateBudget.Limit::remaining);
     help(out, "rebound_backend_ratelimit_limit", "gauge", "The size of that rate limit, as the backend last said.");
-    health.all().forEach((name, h) -> h.budgets().forEach((model, budget) -> budget.limits().forEach(l -> {
-      if (l.limit() != null) out.append("rebound_backend_ratelimit_limit{backend=\"").append(name).append("\",model=\"")
-          .append(label(model)).append("\",limit=\"").append(label(l.name())).append("\"} ").append(l.limit()).append('\n');
-    })));
+    budgetGauge(out, "rebound_backend_ratelimit_limit", RateBudget.Limit::limit);
     help(out, "rebound_agent_in_flight", "gauge", "Requests in flight per agent.");
     routes.current().agents().forEach(a -> out.append("rebound_agent_in_flight{agent=\"").append(a.name()).append("\"} ")
         .append(load.inFlight(a)).append('\n'));
     ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(out.toString());
+  }
+
+  /** One line per backend, model and limit that states {@code value}. */
+  private void budgetGauge(StringBuilder out, String metric, Function<RateBudget.Limit, Long> value) {
+    health.all().forEach((name, h) -> h.budgets().forEach((model, budget) -> budget.limits().forEach(l -> {
+      Long v = value.apply(l);
+      if (v != null) out.append(metric).append("{backend=\"").append(name).append("\",model=\"").append(label(model))
+          .append("\",limit=\"").append(label(l.name())).append("\"} ").append(v).append('\n');
+    })));
   }
 
   /** A label value in the text format's escaping (names from headers could hold anything). */

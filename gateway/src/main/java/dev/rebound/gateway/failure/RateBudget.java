@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * What a provider says is left of its rate limits, as its answers (successes too) report it: OpenAI, Azure, Groq and
@@ -70,11 +71,10 @@ public record RateBudget(Instant seen, List<Limit> limits) {
       }
     }
     if (counts == null) return null;
-    TreeMap<String, Boolean> names = new TreeMap<>();
-    counts.keySet().forEach(k -> names.put(k, true));
-    resets.keySet().forEach(k -> names.put(k, true));
+    TreeSet<String> names = new TreeSet<>(counts.keySet());
+    names.addAll(resets.keySet());
     List<Limit> limits = new ArrayList<>();
-    for (String n : names.keySet()) {
+    for (String n : names) {
       Long[] c = counts.getOrDefault(n, new Long[2]);
       limits.add(new Limit(n, c[0], c[1], resets.get(n)));
     }
