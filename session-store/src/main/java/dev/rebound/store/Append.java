@@ -31,11 +31,6 @@ public record Append(
     messages = messages == null ? List.of() : List.copyOf(messages);
   }
 
-  public Append(long expectedVersion, List<NewMessage> messages, boolean replacePartial, CheckpointDraft checkpoint,
-      MetaChange meta) {
-    this(expectedVersion, messages, replacePartial, checkpoint, meta, null);
-  }
-
   public static Append of(long expectedVersion, NewMessage... messages) {
     return new Append(expectedVersion, List.of(messages), false, null, null, null);
   }

@@ -149,8 +149,7 @@ abstract class CheckpointStoreContract {
     assertTrue(v3.updated().isAfter(v1.updated()));
     assertEquals(List.of("q1", "a1", "q2", "a2"), contents(key));
 
-    SessionMeta metaOnly = await(store.append(key, new Append(3, List.of(), false, null,
-        new MetaChange(null, "reviewer", "partial", 0, 0))));
+    SessionMeta metaOnly = await(store.append(key, Append.of(3).withMeta(new MetaChange(null, "reviewer", "partial", 0, 0))));
     assertEquals(4, metaOnly.version(), "a meta-only write is a write");
     assertEquals("reviewer", metaOnly.agent());
     assertEquals("partial", metaOnly.status());
