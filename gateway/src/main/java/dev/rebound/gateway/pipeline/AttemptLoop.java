@@ -276,9 +276,11 @@ public final class AttemptLoop implements Step {
     private void handle(AgentDefinition agent, BackendHealth h, AttemptOutcome outcome, long elapsedMs) {
       Failure failure;
       if (outcome instanceof AttemptOutcome.ClientGone) {
-        h.released();
-        emit("client-gone", "client disconnected; upstream request cancelled", agent, Map.of("elapsedMs", elapsedMs));
-        done.tryComplete();
+        clientGone(agent, h, elapsedMs);
+        return;
+      } else if (client.transcript().complete()) {
+        // the end marker came before the connection broke or an error followed it: the answer is whole
+        streamAnswered(agent, h, "stream complete", Map.of("status", 200, "elapsedMs", elapsedMs));
         return;
       } else if (outcome instanceof AttemptOutcome.Streamed s) {
         client.transcript().markEndedCleanly();
@@ -327,6 +329,25 @@ public final class AttemptLoop implements Step {
       facts.put("elapsedMs", elapsedMs);
       emit("failure", failure.message(), agent, facts);
       recover(agent, failure);
+    }
+
+    /**
+     * The client left. An answer the upstream had finished is the session's all the same (the client may have seen
+     * it whole and closed at once); a cut one is kept as a partial turn, so a resume finds what was said.
+     */
+    private void clientGone(AgentDefinition agent, BackendHealth h, long elapsedMs) {
+      StreamTranscript t = client.transcript();
+      if (ex.stream() && client.eventsRelayed() && (t.complete() || t.stopReason() != null) && !t.toolCallInProgress()) {
+        h.succeeded();
+        emit("answered", "the client disconnected after the answer was whole; storing the turn", agent,
+            Map.of("status", 200, "elapsedMs", elapsedMs, "clientGone", true));
+        checkpointer.answered(ex, agent, client.assistantMessage()).onComplete(v -> done.tryComplete());
+        return;
+      }
+      h.released();
+      emit("client-gone", "client disconnected; upstream request cancelled", agent, Map.of("elapsedMs", elapsedMs));
+      if (ex.stream() && client.eventsRelayed()) checkpointer.lastPartial(ex, client.assistantMessage());
+      done.tryComplete();
     }
 
     private void streamAnswered(AgentDefinition agent, BackendHealth h, String why, Map<String, Object> fields) {

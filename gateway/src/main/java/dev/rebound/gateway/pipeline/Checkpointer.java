@@ -76,7 +76,13 @@ public final class Checkpointer {
    * it marked partial. Skipped while an earlier save is still being written: the next tick carries newer text anyway.
    */
   public void partial(Exchange ex, String assistantJson) {
-    if (ex.session() == null || ex.sessionWriteInFlight()) return;
+    if (ex.sessionWriteInFlight()) return;
+    lastPartial(ex, assistantJson);
+  }
+
+  /** Saves the answer as it stood when it stopped (the client left mid-stream): queued behind any write in flight. */
+  public void lastPartial(Exchange ex, String assistantJson) {
+    if (ex.session() == null || assistantJson == null) return;
     ex.afterSessionWrites(() -> {
       SessionTurn turn = ex.session();
       Append append = Append.of(turn.version(), NewMessage.partial("assistant", assistantJson)).replacingPartial();

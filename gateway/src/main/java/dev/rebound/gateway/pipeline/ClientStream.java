@@ -43,6 +43,11 @@ final class ClientStream implements StreamTarget {
   private boolean holding;
   /** The held events; created by the first one (a read that ends mid-event holds none). */
   private Buffer held;
+  /**
+   * With a session, the stream's end marker ([DONE], message_stop) waits here until the assistant turn is stored:
+   * a client that has seen the end may leave at once, and what it saw complete must already be durable.
+   */
+  private String endMarker;
 
   ClientStream(Exchange ex, Vertx vertx, FailureClassifier classifier) {
     this.ex = ex;
@@ -118,6 +123,11 @@ final class ClientStream implements StreamTarget {
 
   private void write(SseEvent e) {
     commitStream();
+    if (message != null && isEndMarker(e)) {
+      endMarker = e.raw();
+      transcript.observe(e);
+      return;
+    }
     if (holding) {
       if (held == null) held = Buffer.buffer(e.raw().length());
       held.appendString(e.raw());
@@ -132,6 +142,10 @@ final class ClientStream implements StreamTarget {
   void writeEndOfStream() {
     write(ex.protocol() == Protocol.ANTHROPIC ? SseEvent.of("message_stop", "{\"type\":\"message_stop\"}")
         : SseEvent.of(null, "[DONE]"));
+  }
+
+  private boolean isEndMarker(SseEvent e) {
+    return ex.protocol() == Protocol.ANTHROPIC ? "message_stop".equals(e.event()) : e.isDone();
   }
 
   /** The assistant message the client has received so far, as it will come back in the client's history. */
@@ -190,7 +204,8 @@ final class ClientStream implements StreamTarget {
     HttpServerResponse resp = response();
     if (!resp.ended() && !resp.closed()) {
       commitStream();
-      resp.end();
+      if (endMarker != null) resp.end(endMarker);
+      else resp.end();
     }
   }
 
