@@ -35,9 +35,11 @@ import org.h2.mvstore.tx.TransactionStore;
  * ({@link TransactionStore}), in order, each behind a savepoint that it is rolled back to if it fails; the batch is
  * committed before any of its callers learns its result. After a crash, unfinished transactions are rolled back on
  * open, so no half write is ever visible.
- * Durability: MVStore writes committed transactions to the file in the background about every second (and on
- * {@link #close()}), so a process crash can lose the last second of writes. Writing the file on every commit instead
- * was measured to be ~50x slower and to grow the file without bound under load (old chunks are retained 45 s).
+ * Durability: a write that stores a complete message (a turn), a fork, a restore or a delete is answered only after
+ * its batch is written to the file and fsynced: group commit, one fsync for whatever queued up while the worker was
+ * busy, so a turn a client was told about survives kill -9 and power loss. Other writes (partial answers, events,
+ * checkpoint-only appends) are written by MVStore's background writer about every second, or with the next durable
+ * batch.
  *
  * <p>Layout (maps; keys built from {@code tenant/id}, {@code #n} = 19-digit zero-padded number so keys sort):
  * {@code meta} tenant/id -> JSON, {@code msgs} tenant/id#index -> encoded message, {@code cps} tenant/id#seq ->
@@ -114,7 +116,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
   @Override
   public Future<SessionMeta> append(SessionKey key, Append append) {
-    return run(tx -> {
+    // a complete message is a turn a client may have been told about: on disk before anyone learns it is stored
+    boolean durable = append.messages().stream().anyMatch(m -> !m.partial());
+    return run(durable, tx -> {
       SessionMeta current = tx.liveMeta(key);
       long version = current == null ? 0 : current.version();
       if (append.expectedVersion() != version) throw new StaleWriteException(key, append.expectedVersion(), version);
@@ -133,7 +137,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
   @Override
   public Future<SessionMeta> fork(SessionKey from, int checkpointSeq, SessionKey to) {
-    return run(tx -> {
+    return run(true, tx -> {
       if (to == null) throw new IllegalArgumentException("fork target is required");
       SessionMeta source = tx.liveMeta(from);
       if (source == null) throw new SessionNotFoundException(from);
@@ -151,7 +155,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
   @Override
   public Future<SessionMeta> restore(SessionKey key, int checkpointSeq, long expectedVersion) {
-    return run(tx -> {
+    return run(true, tx -> {
       SessionMeta current = tx.liveMeta(key);
       if (current == null) throw new SessionNotFoundException(key);
       if (checkpointSeq < 1 || checkpointSeq > current.checkpointCount()) {
@@ -167,7 +171,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
   @Override
   public Future<Boolean> delete(SessionKey key) {
-    return run(tx -> tx.purge(key));
+    return run(true, tx -> tx.purge(key));
   }
 
   @Override
@@ -318,8 +322,11 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     T apply(Tx tx) throws Exception;
   }
 
-  /** An operation waiting for the worker, with where its caller wants the result. */
-  private record Queued<T>(Operation<T> operation, Promise<T> promise, Context caller) {
+  /**
+   * An operation waiting for the worker, with where its caller wants the result; a durable one is answered only once
+   * its batch is on disk (written and fsynced), the others once the batch is committed in memory.
+   */
+  private record Queued<T>(Operation<T> operation, boolean durable, Promise<T> promise, Context caller) {
     void complete(T result) {
       caller.runOnContext(v -> promise.complete(result));
     }
@@ -336,11 +343,15 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
    * Results are delivered after the commit, on the caller's context.
    */
   private <T> Future<T> run(Operation<T> operation) {
+    return run(false, operation);
+  }
+
+  private <T> Future<T> run(boolean durable, Operation<T> operation) {
     if (closed) return Future.failedFuture(new IllegalStateException("embedded store is closed"));
     Promise<T> promise = Promise.promise();
     boolean schedule;
     synchronized (queue) {
-      queue.addLast(new Queued<>(operation, promise, vertx.getOrCreateContext()));
+      queue.addLast(new Queued<>(operation, durable, promise, vertx.getOrCreateContext()));
       schedule = !drainScheduled;
       drainScheduled = true;
     }
@@ -396,7 +407,20 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       for (Queued<?> q : batch) q.fail(e);
       return;
     }
-    for (int i = 0; i < batch.size(); i++) deliver(batch.get(i), results[i], failures[i]);
+    Throwable unsynced = null;
+    if (batch.stream().anyMatch(Queued::durable)) {
+      try {
+        // group commit: one file write and one fsync for every durable write that queued up meanwhile
+        file.commit();
+        file.sync();
+      } catch (RuntimeException | Error e) {
+        unsynced = new StoreUnavailableException("embedded store could not write its file: " + e.getMessage());
+      }
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      Queued<?> q = batch.get(i);
+      deliver(q, results[i], failures[i] != null ? failures[i] : q.durable() ? unsynced : null);
+    }
   }
 
   @SuppressWarnings("unchecked")
