@@ -83,4 +83,67 @@ class RedisOutageTest {
     assertEquals("degraded", ready.getString("status"));
     assertEquals(false, ready.getJsonObject("store").getBoolean("reachable"));
   }
+
+  /** One turn of a session, as a client does it: the whole history, then the answer added to it. */
+  void turn(String session, JsonArray history, int n) throws Exception {
+    history.add(new JsonObject().put("role", "user").put("content", session + " turn " + n));
+    HttpResponse<String> r = h.post("/v1/chat/completions", new JsonObject().put("model", "gpt-4o").put("messages", history).encode(),
+        "x-session-id", session);
+    assertEquals(200, r.statusCode(), session + " turn " + n + ": " + r.body());
+    history.add(new JsonObject(r.body()).getJsonArray("choices").getJsonObject(0).getJsonObject("message"));
+  }
+
+  void turns(JsonArray[] histories, int fromSession, int toSession, int fromTurn, int toTurn) throws Exception {
+    java.util.List<java.util.concurrent.CompletableFuture<Void>> running = new java.util.ArrayList<>();
+    for (int s = fromSession; s < toSession; s++) {
+      int session = s;
+      running.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try {
+          for (int n = fromTurn; n <= toTurn; n++) turn("outage-" + session, histories[session], n);
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      }, pool));
+    }
+    for (var f : running) f.join();
+  }
+
+  final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+
+  @Test
+  void sessionsBegunDuringAnOutageAndSessionsWhoseRedisCameBackEmptyAreStoredWholeAndOnce(@TempDir Path dir) throws Exception {
+    int port = TestRedis.freePort();
+    redis = TestRedis.start(poller, port, dir, false); // no persistence: it comes back empty
+    h = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + TestRedis.storeConfig(port),
+        MockLlmOptions.defaults(), Clock.systemUTC());
+    JsonArray[] histories = new JsonArray[20];
+    for (int s = 0; s < 20; s++) histories[s] = new JsonArray();
+    turns(histories, 0, 10, 1, 2); // ten sessions begin while Redis is up
+
+    redis.destroyForcibly().waitFor();
+    turns(histories, 0, 10, 3, 4); // ten go on while it is down: every client is served
+    turns(histories, 10, 20, 1, 4); // and ten begin
+
+    redis = TestRedis.start(poller, port, dir, false); // back, without anything it had
+    Eventually.await(poller, 30_000, "the queued writes to land", () -> h.gateway.store().queued() == 0 && !h.gateway.store().degraded());
+    turns(histories, 0, 20, 5, 6);
+
+    for (int s = 0; s < 20; s++) {
+      JsonObject session = new JsonObject(h.get("/admin/sessions/outage-" + s).body());
+      JsonArray stored = session.getJsonArray("messages");
+      java.util.List<String> seen = new java.util.ArrayList<>();
+      for (int m = 0; m < stored.size(); m++) {
+        JsonObject msg = stored.getJsonObject(m).getJsonObject("message");
+        seen.add(msg.getString("role") + ": " + msg.getString("content"));
+      }
+      java.util.List<String> want = new java.util.ArrayList<>();
+      for (int m = 0; m < histories[s].size(); m++) {
+        JsonObject msg = histories[s].getJsonObject(m);
+        want.add(msg.getString("role") + ": " + msg.getString("content"));
+      }
+      assertEquals(want, seen, "session outage-" + s + " is stored whole, once, beginning with its first question");
+    }
+    assertEquals(0L, h.gateway.store().dropped());
+    pool.shutdown();
+  }
 }

@@ -2,6 +2,7 @@ package dev.rebound.store;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One atomic write to a session.
@@ -17,6 +18,10 @@ import java.util.List;
  *                        is the one created at that time: a caller that knows a session without reading it first
  *                        thus cannot write into another session of the same id (deleted and created again) whose
  *                        version happens to match
+ * @param history         nullable; the complete messages the writer knows the session to hold before this write,
+ *                        produced only when needed: to replay the write after an outage or to reconcile it after a
+ *                        stale failure ({@link HistoryReconciler}), so a replay is idempotent and a session whose
+ *                        stored head vanished is rebuilt whole instead of stored as a tail
  */
 public record Append(
     long expectedVersion,
@@ -24,7 +29,8 @@ public record Append(
     boolean replacePartial,
     CheckpointDraft checkpoint,
     MetaChange meta,
-    Instant expectedCreated) {
+    Instant expectedCreated,
+    Supplier<List<NewMessage>> history) {
 
   public Append {
     if (expectedVersion < 0) throw new IllegalArgumentException("expectedVersion must be >= 0");
@@ -32,24 +38,24 @@ public record Append(
   }
 
   public static Append of(long expectedVersion, NewMessage... messages) {
-    return new Append(expectedVersion, List.of(messages), false, null, null, null);
+    return new Append(expectedVersion, List.of(messages), false, null, null, null, null);
   }
 
   public Append replacingPartial() {
-    return new Append(expectedVersion, messages, true, checkpoint, meta, expectedCreated);
+    return new Append(expectedVersion, messages, true, checkpoint, meta, expectedCreated, history);
   }
 
   public Append withCheckpoint(CheckpointDraft draft) {
-    return new Append(expectedVersion, messages, replacePartial, draft, meta, expectedCreated);
+    return new Append(expectedVersion, messages, replacePartial, draft, meta, expectedCreated, history);
   }
 
   public Append withMeta(MetaChange change) {
-    return new Append(expectedVersion, messages, replacePartial, checkpoint, change, expectedCreated);
+    return new Append(expectedVersion, messages, replacePartial, checkpoint, change, expectedCreated, history);
   }
 
   /** The same write, only to the session of this id created at {@code created} (null: any). */
   public Append ofSessionCreated(Instant created) {
-    return new Append(expectedVersion, messages, replacePartial, checkpoint, meta, created);
+    return new Append(expectedVersion, messages, replacePartial, checkpoint, meta, created, history);
   }
 
   /**
@@ -57,7 +63,12 @@ public record Append(
    * is there now, since the versions and times the caller saw were provisional.
    */
   public Append atVersion(long version) {
-    return new Append(version, messages, replacePartial, checkpoint, meta, null);
+    return new Append(version, messages, replacePartial, checkpoint, meta, null, history);
+  }
+
+  /** The same write, knowing the history it extends (see {@code history}). */
+  public Append extending(Supplier<List<NewMessage>> history) {
+    return new Append(expectedVersion, messages, replacePartial, checkpoint, meta, expectedCreated, history);
   }
 
   /** The effective meta change (never null). */

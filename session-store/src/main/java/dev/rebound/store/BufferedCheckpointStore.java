@@ -26,7 +26,11 @@ import java.util.function.Supplier;
  * <p>Past {@link BufferedStoreOptions#maxQueued()} writes are dropped: counted in {@link #dropped()}, and their
  * provisional result has status {@code dropped}. Transitions are reported to the listener as readable text.
  *
- * <p>Caveat: a write that timed out may still have been applied by the backend; its replay then applies it twice.
+ * <p>A queued append that says what history it extends ({@link Append#history()}) is replayed by meaning
+ * ({@link HistoryReconciler}): one that the backend had applied before its timeout is not applied again, and one whose
+ * session lost its beginning (a backend restarted empty, a session begun during the outage) writes the whole history.
+ * Without a history a write is replayed at the session's current version, so a timed-out write that did land is
+ * applied twice.
  */
 public final class BufferedCheckpointStore implements CheckpointStore {
 
@@ -40,7 +44,13 @@ public final class BufferedCheckpointStore implements CheckpointStore {
     SessionKey key();
   }
 
-  private record PendingAppend(SessionKey key, Append append) implements Pending {}
+  /** @param history what the session held before the write, as the writer knew it; null when it did not say */
+  private record PendingAppend(SessionKey key, Append append, List<NewMessage> history) implements Pending {
+    /** Captures the history now: the caller's request may be gone by the time the write is replayed. */
+    static PendingAppend of(SessionKey key, Append append) {
+      return new PendingAppend(key, append, append.history() == null ? null : List.copyOf(append.history().get()));
+    }
+  }
 
   private record PendingEvents(SessionKey key, List<NewEvent> events) implements Pending {}
 
@@ -102,12 +112,16 @@ public final class BufferedCheckpointStore implements CheckpointStore {
     if (key == null || append == null) {
       return Future.failedFuture(new IllegalArgumentException("key and append are required"));
     }
-    PendingAppend pending = new PendingAppend(key, append);
-    Boolean queued = enqueue(pending, null);
-    if (queued != null) return Future.succeededFuture(provisional(pending, queued));
-    return delegate.append(key, append).recover(err -> err instanceof StoreUnavailableException
-        ? Future.succeededFuture(provisional(pending, enqueue(pending, err)))
-        : Future.failedFuture(err));
+    if (degraded()) {
+      PendingAppend pending = PendingAppend.of(key, append);
+      Boolean queued = enqueue(pending, null);
+      if (queued != null) return Future.succeededFuture(provisional(pending, queued));
+    }
+    return delegate.append(key, append).recover(err -> {
+      if (!(err instanceof StoreUnavailableException)) return Future.failedFuture(err);
+      PendingAppend pending = PendingAppend.of(key, append);
+      return Future.succeededFuture(provisional(pending, enqueue(pending, err)));
+    });
   }
 
   @Override
@@ -288,6 +302,8 @@ public final class BufferedCheckpointStore implements CheckpointStore {
   private Future<?> replay(Pending pending, int attemptsLeft) {
     if (pending instanceof PendingEvents e) return delegate.appendEvents(e.key(), e.events());
     PendingAppend a = (PendingAppend) pending;
+    // by meaning: a write that landed before its timeout is not applied twice, a lost head is rebuilt
+    if (a.history() != null) return HistoryReconciler.reconcile(delegate, a.key(), a.append(), a.history());
     // apply in order: the caller's expectedVersion was provisional, the current version is what counts now
     return delegate.meta(a.key())
         .compose(current -> delegate.append(a.key(), a.append().atVersion(current == null ? 0 : current.version())))

@@ -14,6 +14,8 @@ import dev.rebound.store.Append;
 import dev.rebound.store.CheckpointDraft;
 import dev.rebound.store.CheckpointKind;
 import dev.rebound.store.CheckpointStore;
+import dev.rebound.store.HistoryReconciler;
+import dev.rebound.store.StaleWriteException;
 import dev.rebound.store.MetaChange;
 import dev.rebound.store.NewMessage;
 import dev.rebound.store.SessionMeta;
@@ -85,7 +87,8 @@ public final class Checkpointer {
     if (ex.session() == null || assistantJson == null) return;
     ex.afterSessionWrites(() -> {
       SessionTurn turn = ex.session();
-      Append append = Append.of(turn.version(), NewMessage.partial("assistant", assistantJson)).replacingPartial();
+      Append append = Append.of(turn.version(), NewMessage.partial("assistant", assistantJson)).replacingPartial()
+          .extending(turn.history());
       return store.append(turn.key(), append)
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
@@ -108,7 +111,8 @@ public final class Checkpointer {
     ex.afterSessionWrites(() -> {
       SessionTurn turn = ex.session();
       Append append = Append.of(turn.version())
-          .withCheckpoint(new CheckpointDraft(CheckpointKind.ERROR, null, view, sent.promptTokens(), why));
+          .withCheckpoint(new CheckpointDraft(CheckpointKind.ERROR, null, view, sent.promptTokens(), why))
+          .extending(turn.history());
       return store.append(turn.key(), append)
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
@@ -122,18 +126,38 @@ public final class Checkpointer {
     });
   }
 
+  /**
+   * The session moved while the answer was made (another gateway stored the same turn, the store restarted empty):
+   * the turn is stored by what it means, once, with its history rebuilt if the store lost it.
+   */
+  private Future<SessionMeta> reconciled(Exchange ex, AgentDefinition agent, SessionTurn turn, Append append) {
+    // what this gateway remembers of the session no longer holds: the next turn reads the store
+    cache.forget(turn.key());
+    return HistoryReconciler.reconcile(store, turn.key(), append, turn.history().get()).map(r -> {
+      events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(), switch (r.outcome()) {
+        case ALREADY_STORED -> "the assistant turn was already stored";
+        case APPENDED -> "the session had moved; stored the turn with the " + r.appended() + " message(s) it lacked";
+        case ANSWERED_ELSEWHERE -> "another answer to the same turn is stored already; it stands (stored once)";
+      }, Map.of("agent", agent.name(), "reconciled", r.outcome().name())));
+      return r.meta();
+    });
+  }
+
   public Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson) {
     if (ex.session() == null || assistantJson == null) return Future.succeededFuture();
     return ex.afterSessionWrites(() -> {
       SessionTurn turn = ex.session();
       boolean auto = turn.turn() % autoEvery == 0;
       Append append = Append.of(turn.version(), NewMessage.of("assistant", assistantJson)).replacingPartial()
-          .withMeta(new MetaChange(ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, 1, 0));
+          .withMeta(new MetaChange(ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, 1, 0))
+          .extending(turn.history());
       if (auto) {
         append = append.withCheckpoint(new CheckpointDraft(CheckpointKind.AUTO, null, ContextView.SENT_AS_STORED, 0,
             "turn " + turn.turn() + " complete (every " + autoEvery + " turn(s))"));
       }
+      Append write = append;
       return store.append(turn.key(), append)
+          .recover(err -> err instanceof StaleWriteException ? reconciled(ex, agent, turn, write) : Future.failedFuture(err))
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
             cache.advance(turn.key(), turn.version(), meta.version(), 1, List.of(MessageIdentity.of(assistantJson)));

@@ -73,8 +73,9 @@ public final class SessionBinding implements Step {
   }
 
   private Future<Void> bind(Exchange ex, SessionKey key, boolean resume, boolean mayRetry) {
-    RequestMessages request = new RequestMessages(ex.json().path("messages"));
-    return load(key, request, resume, mayRetry).compose(loaded -> {
+    RequestMessages asSent = new RequestMessages(ex.json().path("messages"));
+    return load(key, asSent, resume, mayRetry).compose(loaded -> {
+      RequestMessages request = asSent;
       List<String> known = loaded.identities();
       List<StoredMessage> history = loaded.messages().stream().filter(m -> !m.partial()).toList();
       int from;
@@ -100,9 +101,10 @@ public final class SessionBinding implements Step {
         }
         ex.json().path("messages").forEach(full::add);
         ex.replaceMessages(full);
-        from = 0;
+        request = new RequestMessages(full);
+        from = history.size();
         ready = Future.succeededFuture(loaded.version());
-        emit(ex, "resume", "prepended " + history.size() + " stored message(s) to " + request.size() + " new one(s)", Map.of());
+        emit(ex, "resume", "prepended " + history.size() + " stored message(s) to " + asSent.size() + " new one(s)", Map.of());
       } else if (request.extends_(history)) {
         from = history.size();
         ready = Future.succeededFuture(loaded.version());
@@ -114,7 +116,8 @@ public final class SessionBinding implements Step {
       // after a fork the session starts again from what the client sent
       Loaded base = forked ? new Loaded(0, loaded.turns(), null, List.of(), null, null) : loaded;
       int first = from;
-      return ready.compose(version -> append(ex, key, version, request, first, base))
+      RequestMessages sent = request;
+      return ready.compose(version -> append(ex, key, version, sent, first, base))
           .recover(err -> {
             if (err instanceof StaleWriteException && mayRetry) {
               // another writer got there first: read the session again and bind once more
@@ -137,11 +140,12 @@ public final class SessionBinding implements Step {
     String contextView = ContextView.SENT_AS_STORED;
     Append append = Append.of(version, fresh.toArray(NewMessage[]::new))
         .ofSessionCreated(loaded.created())
+        .extending(() -> request.asNew(0, from))
         .withCheckpoint(new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
             0, "user turn stored before the first upstream attempt"))
         .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, 0, 0));
     return store.append(key, append).onSuccess(meta -> {
-      ex.bound(new SessionTurn(key, meta.version(), loaded.turns() + 1));
+      ex.bound(new SessionTurn(key, meta.version(), loaded.turns() + 1, () -> request.asNew(0, request.size())));
       remember(key, loaded, meta, request, from);
       emit(ex, "checkpoint", "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
           Map.of("kind", kind.name(), "version", meta.version()));
@@ -204,9 +208,11 @@ public final class SessionBinding implements Step {
       return store.messages(key, 0, meta.messageCount())
           .map(msgs -> new Loaded(meta.version(), meta.turns(), meta.created(), msgs, null, null));
     }).recover(err -> {
-      // the store cannot be read: bind from what this gateway last knew, so the turn is still stored (buffered)
+      // the store cannot be read: bind from what this gateway last knew, so the turn is still stored (buffered); a
+      // session it knows nothing of is written as everything the client sent, and reconciled with what the store
+      // holds once it is back (HistoryReconciler)
       SessionCache.Known k = cache.get(key);
-      if (k == null) return Future.failedFuture(err);
+      if (k == null) k = new SessionCache.Known(0, null, 0, List.of());
       return Future.succeededFuture(new Loaded(k.version(), k.turns(), k.created(), List.of(), k.identities(), k));
     });
   }
@@ -249,6 +255,13 @@ public final class SessionBinding implements Step {
 
     String role(int i) {
       return nodes.get(i).path("role").asText("user");
+    }
+
+    /** Messages {@code from} to {@code to} as the store keeps them. */
+    List<NewMessage> asNew(int from, int to) {
+      List<NewMessage> out = new ArrayList<>(to - from);
+      for (int i = from; i < to; i++) out.add(NewMessage.of(role(i), text(i)));
+      return out;
     }
 
     boolean extendsKnown(List<String> known) {

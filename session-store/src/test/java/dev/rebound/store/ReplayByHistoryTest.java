@@ -1,0 +1,174 @@
+package dev.rebound.store;
+
+import static dev.rebound.store.Await.await;
+import static dev.rebound.store.Await.until;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.Json;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Writes replayed after an outage are applied by what they mean ({@link HistoryReconciler}): never twice, never as a
+ * tail without its head. The backend underneath is a real embedded store behind a switch that makes it unreachable,
+ * makes a write land and still time out, or swaps in an empty store (a Redis restarted without its data).
+ */
+@ExtendWith(VertxExtension.class)
+class ReplayByHistoryTest {
+
+  /** A real store behind faults a network and a restart cause. */
+  static final class Unreliable implements CheckpointStore {
+    CheckpointStore backend;
+    boolean down;
+    boolean landThenTimeOut;
+
+    Unreliable(CheckpointStore backend) {
+      this.backend = backend;
+    }
+
+    private <T> Future<T> call(java.util.function.Supplier<Future<T>> op) {
+      return down ? Future.failedFuture(new StoreUnavailableException("connection refused")) : op.get();
+    }
+
+    @Override
+    public Future<SessionMeta> append(SessionKey key, Append append) {
+      if (landThenTimeOut && !down) {
+        return backend.append(key, append).compose(ok -> Future.failedFuture(new StoreUnavailableException("Timeout 1000 (ms) fired")));
+      }
+      return call(() -> backend.append(key, append));
+    }
+
+    @Override public Future<SessionMeta> meta(SessionKey key) { return call(() -> backend.meta(key)); }
+    @Override public Future<List<StoredMessage>> messages(SessionKey key, int from, int to) { return call(() -> backend.messages(key, from, to)); }
+    @Override public Future<List<Checkpoint>> checkpoints(SessionKey key) { return call(() -> backend.checkpoints(key)); }
+    @Override public Future<Checkpoint> checkpoint(SessionKey key, int seq) { return call(() -> backend.checkpoint(key, seq)); }
+    @Override public Future<SessionMeta> fork(SessionKey from, int seq, SessionKey to) { return call(() -> backend.fork(from, seq, to)); }
+    @Override public Future<SessionMeta> restore(SessionKey key, int seq, long v) { return call(() -> backend.restore(key, seq, v)); }
+    @Override public Future<Boolean> delete(SessionKey key) { return call(() -> backend.delete(key)); }
+    @Override public Future<List<SessionMeta>> list(String tenant, int offset, int limit) { return call(() -> backend.list(tenant, offset, limit)); }
+    @Override public Future<List<String>> appendEvents(SessionKey key, List<NewEvent> events) { return call(() -> backend.appendEvents(key, events)); }
+    @Override public Future<List<SessionEvent>> events(SessionKey key, String after, int limit) { return call(() -> backend.events(key, after, limit)); }
+    @Override public Future<Void> ping() { return call(backend::ping); }
+    @Override public Future<Void> close() { return backend.close(); }
+  }
+
+  static NewMessage user(String text) {
+    return NewMessage.of("user", "{\"role\":\"user\",\"content\":" + Json.encode(text) + "}");
+  }
+
+  static NewMessage assistant(String text) {
+    return NewMessage.of("assistant", "{\"role\":\"assistant\",\"content\":" + Json.encode(text) + "}");
+  }
+
+  /** A client's conversation as the gateway writes it: each write says the history it extends. */
+  static final class Conversation {
+    final List<NewMessage> history = new ArrayList<>();
+    long version;
+
+    Future<SessionMeta> say(CheckpointStore store, SessionKey key, NewMessage m) {
+      List<NewMessage> before = List.copyOf(history);
+      history.add(m);
+      int turns = m.role().equals("assistant") ? 1 : 0;
+      return store.append(key, Append.of(version, m).withMeta(new MetaChange("openai", "a", SessionMeta.ACTIVE, turns, 0))
+          .extending(() -> before)).onSuccess(meta -> version = meta.version());
+    }
+  }
+
+  static List<String> stored(CheckpointStore store, SessionKey key) {
+    SessionMeta meta = await(store.meta(key));
+    return await(store.messages(key, 0, meta.messageCount())).stream().map(StoredMessage::json).toList();
+  }
+
+  static List<String> texts(List<NewMessage> messages) {
+    return messages.stream().map(NewMessage::json).toList();
+  }
+
+  BufferedCheckpointStore buffered(Vertx vertx, Unreliable backend) {
+    return new BufferedCheckpointStore(vertx, backend,
+        new BufferedStoreOptions(100, Duration.ofMillis(50), Duration.ofMillis(200), null), e -> {});
+  }
+
+  @Test
+  void aWriteThatLandedBeforeItsTimeoutIsNotAppliedAgainOnReplay(Vertx vertx, @TempDir Path dir) {
+    Unreliable backend = new Unreliable(await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(dir))));
+    BufferedCheckpointStore store = buffered(vertx, backend);
+    SessionKey key = new SessionKey("t", "landed");
+    Conversation c = new Conversation();
+    await(c.say(store, key, user("q1")));
+    await(c.say(store, key, assistant("a1")));
+    backend.landThenTimeOut = true;
+    await(c.say(store, key, user("q2"))); // stored, but the gateway heard a timeout: queued for replay
+    backend.landThenTimeOut = false;
+    await(c.say(store, key, assistant("a2"))); // queued behind it
+    until(Duration.ofSeconds(10), "the queue to drain", () -> !store.degraded());
+    assertEquals(texts(c.history), stored(store, key));
+    assertEquals(2, await(store.meta(key)).turns());
+    assertEquals(0, store.dropped());
+  }
+
+  @Test
+  void aSessionBegunWhileTheStoreWasDownIsStoredWholeWhenItReturns(Vertx vertx, @TempDir Path dir) {
+    Unreliable backend = new Unreliable(await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(dir))));
+    BufferedCheckpointStore store = buffered(vertx, backend);
+    backend.down = true;
+    SessionKey key = new SessionKey("t", "born-in-outage");
+    Conversation c = new Conversation();
+    for (int turn = 1; turn <= 3; turn++) {
+      await(c.say(store, key, user("q" + turn)));
+      await(c.say(store, key, assistant("a" + turn)));
+    }
+    backend.down = false;
+    until(Duration.ofSeconds(10), "the queue to drain", () -> !store.degraded());
+    assertEquals(texts(c.history), stored(store, key));
+    assertEquals(3, await(store.meta(key)).turns());
+  }
+
+  @Test
+  void aStoreThatRestartedEmptyGetsTheWholeHistoryBackNotATailStartingWithAnAnswer(Vertx vertx, @TempDir Path dir) {
+    Unreliable backend = new Unreliable(await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(dir.resolve("before")))));
+    BufferedCheckpointStore store = buffered(vertx, backend);
+    SessionKey key = new SessionKey("t", "emptied");
+    Conversation c = new Conversation();
+    await(c.say(store, key, user("q1")));
+    await(c.say(store, key, assistant("a1")));
+    await(c.say(store, key, user("q2")));
+    backend.down = true;
+    await(c.say(store, key, assistant("a2"))); // queued while down
+    backend.backend = await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(dir.resolve("after"))));
+    backend.down = false; // back, with nothing
+    until(Duration.ofSeconds(10), "the queue to drain", () -> !store.degraded());
+    List<String> after = stored(store, key);
+    assertEquals(texts(c.history), after);
+    assertFalse(after.get(0).contains("assistant"));
+    assertEquals(2, await(store.meta(key)).turns());
+  }
+
+  @Test
+  void theSameTurnStoredByTwoWritersIsStoredOnce(Vertx vertx, @TempDir Path dir) {
+    CheckpointStore store = await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(dir)));
+    SessionKey key = new SessionKey("t", "two-writers");
+    Conversation a = new Conversation();
+    await(a.say(store, key, user("q1")));
+    Conversation b = new Conversation();
+    b.history.addAll(a.history);
+    b.version = a.version;
+    await(a.say(store, key, assistant("a1 from gateway A")));
+    // gateway B answered the same question; its write is stale, reconciled by meaning
+    Append late = Append.of(b.version, assistant("a1 from gateway B")).extending(() -> List.copyOf(b.history));
+    HistoryReconciler.Result r = await(HistoryReconciler.reconcile(store, key, late, b.history));
+    assertEquals(HistoryReconciler.Outcome.ANSWERED_ELSEWHERE, r.outcome());
+    assertEquals(texts(a.history), stored(store, key));
+    Append again = Append.of(b.version, assistant("a1 from gateway A"));
+    assertEquals(HistoryReconciler.Outcome.ALREADY_STORED, await(HistoryReconciler.reconcile(store, key, again, b.history)).outcome());
+    assertEquals(1, await(store.meta(key)).turns());
+  }
+}
