@@ -69,6 +69,43 @@ class SharedRedisTest {
     assertTrue(a.events("fork").size() == 1, a.events.toString());
   }
 
+  @Test
+  void theSameTurnSentToTwoGatewaysAtOnceIsStoredOnceAndForksNothing(@TempDir Path dir) throws Exception {
+    int port = TestRedis.freePort();
+    redis = TestRedis.start(poller, port, dir, false);
+    a = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + TestRedis.storeConfig(port), MockLlmOptions.defaults(),
+        Clock.systemUTC());
+    b = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG + TestRedis.storeConfig(port), MockLlmOptions.defaults(),
+        Clock.systemUTC());
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      for (int pair = 0; pair < 20; pair++) {
+        String session = "pair-" + pair;
+        JsonArray history = new JsonArray();
+        for (int turn = 1; turn <= 3; turn++) {
+          history.add(new JsonObject().put("role", "user").put("content", session + " question " + turn));
+          String body = new JsonObject().put("model", "gpt-4o").put("messages", history).encode();
+          // a client retrying through another node behind a load balancer: both get the same turn at the same time
+          var viaA = pool.submit(() -> a.post("/v1/chat/completions", body, "x-session-id", session));
+          var viaB = pool.submit(() -> b.post("/v1/chat/completions", body, "x-session-id", session));
+          HttpResponse<String> ra = viaA.get();
+          HttpResponse<String> rb = viaB.get();
+          assertEquals(200, ra.statusCode(), ra.body());
+          assertEquals(200, rb.statusCode(), rb.body());
+          history.add(new JsonObject((turn % 2 == 0 ? ra : rb).body()).getJsonArray("choices").getJsonObject(0).getJsonObject("message"));
+        }
+        List<String> stored = contents(a, session);
+        assertEquals(history.stream().map(m -> ((JsonObject) m).getString("content")).toList(), stored,
+            session + " holds each turn once");
+      }
+    } finally {
+      pool.shutdown();
+    }
+    assertEquals(0, a.events("fork").size() + b.events("fork").size(), "forks: " + a.events("fork") + b.events("fork"));
+    JsonArray sessions = new JsonObject(a.get("/admin/sessions?limit=100").body()).getJsonArray("sessions");
+    assertEquals(20, sessions.size(), sessions.encodePrettily());
+  }
+
   private static void turn(GatewayHarness h, JsonArray history, String text) throws Exception {
     history.add(new JsonObject().put("role", "user").put("content", text));
     HttpResponse<String> r = h.post("/v1/chat/completions",

@@ -84,7 +84,8 @@ public final class Checkpointer {
 
   /** Saves the answer as it stood when it stopped (the client left mid-stream): queued behind any write in flight. */
   public void lastPartial(Exchange ex, String assistantJson) {
-    if (ex.session() == null || assistantJson == null) return;
+    // a re-asked turn has a stored answer: a partial of another one must not follow it
+    if (ex.session() == null || assistantJson == null || ex.session().reasked()) return;
     ex.afterSessionWrites(() -> {
       SessionTurn turn = ex.session();
       Append append = Append.of(turn.version(), NewMessage.partial("assistant", assistantJson)).replacingPartial()
@@ -156,7 +157,8 @@ public final class Checkpointer {
             "turn " + turn.turn() + " complete (every " + autoEvery + " turn(s))"));
       }
       Append write = append;
-      return store.append(turn.key(), append)
+      Future<SessionMeta> stored = turn.reasked() ? reconciled(ex, agent, turn, write) : store.append(turn.key(), append);
+      return stored
           .recover(err -> err instanceof StaleWriteException ? reconciled(ex, agent, turn, write) : Future.failedFuture(err))
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));

@@ -108,6 +108,13 @@ public final class SessionBinding implements Step {
       } else if (request.extends_(history)) {
         from = history.size();
         ready = Future.succeededFuture(loaded.version());
+      } else if (request.reasks(history)) {
+        // the same question again (through another gateway, or after an end the client never saw): not a fork
+        RequestMessages asked = request;
+        ex.bound(new SessionTurn(key, loaded.version(), request.answers() + 1, () -> asked.asNew(0, asked.size()), true));
+        emit(ex, "session", "the request asks again a question the session has answered (message " + request.size()
+            + " of " + history.size() + "); its answer is stored only if none is", Map.of());
+        return Future.succeededFuture();
       } else {
         from = 0;
         forked = true;
@@ -145,7 +152,7 @@ public final class SessionBinding implements Step {
             0, "user turn stored before the first upstream attempt"))
         .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, 0, 0));
     return store.append(key, append).onSuccess(meta -> {
-      ex.bound(new SessionTurn(key, meta.version(), loaded.turns() + 1, () -> request.asNew(0, request.size())));
+      ex.bound(new SessionTurn(key, meta.version(), loaded.turns() + 1, () -> request.asNew(0, request.size()), false));
       remember(key, loaded, meta, request, from);
       emit(ex, "checkpoint", "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
           Map.of("kind", kind.name(), "version", meta.version()));
@@ -268,6 +275,19 @@ public final class SessionBinding implements Step {
       if (known.size() > size()) return false;
       for (int i = 0; i < known.size(); i++) if (!known.get(i).equals(identity(i))) return false;
       return true;
+    }
+
+    /** The assistant messages the request holds: the exchanges completed before it. */
+    int answers() {
+      int n = 0;
+      for (int i = 0; i < size(); i++) if ("assistant".equals(role(i))) n++;
+      return n;
+    }
+
+    /** Whether the request is the stored history cut right after one of its questions (the last message a user's). */
+    boolean reasks(List<StoredMessage> history) {
+      if (size() == 0 || size() >= history.size() || !"user".equals(role(size() - 1))) return false;
+      return extends_(history.subList(0, size()));
     }
 
     /** Whether the request repeats the stored history and adds to it (turn by turn, whatever the JSON spelling). */

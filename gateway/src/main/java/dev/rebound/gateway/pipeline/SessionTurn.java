@@ -12,9 +12,12 @@ import java.util.function.Supplier;
  * @param turn    the number of this turn (1 for the first exchange of a session)
  * @param history the session's complete messages once the user turn is stored (built only when a write has to be
  *                replayed or reconciled: see {@code Append.history})
+ * @param reasked the request asks a question the session already holds an answer to (a retry through another
+ *                gateway, or of an answer the client never saw end): its answer is stored only by reconciling, so
+ *                the turn is never stored twice
  */
-public record SessionTurn(SessionKey key, long version, int turn, Supplier<List<NewMessage>> history) {
+public record SessionTurn(SessionKey key, long version, int turn, Supplier<List<NewMessage>> history, boolean reasked) {
   public SessionTurn at(long newVersion) {
-    return new SessionTurn(key, newVersion, turn, history);
+    return new SessionTurn(key, newVersion, turn, history, reasked);
   }
 }
