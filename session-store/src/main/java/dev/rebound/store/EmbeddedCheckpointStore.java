@@ -165,7 +165,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       Checkpoint cp = CheckpointLookup.usable(key, tx.checkpoints(key, current), checkpointSeq);
       CheckpointDraft marker = new CheckpointDraft(CheckpointKind.MANUAL, null, cp.contextView(), cp.tokens(),
           CheckpointLookup.restoreReason(checkpointSeq));
-      return tx.write(key, current, cp.messageCount(), false, List.of(), marker, MetaChange.none(), null, now());
+      // the turns are those of the history that stands again
+      int turns = CheckpointLookup.turnsIn(tx.messages(key, current, 0, cp.messageCount()));
+      MetaChange counted = new MetaChange(null, null, null, turns - current.turns(), 0);
+      return tx.write(key, current, cp.messageCount(), false, List.of(), marker, counted, null, now());
     });
   }
 

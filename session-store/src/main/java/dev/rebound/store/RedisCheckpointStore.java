@@ -122,12 +122,17 @@ public final class RedisCheckpointStore implements CheckpointStore {
         return meta(key).compose(m -> Future.failedFuture(m == null
             ? new SessionNotFoundException(key) : new SessionNotFoundException(key, checkpointSeq)));
       }
-      Instant now = now();
       CheckpointDraft marker = new CheckpointDraft(CheckpointKind.MANUAL, null, cp.contextView(), cp.tokens(),
           CheckpointLookup.restoreReason(checkpointSeq));
-      // the script re-checks the checkpoint's message count and later rewinds atomically with the truncation
-      return write(key, "restore", expectedVersion, null, checkpointSeq, false, List.of(),
-          MessageCodec.encodeCheckpointBody(marker, now), MetaChange.none(), null, now);
+      // the turns are those of the history that stands again (the version check makes this read and the write one)
+      return meta(key).compose(current -> current == null ? Future.failedFuture(new SessionNotFoundException(key))
+          : messages(key, 0, cp.messageCount()).compose(kept -> {
+            Instant now = now();
+            MetaChange counted = new MetaChange(null, null, null, CheckpointLookup.turnsIn(kept) - current.turns(), 0);
+            // the script re-checks the checkpoint's message count and later rewinds atomically with the truncation
+            return write(key, "restore", expectedVersion, null, checkpointSeq, false, List.of(),
+                MessageCodec.encodeCheckpointBody(marker, now), counted, null, now);
+          }));
     }));
   }
 

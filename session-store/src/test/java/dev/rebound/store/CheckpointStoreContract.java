@@ -309,6 +309,7 @@ abstract class CheckpointStoreContract {
     assertEquals(4, restored.version());
     assertEquals(4, restored.messageCount());
     assertEquals(4, restored.checkpointCount(), "all checkpoints kept, one added");
+    assertEquals(2, restored.turns(), "the turns are those of the history that stands again");
     assertEquals(List.of("q1", "a1", "q2", "a2"), contents(key));
     Checkpoint marker = await(store.checkpoint(key, 4));
     assertEquals(CheckpointKind.MANUAL, marker.kind());
@@ -322,6 +323,7 @@ abstract class CheckpointStoreContract {
     failure(store.fork(key, 3, key("from-3")), CheckpointSupersededException.class);
     // an earlier one is fine, and the session continues from there
     SessionMeta again = await(store.restore(key, 1, 4));
+    assertEquals(1, again.turns());
     assertEquals(List.of("q1", "a1"), contents(key));
     SessionMeta next = await(store.append(key, Append.of(again.version(), user("q2'"))));
     assertEquals(3, next.messageCount());

@@ -152,7 +152,8 @@ public final class SessionBinding implements Step {
             0, "user turn stored before the first upstream attempt"))
         .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, 0, 0));
     return store.append(key, append).onSuccess(meta -> {
-      ex.bound(new SessionTurn(key, meta.version(), loaded.turns() + 1, () -> request.asNew(0, request.size()), false));
+      // the turn's number is the exchanges completed before it in the history it continues, whatever counters say
+      ex.bound(new SessionTurn(key, meta.version(), request.answers() + 1, () -> request.asNew(0, request.size()), false));
       remember(key, loaded, meta, request, from);
       emit(ex, "checkpoint", "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
           Map.of("kind", kind.name(), "version", meta.version()));
