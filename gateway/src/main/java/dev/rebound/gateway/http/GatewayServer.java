@@ -47,7 +47,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -198,6 +197,16 @@ public final class GatewayServer {
     router.errorHandler(413, ctx -> fail(ctx, ClientError.tooLarge("The request body is larger than "
         + config.server().maxBodyBytes() + " bytes (server.maxBodyBytes); send a smaller request.")));
     router.errorHandler(400, ctx -> fail(ctx, ClientError.invalidRequest("The request could not be read.", null)));
+    // BodyHandler answers an Expect other than 100-continue; what the client sends next is unknown, so it closes
+    router.errorHandler(417, ctx -> failAndClose(ctx, ClientError.expectationFailed("Expect: "
+        + ctx.request().getHeader(HttpHeaders.EXPECT) + " is not supported (only Expect: 100-continue is); "
+        + "send the request without it.")));
+    // BodyHandler fails a request whose body stopped arriving with status 200 (vertx-web's choice): its connection
+    // closed, because the client went away or because the body's framing was broken (answered below the router)
+    router.errorHandler(200, ctx -> {
+      LOG.log(Level.FINE, "the body of " + ctx.request().path() + " could not be read", ctx.failure());
+      fail(ctx, ClientError.invalidRequest("The request body could not be read; send it again.", null));
+    });
     router.errorHandler(500, ctx -> {
       LOG.log(Level.SEVERE, "unexpected failure on " + ctx.request().path(), ctx.failure());
       fail(ctx, ClientError.internal("The gateway failed unexpectedly; this is a bug in Rebound. Retry the request."));
@@ -206,8 +215,13 @@ public final class GatewayServer {
         .setHost(config.server().host())
         .setPort(config.server().port())
         .setTcpNoDelay(true)
-        .setCompressionSupported(false);
-    return vertx.createHttpServer(options).requestHandler(router).listen().map(s -> {
+        .setCompressionSupported(false)
+        // HTTP/1.1 only: with h2c on, Vert.x sets a connection up only after its first bytes, too late to watch it
+        .setHttp2ClearTextEnabled(false);
+    return vertx.createHttpServer(options)
+        .connectionHandler(new ClientConnections(options))
+        .invalidRequestHandler(request -> FramingErrors.answer(request, options))
+        .requestHandler(router).listen().map(s -> {
       server = s;
       if (watcher != null) watcher.start();
       return s.actualPort();
@@ -324,10 +338,15 @@ public final class GatewayServer {
     ProtocolErrors.respond(ctx, protocol, error);
   }
 
-  /** Anthropic clients always send anthropic-version; Messages paths are Anthropic's. Everything else gets OpenAI's shape. */
+  /** An error after which the connection cannot be reused: answered, then closed. */
+  private static void failAndClose(RoutingContext ctx, ClientError error) {
+    ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    ProtocolErrors.respond(ctx, guessProtocol(ctx), error);
+    // Vert.x closes after what was written is sent
+    ctx.request().connection().close();
+  }
+
   private static Protocol guessProtocol(RoutingContext ctx) {
-    String path = ctx.request().path().toLowerCase(Locale.ROOT);
-    if (path.contains("/messages") || ctx.request().getHeader("anthropic-version") != null) return Protocol.ANTHROPIC;
-    return Protocol.OPENAI;
+    return ProtocolErrors.protocolOf(ctx.request().path(), ctx.request().getHeader("anthropic-version") != null);
   }
 }
