@@ -35,6 +35,10 @@ public record ClientError(int status, String anthropicType, String openAiType, S
     return new ClientError(400, "invalid_request_error", "invalid_request_error", "invalid_http_framing", null, message);
   }
 
+  public static ClientError requestTimeout(String message) {
+    return new ClientError(408, "timeout_error", "invalid_request_error", "request_timeout", null, message);
+  }
+
   public static ClientError expectationFailed(String message) {
     return new ClientError(417, "invalid_request_error", "invalid_request_error", "expectation_failed", null, message);
   }

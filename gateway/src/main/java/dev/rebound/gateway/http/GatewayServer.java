@@ -45,6 +45,8 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import com.sun.management.UnixOperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -170,12 +172,23 @@ public final class GatewayServer {
   }
 
   private Future<Integer> listen() {
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.server().host())
+        .setPort(config.server().port())
+        .setTcpNoDelay(true)
+        .setCompressionSupported(false)
+        // HTTP/1.1 only: with h2c on, Vert.x sets a connection up only after its first bytes, too late to count it
+        // or to time a client that sends nothing
+        .setHttp2ClearTextEnabled(false);
+    ClientConnections connections = new ClientConnections(options, config.server());
+    warnAboveFileLimit();
     Router router = Router.router(vertx);
     // the body is sized from Content-Length up front: growing it chunk by chunk copied large prompts several times
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()).setPreallocateBodyBuffer(true);
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
-    router.get("/metrics").handler(new MetricsEndpoint(decisions, () -> store, health, load, routes));
+    router.get("/metrics").handler(new MetricsEndpoint(decisions, () -> store, health, load, routes,
+        connections::open, connections::refused));
     admin.mount(router);
     new AdminPage().mount(router);
     for (String prefix : PREFIXES) {
@@ -211,21 +224,26 @@ public final class GatewayServer {
       LOG.log(Level.SEVERE, "unexpected failure on " + ctx.request().path(), ctx.failure());
       fail(ctx, ClientError.internal("The gateway failed unexpectedly; this is a bug in Rebound. Retry the request."));
     });
-    HttpServerOptions options = new HttpServerOptions()
-        .setHost(config.server().host())
-        .setPort(config.server().port())
-        .setTcpNoDelay(true)
-        .setCompressionSupported(false)
-        // HTTP/1.1 only: with h2c on, Vert.x sets a connection up only after its first bytes, too late to watch it
-        .setHttp2ClearTextEnabled(false);
     return vertx.createHttpServer(options)
-        .connectionHandler(new ClientConnections(options))
+        .connectionHandler(connections)
         .invalidRequestHandler(request -> FramingErrors.answer(request, options))
         .requestHandler(router).listen().map(s -> {
       server = s;
       if (watcher != null) watcher.start();
       return s.actualPort();
     });
+  }
+
+  /**
+   * Past the process's file limit, new connections fail in accept() before server.maxConnections refuses them (and
+   * every backend call needs a descriptor too): say so at the start rather than under load.
+   */
+  private void warnAboveFileLimit() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os
+        && config.server().maxConnections() >= os.getMaxFileDescriptorCount()) {
+      LOG.warning("server.maxConnections is " + config.server().maxConnections() + " but this process may open only "
+          + os.getMaxFileDescriptorCount() + " files (ulimit -n): raise the limit or lower server.maxConnections.");
+    }
   }
 
   /** Breakers and cooldowns of every backend (for the admin API and tests). */
