@@ -10,23 +10,33 @@ import dev.rebound.store.BufferedCheckpointStore;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
-/** GET /metrics in the Prometheus text format: decisions by type, store health, breakers, load. */
+/** GET /metrics in the Prometheus text format: decisions by type, store health, client connections, breakers, load. */
 public final class MetricsEndpoint implements Handler<RoutingContext> {
   private final DecisionCounter decisions;
   private final Supplier<BufferedCheckpointStore> store;
   private final HealthBoard health;
   private final LiveAgentHealth load;
   private final RouteTable routes;
+  private final IntSupplier clientConnections;
+  private final LongSupplier refusedConnections;
 
+  /**
+   * @param clientConnections client connections open now
+   * @param refusedConnections client connections closed at once because server.maxConnections were open
+   */
   public MetricsEndpoint(DecisionCounter decisions, Supplier<BufferedCheckpointStore> store, HealthBoard health,
-      LiveAgentHealth load, RouteTable routes) {
+      LiveAgentHealth load, RouteTable routes, IntSupplier clientConnections, LongSupplier refusedConnections) {
     this.decisions = decisions;
     this.store = store;
     this.health = health;
     this.load = load;
     this.routes = routes;
+    this.clientConnections = clientConnections;
+    this.refusedConnections = refusedConnections;
   }
 
   @Override
@@ -43,6 +53,11 @@ public final class MetricsEndpoint implements Handler<RoutingContext> {
       help(out, "rebound_store_dropped_writes_total", "counter", "Session writes dropped because the queue was full.");
       out.append("rebound_store_dropped_writes_total ").append(s.dropped()).append('\n');
     }
+    help(out, "rebound_client_connections", "gauge", "Client connections open now.");
+    out.append("rebound_client_connections ").append(clientConnections.getAsInt()).append('\n');
+    help(out, "rebound_client_connections_refused_total", "counter",
+        "Client connections closed as soon as accepted because server.maxConnections were open.");
+    out.append("rebound_client_connections_refused_total ").append(refusedConnections.getAsLong()).append('\n');
     help(out, "rebound_backend_breaker_state", "gauge", "Breaker per backend: 0 closed, 1 half-open, 2 open.");
     health.all().forEach((name, h) -> {
       BackendHealth.State st = h.state();

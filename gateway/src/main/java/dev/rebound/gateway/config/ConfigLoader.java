@@ -112,12 +112,15 @@ public final class ConfigLoader {
 
   private ServerConfig server(ConfigNode n) {
     n.expectObject();
-    n.allowOnly("host", "port", "maxBodyBytes", "transport");
+    n.allowOnly("host", "port", "maxBodyBytes", "transport", "headerTimeout", "idleTimeout", "maxConnections");
     return new ServerConfig(
         n.get("host").text("127.0.0.1"),
         (int) n.get("port").integer(8080, 0, 65535),
         n.get("maxBodyBytes").integer(32L * 1024 * 1024, 1024, Integer.MAX_VALUE),
-        ServerConfig.Transport.parse(n.get("transport").oneOf("auto", ServerConfig.Transport.TEXTS)));
+        ServerConfig.Transport.parse(n.get("transport").oneOf("auto", ServerConfig.Transport.TEXTS)),
+        n.get("headerTimeout").positiveDuration(ServerConfig.DEFAULT_HEADER_TIMEOUT),
+        n.get("idleTimeout").positiveDuration(ServerConfig.DEFAULT_IDLE_TIMEOUT),
+        (int) n.get("maxConnections").integer(ServerConfig.DEFAULT_MAX_CONNECTIONS, 1, 1_000_000));
   }
 
   private StoreConfig store(ConfigNode n) {

@@ -192,6 +192,17 @@ final class ConfigNode {
     }
   }
 
+  /** A duration that must be more than zero (a timeout of 0 would close everything at once). */
+  Duration positiveDuration(Duration fallback) {
+    String t = text();
+    Duration d = duration(fallback);
+    if (t != null && d.isZero()) {
+      problem("'" + t + "' must be more than 0");
+      return fallback;
+    }
+    return d;
+  }
+
   /** One of {@code choices}, compared case-insensitively; returned in the spelling of the choice. */
   String oneOf(String fallback, String... choices) {
     String t = text();

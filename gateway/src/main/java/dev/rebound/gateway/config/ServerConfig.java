@@ -1,11 +1,26 @@
 package dev.rebound.gateway.config;
 
+import java.time.Duration;
+
 /**
- * Where the gateway listens, how large a request body it accepts, and which network transport carries its sockets.
+ * Where the gateway listens, how large a request body it accepts, which network transport carries its sockets, and
+ * how long and how many client connections it keeps.
+ *
+ * @param headerTimeout a request head (request line and headers) must arrive whole within this, counted from the
+ *     connection's start or, on a reused connection, from the head's first byte
+ * @param idleTimeout a connection with no request in flight and no bytes either way is closed after this; so is one
+ *     whose request body stopped arriving for this long. A request being answered (a stream relaying or waiting with
+ *     keep-alives, an answer not yet ready) is never idle
+ * @param maxConnections client connections open at once; the ones beyond are closed as soon as they are accepted
  */
-public record ServerConfig(String host, int port, long maxBodyBytes, Transport transport) {
+public record ServerConfig(String host, int port, long maxBodyBytes, Transport transport, Duration headerTimeout,
+    Duration idleTimeout, int maxConnections) {
+  public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+
   public ServerConfig withPort(int newPort) {
-    return new ServerConfig(host, newPort, maxBodyBytes, transport);
+    return new ServerConfig(host, newPort, maxBodyBytes, transport, headerTimeout, idleTimeout, maxConnections);
   }
 
   /**

@@ -30,6 +30,27 @@ public record ClientError(int status, String anthropicType, String openAiType, S
     return new ClientError(413, "request_too_large", "invalid_request_error", "request_too_large", null, message);
   }
 
+  /** A request whose HTTP framing is broken or ambiguous (its length cannot be known, a chunk is malformed...). */
+  public static ClientError badFraming(String message) {
+    return new ClientError(400, "invalid_request_error", "invalid_request_error", "invalid_http_framing", null, message);
+  }
+
+  public static ClientError requestTimeout(String message) {
+    return new ClientError(408, "timeout_error", "invalid_request_error", "request_timeout", null, message);
+  }
+
+  public static ClientError expectationFailed(String message) {
+    return new ClientError(417, "invalid_request_error", "invalid_request_error", "expectation_failed", null, message);
+  }
+
+  public static ClientError uriTooLong(String message) {
+    return new ClientError(414, "invalid_request_error", "invalid_request_error", "uri_too_long", null, message);
+  }
+
+  public static ClientError headersTooLarge(String message) {
+    return new ClientError(431, "invalid_request_error", "invalid_request_error", "headers_too_large", null, message);
+  }
+
   public static ClientError unsupportedMediaType(String message) {
     return new ClientError(415, "invalid_request_error", "invalid_request_error", "unsupported_media_type", null, message);
   }

@@ -45,9 +45,10 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import com.sun.management.UnixOperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -171,12 +172,23 @@ public final class GatewayServer {
   }
 
   private Future<Integer> listen() {
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.server().host())
+        .setPort(config.server().port())
+        .setTcpNoDelay(true)
+        .setCompressionSupported(false)
+        // HTTP/1.1 only: with h2c on, Vert.x sets a connection up only after its first bytes, too late to count it
+        // or to time a client that sends nothing
+        .setHttp2ClearTextEnabled(false);
+    ClientConnections connections = new ClientConnections(options, config.server());
+    warnAboveFileLimit();
     Router router = Router.router(vertx);
     // the body is sized from Content-Length up front: growing it chunk by chunk copied large prompts several times
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()).setPreallocateBodyBuffer(true);
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
-    router.get("/metrics").handler(new MetricsEndpoint(decisions, () -> store, health, load, routes));
+    router.get("/metrics").handler(new MetricsEndpoint(decisions, () -> store, health, load, routes,
+        connections::open, connections::refused));
     admin.mount(router);
     new AdminPage().mount(router);
     for (String prefix : PREFIXES) {
@@ -198,20 +210,40 @@ public final class GatewayServer {
     router.errorHandler(413, ctx -> fail(ctx, ClientError.tooLarge("The request body is larger than "
         + config.server().maxBodyBytes() + " bytes (server.maxBodyBytes); send a smaller request.")));
     router.errorHandler(400, ctx -> fail(ctx, ClientError.invalidRequest("The request could not be read.", null)));
+    // BodyHandler answers an Expect other than 100-continue; what the client sends next is unknown, so it closes
+    router.errorHandler(417, ctx -> failAndClose(ctx, ClientError.expectationFailed("Expect: "
+        + ctx.request().getHeader(HttpHeaders.EXPECT) + " is not supported (only Expect: 100-continue is); "
+        + "send the request without it.")));
+    // BodyHandler fails a request whose body stopped arriving with status 200 (vertx-web's choice): its connection
+    // closed, because the client went away or because the body's framing was broken (answered below the router)
+    router.errorHandler(200, ctx -> {
+      LOG.log(Level.FINE, "the body of " + ctx.request().path() + " could not be read", ctx.failure());
+      fail(ctx, ClientError.invalidRequest("The request body could not be read; send it again.", null));
+    });
     router.errorHandler(500, ctx -> {
       LOG.log(Level.SEVERE, "unexpected failure on " + ctx.request().path(), ctx.failure());
       fail(ctx, ClientError.internal("The gateway failed unexpectedly; this is a bug in Rebound. Retry the request."));
     });
-    HttpServerOptions options = new HttpServerOptions()
-        .setHost(config.server().host())
-        .setPort(config.server().port())
-        .setTcpNoDelay(true)
-        .setCompressionSupported(false);
-    return vertx.createHttpServer(options).requestHandler(router).listen().map(s -> {
+    return vertx.createHttpServer(options)
+        .connectionHandler(connections)
+        .invalidRequestHandler(request -> FramingErrors.answer(request, options))
+        .requestHandler(router).listen().map(s -> {
       server = s;
       if (watcher != null) watcher.start();
       return s.actualPort();
     });
+  }
+
+  /**
+   * Past the process's file limit, new connections fail in accept() before server.maxConnections refuses them (and
+   * every backend call needs a descriptor too): say so at the start rather than under load.
+   */
+  private void warnAboveFileLimit() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os
+        && config.server().maxConnections() >= os.getMaxFileDescriptorCount()) {
+      LOG.warning("server.maxConnections is " + config.server().maxConnections() + " but this process may open only "
+          + os.getMaxFileDescriptorCount() + " files (ulimit -n): raise the limit or lower server.maxConnections.");
+    }
   }
 
   /** Breakers and cooldowns of every backend (for the admin API and tests). */
@@ -324,10 +356,15 @@ public final class GatewayServer {
     ProtocolErrors.respond(ctx, protocol, error);
   }
 
-  /** Anthropic clients always send anthropic-version; Messages paths are Anthropic's. Everything else gets OpenAI's shape. */
+  /** An error after which the connection cannot be reused: answered, then closed. */
+  private static void failAndClose(RoutingContext ctx, ClientError error) {
+    ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    ProtocolErrors.respond(ctx, guessProtocol(ctx), error);
+    // Vert.x closes after what was written is sent
+    ctx.request().connection().close();
+  }
+
   private static Protocol guessProtocol(RoutingContext ctx) {
-    String path = ctx.request().path().toLowerCase(Locale.ROOT);
-    if (path.contains("/messages") || ctx.request().getHeader("anthropic-version") != null) return Protocol.ANTHROPIC;
-    return Protocol.OPENAI;
+    return ProtocolErrors.protocolOf(ctx.request().path(), ctx.request().getHeader("anthropic-version") != null);
   }
 }

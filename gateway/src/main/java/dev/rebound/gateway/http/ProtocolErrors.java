@@ -6,12 +6,19 @@ import dev.rebound.routing.Protocol;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Locale;
 
 /** Renders a {@link ClientError} in a protocol's own error shape, as a body or as an SSE error event. */
 public final class ProtocolErrors {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private ProtocolErrors() {}
+
+  /** Anthropic clients always send anthropic-version; Messages paths are Anthropic's. Everything else gets OpenAI's shape. */
+  public static Protocol protocolOf(String path, boolean anthropicVersion) {
+    if (anthropicVersion || (path != null && path.toLowerCase(Locale.ROOT).contains("/messages"))) return Protocol.ANTHROPIC;
+    return Protocol.OPENAI;
+  }
 
   /** OpenAI {@code {"error":{message,type,param,code}}}; Anthropic {@code {"type":"error","error":{type,message}}}. */
   public static String body(Protocol protocol, ClientError e) {

@@ -41,6 +41,9 @@ class ConfigLoaderTest {
     assertEquals("127.0.0.1", c.server().host());
     assertEquals(33554432L, c.server().maxBodyBytes());
     assertEquals(ServerConfig.Transport.AUTO, c.server().transport());
+    assertEquals(Duration.ofSeconds(10), c.server().headerTimeout());
+    assertEquals(Duration.ofMinutes(5), c.server().idleTimeout());
+    assertEquals(10_000, c.server().maxConnections());
     assertEquals(Duration.ofDays(7), c.store().ttl());
     assertEquals(3, c.resilience().retry().maxAttempts());
     assertEquals(Duration.ofMillis(100), c.resilience().retry().baseDelay());
@@ -64,7 +67,7 @@ class ConfigLoaderTest {
   @Test
   void everyProblemIsListedAtOnceWithItsKeyPathAndValue() {
     List<String> p = problems("""
-        server: { port: 70000, hots: x, transport: uring }
+        server: { port: 70000, hots: x, transport: uring, headerTimeout: 0s, idleTimeout: soon, maxConnections: 0 }
         store: { type: postgres, ttl: soon }
         backends:
           - { name: local, protocol: grpc, url: "ftp://x", models: [ { name: m, contextWindow: lots } ] }
@@ -82,8 +85,11 @@ class ConfigLoaderTest {
         """);
     for (String expected : List.of(
         "server.port: 70000 is out of range (0 to 65535)",
-        "server.hots: unknown key (known here: host, maxBodyBytes, port, transport)",
+        "server.hots: unknown key (known here: headerTimeout, host, idleTimeout, maxBodyBytes, maxConnections, port, transport)",
         "server.transport: 'uring' is not one of auto, epoll, nio",
+        "server.headerTimeout: '0s' must be more than 0",
+        "server.idleTimeout: 'soon' is not a duration (use e.g. 250ms, 30s, 1m30s, 2h, 7d)",
+        "server.maxConnections: 0 is out of range (1 to 1000000)",
         "store.type: 'postgres' is not one of embedded, redis",
         "store.ttl: 'soon' is not a duration (use e.g. 250ms, 30s, 1m30s, 2h, 7d)",
         "backends[0].protocol: 'grpc' is not one of openai, anthropic",
