@@ -3,6 +3,7 @@ package dev.rebound.gateway.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.failure.ProviderErrorSamples;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -88,9 +89,8 @@ class CheckConfigCommandTest {
   }
 
   @Test
-  void classifyGetsEveryFixtureSampleRight() throws Exception {
-    Path fixtures = Path.of("..", "..", "shared", "fixtures", "provider-errors-sample.jsonl");
-    if (!Files.exists(fixtures)) fixtures = Path.of("..", "shared", "fixtures", "provider-errors-sample.jsonl");
+  void classifyGetsEveryFixtureSampleRight(@TempDir Path dir) throws Exception {
+    Path fixtures = ProviderErrorSamples.writeTo(dir);
     Run r = run("classify", fixtures.toString());
     assertEquals(0, r.code(), r.err());
     var in = Files.readAllLines(fixtures).stream().filter(l -> !l.isBlank()).toList();
