@@ -7,11 +7,14 @@ import java.util.logging.SimpleFormatter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar rebound.jar <command>}: the one entry point for every way Rebound runs. */
+/**
+ * {@code java -jar rebound.jar <command>}: the one entry point for every way Rebound runs. {@code help [COMMAND]}
+ * prints the same usage as {@code --help}.
+ */
 @Command(name = "rebound", mixinStandardHelpOptions = true, version = "rebound 0.1.0",
     description = "An LLM gateway that keeps long-running agent sessions alive.",
     subcommands = {ServeCommand.class, DemoCommand.class, MockLlmCommand.class, CheckConfigCommand.class,
-        ClassifyCommand.class})
+        ClassifyCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
