@@ -50,6 +50,7 @@ final class DemoCommand implements Callable<Integer> {
       env.put("REBOUND_DEMO_MOCK_URL", "http://127.0.0.1:" + mockPort);
       ReboundConfig cfg = new ConfigLoader(env).parse(demoConfigText(), config == null ? "conf/demo.yaml" : config.toString());
       cfg = cfg.withServer(cfg.server().withPort(port));
+      ConsoleLog.useFormat(cfg.log().format());
       int bound = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC()).start().await();
       System.out.println(instructions(cfg.server().host(), bound, mockPort));
       return 0;

@@ -21,6 +21,7 @@ public record ReboundConfig(
     ContextConfig context,
     List<TenantConfig> tenants,
     AdminConfig admin,
+    LogConfig log,
     RuleSet ruleSet) {
 
   public ReboundConfig {
@@ -35,6 +36,6 @@ public record ReboundConfig(
   }
 
   public ReboundConfig withServer(ServerConfig newServer) {
-    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, ruleSet);
+    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, ruleSet);
   }
 }

@@ -15,6 +15,7 @@ import dev.rebound.gateway.routes.SessionAffinity;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.FailureClassifier;
+import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.pipeline.AttemptLoop;
 import dev.rebound.gateway.pipeline.Exchange;
@@ -103,8 +104,7 @@ public final class GatewayServer {
     this.clients = new BackendClients(vertx, config.backends());
     this.auth = new TenantAuth(config.tenants());
     this.health = new HealthBoard(config.backends(), config.resilience().breaker(), clock,
-        t -> events.emit(new GatewayEvent(clock.instant(), "breaker", null, t.reason(),
-            Map.of("backend", t.backend(), "from", t.from().name(), "to", t.to().name()))));
+        t -> events.emit(breakerEvent(clock, t)));
     this.routes = new RouteTable(config.ruleSet());
     this.windows = new ContextWindows(config);
     this.load = new LiveAgentHealth(health, a -> windows.of(a).window());
@@ -115,6 +115,13 @@ public final class GatewayServer {
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
     this.discovery = new WindowDiscovery(vertx, config, windows, events, clock);
     this.summarizer = summarizer();
+  }
+
+  /** A breaker opening cuts a backend off: a warning; closing and probing are the gateway handling it. */
+  private static GatewayEvent breakerEvent(Clock clock, BackendHealth.Transition t) {
+    GatewayEvent e = new GatewayEvent(clock.instant(), "breaker", null, t.reason(),
+        Map.of("backend", t.backend(), "from", t.from().name(), "to", t.to().name()));
+    return t.to() == BackendHealth.State.OPEN ? e.asWarning() : e;
   }
 
   /** Opens the session store, then starts listening; completes with the bound port (port 0 picks a free one). */

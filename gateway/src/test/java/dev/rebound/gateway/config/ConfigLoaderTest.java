@@ -51,6 +51,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theLogFormatIsTextUnlessJsonIsAskedForAndAnythingElseNamesItsKeyPath() {
+    assertEquals(LogConfig.Format.TEXT, new ConfigLoader(Map.of()).parse(MINIMAL, "t.yaml").log().format());
+    assertEquals(LogConfig.Format.JSON,
+        new ConfigLoader(Map.of()).parse(MINIMAL + "log: { format: JSON }\n", "t.yaml").log().format());
+    assertEquals(List.of("log.format: 'xml' is not one of text, json"), problems(MINIMAL + "log: { format: xml }\n"));
+    assertEquals(List.of("log.level: unknown key (known here: format)"), problems(MINIMAL + "log: { level: debug }\n"));
+  }
+
+  @Test
   void variablesAreInterpolatedWithDefaults() {
     String yaml = MINIMAL.replace("\"http://127.0.0.1:8000\"", "\"${VLLM_URL:-http://127.0.0.1:9000}\"")
         + "server: { port: \"${PORT}\" }\n";
