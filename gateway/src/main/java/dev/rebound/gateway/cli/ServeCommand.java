@@ -25,6 +25,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", description = "Listen on this port instead of server.port.")
   Integer port;
 
+  @Option(names = "--store-path", paramLabel = "DIR", description = "Keep the embedded session store here instead of store.path.")
+  String storePath;
+
   @Override
   public Integer call() {
     ReboundConfig cfg;
@@ -35,6 +38,7 @@ final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     if (port != null) cfg = cfg.withServer(cfg.server().withPort(port));
+    if (storePath != null) cfg = cfg.withStore(cfg.store().withPath(storePath));
     ConsoleLog.useFormat(cfg.log().format());
     io.vertx.core.transport.Transport transport;
     try {

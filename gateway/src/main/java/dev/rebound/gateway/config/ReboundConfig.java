@@ -35,6 +35,10 @@ public record ReboundConfig(
     return backends.stream().filter(b -> b.name().equals(name)).findFirst();
   }
 
+  public ReboundConfig withStore(StoreConfig newStore) {
+    return new ReboundConfig(server, newStore, backends, agents, routes, routing, resilience, context, tenants, admin, log, ruleSet);
+  }
+
   public ReboundConfig withServer(ServerConfig newServer) {
     return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, ruleSet);
   }

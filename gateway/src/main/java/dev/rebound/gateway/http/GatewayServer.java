@@ -181,6 +181,7 @@ public final class GatewayServer {
     Router router = Router.router(vertx);
     // the body is sized from Content-Length up front: growing it chunk by chunk copied large prompts several times
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()).setPreallocateBodyBuffer(true);
+    router.get("/").handler(GatewayServer::index);
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(new MetricsEndpoint(decisions, () -> store, health, load, routes));
@@ -200,7 +201,7 @@ public final class GatewayServer {
       }
       fail(ctx, ClientError.notFound("There is no " + ctx.request().method() + " "
         + ctx.request().path() + " here. Model endpoints: POST /v1/chat/completions (OpenAI), POST /v1/messages and "
-        + "/v1/messages/count_tokens (Anthropic), GET /v1/models; each also under /s/{sessionId}/.", "not_found"));
+        + "/v1/messages/count_tokens (Anthropic), GET /v1/models; each also under /s/{sessionId}/. GET / lists every endpoint.", "not_found"));
     });
     router.errorHandler(413, ctx -> fail(ctx, ClientError.tooLarge("The request body is larger than "
         + config.server().maxBodyBytes() + " bytes (server.maxBodyBytes); send a smaller request.")));
@@ -214,12 +215,44 @@ public final class GatewayServer {
         .setPort(config.server().port())
         .setTcpNoDelay(true)
         .setCompressionSupported(false);
-    return vertx.createHttpServer(options).requestHandler(router).listen().map(s -> {
-      server = s;
-      if (watcher != null) watcher.start();
-      return s.actualPort();
-    });
+    return vertx.createHttpServer(options).requestHandler(router).listen()
+        .recover(err -> {
+          StartupException clear = StartupException.cannotListen(options.getHost(), options.getPort(), err);
+          return Future.failedFuture(clear != null ? clear : err);
+        })
+        .map(s -> {
+          server = s;
+          if (watcher != null) watcher.start();
+          for (String warning : ExposureCheck.warnings(config, s.actualPort())) LOG.warning(warning);
+          return s.actualPort();
+        });
   }
+
+  /** GET /: what is served here, for API clients and for people who opened the address (the page is /ui). */
+  private static void index(RoutingContext ctx) {
+    io.vertx.core.json.JsonArray endpoints = new io.vertx.core.json.JsonArray();
+    for (String[] e : INDEX) {
+      endpoints.add(new io.vertx.core.json.JsonObject().put("method", e[0]).put("path", e[1]).put("what", e[2]));
+    }
+    ctx.json(new io.vertx.core.json.JsonObject()
+        .put("name", "rebound")
+        .put("ui", "/ui")
+        .put("endpoints", endpoints)
+        .put("sessions", "bind requests to a session with the base URL /s/<id>/v1 (OpenAI SDKs; /s/<id> for Anthropic"
+            + " SDKs) or the header X-Session-Id: <id>"));
+  }
+
+  private static final String[][] INDEX = {
+      {"GET", "/ui", "the page for people: sessions, checkpoints, backends, routes"},
+      {"POST", "/v1/chat/completions", "OpenAI Chat Completions"},
+      {"POST", "/v1/messages", "Anthropic Messages"},
+      {"POST", "/v1/messages/count_tokens", "Anthropic token counting"},
+      {"GET", "/v1/models", "the model names clients may ask for"},
+      {"GET", "/health", "liveness"},
+      {"GET", "/ready", "readiness: the session store"},
+      {"GET", "/metrics", "Prometheus metrics"},
+      {"GET", "/admin/sessions", "the admin API (sessions, checkpoints, events, backends, routes; admin token)"},
+  };
 
   /** Breakers and cooldowns of every backend (for the admin API and tests). */
   public HealthBoard health() {
