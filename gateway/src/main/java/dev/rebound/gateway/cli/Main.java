@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "rebound", mixinStandardHelpOptions = true, version = "rebound 0.1.0",
     description = "An LLM gateway that keeps long-running agent sessions alive.",
     subcommands = {ServeCommand.class, DemoCommand.class, MockLlmCommand.class, CheckConfigCommand.class,
-        ClassifyCommand.class, CommandLine.HelpCommand.class})
+        ClassifyCommand.class, HealthCheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
