@@ -17,6 +17,7 @@ import com.openai.core.http.HttpResponseFor;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.mockllm.MockLlmOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -171,6 +172,8 @@ class RecoveryTest {
     assertTrue(ms < 3000, "it must not wait 200 s: " + ms + " ms");
     assertEquals(2, h.upstreamRequests().size(), "one try on each agent");
     assertTrue(h.events("give-up").size() == 1);
+    assertEquals(GatewayEvent.Severity.WARNING, h.events("give-up").get(0).severity(), "a client got an error: a warning");
+    assertTrue(h.events("retry").stream().allMatch(e -> e.severity() == GatewayEvent.Severity.INFO), "retries are info");
   }
 
   @Test
@@ -194,6 +197,8 @@ class RecoveryTest {
     clock.advance(Duration.ofSeconds(31));
     assertEquals(200, h.post("/v1/chat/completions", body).statusCode());
     assertEquals(List.of("OPEN", "HALF_OPEN", "CLOSED"), h.events("breaker").stream().map(e -> e.fields().get("to")).toList());
+    assertEquals(List.of(GatewayEvent.Severity.WARNING, GatewayEvent.Severity.INFO, GatewayEvent.Severity.INFO),
+        h.events("breaker").stream().map(GatewayEvent::severity).toList(), "only the opening is a warning");
   }
 
   /** Lines of a streamed answer with the milliseconds at which each arrived. */

@@ -73,6 +73,13 @@ class RoutingThroughGatewayTest {
   }
 
   @Test
+  void aBackendUrlWrittenTheOpenAiSdkWayWithV1ReachesTheSamePathUpstream() throws Exception {
+    h = GatewayHarness.start(CONFIG.replace("url: \"${MOCK_URL}\"\n", "url: \"${MOCK_URL}/v1/\"\n"));
+    assertEquals(200, h.post("/v1/chat/completions", chat("gpt-4o", "hello")).statusCode());
+    assertEquals("/v1/chat/completions", h.lastUpstreamRequest().getString("path"), "not /v1/v1/...");
+  }
+
+  @Test
   void explainReturnsThePlanWithoutCallingAnyBackend() throws Exception {
     h = GatewayHarness.start(CONFIG);
     HttpResponse<String> r = h.post("/admin/routes/explain", chat("auto", "Please translate this letter into French"));

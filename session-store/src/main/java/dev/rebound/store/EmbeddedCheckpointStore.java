@@ -20,7 +20,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.h2.mvstore.DataUtils;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
 import org.h2.mvstore.tx.Transaction;
 import org.h2.mvstore.tx.TransactionMap;
 import org.h2.mvstore.tx.TransactionStore;
@@ -90,7 +92,14 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create store directory " + directory, e);
     }
-    MVStore file = new MVStore.Builder().fileName(directory.resolve(FILE_NAME).toString()).open();
+    MVStore file;
+    try {
+      file = new MVStore.Builder().fileName(directory.resolve(FILE_NAME).toString()).open();
+    } catch (MVStoreException e) {
+      // said in words the caller can act on, instead of H2's "The file is locked: <file> [2.4.240/7]"
+      if (e.getErrorCode() == DataUtils.ERROR_FILE_LOCKED) throw new StoreInUseException(directory.toAbsolutePath(), e);
+      throw e;
+    }
     TransactionStore transactions = new TransactionStore(file);
     transactions.init();
     transactions.endLeftoverTransactions(); // roll back whatever a crash interrupted

@@ -71,6 +71,21 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
   }
 
   @Test
+  void aSecondStoreOnTheSameDirectoryFailsSayingTheStoreIsInUseThere() {
+    Path home = dir.resolve("taken");
+    CheckpointStore first = await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(home)));
+    try {
+      StoreInUseException e = failure(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(home)),
+          StoreInUseException.class);
+      assertEquals(home.toAbsolutePath(), e.directory());
+      assertEquals("the embedded store at " + home.toAbsolutePath() + " is in use by another process (its file is locked)",
+          e.getMessage());
+    } finally {
+      await(first.close());
+    }
+  }
+
+  @Test
   void operationsQueuedTogetherRunInOrderAndAFailedOneLeavesNoTrace() {
     // queued without waiting: the worker takes them in batches, each batch one transaction
     List<Future<SessionMeta>> appends = new java.util.ArrayList<>();

@@ -31,6 +31,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080", description = "Gateway port (default: ${DEFAULT-VALUE}).")
   int port;
 
+  @Option(names = "--store-path", paramLabel = "DIR",
+      description = "Keep the demo's session store here (default: store.path of the demo config, ./data/demo).")
+  String storePath;
+
   @Option(names = {"-c", "--config"}, description = "Gateway config (default: conf/demo.yaml, else the copy in the jar).")
   Path config;
 
@@ -50,6 +54,8 @@ final class DemoCommand implements Callable<Integer> {
       env.put("REBOUND_DEMO_MOCK_URL", "http://127.0.0.1:" + mockPort);
       ReboundConfig cfg = new ConfigLoader(env).parse(demoConfigText(), config == null ? "conf/demo.yaml" : config.toString());
       cfg = cfg.withServer(cfg.server().withPort(port));
+      if (storePath != null) cfg = cfg.withStore(cfg.store().withPath(storePath));
+      ConsoleLog.useFormat(cfg.log().format());
       int bound = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC()).start().await();
       System.out.println(instructions(cfg.server().host(), bound, mockPort));
       return 0;
@@ -75,6 +81,12 @@ final class DemoCommand implements Callable<Integer> {
     return String.join("\n",
         "",
         "Rebound demo is up: gateway " + base + "  ->  mock-llm http://127.0.0.1:" + mockPort,
+        "",
+        "   " + base + "/ui               the page for people: sessions, checkpoints, backends, routes",
+        "   " + base + "/metrics          Prometheus metrics",
+        "   " + base + "/admin/sessions   the admin API (JSON; " + base + "/ lists every endpoint)",
+        "   Sessions: point a client at " + base + "/s/<id>/v1 (OpenAI SDKs; " + base + "/s/<id> for Anthropic),",
+        "   or send the header X-Session-Id: <id>; each turn is checkpointed and shown on /ui.",
         "",
         "1. A chat completion:",
         "   curl -s " + base + "/v1/chat/completions -H 'content-type: application/json' \\",

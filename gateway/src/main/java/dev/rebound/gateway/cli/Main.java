@@ -1,17 +1,16 @@
 package dev.rebound.gateway.cli;
 
-import java.util.logging.Level;
-import java.util.logging.LogManager;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar rebound.jar <command>}: the one entry point for every way Rebound runs. */
+/**
+ * {@code java -jar rebound.jar <command>}: the one entry point for every way Rebound runs. {@code help [COMMAND]}
+ * prints the same usage as {@code --help}.
+ */
 @Command(name = "rebound", mixinStandardHelpOptions = true, version = "rebound 0.1.0",
     description = "An LLM gateway that keeps long-running agent sessions alive.",
     subcommands = {ServeCommand.class, DemoCommand.class, MockLlmCommand.class, CheckConfigCommand.class,
-        ClassifyCommand.class})
+        ClassifyCommand.class, HealthCheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -37,26 +36,9 @@ public final class Main implements Runnable {
 
   /**
    * One line per record, to stderr, written off the calling thread (the event loop logs every decision);
-   * REBOUND_LOG_LEVEL (e.g. WARNING) quiets it.
+   * REBOUND_LOG_LEVEL (debug, info, warn, error) sets the level.
    */
   static void configureLogging() {
-    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s %5$s%6$s%n");
-    LogManager.getLogManager().reset();
-    Logger root = Logger.getLogger("");
-    NonBlockingConsoleHandler handler = new NonBlockingConsoleHandler(System.err, 16_384);
-    handler.setFormatter(new SimpleFormatter());
-    Level level = Level.INFO;
-    String configured = System.getenv("REBOUND_LOG_LEVEL");
-    if (configured != null && !configured.isBlank()) {
-      try {
-        level = Level.parse(configured.trim().toUpperCase());
-      } catch (IllegalArgumentException ignored) {
-        // keep INFO: a typo in a log level must not stop the gateway
-      }
-    }
-    handler.setLevel(level);
-    root.setLevel(level);
-    root.addHandler(handler);
-    Logger.getLogger("io.netty").setLevel(Level.WARNING);
+    ConsoleLog.install(System.err, System.getenv("REBOUND_LOG_LEVEL"));
   }
 }

@@ -65,7 +65,11 @@ public final class NonBlockingConsoleHandler extends Handler {
         }
         long lost = dropped.get();
         if (lost > reported) {
-          text.append(lost - reported).append(" log records dropped: the log output was not keeping up\n");
+          // through the formatter, so a JSON log stays one JSON object per line
+          LogRecord notice = new LogRecord(java.util.logging.Level.WARNING,
+              (lost - reported) + " log records dropped: the log output was not keeping up");
+          notice.setLoggerName("rebound.log");
+          text.append(format(notice));
           reported = lost;
         }
         batch.clear();

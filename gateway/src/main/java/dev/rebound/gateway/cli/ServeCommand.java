@@ -2,6 +2,7 @@ package dev.rebound.gateway.cli;
 
 import dev.rebound.gateway.config.ConfigException;
 import dev.rebound.gateway.config.ConfigLoader;
+import dev.rebound.gateway.config.LogConfig;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.LogEventSink;
 import dev.rebound.gateway.http.GatewayServer;
@@ -10,16 +11,22 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
+import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gateway with a config file.")
 final class ServeCommand implements Callable<Integer> {
+  private static final Logger LOG = Logger.getLogger("rebound");
+
   @Option(names = {"-c", "--config"}, defaultValue = "conf/rebound.yaml", description = "Config file (default: ${DEFAULT-VALUE}).")
   Path config;
 
   @Option(names = "--port", description = "Listen on this port instead of server.port.")
   Integer port;
+
+  @Option(names = "--store-path", paramLabel = "DIR", description = "Keep the embedded session store here instead of store.path.")
+  String storePath;
 
   @Override
   public Integer call() {
@@ -31,6 +38,8 @@ final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     if (port != null) cfg = cfg.withServer(cfg.server().withPort(port));
+    if (storePath != null) cfg = cfg.withStore(cfg.store().withPath(storePath));
+    ConsoleLog.useFormat(cfg.log().format());
     io.vertx.core.transport.Transport transport;
     try {
       transport = NetworkTransport.resolve(cfg.server().transport());
@@ -42,8 +51,11 @@ final class ServeCommand implements Callable<Integer> {
     GatewayServer server = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC(), config);
     try {
       int bound = server.start().await();
-      System.out.println("Rebound listening on http://" + cfg.server().host() + ":" + bound + " (config " + config
-          + ", transport " + NetworkTransport.describe(transport) + ")");
+      String listening = "Rebound listening on http://" + cfg.server().host() + ":" + bound + " (config " + config
+          + ", transport " + NetworkTransport.describe(transport) + ")";
+      // a JSON log keeps every line of the process JSON (containers merge stdout and stderr)
+      if (cfg.log().format() == LogConfig.Format.JSON) LOG.info(listening);
+      else System.out.println(listening);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         // SIGTERM (docker stop, systemd): stop listening, close upstream connections and flush the store, but never
         // hang the exit; Vert.x itself goes with the JVM (waiting on its close can stall on a terminated event loop)

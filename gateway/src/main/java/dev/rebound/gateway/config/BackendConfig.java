@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * One upstream server.
  *
- * @param url           base URL; the client's path (e.g. {@code /v1/chat/completions}) is appended
+ * @param url           base URL; the client's path (e.g. {@code /v1/chat/completions}) is appended (see basePath)
  * @param apiKey        replaces the client's credentials; empty means none is sent
  * @param passClientKey forward the client's own credentials instead (users who bring their own provider key)
  * @param headers       extra headers sent on every request to this backend
@@ -39,11 +39,16 @@ public record BackendConfig(
     return models.stream().filter(m -> m.name().equals(name)).findFirst();
   }
 
-  /** Path prefix of the base URL without a trailing slash ("" for {@code http://host:8000}). */
+  /**
+   * Path prefix of the base URL without a trailing slash ("" for {@code http://host:8000}). A trailing {@code /v1} is
+   * dropped: the client's path brings its own, and OpenAI SDKs' base URLs (OPENAI_BASE_URL) end in one.
+   */
   public String basePath() {
     String p = url.getRawPath();
-    if (p == null || p.equals("/")) return "";
-    return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    if (p == null) return "";
+    if (p.endsWith("/")) p = p.substring(0, p.length() - 1);
+    if (p.endsWith("/v1")) p = p.substring(0, p.length() - 3);
+    return p;
   }
 
   public boolean tls() {

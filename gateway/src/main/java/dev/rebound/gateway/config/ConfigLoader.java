@@ -87,7 +87,7 @@ public final class ConfigLoader {
 
   private ReboundConfig read(ConfigNode top, ConfigProblems problems, Path baseDir) {
     if (!top.expectObject()) return null;
-    top.allowOnly("server", "store", "backends", "agents", "routes", "routing", "resilience", "context", "tenants", "admin");
+    top.allowOnly("server", "store", "backends", "agents", "routes", "routing", "resilience", "context", "tenants", "admin", "log");
     ServerConfig server = server(top.get("server"));
     StoreConfig store = store(top.get("store"));
     ResilienceConfig resilience = resilience(top.get("resilience"));
@@ -100,6 +100,7 @@ public final class ConfigLoader {
     summarizerNeeded(routes, context, agentPolicies, problems);
     List<TenantConfig> tenants = tenants(top.get("tenants"));
     AdminConfig admin = admin(top.get("admin"));
+    LogConfig log = log(top.get("log"));
     RuleSet ruleSet = null;
     try {
       ruleSet = RuleSet.compile(agents, routes, routing.patterns());
@@ -107,7 +108,7 @@ public final class ConfigLoader {
       problems.addAll(e.problems());
     }
     if (!problems.isEmpty()) return null;
-    return new ReboundConfig(server, store, backends, agents, routes, routing, resilience, context, tenants, admin, ruleSet);
+    return new ReboundConfig(server, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, ruleSet);
   }
 
   private ServerConfig server(ConfigNode n) {
@@ -506,5 +507,11 @@ public final class ConfigLoader {
     n.expectObject();
     n.allowOnly("token");
     return new AdminConfig(n.get("token").text(""));
+  }
+
+  private LogConfig log(ConfigNode n) {
+    n.expectObject();
+    n.allowOnly("format");
+    return new LogConfig(LogConfig.Format.parse(n.get("format").oneOf("text", LogConfig.Format.TEXTS)));
   }
 }

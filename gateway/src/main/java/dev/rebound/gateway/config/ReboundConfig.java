@@ -21,6 +21,7 @@ public record ReboundConfig(
     ContextConfig context,
     List<TenantConfig> tenants,
     AdminConfig admin,
+    LogConfig log,
     RuleSet ruleSet) {
 
   public ReboundConfig {
@@ -34,7 +35,11 @@ public record ReboundConfig(
     return backends.stream().filter(b -> b.name().equals(name)).findFirst();
   }
 
+  public ReboundConfig withStore(StoreConfig newStore) {
+    return new ReboundConfig(server, newStore, backends, agents, routes, routing, resilience, context, tenants, admin, log, ruleSet);
+  }
+
   public ReboundConfig withServer(ServerConfig newServer) {
-    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, ruleSet);
+    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, ruleSet);
   }
 }

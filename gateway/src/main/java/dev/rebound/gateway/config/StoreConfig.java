@@ -8,6 +8,10 @@ import java.time.Duration;
  * @param checkpointEvery an AUTO checkpoint after every this many completed turns
  */
 public record StoreConfig(String type, String path, Duration ttl, String redisUrl, int checkpointEvery, Redis redis) {
+  public StoreConfig withPath(String newPath) {
+    return new StoreConfig(type, newPath, ttl, redisUrl, checkpointEvery, redis);
+  }
+
   /**
    * @param type      standalone | cluster | sentinel
    * @param endpoints further node URLs (cluster seeds, sentinels); the url is the first

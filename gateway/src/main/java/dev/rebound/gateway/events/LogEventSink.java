@@ -5,20 +5,25 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** Writes each event as one JSON line to the log, so decisions can be grepped and parsed. */
+/**
+ * Writes each event as one JSON line to the log, so decisions can be grepped and parsed; at WARNING when the event
+ * says so (a give-up, a breaker opening), else at INFO.
+ */
 public final class LogEventSink implements EventSink {
-  private static final Logger LOG = Logger.getLogger("rebound.events");
+  static final String LOGGER = "rebound.events";
+  private static final Logger LOG = Logger.getLogger(LOGGER);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
   public void emit(GatewayEvent event) {
-    if (!LOG.isLoggable(Level.INFO)) return;
+    Level level = event.severity() == GatewayEvent.Severity.WARNING ? Level.WARNING : Level.INFO;
+    if (!LOG.isLoggable(level)) return;
     ObjectNode line = JSON.createObjectNode();
     line.put("at", event.at().toString());
     line.put("event", event.type());
     if (event.sessionId() != null) line.put("session", event.sessionId());
     line.put("reason", event.reason());
     event.fields().forEach((k, v) -> line.putPOJO(k, v));
-    LOG.info(line.toString());
+    LOG.log(new EventLogRecord(level, LOGGER, line));
   }
 }

@@ -20,27 +20,55 @@ public final class ClassificationReport {
   private ClassificationReport() {}
 
   public static String classifyJsonLine(FailureClassifier classifier, String jsonLine) {
+    return classify(classifier, jsonLine).json();
+  }
+
+  /**
+   * One line's answer: the classification, or ({@code unreadable}) {@code {"error":"..."}} saying why the line could
+   * not be read, so a caller can count the bad lines.
+   */
+  public record Answer(String json, boolean unreadable) {
+    /** The same answer, an unreadable one naming its line: {@code {"line":3,"error":"..."}}. */
+    public Answer atLine(long lineNumber) {
+      if (!unreadable) return this;
+      try {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("line", lineNumber);
+        out.put("error", JSON.readTree(json).path("error").asText());
+        return new Answer(write(out), true);
+      } catch (JsonProcessingException e) {
+        return this;
+      }
+    }
+  }
+
+  public static Answer classify(FailureClassifier classifier, String jsonLine) {
     JsonNode in;
     try {
       in = jsonLine == null ? null : JSON.readTree(jsonLine);
     } catch (JsonProcessingException e) {
-      return error("not JSON: " + e.getOriginalMessage());
+      return unreadable("not JSON: " + e.getOriginalMessage());
     }
-    if (in == null || !in.isObject()) return error("expected a JSON object with status, headers, body, stream");
+    if (in == null || !in.isObject()) return unreadable("expected a JSON object with status, headers, body, stream");
     JsonNode status = in.get("status");
     if (status == null || !(status.isInt() || status.isTextual() && status.asText().strip().matches("\\d{1,3}"))) {
-      return error("status must be an HTTP status code");
+      return unreadable("status must be an HTTP status code");
     }
     JsonNode headers = in.path("headers");
-    if (!headers.isMissingNode() && !headers.isNull() && !headers.isObject()) return error("headers must be an object");
+    if (!headers.isMissingNode() && !headers.isNull() && !headers.isObject()) return unreadable("headers must be an object");
     JsonNode stream = in.path("stream");
     if (!stream.isMissingNode() && !stream.isNull() && !stream.isBoolean()) {
-      return error("stream must be true or false");
+      return unreadable("stream must be true or false");
     }
 
     Failure f = classifier.classify(Integer.parseInt(status.asText().strip()), headers(headers), body(in.get("body")),
         stream.asBoolean(false));
-    return toJson(f);
+    return new Answer(toJson(f), false);
+  }
+
+  /** A line that could not be read at all (not UTF-8, too long): its answer, like any other unreadable line's. */
+  public static Answer unreadable(String message) {
+    return new Answer(error(message), true);
   }
 
   /** The body as sent: a string stays as it is, a JSON value is the JSON text the server would have sent. */

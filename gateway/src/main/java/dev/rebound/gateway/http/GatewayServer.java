@@ -15,6 +15,7 @@ import dev.rebound.gateway.routes.SessionAffinity;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.FailureClassifier;
+import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.pipeline.AttemptLoop;
 import dev.rebound.gateway.pipeline.Exchange;
@@ -104,8 +105,7 @@ public final class GatewayServer {
     this.clients = new BackendClients(vertx, config.backends());
     this.auth = new TenantAuth(config.tenants());
     this.health = new HealthBoard(config.backends(), config.resilience().breaker(), clock,
-        t -> events.emit(new GatewayEvent(clock.instant(), "breaker", null, t.reason(),
-            Map.of("backend", t.backend(), "from", t.from().name(), "to", t.to().name()))));
+        t -> events.emit(breakerEvent(clock, t)));
     this.routes = new RouteTable(config.ruleSet());
     this.windows = new ContextWindows(config);
     this.load = new LiveAgentHealth(health, a -> windows.of(a).window());
@@ -116,6 +116,13 @@ public final class GatewayServer {
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
     this.discovery = new WindowDiscovery(vertx, config, windows, events, clock);
     this.summarizer = summarizer();
+  }
+
+  /** A breaker opening cuts a backend off: a warning; closing and probing are the gateway handling it. */
+  private static GatewayEvent breakerEvent(Clock clock, BackendHealth.Transition t) {
+    GatewayEvent e = new GatewayEvent(clock.instant(), "breaker", null, t.reason(),
+        Map.of("backend", t.backend(), "from", t.from().name(), "to", t.to().name()));
+    return t.to() == BackendHealth.State.OPEN ? e.asWarning() : e;
   }
 
   /** Opens the session store, then starts listening; completes with the bound port (port 0 picks a free one). */
@@ -185,6 +192,7 @@ public final class GatewayServer {
     Router router = Router.router(vertx);
     // the body is sized from Content-Length up front: growing it chunk by chunk copied large prompts several times
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()).setPreallocateBodyBuffer(true);
+    router.get("/").handler(GatewayServer::index);
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(new MetricsEndpoint(decisions, () -> store, health, load, routes,
@@ -205,7 +213,7 @@ public final class GatewayServer {
       }
       fail(ctx, ClientError.notFound("There is no " + ctx.request().method() + " "
         + ctx.request().path() + " here. Model endpoints: POST /v1/chat/completions (OpenAI), POST /v1/messages and "
-        + "/v1/messages/count_tokens (Anthropic), GET /v1/models; each also under /s/{sessionId}/.", "not_found"));
+        + "/v1/messages/count_tokens (Anthropic), GET /v1/models; each also under /s/{sessionId}/. GET / lists every endpoint.", "not_found"));
     });
     router.errorHandler(413, ctx -> fail(ctx, ClientError.tooLarge("The request body is larger than "
         + config.server().maxBodyBytes() + " bytes (server.maxBodyBytes); send a smaller request.")));
@@ -227,11 +235,17 @@ public final class GatewayServer {
     return vertx.createHttpServer(options)
         .connectionHandler(connections)
         .invalidRequestHandler(request -> FramingErrors.answer(request, options))
-        .requestHandler(router).listen().map(s -> {
-      server = s;
-      if (watcher != null) watcher.start();
-      return s.actualPort();
-    });
+        .requestHandler(router).listen()
+        .recover(err -> {
+          StartupException clear = StartupException.cannotListen(options.getHost(), options.getPort(), err);
+          return Future.failedFuture(clear != null ? clear : err);
+        })
+        .map(s -> {
+          server = s;
+          if (watcher != null) watcher.start();
+          for (String warning : ExposureCheck.warnings(config, s.actualPort())) LOG.warning(warning);
+          return s.actualPort();
+        });
   }
 
   /**
@@ -245,6 +259,32 @@ public final class GatewayServer {
           + os.getMaxFileDescriptorCount() + " files (ulimit -n): raise the limit or lower server.maxConnections.");
     }
   }
+
+  /** GET /: what is served here, for API clients and for people who opened the address (the page is /ui). */
+  private static void index(RoutingContext ctx) {
+    io.vertx.core.json.JsonArray endpoints = new io.vertx.core.json.JsonArray();
+    for (String[] e : INDEX) {
+      endpoints.add(new io.vertx.core.json.JsonObject().put("method", e[0]).put("path", e[1]).put("what", e[2]));
+    }
+    ctx.json(new io.vertx.core.json.JsonObject()
+        .put("name", "rebound")
+        .put("ui", "/ui")
+        .put("endpoints", endpoints)
+        .put("sessions", "bind requests to a session with the base URL /s/<id>/v1 (OpenAI SDKs; /s/<id> for Anthropic"
+            + " SDKs) or the header X-Session-Id: <id>"));
+  }
+
+  private static final String[][] INDEX = {
+      {"GET", "/ui", "the page for people: sessions, checkpoints, backends, routes"},
+      {"POST", "/v1/chat/completions", "OpenAI Chat Completions"},
+      {"POST", "/v1/messages", "Anthropic Messages"},
+      {"POST", "/v1/messages/count_tokens", "Anthropic token counting"},
+      {"GET", "/v1/models", "the model names clients may ask for"},
+      {"GET", "/health", "liveness"},
+      {"GET", "/ready", "readiness: the session store"},
+      {"GET", "/metrics", "Prometheus metrics"},
+      {"GET", "/admin/sessions", "the admin API (sessions, checkpoints, events, backends, routes; admin token)"},
+  };
 
   /** Breakers and cooldowns of every backend (for the admin API and tests). */
   public HealthBoard health() {

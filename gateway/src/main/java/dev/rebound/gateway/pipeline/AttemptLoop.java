@@ -533,7 +533,9 @@ public final class AttemptLoop implements Step {
 
     private void giveUp(String why) {
       Failure failure = lastFailure != null ? lastFailure : Failure.of(FailureKind.NO_ROUTE, "no agent could be tried");
-      emit("give-up", why + "; answering " + failure.kind().type(), null, Map.of("kind", failure.kind().name()));
+      // the client gets an error: worth a warning, unlike the retries and fallbacks that hid one
+      events.emit(event("give-up", why + "; answering " + failure.kind().type(), null, Map.of("kind", failure.kind().name()))
+          .asWarning());
       client.stopKeepAlive();
       var resp = ex.response();
       if (!resp.closed() && !resp.ended()) {
@@ -693,6 +695,10 @@ public final class AttemptLoop implements Step {
     }
 
     private void emit(String type, String reason, AgentDefinition agent, Map<String, Object> extra) {
+      events.emit(event(type, reason, agent, extra));
+    }
+
+    private GatewayEvent event(String type, String reason, AgentDefinition agent, Map<String, Object> extra) {
       Map<String, Object> fields = new LinkedHashMap<>();
       if (agent != null) {
         fields.put("agent", agent.name());
@@ -700,7 +706,7 @@ public final class AttemptLoop implements Step {
       }
       fields.put("attempt", attempts);
       if (extra != null) fields.putAll(extra);
-      events.emit(new GatewayEvent(clock.instant(), type, ex.tenant(), ex.sessionId(), reason, fields));
+      return new GatewayEvent(clock.instant(), type, ex.tenant(), ex.sessionId(), reason, fields);
     }
   }
 

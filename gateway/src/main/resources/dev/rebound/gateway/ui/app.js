@@ -14,7 +14,7 @@ function el(tag, attrs, ...children) {
     else if (k === 'href') node.setAttribute('href', v);
     else node[k] = v;
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -277,7 +277,8 @@ async function render() {
     content = [el('p', { class: 'error' }, String(err.message || err))];
     if (err instanceof NeedsToken) content.push(el('p', {}, 'Enter the admin token (admin.token in the config) above.'));
   }
-  view.replaceChildren(...content.flat());
+  // views nest lists of nodes (a heading and its messages): flatten them all, or an array is shown as its toString
+  view.replaceChildren(...content.flat(Infinity));
 }
 
 tokenForm.addEventListener('submit', e => {

@@ -3,6 +3,7 @@ package dev.rebound.gateway.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.failure.ProviderErrorSamples;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -79,18 +80,86 @@ class CheckConfigCommandTest {
         "{\"status\":429,\"headers\":{},\"body\":{\"error\":{\"message\":\"You exceeded your current quota\",\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\"}}}",
         "not json"));
     Run r = run("classify", in.toString());
-    assertEquals(0, r.code(), r.err());
+    assertEquals(1, r.code(), "a line that cannot be read fails the run: " + r.err());
     String[] lines = r.out().strip().split("\n");
     assertEquals(3, lines.length, r.out());
     assertTrue(lines[0].contains("\"kind\":\"RATE_LIMITED\"") && lines[0].contains("\"retryAfterSeconds\":2"), lines[0]);
     assertTrue(lines[1].contains("\"kind\":\"QUOTA_EXHAUSTED\""), lines[1]);
-    assertTrue(lines[2].contains("\"error\""), lines[2]);
+    assertTrue(lines[2].startsWith("{\"line\":4,\"error\":\"not JSON: "), lines[2]);
+    assertEquals("classify: 1 of 4 lines could not be read (line 4)", r.err().strip());
   }
 
   @Test
-  void classifyGetsEveryFixtureSampleRight() throws Exception {
-    Path fixtures = Path.of("..", "..", "shared", "fixtures", "provider-errors-sample.jsonl");
-    if (!Files.exists(fixtures)) fixtures = Path.of("..", "shared", "fixtures", "provider-errors-sample.jsonl");
+  void classifyExitsZeroWhenEveryLineIsRead(@TempDir Path dir) throws Exception {
+    Path in = dir.resolve("errors.jsonl");
+    Files.writeString(in, "{\"status\":503,\"body\":\"upstream connect error\"}\n\n{\"status\":\"429\",\"headers\":{}}\n");
+    Run r = run("classify", in.toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(2, r.out().strip().split("\n").length, r.out());
+    assertEquals("", r.err());
+  }
+
+  @Test
+  void classifyNamesEveryUnreadableLineAndStillClassifiesTheRest(@TempDir Path dir) throws Exception {
+    Path in = dir.resolve("errors.jsonl");
+    byte[] notUtf8 = {'{', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+    try (var out = Files.newOutputStream(in)) {
+      out.write("[1,2]\n".getBytes());
+      out.write(notUtf8);
+      out.write("\n{\"status\":\"abc\"}\n{\"status\":529,\"body\":{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}}".getBytes());
+    }
+    Run r = run("classify", in.toString());
+    assertEquals(1, r.code());
+    String[] lines = r.out().strip().split("\n");
+    assertEquals(4, lines.length, r.out());
+    assertEquals("{\"line\":1,\"error\":\"expected a JSON object with status, headers, body, stream\"}", lines[0]);
+    assertEquals("{\"line\":2,\"error\":\"not UTF-8 text\"}", lines[1]);
+    assertEquals("{\"line\":3,\"error\":\"status must be an HTTP status code\"}", lines[2]);
+    assertTrue(lines[3].contains("\"kind\":\"OVERLOADED\""), lines[3]);
+    assertEquals("classify: 3 of 4 lines could not be read (lines 1, 2, 3)", r.err().strip());
+  }
+
+  @Test
+  void classifySkipsALineOverTheLengthBoundAndGoesOn(@TempDir Path dir) throws Exception {
+    Path in = dir.resolve("big.jsonl");
+    try (var out = Files.newOutputStream(in)) {
+      out.write(new byte[ClassifyCommand.MAX_LINE_BYTES + 1]);
+      out.write("\n{\"status\":401,\"body\":\"invalid api key\"}\n".getBytes());
+    }
+    Run r = run("classify", in.toString());
+    assertEquals(1, r.code());
+    String[] lines = r.out().strip().split("\n");
+    assertEquals("{\"line\":1,\"error\":\"line longer than " + ClassifyCommand.MAX_LINE_BYTES + " bytes\"}", lines[0]);
+    assertTrue(lines[1].contains("\"kind\":\"AUTH\""), lines[1]);
+  }
+
+  @Test
+  void classifyOfAMissingFileSaysSoWithoutAStackTrace() {
+    Run r = run("classify", "/nonexistent/errors.jsonl");
+    assertEquals(1, r.code());
+    assertEquals("classify: file not found: /nonexistent/errors.jsonl", r.err().strip());
+  }
+
+  @Test
+  void helpPrintsTheSameUsageAsDashDashHelp() {
+    Run help = run("help");
+    Run dashes = run("--help");
+    assertEquals(0, help.code(), help.err());
+    assertEquals(dashes.out(), help.out());
+    assertTrue(help.out().contains("Usage: rebound") && help.out().contains("serve") && help.out().contains("classify"),
+        help.out());
+  }
+
+  @Test
+  void helpOfACommandPrintsThatCommandsUsage() {
+    Run help = run("help", "serve");
+    assertEquals(0, help.code(), help.err());
+    assertEquals(run("serve", "--help").out(), help.out());
+  }
+
+  @Test
+  void classifyGetsEveryFixtureSampleRight(@TempDir Path dir) throws Exception {
+    Path fixtures = ProviderErrorSamples.writeTo(dir);
     Run r = run("classify", fixtures.toString());
     assertEquals(0, r.code(), r.err());
     var in = Files.readAllLines(fixtures).stream().filter(l -> !l.isBlank()).toList();

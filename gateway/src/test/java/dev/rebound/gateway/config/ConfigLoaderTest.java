@@ -36,6 +36,45 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theDockerConfigLoadsWithNoEnvironmentSendsNothingToLoopbackAndLogsJson() {
+    ReboundConfig c = new ConfigLoader(Map.of()).load(Path.of("../conf/docker.yaml"));
+    assertEquals("0.0.0.0", c.server().host());
+    assertEquals(8080, c.server().port());
+    assertEquals("/app/data", c.store().path());
+    assertEquals(LogConfig.Format.JSON, c.log().format());
+    assertEquals("", c.admin().token());
+    assertTrue(c.tenants().get(0).keys().isEmpty());
+    for (BackendConfig b : c.backends()) {
+      String host = b.url().getHost();
+      assertTrue(!host.startsWith("127.") && !host.equals("localhost"), b.name() + " points inside the container: " + b.url());
+      assertEquals("", b.apiKey(), b.name());
+    }
+    assertEquals("https://api.openai.com", c.backend("openai").orElseThrow().url().toString());
+    assertEquals("local-openai.invalid", c.backend("local").orElseThrow().url().getHost(), "a name that never resolves");
+    assertEquals("local", c.ruleSet().agent("local").model());
+  }
+
+  @Test
+  void theDockerConfigTakesBackendsKeysAndTokensFromTheEnvironment() {
+    ReboundConfig c = new ConfigLoader(Map.of("OPENAI_API_KEY", "sk-openai", "OPENAI_BASE_URL", "http://gateway.internal:4000/v1",
+        "ANTHROPIC_API_KEY", "sk-ant", "LOCAL_OPENAI_URL", "http://ollama:11434", "LOCAL_MODEL", "qwen2.5-coder:32b",
+        "LOCAL_CONTEXT_WINDOW", "65536", "REBOUND_KEY", "proxy-key", "REBOUND_ADMIN_TOKEN", "admin-token",
+        "REBOUND_PORT", "9090")).load(Path.of("../conf/docker.yaml"));
+    assertEquals(9090, c.server().port());
+    BackendConfig openai = c.backend("openai").orElseThrow();
+    assertEquals("sk-openai", openai.apiKey());
+    assertEquals("gateway.internal", openai.url().getHost());
+    assertEquals("", openai.basePath(), "an SDK-style base URL's /v1 is not sent twice");
+    assertEquals("sk-ant", c.backend("anthropic").orElseThrow().apiKey());
+    BackendConfig local = c.backend("local").orElseThrow();
+    assertEquals("http://ollama:11434", local.url().toString());
+    assertEquals(65536, local.model("qwen2.5-coder:32b").orElseThrow().contextWindow());
+    assertEquals("qwen2.5-coder:32b", c.ruleSet().agent("local").model());
+    assertEquals(List.of("proxy-key"), c.tenants().get(0).keys());
+    assertEquals("admin-token", c.admin().token());
+  }
+
+  @Test
   void defaultsAreTheDocumentedOnes() {
     ReboundConfig c = new ConfigLoader(Map.of()).parse(MINIMAL, "t.yaml");
     assertEquals("127.0.0.1", c.server().host());
@@ -51,6 +90,15 @@ class ConfigLoaderTest {
     assertEquals(5, c.resilience().breaker().failureThreshold());
     assertEquals(dev.rebound.gateway.config.OnOverflow.TRUNCATE, c.context().onOverflow());
     assertEquals(4096, c.agents().get(0).contextWindow(), "an agent inherits its model's window");
+  }
+
+  @Test
+  void theLogFormatIsTextUnlessJsonIsAskedForAndAnythingElseNamesItsKeyPath() {
+    assertEquals(LogConfig.Format.TEXT, new ConfigLoader(Map.of()).parse(MINIMAL, "t.yaml").log().format());
+    assertEquals(LogConfig.Format.JSON,
+        new ConfigLoader(Map.of()).parse(MINIMAL + "log: { format: JSON }\n", "t.yaml").log().format());
+    assertEquals(List.of("log.format: 'xml' is not one of text, json"), problems(MINIMAL + "log: { format: xml }\n"));
+    assertEquals(List.of("log.level: unknown key (known here: format)"), problems(MINIMAL + "log: { level: debug }\n"));
   }
 
   @Test

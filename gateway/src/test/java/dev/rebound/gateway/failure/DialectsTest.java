@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -55,7 +54,7 @@ class DialectsTest {
   @Test
   void the_branch_prefilter_answers_exactly_like_the_whole_regex() throws IOException {
     List<String> texts = new ArrayList<>();
-    Files.readAllLines(FixtureSamplesTest.fixtureFile()).forEach(l -> texts.add(l.toLowerCase()));
+    ProviderErrorSamples.lines().forEach(l -> texts.add(l.toLowerCase()));
     texts.addAll(List.of("", "x", "overloaded", "rate-limited upstream", "api key not valid", "(tpd)", "too many tokens,",
         "input tokens (5 > 4 - 1)", "timed out", "timeout", "model 'x' not found", "exceeds the context window"));
     for (DialectRule rule : Dialects.loadDefault().rules()) {

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -26,35 +24,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every line of the shared fixture file: real provider bodies with the class they must get. */
+/** Every provider error sample (see {@link ProviderErrorSamples}): real bodies with the class they must get. */
 class FixtureSamplesTest {
-  static final String FILE = "provider-errors-sample.jsonl";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final FailureClassifier CLASSIFIER = new FailureClassifier(Dialects.loadDefault(),
       Clock.fixed(Instant.parse("2025-06-20T17:11:30Z"), ZoneOffset.UTC));
 
-  /**
-   * Found from the scratch project (../shared), from /work/main/gateway (../../shared), or wherever
-   * -Drebound.fixtures=DIR or REBOUND_FIXTURES=DIR says. Missing fixtures fail the build; they are never skipped.
-   */
-  static Path fixtureFile() {
-    List<Path> candidates = new ArrayList<>();
-    String property = System.getProperty("rebound.fixtures");
-    String env = System.getenv("REBOUND_FIXTURES");
-    if (property != null) candidates.add(Path.of(property, FILE));
-    if (env != null) candidates.add(Path.of(env, FILE));
-    candidates.add(Path.of("..", "shared", "fixtures", FILE));
-    candidates.add(Path.of("..", "..", "shared", "fixtures", FILE));
-    for (Path p : candidates) {
-      if (Files.isRegularFile(p)) return p;
-    }
-    throw new IllegalStateException("fixture file " + FILE + " not found; looked at " + candidates
-        + " (set -Drebound.fixtures=DIR or REBOUND_FIXTURES=DIR)");
-  }
-
   static Stream<Arguments> samples() throws IOException {
-    List<String> lines = Files.readAllLines(fixtureFile()).stream().filter(l -> !l.isBlank()).toList();
-    if (lines.isEmpty()) throw new IllegalStateException(FILE + " is empty");
+    List<String> lines = ProviderErrorSamples.lines();
     List<Arguments> out = new ArrayList<>();
     for (String line : lines) {
       JsonNode n = JSON.readTree(line);
@@ -109,9 +86,9 @@ class FixtureSamplesTest {
   }
 
   @Test
-  void the_fixture_file_is_found_and_every_sample_passes() throws IOException {
-    long lines = Files.readAllLines(fixtureFile()).stream().filter(l -> !l.isBlank()).count();
-    assertTrue(lines >= 42, "expected at least the 42 shared samples, found " + lines);
+  void the_repositorys_own_fixture_file_is_on_the_test_classpath_with_every_sample() {
+    long lines = ProviderErrorSamples.lines().size();
+    assertTrue(lines >= 42, "expected at least the 42 samples of the repository's copy, found " + lines);
   }
 
   static Failure classify(JsonNode sample) {

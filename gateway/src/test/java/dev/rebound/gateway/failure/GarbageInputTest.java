@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +21,7 @@ class GarbageInputTest {
   void mangled_real_bodies_and_random_text_never_throw_and_always_get_a_kind() throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<String> seeds = new ArrayList<>();
-    for (String line : Files.readAllLines(FixtureSamplesTest.fixtureFile())) {
+    for (String line : ProviderErrorSamples.lines()) {
       if (!line.isBlank()) seeds.add(json.readTree(line).path("body").asText());
     }
     Random random = new Random(42);

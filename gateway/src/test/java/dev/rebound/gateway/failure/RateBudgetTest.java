@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -19,7 +18,7 @@ class RateBudgetTest {
   static final FailureClassifier CLASSIFIER = new FailureClassifier(Dialects.loadDefault(), Clock.fixed(NOW, ZoneOffset.UTC));
 
   static Map<String, String> fixtureHeaders(String id) throws Exception {
-    for (String line : Files.readAllLines(FixtureSamplesTest.fixtureFile())) {
+    for (String line : ProviderErrorSamples.lines()) {
       if (line.isBlank()) continue;
       JsonNode n = new ObjectMapper().readTree(line);
       if (!n.path("id").asText().equals(id)) continue;
