@@ -177,28 +177,76 @@ class RecoveryTest {
   }
 
   @Test
-  void theBreakerOpensAfterFiveFailuresAndHalfOpensAfterTheResetTimeout() throws Exception {
+  void theBreakerOpensAfterFiveFailingRequestsAndTellsTheClientTheRealTimeToItsNextProbe() throws Exception {
     MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    h = GatewayHarness.start(CONFIG.replace("retry: { baseDelay: 10ms }", "retry: { baseDelay: 10ms, maxAttempts: 1 }"),
+    // a wait budget too short to wait for the probe: the client is told when to come back instead
+    h = GatewayHarness.start(CONFIG.replace("retry: { baseDelay: 10ms }", "retry: { baseDelay: 10ms, maxAttempts: 1 }\n  waitBudget: 1s"),
         MockLlmOptions.defaults(), clock);
     h.fault(fault("breaker").put("times", 5).put("status", 500));
-    String body = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"breaker\"}]}";
     // each answer is the upstream's own 500, relayed in the client's shape after the one attempt allowed
-    for (int i = 0; i < 5; i++) assertEquals(500, h.post("/v1/chat/completions", body).statusCode());
+    for (int i = 1; i <= 5; i++) {
+      String body = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"breaker " + i + "\"}]}";
+      assertEquals(500, h.post("/v1/chat/completions", body).statusCode());
+    }
     assertEquals(1, h.events("breaker").size());
     assertEquals("OPEN", h.events("breaker").get(0).fields().get("to"));
 
+    String body = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"breaker again\"}]}";
     HttpResponse<String> refused = h.post("/v1/chat/completions", body);
     assertEquals(503, refused.statusCode(), refused.body());
     assertEquals("circuit_open", new JsonObject(refused.body()).getJsonObject("error").getString("code"));
-    assertEquals("30", refused.headers().firstValue("retry-after").orElseThrow());
+    assertEquals("2", refused.headers().firstValue("retry-after").orElseThrow(), "the first probe comes in seconds");
     assertEquals(5, h.upstreamRequests().size(), "an open breaker sends nothing upstream");
 
-    clock.advance(Duration.ofSeconds(31));
+    clock.advance(Duration.ofSeconds(2));
     assertEquals(200, h.post("/v1/chat/completions", body).statusCode());
     assertEquals(List.of("OPEN", "HALF_OPEN", "CLOSED"), h.events("breaker").stream().map(e -> e.fields().get("to")).toList());
     assertEquals(List.of(GatewayEvent.Severity.WARNING, GatewayEvent.Severity.INFO, GatewayEvent.Severity.INFO),
         h.events("breaker").stream().map(GatewayEvent::severity).toList(), "only the opening is a warning");
+  }
+
+  @Test
+  void aRequestWithNoOtherAgentWaitsForTheBreakersProbeInsteadOfFailingFast() throws Exception {
+    h = GatewayHarness.start(CONFIG.replace("retry: { baseDelay: 10ms }", "retry: { baseDelay: 10ms, maxAttempts: 1 }")
+        .replace("resetTimeout: 30s", "resetTimeout: 30s, firstProbeAfter: 400ms"));
+    h.fault(fault("probe-wait").put("times", 5).put("status", 500));
+    for (int i = 1; i <= 5; i++) {
+      h.post("/v1/chat/completions", "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"probe-wait " + i + "\"}]}");
+    }
+    assertEquals("OPEN", h.events("breaker").get(0).fields().get("to"));
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = h.post("/v1/chat/completions", "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"probe-wait 6\"}]}");
+    long tookMs = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(tookMs >= 300 && tookMs < 5_000, "waited for the probe, then was it: " + tookMs + " ms");
+    assertEquals(List.of("OPEN", "HALF_OPEN", "CLOSED"), h.events("breaker").stream().map(e -> e.fields().get("to")).toList());
+    assertTrue(h.events("wait").stream().anyMatch(e -> e.reason().contains("next probe")), h.events("wait").toString());
+  }
+
+  @Test
+  void oneClientsRequestThatKeepsBreakingTheBackendDoesNotOpenItsBreakerForOthers() throws Exception {
+    h = GatewayHarness.start(CONFIG);
+    // the same malformed request, sent again and again, breaks the upstream every time
+    h.fault(fault("poison").put("times", 30).put("status", 500));
+    String poison = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"poison\"}]}";
+    for (int i = 0; i < 7; i++) assertEquals(500, h.post("/v1/chat/completions", poison).statusCode());
+    assertEquals(0, h.events("breaker").size(), "retries and resends of one request count once");
+    assertEquals(200, h.post("/v1/chat/completions", "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"fine\"}]}").statusCode());
+  }
+
+  @Test
+  void aServerErrorThatBlamesTheInputIsTheRequestsFaultNotTheBackends() throws Exception {
+    h = GatewayHarness.start(CONFIG);
+    h.fault(fault("bad-template").put("times", 20).put("status", 500)
+        .put("body", "{\"error\":{\"message\":\"Jinja template error: Conversation roles must alternate user/assistant\",\"type\":\"server_error\"}}"));
+    for (int i = 1; i <= 6; i++) {
+      HttpResponse<String> r = h.post("/v1/chat/completions",
+          "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"bad-template " + i + "\"}]}");
+      assertEquals(500, r.statusCode(), r.body());
+    }
+    assertEquals(6, h.upstreamRequests().size(), "not retried: it fails the same way anywhere");
+    assertEquals(0, h.events("breaker").size());
+    assertTrue(h.events("failure").stream().allMatch(e -> "INVALID_REQUEST".equals(e.fields().get("kind"))), h.events("failure").toString());
   }
 
   /** Lines of a streamed answer with the milliseconds at which each arrived. */
@@ -234,6 +282,34 @@ class RecoveryTest {
     assertEquals("data: [DONE]", lines.stream().filter(l -> !l.text().isEmpty()).reduce((a, b2) -> b2).orElseThrow().text());
     // the first keep-alive sent the head: it already tells of the retry under way
     assertEquals("retried-after-429:1", streamHead.firstValue("x-rebound-recovery").orElse(null));
+  }
+
+  @Test
+  void aStreamingClientHearsKeepAlivesWhileASlowUpstreamHasNotSentItsFirstByte() throws Exception {
+    h = GatewayHarness.start(CONFIG.replace("keepAliveInterval: 200ms", "keepAliveInterval: 200ms\n  firstByteKeepAlive: 300ms"));
+    // a local server prefilling a long prompt: nothing at all for 1.5 s, then the answer
+    h.fault(fault("prefill").put("times", 1).put("delayMs", 1500));
+    List<Line> lines = streamLines("/v1/chat/completions",
+        "{\"model\":\"solo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"prefill\"}]}");
+    int firstData = lines.stream().filter(l -> l.text().startsWith("data: {")).findFirst().map(lines::indexOf).orElseThrow();
+    List<Line> before = lines.subList(0, firstData).stream().filter(l -> l.text().equals(": keep-alive")).toList();
+    assertTrue(before.size() >= 3, "keep-alives before the first byte: " + lines);
+    assertTrue(before.get(0).atMs() < 1000, "the first one after firstByteKeepAlive, not after the upstream: " + before);
+    assertEquals("data: [DONE]", lines.stream().filter(l -> !l.text().isEmpty()).reduce((a, b2) -> b2).orElseThrow().text());
+    assertEquals(1, h.upstreamRequests().size(), "one upstream exchange, not retried");
+  }
+
+  @Test
+  void aFailureAfterKeepAlivesBeforeTheFirstByteReachesTheClientAsTheStreamsErrorEvent() throws Exception {
+    h = GatewayHarness.start(CONFIG.replace("retry: { baseDelay: 10ms }", "retry: { baseDelay: 10ms, maxAttempts: 1 }")
+        .replace("keepAliveInterval: 200ms", "keepAliveInterval: 200ms\n  firstByteKeepAlive: 300ms"));
+    h.fault(fault("slow-fail").put("times", 1).put("delayMs", 1000).put("status", 400)
+        .put("body", "{\"error\":{\"message\":\"bad request\",\"type\":\"invalid_request_error\"}}"));
+    List<Line> lines = streamLines("/v1/chat/completions",
+        "{\"model\":\"solo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"slow-fail\"}]}");
+    assertTrue(lines.stream().anyMatch(l -> l.text().equals(": keep-alive")), lines.toString());
+    assertTrue(lines.stream().anyMatch(l -> l.text().startsWith("data: {\"error\"")), "the protocol's error event: " + lines);
+    assertFalse(lines.stream().anyMatch(l -> l.text().equals("data: [DONE]")), "never a clean-looking end: " + lines);
   }
 
   @Test

@@ -354,7 +354,7 @@ public final class ConfigLoader {
 
   private ResilienceConfig resilience(ConfigNode n) {
     n.expectObject();
-    n.allowOnly("retry", "waitBudget", "breaker", "keepAliveInterval", "continueStreams");
+    n.allowOnly("retry", "waitBudget", "breaker", "keepAliveInterval", "continueStreams", "firstByteKeepAlive");
     ConfigNode r = n.get("retry");
     ResilienceConfig.Retry retry = retry(r, DEFAULT_RETRY, "byKind");
     Map<String, ResilienceConfig.Retry> byKind = new java.util.LinkedHashMap<>();
@@ -370,7 +370,14 @@ public final class ConfigLoader {
     }
     ConfigNode b = n.get("breaker");
     b.expectObject();
-    b.allowOnly("failureThreshold", "window", "resetTimeout", "halfOpenCalls");
+    b.allowOnly("failureThreshold", "window", "resetTimeout", "halfOpenCalls", "firstProbeAfter");
+    Duration reset = b.get("resetTimeout").duration(Duration.ofSeconds(30));
+    ConfigNode firstProbe = b.get("firstProbeAfter");
+    Duration firstProbeAfter = firstProbe.duration(ResilienceConfig.Breaker.DEFAULT_FIRST_PROBE_AFTER);
+    if (firstProbeAfter.compareTo(reset) > 0) {
+      if (!firstProbe.isMissing()) firstProbe.problem("must not be longer than resetTimeout (" + DurationText.format(reset) + ")");
+      firstProbeAfter = reset;
+    }
     return new ResilienceConfig(
         retry,
         byKind,
@@ -378,10 +385,12 @@ public final class ConfigLoader {
         new ResilienceConfig.Breaker(
             (int) b.get("failureThreshold").integer(5, 1, 10_000),
             b.get("window").duration(Duration.ofSeconds(60)),
-            b.get("resetTimeout").duration(Duration.ofSeconds(30)),
-            (int) b.get("halfOpenCalls").integer(3, 1, 10_000)),
+            reset,
+            (int) b.get("halfOpenCalls").integer(3, 1, 10_000),
+            firstProbeAfter),
         n.get("keepAliveInterval").duration(Duration.ofSeconds(10)),
-        n.get("continueStreams").bool(true));
+        n.get("continueStreams").bool(true),
+        n.get("firstByteKeepAlive").duration(Duration.ofSeconds(10)));
   }
 
   /** Retry settings where every key is optional and falls back to {@code base}. */

@@ -59,6 +59,8 @@ public final class AttemptLoop implements Step {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** How often a streaming answer in progress is saved as a partial turn. */
   static final long PARTIAL_SAVE_MS = 2000;
+  /** How often a request waiting on a half-open breaker looks again (its probes are in flight and decide soon). */
+  static final Duration PROBE_POLL = Duration.ofMillis(250);
   /** Cuts sized by an upstream's overflow errors on one agent before the plan moves on. */
   static final int MAX_CONTEXT_CUTS = 3;
 
@@ -162,6 +164,7 @@ public final class AttemptLoop implements Step {
       }
       // the last agent is tried even while cooling: another request's 429 is a hint, the server's answer decides
       String denied = h.acquire();
+      if (denied != null && agentIndex + 1 >= plan.agents().size() && waitForProbe(agent, h, denied)) return;
       if (denied != null) {
         emit("skip", agent.name() + ": " + denied, agent, null);
         if (lastFailure == null) {
@@ -171,6 +174,21 @@ public final class AttemptLoop implements Step {
         return;
       }
       fitThenAttempt(agent, h);
+    }
+
+    /**
+     * The breaker protects the backend, it does not punish the client: a request with no other agent to go to waits
+     * for the breaker's next probe (or for the probes in flight to decide) while its wait budget allows, then asks
+     * again, and may be the probe. False when the wait does not fit the budget.
+     */
+    private boolean waitForProbe(AgentDefinition agent, BackendHealth h, String denied) {
+      Duration next = h.nextProbeIn();
+      // half-open with every probe in flight: their answers come soon; look again shortly
+      Duration wait = next != null ? next.plusMillis(1) : PROBE_POLL;
+      if (wait.compareTo(budgetLeft) > 0) return false;
+      waitThen(wait, agent, agent.name() + ": " + denied + "; no other agent can serve, so this request waits for the"
+          + " breaker's next probe", this::nextAttempt);
+      return true;
     }
 
     /** Fits the conversation to this agent's window (pre-flight), then makes the attempt or moves on as it says. */
@@ -259,8 +277,10 @@ public final class AttemptLoop implements Step {
       UpstreamCall call = new UpstreamCall(vertx, clients.client(backend.name()), backend, upstreamUri(backend),
           HeaderPolicy.upstreamHeaders(ex.requestHeaders(), backend, ex.proxyKey()), bodyFor(agent),
           ex.response(), client);
+      long firstByte = keepAliveBeforeFirstByte(call);
       call.run()
           .onComplete(ar -> {
+            if (firstByte >= 0) vertx.cancelTimer(firstByte);
             load.ended(agent.name());
             client.stopKeepAlive();
             AttemptOutcome outcome = ar.succeeded() ? ar.result()
@@ -271,6 +291,18 @@ public final class AttemptLoop implements Step {
             if (outcome instanceof AttemptOutcome.Answered || outcome instanceof AttemptOutcome.Streamed) coolIfSpent(agent, h, budget);
             handle(agent, h, outcome, (System.nanoTime() - started) / 1_000_000);
           });
+    }
+
+    /**
+     * A streaming request whose upstream is silent past resilience.firstByteKeepAlive starts hearing keep-alives, so
+     * the client's read timeout does not fire while a slow server prefills; -1 when there is no such timer.
+     */
+    private long keepAliveBeforeFirstByte(UpstreamCall call) {
+      Duration after = config.resilience().firstByteKeepAlive();
+      if (!ex.stream() || after.isZero() || client.eventsRelayed()) return -1;
+      return vertx.setTimer(after.toMillis(), id -> {
+        if (call.responseHeaders() == null) client.keepAliveBeforeFirstByte(config.resilience().keepAliveInterval());
+      });
     }
 
     private void handle(AgentDefinition agent, BackendHealth h, AttemptOutcome outcome, long elapsedMs) {
@@ -601,7 +633,14 @@ public final class AttemptLoop implements Step {
           if (d.isZero() || left.compareTo(d) < 0) d = left;
         }
       }
-      if (k == FailureKind.CIRCUIT_OPEN && d.isZero()) d = config.resilience().breaker().resetTimeout();
+      if (k == FailureKind.CIRCUIT_OPEN && d.isZero()) {
+        // the real time to the soonest probe, not the configured reset
+        d = config.resilience().breaker().resetTimeout();
+        for (var c : plan.agents()) {
+          Duration next = health.of(c.agent().backend()).nextProbeIn();
+          if (next != null && next.compareTo(d) < 0) d = next;
+        }
+      }
       return Math.max(1, (d.toMillis() + 999) / 1000);
     }
 
@@ -626,7 +665,9 @@ public final class AttemptLoop implements Step {
     private void recordHealth(BackendHealth h, Failure failure) {
       switch (failure.kind()) {
         // a cut stream is continued; counting cuts would let a few dropped connections take a whole backend out
-        case SERVER_ERROR, OVERLOADED, TIMEOUT, CONNECT -> h.failed(failure.kind().type() + ": " + failure.message());
+        // the request is named so that the same one failing again (a retry, a client's resend) counts once
+        case SERVER_ERROR, OVERLOADED, TIMEOUT, CONNECT -> h.failed(failure.kind().type() + ": " + failure.message(),
+            ex.tenant() + ":" + ex.body().hashCode());
         default -> h.succeeded();
       }
       if (failure.kind() == FailureKind.RATE_LIMITED || failure.kind() == FailureKind.QUOTA_EXHAUSTED

@@ -85,6 +85,7 @@ final class ClientStream implements StreamTarget {
 
   @Override
   public void begin(int status, MultiMap headers) {
+    stopKeepAlive(); // the upstream's own events take over
     this.upstreamHeaders = headers;
     this.streamFailure = null;
   }
@@ -174,15 +175,28 @@ final class ClientStream implements StreamTarget {
   void keepAliveWhileWaiting(Duration interval) {
     stopKeepAlive();
     if (!ex.stream() || interval.isZero()) return;
-    keepAliveTimer = vertx.setPeriodic(interval.toMillis(), id -> {
-      HttpServerResponse resp = response();
-      if (resp.ended() || resp.closed()) {
-        stopKeepAlive();
-        return;
-      }
-      commitStream();
-      resp.write(ex.protocol() == Protocol.ANTHROPIC ? ANTHROPIC_KEEP_ALIVE : OPENAI_KEEP_ALIVE);
-    });
+    keepAliveTimer = vertx.setPeriodic(interval.toMillis(), id -> keepAlive());
+  }
+
+  /**
+   * The upstream has not answered a streaming request for a while (a local server prefilling a long prompt): one
+   * keep-alive now, then one each interval until its first event. The head is committed from here on, so a later
+   * failure reaches the client as the protocol's stream error event.
+   */
+  void keepAliveBeforeFirstByte(Duration interval) {
+    if (!ex.stream() || keepAliveTimer >= 0) return;
+    keepAlive();
+    if (!interval.isZero()) keepAliveTimer = vertx.setPeriodic(interval.toMillis(), id -> keepAlive());
+  }
+
+  private void keepAlive() {
+    HttpServerResponse resp = response();
+    if (resp.ended() || resp.closed()) {
+      stopKeepAlive();
+      return;
+    }
+    commitStream();
+    resp.write(ex.protocol() == Protocol.ANTHROPIC ? ANTHROPIC_KEEP_ALIVE : OPENAI_KEEP_ALIVE);
   }
 
   void stopKeepAlive() {

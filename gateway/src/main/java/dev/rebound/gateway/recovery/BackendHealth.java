@@ -3,6 +3,7 @@ package dev.rebound.gateway.recovery;
 import dev.rebound.gateway.config.ResilienceConfig;
 import dev.rebound.gateway.failure.RateBudget;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -10,9 +11,14 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Whether a backend should be sent work now: a circuit breaker (failureThreshold failures within window open it for
- * resetTimeout; then halfOpenCalls probes decide) and a rate-limit cooldown (the backend said when it has capacity
- * again). Time comes from the injected clock. Also what the backend last said is left of its rate limits.
+ * Whether a backend should be sent work now: a circuit breaker and a rate-limit cooldown (the backend said when it has
+ * capacity again). Time comes from the injected clock. Also what the backend last said is left of its rate limits.
+ *
+ * <p>The breaker protects the backend, it does not punish clients: failureThreshold failures within window open it;
+ * the first probe goes after firstProbeAfter, and each failed probe doubles the wait up to resetTimeout (a blip is over
+ * in seconds, a dead backend is asked rarely); halfOpenCalls probes that succeed close it. The same request failing
+ * again counts once: a request that breaks the backend the same way each time says more about itself than about the
+ * backend. Callers with nowhere else to go wait for {@link #nextProbeIn()} instead of failing.
  */
 public final class BackendHealth {
   public enum State { CLOSED, OPEN, HALF_OPEN }
@@ -24,7 +30,10 @@ public final class BackendHealth {
   private final ResilienceConfig.Breaker settings;
   private final Clock clock;
   private final Consumer<Transition> listener;
-  private final Deque<Instant> failures = new ArrayDeque<>();
+  private record Failed(Instant at, Object request) {}
+
+  private final Deque<Failed> failures = new ArrayDeque<>();
+  private int failedProbes;
   private State state = State.CLOSED;
   private Instant openUntil = Instant.MIN;
   private int probesInFlight;
@@ -63,25 +72,48 @@ public final class BackendHealth {
       probesInFlight = Math.max(0, probesInFlight - 1);
       if (++probeSuccesses >= settings.halfOpenCalls()) {
         failures.clear();
+        failedProbes = 0;
         move(State.CLOSED, probeSuccesses + " probe(s) succeeded");
       }
     }
   }
 
   /** A failure that says something about the backend's health (not the client's request). */
-  public synchronized void failed(String why) {
+  public void failed(String why) {
+    failed(why, null);
+  }
+
+  /**
+   * As {@link #failed(String)}; {@code request} identifies the request (null: unknown), so that one request failing
+   * again and again within the window counts once.
+   */
+  public synchronized void failed(String why, Object request) {
     Instant now = clock.instant();
     if (state == State.HALF_OPEN) {
+      failedProbes++;
       open(now, "a probe failed: " + why);
       return;
     }
     if (state == State.OPEN) return;
-    failures.addLast(now);
     Instant horizon = now.minus(settings.window());
-    while (!failures.isEmpty() && failures.peekFirst().isBefore(horizon)) failures.removeFirst();
+    while (!failures.isEmpty() && failures.peekFirst().at().isBefore(horizon)) failures.removeFirst();
+    if (request != null && failures.stream().anyMatch(f -> request.equals(f.request()))) return;
+    failures.addLast(new Failed(now, request));
     if (failures.size() >= settings.failureThreshold()) {
+      failedProbes = 0;
       open(now, failures.size() + " failures within " + settings.window().toSeconds() + " s, the last: " + why);
     }
+  }
+
+  /**
+   * How long until this backend takes a request again: zero when it does now, the time to the next probe while the
+   * breaker is open, null while it is half-open with every probe in flight (their answers decide, soon).
+   */
+  public synchronized Duration nextProbeIn() {
+    Instant now = clock.instant();
+    if (state == State.OPEN && now.isBefore(openUntil)) return Duration.between(now, openUntil);
+    if (state == State.HALF_OPEN && probesInFlight >= settings.halfOpenCalls()) return null;
+    return Duration.ZERO;
   }
 
   /** Gives back a permit that was not used (the attempt never reached the backend). */
@@ -118,9 +150,11 @@ public final class BackendHealth {
   }
 
   private void open(Instant now, String why) {
-    openUntil = now.plus(settings.resetTimeout());
+    Duration wait = settings.firstProbeAfter().multipliedBy(1L << Math.min(failedProbes, 20));
+    if (wait.compareTo(settings.resetTimeout()) > 0) wait = settings.resetTimeout();
+    openUntil = now.plus(wait);
     failures.clear();
-    move(State.OPEN, why + "; open for " + settings.resetTimeout().toSeconds() + " s");
+    move(State.OPEN, why + "; next probe in " + wait.toMillis() + " ms");
   }
 
   private void move(State to, String reason) {

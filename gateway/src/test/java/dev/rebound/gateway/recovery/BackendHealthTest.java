@@ -43,9 +43,10 @@ class BackendHealthTest {
   }
 
   @Test
-  void afterTheResetTimeoutThreeProbesDecide() {
+  void afterTheFirstProbeDelayThreeProbesDecide() {
     fail(5);
-    clock.advance(Duration.ofSeconds(30));
+    assertEquals(Duration.ofSeconds(2), health.nextProbeIn(), "the first probe comes after seconds, not the reset");
+    clock.advance(Duration.ofSeconds(2));
     for (int i = 0; i < 3; i++) assertNull(health.acquire(), "probe " + i);
     assertNotNull(health.acquire(), "a fourth concurrent probe waits");
     health.succeeded();
@@ -57,12 +58,47 @@ class BackendHealthTest {
   }
 
   @Test
-  void aFailedProbeOpensTheBreakerAgain() {
+  void eachFailedProbeDoublesTheWaitForTheNextUpToTheResetTimeout() {
     fail(5);
-    clock.advance(Duration.ofSeconds(31));
-    assertNull(health.acquire());
-    health.failed("still down");
-    assertEquals(BackendHealth.State.OPEN, health.state());
+    List<Long> waits = new ArrayList<>();
+    for (int probe = 0; probe < 6; probe++) {
+      Duration wait = health.nextProbeIn();
+      waits.add(wait.toSeconds());
+      clock.advance(wait);
+      assertNull(health.acquire(), "probe " + probe);
+      health.failed("still down");
+      assertEquals(BackendHealth.State.OPEN, health.state());
+    }
+    assertEquals(List.of(2L, 4L, 8L, 16L, 30L, 30L), waits);
+    clock.advance(health.nextProbeIn());
+    for (int i = 0; i < 3; i++) {
+      assertNull(health.acquire());
+      health.succeeded();
+    }
+    assertEquals(BackendHealth.State.CLOSED, health.state());
+    fail(5);
+    assertEquals(Duration.ofSeconds(2), health.nextProbeIn(), "a closed breaker starts over from seconds");
+  }
+
+  @Test
+  void halfOpenWithEveryProbeInFlightHasNoProbeTimeToGive() {
+    fail(5);
+    clock.advance(Duration.ofSeconds(2));
+    for (int i = 0; i < 3; i++) assertNull(health.acquire());
+    assertNull(health.nextProbeIn());
+    health.succeeded();
+    assertEquals(Duration.ZERO, health.nextProbeIn());
+  }
+
+  @Test
+  void theSameRequestFailingAgainCountsOnce() {
+    for (int i = 0; i < 20; i++) {
+      assertNull(health.acquire());
+      health.failed("500 on a malformed request", "tenant-a:request-1");
+    }
+    assertEquals(BackendHealth.State.CLOSED, health.state(), "one bad request does not open the breaker for everyone");
+    for (int i = 2; i <= 5; i++) health.failed("500", "tenant-a:request-" + i);
+    assertEquals(BackendHealth.State.OPEN, health.state(), "five different requests failing do");
   }
 
   @Test
