@@ -313,6 +313,28 @@ class RecoveryTest {
   }
 
   @Test
+  void throughFiveOverloadsAClientWithoutRetriesIsAnsweredNoLaterThanOneThatRetriesOnItsOwnDirect() throws Exception {
+    // a claude-only route: no other agent to fall back to, so only waiting helps
+    h = GatewayHarness.start(CONFIG.replace("retry: { baseDelay: 10ms }", "retry: { baseDelay: 100ms }"));
+    com.anthropic.models.messages.MessageCreateParams ask = SdkClientsThroughGatewayTest.message("claude-sonnet-4-5", "five-529");
+
+    h.fault(fault("five-529").put("times", 5).put("status", 529));
+    long t0 = System.nanoTime();
+    // the SDK's own backoff, as Claude Code and the SDKs do when they talk to the provider directly
+    com.anthropic.client.okhttp.AnthropicOkHttpClient.builder().baseUrl(h.mockUrl()).apiKey("k").maxRetries(5)
+        .timeout(Duration.ofSeconds(30)).build().messages().create(ask);
+    long directMs = (System.nanoTime() - t0) / 1_000_000;
+
+    h.fault(fault("five-529").put("times", 5).put("status", 529));
+    t0 = System.nanoTime();
+    SdkClientsThroughGatewayTest.anthropic(h.base()).messages().create(ask); // maxRetries(0): the gateway does it all
+    long gatewayMs = (System.nanoTime() - t0) / 1_000_000;
+    System.out.println("five 529s: through the gateway " + gatewayMs + " ms, direct with the SDK's retries " + directMs + " ms");
+    assertTrue(gatewayMs <= directMs, "through the gateway " + gatewayMs + " ms, direct with retries " + directMs + " ms");
+    assertEquals(0, h.events("breaker").size(), "one request's overloads do not open the breaker");
+  }
+
+  @Test
   void anAnthropicStreamingClientGetsPingsWhileTheGatewayWaits() throws Exception {
     start().fault(fault("pings").put("status", 529).put("headers", new JsonObject().put("retry-after", "1")));
     List<Line> lines = streamLines("/v1/messages",

@@ -103,6 +103,15 @@ public enum FailureKind {
     return anthropic && this == OVERLOADED ? 529 : downstreamStatus;
   }
 
+  /**
+   * The backend will take the request once it has capacity again (a throttle, an overload, a server that is not
+   * listening yet): a request with no other agent keeps trying past its attempts, within its wait budget, as a client
+   * with retries of its own would going direct.
+   */
+  public boolean outlastable() {
+    return this == RATE_LIMITED || this == OVERLOADED || this == CONNECT;
+  }
+
   /** Whether a server-supplied wait means anything for this kind; for the others the request must change. */
   boolean waitMatters() {
     return switch (this) {

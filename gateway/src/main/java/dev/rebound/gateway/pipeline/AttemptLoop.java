@@ -475,7 +475,8 @@ public final class AttemptLoop implements Step {
     }
 
     private void decideByPolicy(AgentDefinition agent, Failure failure) {
-      RecoveryDecision decision = policy.decide(failure, agent.backend(), attemptsOnAgent, budgetLeft, random.getAsDouble());
+      RecoveryDecision decision = policy.decide(failure, agent.backend(), attemptsOnAgent, budgetLeft, random.getAsDouble(),
+          agentIndex + 1 >= plan.agents().size());
       String label = (continuing ? "continued-after-" : decision instanceof RecoveryDecision.Retry ? "retried-after-" : "fell-back-after-")
           + label(failure);
       if (decision instanceof RecoveryDecision.Retry r) {

@@ -37,6 +37,16 @@ public final class RetryPolicy {
    * @param random          uniform in [0, 1): the jitter source, passed in so the function stays pure
    */
   public RecoveryDecision decide(Failure failure, String backend, int attemptsOnAgent, Duration budgetLeft, double random) {
+    return decide(failure, backend, attemptsOnAgent, budgetLeft, random, false);
+  }
+
+  /**
+   * @param nowhereElse no other agent is left to try: an {@link FailureKind#outlastable()} failure is then retried past
+   *                    maxAttempts for as long as the wait budget lasts (giving up early would leave the client worse
+   *                    off than retrying direct)
+   */
+  public RecoveryDecision decide(Failure failure, String backend, int attemptsOnAgent, Duration budgetLeft, double random,
+      boolean nowhereElse) {
     FailureKind kind = failure.kind();
     if (!kind.retryable()) {
       return kind.fallbackAvailable()
@@ -44,7 +54,7 @@ public final class RetryPolicy {
           : new RecoveryDecision.GiveUp(kind.type() + " will fail on every agent");
     }
     ResilienceConfig.Retry s = settings(backend, kind);
-    if (attemptsOnAgent >= s.maxAttempts()) {
+    if (attemptsOnAgent >= s.maxAttempts() && !(nowhereElse && kind.outlastable())) {
       return new RecoveryDecision.NextAgent(attemptsOnAgent + " attempt(s) on this agent, the most allowed for " + kind.type());
     }
     Duration wait;

@@ -79,4 +79,16 @@ class RetryPolicyTest {
     assertInstanceOf(RecoveryDecision.NextAgent.class, p.decide(failure(FailureKind.SERVER_ERROR, null), "flaky", 1, BUDGET, 0.5));
     assertInstanceOf(RecoveryDecision.Retry.class, p.decide(failure(FailureKind.SERVER_ERROR, null), "steady", 1, BUDGET, 0.5));
   }
+
+  @Test
+  void withNowhereElseToGoAnOverloadIsRetriedPastMaxAttemptsUntilTheBudgetRunsOut() {
+    Failure overloaded = failure(FailureKind.OVERLOADED, null);
+    assertInstanceOf(RecoveryDecision.NextAgent.class, policy.decide(overloaded, "b", 3, BUDGET, 0.5, false));
+    assertInstanceOf(RecoveryDecision.Retry.class, policy.decide(overloaded, "b", 3, BUDGET, 0.5, true));
+    assertInstanceOf(RecoveryDecision.Retry.class, policy.decide(overloaded, "b", 9, BUDGET, 0.5, true));
+    assertInstanceOf(RecoveryDecision.NextAgent.class, policy.decide(overloaded, "b", 9, Duration.ofMillis(10), 0.5, true),
+        "the budget still bounds it");
+    assertInstanceOf(RecoveryDecision.NextAgent.class, policy.decide(failure(FailureKind.SERVER_ERROR, null), "b", 3, BUDGET, 0.5, true),
+        "a server error is not outlasted: the client hears of it after its attempts");
+  }
 }
