@@ -335,6 +335,35 @@ class RecoveryTest {
   }
 
   @Test
+  void whenABackendComesBackEveryWaitingRequestIsAnsweredWithinTwoSecondsOfItsReturn() throws Exception {
+    int downPort = TestRedis.freePort(); // nothing listens here yet: connections are refused
+    h = GatewayHarness.start(CONFIG.replace("url: \"${MOCK_URL}\", apiKey: k1", "url: \"http://127.0.0.1:" + downPort + "\", apiKey: k1, discoverWindow: off"));
+    java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(6);
+    List<java.util.concurrent.Future<HttpResponse<String>>> waiting = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      String body = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"outage " + i + "\"}]}";
+      waiting.add(clients.submit(() -> h.post("/v1/chat/completions", body)));
+    }
+    Eventually.await(h.vertx, 10_000, "the breaker to open on refused connections",
+        () -> h.events("breaker").stream().anyMatch(e -> "OPEN".equals(e.fields().get("to"))));
+    h.vertx.timer(3000).await(); // down for a while more
+    dev.rebound.mockllm.MockLlmServer back = new dev.rebound.mockllm.MockLlmServer(h.vertx, MockLlmOptions.defaults().withPort(downPort));
+    back.start().await();
+    long returned = System.nanoTime();
+    try {
+      for (var w : waiting) {
+        HttpResponse<String> r = w.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+      }
+      long lastMs = (System.nanoTime() - returned) / 1_000_000;
+      assertTrue(lastMs < 2_000, "every waiting request answered " + lastMs + " ms after the backend returned");
+    } finally {
+      clients.shutdown();
+      back.stop().await();
+    }
+  }
+
+  @Test
   void anAnthropicStreamingClientGetsPingsWhileTheGatewayWaits() throws Exception {
     start().fault(fault("pings").put("status", 529).put("headers", new JsonObject().put("retry-after", "1")));
     List<Line> lines = streamLines("/v1/messages",

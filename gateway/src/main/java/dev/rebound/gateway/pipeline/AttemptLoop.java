@@ -466,11 +466,13 @@ public final class AttemptLoop implements Step {
     private void retrySameAgent(AgentDefinition agent) {
       BackendHealth h = health.of(agent.backend());
       String denied = h.acquire();
-      if (denied != null) {
+      if (denied == null) {
+        attempt(agent, h);
+      } else if (agentIndex + 1 >= plan.agents().size() && waitForProbe(agent, h, denied)) {
+        // the breaker opened while this request waited to retry, and nothing else can serve it
+      } else {
         emit("skip", agent.name() + ": " + denied, agent, null);
         moveOn();
-      } else {
-        attempt(agent, h);
       }
     }
 
@@ -668,7 +670,7 @@ public final class AttemptLoop implements Step {
         // a cut stream is continued; counting cuts would let a few dropped connections take a whole backend out
         // the request is named so that the same one failing again (a retry, a client's resend) counts once
         case SERVER_ERROR, OVERLOADED, TIMEOUT, CONNECT -> h.failed(failure.kind().type() + ": " + failure.message(),
-            ex.tenant() + ":" + ex.body().hashCode());
+            ex.tenant() + ":" + ex.body().hashCode(), failure.kind() == FailureKind.CONNECT);
         default -> h.succeeded();
       }
       if (failure.kind() == FailureKind.RATE_LIMITED || failure.kind() == FailureKind.QUOTA_EXHAUSTED

@@ -80,17 +80,19 @@ public final class BackendHealth {
 
   /** A failure that says something about the backend's health (not the client's request). */
   public void failed(String why) {
-    failed(why, null);
+    failed(why, null, false);
   }
 
   /**
    * As {@link #failed(String)}; {@code request} identifies the request (null: unknown), so that one request failing
-   * again and again within the window counts once.
+   * again and again within the window counts once. {@code unreachable}: nothing answered at all (a refused
+   * connection); a probe that finds the backend still unreachable cost it nothing, so the next one is not put off
+   * (a server restarting is found within seconds of its return).
    */
-  public synchronized void failed(String why, Object request) {
+  public synchronized void failed(String why, Object request, boolean unreachable) {
     Instant now = clock.instant();
     if (state == State.HALF_OPEN) {
-      failedProbes++;
+      if (!unreachable) failedProbes++;
       open(now, "a probe failed: " + why);
       return;
     }

@@ -13,6 +13,9 @@ import java.util.Map;
  * attempt; a wait longer than the budget left means moving on instead of waiting.
  */
 public final class RetryPolicy {
+  /** The longest computed wait before connecting again to a backend that refused the connection. */
+  static final Duration CONNECT_BACKOFF_CAP = Duration.ofSeconds(1);
+
   private final ResilienceConfig.Retry defaults;
   private final Map<String, ResilienceConfig.Retry> byBackend;
   private final Map<FailureKind, ResilienceConfig.Retry> byKind;
@@ -64,6 +67,8 @@ public final class RetryPolicy {
       why = "the server asked to wait " + DurationText.format(wait);
     } else {
       wait = backoff(s, attemptsOnAgent, random);
+      // a refused connection costs the backend nothing: ask again soon, so a restarted server is found at once
+      if (kind == FailureKind.CONNECT && wait.compareTo(CONNECT_BACKOFF_CAP) > 0) wait = CONNECT_BACKOFF_CAP;
       why = "backoff #" + attemptsOnAgent + " is " + DurationText.format(wait);
     }
     if (wait.compareTo(budgetLeft) > 0) {

@@ -94,10 +94,10 @@ class BackendHealthTest {
   void theSameRequestFailingAgainCountsOnce() {
     for (int i = 0; i < 20; i++) {
       assertNull(health.acquire());
-      health.failed("500 on a malformed request", "tenant-a:request-1");
+      health.failed("500 on a malformed request", "tenant-a:request-1", false);
     }
     assertEquals(BackendHealth.State.CLOSED, health.state(), "one bad request does not open the breaker for everyone");
-    for (int i = 2; i <= 5; i++) health.failed("500", "tenant-a:request-" + i);
+    for (int i = 2; i <= 5; i++) health.failed("500", "tenant-a:request-" + i, false);
     assertEquals(BackendHealth.State.OPEN, health.state(), "five different requests failing do");
   }
 
@@ -107,5 +107,16 @@ class BackendHealthTest {
     assertNotNull(health.coolingUntil());
     clock.advance(Duration.ofSeconds(20));
     assertNull(health.coolingUntil());
+  }
+
+  @Test
+  void aProbeThatFindsTheBackendStillUnreachableDoesNotPutTheNextOneOff() {
+    for (int i = 0; i < 5; i++) health.failed("connection refused", "r" + i, true);
+    for (int probe = 0; probe < 4; probe++) {
+      assertEquals(Duration.ofSeconds(2), health.nextProbeIn(), "probe " + probe);
+      clock.advance(Duration.ofSeconds(2));
+      assertNull(health.acquire());
+      health.failed("connection refused", null, true);
+    }
   }
 }
