@@ -51,8 +51,8 @@ class BackendBudgetTest {
     assertEquals("2099-01-01T00:00:00Z", anthropic.getString("resetsAt"));
 
     String metrics = h.get("/metrics").body();
-    assertTrue(metrics.contains("rebound_backend_ratelimit_remaining{backend=\"mock-openai\",model=\"gpt-4o\",limit=\"tokens\"} 799100"), metrics);
-    assertTrue(metrics.contains("rebound_backend_ratelimit_limit{backend=\"mock-anthropic\",model=\"claude-sonnet-4-5\",limit=\"output-tokens\"} 80000"), metrics);
+    assertTrue(metrics.contains("rebound_backend_ratelimit_remaining{backend=\"mock-openai\",limit=\"tokens\",model=\"gpt-4o\"} 799100.0"), metrics);
+    assertTrue(metrics.contains("rebound_backend_ratelimit_limit{backend=\"mock-anthropic\",limit=\"output-tokens\",model=\"claude-sonnet-4-5\"} 80000.0"), metrics);
   }
 
   @Test

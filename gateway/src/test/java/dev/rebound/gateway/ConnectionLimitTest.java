@@ -35,8 +35,8 @@ class ConnectionLimitTest {
         assertEquals("", d.readUntilClosed(WITHIN), "closed without an answer");
       }
       String metrics = RawClient.body(b.send("GET /metrics HTTP/1.1\r\nhost: x\r\n\r\n").readResponse(WITHIN));
-      assertTrue(metrics.contains("\nrebound_client_connections 3\n"), metrics);
-      assertTrue(metrics.contains("\nrebound_client_connections_refused_total 1\n"), metrics);
+      assertTrue(metrics.contains("\nrebound_client_connections 3.0\n"), metrics);
+      assertTrue(metrics.contains("\nrebound_client_connections_refused_total 1.0\n"), metrics);
       assertTrue(metrics.contains("# TYPE rebound_client_connections gauge\n"), metrics);
       assertTrue(metrics.contains("# TYPE rebound_client_connections_refused_total counter\n"), metrics);
 

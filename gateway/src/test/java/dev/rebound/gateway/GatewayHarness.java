@@ -4,9 +4,13 @@ import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.config.ServerConfig;
 import dev.rebound.gateway.http.GatewayServer;
+import dev.rebound.gateway.http.NetworkTransport;
 import dev.rebound.mockllm.MockLlmOptions;
 import dev.rebound.mockllm.MockLlmServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -65,7 +69,12 @@ public final class GatewayHarness implements AutoCloseable {
   public final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
   public final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private GatewayHarness(Vertx vertx, MockLlmServer mock, int mockPort, String yaml, Clock clock, java.nio.file.Path file) {
+  /** What /metrics serves: the gateway's meters and, through this Vert.x, its HTTP server, client and JVM meters. */
+  public final PrometheusMeterRegistry registry;
+
+  private GatewayHarness(Vertx vertx, PrometheusMeterRegistry registry, MockLlmServer mock, int mockPort, String yaml,
+      Clock clock, java.nio.file.Path file) {
+    this.registry = registry;
     this.vertx = vertx;
     this.mock = mock;
     this.mockPort = mockPort;
@@ -77,7 +86,7 @@ public final class GatewayHarness implements AutoCloseable {
       writeConfig(file, yaml);
       this.config = ConfigLoader.fromEnvironment().load(file);
     }
-    this.gateway = new GatewayServer(vertx, config, sink, clock, file);
+    this.gateway = new GatewayServer(vertx, config, sink, clock, file, registry);
     this.port = gateway.start().await();
   }
 
@@ -103,11 +112,12 @@ public final class GatewayHarness implements AutoCloseable {
       // every harness gets its own embedded store, so tests never share session files
       yaml = yaml + "\nstore: { type: embedded, path: \"" + tempDir() + "\" }\n";
     }
-    // the transport the gateway uses by default (epoll on Linux), so the tests exercise it
-    Vertx vertx = dev.rebound.gateway.http.NetworkTransport.vertx(dev.rebound.gateway.config.ServerConfig.Transport.AUTO);
+    // the transport the gateway uses by default (epoll on Linux), reporting its meters as `serve` does
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = NetworkTransport.vertx(NetworkTransport.resolve(ServerConfig.Transport.AUTO), registry);
     MockLlmServer mock = new MockLlmServer(vertx, mockOptions.withPort(0));
     int mockPort = mock.start().await();
-    return new GatewayHarness(vertx, mock, mockPort, yaml, clock, file);
+    return new GatewayHarness(vertx, registry, mock, mockPort, yaml, clock, file);
   }
 
   private static String tempDir() {

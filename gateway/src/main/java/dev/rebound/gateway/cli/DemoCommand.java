@@ -2,10 +2,14 @@ package dev.rebound.gateway.cli;
 
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.config.ServerConfig;
 import dev.rebound.gateway.events.LogEventSink;
 import dev.rebound.gateway.http.GatewayServer;
+import dev.rebound.gateway.http.NetworkTransport;
 import dev.rebound.mockllm.MockLlmOptions;
 import dev.rebound.mockllm.MockLlmServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -40,7 +44,8 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Vertx vertx = Vertx.vertx();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = NetworkTransport.vertx(NetworkTransport.resolve(ServerConfig.Transport.AUTO), registry);
     try {
       MockLlmServer mock = new MockLlmServer(vertx, MockLlmOptions.defaults().withPort(0).withChunkDelayMs(50));
       int mockPort = mock.start().await();
@@ -56,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
       cfg = cfg.withServer(cfg.server().withPort(port));
       if (storePath != null) cfg = cfg.withStore(cfg.store().withPath(storePath));
       ConsoleLog.useFormat(cfg.log().format());
-      int bound = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC()).start().await();
+      int bound = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC(), null, registry).start().await();
       System.out.println(instructions(cfg.server().host(), bound, mockPort));
       return 0;
     } catch (RuntimeException e) {

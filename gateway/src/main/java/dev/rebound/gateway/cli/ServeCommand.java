@@ -7,6 +7,8 @@ import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.LogEventSink;
 import dev.rebound.gateway.http.GatewayServer;
 import dev.rebound.gateway.http.NetworkTransport;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -47,8 +49,9 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("Cannot start: " + e.getMessage());
       return 2;
     }
-    Vertx vertx = Vertx.builder().withTransport(transport).build();
-    GatewayServer server = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC(), config);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = NetworkTransport.vertx(transport, registry);
+    GatewayServer server = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC(), config, registry);
     try {
       int bound = server.start().await();
       String listening = "Rebound listening on http://" + cfg.server().host() + ":" + bound + " (config " + config

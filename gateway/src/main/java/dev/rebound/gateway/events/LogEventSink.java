@@ -6,8 +6,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Writes each event as one JSON line to the log, so decisions can be grepped and parsed; at WARNING when the event
- * says so (a give-up, a breaker opening), else at INFO.
+ * Writes each event as one JSON line to the log, so decisions can be grepped and parsed (a request's by its
+ * {@code requestId}); at WARNING when the event says so (a give-up, a breaker opening), else at INFO.
  */
 public final class LogEventSink implements EventSink {
   static final String LOGGER = "rebound.events";
@@ -21,6 +21,7 @@ public final class LogEventSink implements EventSink {
     ObjectNode line = JSON.createObjectNode();
     line.put("at", event.at().toString());
     line.put("event", event.type());
+    if (event.requestId() != null) line.put("requestId", event.requestId());
     if (event.sessionId() != null) line.put("session", event.sessionId());
     line.put("reason", event.reason());
     event.fields().forEach((k, v) -> line.putPOJO(k, v));

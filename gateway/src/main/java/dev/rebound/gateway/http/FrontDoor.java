@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.pipeline.Exchange;
+import dev.rebound.gateway.pipeline.RequestRecord;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
@@ -18,7 +19,7 @@ public abstract class FrontDoor {
       // exact numbers: the body may be re-emitted upstream
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-  public Exchange open(RoutingContext ctx, Endpoint endpoint, String sessionId) {
+  public Exchange open(RoutingContext ctx, Endpoint endpoint, String sessionId, RequestRecord record) {
     String contentType = ctx.request().getHeader("content-type");
     if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
       throw new GatewayException(ClientError.unsupportedMediaType(
@@ -52,7 +53,7 @@ public abstract class FrontDoor {
       if (!s.isBoolean()) throw wrongType("stream", "a boolean");
       stream = s.booleanValue() && endpoint.streams();
     }
-    return new Exchange(ctx, endpoint, body, json, model, stream, sessionId);
+    return new Exchange(ctx, endpoint, body, json, model, stream, sessionId, record);
   }
 
   /** Protocol-specific checks of the parsed body. */

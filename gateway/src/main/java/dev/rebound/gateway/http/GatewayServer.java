@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.admin.AdminApi;
 import dev.rebound.gateway.admin.AdminPage;
 import dev.rebound.gateway.admin.MetricsEndpoint;
-import dev.rebound.gateway.events.DecisionCounter;
+import dev.rebound.gateway.metrics.GatewayMetrics;
+import dev.rebound.gateway.metrics.StateGauges;
+import dev.rebound.gateway.pipeline.RequestRecord;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.routes.ConfigWatcher;
 import dev.rebound.gateway.routes.LiveAgentHealth;
@@ -38,6 +40,9 @@ import dev.rebound.store.BufferedCheckpointStore;
 import dev.rebound.gateway.pipeline.TenantAuth;
 import dev.rebound.gateway.upstream.BackendClients;
 import dev.rebound.routing.Protocol;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -78,7 +83,8 @@ public final class GatewayServer {
   private final AdminApi admin;
   private final ConfigWatcher watcher;
   private final SessionAffinity affinity;
-  private final DecisionCounter decisions;
+  private final PrometheusMeterRegistry registry;
+  private final GatewayMetrics metrics;
   private final EventSink events;
   private final Clock clock;
   private Pipeline pipeline;
@@ -97,8 +103,20 @@ public final class GatewayServer {
 
   /** @param configFile watched for route changes; null when the config did not come from a file */
   public GatewayServer(Vertx vertx, ReboundConfig config, EventSink sink, Clock clock, Path configFile) {
-    this.decisions = new DecisionCounter(sink);
-    SessionEventRecorder events = new SessionEventRecorder(decisions, vertx, () -> store);
+    this(vertx, config, sink, clock, configFile, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /**
+   * @param registry what /metrics serves; a Vert.x built to report into it (NetworkTransport.vertx) adds its HTTP
+   *                 server and client, JVM and process meters to the gateway's own
+   */
+  public GatewayServer(Vertx vertx, ReboundConfig config, EventSink sink, Clock clock, Path configFile,
+      PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    new FileDescriptorMetrics().bindTo(registry);
+    // every decision passes: the session's stream, metrics, then the log
+    this.metrics = new GatewayMetrics(registry, sink);
+    SessionEventRecorder events = new SessionEventRecorder(metrics, vertx, () -> store);
     this.recorder = events;
     this.vertx = vertx;
     this.config = config;
@@ -146,18 +164,18 @@ public final class GatewayServer {
     Future<Tokenizers> tokenizers = vertx.executeBlocking(() -> new Tokenizers(config.context().tokenizers()).warmUp());
     Future<Void> windowsRead = discovery.start();
     return ConfiguredStore.open(vertx, config.store(), message -> events.emit(new GatewayEvent(clock.instant(), "store",
-            null, message, Map.of("type", config.store().type()))))
+            null, message, Map.of("type", config.store().type()))), registry)
         .compose(opened -> Future.join(tokenizers, windowsRead).map(opened))
         .compose(opened -> {
           this.store = opened;
           SessionCache known = new SessionCache(10_000);
           ContextFit fit = new ContextFit(vertx, config.context(),
               new TokenCounter(tokenizers.result(), config.context().imageTokens()), windows, summarizer);
-          this.pipeline = new Pipeline(auth, new SessionBinding(store, known, events, clock),
+          this.pipeline = new Pipeline(auth, new SessionBinding(store, known, clock),
               new ContextGuard(fit, routes),
-              new RoutePlanner(routes, load, affinity, events, clock),
+              new RoutePlanner(routes, load, affinity, clock),
               new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, load, affinity,
-                  new Checkpointer(store, known, events, clock, config.store().checkpointEvery()), fit, events, clock));
+                  new Checkpointer(store, known, clock, config.store().checkpointEvery()), fit, events, clock));
           return listen();
         });
   }
@@ -192,11 +210,12 @@ public final class GatewayServer {
     Router router = Router.router(vertx);
     // the body is sized from Content-Length up front: growing it chunk by chunk copied large prompts several times
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()).setPreallocateBodyBuffer(true);
+    router.route().handler(GatewayServer::requestId);
     router.get("/").handler(GatewayServer::index);
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
-    router.get("/metrics").handler(new MetricsEndpoint(decisions, () -> store, health, load, routes,
-        connections::open, connections::refused));
+    router.get("/metrics").handler(new MetricsEndpoint(registry, new StateGauges(registry, () -> store, health,
+        load, routes, connections::open, connections::refused)));
     admin.mount(router);
     new AdminPage().mount(router);
     for (String prefix : PREFIXES) {
@@ -322,14 +341,31 @@ public final class GatewayServer {
     });
   }
 
+  /**
+   * Every request gets an id: the client's own x-request-id when it is sane, else a new one. It is answered as
+   * x-request-id, and set on the request itself, so that what the gateway sends upstream carries it too.
+   */
+  private static void requestId(RoutingContext ctx) {
+    String incoming = ctx.request().getHeader(RequestId.HEADER);
+    String id = RequestId.acceptOrNew(incoming);
+    if (!id.equals(incoming)) ctx.request().headers().set(RequestId.HEADER, id);
+    ctx.response().putHeader(RequestId.HEADER, id);
+    ctx.next();
+  }
+
   private void model(RoutingContext ctx, FrontDoor door, Endpoint endpoint) {
+    RequestRecord record = new RequestRecord(ctx.request().getHeader(RequestId.HEADER), events);
+    String protocol = endpoint.protocol().id();
     Exchange ex;
     try {
-      ex = door.open(ctx, endpoint, sessionId(ctx));
+      ex = door.open(ctx, endpoint, sessionId(ctx), record);
     } catch (GatewayException e) {
       fail(ctx, endpoint.protocol(), e.error());
+      metrics.requestEnded(record, null, null, protocol, false, ctx.response());
       return;
     }
+    boolean inSession = ex.sessionId() != null;
+    metrics.requestStarted(inSession);
     pipeline.run(ex).onFailure(err -> {
       if (err instanceof GatewayException g) {
         ex.fail(g.error());
@@ -337,7 +373,8 @@ public final class GatewayServer {
         LOG.log(Level.SEVERE, "pipeline failed on " + ctx.request().path(), err);
         ex.fail(ClientError.internal("The gateway failed unexpectedly (" + err + "); this is a bug in Rebound. Retry the request."));
       }
-    });
+    }).onComplete(ar -> metrics.requestEnded(record, ex.plan() == null ? null : ex.plan().route(), ex.tenant(), protocol,
+        inSession, ctx.response()));
   }
 
   /** The session id from the path prefix, else X-Session-Id, else Claude Code's own session header. */

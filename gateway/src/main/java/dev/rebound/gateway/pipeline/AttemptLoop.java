@@ -120,9 +120,12 @@ public final class AttemptLoop implements Step {
     private Failure lastFailure;
     private AttemptOutcome.ErrorAnswer lastErrorAnswer;
     private BackendConfig lastFailedBackend;
+    /** This request's decisions go through the request, which stamps its id on them. */
+    private final EventSink events;
 
     Run(Exchange ex) {
       this.ex = ex;
+      this.events = ex.events();
       this.plan = ex.plan();
       this.client = new ClientStream(ex, vertx, classifier);
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.context.ContextFit;
-import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionCache;
@@ -35,14 +34,12 @@ public final class Checkpointer {
 
   private final CheckpointStore store;
   private final SessionCache cache;
-  private final EventSink events;
   private final Clock clock;
   private final int autoEvery;
 
-  public Checkpointer(CheckpointStore store, SessionCache cache, EventSink events, Clock clock, int autoEvery) {
+  public Checkpointer(CheckpointStore store, SessionCache cache, Clock clock, int autoEvery) {
     this.store = store;
     this.cache = cache;
-    this.events = events;
     this.clock = clock;
     this.autoEvery = Math.max(1, autoEvery);
   }
@@ -118,7 +115,7 @@ public final class Checkpointer {
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
             cache.advance(turn.key(), turn.version(), meta.version(), 0, List.of());
-            events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
+            ex.events().emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
                 "ERROR checkpoint before sending a cut context to " + agent.name(),
                 Map.of("agent", agent.name(), "version", meta.version(), "kind", CheckpointKind.ERROR.name())));
           })
@@ -135,7 +132,7 @@ public final class Checkpointer {
     // what this gateway remembers of the session no longer holds: the next turn reads the store
     cache.forget(turn.key());
     return HistoryReconciler.reconcile(store, turn.key(), append, turn.history().get()).map(r -> {
-      events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(), switch (r.outcome()) {
+      ex.events().emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(), switch (r.outcome()) {
         case ALREADY_STORED -> "the assistant turn was already stored";
         case APPENDED -> "the session had moved; stored the turn with the " + r.appended() + " message(s) it lacked";
         case ANSWERED_ELSEWHERE -> "another answer to the same turn is stored already; it stands (stored once)";
@@ -163,13 +160,13 @@ public final class Checkpointer {
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
             cache.advance(turn.key(), turn.version(), meta.version(), 1, List.of(MessageIdentity.of(assistantJson)));
-            events.emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
+            ex.events().emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
                 "assistant turn " + turn.turn() + " stored" + (auto ? " with an AUTO checkpoint" : ""),
                 Map.of("agent", agent.name(), "version", meta.version())));
           })
           .<Void>mapEmpty()
           .recover(err -> {
-            events.emit(new GatewayEvent(clock.instant(), "session-unrecorded", ex.tenant(), ex.sessionId(),
+            ex.events().emit(new GatewayEvent(clock.instant(), "session-unrecorded", ex.tenant(), ex.sessionId(),
                 "the assistant turn could not be stored: " + err.getMessage(), Map.of("agent", agent.name())));
             return Future.succeededFuture();
           });

@@ -6,6 +6,7 @@ import dev.rebound.gateway.stream.AssistantMessageBuilder;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
+import dev.rebound.gateway.stream.TokenUsage;
 import dev.rebound.gateway.upstream.HeaderPolicy;
 import dev.rebound.gateway.upstream.StreamTarget;
 import dev.rebound.routing.Protocol;
@@ -56,6 +57,7 @@ final class ClientStream implements StreamTarget {
     this.transcript = StreamTranscript.of(ex.protocol(), ex.json().path("n").asInt(1));
     // rebuilding the assistant message parses every event: only a session stores it
     this.message = ex.session() == null ? null : new AssistantMessageBuilder(ex.protocol());
+    ex.record().usage(transcript::usage);
   }
 
   /** Headers the gateway adds (x-rebound-*), as they stand when the response head goes out. */
@@ -136,6 +138,7 @@ final class ClientStream implements StreamTarget {
       response().write(e.raw());
     }
     transcript.observe(e);
+    if (transcript.hasContent()) ex.record().firstToken();
     if (message != null) message.observe(e);
   }
 
@@ -210,6 +213,8 @@ final class ClientStream implements StreamTarget {
     if (resp.ended() || resp.closed()) return;
     resp.setStatusCode(status);
     resp.headers().addAll(HeaderPolicy.clientHeaders(headers)).addAll(replyHeaders);
+    // the usage is near the end of the body: read from there, not by parsing the answer
+    if (status < 300) ex.record().usage(() -> TokenUsage.fromAnswer(ex.protocol(), body));
     resp.end(body);
   }
 

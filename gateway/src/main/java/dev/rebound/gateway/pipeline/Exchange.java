@@ -25,6 +25,7 @@ public final class Exchange {
   private final boolean stream;
   private final String sessionId;
   private final long startNanos = System.nanoTime();
+  private final RequestRecord record;
 
   private String tenant;
   private String proxyKey;
@@ -37,7 +38,8 @@ public final class Exchange {
   private String routeOnOverflow;
 
   public Exchange(RoutingContext ctx, Endpoint endpoint, Buffer body, ObjectNode json, String model, boolean stream,
-      String sessionId) {
+      String sessionId, RequestRecord record) {
+    this.record = record;
     this.ctx = ctx;
     this.endpoint = endpoint;
     this.body = body;
@@ -79,6 +81,16 @@ public final class Exchange {
 
   public long startNanos() {
     return startNanos;
+  }
+
+  /** The request's id (x-request-id), what it did so far, and the sink its events go through to carry that id. */
+  public RequestRecord record() {
+    return record;
+  }
+
+  /** Where this request's decisions go: each leaves with the request id. */
+  public dev.rebound.gateway.events.EventSink events() {
+    return record;
   }
 
   public MultiMap requestHeaders() {

@@ -1,6 +1,5 @@
 package dev.rebound.gateway.pipeline;
 
-import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.http.ClientError;
 import dev.rebound.gateway.http.GatewayException;
@@ -23,14 +22,12 @@ public final class RoutePlanner implements Step {
   private final RouteTable routes;
   private final LiveAgentHealth health;
   private final SessionAffinity affinity;
-  private final EventSink events;
   private final Clock clock;
 
-  public RoutePlanner(RouteTable routes, LiveAgentHealth health, SessionAffinity affinity, EventSink events, Clock clock) {
+  public RoutePlanner(RouteTable routes, LiveAgentHealth health, SessionAffinity affinity, Clock clock) {
     this.routes = routes;
     this.health = health;
     this.affinity = affinity;
-    this.events = events;
     this.clock = clock;
   }
 
@@ -65,7 +62,7 @@ public final class RoutePlanner implements Step {
     } else {
       reason = "route '" + plan.route() + "': " + String.join(" then ", agents);
     }
-    events.emit(new GatewayEvent(clock.instant(), "route", ex.tenant(), ex.sessionId(), reason, fields));
+    ex.events().emit(new GatewayEvent(clock.instant(), "route", ex.tenant(), ex.sessionId(), reason, fields));
     return Future.succeededFuture();
   }
 }

@@ -3,7 +3,6 @@ package dev.rebound.gateway.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.http.ClientError;
@@ -44,13 +43,11 @@ public final class SessionBinding implements Step {
 
   private final CheckpointStore store;
   private final SessionCache cache;
-  private final EventSink events;
   private final Clock clock;
 
-  public SessionBinding(CheckpointStore store, SessionCache cache, EventSink events, Clock clock) {
+  public SessionBinding(CheckpointStore store, SessionCache cache, Clock clock) {
     this.store = store;
     this.cache = cache;
-    this.events = events;
     this.clock = clock;
   }
 
@@ -305,6 +302,6 @@ public final class SessionBinding implements Step {
   }
 
   private void emit(Exchange ex, String type, String reason, Map<String, Object> extra) {
-    events.emit(new GatewayEvent(clock.instant(), type, ex.tenant(), ex.sessionId(), reason, new LinkedHashMap<>(extra)));
+    ex.events().emit(new GatewayEvent(clock.instant(), type, ex.tenant(), ex.sessionId(), reason, new LinkedHashMap<>(extra)));
   }
 }

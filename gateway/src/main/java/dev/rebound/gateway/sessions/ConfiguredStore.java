@@ -10,6 +10,7 @@ import dev.rebound.store.EmbeddedStoreOptions;
 import dev.rebound.store.RedisCheckpointStore;
 import dev.rebound.store.RedisStoreOptions;
 import dev.rebound.store.StoreInUseException;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -22,7 +23,9 @@ import java.util.function.Consumer;
 public final class ConfiguredStore {
   private ConfiguredStore() {}
 
-  public static Future<BufferedCheckpointStore> open(Vertx vertx, StoreConfig config, Consumer<String> transitions) {
+  /** @param registry where each call to the store is timed (rebound_store_duration_seconds) */
+  public static Future<BufferedCheckpointStore> open(Vertx vertx, StoreConfig config, Consumer<String> transitions,
+      MeterRegistry registry) {
     Future<CheckpointStore> inner = "redis".equals(config.type())
         ? Future.succeededFuture(new RedisCheckpointStore(vertx, new RedisStoreOptions(config.redisUrl(), config.redis().type(),
             config.redis().endpoints(), config.redis().masterName(), config.ttl(), RedisStoreOptions.DEFAULT_MAX_EVENTS)))
@@ -30,6 +33,7 @@ public final class ConfiguredStore {
             .map(s -> (CheckpointStore) s)
             .recover(err -> Future.failedFuture(err instanceof StoreInUseException inUse
                 ? StartupException.storeInUse(inUse.directory(), err) : err));
-    return inner.map(s -> new BufferedCheckpointStore(vertx, s, BufferedStoreOptions.defaults(), transitions::accept));
+    return inner.map(s -> new BufferedCheckpointStore(vertx, new TimedCheckpointStore(s, registry),
+        BufferedStoreOptions.defaults(), transitions::accept));
   }
 }

@@ -147,9 +147,13 @@ public final class SessionEventRecorder implements EventSink {
     p.waiters.forEach(Promise::tryComplete);
   }
 
+  /** The event's fields, and the id of the request that made it (so a session's events show which request did what). */
   private static String details(GatewayEvent event) {
     try {
-      return JSON.writeValueAsString(event.fields());
+      if (event.requestId() == null) return JSON.writeValueAsString(event.fields());
+      Map<String, Object> withId = new java.util.LinkedHashMap<>(event.fields());
+      withId.putIfAbsent("requestId", event.requestId());
+      return JSON.writeValueAsString(withId);
     } catch (Exception e) {
       return "{}";
     }

@@ -26,6 +26,7 @@ public final class StreamTranscript {
   private final java.util.BitSet choicesSeen = new java.util.BitSet();
   private final java.util.BitSet choicesFinished = new java.util.BitSet();
   private boolean usageSeen;
+  private TokenUsage usage = TokenUsage.NONE;
   private boolean hasContent;
   private boolean complete;
   private boolean endedCleanly;
@@ -117,6 +118,11 @@ public final class StreamTranscript {
     return usageSeen;
   }
 
+  /** The tokens the stream reported so far (OpenAI's usage chunk; Anthropic's message_start and message_delta). */
+  public TokenUsage usage() {
+    return usage;
+  }
+
   /** Rough output size: characters/4 of {@link #partialText()}, for lowering max_tokens of a continuation. */
   public int outputTokensEstimate() {
     return (text.length() + 3) / 4;
@@ -152,7 +158,11 @@ public final class StreamTranscript {
     // every chunk may carry content, so every chunk is parsed
     JsonNode chunk = readTree(data);
     if (chunk == null || chunk.has("error")) return; // an error event is not part of the answer
-    if (chunk.path("usage").isObject()) usageSeen = true;
+    JsonNode reported = chunk.get("usage");
+    if (reported != null && reported.isObject()) {
+      usageSeen = true;
+      usage = usage.with(protocol, reported);
+    }
     if (responseId == null) {
       responseId = chunk.path("id").textValue();
       model = chunk.path("model").textValue();
@@ -189,6 +199,7 @@ public final class StreamTranscript {
     switch (name) {
       case "message_start" -> {
         JsonNode message = path(e, "message");
+        usage = usage.with(protocol, message.get("usage"));
         if (responseId == null) {
           responseId = message.path("id").textValue();
           model = message.path("model").textValue();
@@ -219,8 +230,11 @@ public final class StreamTranscript {
         openType = null;
       }
       case "message_delta" -> {
-        String reason = path(e, "delta").path("stop_reason").textValue();
+        JsonNode delta = readTree(e.data());
+        if (delta == null) return;
+        String reason = delta.path("delta").path("stop_reason").textValue();
         if (reason != null) stopReason = reason;
+        usage = usage.with(protocol, delta.get("usage"));
       }
       case "message_stop" -> complete = true;
       default -> {

@@ -25,6 +25,8 @@ public final class BackendClients {
           .setTcpNoDelay(true)
           // the gateway relays bytes as they come; decompressing would mean re-encoding them
           .setDecompressionSupported(false)
+          // Vert.x's client meters (vertx_http_client_*) carry it as client_name
+          .setMetricsName(b.name())
           .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, b.timeouts().connect().toMillis()));
       PoolOptions pool = new PoolOptions().setHttp1MaxSize(b.maxConnections()).setHttp2MaxSize(b.maxConnections());
       clients.put(b.name(), vertx.httpClientBuilder().with(options).with(pool).build());

@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * Which headers cross the gateway. Client to upstream: everything but hop-by-hop headers, the gateway's own
  * {@code x-rebound-*} controls and the client's credentials, which the backend's key replaces (unless the backend
- * passes the client's key on). Upstream to client: everything but hop-by-hop headers.
+ * passes the client's key on). Upstream to client: everything but hop-by-hop headers; the upstream's own
+ * {@code x-request-id} is renamed {@code x-upstream-request-id}, since the client's {@code x-request-id} is the gateway's.
  */
 public final class HeaderPolicy {
   /** RFC 9110 section 7.6.1 connection-specific headers, plus proxy-connection seen in the wild. */
@@ -24,6 +25,8 @@ public final class HeaderPolicy {
   private static final Set<String> NOT_SENT_UP = Set.of("host", "content-length", "accept-encoding", "cookie", "expect");
   private static final Set<String> CREDENTIALS = Set.of("authorization", "x-api-key", "api-key");
   private static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
+  private static final String REQUEST_ID = "x-request-id";
+  static final String UPSTREAM_REQUEST_ID = "x-upstream-request-id";
 
   private HeaderPolicy() {}
 
@@ -59,7 +62,8 @@ public final class HeaderPolicy {
     for (Map.Entry<String, String> h : upstream) {
       String name = h.getKey().toLowerCase(Locale.ROOT);
       if (HOP_BY_HOP.contains(name) || listed.contains(name) || name.equals("content-length")) continue;
-      out.add(h.getKey(), h.getValue());
+      // kept for the provider's support, under a name that does not clash with the gateway's request id
+      out.add(name.equals(REQUEST_ID) ? UPSTREAM_REQUEST_ID : h.getKey(), h.getValue());
     }
     return out;
   }

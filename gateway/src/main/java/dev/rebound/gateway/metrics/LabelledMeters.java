@@ -1,0 +1,36 @@
+package dev.rebound.gateway.metrics;
+
+import io.micrometer.core.instrument.Meter;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The meters of one name, one per set of label values, made on first use and then found without building a Micrometer
+ * id or taking a lock. Bounded: label values come from config and enums, never from clients, and should a set of them
+ * still grow past {@link #MAX_LABEL_SETS}, the rest are counted under {@value #OTHER}.
+ */
+final class LabelledMeters<M extends Meter> {
+  static final int MAX_LABEL_SETS = 2000;
+  static final String OTHER = "other";
+
+  private final ConcurrentHashMap<String, M> byLabels = new ConcurrentHashMap<>();
+  private final Function<String[], M> make;
+
+  /** @param make registers the meter for the label values given (in the order the callers pass them) */
+  LabelledMeters(Function<String[], M> make) {
+    this.make = make;
+  }
+
+  M get(String... values) {
+    String key = String.join("\u0001", values);
+    M meter = byLabels.get(key);
+    if (meter != null) return meter;
+    if (byLabels.size() >= MAX_LABEL_SETS) {
+      String[] other = new String[values.length];
+      Arrays.fill(other, OTHER);
+      return byLabels.computeIfAbsent(String.join("\u0001", other), k -> make.apply(other));
+    }
+    return byLabels.computeIfAbsent(key, k -> make.apply(values));
+  }
+}

@@ -1,0 +1,125 @@
+package dev.rebound.gateway.pipeline;
+
+import dev.rebound.gateway.events.EventSink;
+import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.failure.FailureKind;
+import dev.rebound.gateway.stream.TokenUsage;
+import java.util.function.Supplier;
+
+/**
+ * What one client request did, gathered as it goes, for its events and its metrics. Every event the request emits goes
+ * through here and leaves with the request's id; on the way, the record notes the agent the request went to last, its
+ * first failure that another attempt could fix, and whether it gave up. The reply notes when the first token went out
+ * and what usage the answer reported.
+ *
+ * <p>Not thread-safe, and needs not be: a request is served on one event loop, and so are the events it emits.
+ */
+public final class RequestRecord implements EventSink {
+  private final String id;
+  private final EventSink next;
+  private final long startNanos = System.nanoTime();
+  private String agent;
+  private String backend;
+  private FailureKind firstFailure;
+  private long firstFailureNanos;
+  private FailureKind gaveUp;
+  private long firstTokenNanos;
+  private Supplier<TokenUsage> usage = () -> TokenUsage.NONE;
+
+  public RequestRecord(String id, EventSink next) {
+    this.id = id;
+    this.next = next;
+  }
+
+  @Override
+  public void emit(GatewayEvent event) {
+    GatewayEvent e = event.requestId() == null ? event.forRequest(id) : event;
+    note(e);
+    next.emit(e);
+  }
+
+  private void note(GatewayEvent e) {
+    switch (e.type()) {
+      case "failure" -> {
+        attempted(e);
+        FailureKind kind = kind(e);
+        if (firstFailure == null && kind != null && (kind.retryable() || kind.fallbackAvailable())) {
+          firstFailure = kind;
+          firstFailureNanos = System.nanoTime();
+        }
+      }
+      case "answered", "client-gone" -> attempted(e);
+      case "give-up" -> {
+        attempted(e);
+        gaveUp = kind(e);
+      }
+      default -> {
+        // the other decisions change nothing the request's metrics count
+      }
+    }
+  }
+
+  private void attempted(GatewayEvent e) {
+    if (e.fields().get("agent") instanceof String a) agent = a;
+    if (e.fields().get("backend") instanceof String b) backend = b;
+  }
+
+  private static FailureKind kind(GatewayEvent e) {
+    if (!(e.fields().get("kind") instanceof String k)) return null;
+    try {
+      return FailureKind.valueOf(k);
+    } catch (IllegalArgumentException unknown) {
+      return null;
+    }
+  }
+
+  /** The reply sent its first token (a stream's first content). */
+  void firstToken() {
+    if (firstTokenNanos == 0) firstTokenNanos = System.nanoTime();
+  }
+
+  /** Where the answer's usage is read from when the request ends (a stream's transcript). */
+  void usage(Supplier<TokenUsage> source) {
+    this.usage = source;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  /** The agent of the last attempt; null when none was made. */
+  public String agent() {
+    return agent;
+  }
+
+  public String backend() {
+    return backend;
+  }
+
+  /** The first failure another attempt could have fixed; null when there was none. */
+  public FailureKind firstFailure() {
+    return firstFailure;
+  }
+
+  public long firstFailureNanos() {
+    return firstFailureNanos;
+  }
+
+  /** The kind the request gave up with; null when it did not. */
+  public FailureKind gaveUp() {
+    return gaveUp;
+  }
+
+  /** When the first token went out (System.nanoTime); 0 when none did. */
+  public long firstTokenNanos() {
+    return firstTokenNanos;
+  }
+
+  public TokenUsage usage() {
+    return usage.get();
+  }
+}
