@@ -114,6 +114,7 @@ class MetricsTest {
     assertEquals(1.0, s.value("rebound_decisions_total", "type", "fallback"));
     assertTrue(s.value("rebound_decisions_total", "type", "wait") >= 3.0, "the retry and the give-up's retries waited");
     assertEquals(0.0, s.value("rebound_backend_breaker_state", "backend", "primary"));
+    assertEquals(1.0, s.value("rebound_backend_reachable", "backend", "primary"));
   }
 
   @Test
@@ -137,7 +138,7 @@ class MetricsTest {
     assertTrue(s.sum("vertx_http_server_requests_total", "route", "/v1/chat/completions", "method", "POST", "code", "200")
         >= 4, s.text);
     assertTrue(s.sum("vertx_http_client_requests_total", "client_name", "primary") >= 8);
-    for (String name : List.of("jvm_memory_used_bytes", "jvm_gc_pause_seconds_count", "jvm_threads_live_threads",
+    for (String name : List.of("jvm_memory_used_bytes", "jvm_gc_live_data_size_bytes", "jvm_threads_live_threads",
         "process_cpu_usage", "process_uptime_seconds", "process_files_open_files", "system_cpu_count")) {
       assertFalse(s.find(name).isEmpty(), name + " is missing");
     }

@@ -155,6 +155,20 @@ public final class RuleSet {
     return List.copyOf(agents.values());
   }
 
+  /**
+   * Each route's name with the agents it may send a request to (its chain, its split, or its best-match pool), routes
+   * and agents in config order: whether a route can serve depends on whether one of them can.
+   */
+  public Map<String, List<AgentDefinition>> routeAgents() {
+    Map<String, List<AgentDefinition>> out = new LinkedHashMap<>();
+    for (CompiledRoute r : routes) {
+      Set<AgentDefinition> agents = new LinkedHashSet<>(r.chain);
+      agents.addAll(r.split.keySet());
+      out.put(r.name, List.copyOf(agents));
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
   /** Every route in a readable form, in order: what it matches and how it picks agents. */
   public List<String> describe() {
     return routes.stream().map(CompiledRoute::toString).toList();

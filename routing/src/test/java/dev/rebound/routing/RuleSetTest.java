@@ -22,6 +22,18 @@ class RuleSetTest {
   }
 
   @Test
+  void eachRouteListsTheAgentsItMaySendTo() {
+    RuleSet r = RuleSet.compile(List.of(CODER, GPT, CLAUDE), List.of(
+        new RouteDefinition("chain", RouteMatch.ANY, List.of("gpt", "coder")),
+        new RouteDefinition("weighted", RouteMatch.ANY, List.of(), java.util.Map.of("claude", 1), null),
+        new RouteDefinition("best", RouteMatch.ANY, List.of(), java.util.Map.of(), RouteDefinition.BEST_MATCH)));
+    assertEquals(List.of("chain", "weighted", "best"), List.copyOf(r.routeAgents().keySet()));
+    assertEquals(List.of(GPT, CODER), r.routeAgents().get("chain"));
+    assertEquals(List.of(CLAUDE), r.routeAgents().get("weighted"));
+    assertEquals(3, r.routeAgents().get("best").size(), "best-match with no agents listed picks from all");
+  }
+
+  @Test
   void aClientNamingAnAgentGetsThatAgentDirectly() {
     AttemptPlan plan = rules().plan(new RoutingRequest(Protocol.OPENAI, "gpt"));
     assertEquals(RuleSet.DIRECT, plan.route());

@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.admin.AdminApi;
 import dev.rebound.gateway.admin.AdminPage;
 import dev.rebound.gateway.admin.MetricsEndpoint;
+import dev.rebound.gateway.admin.Readiness;
 import dev.rebound.gateway.metrics.GatewayMetrics;
 import dev.rebound.gateway.metrics.StateGauges;
 import dev.rebound.gateway.pipeline.RequestRecord;
+import dev.rebound.gateway.recovery.Reachability;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.routes.ConfigWatcher;
 import dev.rebound.gateway.routes.LiveAgentHealth;
@@ -85,6 +87,8 @@ public final class GatewayServer {
   private final SessionAffinity affinity;
   private final PrometheusMeterRegistry registry;
   private final GatewayMetrics metrics;
+  private final Reachability reachability;
+  private final Readiness readiness;
   private final EventSink events;
   private final Clock clock;
   private Pipeline pipeline;
@@ -114,8 +118,9 @@ public final class GatewayServer {
       PrometheusMeterRegistry registry) {
     this.registry = registry;
     new FileDescriptorMetrics().bindTo(registry);
-    // every decision passes: the session's stream, metrics, then the log
-    this.metrics = new GatewayMetrics(registry, sink);
+    // every decision passes: the session's stream, metrics, reachability, then the log
+    this.reachability = new Reachability(config.backends(), sink);
+    this.metrics = new GatewayMetrics(registry, reachability);
     SessionEventRecorder events = new SessionEventRecorder(metrics, vertx, () -> store);
     this.recorder = events;
     this.vertx = vertx;
@@ -134,6 +139,7 @@ public final class GatewayServer {
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
     this.discovery = new WindowDiscovery(vertx, config, windows, events, clock);
     this.summarizer = summarizer();
+    this.readiness = new Readiness(vertx, config, () -> store, health, reachability, routes);
   }
 
   /** A breaker opening cuts a backend off: a warning; closing and probing are the gateway handling it. */
@@ -213,9 +219,9 @@ public final class GatewayServer {
     router.route().handler(GatewayServer::requestId);
     router.get("/").handler(GatewayServer::index);
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
-    router.get("/ready").handler(this::ready);
+    router.get("/ready").handler(readiness);
     router.get("/metrics").handler(new MetricsEndpoint(registry, new StateGauges(registry, () -> store, health,
-        load, routes, connections::open, connections::refused)));
+        reachability, load, routes, connections::open, connections::refused)));
     admin.mount(router);
     new AdminPage().mount(router);
     for (String prefix : PREFIXES) {
@@ -300,7 +306,7 @@ public final class GatewayServer {
       {"POST", "/v1/messages/count_tokens", "Anthropic token counting"},
       {"GET", "/v1/models", "the model names clients may ask for"},
       {"GET", "/health", "liveness"},
-      {"GET", "/ready", "readiness: the session store"},
+      {"GET", "/ready", "readiness: every route has an agent that can serve (503 when not); store and backends"},
       {"GET", "/metrics", "Prometheus metrics"},
       {"GET", "/admin/sessions", "the admin API (sessions, checkpoints, events, backends, routes; admin token)"},
   };
@@ -319,6 +325,7 @@ public final class GatewayServer {
     if (watcher != null) watcher.stop();
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
     return closed.eventually(clients::close)
+        .eventually(readiness::close)
         .eventually(discovery::stop)
         .eventually(() -> summarizer == null ? Future.succeededFuture() : summarizer.close())
         .eventually(recorder::flushAll)
@@ -328,17 +335,6 @@ public final class GatewayServer {
   /** The session store in use (admin API, tests). */
   public BufferedCheckpointStore store() {
     return store;
-  }
-
-  /** Ready when the store answers; degraded (still serving, writes queued) when it does not. */
-  private void ready(RoutingContext ctx) {
-    store.ping().onComplete(ar -> {
-      boolean degraded = ar.failed() || store.degraded();
-      ctx.json(new io.vertx.core.json.JsonObject()
-          .put("status", degraded ? "degraded" : "ready")
-          .put("store", new io.vertx.core.json.JsonObject().put("type", config.store().type())
-              .put("reachable", ar.succeeded()).put("queuedWrites", store.queued()).put("droppedWrites", store.dropped())));
-    });
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.rebound.gateway.metrics;
 import dev.rebound.gateway.failure.RateBudget;
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
+import dev.rebound.gateway.recovery.Reachability;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.RouteTable;
 import dev.rebound.routing.AgentDefinition;
@@ -21,7 +22,7 @@ import java.util.function.Supplier;
 
 /**
  * Gauges of the gateway's state, read when Prometheus scrapes: the session store, client connections, each backend's
- * breaker, cooldown and rate-limit budgets, and each agent's requests in flight. Nothing here is touched
+ * breaker, cooldown, reachability and rate-limit budgets, and each agent's requests in flight. Nothing here is touched
  * by requests. Rows whose label sets change (the budgets a backend reported, the agents of reloaded routes) are listed
  * again by {@link #refresh()} before each scrape.
  */
@@ -34,7 +35,7 @@ public final class StateGauges {
   private final MultiGauge inFlight;
 
   public StateGauges(MeterRegistry registry, Supplier<BufferedCheckpointStore> store, HealthBoard health,
-      LiveAgentHealth load, RouteTable routes, IntSupplier clientConnections,
+      Reachability reachability, LiveAgentHealth load, RouteTable routes, IntSupplier clientConnections,
       LongSupplier refusedConnections) {
     this.health = health;
     this.load = load;
@@ -55,6 +56,9 @@ public final class StateGauges {
           .description("Breaker per backend: 0 closed, 1 half-open, 2 open.").register(registry);
       Gauge.builder("rebound.backend.cooling", () -> h.coolingUntil() == null ? 0 : 1).tag("backend", name)
           .description("1 while a backend is cooling down after a rate limit.").register(registry);
+      Gauge.builder("rebound.backend.reachable", () -> reachability.unreachable(name) == null ? 1 : 0).tag("backend", name)
+          .description("0 while the backend's last attempt reached nothing (connection refused or timed out).")
+          .register(registry);
     });
     remaining = MultiGauge.builder("rebound.backend.ratelimit.remaining")
         .description("What the backend last said is left of a rate limit, per model and limit (requests, tokens, ...).")
