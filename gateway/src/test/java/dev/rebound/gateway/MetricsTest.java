@@ -36,20 +36,24 @@ class MetricsTest {
     h.close();
   }
 
-  HttpResponse<String> chat(String model, String text, String... headers) throws Exception {
+  static HttpResponse<String> chat(GatewayHarness h, String model, String text, String... headers) throws Exception {
     return h.post("/v1/chat/completions", new JsonObject().put("model", model)
         .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user").put("content", text)))
         .encode(), headers);
   }
 
-  /** The traffic every assertion below reads; returns the scrape after it. */
   Scrape traffic() throws Exception {
+    return traffic(h);
+  }
+
+  /** The traffic every assertion below reads (on RecoveryTest.CONFIG); returns the scrape after it. */
+  static Scrape traffic(GatewayHarness h) throws Exception {
     // an answer, in a session, for a model name the client made up within the route's glob
-    assertEquals(200, chat("gpt-4o-client-made-up", "hello", "x-session-id", "secret-session-42").statusCode());
+    assertEquals(200, chat(h, "gpt-4o-client-made-up", "hello", "x-session-id", "secret-session-42").statusCode());
     // a retry: one 429 that asks for no wait
     h.fault(RecoveryTest.fault("retry-me").put("times", 1).put("status", 429).put("body", RecoveryTest.rateLimitBody())
         .put("headers", new JsonObject().put("retry-after", "0")));
-    assertEquals(200, chat("gpt-4o", "retry-me").statusCode());
+    assertEquals(200, chat(h, "gpt-4o", "retry-me").statusCode());
     // streams report usage at their end: Anthropic's message_start and message_delta, OpenAI's usage chunk
     assertEquals(200, h.post("/v1/messages", "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":50,\"stream\":true,"
         + "\"messages\":[{\"role\":\"user\",\"content\":\"stream me\"}]}", "anthropic-version", "2023-06-01").statusCode());
@@ -58,13 +62,13 @@ class MetricsTest {
         .statusCode());
     // a give-up: the only agent fails every attempt
     h.fault(RecoveryTest.fault("doomed").put("times", 3).put("status", 500));
-    assertEquals(500, chat("solo", "doomed").statusCode());
+    assertEquals(500, chat(h, "solo", "doomed").statusCode());
     // a fallback: the primary's quota is spent (it cools down from here on), the backup answers
     h.fault(RecoveryTest.fault("quota").put("match", new JsonObject().put("contains", "quota").put("model", "gpt-4o"))
         .put("status", 429).put("body", new JsonObject().put("error", new JsonObject()
             .put("message", "You exceeded your current quota, please check your plan and billing details.")
             .put("type", "insufficient_quota").put("param", null).put("code", "insufficient_quota"))));
-    HttpResponse<String> fellBack = chat("gpt-4o", "quota");
+    HttpResponse<String> fellBack = chat(h, "gpt-4o", "quota");
     assertEquals("backup", fellBack.headers().firstValue("x-rebound-agent").orElseThrow());
     // refused before any attempt
     assertEquals(400, h.post("/v1/chat/completions", "{nope").statusCode());
