@@ -17,6 +17,7 @@ import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.FailureClassifier;
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
+import dev.rebound.gateway.recovery.HealthShare;
 import dev.rebound.gateway.pipeline.AttemptLoop;
 import dev.rebound.gateway.pipeline.Exchange;
 import dev.rebound.gateway.pipeline.Pipeline;
@@ -73,6 +74,8 @@ public final class GatewayServer {
   private final BackendClients clients;
   private final TenantAuth auth;
   private final HealthBoard health;
+  /** Set when the store is Redis: backend health heard by every gateway on it. */
+  private HealthShare healthShare;
   private final RouteTable routes;
   private final LiveAgentHealth load;
   private final AdminApi admin;
@@ -150,6 +153,11 @@ public final class GatewayServer {
         .compose(opened -> Future.join(tokenizers, windowsRead).map(opened))
         .compose(opened -> {
           this.store = opened;
+          if ("redis".equals(config.store().type()) && !"sentinel".equals(config.store().redis().type())) {
+            // gateways on one Redis share what they learn of backends (a sentinel's address is not a data node)
+            this.healthShare = new HealthShare(vertx, config.store().redisUrl(), health, events, clock);
+            healthShare.start();
+          }
           SessionCache known = new SessionCache(10_000);
           ContextFit fit = new ContextFit(vertx, config.context(),
               new TokenCounter(tokenizers.result(), config.context().imageTokens()), windows, summarizer);
@@ -298,6 +306,7 @@ public final class GatewayServer {
 
   public Future<Void> stop() {
     if (watcher != null) watcher.stop();
+    if (healthShare != null) healthShare.close();
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
     return closed.eventually(clients::close)
         .eventually(discovery::stop)

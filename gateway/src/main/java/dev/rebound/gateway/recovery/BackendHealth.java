@@ -26,6 +26,22 @@ public final class BackendHealth {
   /** A breaker state change, for events and metrics. */
   public record Transition(String backend, State from, State to, String reason) {}
 
+  /**
+   * What this gateway learned of the backend on its own, for the other gateways on the same store to hear
+   * ({@link HealthShare}); what they tell this one is applied with the {@code heard*} methods and not passed on.
+   */
+  public interface Learned {
+    Learned NONE = new Learned() {};
+
+    default void cooled(String backend, Instant until) {}
+
+    default void opened(String backend, Instant until, String why) {}
+
+    default void closed(String backend) {}
+  }
+
+  private volatile Learned learned = Learned.NONE;
+
   private final String backend;
   private final ResilienceConfig.Breaker settings;
   private final Clock clock;
@@ -123,8 +139,36 @@ public final class BackendHealth {
     if (state == State.HALF_OPEN) probesInFlight = Math.max(0, probesInFlight - 1);
   }
 
-  public synchronized void coolUntil(Instant until) {
-    if (until.isAfter(coolingUntil)) coolingUntil = until;
+  public void coolUntil(Instant until) {
+    if (heardCoolUntil(until)) learned.cooled(backend, until);
+  }
+
+  /** A cooldown another gateway saw (a 429 with a reset, a spent budget); true when it extends this one's. */
+  public synchronized boolean heardCoolUntil(Instant until) {
+    if (!until.isAfter(coolingUntil)) return false;
+    coolingUntil = until;
+    return true;
+  }
+
+  /** Another gateway's breaker for this backend opened until {@code until}: this one stays away as long. */
+  public synchronized void heardOpened(Instant until, String why) {
+    if (!until.isAfter(clock.instant()) || state == State.OPEN && !until.isAfter(openUntil)) return;
+    openUntil = until;
+    failures.clear();
+    move(State.OPEN, "another gateway: " + why, false);
+  }
+
+  /** Another gateway's probes found the backend healthy. */
+  public synchronized void heardClosed() {
+    if (state == State.CLOSED) return;
+    failures.clear();
+    failedProbes = 0;
+    move(State.CLOSED, "another gateway's probes succeeded", false);
+  }
+
+  /** Where what this gateway learns goes (set once at start). */
+  public void share(Learned to) {
+    this.learned = to == null ? Learned.NONE : to;
   }
 
   /** When the backend said it has capacity again; null when it is not cooling down. */
@@ -160,8 +204,16 @@ public final class BackendHealth {
   }
 
   private void move(State to, String reason) {
+    move(to, reason, true);
+  }
+
+  private void move(State to, String reason, boolean learnedHere) {
     State from = state;
     state = to;
-    if (from != to) listener.accept(new Transition(backend, from, to, reason));
+    if (from == to) return;
+    listener.accept(new Transition(backend, from, to, reason));
+    if (!learnedHere) return;
+    if (to == State.OPEN) learned.opened(backend, openUntil, reason);
+    else if (to == State.CLOSED) learned.closed(backend);
   }
 }
