@@ -111,7 +111,7 @@ class SharedRedisTest {
     int port = TestRedis.freePort();
     redis = TestRedis.start(poller, port, dir, false);
     String config = GatewayHarness.DEFAULT_CONFIG.replace("resilience: { retry: { baseDelay: 10ms }, breaker: { failureThreshold: 1000 } }",
-        "resilience: { retry: { baseDelay: 10ms, maxAttempts: 1 }, waitBudget: 1s, breaker: { failureThreshold: 5, firstProbeAfter: 3s } }")
+        "resilience: { retry: { baseDelay: 10ms, maxAttempts: 1 }, waitBudget: 8s, breaker: { failureThreshold: 5, firstProbeAfter: 3s, halfOpenCalls: 1 } }")
         + TestRedis.storeConfig(port);
     a = GatewayHarness.start(config, MockLlmOptions.defaults(), Clock.systemUTC());
     b = GatewayHarness.start(config, MockLlmOptions.defaults(), Clock.systemUTC());
@@ -145,6 +145,29 @@ class SharedRedisTest {
         assertTrue(other.events("breaker").get(0).reason().startsWith("another gateway"), other.events("breaker").toString());
       }
       assertEquals(0, b.upstreamRequests().size() + c.upstreamRequests().size(), "B and C learned it without a request");
+
+      // when the breaker is due, one gateway probes, not three: the probe takes a second, and meanwhile nobody else asks
+      int before = a.upstreamRequests().size();
+      for (GatewayHarness g : List.of(a, b, c)) {
+        g.fault(new JsonObject().put("match", new JsonObject().put("contains", "probe")).put("times", 1).put("delayMs", 1000));
+      }
+      poller.timer(3_100).await(); // firstProbeAfter
+      java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(3);
+      List<java.util.concurrent.Future<HttpResponse<String>>> asked = new java.util.ArrayList<>();
+      for (GatewayHarness g : List.of(a, b, c)) {
+        asked.add(clients.submit(() -> g.post("/v1/messages", "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":10,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"probe\"}]}", "anthropic-version", "2023-06-01")));
+      }
+      java.util.function.IntSupplier sent = () -> a.upstreamRequests().size() - before + b.upstreamRequests().size()
+          + c.upstreamRequests().size();
+      Eventually.await(poller, 5_000, "the probe", () -> sent.getAsInt() >= 1);
+      poller.timer(500).await(); // the probe is still in flight
+      assertEquals(1, sent.getAsInt(), "one probe while the backend is half-open");
+      for (var r : asked) assertEquals(200, r.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+      clients.shutdown();
+      for (GatewayHarness g : List.of(a, b, c)) {
+        assertEquals(dev.rebound.gateway.recovery.BackendHealth.State.CLOSED, g.gateway.health().of("mock-anthropic").state());
+      }
     } finally {
       c.close();
     }

@@ -38,9 +38,20 @@ public final class BackendHealth {
     default void opened(String backend, Instant until, String why) {}
 
     default void closed(String backend) {}
+
+    /**
+     * The breaker may probe now: decide which gateway does, then call {@link #probeDecided(boolean)}. Until then the
+     * breaker stays open. The default (no other gateway) lets this one probe at once.
+     */
+    default void mayProbe(BackendHealth health) {
+      health.probeDecided(true);
+    }
   }
 
   private volatile Learned learned = Learned.NONE;
+  /** While open and due: whether this gateway asked to probe, and whether it may. */
+  private boolean probeAsked;
+  private boolean probeGranted;
 
   private final String backend;
   private final ResilienceConfig.Breaker settings;
@@ -72,6 +83,13 @@ public final class BackendHealth {
     Instant now = clock.instant();
     if (state == State.OPEN) {
       if (now.isBefore(openUntil)) return "circuit open until " + openUntil;
+      if (!probeGranted) {
+        if (!probeAsked) {
+          probeAsked = true;
+          learned.mayProbe(this); // may answer at once (then probeGranted is set below us)
+        }
+        if (!probeGranted) return "circuit open; the gateways are settling which one probes";
+      }
       move(State.HALF_OPEN, "reset timeout passed; letting " + settings.halfOpenCalls() + " probe(s) through");
       probesInFlight = 0;
       probeSuccesses = 0;
@@ -130,6 +148,7 @@ public final class BackendHealth {
   public synchronized Duration nextProbeIn() {
     Instant now = clock.instant();
     if (state == State.OPEN && now.isBefore(openUntil)) return Duration.between(now, openUntil);
+    if (state == State.OPEN && probeAsked && !probeGranted) return null;
     if (state == State.HALF_OPEN && probesInFlight >= settings.halfOpenCalls()) return null;
     return Duration.ZERO;
   }
@@ -164,6 +183,25 @@ public final class BackendHealth {
     failures.clear();
     failedProbes = 0;
     move(State.CLOSED, "another gateway's probes succeeded", false);
+  }
+
+  /**
+   * The answer to {@link Learned#mayProbe}: this gateway probes now, or another one does and this one stays away
+   * a while longer (until it hears how the probe went, or asks again).
+   */
+  public synchronized void probeDecided(boolean here) {
+    if (state != State.OPEN || !probeAsked) return;
+    if (here) {
+      probeGranted = true;
+    } else {
+      probeAsked = false;
+      openUntil = clock.instant().plus(settings.firstProbeAfter());
+    }
+  }
+
+  /** Whether the probes in flight, if any, are this gateway's (it is half-open here). */
+  public synchronized boolean probing() {
+    return state == State.HALF_OPEN;
   }
 
   /** Where what this gateway learns goes (set once at start). */
@@ -211,6 +249,10 @@ public final class BackendHealth {
     State from = state;
     state = to;
     if (from == to) return;
+    if (to != State.HALF_OPEN) {
+      probeAsked = false;
+      probeGranted = false;
+    }
     listener.accept(new Transition(backend, from, to, reason));
     if (!learnedHere) return;
     if (to == State.OPEN) learned.opened(backend, openUntil, reason);

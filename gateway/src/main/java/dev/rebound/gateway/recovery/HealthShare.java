@@ -20,7 +20,8 @@ import java.util.UUID;
 /**
  * Backend health heard by every gateway on one Redis: a 429's cooldown, a spent rate limit and a breaker that opens or
  * closes on one gateway reach the others through the channel {@value #CHANNEL} within milliseconds, so one gateway's
- * lesson spares the others the same failures. What is heard is applied, never passed on (no echo). Redis pub/sub is
+ * lesson spares the others the same failures, and only one of them probes a backend whose breaker is due. What is
+ * heard is applied, never passed on (no echo). Redis pub/sub is
  * broadcast to every node of a Redis Cluster, so one plain connection to any node hears everything.
  *
  * <p>Best effort by design: a gateway that cannot reach Redis keeps its own view, and reconnects with backoff; health
@@ -70,13 +71,41 @@ public final class HealthShare implements BackendHealth.Learned {
 
   @Override
   public void opened(String backend, Instant until, String why) {
+    releaseProbe(backend);
     publish(new JsonObject().put("what", "opened").put("backend", backend).put("until", until.toEpochMilli()).put("why", why));
   }
 
   @Override
   public void closed(String backend) {
+    releaseProbe(backend);
     publish(new JsonObject().put("what", "closed").put("backend", backend));
   }
+
+  /**
+   * One gateway probes a backend whose breaker is due, not each of them: the first to take {@code rb:probe:<backend>}
+   * (SET NX, held at most {@link #PROBE_LOCK_MS}) probes; the others stay open and hear how it went. Redis away: this
+   * gateway decides alone.
+   */
+  @Override
+  public void mayProbe(BackendHealth h) {
+    publisher.send(Request.cmd(Command.SET).arg(probeKey(h.backend())).arg(self).arg("NX").arg("PX").arg(PROBE_LOCK_MS))
+        .onComplete(ar -> h.probeDecided(ar.failed() || ar.result() != null));
+  }
+
+  /** Lets the next round of probes be anyone's: only this gateway's own claim is removed. */
+  private void releaseProbe(String backend) {
+    if (closed) return;
+    publisher.send(Request.cmd(Command.EVAL).arg(RELEASE).arg(1).arg(probeKey(backend)).arg(self))
+        .onFailure(err -> { /* it expires on its own */ });
+  }
+
+  private static String probeKey(String backend) {
+    return "rb:probe:" + backend;
+  }
+
+  private static final long PROBE_LOCK_MS = 60_000;
+  private static final String RELEASE =
+      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
   private void publish(JsonObject message) {
     if (closed) return;
