@@ -114,6 +114,32 @@ class BadInputTest {
     assertEquals(before, h.upstreamRequests().size(), "bad input never reaches the upstream");
   }
 
+  static String chat(String model) {
+    return new JsonObject().put("model", model)
+        .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user").put("content", "x"))).encode();
+  }
+
+  static String message(String model) {
+    return new JsonObject(chat(model)).put("max_tokens", 5).encode();
+  }
+
+  @Test
+  void aModelWithALineTerminatorIsServedOrAnUnknownModelNeverA500() throws Exception {
+    for (String end : new String[] {"\n", "\r", "\u0085", "\u2028", "\r\n"}) {
+      String what = "model ending in U+" + Integer.toHexString(end.charAt(0));
+      HttpResponse<String> served = h.post("/v1/chat/completions", chat("gpt-" + end));
+      assertEquals(200, served.statusCode(), what + ": " + served.body());
+      assertEquals("assistant", served.headers().firstValue("x-rebound-agent").orElseThrow(), what);
+      assertEquals(200, h.post("/v1/messages", message("claude-sonnet-" + end)).statusCode(), what);
+      JsonObject e = openAiError(h.post("/v1/chat/completions", chat(end + "gpt-4o")), 404);
+      assertEquals("model_not_found", e.getString("code"), what);
+      assertTrue(e.getString("message").contains("Known models: ") && e.getString("message").contains("gpt-4o"), e.encode());
+      JsonObject a = anthropicError(h.post("/v1/messages", message("claude" + end)), 404);
+      assertTrue(a.getString("message").contains("claude-sonnet-4-5"), a.encode());
+    }
+    healthAnswersOk();
+  }
+
   @Test
   void aModelServedOnlyInTheOtherProtocolSaysSo() throws Exception {
     JsonObject a = anthropicError(h.post("/v1/messages",

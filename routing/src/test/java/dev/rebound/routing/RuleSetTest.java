@@ -102,4 +102,18 @@ class RuleSetTest {
     assertTrue(!g.isLiteral());
     assertTrue(ModelGlob.of("gpt-4o").isLiteral());
   }
+
+  @Test
+  void globsMatchWhateverAClientSendsLineTerminatorsIncluded() {
+    for (String end : new String[] {"\n", "\r", "\u0085", "\u2028", "\u2029", "\r\n", "\u0000"}) {
+      assertTrue(ModelGlob.of("gpt-*").matches("gpt-" + end), "gpt-* ~ " + end.codePointAt(0));
+      assertTrue(ModelGlob.of("*").matches(end));
+      assertTrue(ModelGlob.of("gpt-?").matches("gpt-" + end.charAt(0)));
+      assertTrue(!ModelGlob.of("gpt-4o").matches("gpt-4o" + end));
+    }
+    assertTrue(ModelGlob.of("*claude*").matches("x\nClaude\ny"));
+    assertTrue(ModelGlob.of("a*b*c").matches("a" + "b".repeat(5000) + "c"));
+    assertTrue(!ModelGlob.of("a*a*a*a*b").matches("a".repeat(5000)));
+    assertTrue(ModelGlob.of("").matches("") && !ModelGlob.of("").matches("x"));
+  }
 }
