@@ -84,6 +84,41 @@ class BadInputTest {
     assertEquals("The request body must be a JSON object.", a.getString("message"));
   }
 
+  static final String[] OUT_OF_RANGE = {"2147483648", "1e40", "-1", "0", "99999999999999999999999999999", "-1e400"};
+  static final String[] NOT_INTEGERS = {"2.5", "1e-3", "\"many\"", "true", "[]", "{}"};
+
+  @Test
+  void outOfRangeOrNonIntegerTokenLimitsAreA400NamingTheFieldAndNeverReachTheUpstream() throws Exception {
+    int before = h.upstreamRequests().size();
+    String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]";
+    for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
+      for (String v : OUT_OF_RANGE) {
+        JsonObject e = openAiError(h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"" + field + "\":" + v + "," + msgs + "}"), 400);
+        assertEquals(field, e.getString("param"), e.encode());
+        assertTrue(e.getString("message").startsWith(field + ": must be an integer from 1 to 2147483647, but was "), e.encode());
+      }
+      for (String v : NOT_INTEGERS) {
+        JsonObject e = openAiError(h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"" + field + "\":" + v + "," + msgs + "}"), 400);
+        assertEquals(field + ": must be an integer.", e.getString("message"), v);
+      }
+    }
+    for (String v : OUT_OF_RANGE) {
+      JsonObject a = anthropicError(h.post("/v1/messages", "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":" + v + "," + msgs + "}"), 400);
+      assertTrue(a.getString("message").startsWith("max_tokens: must be an integer from 1 to 2147483647"), a.encode());
+      anthropicError(h.post("/v1/messages/count_tokens", "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":" + v + "," + msgs + "}"), 400);
+    }
+    for (String v : new String[] {"0", "-3", "129", "4294967297", "1e40", "1.5"}) {
+      JsonObject e = openAiError(h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"n\":" + v + "," + msgs + "}"), 400);
+      assertEquals("n", e.getString("param"), e.encode());
+    }
+    assertEquals(before, h.upstreamRequests().size(), "bad input never reaches the upstream");
+    // the largest limit allowed is served: lowered to what the window leaves
+    HttpResponse<String> r = h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"max_tokens\":2147483647," + msgs + "}");
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("x-rebound-context").orElse("").startsWith("max-tokens-lowered"), r.headers().map().toString());
+    healthAnswersOk();
+  }
+
   @Test
   void aBodyOverTheLimitIsA413InTheProtocolsShape() throws Exception {
     String big = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(70_000) + "\"}]}";

@@ -36,7 +36,9 @@ import dev.rebound.gateway.upstream.UpstreamCall;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.Protocol;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -182,7 +184,7 @@ public final class AttemptLoop implements Step {
       }
       OnOverflow policy = policyFor(agent);
       hearKeepAlivesIf(policy == OnOverflow.SUMMARIZE, agent);
-      fit.preflight(r, policy, agent, later()).onComplete(ar -> {
+      fit.preflight(r, policy, agent, later()).onComplete(guarded(ar -> {
         client.stopKeepAlive();
         if (ar.failed()) {
           // counting is a best effort: without it the request goes as the client sent it
@@ -203,7 +205,7 @@ public final class AttemptLoop implements Step {
           h.released();
           refused((ContextFit.Refuse) d, agent);
         }
-      });
+      }));
     }
 
     private void refused(ContextFit.Refuse refuse, AgentDefinition agent) {
@@ -260,7 +262,7 @@ public final class AttemptLoop implements Step {
           HeaderPolicy.upstreamHeaders(ex.requestHeaders(), backend, ex.proxyKey()), bodyFor(agent),
           ex.response(), client);
       call.run()
-          .onComplete(ar -> {
+          .onComplete(guarded(ar -> {
             load.ended(agent.name());
             client.stopKeepAlive();
             AttemptOutcome outcome = ar.succeeded() ? ar.result()
@@ -270,7 +272,7 @@ public final class AttemptLoop implements Step {
             // an error's own wait is the classifier's to read; a success that spent the last of a limit is read here
             if (outcome instanceof AttemptOutcome.Answered || outcome instanceof AttemptOutcome.Streamed) coolIfSpent(agent, h, budget);
             handle(agent, h, outcome, (System.nanoTime() - started) / 1_000_000);
-          });
+          }));
     }
 
     private void handle(AgentDefinition agent, BackendHealth h, AttemptOutcome outcome, long elapsedMs) {
@@ -295,10 +297,10 @@ public final class AttemptLoop implements Step {
           emit("answered", "answer complete", agent, Map.of("status", a.status(), "elapsedMs", elapsedMs));
           servedBy(agent);
           checkpointer.answered(ex, agent, a.body())
-              .onComplete(v -> {
+              .onComplete(guarded(v -> {
                 client.answer(a.status(), a.headers(), a.body());
                 done.tryComplete();
-              });
+              }));
           return;
         }
       } else if (outcome instanceof AttemptOutcome.ErrorAnswer e) {
@@ -336,10 +338,10 @@ public final class AttemptLoop implements Step {
       servedBy(agent);
       // the turn is stored before the client sees the end of the answer
       checkpointer.answered(ex, agent, client.assistantMessage())
-          .onComplete(v -> {
+          .onComplete(guarded(v -> {
             client.end();
             done.tryComplete();
-          });
+          }));
     }
 
     /**
@@ -381,11 +383,11 @@ public final class AttemptLoop implements Step {
         if (overflowsOnAgent < MAX_CONTEXT_CUTS && sent != null) {
           overflowsOnAgent++;
           hearKeepAlivesIf(p == OnOverflow.SUMMARIZE, agent);
-          fit.afterOverflow(ex.context(), p, agent, failure, sent, overflowsOnAgent, later()).onComplete(ar -> {
+          fit.afterOverflow(ex.context(), p, agent, failure, sent, overflowsOnAgent, later()).onComplete(guarded(ar -> {
             client.stopKeepAlive();
             if (ar.failed() || ar.result() == null) decideByPolicy(agent, failure);
             else afterOverflow(agent, failure, ar.result());
-          });
+          }));
           return;
         }
       }
@@ -499,7 +501,7 @@ public final class AttemptLoop implements Step {
         client.stopKeepAlive();
         done.tryComplete();
       });
-      vertx.setTimer(wait.toMillis(), id -> {
+      vertx.setTimer(wait.toMillis(), id -> guard(() -> {
         ex.response().closeHandler(null);
         client.stopKeepAlive();
         if (ex.response().closed()) {
@@ -507,7 +509,24 @@ public final class AttemptLoop implements Step {
           return;
         }
         then.run();
-      });
+      }));
+    }
+
+    /**
+     * A callback of this run. An exception thrown in it would otherwise be lost on the event loop and leave the client
+     * waiting for good: it fails the run instead, and the pipeline answers with an internal error.
+     */
+    private <T> Handler<AsyncResult<T>> guarded(Handler<AsyncResult<T>> then) {
+      return ar -> guard(() -> then.handle(ar));
+    }
+
+    private void guard(Runnable step) {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        client.stopKeepAlive();
+        done.tryFail(e);
+      }
     }
 
     private void giveUp(String why) {
