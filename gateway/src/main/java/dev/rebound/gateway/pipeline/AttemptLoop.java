@@ -367,7 +367,7 @@ public final class AttemptLoop implements Step {
         if (impossible != null) {
           emit("give-up", "cannot continue the stream: " + impossible, agent, Map.of("kind", failure.kind().name()));
           client.stopKeepAlive();
-          ex.fail(clientError(failure, "Rebound could not continue the answer: " + impossible));
+          client.fail(clientError(failure, "Rebound could not continue the answer: " + impossible));
           done.tryComplete();
           return;
         }
@@ -537,17 +537,18 @@ public final class AttemptLoop implements Step {
       if (!resp.closed() && !resp.ended()) {
         Long retryAfter = retryAfterSeconds(failure);
         if (!resp.headWritten()) {
-          resp.headers().addAll(replyHeaders(null));
-          if (retryAfter != null) resp.putHeader("retry-after", String.valueOf(retryAfter));
+          MultiMap last = replyHeaders(null);
+          if (retryAfter != null) last.set("retry-after", String.valueOf(retryAfter));
+          client.amendReplyHeaders(last);
         }
         ClientError ownCredentials = ownCredentialsRejected(failure);
         if (ownCredentials != null) {
-          ex.fail(ownCredentials);
+          client.fail(ownCredentials);
         } else if (lastErrorAnswer != null && !resp.headWritten() && inClientShape(lastErrorAnswer.body())) {
           // the upstream's own words, already in the client's protocol: an overflow stays exactly what the SDK expects
           client.answer(lastErrorAnswer.status(), lastErrorAnswer.headers(), lastErrorAnswer.body());
         } else {
-          ex.fail(clientError(failure, "Rebound tried " + attempts + " time(s) across "
+          client.fail(clientError(failure, "Rebound tried " + attempts + " time(s) across "
               + Math.min(agentIndex + 1, plan.agents().size()) + " agent(s)"));
         }
       }
