@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -172,6 +173,35 @@ class BadInputTest {
       JsonObject a = anthropicError(h.post("/v1/messages", message("claude" + end)), 404);
       assertTrue(a.getString("message").contains("claude-sonnet-4-5"), a.encode());
     }
+    healthAnswersOk();
+  }
+
+  @Test
+  void thousandsOfDistinctLongModelNamesLeaveTheCachesBounded() throws Exception {
+    java.util.Random random = new java.util.Random(13);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Integer>> statuses = new java.util.ArrayList<>();
+      for (int i = 0; i < 5_000; i++) {
+        char[] name = new char[1024 + random.nextInt(3 * 1024)];
+        for (int j = 0; j < name.length; j++) name[j] = (char) ('a' + random.nextInt(26));
+        // one in ten is served (gpt-*) in a session of its own; the rest are unknown models
+        boolean served = i % 10 == 0;
+        String model = (served ? "gpt-" : "") + new String(name);
+        String session = "many-" + i;
+        statuses.add(pool.submit(() -> served
+            ? h.post("/v1/chat/completions", chat(model), "x-session-id", session).statusCode()
+            : h.post("/v1/chat/completions", chat(model)).statusCode()));
+      }
+      for (int i = 0; i < statuses.size(); i++) assertEquals(i % 10 == 0 ? 200 : 404, statuses.get(i).get(), "request " + i);
+    } finally {
+      pool.shutdownNow();
+    }
+    java.util.Map<String, Long> sizes = h.gateway.cacheSizes();
+    assertTrue(sizes.get("tokenizers") <= 21, "one tokenizer per rule at most, not per model name: " + sizes);
+    assertTrue(sizes.get("tokenCounts") <= 200_000, sizes.toString());
+    assertEquals(500L, sizes.get("sessions"), sizes.toString());
+    assertEquals(1_000L, sizes.get("sessionMessages"), "a user and an assistant message each: " + sizes);
     healthAnswersOk();
   }
 

@@ -104,6 +104,16 @@ class RuleSetTest {
   }
 
   @Test
+  void theRecurringTextCacheHoldsOnlyTheHeadOfEachTextAndABoundedNumberOfThem() {
+    String head = "You are a careful reviewer. ".repeat(400).substring(0, TextIndex.SCAN_CHARS);
+    TextIndex a = TextIndex.ofRecurring(head + "x".repeat(1_000_000));
+    assertTrue(a == TextIndex.ofRecurring(head + "y".repeat(10)), "the same head is the same index");
+    assertEquals(TextIndex.SCAN_CHARS, a.head.length());
+    for (int i = 0; i < 1_000; i++) TextIndex.ofRecurring("prompt " + i);
+    assertTrue(TextIndex.cached() <= 256, "cached: " + TextIndex.cached());
+  }
+
+  @Test
   void globsMatchWhateverAClientSendsLineTerminatorsIncluded() {
     for (String end : new String[] {"\n", "\r", "\u0085", "\u2028", "\u2029", "\r\n", "\u0000"}) {
       assertTrue(ModelGlob.of("gpt-*").matches("gpt-" + end), "gpt-* ~ " + end.codePointAt(0));
