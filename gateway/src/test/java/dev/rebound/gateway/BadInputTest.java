@@ -206,6 +206,19 @@ class BadInputTest {
   }
 
   @Test
+  void aLoneSurrogateInTheTextIsCountedAndServedLikeAnyOtherCharacter() throws Exception {
+    // JSON lets a client escape half a surrogate pair; the tokenizer reads UTF-8, which has no such character
+    String text = "broken \\ud83d pair and \\ude00 tail";
+    HttpResponse<String> r = h.post("/v1/chat/completions",
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}");
+    assertEquals(200, r.statusCode(), r.body());
+    r = h.post("/v1/messages/count_tokens",
+        "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}",
+        "anthropic-version", "2023-06-01");
+    assertEquals(200, r.statusCode(), r.body());
+  }
+
+  @Test
   void aModelServedOnlyInTheOtherProtocolSaysSo() throws Exception {
     JsonObject a = anthropicError(h.post("/v1/messages",
         "{\"model\":\"gpt-4o\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 404);

@@ -64,7 +64,13 @@ final class TokenCounter {
   }
 
   int text(Encoding encoding, String text) {
-    return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+    if (text.isEmpty()) return 0;
+    // jtokkit reads its input as UTF-8 and fails on a lone surrogate (JSON lets a client escape one): counted as the '?' a
+    // UTF-8 encoder writes for it
+    if (text.chars().anyMatch(c -> Character.isSurrogate((char) c))) {
+      text = new String(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    return encoding.countTokensOrdinary(text);
   }
 
   /** The cookbook's per-message overhead plus every string the message carries. */

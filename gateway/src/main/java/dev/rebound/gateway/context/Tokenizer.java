@@ -1,6 +1,7 @@
 package dev.rebound.gateway.context;
 
 import com.knuddels.jtokkit.api.Encoding;
+import java.nio.charset.StandardCharsets;
 
 /**
  * How a model family's tokens are counted: with a jtokkit encoding, times a factor for families whose own tokenizer
@@ -21,6 +22,19 @@ public record Tokenizer(String family, Encoding encoding, double factor, int id)
   }
 
   public int count(String text) {
-    return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+    return text.isEmpty() ? 0 : encoding.countTokensOrdinary(wellFormed(text));
+  }
+
+  /**
+   * The text with each lone surrogate (JSON lets a client escape one, such as U+D800) replaced as a UTF-8 encoder
+   * replaces it when the body is sent on: jtokkit reads its input as UTF-8 and fails on one. Usually the same string.
+   */
+  static String wellFormed(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (Character.isSurrogate(text.charAt(i))) {
+        return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+      }
+    }
+    return text;
   }
 }
