@@ -21,8 +21,36 @@ public record Tokenizer(String family, Encoding encoding, double factor, int id)
     return (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(encodingTokens * factor));
   }
 
+  /**
+   * The longest text handed to jtokkit at once. Its encoder needs tens of bytes of memory per byte of a long run without
+   * spaces (a 2 MB one took more than a 256 MB heap), so longer texts are counted piece by piece.
+   */
+  static final int PIECE = 4096;
+
   public int count(String text) {
-    return text.isEmpty() ? 0 : encoding.countTokensOrdinary(wellFormed(text));
+    if (text.isEmpty()) return 0;
+    String t = wellFormed(text);
+    if (t.length() <= PIECE) return encoding.countTokensOrdinary(t);
+    int total = 0;
+    for (int start = 0, end; start < t.length(); start = end) {
+      end = pieceEnd(t, start);
+      total += encoding.countTokensOrdinary(t.substring(start, end));
+    }
+    return total;
+  }
+
+  /**
+   * Where the piece from {@code start} ends: where the last run of whitespace in its second half begins, which is where
+   * one of the tokenizer's own pieces begins, so the sum is the whole text's count; in a text without one, at the
+   * limit (a token or so more).
+   */
+  static int pieceEnd(String t, int start) {
+    int end = start + PIECE;
+    if (end >= t.length()) return t.length();
+    for (int cut = end; cut > start + PIECE / 2; cut--) {
+      if (Character.isWhitespace(t.charAt(cut)) && !Character.isWhitespace(t.charAt(cut - 1))) return cut;
+    }
+    return Character.isLowSurrogate(t.charAt(end)) ? end - 1 : end;
   }
 
   /**
