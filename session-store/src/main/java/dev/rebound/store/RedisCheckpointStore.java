@@ -39,6 +39,8 @@ public final class RedisCheckpointStore implements CheckpointStore {
   /** Error replies that mean "not now" rather than "wrong": the backend is effectively unavailable. */
   private static final Pattern UNAVAILABLE_REPLY =
       Pattern.compile("(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY)\\b");
+  /** A stream entry id ({@code ms-seq}); 19 digits stay below 2^64, so the next id after one always exists. */
+  private static final Pattern STREAM_ID = Pattern.compile("\\d{1,19}(-\\d{1,19})?");
 
   private final Redis redis;
   private final RedisStoreOptions options;
@@ -338,6 +340,10 @@ public final class RedisCheckpointStore implements CheckpointStore {
   @Override
   public Future<List<SessionEvent>> events(SessionKey key, String afterId, int limit) {
     return guard(() -> {
+      if (afterId != null && !STREAM_ID.matcher(afterId).matches()) {
+        // Redis would answer "ERR Invalid stream ID", which reads like the store failing
+        return Future.failedFuture(new IllegalArgumentException("invalid event id '" + afterId + "'"));
+      }
       if (limit <= 0) return Future.succeededFuture(List.of());
       Request xrange = Request.cmd(Command.XRANGE).arg(RedisKeys.of(key).events())
           .arg(afterId == null ? "-" : "(" + afterId).arg("+").arg("COUNT").arg(limit);

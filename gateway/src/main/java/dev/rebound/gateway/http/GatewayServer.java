@@ -68,6 +68,9 @@ public final class GatewayServer {
   private static final Pattern ENDPOINT_PATH =
       Pattern.compile("(/s/[^/]+)?/v1/(chat/completions|messages|messages/count_tokens|models)/?");
   private static final String[] PREFIXES = {"", "/s/:sessionId"};
+  /** Recent sessions whose history the gateway remembers, and the message identities over all of them. */
+  static final int SESSIONS_KNOWN = 10_000;
+  static final long MESSAGES_KNOWN = 500_000;
 
   private final Vertx vertx;
   private final ReboundConfig config;
@@ -86,6 +89,8 @@ public final class GatewayServer {
   private final Clock clock;
   private Pipeline pipeline;
   private BufferedCheckpointStore store;
+  private TokenCounter counter;
+  private SessionCache known;
   private final SessionEventRecorder recorder;
   private final FrontDoor openAi = new OpenAiFrontDoor();
   private final FrontDoor anthropic = new AnthropicFrontDoor();
@@ -158,9 +163,9 @@ public final class GatewayServer {
             this.healthShare = new HealthShare(vertx, config.store().redisUrl(), health, events, clock);
             healthShare.start();
           }
-          SessionCache known = new SessionCache(10_000);
-          ContextFit fit = new ContextFit(vertx, config.context(),
-              new TokenCounter(tokenizers.result(), config.context().imageTokens()), windows, summarizer);
+          this.known = new SessionCache(SESSIONS_KNOWN, MESSAGES_KNOWN);
+          this.counter = new TokenCounter(tokenizers.result(), config.context().imageTokens());
+          ContextFit fit = new ContextFit(vertx, config.context(), counter, windows, summarizer);
           this.pipeline = new Pipeline(auth, new SessionBinding(store, known, events, clock),
               new ContextGuard(fit, routes),
               new RoutePlanner(routes, load, affinity, events, clock),
@@ -293,6 +298,20 @@ public final class GatewayServer {
       {"GET", "/metrics", "Prometheus metrics"},
       {"GET", "/admin/sessions", "the admin API (sessions, checkpoints, events, backends, routes; admin token)"},
   };
+
+  /**
+   * Entries in the in-memory caches whose keys come from clients (model names, session ids, message contents), each
+   * bounded; for tests and diagnosis.
+   */
+  public Map<String, Long> cacheSizes() {
+    Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+    sizes.put("tokenizers", (long) counter.tokenizers().made());
+    sizes.put("tokenCounts", (long) counter.cachedMessages());
+    sizes.put("sessions", (long) known.size());
+    sizes.put("sessionMessages", known.messages());
+    sizes.put("sessionAffinity", (long) affinity.size());
+    return sizes;
+  }
 
   /** Breakers and cooldowns of every backend (for the admin API and tests). */
   public HealthBoard health() {
