@@ -157,7 +157,9 @@ class RecoveryTest {
 
   @Test
   void aRelayedUpstreamErrorCarriesEachReboundHeaderOnce() {
-    start().fault(fault("bad-400").put("times", -1).put("status", 400).put("body", new JsonObject().put("error",
+    // a short wait budget: the 529s never stop, and with no other agent the gateway would outlast them for minutes
+    h = GatewayHarness.start(CONFIG.replace("keepAliveInterval: 200ms", "keepAliveInterval: 200ms\n  waitBudget: 300ms"));
+    h.fault(fault("bad-400").put("times", -1).put("status", 400).put("body", new JsonObject().put("error",
         new JsonObject().put("message", "Invalid value for 'temperature'.").put("type", "invalid_request_error")
             .put("param", "temperature").put("code", null))));
     h.fault(fault("busy-529").put("times", -1).put("status", 529).put("headers", new JsonObject().put("retry-after", "0")));
@@ -169,7 +171,7 @@ class RecoveryTest {
       assertEquals(1, bad.getAll(name).size(), name + " on the relayed 400: " + bad.getAll(name));
       assertEquals(1, busy.getAll(name).size(), name + " on the relayed 529: " + busy.getAll(name));
     }
-    assertEquals(List.of("3"), busy.getAll("x-rebound-attempts"));
+    assertTrue(Integer.parseInt(busy.get("x-rebound-attempts")) >= 3, busy.getAll("x-rebound-attempts").toString());
     assertEquals(1, busy.getAll("x-rebound-recovery").size(), busy.getAll("x-rebound-recovery").toString());
     assertEquals(1, busy.getAll("retry-after").size(), busy.getAll("retry-after").toString());
     assertEquals(1, busy.getAll("content-type").size(), busy.getAll("content-type").toString());
