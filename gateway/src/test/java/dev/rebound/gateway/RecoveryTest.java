@@ -373,8 +373,12 @@ class RecoveryTest {
 
   @Test
   void whenABackendComesBackEveryWaitingRequestIsAnsweredWithinTwoSecondsOfItsReturn() throws Exception {
-    int downPort = TestRedis.freePort(); // nothing listens here yet: connections are refused
+    int downPort = TestRedis.freePort();
     h = GatewayHarness.start(CONFIG.replace("url: \"${MOCK_URL}\", apiKey: k1", "url: \"http://127.0.0.1:" + downPort + "\", apiKey: k1, discoverWindow: off"));
+    dev.rebound.mockllm.MockLlmServer before = new dev.rebound.mockllm.MockLlmServer(h.vertx, MockLlmOptions.defaults().withPort(downPort));
+    before.start().await();
+    assertEquals(200, h.post("/v1/chat/completions", "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"up\"}]}").statusCode());
+    before.stop().await(); // it goes away (a restart): connections are refused
     java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(6);
     List<java.util.concurrent.Future<HttpResponse<String>>> waiting = new ArrayList<>();
     for (int i = 0; i < 6; i++) {

@@ -63,6 +63,8 @@ public final class AttemptLoop implements Step {
   static final long PARTIAL_SAVE_MS = 2000;
   /** How often a request waiting on a half-open breaker looks again (its probes are in flight and decide soon). */
   static final Duration PROBE_POLL = Duration.ofMillis(250);
+  /** A backend that refuses connections but answered within this long is taken to be restarting, and waited for. */
+  static final Duration RESTARTING_WITHIN = Duration.ofMinutes(10);
   /** Cuts sized by an upstream's overflow errors on one agent before the plan moves on. */
   static final int MAX_CONTEXT_CUTS = 3;
 
@@ -479,8 +481,11 @@ public final class AttemptLoop implements Step {
     }
 
     private void decideByPolicy(AgentDefinition agent, Failure failure) {
+      // nowhere else to go: outlast what the backend says will pass (a refused connection only if it answered lately)
+      boolean nowhereElse = agentIndex + 1 >= plan.agents().size() && (failure.kind() != FailureKind.CONNECT
+          || health.of(agent.backend()).answeredWithin(RESTARTING_WITHIN));
       RecoveryDecision decision = policy.decide(failure, agent.backend(), attemptsOnAgent, budgetLeft, random.getAsDouble(),
-          agentIndex + 1 >= plan.agents().size());
+          nowhereElse);
       String label = (continuing ? "continued-after-" : decision instanceof RecoveryDecision.Retry ? "retried-after-" : "fell-back-after-")
           + label(failure);
       if (decision instanceof RecoveryDecision.Retry r) {

@@ -52,6 +52,7 @@ public final class BackendHealth {
   /** While open and due: whether this gateway asked to probe, and whether it may. */
   private boolean probeAsked;
   private boolean probeGranted;
+  private Instant lastAnswer;
 
   private final String backend;
   private final ResilienceConfig.Breaker settings;
@@ -101,7 +102,17 @@ public final class BackendHealth {
     return null;
   }
 
+  /**
+   * Whether the backend answered anything (an answer or an HTTP error) within {@code recently}: a backend that
+   * refuses connections now but answered a moment ago is restarting, and worth waiting for; one that never answered
+   * is misconfigured or gone, and the client should hear so at once.
+   */
+  public synchronized boolean answeredWithin(Duration recently) {
+    return lastAnswer != null && !lastAnswer.isBefore(clock.instant().minus(recently));
+  }
+
   public synchronized void succeeded() {
+    lastAnswer = clock.instant();
     if (state == State.HALF_OPEN) {
       probesInFlight = Math.max(0, probesInFlight - 1);
       if (++probeSuccesses >= settings.halfOpenCalls()) {
