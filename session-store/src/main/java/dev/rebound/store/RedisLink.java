@@ -9,6 +9,7 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -45,7 +46,7 @@ final class RedisLink {
   }
 
   /**
-   * Sends one command. Fails with an error reply ({@link Response}) when Redis refused it, with a
+   * Sends one command. Fails with an error reply ({@link Response}) only when Redis answered with one; else with a
    * {@link TimeoutException} past the timeout, or with what broke the connection.
    */
   Future<Response> send(Request request) {
@@ -58,14 +59,18 @@ final class RedisLink {
     Context caller = Vertx.currentContext();
     Promise<Response> result = Promise.promise();
     long timer = vertx.setTimer(timeoutMillis, id -> {
-      if (result.tryFail(new TimeoutException("no answer from redis within " + timeoutMillis + " ms"))) retire(g);
+      if (result.future().isComplete()) return;
+      // retired first, so that a command sent once this failure is seen goes over a new connection
+      retire(g);
+      result.tryFail(new TimeoutException("no answer from redis within " + timeoutMillis + " ms"));
     });
     g.context().runOnContext(v -> g.connection().compose(c -> c.send(request)).onComplete(ar -> {
-      if (ar.failed() && breaks(ar.cause())) retire(g);
+      Throwable failure = ar.failed() ? unreplied(ar.cause()) : null;
+      if (failure != null && breaks(failure)) retire(g);
       Runnable complete = () -> {
         vertx.cancelTimer(timer);
-        if (ar.succeeded()) result.tryComplete(ar.result());
-        else result.tryFail(ar.cause());
+        if (failure == null) result.tryComplete(ar.result());
+        else result.tryFail(failure);
       };
       if (caller == null) complete.run();
       else caller.runOnContext(x -> complete.run());
@@ -99,6 +104,17 @@ final class RedisLink {
       current = null;
     }
     g.client().close();
+  }
+
+  /**
+   * The client fails the commands in flight on a socket that closed with an error reply "CONNECTION_CLOSED": Redis
+   * said nothing, so it is reported as the connection failure it is, not as a reply.
+   */
+  private static Throwable unreplied(Throwable failure) {
+    if (failure instanceof Response && "CONNECTION_CLOSED".equals(failure.getMessage())) {
+      return new IOException("connection to redis closed with the command in flight");
+    }
+    return failure;
   }
 
   /**
