@@ -1,6 +1,7 @@
 package dev.rebound.store;
 
 import static dev.rebound.store.Await.await;
+import static dev.rebound.store.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,12 +15,9 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,143 +81,101 @@ class RedisClusterCheckpointStoreTest extends CheckpointStoreContract {
   // ------------------------------------------------------------------------------------------------ under load
 
   @Test
-  void carriesTwoHundredConcurrentSessionsWithoutATimeoutOrAnOutage() throws Exception {
+  void carriesTwoHundredConcurrentSessionsWithoutATimeoutOrAnOutage() {
     List<String> transitions = new CopyOnWriteArrayList<>();
     RedisCheckpointStore redis = new RedisCheckpointStore(vertx, clusterOptions(cluster), Clock.systemUTC());
     BufferedCheckpointStore buffered = new BufferedCheckpointStore(vertx, redis, BufferedStoreOptions.defaults(),
         transitions::add);
     try {
-      Load load = Load.run(vertx, buffered, tenant, 200, 5);
-      System.out.println("cluster load: " + load);
-      assertEquals(List.of(), transitions, "never degraded");
-      assertEquals(0, load.failures.get(), load.toString());
-      assertEquals(0, buffered.dropped());
-      for (SessionKey key : load.keys) {
-        SessionMeta meta = await(redis.meta(key));
-        assertEquals(10, meta.messageCount(), key + ": 5 turns, a question and an answer each");
-        assertEquals(5, meta.turns(), key.toString());
-        assertEquals(10, meta.checkpointCount(), key.toString());
-      }
+      SessionLoad load = SessionLoad.start(vertx, buffered, tenant, 200, 5, Duration.ZERO).await(Duration.ofSeconds(30));
+      System.out.println("cluster, 200 sessions at full speed: " + load);
+      assertEquals(List.of(), transitions, "never degraded: " + load);
+      assertEquals(0, load.writeFailures.get() + load.readFailures.get() + load.slow.get(), load.toString());
+      assertEveryTurnStoredOnce(redis, load);
     } finally {
       await(buffered.close());
     }
   }
 
-  /**
-   * Sessions conversing at once, each on an event loop of its own (as the gateway's requests arrive), every turn
-   * making the store calls the gateway makes: the session read (meta, then its messages), the user turn with an ERROR
-   * checkpoint, the turn's events in one call (not awaited, like SessionEventRecorder), the assistant turn with an
-   * AUTO checkpoint.
-   */
-  static final class Load {
-    final List<SessionKey> keys = new ArrayList<>();
-    final AtomicLong calls = new AtomicLong();
-    final AtomicLong writes = new AtomicLong();
-    final AtomicLong buffered = new AtomicLong();
-    final AtomicLong failures = new AtomicLong();
-    final AtomicLong slow = new AtomicLong();
-    final AtomicLong maxMillis = new AtomicLong();
-    final List<String> failed = new CopyOnWriteArrayList<>();
-    long elapsedMillis;
+  @Test
+  void recoversByItselfAfterCommandsTimeOutAndStoresEveryTurnOnce() {
+    List<String> transitions = new CopyOnWriteArrayList<>();
+    RedisCheckpointStore redis = new RedisCheckpointStore(vertx,
+        clusterOptions(cluster).withTimeout(Duration.ofMillis(500)), Clock.systemUTC());
+    BufferedCheckpointStore buffered = new BufferedCheckpointStore(vertx, redis, BufferedStoreOptions.defaults(),
+        transitions::add);
+    try {
+      SessionLoad load = SessionLoad.start(vertx, buffered, tenant, 200, 6, Duration.ofMillis(100));
+      until(Duration.ofSeconds(20), "the sessions under way", () -> load.writes.get() > 400);
+      cluster.pauseNode(0, 1_500); // three times the store's timeout
+      long paused = System.nanoTime();
+      load.await(Duration.ofSeconds(30));
+      until(Duration.ofSeconds(20), "the buffered writes flushed: " + transitions, () -> !buffered.degraded());
+      System.out.println("cluster, a master silent for 1.5 s: " + load + "; " + transitions + "; recovered "
+          + (System.nanoTime() - paused) / 1_000_000 + " ms after the pause began");
 
-    static Load run(Vertx vertx, CheckpointStore store, String tenant, int sessions, int turns) throws Exception {
-      Load load = new Load();
-      List<Future<Void>> done = new ArrayList<>();
-      long start = System.nanoTime();
-      for (int i = 0; i < sessions; i++) {
-        SessionKey key = new SessionKey(tenant, "load-" + i);
-        load.keys.add(key);
-        io.vertx.core.Promise<Void> finished = io.vertx.core.Promise.promise();
-        // from a non-Vert.x thread every call is a new context, spread over the event loops
-        vertx.getOrCreateContext().runOnContext(v -> new Conversation(load, store, key).turns(turns)
-            .onComplete(finished));
-        done.add(finished.future());
-      }
-      Future.join(done).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      load.elapsedMillis = (System.nanoTime() - start) / 1_000_000;
-      return load;
-    }
-
-    <T> Future<T> timed(java.util.function.Supplier<Future<T>> call, boolean write) {
-      long start = System.nanoTime();
-      calls.incrementAndGet();
-      if (write) writes.incrementAndGet();
-      return call.get().andThen(ar -> {
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        maxMillis.accumulateAndGet(millis, Math::max);
-        if (millis >= 1000) slow.incrementAndGet();
-        if (ar.failed()) {
-          failures.incrementAndGet();
-          if (failed.size() < 5) failed.add(String.valueOf(ar.cause()));
-        } else if (ar.result() instanceof SessionMeta m && BufferedCheckpointStore.BUFFERED.equals(m.status())) {
-          buffered.incrementAndGet();
-        }
-      });
-    }
-
-    @Override
-    public String toString() {
-      return keys.size() + " sessions, " + calls + " store calls (" + writes + " writes) in " + elapsedMillis + " ms = "
-          + (writes.get() * 1000 / Math.max(1, elapsedMillis)) + " writes/s; slowest " + maxMillis + " ms, " + slow
-          + " calls >= 1 s, " + failures + " failed " + failed + ", " + buffered + " buffered";
+      assertTrue(transitions.get(0).startsWith("degraded") && load.buffered.get() > 0,
+          "the pause did time commands out: " + transitions);
+      assertTrue(transitions.get(transitions.size() - 1).startsWith("recovered"), transitions.toString());
+      assertEquals(0, buffered.dropped());
+      assertEquals(0, load.writeFailures.get(), load.toString());
+      assertEveryTurnStoredOnce(redis, load);
+      assertEquals(SessionMeta.ACTIVE, await(buffered.append(key("after"), Append.of(0, SessionLoad.user("q")))).status(),
+          "written, not buffered");
+    } finally {
+      await(buffered.close());
     }
   }
 
-  private static final class Conversation {
-    private final Load load;
-    private final CheckpointStore store;
-    private final SessionKey key;
-    private final List<NewMessage> history = new ArrayList<>();
-    private long version;
-    private Instant created;
-    private Future<?> events = Future.succeededFuture();
+  @Test
+  void recoversByItselfWhenAMasterRestartsEmptyAndRebuildsItsSessions() {
+    // a cluster of its own: the restarted master comes back without its data
+    try (RedisClusterFixture restarting = RedisClusterFixture.start(3)) {
+      List<String> transitions = new CopyOnWriteArrayList<>();
+      RedisCheckpointStore redis = new RedisCheckpointStore(vertx,
+          clusterOptions(restarting).withTimeout(Duration.ofSeconds(1)), Clock.systemUTC());
+      BufferedCheckpointStore buffered = new BufferedCheckpointStore(vertx, redis, BufferedStoreOptions.defaults(),
+          transitions::add);
+      try {
+        SessionLoad load = SessionLoad.start(vertx, buffered, tenant, 200, 8, Duration.ofMillis(100));
+        until(Duration.ofSeconds(20), "the sessions under way", () -> load.writes.get() > 600);
+        restarting.stopNode(1);
+        restarting.startNode(1);
+        restarting.awaitOk();
+        long ok = System.nanoTime();
+        load.await(Duration.ofSeconds(30));
+        until(Duration.ofSeconds(20), "the buffered writes flushed: " + transitions, () -> !buffered.degraded());
+        System.out.println("cluster, a master restarted empty: " + load + "; " + transitions + "; recovered "
+            + (System.nanoTime() - ok) / 1_000_000 + " ms after cluster_state:ok");
 
-    Conversation(Load load, CheckpointStore store, SessionKey key) {
-      this.load = load;
-      this.store = store;
-      this.key = key;
+        assertTrue(transitions.get(0).startsWith("degraded"), transitions.toString());
+        assertTrue(transitions.get(transitions.size() - 1).startsWith("recovered"), transitions.toString());
+        assertEquals(0, buffered.queued());
+        assertEquals(0, buffered.dropped());
+        assertEquals(0, load.writeFailures.get(), load.toString());
+        await(buffered.ping());
+        assertEquals(SessionMeta.ACTIVE, await(buffered.append(key("after"), Append.of(0, SessionLoad.user("q"))))
+            .status(), "written, not buffered");
+        // the sessions on the emptied master were rebuilt from the history their later writes carried
+        assertEveryTurnStoredOnce(redis, load);
+      } finally {
+        await(buffered.close());
+      }
     }
+  }
 
-    Future<Void> turns(int left) {
-      if (left == 0) return events.transform(ar -> Future.succeededFuture());
-      int turn = history.size() / 2 + 1;
-      return read().compose(v -> {
-        NewMessage question = user("question " + turn + " of " + key.id());
-        List<NewMessage> before = List.copyOf(history);
-        Append append = Append.of(version, question).ofSessionCreated(created).extending(() -> before)
-            .withCheckpoint(new CheckpointDraft(CheckpointKind.ERROR, null, "[]", 0, "user turn"))
-            .withMeta(new MetaChange("openai", null, SessionMeta.ACTIVE, 0, 0));
-        return load.timed(() -> store.append(key, append), true).compose(meta -> {
-          advance(meta, question);
-          events = events.transform(ar -> load.timed(() -> store.appendEvents(key, List.of(
-              new NewEvent(null, "route", "chain default", null),
-              new NewEvent(null, "checkpoint", "user turn stored", "{\"version\":" + meta.version() + "}"))), true));
-          NewMessage answer = assistant("answer " + turn + " to " + key.id());
-          List<NewMessage> asked = List.copyOf(history);
-          Append answered = Append.of(version, answer).replacingPartial().extending(() -> asked)
-              .withCheckpoint(new CheckpointDraft(CheckpointKind.AUTO, null, "[]", 0, "turn " + turn))
-              .withMeta(new MetaChange("openai", "coder", SessionMeta.ACTIVE, 1, 0));
-          return load.timed(() -> store.append(key, answered), true).map(m -> {
-            advance(m, answer);
-            return null;
-          });
-        });
-      }).compose(v -> turns(left - 1));
-    }
-
-    /** What a gateway does when its cache does not know the session: its meta, then its messages. */
-    private Future<Void> read() {
-      return load.timed(() -> store.meta(key), false)
-          .compose(meta -> meta == null ? Future.succeededFuture()
-              : load.timed(() -> store.messages(key, 0, meta.messageCount()), false))
-          .<Void>mapEmpty()
-          .otherwiseEmpty();
-    }
-
-    private void advance(SessionMeta meta, NewMessage stored) {
-      version = meta.version();
-      if (created == null) created = meta.created();
-      history.add(stored);
+  /** Every session holds each of its turns once, in order: nothing lost, nothing doubled by a replay. */
+  private static void assertEveryTurnStoredOnce(CheckpointStore redis, SessionLoad load) {
+    for (SessionKey key : load.keys) {
+      List<String> expected = new ArrayList<>();
+      for (int turn = 1; turn <= load.turns; turn++) {
+        expected.add(SessionLoad.user("question " + turn + " of " + key.id()).json());
+        expected.add(SessionLoad.assistant("answer " + turn + " to " + key.id()).json());
+      }
+      SessionMeta meta = await(redis.meta(key));
+      assertEquals(expected, await(redis.messages(key, 0, 1000)).stream().map(StoredMessage::json).toList(),
+          key.toString());
+      assertEquals(load.turns, meta.turns(), key + " turns");
     }
   }
 }

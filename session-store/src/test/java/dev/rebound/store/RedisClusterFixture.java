@@ -65,6 +65,13 @@ final class RedisClusterFixture implements AutoCloseable {
     nodes.get(node).start();
   }
 
+  /** Holds every command sent to one master for {@code millis} (CLIENT PAUSE): a node that stops answering. */
+  void pauseNode(int node, long millis) {
+    Node n = nodes.get(node);
+    run(List.of("redis-cli", "-p", String.valueOf(n.port), "client", "pause", String.valueOf(millis), "ALL"),
+        dir.resolve("pause-" + n.port + ".log"));
+  }
+
   /** Waits until every node says {@code cluster_state:ok} (all slots served, every master reachable). */
   void awaitOk() {
     long deadline = System.nanoTime() + 30_000_000_000L;
