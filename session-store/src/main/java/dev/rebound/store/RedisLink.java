@@ -34,6 +34,8 @@ final class RedisLink {
 
   // guarded by this
   private Generation current;
+  /** The first client, made (not connected) at construction so that options the client rejects fail there. */
+  private Redis unused;
   private boolean closed;
 
   /** One client and its connection; retired together. */
@@ -43,6 +45,7 @@ final class RedisLink {
     this.vertx = vertx;
     this.options = options;
     this.timeoutMillis = timeoutMillis;
+    this.unused = Redis.createClient(vertx, options);
   }
 
   /**
@@ -79,18 +82,20 @@ final class RedisLink {
   }
 
   Future<Void> close() {
-    Generation g;
+    Redis client;
     synchronized (this) {
       closed = true;
-      g = current;
+      client = current != null ? current.client() : unused;
       current = null;
+      unused = null;
     }
-    return g == null ? Future.succeededFuture() : g.client().close();
+    return client == null ? Future.succeededFuture() : client.close();
   }
 
   /** Must hold the lock. Connecting starts on the new client's own context, which every later send then uses. */
   private Generation open() {
-    Redis client = Redis.createClient(vertx, options);
+    Redis client = unused != null ? unused : Redis.createClient(vertx, options);
+    unused = null;
     Context context = vertx.getOrCreateContext();
     Promise<RedisConnection> connected = Promise.promise();
     context.runOnContext(v -> client.connect().onComplete(connected));

@@ -110,13 +110,12 @@ class RedisClusterCheckpointStoreTest extends CheckpointStoreContract {
       cluster.pauseNode(0, 1_500); // three times the store's timeout
       long paused = System.nanoTime();
       load.await(Duration.ofSeconds(30));
-      until(Duration.ofSeconds(20), "the buffered writes flushed: " + transitions, () -> !buffered.degraded());
+      until(Duration.ofSeconds(20), "the buffered writes flushed", () -> recovered(buffered, transitions));
       System.out.println("cluster, a master silent for 1.5 s: " + load + "; " + transitions + "; recovered "
           + (System.nanoTime() - paused) / 1_000_000 + " ms after the pause began");
 
       assertTrue(transitions.get(0).startsWith("degraded") && load.buffered.get() > 0,
           "the pause did time commands out: " + transitions);
-      assertTrue(transitions.get(transitions.size() - 1).startsWith("recovered"), transitions.toString());
       assertEquals(0, buffered.dropped());
       assertEquals(0, load.writeFailures.get(), load.toString());
       assertEveryTurnStoredOnce(redis, load);
@@ -145,13 +144,12 @@ class RedisClusterCheckpointStoreTest extends CheckpointStoreContract {
         restarting.awaitOk();
         long ok = System.nanoTime();
         load.await(Duration.ofSeconds(30));
-        until(Duration.ofSeconds(20), "the buffered writes flushed: " + transitions, () -> !buffered.degraded());
+        until(Duration.ofSeconds(20), "the buffered writes flushed", () -> recovered(buffered, transitions));
         System.out.println("cluster, a master restarted empty: " + load + "; " + transitions + "; recovered "
             + (System.nanoTime() - ok) / 1_000_000 + " ms after cluster_state:ok");
 
         assertTrue(transitions.get(0).startsWith("degraded"), transitions.toString());
-        assertTrue(transitions.get(transitions.size() - 1).startsWith("recovered"), transitions.toString());
-        assertEquals(0, buffered.queued());
+          assertEquals(0, buffered.queued());
         assertEquals(0, buffered.dropped());
         assertEquals(0, load.writeFailures.get(), load.toString());
         await(buffered.ping());
@@ -163,6 +161,12 @@ class RedisClusterCheckpointStoreTest extends CheckpointStoreContract {
         await(buffered.close());
       }
     }
+  }
+
+  /** Out of degraded mode, and the listener told (it hears of it just after degraded() turns false). */
+  private static boolean recovered(BufferedCheckpointStore buffered, List<String> transitions) {
+    return !buffered.degraded() && !transitions.isEmpty()
+        && transitions.get(transitions.size() - 1).startsWith("recovered");
   }
 
   private static boolean succeeds(Future<?> future) {
