@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,41 @@ class BadInputTest {
     assertEquals("The request body must be a JSON object.", a.getString("message"));
   }
 
+  static final String[] OUT_OF_RANGE = {"2147483648", "1e40", "-1", "0", "99999999999999999999999999999", "-1e400"};
+  static final String[] NOT_INTEGERS = {"2.5", "1e-3", "\"many\"", "true", "[]", "{}"};
+
+  @Test
+  void outOfRangeOrNonIntegerTokenLimitsAreA400NamingTheFieldAndNeverReachTheUpstream() throws Exception {
+    int before = h.upstreamRequests().size();
+    String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]";
+    for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
+      for (String v : OUT_OF_RANGE) {
+        JsonObject e = openAiError(h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"" + field + "\":" + v + "," + msgs + "}"), 400);
+        assertEquals(field, e.getString("param"), e.encode());
+        assertTrue(e.getString("message").startsWith(field + ": must be an integer from 1 to 2147483647, but was "), e.encode());
+      }
+      for (String v : NOT_INTEGERS) {
+        JsonObject e = openAiError(h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"" + field + "\":" + v + "," + msgs + "}"), 400);
+        assertEquals(field + ": must be an integer.", e.getString("message"), v);
+      }
+    }
+    for (String v : OUT_OF_RANGE) {
+      JsonObject a = anthropicError(h.post("/v1/messages", "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":" + v + "," + msgs + "}"), 400);
+      assertTrue(a.getString("message").startsWith("max_tokens: must be an integer from 1 to 2147483647"), a.encode());
+      anthropicError(h.post("/v1/messages/count_tokens", "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":" + v + "," + msgs + "}"), 400);
+    }
+    for (String v : new String[] {"0", "-3", "129", "4294967297", "1e40", "1.5"}) {
+      JsonObject e = openAiError(h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"n\":" + v + "," + msgs + "}"), 400);
+      assertEquals("n", e.getString("param"), e.encode());
+    }
+    assertEquals(before, h.upstreamRequests().size(), "bad input never reaches the upstream");
+    // the largest limit allowed is served: lowered to what the window leaves
+    HttpResponse<String> r = h.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"max_tokens\":2147483647," + msgs + "}");
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("x-rebound-context").orElse("").startsWith("max-tokens-lowered"), r.headers().map().toString());
+    healthAnswersOk();
+  }
+
   @Test
   void aBodyOverTheLimitIsA413InTheProtocolsShape() throws Exception {
     String big = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(70_000) + "\"}]}";
@@ -112,6 +148,74 @@ class BadInputTest {
         "{\"model\":\"mistral-large\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), 404);
     assertTrue(a.getString("message").contains("claude-sonnet-4-5"), a.encode());
     assertEquals(before, h.upstreamRequests().size(), "bad input never reaches the upstream");
+  }
+
+  static String chat(String model) {
+    return new JsonObject().put("model", model)
+        .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user").put("content", "x"))).encode();
+  }
+
+  static String message(String model) {
+    return new JsonObject(chat(model)).put("max_tokens", 5).encode();
+  }
+
+  @Test
+  void aModelWithALineTerminatorIsServedOrAnUnknownModelNeverA500() throws Exception {
+    for (String end : new String[] {"\n", "\r", "\u0085", "\u2028", "\r\n"}) {
+      String what = "model ending in U+" + Integer.toHexString(end.charAt(0));
+      HttpResponse<String> served = h.post("/v1/chat/completions", chat("gpt-" + end));
+      assertEquals(200, served.statusCode(), what + ": " + served.body());
+      assertEquals("assistant", served.headers().firstValue("x-rebound-agent").orElseThrow(), what);
+      assertEquals(200, h.post("/v1/messages", message("claude-sonnet-" + end)).statusCode(), what);
+      JsonObject e = openAiError(h.post("/v1/chat/completions", chat(end + "gpt-4o")), 404);
+      assertEquals("model_not_found", e.getString("code"), what);
+      assertTrue(e.getString("message").contains("Known models: ") && e.getString("message").contains("gpt-4o"), e.encode());
+      JsonObject a = anthropicError(h.post("/v1/messages", message("claude" + end)), 404);
+      assertTrue(a.getString("message").contains("claude-sonnet-4-5"), a.encode());
+    }
+    healthAnswersOk();
+  }
+
+  @Test
+  void thousandsOfDistinctLongModelNamesLeaveTheCachesBounded() throws Exception {
+    java.util.Random random = new java.util.Random(13);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Integer>> statuses = new java.util.ArrayList<>();
+      for (int i = 0; i < 5_000; i++) {
+        char[] name = new char[1024 + random.nextInt(3 * 1024)];
+        for (int j = 0; j < name.length; j++) name[j] = (char) ('a' + random.nextInt(26));
+        // one in ten is served (gpt-*) in a session of its own; the rest are unknown models
+        boolean served = i % 10 == 0;
+        String model = (served ? "gpt-" : "") + new String(name);
+        String session = "many-" + i;
+        statuses.add(pool.submit(() -> served
+            ? h.post("/v1/chat/completions", chat(model), "x-session-id", session).statusCode()
+            : h.post("/v1/chat/completions", chat(model)).statusCode()));
+      }
+      for (int i = 0; i < statuses.size(); i++) assertEquals(i % 10 == 0 ? 200 : 404, statuses.get(i).get(), "request " + i);
+    } finally {
+      pool.shutdownNow();
+    }
+    java.util.Map<String, Long> sizes = h.gateway.cacheSizes();
+    assertTrue(sizes.get("tokenizers") <= 21, "one tokenizer per rule at most, not per model name: " + sizes);
+    assertTrue(sizes.get("tokenCounts") <= 200_000, sizes.toString());
+    assertEquals(500L, sizes.get("sessions"), sizes.toString());
+    assertEquals(1_000L, sizes.get("sessionMessages"), "a user and an assistant message each: " + sizes);
+    healthAnswersOk();
+  }
+
+  @Test
+  void aLoneSurrogateInTheTextIsCountedAndServedLikeAnyOtherCharacter() throws Exception {
+    // JSON lets a client escape half a surrogate pair; the tokenizer reads UTF-8, which has no such character
+    String text = "broken \\ud83d pair and \\ude00 tail";
+    HttpResponse<String> r = h.post("/v1/chat/completions",
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}");
+    assertEquals(200, r.statusCode(), r.body());
+    r = h.post("/v1/messages/count_tokens",
+        "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}",
+        "anthropic-version", "2023-06-01");
+    assertEquals(200, r.statusCode(), r.body());
   }
 
   @Test

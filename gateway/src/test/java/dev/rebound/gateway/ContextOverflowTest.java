@@ -236,6 +236,22 @@ class ContextOverflowTest {
   }
 
   @Test
+  void anOutputLimitErrorForARequestWithoutMaxTokensGoesBackToTheClient() throws Exception {
+    // nothing smaller can be sent: the conversation fits and the client set no max_tokens to lower
+    JsonObject error = new JsonObject().put("error", new JsonObject().put("message", "This model's maximum context length "
+        + "is 4096 tokens. However, you requested 5000 tokens (20 in the messages, 4980 in the completion). Please "
+        + "reduce the length of the messages or completion.").put("type", "invalid_request_error").put("param", "messages")
+        .put("code", "context_length_exceeded"));
+    h.fault(new JsonObject().put("match", new JsonObject().put("contains", "no-max-tokens")).put("times", -1)
+        .put("status", 400).put("body", error));
+    JsonArray one = new JsonArray().add(new JsonObject().put("role", "user").put("content", "no-max-tokens"));
+    HttpResponse<String> r = h.post("/v1/chat/completions", openAiBody("liar", one));
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("context_length_exceeded", new JsonObject(r.body()).getJsonObject("error").getString("code"), r.body());
+    assertEquals(200, h.get("/health").statusCode());
+  }
+
+  @Test
   void whenTheEstimateIsTooLowTheUpstreamsOverflowErrorSizesTheSecondCut() throws Exception {
     HttpResponse<String> r = h.post("/v1/chat/completions", openAiBody("lowball", Conversations.openAi(80, false)));
     assertEquals(200, r.statusCode(), r.body());

@@ -140,6 +140,43 @@ class RecoveryTest {
     assertEquals("OVERLOADED", h.events("failure").get(0).fields().get("kind"));
   }
 
+  /** Each header's values as the client received them (the Vert.x client keeps repeated headers apart). */
+  io.vertx.core.MultiMap relayedHeaders(String path, String body, int status) {
+    io.vertx.core.http.HttpClient c = h.vertx.createHttpClient();
+    try {
+      io.vertx.core.http.HttpClientResponse r = c.request(io.vertx.core.http.HttpMethod.POST, h.port, "127.0.0.1", path)
+          .compose(req -> req.putHeader("content-type", "application/json").putHeader("anthropic-version", "2023-06-01")
+              .putHeader("x-session-id", "relayed-" + status).send(body).compose(resp -> resp.body().map(b -> resp)))
+          .await();
+      assertEquals(status, r.statusCode());
+      return r.headers();
+    } finally {
+      c.close().await();
+    }
+  }
+
+  @Test
+  void aRelayedUpstreamErrorCarriesEachReboundHeaderOnce() {
+    // a short wait budget: the 529s never stop, and with no other agent the gateway would outlast them for minutes
+    h = GatewayHarness.start(CONFIG.replace("keepAliveInterval: 200ms", "keepAliveInterval: 200ms\n  waitBudget: 300ms"));
+    h.fault(fault("bad-400").put("times", -1).put("status", 400).put("body", new JsonObject().put("error",
+        new JsonObject().put("message", "Invalid value for 'temperature'.").put("type", "invalid_request_error")
+            .put("param", "temperature").put("code", null))));
+    h.fault(fault("busy-529").put("times", -1).put("status", 529).put("headers", new JsonObject().put("retry-after", "0")));
+    io.vertx.core.MultiMap bad = relayedHeaders("/v1/chat/completions",
+        "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"bad-400\"}]}", 400);
+    io.vertx.core.MultiMap busy = relayedHeaders("/v1/messages",
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"busy-529\"}]}", 529);
+    for (String name : List.of("x-rebound-agent", "x-rebound-route", "x-rebound-attempts", "x-rebound-session")) {
+      assertEquals(1, bad.getAll(name).size(), name + " on the relayed 400: " + bad.getAll(name));
+      assertEquals(1, busy.getAll(name).size(), name + " on the relayed 529: " + busy.getAll(name));
+    }
+    assertTrue(Integer.parseInt(busy.get("x-rebound-attempts")) >= 3, busy.getAll("x-rebound-attempts").toString());
+    assertEquals(1, busy.getAll("x-rebound-recovery").size(), busy.getAll("x-rebound-recovery").toString());
+    assertEquals(1, busy.getAll("retry-after").size(), busy.getAll("retry-after").toString());
+    assertEquals(1, busy.getAll("content-type").size(), busy.getAll("content-type").toString());
+  }
+
   @Test
   void insufficientQuotaMovesToTheNextAgentWithoutWaiting() throws Exception {
     start().fault(fault("quota").put("match", new JsonObject().put("contains", "quota").put("model", "gpt-4o"))
@@ -336,8 +373,12 @@ class RecoveryTest {
 
   @Test
   void whenABackendComesBackEveryWaitingRequestIsAnsweredWithinTwoSecondsOfItsReturn() throws Exception {
-    int downPort = TestRedis.freePort(); // nothing listens here yet: connections are refused
+    int downPort = TestRedis.freePort();
     h = GatewayHarness.start(CONFIG.replace("url: \"${MOCK_URL}\", apiKey: k1", "url: \"http://127.0.0.1:" + downPort + "\", apiKey: k1, discoverWindow: off"));
+    dev.rebound.mockllm.MockLlmServer before = new dev.rebound.mockllm.MockLlmServer(h.vertx, MockLlmOptions.defaults().withPort(downPort));
+    before.start().await();
+    assertEquals(200, h.post("/v1/chat/completions", "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"up\"}]}").statusCode());
+    before.stop().await(); // it goes away (a restart): connections are refused
     java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(6);
     List<java.util.concurrent.Future<HttpResponse<String>>> waiting = new ArrayList<>();
     for (int i = 0; i < 6; i++) {

@@ -106,6 +106,73 @@ class SharedRedisTest {
     assertEquals(20, sessions.size(), sessions.encodePrettily());
   }
 
+  @Test
+  void whatOneGatewayLearnsOfABackendEveryGatewayOnTheSameRedisKnowsWithinASecond(@TempDir Path dir) throws Exception {
+    int port = TestRedis.freePort();
+    redis = TestRedis.start(poller, port, dir, false);
+    String config = GatewayHarness.DEFAULT_CONFIG.replace("resilience: { retry: { baseDelay: 10ms }, breaker: { failureThreshold: 1000 } }",
+        "resilience: { retry: { baseDelay: 10ms, maxAttempts: 1 }, waitBudget: 8s, breaker: { failureThreshold: 5, firstProbeAfter: 3s, halfOpenCalls: 1 } }")
+        + TestRedis.storeConfig(port);
+    a = GatewayHarness.start(config, MockLlmOptions.defaults(), Clock.systemUTC());
+    b = GatewayHarness.start(config, MockLlmOptions.defaults(), Clock.systemUTC());
+    GatewayHarness c = GatewayHarness.start(config, MockLlmOptions.defaults(), Clock.systemUTC());
+    try {
+      poller.timer(300).await(); // every gateway has subscribed
+      // A hears a 429 that says to come back in 20 s
+      a.fault(new JsonObject().put("match", new JsonObject().put("contains", "throttled")).put("times", 1).put("status", 429)
+          .put("headers", new JsonObject().put("retry-after", "20"))
+          .put("body", "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}"));
+      long t0 = System.nanoTime();
+      assertEquals(429, a.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"throttled\"}]}").statusCode());
+      for (GatewayHarness other : List.of(b, c)) {
+        Eventually.await(poller, 1_000, "the cooldown heard by every gateway",
+            () -> other.gateway.health().of("mock-openai").coolingUntil() != null);
+      }
+      long heardMs = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(heardMs < 1_000, "heard after " + heardMs + " ms");
+      assertTrue(b.gateway.health().of("mock-openai").coolingUntil().isAfter(java.time.Instant.now().plusSeconds(15)));
+
+      // A's breaker opens on five failing requests: B and C stay away too
+      a.fault(new JsonObject().put("match", new JsonObject().put("contains", "broken")).put("times", 5).put("status", 500));
+      for (int i = 1; i <= 5; i++) {
+        a.post("/v1/messages", "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"broken " + i + "\"}]}",
+            "anthropic-version", "2023-06-01");
+      }
+      assertEquals("OPEN", a.gateway.health().of("mock-anthropic").state().name());
+      for (GatewayHarness other : List.of(b, c)) {
+        Eventually.await(poller, 1_000, "the open breaker heard by every gateway",
+            () -> other.gateway.health().of("mock-anthropic").state() == dev.rebound.gateway.recovery.BackendHealth.State.OPEN);
+        assertTrue(other.events("breaker").get(0).reason().startsWith("another gateway"), other.events("breaker").toString());
+      }
+      assertEquals(0, b.upstreamRequests().size() + c.upstreamRequests().size(), "B and C learned it without a request");
+
+      // when the breaker is due, one gateway probes, not three: the probe takes a second, and meanwhile nobody else asks
+      int before = a.upstreamRequests().size();
+      for (GatewayHarness g : List.of(a, b, c)) {
+        g.fault(new JsonObject().put("match", new JsonObject().put("contains", "probe")).put("times", 1).put("delayMs", 1000));
+      }
+      poller.timer(3_100).await(); // firstProbeAfter
+      java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(3);
+      List<java.util.concurrent.Future<HttpResponse<String>>> asked = new java.util.ArrayList<>();
+      for (GatewayHarness g : List.of(a, b, c)) {
+        asked.add(clients.submit(() -> g.post("/v1/messages", "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":10,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"probe\"}]}", "anthropic-version", "2023-06-01")));
+      }
+      java.util.function.IntSupplier sent = () -> a.upstreamRequests().size() - before + b.upstreamRequests().size()
+          + c.upstreamRequests().size();
+      Eventually.await(poller, 5_000, "the probe", () -> sent.getAsInt() >= 1);
+      poller.timer(500).await(); // the probe is still in flight
+      assertEquals(1, sent.getAsInt(), "one probe while the backend is half-open");
+      for (var r : asked) assertEquals(200, r.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+      clients.shutdown();
+      for (GatewayHarness g : List.of(a, b, c)) {
+        assertEquals(dev.rebound.gateway.recovery.BackendHealth.State.CLOSED, g.gateway.health().of("mock-anthropic").state());
+      }
+    } finally {
+      c.close();
+    }
+  }
+
   private static void turn(GatewayHarness h, JsonArray history, String text) throws Exception {
     history.add(new JsonObject().put("role", "user").put("content", text));
     HttpResponse<String> r = h.post("/v1/chat/completions",

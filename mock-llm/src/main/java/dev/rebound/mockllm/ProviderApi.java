@@ -150,7 +150,7 @@ final class ProviderApi {
       Object json = parse(raw);
       Object logged = raw.length() == 0 ? null : json == NOT_JSON ? raw.toString() : json;
       RecordedRequest record = log.record(request.method().name(), request.path(), request.headers(), logged,
-          receivedAt);
+          raw.length(), receivedAt);
       String model = json instanceof JsonObject o && o.getValue("model") instanceof String m ? m : null;
       Fault fault = faults.take(request.path(), model, lazyText(raw));
       record.fault(fault);

@@ -64,7 +64,27 @@ final class TokenCounter {
   }
 
   int text(Encoding encoding, String text) {
-    return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+    if (text.isEmpty()) return 0;
+    // jtokkit reads its input as UTF-8 and fails on a lone surrogate (JSON lets a client escape one): counted as the '?' a
+    // UTF-8 encoder writes for it
+    if (text.chars().anyMatch(c -> Character.isSurrogate((char) c))) {
+      text = new String(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    // jtokkit needs tens of bytes per byte of a long run without spaces: long texts are counted 4 KB at a time, cut
+    // where a run of whitespace begins when there is one (where one of its own pieces starts)
+    int sum = 0;
+    for (int start = 0, end; start < text.length(); start = end) {
+      end = Math.min(text.length(), start + 4096);
+      for (int cut = end; end < text.length() && cut > start + 2048; cut--) {
+        if (Character.isWhitespace(text.charAt(cut)) && !Character.isWhitespace(text.charAt(cut - 1))) {
+          end = cut;
+          break;
+        }
+      }
+      if (end < text.length() && Character.isLowSurrogate(text.charAt(end))) end--;
+      sum += encoding.countTokensOrdinary(text.substring(start, end));
+    }
+    return sum;
   }
 
   /** The cookbook's per-message overhead plus every string the message carries. */

@@ -46,16 +46,23 @@ final class TextIndex {
 
   /**
    * The index of a text that recurs from request to request (a session's system prompt), from a small cache.
-   * Cleared whole when full: simple, and a working set of system prompts is small.
+   * Cleared whole when full: simple, and a working set of system prompts is small. Keyed by the head the index reads,
+   * so an entry never holds more of a (client-sent, possibly huge) text than {@value #SCAN_CHARS} characters.
    */
   static TextIndex ofRecurring(String text) {
     if (text.isEmpty()) return EMPTY;
-    TextIndex cached = CACHE.get(text);
+    String head = text.length() <= SCAN_CHARS ? text : text.substring(0, SCAN_CHARS);
+    TextIndex cached = CACHE.get(head);
     if (cached != null) return cached;
-    TextIndex fresh = new TextIndex(text);
+    TextIndex fresh = new TextIndex(head);
     if (CACHE.size() >= CACHE_SIZE) CACHE.clear();
-    CACHE.put(text, fresh);
+    CACHE.put(head, fresh);
     return fresh;
+  }
+
+  /** Entries in the recurring-text cache (at most {@value #CACHE_SIZE}). */
+  static int cached() {
+    return CACHE.size();
   }
 
   /** Words of an entry as the index would cut them ("stack trace" -> [stack, trace]). */

@@ -114,4 +114,28 @@ class RuleSetTest {
     assertTrue(!g.isLiteral());
     assertTrue(ModelGlob.of("gpt-4o").isLiteral());
   }
+
+  @Test
+  void theRecurringTextCacheHoldsOnlyTheHeadOfEachTextAndABoundedNumberOfThem() {
+    String head = "You are a careful reviewer. ".repeat(400).substring(0, TextIndex.SCAN_CHARS);
+    TextIndex a = TextIndex.ofRecurring(head + "x".repeat(1_000_000));
+    assertTrue(a == TextIndex.ofRecurring(head + "y".repeat(10)), "the same head is the same index");
+    assertEquals(TextIndex.SCAN_CHARS, a.head.length());
+    for (int i = 0; i < 1_000; i++) TextIndex.ofRecurring("prompt " + i);
+    assertTrue(TextIndex.cached() <= 256, "cached: " + TextIndex.cached());
+  }
+
+  @Test
+  void globsMatchWhateverAClientSendsLineTerminatorsIncluded() {
+    for (String end : new String[] {"\n", "\r", "\u0085", "\u2028", "\u2029", "\r\n", "\u0000"}) {
+      assertTrue(ModelGlob.of("gpt-*").matches("gpt-" + end), "gpt-* ~ " + end.codePointAt(0));
+      assertTrue(ModelGlob.of("*").matches(end));
+      assertTrue(ModelGlob.of("gpt-?").matches("gpt-" + end.charAt(0)));
+      assertTrue(!ModelGlob.of("gpt-4o").matches("gpt-4o" + end));
+    }
+    assertTrue(ModelGlob.of("*claude*").matches("x\nClaude\ny"));
+    assertTrue(ModelGlob.of("a*b*c").matches("a" + "b".repeat(5000) + "c"));
+    assertTrue(!ModelGlob.of("a*a*a*a*b").matches("a".repeat(5000)));
+    assertTrue(ModelGlob.of("").matches("") && !ModelGlob.of("").matches("x"));
+  }
 }

@@ -286,6 +286,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       try {
         after = afterId == null ? 0 : Long.parseLong(afterId);
       } catch (NumberFormatException e) {
+        after = -1;
+      }
+      // ids are counted from 1; the one after the last possible one does not exist
+      if (after < 0 || after == Long.MAX_VALUE || afterId != null && !Character.isDigit(afterId.charAt(0))) {
         throw new IllegalArgumentException("invalid event id '" + afterId + "'");
       }
       String prefix = base + "#";

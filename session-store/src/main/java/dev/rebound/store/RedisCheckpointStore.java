@@ -4,7 +4,6 @@ import dev.rebound.store.RedisScripts.Script;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.time.Clock;
@@ -15,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -30,21 +28,24 @@ import java.util.regex.Pattern;
  * session's place in the listing is refreshed at most once a second ({@link #INDEX_REFRESH_MILLIS}): its order lags
  * its last write by less than that.
  *
- * <p>The client connects lazily: constructing the store never dials, so a gateway starts while Redis is down;
- * connect and command timeouts are bounded by {@link RedisStoreOptions#timeout()}. Connection-level failures are
- * reported as {@link StoreUnavailableException} (what {@link BufferedCheckpointStore} buffers on).
+ * <p>Commands go over one long-lived pipelined connection ({@link RedisLink}; in a cluster, one per master), which is
+ * replaced after it broke or a command on it timed out, so the store recovers by itself. It connects lazily:
+ * constructing the store never dials, so a gateway starts while Redis is down; connect and command timeouts are
+ * bounded by {@link RedisStoreOptions#timeout()}. Connection-level failures are reported as
+ * {@link StoreUnavailableException} (what {@link BufferedCheckpointStore} buffers on).
  */
 public final class RedisCheckpointStore implements CheckpointStore {
 
   /** Error replies that mean "not now" rather than "wrong": the backend is effectively unavailable. */
   private static final Pattern UNAVAILABLE_REPLY =
       Pattern.compile("(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY)\\b");
+  /** A stream entry id ({@code ms-seq}); 19 digits stay below 2^64, so the next id after one always exists. */
+  private static final Pattern STREAM_ID = Pattern.compile("\\d{1,19}(-\\d{1,19})?");
 
-  private final Redis redis;
+  private final RedisLink redis;
   private final RedisStoreOptions options;
   private final Clock clock;
   private final RedisScripts scripts;
-  private final long timeoutMillis;
   /** When this store last updated each recent session's place in its tenant's listing (bounded, oldest dropped). */
   private final Map<SessionKey, Long> indexedAt = new LinkedHashMap<>(1024, 0.75f, false) {
     @Override
@@ -64,8 +65,7 @@ public final class RedisCheckpointStore implements CheckpointStore {
   public RedisCheckpointStore(Vertx vertx, RedisStoreOptions options, Clock clock) {
     this.options = Objects.requireNonNull(options, "options");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.redis = Redis.createClient(vertx, options.redisOptions());
-    this.timeoutMillis = options.timeout().toMillis();
+    this.redis = new RedisLink(vertx, options.redisOptions(), options.timeout().toMillis());
     this.scripts = new RedisScripts(this::send);
   }
 
@@ -338,6 +338,10 @@ public final class RedisCheckpointStore implements CheckpointStore {
   @Override
   public Future<List<SessionEvent>> events(SessionKey key, String afterId, int limit) {
     return guard(() -> {
+      if (afterId != null && !STREAM_ID.matcher(afterId).matches()) {
+        // Redis would answer "ERR Invalid stream ID", which reads like the store failing
+        return Future.failedFuture(new IllegalArgumentException("invalid event id '" + afterId + "'"));
+      }
       if (limit <= 0) return Future.succeededFuture(List.of());
       Request xrange = Request.cmd(Command.XRANGE).arg(RedisKeys.of(key).events())
           .arg(afterId == null ? "-" : "(" + afterId).arg("+").arg("COUNT").arg(limit);
@@ -354,9 +358,17 @@ public final class RedisCheckpointStore implements CheckpointStore {
     });
   }
 
+  /**
+   * PING; in a cluster, CLUSTER INFO instead: a PING reaches one random master and says nothing of the others, while a
+   * node's cluster state is ok only when every slot is served.
+   */
   @Override
   public Future<Void> ping() {
-    return guard(() -> send(Request.cmd(Command.PING)).mapEmpty());
+    if (!options.type().equals("cluster")) return guard(() -> send(Request.cmd(Command.PING)).mapEmpty());
+    return guard(() -> send(Request.cmd(Command.CLUSTER).arg("INFO")).compose(info ->
+        info != null && info.toString().contains("cluster_state:ok") ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new StoreUnavailableException("redis cluster cannot serve every slot: "
+                + (info == null ? "no cluster info" : info.toString().lines().findFirst().orElse(""))))));
   }
 
   @Override
@@ -368,10 +380,14 @@ public final class RedisCheckpointStore implements CheckpointStore {
 
   /** Every command goes through here: bounded in time, connection trouble mapped to StoreUnavailableException. */
   private Future<Response> send(Request request) {
-    return redis.send(request).timeout(timeoutMillis, TimeUnit.MILLISECONDS).recover(RedisCheckpointStore::translate);
+    return redis.send(request).recover(RedisCheckpointStore::translate);
   }
 
   private static Future<Response> translate(Throwable failure) {
+    if (failure.getMessage() != null && failure.getMessage().contains("CROSSSLOT")) {
+      // keys of one command in two cluster slots: a bug to fix, not an outage to wait out (a replay would fail again)
+      return Future.failedFuture(new IllegalStateException(failure.getMessage(), failure));
+    }
     if (failure instanceof Response) {
       // an error reply: Redis answered, so it is reachable, unless the reply says it cannot serve right now
       String message = failure.getMessage();

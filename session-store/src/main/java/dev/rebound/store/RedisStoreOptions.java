@@ -18,7 +18,8 @@ import java.util.Set;
  * @param ttl        a session expires this long after its last write
  * @param maxEvents  cap of each session's event stream (oldest events are dropped)
  * @param timeout    connect and per-command timeout: past it the backend counts as unreachable
- * @param poolSize   connections in the pool (per node in cluster mode)
+ * @param poolSize   most connections the client opens per node; the store sends everything over one pipelined
+ *                   connection ({@link RedisLink}), the others serve cluster topology lookups and redirects
  */
 public record RedisStoreOptions(
     String url,
@@ -86,8 +87,8 @@ public record RedisStoreOptions(
     RedisOptions options = new RedisOptions()
         .setEndpoints(nodes)
         .setMaxPoolSize(poolSize)
-        // waiting for a pooled connection is normal under load; only a dead backend should fail a command
         .setMaxPoolWaiting(4096)
+        // commands in flight on the store's one pipelined connection (per node)
         .setMaxWaitingHandlers(4096);
     // the default connect timeout is 60 s: a blackholed Redis must not stall startup or requests that long
     options.getNetClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));

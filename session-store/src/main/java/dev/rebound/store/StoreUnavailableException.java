@@ -11,6 +11,7 @@ public class StoreUnavailableException extends RuntimeException {
   }
 
   public StoreUnavailableException(String message, Throwable cause) {
-    super(message + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
+    super(message + (cause == null ? ""
+        : ": " + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName())), cause);
   }
 }

@@ -437,6 +437,16 @@ abstract class CheckpointStoreContract {
   }
 
   @Test
+  void readingEventsAfterAnIdTheStoreNeverGaveOutFailsAsAnIllegalArgument() {
+    SessionKey key = key("cursor");
+    await(store.appendEvent(key, "route", "r", null));
+    for (String bad : new String[] {"x", "", "-1", "1-", "-", "(1", "1 2", "99999999999999999999999", "1-99999999999999999999999"}) {
+      IllegalArgumentException e = failure(store.events(key, bad, 10), IllegalArgumentException.class);
+      assertTrue(e.getMessage().contains("invalid event id"), bad + ": " + e.getMessage());
+    }
+  }
+
+  @Test
   void appendsSeveralEventsInOneWriteInOrderWithTheirOwnTimes() {
     SessionKey key = key("batched");
     String first = await(store.appendEvent(key, "route", "best match", null));

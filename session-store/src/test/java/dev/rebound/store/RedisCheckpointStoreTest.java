@@ -141,6 +141,42 @@ class RedisCheckpointStoreTest extends CheckpointStoreContract {
   }
 
   @Test
+  void opensAFreshConnectionOnceACommandTimedOutOnASilentOne() {
+    RedisServerFixture server = RedisServerFixture.startPrivate();
+    SilencingProxy proxy = SilencingProxy.start(vertx, server.port());
+    RedisCheckpointStore viaProxy = new RedisCheckpointStore(vertx,
+        RedisStoreOptions.of(proxy.url()).withTimeout(Duration.ofSeconds(2)));
+    try {
+      SessionKey key = key("silent");
+      // a cold JVM's first command can take longer than the short timeout: tried until it answers
+      until(Duration.ofSeconds(10), "the store answers through the proxy", () -> succeeds(viaProxy.ping()));
+      SessionMeta v1 = await(viaProxy.append(key, Append.of(0, user("before"))));
+
+      proxy.silenceOpenConnections(); // open, but nothing comes back: only a timeout can tell
+      StoreUnavailableException timedOut = failure(viaProxy.append(key, Append.of(v1.version(), assistant("lost"))),
+          StoreUnavailableException.class);
+      assertTrue(timedOut.getMessage().contains("2000 ms"), timedOut.getMessage());
+
+      // the silent connection was retired with its timeout: the next command goes over a new one, no restart needed
+      assertNotNull(await(viaProxy.meta(key)));
+      await(viaProxy.ping());
+    } finally {
+      await(viaProxy.close());
+      proxy.close();
+      server.stop();
+    }
+  }
+
+  private static boolean succeeds(Future<?> future) {
+    try {
+      await(future);
+      return true;
+    } catch (StoreUnavailableException e) {
+      return false;
+    }
+  }
+
+  @Test
   void readsOptionsForEveryTopology() {
     RedisStoreOptions cluster = new RedisStoreOptions(null, "cluster",
         List.of("redis://10.0.0.1:7000", "redis://10.0.0.2:7000"), null, Duration.ofHours(1), 50);

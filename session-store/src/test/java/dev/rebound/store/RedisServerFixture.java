@@ -105,7 +105,7 @@ final class RedisServerFixture {
     process = null;
   }
 
-  private static boolean answersPing(int port) {
+  static boolean answersPing(int port) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
       socket.setSoTimeout(500);
@@ -121,7 +121,7 @@ final class RedisServerFixture {
     }
   }
 
-  private static void deleteTree(Path root) {
+  static void deleteTree(Path root) {
     try (var paths = Files.walk(root)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException | UncheckedIOException ignored) {
@@ -129,7 +129,7 @@ final class RedisServerFixture {
     }
   }
 
-  private static boolean onPath() {
+  static boolean onPath() {
     String path = System.getenv("PATH");
     if (path == null) return false;
     for (String dir : path.split(File.pathSeparator)) {
@@ -147,7 +147,7 @@ final class RedisServerFixture {
     }
   }
 
-  private static Path tempDir() {
+  static Path tempDir() {
     try {
       return Files.createTempDirectory("rebound-redis-");
     } catch (IOException e) {
@@ -155,7 +155,7 @@ final class RedisServerFixture {
     }
   }
 
-  private static void pause(long millis) {
+  static void pause(long millis) {
     try {
       Thread.sleep(millis); // test thread, waiting for an external process; never an event loop
     } catch (InterruptedException e) {

@@ -56,6 +56,7 @@ public final class AdminApi {
   /** Also the writer of session events: reads of a session's events first wait for the ones not written yet. */
   private final SessionEventRecorder events;
   private final Clock clock;
+  private final List<String> tenants;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
       Supplier<CheckpointStore> store, SessionEventRecorder events, Clock clock) {
@@ -66,35 +67,55 @@ public final class AdminApi {
     this.load = load;
     this.events = events;
     this.clock = clock;
+    this.tenants = config.tenants().stream().map(t -> t.name()).toList();
   }
 
   public void mount(Router router) {
     router.route("/admin/*").handler(new AdminAuth(config.admin().token()));
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
-    router.get("/admin/routes").handler(this::showRoutes);
-    router.put("/admin/routes").handler(body).handler(this::replaceRoutes);
-    router.post("/admin/routes/explain").handler(body).handler(this::explain);
-    router.get("/admin/backends").handler(this::backends);
-    router.get("/admin/tenants").handler(ctx -> ok(ctx, new JsonObject().put("tenants",
-        new JsonArray(config.tenants().stream().map(t -> t.name()).toList()))));
-    router.get("/admin/sessions").handler(this::listSessions);
-    router.get("/admin/sessions/:id").handler(this::showSession);
-    router.delete("/admin/sessions/:id").handler(this::deleteSession);
-    router.get("/admin/sessions/:id/checkpoints/:seq").handler(this::showCheckpoint);
-    router.post("/admin/sessions/:id/checkpoints").handler(body).handler(this::manualCheckpoint);
-    router.post("/admin/sessions/:id/fork").handler(body).handler(this::forkSession);
-    router.post("/admin/sessions/:id/restore").handler(body).handler(this::restoreSession);
-    router.get("/admin/sessions/:id/events").handler(this::sessionEvents);
+    router.get("/admin/routes").handler(call(this::showRoutes));
+    router.put("/admin/routes").handler(body).handler(call(this::replaceRoutes));
+    router.post("/admin/routes/explain").handler(body).handler(call(this::explain));
+    router.get("/admin/backends").handler(call(this::backends));
+    router.get("/admin/tenants").handler(call((ctx, p) -> ok(ctx, new JsonObject().put("tenants", new JsonArray(tenants)))));
+    router.get("/admin/sessions").handler(call(this::listSessions));
+    router.get("/admin/sessions/:id").handler(call(this::showSession));
+    router.delete("/admin/sessions/:id").handler(call(this::deleteSession));
+    router.get("/admin/sessions/:id/checkpoints/:seq").handler(call(this::showCheckpoint));
+    router.post("/admin/sessions/:id/checkpoints").handler(body).handler(call(this::manualCheckpoint));
+    router.post("/admin/sessions/:id/fork").handler(body).handler(call(this::forkSession));
+    router.post("/admin/sessions/:id/restore").handler(body).handler(call(this::restoreSession));
+    router.get("/admin/sessions/:id/events").handler(call(this::sessionEvents));
   }
 
-  private void showRoutes(RoutingContext ctx) {
+  /** An admin call: its parameters are read through {@link AdminParams}, and one it cannot act on is answered here. */
+  private io.vertx.core.Handler<RoutingContext> call(java.util.function.BiConsumer<RoutingContext, AdminParams> handler) {
+    return ctx -> {
+      try {
+        handler.accept(ctx, new AdminParams(ctx, tenants));
+      } catch (AdminParams.Rejected r) {
+        AdminAuth.deny(ctx, r.status, r.getMessage());
+      }
+    };
+  }
+
+  /** A store call that failed, as the status that says why: a conflict, something missing, a bad id, or the store. */
+  private static void storeFailed(RoutingContext ctx, Throwable e) {
+    if (ctx.response().ended()) return;
+    int code = e instanceof StaleWriteException || e instanceof SessionExistsException
+        || e instanceof CheckpointSupersededException ? 409
+        : e instanceof SessionNotFoundException ? 404 : e instanceof IllegalArgumentException ? 400 : 503;
+    AdminAuth.deny(ctx, code, code == 503 ? "The session store is unavailable: " + e.getMessage() : e.getMessage());
+  }
+
+  private void showRoutes(RoutingContext ctx, AdminParams p) {
     JsonObject out = new JsonObject().put("version", routes.version())
         .put("routes", new JsonArray(routes.current().describe()))
         .put("agents", new JsonArray(routes.current().agents().stream().map(AgentDefinition::name).toList()));
     ok(ctx, out);
   }
 
-  private void replaceRoutes(RoutingContext ctx) {
+  private void replaceRoutes(RoutingContext ctx, AdminParams p) {
     String text = ctx.body().asString();
     try {
       var rules = new ConfigLoader(System.getenv()).parseRoutes(text == null ? "" : text, config);
@@ -109,12 +130,9 @@ public final class AdminApi {
     }
   }
 
-  private void explain(RoutingContext ctx) {
-    Protocol protocol = Protocol.parse(ctx.request().getParam("protocol", "openai"));
-    if (protocol == null) {
-      AdminAuth.deny(ctx, 400, "protocol must be openai or anthropic");
-      return;
-    }
+  private void explain(RoutingContext ctx, AdminParams p) {
+    Protocol protocol = p.protocol("protocol", Protocol.OPENAI);
+    String tenant = p.tenant();
     JsonNode body;
     try {
       body = JSON.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
@@ -129,7 +147,7 @@ public final class AdminApi {
     String path = protocol == Protocol.ANTHROPIC ? "/v1/messages" : "/v1/chat/completions";
     String sessionAgent = ctx.request().getHeader("x-rebound-preferred-agent");
     RoutingRequest request = RequestFeatures.of(protocol, (ObjectNode) body, ctx.request().headers(), path,
-        ctx.request().getParam("tenant", "default"), sessionAgent, 0.5);
+        tenant, sessionAgent, 0.5);
     AttemptPlan plan = routes.current().plan(request, load);
     JsonObject features = new JsonObject()
         .put("task", plan.features().domain())
@@ -149,7 +167,7 @@ public final class AdminApi {
         .put("skipped", skipped));
   }
 
-  private void backends(RoutingContext ctx) {
+  private void backends(RoutingContext ctx, AdminParams p) {
     JsonArray out = new JsonArray();
     health.all().forEach((name, h) -> {
       var cooling = h.coolingUntil();
@@ -167,36 +185,27 @@ public final class AdminApi {
     ok(ctx, new JsonObject().put("backends", out).put("agents", agents));
   }
 
-  private String tenant(RoutingContext ctx) {
-    return ctx.request().getParam("tenant", config.tenants().get(0).name());
-  }
-
-  private void listSessions(RoutingContext ctx) {
-    int offset = intParam(ctx, "offset", 0);
-    int limit = Math.min(500, intParam(ctx, "limit", 50));
-    store.get().list(tenant(ctx), offset, limit).onComplete(ar -> {
+  private void listSessions(RoutingContext ctx, AdminParams p) {
+    String tenant = p.tenant();
+    int offset = p.queryInt("offset", 0, 0, Integer.MAX_VALUE);
+    int limit = p.queryInt("limit", 50, 1, 500);
+    store.get().list(tenant, offset, limit).onComplete(ar -> {
       if (ar.failed()) {
-        AdminAuth.deny(ctx, 503, "The session store is unavailable: " + ar.cause().getMessage());
+        storeFailed(ctx, ar.cause());
         return;
       }
       JsonArray out = new JsonArray();
       ar.result().forEach(m -> out.add(metaJson(m)));
-      ok(ctx, new JsonObject().put("tenant", tenant(ctx)).put("offset", offset).put("sessions", out));
+      ok(ctx, new JsonObject().put("tenant", tenant).put("offset", offset).put("sessions", out));
     });
   }
 
-  private void showSession(RoutingContext ctx) {
-    SessionKey key;
-    try {
-      key = new SessionKey(tenant(ctx), ctx.pathParam("id"));
-    } catch (IllegalArgumentException e) {
-      AdminAuth.deny(ctx, 400, e.getMessage());
-      return;
-    }
+  private void showSession(RoutingContext ctx, AdminParams p) {
+    SessionKey key = p.session();
     CheckpointStore s = store.get();
     s.meta(key).onComplete(ar -> {
       if (ar.failed()) {
-        AdminAuth.deny(ctx, 503, "The session store is unavailable: " + ar.cause().getMessage());
+        storeFailed(ctx, ar.cause());
       } else if (ar.result() == null) {
         // another tenant's session looks exactly like a missing one
         AdminAuth.deny(ctx, 404, "No session '" + key.id() + "' for tenant '" + key.tenant() + "'.");
@@ -213,45 +222,20 @@ public final class AdminApi {
           return new JsonObject().put("meta", metaJson(meta)).put("messages", messages).put("checkpoints", checkpoints);
         })).onComplete(r -> {
           if (r.succeeded()) ok(ctx, r.result());
-          else AdminAuth.deny(ctx, 503, "The session store failed: " + r.cause().getMessage());
+          else storeFailed(ctx, r.cause());
         });
       }
     });
   }
 
-  private SessionKey key(RoutingContext ctx) {
-    try {
-      return new SessionKey(tenant(ctx), ctx.pathParam("id"));
-    } catch (IllegalArgumentException e) {
-      AdminAuth.deny(ctx, 400, e.getMessage());
-      return null;
-    }
-  }
-
-  private JsonObject jsonBody(RoutingContext ctx) {
-    try {
-      String text = ctx.body().asString();
-      return text == null || text.isBlank() ? new JsonObject() : new JsonObject(text);
-    } catch (RuntimeException e) {
-      AdminAuth.deny(ctx, 400, "The body must be a JSON object: " + e.getMessage());
-      return null;
-    }
-  }
-
   /** Runs {@code work} on an existing session; a missing one (or another tenant's) is a 404. */
-  private void withSession(RoutingContext ctx, BiFunction<SessionKey, SessionMeta, Future<JsonObject>> work,
+  private void withSession(RoutingContext ctx, SessionKey key, BiFunction<SessionKey, SessionMeta, Future<JsonObject>> work,
       int status) {
-    SessionKey key = key(ctx);
-    if (key == null) return;
     store.get().meta(key).compose(meta -> meta == null ? Future.succeededFuture((JsonObject) null) : work.apply(key, meta))
         .onComplete(ar -> {
           if (ctx.response().ended()) return;
           if (ar.failed()) {
-            Throwable e = ar.cause();
-            int code = e instanceof StaleWriteException || e instanceof SessionExistsException
-                || e instanceof CheckpointSupersededException ? 409
-                : e instanceof SessionNotFoundException ? 404 : e instanceof IllegalArgumentException ? 400 : 503;
-            AdminAuth.deny(ctx, code, e.getMessage());
+            storeFailed(ctx, ar.cause());
           } else if (ar.result() == null) {
             AdminAuth.deny(ctx, 404, "No session '" + key.id() + "' for tenant '" + key.tenant() + "'.");
           } else {
@@ -260,23 +244,18 @@ public final class AdminApi {
         });
   }
 
-  private void deleteSession(RoutingContext ctx) {
+  private void deleteSession(RoutingContext ctx, AdminParams p) {
     // its events not written yet go first, so that none lands after the delete and outlives the session
-    withSession(ctx, (key, meta) -> events.flush(key).compose(v -> store.get().delete(key))
+    withSession(ctx, p.session(), (key, meta) -> events.flush(key).compose(v -> store.get().delete(key))
         .map(v -> new JsonObject().put("deleted", key.id())), 200);
   }
 
   /** The checkpoint and the exact context that was sent upstream at that point. */
-  private void showCheckpoint(RoutingContext ctx) {
-    int seq;
-    try {
-      seq = Integer.parseInt(ctx.pathParam("seq"));
-    } catch (NumberFormatException e) {
-      AdminAuth.deny(ctx, 400, "seq must be a number");
-      return;
-    }
-    withSession(ctx, (key, meta) -> store.get().checkpoint(key, seq).compose(cp -> {
-      if (cp == null) return Future.failedFuture(new SessionNotFoundException(key));
+  private void showCheckpoint(RoutingContext ctx, AdminParams p) {
+    SessionKey session = p.session();
+    int seq = p.pathSeq("seq");
+    withSession(ctx, session, (key, meta) -> store.get().checkpoint(key, seq).compose(cp -> {
+      if (cp == null) return Future.failedFuture(new SessionNotFoundException(key, seq));
       JsonObject out = new JsonObject().put("seq", cp.seq()).put("kind", cp.kind().name()).put("label", cp.label())
           .put("messageCount", cp.messageCount()).put("at", cp.at().toString()).put("reason", cp.reason());
       if (!ContextView.readsHistory(cp.contextView())) {
@@ -296,52 +275,47 @@ public final class AdminApi {
     }), 200);
   }
 
-  private void manualCheckpoint(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx);
-    if (body == null) return;
-    String label = body.getString("label");
-    withSession(ctx, (key, meta) -> store.get().append(key, Append.of(meta.version())
+  private void manualCheckpoint(RoutingContext ctx, AdminParams p) {
+    SessionKey session = p.session();
+    String label = p.bodyString("label", null, AdminParams.MAX_LABEL);
+    withSession(ctx, session, (key, meta) -> store.get().append(key, Append.of(meta.version())
             .withCheckpoint(new CheckpointDraft(CheckpointKind.MANUAL, label,
                 ContextView.SENT_AS_STORED, 0, "taken through the admin API")))
         .map(m -> new JsonObject().put("checkpoint", m.checkpointCount()).put("meta", metaJson(m))), 201);
   }
 
-  private void forkSession(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx);
-    if (body == null) return;
-    Integer from = body.getInteger("fromCheckpoint");
-    if (from == null) {
-      AdminAuth.deny(ctx, 400, "fromCheckpoint (a checkpoint seq) is required");
-      return;
-    }
-    withSession(ctx, (key, meta) -> {
-      String newId = body.getString("newId", key.id() + ".fork-" + Long.toString(clock.millis(), 36));
-      SessionKey to = new SessionKey(key.tenant(), newId);
+  private void forkSession(RoutingContext ctx, AdminParams p) {
+    SessionKey session = p.session();
+    int from = p.bodyInt("fromCheckpoint", 1, Integer.MAX_VALUE, "a checkpoint seq");
+    String newId = p.bodySessionId("newId", null);
+    withSession(ctx, session, (key, meta) -> {
+      // a fork's default name is the source's plus a suffix, which may take it past the id's length
+      SessionKey to = new SessionKey(key.tenant(), newId != null ? newId : forkId(key.id()));
       return store.get().fork(key, from, to).map(m -> new JsonObject().put("meta", metaJson(m)));
     }, 201);
   }
 
-  private void restoreSession(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx);
-    if (body == null) return;
-    Integer seq = body.getInteger("checkpoint");
-    if (seq == null) {
-      AdminAuth.deny(ctx, 400, "checkpoint (a checkpoint seq) is required");
-      return;
-    }
-    withSession(ctx, (key, meta) -> store.get().restore(key, seq, meta.version()).map(m -> new JsonObject().put("meta", metaJson(m))), 200);
+  private String forkId(String id) {
+    String suffix = ".fork-" + Long.toString(clock.millis(), 36);
+    return id.substring(0, Math.min(id.length(), 128 - suffix.length())) + suffix;
+  }
+
+  private void restoreSession(RoutingContext ctx, AdminParams p) {
+    SessionKey session = p.session();
+    int seq = p.bodyInt("checkpoint", 1, Integer.MAX_VALUE, "a checkpoint seq");
+    withSession(ctx, session, (key, meta) -> store.get().restore(key, seq, meta.version()).map(m -> new JsonObject().put("meta", metaJson(m))), 200);
   }
 
   /** The session's events as JSON; with ?follow=true a server-sent event stream of new ones as they come. */
-  private void sessionEvents(RoutingContext ctx) {
-    SessionKey key = key(ctx);
-    if (key == null) return;
-    boolean follow = "true".equalsIgnoreCase(ctx.request().getParam("follow"));
-    String after = ctx.request().getParam("after");
+  private void sessionEvents(RoutingContext ctx, AdminParams p) {
+    SessionKey key = p.session();
+    boolean follow = p.queryFlag("follow");
+    String after = p.eventId("after");
+    int limit = p.queryInt("limit", 1000, 1, 1000);
     if (!follow) {
-      events.flush(key).compose(v -> store.get().events(key, after, intParam(ctx, "limit", 1000))).onComplete(ar -> {
+      events.flush(key).compose(v -> store.get().events(key, after, limit)).onComplete(ar -> {
         if (ar.failed()) {
-          AdminAuth.deny(ctx, 503, ar.cause().getMessage());
+          storeFailed(ctx, ar.cause());
           return;
         }
         JsonArray out = new JsonArray();
@@ -386,14 +360,6 @@ public final class AdminApi {
         .put("created", String.valueOf(m.created())).put("updated", String.valueOf(m.updated())).put("turns", m.turns())
         .put("tokens", m.tokens()).put("status", m.status()).put("agent", m.agent()).put("version", m.version())
         .put("messageCount", m.messageCount()).put("checkpointCount", m.checkpointCount()).put("forkedFrom", m.forkedFrom());
-  }
-
-  private static int intParam(RoutingContext ctx, String name, int fallback) {
-    try {
-      return Math.max(0, Integer.parseInt(ctx.request().getParam(name, String.valueOf(fallback))));
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
   }
 
   private static void ok(RoutingContext ctx, JsonObject body) {

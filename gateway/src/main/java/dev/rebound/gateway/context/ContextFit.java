@@ -175,7 +175,9 @@ public final class ContextFit {
     }
     // each further overflow on the same agent cuts deeper than the numbers alone say
     double shrink = Math.pow(0.92, Math.max(0, tries - 1));
-    return overflow(r, policy, agent, later, effective, ratio / shrink, count, "upstream overflow");
+    // the same request again would earn the same error: by this count it fits, so the upstream's verdict stands
+    return overflow(r, policy, agent, later, effective, ratio / shrink, count, "upstream overflow")
+        .map(d -> d instanceof Send s && s.unchanged() ? null : d);
   }
 
   /** The conversation does not fit this agent: apply the policy. */

@@ -148,7 +148,8 @@ public final class TokenCounter {
     return (copy != null ? copy : block).toString();
   }
 
-  int cachedMessages() {
+  /** Counts cached (bounded: two generations of 100,000). */
+  public int cachedMessages() {
     return cache.size();
   }
 }

@@ -1,6 +1,7 @@
 package dev.rebound.gateway.context;
 
 import com.knuddels.jtokkit.api.Encoding;
+import java.nio.charset.StandardCharsets;
 
 /**
  * How a model family's tokens are counted: with a jtokkit encoding, times a factor for families whose own tokenizer
@@ -20,7 +21,48 @@ public record Tokenizer(String family, Encoding encoding, double factor, int id)
     return (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(encodingTokens * factor));
   }
 
+  /**
+   * The longest text handed to jtokkit at once. Its encoder needs tens of bytes of memory per byte of a long run without
+   * spaces (a 2 MB one took more than a 256 MB heap), so longer texts are counted piece by piece.
+   */
+  static final int PIECE = 4096;
+
   public int count(String text) {
-    return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+    if (text.isEmpty()) return 0;
+    String t = wellFormed(text);
+    if (t.length() <= PIECE) return encoding.countTokensOrdinary(t);
+    int total = 0;
+    for (int start = 0, end; start < t.length(); start = end) {
+      end = pieceEnd(t, start);
+      total += encoding.countTokensOrdinary(t.substring(start, end));
+    }
+    return total;
+  }
+
+  /**
+   * Where the piece from {@code start} ends: where the last run of whitespace in its second half begins, which is where
+   * one of the tokenizer's own pieces begins, so the sum is the whole text's count; in a text without one, at the
+   * limit (a token or so more).
+   */
+  static int pieceEnd(String t, int start) {
+    int end = start + PIECE;
+    if (end >= t.length()) return t.length();
+    for (int cut = end; cut > start + PIECE / 2; cut--) {
+      if (Character.isWhitespace(t.charAt(cut)) && !Character.isWhitespace(t.charAt(cut - 1))) return cut;
+    }
+    return Character.isLowSurrogate(t.charAt(end)) ? end - 1 : end;
+  }
+
+  /**
+   * The text with each lone surrogate (JSON lets a client escape one, such as U+D800) replaced as a UTF-8 encoder
+   * replaces it when the body is sent on: jtokkit reads its input as UTF-8 and fails on one. Usually the same string.
+   */
+  static String wellFormed(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (Character.isSurrogate(text.charAt(i))) {
+        return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+      }
+    }
+    return text;
   }
 }

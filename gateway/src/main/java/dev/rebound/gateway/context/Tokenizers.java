@@ -1,16 +1,15 @@
 package dev.rebound.gateway.context;
 
 import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.rebound.gateway.config.ContextConfig;
 import dev.rebound.routing.ModelGlob;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Picks the tokenizer for a model name: the rules from config first, then the built-in families. OpenAI's own
@@ -47,7 +46,11 @@ public final class Tokenizers {
 
   private final List<Rule> rules;
   private final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
-  private final Map<String, Tokenizer> byModel = new ConcurrentHashMap<>();
+  /**
+   * Each rule's tokenizer, made on first use. Kept per rule, never per model name: the name is whatever a client
+   * sent, and a map keyed by it grows with every new one.
+   */
+  private final AtomicReferenceArray<Tokenizer> byRule;
   private final Map<String, Integer> ids = new ConcurrentHashMap<>();
 
   public Tokenizers(List<ContextConfig.TokenizerRule> configured) {
@@ -57,6 +60,7 @@ public final class Tokenizers {
     }
     all.addAll(BUILT_IN);
     this.rules = List.copyOf(all);
+    this.byRule = new AtomicReferenceArray<>(rules.size());
   }
 
   /** Loads the BPE tables the built-in families use (a noticeable moment: call it off the event loop). */
@@ -66,21 +70,29 @@ public final class Tokenizers {
     return this;
   }
 
+  /** The tokenizer of the first rule matching the model (globs are case-insensitive; the last rule matches all). */
   public Tokenizer forModel(String model) {
     String name = model == null ? "" : model;
-    return byModel.computeIfAbsent(name, this::resolve);
-  }
-
-  private Tokenizer resolve(String model) {
-    String lower = model.toLowerCase(Locale.ROOT);
-    for (Rule r : rules) {
-      if (r.models().matches(lower)) {
-        Encoding e = registry.getEncoding(r.encoding());
-        int id = ids.computeIfAbsent(r.encoding().getName(), k -> ids.size() + 1);
-        return new Tokenizer(r.family(), e, r.factor(), id);
+    for (int i = 0; i < rules.size(); i++) {
+      if (rules.get(i).models().matches(name)) {
+        Tokenizer t = byRule.get(i);
+        if (t == null) {
+          Rule r = rules.get(i);
+          int id = ids.computeIfAbsent(r.encoding().getName(), k -> ids.size() + 1);
+          byRule.compareAndSet(i, null, new Tokenizer(r.family(), registry.getEncoding(r.encoding()), r.factor(), id));
+          t = byRule.get(i);
+        }
+        return t;
       }
     }
     throw new IllegalStateException("the catch-all tokenizer rule is missing");
+  }
+
+  /** Tokenizers made so far: at most one per rule, however many model names clients send. */
+  public int made() {
+    int n = 0;
+    for (int i = 0; i < byRule.length(); i++) if (byRule.get(i) != null) n++;
+    return n;
   }
 
   private static Rule rule(String glob, String family, EncodingType type, double factor) {

@@ -19,10 +19,10 @@ public final class AnthropicFrontDoor extends FrontDoor {
     if (system != null && !system.isNull() && !system.isTextual() && !system.isArray()) {
       throw wrongType("system", "a string or an array of text blocks");
     }
-    if (endpoint == Endpoint.MESSAGES) {
-      if (json.get("max_tokens") == null || json.get("max_tokens").isNull()) throw missing("max_tokens");
-      optionalInteger(json, "max_tokens");
+    if (endpoint == Endpoint.MESSAGES && (json.get("max_tokens") == null || json.get("max_tokens").isNull())) {
+      throw missing("max_tokens");
     }
+    optionalInteger(json, "max_tokens", MIN_TOKENS, MAX_TOKENS);
     JsonNode tools = json.get("tools");
     if (tools != null && !tools.isNull() && !tools.isArray()) throw wrongType("tools", "an array");
   }

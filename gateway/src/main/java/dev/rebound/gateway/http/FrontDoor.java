@@ -67,9 +67,25 @@ public abstract class FrontDoor {
     return n.textValue();
   }
 
-  static void optionalInteger(ObjectNode json, String field) {
+  /** Output token limits: what a provider accepts and what the gateway's own arithmetic (an int) can hold. */
+  static final long MIN_TOKENS = 1;
+  static final long MAX_TOKENS = Integer.MAX_VALUE;
+
+  /**
+   * An integer field the gateway itself reads, absent or within [min, max]. Whole numbers written as decimals (2.0,
+   * 1e3) pass: the upstream gets them as the client wrote them.
+   */
+  static void optionalInteger(ObjectNode json, String field, long min, long max) {
     JsonNode n = json.get(field);
-    if (n != null && !n.isNull() && !n.canConvertToExactIntegral()) throw wrongType(field, "an integer");
+    if (n == null || n.isNull()) return;
+    if (!n.isNumber() || !n.canConvertToExactIntegral()) throw wrongType(field, "an integer");
+    java.math.BigDecimal v = n.decimalValue();
+    if (v.compareTo(java.math.BigDecimal.valueOf(min)) < 0 || v.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+      String shown = n.asText();
+      if (shown.length() > 24) shown = "a number of " + shown.length() + " characters";
+      throw new GatewayException(ClientError.invalidRequest(field + ": must be an integer from " + min + " to " + max
+          + ", but was " + shown + ".", field));
+    }
   }
 
   static GatewayException missing(String field) {

@@ -21,6 +21,7 @@ import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.FailureClassifier;
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
+import dev.rebound.gateway.recovery.HealthShare;
 import dev.rebound.gateway.pipeline.AttemptLoop;
 import dev.rebound.gateway.pipeline.Exchange;
 import dev.rebound.gateway.pipeline.Pipeline;
@@ -74,12 +75,17 @@ public final class GatewayServer {
   private static final Pattern ENDPOINT_PATH =
       Pattern.compile("(/s/[^/]+)?/v1/(chat/completions|messages|messages/count_tokens|models)/?");
   private static final String[] PREFIXES = {"", "/s/:sessionId"};
+  /** Recent sessions whose history the gateway remembers, and the message identities over all of them. */
+  static final int SESSIONS_KNOWN = 10_000;
+  static final long MESSAGES_KNOWN = 500_000;
 
   private final Vertx vertx;
   private final ReboundConfig config;
   private final BackendClients clients;
   private final TenantAuth auth;
   private final HealthBoard health;
+  /** Set when the store is Redis: backend health heard by every gateway on it. */
+  private HealthShare healthShare;
   private final RouteTable routes;
   private final LiveAgentHealth load;
   private final AdminApi admin;
@@ -93,6 +99,8 @@ public final class GatewayServer {
   private final Clock clock;
   private Pipeline pipeline;
   private BufferedCheckpointStore store;
+  private TokenCounter counter;
+  private SessionCache known;
   private final SessionEventRecorder recorder;
   private final FrontDoor openAi = new OpenAiFrontDoor();
   private final FrontDoor anthropic = new AnthropicFrontDoor();
@@ -174,9 +182,14 @@ public final class GatewayServer {
         .compose(opened -> Future.join(tokenizers, windowsRead).map(opened))
         .compose(opened -> {
           this.store = opened;
-          SessionCache known = new SessionCache(10_000);
-          ContextFit fit = new ContextFit(vertx, config.context(),
-              new TokenCounter(tokenizers.result(), config.context().imageTokens()), windows, summarizer);
+          if ("redis".equals(config.store().type()) && !"sentinel".equals(config.store().redis().type())) {
+            // gateways on one Redis share what they learn of backends (a sentinel's address is not a data node)
+            this.healthShare = new HealthShare(vertx, config.store().redisUrl(), health, events, clock);
+            healthShare.start();
+          }
+          this.known = new SessionCache(SESSIONS_KNOWN, MESSAGES_KNOWN);
+          this.counter = new TokenCounter(tokenizers.result(), config.context().imageTokens());
+          ContextFit fit = new ContextFit(vertx, config.context(), counter, windows, summarizer);
           this.pipeline = new Pipeline(auth, new SessionBinding(store, known, clock),
               new ContextGuard(fit, routes),
               new RoutePlanner(routes, load, affinity, clock),
@@ -311,6 +324,20 @@ public final class GatewayServer {
       {"GET", "/admin/sessions", "the admin API (sessions, checkpoints, events, backends, routes; admin token)"},
   };
 
+  /**
+   * Entries in the in-memory caches whose keys come from clients (model names, session ids, message contents), each
+   * bounded; for tests and diagnosis.
+   */
+  public Map<String, Long> cacheSizes() {
+    Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+    sizes.put("tokenizers", (long) counter.tokenizers().made());
+    sizes.put("tokenCounts", (long) counter.cachedMessages());
+    sizes.put("sessions", (long) known.size());
+    sizes.put("sessionMessages", known.messages());
+    sizes.put("sessionAffinity", (long) affinity.size());
+    return sizes;
+  }
+
   /** Breakers and cooldowns of every backend (for the admin API and tests). */
   public HealthBoard health() {
     return health;
@@ -323,6 +350,7 @@ public final class GatewayServer {
 
   public Future<Void> stop() {
     if (watcher != null) watcher.stop();
+    if (healthShare != null) healthShare.close();
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
     return closed.eventually(clients::close)
         .eventually(readiness::close)

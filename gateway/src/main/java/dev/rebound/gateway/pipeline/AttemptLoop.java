@@ -36,7 +36,9 @@ import dev.rebound.gateway.upstream.UpstreamCall;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.Protocol;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -61,6 +63,8 @@ public final class AttemptLoop implements Step {
   static final long PARTIAL_SAVE_MS = 2000;
   /** How often a request waiting on a half-open breaker looks again (its probes are in flight and decide soon). */
   static final Duration PROBE_POLL = Duration.ofMillis(250);
+  /** A backend that refuses connections but answered within this long is taken to be restarting, and waited for. */
+  static final Duration RESTARTING_WITHIN = Duration.ofMinutes(10);
   /** Cuts sized by an upstream's overflow errors on one agent before the plan moves on. */
   static final int MAX_CONTEXT_CUTS = 3;
 
@@ -203,7 +207,7 @@ public final class AttemptLoop implements Step {
       }
       OnOverflow policy = policyFor(agent);
       hearKeepAlivesIf(policy == OnOverflow.SUMMARIZE, agent);
-      fit.preflight(r, policy, agent, later()).onComplete(ar -> {
+      fit.preflight(r, policy, agent, later()).onComplete(guarded(ar -> {
         client.stopKeepAlive();
         if (ar.failed()) {
           // counting is a best effort: without it the request goes as the client sent it
@@ -224,7 +228,7 @@ public final class AttemptLoop implements Step {
           h.released();
           refused((ContextFit.Refuse) d, agent);
         }
-      });
+      }));
     }
 
     private void refused(ContextFit.Refuse refuse, AgentDefinition agent) {
@@ -282,7 +286,7 @@ public final class AttemptLoop implements Step {
           ex.response(), client);
       long firstByte = keepAliveBeforeFirstByte(call);
       call.run()
-          .onComplete(ar -> {
+          .onComplete(guarded(ar -> {
             if (firstByte >= 0) vertx.cancelTimer(firstByte);
             load.ended(agent.name());
             client.stopKeepAlive();
@@ -293,7 +297,7 @@ public final class AttemptLoop implements Step {
             // an error's own wait is the classifier's to read; a success that spent the last of a limit is read here
             if (outcome instanceof AttemptOutcome.Answered || outcome instanceof AttemptOutcome.Streamed) coolIfSpent(agent, h, budget);
             handle(agent, h, outcome, (System.nanoTime() - started) / 1_000_000);
-          });
+          }));
     }
 
     /**
@@ -332,10 +336,10 @@ public final class AttemptLoop implements Step {
           emit("answered", "answer complete", agent, Map.of("status", a.status(), "elapsedMs", elapsedMs));
           servedBy(agent);
           checkpointer.answered(ex, agent, a.body())
-              .onComplete(v -> {
+              .onComplete(guarded(v -> {
                 client.answer(a.status(), a.headers(), a.body());
                 done.tryComplete();
-              });
+              }));
           return;
         }
       } else if (outcome instanceof AttemptOutcome.ErrorAnswer e) {
@@ -392,10 +396,10 @@ public final class AttemptLoop implements Step {
       servedBy(agent);
       // the turn is stored before the client sees the end of the answer
       checkpointer.answered(ex, agent, client.assistantMessage())
-          .onComplete(v -> {
+          .onComplete(guarded(v -> {
             client.end();
             done.tryComplete();
-          });
+          }));
     }
 
     /**
@@ -421,7 +425,7 @@ public final class AttemptLoop implements Step {
         if (impossible != null) {
           emit("give-up", "cannot continue the stream: " + impossible, agent, Map.of("kind", failure.kind().name()));
           client.stopKeepAlive();
-          ex.fail(clientError(failure, "Rebound could not continue the answer: " + impossible));
+          client.fail(clientError(failure, "Rebound could not continue the answer: " + impossible));
           done.tryComplete();
           return;
         }
@@ -437,11 +441,11 @@ public final class AttemptLoop implements Step {
         if (overflowsOnAgent < MAX_CONTEXT_CUTS && sent != null) {
           overflowsOnAgent++;
           hearKeepAlivesIf(p == OnOverflow.SUMMARIZE, agent);
-          fit.afterOverflow(ex.context(), p, agent, failure, sent, overflowsOnAgent, later()).onComplete(ar -> {
+          fit.afterOverflow(ex.context(), p, agent, failure, sent, overflowsOnAgent, later()).onComplete(guarded(ar -> {
             client.stopKeepAlive();
             if (ar.failed() || ar.result() == null) decideByPolicy(agent, failure);
             else afterOverflow(agent, failure, ar.result());
-          });
+          }));
           return;
         }
       }
@@ -480,8 +484,11 @@ public final class AttemptLoop implements Step {
     }
 
     private void decideByPolicy(AgentDefinition agent, Failure failure) {
+      // nowhere else to go: outlast what the backend says will pass (a refused connection only if it answered lately)
+      boolean nowhereElse = agentIndex + 1 >= plan.agents().size() && (failure.kind() != FailureKind.CONNECT
+          || health.of(agent.backend()).answeredWithin(RESTARTING_WITHIN));
       RecoveryDecision decision = policy.decide(failure, agent.backend(), attemptsOnAgent, budgetLeft, random.getAsDouble(),
-          agentIndex + 1 >= plan.agents().size());
+          nowhereElse);
       String label = (continuing ? "continued-after-" : decision instanceof RecoveryDecision.Retry ? "retried-after-" : "fell-back-after-")
           + label(failure);
       if (decision instanceof RecoveryDecision.Retry r) {
@@ -558,7 +565,7 @@ public final class AttemptLoop implements Step {
         client.stopKeepAlive();
         done.tryComplete();
       });
-      vertx.setTimer(wait.toMillis(), id -> {
+      vertx.setTimer(wait.toMillis(), id -> guard(() -> {
         ex.response().closeHandler(null);
         client.stopKeepAlive();
         if (ex.response().closed()) {
@@ -566,7 +573,24 @@ public final class AttemptLoop implements Step {
           return;
         }
         then.run();
-      });
+      }));
+    }
+
+    /**
+     * A callback of this run. An exception thrown in it would otherwise be lost on the event loop and leave the client
+     * waiting for good: it fails the run instead, and the pipeline answers with an internal error.
+     */
+    private <T> Handler<AsyncResult<T>> guarded(Handler<AsyncResult<T>> then) {
+      return ar -> guard(() -> then.handle(ar));
+    }
+
+    private void guard(Runnable step) {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        client.stopKeepAlive();
+        done.tryFail(e);
+      }
     }
 
     private void giveUp(String why) {
@@ -579,17 +603,18 @@ public final class AttemptLoop implements Step {
       if (!resp.closed() && !resp.ended()) {
         Long retryAfter = retryAfterSeconds(failure);
         if (!resp.headWritten()) {
-          resp.headers().addAll(replyHeaders(null));
-          if (retryAfter != null) resp.putHeader("retry-after", String.valueOf(retryAfter));
+          MultiMap last = replyHeaders(null);
+          if (retryAfter != null) last.set("retry-after", String.valueOf(retryAfter));
+          client.amendReplyHeaders(last);
         }
         ClientError ownCredentials = ownCredentialsRejected(failure);
         if (ownCredentials != null) {
-          ex.fail(ownCredentials);
+          client.fail(ownCredentials);
         } else if (lastErrorAnswer != null && !resp.headWritten() && inClientShape(lastErrorAnswer.body())) {
           // the upstream's own words, already in the client's protocol: an overflow stays exactly what the SDK expects
           client.answer(lastErrorAnswer.status(), lastErrorAnswer.headers(), lastErrorAnswer.body());
         } else {
-          ex.fail(clientError(failure, "Rebound tried " + attempts + " time(s) across "
+          client.fail(clientError(failure, "Rebound tried " + attempts + " time(s) across "
               + Math.min(agentIndex + 1, plan.agents().size()) + " agent(s)"));
         }
       }

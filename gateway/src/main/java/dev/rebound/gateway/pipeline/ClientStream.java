@@ -2,6 +2,7 @@ package dev.rebound.gateway.pipeline;
 
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureClassifier;
+import dev.rebound.gateway.http.ClientError;
 import dev.rebound.gateway.stream.AssistantMessageBuilder;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
@@ -63,6 +64,13 @@ final class ClientStream implements StreamTarget {
   /** Headers the gateway adds (x-rebound-*), as they stand when the response head goes out. */
   void replyHeaders(MultiMap headers) {
     this.replyHeaders = headers;
+  }
+
+  /** Sets these on top of the reply headers so far (a give-up's final count, its Retry-After). */
+  void amendReplyHeaders(MultiMap more) {
+    MultiMap all = MultiMap.caseInsensitiveMultiMap().addAll(replyHeaders);
+    for (String name : more.names()) all.set(name, more.getAll(name));
+    this.replyHeaders = all;
   }
 
   /** From now on, upstream events are the continuation of what the client already has. */
@@ -212,10 +220,26 @@ final class ClientStream implements StreamTarget {
     HttpServerResponse resp = response();
     if (resp.ended() || resp.closed()) return;
     resp.setStatusCode(status);
-    resp.headers().addAll(HeaderPolicy.clientHeaders(headers)).addAll(replyHeaders);
+    putHead(resp, headers);
     // the usage is near the end of the body: read from there, not by parsing the answer
     if (status < 300) ex.record().usage(() -> TokenUsage.fromAnswer(ex.protocol(), body));
     resp.end(body);
+  }
+
+  /** An error of the gateway's own, in the client's protocol, with the reply headers when nothing was sent yet. */
+  void fail(ClientError error) {
+    HttpServerResponse resp = response();
+    if (!resp.headWritten() && !resp.ended() && !resp.closed()) putHead(resp, MultiMap.caseInsensitiveMultiMap());
+    ex.fail(error);
+  }
+
+  /**
+   * The one place the head's headers are written: the upstream's that may cross, then the gateway's own, each set
+   * once (a header the upstream also sent, such as Retry-After or another gateway's x-rebound-*, is replaced).
+   */
+  private void putHead(HttpServerResponse resp, MultiMap upstream) {
+    resp.headers().addAll(HeaderPolicy.clientHeaders(upstream));
+    for (String name : replyHeaders.names()) resp.headers().set(name, replyHeaders.getAll(name));
   }
 
   void end() {
@@ -238,7 +262,7 @@ final class ClientStream implements StreamTarget {
     if (committed || resp.headWritten()) return;
     committed = true;
     resp.setStatusCode(200);
-    resp.headers().addAll(HeaderPolicy.clientHeaders(upstreamHeaders)).addAll(replyHeaders);
+    putHead(resp, upstreamHeaders);
     if (!resp.headers().contains("content-type")) resp.putHeader("content-type", "text/event-stream");
     if (!resp.headers().contains("cache-control")) resp.putHeader("cache-control", "no-cache");
     resp.setChunked(true);

@@ -19,7 +19,7 @@ public final class MessageIdentity {
     try {
       return of(JSON.readTree(json));
     } catch (java.io.IOException e) {
-      return json;
+      return digest(json);
     }
   }
 
@@ -53,7 +53,21 @@ public final class MessageIdentity {
     }
     if (m.has("tool_call_id")) tools.add("for:" + text(m.path("tool_call_id")));
     for (String t : tools) id.append('\u0000').append(t);
-    return id.toString();
+    return digest(id);
+  }
+
+  /**
+   * 128 bits of SHA-256 of what makes the message itself: the sessions cache keeps one identity per stored message, and
+   * the whole text would keep every session's history in memory.
+   */
+  private static String digest(CharSequence identity) {
+    try {
+      byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(identity.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(h, 16));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
   }
 
   private static JsonNode parse(String text) {

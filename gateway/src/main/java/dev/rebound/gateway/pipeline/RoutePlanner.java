@@ -31,6 +31,14 @@ public final class RoutePlanner implements Step {
     this.clock = clock;
   }
 
+  /** Longest model name an event carries whole: events queue for the log, and a client's name can be megabytes. */
+  static final int MAX_LOGGED_MODEL = 256;
+
+  static String loggable(String model) {
+    if (model.length() <= MAX_LOGGED_MODEL) return model;
+    return model.substring(0, MAX_LOGGED_MODEL) + "... (" + model.length() + " characters)";
+  }
+
   @Override
   public Future<Void> apply(Exchange ex) {
     RuleSet ruleSet = routes.current();
@@ -49,7 +57,7 @@ public final class RoutePlanner implements Step {
     ex.planned(plan);
     ex.routeOnOverflow(ruleSet.onOverflow(plan.route()));
     Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("model", ex.model());
+    fields.put("model", loggable(ex.model()));
     fields.put("route", plan.route());
     List<String> agents = plan.agents().stream().map(c -> c.agent().name()).toList();
     fields.put("plan", agents);

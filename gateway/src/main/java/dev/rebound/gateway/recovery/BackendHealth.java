@@ -26,6 +26,34 @@ public final class BackendHealth {
   /** A breaker state change, for events and metrics. */
   public record Transition(String backend, State from, State to, String reason) {}
 
+  /**
+   * What this gateway learned of the backend on its own, for the other gateways on the same store to hear
+   * ({@link HealthShare}); what they tell this one is applied with the {@code heard*} methods and not passed on.
+   */
+  public interface Learned {
+    Learned NONE = new Learned() {};
+
+    default void cooled(String backend, Instant until) {}
+
+    default void opened(String backend, Instant until, String why) {}
+
+    default void closed(String backend) {}
+
+    /**
+     * The breaker may probe now: decide which gateway does, then call {@link #probeDecided(boolean)}. Until then the
+     * breaker stays open. The default (no other gateway) lets this one probe at once.
+     */
+    default void mayProbe(BackendHealth health) {
+      health.probeDecided(true);
+    }
+  }
+
+  private volatile Learned learned = Learned.NONE;
+  /** While open and due: whether this gateway asked to probe, and whether it may. */
+  private boolean probeAsked;
+  private boolean probeGranted;
+  private Instant lastAnswer;
+
   private final String backend;
   private final ResilienceConfig.Breaker settings;
   private final Clock clock;
@@ -56,6 +84,13 @@ public final class BackendHealth {
     Instant now = clock.instant();
     if (state == State.OPEN) {
       if (now.isBefore(openUntil)) return "circuit open until " + openUntil;
+      if (!probeGranted) {
+        if (!probeAsked) {
+          probeAsked = true;
+          learned.mayProbe(this); // may answer at once (then probeGranted is set below us)
+        }
+        if (!probeGranted) return "circuit open; the gateways are settling which one probes";
+      }
       move(State.HALF_OPEN, "reset timeout passed; letting " + settings.halfOpenCalls() + " probe(s) through");
       probesInFlight = 0;
       probeSuccesses = 0;
@@ -67,7 +102,17 @@ public final class BackendHealth {
     return null;
   }
 
+  /**
+   * Whether the backend answered anything (an answer or an HTTP error) within {@code recently}: a backend that
+   * refuses connections now but answered a moment ago is restarting, and worth waiting for; one that never answered
+   * is misconfigured or gone, and the client should hear so at once.
+   */
+  public synchronized boolean answeredWithin(Duration recently) {
+    return lastAnswer != null && !lastAnswer.isBefore(clock.instant().minus(recently));
+  }
+
   public synchronized void succeeded() {
+    lastAnswer = clock.instant();
     if (state == State.HALF_OPEN) {
       probesInFlight = Math.max(0, probesInFlight - 1);
       if (++probeSuccesses >= settings.halfOpenCalls()) {
@@ -114,6 +159,7 @@ public final class BackendHealth {
   public synchronized Duration nextProbeIn() {
     Instant now = clock.instant();
     if (state == State.OPEN && now.isBefore(openUntil)) return Duration.between(now, openUntil);
+    if (state == State.OPEN && probeAsked && !probeGranted) return null;
     if (state == State.HALF_OPEN && probesInFlight >= settings.halfOpenCalls()) return null;
     return Duration.ZERO;
   }
@@ -123,8 +169,55 @@ public final class BackendHealth {
     if (state == State.HALF_OPEN) probesInFlight = Math.max(0, probesInFlight - 1);
   }
 
-  public synchronized void coolUntil(Instant until) {
-    if (until.isAfter(coolingUntil)) coolingUntil = until;
+  public void coolUntil(Instant until) {
+    if (heardCoolUntil(until)) learned.cooled(backend, until);
+  }
+
+  /** A cooldown another gateway saw (a 429 with a reset, a spent budget); true when it extends this one's. */
+  public synchronized boolean heardCoolUntil(Instant until) {
+    if (!until.isAfter(coolingUntil)) return false;
+    coolingUntil = until;
+    return true;
+  }
+
+  /** Another gateway's breaker for this backend opened until {@code until}: this one stays away as long. */
+  public synchronized void heardOpened(Instant until, String why) {
+    if (!until.isAfter(clock.instant()) || state == State.OPEN && !until.isAfter(openUntil)) return;
+    openUntil = until;
+    failures.clear();
+    move(State.OPEN, "another gateway: " + why, false);
+  }
+
+  /** Another gateway's probes found the backend healthy. */
+  public synchronized void heardClosed() {
+    if (state == State.CLOSED) return;
+    failures.clear();
+    failedProbes = 0;
+    move(State.CLOSED, "another gateway's probes succeeded", false);
+  }
+
+  /**
+   * The answer to {@link Learned#mayProbe}: this gateway probes now, or another one does and this one stays away
+   * a while longer (until it hears how the probe went, or asks again).
+   */
+  public synchronized void probeDecided(boolean here) {
+    if (state != State.OPEN || !probeAsked) return;
+    if (here) {
+      probeGranted = true;
+    } else {
+      probeAsked = false;
+      openUntil = clock.instant().plus(settings.firstProbeAfter());
+    }
+  }
+
+  /** Whether the probes in flight, if any, are this gateway's (it is half-open here). */
+  public synchronized boolean probing() {
+    return state == State.HALF_OPEN;
+  }
+
+  /** Where what this gateway learns goes (set once at start). */
+  public void share(Learned to) {
+    this.learned = to == null ? Learned.NONE : to;
   }
 
   /** When the backend said it has capacity again; null when it is not cooling down. */
@@ -160,8 +253,20 @@ public final class BackendHealth {
   }
 
   private void move(State to, String reason) {
+    move(to, reason, true);
+  }
+
+  private void move(State to, String reason, boolean learnedHere) {
     State from = state;
     state = to;
-    if (from != to) listener.accept(new Transition(backend, from, to, reason));
+    if (from == to) return;
+    if (to != State.HALF_OPEN) {
+      probeAsked = false;
+      probeGranted = false;
+    }
+    listener.accept(new Transition(backend, from, to, reason));
+    if (!learnedHere) return;
+    if (to == State.OPEN) learned.opened(backend, openUntil, reason);
+    else if (to == State.CLOSED) learned.closed(backend);
   }
 }

@@ -57,7 +57,8 @@ public final class RetryPolicy {
           : new RecoveryDecision.GiveUp(kind.type() + " will fail on every agent");
     }
     ResilienceConfig.Retry s = settings(backend, kind);
-    if (attemptsOnAgent >= s.maxAttempts() && !(nowhereElse && kind.outlastable())) {
+    boolean outlasting = attemptsOnAgent >= s.maxAttempts();
+    if (outlasting && !(nowhereElse && kind.outlastable())) {
       return new RecoveryDecision.NextAgent(attemptsOnAgent + " attempt(s) on this agent, the most allowed for " + kind.type());
     }
     Duration wait;
@@ -65,6 +66,15 @@ public final class RetryPolicy {
     if (failure.retryAfter() != null) {
       wait = failure.retryAfter();
       why = "the server asked to wait " + DurationText.format(wait);
+      if (outlasting) {
+        // past the attempts, the backoff is the least wait: a server that keeps saying "now" must not be hammered,
+        // and the wait budget must run down
+        Duration least = backoff(s, attemptsOnAgent, random);
+        if (least.compareTo(wait) > 0) {
+          wait = least;
+          why = "backoff #" + attemptsOnAgent + " is " + DurationText.format(wait) + " (longer than the server's wait)";
+        }
+      }
     } else {
       wait = backoff(s, attemptsOnAgent, random);
       // a refused connection costs the backend nothing: ask again soon, so a restarted server is found at once

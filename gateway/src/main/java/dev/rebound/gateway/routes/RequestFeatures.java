@@ -32,6 +32,8 @@ public final class RequestFeatures {
     boolean estimate = countedTokens < 0;
     if (protocol == Protocol.ANTHROPIC) chars += appendText(body.get("system"), system);
     JsonNode messages = body.path("messages");
+    // the admin API's explain takes any JSON object: what is not a list of messages has none
+    if (!messages.isArray()) messages = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
     // only the system prompt and the last user message are read as text; the rest is only sized, when not counted
     for (JsonNode m : messages) {
       String role = m.path("role").asText();

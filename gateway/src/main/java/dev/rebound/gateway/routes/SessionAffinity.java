@@ -19,6 +19,10 @@ public final class SessionAffinity {
     };
   }
 
+  public synchronized int size() {
+    return lastAgent.size();
+  }
+
   public synchronized String lastAgent(String tenant, String sessionId) {
     return sessionId == null ? null : lastAgent.get(tenant + "\u0000" + sessionId);
   }

@@ -33,15 +33,19 @@ public final class SessionCache {
     }
   }
 
-  private final Map<SessionKey, Known> known;
+  private final Map<SessionKey, Known> known = new LinkedHashMap<>(256, 0.75f, true);
+  private final int capacity;
+  private final long maxMessages;
+  /** Identities held over all sessions: one long session can weigh as much as thousands of short ones. */
+  private long messages;
 
-  public SessionCache(int capacity) {
-    this.known = new LinkedHashMap<>(256, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<SessionKey, Known> eldest) {
-        return size() > capacity;
-      }
-    };
+  /**
+   * @param capacity    sessions remembered
+   * @param maxMessages message identities remembered over all of them
+   */
+  public SessionCache(int capacity, long maxMessages) {
+    this.capacity = capacity;
+    this.maxMessages = maxMessages;
   }
 
   public synchronized Known get(SessionKey key) {
@@ -49,7 +53,15 @@ public final class SessionCache {
   }
 
   public synchronized void put(SessionKey key, Known k) {
-    known.put(key, k);
+    Known before = known.put(key, k);
+    messages += k.identities().size() - (before == null ? 0 : before.identities().size());
+    // least recently used first; the session just written stays, however long it is
+    var eldest = known.entrySet().iterator();
+    while ((known.size() > capacity || messages > maxMessages) && known.size() > 1) {
+      Known dropped = eldest.next().getValue();
+      eldest.remove();
+      messages -= dropped.identities().size();
+    }
   }
 
   /**
@@ -59,10 +71,20 @@ public final class SessionCache {
    */
   public synchronized void advance(SessionKey key, long from, long to, int moreTurns, List<String> more) {
     Known k = known.get(key);
-    if (k != null && k.version() == from) known.put(key, k.appended(to, moreTurns, more));
+    if (k != null && k.version() == from) put(key, k.appended(to, moreTurns, more));
   }
 
   public synchronized void forget(SessionKey key) {
-    known.remove(key);
+    Known k = known.remove(key);
+    if (k != null) messages -= k.identities().size();
+  }
+
+  public synchronized int size() {
+    return known.size();
+  }
+
+  /** Message identities held, over all sessions. */
+  public synchronized long messages() {
+    return messages;
   }
 }

@@ -30,6 +30,22 @@ class TokenCounterTest {
   }
 
   @Test
+  void aLongTextIsCountedPieceByPieceToTheSameCountAsWhole() {
+    StringBuilder prose = new StringBuilder();
+    java.util.Random r = new java.util.Random(1);
+    String[] words = {"the", "gateway", "counts", "tokens,", "checkpoint", "\n\n", "(maybe)", "unbelievably", "x=42;", "  "};
+    while (prose.length() < 100_000) prose.append(words[r.nextInt(words.length)]).append(r.nextInt(5) == 0 ? "" : " ");
+    for (String family : new String[] {"gpt-4o", "gpt-4-turbo", "claude-sonnet-4-5"}) {
+      Tokenizer t = TOKENIZERS.forModel(family);
+      assertEquals(t.encoding().countTokensOrdinary(prose.toString()), t.count(prose.toString()), family);
+      // a run without a space is cut at the limit: 4096 characters of 'x' are 512 tokens either way
+      assertEquals(t.encoding().countTokensOrdinary("x".repeat(40_960)), t.count("x".repeat(40_960)), family);
+    }
+    // memory stays that of one piece: two megabytes without a space are counted within a small heap's reach
+    assertEquals(262_144, TOKENIZERS.forModel("gpt-4-turbo").count("x".repeat(2 * 1024 * 1024)));
+  }
+
+  @Test
   void olderOpenAiModelsUseCl100kAndOtherFamiliesAnEncodingTimesTheirFactor() {
     assertEquals("openai-cl100k", TOKENIZERS.forModel("gpt-4-turbo").family());
     assertEquals("claude", TOKENIZERS.forModel("claude-sonnet-4-5").family());

@@ -90,5 +90,7 @@ class RetryPolicyTest {
         "the budget still bounds it");
     assertInstanceOf(RecoveryDecision.NextAgent.class, policy.decide(failure(FailureKind.SERVER_ERROR, null), "b", 3, BUDGET, 0.5, true),
         "a server error is not outlasted: the client hears of it after its attempts");
+    RecoveryDecision.Retry now = (RecoveryDecision.Retry) policy.decide(failure(FailureKind.OVERLOADED, Duration.ZERO), "b", 6, BUDGET, 0.5, true);
+    assertTrue(now.delay().compareTo(Duration.ZERO) > 0, "a server that keeps saying retry-after: 0 is not hammered: " + now.delay());
   }
 }
