@@ -124,6 +124,8 @@ public final class AttemptLoop implements Step {
     private Failure lastFailure;
     private AttemptOutcome.ErrorAnswer lastErrorAnswer;
     private BackendConfig lastFailedBackend;
+    /** Whether this request already said it waits for a breaker's probe (it looks again quietly). */
+    private boolean waitedForProbe;
     /** This request's decisions go through the request, which stamps its id on them. */
     private final EventSink events;
 
@@ -193,8 +195,10 @@ public final class AttemptLoop implements Step {
       // half-open with every probe in flight: their answers come soon; look again shortly
       Duration wait = next != null ? next.plusMillis(1) : PROBE_POLL;
       if (wait.compareTo(budgetLeft) > 0) return false;
-      waitThen(wait, agent, agent.name() + ": " + denied + "; no other agent can serve, so this request waits for the"
-          + " breaker's next probe", this::nextAttempt);
+      String why = waitedForProbe ? null : agent.name() + ": " + denied + "; no other agent can serve, so this request"
+          + " waits for the breaker's next probe";
+      waitedForProbe = true;
+      waitThen(wait, agent, why, this::nextAttempt);
       return true;
     }
 
@@ -550,8 +554,11 @@ public final class AttemptLoop implements Step {
 
     private void waitThen(Duration wait, AgentDefinition agent, String why, Runnable then) {
       budgetLeft = budgetLeft.minus(wait);
-      emit("wait", why + "; waiting " + DurationText.format(wait) + " (" + DurationText.format(budgetLeft) + " of the wait budget left)",
-          agent, Map.of("waitMs", wait.toMillis()));
+      // why == null: a wait already said (looking again while a half-open breaker's probes decide)
+      if (why != null) {
+        emit("wait", why + "; waiting " + DurationText.format(wait) + " (" + DurationText.format(budgetLeft)
+            + " of the wait budget left)", agent, Map.of("waitMs", wait.toMillis()));
+      }
       if (wait.toMillis() < 1) {
         // Vert.x timers start at 1 ms; a shorter wait is no wait
         then.run();
