@@ -51,7 +51,7 @@ public final class RoutePlanner implements Step {
           ? "no route matches it"
           : "no agent can serve it (" + String.join("; ", plan.skipped().stream().map(s -> s.agent() + ": " + s.reason()).toList()) + ")";
       return Future.failedFuture(new GatewayException(ClientError.notFound(
-          "The model '" + ex.model() + "' is not served here: " + why + ". Known models: "
+          "The model '" + loggable(ex.model()) + "' is not served here: " + why + ". Known models: "
               + String.join(", ", ruleSet.knownModels()) + ".", "model_not_found")));
     }
     ex.planned(plan);

@@ -15,6 +15,8 @@ import dev.rebound.routing.Protocol;
  */
 public final class StreamTranscript {
   static final ObjectMapper JSON = new ObjectMapper();
+  /** Choice indexes past this are ignored (the front door accepts n up to 128). */
+  static final int MAX_CHOICES = 128;
 
   private final Protocol protocol;
   private final StringBuilder text = new StringBuilder();
@@ -175,6 +177,8 @@ public final class StreamTranscript {
         hasContent = true;
       }
       int index = choice.path("index").asInt(0);
+      // the index is the upstream's word: a huge or negative one must not size the bit sets (clients may ask for 128)
+      if (index < 0 || index >= MAX_CHOICES) continue;
       choicesSeen.set(index);
       String finish = choice.path("finish_reason").textValue();
       if (finish != null) {

@@ -135,4 +135,14 @@ class StreamTranscriptTest {
     assertFalse(t.hasContent());
     assertEquals("msg_1", t.responseId());
   }
+
+  @Test
+  void aChoiceIndexFarOutOfRangeFromAMisbehavingUpstreamIsIgnoredInsteadOfSizingMemory() {
+    StreamTranscript t = StreamTranscript.of(Protocol.OPENAI);
+    t.observe(SseEvent.of(null, "{\"id\":\"c\",\"choices\":[{\"index\":2000000000,\"delta\":{\"content\":\"x\"},\"finish_reason\":null}]}"));
+    t.observe(SseEvent.of(null, "{\"id\":\"c\",\"choices\":[{\"index\":-3,\"delta\":{},\"finish_reason\":\"stop\"}]}"));
+    t.observe(SseEvent.of(null, "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"finish_reason\":\"stop\"}]}"));
+    assertEquals("stop", t.stopReason());
+    assertEquals("hi", t.partialText());
+  }
 }
