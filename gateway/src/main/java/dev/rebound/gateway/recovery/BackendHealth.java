@@ -58,6 +58,9 @@ public final class BackendHealth {
   private final ResilienceConfig.Breaker settings;
   private final Clock clock;
   private final Consumer<Transition> listener;
+  /** How often a backend that refuses connections is probed while its breaker is open (a restart is found fast). */
+  static final Duration UNREACHABLE_PROBE_EVERY = Duration.ofSeconds(1);
+
   private record Failed(Instant at, Object request) {}
 
   private final Deque<Failed> failures = new ArrayDeque<>();
@@ -138,7 +141,7 @@ public final class BackendHealth {
     Instant now = clock.instant();
     if (state == State.HALF_OPEN) {
       if (!unreachable) failedProbes++;
-      open(now, "a probe failed: " + why);
+      open(now, "a probe failed: " + why, unreachable);
       return;
     }
     if (state == State.OPEN) return;
@@ -245,7 +248,13 @@ public final class BackendHealth {
   }
 
   private void open(Instant now, String why) {
+    open(now, why, false);
+  }
+
+  /** @param unreachable the probe found nothing listening: asking again costs the backend nothing, so ask soon */
+  private void open(Instant now, String why, boolean unreachable) {
     Duration wait = settings.firstProbeAfter().multipliedBy(1L << Math.min(failedProbes, 20));
+    if (unreachable && wait.compareTo(UNREACHABLE_PROBE_EVERY) > 0) wait = UNREACHABLE_PROBE_EVERY;
     if (wait.compareTo(settings.resetTimeout()) > 0) wait = settings.resetTimeout();
     openUntil = now.plus(wait);
     failures.clear();

@@ -112,9 +112,13 @@ class BackendHealthTest {
   @Test
   void aProbeThatFindsTheBackendStillUnreachableDoesNotPutTheNextOneOff() {
     for (int i = 0; i < 5; i++) health.failed("connection refused", "r" + i, true);
+    assertEquals(Duration.ofSeconds(2), health.nextProbeIn(), "the first probe as for any opening");
+    clock.advance(Duration.ofSeconds(2));
+    assertNull(health.acquire());
+    health.failed("connection refused", null, true);
     for (int probe = 0; probe < 4; probe++) {
-      assertEquals(Duration.ofSeconds(2), health.nextProbeIn(), "probe " + probe);
-      clock.advance(Duration.ofSeconds(2));
+      assertEquals(Duration.ofSeconds(1), health.nextProbeIn(), "probe " + probe + ": every second, never put off");
+      clock.advance(Duration.ofSeconds(1));
       assertNull(health.acquire());
       health.failed("connection refused", null, true);
     }
