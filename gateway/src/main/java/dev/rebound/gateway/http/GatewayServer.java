@@ -194,7 +194,7 @@ public final class GatewayServer {
               new ContextGuard(fit, routes),
               new RoutePlanner(routes, load, affinity, clock),
               new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, load, affinity,
-                  new Checkpointer(store, known, clock, config.store().checkpointEvery()), fit, events, clock));
+                  new Checkpointer(store, known, clock, config.store().checkpointEvery()), fit, clock));
           return listen();
         });
   }

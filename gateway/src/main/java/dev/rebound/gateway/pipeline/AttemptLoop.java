@@ -78,13 +78,12 @@ public final class AttemptLoop implements Step {
   private final SessionAffinity affinity;
   private final Checkpointer checkpointer;
   private final ContextFit fit;
-  private final EventSink events;
   private final Clock clock;
   private final DoubleSupplier random;
 
   public AttemptLoop(Vertx vertx, ReboundConfig config, BackendClients clients, FailureClassifier classifier,
       HealthBoard health, LiveAgentHealth load, SessionAffinity affinity, Checkpointer checkpointer, ContextFit fit,
-      EventSink events, Clock clock) {
+      Clock clock) {
     this.checkpointer = checkpointer;
     this.fit = fit;
     this.load = load;
@@ -95,7 +94,6 @@ public final class AttemptLoop implements Step {
     this.classifier = classifier;
     this.policy = RetryPolicy.from(config);
     this.health = health;
-    this.events = events;
     this.clock = clock;
     Random r = new Random();
     this.random = r::nextDouble;
