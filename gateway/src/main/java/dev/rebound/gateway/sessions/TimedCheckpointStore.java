@@ -50,80 +50,69 @@ public final class TimedCheckpointStore implements CheckpointStore {
     return t;
   }
 
-  private <T> Future<T> timed(Operation op, Future<T> call, long started) {
-    return call.andThen(ar -> timer(op, ar.succeeded()).record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
+  private <T> Future<T> timed(Operation op, java.util.function.Supplier<Future<T>> call) {
+    long started = System.nanoTime();
+    return call.get().andThen(ar -> timer(op, ar.succeeded()).record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
   }
 
   @Override
   public Future<SessionMeta> append(SessionKey key, Append append) {
-    long t = System.nanoTime();
-    return timed(Operation.APPEND, store.append(key, append), t);
+    return timed(Operation.APPEND, () -> store.append(key, append));
   }
 
   @Override
   public Future<SessionMeta> meta(SessionKey key) {
-    long t = System.nanoTime();
-    return timed(Operation.META, store.meta(key), t);
+    return timed(Operation.META, () -> store.meta(key));
   }
 
   @Override
   public Future<List<StoredMessage>> messages(SessionKey key, int from, int toExclusive) {
-    long t = System.nanoTime();
-    return timed(Operation.MESSAGES, store.messages(key, from, toExclusive), t);
+    return timed(Operation.MESSAGES, () -> store.messages(key, from, toExclusive));
   }
 
   @Override
   public Future<List<Checkpoint>> checkpoints(SessionKey key) {
-    long t = System.nanoTime();
-    return timed(Operation.CHECKPOINTS, store.checkpoints(key), t);
+    return timed(Operation.CHECKPOINTS, () -> store.checkpoints(key));
   }
 
   @Override
   public Future<Checkpoint> checkpoint(SessionKey key, int seq) {
-    long t = System.nanoTime();
-    return timed(Operation.CHECKPOINT, store.checkpoint(key, seq), t);
+    return timed(Operation.CHECKPOINT, () -> store.checkpoint(key, seq));
   }
 
   @Override
   public Future<SessionMeta> fork(SessionKey from, int checkpointSeq, SessionKey to) {
-    long t = System.nanoTime();
-    return timed(Operation.FORK, store.fork(from, checkpointSeq, to), t);
+    return timed(Operation.FORK, () -> store.fork(from, checkpointSeq, to));
   }
 
   @Override
   public Future<SessionMeta> restore(SessionKey key, int checkpointSeq, long expectedVersion) {
-    long t = System.nanoTime();
-    return timed(Operation.RESTORE, store.restore(key, checkpointSeq, expectedVersion), t);
+    return timed(Operation.RESTORE, () -> store.restore(key, checkpointSeq, expectedVersion));
   }
 
   @Override
   public Future<Boolean> delete(SessionKey key) {
-    long t = System.nanoTime();
-    return timed(Operation.DELETE, store.delete(key), t);
+    return timed(Operation.DELETE, () -> store.delete(key));
   }
 
   @Override
   public Future<List<SessionMeta>> list(String tenant, int offset, int limit) {
-    long t = System.nanoTime();
-    return timed(Operation.LIST, store.list(tenant, offset, limit), t);
+    return timed(Operation.LIST, () -> store.list(tenant, offset, limit));
   }
 
   @Override
   public Future<List<String>> appendEvents(SessionKey key, List<NewEvent> events) {
-    long t = System.nanoTime();
-    return timed(Operation.APPEND_EVENTS, store.appendEvents(key, events), t);
+    return timed(Operation.APPEND_EVENTS, () -> store.appendEvents(key, events));
   }
 
   @Override
   public Future<List<SessionEvent>> events(SessionKey key, String afterId, int limit) {
-    long t = System.nanoTime();
-    return timed(Operation.EVENTS, store.events(key, afterId, limit), t);
+    return timed(Operation.EVENTS, () -> store.events(key, afterId, limit));
   }
 
   @Override
   public Future<Void> ping() {
-    long t = System.nanoTime();
-    return timed(Operation.PING, store.ping(), t);
+    return timed(Operation.PING, () -> store.ping());
   }
 
   @Override
