@@ -39,6 +39,7 @@ public final class HealthShare implements BackendHealth.Learned {
   private Redis publisher;
   private RedisConnection listening;
   private long retryMs = 250;
+  private boolean relistening;
   private boolean closed;
 
   public HealthShare(Vertx vertx, String redisUrl, HealthBoard board, EventSink events, Clock clock) {
@@ -126,14 +127,19 @@ public final class HealthShare implements BackendHealth.Learned {
   }
 
   private void relisten() {
-    if (closed) return;
+    // an exception and the end of one connection both land here: one new connection, not two
+    if (closed || relistening) return;
+    relistening = true;
     if (listening != null) {
       listening.close();
       listening = null;
     }
     long delay = retryMs;
     retryMs = Math.min(retryMs * 2, 10_000);
-    vertx.setTimer(delay, id -> listen());
+    vertx.setTimer(delay, id -> {
+      relistening = false;
+      listen();
+    });
   }
 
   /** A pushed message: {@code ["message", channel, payload]}. */
