@@ -1,7 +1,9 @@
 package dev.rebound.gateway.http;
 
+import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.config.DurationText;
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.wire.WireFormat;
+import dev.rebound.gateway.wire.WireFormats;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -58,8 +60,8 @@ final class ConnectionWatch extends ChannelDuplexHandler {
   private long lastReadNanos;
   /** Requests whose head arrived and whose response has not ended (more than one when a client pipelines). */
   private int unanswered;
-  /** The protocol of the request being read, for the shape of an error about it. */
-  private Protocol protocol = Protocol.OPENAI;
+  /** The wire format of the request being read, for the shape of an error about it. */
+  private WireFormat format = WireFormats.OPENAI_CHAT;
   /** A response head went out for the request being read: nothing else may be written before it ends. */
   private boolean answered;
 
@@ -78,7 +80,7 @@ final class ConnectionWatch extends ChannelDuplexHandler {
         lastReadNanos = System.nanoTime();
         if (phase == Phase.IDLE) {
           phase = Phase.HEAD;
-          protocol = Protocol.OPENAI;
+          format = WireFormats.OPENAI_CHAT;
           arm(headTimeoutNanos);
         }
         if (phase == Phase.HEAD) headStarted = true;
@@ -107,7 +109,7 @@ final class ConnectionWatch extends ChannelDuplexHandler {
       unanswered++;
       answered = false;
       headStarted = false;
-      protocol = ProtocolErrors.protocolOf(request.uri(), request.headers().contains("anthropic-version"));
+      format = WireFormats.guess(request.uri(), request.headers().contains("anthropic-version"));
       phase = Phase.BODY;
       arm(idleTimeoutNanos);
     } else if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
@@ -193,6 +195,6 @@ final class ConnectionWatch extends ChannelDuplexHandler {
       return;
     }
     answered = true;
-    ctx.writeAndFlush(FramingErrors.response(protocol, error)).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(FramingErrors.response(format, error)).addListener(ChannelFutureListener.CLOSE);
   }
 }

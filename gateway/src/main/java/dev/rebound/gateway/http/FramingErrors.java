@@ -1,6 +1,8 @@
 package dev.rebound.gateway.http;
 
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.WireFormat;
+import dev.rebound.gateway.wire.WireFormats;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -33,11 +35,11 @@ final class FramingErrors {
    */
   static void answer(HttpServerRequest request, HttpServerOptions options) {
     ClientError error = forHead(request.decoderResult().cause(), options);
-    Protocol protocol = ProtocolErrors.protocolOf(request.path(), request.getHeader("anthropic-version") != null);
+    WireFormat format = WireFormats.guess(request.path(), request.getHeader("anthropic-version") != null);
     request.response().setStatusCode(error.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.CONNECTION, "close")
-        .end(ProtocolErrors.body(protocol, error))
+        .end(format.errorBody(error))
         .onComplete(done -> request.connection().close());
   }
 
@@ -63,10 +65,10 @@ final class FramingErrors {
 
   /**
    * The whole response for {@code error}, for code below Vert.x's response (the connection's Netty pipeline): JSON in
-   * {@code protocol}'s shape, saying the connection closes.
+   * {@code format}'s shape, saying the connection closes.
    */
-  static FullHttpResponse response(Protocol protocol, ClientError error) {
-    byte[] body = ProtocolErrors.body(protocol, error).getBytes(StandardCharsets.UTF_8);
+  static FullHttpResponse response(WireFormat format, ClientError error) {
+    byte[] body = format.errorBody(error).getBytes(StandardCharsets.UTF_8);
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status()),
         Unpooled.wrappedBuffer(body));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)

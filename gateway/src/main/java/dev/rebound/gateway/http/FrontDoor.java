@@ -1,5 +1,8 @@
 package dev.rebound.gateway.http;
 
+import dev.rebound.gateway.wire.GatewayException;
+import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.Endpoint;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;

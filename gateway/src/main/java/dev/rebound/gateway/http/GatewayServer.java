@@ -1,8 +1,8 @@
 package dev.rebound.gateway.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.gateway.wire.GatewayException;
+import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.admin.AdminApi;
 import dev.rebound.gateway.admin.AdminPage;
 import dev.rebound.gateway.admin.MetricsEndpoint;
@@ -42,7 +42,9 @@ import dev.rebound.gateway.sessions.SessionEventRecorder;
 import dev.rebound.store.BufferedCheckpointStore;
 import dev.rebound.gateway.pipeline.TenantAuth;
 import dev.rebound.gateway.upstream.BackendClients;
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.reply.ErrorReply;
+import dev.rebound.gateway.wire.WireFormat;
+import dev.rebound.gateway.wire.WireFormats;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -70,7 +72,6 @@ import java.util.regex.Pattern;
  */
 public final class GatewayServer {
   private static final Logger LOG = Logger.getLogger(GatewayServer.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final Pattern ENDPOINT_PATH =
       Pattern.compile("(/s/[^/]+)?/v1/(chat/completions|messages|messages/count_tokens|models)/?");
@@ -384,7 +385,7 @@ public final class GatewayServer {
     try {
       ex = door.open(ctx, endpoint, sessionId(ctx), record);
     } catch (GatewayException e) {
-      fail(ctx, endpoint.protocol(), e.error());
+      fail(ctx, WireFormats.of(endpoint.protocol()), e.error());
       metrics.requestEnded(record, null, null, protocol, false, ctx.response());
       return;
     }
@@ -421,51 +422,35 @@ public final class GatewayServer {
   }
 
   private void models(RoutingContext ctx) {
-    boolean anthropicClient = ctx.request().getHeader("anthropic-version") != null;
+    WireFormat format = ctx.request().getHeader("anthropic-version") != null ? WireFormats.ANTHROPIC_MESSAGES : WireFormats.OPENAI_CHAT;
     try {
       sessionId(ctx);
       auth.identify(ctx.request().headers());
     } catch (GatewayException e) {
-      fail(ctx, anthropicClient ? Protocol.ANTHROPIC : Protocol.OPENAI, e.error());
+      fail(ctx, format, e.error());
       return;
     }
-    ObjectNode root = JSON.createObjectNode();
-    ArrayNode data = root.putArray("data");
-    for (String id : config.ruleSet().knownModels()) {
-      ObjectNode m = data.addObject();
-      if (anthropicClient) {
-        m.put("type", "model").put("id", id).put("display_name", id).put("created_at", "1970-01-01T00:00:00Z");
-      } else {
-        m.put("id", id).put("object", "model").put("created", 0).put("owned_by", "rebound");
-      }
-    }
-    if (anthropicClient) {
-      root.put("has_more", false);
-      root.put("first_id", data.isEmpty() ? null : data.get(0).get("id").asText());
-      root.put("last_id", data.isEmpty() ? null : data.get(data.size() - 1).get("id").asText());
-    } else {
-      root.put("object", "list");
-    }
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(root.toString());
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(format.modelsListing(config.ruleSet().knownModels()).toString());
   }
 
   private void fail(RoutingContext ctx, ClientError error) {
-    fail(ctx, guessProtocol(ctx), error);
+    fail(ctx, guessFormat(ctx), error);
   }
 
-  private static void fail(RoutingContext ctx, Protocol protocol, ClientError error) {
-    ProtocolErrors.respond(ctx, protocol, error);
+  private static void fail(RoutingContext ctx, WireFormat format, ClientError error) {
+    ErrorReply.send(ctx.response(), ctx.request().connection(), format, error);
   }
 
   /** An error after which the connection cannot be reused: answered, then closed. */
   private static void failAndClose(RoutingContext ctx, ClientError error) {
     ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-    ProtocolErrors.respond(ctx, guessProtocol(ctx), error);
+    fail(ctx, guessFormat(ctx), error);
     // Vert.x closes after what was written is sent
     ctx.request().connection().close();
   }
 
-  private static Protocol guessProtocol(RoutingContext ctx) {
-    return ProtocolErrors.protocolOf(ctx.request().path(), ctx.request().getHeader("anthropic-version") != null);
+  private static WireFormat guessFormat(RoutingContext ctx) {
+    return WireFormats.guess(ctx.request().path(), ctx.request().getHeader("anthropic-version") != null);
   }
 }

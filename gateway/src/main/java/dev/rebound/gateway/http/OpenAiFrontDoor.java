@@ -1,5 +1,6 @@
 package dev.rebound.gateway.http;
 
+import dev.rebound.gateway.wire.Endpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

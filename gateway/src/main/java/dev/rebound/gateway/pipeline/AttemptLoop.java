@@ -9,7 +9,7 @@ import dev.rebound.gateway.context.ContextFit;
 import dev.rebound.gateway.context.ContextReport;
 import dev.rebound.gateway.context.ContextRequest;
 import dev.rebound.gateway.context.Summarizer;
-import dev.rebound.gateway.http.Endpoint;
+import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.config.DurationText;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.EventSink;
@@ -18,7 +18,7 @@ import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureClassifier;
 import dev.rebound.gateway.failure.FailureKind;
 import dev.rebound.gateway.failure.RateBudget;
-import dev.rebound.gateway.http.ClientError;
+import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.recovery.RecoveryDecision;
@@ -35,7 +35,6 @@ import dev.rebound.gateway.upstream.JsonSplice;
 import dev.rebound.gateway.upstream.UpstreamCall;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.AttemptPlan;
-import dev.rebound.routing.Protocol;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -647,11 +646,7 @@ public final class AttemptLoop implements Step {
     private boolean inClientShape(Buffer body) {
       try {
         JsonNode root = JSON.readTree(body.getBytes());
-        JsonNode err = root.get("error");
-        if (ex.protocol() == Protocol.ANTHROPIC) {
-          return "error".equals(root.path("type").asText()) && err != null && err.isObject() && err.has("message");
-        }
-        return err != null && err.isObject() && err.has("message");
+        return ex.format().isErrorBody(root);
       } catch (java.io.IOException | RuntimeException e) {
         return false;
       }

@@ -1,14 +1,12 @@
 package dev.rebound.gateway.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.context.ContextFit;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.routing.AgentDefinition;
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.store.Append;
 import dev.rebound.store.CheckpointDraft;
 import dev.rebound.store.CheckpointKind;
@@ -50,21 +48,13 @@ public final class Checkpointer {
    */
   public Future<Void> answered(Exchange ex, AgentDefinition agent, Buffer body) {
     if (ex.session() == null) return Future.succeededFuture();
-    return answered(ex, agent, answeredMessage(ex.protocol(), body));
+    return answered(ex, agent, answeredMessage(ex.format(), body));
   }
 
   /** The assistant message inside a whole (non-stream) answer; null when the body has none. */
-  private static String answeredMessage(Protocol protocol, Buffer body) {
+  private static String answeredMessage(WireFormat format, Buffer body) {
     try {
-      JsonNode root = JSON.readTree(body.getBytes());
-      if (protocol == Protocol.ANTHROPIC) {
-        if (!root.has("content")) return null;
-        ObjectNode m = JSON.createObjectNode().put("role", "assistant");
-        m.set("content", root.get("content"));
-        return m.toString();
-      }
-      JsonNode message = root.path("choices").path(0).path("message");
-      return message.isObject() ? message.toString() : null;
+      return format.answeredMessage(JSON.readTree(body.getBytes()));
     } catch (java.io.IOException e) {
       return null;
     }

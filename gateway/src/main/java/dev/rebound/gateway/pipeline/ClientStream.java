@@ -2,7 +2,7 @@ package dev.rebound.gateway.pipeline;
 
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureClassifier;
-import dev.rebound.gateway.http.ClientError;
+import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.stream.AssistantMessageBuilder;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
@@ -10,7 +10,6 @@ import dev.rebound.gateway.stream.StreamTranscript;
 import dev.rebound.gateway.stream.TokenUsage;
 import dev.rebound.gateway.upstream.HeaderPolicy;
 import dev.rebound.gateway.upstream.StreamTarget;
-import dev.rebound.routing.Protocol;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,8 +22,6 @@ import java.time.Duration;
  * client alive, and remembers what the client has seen.
  */
 final class ClientStream implements StreamTarget {
-  private static final String OPENAI_KEEP_ALIVE = ": keep-alive\n\n";
-  private static final String ANTHROPIC_KEEP_ALIVE = "event: ping\ndata: {\"type\": \"ping\"}\n\n";
 
   private final Exchange ex;
   private final Vertx vertx;
@@ -152,12 +149,11 @@ final class ClientStream implements StreamTarget {
 
   /** The end marker of a whole answer whose stream lost its tail: [DONE] (OpenAI) or message_stop (Anthropic). */
   void writeEndOfStream() {
-    write(ex.protocol() == Protocol.ANTHROPIC ? SseEvent.of("message_stop", "{\"type\":\"message_stop\"}")
-        : SseEvent.of(null, "[DONE]"));
+    write(ex.format().endOfStream());
   }
 
   private boolean isEndMarker(SseEvent e) {
-    return ex.protocol() == Protocol.ANTHROPIC ? "message_stop".equals(e.event()) : e.isDone();
+    return ex.format().isEndOfStream(e);
   }
 
   /** The assistant message the client has received so far, as it will come back in the client's history. */
@@ -207,7 +203,7 @@ final class ClientStream implements StreamTarget {
       return;
     }
     commitStream();
-    resp.write(ex.protocol() == Protocol.ANTHROPIC ? ANTHROPIC_KEEP_ALIVE : OPENAI_KEEP_ALIVE);
+    resp.write(ex.format().keepAlive());
   }
 
   void stopKeepAlive() {

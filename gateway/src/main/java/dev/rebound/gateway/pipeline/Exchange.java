@@ -1,9 +1,11 @@
 package dev.rebound.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rebound.gateway.http.ClientError;
-import dev.rebound.gateway.http.Endpoint;
-import dev.rebound.gateway.http.ProtocolErrors;
+import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.Endpoint;
+import dev.rebound.gateway.reply.ErrorReply;
+import dev.rebound.gateway.wire.WireFormat;
+import dev.rebound.gateway.wire.WireFormats;
 import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.Protocol;
 import io.vertx.core.Future;
@@ -51,6 +53,11 @@ public final class Exchange {
 
   public Protocol protocol() {
     return endpoint.protocol();
+  }
+
+  /** The client's wire format: how its errors, streams and answers look. */
+  public WireFormat format() {
+    return WireFormats.of(endpoint.protocol());
   }
 
   public Endpoint endpoint() {
@@ -196,8 +203,8 @@ public final class Exchange {
     return ctx.response().headWritten() || ctx.response().ended();
   }
 
-  /** Answers with an error in the client's protocol, however far the response has got (see ProtocolErrors). */
+  /** Answers with an error in the client's protocol, however far the response has got (see ErrorReply). */
   public void fail(ClientError error) {
-    ProtocolErrors.respond(ctx, protocol(), error);
+    ErrorReply.send(ctx.response(), ctx.request().connection(), format(), error);
   }
 }

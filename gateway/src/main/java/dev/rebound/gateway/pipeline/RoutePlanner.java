@@ -1,8 +1,8 @@
 package dev.rebound.gateway.pipeline;
 
 import dev.rebound.gateway.events.GatewayEvent;
-import dev.rebound.gateway.http.ClientError;
-import dev.rebound.gateway.http.GatewayException;
+import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.GatewayException;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.RequestFeatures;
 import dev.rebound.gateway.routes.RouteTable;

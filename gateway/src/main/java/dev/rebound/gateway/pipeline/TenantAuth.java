@@ -1,8 +1,8 @@
 package dev.rebound.gateway.pipeline;
 
 import dev.rebound.gateway.config.TenantConfig;
-import dev.rebound.gateway.http.ClientError;
-import dev.rebound.gateway.http.GatewayException;
+import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.GatewayException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.rebound.gateway.http;
+package dev.rebound.gateway.wire;
 
 /** Ends a request with an error the client sees in its own protocol's shape. */
 public final class GatewayException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.rebound.gateway.http;
+package dev.rebound.gateway.wire;
 
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.routing.Protocol;
