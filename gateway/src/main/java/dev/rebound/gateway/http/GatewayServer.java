@@ -33,9 +33,9 @@ import dev.rebound.gateway.context.Summarizer;
 import dev.rebound.gateway.context.TokenCounter;
 import dev.rebound.gateway.context.Tokenizers;
 import dev.rebound.gateway.context.WindowDiscovery;
-import dev.rebound.gateway.pipeline.Checkpointer;
+import dev.rebound.gateway.pipeline.SessionJournal;
+import dev.rebound.gateway.pipeline.Timers;
 import dev.rebound.gateway.pipeline.RoutePlanner;
-import dev.rebound.gateway.pipeline.SessionBinding;
 import dev.rebound.gateway.sessions.ConfiguredStore;
 import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
@@ -61,6 +61,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Random;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -191,11 +192,14 @@ public final class GatewayServer {
           this.known = new SessionCache(SESSIONS_KNOWN, MESSAGES_KNOWN);
           this.counter = new TokenCounter(tokenizers.result(), config.context().imageTokens());
           ContextFit fit = new ContextFit(vertx, config.context(), counter, windows, summarizer);
-          this.pipeline = new Pipeline(auth, new SessionBinding(store, known, clock),
+          FailureClassifier classifier = FailureClassifier.loadDefault();
+          SessionJournal journal = new SessionJournal(vertx, store, known, clock, config.store().checkpointEvery());
+          Random random = new Random();
+          this.pipeline = new Pipeline(vertx, classifier, auth, journal,
               new ContextGuard(fit, routes),
-              new RoutePlanner(routes, load, affinity, clock),
-              new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, load, affinity,
-                  new Checkpointer(store, known, clock, config.store().checkpointEvery()), fit, clock));
+              new RoutePlanner(routes, load, affinity, clock, random::nextDouble),
+              new AttemptLoop(config, clients, classifier, health, load, journal, fit, clock, Timers.of(vertx),
+                  random::nextDouble));
           return listen();
         });
   }
@@ -391,14 +395,7 @@ public final class GatewayServer {
     }
     boolean inSession = ex.sessionId() != null;
     metrics.requestStarted(inSession);
-    pipeline.run(ex).onFailure(err -> {
-      if (err instanceof GatewayException g) {
-        ex.fail(g.error());
-      } else {
-        LOG.log(Level.SEVERE, "pipeline failed on " + ctx.request().path(), err);
-        ex.fail(ClientError.internal("The gateway failed unexpectedly (" + err + "); this is a bug in Rebound. Retry the request."));
-      }
-    }).onComplete(ar -> metrics.requestEnded(record, ex.plan() == null ? null : ex.plan().route(), ex.tenant(), protocol,
+    pipeline.run(ex).onComplete(ar -> metrics.requestEnded(record, ex.plan() == null ? null : ex.plan().route(), ex.tenant(), protocol,
         inSession, ctx.response()));
   }
 

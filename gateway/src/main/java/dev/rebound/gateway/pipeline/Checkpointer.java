@@ -23,11 +23,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Stores the assistant turn when the answer is complete, before the client sees its end, so a client that
+ * The way out of the {@link SessionJournal}: stores the assistant turn when the answer is complete, before the client sees its end, so a client that
  * disconnects right after the last byte still finds the turn; every {@code autoEvery} turns with an AUTO checkpoint.
  * A store failure never holds the answer back: the turn is then reported as unrecorded.
  */
-public final class Checkpointer {
+final class Checkpointer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final CheckpointStore store;
@@ -35,7 +35,7 @@ public final class Checkpointer {
   private final Clock clock;
   private final int autoEvery;
 
-  public Checkpointer(CheckpointStore store, SessionCache cache, Clock clock, int autoEvery) {
+  Checkpointer(CheckpointStore store, SessionCache cache, Clock clock, int autoEvery) {
     this.store = store;
     this.cache = cache;
     this.clock = clock;
@@ -46,7 +46,7 @@ public final class Checkpointer {
    * Stores a whole (non-stream) answer's assistant message as the turn's end; the body is read only when there is a
    * session to store it in.
    */
-  public Future<Void> answered(Exchange ex, AgentDefinition agent, Buffer body) {
+  Future<Void> answered(Exchange ex, AgentDefinition agent, Buffer body) {
     if (ex.session() == null) return Future.succeededFuture();
     return answered(ex, agent, answeredMessage(ex.format(), body));
   }
@@ -64,16 +64,16 @@ public final class Checkpointer {
    * Saves the answer streamed so far as a partial assistant turn (replacing the previous partial), so a crash leaves
    * it marked partial. Skipped while an earlier save is still being written: the next tick carries newer text anyway.
    */
-  public void partial(Exchange ex, String assistantJson) {
-    if (ex.sessionWriteInFlight()) return;
+  void partial(Exchange ex, String assistantJson) {
+    if (ex.sessionWrites().inFlight()) return;
     lastPartial(ex, assistantJson);
   }
 
   /** Saves the answer as it stood when it stopped (the client left mid-stream): queued behind any write in flight. */
-  public void lastPartial(Exchange ex, String assistantJson) {
+  void lastPartial(Exchange ex, String assistantJson) {
     // a re-asked turn has a stored answer: a partial of another one must not follow it
     if (ex.session() == null || assistantJson == null || ex.session().reasked()) return;
-    ex.afterSessionWrites(() -> {
+    ex.sessionWrites().after(() -> {
       SessionTurn turn = ex.session();
       Append append = Append.of(turn.version(), NewMessage.partial("assistant", assistantJson)).replacingPartial()
           .extending(turn.history());
@@ -91,12 +91,12 @@ public final class Checkpointer {
    * An ERROR checkpoint whose context view is exactly the messages sent to {@code agent} after the context step cut
    * them ({@link ContextView}): the stored history stays whole, the checkpoint says what the model saw.
    */
-  public void contextSent(Exchange ex, AgentDefinition agent, ContextFit.Send sent, String why) {
+  void contextSent(Exchange ex, AgentDefinition agent, ContextFit.Send sent, String why) {
     if (ex.session() == null) return;
     // which stored messages went, not copies of them: a long session cut every turn would store its window each time
     String view = sent.sources() != null ? ContextView.sentFrom(sent.sources(), sent.json().get("messages"))
         : sent.json().get("messages").toString();
-    ex.afterSessionWrites(() -> {
+    ex.sessionWrites().after(() -> {
       SessionTurn turn = ex.session();
       Append append = Append.of(turn.version())
           .withCheckpoint(new CheckpointDraft(CheckpointKind.ERROR, null, view, sent.promptTokens(), why))
@@ -131,9 +131,9 @@ public final class Checkpointer {
     });
   }
 
-  public Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson) {
+  Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson) {
     if (ex.session() == null || assistantJson == null) return Future.succeededFuture();
-    return ex.afterSessionWrites(() -> {
+    return ex.sessionWrites().after(() -> {
       SessionTurn turn = ex.session();
       boolean auto = turn.turn() % autoEvery == 0;
       Append append = Append.of(turn.version(), NewMessage.of("assistant", assistantJson)).replacingPartial()

@@ -21,7 +21,7 @@ public final class ContextGuard implements Step {
   }
 
   @Override
-  public Future<Void> apply(Exchange ex) {
+  public Future<Void> onRequest(Exchange ex) {
     ContextRequest request = new ContextRequest(ex.protocol(), ex.jsonToSend(), ex.proxyKey(), ex.bodyToSend().length());
     // a client that names an agent ("model": "coder") is counted with that agent's model's tokenizer
     AgentDefinition named = routes.current().agent(ex.model());

@@ -1,9 +1,8 @@
 package dev.rebound.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.wire.Endpoint;
-import dev.rebound.gateway.reply.ErrorReply;
+import dev.rebound.gateway.reply.Reply;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.WireFormats;
 import dev.rebound.routing.AttemptPlan;
@@ -11,15 +10,18 @@ import dev.rebound.routing.Protocol;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * One client request as it moves through the pipeline: parsed once by its front door, then enriched by each step
- * (tenant, plan) and finally answered. It also owns the client response, so every step answers the same way.
+ * One client request as it moves through the pipeline: parsed once by its front door, enriched by each step on the way
+ * in (tenant, session turn, plan), ended with a {@link Result}, and answered through its {@link Reply}, the one writer
+ * of the client response.
  */
 public final class Exchange {
-  private final RoutingContext ctx;
+  private final HttpServerRequest request;
   private final Endpoint endpoint;
   private final Buffer body;
   private final ObjectNode json;
@@ -39,10 +41,19 @@ public final class Exchange {
   private int promptTokens = -1;
   private String routeOnOverflow;
 
+  private Reply reply;
+  private Result result;
+  private SessionJournal.Writes sessionWrites;
+
   public Exchange(RoutingContext ctx, Endpoint endpoint, Buffer body, ObjectNode json, String model, boolean stream,
       String sessionId, RequestRecord record) {
+    this(ctx.request(), endpoint, body, json, model, stream, sessionId, record);
+  }
+
+  public Exchange(HttpServerRequest request, Endpoint endpoint, Buffer body, ObjectNode json, String model,
+      boolean stream, String sessionId, RequestRecord record) {
     this.record = record;
-    this.ctx = ctx;
+    this.request = request;
     this.endpoint = endpoint;
     this.body = body;
     this.json = json;
@@ -101,12 +112,12 @@ public final class Exchange {
   }
 
   public MultiMap requestHeaders() {
-    return ctx.request().headers();
+    return request.headers();
   }
 
   /** The query string of the client's request, without '?', or null. */
   public String query() {
-    return ctx.request().query();
+    return request.query();
   }
 
   public String tenant() {
@@ -140,18 +151,13 @@ public final class Exchange {
     this.session = turn;
   }
 
-  private Future<Void> sessionWrites = Future.succeededFuture();
-
-  /**
-   * Runs a session write after the ones already queued for this exchange, so each sees the version the last one left.
-   */
-  Future<Void> afterSessionWrites(java.util.function.Supplier<Future<Void>> write) {
-    sessionWrites = sessionWrites.transform(ar -> write.get());
+  /** The session journal's writes for this request (null without a session). */
+  SessionJournal.Writes sessionWrites() {
     return sessionWrites;
   }
 
-  boolean sessionWriteInFlight() {
-    return !sessionWrites.isComplete();
+  void sessionWrites(SessionJournal.Writes writes) {
+    this.sessionWrites = writes;
   }
 
   /** The body for the upstream: the client's bytes, unless the gateway changed the messages (resume). */
@@ -195,16 +201,29 @@ public final class Exchange {
     this.routeOnOverflow = policy;
   }
 
-  public HttpServerResponse response() {
-    return ctx.response();
+  HttpServerResponse response() {
+    return request.response();
   }
 
-  public boolean responseStarted() {
-    return ctx.response().headWritten() || ctx.response().ended();
+  HttpConnection connection() {
+    return request.connection();
   }
 
-  /** Answers with an error in the client's protocol, however far the response has got (see ErrorReply). */
-  public void fail(ClientError error) {
-    ErrorReply.send(ctx.response(), ctx.request().connection(), format(), error);
+  /** The one writer of the client response; set when the pipeline starts. */
+  public Reply reply() {
+    return reply;
+  }
+
+  void replyWith(Reply reply) {
+    this.reply = reply;
+  }
+
+  /** How the request ends; null until a step decided it. */
+  public Result result() {
+    return result;
+  }
+
+  void end(Result result) {
+    this.result = result;
   }
 }

@@ -1,31 +1,94 @@
 package dev.rebound.gateway.pipeline;
 
+import dev.rebound.gateway.failure.FailureClassifier;
+import dev.rebound.gateway.reply.Reply;
+import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.GatewayException;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The order of the request pipeline, written in one place. Each step is one concern; a step that fails with a
- * GatewayException ends the request with that error in the client's protocol.
+ * The order of the request pipeline, both ways, written in one place. Each step is one concern; the way in runs them
+ * top to bottom, the way out bottom to top, then the reply's end goes to the client.
  *
  * <pre>
+ *                   way in                                          way out
  *   TenantAuth      proxy key -> tenant
- *   SessionBinding  load the session; continuation / resume / fork; store the user turn
- *   ContextGuard    count the prompt's tokens (cached per message) for routing and the context fit
- *   RoutePlanner    rules -> ranked agents (the attempt plan)
- *   AttemptLoop     per attempt: fit the context to the agent's window (ContextFit), call upstream, recover, relay
- *                   the answer (the Checkpointer stores the assistant turn before the end)
+ *   SessionJournal  bind the session; store the user turn           store the assistant turn (or the partial one)
+ *   ContextGuard    count the prompt (routing, the window fit)
+ *   RoutePlanner    rules -> ranked agents (the attempt plan)       note which agent served the session (handoff)
+ *   AttemptLoop     permit -> fit -> call -> decide -> act, relaying the answer; decides the {@link Result}
  * </pre>
+ *
+ * A step that fails on the way in ends the request with its error; the steps before it still run on the way out.
  */
 public final class Pipeline {
+  private static final Logger LOG = Logger.getLogger(Pipeline.class.getName());
+
+  private final Vertx vertx;
+  private final FailureClassifier classifier;
   private final List<Step> steps;
 
-  public Pipeline(TenantAuth auth, SessionBinding sessions, ContextGuard context, RoutePlanner planner, AttemptLoop attempts) {
+  public Pipeline(Vertx vertx, FailureClassifier classifier, TenantAuth auth, SessionJournal sessions,
+      ContextGuard context, RoutePlanner planner, AttemptLoop attempts) {
+    this.vertx = vertx;
+    this.classifier = classifier;
     this.steps = List.of(auth, sessions, context, planner, attempts);
   }
 
-  public Future<Void> run(Exchange exchange) {
-    Future<Void> f = Future.succeededFuture();
-    for (Step step : steps) f = f.compose(v -> step.apply(exchange));
-    return f;
+  /** Completes once the reply's end was written (or the client is gone). */
+  public Future<Void> run(Exchange ex) {
+    ex.replyWith(new Reply(ex.response(), ex.connection(), vertx, ex.format(), ex.stream(), ex.json().path("n").asInt(1),
+        e -> classifier.classifyStreamEvent(e.event(), e.data()), ex.record()));
+    List<Step> entered = new ArrayList<>(steps.size());
+    Future<Void> in = Future.succeededFuture();
+    for (Step step : steps) {
+      in = in.compose(v -> {
+        if (ex.result() != null) return Future.succeededFuture();
+        entered.add(step);
+        return step.onRequest(ex);
+      });
+    }
+    return in.transform(ar -> {
+          if (ar.failed()) ex.end(failed(ex, ar.cause()));
+          else if (ex.result() == null) ex.end(failed(ex, new IllegalStateException("no step decided how the request ends")));
+          return wayOut(ex, entered);
+        })
+        .andThen(v -> write(ex));
+  }
+
+  private Future<Void> wayOut(Exchange ex, List<Step> entered) {
+    Future<Void> out = Future.succeededFuture();
+    for (int i = entered.size() - 1; i >= 0; i--) {
+      Step step = entered.get(i);
+      out = out.compose(v -> step.onResponse(ex)).recover(err -> {
+        // the answer matters more than any bookkeeping on the way out
+        LOG.log(Level.SEVERE, step.getClass().getSimpleName() + " failed on the way out", err);
+        return Future.succeededFuture();
+      });
+    }
+    return out;
+  }
+
+  private static Result failed(Exchange ex, Throwable err) {
+    if (err instanceof GatewayException g) return new Result.Failed(g.error());
+    LOG.log(Level.SEVERE, "pipeline failed on " + ex.endpoint().path(), err);
+    return new Result.Failed(ClientError.internal("The gateway failed unexpectedly (" + err
+        + "); this is a bug in Rebound. Retry the request."));
+  }
+
+  /** The reply's end, after every step had its way out. */
+  static void write(Exchange ex) {
+    Reply reply = ex.reply();
+    Result r = ex.result();
+    if (r instanceof Result.Answered a) reply.answer(a.status(), a.headers(), a.body());
+    else if (r instanceof Result.Streamed) reply.end();
+    else if (r instanceof Result.PassedOn p) reply.answer(p.status(), p.headers(), p.body());
+    else if (r instanceof Result.Failed f) reply.fail(f.error());
+    else reply.stopKeepAlive(); // the client is gone: nothing to write
   }
 }

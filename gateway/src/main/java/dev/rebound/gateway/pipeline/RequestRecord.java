@@ -1,5 +1,6 @@
 package dev.rebound.gateway.pipeline;
 
+import dev.rebound.gateway.reply.ReplyObserver;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.FailureKind;
@@ -14,7 +15,7 @@ import java.util.function.Supplier;
  *
  * <p>Not thread-safe, and needs not be: a request is served on one event loop, and so are the events it emits.
  */
-public final class RequestRecord implements EventSink {
+public final class RequestRecord implements EventSink, ReplyObserver {
   private final String id;
   private final EventSink next;
   private final long startNanos = System.nanoTime();
@@ -74,12 +75,14 @@ public final class RequestRecord implements EventSink {
   }
 
   /** The reply sent its first token (a stream's first content). */
-  void firstToken() {
+  @Override
+  public void firstToken() {
     if (firstTokenNanos == 0) firstTokenNanos = System.nanoTime();
   }
 
   /** Where the answer's usage is read from when the request ends (a stream's transcript). */
-  void usage(Supplier<TokenUsage> source) {
+  @Override
+  public void usage(Supplier<TokenUsage> source) {
     this.usage = source;
   }
 

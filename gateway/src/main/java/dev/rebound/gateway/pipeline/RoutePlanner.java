@@ -7,6 +7,7 @@ import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.RequestFeatures;
 import dev.rebound.gateway.routes.RouteTable;
 import dev.rebound.gateway.routes.SessionAffinity;
+import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.RoutingRequest;
 import dev.rebound.routing.RuleSet;
@@ -15,16 +16,23 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
 
-/** Asks the routing rules in force which agents serve this request, in which order and why; no plan is a clear 404. */
+/**
+ * Asks the routing rules in force which agents serve this request, in which order and why; no plan is a clear 404. On
+ * the way out, notes which agent served the session: a session that moved to another agent is a handoff.
+ */
 public final class RoutePlanner implements Step {
   private final RouteTable routes;
   private final LiveAgentHealth health;
   private final SessionAffinity affinity;
   private final Clock clock;
+  private final DoubleSupplier random;
 
-  public RoutePlanner(RouteTable routes, LiveAgentHealth health, SessionAffinity affinity, Clock clock) {
+  /** @param random uniform in [0, 1): the draw for weighted and sampled routes */
+  public RoutePlanner(RouteTable routes, LiveAgentHealth health, SessionAffinity affinity, Clock clock,
+      DoubleSupplier random) {
+    this.random = random;
     this.routes = routes;
     this.health = health;
     this.affinity = affinity;
@@ -40,10 +48,10 @@ public final class RoutePlanner implements Step {
   }
 
   @Override
-  public Future<Void> apply(Exchange ex) {
+  public Future<Void> onRequest(Exchange ex) {
     RuleSet ruleSet = routes.current();
     RoutingRequest request = RequestFeatures.of(ex.protocol(), ex.json(), ex.requestHeaders(), ex.endpoint().path(),
-        ex.tenant(), affinity.lastAgent(ex.tenant(), ex.sessionId()), ThreadLocalRandom.current().nextDouble(),
+        ex.tenant(), affinity.lastAgent(ex.tenant(), ex.sessionId()), random.getAsDouble(),
         ex.promptTokens());
     AttemptPlan plan = ruleSet.plan(request, health);
     if (plan.isEmpty()) {
@@ -71,6 +79,21 @@ public final class RoutePlanner implements Step {
       reason = "route '" + plan.route() + "': " + String.join(" then ", agents);
     }
     ex.events().emit(new GatewayEvent(clock.instant(), "route", ex.tenant(), ex.sessionId(), reason, fields));
+    return Future.succeededFuture();
+  }
+
+  /** The next turn of a session that moved carries its full history to the new agent. */
+  @Override
+  public Future<Void> onResponse(Exchange ex) {
+    AgentDefinition agent = ex.result() instanceof Result.Answered a ? a.agent()
+        : ex.result() instanceof Result.Streamed s ? s.agent() : null;
+    if (agent == null) return Future.succeededFuture();
+    String previous = affinity.served(ex.tenant(), ex.sessionId(), agent.name());
+    if (previous != null) {
+      ex.events().emit(new GatewayEvent(clock.instant(), "handoff", ex.tenant(), ex.sessionId(),
+          "session moved from " + previous + " to " + agent.name(),
+          Map.of("agent", agent.name(), "backend", agent.backend(), "from", previous)));
+    }
     return Future.succeededFuture();
   }
 }

@@ -28,7 +28,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Binds a request to its session and stores the user turn before the first upstream attempt:
+ * The way in of the {@link SessionJournal}: binds a request to its session and stores the user turn before the first
+ * upstream attempt:
  * <ul>
  *   <li>continuation: the client's messages extend the stored history; the new suffix is appended;</li>
  *   <li>resume ({@code X-Rebound-Resume: true}): the client sends only new messages; the stored history is prepended
@@ -38,21 +39,20 @@ import java.util.Map;
  * </ul>
  * A store that cannot be read does not fail the request: it goes on without history, and the event says so.
  */
-public final class SessionBinding implements Step {
+final class SessionBinding {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final CheckpointStore store;
   private final SessionCache cache;
   private final Clock clock;
 
-  public SessionBinding(CheckpointStore store, SessionCache cache, Clock clock) {
+  SessionBinding(CheckpointStore store, SessionCache cache, Clock clock) {
     this.store = store;
     this.cache = cache;
     this.clock = clock;
   }
 
-  @Override
-  public Future<Void> apply(Exchange ex) {
+  Future<Void> bind(Exchange ex) {
     if (ex.sessionId() == null) return Future.succeededFuture();
     SessionKey key;
     try {

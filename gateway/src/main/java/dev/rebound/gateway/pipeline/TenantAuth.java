@@ -28,7 +28,7 @@ public final class TenantAuth implements Step {
   }
 
   @Override
-  public Future<Void> apply(Exchange ex) {
+  public Future<Void> onRequest(Exchange ex) {
     try {
       Identity id = identify(ex.requestHeaders());
       ex.authenticated(id.tenant(), id.proxyKey());

@@ -2,6 +2,8 @@ package dev.rebound.gateway.upstream;
 
 import dev.rebound.gateway.config.BackendConfig;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
@@ -12,10 +14,12 @@ import java.util.List;
 import java.util.Map;
 
 /** One pooled, keep-alive HTTP client per backend, created once and shared by every request. */
-public final class BackendClients {
+public final class BackendClients implements Upstream {
+  private final Vertx vertx;
   private final Map<String, HttpClientAgent> clients = new HashMap<>();
 
   public BackendClients(Vertx vertx, List<BackendConfig> backends) {
+    this.vertx = vertx;
     for (BackendConfig b : backends) {
       HttpClientOptions options = new HttpClientOptions()
           .setDefaultHost(b.url().getHost())
@@ -31,6 +35,11 @@ public final class BackendClients {
       PoolOptions pool = new PoolOptions().setHttp1MaxSize(b.maxConnections()).setHttp2MaxSize(b.maxConnections());
       clients.put(b.name(), vertx.httpClientBuilder().with(options).with(pool).build());
     }
+  }
+
+  @Override
+  public Call send(BackendConfig backend, String uri, MultiMap headers, Buffer body, StreamTarget target) {
+    return new UpstreamCall(vertx, client(backend.name()), backend, uri, headers, body, target).start();
   }
 
   public HttpClientAgent client(String backend) {

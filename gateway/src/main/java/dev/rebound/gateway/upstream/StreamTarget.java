@@ -3,8 +3,14 @@ package dev.rebound.gateway.upstream;
 import dev.rebound.gateway.stream.SseEvent;
 import io.vertx.core.MultiMap;
 
-/** Where the events of an upstream stream go, one complete event at a time, with back-pressure. */
+/**
+ * The client's side of an upstream call: where the events of an upstream stream go, one complete event at a time, with
+ * back-pressure, and who says when the client has gone (then the upstream request is cancelled).
+ */
 public interface StreamTarget {
+  /** Runs {@code then} once if the client goes away; null clears it. */
+  void whenGone(Runnable then);
+
   /** The upstream answered 2xx with an event stream; called once before the first event. */
   void begin(int status, MultiMap upstreamHeaders);
 

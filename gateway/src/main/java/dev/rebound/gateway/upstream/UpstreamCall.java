@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import java.util.List;
 
@@ -23,7 +22,7 @@ import java.util.List;
  * other answer is read whole (bounded) and returned, so nothing reaches the client before the caller decides.
  * Enforces the backend's first-byte, idle and total timeouts, and cancels the upstream request when the client goes.
  */
-public final class UpstreamCall {
+public final class UpstreamCall implements Upstream.Call {
   private static final int MAX_ERROR_BODY = 1 << 20;
   private static final int MAX_ANSWER_BODY = 64 << 20;
 
@@ -33,7 +32,6 @@ public final class UpstreamCall {
   private final String uri;
   private final MultiMap headers;
   private final Buffer body;
-  private final HttpServerResponse clientResponse;
   private final StreamTarget target;
   private final Promise<AttemptOutcome> outcome = Promise.promise();
 
@@ -53,19 +51,19 @@ public final class UpstreamCall {
   private long watchdogAt;
 
   public UpstreamCall(Vertx vertx, HttpClientAgent client, BackendConfig backend, String uri, MultiMap headers,
-      Buffer body, HttpServerResponse clientResponse, StreamTarget target) {
+      Buffer body, StreamTarget target) {
     this.vertx = vertx;
     this.client = client;
     this.backend = backend;
     this.uri = uri;
     this.headers = headers;
     this.body = body;
-    this.clientResponse = clientResponse;
     this.target = target;
   }
 
-  public Future<AttemptOutcome> run() {
-    clientResponse.closeHandler(v -> finish(new AttemptOutcome.ClientGone()));
+  /** Sends the request; the outcome completes once. */
+  public UpstreamCall start() {
+    target.whenGone(() -> finish(new AttemptOutcome.ClientGone()));
     startedAt = System.nanoTime();
     // a pooled connection comes at once, so the first-byte deadline is nearly this one; if not, the watchdog re-arms
     armBy(Math.min(startedAt + backend.timeouts().total().toNanos(), startedAt + backend.timeouts().firstByte().toNanos()));
@@ -93,10 +91,15 @@ public final class UpstreamCall {
         else if (!finished) onResponse(rar.result());
       });
     });
+    return this;
+  }
+
+  @Override
+  public Future<AttemptOutcome> outcome() {
     return outcome.future();
   }
 
-  /** The upstream answer's headers; null when none came. */
+  @Override
   public MultiMap responseHeaders() {
     return responseHeaders;
   }
@@ -234,7 +237,7 @@ public final class UpstreamCall {
     finished = true;
     if (watchdog >= 0) vertx.cancelTimer(watchdog);
     if (!responseEnded && request != null) request.reset();
-    clientResponse.closeHandler(null);
+    target.whenGone(null);
     outcome.complete(result);
   }
 }

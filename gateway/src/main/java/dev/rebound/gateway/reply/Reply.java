@@ -1,0 +1,306 @@
+package dev.rebound.gateway.reply;
+
+import dev.rebound.gateway.failure.Failure;
+import dev.rebound.gateway.stream.AssistantMessageBuilder;
+import dev.rebound.gateway.stream.SseEvent;
+import dev.rebound.gateway.stream.StreamSplicer;
+import dev.rebound.gateway.stream.StreamTranscript;
+import dev.rebound.gateway.stream.TokenUsage;
+import dev.rebound.gateway.upstream.HeaderPolicy;
+import dev.rebound.gateway.upstream.StreamTarget;
+import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.WireFormat;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerResponse;
+import java.time.Duration;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The one writer of the client's response, across all attempts of one request: commits the head once (the upstream's
+ * headers that may cross, then the gateway's own {@link ReplyHeaders}), relays upstream events (spliced when a cut
+ * answer is being continued), notices error events inside a stream, keeps a waiting streaming client alive, tells
+ * whoever listens that the client went away, and answers every error in the client's wire format.
+ */
+public final class Reply implements StreamTarget {
+  private final HttpServerResponse resp;
+  private final HttpConnection connection;
+  private final Vertx vertx;
+  private final WireFormat format;
+  private final boolean stream;
+  private final Function<SseEvent, Failure> streamErrors;
+  private final ReplyObserver observer;
+  private final StreamTranscript transcript;
+  private AssistantMessageBuilder message;
+  private Supplier<ReplyHeaders> headers = () -> null;
+  private MultiMap upstreamHeaders = MultiMap.caseInsensitiveMultiMap();
+  private StreamSplicer splicer;
+  private Failure streamFailure;
+  private int eventsRelayed;
+  private long keepAliveTimer = -1;
+  private boolean committed;
+  private Runnable onGone;
+  /**
+   * Inside one upstream read, its events are held and written together when it is done. Only true inside one
+   * synchronous read handler, so nothing else (keep-alive, end) can run while events are held.
+   */
+  private boolean holding;
+  /** The held events; created by the first one (a read that ends mid-event holds none). */
+  private Buffer held;
+  /**
+   * While the assistant message is kept (a session stores it), the stream's end marker ([DONE], message_stop) waits
+   * here until the turn is stored: a client that has seen the end may leave at once, and what it saw complete must
+   * already be durable.
+   */
+  private String endMarker;
+
+  /**
+   * @param streamErrors classifies an event that may be an error inside the stream; null when it is not one
+   * @param choices      how many answers the request asked for (OpenAI's n)
+   */
+  public Reply(HttpServerResponse resp, HttpConnection connection, Vertx vertx, WireFormat format, boolean stream,
+      int choices, Function<SseEvent, Failure> streamErrors, ReplyObserver observer) {
+    this.resp = resp;
+    this.connection = connection;
+    this.vertx = vertx;
+    this.format = format;
+    this.stream = stream;
+    this.streamErrors = streamErrors;
+    this.observer = observer;
+    this.transcript = StreamTranscript.of(format.protocol(), choices);
+    observer.usage(transcript::usage);
+    resp.closeHandler(v -> {
+      Runnable r = onGone;
+      onGone = null;
+      if (r != null) r.run();
+    });
+  }
+
+  /** The gateway's headers, read when the head goes out (so they say what happened up to that moment). */
+  public void headers(Supplier<ReplyHeaders> headers) {
+    this.headers = headers;
+  }
+
+  /**
+   * Rebuilds the assistant message from the events as they pass (a session stores it) and holds the stream's end
+   * marker until {@link #end()}; without it, events are relayed and not parsed beyond what the transcript needs.
+   */
+  public void keepAssistantMessage() {
+    if (message == null) message = new AssistantMessageBuilder(format.protocol());
+  }
+
+  /** Runs {@code then} once if the client goes away (replacing what was set before); null clears it. */
+  @Override
+  public void whenGone(Runnable then) {
+    this.onGone = then;
+  }
+
+  /** Whether the client's connection is gone (nothing written now reaches it). */
+  public boolean gone() {
+    return resp.closed();
+  }
+
+  public boolean started() {
+    return resp.headWritten() || resp.ended();
+  }
+
+  /** From now on, upstream events are the continuation of what the client already has. */
+  public void continueWith(StreamSplicer splicer) {
+    this.splicer = splicer;
+    this.streamFailure = null;
+  }
+
+  public StreamTranscript transcript() {
+    return transcript;
+  }
+
+  /** Whether any upstream event reached the client (a keep-alive alone does not count). */
+  public boolean eventsRelayed() {
+    return eventsRelayed > 0;
+  }
+
+  /** The error event that stopped the last stream, classified. */
+  public Failure streamFailure() {
+    return streamFailure;
+  }
+
+  /** The assistant message the client has received so far, as it will come back in the client's history. */
+  public String assistantMessage() {
+    return message == null ? null : message.message();
+  }
+
+  // --- the stream relay (the upstream call's target)
+
+  @Override
+  public void begin(int status, MultiMap headers) {
+    stopKeepAlive(); // the upstream's own events take over
+    this.upstreamHeaders = headers;
+    this.streamFailure = null;
+  }
+
+  @Override
+  public boolean accept(SseEvent e) {
+    if (mayBeError(e)) {
+      Failure f = streamErrors.apply(e);
+      if (f != null) {
+        streamFailure = f;
+        return false;
+      }
+    }
+    if (splicer == null) {
+      write(e);
+    } else {
+      // the transcript must see what the client saw: the spliced events, with the client's ids and indexes
+      for (SseEvent spliced : splicer.spliceEvents(e)) write(spliced);
+    }
+    if (!e.isComment()) eventsRelayed++;
+    return true;
+  }
+
+  @Override
+  public void readStarted() {
+    holding = true;
+  }
+
+  @Override
+  public void readDone() {
+    holding = false;
+    Buffer events = held;
+    held = null;
+    if (events != null) resp.write(events);
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return resp.writeQueueFull();
+  }
+
+  @Override
+  public void drainHandler(Runnable onDrain) {
+    resp.drainHandler(v -> onDrain.run());
+  }
+
+  private void write(SseEvent e) {
+    commitStream();
+    if (message != null && format.isEndOfStream(e)) {
+      endMarker = e.raw();
+      transcript.observe(e);
+      return;
+    }
+    if (holding) {
+      if (held == null) held = Buffer.buffer(e.raw().length());
+      held.appendString(e.raw());
+    } else {
+      resp.write(e.raw());
+    }
+    transcript.observe(e);
+    if (transcript.hasContent()) observer.firstToken();
+    if (message != null) message.observe(e);
+  }
+
+  /** Cheap pre-check on the hot path; the classifier decides. */
+  private static boolean mayBeError(SseEvent e) {
+    if ("error".equals(e.event())) return true;
+    String data = e.data();
+    return data != null && data.contains("\"error\"");
+  }
+
+  /** The end marker of a whole answer whose stream lost its tail, written by the gateway. */
+  public void writeEndOfStream() {
+    write(format.endOfStream());
+  }
+
+  // --- keep-alives
+
+  /** While the gateway waits, a streaming client gets the format's keep-alive each interval. */
+  public void keepAliveWhileWaiting(Duration interval) {
+    stopKeepAlive();
+    if (!stream || interval.isZero()) return;
+    keepAliveTimer = vertx.setPeriodic(interval.toMillis(), id -> keepAlive());
+  }
+
+  /**
+   * The upstream has not answered a streaming request for a while (a local server prefilling a long prompt): one
+   * keep-alive now, then one each interval until its first event. The head is committed from here on, so a later
+   * failure reaches the client as the format's stream error event.
+   */
+  public void keepAliveBeforeFirstByte(Duration interval) {
+    if (!stream || keepAliveTimer >= 0) return;
+    keepAlive();
+    if (!interval.isZero()) keepAliveTimer = vertx.setPeriodic(interval.toMillis(), id -> keepAlive());
+  }
+
+  private void keepAlive() {
+    if (resp.ended() || resp.closed()) {
+      stopKeepAlive();
+      return;
+    }
+    commitStream();
+    resp.write(format.keepAlive());
+  }
+
+  public void stopKeepAlive() {
+    if (keepAliveTimer >= 0) vertx.cancelTimer(keepAliveTimer);
+    keepAliveTimer = -1;
+  }
+
+  // --- the end
+
+  /** A whole answer (or an upstream error passed through), when nothing has been sent yet. */
+  public void answer(int status, MultiMap upstream, Buffer body) {
+    stopKeepAlive();
+    if (resp.ended() || resp.closed()) return;
+    resp.setStatusCode(status);
+    putHead(upstream);
+    // the usage is near the end of the body: read from there, not by parsing the answer
+    if (status < 300) observer.usage(() -> TokenUsage.fromAnswer(format.protocol(), body));
+    resp.end(body);
+  }
+
+  /** The stream's end: the held end marker, if any, goes out now. */
+  public void end() {
+    stopKeepAlive();
+    if (!resp.ended() && !resp.closed()) {
+      commitStream();
+      if (endMarker != null) resp.end(endMarker);
+      else resp.end();
+    }
+  }
+
+  /** An error in the client's wire format, however far the response has got (see {@link ErrorReply}). */
+  public void fail(ClientError error) {
+    stopKeepAlive();
+    if (!resp.headWritten() && !resp.ended() && !resp.closed()) putHead(MultiMap.caseInsensitiveMultiMap());
+    ErrorReply.send(resp, connection, format, error);
+  }
+
+  /**
+   * The one place the head's headers are written: the upstream's that may cross, then the gateway's own, each set
+   * once (a header the upstream also sent, such as Retry-After or another gateway's x-rebound-*, is replaced).
+   */
+  private void putHead(MultiMap upstream) {
+    resp.headers().addAll(HeaderPolicy.clientHeaders(upstream));
+    ReplyHeaders own = headers.get();
+    if (own == null) return;
+    MultiMap m = own.toMultiMap();
+    for (String name : m.names()) resp.headers().set(name, m.getAll(name));
+  }
+
+  /**
+   * Commits a 200 event-stream head. Once a streaming client has been sent anything, later failures can only reach it
+   * as the format's error event, which is why nothing but a stream answer or keep-alive commits it.
+   */
+  private void commitStream() {
+    // headWritten() turns true only with the first write, and a read's events are held before they are written
+    if (committed || resp.headWritten()) return;
+    committed = true;
+    resp.setStatusCode(200);
+    putHead(upstreamHeaders);
+    if (!resp.headers().contains("content-type")) resp.putHeader("content-type", "text/event-stream");
+    if (!resp.headers().contains("cache-control")) resp.putHeader("cache-control", "no-cache");
+    resp.setChunked(true);
+  }
+}
