@@ -25,8 +25,6 @@ import dev.rebound.gateway.recovery.RecoveryDecision;
 import dev.rebound.gateway.recovery.RetryPolicy;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.SessionAffinity;
-import dev.rebound.gateway.stream.ContinuationRequest;
-import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
 import dev.rebound.gateway.upstream.AttemptOutcome;
 import dev.rebound.gateway.upstream.BackendClients;
@@ -528,7 +526,7 @@ public final class AttemptLoop implements Step {
 
     /** From here on upstream events are spliced onto what the client already has. */
     private void prepareContinuation() {
-      if (continuing && client.eventsRelayed()) client.continueWith(StreamSplicer.of(ex.protocol(), client.transcript()));
+      if (continuing && client.eventsRelayed()) client.continueWith(client.transcript().splicer());
     }
 
     private void moveOn() {
@@ -690,7 +688,7 @@ public final class AttemptLoop implements Step {
     }
 
     private ClientError clientError(Failure f, String whatRebound) {
-      return ClientError.forFailure(f, ex.protocol(), whatRebound);
+      return ClientError.forFailure(f, ex.format(), whatRebound);
     }
 
     private void recordHealth(BackendHealth h, Failure failure) {
@@ -754,7 +752,7 @@ public final class AttemptLoop implements Step {
       ObjectNode json = fitted ? sent.json() : ex.jsonToSend();
       Buffer bytes = fitted ? sent.body() : ex.bodyToSend();
       if (continuing && client.eventsRelayed() && !client.transcript().partialText().isBlank()) {
-        ObjectNode body = ContinuationRequest.build(ex.protocol(), json, client.transcript());
+        ObjectNode body = ex.format().continuation(json, client.transcript());
         body.put("model", agent.model());
         return Buffer.buffer(body.toString());
       }

@@ -7,7 +7,6 @@ import dev.rebound.gateway.stream.AssistantMessageBuilder;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
-import dev.rebound.gateway.stream.TokenUsage;
 import dev.rebound.gateway.upstream.HeaderPolicy;
 import dev.rebound.gateway.upstream.StreamTarget;
 import io.vertx.core.MultiMap;
@@ -52,9 +51,9 @@ final class ClientStream implements StreamTarget {
     this.ex = ex;
     this.vertx = vertx;
     this.classifier = classifier;
-    this.transcript = StreamTranscript.of(ex.protocol(), ex.json().path("n").asInt(1));
+    this.transcript = ex.format().transcript(ex.json());
     // rebuilding the assistant message parses every event: only a session stores it
-    this.message = ex.session() == null ? null : new AssistantMessageBuilder(ex.protocol());
+    this.message = ex.session() == null ? null : ex.format().messageBuilder();
     ex.record().usage(transcript::usage);
   }
 
@@ -218,7 +217,7 @@ final class ClientStream implements StreamTarget {
     resp.setStatusCode(status);
     putHead(resp, headers);
     // the usage is near the end of the body: read from there, not by parsing the answer
-    if (status < 300) ex.record().usage(() -> TokenUsage.fromAnswer(ex.protocol(), body));
+    if (status < 300) ex.record().usage(() -> ex.format().usageOfAnswer(body));
     resp.end(body);
   }
 
