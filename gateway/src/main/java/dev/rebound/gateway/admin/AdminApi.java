@@ -12,6 +12,8 @@ import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.RequestFeatures;
 import dev.rebound.gateway.routes.RouteTable;
+import dev.rebound.gateway.wire.WireFormat;
+import dev.rebound.gateway.wire.WireFormats;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.Protocol;
@@ -131,7 +133,7 @@ public final class AdminApi {
   }
 
   private void explain(RoutingContext ctx, AdminParams p) {
-    Protocol protocol = p.protocol("protocol", Protocol.OPENAI);
+    Protocol protocol = p.protocol("protocol", WireFormats.OPENAI_CHAT.protocol());
     String tenant = p.tenant();
     JsonNode body;
     try {
@@ -144,9 +146,10 @@ public final class AdminApi {
       AdminAuth.deny(ctx, 400, "The body must be a JSON request with a model, as a client would send it.");
       return;
     }
-    String path = protocol == Protocol.ANTHROPIC ? "/v1/messages" : "/v1/chat/completions";
+    WireFormat format = WireFormats.of(protocol);
+    String path = format.endpoint().path();
     String sessionAgent = ctx.request().getHeader("x-rebound-preferred-agent");
-    RoutingRequest request = RequestFeatures.of(protocol, (ObjectNode) body, ctx.request().headers(), path,
+    RoutingRequest request = RequestFeatures.of(format, (ObjectNode) body, ctx.request().headers(), path,
         tenant, sessionAgent, 0.5);
     AttemptPlan plan = routes.current().plan(request, load);
     JsonObject features = new JsonObject()

@@ -9,7 +9,6 @@ import dev.rebound.gateway.config.OnOverflow;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureKind;
 import dev.rebound.routing.AgentDefinition;
-import dev.rebound.routing.Protocol;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
@@ -165,7 +164,7 @@ public final class ContextFit {
         Integer clientMax = count.maxTokens();
         if (sent.unchanged()) return Future.succeededFuture(lowered(r, count.total(), clientMax, room, "upstream overflow", effective, agent));
         ObjectNode json = sent.json().deepCopy();
-        setMaxTokens(r.protocol(), json, room);
+        r.format().layout().setMaxTokens(json, room);
         ContextReport rep = sent.report();
         ContextReport report = new ContextReport(rep == null ? "max-tokens-lowered" : rep.action(), count.total(),
             sent.promptTokens(), rep == null ? 0 : rep.dropped(), rep == null ? 0 : rep.summarized(), clientMax, room, "upstream overflow");
@@ -207,7 +206,7 @@ public final class ContextFit {
     int summaryRoom = summarize ? summarizer.maxTokens() + TokenCounter.PER_MESSAGE + 40 : 0;
     boolean[] pinned = r.pinned(config);
     JsonNode messages = r.json().path("messages");
-    ConversationCutter.Cut cut = ConversationCutter.cut(r.protocol(), messages, count.messages(), count.fixed(),
+    ConversationCutter.Cut cut = ConversationCutter.cut(r.format().layout(), messages, count.messages(), count.fixed(),
         budget - summaryRoom, config.keepRecentTurns(), i -> pinned[i]);
     if (cut.fits() && !cut.changed()) {
       // it fits once the answer's room is the reserve rather than the client's max_tokens
@@ -218,7 +217,7 @@ public final class ContextFit {
     if (!cut.fits()) {
       // with room for a summary it may not fit, without one it might: plain truncation is the fallback anyway
       if (summarize) {
-        ConversationCutter.Cut plain = ConversationCutter.cut(r.protocol(), messages, count.messages(), count.fixed(),
+        ConversationCutter.Cut plain = ConversationCutter.cut(r.format().layout(), messages, count.messages(), count.fixed(),
             budget, config.keepRecentTurns(), i -> pinned[i]);
         if (plain.fits()) return Future.succeededFuture(truncated(r, agent, w, ratio, count, plain, trigger, note));
       }
@@ -241,7 +240,7 @@ public final class ContextFit {
     return summarizer.summarize(dropped, r.proxyKey())
         .<Decision>map(summary -> summarized(r, agent, w, ratio, count, cut, summary, trigger))
         .recover(err -> {
-          ConversationCutter.Cut plain = ConversationCutter.cut(r.protocol(), messages, count.messages(), count.fixed(),
+          ConversationCutter.Cut plain = ConversationCutter.cut(r.format().layout(), messages, count.messages(), count.fixed(),
               budget, config.keepRecentTurns(), i -> pinned[i]);
           Send s = truncated(r, agent, w, ratio, count, plain, trigger,
               "the summarizer (" + summarizer.agentName() + ") failed: " + err.getMessage() + "; truncated instead");
@@ -312,7 +311,7 @@ public final class ContextFit {
       if (clientMax > room) {
         lowered = Math.max(1, room);
         maxSent = lowered;
-        setMaxTokens(r.protocol(), json, lowered);
+        r.format().layout().setMaxTokens(json, lowered);
       }
     }
     ContextReport report = new ContextReport(action, count.total(), after, dropped, summarized,
@@ -324,7 +323,7 @@ public final class ContextFit {
   private Send lowered(ContextRequest r, int prompt, Integer clientMax, int room, String trigger, ContextWindows.Window w,
       AgentDefinition agent) {
     ObjectNode json = shallowCopy(r.json());
-    setMaxTokens(r.protocol(), json, room);
+    r.format().layout().setMaxTokens(json, room);
     ContextReport report = new ContextReport("max-tokens-lowered", prompt, prompt, 0, 0, clientMax, room, trigger);
     return new Send(json, bytes(json), report, prompt, room,
         details(agent, w, windows.underestimate(agent), "the prompt fits; the answer gets the " + room + " tokens left"), null);
@@ -388,11 +387,6 @@ public final class ContextFit {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("a parsed request cannot fail to serialize", e);
     }
-  }
-
-  private static void setMaxTokens(Protocol protocol, ObjectNode json, int value) {
-    if (protocol == Protocol.OPENAI && json.has("max_completion_tokens")) json.put("max_completion_tokens", value);
-    else json.put("max_tokens", value);
   }
 
   /** A new top-level object sharing the client's values: the messages array is replaced, nothing else is copied. */

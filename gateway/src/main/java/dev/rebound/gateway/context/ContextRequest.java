@@ -3,7 +3,7 @@ package dev.rebound.gateway.context;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.config.ContextConfig;
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.wire.WireFormat;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -15,7 +15,7 @@ public final class ContextRequest {
   /** Text that pins a message: it is never cut, wherever it stands. */
   public static final String PIN_MARKER = "[x-rebound-pin]";
 
-  private final Protocol protocol;
+  private final WireFormat format;
   private final ObjectNode json;
   private final String proxyKey;
   private final Map<Integer, PromptCount> counts = new HashMap<>(2);
@@ -24,8 +24,8 @@ public final class ContextRequest {
   private final int bodyBytes;
 
   /** @param bodyBytes the size of the request body, which decides whether counting leaves the event loop */
-  public ContextRequest(Protocol protocol, ObjectNode json, String proxyKey, int bodyBytes) {
-    this.protocol = protocol;
+  public ContextRequest(WireFormat format, ObjectNode json, String proxyKey, int bodyBytes) {
+    this.format = format;
     this.json = json;
     this.proxyKey = proxyKey;
     this.bodyBytes = bodyBytes;
@@ -35,8 +35,9 @@ public final class ContextRequest {
     return bodyBytes;
   }
 
-  public Protocol protocol() {
-    return protocol;
+  /** The client's wire format, whose layout says how its conversation is cut. */
+  public WireFormat format() {
+    return format;
   }
 
   /** The conversation as the client (or a resume) would have it sent. */
@@ -50,7 +51,7 @@ public final class ContextRequest {
   }
 
   public synchronized PromptCount count(TokenCounter counter, Tokenizer t) {
-    return counts.computeIfAbsent(key(t), k -> counter.count(protocol, json, t));
+    return counts.computeIfAbsent(key(t), k -> counter.count(format.layout(), json, t));
   }
 
   synchronized boolean counted(Tokenizer t) {

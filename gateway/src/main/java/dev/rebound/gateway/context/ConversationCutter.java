@@ -1,7 +1,7 @@
 package dev.rebound.gateway.context;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.wire.RequestLayout;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,8 +11,8 @@ import java.util.function.IntPredicate;
 /**
  * Decides which messages of a conversation to send so that it fits a token budget, as a pure function of the
  * messages and their counts. It keeps the system prompt, pinned messages and the newest turns, and gives up the
- * oldest whole turns first; a tool call and its results are one unit that is kept or dropped whole, in both dialects
- * (OpenAI tool_calls + tool messages, Anthropic tool_use + tool_result blocks).
+ * oldest whole turns first; a tool call and its results are one unit that is kept or dropped whole, in every format
+ * (its {@link RequestLayout} says how calls and results pair).
  *
  * <p>Order of giving up: (1) whole turns older than the newest {@code keepRecentTurns}, oldest first; (2) inside the
  * recent turns, their oldest tool exchanges (a long agent loop), so each recent turn keeps its question and its final
@@ -20,7 +20,7 @@ import java.util.function.IntPredicate;
  * A turn is a user message (not a mere tool result) and all that follows it up to the next one.
  */
 public final class ConversationCutter {
-  /** Said to Anthropic models when the cut leaves an assistant message first, which their API does not accept. */
+  /** Said first when the cut leaves an assistant message first, in a format that does not accept that (Anthropic). */
   static final String OMITTED = "[Earlier conversation omitted by Rebound to fit the context window.]";
   static final int OMITTED_TOKENS = 20;
 
@@ -28,7 +28,8 @@ public final class ConversationCutter {
    * @param kept    indexes of the messages to send, in order
    * @param dropped indexes of the messages given up, in order
    * @param fits    whether the kept messages fit the budget (false: even the least that must be kept is too big)
-   * @param needsLeadingUser an Anthropic conversation would start with an assistant message: put {@link #OMITTED} first
+   * @param needsLeadingUser the conversation would start with an assistant message where the format needs a user one:
+   *                         put {@link #OMITTED} first
    */
   public record Cut(List<Integer> kept, List<Integer> dropped, int tokensBefore, int tokensAfter, boolean fits,
                     boolean needsLeadingUser) {
@@ -41,15 +42,15 @@ public final class ConversationCutter {
    * @param protect  messages that are never given up (pinned, the first user message when configured); system
    *                 messages are always protected
    */
-  public static Cut cut(Protocol protocol, JsonNode messages, int[] tokens, int fixed, int budget, int keepRecentTurns,
+  public static Cut cut(RequestLayout layout, JsonNode messages, int[] tokens, int fixed, int budget, int keepRecentTurns,
       IntPredicate protect) {
     int n = tokens.length;
     long total = fixed;
     for (int t : tokens) total += t;
     int before = (int) Math.min(Integer.MAX_VALUE, total);
     if (total <= budget) return new Cut(range(n), List.of(), before, before, true, false);
-    // an Anthropic cut may need a leading user note: leave room for it
-    int target = protocol == Protocol.ANTHROPIC ? budget - OMITTED_TOKENS : budget;
+    // a cut may need a leading user note: leave room for it
+    int target = layout.startsWithUser() ? budget - OMITTED_TOKENS : budget;
 
     boolean[] keep = new boolean[n];
     java.util.Arrays.fill(keep, true);
@@ -60,7 +61,7 @@ public final class ConversationCutter {
       roles[i] = m.path("role").asText();
       fixedMsg[i] = roles[i].equals("system") || roles[i].equals("developer") || protect.test(i);
     }
-    int[] unitEnd = unitEnds(protocol, messages);
+    int[] unitEnd = unitEnds(layout, messages);
     // units: [start, end] ranges; a unit with a protected message is kept whole
     List<int[]> units = new ArrayList<>();
     for (int i = 0; i < n; ) {
@@ -71,7 +72,7 @@ public final class ConversationCutter {
     List<List<int[]>> turns = new ArrayList<>();
     List<int[]> current = new ArrayList<>();
     for (int[] u : units) {
-      if (startsTurn(protocol, messages.get(u[0]), roles[u[0]]) && !current.isEmpty()) {
+      if (startsTurn(layout, messages.get(u[0]), roles[u[0]]) && !current.isEmpty()) {
         turns.add(current);
         current = new ArrayList<>();
       }
@@ -99,7 +100,7 @@ public final class ConversationCutter {
     List<Integer> dropped = new ArrayList<>();
     for (int i = 0; i < n; i++) (keep[i] ? kept : dropped).add(i);
     boolean leadingUser = false;
-    if (protocol == Protocol.ANTHROPIC && !dropped.isEmpty()) {
+    if (layout.startsWithUser() && !dropped.isEmpty()) {
       for (int i : kept) {
         if (roles[i].equals("system")) continue;
         leadingUser = !roles[i].equals("user");
@@ -123,34 +124,28 @@ public final class ConversationCutter {
   }
 
   /** A user message that is more than a tool result opens a turn. */
-  private static boolean startsTurn(Protocol protocol, JsonNode m, String role) {
-    if (!role.equals("user")) return false;
-    if (protocol != Protocol.ANTHROPIC) return true;
-    JsonNode content = m.get("content");
-    if (content == null || !content.isArray()) return true;
-    for (JsonNode block : content) if (!"tool_result".equals(block.path("type").asText())) return true;
-    return content.isEmpty();
+  private static boolean startsTurn(RequestLayout layout, JsonNode m, String role) {
+    return role.equals("user") && layout.opensTurn(m);
   }
 
   /**
    * For each message the last index of the unit it starts: a message that makes tool calls reaches to the last
    * message answering one of them; overlapping reaches merge, so units are contiguous and never split a pair.
    */
-  static int[] unitEnds(Protocol protocol, JsonNode messages) {
+  static int[] unitEnds(RequestLayout layout, JsonNode messages) {
     int n = messages.size();
     Map<String, Integer> callAt = new HashMap<>();
     int[] reach = new int[n];
     for (int i = 0; i < n; i++) {
       reach[i] = i;
       JsonNode m = messages.get(i);
-      for (String id : callIds(protocol, m)) callAt.put(id, i);
-      for (String id : resultIds(protocol, m)) {
+      for (String id : layout.toolCallIds(m)) callAt.put(id, i);
+      for (String id : layout.toolResultIds(m)) {
         Integer at = callAt.get(id);
         if (at != null && at < i) reach[at] = Math.max(reach[at], i);
       }
-      // legacy OpenAI function calling: the function message answers the assistant message before it
-      if (protocol == Protocol.OPENAI && m.path("role").asText().equals("function") && i > 0
-          && messages.get(i - 1).has("function_call")) {
+      // a message that answers the one before it without ids (OpenAI's legacy function calling)
+      if (i > 0 && layout.answersPrevious(messages.get(i - 1), m)) {
         reach[i - 1] = Math.max(reach[i - 1], i);
       }
     }
@@ -162,38 +157,6 @@ public final class ConversationCutter {
       i = e + 1;
     }
     return end;
-  }
-
-  private static List<String> callIds(Protocol protocol, JsonNode m) {
-    List<String> ids = new ArrayList<>(0);
-    if (protocol == Protocol.OPENAI) {
-      for (JsonNode call : m.path("tool_calls")) ids.add(call.path("id").asText());
-    } else {
-      JsonNode content = m.get("content");
-      if (content != null && content.isArray()) {
-        for (JsonNode b : content) {
-          String type = b.path("type").asText();
-          if (type.equals("tool_use") || type.equals("server_tool_use")) ids.add(b.path("id").asText());
-        }
-      }
-    }
-    return ids;
-  }
-
-  private static List<String> resultIds(Protocol protocol, JsonNode m) {
-    if (protocol == Protocol.OPENAI) {
-      JsonNode id = m.get("tool_call_id");
-      return id != null && id.isTextual() ? List.of(id.textValue()) : List.of();
-    }
-    List<String> ids = new ArrayList<>(0);
-    JsonNode content = m.get("content");
-    if (content != null && content.isArray()) {
-      for (JsonNode b : content) {
-        JsonNode id = b.get("tool_use_id");
-        if (id != null && id.isTextual()) ids.add(id.textValue());
-      }
-    }
-    return ids;
   }
 
   private static List<Integer> range(int n) {

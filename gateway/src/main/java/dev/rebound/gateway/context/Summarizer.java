@@ -2,12 +2,13 @@ package dev.rebound.gateway.context;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.config.ContextConfig;
+import dev.rebound.gateway.wire.WireFormat;
+import dev.rebound.gateway.wire.WireFormats;
 import dev.rebound.routing.AgentDefinition;
-import dev.rebound.routing.Protocol;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -85,44 +86,37 @@ public final class Summarizer {
     return Math.max(4_000, (window - config.maxTokens() - 500) * 3);
   }
 
+  /** The question goes in the summarizer agent's own wire format, so no translation stands between them. */
   private Future<String> ask(String transcript, String proxyKey) {
-    boolean anthropic = agent.protocol() == Protocol.ANTHROPIC;
-    ObjectNode body = JSON.createObjectNode().put("model", agent.name()).put("max_tokens", config.maxTokens());
-    ArrayNode messages = body.putArray("messages");
-    if (anthropic) body.put("system", config.prompt());
-    else messages.addObject().put("role", "system").put("content", config.prompt());
-    messages.addObject().put("role", "user").put("content", transcript);
+    WireFormat format = WireFormats.of(agent.protocol());
+    ObjectNode body = format.question(agent.name(), config.maxTokens(), config.prompt(), transcript);
     String[] hostPort = selfHostPort.get().split(":(?=[0-9]+$)");
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
+        .add("content-type", "application/json")
+        .add("x-rebound-agent", agent.name())
+        .add(POLICY_HEADER, "truncate");
+    format.putRequiredHeaders(headers);
+    if (proxyKey != null) headers.add("x-rebound-key", proxyKey);
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST)
         .setHost(hostPort[0]).setPort(Integer.parseInt(hostPort[1]))
-        .setURI(anthropic ? "/v1/messages" : "/v1/chat/completions")
+        .setURI(format.endpoint().path())
         .setTimeout(TIMEOUT_MS)
-        .addHeader("content-type", "application/json")
-        .addHeader("x-rebound-agent", agent.name())
-        .addHeader(POLICY_HEADER, "truncate");
-    if (anthropic) o.addHeader("anthropic-version", "2023-06-01");
-    if (proxyKey != null) o.addHeader("x-rebound-key", proxyKey);
+        .setHeaders(headers);
     return http.request(o)
         .compose(req -> req.send(Buffer.buffer(body.toString())))
         .compose(resp -> resp.body().compose(buf -> {
           if (resp.statusCode() / 100 != 2) {
             return Future.failedFuture("the summarizer answered HTTP " + resp.statusCode() + ": " + clip(buf.toString()));
           }
-          String text = answerText(buf, anthropic);
+          String text = answerText(format, buf);
           return text == null || text.isBlank() ? Future.failedFuture("the summarizer's answer has no text")
               : Future.succeededFuture(text.strip());
         }));
   }
 
-  private static String answerText(Buffer buf, boolean anthropic) {
+  private static String answerText(WireFormat format, Buffer buf) {
     try {
-      JsonNode root = JSON.readTree(buf.getBytes());
-      if (anthropic) {
-        StringBuilder b = new StringBuilder();
-        for (JsonNode block : root.path("content")) if ("text".equals(block.path("type").asText())) b.append(block.path("text").asText());
-        return b.toString();
-      }
-      return root.path("choices").path(0).path("message").path("content").asText(null);
+      return format.answerText(JSON.readTree(buf.getBytes()));
     } catch (java.io.IOException e) {
       return null;
     }

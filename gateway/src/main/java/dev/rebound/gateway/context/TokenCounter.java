@@ -2,7 +2,7 @@ package dev.rebound.gateway.context;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.wire.RequestLayout;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -10,7 +10,7 @@ import java.util.Set;
 /**
  * Counts a request's prompt the way providers do (OpenAI's cookbook): each message costs {@value #PER_MESSAGE} tokens
  * plus its role, text, name, tool calls and tool results; images and documents a configured flat amount; tool schemas
- * and Anthropic's top-level system prompt count once; the reply is primed with {@value #REPLY_PRIMING}.
+ * and a top-level system prompt (Anthropic's) count once; the reply is primed with {@value #REPLY_PRIMING}.
  * Per-message counts are cached by a hash of the message's content, so a long session is counted once per message.
  */
 public final class TokenCounter {
@@ -32,29 +32,21 @@ public final class TokenCounter {
     return tokenizers;
   }
 
-  public PromptCount count(Protocol protocol, ObjectNode body, Tokenizer t) {
+  public PromptCount count(RequestLayout layout, ObjectNode body, Tokenizer t) {
     JsonNode messages = body.path("messages");
     int[] counts = new int[messages.size()];
     for (int i = 0; i < counts.length; i++) counts[i] = message(messages.get(i), t);
     long fixed = REPLY_PRIMING;
     // a coding agent resends the same long system prompt and tool schemas every turn: cached like messages
-    if (protocol == Protocol.ANTHROPIC) {
-      JsonNode system = body.get("system");
-      if (system != null && !system.isNull()) fixed += PER_MESSAGE + scaled(cached(system, t, 1, () -> content(system, t)), t);
-    }
+    JsonNode system = layout.topLevelSystem(body);
+    if (system != null) fixed += PER_MESSAGE + scaled(cached(system, t, 1, () -> content(system, t)), t);
     JsonNode tools = body.get("tools");
     if (tools != null && tools.isArray() && !tools.isEmpty()) fixed += t.scale(cached(tools, t, 2, () -> t.count(tools.toString())));
     JsonNode functions = body.get("functions");
     if (functions != null && functions.isArray() && !functions.isEmpty()) {
       fixed += t.scale(cached(functions, t, 3, () -> t.count(functions.toString())));
     }
-    return new PromptCount(t, (int) Math.min(Integer.MAX_VALUE, fixed), counts, maxTokens(protocol, body));
-  }
-
-  /** The output the client asked for; null when it did not say (OpenAI lets the model decide). */
-  public static Integer maxTokens(Protocol protocol, JsonNode body) {
-    JsonNode n = protocol == Protocol.OPENAI && body.has("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
-    return n != null && n.canConvertToInt() && n.isNumber() ? n.intValue() : null;
+    return new PromptCount(t, (int) Math.min(Integer.MAX_VALUE, fixed), counts, layout.maxTokens(body));
   }
 
   private long cached(JsonNode n, Tokenizer t, int part, java.util.function.LongSupplier count) {

@@ -104,8 +104,7 @@ public final class GatewayServer {
   private TokenCounter counter;
   private SessionCache known;
   private final SessionEventRecorder recorder;
-  private final FrontDoor openAi = new OpenAiFrontDoor();
-  private final FrontDoor anthropic = new AnthropicFrontDoor();
+  private final FrontDoor frontDoor = new FrontDoor();
   private HttpServer server;
   private final ContextWindows windows;
   private final WindowDiscovery discovery;
@@ -243,9 +242,9 @@ public final class GatewayServer {
     admin.mount(router);
     new AdminPage().mount(router);
     for (String prefix : PREFIXES) {
-      router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, openAi, Endpoint.CHAT_COMPLETIONS));
-      router.post(prefix + "/v1/messages").handler(body).handler(ctx -> model(ctx, anthropic, Endpoint.MESSAGES));
-      router.post(prefix + "/v1/messages/count_tokens").handler(body).handler(ctx -> model(ctx, anthropic, Endpoint.COUNT_TOKENS));
+      router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.CHAT_COMPLETIONS));
+      router.post(prefix + "/v1/messages").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.MESSAGES));
+      router.post(prefix + "/v1/messages/count_tokens").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.COUNT_TOKENS));
       router.get(prefix + "/v1/models").handler(this::models);
     }
     router.route().last().handler(ctx -> {
@@ -419,7 +418,7 @@ public final class GatewayServer {
   }
 
   private void models(RoutingContext ctx) {
-    WireFormat format = ctx.request().getHeader("anthropic-version") != null ? WireFormats.ANTHROPIC_MESSAGES : WireFormats.OPENAI_CHAT;
+    WireFormat format = guessFormat(ctx);
     try {
       sessionId(ctx);
       auth.identify(ctx.request().headers());

@@ -16,7 +16,6 @@ import dev.rebound.gateway.recovery.RetryPolicy;
 import dev.rebound.gateway.reply.Reply;
 import dev.rebound.gateway.reply.ReplyHeaders;
 import dev.rebound.gateway.routes.LiveAgentHealth;
-import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.upstream.AttemptOutcome;
 import dev.rebound.gateway.upstream.HeaderPolicy;
 import dev.rebound.gateway.upstream.Upstream;
@@ -326,7 +325,7 @@ public final class AttemptLoop implements Step {
         String impossible = continuationImpossible(failure);
         if (impossible != null) {
           events.emit("give-up", "cannot continue the stream: " + impossible, agent, Map.of("kind", failure.kind().name()));
-          end(new Result.Failed(ClientError.forFailure(failure, ex.protocol(), "Rebound could not continue the answer: " + impossible)));
+          end(new Result.Failed(ClientError.forFailure(failure, ex.format(), "Rebound could not continue the answer: " + impossible)));
           return;
         }
         continuing = true;
@@ -401,7 +400,7 @@ public final class AttemptLoop implements Step {
 
     /** From here on upstream events are spliced onto what the client already has. */
     private void prepareContinuation() {
-      if (continuing && reply.eventsRelayed()) reply.continueWith(StreamSplicer.of(ex.protocol(), reply.transcript()));
+      if (continuing && reply.eventsRelayed()) reply.continueWith(reply.transcript().splicer());
     }
 
     /**

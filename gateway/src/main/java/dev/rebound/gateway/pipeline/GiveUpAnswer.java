@@ -41,7 +41,7 @@ final class GiveUpAnswer {
     if (lastError != null && !ex.reply().started() && inClientShape(ex, lastError.body())) {
       return new Result.PassedOn(lastError.status(), lastError.headers(), lastError.body());
     }
-    return new Result.Failed(ClientError.forFailure(failure, ex.protocol(), tried));
+    return new Result.Failed(ClientError.forFailure(failure, ex.format(), tried));
   }
 
   /**

@@ -50,7 +50,7 @@ public final class RoutePlanner implements Step {
   @Override
   public Future<Void> onRequest(Exchange ex) {
     RuleSet ruleSet = routes.current();
-    RoutingRequest request = RequestFeatures.of(ex.protocol(), ex.json(), ex.requestHeaders(), ex.endpoint().path(),
+    RoutingRequest request = RequestFeatures.of(ex.format(), ex.json(), ex.requestHeaders(), ex.endpoint().path(),
         ex.tenant(), affinity.lastAgent(ex.tenant(), ex.sessionId()), random.getAsDouble(),
         ex.promptTokens());
     AttemptPlan plan = ruleSet.plan(request, health);

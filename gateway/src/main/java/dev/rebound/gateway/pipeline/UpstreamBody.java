@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.context.ContextFit;
 import dev.rebound.gateway.reply.Reply;
-import dev.rebound.gateway.stream.ContinuationRequest;
 import dev.rebound.gateway.upstream.JsonSplice;
 import dev.rebound.routing.AgentDefinition;
 import io.vertx.core.buffer.Buffer;
@@ -29,7 +28,7 @@ final class UpstreamBody {
     Buffer bytes = changed ? fitted.body() : ex.bodyToSend();
     Reply reply = ex.reply();
     if (continuing && reply.eventsRelayed() && !reply.transcript().partialText().isBlank()) {
-      ObjectNode body = ContinuationRequest.build(ex.protocol(), json, reply.transcript());
+      ObjectNode body = ex.format().continuation(json, reply.transcript());
       body.put("model", agent.model());
       return Buffer.buffer(body.toString());
     }

@@ -1,11 +1,11 @@
 package dev.rebound.gateway.reply;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.stream.AssistantMessageBuilder;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
-import dev.rebound.gateway.stream.TokenUsage;
 import dev.rebound.gateway.upstream.HeaderPolicy;
 import dev.rebound.gateway.upstream.StreamTarget;
 import dev.rebound.gateway.wire.ClientError;
@@ -59,10 +59,10 @@ public final class Reply implements StreamTarget {
 
   /**
    * @param streamErrors classifies an event that may be an error inside the stream; null when it is not one
-   * @param choices      how many answers the request asked for (OpenAI's n)
+   * @param request      the client's request (how many answers it asked for, OpenAI's n)
    */
   public Reply(HttpServerResponse resp, HttpConnection connection, Vertx vertx, WireFormat format, boolean stream,
-      int choices, Function<SseEvent, Failure> streamErrors, ReplyObserver observer) {
+      JsonNode request, Function<SseEvent, Failure> streamErrors, ReplyObserver observer) {
     this.resp = resp;
     this.connection = connection;
     this.vertx = vertx;
@@ -70,7 +70,7 @@ public final class Reply implements StreamTarget {
     this.stream = stream;
     this.streamErrors = streamErrors;
     this.observer = observer;
-    this.transcript = StreamTranscript.of(format.protocol(), choices);
+    this.transcript = format.transcript(request);
     observer.usage(transcript::usage);
     resp.closeHandler(v -> {
       Runnable r = onGone;
@@ -89,7 +89,7 @@ public final class Reply implements StreamTarget {
    * marker until {@link #end()}; without it, events are relayed and not parsed beyond what the transcript needs.
    */
   public void keepAssistantMessage() {
-    if (message == null) message = new AssistantMessageBuilder(format.protocol());
+    if (message == null) message = format.messageBuilder();
   }
 
   /** Runs {@code then} once if the client goes away (replacing what was set before); null clears it. */
@@ -256,7 +256,7 @@ public final class Reply implements StreamTarget {
     resp.setStatusCode(status);
     putHead(upstream);
     // the usage is near the end of the body: read from there, not by parsing the answer
-    if (status < 300) observer.usage(() -> TokenUsage.fromAnswer(format.protocol(), body));
+    if (status < 300) observer.usage(() -> format.usageOfAnswer(body));
     resp.end(body);
   }
 

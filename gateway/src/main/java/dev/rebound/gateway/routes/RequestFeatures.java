@@ -2,35 +2,37 @@ package dev.rebound.gateway.routes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.wire.RequestLayout;
+import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.routing.RoutingRequest;
 import io.vertx.core.MultiMap;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** Extracts what routing looks at from a parsed request body, once, for either protocol. */
+/** Extracts what routing looks at from a parsed request body, once, in any wire format (its layout says where). */
 public final class RequestFeatures {
   /** Rough characters per token for the routing estimate (the context step counts exactly). */
   private static final int CHARS_PER_TOKEN = 4;
 
   private RequestFeatures() {}
 
-  public static RoutingRequest of(Protocol protocol, ObjectNode body, MultiMap headers, String path, String tenant,
+  public static RoutingRequest of(WireFormat format, ObjectNode body, MultiMap headers, String path, String tenant,
       String preferredAgent, double dice) {
-    return of(protocol, body, headers, path, tenant, preferredAgent, dice, -1);
+    return of(format, body, headers, path, tenant, preferredAgent, dice, -1);
   }
 
   /** @param countedTokens the prompt's exact count when the context step made one (-1: estimate from the text) */
-  public static RoutingRequest of(Protocol protocol, ObjectNode body, MultiMap headers, String path, String tenant,
+  public static RoutingRequest of(WireFormat format, ObjectNode body, MultiMap headers, String path, String tenant,
       String preferredAgent, double dice, int countedTokens) {
+    RequestLayout layout = format.layout();
     Map<String, String> h = new HashMap<>();
     headers.forEach(e -> h.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
     StringBuilder system = new StringBuilder();
     long chars = 0;
     boolean images = false;
     boolean estimate = countedTokens < 0;
-    if (protocol == Protocol.ANTHROPIC) chars += appendText(body.get("system"), system);
+    chars += appendText(layout.topLevelSystem(body), system);
     JsonNode messages = body.path("messages");
     // the admin API's explain takes any JSON object: what is not a list of messages has none
     if (!messages.isArray()) messages = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
@@ -39,7 +41,7 @@ public final class RequestFeatures {
       String role = m.path("role").asText();
       JsonNode content = m.get("content");
       images |= hasImage(content);
-      if (protocol == Protocol.OPENAI && (role.equals("system") || role.equals("developer"))) {
+      if (layout.isSystemMessage(m)) {
         chars += appendText(content, system);
       } else if (estimate) {
         chars += size(content);
@@ -59,7 +61,7 @@ public final class RequestFeatures {
     boolean hasTools = tools != null && tools.isArray() && !tools.isEmpty();
     if (hasTools && estimate) chars += tools.toString().length();
     int tokens = !estimate ? countedTokens : (int) Math.min(Integer.MAX_VALUE, chars / CHARS_PER_TOKEN);
-    return new RoutingRequest(protocol, body.path("model").asText(), path, tenant, h, tokens, hasTools, images,
+    return new RoutingRequest(format.protocol(), body.path("model").asText(), path, tenant, h, tokens, hasTools, images,
         system.toString(), lastUser, preferredAgent, dice);
   }
 

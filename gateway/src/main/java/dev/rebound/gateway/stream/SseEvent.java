@@ -1,5 +1,9 @@
 package dev.rebound.gateway.stream;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * One SSE event; {@code raw} is the exact text as received including the terminating blank line, so relaying raw is
  * byte-identical.
@@ -9,6 +13,7 @@ package dev.rebound.gateway.stream;
  * @param raw the exact text of the event, blank lines that preceded it and its terminating blank line included
  */
 public record SseEvent(String event, String data, String raw) {
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * An event written by the gateway: {@code event: NAME\ndata: DATA\n\n}, or just the data line when name is null.
@@ -35,5 +40,15 @@ public record SseEvent(String event, String data, String raw) {
   /** True for OpenAI's end-of-stream marker {@code data: [DONE]}. */
   public boolean isDone() {
     return "[DONE]".equals(data);
+  }
+
+  /** The data parsed as JSON; null when there is none or it is malformed (a broken upstream chunk teaches nothing). */
+  public JsonNode json() {
+    if (data == null) return null;
+    try {
+      return JSON.readTree(data);
+    } catch (JsonProcessingException e) {
+      return null;
+    }
   }
 }

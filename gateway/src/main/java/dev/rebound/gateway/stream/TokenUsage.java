@@ -3,13 +3,12 @@ package dev.rebound.gateway.stream;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rebound.routing.Protocol;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * The tokens an answer reported, the same way for every protocol: {@code input} is the prompt tokens not read from or
- * written to a cache (OpenAI's prompt_tokens less its cached_tokens; Anthropic's input_tokens), so input + cacheRead +
- * cacheWrite is the whole prompt everywhere.
+ * The tokens an answer reported, the same way for every wire format: {@code input} is the prompt tokens not read from
+ * or written to a cache (OpenAI's prompt_tokens less its cached_tokens; Anthropic's input_tokens), so input + cacheRead
+ * + cacheWrite is the whole prompt everywhere. Each format reads its own usage object ({@code WireFormat.usage}).
  */
 public record TokenUsage(long input, long output, long cacheRead, long cacheWrite) {
   public static final TokenUsage NONE = new TokenUsage(0, 0, 0, 0);
@@ -23,39 +22,23 @@ public record TokenUsage(long input, long output, long cacheRead, long cacheWrit
   }
 
   /**
-   * What a {@code usage} object says, read over what was known before: a stream reports in parts (Anthropic's
-   * message_start has the prompt, each message_delta the output so far), so fields it does not carry keep their value.
+   * The {@code usage} object of a whole (non-stream) answer, read without parsing the answer: every format puts it near
+   * the end, so the body is searched from its end for the key and only that object is parsed. Null when there is none.
    */
-  public TokenUsage with(Protocol protocol, JsonNode usage) {
-    if (usage == null || !usage.isObject()) return this;
-    if (protocol == Protocol.ANTHROPIC) {
-      return new TokenUsage(number(usage, "input_tokens", input), number(usage, "output_tokens", output),
-          number(usage, "cache_read_input_tokens", cacheRead), number(usage, "cache_creation_input_tokens", cacheWrite));
-    }
-    long cached = number(usage.path("prompt_tokens_details"), "cached_tokens", 0);
-    long prompt = number(usage, "prompt_tokens", -1);
-    return new TokenUsage(prompt < 0 ? input : Math.max(0, prompt - cached), number(usage, "completion_tokens", output),
-        prompt < 0 ? cacheRead : cached, cacheWrite);
-  }
-
-  /**
-   * The usage of a whole (non-stream) answer, read without parsing the answer: both protocols put {@code usage} near
-   * the end, so the body is searched from its end for the key and only that object is parsed. NONE when there is none.
-   */
-  public static TokenUsage fromAnswer(Protocol protocol, Buffer body) {
+  public static JsonNode reportOfAnswer(Buffer body) {
     int at = lastKey(body);
-    if (at < 0) return NONE;
+    if (at < 0) return null;
     byte[] tail = body.getBytes(at + USAGE_KEY.length, body.length());
     int i = 0;
     while (i < tail.length && tail[i] != ':') {
-      if (!Character.isWhitespace(tail[i])) return NONE;
+      if (!Character.isWhitespace(tail[i])) return null;
       i++;
     }
     // the parser reads the one value after the colon and stops
     try (JsonParser value = JSON.getFactory().createParser(tail, i + 1, Math.max(0, tail.length - i - 1))) {
-      return NONE.with(protocol, JSON.readTree(value));
+      return JSON.readTree(value);
     } catch (java.io.IOException | RuntimeException e) {
-      return NONE;
+      return null;
     }
   }
 
@@ -76,8 +59,9 @@ public record TokenUsage(long input, long output, long cacheRead, long cacheWrit
     return -1;
   }
 
-  private static long number(JsonNode node, String field, long otherwise) {
-    JsonNode n = node.get(field);
+  /** A count of a usage object; {@code otherwise} when the field is absent (a report in parts keeps what it had). */
+  public static long count(JsonNode usage, String field, long otherwise) {
+    JsonNode n = usage.get(field);
     return n != null && n.canConvertToLong() ? n.asLong() : otherwise;
   }
 }

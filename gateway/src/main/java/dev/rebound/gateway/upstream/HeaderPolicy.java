@@ -1,7 +1,8 @@
 package dev.rebound.gateway.upstream;
 
 import dev.rebound.gateway.config.BackendConfig;
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.wire.WireFormat;
+import dev.rebound.gateway.wire.WireFormats;
 import io.vertx.core.MultiMap;
 import java.util.HashSet;
 import java.util.Locale;
@@ -24,7 +25,6 @@ public final class HeaderPolicy {
    */
   private static final Set<String> NOT_SENT_UP = Set.of("host", "content-length", "accept-encoding", "cookie", "expect");
   private static final Set<String> CREDENTIALS = Set.of("authorization", "x-api-key", "api-key");
-  private static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
   private static final String REQUEST_ID = "x-request-id";
   static final String UPSTREAM_REQUEST_ID = "x-upstream-request-id";
 
@@ -45,13 +45,10 @@ public final class HeaderPolicy {
       out.add(h.getKey(), h.getValue());
     }
     backend.headers().forEach(out::set);
-    if (!clientCredentials && !backend.apiKey().isEmpty()) {
-      if (backend.protocol() == Protocol.ANTHROPIC) out.set("x-api-key", backend.apiKey());
-      else out.set("authorization", "Bearer " + backend.apiKey());
-    }
-    if (backend.protocol() == Protocol.ANTHROPIC && !out.contains("anthropic-version")) {
-      out.set("anthropic-version", DEFAULT_ANTHROPIC_VERSION);
-    }
+    // the backend's own format says how its key is sent and which headers it cannot do without
+    WireFormat format = WireFormats.of(backend.protocol());
+    if (!clientCredentials && !backend.apiKey().isEmpty()) format.putApiKey(out, backend.apiKey());
+    format.putRequiredHeaders(out);
     out.set("content-type", "application/json");
     return out;
   }

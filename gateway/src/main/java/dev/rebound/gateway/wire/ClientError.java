@@ -1,7 +1,6 @@
 package dev.rebound.gateway.wire;
 
 import dev.rebound.gateway.failure.Failure;
-import dev.rebound.routing.Protocol;
 
 /**
  * An error the gateway itself answers with, before rendering in the client's protocol. The two type names are what
@@ -57,11 +56,11 @@ public record ClientError(int status, String anthropicType, String openAiType, S
 
   /**
    * A failure the gateway could not recover from, in the terms each protocol's SDKs understand: an overflow stays an
-   * overflow (Anthropic clients such as Claude Code look for "prompt is too long" to compact), a rate limit stays a 429.
+   * overflow (in the words the format's clients look for to compact), a rate limit stays a 429; the format decides the
+   * status its SDKs act on.
    */
-  public static ClientError forFailure(Failure f, Protocol protocol, String what) {
-    boolean anthropic = protocol == Protocol.ANTHROPIC;
-    int status = f.kind().statusFor(anthropic);
+  public static ClientError forFailure(Failure f, WireFormat format, String what) {
+    int status = format.status(f.kind());
     String detail = f.message() == null || f.message().isBlank() ? "" : ": " + f.message();
     return switch (f.kind()) {
       case RATE_LIMITED -> new ClientError(status, "rate_limit_error", "rate_limit_error", "rate_limit_exceeded", null,
@@ -71,7 +70,7 @@ public record ClientError(int status, String anthropicType, String openAiType, S
       case QUOTA_EXHAUSTED -> new ClientError(status, "rate_limit_error", "insufficient_quota", "insufficient_quota", null,
           "Upstream quota or credit is exhausted" + detail + ". " + what + "; add credit or configure another agent.");
       case CONTEXT_OVERFLOW -> new ClientError(status, "invalid_request_error", "invalid_request_error", "context_length_exceeded",
-          "messages", overflowMessage(f, anthropic) + " " + what + "; shorten or compact the conversation.");
+          "messages", format.overflowMessage(f) + " " + what + "; shorten or compact the conversation.");
       case OUTPUT_LIMIT -> new ClientError(status, "invalid_request_error", "invalid_request_error", "context_length_exceeded",
           "max_tokens", "max_tokens is too large for what is left of the context window" + detail + ". Lower max_tokens.");
       case INVALID_REQUEST -> new ClientError(status, "invalid_request_error", "invalid_request_error", null, null,
@@ -90,14 +89,6 @@ public record ClientError(int status, String anthropicType, String openAiType, S
       case SERVER_ERROR -> new ClientError(status, "api_error", "server_error", "upstream_error", null,
           "The backend failed" + detail + ". " + what + "; retry the request.");
     };
-  }
-
-  private static String overflowMessage(Failure f, boolean anthropic) {
-    if (anthropic && f.requestedTokens() != null && f.contextLimit() != null) {
-      return "prompt is too long: " + f.requestedTokens() + " tokens > " + f.contextLimit() + " maximum.";
-    }
-    String m = f.message() == null ? "" : f.message();
-    return anthropic && !m.toLowerCase().contains("prompt is too long") ? "prompt is too long: " + m : m;
   }
 
   public static ClientError internal(String message) {

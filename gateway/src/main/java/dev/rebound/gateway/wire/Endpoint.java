@@ -2,7 +2,7 @@ package dev.rebound.gateway.wire;
 
 import dev.rebound.routing.Protocol;
 
-/** The model endpoints the gateway serves, with the protocol each belongs to and its upstream path. */
+/** The model endpoints the gateway serves, with the wire format each belongs to and its upstream path. */
 public enum Endpoint {
   CHAT_COMPLETIONS(Protocol.OPENAI, "/v1/chat/completions"),
   MESSAGES(Protocol.ANTHROPIC, "/v1/messages"),
@@ -18,6 +18,11 @@ public enum Endpoint {
 
   public Protocol protocol() {
     return protocol;
+  }
+
+  /** The wire format of the endpoint's requests and answers. */
+  public WireFormat format() {
+    return WireFormats.of(protocol);
   }
 
   public String path() {

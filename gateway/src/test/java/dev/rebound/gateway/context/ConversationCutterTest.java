@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.wire.WireFormats;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,7 +29,7 @@ class ConversationCutterTest {
   @Test
   void aConversationThatFitsIsLeftAlone() throws Exception {
     ArrayNode m = messages("[{'role':'user','content':'hi'},{'role':'assistant','content':'hello'}]");
-    ConversationCutter.Cut cut = ConversationCutter.cut(Protocol.OPENAI, m, tokens(2, 10), 3, 100, 4, i -> false);
+    ConversationCutter.Cut cut = ConversationCutter.cut(WireFormats.OPENAI_CHAT.layout(), m, tokens(2, 10), 3, 100, 4, i -> false);
     assertFalse(cut.changed());
     assertEquals(List.of(0, 1), cut.kept());
     assertEquals(23, cut.tokensAfter());
@@ -42,7 +42,7 @@ class ConversationCutterTest {
         + "{'role':'user','content':'q2'},{'role':'assistant','content':'a2'},"
         + "{'role':'user','content':'q3'},{'role':'assistant','content':'a3'},"
         + "{'role':'user','content':'q4'}]");
-    ConversationCutter.Cut cut = ConversationCutter.cut(Protocol.OPENAI, m, tokens(8, 10), 0, 50, 1, i -> false);
+    ConversationCutter.Cut cut = ConversationCutter.cut(WireFormats.OPENAI_CHAT.layout(), m, tokens(8, 10), 0, 50, 1, i -> false);
     assertTrue(cut.fits());
     assertEquals(List.of(0, 5, 6, 7), cut.kept(), "system + the newest whole turns that fit");
     assertEquals(List.of(1, 2, 3, 4), cut.dropped());
@@ -58,10 +58,10 @@ class ConversationCutterTest {
         + "{'role':'tool','tool_call_id':'a','content':'ra'},{'role':'tool','tool_call_id':'b','content':'rb'},"
         + "{'role':'assistant','content':'done'},"
         + "{'role':'user','content':'q2'}]");
-    int[] units = ConversationCutter.unitEnds(Protocol.OPENAI, m);
+    int[] units = ConversationCutter.unitEnds(WireFormats.OPENAI_CHAT.layout(), m);
     assertEquals(3, units[1], "the call reaches to its last result");
     for (int budget = 5; budget <= 70; budget += 5) {
-      ConversationCutter.Cut cut = ConversationCutter.cut(Protocol.OPENAI, m, tokens(6, 10), 0, budget, 1, i -> false);
+      ConversationCutter.Cut cut = ConversationCutter.cut(WireFormats.OPENAI_CHAT.layout(), m, tokens(6, 10), 0, budget, 1, i -> false);
       Set<Integer> kept = new HashSet<>(cut.kept());
       assertEquals(kept.contains(1), kept.contains(2), "budget " + budget + ": " + cut);
       assertEquals(kept.contains(1), kept.contains(3), "budget " + budget + ": " + cut);
@@ -78,7 +78,7 @@ class ConversationCutterTest {
         + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'t3','content':'ok'}]},"
         + "{'role':'assistant','content':'fixed'}]");
     // one long turn (an agent loop): the cut gives up its oldest exchange, never the question nor the final unit
-    ConversationCutter.Cut cut = ConversationCutter.cut(Protocol.ANTHROPIC, m, new int[] {10, 100, 100, 10, 10, 10}, 0, 70, 4, i -> false);
+    ConversationCutter.Cut cut = ConversationCutter.cut(WireFormats.ANTHROPIC_MESSAGES.layout(), m, new int[] {10, 100, 100, 10, 10, 10}, 0, 70, 4, i -> false);
     assertTrue(cut.fits(), cut.toString());
     assertEquals(List.of(0, 3, 4, 5), cut.kept());
     assertFalse(cut.needsLeadingUser());
@@ -88,7 +88,7 @@ class ConversationCutterTest {
   void pinnedMessagesAreKeptWhereverTheyStand() throws Exception {
     ArrayNode m = messages("[{'role':'user','content':'q1 [x-rebound-pin]'},{'role':'assistant','content':'a1'},"
         + "{'role':'user','content':'q2'},{'role':'assistant','content':'a2'},{'role':'user','content':'q3'}]");
-    ConversationCutter.Cut cut = ConversationCutter.cut(Protocol.OPENAI, m, tokens(5, 10), 0, 20, 1, i -> i == 0);
+    ConversationCutter.Cut cut = ConversationCutter.cut(WireFormats.OPENAI_CHAT.layout(), m, tokens(5, 10), 0, 20, 1, i -> i == 0);
     assertEquals(List.of(0, 4), cut.kept());
   }
 
@@ -96,7 +96,7 @@ class ConversationCutterTest {
   void anAnthropicCutThatWouldStartWithTheAssistantGetsALeadingUserNote() throws Exception {
     ArrayNode m = messages("[{'role':'user','content':'q1'},{'role':'assistant','content':'pinned answer'},"
         + "{'role':'user','content':'q2'},{'role':'assistant','content':'a2'},{'role':'user','content':'q3'}]");
-    ConversationCutter.Cut cut = ConversationCutter.cut(Protocol.ANTHROPIC, m, tokens(5, 10), 0, 45, 1, i -> i == 1);
+    ConversationCutter.Cut cut = ConversationCutter.cut(WireFormats.ANTHROPIC_MESSAGES.layout(), m, tokens(5, 10), 0, 45, 1, i -> i == 1);
     assertEquals(List.of(1, 4), cut.kept());
     assertTrue(cut.needsLeadingUser());
     assertTrue(cut.fits(), "the note's tokens were left room for");
@@ -105,7 +105,7 @@ class ConversationCutterTest {
   @Test
   void whenEvenTheLastTurnIsTooBigTheCutSaysItDoesNotFit() throws Exception {
     ArrayNode m = messages("[{'role':'system','content':'s'},{'role':'user','content':'q1'},{'role':'user','content':'huge'}]");
-    ConversationCutter.Cut cut = ConversationCutter.cut(Protocol.OPENAI, m, new int[] {10, 10, 500}, 0, 100, 1, i -> false);
+    ConversationCutter.Cut cut = ConversationCutter.cut(WireFormats.OPENAI_CHAT.layout(), m, new int[] {10, 10, 500}, 0, 100, 1, i -> false);
     assertFalse(cut.fits());
     assertEquals(List.of(0, 2), cut.kept());
     assertEquals(510, cut.tokensAfter());
@@ -118,7 +118,7 @@ class ConversationCutterTest {
         + "{'role':'assistant','content':null,'tool_calls':[{'id':'a','type':'function','function':{'name':'f','arguments':'{}'}}]},"
         + "{'role':'tool','tool_call_id':'a','content':'big'},{'role':'assistant','content':'a1'},"
         + "{'role':'user','content':'q2'}]");
-    ConversationCutter.Cut cut = ConversationCutter.cut(Protocol.OPENAI, m, new int[] {10, 10, 300, 10, 10}, 0, 50, 2, i -> false);
+    ConversationCutter.Cut cut = ConversationCutter.cut(WireFormats.OPENAI_CHAT.layout(), m, new int[] {10, 10, 300, 10, 10}, 0, 50, 2, i -> false);
     assertEquals(List.of(0, 3, 4), cut.kept());
   }
 
@@ -126,6 +126,6 @@ class ConversationCutterTest {
   void unitsOfAnUnansweredCallAreJustTheCall() throws Exception {
     JsonNode m = messages("[{'role':'assistant','content':null,'tool_calls':[{'id':'x','type':'function','function':{'name':'f','arguments':'{}'}}]},"
         + "{'role':'user','content':'never mind'}]");
-    assertEquals(0, ConversationCutter.unitEnds(Protocol.OPENAI, m)[0]);
+    assertEquals(0, ConversationCutter.unitEnds(WireFormats.OPENAI_CHAT.layout(), m)[0]);
   }
 }

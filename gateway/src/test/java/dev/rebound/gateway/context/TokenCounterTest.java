@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.config.ContextConfig;
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.wire.WireFormats;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +23,7 @@ class TokenCounterTest {
     TokenCounter counter = new TokenCounter(TOKENIZERS, 1000);
     Tokenizer t = TOKENIZERS.forModel("gpt-4o");
     assertEquals("openai-o200k", t.family());
-    PromptCount c = counter.count(Protocol.OPENAI, body("{'model':'gpt-4o','messages':[{'role':'user','content':'hello world'}]}"), t);
+    PromptCount c = counter.count(WireFormats.OPENAI_CHAT.layout(), body("{'model':'gpt-4o','messages':[{'role':'user','content':'hello world'}]}"), t);
     // 3 per message + 'user' (1) + 'hello world' (2) + 3 for the reply
     assertEquals(9, c.total());
     assertEquals(null, c.maxTokens());
@@ -60,8 +60,8 @@ class TokenCounterTest {
   void anthropicSystemToolsImagesAndToolBlocksAllCount() throws Exception {
     TokenCounter counter = new TokenCounter(TOKENIZERS, 500);
     Tokenizer t = TOKENIZERS.forModel("gpt-4o");
-    PromptCount plain = counter.count(Protocol.ANTHROPIC, body("{'max_tokens':100,'messages':[{'role':'user','content':'hi'}]}"), t);
-    PromptCount rich = counter.count(Protocol.ANTHROPIC, body("{'max_tokens':100,'system':'You are terse.',"
+    PromptCount plain = counter.count(WireFormats.ANTHROPIC_MESSAGES.layout(), body("{'max_tokens':100,'messages':[{'role':'user','content':'hi'}]}"), t);
+    PromptCount rich = counter.count(WireFormats.ANTHROPIC_MESSAGES.layout(), body("{'max_tokens':100,'system':'You are terse.',"
         + "'tools':[{'name':'read','description':'read a file','input_schema':{'type':'object'}}],"
         + "'messages':[{'role':'user','content':[{'type':'text','text':'hi'},{'type':'image','source':{'type':'base64','data':'AAAA'}}]},"
         + "{'role':'assistant','content':[{'type':'tool_use','id':'t1','name':'read','input':{'path':'a.txt'}}]},"
@@ -77,10 +77,10 @@ class TokenCounterTest {
     TokenCounter counter = new TokenCounter(TOKENIZERS, 1000);
     Tokenizer t = TOKENIZERS.forModel("gpt-4o");
     ObjectNode first = body("{'messages':[{'role':'user','content':'one'},{'role':'assistant','content':'two'}]}");
-    counter.count(Protocol.OPENAI, first, t);
+    counter.count(WireFormats.OPENAI_CHAT.layout(), first, t);
     assertEquals(2, counter.cachedMessages());
     ObjectNode grown = body("{'messages':[{'role':'user','content':'one'},{'role':'assistant','content':'two'},{'role':'user','content':'three'}]}");
-    PromptCount c = counter.count(Protocol.OPENAI, grown, t);
+    PromptCount c = counter.count(WireFormats.OPENAI_CHAT.layout(), grown, t);
     assertEquals(3, counter.cachedMessages(), "only the new message was counted");
     assertEquals(3, c.messages().length);
   }

@@ -109,7 +109,7 @@ class AttemptLoopTest {
           record);
       ex.authenticated("tenant", null);
       ex.planned(plan);
-      ex.replyWith(new Reply(req.response(), req.connection(), vertx, WireFormats.OPENAI_CHAT, stream, 1,
+      ex.replyWith(new Reply(req.response(), req.connection(), vertx, WireFormats.OPENAI_CHAT, stream, json,
           e -> classifier.classifyStreamEvent(e.event(), e.data()), record));
       loop.onRequest(ex).onComplete(ar -> {
         results.add(ex.result());

@@ -1,26 +1,34 @@
 package dev.rebound.gateway.stream;
 
-import dev.rebound.routing.Protocol;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.gateway.wire.WireFormat;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Realistic upstream streams, shaped like what OpenAI and Anthropic send, and helpers to cut and read them. */
-final class RecordedStreams {
+/**
+ * Realistic upstream streams, shaped like what OpenAI and Anthropic send, and helpers to cut and read them; shared by
+ * the stream tests of every wire format.
+ */
+public final class RecordedStreams {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private RecordedStreams() {}
 
-  static String openAiChunk(String id, long created, String delta, String finishReason) {
+  public static String openAiChunk(String id, long created, String delta, String finishReason) {
     return "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" + created
         + ",\"model\":\"gpt-4o-2024-08-06\",\"system_fingerprint\":\"fp_50cad350e4\",\"choices\":[{\"index\":0,\"delta\":"
         + delta + ",\"logprobs\":null,\"finish_reason\":" + (finishReason == null ? "null" : "\"" + finishReason + "\"")
         + "}]}\n\n";
   }
 
-  static String openAiText(String id, long created, String text) {
+  public static String openAiText(String id, long created, String text) {
     return openAiChunk(id, created, "{\"content\":\"" + text + "\"}", null);
   }
 
-  static String openAiUsage(String id, long created, int completionTokens) {
+  public static String openAiUsage(String id, long created, int completionTokens) {
     return "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" + created
         + ",\"model\":\"gpt-4o-2024-08-06\",\"system_fingerprint\":\"fp_50cad350e4\",\"choices\":[],\"usage\":"
         + "{\"prompt_tokens\":31,\"completion_tokens\":" + completionTokens + ",\"total_tokens\":" + (31 + completionTokens)
@@ -28,7 +36,7 @@ final class RecordedStreams {
   }
 
   /** What the client got before the cut: role chunk, 3 content deltas (one with multi-byte text), a keep-alive. */
-  static String openAiOriginalCut() {
+  public static String openAiOriginalCut() {
     String id = "chatcmpl-AaBbCc";
     long created = 1731000000L;
     return openAiChunk(id, created, "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", null)
@@ -39,7 +47,7 @@ final class RecordedStreams {
   }
 
   /** The continuation upstream sends: its own id and created, its own role chunk, a finish chunk, usage, [DONE]. */
-  static String openAiContinuation() {
+  public static String openAiContinuation() {
     String id = "chatcmpl-XxYyZz";
     long created = 1731000042L;
     return openAiChunk(id, created, "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", null)
@@ -50,54 +58,54 @@ final class RecordedStreams {
         + "data: [DONE]\n\n";
   }
 
-  static String anthropic(String event, String json) {
+  public static String anthropic(String event, String json) {
     return "event: " + event + "\ndata: " + json + "\n\n";
   }
 
-  static String messageStart(String id) {
+  public static String messageStart(String id) {
     return anthropic("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"" + id + "\",\"type\":\"message\","
         + "\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5-20250929\",\"content\":[],\"stop_reason\":null,"
         + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":472,\"cache_creation_input_tokens\":0,"
         + "\"cache_read_input_tokens\":0,\"output_tokens\":2}}}");
   }
 
-  static String blockStart(int index, String block) {
+  public static String blockStart(int index, String block) {
     return anthropic("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + index
         + ",\"content_block\":" + block + "}");
   }
 
-  static String textStart(int index) {
+  public static String textStart(int index) {
     return blockStart(index, "{\"type\":\"text\",\"text\":\"\"}");
   }
 
-  static String textDelta(int index, String text) {
+  public static String textDelta(int index, String text) {
     return anthropic("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index
         + ",\"delta\":{\"type\":\"text_delta\",\"text\":\"" + text + "\"}}");
   }
 
-  static String blockStop(int index) {
+  public static String blockStop(int index) {
     return anthropic("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + index + "}");
   }
 
-  static String ping() {
+  public static String ping() {
     return anthropic("ping", "{\"type\": \"ping\"}");
   }
 
-  static String messageDelta(String stopReason, int outputTokens) {
+  public static String messageDelta(String stopReason, int outputTokens) {
     return anthropic("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"" + stopReason
         + "\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + outputTokens + "}}");
   }
 
-  static String messageStop() {
+  public static String messageStop() {
     return anthropic("message_stop", "{\"type\":\"message_stop\"}");
   }
 
-  static String overloaded() {
+  public static String overloaded() {
     return anthropic("error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
   }
 
   /** A closed thinking block, then an open text block with 3 deltas: the cut leaves " " the prefill cannot hold. */
-  static String anthropicOriginalCut() {
+  public static String anthropicOriginalCut() {
     return messageStart("msg_01Original")
         + blockStart(0, "{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}")
         + ping()
@@ -113,7 +121,7 @@ final class RecordedStreams {
   }
 
   /** What Anthropic streams after the prefill "The café serves 日本 tea 🍵 and": its text restarts at index 0. */
-  static String anthropicContinuation() {
+  public static String anthropicContinuation() {
     return messageStart("msg_02Continuation")
         + textStart(0)
         + ping()
@@ -124,12 +132,12 @@ final class RecordedStreams {
         + messageStop();
   }
 
-  static List<SseEvent> parse(String stream) {
+  public static List<SseEvent> parse(String stream) {
     return new SseParser().feed(Buffer.buffer(stream));
   }
 
   /** Relays the continuation through the splicer the way the gateway does, observing what the client gets. */
-  static String relayContinuation(StreamSplicer splicer, StreamTranscript transcript, String continuation) {
+  public static String relayContinuation(StreamSplicer splicer, StreamTranscript transcript, String continuation) {
     StringBuilder client = new StringBuilder();
     for (SseEvent e : parse(continuation)) {
       for (SseEvent out : splicer.spliceEvents(e)) {
@@ -140,13 +148,31 @@ final class RecordedStreams {
     return client.toString();
   }
 
-  static StreamTranscript observed(Protocol protocol, String stream) {
-    StreamTranscript t = StreamTranscript.of(protocol);
+  public static StreamTranscript observed(WireFormat format, String stream) {
+    StreamTranscript t = format.transcript(JSON.createObjectNode());
     for (SseEvent e : parse(stream)) t.observe(e);
     return t;
   }
 
-  static List<String> dataOf(List<SseEvent> events) {
+  /** Splices the continuation after the original the way the gateway would; returns everything the client got. */
+  public static String clientStream(WireFormat format, String originalCut, String continuation) {
+    StreamTranscript transcript = observed(format, originalCut);
+    return originalCut + relayContinuation(transcript.splicer(), transcript, continuation);
+  }
+
+  public static ObjectNode jsonObject(String data) {
+    return (ObjectNode) json(data);
+  }
+
+  public static JsonNode json(String data) {
+    try {
+      return JSON.readTree(data);
+    } catch (Exception e) {
+      throw new AssertionError("not JSON: " + data, e);
+    }
+  }
+
+  public static List<String> dataOf(List<SseEvent> events) {
     List<String> out = new ArrayList<>();
     for (SseEvent e : events) out.add(e.data());
     return out;

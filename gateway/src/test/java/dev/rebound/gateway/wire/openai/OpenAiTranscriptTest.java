@@ -1,11 +1,6 @@
-package dev.rebound.gateway.stream;
+package dev.rebound.gateway.wire.openai;
 
-import static dev.rebound.gateway.stream.RecordedStreams.anthropic;
-import static dev.rebound.gateway.stream.RecordedStreams.blockStart;
-import static dev.rebound.gateway.stream.RecordedStreams.blockStop;
-import static dev.rebound.gateway.stream.RecordedStreams.messageDelta;
-import static dev.rebound.gateway.stream.RecordedStreams.messageStart;
-import static dev.rebound.gateway.stream.RecordedStreams.messageStop;
+import static dev.rebound.gateway.stream.RecordedStreams.json;
 import static dev.rebound.gateway.stream.RecordedStreams.observed;
 import static dev.rebound.gateway.stream.RecordedStreams.openAiChunk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,10 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.stream.RecordedStreams;
+import dev.rebound.gateway.stream.SseEvent;
+import dev.rebound.gateway.stream.StreamTranscript;
+import dev.rebound.gateway.wire.WireFormat;
+import dev.rebound.gateway.wire.WireFormats;
 import org.junit.jupiter.api.Test;
 
-class StreamTranscriptTest {
+class OpenAiTranscriptTest {
+  private static final WireFormat CHAT = WireFormats.OPENAI_CHAT;
   private static final String ID = "chatcmpl-T";
 
   private static String toolCall(String fields) {
@@ -25,7 +25,7 @@ class StreamTranscriptTest {
 
   @Test
   void openAiTextIsCollectedFromTheFirstChunkOn() {
-    StreamTranscript t = observed(Protocol.OPENAI, RecordedStreams.openAiOriginalCut());
+    StreamTranscript t = observed(CHAT, RecordedStreams.openAiOriginalCut());
     assertEquals("The café serves 日本 tea 🍵 and", t.partialText());
     assertEquals("chatcmpl-AaBbCc", t.responseId());
     assertEquals("gpt-4o-2024-08-06", t.model());
@@ -37,7 +37,7 @@ class StreamTranscriptTest {
 
   @Test
   void openAiRoleChunkAloneIsNoContent() {
-    StreamTranscript t = observed(Protocol.OPENAI,
+    StreamTranscript t = observed(CHAT,
         openAiChunk(ID, 1, "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", null));
     assertFalse(t.hasContent());
     assertEquals("", t.partialText());
@@ -45,7 +45,7 @@ class StreamTranscriptTest {
 
   @Test
   void openAiIsCompleteOnDone() {
-    StreamTranscript t = observed(Protocol.OPENAI, RecordedStreams.openAiContinuation());
+    StreamTranscript t = observed(CHAT, RecordedStreams.openAiContinuation());
     assertTrue(t.complete());
     assertEquals("stop", t.stopReason());
   }
@@ -54,14 +54,14 @@ class StreamTranscriptTest {
   void openAiWithSeveralChoicesHasItsStopReasonOnlyOnceEveryChoiceFinished() {
     String second = "data: {\"id\":\"" + ID + "\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
         + "\"choices\":[{\"index\":1,\"delta\":{\"content\":\"other\"},\"finish_reason\":%s}]}\n\n";
-    StreamTranscript t = observed(Protocol.OPENAI, RecordedStreams.openAiText(ID, 1, "Hi") + openAiChunk(ID, 1, "{}", "stop"));
+    StreamTranscript t = observed(CHAT, RecordedStreams.openAiText(ID, 1, "Hi") + openAiChunk(ID, 1, "{}", "stop"));
     assertEquals("stop", t.stopReason(), "as far as it can tell, the answer is whole");
     for (SseEvent e : RecordedStreams.parse(second.formatted("null"))) t.observe(e);
     assertNull(t.stopReason(), "choice 1 began after choice 0 finished, and is still being written");
     for (SseEvent e : RecordedStreams.parse(second.formatted("\"length\""))) t.observe(e);
     assertEquals("length", t.stopReason());
 
-    StreamTranscript askedForTwo = StreamTranscript.of(Protocol.OPENAI, 2);
+    StreamTranscript askedForTwo = CHAT.transcript(json("{\"n\":2}"));
     for (SseEvent e : RecordedStreams.parse(RecordedStreams.openAiText(ID, 1, "Hi") + openAiChunk(ID, 1, "{}", "stop"))) {
       askedForTwo.observe(e);
     }
@@ -70,7 +70,7 @@ class StreamTranscriptTest {
 
   @Test
   void openAiFinishWithoutDoneIsCompleteOnlyOnceTheStreamEndedCleanly() {
-    StreamTranscript t = observed(Protocol.OPENAI,
+    StreamTranscript t = observed(CHAT,
         RecordedStreams.openAiText(ID, 1, "Hi") + openAiChunk(ID, 1, "{}", "stop"));
     assertFalse(t.complete());
     t.markEndedCleanly();
@@ -79,7 +79,7 @@ class StreamTranscriptTest {
 
   @Test
   void openAiToolCallIsInProgressUntilFinishReason() {
-    StreamTranscript t = observed(Protocol.OPENAI,
+    StreamTranscript t = observed(CHAT,
         toolCall("\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}")
             + toolCall("\"function\":{\"arguments\":\"{\\\"city\\\":\"}"));
     assertTrue(t.toolCallInProgress());
@@ -91,54 +91,15 @@ class StreamTranscriptTest {
 
   @Test
   void openAiErrorEventsAndCommentsChangeNothing() {
-    StreamTranscript t = observed(Protocol.OPENAI,
+    StreamTranscript t = observed(CHAT,
         ": ping\n\ndata: {\"error\":{\"message\":\"Overloaded\",\"type\":\"server_error\"}}\n\n");
     assertNull(t.responseId());
     assertFalse(t.hasContent());
   }
 
   @Test
-  void anthropicTextOfAllTextBlocksIsCollectedAndThinkingIsNot() {
-    StreamTranscript t = observed(Protocol.ANTHROPIC, RecordedStreams.anthropicOriginalCut());
-    assertEquals("The café serves 日本 tea 🍵 and ", t.partialText());
-    assertEquals("msg_01Original", t.responseId());
-    assertEquals("claude-sonnet-4-5-20250929", t.model());
-    assertTrue(t.hasContent());
-    assertFalse(t.toolCallInProgress());
-    assertFalse(t.complete());
-    assertEquals(1, t.openBlockIndex());
-    assertEquals(2, t.blockCount());
-  }
-
-  @Test
-  void anthropicToolUseIsInProgressWhileItsBlockIsOpen() {
-    String start = messageStart("msg_1") + RecordedStreams.textStart(0) + RecordedStreams.textDelta(0, "Let me check.")
-        + blockStop(0)
-        + blockStart(1, "{\"type\":\"tool_use\",\"id\":\"toolu_01\",\"name\":\"get_weather\",\"input\":{}}")
-        + anthropic("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,"
-            + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\": \\\"Pa\"}}");
-    StreamTranscript t = observed(Protocol.ANTHROPIC, start);
-    assertTrue(t.toolCallInProgress());
-    assertEquals("Let me check.", t.partialText());
-
-    for (SseEvent e : RecordedStreams.parse(blockStop(1) + messageDelta("tool_use", 40))) t.observe(e);
-    assertFalse(t.toolCallInProgress());
-    assertEquals("tool_use", t.stopReason());
-    assertFalse(t.complete());
-    t.observe(RecordedStreams.parse(messageStop()).get(0));
-    assertTrue(t.complete());
-  }
-
-  @Test
-  void anthropicMessageStartAloneIsNoContent() {
-    StreamTranscript t = observed(Protocol.ANTHROPIC, messageStart("msg_1") + RecordedStreams.ping());
-    assertFalse(t.hasContent());
-    assertEquals("msg_1", t.responseId());
-  }
-
-  @Test
   void aChoiceIndexFarOutOfRangeFromAMisbehavingUpstreamIsIgnoredInsteadOfSizingMemory() {
-    StreamTranscript t = StreamTranscript.of(Protocol.OPENAI);
+    StreamTranscript t = CHAT.transcript(json("{}"));
     t.observe(SseEvent.of(null, "{\"id\":\"c\",\"choices\":[{\"index\":2000000000,\"delta\":{\"content\":\"x\"},\"finish_reason\":null}]}"));
     t.observe(SseEvent.of(null, "{\"id\":\"c\",\"choices\":[{\"index\":-3,\"delta\":{},\"finish_reason\":\"stop\"}]}"));
     t.observe(SseEvent.of(null, "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"finish_reason\":\"stop\"}]}"));
