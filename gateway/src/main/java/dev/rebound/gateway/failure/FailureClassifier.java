@@ -36,9 +36,9 @@ public final class FailureClassifier {
     }
   }
 
-  /** The classifier with the bundled dialect data and the system clock. */
-  public static FailureClassifier loadDefault() {
-    return new FailureClassifier(Dialects.loadDefault(), Clock.systemUTC());
+  /** The classifier with the bundled dialect data; HTTP-date waits and rate-limit resets are read against {@code clock}. */
+  public static FailureClassifier loadDefault(Clock clock) {
+    return new FailureClassifier(Dialects.loadDefault(), clock);
   }
 
   /**

@@ -194,7 +194,7 @@ public final class GatewayServer {
           this.pipeline = new Pipeline(auth, new SessionBinding(store, known, clock),
               new ContextGuard(fit, routes),
               new RoutePlanner(routes, load, affinity, clock),
-              new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(), health, load, affinity,
+              new AttemptLoop(vertx, config, clients, FailureClassifier.loadDefault(clock), health, load, affinity,
                   new Checkpointer(store, known, clock, config.store().checkpointEvery()), fit, clock));
           return listen();
         });
