@@ -169,7 +169,7 @@ public final class AttemptLoop implements Step {
         return;
       }
       // the last agent is tried even while cooling: another request's 429 is a hint, the server's answer decides
-      String denied = h.acquire();
+      String denied = h.acquire() instanceof BackendHealth.Permit.Rejected r ? r.reason() : null;
       if (denied != null && agentIndex + 1 >= plan.agents().size() && waitForProbe(agent, h, denied)) return;
       if (denied != null) {
         emit("skip", agent.name() + ": " + denied, agent, null);
@@ -473,7 +473,7 @@ public final class AttemptLoop implements Step {
     /** Another attempt on the same agent, if its breaker still lets one through; else the next agent. */
     private void retrySameAgent(AgentDefinition agent) {
       BackendHealth h = health.of(agent.backend());
-      String denied = h.acquire();
+      String denied = h.acquire() instanceof BackendHealth.Permit.Rejected r ? r.reason() : null;
       if (denied == null) {
         attempt(agent, h);
       } else if (agentIndex + 1 >= plan.agents().size() && waitForProbe(agent, h, denied)) {
