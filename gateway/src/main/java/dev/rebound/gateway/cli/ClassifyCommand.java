@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,7 +36,7 @@ final class ClassifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    FailureClassifier classifier = FailureClassifier.loadDefault();
+    FailureClassifier classifier = FailureClassifier.loadDefault(Clock.systemUTC());
     PrintWriter out = new PrintWriter(System.out, false, StandardCharsets.UTF_8);
     List<Long> bad = new ArrayList<>();
     long lineNumber = 0;

@@ -26,4 +26,16 @@ public record Failure(FailureKind kind, Duration retryAfter, Integer contextLimi
   public static Failure of(FailureKind kind, String message) {
     return new Failure(kind, null, null, null, null, null, message);
   }
+
+  /**
+   * How long the backend should cool down after this failure; null when it should not (see
+   * {@link FailureKind#coolsBackend()}).
+   *
+   * @param quotaCooldown the cooldown of a quota stop that named no time (the breaker's reset timeout)
+   */
+  public Duration cooldown(Duration quotaCooldown) {
+    if (!kind.coolsBackend()) return null;
+    Duration cool = retryAfter != null ? retryAfter : kind == FailureKind.QUOTA_EXHAUSTED ? quotaCooldown : null;
+    return cool == null || cool.isZero() ? null : cool;
+  }
 }

@@ -1,21 +1,30 @@
 package dev.rebound.gateway.failure;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rebound.gateway.upstream.AttemptOutcome;
+import io.vertx.core.MultiMap;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * The only place that reads provider error dialects. Turns an upstream error (status, headers, body) or an
- * error event inside a stream into a {@link Failure}. Pure and thread-safe; never throws on garbage input.
+ * The only place that reads provider error dialects. Turns an upstream error (status, headers, body), an
+ * error event inside a stream, or an attempt's outcome into a {@link Failure}. Pure and thread-safe; never throws on
+ * garbage input.
  *
  * <p>Order of evidence: the body's own words (code, type, Google status, message) matched against the ordered
  * rules of {@code failure-dialects.yaml}; only when no rule matches does the HTTP status decide. An error inside
  * a 200 body or stream takes its status from a numeric error.code when there is one (OpenRouter, vLLM, Gemini).
  */
 public final class FailureClassifier {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final Dialects dialects;
   private final RetryHints retryHints;
   private final Clock clock;
@@ -36,9 +45,59 @@ public final class FailureClassifier {
     }
   }
 
-  /** The classifier with the bundled dialect data and the system clock. */
-  public static FailureClassifier loadDefault() {
-    return new FailureClassifier(Dialects.loadDefault(), Clock.systemUTC());
+  /** The classifier with the bundled dialect data; HTTP-date waits and rate-limit resets are read against {@code clock}. */
+  public static FailureClassifier loadDefault(Clock clock) {
+    return new FailureClassifier(Dialects.loadDefault(), clock);
+  }
+
+  /**
+   * What went wrong in an attempt, as far as the outcome alone tells: an error answer is classified, a broken exchange
+   * is a connect, timeout or cut failure with its message, and a 2xx answer whose body is an error object (OpenRouter
+   * and others report some errors so) is classified too. Null for a real answer.
+   *
+   * @param stream whether the request was streaming
+   * @throws IllegalArgumentException for a stream, a stop by the stream target or a client gone: whether those failed
+   *                                  depends on what the client already has, which only the attempt loop knows
+   */
+  public Failure classify(AttemptOutcome outcome, boolean stream) {
+    if (outcome instanceof AttemptOutcome.ErrorAnswer e) {
+      return classify(e.status(), firstValues(e.headers()), e.body().toString(StandardCharsets.UTF_8), stream);
+    }
+    if (outcome instanceof AttemptOutcome.Broken b) {
+      FailureKind kind = switch (b.breakage()) {
+        case CONNECT -> FailureKind.CONNECT;
+        case TIMEOUT -> FailureKind.TIMEOUT;
+        case STREAM_CUT -> FailureKind.STREAM_CUT;
+      };
+      return Failure.of(kind, b.message());
+    }
+    if (outcome instanceof AttemptOutcome.Answered a) return errorInsideAnswer(a);
+    throw new IllegalArgumentException("the attempt loop judges " + outcome);
+  }
+
+  /** A 2xx answer's failure: none when its body is an answer, else what its error object says. */
+  private Failure errorInsideAnswer(AttemptOutcome.Answered a) {
+    if (a.body().length() == 0) return Failure.of(FailureKind.SERVER_ERROR, "the backend sent an empty answer");
+    byte first = a.body().getByte(0);
+    if (first != '{' && first != '[') return null;
+    String text = a.body().toString(StandardCharsets.UTF_8);
+    if (!text.contains("\"error\"")) return null;
+    try {
+      JsonNode root = JSON.readTree(text);
+      JsonNode err = root.get("error");
+      boolean hasAnswer = root.has("choices") && root.get("choices").size() > 0 || root.has("content");
+      if (err == null || err.isNull() || hasAnswer) return null;
+    } catch (IOException e) {
+      return null;
+    }
+    return classify(200, firstValues(a.headers()), text, false);
+  }
+
+  /** The first value of each header, names lower-cased. */
+  private static Map<String, String> firstValues(MultiMap headers) {
+    Map<String, String> m = new LinkedHashMap<>();
+    headers.forEach(e -> m.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
+    return m;
   }
 
   /**

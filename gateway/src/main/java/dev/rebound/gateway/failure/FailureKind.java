@@ -1,5 +1,7 @@
 package dev.rebound.gateway.failure;
 
+import java.util.Locale;
+
 /**
  * The one taxonomy of upstream failures. Every provider dialect is folded into these kinds by
  * {@link FailureClassifier}; recovery code reads only the attributes below, never provider text.
@@ -110,6 +112,65 @@ public enum FailureKind {
    */
   public boolean outlastable() {
     return this == RATE_LIMITED || this == OVERLOADED || this == CONNECT;
+  }
+
+  /**
+   * Whether the failure says the backend is unwell, so it counts toward its breaker: a 5xx, an overload, a timeout,
+   * a refused connection. Every other kind is the backend answering (a throttle, a quota stop, a rejected request)
+   * and counts as a sign of life. A cut stream is not counted: it is continued, and counting cuts would let a few
+   * dropped connections take a whole backend out.
+   */
+  public boolean countsTowardBreaker() {
+    return switch (this) {
+      case SERVER_ERROR, OVERLOADED, TIMEOUT, CONNECT -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Nothing answered at all (a refused connection): a breaker probe that finds the backend still unreachable cost it
+   * nothing, so the next probe is not put off and a restarted server is found within seconds.
+   */
+  public boolean unreachable() {
+    return this == CONNECT;
+  }
+
+  /**
+   * The backend said it has no capacity for a while: it cools down (routing sends work elsewhere first) for the
+   * failure's retryAfter; a quota stop without one cools for the breaker's reset timeout, since its refill is hours
+   * away and unknown. See {@link Failure#cooldown(java.time.Duration)}.
+   */
+  public boolean coolsBackend() {
+    return this == RATE_LIMITED || this == QUOTA_EXHAUSTED || this == OVERLOADED;
+  }
+
+  /**
+   * A client that gets this failure is told when to try again (Retry-After): the cause passes with time (a throttle,
+   * an overload, a quota refill, Rebound's own breaker probing again). For the other kinds waiting does not help.
+   */
+  public boolean tellsClientWhenToRetry() {
+    return this == RATE_LIMITED || this == OVERLOADED || this == QUOTA_EXHAUSTED || this == CIRCUIT_OPEN;
+  }
+
+  /**
+   * The request does not fit the model's window (the prompt alone, or the prompt with max_tokens): the same request
+   * fails on this agent however long one waits, but a refitted context (cut or summarized) or a larger window may not.
+   */
+  public boolean overflowsWindow() {
+    return this == CONTEXT_OVERFLOW || this == OUTPUT_LIMIT;
+  }
+
+  /**
+   * How a recovery from this kind is named in x-rebound-recovery and metrics ({@code retried-after-429}): the names
+   * operators already know for the common ones, the kind's name in kebab case for the rest.
+   */
+  public String recoveryLabel() {
+    return switch (this) {
+      case RATE_LIMITED -> "429";
+      case OVERLOADED -> "overloaded";
+      case STREAM_CUT -> "cut";
+      default -> name().toLowerCase(Locale.ROOT).replace('_', '-');
+    };
   }
 
   /** Whether a server-supplied wait means anything for this kind; for the others the request must change. */

@@ -191,7 +191,7 @@ public final class GatewayServer {
           this.known = new SessionCache(SESSIONS_KNOWN, MESSAGES_KNOWN);
           this.counter = new TokenCounter(tokenizers.result(), config.context().imageTokens());
           ContextFit fit = new ContextFit(vertx, config.context(), counter, windows, summarizer);
-          FailureClassifier classifier = FailureClassifier.loadDefault();
+          FailureClassifier classifier = FailureClassifier.loadDefault(clock);
           SessionJournal journal = new SessionJournal(vertx, store, known, clock, config.store().checkpointEvery());
           Random random = new Random();
           this.pipeline = new Pipeline(vertx, classifier, auth, journal,

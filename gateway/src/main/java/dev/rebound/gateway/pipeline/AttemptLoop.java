@@ -1,63 +1,49 @@
 package dev.rebound.gateway.pipeline;
 
-import dev.rebound.gateway.config.BackendConfig;
-import dev.rebound.gateway.config.DurationText;
 import dev.rebound.gateway.config.OnOverflow;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.context.ContextFit;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureClassifier;
 import dev.rebound.gateway.failure.FailureKind;
-import dev.rebound.gateway.failure.RateBudget;
+import dev.rebound.gateway.recovery.AttemptState;
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
-import dev.rebound.gateway.recovery.RecoveryDecision;
-import dev.rebound.gateway.recovery.RetryPolicy;
+import dev.rebound.gateway.recovery.Recovery;
+import dev.rebound.gateway.recovery.RecoveryDecider;
 import dev.rebound.gateway.reply.Reply;
-import dev.rebound.gateway.reply.ReplyHeaders;
 import dev.rebound.gateway.routes.LiveAgentHealth;
-import dev.rebound.gateway.upstream.AttemptOutcome;
-import dev.rebound.gateway.upstream.HeaderPolicy;
+import dev.rebound.gateway.config.DurationText;
 import dev.rebound.gateway.upstream.Upstream;
 import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.routing.AgentDefinition;
-import dev.rebound.routing.AttemptPlan;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * Runs the attempt plan, one attempt at a time: permit -> fit -> call -> decide -> act. A breaker permit for the
- * agent's backend, the conversation fitted to its window, the upstream call relaying into the {@link Reply}, the
- * failure classified and a recovery decided (done, wait and retry, next agent, continue a cut stream, refit, give up).
+ * agent's backend, the conversation fitted to its window ({@link AgentFit}), the call relaying into the {@link Reply}
+ * ({@link UpstreamAttempt}), what happened read against what the client has ({@link OutcomeReader}), and the next
+ * step decided by the pure {@link RecoveryDecider}: wait and retry, next agent, continue a cut stream, refit, give up.
  * It ends the request with a {@link Result}; the way out stores and writes it. A request succeeds whenever some agent
  * of its plan can serve it within the wait budget.
  */
 public final class AttemptLoop implements Step {
-  /** How often a request waiting on a half-open breaker looks again (its probes are in flight and decide soon). */
-  static final Duration PROBE_POLL = Duration.ofMillis(250);
-  /** A backend that refuses connections but answered within this long is taken to be restarting, and waited for. */
-  static final Duration RESTARTING_WITHIN = Duration.ofMinutes(10);
-  /** Cuts sized by an upstream's overflow errors on one agent before the plan moves on. */
-  static final int MAX_CONTEXT_CUTS = 3;
-
   private final ReboundConfig config;
-  private final Upstream upstream;
-  private final FailureClassifier classifier;
-  private final OutcomeReader outcomes;
-  private final RetryPolicy policy;
   private final HealthBoard health;
-  private final HealthRecorder recorder;
-  private final LiveAgentHealth load;
+  private final Admission admission;
   private final AgentFit fit;
+  private final UpstreamAttempt calls;
+  private final OutcomeReader outcomes;
+  private final RecoveryDecider decider;
   private final GiveUpAnswer giveUps;
   private final Clock clock;
   private final Timers timers;
@@ -66,14 +52,12 @@ public final class AttemptLoop implements Step {
   public AttemptLoop(ReboundConfig config, Upstream upstream, FailureClassifier classifier, HealthBoard health,
       LiveAgentHealth load, SessionJournal journal, ContextFit fit, Clock clock, Timers timers, DoubleSupplier random) {
     this.config = config;
-    this.upstream = upstream;
-    this.classifier = classifier;
-    this.outcomes = new OutcomeReader(classifier);
-    this.policy = RetryPolicy.from(config);
     this.health = health;
-    this.recorder = new HealthRecorder(config.resilience().breaker(), clock);
-    this.load = load;
+    this.admission = new Admission(clock);
     this.fit = new AgentFit(config.context(), fit, journal);
+    this.calls = new UpstreamAttempt(upstream, classifier, load, config.resilience(), timers, clock);
+    this.outcomes = new OutcomeReader(classifier);
+    this.decider = RecoveryDecider.from(config);
     this.giveUps = new GiveUpAnswer(config.resilience().breaker(), health, clock);
     this.clock = clock;
     this.timers = timers;
@@ -85,42 +69,26 @@ public final class AttemptLoop implements Step {
     return new Run(ex).start();
   }
 
-  /** The state of one request's attempts. */
+  /** One request's attempts. */
   private final class Run {
     private final Exchange ex;
-    private final AttemptPlan plan;
     private final Reply reply;
+    private final AttemptHistory history;
     private final AttemptEvents events;
     private final Promise<Void> done = Promise.promise();
-    private final Map<String, Integer> recoveries = new LinkedHashMap<>();
-    private Duration budgetLeft = config.resilience().waitBudget();
-    private int agentIndex;
-    private int attemptsOnAgent;
-    private int attempts;
-    private boolean continuing;
-    /** What goes to the current agent once the context step fitted it; null before the first attempt on it. */
-    private ContextFit.Send sent;
-    private int overflowsOnAgent;
-    private Failure lastFailure;
-    private AttemptOutcome.ErrorAnswer lastErrorAnswer;
-    private BackendConfig lastFailedBackend;
     /** Whether this request already said it waits for a breaker's probe (it looks again quietly). */
     private boolean waitedForProbe;
-    /** What the reply's head says of the agent and its context, as of the last attempt, wait or summary. */
-    private AgentDefinition headAgent;
-    private String headContext;
-    private Long retryAfter;
 
     Run(Exchange ex) {
       this.ex = ex;
-      this.plan = ex.plan();
       this.reply = ex.reply();
-      this.events = new AttemptEvents(ex, clock, () -> attempts);
-      reply.headers(this::replyHeaders);
+      this.history = new AttemptHistory(ex.plan(), config.resilience().waitBudget());
+      this.events = new AttemptEvents(ex, clock, history::attempts);
+      reply.headers(() -> history.replyHeaders(ex.session()));
     }
 
     Future<Void> start() {
-      nextAttempt();
+      nextAgent();
       return done.future();
     }
 
@@ -132,53 +100,26 @@ public final class AttemptLoop implements Step {
 
     // --- permit
 
-    private void nextAttempt() {
-      if (agentIndex >= plan.agents().size()) {
-        giveUp("every agent of the plan was tried");
-        return;
-      }
-      AgentDefinition agent = agent();
+    private void nextAgent() {
+      if (history.planDone()) giveUp("every agent of the plan was tried");
+      else admit(history.agent(), true);
+    }
+
+    /** The first attempt on an agent goes through the context step; a retry sends what was fitted before. */
+    private void admit(AgentDefinition agent, boolean firstOnAgent) {
       BackendHealth h = health.of(agent.backend());
-      Instant cooling = h.coolingUntil();
-      if (cooling != null && !lastAgent()) {
-        Duration left = Duration.between(clock.instant(), cooling);
-        events.emit("skip", agent.name() + " is cooling down for " + DurationText.format(left) + "; trying the next agent", agent, null);
-        if (lastFailure == null) {
-          lastFailure = new Failure(FailureKind.RATE_LIMITED, left, null, null, null, null, "backend '" + agent.backend() + "' is rate limited");
-        }
+      Admission.Verdict v = admission.of(agent, h, firstOnAgent, history.lastAgent(), history.budgetLeft(), waitedForProbe);
+      if (v instanceof Admission.Go) {
+        if (firstOnAgent) fitThenAttempt(agent, h);
+        else attempt(agent, h);
+      } else if (v instanceof Admission.WaitForProbe w) {
+        waitedForProbe = true;
+        waitThen(w.delay(), agent, w.why(), this::nextAgent);
+      } else if (v instanceof Admission.Skip skip) {
+        events.emit("skip", skip.reason(), agent, null);
+        history.failedIfFirst(skip.failure());
         moveOn();
-        return;
       }
-      // the last agent is tried even while cooling: another request's 429 is a hint, the server's answer decides
-      if (permitted(agent, h)) fitThenAttempt(agent, h);
-    }
-
-    /** Whether the breaker lets an attempt through; if not, the request waits for its probe or moves on. */
-    private boolean permitted(AgentDefinition agent, BackendHealth h) {
-      String denied = h.acquire();
-      if (denied == null) return true;
-      if (lastAgent() && waitForProbe(agent, h, denied)) return false;
-      events.emit("skip", agent.name() + ": " + denied, agent, null);
-      if (lastFailure == null) lastFailure = Failure.of(FailureKind.CIRCUIT_OPEN, "backend '" + agent.backend() + "': " + denied);
-      moveOn();
-      return false;
-    }
-
-    /**
-     * The breaker protects the backend, it does not punish the client: a request with no other agent to go to waits
-     * for the breaker's next probe (or for the probes in flight to decide) while its wait budget allows, then asks
-     * again, and may be the probe. False when the wait does not fit the budget.
-     */
-    private boolean waitForProbe(AgentDefinition agent, BackendHealth h, String denied) {
-      Duration next = h.nextProbeIn();
-      // half-open with every probe in flight: their answers come soon; look again shortly
-      Duration wait = next != null ? next.plusMillis(1) : PROBE_POLL;
-      if (wait.compareTo(budgetLeft) > 0) return false;
-      String why = waitedForProbe ? null : agent.name() + ": " + denied + "; no other agent can serve, so this request"
-          + " waits for the breaker's next probe";
-      waitedForProbe = true;
-      waitThen(wait, agent, why, this::nextAttempt);
-      return true;
     }
 
     // --- fit
@@ -186,238 +127,141 @@ public final class AttemptLoop implements Step {
     /** Fits the conversation to this agent's window (pre-flight), then makes the attempt or moves on as it says. */
     private void fitThenAttempt(AgentDefinition agent, BackendHealth h) {
       if (!AgentFit.applies(ex)) {
-        attempt(agent);
+        attempt(agent, h);
         return;
       }
-      OnOverflow p = fit.policyFor(ex, agent);
-      hearKeepAlivesIf(p == OnOverflow.SUMMARIZE, agent);
-      fit.preflight(ex, agent, p, later()).onComplete(guarded(ar -> {
+      OnOverflow policy = fit.policyFor(ex, agent);
+      fitting(agent, policy, null, () -> fit.preflight(ex, agent, policy, history.later()), err -> {
+        // counting is a best effort: without it the request goes as the client sent it
+        events.emit("context", "the prompt could not be counted (" + err + "); sending it unchanged", agent, null);
+        attempt(agent, h);
+      });
+    }
+
+    /** A context fit, with keep-alives while it may call the summarizer; its decision acted on, a failure handled. */
+    private void fitting(AgentDefinition agent, OnOverflow policy, Failure overflow,
+        Supplier<Future<ContextFit.Decision>> fitting, Consumer<Throwable> failed) {
+      if (policy == OnOverflow.SUMMARIZE) {
+        // a summary is a model call of its own: the first keep-alive commits the head, which names this agent
+        history.heading(agent);
+        reply.keepAliveWhileWaiting(config.resilience().keepAliveInterval());
+      }
+      fitting.get().onComplete(guarded(ar -> {
         reply.stopKeepAlive();
-        if (ar.failed()) {
-          // counting is a best effort: without it the request goes as the client sent it
-          events.emit("context", "the prompt could not be counted (" + ar.cause() + "); sending it unchanged", agent, null);
-          attempt(agent);
-          return;
-        }
-        if (!(ar.result() instanceof ContextFit.Send)) h.released();
-        actOnFit(agent, ar.result(), null);
+        if (ar.succeeded() && ar.result() != null) actOnFit(agent, ar.result(), overflow);
+        else failed.accept(ar.cause());
       }));
     }
 
     /** The context step's answer: send (after an overflow: again, to the same agent), another agent, or refuse. */
     private void actOnFit(AgentDefinition agent, ContextFit.Decision d, Failure overflow) {
+      // a pre-flight that does not send gives the permit back (after an overflow, the failed attempt reported it)
+      if (overflow == null && !(d instanceof ContextFit.Send)) health.of(agent.backend()).released();
       if (d instanceof ContextFit.Send s) {
-        if (overflow != null) recoveries.merge(s.report().action() + "-after-" + label(overflow), 1, Integer::sum);
-        sent = s;
+        if (overflow != null) history.recovered(s.report().action() + "-after-" + overflow.kind().recoveryLabel());
+        history.fitted(s);
         fit.applied(ex, agent, s, events);
         if (overflow == null) {
-          attempt(agent);
+          attempt(agent, health.of(agent.backend()));
           return;
         }
         events.emit("retry", "the upstream's overflow error sized a new cut; trying " + agent.name() + " again", agent,
             Map.of("kind", overflow.kind().name()));
         retrySameAgent(agent);
       } else if (d instanceof ContextFit.MoveOn m) {
-        recoveries.merge(overflow == null ? "moved-for-context" : "fell-back-after-" + label(overflow), 1, Integer::sum);
-        events.emit("fallback", m.reason(), agent, Map.of("kind", (overflow == null ? FailureKind.CONTEXT_OVERFLOW
-            : overflow.kind()).name(), "policy", "larger-window"));
+        history.recovered(overflow == null ? "moved-for-context" : "fell-back-after-" + overflow.kind().recoveryLabel());
+        FailureKind kind = overflow == null ? FailureKind.CONTEXT_OVERFLOW : overflow.kind();
+        events.emit("fallback", m.reason(), agent, Map.of("kind", kind.name(), "policy", "larger-window"));
         moveOn();
-      } else {
-        ContextFit.Refuse refuse = (ContextFit.Refuse) d;
+      } else if (d instanceof ContextFit.Refuse refuse) {
         events.emit("context", refuse.reason(), agent, Map.of("action", "refused"));
-        lastFailure = refuse.failure();
-        lastErrorAnswer = null;
+        history.refused(refuse.failure());
         giveUp(refuse.reason());
       }
     }
 
-    private List<AgentDefinition> later() {
-      return plan.agents().subList(Math.min(agentIndex + 1, plan.agents().size()), plan.agents().size()).stream()
-          .map(AttemptPlan.Candidate::agent).toList();
+    // --- call, then decide
+
+    private void attempt(AgentDefinition agent, BackendHealth h) {
+      history.attempted();
+      history.heading(agent);
+      var backend = config.backend(agent.backend()).orElseThrow();
+      calls.send(ex, agent, backend, h, history.sent(), history.continuing(), events)
+          .onComplete(guarded(ar -> judge(agent, h, ar.result())));
     }
 
-    // --- call
-
-    private void attempt(AgentDefinition agent) {
-      attempts++;
-      attemptsOnAgent++;
-      BackendConfig backend = config.backend(agent.backend()).orElseThrow();
-      BackendHealth h = health.of(agent.backend());
-      heading(agent);
-      long started = System.nanoTime();
-      load.started(agent.name());
-      Upstream.Call call = upstream.send(backend, UpstreamBody.uri(ex, backend),
-          HeaderPolicy.upstreamHeaders(ex.requestHeaders(), backend, ex.proxyKey()),
-          UpstreamBody.of(ex, agent, sent, continuing), reply);
-      long firstByte = keepAliveBeforeFirstByte(call);
-      call.outcome().onComplete(guarded(ar -> {
-        if (firstByte >= 0) timers.cancel(firstByte);
-        load.ended(agent.name());
-        reply.stopKeepAlive();
-        AttemptOutcome outcome = ar.succeeded() ? ar.result()
-            : new AttemptOutcome.Broken(AttemptOutcome.Breakage.CONNECT, String.valueOf(ar.cause()));
-        RateBudget budget = classifier.rateBudget(call.responseHeaders());
-        h.budget(agent.model(), budget);
-        // an error's own wait is the classifier's to read; a success that spent the last of a limit is read here
-        if (outcome instanceof AttemptOutcome.Answered || outcome instanceof AttemptOutcome.Streamed) {
-          recorder.coolIfSpent(agent, h, budget, events);
-        }
-        handle(agent, h, outcome, (System.nanoTime() - started) / 1_000_000);
-      }));
-    }
-
-    /**
-     * A streaming request whose upstream is silent past resilience.firstByteKeepAlive starts hearing keep-alives, so
-     * the client's read timeout does not fire while a slow server prefills; -1 when there is no such timer.
-     */
-    private long keepAliveBeforeFirstByte(Upstream.Call call) {
-      Duration after = config.resilience().firstByteKeepAlive();
-      if (!ex.stream() || after.isZero() || reply.eventsRelayed()) return -1;
-      return timers.schedule(after, () -> {
-        if (call.responseHeaders() == null) reply.keepAliveBeforeFirstByte(config.resilience().keepAliveInterval());
-      });
-    }
-
-    // --- decide
-
-    private void handle(AgentDefinition agent, BackendHealth h, AttemptOutcome outcome, long elapsedMs) {
-      OutcomeReader.Verdict verdict = outcomes.read(ex, agent, outcome, elapsedMs);
-      if (verdict instanceof OutcomeReader.Whole w) {
-        h.succeeded();
+    private void judge(AgentDefinition agent, BackendHealth h, UpstreamAttempt.Ended ended) {
+      long elapsedMs = ended.elapsedMs();
+      OutcomeReader.Verdict verdict = outcomes.read(ex, agent, ended.outcome(), elapsedMs);
+      if (verdict instanceof OutcomeReader.Ended e) {
+        if (e.answered()) h.succeeded();
+        else h.released();
         // decisions are recorded before the client sees the end, so anyone it tells finds them
-        events.emit("answered", w.why(), agent, w.fields());
-        end(w.result());
-      } else if (verdict instanceof OutcomeReader.Left left && left.answerWhole()) {
-        // the client may have seen it whole and closed at once: the answer is the session's all the same
-        h.succeeded();
-        events.emit("answered", "the client disconnected after the answer was whole; storing the turn", agent,
-            Map.of("status", 200, "elapsedMs", elapsedMs, "clientGone", true));
-        end(new Result.ClientGone(agent, true, false));
-      } else if (verdict instanceof OutcomeReader.Left left) {
-        // a cut answer is kept as a partial turn, so a resume finds what was said
-        h.released();
-        events.emit("client-gone", "client disconnected; upstream request cancelled", agent, Map.of("elapsedMs", elapsedMs));
-        end(new Result.ClientGone(agent, false, left.keepPartial()));
-      } else {
-        failed(agent, h, (OutcomeReader.Failed) verdict, outcome, elapsedMs);
+        events.emit(e.event(), e.why(), agent, e.fields());
+        end(e.result());
+      } else if (verdict instanceof OutcomeReader.Failed f) {
+        Failure failure = f.failure();
+        history.failed(failure, ended.outcome(), config.backend(agent.backend()).orElse(null));
+        // the request is named so that the same one failing again (a retry, a client's resend) counts once
+        h.record(failure, ex.tenant() + ":" + ex.body().hashCode());
+        events.emit("failure", failure.message(), agent, f.facts(elapsedMs));
+        act(agent, failure, decider.decide(state(agent), failure, random.getAsDouble()));
       }
     }
 
-    private void failed(AgentDefinition agent, BackendHealth h, OutcomeReader.Failed verdict, AttemptOutcome outcome,
-        long elapsedMs) {
-      Failure failure = verdict.failure();
-      lastErrorAnswer = outcome instanceof AttemptOutcome.ErrorAnswer e ? e : null;
-      lastFailure = failure;
-      lastFailedBackend = config.backend(agent.backend()).orElse(null);
-      // the request is named so that the same one failing again (a retry, a client's resend) counts once
-      recorder.failed(h, failure, ex.tenant() + ":" + ex.body().hashCode());
-      Map<String, Object> facts = new LinkedHashMap<>();
-      facts.put("kind", failure.kind().name());
-      if (verdict.status() != null) facts.put("status", verdict.status());
-      if (failure.retryAfter() != null) facts.put("retryAfterMs", failure.retryAfter().toMillis());
-      facts.put("elapsedMs", elapsedMs);
-      events.emit("failure", failure.message(), agent, facts);
-      recover(agent, failure);
-    }
-
-    private void recover(AgentDefinition agent, Failure failure) {
-      if (reply.eventsRelayed()) {
-        String impossible = continuationImpossible(failure);
-        if (impossible != null) {
-          events.emit("give-up", "cannot continue the stream: " + impossible, agent, Map.of("kind", failure.kind().name()));
-          end(new Result.Failed(ClientError.forFailure(failure, ex.format(), "Rebound could not continue the answer: " + impossible)));
-          return;
-        }
-        continuing = true;
-      }
-      boolean overflow = failure.kind() == FailureKind.CONTEXT_OVERFLOW || failure.kind() == FailureKind.OUTPUT_LIMIT;
-      if (overflow && !continuing && AgentFit.applies(ex)) {
-        OnOverflow p = fit.policyFor(ex, agent);
-        if (p == OnOverflow.FAIL) {
-          giveUp("context.onOverflow is fail: the overflow goes back to the client");
-          return;
-        }
-        if (overflowsOnAgent < MAX_CONTEXT_CUTS && sent != null) {
-          overflowsOnAgent++;
-          hearKeepAlivesIf(p == OnOverflow.SUMMARIZE, agent);
-          fit.afterOverflow(ex, agent, p, failure, sent, overflowsOnAgent, later()).onComplete(guarded(ar -> {
-            reply.stopKeepAlive();
-            if (ar.failed() || ar.result() == null) decideByPolicy(agent, failure);
-            else actOnFit(agent, ar.result(), failure);
-          }));
-          return;
-        }
-      }
-      decideByPolicy(agent, failure);
-    }
-
-    /** Null when the cut answer can be continued; otherwise why not. */
-    private String continuationImpossible(Failure failure) {
-      if (!config.resilience().continueStreams()) return "continuation is disabled (resilience.continueStreams)";
-      if (reply.transcript().toolCallInProgress()) return "a tool call's arguments were cut mid-way";
-      if (!failure.kind().retryable() && !failure.kind().fallbackAvailable()) return failure.kind().type() + " cannot be recovered";
-      return null;
-    }
-
-    private void decideByPolicy(AgentDefinition agent, Failure failure) {
-      // nowhere else to go: outlast what the backend says will pass (a refused connection only if it answered lately)
-      boolean nowhereElse = lastAgent() && (failure.kind() != FailureKind.CONNECT
-          || health.of(agent.backend()).answeredWithin(RESTARTING_WITHIN));
-      RecoveryDecision decision = policy.decide(failure, agent.backend(), attemptsOnAgent, budgetLeft, random.getAsDouble(),
-          nowhereElse);
-      String label = (continuing ? "continued-after-" : decision instanceof RecoveryDecision.Retry ? "retried-after-" : "fell-back-after-")
-          + label(failure);
-      if (decision instanceof RecoveryDecision.Retry r) {
-        recoveries.merge(label, 1, Integer::sum);
-        waitThen(r.delay(), agent, r.reason(), () -> retrySameAgent(agent));
-      } else if (decision instanceof RecoveryDecision.NextAgent n) {
-        if (!lastAgent()) {
-          recoveries.merge(label, 1, Integer::sum);
-          events.emit("fallback", n.reason() + "; next agent: " + plan.agents().get(agentIndex + 1).agent().name(), agent, null);
-        }
-        moveOn();
-      } else {
-        giveUp(decision.reason());
-      }
+    private AttemptState state(AgentDefinition agent) {
+      return history.state(agent.backend(), health.of(agent.backend()).answeredWithin(RecoveryDecider.RESTARTING_WITHIN),
+          reply, config.resilience().continueStreams(), AgentFit.applies(ex) ? fit.policyFor(ex, agent) : null);
     }
 
     // --- act
 
+    private void act(AgentDefinition agent, Failure failure, Recovery r) {
+      if (r instanceof Recovery.Retry retry) {
+        history.continuing(retry.continues());
+        history.recovered(retry.label());
+        waitThen(retry.delay(), agent, retry.reason(), () -> retrySameAgent(agent));
+      } else if (r instanceof Recovery.NextAgent next) {
+        history.continuing(next.continues());
+        history.recovered(next.label());
+        events.emit("fallback", next.reason() + "; next agent: " + history.nextAgent().name(), agent, null);
+        moveOn();
+      } else if (r instanceof Recovery.Refit refit) {
+        history.refitted(refit.refit());
+        fitting(agent, refit.policy(), failure,
+            () -> fit.afterOverflow(ex, agent, refit.policy(), failure, history.sent(), refit.refit(), history.later()),
+            err -> act(agent, failure, decider.afterFailedRefit(state(agent), failure, random.getAsDouble())));
+      } else if (r instanceof Recovery.CannotContinue c) {
+        events.emit("give-up", "cannot continue the stream: " + c.reason(), agent, Map.of("kind", failure.kind().name()));
+        end(new Result.Failed(ClientError.forFailure(failure, ex.format(), "Rebound could not continue the answer: " + c.reason())));
+      } else if (r instanceof Recovery.GiveUp g) {
+        giveUp(g.reason());
+      }
+    }
+
     /** Another attempt on the same agent, if its breaker still lets one through; else the next agent. */
     private void retrySameAgent(AgentDefinition agent) {
-      prepareContinuation();
-      if (permitted(agent, health.of(agent.backend()))) attempt(agent);
+      continueTheStream();
+      admit(agent, false);
     }
 
     private void moveOn() {
-      prepareContinuation();
-      agentIndex++;
-      attemptsOnAgent = 0;
-      overflowsOnAgent = 0;
-      sent = null;
-      nextAttempt();
+      continueTheStream();
+      history.movedOn();
+      nextAgent();
     }
 
     /** From here on upstream events are spliced onto what the client already has. */
-    private void prepareContinuation() {
-      if (continuing && reply.eventsRelayed()) reply.continueWith(reply.transcript().splicer());
+    private void continueTheStream() {
+      if (history.continuing() && reply.eventsRelayed()) reply.continueWith(reply.transcript().splicer());
     }
 
-    /**
-     * A summary is a model call of its own: a streaming client hears keep-alives meanwhile, as during a wait. The
-     * first one commits the head, so the head names this agent (x-rebound-context is then only in the context event).
-     */
-    private void hearKeepAlivesIf(boolean mayCallTheSummarizer, AgentDefinition agent) {
-      if (!mayCallTheSummarizer) return;
-      heading(agent);
-      reply.keepAliveWhileWaiting(config.resilience().keepAliveInterval());
-    }
-
+    /** Waits on the timers (the client hears keep-alives), then goes on; a client that leaves meanwhile ends it. */
     private void waitThen(Duration wait, AgentDefinition agent, String why, Runnable then) {
-      budgetLeft = budgetLeft.minus(wait);
+      Duration left = history.spend(wait);
       // why == null: a wait already said (looking again while a half-open breaker's probes decide)
       if (why != null) {
-        events.emit("wait", why + "; waiting " + DurationText.format(wait) + " (" + DurationText.format(budgetLeft)
+        events.emit("wait", why + "; waiting " + DurationText.format(wait) + " (" + DurationText.format(left)
             + " of the wait budget left)", agent, Map.of("waitMs", wait.toMillis()));
       }
       if (wait.toMillis() < 1) {
@@ -425,53 +269,15 @@ public final class AttemptLoop implements Step {
         return;
       }
       // a keep-alive commits the head: it says what has happened so far, this retry included
-      heading(agent);
-      reply.keepAliveWhileWaiting(config.resilience().keepAliveInterval());
-      // the client may leave while we wait: then there is nothing left to do
-      long timer = timers.schedule(wait, () -> guard(() -> {
-        reply.whenGone(null);
-        reply.stopKeepAlive();
-        if (reply.gone()) end(new Result.ClientGone(null, false, false));
-        else then.run();
-      }));
-      reply.whenGone(() -> {
-        timers.cancel(timer);
-        end(new Result.ClientGone(null, false, false));
-      });
+      history.heading(agent);
+      Pause.of(reply, timers, wait, config.resilience().keepAliveInterval(), () -> guard(then),
+          () -> end(new Result.ClientGone(null, false, false)));
     }
 
     private void giveUp(String why) {
-      Failure failure = lastFailure != null ? lastFailure : Failure.of(FailureKind.NO_ROUTE, "no agent could be tried");
+      Failure failure = history.lastFailure();
       events.warn("give-up", why + "; answering " + failure.kind().type(), null, Map.of("kind", failure.kind().name()));
-      if (reply.gone()) {
-        end(new Result.ClientGone(null, false, false));
-        return;
-      }
-      retryAfter = giveUps.retryAfterSeconds(failure, plan);
-      end(giveUps.result(ex, failure, lastErrorAnswer, lastFailedBackend, "Rebound tried " + attempts + " time(s) across "
-          + Math.min(agentIndex + 1, plan.agents().size()) + " agent(s)"));
-    }
-
-    // --- helpers
-
-    private AgentDefinition agent() {
-      return plan.agents().get(agentIndex).agent();
-    }
-
-    private boolean lastAgent() {
-      return agentIndex + 1 >= plan.agents().size();
-    }
-
-    /** The head, when it goes out, names this agent and what the context step did for it. */
-    private void heading(AgentDefinition agent) {
-      headAgent = agent;
-      headContext = sent != null && sent.report() != null ? sent.report().header() : null;
-    }
-
-    private ReplyHeaders replyHeaders() {
-      String session = ex.session() == null ? null : ex.session().key().id() + "; turn=" + ex.session().turn();
-      return new ReplyHeaders(headAgent == null ? null : headAgent.name(), plan.route(), attempts, session, headContext,
-          recoveries, retryAfter);
+      end(reply.gone() ? new Result.ClientGone(null, false, false) : giveUps.result(ex, history));
     }
 
     /**
@@ -490,14 +296,5 @@ public final class AttemptLoop implements Step {
         done.tryFail(e);
       }
     }
-  }
-
-  private static String label(Failure f) {
-    return switch (f.kind()) {
-      case RATE_LIMITED -> "429";
-      case OVERLOADED -> "overloaded";
-      case STREAM_CUT -> "cut";
-      default -> f.kind().name().toLowerCase().replace('_', '-');
-    };
   }
 }

@@ -29,14 +29,16 @@ final class GiveUpAnswer {
   }
 
   /**
-   * @param lastError  the last upstream error answer, when the last attempt ended with one: passed on as it came when
-   *                   it is in the client's own shape (an overflow stays exactly what the SDK expects)
-   * @param lastFailed the backend of the last failed attempt
-   * @param tried      what the gateway did, for the message ("Rebound tried 3 time(s) across 2 agent(s)")
+   * The answer to a request whose attempts are over: the last upstream error answer as it came when it is in the
+   * client's own shape (an overflow stays exactly what the SDK expects), else the gateway's error saying what it
+   * tried. The reply's head will say when to retry.
    */
-  Result result(Exchange ex, Failure failure, AttemptOutcome.ErrorAnswer lastError, BackendConfig lastFailed,
-      String tried) {
-    ClientError ownCredentials = ownCredentialsRejected(failure, lastFailed);
+  Result result(Exchange ex, AttemptHistory history) {
+    Failure failure = history.lastFailure();
+    history.retryAfter(retryAfterSeconds(failure, ex.plan()));
+    AttemptOutcome.ErrorAnswer lastError = history.lastErrorAnswer();
+    String tried = "Rebound tried " + history.attempts() + " time(s) across " + history.agentsTried() + " agent(s)";
+    ClientError ownCredentials = ownCredentialsRejected(failure, history.lastFailedBackend());
     if (ownCredentials != null) return new Result.Failed(ownCredentials);
     if (lastError != null && !ex.reply().started() && inClientShape(ex, lastError.body())) {
       return new Result.PassedOn(lastError.status(), lastError.headers(), lastError.body());
@@ -48,7 +50,7 @@ final class GiveUpAnswer {
    * Retry-After for a failure that waiting cures: the server's wait, or sooner when a backend of the plan cools down
    * sooner; for an open breaker the real time to the soonest probe, not the configured reset. Null for the others.
    */
-  Long retryAfterSeconds(Failure failure, AttemptPlan plan) {
+  private Long retryAfterSeconds(Failure failure, AttemptPlan plan) {
     FailureKind k = failure.kind();
     if (k != FailureKind.RATE_LIMITED && k != FailureKind.OVERLOADED && k != FailureKind.QUOTA_EXHAUSTED
         && k != FailureKind.CIRCUIT_OPEN) return null;

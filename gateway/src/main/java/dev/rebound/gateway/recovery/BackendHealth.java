@@ -1,6 +1,8 @@
 package dev.rebound.gateway.recovery;
 
 import dev.rebound.gateway.config.ResilienceConfig;
+import dev.rebound.gateway.failure.Failure;
+import dev.rebound.gateway.failure.FailureKind;
 import dev.rebound.gateway.failure.RateBudget;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,30 +81,65 @@ public final class BackendHealth {
     this.listener = listener;
   }
 
-  /**
-   * Asks to send one request. Null means go ahead (the caller must report the result with {@link #succeeded()} or
-   * {@link #failed(String)}); otherwise the reason it may not.
-   */
-  public synchronized String acquire() {
+  /** The answer to {@link #acquire()}: go ahead, or not now. */
+  public sealed interface Permit {
+    Permit GRANTED = new Granted();
+
+    /**
+     * Go ahead: the caller reports how it went with {@link #succeeded()}, {@link #failed(String, Object, boolean)} or
+     * {@link #record(Failure, Object)}, or gives the permit back with {@link #released()}.
+     */
+    record Granted() implements Permit {}
+
+    /**
+     * Not now.
+     *
+     * @param reason      why, in words for events and the client ("circuit open until ...")
+     * @param nextProbeIn how long until the breaker lets a probe through; null while the probes in flight decide, which
+     *                    they do soon (as {@link #nextProbeIn()} when the permit was refused)
+     */
+    record Rejected(String reason, Duration nextProbeIn) implements Permit {}
+  }
+
+  /** Asks to send one request. */
+  public synchronized Permit acquire() {
     Instant now = clock.instant();
     if (state == State.OPEN) {
-      if (now.isBefore(openUntil)) return "circuit open until " + openUntil;
+      if (now.isBefore(openUntil)) return rejected("circuit open until " + openUntil);
       if (!probeGranted) {
         if (!probeAsked) {
           probeAsked = true;
           learned.mayProbe(this); // may answer at once (then probeGranted is set below us)
         }
-        if (!probeGranted) return "circuit open; the gateways are settling which one probes";
+        if (!probeGranted) return rejected("circuit open; the gateways are settling which one probes");
       }
       move(State.HALF_OPEN, "reset timeout passed; letting " + settings.halfOpenCalls() + " probe(s) through");
       probesInFlight = 0;
       probeSuccesses = 0;
     }
     if (state == State.HALF_OPEN) {
-      if (probesInFlight >= settings.halfOpenCalls()) return "circuit half-open and its probes are in flight";
+      if (probesInFlight >= settings.halfOpenCalls()) return rejected("circuit half-open and its probes are in flight");
       probesInFlight++;
     }
-    return null;
+    return Permit.GRANTED;
+  }
+
+  /** Read under the same lock as the refusal, so the time to the next probe is the one that refused. */
+  private Permit rejected(String reason) {
+    return new Permit.Rejected(reason, nextProbeIn());
+  }
+
+  /**
+   * What a failed attempt says about the backend: a failure of the backend's own counts toward its breaker (the
+   * request named by {@code request} once, see {@link #failed(String, Object, boolean)}), any other is the backend
+   * answering; a throttle, an overload or a quota stop also cools it down (see {@link Failure#cooldown(Duration)}).
+   */
+  public void record(Failure failure, Object request) {
+    FailureKind kind = failure.kind();
+    if (kind.countsTowardBreaker()) failed(kind.type() + ": " + failure.message(), request, kind.unreachable());
+    else succeeded();
+    Duration cool = failure.cooldown(settings.resetTimeout());
+    if (cool != null) coolUntil(clock.instant().plus(cool));
   }
 
   /**

@@ -2,7 +2,7 @@ package dev.rebound.gateway.recovery;
 
 import java.time.Duration;
 
-/** What to do after a failed attempt. */
+/** What the retry policy says after a failed attempt; {@link RecoveryDecider} turns it into a {@link Recovery}. */
 public sealed interface RecoveryDecision {
   String reason();
 

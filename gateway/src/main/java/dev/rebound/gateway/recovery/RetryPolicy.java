@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * The retry rules as a pure function: (failure, attempts so far on this agent, wait budget left, a random number)
  * -> decision. A wait the server asked for (Retry-After and its cousins) wins over the computed backoff on every
- * attempt; a wait longer than the budget left means moving on instead of waiting.
+ * attempt; a wait longer than the budget left means moving on instead of waiting. {@link RecoveryDecider} asks it
+ * last, once the stream and the context have had their say.
  */
 public final class RetryPolicy {
   /** The longest computed wait before connecting again to a backend that refused the connection. */

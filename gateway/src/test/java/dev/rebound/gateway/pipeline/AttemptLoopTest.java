@@ -89,7 +89,7 @@ class AttemptLoopTest {
   void start() throws Exception {
     vertx = Vertx.vertx();
     config = new ConfigLoader(Map.of()).parse(CONFIG, "test");
-    FailureClassifier classifier = FailureClassifier.loadDefault();
+    FailureClassifier classifier = FailureClassifier.loadDefault(clock);
     HealthBoard health = new HealthBoard(config.backends(), config.resilience().breaker(), clock, t -> {});
     AttemptLoop loop = new AttemptLoop(config, upstream, classifier, health, new LiveAgentHealth(health), null, null,
         clock, timers, () -> 0.5);

@@ -1,11 +1,17 @@
 package dev.rebound.gateway.recovery;
 
+import static dev.rebound.gateway.recovery.BackendHealth.Permit.GRANTED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rebound.gateway.MutableClock;
 import dev.rebound.gateway.config.ResilienceConfig;
+import dev.rebound.gateway.failure.Failure;
+import dev.rebound.gateway.failure.FailureKind;
+import dev.rebound.gateway.recovery.BackendHealth.Permit.Rejected;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,7 +26,7 @@ class BackendHealthTest {
 
   void fail(int times) {
     for (int i = 0; i < times; i++) {
-      assertNull(health.acquire());
+      assertEquals(GRANTED, health.acquire());
       health.failed("boom");
     }
   }
@@ -31,7 +37,7 @@ class BackendHealthTest {
     assertEquals(BackendHealth.State.CLOSED, health.state());
     fail(1);
     assertEquals(BackendHealth.State.OPEN, health.state());
-    assertNotNull(health.acquire(), "an open breaker refuses work");
+    assertInstanceOf(Rejected.class, health.acquire(), "an open breaker refuses work");
   }
 
   @Test
@@ -47,8 +53,8 @@ class BackendHealthTest {
     fail(5);
     assertEquals(Duration.ofSeconds(2), health.nextProbeIn(), "the first probe comes after seconds, not the reset");
     clock.advance(Duration.ofSeconds(2));
-    for (int i = 0; i < 3; i++) assertNull(health.acquire(), "probe " + i);
-    assertNotNull(health.acquire(), "a fourth concurrent probe waits");
+    for (int i = 0; i < 3; i++) assertEquals(GRANTED, health.acquire(), "probe " + i);
+    assertInstanceOf(Rejected.class, health.acquire(), "a fourth concurrent probe waits");
     health.succeeded();
     health.succeeded();
     assertEquals(BackendHealth.State.HALF_OPEN, health.state());
@@ -65,14 +71,14 @@ class BackendHealthTest {
       Duration wait = health.nextProbeIn();
       waits.add(wait.toSeconds());
       clock.advance(wait);
-      assertNull(health.acquire(), "probe " + probe);
+      assertEquals(GRANTED, health.acquire(), "probe " + probe);
       health.failed("still down");
       assertEquals(BackendHealth.State.OPEN, health.state());
     }
     assertEquals(List.of(2L, 4L, 8L, 16L, 30L, 30L), waits);
     clock.advance(health.nextProbeIn());
     for (int i = 0; i < 3; i++) {
-      assertNull(health.acquire());
+      assertEquals(GRANTED, health.acquire());
       health.succeeded();
     }
     assertEquals(BackendHealth.State.CLOSED, health.state());
@@ -84,7 +90,7 @@ class BackendHealthTest {
   void halfOpenWithEveryProbeInFlightHasNoProbeTimeToGive() {
     fail(5);
     clock.advance(Duration.ofSeconds(2));
-    for (int i = 0; i < 3; i++) assertNull(health.acquire());
+    for (int i = 0; i < 3; i++) assertEquals(GRANTED, health.acquire());
     assertNull(health.nextProbeIn());
     health.succeeded();
     assertEquals(Duration.ZERO, health.nextProbeIn());
@@ -93,7 +99,7 @@ class BackendHealthTest {
   @Test
   void theSameRequestFailingAgainCountsOnce() {
     for (int i = 0; i < 20; i++) {
-      assertNull(health.acquire());
+      assertEquals(GRANTED, health.acquire());
       health.failed("500 on a malformed request", "tenant-a:request-1", false);
     }
     assertEquals(BackendHealth.State.CLOSED, health.state(), "one bad request does not open the breaker for everyone");
@@ -114,13 +120,80 @@ class BackendHealthTest {
     for (int i = 0; i < 5; i++) health.failed("connection refused", "r" + i, true);
     assertEquals(Duration.ofSeconds(2), health.nextProbeIn(), "the first probe as for any opening");
     clock.advance(Duration.ofSeconds(2));
-    assertNull(health.acquire());
+    assertEquals(GRANTED, health.acquire());
     health.failed("connection refused", null, true);
     for (int probe = 0; probe < 4; probe++) {
       assertEquals(Duration.ofSeconds(1), health.nextProbeIn(), "probe " + probe + ": every second, never put off");
       clock.advance(Duration.ofSeconds(1));
-      assertNull(health.acquire());
+      assertEquals(GRANTED, health.acquire());
       health.failed("connection refused", null, true);
     }
+  }
+
+  @Test
+  void aRefusalSaysWhyAndWhenTheNextProbeGoes() {
+    fail(5);
+    BackendHealth.Permit open = health.acquire();
+    assertEquals(new Rejected("circuit open until " + clock.instant().plusSeconds(2), Duration.ofSeconds(2)), open);
+    clock.advance(Duration.ofSeconds(2));
+    for (int i = 0; i < 3; i++) assertEquals(GRANTED, health.acquire());
+    assertEquals(new Rejected("circuit half-open and its probes are in flight", null), health.acquire(),
+        "the probes in flight decide soon: no time to give");
+  }
+
+  @Test
+  void aFailureOfTheBackendsOwnCountsTowardTheBreaker() {
+    for (int i = 0; i < 5; i++) {
+      assertEquals(GRANTED, health.acquire());
+      health.record(failure(FailureKind.SERVER_ERROR, null), "r" + i);
+    }
+    assertEquals(BackendHealth.State.OPEN, health.state());
+    assertEquals("OPEN", transitions.get(0).to().name());
+    assertTrue(transitions.get(0).reason().contains("the last: server_error: test"), transitions.get(0).reason());
+  }
+
+  @Test
+  void aRefusedConnectionCountsAsUnreachableSoProbesAreNotPutOff() {
+    for (int i = 0; i < 5; i++) health.record(failure(FailureKind.CONNECT, null), "r" + i);
+    clock.advance(health.nextProbeIn());
+    assertEquals(GRANTED, health.acquire());
+    health.record(failure(FailureKind.CONNECT, null), null);
+    assertEquals(Duration.ofSeconds(1), health.nextProbeIn());
+  }
+
+  @Test
+  void aRejectedRequestIsTheBackendAnswering() {
+    fail(5);
+    clock.advance(health.nextProbeIn());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(GRANTED, health.acquire());
+      health.record(failure(FailureKind.INVALID_REQUEST, null), "r" + i);
+    }
+    assertEquals(BackendHealth.State.CLOSED, health.state(), "three probes answered");
+    assertTrue(health.answeredWithin(Duration.ofSeconds(1)));
+  }
+
+  @Test
+  void aThrottleCoolsTheBackendForTheServersWaitAndIsNotCounted() {
+    for (int i = 0; i < 5; i++) health.record(failure(FailureKind.RATE_LIMITED, Duration.ofSeconds(20)), "r" + i);
+    assertEquals(BackendHealth.State.CLOSED, health.state());
+    assertEquals(clock.instant().plusSeconds(20), health.coolingUntil());
+  }
+
+  @Test
+  void aQuotaStopWithoutAWaitCoolsForTheResetTimeout() {
+    health.record(failure(FailureKind.QUOTA_EXHAUSTED, null), "r");
+    assertEquals(clock.instant().plusSeconds(30), health.coolingUntil());
+  }
+
+  @Test
+  void anOverloadBothCountsAndCools() {
+    for (int i = 0; i < 5; i++) health.record(failure(FailureKind.OVERLOADED, Duration.ofSeconds(5)), "r" + i);
+    assertEquals(BackendHealth.State.OPEN, health.state());
+    assertEquals(clock.instant().plusSeconds(5), health.coolingUntil());
+  }
+
+  static Failure failure(FailureKind kind, Duration retryAfter) {
+    return new Failure(kind, retryAfter, null, null, null, null, "test");
   }
 }
