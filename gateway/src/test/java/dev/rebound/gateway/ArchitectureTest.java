@@ -34,7 +34,6 @@ class ArchitectureTest {
   private static final Set<String> KNOWN_CYCLES = Set.of(
       "admin -> metrics -> pipeline -> sessions -> http -> admin",
       "admin -> sessions -> http -> admin",
-      "config -> failure -> config",
       "http -> metrics -> pipeline -> sessions -> http",
       "http -> pipeline -> sessions -> http",
       "http -> sessions -> http",

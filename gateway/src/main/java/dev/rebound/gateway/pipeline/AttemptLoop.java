@@ -10,7 +10,7 @@ import dev.rebound.gateway.context.ContextReport;
 import dev.rebound.gateway.context.ContextRequest;
 import dev.rebound.gateway.context.Summarizer;
 import dev.rebound.gateway.wire.Endpoint;
-import dev.rebound.gateway.config.DurationText;
+import dev.rebound.gateway.time.DurationText;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
