@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.rebound.gateway.MutableClock;
+import dev.rebound.gateway.testing.MutableClock;
 import dev.rebound.gateway.config.ResilienceConfig;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,14 +1,14 @@
-package dev.rebound.gateway;
+package dev.rebound.gateway.testing;
 
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.function.BooleanSupplier;
 
 /** Waits for a condition by polling on a Vert.x timer (no sleeping), failing with a message after a deadline. */
-final class Eventually {
+public final class Eventually {
   private Eventually() {}
 
-  static void await(Vertx vertx, long timeoutMs, String what, BooleanSupplier condition) {
+  public static void await(Vertx vertx, long timeoutMs, String what, BooleanSupplier condition) {
     Promise<Void> done = Promise.promise();
     long deadline = System.currentTimeMillis() + timeoutMs;
     vertx.setPeriodic(10, id -> {
