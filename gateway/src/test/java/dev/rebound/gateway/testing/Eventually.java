@@ -8,16 +8,26 @@ import java.util.function.BooleanSupplier;
 public final class Eventually {
   private Eventually() {}
 
+  /** A condition that throws counts as not met yet; the deadline fails with the last thing it threw as the cause. */
   public static void await(Vertx vertx, long timeoutMs, String what, BooleanSupplier condition) {
     Promise<Void> done = Promise.promise();
     long deadline = System.currentTimeMillis() + timeoutMs;
+    Throwable[] lastThrown = {null};
     vertx.setPeriodic(10, id -> {
-      if (condition.getAsBoolean()) {
+      boolean met;
+      try {
+        met = condition.getAsBoolean();
+      } catch (RuntimeException | AssertionError e) {
+        // thrown out of the timer it would be logged and the poll go on forever, past the deadline
+        lastThrown[0] = e;
+        met = false;
+      }
+      if (met) {
         vertx.cancelTimer(id);
         done.tryComplete();
       } else if (System.currentTimeMillis() > deadline) {
         vertx.cancelTimer(id);
-        done.tryFail(new AssertionError("timed out after " + timeoutMs + " ms waiting for: " + what));
+        done.tryFail(new AssertionError("timed out after " + timeoutMs + " ms waiting for: " + what, lastThrown[0]));
       }
     });
     done.future().await();
