@@ -3,6 +3,8 @@ package dev.rebound.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.testing.GatewayHarness;
+import dev.rebound.gateway.testing.TestRedis;
 import dev.rebound.mockllm.MockLlmOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rebound.gateway.sessions.ContextView;
+import dev.rebound.gateway.testing.GatewayHarness;
 import dev.rebound.store.Append;
 import dev.rebound.store.CheckpointDraft;
 import dev.rebound.store.CheckpointKind;

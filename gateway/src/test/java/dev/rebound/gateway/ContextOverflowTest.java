@@ -16,6 +16,7 @@ import com.openai.core.http.HttpResponseFor;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.testing.GatewayHarness;
 import dev.rebound.mockllm.MockLlmOptions;
 import dev.rebound.mockllm.MockModel;
 import io.vertx.core.json.JsonArray;

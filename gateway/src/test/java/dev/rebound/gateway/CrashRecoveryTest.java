@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.testing.Eventually;
+import dev.rebound.gateway.testing.GatewayProcess;
 import dev.rebound.mockllm.MockLlmOptions;
 import dev.rebound.mockllm.MockLlmServer;
 import io.vertx.core.Vertx;
@@ -36,28 +38,12 @@ class CrashRecoveryTest {
     vertx.close().await();
   }
 
-  Process startGateway(Path config, Path log) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.rebound.gateway.cli.Main", "serve", "--config", config.toString());
-    pb.environment().put("REBOUND_LOG_LEVEL", "WARNING");
-    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    return pb.start();
-  }
-
   HttpResponse<String> call(String method, String url, String body, String... headers) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
         .header("content-type", "application/json");
     for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  boolean up(String base) {
-    try {
-      return call("GET", base + "/health", null).statusCode() == 200;
-    } catch (Exception e) {
-      return false;
-    }
   }
 
   JsonObject session(String base) throws Exception {
@@ -87,8 +73,8 @@ class CrashRecoveryTest {
     String base = "http://127.0.0.1:" + port;
     Path log = dir.resolve("gateway.log");
 
-    gateway = startGateway(config, log);
-    Eventually.await(vertx, 30_000, "the gateway process to answer", () -> up(base));
+    gateway = GatewayProcess.start(config, log);
+    GatewayProcess.awaitUp(vertx, base, "the gateway process to answer");
     // on Linux the served process runs on the native epoll transport (server.transport: auto) and says so
     assertTrue(Files.readString(log).contains(", transport epoll)"), Files.readString(log));
     JsonArray history = new JsonArray();
@@ -120,8 +106,8 @@ class CrashRecoveryTest {
     gateway.destroyForcibly().waitFor();
     assertFalse(gateway.isAlive());
 
-    gateway = startGateway(config, log);
-    Eventually.await(vertx, 30_000, "the restarted gateway to answer", () -> up(base));
+    gateway = GatewayProcess.start(config, log);
+    GatewayProcess.awaitUp(vertx, base, "the restarted gateway to answer");
     JsonObject after = session(base);
     assertTrue(after != null, "the session survived: " + Files.readString(log));
     assertEquals(2, after.getJsonObject("meta").getInteger("turns"));

@@ -3,6 +3,9 @@ package dev.rebound.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.testing.Eventually;
+import dev.rebound.gateway.testing.GatewayProcess;
+import dev.rebound.gateway.testing.TestRedis;
 import dev.rebound.mockllm.MockLlmOptions;
 import dev.rebound.mockllm.MockLlmServer;
 import io.vertx.core.Vertx;
@@ -49,28 +52,10 @@ class KilledGatewayKeepsTurnsTest {
     vertx.close().await();
   }
 
-  Process startGateway(Path config, Path log) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.rebound.gateway.cli.Main", "serve",
-        "--config", config.toString());
-    pb.environment().put("REBOUND_LOG_LEVEL", "WARNING");
-    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    return pb.start();
-  }
-
-  boolean up(String base) {
-    try {
-      return http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
-          HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-    } catch (Exception e) {
-      return false;
-    }
-  }
-
   void restart(Path config, Path log, String base) throws Exception {
     gateway.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no flush
-    gateway = startGateway(config, log);
-    Eventually.await(vertx, 30_000, "the gateway to answer again", () -> up(base));
+    gateway = GatewayProcess.start(config, log, "-Xmx256m");
+    GatewayProcess.awaitUp(vertx, base, "the gateway to answer again");
   }
 
   /** One client: six streamed turns, each retried (whole, as real clients do) until the client has seen its end. */
@@ -147,8 +132,8 @@ class KilledGatewayKeepsTurnsTest {
         """.formatted(port, mockPort) + storeConfig);
     String base = "http://127.0.0.1:" + port;
     Path log = dir.resolve("gateway.log");
-    gateway = startGateway(config, log);
-    Eventually.await(vertx, 30_000, "the gateway to answer", () -> up(base));
+    gateway = GatewayProcess.start(config, log, "-Xmx256m");
+    GatewayProcess.awaitUp(vertx, base, "the gateway to answer");
 
     ExecutorService clients = Executors.newFixedThreadPool(SESSIONS);
     List<Future<List<JsonObject>>> conversations = new ArrayList<>();

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rebound.gateway.context.ContextWindows;
 import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.testing.Eventually;
+import dev.rebound.gateway.testing.GatewayHarness;
 import dev.rebound.mockllm.Fault;
 import dev.rebound.mockllm.MockLlmOptions;
 import dev.rebound.mockllm.MockModel;

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.testing.GatewayHarness;
+import dev.rebound.gateway.testing.RawClient;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;

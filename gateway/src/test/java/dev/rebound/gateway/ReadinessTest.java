@@ -3,6 +3,9 @@ package dev.rebound.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.testing.GatewayHarness;
+import dev.rebound.gateway.testing.MutableClock;
+import dev.rebound.gateway.testing.TestRedis;
 import dev.rebound.mockllm.MockLlmOptions;
 import dev.rebound.mockllm.MockLlmServer;
 import io.vertx.core.json.JsonArray;

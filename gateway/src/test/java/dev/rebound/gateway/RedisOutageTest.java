@@ -2,6 +2,9 @@ package dev.rebound.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.rebound.gateway.testing.Eventually;
+import dev.rebound.gateway.testing.GatewayHarness;
+import dev.rebound.gateway.testing.TestRedis;
 import dev.rebound.mockllm.MockLlmOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

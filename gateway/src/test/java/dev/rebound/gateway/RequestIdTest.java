@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.events.LogEventSink;
+import dev.rebound.gateway.testing.GatewayHarness;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;

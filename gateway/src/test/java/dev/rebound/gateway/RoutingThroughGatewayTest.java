@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
+import dev.rebound.gateway.testing.Eventually;
+import dev.rebound.gateway.testing.GatewayHarness;
 import dev.rebound.mockllm.MockLlmOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

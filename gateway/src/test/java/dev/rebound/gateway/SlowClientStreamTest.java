@@ -3,6 +3,7 @@ package dev.rebound.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.testing.GatewayHarness;
 import dev.rebound.mockllm.MockLlmOptions;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;

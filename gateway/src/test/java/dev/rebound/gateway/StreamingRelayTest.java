@@ -3,6 +3,8 @@ package dev.rebound.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.testing.Eventually;
+import dev.rebound.gateway.testing.GatewayHarness;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;

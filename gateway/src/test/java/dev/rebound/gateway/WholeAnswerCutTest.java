@@ -7,6 +7,8 @@ import com.anthropic.core.http.StreamResponse;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.testing.GatewayHarness;
+import dev.rebound.gateway.testing.RawUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;

@@ -3,9 +3,7 @@ package dev.rebound.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
@@ -14,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -30,8 +27,9 @@ import org.h2.mvstore.tx.TransactionStore;
 /**
  * The default {@link CheckpointStore}: one H2 MVStore file on local disk, with the same semantics as the Redis store.
  *
- * <p>Threading: every MVStore call runs on this store's own single-thread worker, so operations are serialized
- * (which makes the version check and the write one step) and the event loop never touches the disk.
+ * <p>Threading: every MVStore call runs on this store's own single-thread worker ({@link GroupCommitQueue}), so
+ * operations are serialized (which makes the version check and the write one step) and the event loop never touches
+ * the disk.
  *
  * <p>Atomicity: the operations queued while the worker was busy run as one batch in one MVStore transaction
  * ({@link TransactionStore}), in order, each behind a savepoint that it is rolled back to if it fails; the batch is
@@ -67,12 +65,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   private final WorkerExecutor worker;
   private final MVStore file;
   private final TransactionStore transactions;
+  private final GroupCommitQueue<Tx> operations;
   private final long purgeTimer;
   private volatile boolean closed;
-
-  /** Operations waiting for the worker (guarded by itself), and whether a drain of them is scheduled on it. */
-  private final ArrayDeque<Queued<?>> queue = new ArrayDeque<>();
-  private boolean drainScheduled;
 
   /** Opens (or creates) the store under {@code options.directory()}; the file is opened off the event loop. */
   public static Future<EmbeddedCheckpointStore> open(Vertx vertx, EmbeddedStoreOptions options) {
@@ -114,6 +109,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     this.worker = worker;
     this.file = opened.file();
     this.transactions = opened.transactions();
+    this.operations = new GroupCommitQueue<>(vertx, worker, () -> new Tx(transactions.begin()), () -> {
+      file.commit();
+      file.sync();
+    }, MAX_BATCH);
     this.purgeTimer = vertx.setPeriodic(options.purgeInterval().toMillis(), id -> run(Tx::purgeExpired));
   }
 
@@ -333,124 +332,19 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
   // ---------------------------------------------------------------- transactions
 
-  @FunctionalInterface
-  private interface Operation<T> {
-    T apply(Tx tx) throws Exception;
-  }
-
-  /**
-   * An operation waiting for the worker, with where its caller wants the result; a durable one is answered only once
-   * its batch is on disk (written and fsynced), the others once the batch is committed in memory.
-   */
-  private record Queued<T>(Operation<T> operation, boolean durable, Promise<T> promise, Context caller) {
-    void complete(T result) {
-      caller.runOnContext(v -> promise.complete(result));
-    }
-
-    void fail(Throwable failure) {
-      caller.runOnContext(v -> promise.fail(failure));
-    }
-  }
-
-  /**
-   * Queues one operation for the store's worker. Operations run in the order they were queued, each as if alone (a
-   * failed one is rolled back to its savepoint and leaves no trace), but the worker takes whatever has queued up
-   * while it was busy as one batch in one transaction: one commit and one hand-off for many operations under load.
-   * Results are delivered after the commit, on the caller's context.
-   */
-  private <T> Future<T> run(Operation<T> operation) {
+  /** Queues one operation for the store's worker: see {@link GroupCommitQueue}. */
+  private <T> Future<T> run(GroupCommitQueue.Operation<Tx, T> operation) {
     return run(false, operation);
   }
 
-  private <T> Future<T> run(boolean durable, Operation<T> operation) {
+  private <T> Future<T> run(boolean durable, GroupCommitQueue.Operation<Tx, T> operation) {
     if (closed) return Future.failedFuture(new IllegalStateException("embedded store is closed"));
-    Promise<T> promise = Promise.promise();
-    boolean schedule;
-    synchronized (queue) {
-      queue.addLast(new Queued<>(operation, durable, promise, vertx.getOrCreateContext()));
-      schedule = !drainScheduled;
-      drainScheduled = true;
-    }
-    if (schedule) scheduleDrain();
-    return promise.future();
-  }
-
-  private void scheduleDrain() {
-    worker.executeBlocking(() -> {
-      drain();
-      return null;
-    }, true);
-  }
-
-  /** Worker thread: runs one batch of queued operations in one transaction. */
-  private void drain() {
-    List<Queued<?>> batch = new ArrayList<>();
-    boolean more;
-    synchronized (queue) {
-      while (!queue.isEmpty() && batch.size() < MAX_BATCH) batch.add(queue.pollFirst());
-      more = !queue.isEmpty();
-      drainScheduled = more;
-    }
-    if (more) scheduleDrain(); // behind this one on the same ordered worker
-    Object[] results = new Object[batch.size()];
-    Throwable[] failures = new Throwable[batch.size()];
-    Tx tx;
-    try {
-      tx = new Tx(transactions.begin());
-    } catch (RuntimeException | Error e) {
-      // closed under the batch's feet, or broken
-      for (Queued<?> q : batch) q.fail(e);
-      return;
-    }
-    try {
-      for (int i = 0; i < batch.size(); i++) {
-        long savepoint = tx.transaction.setSavepoint();
-        try {
-          results[i] = batch.get(i).operation().apply(tx);
-        } catch (Exception | Error e) {
-          tx.transaction.rollbackToSavepoint(savepoint);
-          failures[i] = e;
-        }
-      }
-      tx.transaction.commit();
-    } catch (RuntimeException | Error e) {
-      // the commit itself failed: nothing of the batch is stored
-      try {
-        tx.transaction.rollback();
-      } catch (RuntimeException | Error ignored) {
-        // the store is broken; the callers learn it from the commit's failure
-      }
-      for (Queued<?> q : batch) q.fail(e);
-      return;
-    }
-    Throwable unsynced = null;
-    if (batch.stream().anyMatch(Queued::durable)) {
-      try {
-        // group commit: one file write and one fsync for every durable write that queued up meanwhile
-        file.commit();
-        file.sync();
-      } catch (RuntimeException | Error e) {
-        unsynced = new StoreUnavailableException("embedded store could not write its file: " + e.getMessage());
-      }
-    }
-    for (int i = 0; i < batch.size(); i++) {
-      Queued<?> q = batch.get(i);
-      deliver(q, results[i], failures[i] != null ? failures[i] : q.durable() ? unsynced : null);
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T> void deliver(Queued<T> queued, Object result, Throwable failure) {
-    if (failure != null) {
-      queued.fail(failure);
-    } else {
-      queued.complete((T) result);
-    }
+    return operations.submit(durable, operation);
   }
 
   /** The maps as seen by one transaction, and the session logic that needs several of them. */
-  private final class Tx {
-    final Transaction transaction;
+  private final class Tx implements GroupCommitQueue.Batch {
+    private final Transaction transaction;
     // opened on first use: most operations touch only a few of the maps, and opening one is not free
     private TransactionMap<String, byte[]> meta;
     private TransactionMap<String, byte[]> msgs;
@@ -463,6 +357,26 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
     Tx(Transaction transaction) {
       this.transaction = transaction;
+    }
+
+    @Override
+    public long setSavepoint() {
+      return transaction.setSavepoint();
+    }
+
+    @Override
+    public void rollbackToSavepoint(long savepoint) {
+      transaction.rollbackToSavepoint(savepoint);
+    }
+
+    @Override
+    public void commit() {
+      transaction.commit();
+    }
+
+    @Override
+    public void rollback() {
+      transaction.rollback();
     }
 
     TransactionMap<String, byte[]> meta() {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.rebound.gateway.failure.FailureKind;
+import dev.rebound.gateway.time.DurationText;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.Protocol;
 import dev.rebound.routing.RouteDefinition;
@@ -19,9 +21,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -34,8 +38,8 @@ public final class ConfigLoader {
   static final ResilienceConfig.Retry DEFAULT_RETRY =
       new ResilienceConfig.Retry(3, Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.25);
   /** Failure kinds as written in config: the lower-case names (rate_limited, overloaded, ...). */
-  static final List<String> FAILURE_KINDS = java.util.Arrays.stream(dev.rebound.gateway.failure.FailureKind.values())
-      .map(k -> k.name().toLowerCase(java.util.Locale.ROOT)).toList();
+  static final List<String> FAILURE_KINDS = Arrays.stream(FailureKind.values())
+      .map(k -> k.name().toLowerCase(Locale.ROOT)).toList();
 
   private final Map<String, String> env;
 

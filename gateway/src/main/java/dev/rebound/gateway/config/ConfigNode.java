@@ -2,6 +2,7 @@ package dev.rebound.gateway.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.rebound.gateway.time.DurationText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;

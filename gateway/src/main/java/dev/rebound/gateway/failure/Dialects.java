@@ -3,7 +3,7 @@ package dev.rebound.gateway.failure;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.rebound.gateway.config.DurationText;
+import dev.rebound.gateway.time.DurationText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -2,8 +2,8 @@ package dev.rebound.gateway.failure;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rebound.gateway.upstream.AttemptOutcome;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -50,37 +50,20 @@ public final class FailureClassifier {
     return new FailureClassifier(Dialects.loadDefault(), clock);
   }
 
-  /**
-   * What went wrong in an attempt, as far as the outcome alone tells: an error answer is classified, a broken exchange
-   * is a connect, timeout or cut failure with its message, and a 2xx answer whose body is an error object (OpenRouter
-   * and others report some errors so) is classified too. Null for a real answer.
-   *
-   * @param stream whether the request was streaming
-   * @throws IllegalArgumentException for a stream, a stop by the stream target or a client gone: whether those failed
-   *                                  depends on what the client already has, which only the attempt loop knows
-   */
-  public Failure classify(AttemptOutcome outcome, boolean stream) {
-    if (outcome instanceof AttemptOutcome.ErrorAnswer e) {
-      return classify(e.status(), firstValues(e.headers()), e.body().toString(StandardCharsets.UTF_8), stream);
-    }
-    if (outcome instanceof AttemptOutcome.Broken b) {
-      FailureKind kind = switch (b.breakage()) {
-        case CONNECT -> FailureKind.CONNECT;
-        case TIMEOUT -> FailureKind.TIMEOUT;
-        case STREAM_CUT -> FailureKind.STREAM_CUT;
-      };
-      return Failure.of(kind, b.message());
-    }
-    if (outcome instanceof AttemptOutcome.Answered a) return errorInsideAnswer(a);
-    throw new IllegalArgumentException("the attempt loop judges " + outcome);
+  /** An upstream error answer, as it came. */
+  public Failure classify(int status, MultiMap headers, Buffer body, boolean stream) {
+    return classify(status, firstValues(headers), body.toString(StandardCharsets.UTF_8), stream);
   }
 
-  /** A 2xx answer's failure: none when its body is an answer, else what its error object says. */
-  private Failure errorInsideAnswer(AttemptOutcome.Answered a) {
-    if (a.body().length() == 0) return Failure.of(FailureKind.SERVER_ERROR, "the backend sent an empty answer");
-    byte first = a.body().getByte(0);
+  /**
+   * A 2xx answer's failure: none when its body is an answer, else what its error object says (OpenRouter and others
+   * report some errors inside a 200).
+   */
+  public Failure classifyAnswer(MultiMap headers, Buffer body) {
+    if (body.length() == 0) return Failure.of(FailureKind.SERVER_ERROR, "the backend sent an empty answer");
+    byte first = body.getByte(0);
     if (first != '{' && first != '[') return null;
-    String text = a.body().toString(StandardCharsets.UTF_8);
+    String text = body.toString(StandardCharsets.UTF_8);
     if (!text.contains("\"error\"")) return null;
     try {
       JsonNode root = JSON.readTree(text);
@@ -90,7 +73,7 @@ public final class FailureClassifier {
     } catch (IOException e) {
       return null;
     }
-    return classify(200, firstValues(a.headers()), text, false);
+    return classify(200, firstValues(headers), text, false);
   }
 
   /** The first value of each header, names lower-cased. */

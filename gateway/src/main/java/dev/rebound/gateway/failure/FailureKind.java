@@ -100,11 +100,6 @@ public enum FailureKind {
   /** Status returned to our client when the gateway gives up, independent of the client protocol. */
   public int downstreamStatus() { return downstreamStatus; }
 
-  /** Status for the client's protocol: Anthropic clients expect 529 for overload (their SDKs retry on it). */
-  public int statusFor(boolean anthropic) {
-    return anthropic && this == OVERLOADED ? 529 : downstreamStatus;
-  }
-
   /**
    * The backend will take the request once it has capacity again (a throttle, an overload, a server that is not
    * listening yet): a request with no other agent keeps trying past its attempts, within its wait budget, as a client

@@ -1,7 +1,7 @@
 package dev.rebound.gateway.failure;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.rebound.gateway.config.DurationText;
+import dev.rebound.gateway.time.DurationText;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;

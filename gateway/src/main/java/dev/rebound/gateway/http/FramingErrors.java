@@ -2,7 +2,7 @@ package dev.rebound.gateway.http;
 
 import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.wire.WireFormat;
-import dev.rebound.gateway.wire.WireFormats;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.http;
 
+import dev.rebound.gateway.wire.formats.WireFormats;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -51,7 +52,7 @@ public final class FrontDoor {
     }
     ObjectNode json = (ObjectNode) root;
     String model = RequestFields.requiredString(json, "model");
-    endpoint.format().validate(json, endpoint);
+    WireFormats.of(endpoint.protocol()).validate(json, endpoint);
     boolean stream = false;
     JsonNode s = json.get("stream");
     if (s != null && !s.isNull()) {

@@ -40,11 +40,12 @@ import dev.rebound.gateway.sessions.ConfiguredStore;
 import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
 import dev.rebound.store.BufferedCheckpointStore;
+import dev.rebound.store.StoreInUseException;
 import dev.rebound.gateway.pipeline.TenantAuth;
 import dev.rebound.gateway.upstream.BackendClients;
 import dev.rebound.gateway.reply.ErrorReply;
 import dev.rebound.gateway.wire.WireFormat;
-import dev.rebound.gateway.wire.WireFormats;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -180,6 +181,8 @@ public final class GatewayServer {
     Future<Void> windowsRead = discovery.start();
     return ConfiguredStore.open(vertx, config.store(), message -> events.emit(new GatewayEvent(clock.instant(), "store",
             null, message, Map.of("type", config.store().type()))), registry)
+        .recover(err -> Future.failedFuture(err instanceof StoreInUseException inUse
+            ? StartupException.storeInUse(inUse.directory(), err) : err))
         .compose(opened -> Future.join(tokenizers, windowsRead).map(opened))
         .compose(opened -> {
           this.store = opened;

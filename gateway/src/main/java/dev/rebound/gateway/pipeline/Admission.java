@@ -1,6 +1,6 @@
 package dev.rebound.gateway.pipeline;
 
-import dev.rebound.gateway.config.DurationText;
+import dev.rebound.gateway.time.DurationText;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureKind;
 import dev.rebound.gateway.recovery.BackendHealth;

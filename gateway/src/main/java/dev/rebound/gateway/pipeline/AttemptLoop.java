@@ -13,7 +13,7 @@ import dev.rebound.gateway.recovery.Recovery;
 import dev.rebound.gateway.recovery.RecoveryDecider;
 import dev.rebound.gateway.reply.Reply;
 import dev.rebound.gateway.routes.LiveAgentHealth;
-import dev.rebound.gateway.config.DurationText;
+import dev.rebound.gateway.time.DurationText;
 import dev.rebound.gateway.upstream.Upstream;
 import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.routing.AgentDefinition;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.reply.Reply;
 import dev.rebound.gateway.wire.WireFormat;
-import dev.rebound.gateway.wire.WireFormats;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.Protocol;
 import io.vertx.core.Future;

@@ -52,8 +52,7 @@ final class GiveUpAnswer {
    */
   private Long retryAfterSeconds(Failure failure, AttemptPlan plan) {
     FailureKind k = failure.kind();
-    if (k != FailureKind.RATE_LIMITED && k != FailureKind.OVERLOADED && k != FailureKind.QUOTA_EXHAUSTED
-        && k != FailureKind.CIRCUIT_OPEN) return null;
+    if (!k.tellsClientWhenToRetry()) return null;
     Duration d = failure.retryAfter() != null ? failure.retryAfter() : Duration.ZERO;
     for (var c : plan.agents()) {
       Instant until = health.of(c.agent().backend()).coolingUntil();

@@ -81,11 +81,32 @@ final class OutcomeReader {
       Verdict whole = endWholeAnswer(ex, agent, b.breakage() == AttemptOutcome.Breakage.TIMEOUT ? "timed out" : "was cut", elapsedMs);
       if (whole != null) return whole;
     }
-    Failure failure = classifier.classify(outcome, ex.stream());
+    Failure failure = failureOf(outcome, ex.stream());
     if (failure != null) return new Failed(failure, outcome instanceof AttemptOutcome.ErrorAnswer e ? e.status() : null);
     AttemptOutcome.Answered a = (AttemptOutcome.Answered) outcome;
     return whole(new Result.Answered(agent, a.status(), a.headers(), a.body()), "answer complete",
         Map.of("status", a.status(), "elapsedMs", elapsedMs));
+  }
+
+  /**
+   * What went wrong in an attempt, as far as the outcome alone tells: an error answer is classified, a broken exchange
+   * is a connect, timeout or cut failure with its message, and a 2xx answer whose body is an error object is
+   * classified too. Null for a real answer.
+   *
+   * @throws IllegalArgumentException for a stream, a stop by the stream target or a client gone: whether those failed
+   *                                  depends on what the client already has (see {@link #read})
+   */
+  Failure failureOf(AttemptOutcome outcome, boolean stream) {
+    if (outcome instanceof AttemptOutcome.ErrorAnswer e) return classifier.classify(e.status(), e.headers(), e.body(), stream);
+    if (outcome instanceof AttemptOutcome.Answered a) return classifier.classifyAnswer(a.headers(), a.body());
+    if (outcome instanceof AttemptOutcome.Broken b) {
+      return Failure.of(switch (b.breakage()) {
+        case CONNECT -> FailureKind.CONNECT;
+        case TIMEOUT -> FailureKind.TIMEOUT;
+        case STREAM_CUT -> FailureKind.STREAM_CUT;
+      }, b.message());
+    }
+    throw new IllegalArgumentException("whether " + outcome + " failed depends on what the client has");
   }
 
   /**

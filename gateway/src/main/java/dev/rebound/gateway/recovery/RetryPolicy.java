@@ -1,6 +1,6 @@
 package dev.rebound.gateway.recovery;
 
-import dev.rebound.gateway.config.DurationText;
+import dev.rebound.gateway.time.DurationText;
 import dev.rebound.gateway.config.ResilienceConfig;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureKind;

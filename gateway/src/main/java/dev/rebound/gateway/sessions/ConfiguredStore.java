@@ -1,7 +1,6 @@
 package dev.rebound.gateway.sessions;
 
 import dev.rebound.gateway.config.StoreConfig;
-import dev.rebound.gateway.http.StartupException;
 import dev.rebound.store.BufferedCheckpointStore;
 import dev.rebound.store.BufferedStoreOptions;
 import dev.rebound.store.CheckpointStore;
@@ -9,7 +8,6 @@ import dev.rebound.store.EmbeddedCheckpointStore;
 import dev.rebound.store.EmbeddedStoreOptions;
 import dev.rebound.store.RedisCheckpointStore;
 import dev.rebound.store.RedisStoreOptions;
-import dev.rebound.store.StoreInUseException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -30,9 +28,7 @@ public final class ConfiguredStore {
         ? Future.succeededFuture(new RedisCheckpointStore(vertx, new RedisStoreOptions(config.redisUrl(), config.redis().type(),
             config.redis().endpoints(), config.redis().masterName(), config.ttl(), RedisStoreOptions.DEFAULT_MAX_EVENTS)))
         : EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(Path.of(config.path())).withTtl(config.ttl()))
-            .map(s -> (CheckpointStore) s)
-            .recover(err -> Future.failedFuture(err instanceof StoreInUseException inUse
-                ? StartupException.storeInUse(inUse.directory(), err) : err));
+            .map(s -> (CheckpointStore) s);
     return inner.map(s -> new BufferedCheckpointStore(vertx, new TimedCheckpointStore(s, registry),
         BufferedStoreOptions.defaults(), transitions::accept));
   }

@@ -2,7 +2,7 @@ package dev.rebound.gateway.upstream;
 
 import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.wire.WireFormat;
-import dev.rebound.gateway.wire.WireFormats;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import io.vertx.core.MultiMap;
 import java.util.HashSet;
 import java.util.Locale;

@@ -20,11 +20,6 @@ public enum Endpoint {
     return protocol;
   }
 
-  /** The wire format of the endpoint's requests and answers. */
-  public WireFormat format() {
-    return WireFormats.of(protocol);
-  }
-
   public String path() {
     return path;
   }

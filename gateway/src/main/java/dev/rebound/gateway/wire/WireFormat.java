@@ -20,7 +20,7 @@ import java.util.List;
  *
  * <p>One implementation per format, each in its own package with the pieces it hands out (request layout, stream
  * transcript and its splicer, message builder, continuation): {@code wire.openai} (Chat Completions) and {@code wire.anthropic} (Messages).
- * {@link WireFormats#of} picks one.
+ * {@code wire.formats.WireFormats} picks one (its own package, so no format package depends on another).
  */
 public interface WireFormat {
   Protocol protocol();

@@ -56,7 +56,7 @@ class HealthCheckCommandTest {
   }
 
   @Test
-  void theDefaultAddressIsLoopbackOnRebound_PortElse8080() {
+  void theDefaultAddressIsLoopbackOnReboundPortElse8080() {
     assertEquals(URI.create("http://127.0.0.1:9090/health"), HealthCheckCommand.defaultUrl("9090"));
     assertEquals(URI.create("http://127.0.0.1:8080/health"), HealthCheckCommand.defaultUrl(null));
     assertEquals(URI.create("http://127.0.0.1:8080/health"), HealthCheckCommand.defaultUrl("not-a-port"));

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.config.ContextConfig;
-import dev.rebound.gateway.wire.WireFormats;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

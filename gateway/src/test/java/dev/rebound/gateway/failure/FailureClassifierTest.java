@@ -624,13 +624,6 @@ class FailureClassifierTest {
   }
 
   @Test
-  void overloadIs529ForAnthropicClientsAnd503ForEveryoneElse() {
-    assertEquals(529, OVERLOADED.statusFor(true));
-    assertEquals(503, OVERLOADED.statusFor(false));
-    assertEquals(429, RATE_LIMITED.statusFor(true));
-  }
-
-  @Test
   void everyKindHasASnakeCaseTypeAndAClientStatus() {
     for (FailureKind k : FailureKind.values()) {
       assertTrue(k.type().matches("[a-z]+(_[a-z]+)*"), k.type());

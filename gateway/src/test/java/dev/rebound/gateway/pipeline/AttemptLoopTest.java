@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rebound.gateway.MutableClock;
+import dev.rebound.gateway.testing.MutableClock;
 import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
@@ -21,7 +21,7 @@ import dev.rebound.gateway.upstream.AttemptOutcome;
 import dev.rebound.gateway.upstream.StreamTarget;
 import dev.rebound.gateway.upstream.Upstream;
 import dev.rebound.gateway.wire.Endpoint;
-import dev.rebound.gateway.wire.WireFormats;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import dev.rebound.routing.AttemptPlan;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

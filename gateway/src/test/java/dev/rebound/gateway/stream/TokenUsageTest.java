@@ -3,7 +3,7 @@ package dev.rebound.gateway.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rebound.gateway.wire.WireFormats;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 

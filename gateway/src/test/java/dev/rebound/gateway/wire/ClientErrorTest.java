@@ -1,5 +1,6 @@
 package dev.rebound.gateway.wire;
 
+import dev.rebound.gateway.wire.formats.WireFormats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.stream.RecordedStreams;
 import dev.rebound.gateway.stream.StreamTranscript;
 import dev.rebound.gateway.wire.WireFormat;
-import dev.rebound.gateway.wire.WireFormats;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import org.junit.jupiter.api.Test;
 
 class AnthropicContinuationTest {

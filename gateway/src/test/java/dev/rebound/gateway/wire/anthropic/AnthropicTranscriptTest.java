@@ -15,7 +15,7 @@ import dev.rebound.gateway.stream.RecordedStreams;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamTranscript;
 import dev.rebound.gateway.wire.WireFormat;
-import dev.rebound.gateway.wire.WireFormats;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import org.junit.jupiter.api.Test;
 
 class AnthropicTranscriptTest {

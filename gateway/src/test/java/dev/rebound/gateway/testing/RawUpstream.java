@@ -1,4 +1,4 @@
-package dev.rebound.gateway;
+package dev.rebound.gateway.testing;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetSocket;
@@ -9,11 +9,11 @@ import java.util.function.BiConsumer;
  * An upstream that speaks HTTP/1.1 by hand, for answers no real server library would send (everything in one write,
  * a stream that stops without its closing chunk): each complete request goes to a handler with the socket to answer on.
  */
-final class RawUpstream {
+public final class RawUpstream {
   private RawUpstream() {}
 
   /** Listens on a free loopback port; returns it. {@code onRequest} gets the request's text (head and body). */
-  static int listen(Vertx vertx, BiConsumer<String, NetSocket> onRequest) {
+  public static int listen(Vertx vertx, BiConsumer<String, NetSocket> onRequest) {
     return vertx.createNetServer().connectHandler(socket -> {
       StringBuilder request = new StringBuilder();
       socket.handler(data -> {

@@ -1,4 +1,4 @@
-package dev.rebound.gateway;
+package dev.rebound.gateway.testing;
 
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;

@@ -1,4 +1,4 @@
-package dev.rebound.gateway;
+package dev.rebound.gateway.testing;
 
 import java.time.Clock;
 import java.time.Duration;

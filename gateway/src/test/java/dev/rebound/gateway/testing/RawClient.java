@@ -1,4 +1,4 @@
-package dev.rebound.gateway;
+package dev.rebound.gateway.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,11 +15,11 @@ import java.time.Duration;
  * reads what comes back. Reads are bounded: a connection the gateway should have closed fails the test instead of
  * hanging it.
  */
-final class RawClient implements AutoCloseable {
+public final class RawClient implements AutoCloseable {
   private final Socket socket;
   private final InputStream in;
 
-  RawClient(int port) {
+  public RawClient(int port) {
     try {
       socket = new Socket("127.0.0.1", port);
       socket.setTcpNoDelay(true);
@@ -29,7 +29,7 @@ final class RawClient implements AutoCloseable {
     }
   }
 
-  RawClient send(String text) {
+  public RawClient send(String text) {
     try {
       socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
       socket.getOutputStream().flush();
@@ -40,7 +40,7 @@ final class RawClient implements AutoCloseable {
   }
 
   /** Writes without failing when the gateway has already closed the connection; false once writing failed. */
-  boolean trySend(String text) {
+  public boolean trySend(String text) {
     try {
       send(text);
       return true;
@@ -50,7 +50,7 @@ final class RawClient implements AutoCloseable {
   }
 
   /** Everything the gateway sends until it closes the connection; fails when it is still open after {@code within}. */
-  String readUntilClosed(Duration within) {
+  public String readUntilClosed(Duration within) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     long deadline = System.nanoTime() + within.toNanos();
     byte[] buf = new byte[8192];
@@ -74,7 +74,7 @@ final class RawClient implements AutoCloseable {
   }
 
   /** One response with a Content-Length body, leaving the connection open; fails when it does not come in time. */
-  String readResponse(Duration within) {
+  public String readResponse(Duration within) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     long deadline = System.nanoTime() + within.toNanos();
     try {
@@ -110,13 +110,13 @@ final class RawClient implements AutoCloseable {
   }
 
   /** The body of a response read whole (after the blank line). */
-  static String body(String response) {
+  public static String body(String response) {
     int head = response.indexOf("\r\n\r\n");
     return head < 0 ? "" : response.substring(head + 4);
   }
 
   /** How many responses a stream of bytes holds: status lines at the start or after a line end. */
-  static int responses(String received) {
+  public static int responses(String received) {
     int n = received.startsWith("HTTP/1.") ? 1 : 0;
     for (int i = received.indexOf("\nHTTP/1."); i >= 0; i = received.indexOf("\nHTTP/1.", i + 1)) n++;
     return n;

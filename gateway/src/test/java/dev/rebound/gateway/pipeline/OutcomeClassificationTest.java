@@ -1,9 +1,13 @@
-package dev.rebound.gateway.failure;
+package dev.rebound.gateway.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.rebound.gateway.failure.Dialects;
+import dev.rebound.gateway.failure.Failure;
+import dev.rebound.gateway.failure.FailureClassifier;
+import dev.rebound.gateway.failure.FailureKind;
 import dev.rebound.gateway.upstream.AttemptOutcome;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -16,10 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** An attempt's outcome into a failure: the one mapping the attempt loop asks for. */
+/** An attempt's outcome into a failure: the one mapping the attempt loop uses. */
 class OutcomeClassificationTest {
   static final Instant NOW = Instant.parse("2025-03-01T12:00:00Z");
-  static final FailureClassifier CLASSIFIER = new FailureClassifier(Dialects.loadDefault(), Clock.fixed(NOW, ZoneOffset.UTC));
+  static final OutcomeReader CLASSIFIER = new OutcomeReader(new FailureClassifier(Dialects.loadDefault(), Clock.fixed(NOW, ZoneOffset.UTC)));
 
   /** @param expected kind, wait and message of the failure; null: a real answer */
   record Case(String name, AttemptOutcome outcome, boolean stream, Failure expected) {
@@ -32,7 +36,7 @@ class OutcomeClassificationTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("outcomes")
   void classifies(Case c) {
-    Failure f = CLASSIFIER.classify(c.outcome(), c.stream());
+    Failure f = CLASSIFIER.failureOf(c.outcome(), c.stream());
     if (c.expected() == null) {
       assertNull(f);
       return;
@@ -91,9 +95,9 @@ class OutcomeClassificationTest {
 
   @Test
   void outcomesThatDependOnTheClientsTranscriptAreTheLoops() {
-    assertThrows(IllegalArgumentException.class, () -> CLASSIFIER.classify(new AttemptOutcome.Streamed(200), true));
-    assertThrows(IllegalArgumentException.class, () -> CLASSIFIER.classify(new AttemptOutcome.StoppedByTarget(), true));
-    assertThrows(IllegalArgumentException.class, () -> CLASSIFIER.classify(new AttemptOutcome.ClientGone(), false));
+    assertThrows(IllegalArgumentException.class, () -> CLASSIFIER.failureOf(new AttemptOutcome.Streamed(200), true));
+    assertThrows(IllegalArgumentException.class, () -> CLASSIFIER.failureOf(new AttemptOutcome.StoppedByTarget(), true));
+    assertThrows(IllegalArgumentException.class, () -> CLASSIFIER.failureOf(new AttemptOutcome.ClientGone(), false));
   }
 
   static AttemptOutcome.ErrorAnswer error(int status, MultiMap headers, String body) {

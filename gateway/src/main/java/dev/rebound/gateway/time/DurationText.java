@@ -1,4 +1,4 @@
-package dev.rebound.gateway.config;
+package dev.rebound.gateway.time;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -7,7 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * Durations as people and providers write them: "100ms", "30s", "7d", "1m30s", "18.642s", "2h5m".
- * A bare number means seconds. Config uses it; so do the provider reset headers ("x-ratelimit-reset-*").
+ * A bare number means seconds. Config reads its durations with it, the failure classifier the provider reset headers
+ * ("x-ratelimit-reset-*"), and events write waits with it: a package of its own, so none of them depends on another
+ * for it.
  */
 public final class DurationText {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|us|µs|ns|d|h|m|s)");
