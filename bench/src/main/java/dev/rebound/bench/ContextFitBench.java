@@ -12,7 +12,7 @@ import dev.rebound.gateway.context.ContextWindows;
 import dev.rebound.gateway.context.TokenCounter;
 import dev.rebound.gateway.context.Tokenizers;
 import dev.rebound.routing.AgentDefinition;
-import dev.rebound.routing.Protocol;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
@@ -63,7 +63,7 @@ public final class ContextFitBench {
     for (int i = 0; i < cold.length; i++) {
       TokenCounter fresh = new TokenCounter(tokenizers, 1000);
       long t0 = System.nanoTime();
-      tokens = fresh.count(Protocol.OPENAI, body, tokenizers.forModel("gpt-4o")).total();
+      tokens = fresh.count(WireFormats.OPENAI_CHAT.layout(), body, tokenizers.forModel("gpt-4o")).total();
       cold[i] = (System.nanoTime() - t0) / 1e6;
     }
     java.util.Arrays.sort(cold);
@@ -72,13 +72,13 @@ public final class ContextFitBench {
     ContextFit fit = new ContextFit(null, config.context(), counter, new ContextWindows(config), null);
     // warm-up: the JIT compiles the hashing, counting and cutting paths before anything is timed
     for (int i = 0; i < iterations; i++) {
-      fit.preflight(new ContextRequest(Protocol.OPENAI, withOneMore(body, i), null, bytes), OnOverflow.TRUNCATE, small, List.of()).result();
+      fit.preflight(new ContextRequest(WireFormats.OPENAI_CHAT, withOneMore(body, i), null, bytes), OnOverflow.TRUNCATE, small, List.of()).result();
     }
     int kept = 0;
     Histogram fitTruncate = new Histogram(60_000_000_000L, 3);
     for (int i = 0; i < iterations * 2; i++) {
       long t0 = System.nanoTime();
-      ContextFit.Decision d = fit.preflight(new ContextRequest(Protocol.OPENAI, body, null, bytes), OnOverflow.TRUNCATE, small, List.of()).result();
+      ContextFit.Decision d = fit.preflight(new ContextRequest(WireFormats.OPENAI_CHAT, body, null, bytes), OnOverflow.TRUNCATE, small, List.of()).result();
       long t = System.nanoTime() - t0;
       if (i >= iterations) fitTruncate.recordValue(t);
       kept = ((ContextFit.Send) d).json().get("messages").size();
@@ -89,13 +89,13 @@ public final class ContextFitBench {
     for (int i = 0; i < iterations * 2; i++) {
       ObjectNode grown = withOneMore(body, i);
       long t0 = System.nanoTime();
-      ContextFit.Decision d = fit.preflight(new ContextRequest(Protocol.OPENAI, grown, null, bytes), OnOverflow.TRUNCATE, large, List.of()).result();
+      ContextFit.Decision d = fit.preflight(new ContextRequest(WireFormats.OPENAI_CHAT, grown, null, bytes), OnOverflow.TRUNCATE, large, List.of()).result();
       long t = System.nanoTime() - t0;
       if (!((ContextFit.Send) d).unchanged()) throw new IllegalStateException("a 1M window should take the conversation");
       if (i >= iterations) append.recordValue(t);
       ObjectNode grown2 = withOneMore(body, -i - 1);
       t0 = System.nanoTime();
-      fit.preflight(new ContextRequest(Protocol.OPENAI, grown2, null, bytes), OnOverflow.TRUNCATE, small, List.of()).result();
+      fit.preflight(new ContextRequest(WireFormats.OPENAI_CHAT, grown2, null, bytes), OnOverflow.TRUNCATE, small, List.of()).result();
       t = System.nanoTime() - t0;
       if (i >= iterations) appendCut.recordValue(t);
     }

@@ -34,7 +34,7 @@ class RequestIdTest {
 
   /** The events that belong to requests (breakers, window discovery and config belong to none). */
   List<GatewayEvent> requestEvents() {
-    return h.events.stream().filter(e -> !List.of("window", "breaker", "store").contains(e.type())).toList();
+    return h.events.stream().filter(e -> !List.of("window", "breaker", "store").contains(e.type().id())).toList();
   }
 
   @Test
@@ -48,7 +48,7 @@ class RequestIdTest {
     assertTrue(id.matches("[0-9a-f]{32}"), id);
 
     List<GatewayEvent> events = requestEvents();
-    assertTrue(events.stream().map(GatewayEvent::type).toList()
+    assertTrue(events.stream().map(e -> e.type().id()).toList()
         .containsAll(List.of("route", "failure", "wait", "answered", "checkpoint")), events.toString());
     events.forEach(e -> assertEquals(id, e.requestId(), e.toString()));
     JsonArray upstream = h.upstreamRequests();

@@ -132,7 +132,7 @@ class StreamingRelayTest {
     JsonObject last = h.lastUpstreamRequest();
     assertEquals("client-closed", last.getString("outcome"), last.encode());
     Eventually.await(h.vertx, 5_000, "a client-gone event",
-        () -> h.events.stream().anyMatch(e -> e.type().equals("client-gone")));
+        () -> h.events.stream().anyMatch(e -> e.type().id().equals("client-gone")));
     client.close();
   }
 

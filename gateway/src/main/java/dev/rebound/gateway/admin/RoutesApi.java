@@ -1,5 +1,6 @@
 package dev.rebound.gateway.admin;
 
+import dev.rebound.gateway.events.EventType;
 import static dev.rebound.gateway.admin.AdminReplies.ok;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -61,7 +62,7 @@ final class RoutesApi {
     try {
       var rules = new ConfigLoader(System.getenv()).parseRoutes(text == null ? "" : text, config);
       long version = routes.replace(rules);
-      events.emit(new GatewayEvent(clock.instant(), "routes-replaced", null, "routes replaced through the admin API",
+      events.emit(new GatewayEvent(clock.instant(), EventType.ROUTES_REPLACED, null, "routes replaced through the admin API",
           Map.of("version", version, "routes", rules.describe().size())));
       ok(ctx, new JsonObject().put("version", version).put("routes", new JsonArray(rules.describe())));
     } catch (ConfigException e) {

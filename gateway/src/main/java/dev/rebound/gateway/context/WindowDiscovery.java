@@ -1,5 +1,6 @@
 package dev.rebound.gateway.context;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.EventSink;
@@ -150,7 +151,7 @@ public final class WindowDiscovery {
     fields.put("problem", problem);
     String stands = before != null ? "the " + before.window() + "-token window it reported before stands"
         : configured > 0 ? "the configured " + configured + "-token window stands" : "no window is known";
-    events.emit(new GatewayEvent(clock.instant(), "window", null, null, t.backend().name() + " did not say which window "
+    events.emit(new GatewayEvent(clock.instant(), EventType.WINDOW, null, null, t.backend().name() + " did not say which window "
         + "it loaded for " + t.model() + " (" + problem + "); " + stands + " until it answers", fields));
   }
 
@@ -194,7 +195,7 @@ public final class WindowDiscovery {
         if (w.promptLimit() > 0) fields.put("promptLimit", w.promptLimit());
         fields.put("source", w.source());
         fields.put("configured", configured);
-        events.emit(new GatewayEvent(clock.instant(), "window", null, null, b.name() + " (" + w.source() + ") serves "
+        events.emit(new GatewayEvent(clock.instant(), EventType.WINDOW, null, null, b.name() + " (" + w.source() + ") serves "
             + model + " with a " + w.window() + "-token window" + (configured > 0 && configured != w.window()
                 ? " (config says " + configured + "; the server wins)" : ""), fields));
       }

@@ -20,7 +20,7 @@ public final class LogEventSink implements EventSink {
     if (!LOG.isLoggable(level)) return;
     ObjectNode line = JSON.createObjectNode();
     line.put("at", event.at().toString());
-    line.put("event", event.type());
+    line.put("event", event.type().id());
     if (event.requestId() != null) line.put("requestId", event.requestId());
     if (event.sessionId() != null) line.put("session", event.sessionId());
     line.put("reason", event.reason());

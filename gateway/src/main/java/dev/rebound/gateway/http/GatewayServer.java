@@ -1,5 +1,6 @@
 package dev.rebound.gateway.http;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.wire.GatewayException;
 import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.wire.Endpoint;
@@ -154,7 +155,7 @@ public final class GatewayServer {
 
   /** A breaker opening cuts a backend off: a warning; closing and probing are the gateway handling it. */
   private static GatewayEvent breakerEvent(Clock clock, BackendHealth.Transition t) {
-    GatewayEvent e = new GatewayEvent(clock.instant(), "breaker", null, t.reason(),
+    GatewayEvent e = new GatewayEvent(clock.instant(), EventType.BREAKER, null, t.reason(),
         Map.of("backend", t.backend(), "from", t.from().name(), "to", t.to().name()));
     return t.to() == BackendHealth.State.OPEN ? e.asWarning() : e;
   }
@@ -179,7 +180,7 @@ public final class GatewayServer {
     // the tokenizer tables take a moment to load: off the event loop, while the store opens
     Future<Tokenizers> tokenizers = vertx.executeBlocking(() -> new Tokenizers(config.context().tokenizers()).warmUp());
     Future<Void> windowsRead = discovery.start();
-    return ConfiguredStore.open(vertx, config.store(), message -> events.emit(new GatewayEvent(clock.instant(), "store",
+    return ConfiguredStore.open(vertx, config.store(), message -> events.emit(new GatewayEvent(clock.instant(), EventType.STORE,
             null, message, Map.of("type", config.store().type()))), registry)
         .recover(err -> Future.failedFuture(err instanceof StoreInUseException inUse
             ? StartupException.storeInUse(inUse.directory(), err) : err))
@@ -385,7 +386,7 @@ public final class GatewayServer {
   }
 
   private void model(RoutingContext ctx, FrontDoor door, Endpoint endpoint) {
-    RequestRecord record = new RequestRecord(ctx.request().getHeader(RequestId.HEADER), events);
+    RequestRecord record = new RequestRecord(ctx.request().getHeader(RequestId.HEADER), events, clock);
     String protocol = endpoint.protocol().id();
     Exchange ex;
     try {

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.metrics;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.FailureKind;
@@ -90,15 +91,15 @@ public final class GatewayMetrics implements EventSink {
 
   @Override
   public void emit(GatewayEvent event) {
-    decisions.get(event.type()).increment();
+    decisions.get(event.type().id()).increment();
     switch (event.type()) {
-      case "answered" -> attempt(event, "answered");
-      case "client-gone" -> attempt(event, "client_gone");
-      case "failure" -> {
+      case ANSWERED -> attempt(event, "answered");
+      case CLIENT_GONE -> attempt(event, "client_gone");
+      case FAILURE -> {
         attempt(event, "failed");
         failures.get(label(event, "backend"), kind(event.fields().get("kind"))).increment();
       }
-      case "breaker" -> breakerTransitions.get(label(event, "backend"),
+      case BREAKER -> breakerTransitions.get(label(event, "backend"),
           String.valueOf(event.fields().get("to")).toLowerCase(java.util.Locale.ROOT)).increment();
       default -> {
         // counted by type above

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.pipeline;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.config.ContextConfig;
 import dev.rebound.gateway.config.OnOverflow;
 import dev.rebound.gateway.context.ContextFit;
@@ -69,7 +70,7 @@ final class AgentFit {
     }
     String why = report.action() + " for " + agent.name() + " (" + report.trigger() + "): " + report.header()
         + (s.details().containsKey("note") ? "; " + s.details().get("note") : "");
-    events.emit("context", why, agent, fields);
+    events.emit(EventType.CONTEXT, why, agent, fields);
     if (report.messagesChanged()) journal.contextSent(ex, agent, s, why);
   }
 }

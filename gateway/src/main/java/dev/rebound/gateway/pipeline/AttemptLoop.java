@@ -1,5 +1,6 @@
 package dev.rebound.gateway.pipeline;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.config.OnOverflow;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.context.ContextFit;
@@ -45,7 +46,6 @@ public final class AttemptLoop implements Step {
   private final OutcomeReader outcomes;
   private final RecoveryDecider decider;
   private final GiveUpAnswer giveUps;
-  private final Clock clock;
   private final Timers timers;
   private final DoubleSupplier random;
 
@@ -59,7 +59,6 @@ public final class AttemptLoop implements Step {
     this.outcomes = new OutcomeReader(classifier);
     this.decider = RecoveryDecider.from(config);
     this.giveUps = new GiveUpAnswer(config.resilience().breaker(), health, clock);
-    this.clock = clock;
     this.timers = timers;
     this.random = random;
   }
@@ -83,7 +82,7 @@ public final class AttemptLoop implements Step {
       this.ex = ex;
       this.reply = ex.reply();
       this.history = new AttemptHistory(ex.plan(), config.resilience().waitBudget());
-      this.events = new AttemptEvents(ex, clock, history::attempts);
+      this.events = new AttemptEvents(ex, history::attempts);
       reply.headers(() -> history.replyHeaders(ex.session()));
     }
 
@@ -116,7 +115,7 @@ public final class AttemptLoop implements Step {
         waitedForProbe = true;
         waitThen(w.delay(), agent, w.why(), this::nextAgent);
       } else if (v instanceof Admission.Skip skip) {
-        events.emit("skip", skip.reason(), agent, null);
+        events.emit(EventType.SKIP, skip.reason(), agent, null);
         history.failedIfFirst(skip.failure());
         moveOn();
       }
@@ -133,7 +132,7 @@ public final class AttemptLoop implements Step {
       OnOverflow policy = fit.policyFor(ex, agent);
       fitting(agent, policy, null, () -> fit.preflight(ex, agent, policy, history.later()), err -> {
         // counting is a best effort: without it the request goes as the client sent it
-        events.emit("context", "the prompt could not be counted (" + err + "); sending it unchanged", agent, null);
+        events.emit(EventType.CONTEXT, "the prompt could not be counted (" + err + "); sending it unchanged", agent, null);
         attempt(agent, h);
       });
     }
@@ -165,16 +164,16 @@ public final class AttemptLoop implements Step {
           attempt(agent, health.of(agent.backend()));
           return;
         }
-        events.emit("retry", "the upstream's overflow error sized a new cut; trying " + agent.name() + " again", agent,
+        events.emit(EventType.RETRY, "the upstream's overflow error sized a new cut; trying " + agent.name() + " again", agent,
             Map.of("kind", overflow.kind().name()));
         retrySameAgent(agent);
       } else if (d instanceof ContextFit.MoveOn m) {
         history.recovered(overflow == null ? "moved-for-context" : "fell-back-after-" + overflow.kind().recoveryLabel());
         FailureKind kind = overflow == null ? FailureKind.CONTEXT_OVERFLOW : overflow.kind();
-        events.emit("fallback", m.reason(), agent, Map.of("kind", kind.name(), "policy", "larger-window"));
+        events.emit(EventType.FALLBACK, m.reason(), agent, Map.of("kind", kind.name(), "policy", "larger-window"));
         moveOn();
       } else if (d instanceof ContextFit.Refuse refuse) {
-        events.emit("context", refuse.reason(), agent, Map.of("action", "refused"));
+        events.emit(EventType.CONTEXT, refuse.reason(), agent, Map.of("action", "refused"));
         history.refused(refuse.failure());
         giveUp(refuse.reason());
       }
@@ -204,7 +203,7 @@ public final class AttemptLoop implements Step {
         history.failed(failure, ended.outcome(), config.backend(agent.backend()).orElse(null));
         // the request is named so that the same one failing again (a retry, a client's resend) counts once
         h.record(failure, ex.tenant() + ":" + ex.body().hashCode());
-        events.emit("failure", failure.message(), agent, f.facts(elapsedMs));
+        events.emit(EventType.FAILURE, failure.message(), agent, f.facts(elapsedMs));
         act(agent, failure, decider.decide(state(agent), failure, random.getAsDouble()));
       }
     }
@@ -224,7 +223,7 @@ public final class AttemptLoop implements Step {
       } else if (r instanceof Recovery.NextAgent next) {
         history.continuing(next.continues());
         history.recovered(next.label());
-        events.emit("fallback", next.reason() + "; next agent: " + history.nextAgent().name(), agent, null);
+        events.emit(EventType.FALLBACK, next.reason() + "; next agent: " + history.nextAgent().name(), agent, null);
         moveOn();
       } else if (r instanceof Recovery.Refit refit) {
         history.refitted(refit.refit());
@@ -232,7 +231,7 @@ public final class AttemptLoop implements Step {
             () -> fit.afterOverflow(ex, agent, refit.policy(), failure, history.sent(), refit.refit(), history.later()),
             err -> act(agent, failure, decider.afterFailedRefit(state(agent), failure, random.getAsDouble())));
       } else if (r instanceof Recovery.CannotContinue c) {
-        events.emit("give-up", "cannot continue the stream: " + c.reason(), agent, Map.of("kind", failure.kind().name()));
+        events.emit(EventType.GIVE_UP, "cannot continue the stream: " + c.reason(), agent, Map.of("kind", failure.kind().name()));
         end(new Result.Failed(ClientError.forFailure(failure, ex.format(), "Rebound could not continue the answer: " + c.reason())));
       } else if (r instanceof Recovery.GiveUp g) {
         giveUp(g.reason());
@@ -261,7 +260,7 @@ public final class AttemptLoop implements Step {
       Duration left = history.spend(wait);
       // why == null: a wait already said (looking again while a half-open breaker's probes decide)
       if (why != null) {
-        events.emit("wait", why + "; waiting " + DurationText.format(wait) + " (" + DurationText.format(left)
+        events.emit(EventType.WAIT, why + "; waiting " + DurationText.format(wait) + " (" + DurationText.format(left)
             + " of the wait budget left)", agent, Map.of("waitMs", wait.toMillis()));
       }
       if (wait.toMillis() < 1) {
@@ -276,7 +275,7 @@ public final class AttemptLoop implements Step {
 
     private void giveUp(String why) {
       Failure failure = history.lastFailure();
-      events.warn("give-up", why + "; answering " + failure.kind().type(), null, Map.of("kind", failure.kind().name()));
+      events.warn(EventType.GIVE_UP, why + "; answering " + failure.kind().type(), null, Map.of("kind", failure.kind().name()));
       end(reply.gone() ? new Result.ClientGone(null, false, false) : giveUps.result(ex, history));
     }
 

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.pipeline;
 
+import dev.rebound.gateway.events.EventType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rebound.gateway.context.ContextFit;
 import dev.rebound.gateway.events.GatewayEvent;
@@ -105,9 +106,8 @@ final class Checkpointer {
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
             cache.advance(turn.key(), turn.version(), meta.version(), 0, List.of());
-            ex.events().emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
-                "ERROR checkpoint before sending a cut context to " + agent.name(),
-                Map.of("agent", agent.name(), "version", meta.version(), "kind", CheckpointKind.ERROR.name())));
+            ex.emit(EventType.CHECKPOINT, "ERROR checkpoint before sending a cut context to " + agent.name(),
+                Map.of("agent", agent.name(), "version", meta.version(), "kind", CheckpointKind.ERROR.name()));
           })
           .<Void>mapEmpty()
           .recover(err -> Future.succeededFuture());
@@ -122,11 +122,11 @@ final class Checkpointer {
     // what this gateway remembers of the session no longer holds: the next turn reads the store
     cache.forget(turn.key());
     return HistoryReconciler.reconcile(store, turn.key(), append, turn.history().get()).map(r -> {
-      ex.events().emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(), switch (r.outcome()) {
+      ex.emit(EventType.CHECKPOINT, switch (r.outcome()) {
         case ALREADY_STORED -> "the assistant turn was already stored";
         case APPENDED -> "the session had moved; stored the turn with the " + r.appended() + " message(s) it lacked";
         case ANSWERED_ELSEWHERE -> "another answer to the same turn is stored already; it stands (stored once)";
-      }, Map.of("agent", agent.name(), "reconciled", r.outcome().name())));
+      }, Map.of("agent", agent.name(), "reconciled", r.outcome().name()));
       return r.meta();
     });
   }
@@ -150,14 +150,12 @@ final class Checkpointer {
           .onSuccess(meta -> {
             ex.bound(turn.at(meta.version()));
             cache.advance(turn.key(), turn.version(), meta.version(), 1, List.of(MessageIdentity.of(assistantJson)));
-            ex.events().emit(new GatewayEvent(clock.instant(), "checkpoint", ex.tenant(), ex.sessionId(),
-                "assistant turn " + turn.turn() + " stored" + (auto ? " with an AUTO checkpoint" : ""),
-                Map.of("agent", agent.name(), "version", meta.version())));
+            ex.emit(EventType.CHECKPOINT, "assistant turn " + turn.turn() + " stored" + (auto ? " with an AUTO checkpoint" : ""),
+                Map.of("agent", agent.name(), "version", meta.version()));
           })
           .<Void>mapEmpty()
           .recover(err -> {
-            ex.events().emit(new GatewayEvent(clock.instant(), "session-unrecorded", ex.tenant(), ex.sessionId(),
-                "the assistant turn could not be stored: " + err.getMessage(), Map.of("agent", agent.name())));
+            ex.emit(EventType.SESSION_UNRECORDED, "the assistant turn could not be stored: " + err.getMessage(), Map.of("agent", agent.name()));
             return Future.succeededFuture();
           });
     });

@@ -1,5 +1,7 @@
 package dev.rebound.gateway.pipeline;
 
+import java.util.Map;
+import dev.rebound.gateway.events.EventType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.reply.Reply;
@@ -106,9 +108,14 @@ public final class Exchange {
     return record;
   }
 
-  /** Where this request's decisions go: each leaves with the request id. */
-  public dev.rebound.gateway.events.EventSink events() {
-    return record;
+  /** Reports a decision about this request (stamped with its time, tenant, session and request id). */
+  public void emit(EventType type, String reason, Map<String, Object> fields) {
+    record.emit(type, tenant, sessionId, reason, fields, false);
+  }
+
+  /** A decision the client will see as an error: worth a warning. */
+  public void warn(EventType type, String reason, Map<String, Object> fields) {
+    record.emit(type, tenant, sessionId, reason, fields, true);
   }
 
   public MultiMap requestHeaders() {

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.pipeline;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureClassifier;
 import dev.rebound.gateway.failure.FailureKind;
@@ -27,7 +28,7 @@ final class OutcomeReader {
    * The request ends here: the answer is whole, or the client went away. {@code answered}: the backend answered (its
    * breaker hears a success; else the attempt's permit is just given back); the rest is the event that says so.
    */
-  record Ended(Result result, boolean answered, String event, String why, Map<String, Object> fields) implements Verdict {}
+  record Ended(Result result, boolean answered, EventType event, String why, Map<String, Object> fields) implements Verdict {}
 
   /** The attempt failed; {@code status} is the upstream's error status, when it answered with one. */
   record Failed(Failure failure, Integer status) implements Verdict {
@@ -43,7 +44,7 @@ final class OutcomeReader {
   }
 
   private static Ended whole(Result result, String why, Map<String, Object> fields) {
-    return new Ended(result, true, "answered", why, fields);
+    return new Ended(result, true, EventType.ANSWERED, why, fields);
   }
 
   Verdict read(Exchange ex, AgentDefinition agent, AttemptOutcome outcome, long elapsedMs) {
@@ -57,7 +58,7 @@ final class OutcomeReader {
             + " storing the turn", Map.of("status", 200, "elapsedMs", elapsedMs, "clientGone", true));
       }
       // a cut answer is kept as a partial turn, so a resume finds what was said
-      return new Ended(new Result.ClientGone(agent, false, relayed), false, "client-gone",
+      return new Ended(new Result.ClientGone(agent, false, relayed), false, EventType.CLIENT_GONE,
           "client disconnected; upstream request cancelled", Map.of("elapsedMs", elapsedMs));
     }
     if (t.complete()) {

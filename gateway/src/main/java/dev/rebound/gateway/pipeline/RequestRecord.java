@@ -1,5 +1,8 @@
 package dev.rebound.gateway.pipeline;
 
+import java.util.Map;
+import java.time.Clock;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.reply.ReplyObserver;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
@@ -18,6 +21,7 @@ import java.util.function.Supplier;
 public final class RequestRecord implements EventSink, ReplyObserver {
   private final String id;
   private final EventSink next;
+  private final Clock clock;
   private final long startNanos = System.nanoTime();
   private String agent;
   private String backend;
@@ -27,9 +31,17 @@ public final class RequestRecord implements EventSink, ReplyObserver {
   private long firstTokenNanos;
   private Supplier<TokenUsage> usage = () -> TokenUsage.NONE;
 
-  public RequestRecord(String id, EventSink next) {
+  /** @param clock the time each of the request's decisions is stamped with */
+  public RequestRecord(String id, EventSink next, Clock clock) {
     this.id = id;
     this.next = next;
+    this.clock = clock;
+  }
+
+  /** The one way a step reports a decision about its request: stamped with the time, tenant, session and request id. */
+  void emit(EventType type, String tenant, String sessionId, String reason, Map<String, Object> fields, boolean warning) {
+    GatewayEvent e = new GatewayEvent(clock.instant(), type, tenant, sessionId, reason, fields);
+    emit(warning ? e.asWarning() : e);
   }
 
   @Override
@@ -41,7 +53,7 @@ public final class RequestRecord implements EventSink, ReplyObserver {
 
   private void note(GatewayEvent e) {
     switch (e.type()) {
-      case "failure" -> {
+      case FAILURE -> {
         attempted(e);
         FailureKind kind = kind(e);
         if (firstFailure == null && kind != null && (kind.retryable() || kind.fallbackAvailable())) {
@@ -49,8 +61,8 @@ public final class RequestRecord implements EventSink, ReplyObserver {
           firstFailureNanos = System.nanoTime();
         }
       }
-      case "answered", "client-gone" -> attempted(e);
-      case "give-up" -> {
+      case ANSWERED, CLIENT_GONE -> attempted(e);
+      case GIVE_UP -> {
         attempted(e);
         gaveUp = kind(e);
       }

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.pipeline;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.wire.GatewayException;
@@ -78,7 +79,7 @@ public final class RoutePlanner implements Step {
     } else {
       reason = "route '" + plan.route() + "': " + String.join(" then ", agents);
     }
-    ex.events().emit(new GatewayEvent(clock.instant(), "route", ex.tenant(), ex.sessionId(), reason, fields));
+    ex.emit(EventType.ROUTE, reason, fields);
     return Future.succeededFuture();
   }
 
@@ -90,9 +91,8 @@ public final class RoutePlanner implements Step {
     if (agent == null) return Future.succeededFuture();
     String previous = affinity.served(ex.tenant(), ex.sessionId(), agent.name());
     if (previous != null) {
-      ex.events().emit(new GatewayEvent(clock.instant(), "handoff", ex.tenant(), ex.sessionId(),
-          "session moved from " + previous + " to " + agent.name(),
-          Map.of("agent", agent.name(), "backend", agent.backend(), "from", previous)));
+      ex.emit(EventType.HANDOFF, "session moved from " + previous + " to " + agent.name(),
+          Map.of("agent", agent.name(), "backend", agent.backend(), "from", previous));
     }
     return Future.succeededFuture();
   }

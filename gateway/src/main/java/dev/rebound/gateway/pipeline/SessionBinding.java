@@ -1,5 +1,6 @@
 package dev.rebound.gateway.pipeline;
 
+import dev.rebound.gateway.events.EventType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -63,7 +64,7 @@ final class SessionBinding {
     boolean resume = "true".equalsIgnoreCase(ex.requestHeaders().get("x-rebound-resume"));
     return bind(ex, key, resume, true).recover(err -> {
       // the answer matters more than its record: go on, and say that this turn is not stored
-      emit(ex, "session-unrecorded", "the session store failed (" + err.getMessage() + "); this turn is served but not stored",
+      emit(ex, EventType.SESSION_UNRECORDED, "the session store failed (" + err.getMessage() + "); this turn is served but not stored",
           Map.of());
       return Future.succeededFuture();
     });
@@ -101,7 +102,7 @@ final class SessionBinding {
         request = new RequestMessages(full);
         from = history.size();
         ready = Future.succeededFuture(loaded.version());
-        emit(ex, "resume", "prepended " + history.size() + " stored message(s) to " + asSent.size() + " new one(s)", Map.of());
+        emit(ex, EventType.RESUME, "prepended " + history.size() + " stored message(s) to " + asSent.size() + " new one(s)", Map.of());
       } else if (request.extends_(history)) {
         from = history.size();
         ready = Future.succeededFuture(loaded.version());
@@ -109,7 +110,7 @@ final class SessionBinding {
         // the same question again (through another gateway, or after an end the client never saw): not a fork
         RequestMessages asked = request;
         ex.bound(new SessionTurn(key, loaded.version(), request.answers() + 1, () -> asked.asNew(0, asked.size()), true));
-        emit(ex, "session", "the request asks again a question the session has answered (message " + request.size()
+        emit(ex, EventType.SESSION, "the request asks again a question the session has answered (message " + request.size()
             + " of " + history.size() + "); its answer is stored only if none is", Map.of());
         return Future.succeededFuture();
       } else {
@@ -152,7 +153,7 @@ final class SessionBinding {
       // the turn's number is the exchanges completed before it in the history it continues, whatever counters say
       ex.bound(new SessionTurn(key, meta.version(), request.answers() + 1, () -> request.asNew(0, request.size()), false));
       remember(key, loaded, meta, request, from);
-      emit(ex, "checkpoint", "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
+      emit(ex, EventType.CHECKPOINT, "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
           Map.of("kind", kind.name(), "version", meta.version()));
     });
   }
@@ -177,7 +178,7 @@ final class SessionBinding {
       if (cps.isEmpty()) return Future.succeededFuture();
       return store.fork(key, cps.get(cps.size() - 1).seq(), forkKey).mapEmpty();
     }).compose(v -> store.delete(key)).map(v -> {
-      emit(ex, "fork", "the client's history diverges from the stored one; the stored history is kept as session "
+      emit(ex, EventType.FORK, "the client's history diverges from the stored one; the stored history is kept as session "
           + forkKey.id() + " and this session continues from what the client sent", Map.of("fork", forkKey.id()));
       return 0L;
     });
@@ -301,7 +302,7 @@ final class SessionBinding {
     }
   }
 
-  private void emit(Exchange ex, String type, String reason, Map<String, Object> extra) {
-    ex.events().emit(new GatewayEvent(clock.instant(), type, ex.tenant(), ex.sessionId(), reason, new LinkedHashMap<>(extra)));
+  private static void emit(Exchange ex, EventType type, String reason, Map<String, Object> extra) {
+    ex.emit(type, reason, extra);
   }
 }

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.pipeline;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.failure.RateBudget;
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.routing.AgentDefinition;
@@ -27,7 +28,7 @@ final class SpentLimits {
       Instant before = h.coolingUntil();
       if (before != null && !l.resetsAt().isAfter(before)) continue;
       h.coolUntil(l.resetsAt());
-      events.emit("cooldown", "backend '" + agent.backend() + "' says its " + l.name() + " limit for " + agent.model()
+      events.emit(EventType.COOLDOWN, "backend '" + agent.backend() + "' says its " + l.name() + " limit for " + agent.model()
           + " is used up (0" + (l.limit() != null ? " of " + l.limit() : "") + " left) until " + l.resetsAt()
           + "; other agents go first until then", agent, Map.of("limit", l.name(), "until", l.resetsAt().toString()));
     }

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.recovery;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import io.vertx.core.Future;
@@ -160,7 +161,7 @@ public final class HealthShare implements BackendHealth.Learned {
       case "cooled" -> {
         Instant until = Instant.ofEpochMilli(m.getLong("until", 0L));
         if (h.heardCoolUntil(until)) {
-          events.emit(new GatewayEvent(clock.instant(), "cooldown", null, null, "another gateway saw backend '"
+          events.emit(new GatewayEvent(clock.instant(), EventType.COOLDOWN, null, null, "another gateway saw backend '"
               + h.backend() + "' rate limited until " + until, Map.of("backend", h.backend(), "until", until.toString(),
               "shared", true)));
         }

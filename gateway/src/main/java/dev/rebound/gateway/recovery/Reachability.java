@@ -1,5 +1,6 @@
 package dev.rebound.gateway.recovery;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
@@ -28,9 +29,9 @@ public final class Reachability implements EventSink {
   public void emit(GatewayEvent event) {
     if (event.fields().get("backend") instanceof String backend && unreachable.containsKey(backend)) {
       switch (event.type()) {
-        case "failure" -> unreachable.get(backend).set(FailureKind.CONNECT.name().equals(event.fields().get("kind"))
+        case FAILURE -> unreachable.get(backend).set(FailureKind.CONNECT.name().equals(event.fields().get("kind"))
             ? event.reason() : null);
-        case "answered" -> unreachable.get(backend).set(null);
+        case ANSWERED -> unreachable.get(backend).set(null);
         default -> {
           // other decisions say nothing about whether the backend answers
         }

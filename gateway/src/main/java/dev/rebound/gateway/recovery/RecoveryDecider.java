@@ -27,7 +27,7 @@ public final class RecoveryDecider {
 
   private final RetryPolicy policy;
 
-  public RecoveryDecider(RetryPolicy policy) {
+  RecoveryDecider(RetryPolicy policy) {
     this.policy = policy;
   }
 

@@ -3,7 +3,7 @@ package dev.rebound.gateway.recovery;
 import java.time.Duration;
 
 /** What the retry policy says after a failed attempt; {@link RecoveryDecider} turns it into a {@link Recovery}. */
-public sealed interface RecoveryDecision {
+sealed interface RecoveryDecision {
   String reason();
 
   /** Try the same agent again after {@code delay}. */

@@ -13,7 +13,7 @@ import java.util.Map;
  * attempt; a wait longer than the budget left means moving on instead of waiting. {@link RecoveryDecider} asks it
  * last, once the stream and the context have had their say.
  */
-public final class RetryPolicy {
+final class RetryPolicy {
   /** The longest computed wait before connecting again to a backend that refused the connection. */
   static final Duration CONNECT_BACKOFF_CAP = Duration.ofSeconds(1);
 
@@ -21,14 +21,14 @@ public final class RetryPolicy {
   private final Map<String, ResilienceConfig.Retry> byBackend;
   private final Map<FailureKind, ResilienceConfig.Retry> byKind;
 
-  public RetryPolicy(ResilienceConfig.Retry defaults, Map<String, ResilienceConfig.Retry> byBackend,
+  RetryPolicy(ResilienceConfig.Retry defaults, Map<String, ResilienceConfig.Retry> byBackend,
       Map<FailureKind, ResilienceConfig.Retry> byKind) {
     this.defaults = defaults;
     this.byBackend = Map.copyOf(byBackend);
     this.byKind = Map.copyOf(byKind);
   }
 
-  public static RetryPolicy from(dev.rebound.gateway.config.ReboundConfig config) {
+  static RetryPolicy from(dev.rebound.gateway.config.ReboundConfig config) {
     Map<String, ResilienceConfig.Retry> byBackend = new java.util.HashMap<>();
     for (var b : config.backends()) if (b.retry() != null) byBackend.put(b.name(), b.retry());
     Map<FailureKind, ResilienceConfig.Retry> byKind = new java.util.EnumMap<>(FailureKind.class);
@@ -40,7 +40,7 @@ public final class RetryPolicy {
    * @param attemptsOnAgent attempts already made on this agent, including the one that just failed (>= 1)
    * @param random          uniform in [0, 1): the jitter source, passed in so the function stays pure
    */
-  public RecoveryDecision decide(Failure failure, String backend, int attemptsOnAgent, Duration budgetLeft, double random) {
+  RecoveryDecision decide(Failure failure, String backend, int attemptsOnAgent, Duration budgetLeft, double random) {
     return decide(failure, backend, attemptsOnAgent, budgetLeft, random, false);
   }
 
@@ -49,7 +49,7 @@ public final class RetryPolicy {
    *                    maxAttempts for as long as the wait budget lasts (giving up early would leave the client worse
    *                    off than retrying direct)
    */
-  public RecoveryDecision decide(Failure failure, String backend, int attemptsOnAgent, Duration budgetLeft, double random,
+  RecoveryDecision decide(Failure failure, String backend, int attemptsOnAgent, Duration budgetLeft, double random,
       boolean nowhereElse) {
     FailureKind kind = failure.kind();
     if (!kind.retryable()) {

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.routes;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.config.ConfigException;
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
@@ -66,18 +67,18 @@ public final class ConfigWatcher {
       RuleSet rules = RuleSet.compile(running.agents(), fresh.routes(), fresh.routing().patterns());
       long version = routes.replace(rules);
       boolean restartNeeded = !fresh.backends().equals(running.backends()) || !fresh.agents().equals(running.agents());
-      return event("routes-reloaded", "routes reloaded from " + file
+      return event(EventType.ROUTES_RELOADED, "routes reloaded from " + file
           + (restartNeeded ? "; backends or agents changed too: restart to apply those" : ""),
           Map.of("version", version, "routes", rules.describe().size()));
     } catch (ConfigException e) {
-      return event("routes-reload-rejected", "the edited config was rejected; the old routes stay", Map.of("problems", e.problems()));
+      return event(EventType.ROUTES_RELOAD_REJECTED, "the edited config was rejected; the old routes stay", Map.of("problems", e.problems()));
     } catch (RuleSetException e) {
-      return event("routes-reload-rejected", "the edited routes do not fit the running agents; the old routes stay",
+      return event(EventType.ROUTES_RELOAD_REJECTED, "the edited routes do not fit the running agents; the old routes stay",
           Map.of("problems", e.problems()));
     }
   }
 
-  private GatewayEvent event(String type, String reason, Map<String, Object> fields) {
+  private GatewayEvent event(EventType type, String reason, Map<String, Object> fields) {
     return new GatewayEvent(clock.instant(), type, null, reason, fields);
   }
 

@@ -61,7 +61,7 @@ public final class SessionEventRecorder implements EventSink {
     } catch (IllegalArgumentException e) {
       return; // an id the store cannot hold has no stored session either
     }
-    NewEvent recorded = new NewEvent(event.at(), event.type(), event.reason(), details(event));
+    NewEvent recorded = new NewEvent(event.at(), event.type().id(), event.reason(), details(event));
     boolean writeNow;
     synchronized (pending) {
       Pending p = pending.computeIfAbsent(key, k -> new Pending());

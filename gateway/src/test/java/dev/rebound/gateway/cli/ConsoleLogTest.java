@@ -1,5 +1,6 @@
 package dev.rebound.gateway.cli;
 
+import dev.rebound.gateway.events.EventType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,8 +81,8 @@ class ConsoleLogTest {
       ConsoleLog.useFormat(LogConfig.Format.JSON);
       Logger.getLogger("rebound").info("Rebound listening on http://0.0.0.0:8080");
       LogEventSink sink = new LogEventSink();
-      sink.emit(new GatewayEvent(AT, "route", "s1", "model gpt-4o -> assistant", Map.of("agent", "assistant")));
-      sink.emit(new GatewayEvent(AT, "give-up", "s1", "no agent left; answering rate_limit", Map.of("kind", "RATE_LIMITED"))
+      sink.emit(new GatewayEvent(AT, EventType.ROUTE, "s1", "model gpt-4o -> assistant", Map.of("agent", "assistant")));
+      sink.emit(new GatewayEvent(AT, EventType.GIVE_UP, "s1", "no agent left; answering rate_limit", Map.of("kind", "RATE_LIMITED"))
           .asWarning());
     } finally {
       root.removeHandler(handler);
@@ -116,8 +117,8 @@ class ConsoleLogTest {
     events.addHandler(capture);
     try {
       LogEventSink sink = new LogEventSink();
-      sink.emit(new GatewayEvent(AT, "retry", null, "429: waiting 1 s", Map.of()));
-      sink.emit(new GatewayEvent(AT, "breaker", null, "5 failures in 60 s", Map.of("to", "OPEN")).asWarning());
+      sink.emit(new GatewayEvent(AT, EventType.RETRY, null, "429: waiting 1 s", Map.of()));
+      sink.emit(new GatewayEvent(AT, EventType.BREAKER, null, "5 failures in 60 s", Map.of("to", "OPEN")).asWarning());
     } finally {
       events.removeHandler(capture);
     }

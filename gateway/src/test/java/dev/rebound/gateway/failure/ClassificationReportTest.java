@@ -19,7 +19,7 @@ class ClassificationReportTest {
   }
 
   @Test
-  void a_line_yields_kind_wait_tokens_provider_and_message_in_that_order() throws IOException {
+  void aLineYieldsKindWaitTokensProviderAndMessageInThatOrder() throws IOException {
     JsonNode out = run("{\"status\":429,\"headers\":{\"Retry-After-Ms\":\"1500\"},\"body\":\"{\\\"error\\\":{\\\"message\\\":"
         + "\\\"Rate limit reached\\\",\\\"code\\\":\\\"rate_limit_exceeded\\\"}}\",\"stream\":false}");
     assertEquals(List.of("kind", "retryAfterSeconds", "contextLimit", "requestedTokens", "promptTokens", "provider", "message"),
@@ -31,7 +31,7 @@ class ClassificationReportTest {
   }
 
   @Test
-  void a_body_given_as_a_json_value_is_read_as_the_json_the_server_sent() throws IOException {
+  void aBodyGivenAsAJsonValueIsReadAsTheJsonTheServerSent() throws IOException {
     JsonNode out = run("{\"status\":400,\"body\":{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
         + "\"message\":\"prompt is too long: 210000 tokens > 200000 maximum\"}}}");
     assertEquals("CONTEXT_OVERFLOW", out.get("kind").asText());
@@ -40,7 +40,7 @@ class ClassificationReportTest {
   }
 
   @Test
-  void a_stream_body_is_searched_for_its_error_event() throws IOException {
+  void aStreamBodyIsSearchedForItsErrorEvent() throws IOException {
     JsonNode out = run("{\"status\":200,\"stream\":true,\"body\":\"event: message_start\\ndata: {\\\"type\\\":"
         + "\\\"message_start\\\",\\\"message\\\":{}}\\n\\nevent: error\\ndata: {\\\"type\\\":\\\"error\\\",\\\"error\\\":"
         + "{\\\"type\\\":\\\"api_error\\\",\\\"message\\\":\\\"Internal server error\\\"}}\\n\\n\"}");
@@ -48,7 +48,7 @@ class ClassificationReportTest {
   }
 
   @Test
-  void header_values_given_as_arrays_or_numbers_are_accepted() throws IOException {
+  void headerValuesGivenAsArraysOrNumbersAreAccepted() throws IOException {
     JsonNode out = run("{\"status\":503,\"headers\":{\"retry-after\":[\"12\"]},\"body\":\"\"}");
     assertEquals("OVERLOADED", out.get("kind").asText());
     assertEquals(12, out.get("retryAfterSeconds").asDouble(), 1e-9);
@@ -56,7 +56,7 @@ class ClassificationReportTest {
   }
 
   @Test
-  void unreadable_lines_give_an_error_object_instead_of_throwing() throws IOException {
+  void unreadableLinesGiveAnErrorObjectInsteadOfThrowing() throws IOException {
     for (String bad : new String[] {"", "not json", "[1,2]", "{\"body\":\"x\"}", "{\"status\":\"abc\"}",
         "{\"status\":500,\"headers\":\"x\"}", "{\"status\":500,\"stream\":\"yes\"}", "{\"status\":5", null}) {
       JsonNode out = run(bad);

@@ -18,7 +18,7 @@ class DialectsTest {
   }
 
   @Test
-  void the_bundled_dialects_load_with_rules_extractors_and_fallbacks() {
+  void theBundledDialectsLoadWithRulesExtractorsAndFallbacks() {
     Dialects d = Dialects.loadDefault();
     assertTrue(d.rules().size() > 40, "rules: " + d.rules().size());
     assertTrue(d.extractors().size() > 20);
@@ -29,14 +29,14 @@ class DialectsTest {
   }
 
   @Test
-  void a_typo_in_a_rule_fails_loading_with_the_rule_id() {
+  void aTypoInARuleFailsLoadingWithTheRuleId() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> load("rules:\n  - id: my-rule\n    mesage: 'x'\n    kind: AUTH\n"));
     assertTrue(e.getMessage().contains("my-rule") && e.getMessage().contains("mesage"), e.getMessage());
   }
 
   @Test
-  void unknown_kinds_bad_statuses_bad_regexes_and_unknown_extractors_are_refused() {
+  void unknownKindsBadStatusesBadRegexesAndUnknownExtractorsAreRefused() {
     assertThrows(IllegalArgumentException.class, () -> load("rules:\n  - id: a\n    kind: NOPE\n"));
     assertThrows(IllegalArgumentException.class, () -> load("rules:\n  - id: a\n    status: [42x]\n    kind: AUTH\n"));
     assertThrows(IllegalArgumentException.class, () -> load("rules:\n  - id: a\n    message: '(unclosed'\n    kind: AUTH\n"));
@@ -46,13 +46,13 @@ class DialectsTest {
   }
 
   @Test
-  void regexes_are_lowercased_except_escapes_so_they_match_lowercased_text() {
+  void regexesAreLowercasedExceptEscapesSoTheyMatchLowercasedText() {
     assertEquals("\\S+ tpd \\D \\bx", Dialects.lowerLiterals("\\S+ TPD \\D \\bX"));
     assertThrows(IllegalArgumentException.class, () -> Dialects.lowerLiterals("\\p{Lu}"));
   }
 
   @Test
-  void the_branch_prefilter_answers_exactly_like_the_whole_regex() throws IOException {
+  void theBranchPrefilterAnswersExactlyLikeTheWholeRegex() throws IOException {
     List<String> texts = new ArrayList<>();
     ProviderErrorSamples.lines().forEach(l -> texts.add(l.toLowerCase()));
     texts.addAll(List.of("", "x", "overloaded", "rate-limited upstream", "api key not valid", "(tpd)", "too many tokens,",
@@ -69,7 +69,7 @@ class DialectsTest {
   }
 
   @Test
-  void branch_literals_skip_word_boundaries_and_drop_quantified_characters() {
+  void branchLiteralsSkipWordBoundariesAndDropQuantifiedCharacters() {
     assertEquals(List.of("time", "deadline exceeded"), TextPattern.requiredLiterals("\\btimed? ?out\\b|deadline exceeded"));
     assertEquals(List.of("(tpd)", "per"), TextPattern.requiredLiterals("\\(tpd\\)|per[ _-]day"));
     assertEquals(null, TextPattern.requiredLiterals("(?:a|b)c|defg"));

@@ -42,7 +42,7 @@ class FixtureSamplesTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
-  void every_fixture_sample_gets_its_expected_class_wait_and_token_numbers(String id, JsonNode sample) {
+  void everyFixtureSampleGetsItsExpectedClassWaitAndTokenNumbers(String id, JsonNode sample) {
     Failure f = classify(sample);
 
     Set<FailureKind> allowed = new HashSet<>(kindsFor(sample.path("expected").asText()));
@@ -74,7 +74,7 @@ class FixtureSamplesTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
-  void the_classify_command_line_agrees_with_the_classifier_on_every_sample(String id, JsonNode sample) throws IOException {
+  void theClassifyCommandLineAgreesWithTheClassifierOnEverySample(String id, JsonNode sample) throws IOException {
     Failure direct = classify(sample);
     JsonNode line = JSON.readTree(ClassificationReport.classifyJsonLine(CLASSIFIER, sample.toString()));
     assertEquals(direct.kind().name(), line.path("kind").asText(), id);
@@ -86,7 +86,7 @@ class FixtureSamplesTest {
   }
 
   @Test
-  void the_repositorys_own_fixture_file_is_on_the_test_classpath_with_every_sample() {
+  void theRepositorysOwnFixtureFileIsOnTheTestClasspathWithEverySample() {
     long lines = ProviderErrorSamples.lines().size();
     assertTrue(lines >= 42, "expected at least the 42 samples of the repository's copy, found " + lines);
   }

@@ -18,7 +18,7 @@ class GarbageInputTest {
   private static final FailureClassifier CLASSIFIER = FailureClassifierTest.CLASSIFIER;
 
   @Test
-  void mangled_real_bodies_and_random_text_never_throw_and_always_get_a_kind() throws IOException {
+  void mangledRealBodiesAndRandomTextNeverThrowAndAlwaysGetAKind() throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<String> seeds = new ArrayList<>();
     for (String line : ProviderErrorSamples.lines()) {
@@ -40,7 +40,7 @@ class GarbageInputTest {
   }
 
   @Test
-  void pathological_bodies_stay_fast() {
+  void pathologicalBodiesStayFast() {
     List<String> bodies = List.of(
         "[".repeat(200_000),
         "{\"error\":".repeat(50_000),

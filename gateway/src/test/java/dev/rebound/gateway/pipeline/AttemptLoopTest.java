@@ -11,6 +11,7 @@ import dev.rebound.gateway.testing.MutableClock;
 import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.FailureClassifier;
 import dev.rebound.gateway.recovery.HealthBoard;
@@ -104,7 +105,7 @@ class AttemptLoopTest {
         throw new IllegalStateException(e);
       }
       boolean stream = json.path("stream").asBoolean(false);
-      RequestRecord record = new RequestRecord("req-1", events::add);
+      RequestRecord record = new RequestRecord("req-1", events::add, clock);
       Exchange ex = new Exchange(req, Endpoint.CHAT_COMPLETIONS, body, json, json.path("model").asText(), stream, null,
           record);
       ex.authenticated("tenant", null);
@@ -171,7 +172,7 @@ class AttemptLoopTest {
     assertEquals(error, r.body());
     assertEquals(1, upstream.calls.size());
     assertTrue(timers.pending().isEmpty());
-    assertEquals(1, events.stream().filter(e -> e.type().equals("give-up")).count(), events.toString());
+    assertEquals(1, events.stream().filter(e -> e.type() == EventType.GIVE_UP).count(), events.toString());
   }
 
   @Test
@@ -222,7 +223,7 @@ class AttemptLoopTest {
     assertTrue(r.body().trim().endsWith("data: [DONE]"), r.body());
     assertEquals(1, upstream.calls.size());
     assertInstanceOf(Result.Streamed.class, results.get(0));
-    GatewayEvent answered = events.stream().filter(e -> e.type().equals("answered")).findFirst().orElseThrow();
+    GatewayEvent answered = events.stream().filter(e -> e.type() == EventType.ANSWERED).findFirst().orElseThrow();
     assertEquals(true, answered.fields().get("endedByGateway"));
   }
 

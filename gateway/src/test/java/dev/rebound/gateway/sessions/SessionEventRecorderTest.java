@@ -1,5 +1,6 @@
 package dev.rebound.gateway.sessions;
 
+import dev.rebound.gateway.events.EventType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,7 +117,7 @@ class SessionEventRecorderTest {
     SessionKey other = new SessionKey("acme", "s2");
     recorder.emit(event(KEY, "route", Instant.now()));
     recorder.emit(event(other, "route", Instant.now()));
-    recorder.emit(new GatewayEvent(Instant.now(), "breaker", null, "backend open", Map.of()));
+    recorder.emit(new GatewayEvent(Instant.now(), EventType.BREAKER, null, "backend open", Map.of()));
 
     recorder.flushAll().await();
 
@@ -132,6 +133,6 @@ class SessionEventRecorderTest {
   }
 
   private static GatewayEvent event(SessionKey key, String type, Instant at, int n) {
-    return new GatewayEvent(at, type, key.tenant(), key.id(), type + " " + n, Map.of("n", n));
+    return new GatewayEvent(at, EventType.of(type), key.tenant(), key.id(), type + " " + n, Map.of("n", n));
   }
 }

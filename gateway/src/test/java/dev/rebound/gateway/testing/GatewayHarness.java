@@ -144,7 +144,7 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Events of one type, in order. */
   public List<GatewayEvent> events(String type) {
-    return events.stream().filter(e -> e.type().equals(type)).toList();
+    return events.stream().filter(e -> e.type().id().equals(type)).toList();
   }
 
   public String base() {

@@ -33,14 +33,14 @@ public final class GatewayProcess {
     return pb.start();
   }
 
-  /** Waits up to 30 s for the gateway at {@code base} to answer /health with 200. */
+  /** Waits up to 30 s for the gateway at {@code base} to answer /health with 200 (each look gives up after 2 s). */
   public static void awaitUp(Vertx poller, String base, String what) {
     Eventually.await(poller, 30_000, what, () -> up(base));
   }
 
   private static boolean up(String base) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/health")).timeout(Duration.ofSeconds(30)).build(),
+      return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/health")).timeout(Duration.ofSeconds(2)).build(),
           HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
     } catch (Exception e) {
       return false;
