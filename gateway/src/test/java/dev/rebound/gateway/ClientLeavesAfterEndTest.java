@@ -8,7 +8,6 @@ import dev.rebound.gateway.testing.Eventually;
 import dev.rebound.gateway.testing.GatewayHarness;
 import dev.rebound.gateway.testing.RawUpstream;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;

@@ -1,6 +1,5 @@
 package dev.rebound.gateway.admin;
 
-import dev.rebound.gateway.events.EventType;
 import static dev.rebound.gateway.admin.AdminReplies.ok;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,15 +8,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.config.ConfigException;
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.RequestFeatures;
 import dev.rebound.gateway.routes.RouteTable;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
-import dev.rebound.routing.AgentDefinition;
-import dev.rebound.routing.AttemptPlan;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.formats.WireFormats;
+import dev.rebound.routing.AgentDefinition;
+import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.Protocol;
 import dev.rebound.routing.RoutingRequest;
 import io.vertx.core.json.JsonArray;

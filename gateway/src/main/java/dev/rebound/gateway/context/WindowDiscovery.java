@@ -1,9 +1,9 @@
 package dev.rebound.gateway.context;
 
-import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.EventSink;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.routing.AgentDefinition;
 import io.vertx.core.Context;

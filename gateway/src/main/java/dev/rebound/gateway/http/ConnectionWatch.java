@@ -1,7 +1,7 @@
 package dev.rebound.gateway.http;
 
-import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.time.DurationText;
+import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.formats.WireFormats;
 import io.netty.channel.ChannelDuplexHandler;

@@ -1,6 +1,5 @@
 package dev.rebound.gateway.http;
 
-import dev.rebound.gateway.wire.formats.WireFormats;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +11,7 @@ import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.wire.GatewayException;
 import dev.rebound.gateway.wire.RequestFields;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 

@@ -1,6 +1,5 @@
 package dev.rebound.gateway.metrics;
 
-import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.FailureKind;

@@ -1,9 +1,9 @@
 package dev.rebound.gateway.pipeline;
 
-import dev.rebound.gateway.time.DurationText;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureKind;
 import dev.rebound.gateway.recovery.BackendHealth;
+import dev.rebound.gateway.time.DurationText;
 import dev.rebound.routing.AgentDefinition;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package dev.rebound.gateway.pipeline;
 
-import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.config.ContextConfig;
 import dev.rebound.gateway.config.OnOverflow;
 import dev.rebound.gateway.context.ContextFit;
 import dev.rebound.gateway.context.ContextReport;
 import dev.rebound.gateway.context.Summarizer;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.routing.AgentDefinition;

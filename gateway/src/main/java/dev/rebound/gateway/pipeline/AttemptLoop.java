@@ -1,9 +1,9 @@
 package dev.rebound.gateway.pipeline;
 
-import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.config.OnOverflow;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.context.ContextFit;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureClassifier;
 import dev.rebound.gateway.failure.FailureKind;

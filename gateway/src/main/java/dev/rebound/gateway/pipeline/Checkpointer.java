@@ -1,22 +1,21 @@
 package dev.rebound.gateway.pipeline;
 
-import dev.rebound.gateway.events.EventType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rebound.gateway.context.ContextFit;
-import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionCache;
-import dev.rebound.routing.AgentDefinition;
 import dev.rebound.gateway.wire.WireFormat;
+import dev.rebound.routing.AgentDefinition;
 import dev.rebound.store.Append;
 import dev.rebound.store.CheckpointDraft;
 import dev.rebound.store.CheckpointKind;
 import dev.rebound.store.CheckpointStore;
 import dev.rebound.store.HistoryReconciler;
-import dev.rebound.store.StaleWriteException;
 import dev.rebound.store.MetaChange;
 import dev.rebound.store.NewMessage;
 import dev.rebound.store.SessionMeta;
+import dev.rebound.store.StaleWriteException;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.time.Clock;

@@ -1,21 +1,20 @@
 package dev.rebound.gateway.pipeline;
 
-import java.util.Map;
-import dev.rebound.gateway.events.EventType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rebound.gateway.wire.Endpoint;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.reply.Reply;
+import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.formats.WireFormats;
 import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.Protocol;
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
 
 /**
  * One client request as it moves through the pipeline: parsed once by its front door, enriched by each step on the way

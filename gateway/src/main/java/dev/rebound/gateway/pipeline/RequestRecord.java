@@ -1,13 +1,13 @@
 package dev.rebound.gateway.pipeline;
 
-import java.util.Map;
-import java.time.Clock;
-import dev.rebound.gateway.events.EventType;
-import dev.rebound.gateway.reply.ReplyObserver;
 import dev.rebound.gateway.events.EventSink;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.FailureKind;
+import dev.rebound.gateway.reply.ReplyObserver;
 import dev.rebound.gateway.stream.TokenUsage;
+import java.time.Clock;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**

@@ -1,13 +1,12 @@
 package dev.rebound.gateway.pipeline;
 
 import dev.rebound.gateway.events.EventType;
-import dev.rebound.gateway.events.GatewayEvent;
-import dev.rebound.gateway.wire.ClientError;
-import dev.rebound.gateway.wire.GatewayException;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.RequestFeatures;
 import dev.rebound.gateway.routes.RouteTable;
 import dev.rebound.gateway.routes.SessionAffinity;
+import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.GatewayException;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.RoutingRequest;

@@ -1,14 +1,13 @@
 package dev.rebound.gateway.pipeline;
 
-import dev.rebound.gateway.events.EventType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.sessions.ContextView;
+import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.wire.GatewayException;
-import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.store.Append;
 import dev.rebound.store.CheckpointDraft;
 import dev.rebound.store.CheckpointKind;
@@ -24,7 +23,6 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 

@@ -1,7 +1,7 @@
 package dev.rebound.gateway.recovery;
 
-import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.EventSink;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,6 +1,5 @@
 package dev.rebound.gateway.recovery;
 
-import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;

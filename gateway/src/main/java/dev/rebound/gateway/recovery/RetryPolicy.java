@@ -1,9 +1,9 @@
 package dev.rebound.gateway.recovery;
 
-import dev.rebound.gateway.time.DurationText;
 import dev.rebound.gateway.config.ResilienceConfig;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureKind;
+import dev.rebound.gateway.time.DurationText;
 import java.time.Duration;
 import java.util.Map;
 

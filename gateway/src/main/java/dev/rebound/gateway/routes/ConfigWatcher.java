@@ -1,10 +1,10 @@
 package dev.rebound.gateway.routes;
 
-import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.config.ConfigException;
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.EventSink;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.routing.RuleSet;
 import dev.rebound.routing.RuleSetException;

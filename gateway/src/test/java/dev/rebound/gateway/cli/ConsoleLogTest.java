@@ -1,11 +1,11 @@
 package dev.rebound.gateway.cli;
 
-import dev.rebound.gateway.events.EventType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rebound.gateway.config.LogConfig;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.events.LogEventSink;
 import io.vertx.core.json.JsonObject;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rebound.gateway.testing.MutableClock;
 import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
@@ -18,6 +17,7 @@ import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.reply.Reply;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.stream.SseEvent;
+import dev.rebound.gateway.testing.MutableClock;
 import dev.rebound.gateway.upstream.AttemptOutcome;
 import dev.rebound.gateway.upstream.StreamTarget;
 import dev.rebound.gateway.upstream.Upstream;

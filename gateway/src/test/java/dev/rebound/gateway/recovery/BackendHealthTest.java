@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rebound.gateway.testing.MutableClock;
 import dev.rebound.gateway.config.ResilienceConfig;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureKind;
 import dev.rebound.gateway.recovery.BackendHealth.Permit.Rejected;
+import dev.rebound.gateway.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.rebound.gateway.sessions;
 
-import dev.rebound.gateway.events.EventType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.store.CheckpointStore;
 import dev.rebound.store.EmbeddedCheckpointStore;

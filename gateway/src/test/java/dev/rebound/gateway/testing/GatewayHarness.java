@@ -2,9 +2,9 @@ package dev.rebound.gateway.testing;
 
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.config.ServerConfig;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
-import dev.rebound.gateway.config.ServerConfig;
 import dev.rebound.gateway.http.GatewayServer;
 import dev.rebound.gateway.http.NetworkTransport;
 import dev.rebound.mockllm.MockLlmOptions;

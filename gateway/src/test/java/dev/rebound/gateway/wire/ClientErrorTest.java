@@ -1,11 +1,11 @@
 package dev.rebound.gateway.wire;
 
-import dev.rebound.gateway.wire.formats.WireFormats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureKind;
+import dev.rebound.gateway.wire.formats.WireFormats;
 import org.junit.jupiter.api.Test;
 
 class ClientErrorTest {

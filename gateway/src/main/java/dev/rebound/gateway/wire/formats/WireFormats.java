@@ -1,7 +1,6 @@
 package dev.rebound.gateway.wire.formats;
 
 import dev.rebound.gateway.wire.WireFormat;
-
 import dev.rebound.gateway.wire.anthropic.AnthropicMessages;
 import dev.rebound.gateway.wire.openai.OpenAiChat;
 import dev.rebound.routing.Protocol;
