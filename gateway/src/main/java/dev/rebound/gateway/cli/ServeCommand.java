@@ -59,11 +59,13 @@ final class ServeCommand implements Callable<Integer> {
       // a JSON log keeps every line of the process JSON (containers merge stdout and stderr)
       if (cfg.log().format() == LogConfig.Format.JSON) LOG.info(listening);
       else System.out.println(listening);
+      long stopWithinMs = cfg.server().shutdownGrace().toMillis() + 5_000;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        // SIGTERM (docker stop, systemd): stop listening, close upstream connections and flush the store, but never
-        // hang the exit; Vert.x itself goes with the JVM (waiting on its close can stall on a terminated event loop)
+        // SIGTERM (docker stop, systemd): stop listening, let requests in flight end (server.shutdownGrace), close
+        // upstream connections and flush the store, but never hang the exit; Vert.x itself goes with the JVM (waiting
+        // on its close can stall on a terminated event loop)
         try {
-          server.stop().toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+          server.stop().toCompletionStage().toCompletableFuture().get(stopWithinMs, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (Exception ignored) {
           // exiting anyway
         }

@@ -117,7 +117,8 @@ public final class ConfigLoader {
 
   private ServerConfig server(ConfigNode n) {
     n.expectObject();
-    n.allowOnly("host", "port", "maxBodyBytes", "transport", "headerTimeout", "idleTimeout", "maxConnections");
+    n.allowOnly("host", "port", "maxBodyBytes", "transport", "headerTimeout", "idleTimeout", "maxConnections",
+        "shutdownGrace");
     return new ServerConfig(
         n.get("host").text("127.0.0.1"),
         (int) n.get("port").integer(8080, 0, 65535),
@@ -125,7 +126,8 @@ public final class ConfigLoader {
         ServerConfig.Transport.parse(n.get("transport").oneOf("auto", ServerConfig.Transport.TEXTS)),
         n.get("headerTimeout").positiveDuration(ServerConfig.DEFAULT_HEADER_TIMEOUT),
         n.get("idleTimeout").positiveDuration(ServerConfig.DEFAULT_IDLE_TIMEOUT),
-        (int) n.get("maxConnections").integer(ServerConfig.DEFAULT_MAX_CONNECTIONS, 1, 1_000_000));
+        (int) n.get("maxConnections").integer(ServerConfig.DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
+        n.get("shutdownGrace").duration(ServerConfig.DEFAULT_SHUTDOWN_GRACE));
   }
 
   private StoreConfig store(ConfigNode n) {

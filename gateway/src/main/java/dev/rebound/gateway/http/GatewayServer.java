@@ -359,7 +359,9 @@ public final class GatewayServer {
   public Future<Void> stop() {
     if (watcher != null) watcher.stop();
     if (healthShare != null) healthShare.close();
-    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    // stop accepting, let the requests in flight end within the grace, then close what is left
+    Future<Void> closed = server == null ? Future.succeededFuture()
+        : server.shutdown(config.server().shutdownGrace().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     return closed.eventually(clients::close)
         .eventually(readiness::close)
         .eventually(discovery::stop)

@@ -133,7 +133,7 @@ class ConfigLoaderTest {
         """);
     for (String expected : List.of(
         "server.port: 70000 is out of range (0 to 65535)",
-        "server.hots: unknown key (known here: headerTimeout, host, idleTimeout, maxBodyBytes, maxConnections, port, transport)",
+        "server.hots: unknown key (known here: headerTimeout, host, idleTimeout, maxBodyBytes, maxConnections, port, shutdownGrace, transport)",
         "server.transport: 'uring' is not one of auto, epoll, nio",
         "server.headerTimeout: '0s' must be more than 0",
         "server.idleTimeout: 'soon' is not a duration (use e.g. 250ms, 30s, 1m30s, 2h, 7d)",
