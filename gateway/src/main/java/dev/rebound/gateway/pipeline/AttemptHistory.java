@@ -57,7 +57,8 @@ final class AttemptHistory {
     return agentIndex + 1 >= plan.agents().size();
   }
 
-  AgentDefinition nextAgent() {
+  /** The agent the plan moves to after the current one (there is one: see {@link #lastAgent()}). */
+  AgentDefinition following() {
     return plan.agents().get(agentIndex + 1).agent();
   }
 

@@ -223,7 +223,7 @@ public final class AttemptLoop implements Step {
       } else if (r instanceof Recovery.NextAgent next) {
         history.continuing(next.continues());
         history.recovered(next.label());
-        events.emit(EventType.FALLBACK, next.reason() + "; next agent: " + history.nextAgent().name(), agent, null);
+        events.emit(EventType.FALLBACK, next.reason() + "; next agent: " + history.following().name(), agent, null);
         moveOn();
       } else if (r instanceof Recovery.Refit refit) {
         history.refitted(refit.refit());

@@ -24,6 +24,7 @@ import java.util.Map;
 public final class Exchange {
   private final HttpServerRequest request;
   private final Endpoint endpoint;
+  private final WireFormat format;
   private final Buffer body;
   private final ObjectNode json;
   private final String model;
@@ -55,6 +56,7 @@ public final class Exchange {
       boolean stream, String sessionId, RequestRecord record) {
     this.record = record;
     this.request = request;
+    this.format = WireFormats.of(endpoint.protocol());
     this.endpoint = endpoint;
     this.body = body;
     this.json = json;
@@ -69,7 +71,7 @@ public final class Exchange {
 
   /** The client's wire format: how its errors, streams and answers look. */
   public WireFormat format() {
-    return WireFormats.of(endpoint.protocol());
+    return format;
   }
 
   public Endpoint endpoint() {
