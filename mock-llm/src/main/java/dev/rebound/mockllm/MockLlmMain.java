@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * Runs mock-llm standalone, for the demo and the benchmark:
- * {@code MockLlmMain [--config mock-llm.yaml] [--host H] [--port N] [--chunk-delay-ms N]}.
+ * {@code MockLlmMain [--config mock-llm.yaml] [--host H] [--port N] [--chunk-delay-ms N] [--speaks openai|anthropic|openai,anthropic]}.
  */
 public final class MockLlmMain {
 
@@ -18,7 +18,7 @@ public final class MockLlmMain {
       options = parse(args);
     } catch (IllegalArgumentException e) {
       System.err.println("mock-llm: " + e.getMessage());
-      System.err.println("usage: MockLlmMain [--config file.yaml] [--host H] [--port N] [--chunk-delay-ms N]");
+      System.err.println("usage: MockLlmMain [--config file.yaml] [--host H] [--port N] [--chunk-delay-ms N] [--speaks openai|anthropic]");
       System.exit(2);
       return;
     }
@@ -49,6 +49,7 @@ public final class MockLlmMain {
         case "--port" -> options = options.withPort(number(value(args, ++i, "--port"), "--port"));
         case "--chunk-delay-ms" -> options = options.withChunkDelayMs(
             number(value(args, ++i, "--chunk-delay-ms"), "--chunk-delay-ms"));
+        case "--speaks" -> options = options.withSpeaks(java.util.Set.of(value(args, ++i, "--speaks").split(",")));
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }

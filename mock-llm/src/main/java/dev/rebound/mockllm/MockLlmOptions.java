@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How a {@link MockLlmServer} behaves. Immutable; start from {@link #defaults()} and use the
@@ -18,6 +19,8 @@ import java.util.Objects;
  * @param replyWords           words in each text reply (request header {@code x-mock-reply-words} overrides)
  * @param initialFaults        faults armed when the server starts
  * @param requestLogLimit      how many requests {@code /_mock/requests} keeps (oldest dropped); 0 records nothing
+ * @param speaks               the wire formats served ({@code openai}: Chat Completions, {@code anthropic}: Messages);
+ *                             the other's paths answer 404, as a server that speaks only one of them does
  */
 public record MockLlmOptions(
     String host,
@@ -27,9 +30,13 @@ public record MockLlmOptions(
     int defaultContextWindow,
     int replyWords,
     List<Fault> initialFaults,
-    int requestLogLimit) {
+    int requestLogLimit,
+    Set<String> speaks) {
 
   public static final int DEFAULT_REQUEST_LOG_LIMIT = 1000;
+  public static final String OPENAI = "openai";
+  public static final String ANTHROPIC = "anthropic";
+  public static final Set<String> BOTH = Set.of(OPENAI, ANTHROPIC);
 
   public MockLlmOptions {
     Objects.requireNonNull(host, "host");
@@ -50,6 +57,20 @@ public record MockLlmOptions(
     }
     models = List.copyOf(models);
     initialFaults = List.copyOf(initialFaults);
+    speaks = Set.copyOf(speaks);
+    if (speaks.isEmpty() || !BOTH.containsAll(speaks)) {
+      throw new IllegalArgumentException("speaks must name openai, anthropic or both, got " + speaks);
+    }
+  }
+
+  /** The options with a request log limit, speaking both formats. */
+  public MockLlmOptions(String host, int port, long chunkDelayMs, List<MockModel> models,
+                        int defaultContextWindow, int replyWords, List<Fault> initialFaults, int requestLogLimit) {
+    this(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, BOTH);
+  }
+
+  public boolean speaks(String format) {
+    return speaks.contains(format);
   }
 
   /** The options without a request log limit, which then defaults to {@value #DEFAULT_REQUEST_LOG_LIMIT}. */
@@ -91,19 +112,19 @@ public record MockLlmOptions(
   }
 
   public MockLlmOptions withHost(String host) {
-    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit);
+    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, speaks);
   }
 
   public MockLlmOptions withPort(int port) {
-    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit);
+    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, speaks);
   }
 
   public MockLlmOptions withChunkDelayMs(long chunkDelayMs) {
-    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit);
+    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, speaks);
   }
 
   public MockLlmOptions withModels(List<MockModel> models) {
-    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit);
+    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, speaks);
   }
 
   /** Adds {@code model}, replacing a listed model of the same name. */
@@ -119,18 +140,23 @@ public record MockLlmOptions(
   }
 
   public MockLlmOptions withDefaultContextWindow(int defaultContextWindow) {
-    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit);
+    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, speaks);
   }
 
   public MockLlmOptions withReplyWords(int replyWords) {
-    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit);
+    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, speaks);
   }
 
   public MockLlmOptions withInitialFaults(List<Fault> initialFaults) {
-    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit);
+    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, speaks);
+  }
+
+  /** Serves only these wire formats ({@link #OPENAI}, {@link #ANTHROPIC}). */
+  public MockLlmOptions withSpeaks(Set<String> speaks) {
+    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, speaks);
   }
 
   public MockLlmOptions withRequestLogLimit(int requestLogLimit) {
-    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit);
+    return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, speaks);
   }
 }

@@ -88,9 +88,11 @@ public final class MockLlmServer {
     ProviderApi provider = new ProviderApi(vertx, options, faults, log, tokens);
     ControlApi control = new ControlApi(faults, log);
     Router router = Router.router(vertx);
-    router.post("/v1/chat/completions").handler(provider::chatCompletions);
-    router.post("/v1/messages").handler(provider::messages);
-    router.post("/v1/messages/count_tokens").handler(provider::countTokens);
+    if (options.speaks(MockLlmOptions.OPENAI)) router.post("/v1/chat/completions").handler(provider::chatCompletions);
+    if (options.speaks(MockLlmOptions.ANTHROPIC)) {
+      router.post("/v1/messages").handler(provider::messages);
+      router.post("/v1/messages/count_tokens").handler(provider::countTokens);
+    }
     router.get("/v1/models").handler(provider::models);
     router.get("/props").handler(provider::llamaCppProps);
     router.post("/api/show").handler(provider::ollamaShow);

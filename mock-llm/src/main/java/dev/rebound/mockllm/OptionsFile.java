@@ -15,7 +15,7 @@ final class OptionsFile {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> KEYS = Set.of("host", "port", "chunkDelayMs", "replyWords",
-      "defaultContextWindow", "requestLogLimit", "models", "faults");
+      "defaultContextWindow", "requestLogLimit", "models", "faults", "speaks");
   private static final Set<String> MODEL_KEYS = Set.of("name", "contextWindow", "trainedContextWindow");
 
   private OptionsFile() {
@@ -55,7 +55,22 @@ final class OptionsFile {
         map.containsKey("faults") ? faults(map.get("faults")) : defaults.initialFaults(),
         map.containsKey("requestLogLimit")
             ? (int) integer("requestLogLimit", map.get("requestLogLimit"), 0, Integer.MAX_VALUE)
-            : defaults.requestLogLimit());
+            : defaults.requestLogLimit(),
+        map.containsKey("speaks") ? speaks(map.get("speaks")) : defaults.speaks());
+  }
+
+  private static Set<String> speaks(Object value) {
+    Set<String> out = new java.util.LinkedHashSet<>();
+    List<?> items = sequence("speaks", value);
+    for (int i = 0; i < items.size(); i++) {
+      String format = text("speaks[" + i + "]", items.get(i));
+      if (!MockLlmOptions.BOTH.contains(format)) {
+        throw new IllegalArgumentException("speaks[" + i + "]: '" + format + "' is not openai or anthropic");
+      }
+      out.add(format);
+    }
+    if (out.isEmpty()) throw new IllegalArgumentException("speaks: name openai, anthropic or both");
+    return out;
   }
 
   private static List<MockModel> models(Object value) {

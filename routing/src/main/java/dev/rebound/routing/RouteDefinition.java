@@ -8,10 +8,11 @@ import java.util.Map;
  * one of three ways: {@code agents} (an ordered fallback chain), {@code split} (agent -> weight, the first agent is
  * drawn by weight and the others follow as fallbacks), or {@code select: best-match} over {@code agents} (or every
  * agent when none are listed), scored against the task. {@code onOverflow} is the route's own context policy
- * (the gateway reads it; null when the route leaves it to the agent or the global setting).
+ * (the gateway reads it; null when the route leaves it to the agent or the global setting). {@code allowTranslation}
+ * false keeps the route to agents that speak the client's protocol; else any agent may serve any client.
  */
 public record RouteDefinition(String name, RouteMatch match, List<String> agents, Map<String, Integer> split, String select,
-                              String onOverflow) {
+                              String onOverflow, boolean allowTranslation) {
   public static final String BEST_MATCH = "best-match";
 
   public RouteDefinition {
@@ -19,11 +20,16 @@ public record RouteDefinition(String name, RouteMatch match, List<String> agents
     split = split == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(split));
   }
 
+  public RouteDefinition(String name, RouteMatch match, List<String> agents, Map<String, Integer> split, String select,
+      String onOverflow) {
+    this(name, match, agents, split, select, onOverflow, true);
+  }
+
   public RouteDefinition(String name, RouteMatch match, List<String> agents, Map<String, Integer> split, String select) {
-    this(name, match, agents, split, select, null);
+    this(name, match, agents, split, select, null, true);
   }
 
   public RouteDefinition(String name, RouteMatch match, List<String> agents) {
-    this(name, match, agents, Map.of(), null, null);
+    this(name, match, agents, Map.of(), null, null, true);
   }
 }

@@ -77,7 +77,7 @@ public final class RuleSet {
       }
       if (bestMatch && chain.isEmpty() && r.agents().isEmpty()) chain = new ArrayList<>(agents.values());
       List<Matcher> matchers = matchers(r.match(), at + ".match", problems);
-      routes.add(new CompiledRoute(r.name(), matchers, chain, split, bestMatch, r.onOverflow()));
+      routes.add(new CompiledRoute(r.name(), matchers, chain, split, bestMatch, r.onOverflow(), r.allowTranslation()));
     }
     if (!problems.isEmpty()) throw new RuleSetException(problems);
     return new RuleSet(Map.copyOf(agents), List.copyOf(routes), patterns);
@@ -103,11 +103,11 @@ public final class RuleSet {
         skipped.add(new AttemptPlan.Skipped(pin, "x-rebound-agent names no agent" + suggestion(pin.trim(), agents.keySet())));
         return new AttemptPlan(null, features, List.of(), skipped);
       }
-      return ordered(PINNED, List.of(a), "pinned by x-rebound-agent", request, features, health, skipped, false);
+      return ordered(PINNED, List.of(a), true, "pinned by x-rebound-agent", request, features, health, skipped, false);
     }
     AgentDefinition named = agents.get(request.model());
     if (named != null) {
-      AttemptPlan p = ordered(DIRECT, List.of(named), "the request names this agent", request, features, health, skipped, false);
+      AttemptPlan p = ordered(DIRECT, List.of(named), true, "the request names this agent", request, features, health, skipped, false);
       if (!p.isEmpty()) return p;
     }
     for (CompiledRoute r : routes) {
@@ -115,14 +115,14 @@ public final class RuleSet {
       AttemptPlan p;
       if (r.bestMatch) p = bestMatch(r, request, features, health, skipped);
       else if (!r.split.isEmpty()) p = split(r, request, features, health, skipped);
-      else p = ordered(r.name, r.chain, "route '" + r.name + "'", request, features, health, skipped, true);
+      else p = ordered(r.name, r.chain, r.allowTranslation, "route '" + r.name + "'", request, features, health, skipped, true);
       // a route that cannot serve the client's protocol lets the next rule decide
       if (!p.isEmpty()) return p;
     }
     List<AgentDefinition> serving = new ArrayList<>();
     for (AgentDefinition a : agents.values()) if (a.model().equals(request.model())) serving.add(a);
     if (!serving.isEmpty()) {
-      AttemptPlan p = ordered(DIRECT, serving, "serves the requested model", request, features, health, skipped, true);
+      AttemptPlan p = ordered(DIRECT, serving, true, "serves the requested model", request, features, health, skipped, true);
       if (!p.isEmpty()) return p;
     }
     return new AttemptPlan(null, features, List.of(), dedupe(skipped));
@@ -174,11 +174,11 @@ public final class RuleSet {
     return routes.stream().map(CompiledRoute::toString).toList();
   }
 
-  private AttemptPlan ordered(String route, List<AgentDefinition> chain, String why, RoutingRequest request,
-      Memo<TaskFeatures> f, AgentHealth health, List<AttemptPlan.Skipped> skipped, boolean affinity) {
+  private AttemptPlan ordered(String route, List<AgentDefinition> chain, boolean translating, String why,
+      RoutingRequest request, Memo<TaskFeatures> f, AgentHealth health, List<AttemptPlan.Skipped> skipped, boolean affinity) {
     List<AttemptPlan.Candidate> healthy = new ArrayList<>();
     List<AttemptPlan.Candidate> unhealthy = new ArrayList<>();
-    for (AgentDefinition a : speaking(chain, request, skipped)) {
+    for (AgentDefinition a : serving(chain, translating, request, skipped)) {
       int position = healthy.size() + unhealthy.size();
       boolean ok = health.status(a) == AgentHealth.Status.HEALTHY;
       java.util.function.Supplier<String> reason = () -> why + (position == 0 ? "" : ", fallback #" + position) + "; "
@@ -196,7 +196,7 @@ public final class RuleSet {
 
   private AttemptPlan split(CompiledRoute r, RoutingRequest request, Memo<TaskFeatures> f, AgentHealth health,
       List<AttemptPlan.Skipped> skipped) {
-    List<AgentDefinition> speaking = speaking(new ArrayList<>(r.split.keySet()), request, skipped);
+    List<AgentDefinition> speaking = serving(new ArrayList<>(r.split.keySet()), r.allowTranslation, request, skipped);
     List<AgentDefinition> pool = speaking.stream().filter(a -> health.status(a) == AgentHealth.Status.HEALTHY).toList();
     if (pool.isEmpty()) pool = speaking;
     int total = pool.stream().mapToInt(r.split::get).sum();
@@ -233,7 +233,7 @@ public final class RuleSet {
     TaskFeatures f = lazy.get();
     List<AttemptPlan.Candidate> scored = new ArrayList<>();
     List<AttemptPlan.Skipped> unfit = new ArrayList<>();
-    for (AgentDefinition a : speaking(r.chain, request, skipped)) {
+    for (AgentDefinition a : serving(r.chain, r.allowTranslation, request, skipped)) {
       double v = AgentScorer.value(a, f, health, maxCost);
       if (v == AgentScorer.UNFIT) {
         unfit.add(new AttemptPlan.Skipped(a.name(), AgentScorer.reason(a, f, health)));
@@ -266,13 +266,18 @@ public final class RuleSet {
     return plan;
   }
 
-  private static List<AgentDefinition> speaking(List<AgentDefinition> chain, RoutingRequest request,
+  /**
+   * The agents of a chain that may serve the request: those that speak its protocol, and the others unless the route
+   * or the agent keeps translation off.
+   */
+  private static List<AgentDefinition> serving(List<AgentDefinition> chain, boolean routeTranslates, RoutingRequest request,
       List<AttemptPlan.Skipped> skipped) {
     List<AgentDefinition> out = new ArrayList<>(chain.size());
     for (AgentDefinition a : chain) {
-      if (request.protocol() != null && a.protocol() != request.protocol()) {
+      boolean foreign = request.protocol() != null && a.protocol() != null && a.protocol() != request.protocol();
+      if (foreign && !(routeTranslates && a.allowTranslation())) {
         skipped.add(new AttemptPlan.Skipped(a.name(), "its backend speaks " + a.protocol().id() + ", the request is "
-            + request.protocol().id()));
+            + request.protocol().id() + ", and translation is off for this " + (routeTranslates ? "agent" : "route")));
       } else {
         out.add(a);
       }
@@ -445,7 +450,7 @@ public final class RuleSet {
   }
 
   private record CompiledRoute(String name, List<Matcher> matchers, List<AgentDefinition> chain,
-      Map<AgentDefinition, Integer> split, boolean bestMatch, String onOverflow) {
+      Map<AgentDefinition, Integer> split, boolean bestMatch, String onOverflow, boolean allowTranslation) {
     boolean matches(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> texts) {
       for (Matcher m : matchers) if (!m.test(r, f, texts)) return false;
       return true;
@@ -461,7 +466,7 @@ public final class RuleSet {
         split.forEach((a, w) -> parts.add(a.name() + ": " + w));
         how = "split " + parts;
       } else how = "agents " + chain.stream().map(AgentDefinition::name).toList();
-      return "route '" + name + "' " + when + " -> " + how;
+      return "route '" + name + "' " + when + " -> " + how + (allowTranslation ? "" : ", same protocol only");
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RuleSetTest {
@@ -71,17 +72,40 @@ class RuleSetTest {
   }
 
   @Test
-  void agentsSpeakingAnotherProtocolAreSkippedWithTheReason() {
+  void agentsSpeakingAnotherProtocolServeThroughTranslationInConfigOrder() {
     AttemptPlan plan = rules().plan(new RoutingRequest(Protocol.ANTHROPIC, "anything"));
-    assertTrue(plan.isEmpty());
-    assertEquals(2, plan.skipped().size());
-    assertTrue(plan.skipped().get(0).reason().contains("speaks openai"), plan.skipped().toString());
+    assertEquals("default", plan.route());
+    assertEquals(List.of("coder", "gpt"), plan.agents().stream().map(c -> c.agent().name()).toList());
   }
 
   @Test
-  void aRouteWhoseAgentsAllSpeakAnotherProtocolLetsTheNextRuleDecide() {
+  void aRouteWithTranslationOffSkipsAgentsOfAnotherProtocolWithTheReason() {
     RuleSet rules = RuleSet.compile(List.of(CODER, CLAUDE),
-        List.of(new RouteDefinition("default", RouteMatch.ANY, List.of("coder"))));
+        List.of(new RouteDefinition("default", RouteMatch.ANY, List.of("coder", "claude"), Map.of(), null, null, false)));
+    AttemptPlan plan = rules.plan(new RoutingRequest(Protocol.ANTHROPIC, "anything"));
+    assertEquals(List.of("claude"), plan.agents().stream().map(c -> c.agent().name()).toList());
+    assertEquals(1, plan.skipped().size());
+    assertTrue(plan.skipped().get(0).reason().contains("speaks openai"), plan.skipped().toString());
+    assertTrue(plan.skipped().get(0).reason().contains("translation is off for this route"), plan.skipped().toString());
+  }
+
+  @Test
+  void anAgentWithTranslationOffServesOnlyItsOwnProtocol() {
+    AgentDefinition strict = new AgentDefinition("strict", "openai", "gpt-4o", Protocol.OPENAI, List.of(), 1, 1, 0, false);
+    RuleSet rules = RuleSet.compile(List.of(strict, CLAUDE),
+        List.of(new RouteDefinition("default", RouteMatch.ANY, List.of("strict", "claude"))));
+    assertEquals(List.of("claude"), rules.plan(new RoutingRequest(Protocol.ANTHROPIC, "x")).agents().stream()
+        .map(c -> c.agent().name()).toList());
+    assertEquals(List.of("strict", "claude"), rules.plan(new RoutingRequest(Protocol.OPENAI, "x")).agents().stream()
+        .map(c -> c.agent().name()).toList());
+    assertTrue(rules.plan(new RoutingRequest(Protocol.ANTHROPIC, "x")).skipped().get(0).reason()
+        .contains("translation is off for this agent"));
+  }
+
+  @Test
+  void aRouteWhoseAgentsAllSpeakAnotherProtocolWithTranslationOffLetsTheNextRuleDecide() {
+    RuleSet rules = RuleSet.compile(List.of(CODER, CLAUDE),
+        List.of(new RouteDefinition("default", RouteMatch.ANY, List.of("coder"), Map.of(), null, null, false)));
     AttemptPlan plan = rules.plan(new RoutingRequest(Protocol.ANTHROPIC, "claude-sonnet-4-5"));
     assertEquals(RuleSet.DIRECT, plan.route());
     assertEquals("claude", plan.agents().get(0).agent().name());

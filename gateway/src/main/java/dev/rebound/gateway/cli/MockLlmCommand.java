@@ -23,6 +23,10 @@ final class MockLlmCommand implements Callable<Integer> {
   @Option(names = "--chunk-delay-ms", description = "Pause between streamed chunks, in milliseconds.")
   Long chunkDelayMs;
 
+  @Option(names = "--speaks", split = ",", description = "Wire formats to serve: openai, anthropic or both (default),"
+      + " e.g. --speaks openai to stand in for a server that has only Chat Completions.")
+  java.util.Set<String> speaks;
+
   @Override
   public Integer call() {
     MockLlmOptions options;
@@ -36,6 +40,12 @@ final class MockLlmCommand implements Callable<Integer> {
     else if (config == null) options = options.withPort(8081);
     if (host != null) options = options.withHost(host);
     if (chunkDelayMs != null) options = options.withChunkDelayMs(chunkDelayMs);
+    try {
+      if (speaks != null) options = options.withSpeaks(speaks);
+    } catch (IllegalArgumentException e) {
+      System.err.println("--speaks: " + e.getMessage());
+      return 2;
+    }
     Vertx vertx = Vertx.vertx();
     try {
       int bound = new MockLlmServer(vertx, options).start().await();

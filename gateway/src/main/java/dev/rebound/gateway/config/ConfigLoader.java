@@ -231,7 +231,7 @@ public final class ConfigLoader {
     List<AgentDefinition> out = new ArrayList<>();
     for (ConfigNode n : list.list()) {
       if (!n.expectObject()) continue;
-      n.allowOnly("name", "backend", "model", "capabilities", "cost", "weight", "contextWindow", "context");
+      n.allowOnly("name", "backend", "model", "capabilities", "cost", "weight", "contextWindow", "context", "allowTranslation");
       String name = n.get("name").requiredText();
       OnOverflow own = onOverflowOnly(n.get("context"));
       if (own != null && name != null) policies.put(name, own);
@@ -253,7 +253,7 @@ public final class ConfigLoader {
       }
       out.add(new AgentDefinition(name, backendName, model, backend == null ? null : backend.protocol(),
           n.get("capabilities").textList(), n.get("cost").number(1, 0, 1e9),
-          (int) n.get("weight").integer(1, 0, 1_000_000), window));
+          (int) n.get("weight").integer(1, 0, 1_000_000), window, n.get("allowTranslation").bool(true)));
     }
     if (list.isMissing() || out.isEmpty()) list.problem("configure at least one agent");
     return out;
@@ -264,7 +264,7 @@ public final class ConfigLoader {
     List<RouteDefinition> out = new ArrayList<>();
     for (ConfigNode n : list.list()) {
       if (!n.expectObject()) continue;
-      n.allowOnly("name", "match", "agents", "split", "select", "context");
+      n.allowOnly("name", "match", "agents", "split", "select", "context", "allowTranslation");
       OnOverflow own = onOverflowOnly(n.get("context"));
       ConfigNode m = n.get("match");
       m.expectObject();
@@ -287,7 +287,7 @@ public final class ConfigLoader {
       }
       String select = n.get("select").text();
       out.add(new RouteDefinition(n.get("name").requiredText(), match, n.get("agents").textList(), split, select,
-          own == null ? null : own.text()));
+          own == null ? null : own.text(), n.get("allowTranslation").bool(true)));
     }
     if (list.isMissing() || out.isEmpty()) list.problem("configure at least one route (e.g. { name: default, match: {}, agents: [my-agent] })");
     return out;

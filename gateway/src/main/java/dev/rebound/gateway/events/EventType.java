@@ -20,6 +20,7 @@ public enum EventType {
   CLIENT_GONE("client-gone"),
   GIVE_UP("give-up"),
   HANDOFF("handoff"),
+  TRANSLATE("translate"),
   // sessions
   SESSION("session"),
   RESUME("resume"),

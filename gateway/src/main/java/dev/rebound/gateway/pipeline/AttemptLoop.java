@@ -3,6 +3,7 @@ package dev.rebound.gateway.pipeline;
 import dev.rebound.gateway.config.OnOverflow;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.context.ContextFit;
+import dev.rebound.gateway.context.ContextRequest;
 import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureClassifier;
@@ -17,11 +18,15 @@ import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.time.DurationText;
 import dev.rebound.gateway.upstream.Upstream;
 import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.Endpoint;
+import dev.rebound.gateway.wire.GatewayException;
 import dev.rebound.routing.AgentDefinition;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -43,6 +48,7 @@ public final class AttemptLoop implements Step {
   private final Admission admission;
   private final AgentFit fit;
   private final UpstreamAttempt calls;
+  private final ContextFit contextFit;
   private final OutcomeReader outcomes;
   private final RecoveryDecider decider;
   private final GiveUpAnswer giveUps;
@@ -55,7 +61,9 @@ public final class AttemptLoop implements Step {
     this.health = health;
     this.admission = new Admission(clock);
     this.fit = new AgentFit(config.context(), fit, journal);
-    this.calls = new UpstreamAttempt(upstream, classifier, load, config.resilience(), timers, clock);
+    this.calls = new UpstreamAttempt(upstream, classifier, load, config.resilience(),
+        config.context().reserveOutputTokens(), timers, clock);
+    this.contextFit = fit;
     this.outcomes = new OutcomeReader(classifier);
     this.decider = RecoveryDecider.from(config);
     this.giveUps = new GiveUpAnswer(config.resilience().breaker(), health, clock);
@@ -182,11 +190,47 @@ public final class AttemptLoop implements Step {
     // --- call, then decide
 
     private void attempt(AgentDefinition agent, BackendHealth h) {
+      var backend = config.backend(agent.backend()).orElseThrow();
+      if (ex.endpoint() == Endpoint.COUNT_TOKENS && agent.protocol() != ex.format().protocol()) {
+        countHere(agent, h);
+        return;
+      }
+      UpstreamAttempt.Prepared prepared;
+      try {
+        prepared = calls.prepare(ex, agent, backend, history.sent(), history.continuing(), events);
+      } catch (GatewayException e) {
+        // the request asks for what this agent's format has no word for; an agent of the client's own may take it
+        h.released();
+        events.emit(EventType.SKIP, "agent " + agent.name() + " cannot take this request: " + e.error().message(), agent, null);
+        history.failedIfFirst(Failure.of(FailureKind.INVALID_REQUEST, e.error().message()));
+        moveOn();
+        return;
+      }
       history.attempted();
       history.heading(agent);
-      var backend = config.backend(agent.backend()).orElseThrow();
-      calls.send(ex, agent, backend, h, history.sent(), history.continuing(), events)
-          .onComplete(guarded(ar -> judge(agent, h, ar.result())));
+      calls.send(ex, agent, backend, h, prepared, events).onComplete(guarded(ar -> judge(agent, h, ar.result())));
+    }
+
+    /**
+     * count_tokens routed to an agent whose format has no such endpoint: the gateway's own counter answers, with the
+     * agent's tokenizer, in the shape Anthropic's endpoint has.
+     */
+    private void countHere(AgentDefinition agent, BackendHealth h) {
+      h.released();
+      ContextRequest request = ex.context() != null ? ex.context()
+          : new ContextRequest(ex.format(), ex.json(), ex.proxyKey(), ex.body().length());
+      contextFit.count(request, agent).onComplete(guarded(ar -> {
+        if (ar.failed()) {
+          history.failedIfFirst(Failure.of(FailureKind.SERVER_ERROR, "the prompt could not be counted: " + ar.cause()));
+          giveUp("the gateway could not count the prompt for agent " + agent.name());
+          return;
+        }
+        int tokens = ar.result().total();
+        events.emit(EventType.ANSWERED, "agent " + agent.name() + " speaks " + agent.protocol().id()
+            + ", which has no count_tokens: the gateway counted " + tokens + " input tokens", agent, Map.of("status", 200));
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("content-type", "application/json");
+        end(new Result.Answered(agent, 200, headers, Buffer.buffer("{\"input_tokens\":" + tokens + "}")));
+      }));
     }
 
     private void judge(AgentDefinition agent, BackendHealth h, UpstreamAttempt.Ended ended) {
@@ -246,7 +290,11 @@ public final class AttemptLoop implements Step {
 
     private void moveOn() {
       continueTheStream();
+      AgentDefinition from = history.planDone() ? null : history.agent();
       history.movedOn();
+      if (from != null && !history.planDone() && history.agent().protocol() != from.protocol()) {
+        history.recovered("fell-back-across-protocols");
+      }
       nextAgent();
     }
 

@@ -40,7 +40,10 @@ final class GiveUpAnswer {
     String tried = "Rebound tried " + history.attempts() + " time(s) across " + history.agentsTried() + " agent(s)";
     ClientError ownCredentials = ownCredentialsRejected(failure, history.lastFailedBackend());
     if (ownCredentials != null) return new Result.Failed(ownCredentials);
-    if (lastError != null && !ex.reply().started() && inClientShape(ex, lastError.body())) {
+    BackendConfig lastBackend = history.lastFailedBackend();
+    boolean sameFormat = lastBackend != null && lastBackend.protocol() == ex.format().protocol();
+    // an error in another provider's shape would confuse the client's SDK: it gets the gateway's, in its own shape
+    if (lastError != null && sameFormat && !ex.reply().started() && inClientShape(ex, lastError.body())) {
       return new Result.PassedOn(lastError.status(), lastError.headers(), lastError.body());
     }
     return new Result.Failed(ClientError.forFailure(failure, ex.format(), tried));

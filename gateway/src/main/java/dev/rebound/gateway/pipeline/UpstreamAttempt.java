@@ -1,8 +1,11 @@
 package dev.rebound.gateway.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.config.ResilienceConfig;
 import dev.rebound.gateway.context.ContextFit;
+import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.failure.FailureClassifier;
 import dev.rebound.gateway.failure.RateBudget;
 import dev.rebound.gateway.recovery.BackendHealth;
@@ -10,18 +13,28 @@ import dev.rebound.gateway.reply.Reply;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.upstream.AttemptOutcome;
 import dev.rebound.gateway.upstream.HeaderPolicy;
+import dev.rebound.gateway.upstream.StreamTarget;
 import dev.rebound.gateway.upstream.Upstream;
+import dev.rebound.gateway.wire.GatewayException;
+import dev.rebound.gateway.wire.translate.Translation;
+import dev.rebound.gateway.wire.translate.Translations;
 import dev.rebound.routing.AgentDefinition;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * One call of the attempt loop: the request built for the agent, sent through the {@link Upstream} with the reply as
  * its target, keep-alives for a streaming client while a slow server has not answered, the agent counted in flight,
- * and the rate limits the answer reports kept on the backend (a limit it says is spent cools it).
+ * and the rate limits the answer reports kept on the backend (a limit it says is spent cools it). An agent that speaks
+ * another wire format than the client gets the request translated, and its answer (whole or streamed) comes back in
+ * the client's format.
  */
 final class UpstreamAttempt {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /** How an attempt ended and how long it took. */
   record Ended(AttemptOutcome outcome, long elapsedMs) {}
 
@@ -31,9 +44,11 @@ final class UpstreamAttempt {
   private final SpentLimits spentLimits;
   private final ResilienceConfig resilience;
   private final Timers timers;
+  private final int reserveOutputTokens;
 
   UpstreamAttempt(Upstream upstream, FailureClassifier classifier, LiveAgentHealth load, ResilienceConfig resilience,
-      Timers timers, Clock clock) {
+      int reserveOutputTokens, Timers timers, Clock clock) {
+    this.reserveOutputTokens = reserveOutputTokens;
     this.upstream = upstream;
     this.classifier = classifier;
     this.load = load;
@@ -42,14 +57,37 @@ final class UpstreamAttempt {
     this.spentLimits = new SpentLimits(clock);
   }
 
-  Future<Ended> send(Exchange ex, AgentDefinition agent, BackendConfig backend, BackendHealth h, ContextFit.Send fitted,
-      boolean continuing, AttemptEvents events) {
+  /** What one attempt sends to an agent, in the agent's wire format. */
+  record Prepared(Buffer body, Translation translation) {}
+
+  /**
+   * The request for this agent: the client's (fitted, continued) and, when the agent speaks another format,
+   * translated; each field the translation leaves out is an event.
+   *
+   * @throws GatewayException a 400 naming a field this agent's format cannot honour (another agent may take it)
+   */
+  Prepared prepare(Exchange ex, AgentDefinition agent, BackendConfig backend, ContextFit.Send fitted, boolean continuing,
+      AttemptEvents events) {
+    Translation translation = Translations.between(ex.format().protocol(), agent.protocol());
+    Buffer body = UpstreamBody.of(ex, agent, fitted, continuing, translation, maxTokens(agent, backend),
+        d -> events.emit(EventType.TRANSLATE, "left out " + d.field() + ": " + d.why(), agent, Map.of("dropped", d.field())));
+    return new Prepared(body, translation);
+  }
+
+  Future<Ended> send(Exchange ex, AgentDefinition agent, BackendConfig backend, BackendHealth h, Prepared prepared,
+      AttemptEvents events) {
     Reply reply = ex.reply();
+    Translation translation = prepared.translation();
+    if (translation != null) {
+      events.emit(EventType.TRANSLATE, "agent " + agent.name() + " speaks " + translation.backend().id() + ": the request"
+          + " goes over translated and the answer comes back as " + translation.client().id(), agent,
+          Map.of("from", translation.client().id(), "to", translation.backend().id()));
+    }
     long started = System.nanoTime();
     load.started(agent.name());
-    Upstream.Call call = upstream.send(backend, UpstreamBody.uri(ex, backend),
-        HeaderPolicy.upstreamHeaders(ex.requestHeaders(), backend, ex.proxyKey()),
-        UpstreamBody.of(ex, agent, fitted, continuing), reply);
+    StreamTarget target = translation == null ? reply : new TranslatedStream(reply, translation.stream(ex.json()));
+    Upstream.Call call = upstream.send(backend, UpstreamBody.uri(ex, backend, translation),
+        HeaderPolicy.upstreamHeaders(ex.requestHeaders(), ex.format().protocol(), backend, ex.proxyKey()), prepared.body(), target);
     long firstByte = keepAliveBeforeFirstByte(ex, call);
     return call.outcome()
         .recover(err -> Future.succeededFuture(new AttemptOutcome.Broken(AttemptOutcome.Breakage.CONNECT, String.valueOf(err))))
@@ -63,8 +101,26 @@ final class UpstreamAttempt {
           if (outcome instanceof AttemptOutcome.Answered || outcome instanceof AttemptOutcome.Streamed) {
             spentLimits.coolIfSpent(agent, h, budget, events);
           }
-          return new Ended(outcome, (System.nanoTime() - started) / 1_000_000);
+          return new Ended(translation == null ? outcome : answerOf(outcome, translation), (System.nanoTime() - started) / 1_000_000);
         });
+  }
+
+  /** A whole answer in the client's format; an error answer stays as the backend sent it (the classifier reads it). */
+  private AttemptOutcome answerOf(AttemptOutcome outcome, Translation translation) {
+    if (!(outcome instanceof AttemptOutcome.Answered a) || classifier.classifyAnswer(a.headers(), a.body()) != null) return outcome;
+    try {
+      JsonNode answer = JSON.readTree(a.body().getBytes());
+      return new AttemptOutcome.Answered(a.status(), a.headers(), Buffer.buffer(translation.answer(answer).toString()));
+    } catch (java.io.IOException | RuntimeException e) {
+      return new AttemptOutcome.Broken(AttemptOutcome.Breakage.STREAM_CUT, "the answer could not be read as "
+          + translation.backend().id() + " to translate it: " + e.getMessage());
+    }
+  }
+
+  /** The output limit of a translated request whose client set none: the model's own, else the context reserve. */
+  private int maxTokens(AgentDefinition agent, BackendConfig backend) {
+    int own = backend.model(agent.model()).map(BackendConfig.ModelConfig::maxOutputTokens).orElse(0);
+    return own > 0 ? own : reserveOutputTokens;
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.rebound.gateway.upstream;
 import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.formats.WireFormats;
+import dev.rebound.routing.Protocol;
 import io.vertx.core.MultiMap;
 import java.util.HashSet;
 import java.util.Locale;
@@ -14,6 +15,8 @@ import java.util.Set;
  * {@code x-rebound-*} controls and the client's credentials, which the backend's key replaces (unless the backend
  * passes the client's key on). Upstream to client: everything but hop-by-hop headers; the upstream's own
  * {@code x-request-id} is renamed {@code x-upstream-request-id}, since the client's {@code x-request-id} is the gateway's.
+ * When the backend speaks another protocol than the client, the client's protocol headers ({@code anthropic-*},
+ * {@code openai-*}) stay behind and a key passed on moves to the header the backend reads.
  */
 public final class HeaderPolicy {
   /** RFC 9110 section 7.6.1 connection-specific headers, plus proxy-connection seen in the wild. */
@@ -30,24 +33,31 @@ public final class HeaderPolicy {
 
   private HeaderPolicy() {}
 
-  public static MultiMap upstreamHeaders(MultiMap client, BackendConfig backend, String proxyKey) {
+  /** @param clientProtocol the protocol the client spoke (the backend's own when it is not translated) */
+  public static MultiMap upstreamHeaders(MultiMap client, Protocol clientProtocol, BackendConfig backend, String proxyKey) {
     Set<String> listed = connectionListed(client);
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
-    boolean clientCredentials = false;
+    boolean translated = clientProtocol != backend.protocol();
+    String clientKey = null;
     for (Map.Entry<String, String> h : client) {
       String name = h.getKey().toLowerCase(Locale.ROOT);
       if (HOP_BY_HOP.contains(name) || listed.contains(name) || NOT_SENT_UP.contains(name) || name.startsWith("x-rebound-")) continue;
+      // another provider's version and beta flags mean nothing to this backend, or make it refuse the request
+      if (translated && (name.startsWith("anthropic-") || name.startsWith("openai-"))) continue;
       if (CREDENTIALS.contains(name)) {
         // the proxy key identifies a tenant here and must never reach a provider
         if (!backend.passClientKey() || (proxyKey != null && h.getValue().contains(proxyKey))) continue;
-        clientCredentials = true;
+        String value = h.getValue().trim();
+        clientKey = value.regionMatches(true, 0, "Bearer ", 0, 7) ? value.substring(7).trim() : value;
+        if (translated) continue; // sent below, in the header the backend reads
       }
       out.add(h.getKey(), h.getValue());
     }
     backend.headers().forEach(out::set);
     // the backend's own format says how its key is sent and which headers it cannot do without
     WireFormat format = WireFormats.of(backend.protocol());
-    if (!clientCredentials && !backend.apiKey().isEmpty()) format.putApiKey(out, backend.apiKey());
+    if (clientKey != null && translated) format.putApiKey(out, clientKey);
+    else if (clientKey == null && !backend.apiKey().isEmpty()) format.putApiKey(out, backend.apiKey());
     format.putRequiredHeaders(out);
     out.set("content-type", "application/json");
     return out;
