@@ -23,6 +23,8 @@ public final class ChatToMessagesStream implements StreamTranslator {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final SseEvent PING = SseEvent.of("ping", "{\"type\":\"ping\"}");
   private static final SseEvent MESSAGE_STOP = SseEvent.of("message_stop", "{\"type\":\"message_stop\"}");
+  /** Delta fields whose text the client reads as the answer (a refusal is said in words too). */
+  private static final String[] TEXT_FIELDS = {"content", "refusal"};
 
   private enum Kind { THINKING, TEXT, TOOL_USE }
 
@@ -109,7 +111,7 @@ public final class ChatToMessagesStream implements StreamTranslator {
       ObjectNode d = NODES.objectNode().put("type", "thinking_delta").put("thinking", reasoning);
       out.add(blockDelta(openIndex, d));
     }
-    for (String field : new String[] {"content", "refusal"}) {
+    for (String field : TEXT_FIELDS) {
       String text = text(delta, field);
       if (text.isEmpty()) continue;
       open(Kind.TEXT, out);
