@@ -46,7 +46,7 @@ public final class MessagesToChatRequest {
     if (model != null) out.set("model", model.deepCopy());
 
     ArrayNode messages = out.putArray("messages");
-    String system = systemText(anthropicRequest.get("system"));
+    String system = systemText(anthropicRequest.get("system"), "system");
     if (!system.isEmpty()) messages.addObject().put("role", "system").put("content", system);
     ArrayNode in = RequestFields.requiredMessages(anthropicRequest);
     for (int i = 0; i < in.size(); i++) message(in.get(i), "messages[" + i + "]", messages, dropped);
@@ -88,16 +88,16 @@ public final class MessagesToChatRequest {
   }
 
   /** The system prompt as one string: a string, or text blocks joined by blank lines (their cache_control dropped). */
-  private static String systemText(JsonNode system) {
+  private static String systemText(JsonNode system, String at) {
     if (system == null || system.isNull()) return "";
     if (system.isTextual()) return system.textValue();
-    if (!system.isArray()) throw RequestFields.wrongType("system", "a string or a list of text blocks");
+    if (!system.isArray()) throw RequestFields.wrongType(at, "a string or a list of text blocks");
     List<String> texts = new ArrayList<>();
     for (int i = 0; i < system.size(); i++) {
       JsonNode block = system.get(i);
       String type = block.path("type").asText("");
       if (!"text".equals(type)) {
-        throw Refusals.unsupported("system[" + i + "].type", type, FORMAT, "send the system prompt as text blocks.");
+        throw Refusals.unsupported(at + "[" + i + "].type", type, FORMAT, "send the system prompt as text blocks.");
       }
       texts.add(block.path("text").asText(""));
     }
@@ -106,12 +106,16 @@ public final class MessagesToChatRequest {
 
   private static void message(JsonNode message, String at, ArrayNode out, Consumer<Translation.Dropped> dropped) {
     String role = message.path("role").asText();
-    if (!role.equals("user") && !role.equals("assistant")) {
-      throw Refusals.at(at + ".role", "'" + role + "' is not a Messages role; use user or assistant (and the top-level"
-          + " system field for a system prompt).");
-    }
     JsonNode content = message.get("content");
     if (content == null || content.isNull()) throw RequestFields.missing(at + ".content");
+    if (role.equals("system")) {
+      // a system message inside the conversation (newer Messages API) stays where it is: OpenAI has the same
+      out.addObject().put("role", "system").put("content", systemText(content, at + ".content"));
+      return;
+    }
+    if (!role.equals("user") && !role.equals("assistant")) {
+      throw Refusals.at(at + ".role", "'" + role + "' is not a Messages role; use user, assistant or system.");
+    }
     if (content.isTextual()) {
       out.addObject().put("role", role).put("content", content.textValue());
       return;

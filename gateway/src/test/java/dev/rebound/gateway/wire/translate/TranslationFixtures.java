@@ -26,8 +26,12 @@ final class TranslationFixtures {
   }
 
   static ObjectNode parse(String json) {
+    return (ObjectNode) json(json);
+  }
+
+  static JsonNode json(String json) {
     try {
-      return (ObjectNode) JSON.readTree(json);
+      return JSON.readTree(json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
