@@ -37,6 +37,14 @@ final class TranslationFixtures {
     }
   }
 
+  /**
+   * The tree as the client receives it: serialised and read back, so that 86 written as a long equals 86 read from a
+   * fixture (Jackson's trees tell IntNode from LongNode).
+   */
+  static JsonNode sent(JsonNode tree) {
+    return json(tree.toString());
+  }
+
   /** Writes a fixture (pretty, one trailing newline) into {@code dir}, for re-recording. */
   static void write(Path dir, String name, JsonNode json) {
     try {
