@@ -28,8 +28,9 @@ public final class ChatToMessagesAnswer {
     ArrayNode content = out.putArray("content");
     String reasoning = firstText(message.get("reasoning_content"), message.get("reasoning"));
     if (reasoning != null && !reasoning.isEmpty()) {
-      // no signature: the backend signs nothing. An empty one is what Anthropic clients accept for a block they
-      // will send back, and this block only ever goes back through a translation that leaves thinking out
+      // no signature: the backend signs nothing, and Anthropic clients require the field. The empty signature marks
+      // the block as not Anthropic's: the way back to an OpenAI backend leaves thinking out, and Anthropic itself
+      // would refuse it, so it must never be sent there
       content.addObject().put("type", "thinking").put("thinking", reasoning).put("signature", "");
     }
     String text = text(message.get("content"));
