@@ -9,7 +9,7 @@ import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.StreamResponse;
-import com.anthropic.errors.BadRequestException;
+import com.anthropic.errors.NotFoundException;
 import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.Base64ImageSource;
 import com.anthropic.models.messages.ContentBlockParam;
@@ -47,8 +47,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -85,8 +84,9 @@ class TranslationThroughGatewayTest {
   static MockLlmServer anthropicOnly;
   static GatewayHarness h;
 
-  @BeforeAll
-  static void start() {
+  // each test gets its own gateway: a backend one test overloads must not be cooling for the next
+  @BeforeEach
+  void start() {
     anthropicVertx = Vertx.vertx();
     anthropicOnly = new MockLlmServer(anthropicVertx, MockLlmOptions.defaults().withSpeaks(Set.of(MockLlmOptions.ANTHROPIC)));
     int port = anthropicOnly.start().await();
@@ -94,16 +94,10 @@ class TranslationThroughGatewayTest {
         MockLlmOptions.defaults().withSpeaks(Set.of(MockLlmOptions.OPENAI)));
   }
 
-  @AfterAll
-  static void stop() {
+  @AfterEach
+  void stop() {
     h.close();
     anthropicVertx.close().await();
-  }
-
-  @BeforeEach
-  void clean() {
-    h.mock.reset();
-    anthropicOnly.reset();
   }
 
   static AnthropicClient anthropic(String base) {
@@ -308,7 +302,7 @@ class TranslationThroughGatewayTest {
 
   @Test
   void aRouteWithTranslationOffAnswersAClientOfAnotherProtocolWithAClearError() {
-    BadRequestException e = org.junit.jupiter.api.Assertions.assertThrows(BadRequestException.class, () ->
+    NotFoundException e = org.junit.jupiter.api.Assertions.assertThrows(NotFoundException.class, () ->
         anthropic(h.base()).messages().create(MessageCreateParams.builder().model("strict-local").maxTokens(50)
             .addUserMessage("hi").build()));
     // no route can serve it: the client hears which agents were skipped and why
@@ -350,7 +344,7 @@ class TranslationThroughGatewayTest {
   }
 
   @Test
-  void aSessionStartedOnClaudeContinuesOnTheLocalAgentWithItsHistoryAndComesBack() throws Exception {
+  void aSessionStartedOnClaudeContinuesOnTheLocalAgentWithItsHistoryAndComesBackWhenThatOneFails() throws Exception {
     String path = "/s/handoff-1/v1/messages";
     JsonArray history = new JsonArray().add(new JsonObject().put("role", "user").put("content", "First question about gateways"));
     HttpResponse<String> one = h.post(path, request(history), "x-api-key", "k");
@@ -367,7 +361,9 @@ class TranslationThroughGatewayTest {
     String firstAnswer = new JsonObject(one.body()).getJsonArray("content").getJsonObject(0).getString("text");
     assertEquals(firstAnswer, localSaw.getJsonObject(1).getString("content"), "claude's answer, translated");
 
+    // the session now sticks to the agent that served its last turn; when that one is overloaded, it comes back
     anthropicOnly.reset();
+    h.fault(new JsonObject().put("status", 503).put("times", -1));
     history.add(new JsonObject().put("role", "assistant").put("content", new JsonObject(two.body()).getJsonArray("content")));
     history.add(new JsonObject().put("role", "user").put("content", "Third question about sessions"));
     HttpResponse<String> three = h.post(path, request(history), "x-api-key", "k");

@@ -197,7 +197,7 @@ public final class AttemptLoop implements Step {
       }
       UpstreamAttempt.Prepared prepared;
       try {
-        prepared = calls.prepare(ex, agent, backend, history.sent(), history.continuing(), events);
+        prepared = calls.prepare(ex, agent, backend, history.sent(), history.continuing());
       } catch (GatewayException e) {
         // the request asks for what this agent's format has no word for; an agent of the client's own may take it
         h.released();

@@ -23,6 +23,8 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -57,21 +59,20 @@ final class UpstreamAttempt {
     this.spentLimits = new SpentLimits(clock);
   }
 
-  /** What one attempt sends to an agent, in the agent's wire format. */
-  record Prepared(Buffer body, Translation translation) {}
+  /** What one attempt sends to an agent, in the agent's wire format, and what a translation left out of it. */
+  record Prepared(Buffer body, Translation translation, List<Translation.Dropped> dropped) {}
 
   /**
    * The request for this agent: the client's (fitted, continued) and, when the agent speaks another format,
-   * translated; each field the translation leaves out is an event.
+   * translated.
    *
    * @throws GatewayException a 400 naming a field this agent's format cannot honour (another agent may take it)
    */
-  Prepared prepare(Exchange ex, AgentDefinition agent, BackendConfig backend, ContextFit.Send fitted, boolean continuing,
-      AttemptEvents events) {
+  Prepared prepare(Exchange ex, AgentDefinition agent, BackendConfig backend, ContextFit.Send fitted, boolean continuing) {
     Translation translation = Translations.between(ex.format().protocol(), agent.protocol());
-    Buffer body = UpstreamBody.of(ex, agent, fitted, continuing, translation, maxTokens(agent, backend),
-        d -> events.emit(EventType.TRANSLATE, "left out " + d.field() + ": " + d.why(), agent, Map.of("dropped", d.field())));
-    return new Prepared(body, translation);
+    List<Translation.Dropped> dropped = new ArrayList<>();
+    Buffer body = UpstreamBody.of(ex, agent, fitted, continuing, translation, maxTokens(agent, backend), dropped::add);
+    return new Prepared(body, translation, dropped);
   }
 
   Future<Ended> send(Exchange ex, AgentDefinition agent, BackendConfig backend, BackendHealth h, Prepared prepared,
@@ -79,9 +80,11 @@ final class UpstreamAttempt {
     Reply reply = ex.reply();
     Translation translation = prepared.translation();
     if (translation != null) {
-      events.emit(EventType.TRANSLATE, "agent " + agent.name() + " speaks " + translation.backend().id() + ": the request"
-          + " goes over translated and the answer comes back as " + translation.client().id(), agent,
-          Map.of("from", translation.client().id(), "to", translation.backend().id()));
+      StringBuilder why = new StringBuilder("agent " + agent.name() + " speaks " + translation.backend().id()
+          + ": the request goes over translated and the answer comes back as " + translation.client().id());
+      for (Translation.Dropped d : prepared.dropped()) why.append("; left out ").append(d.field()).append(": ").append(d.why());
+      events.emit(EventType.TRANSLATE, why.toString(), agent, Map.of("from", translation.client().id(),
+          "to", translation.backend().id(), "dropped", prepared.dropped().stream().map(Translation.Dropped::field).toList()));
     }
     long started = System.nanoTime();
     load.started(agent.name());
