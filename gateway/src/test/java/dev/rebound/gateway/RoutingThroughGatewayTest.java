@@ -91,8 +91,8 @@ class RoutingThroughGatewayTest {
     JsonObject first = out.getJsonArray("plan").getJsonObject(0);
     assertEquals("translator", first.getString("agent"));
     assertTrue(first.containsKey("score") && first.getString("reason").contains("translate"), first.encode());
-    assertTrue(out.getJsonArray("skipped").stream().anyMatch(s -> ((JsonObject) s).getString("agent").equals("local-coder")),
-        "the anthropic-only agent is skipped for an OpenAI request: " + out.encode());
+    assertTrue(out.getJsonArray("plan").stream().anyMatch(s -> ((JsonObject) s).getString("agent").equals("local-coder")),
+        "an agent whose backend speaks the other protocol serves an OpenAI request through translation: " + out.encode());
     HttpResponse<String> anthropic = h.post("/admin/routes/explain?protocol=anthropic",
         "{\"model\":\"claude-opus-4-1\",\"max_tokens\":10,\"system\":\"You are a coding assistant\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"fix this bug\"}]}]}");
     JsonObject a = new JsonObject(anthropic.body());

@@ -30,6 +30,9 @@ import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionContentPart;
+import com.openai.models.chat.completions.ChatCompletionContentPartImage;
+import com.openai.models.chat.completions.ChatCompletionContentPartText;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
@@ -77,7 +80,7 @@ class TranslationThroughGatewayTest {
         - { name: gpt-on-claude, match: { model: "gpt-*" }, agents: [claude] }
         - { name: local-only, match: { model: "local-*" }, agents: [local] }
         - { name: same-protocol, match: { model: "strict-*" }, agents: [strict-local] }
-      resilience: { retry: { baseDelay: 10ms, maxAttempts: 2 }, breaker: { failureThreshold: 1000 } }
+      resilience: { retry: { baseDelay: 10ms, maxAttempts: 2 }, breaker: { failureThreshold: 1000 }, waitBudget: 2s }
       """;
 
   static Vertx anthropicVertx;
@@ -220,6 +223,70 @@ class TranslationThroughGatewayTest {
     assertTrue(h.upstreamRequests().isEmpty(), "no upstream call: " + h.upstreamRequests());
   }
 
+  @Test
+  void thinkingWithoutASignatureIsLeftOutOfRequestsToAnthropicAndSignedThinkingIsKept() throws Exception {
+    JsonArray history = new JsonArray()
+        .add(new JsonObject().put("role", "user").put("content", "First"))
+        .add(new JsonObject().put("role", "assistant").put("content", new JsonArray()
+            .add(new JsonObject().put("type", "thinking").put("thinking", "from a local model").put("signature", ""))
+            .add(new JsonObject().put("type", "text").put("text", "Local answer"))))
+        .add(new JsonObject().put("role", "user").put("content", "Second"))
+        .add(new JsonObject().put("role", "assistant").put("content", new JsonArray()
+            .add(new JsonObject().put("type", "thinking").put("thinking", "Claude's own").put("signature", "EqQBCkgIAxABGAIiQ"))
+            .add(new JsonObject().put("type", "text").put("text", "Claude answer"))))
+        .add(new JsonObject().put("role", "user").put("content", "Third"));
+    HttpResponse<String> r = h.post("/v1/messages", request(history), "x-api-key", "k");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonArray claudeSaw = anthropicSaw().getJsonObject(0).getJsonObject("body").getJsonArray("messages");
+    assertEquals(new JsonArray().add(new JsonObject().put("type", "text").put("text", "Local answer")),
+        claudeSaw.getJsonObject(1).getJsonArray("content"));
+    assertEquals(2, claudeSaw.getJsonObject(3).getJsonArray("content").size(), "a signed block is Claude's own: kept");
+  }
+
+  @Test
+  void anOpenAiBackendsRateLimitReachesAnAnthropicClientAsItsOwnRateLimit() throws Exception {
+    h.fault(new JsonObject().put("status", 429).put("times", -1).put("headers", new JsonObject().put("retry-after", "1"))
+        .put("body", new JsonObject().put("error", new JsonObject().put("message", "Rate limit reached for requests")
+            .put("type", "requests").put("code", "rate_limit_exceeded"))));
+    HttpResponse<String> r = h.post("/v1/messages", "{\"model\":\"local-coder\",\"max_tokens\":50,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "x-api-key", "k");
+    assertEquals(429, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("retry-after").isPresent(), r.headers().map().toString());
+    JsonObject body = new JsonObject(r.body());
+    assertEquals("error", body.getString("type"), "Anthropic's error shape: " + r.body());
+    assertEquals("rate_limit_error", body.getJsonObject("error").getString("type"));
+  }
+
+  @Test
+  void anOverflowOnAnOpenAiBackendReachesAnAnthropicClientAsPromptIsTooLong() throws Exception {
+    // one user message longer than the local model's window (mock-llm enforces 8192 for a model it does not list):
+    // nothing can be cut, so the overflow is the client's to handle, in the words Claude Code compacts on
+    String longText = "lorem ipsum dolor sit amet ".repeat(3000);
+    HttpResponse<String> r = h.post("/v1/messages", new JsonObject().put("model", "local-coder").put("max_tokens", 50)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", longText))).encode(),
+        "x-api-key", "k");
+    assertEquals(400, r.statusCode(), r.body());
+    JsonObject error = new JsonObject(r.body()).getJsonObject("error");
+    assertEquals("invalid_request_error", error.getString("type"), r.body());
+    assertTrue(error.getString("message").startsWith("prompt is too long"), r.body());
+  }
+
+  @Test
+  void openAiSdkImageReachesAnAnthropicOnlyBackendAsABase64Block() {
+    String png = Base64.getEncoder().encodeToString(new byte[] {(byte) 0x89, 'P', 'N', 'G', 4, 5, 6});
+    openAi(h.base()).chat().completions().create(ChatCompletionCreateParams.builder().model("gpt-4o")
+        .addUserMessageOfArrayOfContentParts(List.of(
+            ChatCompletionContentPart.ofImageUrl(ChatCompletionContentPartImage.builder().imageUrl(
+                ChatCompletionContentPartImage.ImageUrl.builder().url("data:image/png;base64," + png).build()).build()),
+            ChatCompletionContentPart.ofText(ChatCompletionContentPartText.builder().text("What is this?").build())))
+        .build());
+    JsonArray blocks = anthropicSaw().getJsonObject(0).getJsonObject("body").getJsonArray("messages").getJsonObject(0)
+        .getJsonArray("content");
+    assertEquals(new JsonObject().put("type", "base64").put("media_type", "image/png").put("data", png),
+        blocks.getJsonObject(0).getJsonObject("source"));
+    assertEquals("What is this?", blocks.getJsonObject(1).getString("text"));
+  }
+
   // --- an OpenAI client on an Anthropic-only backend
 
   @Test
@@ -341,6 +408,31 @@ class TranslationThroughGatewayTest {
     assertTrue(r.body().contains("event: message_stop"), r.body());
     assertEquals("local", r.headers().firstValue("x-rebound-agent").orElseThrow());
     assertEquals("/v1/chat/completions", h.lastUpstreamRequest().getString("path"));
+  }
+
+  @Test
+  void aStreamCutOnClaudeIsContinuedOnTheLocalAgentAsOneAnswer() throws Exception {
+    anthropicOnly.addFaults(new JsonArray().add(new JsonObject().put("cutAfterChunks", 4).put("times", -1)));
+    HttpResponse<String> r = h.post("/v1/messages", "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":200,\"stream\":true,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"Stream about gateways\"}]}", "x-api-key", "k");
+    assertEquals(200, r.statusCode(), r.body());
+    String body = r.body();
+    assertEquals(1, body.split("event: message_start", -1).length - 1, body);
+    assertTrue(body.trim().endsWith("data: {\"type\":\"message_stop\"}"), body);
+    assertFalse(body.contains("event: error"), body);
+    // the continuation asked the OpenAI backend, in its own way, for the rest of what the client already had
+    JsonArray sent = h.lastUpstreamRequest().getJsonObject("body").getJsonArray("messages");
+    JsonObject partial = sent.getJsonObject(sent.size() - 2);
+    assertEquals("assistant", partial.getString("role"));
+    assertFalse(partial.getString("content").isBlank());
+    assertTrue(sent.getJsonObject(sent.size() - 1).getString("content").startsWith("Continue your previous answer"), sent.encode());
+    StringBuilder text = new StringBuilder();
+    for (String line : body.split("\n")) {
+      if (line.startsWith("data: ") && line.contains("text_delta")) {
+        text.append(new JsonObject(line.substring(6)).getJsonObject("delta").getString("text"));
+      }
+    }
+    assertTrue(text.toString().startsWith(partial.getString("content").strip()), text + " / " + partial);
   }
 
   @Test

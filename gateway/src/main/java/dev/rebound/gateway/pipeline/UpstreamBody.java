@@ -7,9 +7,7 @@ import dev.rebound.gateway.reply.Reply;
 import dev.rebound.gateway.upstream.JsonSplice;
 import dev.rebound.gateway.wire.formats.WireFormats;
 import dev.rebound.gateway.wire.translate.Translation;
-import dev.rebound.gateway.wire.translate.UnsignedThinking;
 import dev.rebound.routing.AgentDefinition;
-import dev.rebound.routing.Protocol;
 import io.vertx.core.buffer.Buffer;
 import java.util.function.Consumer;
 
@@ -43,22 +41,23 @@ final class UpstreamBody {
     ObjectNode json = changed ? fitted.json() : ex.jsonToSend();
     Buffer bytes = changed ? fitted.body() : ex.bodyToSend();
     Reply reply = ex.reply();
-    if (continuing && reply.eventsRelayed() && !reply.transcript().partialText().isBlank()) {
-      json = ex.format().continuation(json, reply.transcript());
-      bytes = null;
-    }
+    boolean continues = continuing && reply.eventsRelayed() && !reply.transcript().partialText().isBlank();
     if (translation != null) {
       ObjectNode translated = translation.request(json, maxTokens, dropped);
+      // the backend's own way to ask for the rest (Anthropic prefills, OpenAI asks to go on); the reply splices it
+      if (continues) translated = WireFormats.of(translation.backend()).continuation(translated, reply.transcript());
       translated.put("model", agent.model());
       return Buffer.buffer(translated.toString());
     }
-    if (agent.protocol() == Protocol.ANTHROPIC) {
-      // thinking the gateway made from another provider's reasoning has no signature Anthropic could verify
-      ObjectNode signedOnly = UnsignedThinking.strip(json);
-      if (signedOnly != null) {
-        json = signedOnly;
-        bytes = null;
-      }
+    if (continues) {
+      json = ex.format().continuation(json, reply.transcript());
+      bytes = null;
+    }
+    // e.g. thinking the gateway made from another provider's reasoning, which Anthropic could not verify
+    ObjectNode own = ex.format().withoutForeignReasoning(json);
+    if (own != null) {
+      json = own;
+      bytes = null;
     }
     if (bytes == null) {
       ObjectNode copy = json.deepCopy();

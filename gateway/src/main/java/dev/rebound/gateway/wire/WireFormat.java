@@ -40,6 +40,15 @@ public interface WireFormat {
   /** Where the request keeps its system prompt, messages, tool call pairs and output limit. */
   RequestLayout layout();
 
+  /**
+   * The request without what this format's servers would refuse to take back because another provider made it
+   * (Anthropic: thinking blocks without a signature, made by the gateway from another provider's reasoning); null
+   * when it holds none, the common case, so nothing is copied.
+   */
+  default ObjectNode withoutForeignReasoning(ObjectNode request) {
+    return null;
+  }
+
   /** A request asking one question: a system prompt and one user message (the summarizer's). */
   ObjectNode question(String model, int maxTokens, String system, String user);
 

@@ -36,6 +36,11 @@ public final class AnthropicMessages implements WireFormat {
   private final RequestLayout layout = new AnthropicLayout();
 
   @Override
+  public ObjectNode withoutForeignReasoning(ObjectNode request) {
+    return UnsignedThinking.strip(request);
+  }
+
+  @Override
   public Protocol protocol() {
     return Protocol.ANTHROPIC;
   }

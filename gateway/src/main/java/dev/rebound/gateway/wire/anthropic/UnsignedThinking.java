@@ -1,4 +1,4 @@
-package dev.rebound.gateway.wire.translate;
+package dev.rebound.gateway.wire.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,11 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * gateway, and sends back in its history. Anthropic refuses a thinking block it cannot verify, so they are left out of
  * a request to an Anthropic backend.
  */
-public final class UnsignedThinking {
+final class UnsignedThinking {
   private UnsignedThinking() {}
 
   /** The request without unsigned thinking blocks (a copy); null when it has none (the common case: nothing copied). */
-  public static ObjectNode strip(ObjectNode request) {
+  static ObjectNode strip(ObjectNode request) {
     JsonNode messages = request.path("messages");
     if (!messages.isArray() || !hasAny(messages)) return null;
     ObjectNode copy = request.deepCopy();
