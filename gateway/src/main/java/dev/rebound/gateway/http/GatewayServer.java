@@ -5,6 +5,7 @@ import dev.rebound.gateway.admin.AdminApi;
 import dev.rebound.gateway.admin.AdminPage;
 import dev.rebound.gateway.admin.MetricsEndpoint;
 import dev.rebound.gateway.admin.Readiness;
+import dev.rebound.gateway.analytics.RecoveryAnalytics;
 import dev.rebound.gateway.config.ContextConfig;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.context.ContextFit;
@@ -82,6 +83,8 @@ public final class GatewayServer {
   /** Recent sessions whose history the gateway remembers, and the message identities over all of them. */
   static final int SESSIONS_KNOWN = 10_000;
   static final long MESSAGES_KNOWN = 500_000;
+  /** How long a stop waits for the analytics table's last rows to be written. */
+  static final java.time.Duration ANALYTICS_FLUSH = java.time.Duration.ofSeconds(5);
 
   private final Vertx vertx;
   private final ReboundConfig config;
@@ -98,6 +101,7 @@ public final class GatewayServer {
   private final PrometheusMeterRegistry registry;
   private final GatewayMetrics metrics;
   private final Reachability reachability;
+  private final RecoveryAnalytics analytics;
   private final Readiness readiness;
   private final EventSink events;
   private final Clock clock;
@@ -129,8 +133,9 @@ public final class GatewayServer {
       PrometheusMeterRegistry registry) {
     this.registry = registry;
     new FileDescriptorMetrics().bindTo(registry);
-    // every decision passes: the session's stream, metrics, reachability, then the log
-    this.reachability = new Reachability(config.backends(), sink);
+    // every decision passes: the session's stream, metrics, reachability, recovery analytics, then the log
+    this.analytics = RecoveryAnalytics.of(config, vertx, clock, sink);
+    this.reachability = new Reachability(config.backends(), analytics);
     this.metrics = new GatewayMetrics(registry, reachability);
     SessionEventRecorder events = new SessionEventRecorder(metrics, vertx, () -> store);
     this.recorder = events;
@@ -146,7 +151,7 @@ public final class GatewayServer {
     this.affinity = new SessionAffinity(100_000);
     this.events = events;
     this.clock = clock;
-    this.admin = new AdminApi(config, routes, health, load, () -> store, events, clock);
+    this.admin = new AdminApi(config, routes, health, load, () -> store, events, analytics, clock);
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
     this.discovery = new WindowDiscovery(vertx, config, windows, events, clock);
     this.summarizer = summarizer();
@@ -180,6 +185,8 @@ public final class GatewayServer {
     // the tokenizer tables take a moment to load: off the event loop, while the store opens
     Future<Tokenizers> tokenizers = vertx.executeBlocking(() -> new Tokenizers(config.context().tokenizers()).warmUp());
     Future<Void> windowsRead = discovery.start();
+    // its table is written once PostgreSQL answers: the gateway does not wait for it
+    analytics.start();
     return ConfiguredStore.open(vertx, config.store(), message -> events.emit(new GatewayEvent(clock.instant(), EventType.STORE,
             null, message, Map.of("type", config.store().type()))), registry)
         .recover(err -> Future.failedFuture(err instanceof StoreInUseException inUse
@@ -330,6 +337,7 @@ public final class GatewayServer {
       {"GET", "/ready", "readiness: every route has an agent that can serve (503 when not); store and backends"},
       {"GET", "/metrics", "Prometheus metrics"},
       {"GET", "/admin/sessions", "the admin API (sessions, checkpoints, events, backends, routes; admin token)"},
+      {"GET", "/admin/analytics", "recovery analytics over a time window (?window=15m|1h|24h; admin token)"},
   };
 
   /**
@@ -367,6 +375,7 @@ public final class GatewayServer {
         .eventually(discovery::stop)
         .eventually(() -> summarizer == null ? Future.succeededFuture() : summarizer.close())
         .eventually(recorder::flushAll)
+        .eventually(() -> analytics.stop(ANALYTICS_FLUSH))
         .eventually(() -> store == null ? Future.succeededFuture() : store.close());
   }
 
