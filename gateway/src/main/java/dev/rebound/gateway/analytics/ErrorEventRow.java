@@ -22,7 +22,8 @@ import java.util.UUID;
  * @param id                unique per row: a batch written twice (its answer lost) is stored once
  * @param event             the decision: failure, wait, retry, fallback, skip, context, give-up, answered, client-gone,
  *                          breaker, cooldown, store, session-unrecorded, routes-reload-rejected
- * @param type              the failure kind (rate_limited, overloaded, ...); null when the event names none
+ * @param type              the failure kind (rate_limited, overloaded, ...); the end of a request: the kind its recovery
+ *                          counts under (its first failure another attempt could fix); null when there is none
  * @param severity          the failure kind's severity (low, medium, high, critical); the event's level (info, warning)
  *                          when it names no kind
  * @param component         the backend concerned; else the agent; else the part of the gateway (gateway, store, routes)
@@ -71,7 +72,9 @@ record ErrorEventRow(UUID id, Instant at, String requestId, String tenant, Strin
         : Math.max(0, v.attempts() - trail.firstRecoverableAttempt());
     Long resolution = v.recoveryKind() == null ? null : v.timeToRecoverMs();
     ErrorEventRow last = row(end, used.isEmpty() ? null : String.join("+", used), success, retryCount, resolution);
-    if (last.type() == null && v.recoveryKind() != null) last = last.withType(v.recoveryKind());
+    // the end is counted under the kind of the request's recovery, as the figures count it (the give-up's own kind,
+    // what the client was answered, stays in its details)
+    if (v.recoveryKind() != null) last = last.withType(v.recoveryKind());
     rows.add(last);
     return rows;
   }

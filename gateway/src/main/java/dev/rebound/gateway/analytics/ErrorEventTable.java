@@ -51,7 +51,8 @@ public final class ErrorEventTable {
   private Context context;
   private Pool pool;
   private long timer = -1;
-  private boolean tableReady;
+  /** Read by tests from other threads; written on the writer's context. */
+  private volatile boolean tableReady;
   private boolean writing;
   private boolean stopped;
   /** A batch whose write failed for want of PostgreSQL: written before anything newer. */
@@ -126,12 +127,22 @@ public final class ErrorEventTable {
         return flush();
       });
     }
-    List<ErrorEventRow> batch = retry != null ? retry : take(config.batchSize());
+    List<ErrorEventRow> taken = retry != null ? retry : take(config.batchSize());
     retry = null;
+    List<ErrorEventRow> batch = new ArrayList<>(taken.size());
+    List<Tuple> tuples = new ArrayList<>(taken.size());
+    for (ErrorEventRow r : taken) {
+      try {
+        tuples.add(tuple(r));
+        batch.add(r);
+      } catch (RuntimeException unwritable) {
+        // a row that cannot even be put in a statement is dropped alone
+        dropped.increment();
+        lastError = String.valueOf(unwritable.getMessage());
+      }
+    }
     if (batch.isEmpty()) return Future.succeededFuture();
     writing = true;
-    List<Tuple> tuples = new ArrayList<>(batch.size());
-    for (ErrorEventRow r : batch) tuples.add(tuple(r));
     return pool.preparedQuery(insert).executeBatch(tuples).transform(ar -> {
       writing = false;
       if (ar.succeeded()) {
@@ -248,6 +259,10 @@ public final class ErrorEventTable {
         .put("dropped", dropped.sum())
         .put("failedWrites", failedWrites.get())
         .put("lastError", lastError);
+  }
+
+  boolean tableReady() {
+    return tableReady;
   }
 
   long dropped() {

@@ -41,9 +41,14 @@ final class RecoveryCounts {
   long preflightOverflows;
 
   void failure(String backend, FailureKind kind) {
-    String b = backend == null ? "none" : backend;
-    if (!failures.containsKey(b) && failures.size() >= MAX_BACKENDS) b = OTHER_BACKENDS;
-    failures.computeIfAbsent(b, k -> new long[KINDS.length])[kind.ordinal()]++;
+    failures.computeIfAbsent(slot(backend == null ? "none" : backend), k -> new long[KINDS.length])[kind.ordinal()]++;
+  }
+
+  /** Where a backend's failures are counted: under its name while fewer than the cap are named, else with the others. */
+  private String slot(String backend) {
+    if (failures.containsKey(backend) || backend.equals(OTHER_BACKENDS)) return backend;
+    int named = failures.size() - (failures.containsKey(OTHER_BACKENDS) ? 1 : 0);
+    return named >= MAX_BACKENDS ? OTHER_BACKENDS : backend;
   }
 
   void judged(RequestVerdict v) {
@@ -74,8 +79,7 @@ final class RecoveryCounts {
     o.failures.forEach((backend, perKind) -> {
       for (int k = 0; k < perKind.length; k++) {
         if (perKind[k] == 0) continue;
-        String b = !failures.containsKey(backend) && failures.size() >= MAX_BACKENDS ? OTHER_BACKENDS : backend;
-        failures.computeIfAbsent(b, x -> new long[KINDS.length])[k] += perKind[k];
+        failures.computeIfAbsent(slot(backend), x -> new long[KINDS.length])[k] += perKind[k];
       }
     });
     for (int k = 0; k < KINDS.length; k++) {

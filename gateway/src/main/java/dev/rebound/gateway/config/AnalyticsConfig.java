@@ -1,8 +1,7 @@
 package dev.rebound.gateway.config;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.regex.Pattern;
 
 /**
  * Recovery analytics. The figures over time (GET /admin/analytics) are always kept in memory; {@code postgres}, when set,
@@ -41,16 +40,11 @@ public record AnalyticsConfig(Postgres postgres) {
     }
   }
 
-  /** A URL with the password in its user info replaced by "***" (a URL that does not parse is shown as "(unreadable)"). */
+  /** user:password@ in a URL, read as text (a URL may be too broken for java.net.URI and still carry a password). */
+  private static final Pattern PASSWORD = Pattern.compile("(://[^:/@]*):[^@/]*@");
+
+  /** A URL with the password in its user info replaced by "***". */
   static String redacted(String url) {
-    try {
-      URI u = new URI(url);
-      String info = u.getRawUserInfo();
-      if (info == null || !info.contains(":")) return url;
-      return url.replace(info, info.substring(0, info.indexOf(':')) + ":***");
-    } catch (URISyntaxException e) {
-      // a password may be anywhere in text that is not a URL: show none of it
-      return url.contains("@") ? "(unreadable)" : url;
-    }
+    return url == null ? null : PASSWORD.matcher(url).replaceAll("$1:***@");
   }
 }

@@ -558,7 +558,9 @@ public final class ConfigLoader {
       try {
         io.vertx.pgclient.PgConnectOptions.fromUri(url);
       } catch (RuntimeException e) {
-        urlNode.problem("'" + AnalyticsConfig.redacted(url) + "' is not a PostgreSQL URL: " + e.getMessage());
+        // the client's message quotes the URL whole
+        urlNode.problem("'" + AnalyticsConfig.redacted(url) + "' is not a PostgreSQL URL: "
+            + AnalyticsConfig.redacted(String.valueOf(e.getMessage())));
       }
     }
     return new AnalyticsConfig(new AnalyticsConfig.Postgres(url, table, queueSize, batchSize, flushInterval));
