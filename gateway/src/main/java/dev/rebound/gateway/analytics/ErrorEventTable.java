@@ -37,6 +37,9 @@ public final class ErrorEventTable {
   static final String COLUMNS = "id, at, request_id, tenant, session_id, event, type, severity, component, agent, message,"
       + " recovery_strategy, success, retry_count, resolution_time_ms, details";
 
+  /** A PostgreSQL that accepted the connection and then stopped answering is left after this. */
+  static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
+
   private final Vertx vertx;
   private final AnalyticsConfig.Postgres config;
   private final PgConnectOptions connect;
@@ -54,14 +57,26 @@ public final class ErrorEventTable {
   /** Read by tests from other threads; written on the writer's context. */
   private volatile boolean tableReady;
   private boolean writing;
-  private boolean stopped;
+  /** Set on the writer's context; read by offer() from any thread. */
+  private volatile boolean stopped;
   /** A batch whose write failed for want of PostgreSQL: written before anything newer. */
   private List<ErrorEventRow> retry;
   private boolean down;
+  /** The write under way: its batch (null for creating the table), when it began, and its number. */
+  private List<ErrorEventRow> inFlight;
+  private long writingSince;
+  private long write;
+  private final Duration writeTimeout;
 
   public ErrorEventTable(Vertx vertx, AnalyticsConfig.Postgres config) {
+    this(vertx, config, DEFAULT_WRITE_TIMEOUT);
+  }
+
+  /** @param writeTimeout a write with no answer after this is given up, and the connection made anew */
+  ErrorEventTable(Vertx vertx, AnalyticsConfig.Postgres config, Duration writeTimeout) {
     this.vertx = vertx;
     this.config = config;
+    this.writeTimeout = writeTimeout;
     this.connect = PgConnectOptions.fromUri(config.url());
     this.queue = new ArrayBlockingQueue<>(config.queueSize());
     StringBuilder values = new StringBuilder();
@@ -86,27 +101,32 @@ public final class ErrorEventTable {
   public void start() {
     context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
-      pool = PgBuilder.pool()
-          .with(new PoolOptions().setMaxSize(1).setName("rebound-analytics"))
-          .with(new NetClientOptions().setConnectTimeout(5_000))
-          .connectingTo(connect)
-          .using(vertx)
-          .build();
-      timer = vertx.setPeriodic(config.flushInterval().toMillis(), id -> flush());
+      pool = newPool();
+      timer = vertx.setPeriodic(Math.max(1, config.flushInterval().toMillis()), id -> flush());
+      LOG.info("analytics: decisions about failures and their recovery are written to " + where());
       flush();
     });
   }
 
+  private Pool newPool() {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(1).setName("rebound-analytics"))
+        .with(new NetClientOptions().setConnectTimeout(5_000))
+        .connectingTo(connect)
+        .using(vertx)
+        .build();
+  }
+
   /** Queues a row; never waits. False (and counted) when the queue is full or the writer stopped. */
   public boolean offer(ErrorEventRow row) {
-    if (!queue.offer(row)) {
+    if (stopped || !queue.offer(row)) {
       dropped.increment();
       return false;
     }
     if (queue.size() >= config.batchSize() && context != null && flushAsked.compareAndSet(false, true)) {
       context.runOnContext(v -> {
         flushAsked.set(false);
-        flush();
+        if (!stopped) flush();
       });
     }
     return true;
@@ -114,11 +134,15 @@ public final class ErrorEventTable {
 
   /** Writes one batch if none is being written; the next follows at once while full batches wait. */
   private Future<Void> flush() {
-    if (writing || pool == null) return Future.succeededFuture();
+    if (pool == null) return Future.succeededFuture();
+    if (writing && System.nanoTime() - writingSince > writeTimeout.toNanos()) abandonWrite();
+    if (writing) return Future.succeededFuture();
     if (!tableReady) {
-      writing = true;
+      long mine = begin(null);
       return createTable().transform(ar -> {
+        if (mine != write) return Future.failedFuture("abandoned");
         writing = false;
+        inFlight = null;
         if (ar.failed()) {
           failed(ar.cause());
           return Future.failedFuture(ar.cause());
@@ -142,9 +166,12 @@ public final class ErrorEventTable {
       }
     }
     if (batch.isEmpty()) return Future.succeededFuture();
-    writing = true;
+    long mine = begin(batch);
     return pool.preparedQuery(insert).executeBatch(tuples).transform(ar -> {
+      // a write given up on answers late, if ever: its batch is already back in line
+      if (mine != write) return Future.failedFuture("abandoned");
       writing = false;
+      inFlight = null;
       if (ar.succeeded()) {
         written.addAndGet(batch.size());
         if (down) LOG.info("analytics: " + where() + " answers again; writing the queued rows");
@@ -165,6 +192,28 @@ public final class ErrorEventTable {
       failed(err);
       return Future.failedFuture(err);
     });
+  }
+
+  private long begin(List<ErrorEventRow> batch) {
+    writing = true;
+    writingSince = System.nanoTime();
+    inFlight = batch;
+    return ++write;
+  }
+
+  /**
+   * A write that got no answer (a server that accepted the connection, then hung): its batch goes back in line, the
+   * pool is closed (which fails what it still holds) and a new one connects for the next write.
+   */
+  private void abandonWrite() {
+    write++;
+    writing = false;
+    if (inFlight != null) retry = inFlight;
+    inFlight = null;
+    Pool old = pool;
+    pool = newPool();
+    old.close();
+    failed(new java.util.concurrent.TimeoutException("no answer within " + writeTimeout.toMillis() + " ms"));
   }
 
   private Future<Void> createTable() {

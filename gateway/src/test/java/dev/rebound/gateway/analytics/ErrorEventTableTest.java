@@ -145,11 +145,27 @@ class ErrorEventTableTest {
   }
 
   @Test
-  void aHangingPostgresIsLeftAndWrittenToOnceItAnswers() {
+  void aConnectionAPostgresHeldAndThenClosedIsMadeAnewAndTheRowWritten() {
     TcpSwitch hanging = through(TcpSwitch.Mode.HOLD);
     ErrorEventTable t = table(urlThrough(hanging), 100, 10, Duration.ofMillis(50));
     t.offer(row(1));
     hanging.mode(TcpSwitch.Mode.FORWARD);
+    Eventually.await(vertx, 15_000, "the row written", () -> t.written() == 1);
+    assertEquals(1, count());
+  }
+
+  @Test
+  void aWriteThatGetsNoAnswerIsGivenUpAndItsRowsWrittenOnANewConnection() {
+    TcpSwitch hanging = through(TcpSwitch.Mode.HOLD);
+    ErrorEventTable t = new ErrorEventTable(vertx, new AnalyticsConfig.Postgres(urlThrough(hanging), tableName, 100, 10,
+        Duration.ofMillis(50)), Duration.ofMillis(300));
+    vertx.runOnContext(v -> t.start());
+    closing.add(() -> t.stop(Duration.ofSeconds(5)).await());
+    t.offer(row(1));
+    Eventually.await(vertx, 10_000, "the hanging write given up", () -> t.status().getLong("failedWrites") >= 1);
+    assertTrue(t.status().getString("lastError").contains("no answer within 300 ms"), t.status().encode());
+    // the held connection still hangs: only a new one reaches PostgreSQL
+    hanging.modeForNewConnections(TcpSwitch.Mode.FORWARD);
     Eventually.await(vertx, 15_000, "the row written", () -> t.written() == 1);
     assertEquals(1, count());
   }

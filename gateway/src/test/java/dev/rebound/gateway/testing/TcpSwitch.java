@@ -55,6 +55,11 @@ public final class TcpSwitch implements AutoCloseable {
     open.clear();
   }
 
+  /** New connections are handled as {@code next} says; the ones open stay as they are (a held one hangs on). */
+  public void modeForNewConnections(Mode next) {
+    this.mode = next;
+  }
+
   @Override
   public void close() {
     mode(Mode.REFUSE);
