@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.testing.Eventually;
 import dev.rebound.gateway.testing.GatewayHarness;
+import dev.rebound.gateway.testing.RawClient;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterEach;
@@ -94,6 +97,35 @@ class AnalyticsEndpointTest {
         targets.getJsonObject("recoverySuccess"));
     assertEquals(true, targets.getJsonObject("p95TimeToRecover").getBoolean("met"));
     assertFalse(r.containsKey("postgres"), "no table is configured");
+  }
+
+  @Test
+  void aClientThatLeavesWhileTheGatewayWaitsOutARateLimitIsCountedAsGone() throws Exception {
+    h.fault(RecoveryTest.fault("slow-limit").put("times", 1).put("status", 429).put("body", RecoveryTest.rateLimitBody())
+        .put("headers", new JsonObject().put("retry-after", "5")));
+    String body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"slow-limit\"}]}";
+    try (RawClient client = new RawClient(h.port)) {
+      client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+          + body.length() + "\r\n\r\n" + body);
+      Eventually.await(h.vertx, 10_000, "the gateway waiting out the 429", () -> !h.events("wait").isEmpty());
+    } // the client leaves while the gateway waits out the 5 s
+    Vertx poller = Vertx.vertx();
+    try {
+      Eventually.await(poller, 10_000, "the request judged", () -> {
+        JsonObject requests;
+        try {
+          requests = new JsonObject(analytics("").body()).getJsonObject("requests");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+        return requests.getInteger("clientGone") == 1 && requests.getInteger("inFlight") == 0;
+      });
+    } finally {
+      poller.close().await();
+    }
+    JsonObject r = new JsonObject(analytics("").body());
+    assertEquals(0, r.getJsonObject("recoveries").getInteger("total"), "nobody heard how it ended");
+    assertEquals(1, r.getJsonObject("failures").getJsonObject("byKind").getInteger("rate_limited"));
   }
 
   @Test

@@ -25,9 +25,9 @@ import java.util.logging.Logger;
  * when the next attempt's backend speaks another one), context truncations and summaries, and overflows.
  *
  * <p>A request is judged when the event that ends it passes (answered, give-up, client-gone); until then its trail is
- * kept, at most {@link #MAX_TRAILS} of them (the oldest go first, and any older than {@link #TRAIL_MAX_AGE}: a request
- * that ends without such an event, a client leaving during a wait, is not judged). Memory is bounded whatever the
- * traffic. With a table configured, the decisions about failures and their recovery also become its rows.
+ * kept, at most {@link #MAX_TRAILS} of them (the oldest go first, and any older than {@link #TRAIL_MAX_AGE}). A request
+ * that ends with no such event (its client left during a wait) is judged when its pipeline is done
+ * ({@link #requestEnded}). Memory is bounded whatever the traffic. With a table configured, the decisions about failures and their recovery also become its rows.
  */
 public final class RecoveryAnalytics implements EventSink {
   private static final Logger LOG = Logger.getLogger(RecoveryAnalytics.class.getName());
@@ -111,6 +111,25 @@ public final class RecoveryAnalytics implements EventSink {
     RequestVerdict verdict = trail.judge(e);
     minutes.record(minute, c -> c.judged(verdict));
     if (table != null) for (ErrorEventRow row : ErrorEventRow.ofRequest(trail, e, verdict)) table.offer(row);
+  }
+
+  /**
+   * A request's pipeline is done ({@code replyEnded}: its reply was written whole). One that ended with an end event
+   * was judged then; one that did not (its client left during a wait, or the gateway failed) still has a trail, and is
+   * judged now. A client that sends one request id on requests in flight together shares a trail between them: the
+   * figures of those requests blur, nothing else.
+   */
+  public void requestEnded(String requestId, boolean replyEnded) {
+    if (requestId == null) return;
+    RequestTrail trail;
+    synchronized (trails) {
+      trail = trails.remove(requestId);
+    }
+    if (trail == null) return;
+    GatewayEvent end = trail.endWithoutEvent(requestId, clock.instant(), replyEnded);
+    RequestVerdict verdict = trail.judge(end);
+    minutes.record(minuteOf(end.at()), c -> c.judged(verdict));
+    if (table != null) for (ErrorEventRow row : ErrorEventRow.ofRequest(trail, end, verdict)) table.offer(row);
   }
 
   /** The counts an event makes by itself, whoever it belongs to. */

@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -32,6 +34,9 @@ final class RequestTrail {
   static final int MAX_KEPT = 64;
 
   private final Instant startedAt;
+  private String tenant;
+  private String sessionId;
+  private int lastAttempt;
   private FailureKind firstRecoverable;
   private Instant firstRecoverableAt;
   private int firstRecoverableAttempt;
@@ -61,6 +66,9 @@ final class RequestTrail {
   }
 
   void note(GatewayEvent e) {
+    if (tenant == null) tenant = e.tenant();
+    if (sessionId == null) sessionId = e.sessionId();
+    lastAttempt = Math.max(lastAttempt, attempt(e));
     if (e.type() == EventType.FAILURE) {
       FailureKind kind = kind(e);
       if (firstRecoverable == null && recoverable(kind)) {
@@ -94,6 +102,21 @@ final class RequestTrail {
     }
     long ms = kind == null ? 0 : Math.max(0, Duration.between(from, end.at()).toMillis());
     return new RequestVerdict(end.at(), outcome, kind, ms, Math.max(0, attempt(end)));
+  }
+
+  /**
+   * The end a request that ended with no end event is given, at {@code at}: a client-gone when its reply never ended
+   * (the client left while the gateway waited), else a give-up (the gateway failed). Judge it like any other end.
+   */
+  GatewayEvent endWithoutEvent(String requestId, Instant at, boolean replyEnded) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("attempt", lastAttempt);
+    if (firstRecoverable != null) fields.put("kind", firstRecoverable.name());
+    GatewayEvent end = replyEnded
+        ? new GatewayEvent(at, EventType.GIVE_UP, tenant, sessionId, "the request ended with an error and no decision said so",
+            fields).asWarning()
+        : new GatewayEvent(at, EventType.CLIENT_GONE, tenant, sessionId, "the client left while the gateway waited", fields);
+    return end.forRequest(requestId);
   }
 
   /** The decisions kept for rows, in order (the end included); empty when none were or no table is written. */

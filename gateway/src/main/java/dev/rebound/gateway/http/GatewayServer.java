@@ -409,8 +409,11 @@ public final class GatewayServer {
     }
     boolean inSession = ex.sessionId() != null;
     metrics.requestStarted(inSession);
-    pipeline.run(ex).onComplete(ar -> metrics.requestEnded(record, ex.plan() == null ? null : ex.plan().route(), ex.tenant(), protocol,
-        inSession, ctx.response()));
+    pipeline.run(ex).onComplete(ar -> {
+      metrics.requestEnded(record, ex.plan() == null ? null : ex.plan().route(), ex.tenant(), protocol, inSession,
+          ctx.response());
+      analytics.requestEnded(record.id(), ctx.response().ended());
+    });
   }
 
   /** The session id from the path prefix, else X-Session-Id, else Claude Code's own session header. */

@@ -176,6 +176,25 @@ class RecoveryAnalyticsTest {
   }
 
   @Test
+  void aRequestThatEndsWithNoEndEventIsJudgedWhenItsPipelineIsDone() {
+    emit("left", EventType.ROUTE);
+    emit("left", EventType.FAILURE, "agent", "main", "backend", "primary", "attempt", 1, "kind", "RATE_LIMITED");
+    emit("left", EventType.WAIT, "agent", "main", "backend", "primary", "attempt", 1, "waitMs", 20_000);
+    assertEquals(1L, report(Duration.ofHours(1)).getJsonObject("requests").getLong("inFlight"));
+    analytics.requestEnded("left", false);
+    emit("crashed", EventType.FAILURE, "agent", "main", "backend", "primary", "attempt", 1, "kind", "OVERLOADED");
+    analytics.requestEnded("crashed", true);
+    // a request judged by its end event is not judged again
+    answered("fine");
+    analytics.requestEnded("fine", true);
+    JsonObject r = report(Duration.ofHours(1));
+    assertEquals(new JsonObject().put("total", 3L).put("answered", 1L).put("gaveUp", 1L).put("clientGone", 1L)
+        .put("inFlight", 0L).put("unjudged", 0L), r.getJsonObject("requests"));
+    assertEquals(1L, r.getJsonObject("recoveries").getJsonObject("byKind").getJsonObject("overloaded").getLong("gaveUp"));
+    assertEquals(1L, r.getJsonObject("recoveries").getLong("total"), "the client that left is no recovery");
+  }
+
+  @Test
   void aWindowHoldsOnlyItsOwnMinutesAndNothingOlderThanTheSpanIsKept() {
     retriedOnce("early", "RATE_LIMITED", Duration.ofMillis(10));
     clock.advance(Duration.ofMinutes(90));
