@@ -51,7 +51,8 @@ public final class ErrorEventTable {
   private final AtomicBoolean flushAsked = new AtomicBoolean();
   private volatile String lastError;
   // the writer's own state: touched only on its context
-  private Context context;
+  /** Set once by start(); offer() reads it from any thread. */
+  private volatile Context context;
   private Pool pool;
   private long timer = -1;
   /** Read by tests from other threads; written on the writer's context. */

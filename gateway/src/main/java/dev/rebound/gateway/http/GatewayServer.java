@@ -185,8 +185,6 @@ public final class GatewayServer {
     // the tokenizer tables take a moment to load: off the event loop, while the store opens
     Future<Tokenizers> tokenizers = vertx.executeBlocking(() -> new Tokenizers(config.context().tokenizers()).warmUp());
     Future<Void> windowsRead = discovery.start();
-    // its table is written once PostgreSQL answers: the gateway does not wait for it
-    analytics.start();
     return ConfiguredStore.open(vertx, config.store(), message -> events.emit(new GatewayEvent(clock.instant(), EventType.STORE,
             null, message, Map.of("type", config.store().type()))), registry)
         .recover(err -> Future.failedFuture(err instanceof StoreInUseException inUse
@@ -296,6 +294,8 @@ public final class GatewayServer {
         .map(s -> {
           server = s;
           if (watcher != null) watcher.start();
+          // its table is written once PostgreSQL answers: serving does not wait for it
+          analytics.start();
           for (String warning : ExposureCheck.warnings(config, s.actualPort())) LOG.warning(warning);
           return s.actualPort();
         });
