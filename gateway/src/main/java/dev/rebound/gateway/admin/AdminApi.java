@@ -1,5 +1,6 @@
 package dev.rebound.gateway.admin;
 
+import dev.rebound.gateway.analytics.RecoveryAnalytics;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.routes.LiveAgentHealth;
@@ -13,7 +14,7 @@ import java.util.function.Supplier;
 
 /**
  * The admin API, mounted under /admin behind {@link AdminAuth}: one class per resource (routes, backends, tenants,
- * sessions, session events), each mounting its own endpoints.
+ * sessions, session events, recovery analytics), each mounting its own endpoints.
  */
 public final class AdminApi {
   private final ReboundConfig config;
@@ -23,9 +24,10 @@ public final class AdminApi {
   private final TenantsApi tenantNames;
   private final SessionsApi sessions;
   private final SessionEventsApi sessionEvents;
+  private final AnalyticsApi analytics;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
-      Supplier<CheckpointStore> store, SessionEventRecorder events, Clock clock) {
+      Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, Clock clock) {
     this.config = config;
     this.tenants = config.tenants().stream().map(t -> t.name()).toList();
     this.routes = new RoutesApi(config, routes, load, events, clock);
@@ -33,6 +35,7 @@ public final class AdminApi {
     this.tenantNames = new TenantsApi(tenants);
     this.sessions = new SessionsApi(store, events, clock);
     this.sessionEvents = new SessionEventsApi(store, events);
+    this.analytics = new AnalyticsApi(analytics);
   }
 
   public void mount(Router router) {
@@ -43,5 +46,6 @@ public final class AdminApi {
     tenantNames.mount(mount);
     sessions.mount(mount);
     sessionEvents.mount(mount);
+    analytics.mount(mount);
   }
 }

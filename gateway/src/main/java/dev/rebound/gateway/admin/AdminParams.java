@@ -1,5 +1,6 @@
 package dev.rebound.gateway.admin;
 
+import dev.rebound.gateway.time.DurationText;
 import dev.rebound.routing.Protocol;
 import dev.rebound.store.SessionKey;
 import io.vertx.core.json.DecodeException;
@@ -68,6 +69,24 @@ final class AdminParams {
     String text = ctx.request().getParam(name);
     if (text == null) return fallback;
     return parseInt(name, text, min, max, "an integer from " + min + " to " + max);
+  }
+
+  /** A duration of whole minutes within [min, max] ({@code 15m}, {@code 1h}, {@code 24h}); {@code fallback} when absent. */
+  java.time.Duration queryMinutes(String name, java.time.Duration fallback, java.time.Duration min, java.time.Duration max) {
+    String text = ctx.request().getParam(name);
+    if (text == null) return fallback;
+    String expected = "a duration of whole minutes from " + DurationText.format(min) + " to " + DurationText.format(max)
+        + " (e.g. 15m, 1h, 24h)";
+    java.time.Duration d;
+    try {
+      d = DurationText.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw bad(name, text, expected);
+    }
+    if (d.compareTo(min) < 0 || d.compareTo(max) > 0 || d.toSeconds() % 60 != 0 || d.toNanosPart() != 0) {
+      throw bad(name, text, expected);
+    }
+    return d;
   }
 
   boolean queryFlag(String name) {

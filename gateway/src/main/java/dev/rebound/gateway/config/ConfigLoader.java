@@ -91,7 +91,8 @@ public final class ConfigLoader {
 
   private ReboundConfig read(ConfigNode top, ConfigProblems problems, Path baseDir) {
     if (!top.expectObject()) return null;
-    top.allowOnly("server", "store", "backends", "agents", "routes", "routing", "resilience", "context", "tenants", "admin", "log");
+    top.allowOnly("server", "store", "backends", "agents", "routes", "routing", "resilience", "context", "tenants", "admin", "log",
+        "analytics");
     ServerConfig server = server(top.get("server"));
     StoreConfig store = store(top.get("store"));
     ResilienceConfig resilience = resilience(top.get("resilience"));
@@ -105,6 +106,7 @@ public final class ConfigLoader {
     List<TenantConfig> tenants = tenants(top.get("tenants"));
     AdminConfig admin = admin(top.get("admin"));
     LogConfig log = log(top.get("log"));
+    AnalyticsConfig analytics = analytics(top.get("analytics"));
     RuleSet ruleSet = null;
     try {
       ruleSet = RuleSet.compile(agents, routes, routing.patterns());
@@ -112,7 +114,8 @@ public final class ConfigLoader {
       problems.addAll(e.problems());
     }
     if (!problems.isEmpty()) return null;
-    return new ReboundConfig(server, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, ruleSet);
+    return new ReboundConfig(server, store, backends, agents, routes, routing, resilience, context, tenants, admin, log,
+        analytics, ruleSet);
   }
 
   private ServerConfig server(ConfigNode n) {
@@ -522,6 +525,45 @@ public final class ConfigLoader {
     n.expectObject();
     n.allowOnly("token");
     return new AdminConfig(n.get("token").text(""));
+  }
+
+  /** A table name PostgreSQL takes unquoted, optionally with its schema. */
+  private static final java.util.regex.Pattern TABLE_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
+
+  private AnalyticsConfig analytics(ConfigNode n) {
+    n.expectObject();
+    n.allowOnly("postgres");
+    ConfigNode pg = n.get("postgres");
+    if (pg.isMissing() || !pg.expectObject()) return AnalyticsConfig.NONE;
+    pg.allowOnly("url", "table", "queueSize", "batchSize", "flushInterval");
+    ConfigNode urlNode = pg.get("url");
+    String url = urlNode.text();
+    if (url == null && urlNode.isMissing()) urlNode.problem("is required (postgresql://user@host:5432/database)");
+    String table = pg.get("table").text(AnalyticsConfig.Postgres.DEFAULT_TABLE);
+    if (!TABLE_NAME.matcher(table).matches()) {
+      pg.get("table").problem("'" + table + "' is not a table name (letters, digits and '_', not starting with a digit,"
+          + " at most 63; optionally schema.table)");
+    }
+    int queueSize = (int) pg.get("queueSize").integer(AnalyticsConfig.Postgres.DEFAULT_QUEUE_SIZE, 1, 10_000_000);
+    int batchSize = (int) pg.get("batchSize").integer(AnalyticsConfig.Postgres.DEFAULT_BATCH_SIZE, 1, 100_000);
+    if (batchSize > queueSize) pg.get("batchSize").problem("must not be more than queueSize (" + queueSize + "), but was " + batchSize);
+    Duration flushInterval = pg.get("flushInterval").positiveDuration(AnalyticsConfig.Postgres.DEFAULT_FLUSH_INTERVAL);
+    // an unset ${REBOUND_PG_URL:-} leaves the URL empty: that means no PostgreSQL sink
+    if (url == null || url.isBlank()) return AnalyticsConfig.NONE;
+    url = url.trim();
+    if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
+      urlNode.problem("'" + AnalyticsConfig.redacted(url) + "' is not a postgresql:// or postgres:// URL");
+    } else {
+      try {
+        io.vertx.pgclient.PgConnectOptions.fromUri(url);
+      } catch (RuntimeException e) {
+        // the client's message quotes the URL whole
+        urlNode.problem("'" + AnalyticsConfig.redacted(url) + "' is not a PostgreSQL URL: "
+            + AnalyticsConfig.redacted(String.valueOf(e.getMessage())));
+      }
+    }
+    return new AnalyticsConfig(new AnalyticsConfig.Postgres(url, table, queueSize, batchSize, flushInterval));
   }
 
   private LogConfig log(ConfigNode n) {

@@ -22,6 +22,7 @@ public record ReboundConfig(
     List<TenantConfig> tenants,
     AdminConfig admin,
     LogConfig log,
+    AnalyticsConfig analytics,
     RuleSet ruleSet) {
 
   public ReboundConfig {
@@ -36,10 +37,10 @@ public record ReboundConfig(
   }
 
   public ReboundConfig withStore(StoreConfig newStore) {
-    return new ReboundConfig(server, newStore, backends, agents, routes, routing, resilience, context, tenants, admin, log, ruleSet);
+    return new ReboundConfig(server, newStore, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, ruleSet);
   }
 
   public ReboundConfig withServer(ServerConfig newServer) {
-    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, ruleSet);
+    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, ruleSet);
   }
 }

@@ -5,6 +5,7 @@ import dev.rebound.gateway.admin.AdminApi;
 import dev.rebound.gateway.admin.AdminPage;
 import dev.rebound.gateway.admin.MetricsEndpoint;
 import dev.rebound.gateway.admin.Readiness;
+import dev.rebound.gateway.analytics.RecoveryAnalytics;
 import dev.rebound.gateway.config.ContextConfig;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.context.ContextFit;
@@ -82,6 +83,8 @@ public final class GatewayServer {
   /** Recent sessions whose history the gateway remembers, and the message identities over all of them. */
   static final int SESSIONS_KNOWN = 10_000;
   static final long MESSAGES_KNOWN = 500_000;
+  /** How long a stop waits for the analytics table's last rows to be written. */
+  static final java.time.Duration ANALYTICS_FLUSH = java.time.Duration.ofSeconds(5);
 
   private final Vertx vertx;
   private final ReboundConfig config;
@@ -98,6 +101,7 @@ public final class GatewayServer {
   private final PrometheusMeterRegistry registry;
   private final GatewayMetrics metrics;
   private final Reachability reachability;
+  private final RecoveryAnalytics analytics;
   private final Readiness readiness;
   private final EventSink events;
   private final Clock clock;
@@ -129,8 +133,9 @@ public final class GatewayServer {
       PrometheusMeterRegistry registry) {
     this.registry = registry;
     new FileDescriptorMetrics().bindTo(registry);
-    // every decision passes: the session's stream, metrics, reachability, then the log
-    this.reachability = new Reachability(config.backends(), sink);
+    // every decision passes: the session's stream, metrics, reachability, recovery analytics, then the log
+    this.analytics = RecoveryAnalytics.of(config, vertx, clock, sink);
+    this.reachability = new Reachability(config.backends(), analytics);
     this.metrics = new GatewayMetrics(registry, reachability);
     SessionEventRecorder events = new SessionEventRecorder(metrics, vertx, () -> store);
     this.recorder = events;
@@ -146,7 +151,7 @@ public final class GatewayServer {
     this.affinity = new SessionAffinity(100_000);
     this.events = events;
     this.clock = clock;
-    this.admin = new AdminApi(config, routes, health, load, () -> store, events, clock);
+    this.admin = new AdminApi(config, routes, health, load, () -> store, events, analytics, clock);
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
     this.discovery = new WindowDiscovery(vertx, config, windows, events, clock);
     this.summarizer = summarizer();
@@ -289,6 +294,8 @@ public final class GatewayServer {
         .map(s -> {
           server = s;
           if (watcher != null) watcher.start();
+          // its table is written once PostgreSQL answers: serving does not wait for it
+          analytics.start();
           for (String warning : ExposureCheck.warnings(config, s.actualPort())) LOG.warning(warning);
           return s.actualPort();
         });
@@ -330,6 +337,7 @@ public final class GatewayServer {
       {"GET", "/ready", "readiness: every route has an agent that can serve (503 when not); store and backends"},
       {"GET", "/metrics", "Prometheus metrics"},
       {"GET", "/admin/sessions", "the admin API (sessions, checkpoints, events, backends, routes; admin token)"},
+      {"GET", "/admin/analytics", "recovery analytics over a time window (?window=15m|1h|24h; admin token)"},
   };
 
   /**
@@ -367,6 +375,7 @@ public final class GatewayServer {
         .eventually(discovery::stop)
         .eventually(() -> summarizer == null ? Future.succeededFuture() : summarizer.close())
         .eventually(recorder::flushAll)
+        .eventually(() -> analytics.stop(ANALYTICS_FLUSH))
         .eventually(() -> store == null ? Future.succeededFuture() : store.close());
   }
 
@@ -400,8 +409,11 @@ public final class GatewayServer {
     }
     boolean inSession = ex.sessionId() != null;
     metrics.requestStarted(inSession);
-    pipeline.run(ex).onComplete(ar -> metrics.requestEnded(record, ex.plan() == null ? null : ex.plan().route(), ex.tenant(), protocol,
-        inSession, ctx.response()));
+    pipeline.run(ex).onComplete(ar -> {
+      metrics.requestEnded(record, ex.plan() == null ? null : ex.plan().route(), ex.tenant(), protocol, inSession,
+          ctx.response());
+      analytics.requestEnded(record.id(), ctx.response().ended());
+    });
   }
 
   /** The session id from the path prefix, else X-Session-Id, else Claude Code's own session header. */
