@@ -190,6 +190,13 @@ public final class AttemptLoop implements Step {
     // --- call, then decide
 
     private void attempt(AgentDefinition agent, BackendHealth h) {
+      if (reply.gone()) {
+        // the client left while an earlier step ran (session binding, a summary, a wait): no model call for nobody
+        h.released();
+        events.emit(EventType.CLIENT_GONE, "client disconnected before the attempt; nothing sent upstream", agent, null);
+        end(new Result.ClientGone(null, false, false));
+        return;
+      }
       var backend = config.backend(agent.backend()).orElseThrow();
       if (ex.endpoint() == Endpoint.COUNT_TOKENS && agent.protocol() != ex.format().protocol()) {
         countHere(agent, h);

@@ -92,10 +92,17 @@ public final class Reply implements StreamTarget {
     if (message == null) message = format.messageBuilder();
   }
 
-  /** Runs {@code then} once if the client goes away (replacing what was set before); null clears it. */
+  /**
+   * Runs {@code then} once if the client goes away (replacing what was set before); null clears it. A client already
+   * gone (it left while an earlier step ran) runs it at once: its close was heard before anyone listened.
+   */
   @Override
   public void whenGone(Runnable then) {
     this.onGone = then;
+    if (then != null && resp.closed()) {
+      onGone = null;
+      then.run();
+    }
   }
 
   /** Whether the client's connection is gone (nothing written now reaches it). */

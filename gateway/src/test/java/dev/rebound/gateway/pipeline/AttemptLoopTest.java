@@ -85,6 +85,7 @@ class AttemptLoopTest {
   private Vertx vertx;
   private HttpServer server;
   private ReboundConfig config;
+  private volatile boolean loopStartsAfterTheClientLeft;
 
   @BeforeEach
   void start() throws Exception {
@@ -112,10 +113,13 @@ class AttemptLoopTest {
       ex.planned(plan);
       ex.replyWith(new Reply(req.response(), req.connection(), vertx, WireFormats.OPENAI_CHAT, stream, json,
           e -> classifier.classifyStreamEvent(e.event(), e.data()), record));
-      loop.onRequest(ex).onComplete(ar -> {
+      Runnable run = () -> loop.onRequest(ex).onComplete(ar -> {
         results.add(ex.result());
         Pipeline.write(ex);
       });
+      // the steps before the loop (session binding, a summary) took long enough for the client to leave
+      if (loopStartsAfterTheClientLeft) req.connection().closeHandler(v -> run.run());
+      else run.run();
     })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -204,6 +208,23 @@ class AttemptLoopTest {
     assertTrue(timers.pending().isEmpty(), "the wait is cancelled with the client");
     timers.advance(Duration.ofSeconds(30));
     assertEquals(1, upstream.calls.size());
+  }
+
+  @Test
+  void aClientThatLeftBeforeTheFirstAttemptCostsNoModelCall() throws Exception {
+    loopStartsAfterTheClientLeft = true;
+    upstream.then(answer("nobody reads this"));
+    String body = chat(true);
+    try (Socket socket = new Socket("127.0.0.1", server.actualPort())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+          + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    }
+    await(() -> results.size() == 1);
+    assertInstanceOf(Result.ClientGone.class, results.get(0));
+    assertEquals(0, upstream.calls.size(), "no model call for a client that is gone");
+    assertTrue(events.stream().anyMatch(e -> e.type() == EventType.CLIENT_GONE));
   }
 
   @Test
