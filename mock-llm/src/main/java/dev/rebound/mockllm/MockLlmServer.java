@@ -18,6 +18,7 @@ public final class MockLlmServer {
   private final Vertx vertx;
   private final MockLlmOptions options;
   private final FaultScript faults = new FaultScript();
+  private final RateLimit rateLimit = new RateLimit();
   private final RequestLog log;
   private HttpServer server;
 
@@ -78,14 +79,23 @@ public final class MockLlmServer {
     return log.toJson().copy();
   }
 
-  /** Clears faults (including the initial ones) and recorded requests, as {@code POST /_mock/reset} does. */
+  /**
+   * Limits model requests to {@code requests} per fixed window of {@code windowMs}, reported in rate-limit headers on
+   * every answer and a 429 past it, as {@code POST /_mock/ratelimit} does; 0 requests turns it off.
+   */
+  public void rateLimit(int requests, long windowMs) {
+    rateLimit.set(requests, windowMs);
+  }
+
+  /** Clears faults (including the initial ones), the rate limit and recorded requests, as {@code POST /_mock/reset} does. */
   public void reset() {
     faults.clear();
+    rateLimit.clear();
     log.clear();
   }
 
   private Router router(TokenCounter tokens) {
-    ProviderApi provider = new ProviderApi(vertx, options, faults, log, tokens);
+    ProviderApi provider = new ProviderApi(vertx, options, faults, rateLimit, log, tokens);
     ControlApi control = new ControlApi(faults, log);
     Router router = Router.router(vertx);
     if (options.speaks(MockLlmOptions.OPENAI)) router.post("/v1/chat/completions").handler(provider::chatCompletions);
@@ -99,9 +109,23 @@ public final class MockLlmServer {
     router.get("/info").handler(provider::tgiInfo);
     router.get("/health").handler(control::health);
     router.post("/_mock/faults").handler(control::addFaults);
+    router.post("/_mock/ratelimit").handler(ctx -> ctx.request().body().onSuccess(b -> {
+      io.vertx.core.json.JsonObject o;
+      try {
+        o = b.toJsonObject();
+      } catch (RuntimeException e) {
+        ctx.response().setStatusCode(400).end("{\"error\":\"body must be {\\\"requests\\\": N, \\\"windowMs\\\": W}\"}");
+        return;
+      }
+      rateLimit(o.getInteger("requests", 0), o.getLong("windowMs", 60_000L));
+      ctx.response().putHeader("content-type", "application/json").end(o.encode());
+    }));
     router.get("/_mock/faults").handler(control::listFaults);
     router.get("/_mock/requests").handler(control::requests);
-    router.post("/_mock/reset").handler(control::reset);
+    router.post("/_mock/reset").handler(ctx -> {
+      rateLimit.clear();
+      control.reset(ctx);
+    });
     router.errorHandler(404, ctx -> ctx.response().setStatusCode(404).putHeader("content-type", "application/json")
         .end(new JsonObject().put("error", new JsonObject()
             .put("message", "mock-llm has no route " + ctx.request().method() + " " + ctx.request().path())

@@ -28,10 +28,13 @@ final class ProviderApi {
   private final Vertx vertx;
   private final MockLlmOptions options;
   private final FaultScript faults;
+  private final RateLimit rateLimit;
   private final RequestLog log;
   private final TokenCounter tokens;
 
-  ProviderApi(Vertx vertx, MockLlmOptions options, FaultScript faults, RequestLog log, TokenCounter tokens) {
+  ProviderApi(Vertx vertx, MockLlmOptions options, FaultScript faults, RateLimit rateLimit, RequestLog log,
+      TokenCounter tokens) {
+    this.rateLimit = rateLimit;
     this.vertx = vertx;
     this.options = options;
     this.faults = faults;
@@ -157,8 +160,12 @@ final class ProviderApi {
       Overrides overrides = overrides(request.headers());
       Exchange exchange = new Exchange(vertx, request.response(), record, fault, overrides.chunkDelayMs());
       try {
+        RateLimit.Verdict limited = fault != null && fault.status() != null ? null : rateLimit.take(receivedAt);
+        if (limited != null) limited.putHeaders(request.response(), dialect instanceof AnthropicDialect);
         if (fault != null && fault.status() != null) {
           sendFault(exchange, dialect, fault, model);
+        } else if (limited != null && !limited.allowed()) {
+          sendJson(exchange, 429, dialect.errorForStatus(429, model));
         } else if (overrides.problem() != null) {
           sendJson(exchange, 400, dialect.invalidRequest(overrides.problem(), null));
         } else {

@@ -50,7 +50,7 @@ class BodyReadFailureTest {
   @Test
   void providerEndpointsAnswer400WhenTheBodyCannotBeRead() {
     Written written = new Written();
-    ProviderApi provider = new ProviderApi(vertx, MockLlmOptions.defaults(), new FaultScript(), new RequestLog(10),
+    ProviderApi provider = new ProviderApi(vertx, MockLlmOptions.defaults(), new FaultScript(), new RateLimit(), new RequestLog(10),
         TokenCounter.shared());
 
     provider.chatCompletions(failingBody(written));

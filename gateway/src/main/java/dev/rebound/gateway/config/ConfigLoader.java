@@ -363,7 +363,7 @@ public final class ConfigLoader {
 
   private ResilienceConfig resilience(ConfigNode n) {
     n.expectObject();
-    n.allowOnly("retry", "waitBudget", "breaker", "keepAliveInterval", "continueStreams", "firstByteKeepAlive");
+    n.allowOnly("retry", "waitBudget", "breaker", "keepAliveInterval", "continueStreams", "firstByteKeepAlive", "paceBelow");
     ConfigNode r = n.get("retry");
     ResilienceConfig.Retry retry = retry(r, DEFAULT_RETRY, "byKind");
     Map<String, ResilienceConfig.Retry> byKind = new java.util.LinkedHashMap<>();
@@ -399,7 +399,8 @@ public final class ConfigLoader {
             firstProbeAfter),
         n.get("keepAliveInterval").duration(Duration.ofSeconds(10)),
         n.get("continueStreams").bool(true),
-        n.get("firstByteKeepAlive").duration(Duration.ofSeconds(10)));
+        n.get("firstByteKeepAlive").duration(Duration.ofSeconds(10)),
+        n.get("paceBelow").number(0.2, 0, 1));
   }
 
   /** Retry settings where every key is optional and falls back to {@code base}. */

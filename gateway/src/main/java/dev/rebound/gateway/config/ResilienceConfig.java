@@ -11,6 +11,9 @@ import java.util.Map;
  * @param firstByteKeepAlive a streaming request whose upstream has sent nothing for this long gets the stream head and
  *                           keep-alives until it does (a local server prefilling a long prompt may take longer than a
  *                           client's read timeout); zero: never before the first byte
+ * @param paceBelow          when a backend reports that no more than this share of a request limit is left, requests
+ *                           to it are spread over the time until the limit refills instead of running into a 429;
+ *                           0 turns pacing off
  */
 public record ResilienceConfig(
     Retry retry,
@@ -19,7 +22,8 @@ public record ResilienceConfig(
     Breaker breaker,
     Duration keepAliveInterval,
     boolean continueStreams,
-    Duration firstByteKeepAlive) {
+    Duration firstByteKeepAlive,
+    double paceBelow) {
 
   public ResilienceConfig {
     retryByKind = Map.copyOf(retryByKind);

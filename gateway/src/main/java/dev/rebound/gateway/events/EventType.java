@@ -13,6 +13,7 @@ public enum EventType {
   SKIP("skip"),
   CONTEXT("context"),
   WAIT("wait"),
+  PACE("pace"),
   RETRY("retry"),
   FALLBACK("fallback"),
   FAILURE("failure"),

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.pipeline;
 
+import dev.rebound.gateway.config.BackendConfig;
 import dev.rebound.gateway.config.OnOverflow;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.context.ContextFit;
@@ -11,6 +12,7 @@ import dev.rebound.gateway.failure.FailureKind;
 import dev.rebound.gateway.recovery.AttemptState;
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
+import dev.rebound.gateway.recovery.Pacing;
 import dev.rebound.gateway.recovery.Recovery;
 import dev.rebound.gateway.recovery.RecoveryDecider;
 import dev.rebound.gateway.reply.Reply;
@@ -213,9 +215,21 @@ public final class AttemptLoop implements Step {
         moveOn();
         return;
       }
+      Pacing.Slot slot = calls.slot(agent);
+      if (slot.delay().isZero() || slot.delay().compareTo(history.budgetLeft()) > 0) {
+        // a pace longer than the request may wait: it goes now, and a 429 is recovered from as any other
+        send(agent, h, backend, prepared, slot);
+        return;
+      }
+      events.emit(EventType.PACE, slot.why(), agent, Map.of("waitMs", slot.delay().toMillis()));
+      waitThen(slot.delay(), agent, null, () -> send(agent, h, backend, prepared, slot));
+    }
+
+    private void send(AgentDefinition agent, BackendHealth h, BackendConfig backend, UpstreamAttempt.Prepared prepared,
+        Pacing.Slot slot) {
       history.attempted();
       history.heading(agent);
-      calls.send(ex, agent, backend, h, prepared, events).onComplete(guarded(ar -> judge(agent, h, ar.result())));
+      calls.send(ex, agent, backend, h, prepared, slot, events).onComplete(guarded(ar -> judge(agent, h, ar.result())));
     }
 
     /**

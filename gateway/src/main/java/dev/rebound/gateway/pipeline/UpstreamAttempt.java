@@ -9,6 +9,7 @@ import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.failure.FailureClassifier;
 import dev.rebound.gateway.failure.RateBudget;
 import dev.rebound.gateway.recovery.BackendHealth;
+import dev.rebound.gateway.recovery.Pacing;
 import dev.rebound.gateway.reply.Reply;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.upstream.AttemptOutcome;
@@ -47,10 +48,12 @@ final class UpstreamAttempt {
   private final ResilienceConfig resilience;
   private final Timers timers;
   private final int reserveOutputTokens;
+  private final Pacing pacing;
 
   UpstreamAttempt(Upstream upstream, FailureClassifier classifier, LiveAgentHealth load, ResilienceConfig resilience,
       int reserveOutputTokens, Timers timers, Clock clock) {
     this.reserveOutputTokens = reserveOutputTokens;
+    this.pacing = new Pacing(clock, resilience.paceBelow());
     this.upstream = upstream;
     this.classifier = classifier;
     this.load = load;
@@ -75,8 +78,13 @@ final class UpstreamAttempt {
     return new Prepared(body, translation, dropped);
   }
 
+  /** This attempt's place in its backend's request limit: when the limit is nearly spent, it may have to wait. */
+  Pacing.Slot slot(AgentDefinition agent) {
+    return pacing.take(agent.backend(), agent.model());
+  }
+
   Future<Ended> send(Exchange ex, AgentDefinition agent, BackendConfig backend, BackendHealth h, Prepared prepared,
-      AttemptEvents events) {
+      Pacing.Slot slot, AttemptEvents events) {
     Reply reply = ex.reply();
     Translation translation = prepared.translation();
     if (translation != null) {
@@ -100,6 +108,7 @@ final class UpstreamAttempt {
           reply.stopKeepAlive();
           RateBudget budget = classifier.rateBudget(call.responseHeaders());
           h.budget(agent.model(), budget);
+          pacing.reported(agent.backend(), agent.model(), budget, slot.seq());
           // an error's own wait is the classifier's to read; a success that spent the last of a limit is read here
           if (outcome instanceof AttemptOutcome.Answered || outcome instanceof AttemptOutcome.Streamed) {
             spentLimits.coolIfSpent(agent, h, budget, events);
