@@ -14,6 +14,28 @@ public interface AgentHealth {
     return agent.contextWindow();
   }
 
+  /**
+   * How the agent's recent outcomes on this kind of task move its best-match score: 0 when too little is known,
+   * negative for failures or slowness against the fastest agent on the same kind of task.
+   */
+  default double performance(AgentDefinition agent, String task) {
+    return 0;
+  }
+
+  /** Why {@link #performance} is what it is, in words; null when nothing is known. */
+  default String performanceReason(AgentDefinition agent, String task) {
+    return null;
+  }
+
+  /**
+   * The share of best-match requests on this kind of task that go to {@code runnerUp} instead of the best agent, so
+   * an agent that lost its traffic is measured again and wins it back when it does better: above 0 only while too
+   * little is known of it lately and the others are being measured.
+   */
+  default double exploration(AgentDefinition runnerUp, String task) {
+    return 0;
+  }
+
   AgentHealth ALL_HEALTHY = new AgentHealth() {
     @Override
     public Status status(AgentDefinition agent) {

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * How well an agent fits a task: capability overlap with the task's domain and skills, context-window fit, health,
- * in-flight load, cost and weight. Higher is better; {@link #UNFIT} when the agent cannot serve the request at all.
+ * in-flight load, its recent outcomes on this kind of task (failures, slowness), cost and weight. Higher is better; {@link #UNFIT} when the agent cannot serve the request at all.
  * A window too small for the whole conversation only ranks an agent last: the gateway can cut the context to fit.
  */
 final class AgentScorer {
@@ -31,6 +31,7 @@ final class AgentScorer {
     else if (st == AgentHealth.Status.OPEN) s -= 8;
     int load = health.inFlight(a);
     if (load > 0) s -= Math.min(2, 0.1 * load);
+    s += health.performance(a, f.domain());
     if (maxCost > 0) s -= a.cost() / maxCost;
     // weight: a mild preference among otherwise equal agents (it never outweighs a capability)
     s += Math.min(0.5, a.weight() / 200.0);
@@ -55,6 +56,8 @@ final class AgentScorer {
     else if (st == AgentHealth.Status.OPEN) why.append(", circuit open");
     int load = health.inFlight(a);
     if (load > 0) why.append(", ").append(load).append(" in flight");
+    String performance = health.performanceReason(a, f.domain());
+    if (performance != null) why.append(", ").append(performance);
     int window = health.contextWindow(a);
     if (tooSmall(window, f)) why.append(", window ").append(window).append(" is too small for ").append(f.tokens())
         .append(" tokens (the context will be cut to fit)");

@@ -244,6 +244,12 @@ public final class RuleSet {
     }
     // stable sort: equal scores keep config order, so ties break deterministically
     scored.sort(Comparator.comparingDouble((AttemptPlan.Candidate c) -> -c.score()));
+    if (scored.size() > 1 && request.dice() < health.exploration(scored.get(1).agent(), f.domain())) {
+      // a few requests measure the runner-up, so an agent that lost its traffic can win it back
+      AttemptPlan.Candidate runnerUp = scored.remove(1);
+      scored.add(0, new AttemptPlan.Candidate(runnerUp.agent(), runnerUp::score,
+          () -> "exploring (a share of requests measures the runner-up); " + runnerUp.reason()));
+    }
     skipped.addAll(unfit);
     List<AttemptPlan.Skipped> mine = new ArrayList<>(skippedFor(r.chain, skipped));
     return new AttemptPlan(r.name, lazy, withAffinity(scored, request, health), mine);

@@ -339,7 +339,14 @@ public final class ConfigLoader {
 
   private RoutingConfig routing(ConfigNode n, Path baseDir) {
     n.expectObject();
-    n.allowOnly("taskPatterns", "watch");
+    n.allowOnly("taskPatterns", "watch", "outcomes");
+    ConfigNode o = n.get("outcomes");
+    o.expectObject();
+    o.allowOnly("window", "minSamples", "failureWeight", "latencyWeight", "explore");
+    RoutingConfig.Outcomes d = RoutingConfig.Outcomes.DEFAULT;
+    RoutingConfig.Outcomes outcomes = new RoutingConfig.Outcomes(o.get("window").duration(d.window()),
+        (int) o.get("minSamples").integer(d.minSamples(), 1, 100_000), o.get("failureWeight").number(d.failureWeight(), 0, 100),
+        o.get("latencyWeight").number(d.latencyWeight(), 0, 100), o.get("explore").number(d.explore(), 0, 0.5));
     String file = n.get("taskPatterns").text();
     Duration watch = n.get("watch").duration(Duration.ofSeconds(2));
     TaskPatterns patterns = TaskPatterns.NONE;
@@ -358,7 +365,7 @@ public final class ConfigLoader {
     } catch (ConfigException e) {
       for (String p : e.problems()) n.get("taskPatterns").problem(p);
     }
-    return new RoutingConfig(patternsFile, watch, patterns);
+    return new RoutingConfig(patternsFile, watch, patterns, outcomes);
   }
 
   private ResilienceConfig resilience(ConfigNode n) {

@@ -10,4 +10,18 @@ import java.time.Duration;
  * @param taskPatternsFile the dictionaries file; null means the ones shipped with Rebound
  * @param watch            how often the config file is checked for route changes (0: never)
  */
-public record RoutingConfig(Path taskPatternsFile, Duration watch, TaskPatterns patterns) {}
+public record RoutingConfig(Path taskPatternsFile, Duration watch, TaskPatterns patterns, Outcomes outcomes) {
+  /**
+   * How agents' recent outcomes enter best-match.
+   *
+   * @param window        how far back outcomes count (older ones are forgotten, so an agent that lost its traffic
+   *                      wins it back once its failures are that old)
+   * @param minSamples    outcomes an agent needs on a kind of task before they count
+   * @param failureWeight score lost at a 100 % failure rate (capability match is worth 3)
+   * @param latencyWeight score lost per doubling of latency against the fastest agent on the task (at most 2)
+   * @param explore       the share of best-match requests sent to the runner-up, so it keeps being measured
+   */
+  public record Outcomes(Duration window, int minSamples, double failureWeight, double latencyWeight, double explore) {
+    public static final Outcomes DEFAULT = new Outcomes(Duration.ofMinutes(5), 5, 6, 1, 0.05);
+  }
+}

@@ -36,6 +36,7 @@ import dev.rebound.gateway.recovery.Reachability;
 import dev.rebound.gateway.reply.ErrorReply;
 import dev.rebound.gateway.routes.ConfigWatcher;
 import dev.rebound.gateway.routes.LiveAgentHealth;
+import dev.rebound.gateway.routes.OutcomeBoard;
 import dev.rebound.gateway.routes.RouteTable;
 import dev.rebound.gateway.routes.SessionAffinity;
 import dev.rebound.gateway.sessions.ConfiguredStore;
@@ -147,7 +148,8 @@ public final class GatewayServer {
         t -> events.emit(breakerEvent(clock, t)));
     this.routes = new RouteTable(config.ruleSet());
     this.windows = new ContextWindows(config);
-    this.load = new LiveAgentHealth(health, a -> windows.of(a).window());
+    this.load = new LiveAgentHealth(health, a -> windows.of(a).window(),
+        new OutcomeBoard(config.routing().outcomes(), clock));
     this.affinity = new SessionAffinity(100_000);
     this.events = events;
     this.clock = clock;

@@ -56,6 +56,7 @@ public final class AttemptLoop implements Step {
   private final GiveUpAnswer giveUps;
   private final Timers timers;
   private final DoubleSupplier random;
+  private final LiveAgentHealth load;
 
   public AttemptLoop(ReboundConfig config, Upstream upstream, FailureClassifier classifier, HealthBoard health,
       LiveAgentHealth load, SessionJournal journal, ContextFit fit, Clock clock, Timers timers, DoubleSupplier random) {
@@ -71,6 +72,7 @@ public final class AttemptLoop implements Step {
     this.giveUps = new GiveUpAnswer(config.resilience().breaker(), health, clock);
     this.timers = timers;
     this.random = random;
+    this.load = load;
   }
 
   @Override
@@ -257,6 +259,7 @@ public final class AttemptLoop implements Step {
     private void judge(AgentDefinition agent, BackendHealth h, UpstreamAttempt.Ended ended) {
       long elapsedMs = ended.elapsedMs();
       OutcomeReader.Verdict verdict = outcomes.read(ex, agent, ended.outcome(), elapsedMs);
+      measure(agent, verdict, elapsedMs);
       if (verdict instanceof OutcomeReader.Ended e) {
         if (e.answered()) h.succeeded();
         else h.released();
@@ -271,6 +274,18 @@ public final class AttemptLoop implements Step {
         events.emit(EventType.FAILURE, failure.message(), agent, f.facts(elapsedMs));
         act(agent, failure, decider.decide(state(agent), failure, random.getAsDouble()));
       }
+    }
+
+    /**
+     * What best-match learns of the agent from this attempt: an answer and its time, or a failure that is the
+     * backend's (the request's own failures, rate limits and clients that left say nothing of the agent).
+     */
+    private void measure(AgentDefinition agent, OutcomeReader.Verdict verdict, long elapsedMs) {
+      boolean answered = verdict instanceof OutcomeReader.Ended e && e.answered();
+      boolean failed = verdict instanceof OutcomeReader.Failed f && f.failure().kind().countsTowardBreaker();
+      if (!answered && !failed) return;
+      String task = ex.plan().featuresKnown() ? ex.plan().features().domain() : "any";
+      load.attempted(agent, task, answered, elapsedMs);
     }
 
     private AttemptState state(AgentDefinition agent) {

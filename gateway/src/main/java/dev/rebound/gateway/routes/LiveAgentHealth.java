@@ -8,21 +8,47 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Routing's view of the live state: breakers and cooldowns per backend, requests in flight per agent, and the context
- * window each agent's server reports (discovery and overflow errors beat config).
+ * Routing's view of the live state: breakers and cooldowns per backend, requests in flight per agent, the context
+ * window each agent's server reports (discovery and overflow errors beat config), and how each agent's recent
+ * attempts went per kind of task ({@link OutcomeBoard}).
  */
 public final class LiveAgentHealth implements AgentHealth {
   private final HealthBoard board;
   private final java.util.function.ToIntFunction<AgentDefinition> windows;
   private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
 
+  private final OutcomeBoard outcomes;
+
   public LiveAgentHealth(HealthBoard board) {
-    this(board, AgentDefinition::contextWindow);
+    this(board, AgentDefinition::contextWindow, null);
   }
 
-  public LiveAgentHealth(HealthBoard board, java.util.function.ToIntFunction<AgentDefinition> windows) {
+  /** @param outcomes the agents' recent outcomes per task; null: best-match does not read them */
+  public LiveAgentHealth(HealthBoard board, java.util.function.ToIntFunction<AgentDefinition> windows,
+      OutcomeBoard outcomes) {
     this.board = board;
     this.windows = windows;
+    this.outcomes = outcomes;
+  }
+
+  @Override
+  public double performance(AgentDefinition agent, String task) {
+    return outcomes == null ? 0 : outcomes.score(agent.name(), task);
+  }
+
+  @Override
+  public String performanceReason(AgentDefinition agent, String task) {
+    return outcomes == null ? null : outcomes.reason(agent.name(), task);
+  }
+
+  @Override
+  public double exploration(AgentDefinition runnerUp, String task) {
+    return outcomes == null ? 0 : outcomes.exploration(runnerUp.name(), task);
+  }
+
+  /** One attempt's outcome, for the agent's performance on this kind of task. */
+  public void attempted(AgentDefinition agent, String task, boolean answered, long elapsedMs) {
+    if (outcomes != null) outcomes.record(agent.name(), task, answered, elapsedMs);
   }
 
   @Override
