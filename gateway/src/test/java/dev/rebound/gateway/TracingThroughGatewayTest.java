@@ -158,6 +158,36 @@ class TracingThroughGatewayTest {
   }
 
   @Test
+  void aRequestThatGivesUpIsAnErrorSpanWithEveryFailedAttemptAndTheGiveUpEvent() throws Exception {
+    int collector = startReceiver();
+    // on the last agent a server error is retried while the wait budget lasts: a short one gives up soon
+    h = GatewayHarness.start(GatewayHarness.DEFAULT_CONFIG.replace("resilience: {", "resilience: { waitBudget: 300ms,")
+        + "tracing: { otlp: { endpoint: \"http://127.0.0.1:" + collector + "\" } }\n");
+    h.fault(new JsonObject().put("match", new JsonObject().put("model", "gpt-4o")).put("status", 503).put("times", -1));
+    HttpResponse<String> answer = h.post("/v1/chat/completions", chat("gpt-4o"));
+    assertTrue(answer.statusCode() >= 500, answer.statusCode() + " " + answer.body());
+    int tries = h.upstreamRequests().size();
+    assertTrue(tries >= 2, "retried before giving up: " + tries);
+    h.close();
+    h = null;
+    Eventually.await(receiverVertx, 10_000, "the request's span and its attempts", () -> received.size() >= tries + 1);
+
+    Span server = received.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
+    assertEquals(answer.statusCode(), attribute(server.getAttributesList(), "http.response.status_code").getIntValue());
+    assertEquals(Status.StatusCode.STATUS_CODE_ERROR, server.getStatus().getCode());
+    Span.Event giveUp = event(server, "give-up");
+    assertEquals("WARNING", string(giveUp.getAttributesList(), "severity"));
+    assertEquals(tries - 1, eventNames(server).stream().filter("wait"::equals).count(), "a wait before each retry");
+    List<Span> attempts = received.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_CLIENT).toList();
+    assertEquals(tries, attempts.size());
+    for (Span a : attempts) {
+      assertEquals("failure", string(a, "rebound.outcome"));
+      assertEquals(503, attribute(a.getAttributesList(), "http.response.status_code").getIntValue());
+      assertEquals(Status.StatusCode.STATUS_CODE_ERROR, a.getStatus().getCode());
+    }
+  }
+
+  @Test
   void withTracingOffNoTraceparentGoesUpstreamAndNoExporterRuns() throws Exception {
     h = GatewayHarness.start();
     h.fault(new JsonObject().put("match", new JsonObject().put("model", "gpt-4o")).put("status", 500));
