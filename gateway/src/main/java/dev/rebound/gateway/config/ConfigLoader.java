@@ -92,7 +92,7 @@ public final class ConfigLoader {
   private ReboundConfig read(ConfigNode top, ConfigProblems problems, Path baseDir) {
     if (!top.expectObject()) return null;
     top.allowOnly("server", "store", "backends", "agents", "routes", "routing", "resilience", "context", "tenants", "admin", "log",
-        "analytics");
+        "analytics", "tracing");
     ServerConfig server = server(top.get("server"));
     StoreConfig store = store(top.get("store"));
     ResilienceConfig resilience = resilience(top.get("resilience"));
@@ -107,6 +107,7 @@ public final class ConfigLoader {
     AdminConfig admin = admin(top.get("admin"));
     LogConfig log = log(top.get("log"));
     AnalyticsConfig analytics = analytics(top.get("analytics"));
+    TracingConfig tracing = tracing(top.get("tracing"));
     RuleSet ruleSet = null;
     try {
       ruleSet = RuleSet.compile(agents, routes, routing.patterns());
@@ -115,7 +116,7 @@ public final class ConfigLoader {
     }
     if (!problems.isEmpty()) return null;
     return new ReboundConfig(server, store, backends, agents, routes, routing, resilience, context, tenants, admin, log,
-        analytics, ruleSet);
+        analytics, tracing, ruleSet);
   }
 
   private ServerConfig server(ConfigNode n) {
@@ -578,5 +579,45 @@ public final class ConfigLoader {
     n.expectObject();
     n.allowOnly("format");
     return new LogConfig(LogConfig.Format.parse(n.get("format").oneOf("text", LogConfig.Format.TEXTS)));
+  }
+
+  private TracingConfig tracing(ConfigNode n) {
+    n.expectObject();
+    n.allowOnly("otlp");
+    ConfigNode otlp = n.get("otlp");
+    if (otlp.isMissing() || !otlp.expectObject()) return TracingConfig.OFF;
+    otlp.allowOnly("endpoint", "serviceName", "sampleRatio", "headers", "timeout");
+    ConfigNode endpointNode = otlp.get("endpoint");
+    String endpoint = endpointNode.text();
+    if (endpoint == null && endpointNode.isMissing()) endpointNode.problem("is required (the collector's OTLP/HTTP address, e.g. http://collector:4318)");
+    String serviceName = otlp.get("serviceName").text(TracingConfig.Otlp.DEFAULT_SERVICE_NAME).trim();
+    if (serviceName.isEmpty()) otlp.get("serviceName").problem("must not be empty");
+    double sampleRatio = otlp.get("sampleRatio").number(1.0, 0.0, 1.0);
+    java.util.Map<String, String> headers = otlp.get("headers").textMap();
+    Duration timeout = otlp.get("timeout").positiveDuration(TracingConfig.Otlp.DEFAULT_TIMEOUT);
+    // an unset ${OTEL_EXPORTER_OTLP_ENDPOINT:-} leaves the endpoint empty: that means tracing stays off
+    if (endpoint == null || endpoint.isBlank()) return TracingConfig.OFF;
+    String traces = tracesUrl(endpoint.trim());
+    if (traces == null) {
+      endpointNode.problem("'" + endpoint + "' is not an http:// or https:// URL with a host");
+      return TracingConfig.OFF;
+    }
+    return new TracingConfig(new TracingConfig.Otlp(traces, serviceName, sampleRatio, headers, timeout));
+  }
+
+  /**
+   * The traces URL of an OTLP/HTTP endpoint, as OTEL_EXPORTER_OTLP_ENDPOINT means it: a base URL gets /v1/traces; one
+   * that already names it stays. Null when it is no http(s) URL with a host.
+   */
+  static String tracesUrl(String endpoint) {
+    try {
+      java.net.URI uri = new java.net.URI(endpoint);
+      if (uri.getHost() == null || uri.getScheme() == null
+          || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))) return null;
+    } catch (java.net.URISyntaxException e) {
+      return null;
+    }
+    if (endpoint.endsWith(TracingConfig.Otlp.TRACES_PATH)) return endpoint;
+    return (endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint) + TracingConfig.Otlp.TRACES_PATH;
   }
 }

@@ -23,6 +23,7 @@ public record ReboundConfig(
     AdminConfig admin,
     LogConfig log,
     AnalyticsConfig analytics,
+    TracingConfig tracing,
     RuleSet ruleSet) {
 
   public ReboundConfig {
@@ -37,10 +38,10 @@ public record ReboundConfig(
   }
 
   public ReboundConfig withStore(StoreConfig newStore) {
-    return new ReboundConfig(server, newStore, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, ruleSet);
+    return new ReboundConfig(server, newStore, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing, ruleSet);
   }
 
   public ReboundConfig withServer(ServerConfig newServer) {
-    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, ruleSet);
+    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing, ruleSet);
   }
 }

@@ -42,6 +42,8 @@ import dev.rebound.gateway.routes.SessionAffinity;
 import dev.rebound.gateway.sessions.ConfiguredStore;
 import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
+import dev.rebound.gateway.tracing.RequestTrace;
+import dev.rebound.gateway.tracing.Tracing;
 import dev.rebound.gateway.upstream.BackendClients;
 import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.wire.Endpoint;
@@ -105,6 +107,7 @@ public final class GatewayServer {
   private final RecoveryAnalytics analytics;
   private final Readiness readiness;
   private final EventSink events;
+  private final Tracing tracing;
   private final Clock clock;
   private Pipeline pipeline;
   private BufferedCheckpointStore store;
@@ -152,6 +155,7 @@ public final class GatewayServer {
         new OutcomeBoard(config.routing().outcomes(), clock));
     this.affinity = new SessionAffinity(100_000);
     this.events = events;
+    this.tracing = Tracing.of(config.tracing());
     this.clock = clock;
     this.admin = new AdminApi(config, routes, health, load, () -> store, events, analytics, clock);
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
@@ -378,6 +382,7 @@ public final class GatewayServer {
         .eventually(() -> summarizer == null ? Future.succeededFuture() : summarizer.close())
         .eventually(recorder::flushAll)
         .eventually(() -> analytics.stop(ANALYTICS_FLUSH))
+        .eventually(tracing::close)
         .eventually(() -> store == null ? Future.succeededFuture() : store.close());
   }
 
@@ -399,7 +404,10 @@ public final class GatewayServer {
   }
 
   private void model(RoutingContext ctx, FrontDoor door, Endpoint endpoint) {
-    RequestRecord record = new RequestRecord(ctx.request().getHeader(RequestId.HEADER), events, clock);
+    String id = ctx.request().getHeader(RequestId.HEADER);
+    // null when tracing is off; else the request's span, which its events pass through on their way to the sink
+    RequestTrace trace = tracing.request(ctx.request(), route(ctx, endpoint), id, events);
+    RequestRecord record = new RequestRecord(id, trace == null ? events : trace, clock);
     String protocol = endpoint.protocol().id();
     Exchange ex;
     try {
@@ -407,15 +415,26 @@ public final class GatewayServer {
     } catch (GatewayException e) {
       fail(ctx, WireFormats.of(endpoint.protocol()), e.error());
       metrics.requestEnded(record, null, null, protocol, false, ctx.response());
+      if (trace != null) trace.ended(ctx.response().getStatusCode(), null, null);
       return;
     }
     boolean inSession = ex.sessionId() != null;
     metrics.requestStarted(inSession);
+    if (trace != null) {
+      trace.described(ex.model(), ex.stream(), ex.sessionId());
+      ex.traced(trace);
+    }
     pipeline.run(ex).onComplete(ar -> {
       metrics.requestEnded(record, ex.plan() == null ? null : ex.plan().route(), ex.tenant(), protocol, inSession,
           ctx.response());
+      if (trace != null) trace.ended(ctx.response().getStatusCode(), ex.plan() == null ? null : ex.plan().route(), ex.tenant());
       analytics.requestEnded(record.id(), ctx.response().ended());
     });
+  }
+
+  /** The endpoint as routed, its session prefix as a placeholder: a span name of few values. */
+  private static String route(RoutingContext ctx, Endpoint endpoint) {
+    return ctx.pathParam("sessionId") != null ? "/s/{sessionId}" + endpoint.path() : endpoint.path();
   }
 
   /** The session id from the path prefix, else X-Session-Id, else Claude Code's own session header. */

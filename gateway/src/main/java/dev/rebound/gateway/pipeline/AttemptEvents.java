@@ -25,6 +25,13 @@ final class AttemptEvents {
     ex.warn(type, reason, fields(agent, extra));
   }
 
+  /** An attempt goes out: with tracing on, its span starts and its traceparent joins the upstream headers. */
+  void sending(AgentDefinition agent, io.vertx.core.MultiMap upstreamHeaders) {
+    if (ex.trace() != null) {
+      ex.trace().attemptStarted(agent.name(), agent.backend(), agent.model(), attempt.getAsInt(), upstreamHeaders);
+    }
+  }
+
   private Map<String, Object> fields(AgentDefinition agent, Map<String, Object> extra) {
     Map<String, Object> fields = new LinkedHashMap<>();
     if (agent != null) {

@@ -45,6 +45,7 @@ public final class Exchange {
 
   private Reply reply;
   private Result result;
+  private dev.rebound.gateway.tracing.RequestTrace trace;
   private SessionJournal.Writes sessionWrites;
 
   public Exchange(RoutingContext ctx, Endpoint endpoint, Buffer body, ObjectNode json, String model, boolean stream,
@@ -107,6 +108,15 @@ public final class Exchange {
   /** The request's id (x-request-id), what it did so far, and the sink its events go through to carry that id. */
   public RequestRecord record() {
     return record;
+  }
+
+  /** The request's spans; null when tracing is off. */
+  public dev.rebound.gateway.tracing.RequestTrace trace() {
+    return trace;
+  }
+
+  public void traced(dev.rebound.gateway.tracing.RequestTrace trace) {
+    this.trace = trace;
   }
 
   /** Reports a decision about this request (stamped with its time, tenant, session and request id). */

@@ -97,8 +97,9 @@ final class UpstreamAttempt {
     long started = System.nanoTime();
     load.started(agent.name());
     StreamTarget target = translation == null ? reply : new TranslatedStream(reply, translation.stream(ex.json()));
-    Upstream.Call call = upstream.send(backend, UpstreamBody.uri(ex, backend, translation),
-        HeaderPolicy.upstreamHeaders(ex.requestHeaders(), ex.format().protocol(), backend, ex.proxyKey()), prepared.body(), target);
+    io.vertx.core.MultiMap headers = HeaderPolicy.upstreamHeaders(ex.requestHeaders(), ex.format().protocol(), backend, ex.proxyKey());
+    events.sending(agent, headers);
+    Upstream.Call call = upstream.send(backend, UpstreamBody.uri(ex, backend, translation), headers, prepared.body(), target);
     long firstByte = keepAliveBeforeFirstByte(ex, call);
     return call.outcome()
         .recover(err -> Future.succeededFuture(new AttemptOutcome.Broken(AttemptOutcome.Breakage.CONNECT, String.valueOf(err))))
