@@ -284,7 +284,8 @@ public final class AttemptLoop implements Step {
       boolean answered = verdict instanceof OutcomeReader.Ended e && e.answered();
       boolean failed = verdict instanceof OutcomeReader.Failed f && f.failure().kind().countsTowardBreaker();
       if (!answered && !failed) return;
-      String task = ex.plan().featuresKnown() ? ex.plan().features().domain() : "any";
+      var features = ex.plan().featuresKnown() ? ex.plan().features() : null;
+      String task = features == null ? "any" : features.domain();
       load.attempted(agent, task, answered, elapsedMs);
     }
 
