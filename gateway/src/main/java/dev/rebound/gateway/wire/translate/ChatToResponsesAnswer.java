@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
-import java.util.Set;
 
 /**
  * A whole Chat Completions answer as a Responses {@code response}: reasoning a reasoning item, the text a message item,
@@ -18,7 +17,7 @@ public final class ChatToResponsesAnswer {
   }
 
   static ObjectNode translate(JsonNode clientRequest, JsonNode chat, long now) {
-    Set<String> custom = ResponsesToChatRequest.customToolNames(clientRequest);
+    ResponsesTools tools = new ResponsesTools(clientRequest);
     String model = chat.path("model").asText(clientRequest.path("model").asText(""));
     ObjectNode response = ResponseObjects.response(ResponseObjects.responseId(chat.path("id").textValue()),
         chat.path("created").asLong(now), model, "completed", clientRequest);
@@ -36,10 +35,9 @@ public final class ChatToResponsesAnswer {
       JsonNode function = call.path("function");
       JsonNode arguments = function.get("arguments");
       String args = arguments == null || arguments.isNull() ? "{}" : arguments.isTextual() ? arguments.textValue() : arguments.toString();
-      String name = function.path("name").asText("");
+      ResponsesTools.Declared tool = tools.of(function.path("name").asText(""));
       String callId = call.path("id").asText(ResponseObjects.id("call_"));
-      output.add(ResponseObjects.toolCall(ResponseObjects.id(custom.contains(name) ? "ctc_" : "fc_"), callId, name, args,
-          custom.contains(name), "completed"));
+      output.add(ResponseObjects.toolCall(ResponseObjects.id(tool.custom() ? "ctc_" : "fc_"), callId, tool, args, "completed"));
     }
     ResponseObjects.finish(response, choice.path("finish_reason").textValue());
     response.set("usage", ResponseObjects.usage(chat.get("usage")));

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A Chat Completions stream as the Responses event family, for a Responses client served by a Chat Completions
@@ -25,26 +24,26 @@ public final class ChatToResponsesStream implements StreamTranslator {
 
   private enum Kind { REASONING, MESSAGE, TOOL }
 
-  /** A tool call: its item, and the arguments so far. */
+  /** A tool call: its item, the tool it calls, and the arguments so far. */
   private static final class ToolItem {
     final int outputIndex;
     final String itemId;
     final String callId;
-    final String name;
+    final ResponsesTools.Declared tool;
     final boolean custom;
     final StringBuilder arguments = new StringBuilder();
 
-    ToolItem(int outputIndex, String itemId, String callId, String name, boolean custom) {
+    ToolItem(int outputIndex, String itemId, String callId, ResponsesTools.Declared tool) {
       this.outputIndex = outputIndex;
       this.itemId = itemId;
       this.callId = callId;
-      this.name = name;
-      this.custom = custom;
+      this.tool = tool;
+      this.custom = tool.custom();
     }
   }
 
   private final JsonNode clientRequest;
-  private final Set<String> custom;
+  private final ResponsesTools declared;
   private final Clock clock;
   private final Map<Integer, ToolItem> tools = new HashMap<>();
   private final ArrayNode output = NODES.arrayNode();
@@ -66,7 +65,7 @@ public final class ChatToResponsesStream implements StreamTranslator {
 
   ChatToResponsesStream(JsonNode clientRequest, Clock clock) {
     this.clientRequest = clientRequest == null ? NODES.objectNode() : clientRequest;
-    this.custom = ResponsesToChatRequest.customToolNames(this.clientRequest);
+    this.declared = new ResponsesTools(this.clientRequest);
     this.clock = clock;
   }
 
@@ -141,17 +140,16 @@ public final class ChatToResponsesStream implements StreamTranslator {
     JsonNode function = call.path("function");
     if (tool == null || (id != null && !id.equals(tool.callId))) {
       closeOpen(out);
-      String name = function.path("name").asText("");
-      boolean isCustom = custom.contains(name);
-      tool = new ToolItem(nextIndex++, ResponseObjects.id(isCustom ? "ctc_" : "fc_"),
-          id != null ? id : ResponseObjects.id("call_"), name, isCustom);
+      ResponsesTools.Declared called = declared.of(function.path("name").asText(""));
+      tool = new ToolItem(nextIndex++, ResponseObjects.id(called.custom() ? "ctc_" : "fc_"),
+          id != null ? id : ResponseObjects.id("call_"), called);
       tools.put(index, tool);
       openKind = Kind.TOOL;
       openTool = tool;
       openIndex = tool.outputIndex;
       openId = tool.itemId;
       ObjectNode added = NODES.objectNode().put("output_index", tool.outputIndex);
-      added.set("item", ResponseObjects.toolCall(tool.itemId, tool.callId, name, "", isCustom, "in_progress"));
+      added.set("item", ResponseObjects.toolCall(tool.itemId, tool.callId, called, "", "in_progress"));
       out.add(event("response.output_item.added", added));
     }
     JsonNode arguments = function.get("arguments");
@@ -219,10 +217,10 @@ public final class ChatToResponsesStream implements StreamTranslator {
           out.add(event("response.custom_tool_call_input.delta", itemFields().put("delta", input)));
           out.add(event("response.custom_tool_call_input.done", itemFields().put("input", input)));
         } else {
-          out.add(event("response.function_call_arguments.done", itemFields().put("name", tool.name)
+          out.add(event("response.function_call_arguments.done", itemFields().put("name", tool.tool.name())
               .put("arguments", arguments)));
         }
-        item = ResponseObjects.toolCall(tool.itemId, tool.callId, tool.name, arguments, tool.custom, "completed");
+        item = ResponseObjects.toolCall(tool.itemId, tool.callId, tool.tool, arguments, "completed");
       }
     }
     output.add(item);

@@ -100,16 +100,17 @@ final class ResponseObjects {
   }
 
   /**
-   * A tool call item: a function_call, or for a custom (freeform) tool a custom_tool_call whose input is the text
-   * the function form carried in its one argument.
+   * A tool call item: a function_call (with its namespace when the tool is in one), or for a custom (freeform) tool a
+   * custom_tool_call whose input is the text the function form carried in its one argument.
    */
-  static ObjectNode toolCall(String itemId, String callId, String name, String arguments, boolean custom, String status) {
-    if (custom) {
-      return NODES.objectNode().put("id", itemId).put("type", "custom_tool_call").put("status", status)
-          .put("call_id", callId).put("name", name).put("input", customInput(arguments));
-    }
-    return NODES.objectNode().put("id", itemId).put("type", "function_call").put("status", status)
-        .put("call_id", callId).put("name", name).put("arguments", arguments);
+  static ObjectNode toolCall(String itemId, String callId, ResponsesTools.Declared tool, String arguments, String status) {
+    ObjectNode item = NODES.objectNode().put("id", itemId).put("type", tool.custom() ? "custom_tool_call" : "function_call")
+        .put("status", status).put("call_id", callId);
+    if (tool.namespace() != null) item.put("namespace", tool.namespace());
+    item.put("name", tool.name());
+    if (tool.custom()) item.put("input", customInput(arguments));
+    else item.put("arguments", arguments);
+    return item;
   }
 
   /** The text a custom tool's function form carried ({"input": "..."}); the arguments as they are when not so. */

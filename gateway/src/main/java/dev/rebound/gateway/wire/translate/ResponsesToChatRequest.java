@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.wire.RequestFields;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -98,23 +97,15 @@ public final class ResponsesToChatRequest {
     }
   }
 
-  /** The names of the custom (freeform) tools the request declares. */
-  static Set<String> customToolNames(JsonNode request) {
-    Set<String> names = new HashSet<>();
-    for (JsonNode tool : request.path("tools")) {
-      if ("custom".equals(tool.path("type").textValue()) && tool.path("name").isTextual()) names.add(tool.get("name").textValue());
-    }
-    return names;
-  }
-
   /** One input item into the messages; true when it was a reasoning item, left out. */
   private static boolean item(JsonNode item, String at, ArrayNode messages) {
     String type = item.path("type").asText("message");
     switch (type) {
       case "message" -> message(item, at, messages);
-      case "function_call" -> toolCall(messages, item.path("call_id").asText(), item.path("name").asText(),
-          arguments(item.get("arguments")));
-      case "custom_tool_call" -> toolCall(messages, item.path("call_id").asText(), item.path("name").asText(),
+      case "function_call" -> toolCall(messages, item.path("call_id").asText(),
+          ResponsesTools.chatName(item.path("namespace").textValue(), item.path("name").asText()), arguments(item.get("arguments")));
+      case "custom_tool_call" -> toolCall(messages, item.path("call_id").asText(),
+          ResponsesTools.chatName(item.path("namespace").textValue(), item.path("name").asText()),
           NODES.objectNode().put(CUSTOM_INPUT, item.path("input").asText("")).toString());
       case "function_call_output", "custom_tool_call_output" -> messages.addObject().put("role", "tool")
           .put("tool_call_id", item.path("call_id").asText()).put("content", outputText(item.get("output"), at + ".output"));
@@ -228,11 +219,42 @@ public final class ResponsesToChatRequest {
     ArrayNode declared = out.putArray("tools");
     for (int i = 0; i < tools.size(); i++) {
       JsonNode tool = tools.get(i);
-      String type = tool.path("type").asText("");
-      ObjectNode function = NODES.objectNode();
+      if ("namespace".equals(tool.path("type").textValue())) {
+        // Chat has no namespaces: each tool in it is declared with the namespace in its name
+        String namespace = tool.path("name").asText("");
+        JsonNode inner = tool.path("tools");
+        for (int j = 0; j < inner.size(); j++) {
+          declared.addObject().put("type", "function").set("function",
+              function(inner.get(j), "tools[" + i + "].tools[" + j + "]", namespace));
+        }
+        continue;
+      }
+      declared.addObject().put("type", "function").set("function", function(tool, "tools[" + i + "]", null));
+    }
+    if (declared.isEmpty()) out.remove("tools");
+    JsonNode choice = request.get("tool_choice");
+    if (choice != null && choice.isTextual()) {
+      out.put("tool_choice", choice.textValue());
+    } else if (choice != null && choice.isObject()) {
+      String type = choice.path("type").asText("");
+      if (!type.equals("function") && !type.equals("custom")) {
+        throw Refusals.unsupported("tool_choice.type", type, FORMAT, "use auto, required, none or a function.");
+      }
+      out.putObject("tool_choice").put("type", "function").putObject("function").put("name",
+          ResponsesTools.chatName(choice.path("namespace").textValue(), choice.path("name").asText()));
+    }
+    JsonNode parallel = request.get("parallel_tool_calls");
+    if (parallel != null && parallel.isBoolean()) out.put("parallel_tool_calls", parallel.booleanValue());
+  }
+
+  /** A function or custom tool as a Chat function; a hosted tool is refused, naming it. */
+  private static ObjectNode function(JsonNode tool, String at, String namespace) {
+    String type = tool.path("type").asText("");
+    ObjectNode function = NODES.objectNode();
+    {
       switch (type) {
         case "function" -> {
-          function.put("name", tool.path("name").asText());
+          function.put("name", ResponsesTools.chatName(namespace, tool.path("name").asText()));
           if (tool.hasNonNull("description")) function.put("description", tool.get("description").asText());
           JsonNode parameters = tool.get("parameters");
           function.set("parameters", parameters == null || parameters.isNull()
@@ -240,7 +262,7 @@ public final class ResponsesToChatRequest {
           if (tool.hasNonNull("strict")) function.set("strict", tool.get("strict").deepCopy());
         }
         case "custom" -> {
-          function.put("name", tool.path("name").asText());
+          function.put("name", ResponsesTools.chatName(namespace, tool.path("name").asText()));
           String description = tool.path("description").asText("");
           JsonNode grammar = tool.path("format").path("definition");
           if (grammar.isTextual()) description += "\n\nThe input follows this grammar:\n" + grammar.textValue();
@@ -251,24 +273,12 @@ public final class ResponsesToChatRequest {
           schema.putArray("required").add(CUSTOM_INPUT);
           schema.put("additionalProperties", false);
         }
-        default -> throw Refusals.unsupported("tools[" + i + "].type", type, FORMAT, "the hosted tool '" + type
+        default -> throw Refusals.unsupported(at + ".type", type, FORMAT, "the hosted tool '" + type
             + "' runs only on OpenAI's Responses API; leave it out, declare it as a function, or route this request to"
             + " a backend that speaks the Responses API.");
       }
-      declared.addObject().put("type", "function").set("function", function);
     }
-    JsonNode choice = request.get("tool_choice");
-    if (choice != null && choice.isTextual()) {
-      out.put("tool_choice", choice.textValue());
-    } else if (choice != null && choice.isObject()) {
-      String type = choice.path("type").asText("");
-      if (!type.equals("function") && !type.equals("custom")) {
-        throw Refusals.unsupported("tool_choice.type", type, FORMAT, "use auto, required, none or a function.");
-      }
-      out.putObject("tool_choice").put("type", "function").putObject("function").put("name", choice.path("name").asText());
-    }
-    JsonNode parallel = request.get("parallel_tool_calls");
-    if (parallel != null && parallel.isBoolean()) out.put("parallel_tool_calls", parallel.booleanValue());
+    return function;
   }
 
   private static void textFormat(JsonNode format, ObjectNode out) {

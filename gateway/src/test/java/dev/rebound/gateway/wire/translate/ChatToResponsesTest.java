@@ -57,6 +57,18 @@ class ChatToResponsesTest {
   }
 
   @Test
+  void aCallOfANamespacedToolComesBackWithItsNamespace() {
+    ObjectNode client = json("{\"model\":\"m\",\"input\":\"x\",\"tools\":[{\"type\":\"namespace\",\"name\":\"agents\","
+        + "\"tools\":[{\"type\":\"function\",\"name\":\"spawn\"}]}]}");
+    ObjectNode r = ChatToResponsesAnswer.translate(client, json("{\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,"
+        + "\"message\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
+        + "\"function\":{\"name\":\"agents__spawn\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}]}"));
+    JsonNode call = r.get("output").get(0);
+    assertEquals("agents", call.get("namespace").asText());
+    assertEquals("spawn", call.get("name").asText());
+  }
+
+  @Test
   void aLengthStopIsAnIncompleteResponseForMaxOutputTokens() {
     ObjectNode r = ChatToResponsesAnswer.translate(CLIENT, json("{\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,"
         + "\"message\":{\"role\":\"assistant\",\"content\":\"Cut\"},\"finish_reason\":\"length\"}]}"));

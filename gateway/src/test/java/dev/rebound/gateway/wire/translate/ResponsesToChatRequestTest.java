@@ -102,6 +102,16 @@ class ResponsesToChatRequestTest {
   }
 
   @Test
+  void toolsInANamespaceAreDeclaredWithTheNamespaceInTheirNameAndTheirCallsGoBackSo() {
+    ObjectNode out = translate("{\"model\":\"m\",\"tools\":[{\"type\":\"namespace\",\"name\":\"agents\","
+        + "\"description\":\"Sub-agents\",\"tools\":[{\"type\":\"function\",\"name\":\"spawn\",\"parameters\":{\"type\":\"object\"}}]}],"
+        + "\"input\":[{\"role\":\"user\",\"content\":\"x\"},{\"type\":\"function_call\",\"call_id\":\"c1\","
+        + "\"namespace\":\"agents\",\"name\":\"spawn\",\"arguments\":\"{}\"}]}");
+    assertEquals("agents__spawn", out.get("tools").get(0).get("function").get("name").asText());
+    assertEquals("agents__spawn", out.get("messages").get(1).get("tool_calls").get(0).get("function").get("name").asText());
+  }
+
+  @Test
   void aHostedToolIsRefusedNamingIt() {
     GatewayException e = assertThrows(GatewayException.class,
         () -> translate("{\"model\":\"m\",\"input\":\"x\",\"tools\":[{\"type\":\"web_search\"}]}"));
