@@ -360,6 +360,15 @@ class ResponsesThroughGatewayTest {
   }
 
   @Test
+  void theFrontDoorIsAlsoServedUnderASessionPrefix() throws Exception {
+    HttpResponse<String> r = h.post("/s/codex-1/v1/responses",
+        "{\"model\":\"chat-coder\",\"input\":\"hi from a session\",\"stream\":true}");
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(r.body().contains("event: response.completed"), r.body());
+    assertEquals("/v1/chat/completions", h.lastUpstreamRequest().getString("path"));
+  }
+
+  @Test
   void anUnknownFieldTypeIsA400InTheResponsesErrorShape() throws Exception {
     HttpResponse<String> r = h.post("/v1/responses", "{\"model\":\"chat-coder\",\"input\":42}");
     assertEquals(400, r.statusCode());
