@@ -260,6 +260,20 @@ class ResponsesThroughGatewayTest {
   }
 
   @Test
+  void aRateLimitSentInsideTheBackendsStreamIsReadAsOneAndTheAnswerContinued() {
+    Streamed whole = stream(client(), ResponseCreateParams.builder().model("chat-coder").input("mid-error please now").build());
+    h.fault(RecoveryTest.fault("mid-error").put("times", 1).put("streamErrorAfterChunks", 3)
+        .put("event", RecoveryTest.rateLimitBody()));
+    Streamed s = stream(client(), ResponseCreateParams.builder().model("chat-coder").input("mid-error please now").build());
+    assertEquals(whole.deltas(), s.deltas());
+    assertFalse(s.types().contains("error"), "the client never saw the backend's error: " + s.types());
+    assertTrue(h.events("give-up").isEmpty(), "nothing was given up");
+    assertEquals(1, h.events("failure").size());
+    assertEquals("RATE_LIMITED", String.valueOf(h.events("failure").get(0).fields().get("kind")), "read as a rate limit");
+    assertEquals(3, h.upstreamRequests().size(), "the whole answer, the cut one, and its continuation");
+  }
+
+  @Test
   void aCutStreamIsContinuedInTheSameResponseAndItem() {
     Streamed whole = stream(client(), ResponseCreateParams.builder().model("chat-coder").input("cut-me please now").build());
     h.fault(RecoveryTest.fault("cut-me").put("times", 1).put("cutAfterChunks", 3));
