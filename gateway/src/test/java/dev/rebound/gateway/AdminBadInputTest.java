@@ -108,7 +108,7 @@ class AdminBadInputTest {
         "after=%00", "after=99999999999999999999"}) {
       rejected("GET", "/admin/sessions/adm-1/events?" + q, null, 400, q.substring(0, q.indexOf('=')) + " must be");
     }
-    rejected("POST", "/admin/routes/explain?protocol=x", "{\"model\":\"gpt-4o\"}", 400, "protocol must be openai or anthropic");
+    rejected("POST", "/admin/routes/explain?protocol=x", "{\"model\":\"gpt-4o\"}", 400, "protocol must be one of openai, anthropic, openai-responses");
   }
 
   @Test

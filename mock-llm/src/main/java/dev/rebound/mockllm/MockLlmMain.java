@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * Runs mock-llm standalone, for the demo and the benchmark:
- * {@code MockLlmMain [--config mock-llm.yaml] [--host H] [--port N] [--chunk-delay-ms N] [--speaks openai|anthropic|openai,anthropic]}.
+ * {@code MockLlmMain [--config mock-llm.yaml] [--host H] [--port N] [--chunk-delay-ms N] [--speaks openai|anthropic|openai-responses|a,b]}.
  */
 public final class MockLlmMain {
 
@@ -18,7 +18,7 @@ public final class MockLlmMain {
       options = parse(args);
     } catch (IllegalArgumentException e) {
       System.err.println("mock-llm: " + e.getMessage());
-      System.err.println("usage: MockLlmMain [--config file.yaml] [--host H] [--port N] [--chunk-delay-ms N] [--speaks openai|anthropic]");
+      System.err.println("usage: MockLlmMain [--config file.yaml] [--host H] [--port N] [--chunk-delay-ms N] [--speaks openai|anthropic|openai-responses|a,b]");
       System.exit(2);
       return;
     }

@@ -19,7 +19,8 @@ import java.util.Set;
  * @param replyWords           words in each text reply (request header {@code x-mock-reply-words} overrides)
  * @param initialFaults        faults armed when the server starts
  * @param requestLogLimit      how many requests {@code /_mock/requests} keeps (oldest dropped); 0 records nothing
- * @param speaks               the wire formats served ({@code openai}: Chat Completions, {@code anthropic}: Messages);
+ * @param speaks               the wire formats served ({@code openai}: Chat Completions, {@code anthropic}: Messages,
+ *                             {@code openai-responses}: Responses);
  *                             the other's paths answer 404, as a server that speaks only one of them does
  */
 public record MockLlmOptions(
@@ -36,7 +37,10 @@ public record MockLlmOptions(
   public static final int DEFAULT_REQUEST_LOG_LIMIT = 1000;
   public static final String OPENAI = "openai";
   public static final String ANTHROPIC = "anthropic";
-  public static final Set<String> BOTH = Set.of(OPENAI, ANTHROPIC);
+  /** OpenAI's Responses API ({@code POST /v1/responses}). */
+  public static final String RESPONSES = "openai-responses";
+  /** Every wire format the mock speaks, and what it serves unless told otherwise. */
+  public static final Set<String> ALL = Set.of(OPENAI, ANTHROPIC, RESPONSES);
 
   public MockLlmOptions {
     Objects.requireNonNull(host, "host");
@@ -58,15 +62,15 @@ public record MockLlmOptions(
     models = List.copyOf(models);
     initialFaults = List.copyOf(initialFaults);
     speaks = Set.copyOf(speaks);
-    if (speaks.isEmpty() || !BOTH.containsAll(speaks)) {
-      throw new IllegalArgumentException("speaks must name openai, anthropic or both, got " + speaks);
+    if (speaks.isEmpty() || !ALL.containsAll(speaks)) {
+      throw new IllegalArgumentException("speaks must name openai, anthropic, openai-responses or several, got " + speaks);
     }
   }
 
   /** The options with a request log limit, speaking both formats. */
   public MockLlmOptions(String host, int port, long chunkDelayMs, List<MockModel> models,
                         int defaultContextWindow, int replyWords, List<Fault> initialFaults, int requestLogLimit) {
-    this(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, BOTH);
+    this(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, ALL);
   }
 
   public boolean speaks(String format) {
@@ -151,7 +155,7 @@ public record MockLlmOptions(
     return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, speaks);
   }
 
-  /** Serves only these wire formats ({@link #OPENAI}, {@link #ANTHROPIC}). */
+  /** Serves only these wire formats ({@link #OPENAI}, {@link #ANTHROPIC}, {@link #RESPONSES}). */
   public MockLlmOptions withSpeaks(Set<String> speaks) {
     return new MockLlmOptions(host, port, chunkDelayMs, models, defaultContextWindow, replyWords, initialFaults, requestLogLimit, speaks);
   }

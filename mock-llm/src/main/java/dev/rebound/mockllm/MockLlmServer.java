@@ -103,6 +103,7 @@ public final class MockLlmServer {
       router.post("/v1/messages").handler(provider::messages);
       router.post("/v1/messages/count_tokens").handler(provider::countTokens);
     }
+    if (options.speaks(MockLlmOptions.RESPONSES)) router.post("/v1/responses").handler(provider::responses);
     router.get("/v1/models").handler(provider::models);
     router.get("/props").handler(provider::llamaCppProps);
     router.post("/api/show").handler(provider::ollamaShow);

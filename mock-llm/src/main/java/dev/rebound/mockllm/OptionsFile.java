@@ -64,12 +64,12 @@ final class OptionsFile {
     List<?> items = sequence("speaks", value);
     for (int i = 0; i < items.size(); i++) {
       String format = text("speaks[" + i + "]", items.get(i));
-      if (!MockLlmOptions.BOTH.contains(format)) {
-        throw new IllegalArgumentException("speaks[" + i + "]: '" + format + "' is not openai or anthropic");
+      if (!MockLlmOptions.ALL.contains(format)) {
+        throw new IllegalArgumentException("speaks[" + i + "]: '" + format + "' is not openai, anthropic or openai-responses");
       }
       out.add(format);
     }
-    if (out.isEmpty()) throw new IllegalArgumentException("speaks: name openai, anthropic or both");
+    if (out.isEmpty()) throw new IllegalArgumentException("speaks: name openai, anthropic, openai-responses or several");
     return out;
   }
 

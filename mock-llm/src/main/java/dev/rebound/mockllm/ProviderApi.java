@@ -61,6 +61,11 @@ final class ProviderApi {
         chat(exchange, AnthropicDialect.INSTANCE, json, raw, overrides));
   }
 
+  void responses(RoutingContext ctx) {
+    receive(ctx, ResponsesDialect.INSTANCE, (exchange, json, raw, overrides) ->
+        chat(exchange, ResponsesDialect.INSTANCE, json, raw, overrides));
+  }
+
   void countTokens(RoutingContext ctx) {
     Dialect dialect = AnthropicDialect.INSTANCE;
     receive(ctx, dialect, (exchange, json, raw, overrides) -> {

@@ -281,7 +281,10 @@ public final class RuleSet {
     List<AgentDefinition> out = new ArrayList<>(chain.size());
     for (AgentDefinition a : chain) {
       boolean foreign = request.protocol() != null && a.protocol() != null && a.protocol() != request.protocol();
-      if (foreign && !(routeTranslates && a.allowTranslation())) {
+      if (foreign && !a.protocol().serves(request.protocol())) {
+        skipped.add(new AttemptPlan.Skipped(a.name(), "its backend speaks " + a.protocol().id() + ", and "
+            + request.protocol().id() + " requests are not translated to it (only Responses clients use it)"));
+      } else if (foreign && !(routeTranslates && a.allowTranslation())) {
         skipped.add(new AttemptPlan.Skipped(a.name(), "its backend speaks " + a.protocol().id() + ", the request is "
             + request.protocol().id() + ", and translation is off for this " + (routeTranslates ? "agent" : "route")));
       } else {

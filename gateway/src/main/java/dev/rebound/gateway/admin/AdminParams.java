@@ -108,7 +108,7 @@ final class AdminParams {
     String text = ctx.request().getParam(name);
     if (text == null) return fallback;
     Protocol p = Protocol.parse(text);
-    if (p == null) throw bad(name, text, "openai or anthropic");
+    if (p == null) throw bad(name, text, "one of " + Protocol.ids());
     return p;
   }
 

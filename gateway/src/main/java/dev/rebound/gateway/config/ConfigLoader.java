@@ -171,7 +171,7 @@ public final class ConfigLoader {
       String protocolText = n.get("protocol").requiredText();
       Protocol protocol = Protocol.parse(protocolText);
       if (protocolText != null && protocol == null) {
-        n.get("protocol").problem("'" + protocolText + "' is not one of openai, anthropic");
+        n.get("protocol").problem("'" + protocolText + "' is not one of " + Protocol.ids());
       }
       URI url = url(n.get("url"));
       ConfigNode t = n.get("timeouts");
@@ -277,7 +277,7 @@ public final class ConfigLoader {
       String protocolText = m.get("protocol").text();
       Protocol protocol = Protocol.parse(protocolText);
       if (protocolText != null && protocol == null) {
-        m.get("protocol").problem("'" + protocolText + "' is not one of openai, anthropic");
+        m.get("protocol").problem("'" + protocolText + "' is not one of " + Protocol.ids());
       }
       RouteMatch match = new RouteMatch(
           m.get("model").text(), protocol, m.get("path").text(), m.get("tenant").text(), m.get("headers").textMap(),

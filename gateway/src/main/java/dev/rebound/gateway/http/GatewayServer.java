@@ -81,7 +81,7 @@ public final class GatewayServer {
   private static final Logger LOG = Logger.getLogger(GatewayServer.class.getName());
   private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final Pattern ENDPOINT_PATH =
-      Pattern.compile("(/s/[^/]+)?/v1/(chat/completions|messages|messages/count_tokens|models)/?");
+      Pattern.compile("(/s/[^/]+)?/v1/(chat/completions|messages|messages/count_tokens|responses|models)/?");
   private static final String[] PREFIXES = {"", "/s/:sessionId"};
   /** Recent sessions whose history the gateway remembers, and the message identities over all of them. */
   static final int SESSIONS_KNOWN = 10_000;
@@ -260,6 +260,7 @@ public final class GatewayServer {
       router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.CHAT_COMPLETIONS));
       router.post(prefix + "/v1/messages").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.MESSAGES));
       router.post(prefix + "/v1/messages/count_tokens").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.COUNT_TOKENS));
+      router.post(prefix + "/v1/responses").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.RESPONSES));
       router.get(prefix + "/v1/models").handler(this::models);
     }
     router.route().last().handler(ctx -> {
@@ -269,8 +270,8 @@ public final class GatewayServer {
         return;
       }
       fail(ctx, ClientError.notFound("There is no " + ctx.request().method() + " "
-        + ctx.request().path() + " here. Model endpoints: POST /v1/chat/completions (OpenAI), POST /v1/messages and "
-        + "/v1/messages/count_tokens (Anthropic), GET /v1/models; each also under /s/{sessionId}/. GET / lists every endpoint.", "not_found"));
+        + ctx.request().path() + " here. Model endpoints: POST /v1/chat/completions and /v1/responses (OpenAI), POST"
+        + " /v1/messages and /v1/messages/count_tokens (Anthropic), GET /v1/models; each also under /s/{sessionId}/. GET / lists every endpoint.", "not_found"));
     });
     router.errorHandler(413, ctx -> fail(ctx, ClientError.tooLarge("The request body is larger than "
         + config.server().maxBodyBytes() + " bytes (server.maxBodyBytes); send a smaller request.")));
@@ -336,6 +337,7 @@ public final class GatewayServer {
   private static final String[][] INDEX = {
       {"GET", "/ui", "the page for people: sessions, checkpoints, backends, routes"},
       {"POST", "/v1/chat/completions", "OpenAI Chat Completions"},
+      {"POST", "/v1/responses", "OpenAI Responses (Codex CLI, the Agents SDK)"},
       {"POST", "/v1/messages", "Anthropic Messages"},
       {"POST", "/v1/messages/count_tokens", "Anthropic token counting"},
       {"GET", "/v1/models", "the model names clients may ask for"},

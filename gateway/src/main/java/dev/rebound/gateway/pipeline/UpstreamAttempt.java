@@ -114,16 +114,16 @@ final class UpstreamAttempt {
           if (outcome instanceof AttemptOutcome.Answered || outcome instanceof AttemptOutcome.Streamed) {
             spentLimits.coolIfSpent(agent, h, budget, events);
           }
-          return new Ended(translation == null ? outcome : answerOf(outcome, translation), (System.nanoTime() - started) / 1_000_000);
+          return new Ended(translation == null ? outcome : answerOf(outcome, translation, ex.json()), (System.nanoTime() - started) / 1_000_000);
         });
   }
 
   /** A whole answer in the client's format; an error answer stays as the backend sent it (the classifier reads it). */
-  private AttemptOutcome answerOf(AttemptOutcome outcome, Translation translation) {
+  private AttemptOutcome answerOf(AttemptOutcome outcome, Translation translation, JsonNode clientRequest) {
     if (!(outcome instanceof AttemptOutcome.Answered a) || classifier.classifyAnswer(a.headers(), a.body()) != null) return outcome;
     try {
       JsonNode answer = JSON.readTree(a.body().getBytes());
-      return new AttemptOutcome.Answered(a.status(), a.headers(), Buffer.buffer(translation.answer(answer).toString()));
+      return new AttemptOutcome.Answered(a.status(), a.headers(), Buffer.buffer(translation.answer(clientRequest, answer).toString()));
     } catch (java.io.IOException | RuntimeException e) {
       return new AttemptOutcome.Broken(AttemptOutcome.Breakage.STREAM_CUT, "the answer could not be read as "
           + translation.backend().id() + " to translate it: " + e.getMessage());

@@ -6,7 +6,8 @@ import dev.rebound.routing.Protocol;
 public enum Endpoint {
   CHAT_COMPLETIONS(Protocol.OPENAI, "/v1/chat/completions"),
   MESSAGES(Protocol.ANTHROPIC, "/v1/messages"),
-  COUNT_TOKENS(Protocol.ANTHROPIC, "/v1/messages/count_tokens");
+  COUNT_TOKENS(Protocol.ANTHROPIC, "/v1/messages/count_tokens"),
+  RESPONSES(Protocol.OPENAI_RESPONSES, "/v1/responses");
 
   private final Protocol protocol;
   private final String path;

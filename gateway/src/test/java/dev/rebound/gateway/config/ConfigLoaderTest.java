@@ -140,7 +140,7 @@ class ConfigLoaderTest {
         "server.maxConnections: 0 is out of range (1 to 1000000)",
         "store.type: 'postgres' is not one of embedded, redis",
         "store.ttl: 'soon' is not a duration (use e.g. 250ms, 30s, 1m30s, 2h, 7d)",
-        "backends[0].protocol: 'grpc' is not one of openai, anthropic",
+        "backends[0].protocol: 'grpc' is not one of openai, anthropic, openai-responses",
         "backends[0].url: 'ftp://x' is not an http:// or https:// URL with a host",
         "backends[0].models[0].contextWindow: 'lots' is not a whole number",
         "backends[1].name: duplicate backend 'local'",

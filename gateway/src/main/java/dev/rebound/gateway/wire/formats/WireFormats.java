@@ -3,6 +3,7 @@ package dev.rebound.gateway.wire.formats;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.anthropic.AnthropicMessages;
 import dev.rebound.gateway.wire.openai.OpenAiChat;
+import dev.rebound.gateway.wire.responses.OpenAiResponses;
 import dev.rebound.routing.Protocol;
 import java.util.Locale;
 
@@ -10,6 +11,7 @@ import java.util.Locale;
 public final class WireFormats {
   public static final WireFormat OPENAI_CHAT = new OpenAiChat();
   public static final WireFormat ANTHROPIC_MESSAGES = new AnthropicMessages();
+  public static final WireFormat OPENAI_RESPONSES = new OpenAiResponses();
 
   private WireFormats() {}
 
@@ -17,6 +19,7 @@ public final class WireFormats {
     return switch (protocol) {
       case OPENAI -> OPENAI_CHAT;
       case ANTHROPIC -> ANTHROPIC_MESSAGES;
+      case OPENAI_RESPONSES -> OPENAI_RESPONSES;
     };
   }
 
@@ -26,6 +29,7 @@ public final class WireFormats {
    */
   public static WireFormat guess(String path, boolean anthropicVersion) {
     if (anthropicVersion || (path != null && path.toLowerCase(Locale.ROOT).contains("/messages"))) return ANTHROPIC_MESSAGES;
+    if (path != null && path.toLowerCase(Locale.ROOT).contains("/responses")) return OPENAI_RESPONSES;
     return OPENAI_CHAT;
   }
 }

@@ -29,6 +29,14 @@ public interface Translation {
   ObjectNode answer(JsonNode backendAnswer);
 
   /**
+   * A whole backend answer in the client's format, for a translation that needs the client's request to write it
+   * (a Responses answer echoes the request's settings and knows which tools were custom).
+   */
+  default ObjectNode answer(JsonNode clientRequest, JsonNode backendAnswer) {
+    return answer(backendAnswer);
+  }
+
+  /**
    * A translator for one streamed answer to {@code clientRequest} (which says, e.g., whether the client asked for a
    * usage chunk): one per upstream attempt.
    */

@@ -1,0 +1,152 @@
+package dev.rebound.gateway.wire.responses;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rebound.gateway.stream.SseEvent;
+import dev.rebound.gateway.stream.StreamSplicer;
+import dev.rebound.gateway.stream.StreamTranscript;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A Responses stream as the client received it: the response id, the last sequence number, the output items done and
+ * the one still open (with its text), the text of every message item. The stop and the end are the same event
+ * ({@code response.completed} or {@code response.incomplete}), which carries the whole response.
+ */
+final class ResponsesTranscript extends StreamTranscript {
+  private final OpenAiResponses format;
+  private final List<JsonNode> doneItems = new ArrayList<>();
+  private long createdAt = -1;
+  private int lastSequence = -1;
+  private int itemCount;
+  private int openIndex = -1;
+  private String openId;
+  private String openType;
+  private int openContentIndex;
+  private final StringBuilder openText = new StringBuilder();
+
+  ResponsesTranscript(OpenAiResponses format) {
+    this.format = format;
+  }
+
+  /** The event's name: its {@code event:} line, else the {@code type} inside (some servers send data lines only). */
+  static String name(SseEvent e) {
+    if (e.event() != null) return e.event();
+    if (e.data() == null || e.isDone()) return null;
+    JsonNode data = e.json();
+    return data == null ? null : data.path("type").textValue();
+  }
+
+  @Override
+  public void observe(SseEvent e) {
+    if (e.data() == null || e.isDone()) return; // comments, and the [DONE] a few compatible servers add
+    JsonNode d = e.json();
+    if (d == null) return;
+    String name = e.event() != null ? e.event() : d.path("type").asText("");
+    JsonNode sequence = d.get("sequence_number");
+    if (sequence != null && sequence.canConvertToInt()) lastSequence = Math.max(lastSequence, sequence.asInt());
+    switch (name) {
+      case "response.created", "response.in_progress" -> {
+        JsonNode response = d.path("response");
+        if (responseId() == null) identify(response.path("id").textValue(), response.path("model").textValue());
+        if (createdAt < 0) createdAt = response.path("created_at").asLong(-1);
+      }
+      case "response.output_item.added" -> {
+        JsonNode item = d.path("item");
+        openIndex = d.path("output_index").asInt(itemCount);
+        itemCount = Math.max(itemCount, openIndex + 1);
+        openId = item.path("id").textValue();
+        openType = item.path("type").asText("");
+        openContentIndex = 0;
+        openText.setLength(0);
+        if (openType.endsWith("_call")) contentSeen();
+      }
+      case "response.content_part.added" -> openContentIndex = d.path("content_index").asInt(0);
+      case "response.output_text.delta", "response.refusal.delta" -> {
+        String delta = d.path("delta").asText("");
+        if (delta.isEmpty()) return;
+        if (d.path("output_index").asInt(openIndex) == openIndex) openText.append(delta);
+        if (name.equals("response.output_text.delta")) appendText(delta);
+        else contentSeen();
+      }
+      case "response.reasoning_summary_text.delta", "response.reasoning_text.delta" -> {
+        String delta = d.path("delta").asText("");
+        if (!delta.isEmpty()) {
+          openText.append(delta);
+          contentSeen();
+        }
+      }
+      case "response.function_call_arguments.delta", "response.custom_tool_call_input.delta" -> contentSeen();
+      case "response.output_item.done" -> {
+        JsonNode item = d.get("item");
+        if (item != null && item.isObject()) doneItems.add(item);
+        if (d.path("output_index").asInt(openIndex) == openIndex) {
+          openIndex = -1;
+          openId = null;
+          openType = null;
+          openText.setLength(0);
+        }
+      }
+      case "response.completed", "response.incomplete" -> {
+        JsonNode response = d.path("response");
+        reported(format.usage(usage(), response.get("usage")));
+        usageReportSeen();
+        String reason = response.path("incomplete_details").path("reason").textValue();
+        stopped(reason != null ? reason : response.path("status").asText(name.substring("response.".length())));
+        ended();
+      }
+      default -> {
+        // response.failed and error are failures the gateway reads; other events change nothing it relies on
+      }
+    }
+  }
+
+  /** A function or custom tool call whose item is still open: its arguments are half-sent. */
+  @Override
+  public boolean toolCallInProgress() {
+    return openType != null && openType.endsWith("_call") && !complete();
+  }
+
+  @Override
+  public StreamSplicer splicer() {
+    return new ResponsesSplicer(this);
+  }
+
+  long createdAt() {
+    return createdAt;
+  }
+
+  int lastSequence() {
+    return lastSequence;
+  }
+
+  /** How many output items the client was told of: the next item's output_index. */
+  int itemCount() {
+    return itemCount;
+  }
+
+  List<JsonNode> doneItems() {
+    return List.copyOf(doneItems);
+  }
+
+  /** The output_index of the item the cut left open; -1 when none. */
+  int openIndex() {
+    return openIndex;
+  }
+
+  String openId() {
+    return openId;
+  }
+
+  String openType() {
+    return openType;
+  }
+
+  int openContentIndex() {
+    return openContentIndex;
+  }
+
+  /** The text the open item has so far (a message's, or a reasoning summary's). */
+  String openText() {
+    return openText.toString();
+  }
+}
