@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 
 /**
  * The admin API, mounted under /admin behind {@link AdminAuth}: one class per resource (routes, backends, tenants,
- * sessions, session events, recovery analytics), each mounting its own endpoints.
+ * sessions, session events, recovery analytics, the dashboard's live feed), each mounting its own endpoints.
  */
 public final class AdminApi {
   private final ReboundConfig config;
@@ -25,9 +25,10 @@ public final class AdminApi {
   private final SessionsApi sessions;
   private final SessionEventsApi sessionEvents;
   private final AnalyticsApi analytics;
+  private final LiveFeed live;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
-      Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, Clock clock) {
+      Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, LiveFeed live, Clock clock) {
     this.config = config;
     this.tenants = config.tenants().stream().map(t -> t.name()).toList();
     this.routes = new RoutesApi(config, routes, load, events, clock);
@@ -36,6 +37,7 @@ public final class AdminApi {
     this.sessions = new SessionsApi(store, events, clock);
     this.sessionEvents = new SessionEventsApi(store, events);
     this.analytics = new AnalyticsApi(analytics);
+    this.live = live;
   }
 
   public void mount(Router router) {
@@ -47,5 +49,6 @@ public final class AdminApi {
     sessions.mount(mount);
     sessionEvents.mount(mount);
     analytics.mount(mount);
+    live.mount(mount);
   }
 }

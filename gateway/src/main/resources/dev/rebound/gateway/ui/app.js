@@ -1,4 +1,5 @@
-// Rebound's read-only page: sessions, checkpoints, decisions, backends and routes, read from the admin API.
+// Rebound's read-only page: the dashboard (dashboard.js), sessions, checkpoints, decisions, backends and routes, read
+// from the admin API.
 // Everything from the API is put in the page as text (never as HTML): messages are whatever clients sent.
 'use strict';
 
@@ -47,7 +48,7 @@ async function api(path, payload) {
 }
 
 function route() {
-  const hash = location.hash.replace(/^#/, '') || '/sessions';
+  const hash = location.hash.replace(/^#/, '') || '/dashboard';
   const [path, query] = hash.split('?');
   return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query || '') };
 }
@@ -265,6 +266,7 @@ async function render() {
     following.abort();
     following = null;
   }
+  leaveDashboard();
   const { parts, params } = route();
   let content;
   try {
@@ -272,7 +274,8 @@ async function render() {
     else if (parts[0] === 'checkpoint' && parts[1] && parts[2]) content = await checkpoint(parts[1], parts[2], params);
     else if (parts[0] === 'backends') content = await backends();
     else if (parts[0] === 'routes') content = await routes(params);
-    else content = await sessions(params);
+    else if (parts[0] === 'sessions') content = await sessions(params);
+    else content = dashboard();
   } catch (err) {
     content = [el('p', { class: 'error' }, String(err.message || err))];
     if (err instanceof NeedsToken) content.push(el('p', {}, 'Enter the admin token (admin.token in the config) above.'));
