@@ -169,7 +169,7 @@ function drawTimeline() {
     el('span', { class: t.warning ? 'error' : '' }, t.reason || '')]);
   dash.nodes.timeline.replaceChildren(
     el('div', { class: 'muted timeline-span' }, timeMs(new Date(start).toISOString()), ' → now'),
-    rows,
+    ...rows,
     el('div', { class: 'legend' }, ['closed', 'cooling', 'half-open', 'open'].map(s => el('span', { class: 'state ' + s }, s))),
     lastTransitions.length ? table(['at', 'backend', 'decision', 'reason'], lastTransitions)
       : el('p', { class: 'muted' }, 'No breaker or cooldown decision yet.'));
