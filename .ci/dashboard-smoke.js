@@ -130,7 +130,11 @@ function shown(v, unit) {
     // the other views are still there
     await page.click('header a[href="#/backends"]');
     await page.waitForSelector('h1:has-text("Backends")', { timeout: 10000 });
-    check(/primary\s*(OPEN|HALF_OPEN)/.test(await page.textContent('#view')), 'the backends view shows the breaker the give-ups opened');
+    check(/primary\s*http:\/\/127\.0\.0\.1:\d+\s*gpt-4o \(128000\)\s*(OPEN|HALF_OPEN)/.test(await page.textContent('#view')),
+      'the backends view shows the breaker the give-ups opened');
+    const backendsText = await page.textContent('#view');
+    check(/primary\s*http:\/\/127\.0\.0\.1:\d+\s*gpt-4o \(128000\)/.test(backendsText), 'a backend shows its URL and models with their windows');
+    check(/SERVER_ERROR: /.test(backendsText), 'and its last error', backendsText.slice(0, 300));
     await page.screenshot({ path: shots + '/04-backends.png', fullPage: true });
     await page.click('header a[href="#/sessions"]');
     await page.waitForSelector('h1:has-text("Sessions")', { timeout: 10000 });

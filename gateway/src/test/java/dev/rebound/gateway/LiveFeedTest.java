@@ -186,6 +186,31 @@ class LiveFeedTest {
   }
 
   @Test
+  void theBackendsViewGivesEachBackendsUrlModelsAndLastErrorAndEachAgentsWindowInForce() throws Exception {
+    h = GatewayHarness.start(RecoveryTest.CONFIG + "admin: { token: " + TOKEN + " }\n");
+    h.fault(RecoveryTest.fault("retry-me").put("times", 1).put("status", 429).put("body", RecoveryTest.rateLimitBody())
+        .put("headers", new JsonObject().put("retry-after", "0")));
+    assertEquals(200, MetricsTest.chat(h, "gpt-4o", "retry-me").statusCode());
+    JsonObject b = new JsonObject(h.get("/admin/backends", "authorization", "Bearer " + TOKEN).body());
+    JsonObject primary = b.getJsonArray("backends").getJsonObject(0);
+    assertEquals("primary", primary.getString("backend"));
+    assertEquals(h.mockUrl(), primary.getString("url"));
+    assertEquals("openai", primary.getString("protocol"));
+    assertEquals(new JsonArray().add(new JsonObject().put("name", "gpt-4o").put("contextWindow", 128000)),
+        primary.getJsonArray("models"));
+    JsonObject lastError = primary.getJsonObject("lastError");
+    assertEquals("RATE_LIMITED", lastError.getString("kind"));
+    assertTrue(lastError.getString("reason").contains("Rate limit reached for gpt-4o"), lastError.encode());
+    assertNotNull(java.time.Instant.parse(lastError.getString("at")));
+    assertEquals(null, b.getJsonArray("backends").getJsonObject(1).getValue("lastError"), "secondary never failed");
+    JsonObject main = b.getJsonArray("agents").stream().map(a -> (JsonObject) a)
+        .filter(a -> a.getString("agent").equals("main")).findFirst().orElseThrow();
+    assertEquals(new JsonObject().put("agent", "main").put("backend", "primary").put("model", "gpt-4o").put("status", "HEALTHY")
+        .put("inFlight", 0).put("contextWindow", 128000).put("windowSource", "vllm /v1/models"), main,
+        "mock-llm states its models' windows as vLLM does: the window in force is the one discovered");
+  }
+
+  @Test
   void theFeedIsAnAdminCallAndAsksForTheToken() throws Exception {
     h = GatewayHarness.start(RecoveryTest.CONFIG + "admin: { token: " + TOKEN + " }\n");
     HttpResponse<String> r = h.get("/admin/live");

@@ -2,6 +2,7 @@ package dev.rebound.gateway.admin;
 
 import dev.rebound.gateway.analytics.RecoveryAnalytics;
 import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.context.ContextWindows;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.RouteTable;
@@ -28,11 +29,12 @@ public final class AdminApi {
   private final LiveFeed live;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
-      Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, LiveFeed live, Clock clock) {
+      Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, LiveFeed live,
+      ContextWindows windows, Clock clock) {
     this.config = config;
     this.tenants = config.tenants().stream().map(t -> t.name()).toList();
     this.routes = new RoutesApi(config, routes, load, events, clock);
-    this.backends = new BackendsApi(health, routes, load);
+    this.backends = new BackendsApi(health, routes, load, config, windows, live);
     this.tenantNames = new TenantsApi(tenants);
     this.sessions = new SessionsApi(store, events, clock);
     this.sessionEvents = new SessionEventsApi(store, events);

@@ -37,6 +37,7 @@ public final class LiveFeed implements EventSink {
   static final int HISTORY = 300;
   static final int TRANSITIONS_KEPT = 100;
   static final Duration ANALYTICS_WINDOW = Duration.ofMinutes(15);
+  static final int MAX_BACKENDS = 1000;
   /** The decisions sent as they happen: a request's trouble and its recovery, and the backends'. */
   static final Set<EventType> SENT = EnumSet.of(EventType.FAILURE, EventType.RETRY, EventType.WAIT, EventType.FALLBACK,
       EventType.GIVE_UP, EventType.BREAKER, EventType.COOLDOWN);
@@ -59,6 +60,8 @@ public final class LiveFeed implements EventSink {
   private final ArrayDeque<JsonObject> snapshots = new ArrayDeque<>();
   private final ArrayDeque<JsonObject> transitions = new ArrayDeque<>();
   private final RecentFailures failures = new RecentFailures();
+  /** Each backend's last failed attempt, for /admin/backends (names from config: as many as backends). */
+  private final java.util.Map<String, JsonObject> lastFailure = new java.util.HashMap<>();
   private long timer = -1;
   private boolean warned;
 
@@ -107,6 +110,11 @@ public final class LiveFeed implements EventSink {
 
   private synchronized void follow(GatewayEvent e) {
     JsonObject failure = failures.note(e);
+    if (e.type() == EventType.FAILURE && e.fields().get("backend") instanceof String backend
+        && (lastFailure.size() < MAX_BACKENDS || lastFailure.containsKey(backend))) {
+      lastFailure.put(backend, new JsonObject().put("at", e.at().toString()).put("kind", e.fields().get("kind") instanceof
+          String k ? k : null).put("reason", e.reason()));
+    }
     if (SENT.contains(e.type())) {
       JsonObject decision = decision(e);
       if (TRANSITIONS.contains(e.type())) {
@@ -182,6 +190,12 @@ public final class LiveFeed implements EventSink {
       if (v instanceof String || v instanceof Number || v instanceof Boolean) facts.put(k, v);
     });
     return d.put("fields", facts);
+  }
+
+  /** The last failed attempt on {@code backend} ({@code at}, {@code kind}, {@code reason}); null when none was seen. */
+  synchronized JsonObject lastFailure(String backend) {
+    JsonObject f = lastFailure.get(backend);
+    return f == null ? null : f.copy();
   }
 
   void mount(AdminMount mount) {

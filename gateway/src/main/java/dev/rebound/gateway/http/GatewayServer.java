@@ -154,7 +154,7 @@ public final class GatewayServer {
     this.affinity = new SessionAffinity(100_000);
     this.events = events;
     this.clock = clock;
-    this.admin = new AdminApi(config, routes, health, load, () -> store, events, analytics, live, clock);
+    this.admin = new AdminApi(config, routes, health, load, () -> store, events, analytics, live, windows, clock);
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
     this.discovery = new WindowDiscovery(vertx, config, windows, events, clock);
     this.summarizer = summarizer();

@@ -217,10 +217,15 @@ async function backends() {
   const b = await api('/admin/backends');
   return [
     el('h1', {}, 'Backends'),
-    table(['backend', 'breaker', 'cooling until', 'rate limits left'],
-      b.backends.map(x => [x.backend, x.breaker, time(x.coolingUntil), budgets(x.budgets)])),
+    table(['backend', 'url', 'models (context window)', 'breaker', 'cooling until', 'rate limits left', 'last error'],
+      b.backends.map(x => [x.backend, el('code', {}, x.url || ''),
+        (x.models || []).map(m => m.name + (m.contextWindow ? ' (' + m.contextWindow + ')' : '')).join(', '),
+        el('span', { class: x.breaker === 'CLOSED' ? '' : 'error' }, x.breaker), time(x.coolingUntil), budgets(x.budgets),
+        x.lastError ? el('span', { class: 'error' }, timeMs(x.lastError.at) + ' ' + (x.lastError.kind || '') + ': '
+          + x.lastError.reason) : ''])),
     el('h2', {}, 'Agents'),
-    table(['agent', 'backend', 'status', 'in flight'], b.agents.map(a => [a.agent, a.backend, a.status, a.inFlight]))];
+    table(['agent', 'backend', 'model', 'context window', 'status', 'in flight'], b.agents.map(a => [a.agent, a.backend,
+      a.model, a.contextWindow ? a.contextWindow + ' (' + a.windowSource + ')' : 'unknown', a.status, a.inFlight]))];
 }
 
 const SAMPLE_REQUEST = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'Fix the failing test in src/parser.rs' }] }, null, 2);
