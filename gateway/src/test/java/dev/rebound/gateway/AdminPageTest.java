@@ -63,6 +63,31 @@ class AdminPageTest {
   }
 
   @Test
+  void theDashboardItsChartLibraryAndTheLibrarysLicenceAreServedFromThisOriginAndTheFeedIsGuarded() throws Exception {
+    String page = h.get("/ui").body();
+    for (String file : new String[] {"/ui/vendor/uPlot.iife.min.js", "/ui/dashboard.js", "/ui/vendor/uPlot.min.css",
+        "/ui/dashboard.css"}) {
+      assertTrue(page.contains("\"" + file + "\""), file + " is on the page");
+      HttpResponse<String> r = h.get(file);
+      assertEquals(200, r.statusCode(), file);
+      assertTrue(r.headers().firstValue("content-type").orElseThrow()
+          .startsWith(file.endsWith(".js") ? "text/javascript" : "text/css"), file);
+    }
+    assertTrue(page.indexOf("/ui/vendor/uPlot.iife.min.js") < page.indexOf("/ui/dashboard.js")
+        && page.indexOf("/ui/dashboard.js") < page.indexOf("/ui/app.js\""), "uPlot, then the dashboard, then the page's script");
+    assertTrue(h.get("/ui/vendor/uPlot.iife.min.js").body().contains("uPlot"), "the library itself");
+    HttpResponse<String> licence = h.get("/ui/vendor/uPlot.LICENSE");
+    assertEquals(200, licence.statusCode());
+    assertTrue(licence.body().contains("The MIT License") && licence.body().contains("Leon Sorokin"), licence.body());
+
+    String dashboard = h.get("/ui/dashboard.js").body();
+    assertFalse(dashboard.contains("innerHTML"), "what the feed carries is shown as text, never parsed as HTML");
+    assertTrue(dashboard.contains("'/admin/live'"));
+    assertEquals(401, h.get("/admin/live").statusCode(), "the feed without the token");
+    assertTrue(h.get("/ui/app.js").body().contains("|| '/dashboard'"), "the dashboard is the landing view");
+  }
+
+  @Test
   void theTenantListNamesTenantsWithoutTheirKeys() throws Exception {
     HttpResponse<String> r = h.get("/admin/tenants", "authorization", "Bearer page-test-token");
     assertEquals(new JsonArray().add("acme").add("globex"), new JsonObject(r.body()).getJsonArray("tenants"));

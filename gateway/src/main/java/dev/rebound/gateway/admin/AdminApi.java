@@ -2,6 +2,7 @@ package dev.rebound.gateway.admin;
 
 import dev.rebound.gateway.analytics.RecoveryAnalytics;
 import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.context.ContextWindows;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.RouteTable;
@@ -14,7 +15,7 @@ import java.util.function.Supplier;
 
 /**
  * The admin API, mounted under /admin behind {@link AdminAuth}: one class per resource (routes, backends, tenants,
- * sessions, session events, recovery analytics), each mounting its own endpoints.
+ * sessions, session events, recovery analytics, the dashboard's live feed), each mounting its own endpoints.
  */
 public final class AdminApi {
   private final ReboundConfig config;
@@ -25,17 +26,20 @@ public final class AdminApi {
   private final SessionsApi sessions;
   private final SessionEventsApi sessionEvents;
   private final AnalyticsApi analytics;
+  private final LiveFeed live;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
-      Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, Clock clock) {
+      Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, LiveFeed live,
+      ContextWindows windows, Clock clock) {
     this.config = config;
     this.tenants = config.tenants().stream().map(t -> t.name()).toList();
     this.routes = new RoutesApi(config, routes, load, events, clock);
-    this.backends = new BackendsApi(health, routes, load);
+    this.backends = new BackendsApi(health, routes, load, config, windows, live);
     this.tenantNames = new TenantsApi(tenants);
     this.sessions = new SessionsApi(store, events, clock);
     this.sessionEvents = new SessionEventsApi(store, events);
     this.analytics = new AnalyticsApi(analytics);
+    this.live = live;
   }
 
   public void mount(Router router) {
@@ -47,5 +51,6 @@ public final class AdminApi {
     sessions.mount(mount);
     sessionEvents.mount(mount);
     analytics.mount(mount);
+    live.mount(mount);
   }
 }

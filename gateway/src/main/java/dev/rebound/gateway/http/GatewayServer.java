@@ -3,6 +3,7 @@ package dev.rebound.gateway.http;
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.rebound.gateway.admin.AdminApi;
 import dev.rebound.gateway.admin.AdminPage;
+import dev.rebound.gateway.admin.LiveFeed;
 import dev.rebound.gateway.admin.MetricsEndpoint;
 import dev.rebound.gateway.admin.Readiness;
 import dev.rebound.gateway.analytics.RecoveryAnalytics;
@@ -105,6 +106,7 @@ public final class GatewayServer {
   private final GatewayMetrics metrics;
   private final Reachability reachability;
   private final RecoveryAnalytics analytics;
+  private final LiveFeed live;
   private final Readiness readiness;
   private final EventSink events;
   private final Tracing tracing;
@@ -137,8 +139,9 @@ public final class GatewayServer {
       PrometheusMeterRegistry registry) {
     this.registry = registry;
     new FileDescriptorMetrics().bindTo(registry);
-    // every decision passes: the session's stream, metrics, reachability, recovery analytics, then the log
-    this.analytics = RecoveryAnalytics.of(config, vertx, clock, sink);
+    // every decision passes: the session's stream, metrics, reachability, recovery analytics, the dashboard, the log
+    this.live = new LiveFeed(vertx, registry, clock, sink);
+    this.analytics = RecoveryAnalytics.of(config, vertx, clock, live);
     this.reachability = new Reachability(config.backends(), analytics);
     this.metrics = new GatewayMetrics(registry, reachability);
     SessionEventRecorder events = new SessionEventRecorder(metrics, vertx, () -> store);
@@ -157,7 +160,7 @@ public final class GatewayServer {
     this.events = events;
     this.tracing = Tracing.of(config.tracing());
     this.clock = clock;
-    this.admin = new AdminApi(config, routes, health, load, () -> store, events, analytics, clock);
+    this.admin = new AdminApi(config, routes, health, load, () -> store, events, analytics, live, windows, clock);
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
     this.discovery = new WindowDiscovery(vertx, config, windows, events, clock);
     this.summarizer = summarizer();
@@ -303,6 +306,7 @@ public final class GatewayServer {
           if (watcher != null) watcher.start();
           // its table is written once PostgreSQL answers: serving does not wait for it
           analytics.start();
+          live.start(health, analytics);
           for (String warning : ExposureCheck.warnings(config, s.actualPort())) LOG.warning(warning);
           return s.actualPort();
         });
@@ -335,7 +339,7 @@ public final class GatewayServer {
   }
 
   private static final String[][] INDEX = {
-      {"GET", "/ui", "the page for people: sessions, checkpoints, backends, routes"},
+      {"GET", "/ui", "the page for people: a live dashboard, sessions, checkpoints, backends, routes"},
       {"POST", "/v1/chat/completions", "OpenAI Chat Completions"},
       {"POST", "/v1/responses", "OpenAI Responses (Codex CLI, the Agents SDK)"},
       {"POST", "/v1/messages", "Anthropic Messages"},
@@ -346,6 +350,7 @@ public final class GatewayServer {
       {"GET", "/metrics", "Prometheus metrics"},
       {"GET", "/admin/sessions", "the admin API (sessions, checkpoints, events, backends, routes; admin token)"},
       {"GET", "/admin/analytics", "recovery analytics over a time window (?window=15m|1h|24h; admin token)"},
+      {"GET", "/admin/live", "the dashboard's live feed: snapshots and decisions as server-sent events (admin token)"},
   };
 
   /**
@@ -374,6 +379,7 @@ public final class GatewayServer {
 
   public Future<Void> stop() {
     if (watcher != null) watcher.stop();
+    live.stop();
     if (healthShare != null) healthShare.close();
     // stop accepting, let the requests in flight end within the grace, then close what is left
     Future<Void> closed = server == null ? Future.succeededFuture()

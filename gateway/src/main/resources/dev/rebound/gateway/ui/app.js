@@ -1,4 +1,5 @@
-// Rebound's read-only page: sessions, checkpoints, decisions, backends and routes, read from the admin API.
+// Rebound's read-only page: the dashboard (dashboard.js), sessions, checkpoints, decisions, backends and routes, read
+// from the admin API.
 // Everything from the API is put in the page as text (never as HTML): messages are whatever clients sent.
 'use strict';
 
@@ -47,7 +48,7 @@ async function api(path, payload) {
 }
 
 function route() {
-  const hash = location.hash.replace(/^#/, '') || '/sessions';
+  const hash = location.hash.replace(/^#/, '') || '/dashboard';
   const [path, query] = hash.split('?');
   return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query || '') };
 }
@@ -216,10 +217,15 @@ async function backends() {
   const b = await api('/admin/backends');
   return [
     el('h1', {}, 'Backends'),
-    table(['backend', 'breaker', 'cooling until', 'rate limits left'],
-      b.backends.map(x => [x.backend, x.breaker, time(x.coolingUntil), budgets(x.budgets)])),
+    table(['backend', 'url', 'models (context window)', 'breaker', 'cooling until', 'rate limits left', 'last error'],
+      b.backends.map(x => [x.backend, el('code', {}, x.url || ''),
+        (x.models || []).map(m => m.name + (m.contextWindow ? ' (' + m.contextWindow + ')' : '')).join(', '),
+        el('span', { class: x.breaker === 'CLOSED' ? '' : 'error' }, x.breaker), time(x.coolingUntil), budgets(x.budgets),
+        x.lastError ? el('span', { class: 'error' }, timeMs(x.lastError.at) + ' ' + (x.lastError.kind || '') + ': '
+          + x.lastError.reason) : ''])),
     el('h2', {}, 'Agents'),
-    table(['agent', 'backend', 'status', 'in flight'], b.agents.map(a => [a.agent, a.backend, a.status, a.inFlight]))];
+    table(['agent', 'backend', 'model', 'context window', 'status', 'in flight'], b.agents.map(a => [a.agent, a.backend,
+      a.model, a.contextWindow ? a.contextWindow + ' (' + a.windowSource + ')' : 'unknown', a.status, a.inFlight]))];
 }
 
 const SAMPLE_REQUEST = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'Fix the failing test in src/parser.rs' }] }, null, 2);
@@ -265,6 +271,7 @@ async function render() {
     following.abort();
     following = null;
   }
+  leaveDashboard();
   const { parts, params } = route();
   let content;
   try {
@@ -272,7 +279,8 @@ async function render() {
     else if (parts[0] === 'checkpoint' && parts[1] && parts[2]) content = await checkpoint(parts[1], parts[2], params);
     else if (parts[0] === 'backends') content = await backends();
     else if (parts[0] === 'routes') content = await routes(params);
-    else content = await sessions(params);
+    else if (parts[0] === 'sessions') content = await sessions(params);
+    else content = dashboard();
   } catch (err) {
     content = [el('p', { class: 'error' }, String(err.message || err))];
     if (err instanceof NeedsToken) content.push(el('p', {}, 'Enter the admin token (admin.token in the config) above.'));
