@@ -39,6 +39,13 @@ public final class CheckpointLookup {
     return "restored to #" + seq;
   }
 
+  /** A fork's meta: the source's protocol and agent, the turns and usage of the history it carries. */
+  static MetaChange forkMeta(SessionMeta source, List<StoredMessage> history) {
+    TurnUsage carried = TurnUsage.sumOf(history);
+    return new MetaChange(source.protocol(), source.agent(), SessionMeta.ACTIVE, turnsIn(history), carried.total(),
+        carried);
+  }
+
   /** Completed turns carried into a fork: its assistant messages. */
   static int turnsIn(List<StoredMessage> messages) {
     return (int) messages.stream().filter(m -> "assistant".equals(m.role()) && !m.partial()).count();

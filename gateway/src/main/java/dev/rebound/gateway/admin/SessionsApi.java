@@ -14,6 +14,7 @@ import dev.rebound.store.CheckpointSupersededException;
 import dev.rebound.store.SessionKey;
 import dev.rebound.store.SessionMeta;
 import dev.rebound.store.SessionNotFoundException;
+import dev.rebound.store.TurnUsage;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -78,7 +79,8 @@ final class SessionsApi {
         s.messages(key, 0, meta.messageCount()).compose(msgs -> s.checkpoints(key).map(cps -> {
           JsonArray messages = new JsonArray();
           msgs.forEach(m -> messages.add(new JsonObject().put("index", m.index()).put("role", m.role())
-              .put("partial", m.partial()).put("at", m.at().toString()).put("message", new JsonObject(m.json()))));
+              .put("partial", m.partial()).put("at", m.at().toString()).put("usage", usageJson(m.usage()))
+              .put("message", new JsonObject(m.json()))));
           JsonArray checkpoints = new JsonArray();
           cps.forEach(c -> checkpoints.add(new JsonObject().put("seq", c.seq()).put("kind", c.kind().name())
               .put("label", c.label()).put("messageCount", c.messageCount()).put("at", c.at().toString())
@@ -174,6 +176,14 @@ final class SessionsApi {
     return new JsonObject().put("id", m.key().id()).put("tenant", m.key().tenant()).put("protocol", m.protocol())
         .put("created", String.valueOf(m.created())).put("updated", String.valueOf(m.updated())).put("turns", m.turns())
         .put("tokens", m.tokens()).put("status", m.status()).put("agent", m.agent()).put("version", m.version())
-        .put("messageCount", m.messageCount()).put("checkpointCount", m.checkpointCount()).put("forkedFrom", m.forkedFrom());
+        .put("messageCount", m.messageCount()).put("checkpointCount", m.checkpointCount()).put("forkedFrom", m.forkedFrom())
+        .put("usage", usageJson(m.usage()));
+  }
+
+  /** Tokens by kind; null for a message that reported none (user turns, answers without usage). */
+  private static JsonObject usageJson(TurnUsage u) {
+    if (u.isEmpty()) return null;
+    return new JsonObject().put("input", u.input()).put("output", u.output()).put("cacheRead", u.cacheRead())
+        .put("cacheWrite", u.cacheWrite());
   }
 }

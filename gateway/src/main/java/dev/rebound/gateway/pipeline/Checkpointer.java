@@ -5,6 +5,7 @@ import dev.rebound.gateway.context.ContextFit;
 import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionCache;
+import dev.rebound.gateway.stream.TokenUsage;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.store.Append;
@@ -16,6 +17,7 @@ import dev.rebound.store.MetaChange;
 import dev.rebound.store.NewMessage;
 import dev.rebound.store.SessionMeta;
 import dev.rebound.store.StaleWriteException;
+import dev.rebound.store.TurnUsage;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.time.Clock;
@@ -48,7 +50,14 @@ final class Checkpointer {
    */
   Future<Void> answered(Exchange ex, AgentDefinition agent, Buffer body) {
     if (ex.session() == null) return Future.succeededFuture();
-    return answered(ex, agent, answeredMessage(ex.format(), body));
+    return answered(ex, agent, answeredMessage(ex.format(), body), ex.format().usageOfAnswer(body));
+  }
+
+  /** The usage an answer reported, as the store keeps it. */
+  static TurnUsage stored(TokenUsage usage) {
+    if (usage == null || usage.isEmpty()) return TurnUsage.NONE;
+    return new TurnUsage(Math.max(0, usage.input()), Math.max(0, usage.output()), Math.max(0, usage.cacheRead()),
+        Math.max(0, usage.cacheWrite()));
   }
 
   /** The assistant message inside a whole (non-stream) answer; null when the body has none. */
@@ -130,13 +139,16 @@ final class Checkpointer {
     });
   }
 
-  Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson) {
+  /** Stores the assistant turn with the usage its answer reported. */
+  Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson, TokenUsage reported) {
     if (ex.session() == null || assistantJson == null) return Future.succeededFuture();
+    TurnUsage usage = stored(reported);
     return ex.sessionWrites().after(() -> {
       SessionTurn turn = ex.session();
       boolean auto = turn.turn() % autoEvery == 0;
-      Append append = Append.of(turn.version(), NewMessage.of("assistant", assistantJson)).replacingPartial()
-          .withMeta(new MetaChange(ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, 1, 0))
+      Append append = Append.of(turn.version(), NewMessage.of("assistant", assistantJson).withUsage(usage))
+          .replacingPartial()
+          .withMeta(MetaChange.answered(ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, 1, usage))
           .extending(turn.history());
       if (auto) {
         append = append.withCheckpoint(new CheckpointDraft(CheckpointKind.AUTO, null, ContextView.SENT_AS_STORED, 0,

@@ -53,8 +53,12 @@ public final class SessionJournal implements Step {
     Reply reply = ex.reply();
     Result r = ex.result();
     if (r instanceof Result.Answered a) return checkpointer.answered(ex, a.agent(), a.body());
-    if (r instanceof Result.Streamed s) return checkpointer.answered(ex, s.agent(), reply.assistantMessage());
-    if (r instanceof Result.ClientGone g && g.answerWhole()) return checkpointer.answered(ex, g.agent(), reply.assistantMessage());
+    if (r instanceof Result.Streamed s) {
+      return checkpointer.answered(ex, s.agent(), reply.assistantMessage(), reply.transcript().usage());
+    }
+    if (r instanceof Result.ClientGone g && g.answerWhole()) {
+      return checkpointer.answered(ex, g.agent(), reply.assistantMessage(), reply.transcript().usage());
+    }
     if (r instanceof Result.ClientGone g && g.keepPartial()) checkpointer.lastPartial(ex, reply.assistantMessage());
     return Future.succeededFuture();
   }
