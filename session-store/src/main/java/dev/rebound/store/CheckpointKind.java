@@ -2,6 +2,8 @@ package dev.rebound.store;
 
 /** Why a checkpoint was taken (DESIGN.md, "Sessions and checkpoints"). */
 public enum CheckpointKind {
+  /** The user turn as stored before the first upstream attempt: the point a failed turn is taken up again from. */
+  PRE_ATTEMPT,
   /** Every N completed turns. */
   AUTO,
   /** Before a risky step: retry, truncation, fallback, continuation. */

@@ -3,6 +3,8 @@ package dev.rebound.gateway.admin;
 import static dev.rebound.gateway.admin.AdminReplies.ok;
 import static dev.rebound.gateway.admin.AdminReplies.storeFailed;
 
+import dev.rebound.gateway.events.EventType;
+import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
 import dev.rebound.store.Append;
@@ -21,6 +23,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
@@ -82,9 +85,15 @@ final class SessionsApi {
               .put("partial", m.partial()).put("at", m.at().toString()).put("usage", usageJson(m.usage()))
               .put("message", new JsonObject(m.json()))));
           JsonArray checkpoints = new JsonArray();
-          cps.forEach(c -> checkpoints.add(new JsonObject().put("seq", c.seq()).put("kind", c.kind().name())
-              .put("label", c.label()).put("messageCount", c.messageCount()).put("at", c.at().toString())
-              .put("reason", c.reason())));
+          cps.forEach(c -> {
+            JsonObject cp = new JsonObject().put("seq", c.seq()).put("kind", c.kind().name())
+                .put("label", c.label()).put("messageCount", c.messageCount()).put("at", c.at().toString())
+                .put("reason", c.reason());
+            // a restore below it replaced the messages it counts: it no longer describes this session's history
+            int by = CheckpointLookup.supersededBy(cps, c.seq());
+            if (by > 0) cp.put("supersededBy", by);
+            checkpoints.add(cp);
+          });
           return new JsonObject().put("meta", metaJson(meta)).put("messages", messages).put("checkpoints", checkpoints);
         })).onComplete(r -> {
           if (r.succeeded()) ok(ctx, r.result());
@@ -147,7 +156,11 @@ final class SessionsApi {
     withSession(ctx, session, (key, meta) -> store.get().append(key, Append.of(meta.version())
             .withCheckpoint(new CheckpointDraft(CheckpointKind.MANUAL, label,
                 ContextView.SENT_AS_STORED, 0, "taken through the admin API")))
-        .map(m -> new JsonObject().put("checkpoint", m.checkpointCount()).put("meta", metaJson(m))), 201);
+        .map(m -> {
+          decided(key, EventType.CHECKPOINT, "MANUAL checkpoint #" + m.checkpointCount() + " taken through the admin API"
+              + (label == null ? "" : " (" + label + ")"), Map.of("kind", CheckpointKind.MANUAL.name(), "seq", m.checkpointCount()));
+          return new JsonObject().put("checkpoint", m.checkpointCount()).put("meta", metaJson(m));
+        }), 201);
   }
 
   private void forkSession(RoutingContext ctx, AdminParams p) {
@@ -157,7 +170,13 @@ final class SessionsApi {
     withSession(ctx, session, (key, meta) -> {
       // a fork's default name is the source's plus a suffix, which may take it past the id's length
       SessionKey to = new SessionKey(key.tenant(), newId != null ? newId : forkId(key.id()));
-      return store.get().fork(key, from, to).map(m -> new JsonObject().put("meta", metaJson(m)));
+      return store.get().fork(key, from, to).map(m -> {
+        decided(key, EventType.FORK, "forked at checkpoint #" + from + " into session " + to.id() + " through the admin API",
+            Map.of("fork", to.id(), "seq", from));
+        decided(to, EventType.FORK, "forked from " + key.id() + " at checkpoint #" + from + " through the admin API",
+            Map.of("from", key.id(), "seq", from));
+        return new JsonObject().put("meta", metaJson(m));
+      });
     }, 201);
   }
 
@@ -169,7 +188,17 @@ final class SessionsApi {
   private void restoreSession(RoutingContext ctx, AdminParams p) {
     SessionKey session = p.session();
     int seq = p.bodyInt("checkpoint", 1, Integer.MAX_VALUE, "a checkpoint seq");
-    withSession(ctx, session, (key, meta) -> store.get().restore(key, seq, meta.version()).map(m -> new JsonObject().put("meta", metaJson(m))), 200);
+    withSession(ctx, session, (key, meta) -> store.get().restore(key, seq, meta.version()).map(m -> {
+      decided(key, EventType.CHECKPOINT, "restored to checkpoint #" + seq + " through the admin API: the history is its "
+          + m.messageCount() + " message(s) again (checkpoint #" + m.checkpointCount() + " marks it)",
+          Map.of("kind", CheckpointKind.MANUAL.name(), "restoredTo", seq, "seq", m.checkpointCount()));
+      return new JsonObject().put("meta", metaJson(m));
+    }), 200);
+  }
+
+  /** A decision made through this API, in the session's events like the gateway's own. */
+  private void decided(SessionKey key, EventType type, String reason, Map<String, Object> fields) {
+    events.emit(new GatewayEvent(clock.instant(), type, key.tenant(), key.id(), reason, fields));
   }
 
   private static JsonObject metaJson(SessionMeta m) {

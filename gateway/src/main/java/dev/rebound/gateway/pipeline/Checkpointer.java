@@ -3,6 +3,7 @@ package dev.rebound.gateway.pipeline;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rebound.gateway.context.ContextFit;
 import dev.rebound.gateway.events.EventType;
+import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.gateway.stream.TokenUsage;
@@ -105,6 +106,7 @@ final class Checkpointer {
     // which stored messages went, not copies of them: a long session cut every turn would store its window each time
     String view = sent.sources() != null ? ContextView.sentFrom(sent.sources(), sent.json().get("messages"))
         : sent.json().get("messages").toString();
+    ex.sessionWrites().errorCheckpointTaken = true;
     ex.sessionWrites().after(() -> {
       SessionTurn turn = ex.session();
       Append append = Append.of(turn.version())
@@ -116,6 +118,32 @@ final class Checkpointer {
             cache.advance(turn.key(), turn.version(), meta.version(), 0, List.of());
             ex.emit(EventType.CHECKPOINT, "ERROR checkpoint before sending a cut context to " + agent.name(),
                 Map.of("agent", agent.name(), "version", meta.version(), "kind", CheckpointKind.ERROR.name()));
+          })
+          .<Void>mapEmpty()
+          .recover(err -> Future.succeededFuture());
+    });
+  }
+
+  /**
+   * An ERROR checkpoint of the turn as stored, taken when the request is tried again (a retry, a fallback): the point to
+   * go back to if what follows goes wrong. Once per request, and not after a cut context took one already.
+   */
+  void beforeRiskyStep(Exchange ex, GatewayEvent step) {
+    SessionJournal.Writes writes = ex.sessionWrites();
+    if (ex.session() == null || writes == null || writes.errorCheckpointTaken || ex.session().reasked()) return;
+    writes.errorCheckpointTaken = true;
+    String why = "turn " + ex.session().turn() + ", before a " + step.type().id() + ": " + step.reason();
+    writes.after(() -> {
+      SessionTurn turn = ex.session();
+      Append append = Append.of(turn.version())
+          .withCheckpoint(new CheckpointDraft(CheckpointKind.ERROR, null, ContextView.SENT_AS_STORED, 0, why))
+          .extending(turn.history());
+      return store.append(turn.key(), append)
+          .onSuccess(meta -> {
+            ex.bound(turn.at(meta.version()));
+            cache.advance(turn.key(), turn.version(), meta.version(), 0, List.of());
+            ex.emit(EventType.CHECKPOINT, "ERROR checkpoint of turn " + turn.turn() + " before a " + step.type().id(),
+                Map.of("version", meta.version(), "kind", CheckpointKind.ERROR.name()));
           })
           .<Void>mapEmpty()
           .recover(err -> Future.succeededFuture());

@@ -139,7 +139,7 @@ final class SessionBinding {
     List<NewMessage> fresh = new ArrayList<>();
     for (int i = from; i < request.size(); i++) fresh.add(NewMessage.of(request.role(i), request.text(i)));
     String label = ex.requestHeaders().get("x-rebound-checkpoint");
-    CheckpointKind kind = label != null && !label.isBlank() ? CheckpointKind.WORKFLOW : CheckpointKind.ERROR;
+    CheckpointKind kind = label != null && !label.isBlank() ? CheckpointKind.WORKFLOW : CheckpointKind.PRE_ATTEMPT;
     String contextView = ContextView.SENT_AS_STORED;
     Append append = Append.of(version, fresh.toArray(NewMessage[]::new))
         .ofSessionCreated(loaded.created())

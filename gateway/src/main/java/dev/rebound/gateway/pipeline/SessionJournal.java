@@ -37,6 +37,8 @@ public final class SessionJournal implements Step {
       ex.sessionWrites(writes);
       Reply reply = ex.reply();
       reply.keepAssistantMessage();
+      // the user turn's checkpoint says "before the first attempt"; a retry or fallback makes it an ERROR point
+      if (ex.record() != null) ex.record().onRiskyStep(e -> checkpointer.beforeRiskyStep(ex, e));
       if (ex.stream()) {
         // a crash mid-answer then leaves what was said, marked partial
         writes.partialSaver = vertx.setPeriodic(PARTIAL_SAVE_MS, id -> savePartial(ex, writes));
@@ -86,6 +88,8 @@ public final class SessionJournal implements Step {
     private Future<Void> last = Future.succeededFuture();
     private long partialSaver = -1;
     private String lastSaved = "";
+    /** An ERROR checkpoint was taken for this request (one is enough: the history it marks is the same). */
+    boolean errorCheckpointTaken;
 
     Future<Void> after(Supplier<Future<Void>> write) {
       last = last.transform(ar -> write.get());

@@ -182,7 +182,8 @@ async function session(id, params) {
   if (m.forkedFrom) metaRows.push(['forked from', link(m.forkedFrom, '/session/' + encodeURIComponent(m.forkedFrom) + '?' + t)]);
   const checkpoints = s.checkpoints.map(c => [
     link(String(c.seq), '/checkpoint/' + encodeURIComponent(id) + '/' + c.seq + '?' + t), c.kind, c.label || '',
-    c.messageCount, time(c.at), c.reason || '']);
+    c.messageCount, time(c.at),
+    (c.reason || '') + (c.supersededBy ? ' · superseded (restore #' + c.supersededBy + ' replaced its messages)' : '')]);
   const tbody = el('tbody', {}, ev.events.map(e => el('tr', {}, eventRow(e).map(c => el('td', {}, c)))));
   const followButton = el('button', { type: 'button' }, 'Follow');
   const cursor = { last: ev.events.length ? ev.events[ev.events.length - 1].id : null };
