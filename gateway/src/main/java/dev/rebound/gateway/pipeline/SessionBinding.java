@@ -78,15 +78,15 @@ final class SessionBinding {
       boolean forked = false;
       Future<Long> ready;
       if (loaded.cached() != null) {
-        if (resume || !request.extendsKnown(known)) {
+        if (resume || request.extensionOfKnown(known) < 0) {
           return Future.failedFuture(new IllegalStateException("the store is unreachable and this turn "
               + (resume ? "needs the stored history to resume" : "does not extend the history this gateway knows")));
         }
-        from = known.size();
+        from = request.extensionOfKnown(known);
         ready = Future.succeededFuture(loaded.version());
       } else if (known != null) {
         // the history this gateway stored last is still the store's (same version): the request was checked against it
-        from = known.size();
+        from = request.extensionOfKnown(known);
         ready = Future.succeededFuture(loaded.version());
       } else if (resume) {
         ArrayNode full = JSON.createArrayNode();
@@ -101,8 +101,8 @@ final class SessionBinding {
         from = history.size();
         ready = Future.succeededFuture(loaded.version());
         emit(ex, EventType.RESUME, "prepended " + history.size() + " stored message(s) to " + asSent.size() + " new one(s)", Map.of());
-      } else if (request.extends_(history)) {
-        from = history.size();
+      } else if (request.extensionOf(history) >= 0) {
+        from = request.extensionOf(history);
         ready = Future.succeededFuture(loaded.version());
       } else if (request.reasks(history)) {
         // the same question again (through another gateway, or after an end the client never saw): not a fork
@@ -136,12 +136,15 @@ final class SessionBinding {
   private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
       Loaded loaded) {
     if (ex.session() != null) return Future.succeededFuture();
-    List<NewMessage> fresh = new ArrayList<>();
-    for (int i = from; i < request.size(); i++) fresh.add(NewMessage.of(request.role(i), request.text(i)));
+    List<NewMessage> fresh = request.asNew(from, request.size());
     String label = ex.requestHeaders().get("x-rebound-checkpoint");
     CheckpointKind kind = label != null && !label.isBlank() ? CheckpointKind.WORKFLOW : CheckpointKind.PRE_ATTEMPT;
     String contextView = ContextView.SENT_AS_STORED;
-    Append append = Append.of(version, fresh.toArray(NewMessage[]::new))
+    // a stored partial answer the client sends back (what it was shown of a cut answer) takes the partial's place
+    boolean replacesPartial = !fresh.isEmpty() && "assistant".equals(fresh.get(0).role()) && !loaded.messages().isEmpty()
+        && loaded.messages().get(loaded.messages().size() - 1).partial();
+    Append base = Append.of(version, fresh.toArray(NewMessage[]::new));
+    Append append = (replacesPartial ? base.replacingPartial() : base)
         .ofSessionCreated(loaded.created())
         .extending(() -> request.asNew(0, from))
         .withCheckpoint(new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
@@ -163,7 +166,7 @@ final class SessionBinding {
     } else {
       for (StoredMessage m : loaded.messages()) if (!m.partial()) identities.add(MessageIdentity.of(m.json()));
     }
-    for (int i = from; i < request.size(); i++) identities.add(request.identity(i));
+    for (int i = from; i < request.size(); i++) if (!request.emptyAnswer(i)) identities.add(request.identity(i));
     // a new session's creation time is the one just written; a buffered (provisional) one never matches the store's
     Instant created = loaded.created() != null ? loaded.created() : written.created();
     cache.put(key, new SessionCache.Known(written.version(), created, loaded.turns(), identities));
@@ -197,7 +200,7 @@ final class SessionBinding {
   private Future<Loaded> load(SessionKey key, RequestMessages request, boolean resume, boolean trustCache) {
     SessionCache.Known cached = cache.get(key);
     if (trustCache && !resume && cached != null && cached.created() != null
-        && request.extendsKnown(cached.identities())) {
+        && request.extensionOfKnown(cached.identities()) >= 0) {
       return Future.succeededFuture(new Loaded(cached.version(), cached.turns(), cached.created(), List.of(),
           cached.identities(), null));
     }
@@ -205,7 +208,7 @@ final class SessionBinding {
       if (meta == null) return Future.succeededFuture(new Loaded(0, 0, null, List.of(), null, null));
       SessionCache.Known k = cache.get(key);
       if (!resume && k != null && k.version() == meta.version() && meta.created().equals(k.created())
-          && request.extendsKnown(k.identities())) {
+          && request.extensionOfKnown(k.identities()) >= 0) {
         return Future.succeededFuture(new Loaded(meta.version(), meta.turns(), meta.created(), List.of(),
             k.identities(), null));
       }
@@ -261,42 +264,94 @@ final class SessionBinding {
       return nodes.get(i).path("role").asText("user");
     }
 
-    /** Messages {@code from} to {@code to} as the store keeps them. */
+    /** An assistant message that says nothing (an aborted attempt's): kept out of the store and of comparisons. */
+    boolean emptyAnswer(int i) {
+      return "assistant".equals(role(i)) && MessageIdentity.EMPTY_ANSWER.equals(identity(i));
+    }
+
+    /** Messages {@code from} to {@code to} as the store keeps them (empty answers left out). */
     List<NewMessage> asNew(int from, int to) {
       List<NewMessage> out = new ArrayList<>(to - from);
-      for (int i = from; i < to; i++) out.add(NewMessage.of(role(i), text(i)));
+      for (int i = from; i < to; i++) if (!emptyAnswer(i)) out.add(NewMessage.of(role(i), text(i)));
       return out;
     }
 
-    boolean extendsKnown(List<String> known) {
-      if (known.size() > size()) return false;
-      for (int i = 0; i < known.size(); i++) if (!known.get(i).equals(identity(i))) return false;
-      return true;
+    /** Where the request's new messages begin when it extends the history known by identity; -1 when it does not. */
+    int extensionOfKnown(List<String> known) {
+      Walk w = walk(known.size(), (i, j) -> known.get(j).equals(identity(i)),
+          j -> MessageIdentity.EMPTY_ANSWER.equals(known.get(j)));
+      return w.extendsAll(known.size()) ? w.request() : -1;
+    }
+
+    /**
+     * Where the request's new messages begin when it repeats the stored history and adds to it (turn by turn, whatever
+     * the JSON spelling; empty answers on either side passed over; an answer the client kept only in part is the
+     * stored one); -1 when it does not.
+     */
+    int extensionOf(List<StoredMessage> history) {
+      Walk w = walk(history.size(), (i, j) -> sameTurn(history.get(j), i), j -> storedEmpty(history.get(j)));
+      return w.extendsAll(history.size()) ? w.request() : -1;
+    }
+
+    /** Whether the request is the stored history cut right after one of its questions (the last message a user's). */
+    boolean reasks(List<StoredMessage> history) {
+      if (size() == 0 || !"user".equals(role(size() - 1))) return false;
+      Walk w = walk(history.size(), (i, j) -> sameTurn(history.get(j), i), j -> storedEmpty(history.get(j)));
+      return !w.diverged() && w.request() == size() && w.stored() < history.size();
     }
 
     /** The assistant messages the request holds: the exchanges completed before it. */
     int answers() {
       int n = 0;
-      for (int i = 0; i < size(); i++) if ("assistant".equals(role(i))) n++;
+      for (int i = 0; i < size(); i++) if ("assistant".equals(role(i)) && !emptyAnswer(i)) n++;
       return n;
     }
 
-    /** Whether the request is the stored history cut right after one of its questions (the last message a user's). */
-    boolean reasks(List<StoredMessage> history) {
-      if (size() == 0 || size() >= history.size() || !"user".equals(role(size() - 1))) return false;
-      return extends_(history.subList(0, size()));
+    private boolean sameTurn(StoredMessage stored, int i) {
+      // the fast path: byte-identical after canonicalisation; else compare what the turn says
+      if (stored.hash().equals(MessageHash.of(text(i)))) return true;
+      if (MessageIdentity.of(stored.json()).equals(identity(i))) return true;
+      if (!"assistant".equals(stored.role()) || !"assistant".equals(role(i))) return false;
+      try {
+        return MessageIdentity.sameAnswerInPart(JSON.readTree(stored.json()), nodes.get(i));
+      } catch (java.io.IOException e) {
+        return false;
+      }
     }
 
-    /** Whether the request repeats the stored history and adds to it (turn by turn, whatever the JSON spelling). */
-    boolean extends_(List<StoredMessage> history) {
-      if (history.size() > size()) return false;
-      for (int i = 0; i < history.size(); i++) {
-        StoredMessage stored = history.get(i);
-        // the fast path: byte-identical after canonicalisation; else compare what the turn says
-        if (stored.hash().equals(MessageHash.of(text(i)))) continue;
-        if (!MessageIdentity.of(stored.json()).equals(identity(i))) return false;
+    private static boolean storedEmpty(StoredMessage m) {
+      return "assistant".equals(m.role()) && MessageIdentity.EMPTY_ANSWER.equals(MessageIdentity.of(m.json()));
+    }
+
+    /**
+     * The request and a stored history side by side, from the start, while their messages are the same turns; an
+     * empty answer on either side is passed over. Stops where either runs out or they differ.
+     */
+    private Walk walk(int storedSize, java.util.function.BiPredicate<Integer, Integer> same,
+        java.util.function.IntPredicate storedIsEmpty) {
+      int i = 0;
+      int j = 0;
+      while (i < size() && j < storedSize) {
+        if (same.test(i, j)) {
+          i++;
+          j++;
+        } else if (emptyAnswer(i)) {
+          i++;
+        } else if (storedIsEmpty.test(j)) {
+          j++;
+        } else {
+          return new Walk(i, j, true);
+        }
       }
-      return true;
+      while (j < storedSize && storedIsEmpty.test(j)) j++;
+      return new Walk(i, j, false);
+    }
+
+    /** Where a {@link #walk} stopped: in the request, in the stored history, and whether on a difference. */
+    private record Walk(int request, int stored, boolean diverged) {
+      boolean extendsAll(int storedSize) {
+        return !diverged && stored == storedSize;
+      }
     }
   }
 
