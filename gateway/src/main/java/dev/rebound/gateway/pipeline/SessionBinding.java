@@ -89,18 +89,18 @@ final class SessionBinding {
         from = request.extensionOfKnown(known);
         ready = Future.succeededFuture(loaded.version());
       } else if (resume) {
-        ArrayNode full = JSON.createArrayNode();
+        Resumed resumed;
         try {
-          for (StoredMessage m : history) full.add(JSON.readTree(m.json()));
+          resumed = Resumed.of(loaded.messages(), history, ex.json().path("messages"));
         } catch (java.io.IOException e) {
           return Future.failedFuture(e);
         }
-        ex.json().path("messages").forEach(full::add);
-        ex.replaceMessages(full);
-        request = new RequestMessages(full);
+        ex.replaceMessages(resumed.upstream());
+        request = new RequestMessages(resumed.stored());
         from = history.size();
         ready = Future.succeededFuture(loaded.version());
-        emit(ex, EventType.RESUME, "prepended " + history.size() + " stored message(s) to " + asSent.size() + " new one(s)", Map.of());
+        emit(ex, EventType.RESUME, "prepended " + history.size() + " stored message(s) to " + asSent.size()
+            + " new one(s)" + resumed.note(), Map.of());
       } else if (request.extensionOf(history) >= 0) {
         from = request.extensionOf(history);
         ready = Future.succeededFuture(loaded.version());
@@ -149,7 +149,9 @@ final class SessionBinding {
         .extending(() -> request.asNew(0, from))
         .withCheckpoint(new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
             0, "user turn stored before the first upstream attempt"))
-        .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, 0, 0));
+        // answers that arrive with the request (a new session's history, a resumed partial) are turns stored too
+        .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE,
+            (int) fresh.stream().filter(m -> "assistant".equals(m.role())).count(), 0));
     return store.append(key, append).onSuccess(meta -> {
       // the turn's number is the exchanges completed before it in the history it continues, whatever counters say
       ex.bound(new SessionTurn(key, meta.version(), request.answers() + 1, () -> request.asNew(0, request.size()), false));
@@ -222,6 +224,60 @@ final class SessionBinding {
       if (k == null) k = new SessionCache.Known(0, null, 0, List.of());
       return Future.succeededFuture(new Loaded(k.version(), k.turns(), k.created(), List.of(), k.identities(), k));
     });
+  }
+
+  /**
+   * A resumed request ({@code X-Rebound-Resume}): the stored history with the client's new messages after it, built
+   * twice: as sent upstream, and as stored.
+   * <ul>
+   *   <li>System prompts: when the client sends its own (role system or developer), it replaces the stored ones for
+   *       this request (they go first, the stored ones are left out); it is stored only when it differs from every
+   *       stored one, so a client that resends the same prompt each time does not pile it up.</li>
+   *   <li>An interrupted turn (the stored history ends with a question): its stored partial answer, when there is one,
+   *       is sent as the answer and stored as complete (the model continues from what it had said); without one, the
+   *       question stays right before the new messages and is answered with them (asked again).</li>
+   * </ul>
+   */
+  private record Resumed(ArrayNode upstream, ArrayNode stored, String note) {
+    static Resumed of(List<StoredMessage> all, List<StoredMessage> complete, JsonNode fresh) throws java.io.IOException {
+      ArrayNode past = JSON.createArrayNode();
+      for (StoredMessage m : complete) past.add(JSON.readTree(m.json()));
+      String note = "";
+      StoredMessage last = all.isEmpty() ? null : all.get(all.size() - 1);
+      boolean interrupted = !complete.isEmpty() && "user".equals(complete.get(complete.size() - 1).role());
+      if (interrupted && last != null && last.partial()) {
+        past.add(JSON.readTree(last.json()));
+        note = "; the interrupted turn goes on from its stored partial answer";
+      } else if (interrupted) {
+        note = "; the interrupted turn had no answer: its question is asked again with the new message(s)";
+      }
+      List<JsonNode> clientSystem = new ArrayList<>();
+      List<JsonNode> clientRest = new ArrayList<>();
+      fresh.forEach(m -> (isSystem(m) ? clientSystem : clientRest).add(m));
+
+      ArrayNode upstream = JSON.createArrayNode();
+      ArrayNode stored = past.deepCopy();
+      if (clientSystem.isEmpty()) {
+        upstream.addAll(past);
+        fresh.forEach(upstream::add);
+        fresh.forEach(stored::add);
+        return new Resumed(upstream, stored, note);
+      }
+      List<String> storedSystem = new ArrayList<>();
+      for (JsonNode m : past) if (isSystem(m)) storedSystem.add(MessageIdentity.of(m));
+      upstream.addAll(clientSystem);
+      for (JsonNode m : past) if (!isSystem(m)) upstream.add(m);
+      clientRest.forEach(upstream::add);
+      for (JsonNode m : clientSystem) if (!storedSystem.contains(MessageIdentity.of(m))) stored.add(m);
+      clientRest.forEach(stored::add);
+      return new Resumed(upstream, stored, note + (storedSystem.isEmpty() ? ""
+          : "; the client's system prompt replaces the " + storedSystem.size() + " stored one(s) for this request"));
+    }
+
+    private static boolean isSystem(JsonNode m) {
+      String role = m.path("role").asText("");
+      return role.equals("system") || role.equals("developer");
+    }
   }
 
   /**
