@@ -5,6 +5,7 @@ import static dev.rebound.gateway.admin.AdminReplies.storeFailed;
 
 import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.pipeline.ThreadIds;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
 import dev.rebound.store.Append;
@@ -32,6 +33,8 @@ import java.util.function.Supplier;
  * checkpoint, fork and restore. Another tenant's session answers exactly as a missing one.
  */
 final class SessionsApi {
+  /** How many of the tenant's most recent sessions are looked through for a session's threads. */
+  private static final int THREADS_SCANNED = 1000;
   private final Supplier<CheckpointStore> store;
   /** Also the writer of session events: a delete first writes the session's events not written yet. */
   private final SessionEventRecorder events;
@@ -95,11 +98,36 @@ final class SessionsApi {
             checkpoints.add(cp);
           });
           return new JsonObject().put("meta", metaJson(meta)).put("messages", messages).put("checkpoints", checkpoints);
-        })).onComplete(r -> {
+        })).compose(out -> withThreads(key, meta, out)).onComplete(r -> {
           if (r.succeeded()) ok(ctx, r.result());
           else storeFailed(ctx, r.cause());
         });
       }
+    });
+  }
+
+  /**
+   * Adds the session's threads (the main one first, then the others by turns) and the usage of them all; a thread
+   * shown by its own id names the session it belongs to.
+   */
+  private Future<JsonObject> withThreads(SessionKey key, SessionMeta meta, JsonObject out) {
+    String session = ThreadIds.sessionOf(key.id());
+    if (!session.equals(key.id())) out.put("threadOf", session);
+    return store.get().list(key.tenant(), 0, THREADS_SCANNED).map(all -> {
+      List<SessionMeta> threads = new java.util.ArrayList<>(all.stream()
+          .filter(m -> ThreadIds.sessionOf(m.key().id()).equals(session)).toList());
+      if (threads.stream().noneMatch(m -> m.key().equals(key))) threads.add(meta);
+      threads.sort(java.util.Comparator.comparing((SessionMeta m) -> !m.key().id().equals(session))
+          .thenComparing(SessionMeta::turns, java.util.Comparator.reverseOrder()));
+      JsonArray listed = new JsonArray();
+      TurnUsage sum = TurnUsage.NONE;
+      for (SessionMeta m : threads) {
+        listed.add(new JsonObject().put("id", m.key().id()).put("main", m.key().id().equals(session))
+            .put("turns", m.turns()).put("messageCount", m.messageCount()).put("tokens", m.tokens())
+            .put("updated", String.valueOf(m.updated())).put("usage", usageJson(m.usage())));
+        sum = sum.plus(m.usage());
+      }
+      return out.put("threads", listed).put("sessionUsage", usageJson(sum));
     });
   }
 
@@ -202,7 +230,9 @@ final class SessionsApi {
   }
 
   private static JsonObject metaJson(SessionMeta m) {
-    return new JsonObject().put("id", m.key().id()).put("tenant", m.key().tenant()).put("protocol", m.protocol())
+    String session = ThreadIds.sessionOf(m.key().id());
+    return new JsonObject().put("id", m.key().id()).put("threadOf", session.equals(m.key().id()) ? null : session)
+        .put("tenant", m.key().tenant()).put("protocol", m.protocol())
         .put("created", String.valueOf(m.created())).put("updated", String.valueOf(m.updated())).put("turns", m.turns())
         .put("tokens", m.tokens()).put("status", m.status()).put("agent", m.agent()).put("version", m.version())
         .put("messageCount", m.messageCount()).put("checkpointCount", m.checkpointCount()).put("forkedFrom", m.forkedFrom())

@@ -40,6 +40,8 @@ import java.util.Map;
  */
 final class SessionBinding {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** How many of the tenant's most recent sessions a resume looks through for the session's threads. */
+  static final int THREADS_SCANNED = 1000;
 
   private final CheckpointStore store;
   private final SessionCache cache;
@@ -60,7 +62,23 @@ final class SessionBinding {
       return Future.failedFuture(new GatewayException(ClientError.invalidRequest(e.getMessage(), "session_id")));
     }
     boolean resume = "true".equalsIgnoreCase(ex.requestHeaders().get("x-rebound-resume"));
-    return bind(ex, key, resume, true).recover(err -> {
+    String named = ex.requestHeaders().get("x-rebound-thread");
+    if (named != null && !named.isBlank()) {
+      // the client names the thread it goes on with (a resume by id picks the main one otherwise)
+      String thread = named.strip();
+      if (!thread.equals(key.id()) && !(ThreadIds.isThread(thread) && ThreadIds.sessionOf(thread).equals(key.id()))) {
+        return Future.failedFuture(new GatewayException(ClientError.invalidRequest("x-rebound-thread '" + thread
+            + "' is no thread of session '" + key.id() + "' (the session's id, or <id>:t<10 hex digits>)",
+            "x-rebound-thread")));
+      }
+      key = new SessionKey(key.tenant(), thread);
+    }
+    SessionKey asked = key;
+    boolean pick = resume && (named == null || named.isBlank());
+    Future<SessionKey> thread = pick ? mainThread(key) : Future.succeededFuture(key);
+    // a thread the client names, or the one a resume picked, is gone on with as it is
+    boolean threads = named == null || named.isBlank();
+    return thread.compose(k -> bind(ex, k, resume, true, threads && k.equals(asked))).recover(err -> {
       // the answer matters more than its record: go on, and say that this turn is not stored
       emit(ex, EventType.SESSION_UNRECORDED, "the session store failed (" + err.getMessage() + "); this turn is served but not stored",
           Map.of());
@@ -68,7 +86,27 @@ final class SessionBinding {
     });
   }
 
-  private Future<Void> bind(Exchange ex, SessionKey key, boolean resume, boolean mayRetry) {
+  /**
+   * The thread a resume by id goes on with: the one with the most turns (the session itself when its threads have no
+   * more). A store that cannot list goes on with the session itself.
+   */
+  private Future<SessionKey> mainThread(SessionKey session) {
+    return store.list(session.tenant(), 0, THREADS_SCANNED).map(all -> {
+      SessionMeta best = null;
+      for (SessionMeta m : all) {
+        if (!ThreadIds.sessionOf(m.key().id()).equals(session.id())) continue;
+        boolean itself = m.key().id().equals(session.id());
+        if (best == null || m.turns() > best.turns() || (m.turns() == best.turns() && itself)) best = m;
+      }
+      return best == null ? session : best.key();
+    }).otherwise(session);
+  }
+
+  /**
+   * @param main whether {@code key} is the session's main thread: a request that extends nothing there and has nothing
+   *             in common with it goes to a thread of its own
+   */
+  private Future<Void> bind(Exchange ex, SessionKey key, boolean resume, boolean mayRetry, boolean main) {
     RequestMessages asSent = new RequestMessages(ex.json().path("messages"));
     return load(key, asSent, resume, mayRetry).compose(loaded -> {
       RequestMessages request = asSent;
@@ -111,6 +149,13 @@ final class SessionBinding {
         emit(ex, EventType.SESSION, "the request asks again a question the session has answered (message " + request.size()
             + " of " + history.size() + "); its answer is stored only if none is", Map.of());
         return Future.succeededFuture();
+      } else if (main && request.sharesNoTurnWith(history)
+          && (ex.json().hasNonNull("system") || request.systemDiffers(history))) {
+        // another conversation under the same id (a title, a summary, a sub-agent): its own thread, not a fork
+        SessionKey thread = new SessionKey(key.tenant(), ThreadIds.of(key.id(), request.threadKey(ex.json().get("system"))));
+        emit(ex, EventType.SESSION, "the request shares no turn with the main thread: it goes on in thread "
+            + thread.id() + " of the session", Map.of("thread", thread.id()));
+        return bind(ex, thread, false, mayRetry, false);
       } else {
         from = 0;
         forked = true;
@@ -124,7 +169,7 @@ final class SessionBinding {
           .recover(err -> {
             if (err instanceof StaleWriteException && mayRetry) {
               // another writer got there first: read the session again and bind once more
-              return bind(ex, key, resume, false).map(v -> (SessionMeta) null);
+              return bind(ex, key, resume, false, main).map(v -> (SessionMeta) null);
             }
             return Future.failedFuture(err);
           })
@@ -354,6 +399,51 @@ final class SessionBinding {
       if (size() == 0 || !"user".equals(role(size() - 1))) return false;
       Walk w = walk(history.size(), (i, j) -> sameTurn(history.get(j), i), j -> storedEmpty(history.get(j)));
       return !w.diverged() && w.request() == size() && w.stored() < history.size();
+    }
+
+    /**
+     * Whether the request has no user or assistant message in common with the start of the stored history: another
+     * conversation (its own system prompt, its own first question), not an edit of this one.
+     */
+    boolean sharesNoTurnWith(List<StoredMessage> history) {
+      if (history.isEmpty()) return false;
+      Walk w = walk(history.size(), (i, j) -> sameTurn(history.get(j), i), j -> storedEmpty(history.get(j)));
+      for (int j = 0; j < w.stored(); j++) {
+        String role = history.get(j).role();
+        if (!role.equals("system") && !role.equals("developer")) return false;
+      }
+      return true;
+    }
+
+    /** Whether the request's leading system messages are not the stored history's (either may have none). */
+    boolean systemDiffers(List<StoredMessage> history) {
+      List<String> asked = new ArrayList<>();
+      for (int i = 0; i < size() && isSystemRole(role(i)); i++) asked.add(identity(i));
+      List<String> stored = new ArrayList<>();
+      for (int j = 0; j < history.size() && isSystemRole(history.get(j).role()); j++) {
+        stored.add(MessageIdentity.of(history.get(j).json()));
+      }
+      return !asked.equals(stored);
+    }
+
+    private static boolean isSystemRole(String role) {
+      return role.equals("system") || role.equals("developer");
+    }
+
+    /**
+     * What names the conversation the request belongs to: its system prompt (the top-level one, or its system
+     * messages) and its first question, by identity. Every later request of that conversation starts the same way.
+     */
+    String threadKey(JsonNode topLevelSystem) {
+      StringBuilder key = new StringBuilder();
+      if (topLevelSystem != null && !topLevelSystem.isNull()) {
+        key.append(MessageIdentity.of(JSON.createObjectNode().put("role", "system").set("content", topLevelSystem)));
+      }
+      for (int i = 0; i < size(); i++) {
+        key.append('|').append(identity(i));
+        if ("user".equals(role(i))) break;
+      }
+      return key.toString();
     }
 
     /** The assistant messages the request holds: the exchanges completed before it. */

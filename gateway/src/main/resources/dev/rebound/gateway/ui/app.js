@@ -180,6 +180,10 @@ async function session(id, params) {
     ['turns', m.turns], ['tokens', m.tokens + usageText(m.usage)], ['status', m.status], ['agent', m.agent || ''],
     ['version', m.version]];
   if (m.forkedFrom) metaRows.push(['forked from', link(m.forkedFrom, '/session/' + encodeURIComponent(m.forkedFrom) + '?' + t)]);
+  if (s.threadOf) metaRows.push(['thread of', link(s.threadOf, '/session/' + encodeURIComponent(s.threadOf) + '?' + t)]);
+  if (s.sessionUsage) metaRows.push(['session tokens (all threads)', usageText(s.sessionUsage).replace(/^ \(|\)$/g, '')]);
+  const threads = (s.threads || []).map(x => [link(x.id, '/session/' + encodeURIComponent(x.id) + '?' + t),
+    x.main ? 'main' : '', x.turns, x.messageCount, x.tokens, time(x.updated)]);
   const checkpoints = s.checkpoints.map(c => [
     link(String(c.seq), '/checkpoint/' + encodeURIComponent(id) + '/' + c.seq + '?' + t), c.kind, c.label || '',
     c.messageCount, time(c.at),
@@ -191,6 +195,9 @@ async function session(id, params) {
   return [
     el('h1', {}, 'Session ', id),
     pairs(metaRows),
+    el('h2', {}, 'Threads (' + threads.length + ')'),
+    threads.length > 1 ? table(['thread', '', 'turns', 'messages', 'tokens', 'updated'], threads)
+      : el('p', { class: 'muted' }, 'One conversation.'),
     el('h2', {}, 'Checkpoints (' + s.checkpoints.length + ')'),
     checkpoints.length ? table(['seq', 'kind', 'label', 'messages', 'at', 'reason'], checkpoints) : el('p', { class: 'muted' }, 'None.'),
     el('h2', {}, 'Messages (' + s.messages.length + ')'),
