@@ -11,5 +11,10 @@ public enum CheckpointKind {
   /** Admin API (also used for fork and restore markers). */
   MANUAL,
   /** The client asked for it with {@code X-Rebound-Checkpoint: label}. */
-  WORKFLOW
+  WORKFLOW,
+  /**
+   * The client replaced its history with a summary of it: the history goes on from the compacted one, and this
+   * checkpoint's context view holds the whole history as it was before.
+   */
+  COMPACTED
 }

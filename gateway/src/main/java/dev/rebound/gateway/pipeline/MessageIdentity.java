@@ -37,7 +37,8 @@ public final class MessageIdentity {
     return toolsOf(a).equals(toolsOf(b));
   }
 
-  private static String textOf(JsonNode m) {
+  /** The text of a message: a string content, or its text blocks joined; whitespace-trimmed. */
+  static String textOf(JsonNode m) {
     JsonNode content = m.get("content");
     if (content != null && content.isTextual()) return content.textValue().strip();
     StringBuilder text = new StringBuilder();

@@ -42,6 +42,11 @@ final class SessionBinding {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** How many of the tenant's most recent sessions a resume looks through for the session's threads. */
   static final int THREADS_SCANNED = 1000;
+  /** The shortest stored answer a compacted history is recognised by repeating (shorter ones repeat by chance). */
+  static final int SUMMARY_MIN = 40;
+  /** What a message that carries a client's summary of the conversation says of itself (Claude Code, opencode). */
+  static final List<String> SUMMARY_SAYS = List.of("continued from a previous conversation", "conversation is summarized",
+      "summary of the conversation", "summary of our conversation", "what did we do so far");
 
   private final CheckpointStore store;
   private final SessionCache cache;
@@ -114,6 +119,7 @@ final class SessionBinding {
       List<StoredMessage> history = loaded.messages().stream().filter(m -> !m.partial()).toList();
       int from;
       boolean forked = false;
+      String compacted = null;
       Future<Long> ready;
       if (loaded.cached() != null) {
         if (resume || request.extensionOfKnown(known) < 0) {
@@ -149,6 +155,12 @@ final class SessionBinding {
         emit(ex, EventType.SESSION, "the request asks again a question the session has answered (message " + request.size()
             + " of " + history.size() + "); its answer is stored only if none is", Map.of());
         return Future.succeededFuture();
+      } else if (request.compacts(history)) {
+        // the client summarised its history and goes on from the summary: a checkpoint of what it was, not a fork
+        from = 0;
+        forked = true;
+        compacted = compactedView(history);
+        ready = store.delete(key).map(v -> 0L);
       } else if (main && request.sharesNoTurnWith(history)
           && (ex.json().hasNonNull("system") || request.systemDiffers(history))) {
         // another conversation under the same id (a title, a summary, a sub-agent): its own thread, not a fork
@@ -165,7 +177,11 @@ final class SessionBinding {
       Loaded base = forked ? new Loaded(0, loaded.turns(), null, List.of(), null, null) : loaded;
       int first = from;
       RequestMessages sent = request;
-      return ready.compose(version -> append(ex, key, version, sent, first, base))
+      CheckpointDraft compaction = compacted == null ? null : new CheckpointDraft(CheckpointKind.COMPACTED, null,
+          compacted, 0, "the client compacted " + history.size() + " message(s) into " + request.size()
+          + "; this checkpoint's context is the whole history before");
+      SessionMeta before = loaded.meta();
+      return ready.compose(version -> append(ex, key, version, sent, first, base, compaction, before))
           .recover(err -> {
             if (err instanceof StaleWriteException && mayRetry) {
               // another writer got there first: read the session again and bind once more
@@ -180,6 +196,15 @@ final class SessionBinding {
   /** Appends the request's messages from index {@code from} on (the ones the store does not have yet). */
   private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
       Loaded loaded) {
+    return append(ex, key, version, request, from, loaded, null, null);
+  }
+
+  /**
+   * @param compaction  the COMPACTED checkpoint to take instead of the user turn's (null: none)
+   * @param compactedFrom the session's meta before a compaction: its usage goes on being counted
+   */
+  private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
+      Loaded loaded, CheckpointDraft compaction, SessionMeta compactedFrom) {
     if (ex.session() != null) return Future.succeededFuture();
     List<NewMessage> fresh = request.asNew(from, request.size());
     String label = ex.requestHeaders().get("x-rebound-checkpoint");
@@ -192,17 +217,25 @@ final class SessionBinding {
     Append append = (replacesPartial ? base.replacingPartial() : base)
         .ofSessionCreated(loaded.created())
         .extending(() -> request.asNew(0, from))
-        .withCheckpoint(new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
+        .withCheckpoint(compaction != null ? compaction
+            : new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
             0, "user turn stored before the first upstream attempt"))
         // answers that arrive with the request (a new session's history, a resumed partial) are turns stored too
         .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE,
-            (int) fresh.stream().filter(m -> "assistant".equals(m.role())).count(), 0));
+            (int) fresh.stream().filter(m -> "assistant".equals(m.role())).count(),
+            compactedFrom == null ? 0 : compactedFrom.tokens(),
+            compactedFrom == null ? null : compactedFrom.usage()));
     return store.append(key, append).onSuccess(meta -> {
       // the turn's number is the exchanges completed before it in the history it continues, whatever counters say
       ex.bound(new SessionTurn(key, meta.version(), request.answers() + 1, () -> request.asNew(0, request.size()), false));
       remember(key, loaded, meta, request, from);
-      emit(ex, EventType.CHECKPOINT, "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
-          Map.of("kind", kind.name(), "version", meta.version()));
+      if (compaction != null) {
+        emit(ex, EventType.CHECKPOINT, "COMPACTED checkpoint: " + compaction.reason() + "; the session goes on from the"
+            + " compacted history", Map.of("kind", CheckpointKind.COMPACTED.name(), "version", meta.version()));
+      } else {
+        emit(ex, EventType.CHECKPOINT, "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
+            Map.of("kind", kind.name(), "version", meta.version()));
+      }
     });
   }
 
@@ -260,7 +293,7 @@ final class SessionBinding {
             k.identities(), null));
       }
       return store.messages(key, 0, meta.messageCount())
-          .map(msgs -> new Loaded(meta.version(), meta.turns(), meta.created(), msgs, null, null));
+          .map(msgs -> new Loaded(meta.version(), meta.turns(), meta.created(), msgs, null, null, meta));
     }).recover(err -> {
       // the store cannot be read: bind from what this gateway last knew, so the turn is still stored (buffered); a
       // session it knows nothing of is written as everything the client sent, and reconciled with what the store
@@ -332,7 +365,19 @@ final class SessionBinding {
    * @param cached     set when the store could not be read and the history is known only by identity
    */
   private record Loaded(long version, int turns, Instant created, List<StoredMessage> messages, List<String> identities,
-      SessionCache.Known cached) {}
+      SessionCache.Known cached, SessionMeta meta) {
+    Loaded(long version, int turns, Instant created, List<StoredMessage> messages, List<String> identities,
+        SessionCache.Known cached) {
+      this(version, turns, created, messages, identities, cached, null);
+    }
+  }
+
+  /** The whole history before a compaction, as a context view of its own (the messages themselves). */
+  private static String compactedView(List<StoredMessage> history) {
+    StringBuilder view = new StringBuilder("[");
+    for (StoredMessage m : history) view.append(view.length() > 1 ? "," : "").append(m.json());
+    return view.append(']').toString();
+  }
 
   /**
    * The request's messages, each serialized, hashed or reduced to its identity only when needed: a continuing turn
@@ -413,6 +458,36 @@ final class SessionBinding {
         if (!role.equals("system") && !role.equals("developer")) return false;
       }
       return true;
+    }
+
+    /**
+     * Whether the request is the stored history compacted by the client: a long history (two exchanges or more)
+     * become a shorter one that carries a summary of it: a message that repeats one of the stored answers (the
+     * summary the client asked for), or that says it is a summary.
+     */
+    boolean compacts(List<StoredMessage> history) {
+      long storedTurns = history.stream().filter(m -> !isSystemRole(m.role())).count();
+      long askedTurns = 0;
+      for (int i = 0; i < size(); i++) if (!isSystemRole(role(i)) && !emptyAnswer(i)) askedTurns++;
+      if (history.stream().filter(m -> "assistant".equals(m.role())).count() < 2 || askedTurns >= storedTurns) return false;
+      List<String> answers = new ArrayList<>();
+      for (StoredMessage m : history) {
+        if (!"assistant".equals(m.role())) continue;
+        try {
+          String text = MessageIdentity.textOf(JSON.readTree(m.json()));
+          if (text.length() >= SUMMARY_MIN) answers.add(text.substring(0, Math.min(text.length(), 200)));
+        } catch (java.io.IOException e) {
+          // an unreadable stored message repeats nothing
+        }
+      }
+      for (int i = 0; i < size(); i++) {
+        if (isSystemRole(role(i))) continue;
+        String text = MessageIdentity.textOf(nodes.get(i));
+        String lower = text.toLowerCase(java.util.Locale.ROOT);
+        if (SUMMARY_SAYS.stream().anyMatch(lower::contains)) return true;
+        for (String answer : answers) if (text.contains(answer)) return true;
+      }
+      return false;
     }
 
     /** Whether the request's leading system messages are not the stored history's (either may have none). */
