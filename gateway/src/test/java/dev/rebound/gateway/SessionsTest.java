@@ -81,7 +81,7 @@ class SessionsTest {
     assertEquals(8, session.getJsonObject("meta").getInteger("messageCount"));
     assertEquals("assistant", session.getJsonObject("meta").getString("agent"));
     assertTrue(session.getJsonArray("checkpoints").size() >= 8, "a user-turn and an AUTO checkpoint per turn");
-    assertEquals("ERROR", session.getJsonArray("checkpoints").getJsonObject(0).getString("kind"));
+    assertEquals("PRE_ATTEMPT", session.getJsonArray("checkpoints").getJsonObject(0).getString("kind"));
     assertEquals("AUTO", session.getJsonArray("checkpoints").getJsonObject(1).getString("kind"));
   }
 

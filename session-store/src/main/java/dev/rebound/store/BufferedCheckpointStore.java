@@ -348,7 +348,8 @@ public final class BufferedCheckpointStore implements CheckpointStore {
     Instant now = options.clock().instant();
     MetaChange change = pending.append().metaOrNone();
     return new SessionMeta(pending.key(), change.protocol(), now, now, change.turnsDelta(), change.tokensDelta(),
-        queued ? BUFFERED : DROPPED, change.agent(), pending.append().expectedVersion() + 1, -1, -1, null);
+        queued ? BUFFERED : DROPPED, change.agent(), pending.append().expectedVersion() + 1, -1, -1, null,
+        change.usageDelta());
   }
 
   private synchronized List<String> provisionalEventIds(boolean queued, int count) {

@@ -26,6 +26,18 @@ public final class CheckpointLookup {
     return target;
   }
 
+  /**
+   * The seq of the first later checkpoint that rewound the history below checkpoint {@code seq} (its messages were
+   * replaced since), or 0 when none did.
+   */
+  public static int supersededBy(List<Checkpoint> all, int seq) {
+    Checkpoint target = all.get(seq - 1);
+    for (Checkpoint later : all.subList(seq, all.size())) {
+      if (later.messageCount() < target.messageCount()) return later.seq();
+    }
+    return 0;
+  }
+
   /** The reason recorded on a fork's first checkpoint and its {@code forkedFrom} value. */
   static String forkReason(SessionKey from, int seq) {
     return "forked from " + from + "@" + seq;
@@ -37,6 +49,13 @@ public final class CheckpointLookup {
 
   static String restoreReason(int seq) {
     return "restored to #" + seq;
+  }
+
+  /** A fork's meta: the source's protocol and agent, the turns and usage of the history it carries. */
+  static MetaChange forkMeta(SessionMeta source, List<StoredMessage> history) {
+    TurnUsage carried = TurnUsage.sumOf(history);
+    return new MetaChange(source.protocol(), source.agent(), SessionMeta.ACTIVE, turnsIn(history), carried.total(),
+        carried);
   }
 
   /** Completed turns carried into a fork: its assistant messages. */

@@ -136,7 +136,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       Instant now = now();
       List<StoredMessage> incoming = new ArrayList<>(append.messages().size());
       for (NewMessage m : append.messages()) {
-        incoming.add(new StoredMessage(-1, m.role(), m.json(), MessageHash.of(m.json()), m.partial(), now));
+        incoming.add(new StoredMessage(-1, m.role(), m.json(), MessageHash.of(m.json()), m.partial(), now, m.usage()));
       }
       return tx.write(key, current, -1, append.replacePartial(), incoming, append.checkpoint(), append.metaOrNone(),
           null, now);
@@ -154,8 +154,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       List<StoredMessage> history = tx.messages(from, source, 0, cp.messageCount());
       CheckpointDraft copy = new CheckpointDraft(CheckpointKind.MANUAL, cp.label(), cp.contextView(), cp.tokens(),
           CheckpointLookup.forkReason(from, checkpointSeq));
-      MetaChange change = new MetaChange(source.protocol(), source.agent(), SessionMeta.ACTIVE,
-          CheckpointLookup.turnsIn(history), cp.tokens());
+      MetaChange change = CheckpointLookup.forkMeta(source, history);
       return tx.write(to, null, -1, false, history, copy, change, CheckpointLookup.forkedFrom(from, checkpointSeq),
           now());
     });
@@ -464,7 +463,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
           pick(change.status(), current == null ? SessionMeta.ACTIVE : current.status()),
           pick(change.agent(), current == null ? null : current.agent()),
           (current == null ? 0 : current.version()) + 1, count, checkpointCount,
-          pick(forkedFrom, current == null ? null : current.forkedFrom()));
+          pick(forkedFrom, current == null ? null : current.forkedFrom()),
+          (current == null ? TurnUsage.NONE : current.usage()).plus(change.usageDelta()));
 
       if (current != null) index().remove(indexKey(key, current.updated()));
       index().put(indexKey(key, now), "");
@@ -573,6 +573,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         .put("messageCount", m.messageCount())
         .put("checkpointCount", m.checkpointCount())
         .put("forkedFrom", m.forkedFrom());
+    if (!m.usage().isEmpty()) node.set("usage", MessageCodec.encodeUsage(m.usage()));
     try {
       return JSON.writeValueAsBytes(node);
     } catch (IOException e) {
@@ -586,7 +587,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       return new SessionMeta(key, text(n, "protocol"), Instant.ofEpochMilli(n.get("created").asLong()),
           Instant.ofEpochMilli(n.get("updated").asLong()), n.get("turns").asInt(), n.get("tokens").asLong(),
           text(n, "status"), text(n, "agent"), n.get("version").asLong(), n.get("messageCount").asInt(),
-          n.get("checkpointCount").asInt(), text(n, "forkedFrom"));
+          n.get("checkpointCount").asInt(), text(n, "forkedFrom"), MessageCodec.decodeUsage(n.get("usage")));
     } catch (IOException e) {
       throw new UncheckedIOException("corrupt session meta of " + key, e);
     }

@@ -56,7 +56,8 @@ public final class HistoryReconciler {
         int answers = (int) wanted.subList(common, wanted.size()).stream().filter(m -> "assistant".equals(m.role())).count();
         MetaChange change = append.metaOrNone();
         // the turns this write adds are the answers it stores, however many of them the store had lost
-        MetaChange counted = new MetaChange(change.protocol(), change.agent(), change.status(), answers, change.tokensDelta());
+        MetaChange counted = new MetaChange(change.protocol(), change.agent(), change.status(), answers, change.tokensDelta(),
+            change.usageDelta());
         Append rebuilt = new Append(version, rest, partialStored, append.checkpoint(), counted,
             stored.meta() == null ? null : stored.meta().created(), null);
         return store.append(key, rebuilt).map(meta -> new Result(Outcome.APPENDED, meta, rest.size()));

@@ -42,13 +42,31 @@ final class MessageCodec {
         .put("hash", m.hash())
         .put("at", m.at().toEpochMilli())
         .put("json", m.json());
+    if (!m.usage().isEmpty()) env.set("usage", encodeUsage(m.usage()));
     return pack(env, m.partial() ? PARTIAL : 0);
   }
 
   static StoredMessage decodeMessage(int index, byte[] data) {
     JsonNode env = unpack(data, 0);
     return new StoredMessage(index, env.get("role").asText(), env.get("json").asText(), env.get("hash").asText(),
-        isPartial(data), Instant.ofEpochMilli(env.get("at").asLong()));
+        isPartial(data), Instant.ofEpochMilli(env.get("at").asLong()), decodeUsage(env.get("usage")));
+  }
+
+  /** Usage as {@code {"in":..,"out":..,"cacheRead":..,"cacheWrite":..}}, the fields left out when zero. */
+  static ObjectNode encodeUsage(TurnUsage u) {
+    ObjectNode node = JSON.createObjectNode();
+    if (u.input() != 0) node.put("in", u.input());
+    if (u.output() != 0) node.put("out", u.output());
+    if (u.cacheRead() != 0) node.put("cacheRead", u.cacheRead());
+    if (u.cacheWrite() != 0) node.put("cacheWrite", u.cacheWrite());
+    return node;
+  }
+
+  /** Reads {@link #encodeUsage}; records written before usage was kept have none. */
+  static TurnUsage decodeUsage(JsonNode node) {
+    if (node == null || !node.isObject()) return TurnUsage.NONE;
+    return new TurnUsage(node.path("in").asLong(0), node.path("out").asLong(0), node.path("cacheRead").asLong(0),
+        node.path("cacheWrite").asLong(0));
   }
 
   static boolean isPartial(byte[] data) {

@@ -82,7 +82,7 @@ public final class RedisCheckpointStore implements CheckpointStore {
       List<byte[]> encoded = new ArrayList<>(append.messages().size());
       for (NewMessage m : append.messages()) {
         encoded.add(MessageCodec.encodeMessage(
-            new StoredMessage(-1, m.role(), m.json(), MessageHash.of(m.json()), m.partial(), now)));
+            new StoredMessage(-1, m.role(), m.json(), MessageHash.of(m.json()), m.partial(), now, m.usage())));
       }
       byte[] checkpoint = append.checkpoint() == null
           ? null : MessageCodec.encodeCheckpointBody(append.checkpoint(), now);
@@ -105,8 +105,7 @@ public final class RedisCheckpointStore implements CheckpointStore {
             List<byte[]> encoded = history.stream().map(MessageCodec::encodeMessage).toList();
             CheckpointDraft copy = new CheckpointDraft(CheckpointKind.MANUAL, cp.label(), cp.contextView(), cp.tokens(),
                 CheckpointLookup.forkReason(from, checkpointSeq));
-            MetaChange meta = new MetaChange(source.protocol(), source.agent(), SessionMeta.ACTIVE,
-                CheckpointLookup.turnsIn(history), cp.tokens());
+            MetaChange meta = CheckpointLookup.forkMeta(source, history);
             return write(to, "create", 0, null, 0, false, encoded, MessageCodec.encodeCheckpointBody(copy, now), meta,
                 CheckpointLookup.forkedFrom(from, checkpointSeq), now);
           });
@@ -156,6 +155,11 @@ public final class RedisCheckpointStore implements CheckpointStore {
     args.add(meta.turnsDelta());
     args.add(meta.tokensDelta());
     args.add(expectedCreated == null ? "" : Long.toString(expectedCreated.toEpochMilli()));
+    TurnUsage usage = meta.usageDelta();
+    args.add(usage.input());
+    args.add(usage.output());
+    args.add(usage.cacheRead());
+    args.add(usage.cacheWrite());
     args.add(messages.size());
     args.addAll(messages);
     args.add(checkpoint == null ? "0" : "1");
@@ -430,7 +434,9 @@ public final class RedisCheckpointStore implements CheckpointStore {
         Integer.parseInt(f.getOrDefault("turns", "0")), Long.parseLong(f.getOrDefault("tokens", "0")),
         f.getOrDefault("status", SessionMeta.ACTIVE), emptyToNull(f.get("agent")), Long.parseLong(f.get("version")),
         Integer.parseInt(f.getOrDefault("messageCount", "0")), Integer.parseInt(f.getOrDefault("checkpointCount", "0")),
-        emptyToNull(f.get("forkedFrom")));
+        emptyToNull(f.get("forkedFrom")),
+        new TurnUsage(Long.parseLong(f.getOrDefault("tokensIn", "0")), Long.parseLong(f.getOrDefault("tokensOut", "0")),
+            Long.parseLong(f.getOrDefault("cacheRead", "0")), Long.parseLong(f.getOrDefault("cacheWrite", "0"))));
   }
 
   private static String orEmpty(String s) {

@@ -10,6 +10,8 @@ import java.time.Instant;
  *                    on its provisional results
  * @param version     0 for a session that does not exist yet; +1 on every successful write (optimistic concurrency)
  * @param forkedFrom  {@code "id@seq"} of the checkpoint this session was forked from, or null
+ * @param tokens      the tokens its answers cost ({@link TurnUsage#total()} summed)
+ * @param usage       its answers' usage summed by kind (zero for sessions stored before usage was kept)
  */
 public record SessionMeta(
     SessionKey key,
@@ -23,7 +25,12 @@ public record SessionMeta(
     long version,
     int messageCount,
     int checkpointCount,
-    String forkedFrom) {
+    String forkedFrom,
+    TurnUsage usage) {
 
   public static final String ACTIVE = "active";
+
+  public SessionMeta {
+    usage = TurnUsage.orNone(usage);
+  }
 }

@@ -10,5 +10,22 @@ import java.time.Instant;
  * @param hash    sha-256 hex of the canonical form of {@code json} (see {@link MessageHash}); lets the gateway
  *                tell whether a request's history extends the stored one without comparing bodies
  * @param partial true for a streaming answer saved before it completed
+ * @param usage   the tokens the answer reported (assistant turns); {@link TurnUsage#NONE} when none was (and for
+ *                messages stored before usage was kept)
  */
-public record StoredMessage(int index, String role, String json, String hash, boolean partial, Instant at) {}
+public record StoredMessage(int index, String role, String json, String hash, boolean partial, Instant at,
+    TurnUsage usage) {
+
+  public StoredMessage {
+    usage = TurnUsage.orNone(usage);
+  }
+
+  public StoredMessage(int index, String role, String json, String hash, boolean partial, Instant at) {
+    this(index, role, json, hash, partial, at, TurnUsage.NONE);
+  }
+
+  /** The message to append again (a fork's copy, a replay). */
+  public NewMessage asNew() {
+    return new NewMessage(role, json, partial, usage);
+  }
+}

@@ -157,6 +157,28 @@ abstract class CheckpointStoreContract {
   }
 
   @Test
+  void keepsEachAnswersUsageOnItsTurnAndSumsItOnTheSession() {
+    SessionKey key = key("usage");
+    TurnUsage first = new TurnUsage(100, 20, 0, 300);
+    TurnUsage second = new TurnUsage(7, 30, 400, 0);
+    SessionMeta v1 = await(store.append(key, Append.of(0, user("q1"), assistant("a1").withUsage(first))
+        .withMeta(MetaChange.answered("anthropic", "coder", null, 1, first))));
+    SessionMeta v2 = await(store.append(key, Append.of(v1.version(), user("q2"), assistant("a2").withUsage(second))
+        .withMeta(MetaChange.answered(null, null, null, 1, second))));
+
+    assertEquals(new TurnUsage(107, 50, 400, 300), v2.usage());
+    assertEquals(857, v2.tokens(), "tokens are every token the answers cost");
+    assertEquals(v2, await(store.meta(key)));
+    List<StoredMessage> stored = await(store.messages(key, 0, 10));
+    assertEquals(List.of(TurnUsage.NONE, first, TurnUsage.NONE, second), stored.stream().map(StoredMessage::usage).toList());
+
+    SessionMeta forked = await(store.fork(key, 0 + await(store.append(key, Append.of(v2.version())
+        .withCheckpoint(auto("[]")))).checkpointCount(), key("usage-fork")));
+    assertEquals(new TurnUsage(107, 50, 400, 300), forked.usage(), "a fork carries the usage of the turns it copies");
+    assertEquals(second, await(store.messages(key("usage-fork"), 3, 4)).get(0).usage());
+  }
+
+  @Test
   void replacesAPartialAnswerWithEachNewerSaveOfIt() {
     SessionKey key = key("streaming");
     SessionMeta v = await(store.append(key, Append.of(0, user("tell me a story"))));

@@ -96,6 +96,23 @@ class RedisCheckpointStoreTest extends CheckpointStoreContract {
   }
 
   @Test
+  void aSessionStoredBeforeUsageWasKeptReadsAsNoneAndSumsFromThere() {
+    SessionKey key = key("old-usage");
+    SessionMeta v = await(store.append(key, Append.of(0, user("q1"), assistant("a1"))
+        .withMeta(new MetaChange("openai", "coder", null, 1, 0))));
+    // the meta hash as the store wrote it before it kept usage
+    send(Request.cmd(Command.HDEL).arg(RedisKeys.of(key).meta()).arg("tokensIn").arg("tokensOut").arg("cacheRead")
+        .arg("cacheWrite"));
+    assertEquals(TurnUsage.NONE, await(store.meta(key)).usage());
+
+    TurnUsage reported = new TurnUsage(12, 3, 0, 0);
+    SessionMeta next = await(store.append(key, Append.of(v.version(), user("q2"), assistant("a2").withUsage(reported))
+        .withMeta(MetaChange.answered(null, null, null, 1, reported))));
+    assertEquals(reported, next.usage());
+    assertEquals(15, next.tokens());
+  }
+
+  @Test
   void keepsASessionInOneClusterSlotThroughItsHashTag() {
     RedisKeys keys = RedisKeys.of(key("a:b.c"));
     String tag = "{" + tenant + ":a:b.c}";

@@ -3,6 +3,9 @@ package dev.rebound.gateway.admin;
 import static dev.rebound.gateway.admin.AdminReplies.ok;
 import static dev.rebound.gateway.admin.AdminReplies.storeFailed;
 
+import dev.rebound.gateway.events.EventType;
+import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.pipeline.ThreadIds;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
 import dev.rebound.store.Append;
@@ -14,12 +17,14 @@ import dev.rebound.store.CheckpointSupersededException;
 import dev.rebound.store.SessionKey;
 import dev.rebound.store.SessionMeta;
 import dev.rebound.store.SessionNotFoundException;
+import dev.rebound.store.TurnUsage;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
@@ -28,6 +33,8 @@ import java.util.function.Supplier;
  * checkpoint, fork and restore. Another tenant's session answers exactly as a missing one.
  */
 final class SessionsApi {
+  /** How many of the tenant's most recent sessions are looked through for a session's threads. */
+  private static final int THREADS_SCANNED = 1000;
   private final Supplier<CheckpointStore> store;
   /** Also the writer of session events: a delete first writes the session's events not written yet. */
   private final SessionEventRecorder events;
@@ -78,17 +85,49 @@ final class SessionsApi {
         s.messages(key, 0, meta.messageCount()).compose(msgs -> s.checkpoints(key).map(cps -> {
           JsonArray messages = new JsonArray();
           msgs.forEach(m -> messages.add(new JsonObject().put("index", m.index()).put("role", m.role())
-              .put("partial", m.partial()).put("at", m.at().toString()).put("message", new JsonObject(m.json()))));
+              .put("partial", m.partial()).put("at", m.at().toString()).put("usage", usageJson(m.usage()))
+              .put("message", new JsonObject(m.json()))));
           JsonArray checkpoints = new JsonArray();
-          cps.forEach(c -> checkpoints.add(new JsonObject().put("seq", c.seq()).put("kind", c.kind().name())
-              .put("label", c.label()).put("messageCount", c.messageCount()).put("at", c.at().toString())
-              .put("reason", c.reason())));
+          cps.forEach(c -> {
+            JsonObject cp = new JsonObject().put("seq", c.seq()).put("kind", c.kind().name())
+                .put("label", c.label()).put("messageCount", c.messageCount()).put("at", c.at().toString())
+                .put("reason", c.reason());
+            // a restore below it replaced the messages it counts: it no longer describes this session's history
+            int by = CheckpointLookup.supersededBy(cps, c.seq());
+            if (by > 0) cp.put("supersededBy", by);
+            checkpoints.add(cp);
+          });
           return new JsonObject().put("meta", metaJson(meta)).put("messages", messages).put("checkpoints", checkpoints);
-        })).onComplete(r -> {
+        })).compose(out -> withThreads(key, meta, out)).onComplete(r -> {
           if (r.succeeded()) ok(ctx, r.result());
           else storeFailed(ctx, r.cause());
         });
       }
+    });
+  }
+
+  /**
+   * Adds the session's threads (the main one first, then the others by turns) and the usage of them all; a thread
+   * shown by its own id names the session it belongs to.
+   */
+  private Future<JsonObject> withThreads(SessionKey key, SessionMeta meta, JsonObject out) {
+    String session = ThreadIds.sessionOf(key.id());
+    if (!session.equals(key.id())) out.put("threadOf", session);
+    return store.get().list(key.tenant(), 0, THREADS_SCANNED).map(all -> {
+      List<SessionMeta> threads = new java.util.ArrayList<>(all.stream()
+          .filter(m -> ThreadIds.sessionOf(m.key().id()).equals(session)).toList());
+      if (threads.stream().noneMatch(m -> m.key().equals(key))) threads.add(meta);
+      threads.sort(java.util.Comparator.comparing((SessionMeta m) -> !m.key().id().equals(session))
+          .thenComparing(SessionMeta::turns, java.util.Comparator.reverseOrder()));
+      JsonArray listed = new JsonArray();
+      TurnUsage sum = TurnUsage.NONE;
+      for (SessionMeta m : threads) {
+        listed.add(new JsonObject().put("id", m.key().id()).put("main", m.key().id().equals(session))
+            .put("turns", m.turns()).put("messageCount", m.messageCount()).put("tokens", m.tokens())
+            .put("updated", String.valueOf(m.updated())).put("usage", usageJson(m.usage())));
+        sum = sum.plus(m.usage());
+      }
+      return out.put("threads", listed).put("sessionUsage", usageJson(sum));
     });
   }
 
@@ -145,7 +184,11 @@ final class SessionsApi {
     withSession(ctx, session, (key, meta) -> store.get().append(key, Append.of(meta.version())
             .withCheckpoint(new CheckpointDraft(CheckpointKind.MANUAL, label,
                 ContextView.SENT_AS_STORED, 0, "taken through the admin API")))
-        .map(m -> new JsonObject().put("checkpoint", m.checkpointCount()).put("meta", metaJson(m))), 201);
+        .map(m -> {
+          decided(key, EventType.CHECKPOINT, "MANUAL checkpoint #" + m.checkpointCount() + " taken through the admin API"
+              + (label == null ? "" : " (" + label + ")"), Map.of("kind", CheckpointKind.MANUAL.name(), "seq", m.checkpointCount()));
+          return new JsonObject().put("checkpoint", m.checkpointCount()).put("meta", metaJson(m));
+        }), 201);
   }
 
   private void forkSession(RoutingContext ctx, AdminParams p) {
@@ -155,7 +198,13 @@ final class SessionsApi {
     withSession(ctx, session, (key, meta) -> {
       // a fork's default name is the source's plus a suffix, which may take it past the id's length
       SessionKey to = new SessionKey(key.tenant(), newId != null ? newId : forkId(key.id()));
-      return store.get().fork(key, from, to).map(m -> new JsonObject().put("meta", metaJson(m)));
+      return store.get().fork(key, from, to).map(m -> {
+        decided(key, EventType.FORK, "forked at checkpoint #" + from + " into session " + to.id() + " through the admin API",
+            Map.of("fork", to.id(), "seq", from));
+        decided(to, EventType.FORK, "forked from " + key.id() + " at checkpoint #" + from + " through the admin API",
+            Map.of("from", key.id(), "seq", from));
+        return new JsonObject().put("meta", metaJson(m));
+      });
     }, 201);
   }
 
@@ -167,13 +216,33 @@ final class SessionsApi {
   private void restoreSession(RoutingContext ctx, AdminParams p) {
     SessionKey session = p.session();
     int seq = p.bodyInt("checkpoint", 1, Integer.MAX_VALUE, "a checkpoint seq");
-    withSession(ctx, session, (key, meta) -> store.get().restore(key, seq, meta.version()).map(m -> new JsonObject().put("meta", metaJson(m))), 200);
+    withSession(ctx, session, (key, meta) -> store.get().restore(key, seq, meta.version()).map(m -> {
+      decided(key, EventType.CHECKPOINT, "restored to checkpoint #" + seq + " through the admin API: the history is its "
+          + m.messageCount() + " message(s) again (checkpoint #" + m.checkpointCount() + " marks it)",
+          Map.of("kind", CheckpointKind.MANUAL.name(), "restoredTo", seq, "seq", m.checkpointCount()));
+      return new JsonObject().put("meta", metaJson(m));
+    }), 200);
+  }
+
+  /** A decision made through this API, in the session's events like the gateway's own. */
+  private void decided(SessionKey key, EventType type, String reason, Map<String, Object> fields) {
+    events.emit(new GatewayEvent(clock.instant(), type, key.tenant(), key.id(), reason, fields));
   }
 
   private static JsonObject metaJson(SessionMeta m) {
-    return new JsonObject().put("id", m.key().id()).put("tenant", m.key().tenant()).put("protocol", m.protocol())
+    String session = ThreadIds.sessionOf(m.key().id());
+    return new JsonObject().put("id", m.key().id()).put("threadOf", session.equals(m.key().id()) ? null : session)
+        .put("tenant", m.key().tenant()).put("protocol", m.protocol())
         .put("created", String.valueOf(m.created())).put("updated", String.valueOf(m.updated())).put("turns", m.turns())
         .put("tokens", m.tokens()).put("status", m.status()).put("agent", m.agent()).put("version", m.version())
-        .put("messageCount", m.messageCount()).put("checkpointCount", m.checkpointCount()).put("forkedFrom", m.forkedFrom());
+        .put("messageCount", m.messageCount()).put("checkpointCount", m.checkpointCount()).put("forkedFrom", m.forkedFrom())
+        .put("usage", usageJson(m.usage()));
+  }
+
+  /** Tokens by kind; null for a message that reported none (user turns, answers without usage). */
+  private static JsonObject usageJson(TurnUsage u) {
+    if (u.isEmpty()) return null;
+    return new JsonObject().put("input", u.input()).put("output", u.output()).put("cacheRead", u.cacheRead())
+        .put("cacheWrite", u.cacheWrite());
   }
 }

@@ -3,8 +3,10 @@ package dev.rebound.gateway.pipeline;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rebound.gateway.context.ContextFit;
 import dev.rebound.gateway.events.EventType;
+import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionCache;
+import dev.rebound.gateway.stream.TokenUsage;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.store.Append;
@@ -16,6 +18,7 @@ import dev.rebound.store.MetaChange;
 import dev.rebound.store.NewMessage;
 import dev.rebound.store.SessionMeta;
 import dev.rebound.store.StaleWriteException;
+import dev.rebound.store.TurnUsage;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.time.Clock;
@@ -48,7 +51,14 @@ final class Checkpointer {
    */
   Future<Void> answered(Exchange ex, AgentDefinition agent, Buffer body) {
     if (ex.session() == null) return Future.succeededFuture();
-    return answered(ex, agent, answeredMessage(ex.format(), body));
+    return answered(ex, agent, answeredMessage(ex.format(), body), ex.format().usageOfAnswer(body));
+  }
+
+  /** The usage an answer reported, as the store keeps it. */
+  static TurnUsage stored(TokenUsage usage) {
+    if (usage == null || usage.isEmpty()) return TurnUsage.NONE;
+    return new TurnUsage(Math.max(0, usage.input()), Math.max(0, usage.output()), Math.max(0, usage.cacheRead()),
+        Math.max(0, usage.cacheWrite()));
   }
 
   /** The assistant message inside a whole (non-stream) answer; null when the body has none. */
@@ -96,6 +106,7 @@ final class Checkpointer {
     // which stored messages went, not copies of them: a long session cut every turn would store its window each time
     String view = sent.sources() != null ? ContextView.sentFrom(sent.sources(), sent.json().get("messages"))
         : sent.json().get("messages").toString();
+    ex.sessionWrites().errorCheckpointTaken = true;
     ex.sessionWrites().after(() -> {
       SessionTurn turn = ex.session();
       Append append = Append.of(turn.version())
@@ -107,6 +118,32 @@ final class Checkpointer {
             cache.advance(turn.key(), turn.version(), meta.version(), 0, List.of());
             ex.emit(EventType.CHECKPOINT, "ERROR checkpoint before sending a cut context to " + agent.name(),
                 Map.of("agent", agent.name(), "version", meta.version(), "kind", CheckpointKind.ERROR.name()));
+          })
+          .<Void>mapEmpty()
+          .recover(err -> Future.succeededFuture());
+    });
+  }
+
+  /**
+   * An ERROR checkpoint of the turn as stored, taken when the request is tried again (a retry, a fallback): the point to
+   * go back to if what follows goes wrong. Once per request, and not after a cut context took one already.
+   */
+  void beforeRiskyStep(Exchange ex, GatewayEvent step) {
+    SessionJournal.Writes writes = ex.sessionWrites();
+    if (ex.session() == null || writes == null || writes.errorCheckpointTaken || ex.session().reasked()) return;
+    writes.errorCheckpointTaken = true;
+    String why = "turn " + ex.session().turn() + ", before a " + step.type().id() + ": " + step.reason();
+    writes.after(() -> {
+      SessionTurn turn = ex.session();
+      Append append = Append.of(turn.version())
+          .withCheckpoint(new CheckpointDraft(CheckpointKind.ERROR, null, ContextView.SENT_AS_STORED, 0, why))
+          .extending(turn.history());
+      return store.append(turn.key(), append)
+          .onSuccess(meta -> {
+            ex.bound(turn.at(meta.version()));
+            cache.advance(turn.key(), turn.version(), meta.version(), 0, List.of());
+            ex.emit(EventType.CHECKPOINT, "ERROR checkpoint of turn " + turn.turn() + " before a " + step.type().id(),
+                Map.of("version", meta.version(), "kind", CheckpointKind.ERROR.name()));
           })
           .<Void>mapEmpty()
           .recover(err -> Future.succeededFuture());
@@ -130,13 +167,16 @@ final class Checkpointer {
     });
   }
 
-  Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson) {
+  /** Stores the assistant turn with the usage its answer reported. */
+  Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson, TokenUsage reported) {
     if (ex.session() == null || assistantJson == null) return Future.succeededFuture();
+    TurnUsage usage = stored(reported);
     return ex.sessionWrites().after(() -> {
       SessionTurn turn = ex.session();
       boolean auto = turn.turn() % autoEvery == 0;
-      Append append = Append.of(turn.version(), NewMessage.of("assistant", assistantJson)).replacingPartial()
-          .withMeta(new MetaChange(ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, 1, 0))
+      Append append = Append.of(turn.version(), NewMessage.of("assistant", assistantJson).withUsage(usage))
+          .replacingPartial()
+          .withMeta(MetaChange.answered(ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, 1, usage))
           .extending(turn.history());
       if (auto) {
         append = append.withCheckpoint(new CheckpointDraft(CheckpointKind.AUTO, null, ContextView.SENT_AS_STORED, 0,

@@ -8,12 +8,45 @@ import java.util.List;
 /**
  * What makes two messages the same turn, whatever JSON spelling a client or SDK uses: the role, the text (a string or
  * the text blocks joined, whitespace-trimmed), and the tool calls or results (names, arguments, ids). Fields that SDKs
- * add or drop (null refusals, annotations, cache_control, block order of empty parts) do not count.
+ * add or drop (null refusals, annotations, cache_control, block order of empty parts) do not count, and neither do
+ * thinking blocks: clients resend them with other signatures, or drop them from older turns.
  */
 public final class MessageIdentity {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Marker fields that say how to cache or check a block, not what it says. */
+  private static final java.util.Set<String> NOT_CONTENT = java.util.Set.of("cache_control", "signature");
+
+  /**
+   * An assistant message that says nothing (an aborted attempt's {@code {"role":"assistant","content":""}}, or one that
+   * held only thinking): clients leave these in their history; they are no turn.
+   */
+  public static final String EMPTY_ANSWER = of("{\"role\":\"assistant\",\"content\":\"\"}");
 
   private MessageIdentity() {}
+
+  /**
+   * Whether two assistant messages are the same answer, one of them only in part: the client kept what it was sent of
+   * an answer that was cut (or the store kept a partial one), so one text begins the other, and they call the same tools.
+   */
+  static boolean sameAnswerInPart(JsonNode a, JsonNode b) {
+    if (!"assistant".equals(text(a.path("role"))) || !"assistant".equals(text(b.path("role")))) return false;
+    String ta = textOf(a);
+    String tb = textOf(b);
+    if (ta.isEmpty() || tb.isEmpty()) return false;
+    if (!(ta.startsWith(tb) || tb.startsWith(ta))) return false;
+    return toolsOf(a).equals(toolsOf(b));
+  }
+
+  /** The text of a message: a string content, or its text blocks joined; whitespace-trimmed. */
+  static String textOf(JsonNode m) {
+    JsonNode content = m.get("content");
+    if (content != null && content.isTextual()) return content.textValue().strip();
+    StringBuilder text = new StringBuilder();
+    if (content != null && content.isArray()) {
+      for (JsonNode block : content) if ("text".equals(text(block.path("type")))) text.append(text(block.path("text")));
+    }
+    return text.toString().strip();
+  }
 
   public static String of(String json) {
     try {
@@ -28,32 +61,35 @@ public final class MessageIdentity {
    * (as the front door reads requests) has the identity of its JSON text read back with doubles (as stored).
    */
   static String of(JsonNode m) {
-    StringBuilder id = new StringBuilder(text(m.path("role"))).append('\u0000');
+    StringBuilder id = new StringBuilder(text(m.path("role"))).append('\u0000').append(textOf(m));
+    for (String t : toolsOf(m)) id.append('\u0000').append(t);
+    return digest(id);
+  }
+
+  /** The tool calls, tool results and other non-text blocks of a message, in order. */
+  private static List<String> toolsOf(JsonNode m) {
     List<String> tools = new ArrayList<>();
     JsonNode content = m.get("content");
-    if (content != null && content.isTextual()) {
-      id.append(content.textValue().strip());
-    } else if (content != null && content.isArray()) {
-      StringBuilder text = new StringBuilder();
+    if (content != null && content.isArray()) {
       for (JsonNode block : content) {
         String type = text(block.path("type"));
         switch (type) {
-          case "text" -> text.append(text(block.path("text")));
+          case "text", "thinking", "redacted_thinking" -> {
+            // text is the message's text; thinking is resent re-signed or dropped by clients
+          }
           case "tool_use" -> tools.add("use:" + text(block.path("id")) + ":" + text(block.path("name")) + ":"
               + canonical(block.get("input")));
           case "tool_result" -> tools.add("result:" + text(block.path("tool_use_id")) + ":" + canonical(block.get("content")));
           default -> tools.add(type + ":" + canonical(block));
         }
       }
-      id.append(text.toString().strip());
     }
     for (JsonNode call : m.path("tool_calls")) {
       tools.add("call:" + text(call.path("id")) + ":" + text(call.path("function").path("name")) + ":"
           + canonical(parse(text(call.path("function").path("arguments")))));
     }
     if (m.has("tool_call_id")) tools.add("for:" + text(m.path("tool_call_id")));
-    for (String t : tools) id.append('\u0000').append(t);
-    return digest(id);
+    return tools;
   }
 
   /**
@@ -86,7 +122,9 @@ public final class MessageIdentity {
       n.fieldNames().forEachRemaining(names::add);
       names.sort(null);
       StringBuilder b = new StringBuilder("{");
-      for (String k : names) b.append(k).append('=').append(canonical(n.get(k))).append(',');
+      for (String k : names) {
+        if (!NOT_CONTENT.contains(k)) b.append(k).append('=').append(canonical(n.get(k))).append(',');
+      }
       return b.append('}').toString();
     }
     if (n.isArray()) {

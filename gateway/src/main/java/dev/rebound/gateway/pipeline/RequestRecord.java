@@ -30,6 +30,7 @@ public final class RequestRecord implements EventSink, ReplyObserver {
   private FailureKind gaveUp;
   private long firstTokenNanos;
   private Supplier<TokenUsage> usage = () -> TokenUsage.NONE;
+  private java.util.function.Consumer<GatewayEvent> riskyStep;
 
   /** @param clock the time each of the request's decisions is stamped with */
   public RequestRecord(String id, EventSink next, Clock clock) {
@@ -66,6 +67,9 @@ public final class RequestRecord implements EventSink, ReplyObserver {
         attempted(e);
         gaveUp = kind(e);
       }
+      case WAIT, RETRY, FALLBACK -> {
+        if (riskyStep != null) riskyStep.accept(e);
+      }
       default -> {
         // the other decisions change nothing the request's metrics count
       }
@@ -84,6 +88,11 @@ public final class RequestRecord implements EventSink, ReplyObserver {
     } catch (IllegalArgumentException unknown) {
       return null;
     }
+  }
+
+  /** Told of each step that tries the request again (a wait before a retry, a retry, a fallback): the session's journal. */
+  void onRiskyStep(java.util.function.Consumer<GatewayEvent> watcher) {
+    this.riskyStep = watcher;
   }
 
   /** The reply sent its first token (a stream's first content). */

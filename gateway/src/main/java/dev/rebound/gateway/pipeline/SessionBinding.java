@@ -40,6 +40,13 @@ import java.util.Map;
  */
 final class SessionBinding {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** How many of the tenant's most recent sessions a resume looks through for the session's threads. */
+  static final int THREADS_SCANNED = 1000;
+  /** The shortest stored answer a compacted history is recognised by repeating (shorter ones repeat by chance). */
+  static final int SUMMARY_MIN = 40;
+  /** What a message that carries a client's summary of the conversation says of itself (Claude Code, opencode). */
+  static final List<String> SUMMARY_SAYS = List.of("continued from a previous conversation", "conversation is summarized",
+      "summary of the conversation", "summary of our conversation", "what did we do so far");
 
   private final CheckpointStore store;
   private final SessionCache cache;
@@ -60,7 +67,23 @@ final class SessionBinding {
       return Future.failedFuture(new GatewayException(ClientError.invalidRequest(e.getMessage(), "session_id")));
     }
     boolean resume = "true".equalsIgnoreCase(ex.requestHeaders().get("x-rebound-resume"));
-    return bind(ex, key, resume, true).recover(err -> {
+    String named = ex.requestHeaders().get("x-rebound-thread");
+    if (named != null && !named.isBlank()) {
+      // the client names the thread it goes on with (a resume by id picks the main one otherwise)
+      String thread = named.strip();
+      if (!thread.equals(key.id()) && !(ThreadIds.isThread(thread) && ThreadIds.sessionOf(thread).equals(key.id()))) {
+        return Future.failedFuture(new GatewayException(ClientError.invalidRequest("x-rebound-thread '" + thread
+            + "' is no thread of session '" + key.id() + "' (the session's id, or <id>:t<10 hex digits>)",
+            "x-rebound-thread")));
+      }
+      key = new SessionKey(key.tenant(), thread);
+    }
+    SessionKey asked = key;
+    boolean pick = resume && (named == null || named.isBlank());
+    Future<SessionKey> thread = pick ? mainThread(key) : Future.succeededFuture(key);
+    // a thread the client names, or the one a resume picked, is gone on with as it is
+    boolean threads = named == null || named.isBlank();
+    return thread.compose(k -> bind(ex, k, resume, true, threads && k.equals(asked))).recover(err -> {
       // the answer matters more than its record: go on, and say that this turn is not stored
       emit(ex, EventType.SESSION_UNRECORDED, "the session store failed (" + err.getMessage() + "); this turn is served but not stored",
           Map.of());
@@ -68,7 +91,27 @@ final class SessionBinding {
     });
   }
 
-  private Future<Void> bind(Exchange ex, SessionKey key, boolean resume, boolean mayRetry) {
+  /**
+   * The thread a resume by id goes on with: the one with the most turns (the session itself when its threads have no
+   * more). A store that cannot list goes on with the session itself.
+   */
+  private Future<SessionKey> mainThread(SessionKey session) {
+    return store.list(session.tenant(), 0, THREADS_SCANNED).map(all -> {
+      SessionMeta best = null;
+      for (SessionMeta m : all) {
+        if (!ThreadIds.sessionOf(m.key().id()).equals(session.id())) continue;
+        boolean itself = m.key().id().equals(session.id());
+        if (best == null || m.turns() > best.turns() || (m.turns() == best.turns() && itself)) best = m;
+      }
+      return best == null ? session : best.key();
+    }).otherwise(session);
+  }
+
+  /**
+   * @param main whether {@code key} is the session's main thread: a request that extends nothing there and has nothing
+   *             in common with it goes to a thread of its own
+   */
+  private Future<Void> bind(Exchange ex, SessionKey key, boolean resume, boolean mayRetry, boolean main) {
     RequestMessages asSent = new RequestMessages(ex.json().path("messages"));
     return load(key, asSent, resume, mayRetry).compose(loaded -> {
       RequestMessages request = asSent;
@@ -76,33 +119,34 @@ final class SessionBinding {
       List<StoredMessage> history = loaded.messages().stream().filter(m -> !m.partial()).toList();
       int from;
       boolean forked = false;
+      String compacted = null;
       Future<Long> ready;
       if (loaded.cached() != null) {
-        if (resume || !request.extendsKnown(known)) {
+        if (resume || request.extensionOfKnown(known) < 0) {
           return Future.failedFuture(new IllegalStateException("the store is unreachable and this turn "
               + (resume ? "needs the stored history to resume" : "does not extend the history this gateway knows")));
         }
-        from = known.size();
+        from = request.extensionOfKnown(known);
         ready = Future.succeededFuture(loaded.version());
       } else if (known != null) {
         // the history this gateway stored last is still the store's (same version): the request was checked against it
-        from = known.size();
+        from = request.extensionOfKnown(known);
         ready = Future.succeededFuture(loaded.version());
       } else if (resume) {
-        ArrayNode full = JSON.createArrayNode();
+        Resumed resumed;
         try {
-          for (StoredMessage m : history) full.add(JSON.readTree(m.json()));
+          resumed = Resumed.of(loaded.messages(), history, ex.json().path("messages"));
         } catch (java.io.IOException e) {
           return Future.failedFuture(e);
         }
-        ex.json().path("messages").forEach(full::add);
-        ex.replaceMessages(full);
-        request = new RequestMessages(full);
+        ex.replaceMessages(resumed.upstream());
+        request = new RequestMessages(resumed.stored());
         from = history.size();
         ready = Future.succeededFuture(loaded.version());
-        emit(ex, EventType.RESUME, "prepended " + history.size() + " stored message(s) to " + asSent.size() + " new one(s)", Map.of());
-      } else if (request.extends_(history)) {
-        from = history.size();
+        emit(ex, EventType.RESUME, "prepended " + history.size() + " stored message(s) to " + asSent.size()
+            + " new one(s)" + resumed.note(), Map.of());
+      } else if (request.extensionOf(history) >= 0) {
+        from = request.extensionOf(history);
         ready = Future.succeededFuture(loaded.version());
       } else if (request.reasks(history)) {
         // the same question again (through another gateway, or after an end the client never saw): not a fork
@@ -111,6 +155,19 @@ final class SessionBinding {
         emit(ex, EventType.SESSION, "the request asks again a question the session has answered (message " + request.size()
             + " of " + history.size() + "); its answer is stored only if none is", Map.of());
         return Future.succeededFuture();
+      } else if (request.compacts(history)) {
+        // the client summarised its history and goes on from the summary: a checkpoint of what it was, not a fork
+        from = 0;
+        forked = true;
+        compacted = compactedView(history);
+        ready = store.delete(key).map(v -> 0L);
+      } else if (main && request.sharesNoTurnWith(history)
+          && (ex.json().hasNonNull("system") || request.systemDiffers(history))) {
+        // another conversation under the same id (a title, a summary, a sub-agent): its own thread, not a fork
+        SessionKey thread = new SessionKey(key.tenant(), ThreadIds.of(key.id(), request.threadKey(ex.json().get("system"))));
+        emit(ex, EventType.SESSION, "the request shares no turn with the main thread: it goes on in thread "
+            + thread.id() + " of the session", Map.of("thread", thread.id()));
+        return bind(ex, thread, false, mayRetry, false);
       } else {
         from = 0;
         forked = true;
@@ -120,11 +177,15 @@ final class SessionBinding {
       Loaded base = forked ? new Loaded(0, loaded.turns(), null, List.of(), null, null) : loaded;
       int first = from;
       RequestMessages sent = request;
-      return ready.compose(version -> append(ex, key, version, sent, first, base))
+      CheckpointDraft compaction = compacted == null ? null : new CheckpointDraft(CheckpointKind.COMPACTED, null,
+          compacted, 0, "the client compacted " + history.size() + " message(s) into " + request.size()
+          + "; this checkpoint's context is the whole history before");
+      SessionMeta before = loaded.meta();
+      return ready.compose(version -> append(ex, key, version, sent, first, base, compaction, before))
           .recover(err -> {
             if (err instanceof StaleWriteException && mayRetry) {
               // another writer got there first: read the session again and bind once more
-              return bind(ex, key, resume, false).map(v -> (SessionMeta) null);
+              return bind(ex, key, resume, false, main).map(v -> (SessionMeta) null);
             }
             return Future.failedFuture(err);
           })
@@ -135,24 +196,46 @@ final class SessionBinding {
   /** Appends the request's messages from index {@code from} on (the ones the store does not have yet). */
   private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
       Loaded loaded) {
+    return append(ex, key, version, request, from, loaded, null, null);
+  }
+
+  /**
+   * @param compaction  the COMPACTED checkpoint to take instead of the user turn's (null: none)
+   * @param compactedFrom the session's meta before a compaction: its usage goes on being counted
+   */
+  private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
+      Loaded loaded, CheckpointDraft compaction, SessionMeta compactedFrom) {
     if (ex.session() != null) return Future.succeededFuture();
-    List<NewMessage> fresh = new ArrayList<>();
-    for (int i = from; i < request.size(); i++) fresh.add(NewMessage.of(request.role(i), request.text(i)));
+    List<NewMessage> fresh = request.asNew(from, request.size());
     String label = ex.requestHeaders().get("x-rebound-checkpoint");
-    CheckpointKind kind = label != null && !label.isBlank() ? CheckpointKind.WORKFLOW : CheckpointKind.ERROR;
+    CheckpointKind kind = label != null && !label.isBlank() ? CheckpointKind.WORKFLOW : CheckpointKind.PRE_ATTEMPT;
     String contextView = ContextView.SENT_AS_STORED;
-    Append append = Append.of(version, fresh.toArray(NewMessage[]::new))
+    // a stored partial answer the client sends back (what it was shown of a cut answer) takes the partial's place
+    boolean replacesPartial = !fresh.isEmpty() && "assistant".equals(fresh.get(0).role()) && !loaded.messages().isEmpty()
+        && loaded.messages().get(loaded.messages().size() - 1).partial();
+    Append base = Append.of(version, fresh.toArray(NewMessage[]::new));
+    Append append = (replacesPartial ? base.replacingPartial() : base)
         .ofSessionCreated(loaded.created())
         .extending(() -> request.asNew(0, from))
-        .withCheckpoint(new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
+        .withCheckpoint(compaction != null ? compaction
+            : new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
             0, "user turn stored before the first upstream attempt"))
-        .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, 0, 0));
+        // answers that arrive with the request (a new session's history, a resumed partial) are turns stored too
+        .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE,
+            (int) fresh.stream().filter(m -> "assistant".equals(m.role())).count(),
+            compactedFrom == null ? 0 : compactedFrom.tokens(),
+            compactedFrom == null ? null : compactedFrom.usage()));
     return store.append(key, append).onSuccess(meta -> {
       // the turn's number is the exchanges completed before it in the history it continues, whatever counters say
       ex.bound(new SessionTurn(key, meta.version(), request.answers() + 1, () -> request.asNew(0, request.size()), false));
       remember(key, loaded, meta, request, from);
-      emit(ex, EventType.CHECKPOINT, "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
-          Map.of("kind", kind.name(), "version", meta.version()));
+      if (compaction != null) {
+        emit(ex, EventType.CHECKPOINT, "COMPACTED checkpoint: " + compaction.reason() + "; the session goes on from the"
+            + " compacted history", Map.of("kind", CheckpointKind.COMPACTED.name(), "version", meta.version()));
+      } else {
+        emit(ex, EventType.CHECKPOINT, "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
+            Map.of("kind", kind.name(), "version", meta.version()));
+      }
     });
   }
 
@@ -163,7 +246,7 @@ final class SessionBinding {
     } else {
       for (StoredMessage m : loaded.messages()) if (!m.partial()) identities.add(MessageIdentity.of(m.json()));
     }
-    for (int i = from; i < request.size(); i++) identities.add(request.identity(i));
+    for (int i = from; i < request.size(); i++) if (!request.emptyAnswer(i)) identities.add(request.identity(i));
     // a new session's creation time is the one just written; a buffered (provisional) one never matches the store's
     Instant created = loaded.created() != null ? loaded.created() : written.created();
     cache.put(key, new SessionCache.Known(written.version(), created, loaded.turns(), identities));
@@ -197,7 +280,7 @@ final class SessionBinding {
   private Future<Loaded> load(SessionKey key, RequestMessages request, boolean resume, boolean trustCache) {
     SessionCache.Known cached = cache.get(key);
     if (trustCache && !resume && cached != null && cached.created() != null
-        && request.extendsKnown(cached.identities())) {
+        && request.extensionOfKnown(cached.identities()) >= 0) {
       return Future.succeededFuture(new Loaded(cached.version(), cached.turns(), cached.created(), List.of(),
           cached.identities(), null));
     }
@@ -205,12 +288,12 @@ final class SessionBinding {
       if (meta == null) return Future.succeededFuture(new Loaded(0, 0, null, List.of(), null, null));
       SessionCache.Known k = cache.get(key);
       if (!resume && k != null && k.version() == meta.version() && meta.created().equals(k.created())
-          && request.extendsKnown(k.identities())) {
+          && request.extensionOfKnown(k.identities()) >= 0) {
         return Future.succeededFuture(new Loaded(meta.version(), meta.turns(), meta.created(), List.of(),
             k.identities(), null));
       }
       return store.messages(key, 0, meta.messageCount())
-          .map(msgs -> new Loaded(meta.version(), meta.turns(), meta.created(), msgs, null, null));
+          .map(msgs -> new Loaded(meta.version(), meta.turns(), meta.created(), msgs, null, null, meta));
     }).recover(err -> {
       // the store cannot be read: bind from what this gateway last knew, so the turn is still stored (buffered); a
       // session it knows nothing of is written as everything the client sent, and reconciled with what the store
@@ -222,13 +305,79 @@ final class SessionBinding {
   }
 
   /**
+   * A resumed request ({@code X-Rebound-Resume}): the stored history with the client's new messages after it, built
+   * twice: as sent upstream, and as stored.
+   * <ul>
+   *   <li>System prompts: when the client sends its own (role system or developer), it replaces the stored ones for
+   *       this request (they go first, the stored ones are left out); it is stored only when it differs from every
+   *       stored one, so a client that resends the same prompt each time does not pile it up.</li>
+   *   <li>An interrupted turn (the stored history ends with a question): its stored partial answer, when there is one,
+   *       is sent as the answer and stored as complete (the model continues from what it had said); without one, the
+   *       question stays right before the new messages and is answered with them (asked again).</li>
+   * </ul>
+   */
+  private record Resumed(ArrayNode upstream, ArrayNode stored, String note) {
+    static Resumed of(List<StoredMessage> all, List<StoredMessage> complete, JsonNode fresh) throws java.io.IOException {
+      ArrayNode past = JSON.createArrayNode();
+      for (StoredMessage m : complete) past.add(JSON.readTree(m.json()));
+      String note = "";
+      StoredMessage last = all.isEmpty() ? null : all.get(all.size() - 1);
+      boolean interrupted = !complete.isEmpty() && "user".equals(complete.get(complete.size() - 1).role());
+      if (interrupted && last != null && last.partial()) {
+        past.add(JSON.readTree(last.json()));
+        note = "; the interrupted turn goes on from its stored partial answer";
+      } else if (interrupted) {
+        note = "; the interrupted turn had no answer: its question is asked again with the new message(s)";
+      }
+      List<JsonNode> clientSystem = new ArrayList<>();
+      List<JsonNode> clientRest = new ArrayList<>();
+      fresh.forEach(m -> (isSystem(m) ? clientSystem : clientRest).add(m));
+
+      ArrayNode upstream = JSON.createArrayNode();
+      ArrayNode stored = past.deepCopy();
+      if (clientSystem.isEmpty()) {
+        upstream.addAll(past);
+        fresh.forEach(upstream::add);
+        fresh.forEach(stored::add);
+        return new Resumed(upstream, stored, note);
+      }
+      List<String> storedSystem = new ArrayList<>();
+      for (JsonNode m : past) if (isSystem(m)) storedSystem.add(MessageIdentity.of(m));
+      upstream.addAll(clientSystem);
+      for (JsonNode m : past) if (!isSystem(m)) upstream.add(m);
+      clientRest.forEach(upstream::add);
+      for (JsonNode m : clientSystem) if (!storedSystem.contains(MessageIdentity.of(m))) stored.add(m);
+      clientRest.forEach(stored::add);
+      return new Resumed(upstream, stored, note + (storedSystem.isEmpty() ? ""
+          : "; the client's system prompt replaces the " + storedSystem.size() + " stored one(s) for this request"));
+    }
+
+    private static boolean isSystem(JsonNode m) {
+      String role = m.path("role").asText("");
+      return role.equals("system") || role.equals("developer");
+    }
+  }
+
+  /**
    * @param created    the session's creation time in the store; null when it does not exist yet
    * @param identities the stored complete messages by identity when the history came from the cache, else null
    *                   (then {@code messages} holds them)
    * @param cached     set when the store could not be read and the history is known only by identity
    */
   private record Loaded(long version, int turns, Instant created, List<StoredMessage> messages, List<String> identities,
-      SessionCache.Known cached) {}
+      SessionCache.Known cached, SessionMeta meta) {
+    Loaded(long version, int turns, Instant created, List<StoredMessage> messages, List<String> identities,
+        SessionCache.Known cached) {
+      this(version, turns, created, messages, identities, cached, null);
+    }
+  }
+
+  /** The whole history before a compaction, as a context view of its own (the messages themselves). */
+  private static String compactedView(List<StoredMessage> history) {
+    StringBuilder view = new StringBuilder("[");
+    for (StoredMessage m : history) view.append(view.length() > 1 ? "," : "").append(m.json());
+    return view.append(']').toString();
+  }
 
   /**
    * The request's messages, each serialized, hashed or reduced to its identity only when needed: a continuing turn
@@ -261,42 +410,169 @@ final class SessionBinding {
       return nodes.get(i).path("role").asText("user");
     }
 
-    /** Messages {@code from} to {@code to} as the store keeps them. */
+    /** An assistant message that says nothing (an aborted attempt's): kept out of the store and of comparisons. */
+    boolean emptyAnswer(int i) {
+      return "assistant".equals(role(i)) && MessageIdentity.EMPTY_ANSWER.equals(identity(i));
+    }
+
+    /** Messages {@code from} to {@code to} as the store keeps them (empty answers left out). */
     List<NewMessage> asNew(int from, int to) {
       List<NewMessage> out = new ArrayList<>(to - from);
-      for (int i = from; i < to; i++) out.add(NewMessage.of(role(i), text(i)));
+      for (int i = from; i < to; i++) if (!emptyAnswer(i)) out.add(NewMessage.of(role(i), text(i)));
       return out;
     }
 
-    boolean extendsKnown(List<String> known) {
-      if (known.size() > size()) return false;
-      for (int i = 0; i < known.size(); i++) if (!known.get(i).equals(identity(i))) return false;
+    /** Where the request's new messages begin when it extends the history known by identity; -1 when it does not. */
+    int extensionOfKnown(List<String> known) {
+      Walk w = walk(known.size(), (i, j) -> known.get(j).equals(identity(i)),
+          j -> MessageIdentity.EMPTY_ANSWER.equals(known.get(j)));
+      return w.extendsAll(known.size()) ? w.request() : -1;
+    }
+
+    /**
+     * Where the request's new messages begin when it repeats the stored history and adds to it (turn by turn, whatever
+     * the JSON spelling; empty answers on either side passed over; an answer the client kept only in part is the
+     * stored one); -1 when it does not.
+     */
+    int extensionOf(List<StoredMessage> history) {
+      Walk w = walk(history.size(), (i, j) -> sameTurn(history.get(j), i), j -> storedEmpty(history.get(j)));
+      return w.extendsAll(history.size()) ? w.request() : -1;
+    }
+
+    /** Whether the request is the stored history cut right after one of its questions (the last message a user's). */
+    boolean reasks(List<StoredMessage> history) {
+      if (size() == 0 || !"user".equals(role(size() - 1))) return false;
+      Walk w = walk(history.size(), (i, j) -> sameTurn(history.get(j), i), j -> storedEmpty(history.get(j)));
+      return !w.diverged() && w.request() == size() && w.stored() < history.size();
+    }
+
+    /**
+     * Whether the request has no user or assistant message in common with the start of the stored history: another
+     * conversation (its own system prompt, its own first question), not an edit of this one.
+     */
+    boolean sharesNoTurnWith(List<StoredMessage> history) {
+      if (history.isEmpty()) return false;
+      Walk w = walk(history.size(), (i, j) -> sameTurn(history.get(j), i), j -> storedEmpty(history.get(j)));
+      for (int j = 0; j < w.stored(); j++) {
+        String role = history.get(j).role();
+        if (!role.equals("system") && !role.equals("developer")) return false;
+      }
       return true;
+    }
+
+    /**
+     * Whether the request is the stored history compacted by the client: a long history (two exchanges or more)
+     * become a shorter one that carries a summary of it: a message that repeats one of the stored answers (the
+     * summary the client asked for), or that says it is a summary.
+     */
+    boolean compacts(List<StoredMessage> history) {
+      long storedTurns = history.stream().filter(m -> !isSystemRole(m.role())).count();
+      long askedTurns = 0;
+      for (int i = 0; i < size(); i++) if (!isSystemRole(role(i)) && !emptyAnswer(i)) askedTurns++;
+      if (history.stream().filter(m -> "assistant".equals(m.role())).count() < 2 || askedTurns >= storedTurns) return false;
+      List<String> answers = new ArrayList<>();
+      for (StoredMessage m : history) {
+        if (!"assistant".equals(m.role())) continue;
+        try {
+          String text = MessageIdentity.textOf(JSON.readTree(m.json()));
+          if (text.length() >= SUMMARY_MIN) answers.add(text.substring(0, Math.min(text.length(), 200)));
+        } catch (java.io.IOException e) {
+          // an unreadable stored message repeats nothing
+        }
+      }
+      for (int i = 0; i < size(); i++) {
+        if (isSystemRole(role(i))) continue;
+        String text = MessageIdentity.textOf(nodes.get(i));
+        String lower = text.toLowerCase(java.util.Locale.ROOT);
+        if (SUMMARY_SAYS.stream().anyMatch(lower::contains)) return true;
+        for (String answer : answers) if (text.contains(answer)) return true;
+      }
+      return false;
+    }
+
+    /** Whether the request's leading system messages are not the stored history's (either may have none). */
+    boolean systemDiffers(List<StoredMessage> history) {
+      List<String> asked = new ArrayList<>();
+      for (int i = 0; i < size() && isSystemRole(role(i)); i++) asked.add(identity(i));
+      List<String> stored = new ArrayList<>();
+      for (int j = 0; j < history.size() && isSystemRole(history.get(j).role()); j++) {
+        stored.add(MessageIdentity.of(history.get(j).json()));
+      }
+      return !asked.equals(stored);
+    }
+
+    private static boolean isSystemRole(String role) {
+      return role.equals("system") || role.equals("developer");
+    }
+
+    /**
+     * What names the conversation the request belongs to: its system prompt (the top-level one, or its system
+     * messages) and its first question, by identity. Every later request of that conversation starts the same way.
+     */
+    String threadKey(JsonNode topLevelSystem) {
+      StringBuilder key = new StringBuilder();
+      if (topLevelSystem != null && !topLevelSystem.isNull()) {
+        key.append(MessageIdentity.of(JSON.createObjectNode().put("role", "system").set("content", topLevelSystem)));
+      }
+      for (int i = 0; i < size(); i++) {
+        key.append('|').append(identity(i));
+        if ("user".equals(role(i))) break;
+      }
+      return key.toString();
     }
 
     /** The assistant messages the request holds: the exchanges completed before it. */
     int answers() {
       int n = 0;
-      for (int i = 0; i < size(); i++) if ("assistant".equals(role(i))) n++;
+      for (int i = 0; i < size(); i++) if ("assistant".equals(role(i)) && !emptyAnswer(i)) n++;
       return n;
     }
 
-    /** Whether the request is the stored history cut right after one of its questions (the last message a user's). */
-    boolean reasks(List<StoredMessage> history) {
-      if (size() == 0 || size() >= history.size() || !"user".equals(role(size() - 1))) return false;
-      return extends_(history.subList(0, size()));
+    private boolean sameTurn(StoredMessage stored, int i) {
+      // the fast path: byte-identical after canonicalisation; else compare what the turn says
+      if (stored.hash().equals(MessageHash.of(text(i)))) return true;
+      if (MessageIdentity.of(stored.json()).equals(identity(i))) return true;
+      if (!"assistant".equals(stored.role()) || !"assistant".equals(role(i))) return false;
+      try {
+        return MessageIdentity.sameAnswerInPart(JSON.readTree(stored.json()), nodes.get(i));
+      } catch (java.io.IOException e) {
+        return false;
+      }
     }
 
-    /** Whether the request repeats the stored history and adds to it (turn by turn, whatever the JSON spelling). */
-    boolean extends_(List<StoredMessage> history) {
-      if (history.size() > size()) return false;
-      for (int i = 0; i < history.size(); i++) {
-        StoredMessage stored = history.get(i);
-        // the fast path: byte-identical after canonicalisation; else compare what the turn says
-        if (stored.hash().equals(MessageHash.of(text(i)))) continue;
-        if (!MessageIdentity.of(stored.json()).equals(identity(i))) return false;
+    private static boolean storedEmpty(StoredMessage m) {
+      return "assistant".equals(m.role()) && MessageIdentity.EMPTY_ANSWER.equals(MessageIdentity.of(m.json()));
+    }
+
+    /**
+     * The request and a stored history side by side, from the start, while their messages are the same turns; an
+     * empty answer on either side is passed over. Stops where either runs out or they differ.
+     */
+    private Walk walk(int storedSize, java.util.function.BiPredicate<Integer, Integer> same,
+        java.util.function.IntPredicate storedIsEmpty) {
+      int i = 0;
+      int j = 0;
+      while (i < size() && j < storedSize) {
+        if (same.test(i, j)) {
+          i++;
+          j++;
+        } else if (emptyAnswer(i)) {
+          i++;
+        } else if (storedIsEmpty.test(j)) {
+          j++;
+        } else {
+          return new Walk(i, j, true);
+        }
       }
-      return true;
+      while (j < storedSize && storedIsEmpty.test(j)) j++;
+      return new Walk(i, j, false);
+    }
+
+    /** Where a {@link #walk} stopped: in the request, in the stored history, and whether on a difference. */
+    private record Walk(int request, int stored, boolean diverged) {
+      boolean extendsAll(int storedSize) {
+        return !diverged && stored == storedSize;
+      }
     }
   }
 

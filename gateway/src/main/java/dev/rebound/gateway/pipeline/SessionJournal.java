@@ -37,6 +37,8 @@ public final class SessionJournal implements Step {
       ex.sessionWrites(writes);
       Reply reply = ex.reply();
       reply.keepAssistantMessage();
+      // the user turn's checkpoint says "before the first attempt"; a retry or fallback makes it an ERROR point
+      if (ex.record() != null) ex.record().onRiskyStep(e -> checkpointer.beforeRiskyStep(ex, e));
       if (ex.stream()) {
         // a crash mid-answer then leaves what was said, marked partial
         writes.partialSaver = vertx.setPeriodic(PARTIAL_SAVE_MS, id -> savePartial(ex, writes));
@@ -53,8 +55,12 @@ public final class SessionJournal implements Step {
     Reply reply = ex.reply();
     Result r = ex.result();
     if (r instanceof Result.Answered a) return checkpointer.answered(ex, a.agent(), a.body());
-    if (r instanceof Result.Streamed s) return checkpointer.answered(ex, s.agent(), reply.assistantMessage());
-    if (r instanceof Result.ClientGone g && g.answerWhole()) return checkpointer.answered(ex, g.agent(), reply.assistantMessage());
+    if (r instanceof Result.Streamed s) {
+      return checkpointer.answered(ex, s.agent(), reply.assistantMessage(), reply.transcript().usage());
+    }
+    if (r instanceof Result.ClientGone g && g.answerWhole()) {
+      return checkpointer.answered(ex, g.agent(), reply.assistantMessage(), reply.transcript().usage());
+    }
     if (r instanceof Result.ClientGone g && g.keepPartial()) checkpointer.lastPartial(ex, reply.assistantMessage());
     return Future.succeededFuture();
   }
@@ -82,6 +88,8 @@ public final class SessionJournal implements Step {
     private Future<Void> last = Future.succeededFuture();
     private long partialSaver = -1;
     private String lastSaved = "";
+    /** An ERROR checkpoint was taken for this request (one is enough: the history it marks is the same). */
+    boolean errorCheckpointTaken;
 
     Future<Void> after(Supplier<Future<Void>> write) {
       last = last.transform(ar -> write.get());

@@ -164,6 +164,12 @@ async function follow(id, params, tbody, button, cursor) {
   }
 }
 
+// " (in 120, out 40, cache read 3000, cache write 0)"; empty when no usage was reported
+function usageText(u) {
+  if (!u) return '';
+  return ' (in ' + u.input + ', out ' + u.output + ', cache read ' + u.cacheRead + ', cache write ' + u.cacheWrite + ')';
+}
+
 async function session(id, params) {
   const q = tenantQuery(params);
   const base = '/admin/sessions/' + encodeURIComponent(id);
@@ -172,11 +178,17 @@ async function session(id, params) {
   const m = s.meta;
   const t = 'tenant=' + encodeURIComponent(m.tenant);
   const metaRows = [['tenant', m.tenant], ['protocol', m.protocol], ['created', time(m.created)], ['updated', time(m.updated)],
-    ['turns', m.turns], ['tokens', m.tokens], ['status', m.status], ['agent', m.agent || ''], ['version', m.version]];
+    ['turns', m.turns], ['tokens', m.tokens + usageText(m.usage)], ['status', m.status], ['agent', m.agent || ''],
+    ['version', m.version]];
   if (m.forkedFrom) metaRows.push(['forked from', link(m.forkedFrom, '/session/' + encodeURIComponent(m.forkedFrom) + '?' + t)]);
+  if (s.threadOf) metaRows.push(['thread of', link(s.threadOf, '/session/' + encodeURIComponent(s.threadOf) + '?' + t)]);
+  if (s.sessionUsage) metaRows.push(['session tokens (all threads)', usageText(s.sessionUsage).replace(/^ \(|\)$/g, '')]);
+  const threads = (s.threads || []).map(x => [link(x.id, '/session/' + encodeURIComponent(x.id) + '?' + t),
+    x.main ? 'main' : '', x.turns, x.messageCount, x.tokens, time(x.updated)]);
   const checkpoints = s.checkpoints.map(c => [
     link(String(c.seq), '/checkpoint/' + encodeURIComponent(id) + '/' + c.seq + '?' + t), c.kind, c.label || '',
-    c.messageCount, time(c.at), c.reason || '']);
+    c.messageCount, time(c.at),
+    (c.reason || '') + (c.supersededBy ? ' · superseded (restore #' + c.supersededBy + ' replaced its messages)' : '')]);
   const tbody = el('tbody', {}, ev.events.map(e => el('tr', {}, eventRow(e).map(c => el('td', {}, c)))));
   const followButton = el('button', { type: 'button' }, 'Follow');
   const cursor = { last: ev.events.length ? ev.events[ev.events.length - 1].id : null };
@@ -184,11 +196,15 @@ async function session(id, params) {
   return [
     el('h1', {}, 'Session ', id),
     pairs(metaRows),
+    el('h2', {}, 'Threads (' + threads.length + ')'),
+    threads.length > 1 ? table(['thread', '', 'turns', 'messages', 'tokens', 'updated'], threads)
+      : el('p', { class: 'muted' }, 'One conversation.'),
     el('h2', {}, 'Checkpoints (' + s.checkpoints.length + ')'),
     checkpoints.length ? table(['seq', 'kind', 'label', 'messages', 'at', 'reason'], checkpoints) : el('p', { class: 'muted' }, 'None.'),
     el('h2', {}, 'Messages (' + s.messages.length + ')'),
     s.messages.map(msg => messageBlock(msg.message, { partial: msg.partial,
-      label: '#' + msg.index + ' · ' + time(msg.at) + (msg.partial ? ' · partial (the answer was cut here)' : '') })),
+      label: '#' + msg.index + ' · ' + time(msg.at) + (msg.partial ? ' · partial (the answer was cut here)' : '')
+        + (msg.usage ? ' · tokens' + usageText(msg.usage) : '') })),
     el('h2', {}, 'Decisions'),
     el('div', { class: 'bar' }, followButton, el('span', { class: 'muted' }, 'route, wait, retry, fallback, checkpoint…')),
     el('table', {}, el('thead', {}, el('tr', {}, ['at', 'type', 'reason', 'details'].map(c => el('th', {}, c)))), tbody)];

@@ -1,0 +1,50 @@
+package dev.rebound.gateway.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+class MessageIdentityTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void aToolResultIsTheSameWhereverTheClientPutsItsCacheMarker() {
+    String plain = """
+        {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"42 lines"}]}]}""";
+    String marked = """
+        {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"42 lines",
+        "cache_control":{"type":"ephemeral"}}],"cache_control":{"type":"ephemeral"}}]}""";
+    String other = plain.replace("42 lines", "43 lines");
+    assertEquals(MessageIdentity.of(plain), MessageIdentity.of(marked));
+    assertNotEquals(MessageIdentity.of(plain), MessageIdentity.of(other));
+  }
+
+  @Test
+  void thinkingBlocksAndTheirSignaturesAreNoPartOfTheTurn() {
+    String withThinking = """
+        {"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"A"},{"type":"text","text":"Yes."}]}""";
+    String resigned = withThinking.replace("\"A\"", "\"B\"");
+    String dropped = "{\"role\":\"assistant\",\"content\":\"Yes.\"}";
+    assertEquals(MessageIdentity.of(withThinking), MessageIdentity.of(resigned));
+    assertEquals(MessageIdentity.of(withThinking), MessageIdentity.of(dropped));
+    assertEquals(MessageIdentity.EMPTY_ANSWER, MessageIdentity.of("""
+        {"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"A"}]}"""));
+    assertEquals(MessageIdentity.EMPTY_ANSWER, MessageIdentity.of("{\"role\":\"assistant\",\"content\":[]}"));
+  }
+
+  @Test
+  void anAnswerKeptInPartIsTheSameAnswerButAnotherAnswerIsNot() throws Exception {
+    var whole = JSON.readTree("{\"role\":\"assistant\",\"content\":\"Once upon a time there was a gateway.\"}");
+    var part = JSON.readTree("{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"Once upon a ti\"}]}");
+    var other = JSON.readTree("{\"role\":\"assistant\",\"content\":\"Twice upon a time\"}");
+    var question = JSON.readTree("{\"role\":\"user\",\"content\":\"Once upon a ti\"}");
+    assertTrue(MessageIdentity.sameAnswerInPart(whole, part));
+    assertTrue(MessageIdentity.sameAnswerInPart(part, whole));
+    assertFalse(MessageIdentity.sameAnswerInPart(whole, other));
+    assertFalse(MessageIdentity.sameAnswerInPart(whole, question));
+  }
+}
