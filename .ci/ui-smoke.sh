@@ -49,6 +49,10 @@ expect /session/ui-smoke '<pre>Mock reply to: Render &lt;b&gt;this&lt;/b&gt; as 
 expect /session/ui-smoke '<pre>And a second question</pre>' "the second question is shown"
 expect /session/ui-smoke '<td>AUTO</td>' "the checkpoints are listed"
 expect /session/ui-smoke '<td>route</td>' "the session's decisions are listed"
+expect /session/ui-smoke '<table class="decisions-inline">' "each message has the decisions taken to answer it right under it"
+if grep -qE -- '<td>[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}</td>' <<<"$(dom_of /session/ui-smoke)"; then
+  echo "ok   /session/ui-smoke: decision times are shown to the millisecond"; passed=$((passed+1))
+else echo "FAIL /session/ui-smoke: decision times are not shown to the millisecond"; failed=$((failed+1)); fi
 expect /checkpoint/ui-smoke/3 'Context sent upstream (3 messages)' "a checkpoint says how many messages it sent"
 expect /checkpoint/ui-smoke/3 "$(msg user '#0' 'Render &lt;b&gt;this&lt;/b&gt; as text</pre>')" "its first message, as text"
 expect /checkpoint/ui-smoke/3 "$(msg assistant '#1' 'Mock reply to: Render &lt;b&gt;this&lt;/b&gt; as text')" "the answer it sent back"

@@ -72,10 +72,14 @@ function pairs(rows) {
   return el('table', {}, el('tbody', {}, rows.map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, v)))));
 }
 
+// Local time to the millisecond: the order of a request's decisions is in the milliseconds
 function time(iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  return isNaN(d) ? iso : d.toLocaleString();
+  if (isNaN(d)) return iso;
+  const p = (n, w = 2) => String(n).padStart(w, '0');
+  return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + p(d.getHours()) + ':'
+    + p(d.getMinutes()) + ':' + p(d.getSeconds()) + '.' + p(d.getMilliseconds(), 3);
 }
 
 // A message as people read it: its text parts as text, anything else (tool calls, images) as JSON.
@@ -109,7 +113,8 @@ async function sessions(params) {
   const t = 'tenant=' + encodeURIComponent(list.tenant);
   const rows = list.sessions.map(s => [
     link(s.id, '/session/' + encodeURIComponent(s.id) + '?' + t), time(s.updated), s.turns, s.tokens, s.status,
-    s.agent || '', s.messageCount, s.checkpointCount, s.forkedFrom || '']);
+    s.agent || '', s.messageCount, s.checkpointCount,
+    s.forkedFrom ? link(s.forkedFrom, '/session/' + encodeURIComponent(s.forkedFrom) + '?' + t) : '']);
   const pager = el('div', { class: 'bar' },
     offset > 0 ? link('« newer', '/sessions?' + t + '&offset=' + Math.max(0, offset - 50)) : null,
     list.sessions.length === 50 ? link('older »', '/sessions?' + t + '&offset=' + (offset + 50)) : null);
@@ -121,6 +126,23 @@ async function sessions(params) {
 
 function eventRow(e) {
   return [time(e.at), e.type, e.reason || '', el('pre', {}, JSON.stringify(e.details || {}))];
+}
+
+// What went wrong, and what the gateway did about it, stands out among the routine decisions
+const MARKED = { failure: 'decision-failure', 'give-up': 'decision-failure', fallback: 'decision-fallback',
+  'client-gone': 'decision-fallback', fork: 'decision-fallback' };
+
+function eventTr(e) {
+  return el('tr', { class: MARKED[e.type] || '' }, eventRow(e).map(c => el('td', {}, c)));
+}
+
+// The decisions taken between a message and the next one (what it took to answer it), right under the message
+function decisionsUnder(events, from, to) {
+  const f = from ? Date.parse(from) : -Infinity;
+  const t = to ? Date.parse(to) : Infinity;
+  const mine = events.filter(e => { const at = Date.parse(e.at); return at >= f && at < t; });
+  if (!mine.length) return null;
+  return el('table', { class: 'decisions-inline' }, el('tbody', {}, mine.map(eventTr)));
 }
 
 // Follows the session's decisions as server-sent events; fetch, not EventSource, because the token goes in a header.
@@ -189,7 +211,7 @@ async function session(id, params) {
     link(String(c.seq), '/checkpoint/' + encodeURIComponent(id) + '/' + c.seq + '?' + t), c.kind, c.label || '',
     c.messageCount, time(c.at),
     (c.reason || '') + (c.supersededBy ? ' · superseded (restore #' + c.supersededBy + ' replaced its messages)' : '')]);
-  const tbody = el('tbody', {}, ev.events.map(e => el('tr', {}, eventRow(e).map(c => el('td', {}, c)))));
+  const tbody = el('tbody', {}, ev.events.map(eventTr));
   const followButton = el('button', { type: 'button' }, 'Follow');
   const cursor = { last: ev.events.length ? ev.events[ev.events.length - 1].id : null };
   followButton.addEventListener('click', () => follow(id, params, tbody, followButton, cursor));
@@ -202,9 +224,10 @@ async function session(id, params) {
     el('h2', {}, 'Checkpoints (' + s.checkpoints.length + ')'),
     checkpoints.length ? table(['seq', 'kind', 'label', 'messages', 'at', 'reason'], checkpoints) : el('p', { class: 'muted' }, 'None.'),
     el('h2', {}, 'Messages (' + s.messages.length + ')'),
-    s.messages.map(msg => messageBlock(msg.message, { partial: msg.partial,
+    s.messages.map((msg, i) => [messageBlock(msg.message, { partial: msg.partial,
       label: '#' + msg.index + ' · ' + time(msg.at) + (msg.partial ? ' · partial (the answer was cut here)' : '')
-        + (msg.usage ? ' · tokens' + usageText(msg.usage) : '') })),
+        + (msg.usage ? ' · tokens' + usageText(msg.usage) : '') }),
+      decisionsUnder(ev.events, i === 0 ? null : msg.at, i + 1 < s.messages.length ? s.messages[i + 1].at : null)]),
     el('h2', {}, 'Decisions'),
     el('div', { class: 'bar' }, followButton, el('span', { class: 'muted' }, 'route, wait, retry, fallback, checkpoint…')),
     el('table', {}, el('thead', {}, el('tr', {}, ['at', 'type', 'reason', 'details'].map(c => el('th', {}, c)))), tbody)];
