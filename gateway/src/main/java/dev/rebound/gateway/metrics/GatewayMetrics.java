@@ -83,7 +83,7 @@ public final class GatewayMetrics implements EventSink {
     breakerTransitions = new LabelledMeters<>(l -> Counter.builder("rebound.backend.breaker.transitions")
         .description("Breaker state changes per backend, by the state entered (open, half_open, closed).")
         .tags("backend", l[0], "state", l[1]).register(registry));
-    Gauge.builder("rebound.sessions.active", sessionRequests, LongAdder::doubleValue)
+    Gauge.builder("rebound.sessions.active", sessionRequests, LongAdder::doubleValue).strongReference(true)
         .description("Requests in flight that belong to a session (a session with two requests in flight counts twice).")
         .register(registry);
   }
