@@ -44,14 +44,15 @@ public final class StateGauges {
         .description("1 while the session store is unreachable and writes are queued.").register(registry);
     Gauge.builder("rebound.store.queued.writes", () -> storeValue(store, BufferedCheckpointStore::queued))
         .description("Session writes waiting for the store.").register(registry);
-    // strong references: a function counter holds its object weakly by default, and these suppliers live nowhere
-    // else, so after a garbage collection the counter would stop at its last value
-    FunctionCounter.builder("rebound.store.dropped.writes", store, s -> s.get() == null ? 0 : s.get().dropped())
-        .strongReference(true).description("Session writes dropped because the queue was full.").register(registry);
+    // a function counter holds its object weakly and its function strongly: these suppliers live nowhere else, so they
+    // go in the function and the registry (alive as long as its meters) is the object; else a garbage collection
+    // would stop the counter at its last value
+    FunctionCounter.builder("rebound.store.dropped.writes", registry, r -> store.get() == null ? 0 : store.get().dropped())
+        .description("Session writes dropped because the queue was full.").register(registry);
     Gauge.builder("rebound.client.connections", clientConnections::getAsInt)
         .description("Client connections open now.").register(registry);
-    FunctionCounter.builder("rebound.client.connections.refused", refusedConnections, LongSupplier::getAsLong)
-        .strongReference(true).description("Client connections closed as soon as accepted because server.maxConnections were open.")
+    FunctionCounter.builder("rebound.client.connections.refused", registry, r -> refusedConnections.getAsLong())
+        .description("Client connections closed as soon as accepted because server.maxConnections were open.")
         .register(registry);
     health.all().forEach((name, h) -> {
       Gauge.builder("rebound.backend.breaker.state", () -> breakerValue(h.state())).tag("backend", name)
