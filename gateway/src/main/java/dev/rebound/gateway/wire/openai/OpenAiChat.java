@@ -15,6 +15,7 @@ import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamTranscript;
 import dev.rebound.gateway.stream.TokenUsage;
 import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.OpenAiErrorShape;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.wire.RequestFields;
 import dev.rebound.gateway.wire.RequestLayout;
@@ -85,13 +86,7 @@ public final class OpenAiChat implements WireFormat {
   /** {@code {"error":{message,type,param,code}}}. */
   @Override
   public String errorBody(ClientError e) {
-    ObjectNode root = JSON.createObjectNode();
-    ObjectNode err = root.putObject("error");
-    err.put("message", e.message());
-    err.put("type", e.openAiType());
-    err.put("param", e.param());
-    err.put("code", e.code());
-    return root.toString();
+    return OpenAiErrorShape.body(e);
   }
 
   /** A {@code data:} line carrying the error object, with no {@code [DONE]} after it. */
@@ -102,8 +97,7 @@ public final class OpenAiChat implements WireFormat {
 
   @Override
   public boolean isErrorBody(JsonNode body) {
-    JsonNode err = body.get("error");
-    return err != null && err.isObject() && err.has("message");
+    return OpenAiErrorShape.is(body);
   }
 
   @Override

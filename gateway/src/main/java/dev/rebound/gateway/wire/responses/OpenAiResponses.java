@@ -17,6 +17,7 @@ import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamTranscript;
 import dev.rebound.gateway.stream.TokenUsage;
 import dev.rebound.gateway.wire.ClientError;
+import dev.rebound.gateway.wire.OpenAiErrorShape;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.wire.GatewayException;
 import dev.rebound.gateway.wire.RequestLayout;
@@ -158,13 +159,7 @@ public final class OpenAiResponses implements WireFormat {
   /** OpenAI's {@code {"error":{message,type,param,code}}}, as the Responses endpoint answers errors too. */
   @Override
   public String errorBody(ClientError e) {
-    ObjectNode root = JSON.createObjectNode();
-    ObjectNode err = root.putObject("error");
-    err.put("message", e.message());
-    err.put("type", e.openAiType());
-    err.put("param", e.param());
-    err.put("code", e.code());
-    return root.toString();
+    return OpenAiErrorShape.body(e);
   }
 
   /**
@@ -185,8 +180,7 @@ public final class OpenAiResponses implements WireFormat {
   /** {@code {"error":{...}}}, or a failed response object ({@code {"response":{"error":{...}}}} or its body). */
   @Override
   public boolean isErrorBody(JsonNode body) {
-    JsonNode err = body.get("error");
-    return err != null && err.isObject() && err.has("message");
+    return OpenAiErrorShape.is(body);
   }
 
   @Override
