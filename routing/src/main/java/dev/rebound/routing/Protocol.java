@@ -24,6 +24,14 @@ public enum Protocol {
     return client == this || this != OPENAI_RESPONSES;
   }
 
+  /**
+   * Whether this protocol and {@code other} come from the same provider, and so share its headers ({@code openai-*}
+   * or {@code anthropic-*}) and the way its key is sent: Chat Completions and Responses are both OpenAI's.
+   */
+  public boolean sameProvider(Protocol other) {
+    return other != null && (this == ANTHROPIC) == (other == ANTHROPIC);
+  }
+
   /** Reads "openai" / "anthropic" / "openai-responses" in any case; null when the text names none. */
   public static Protocol parse(String text) {
     if (text == null) return null;

@@ -15,7 +15,7 @@ import java.util.Set;
  * {@code x-rebound-*} controls and the client's credentials, which the backend's key replaces (unless the backend
  * passes the client's key on). Upstream to client: everything but hop-by-hop headers; the upstream's own
  * {@code x-request-id} is renamed {@code x-upstream-request-id}, since the client's {@code x-request-id} is the gateway's.
- * When the backend speaks another protocol than the client, the client's protocol headers ({@code anthropic-*},
+ * When the backend is another provider's than the client's protocol, the client's protocol headers ({@code anthropic-*},
  * {@code openai-*}) stay behind and a key passed on moves to the header the backend reads.
  */
 public final class HeaderPolicy {
@@ -37,7 +37,8 @@ public final class HeaderPolicy {
   public static MultiMap upstreamHeaders(MultiMap client, Protocol clientProtocol, BackendConfig backend, String proxyKey) {
     Set<String> listed = connectionListed(client);
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
-    boolean translated = clientProtocol != backend.protocol();
+    // Chat Completions and Responses are both OpenAI's: its headers and key stay as they are between them
+    boolean translated = !clientProtocol.sameProvider(backend.protocol());
     String clientKey = null;
     for (Map.Entry<String, String> h : client) {
       String name = h.getKey().toLowerCase(Locale.ROOT);
