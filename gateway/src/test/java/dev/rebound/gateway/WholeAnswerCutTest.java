@@ -75,6 +75,7 @@ class WholeAnswerCutTest {
           - { name: a, protocol: anthropic, url: "http://127.0.0.1:%1$d", discoverWindow: off, models: [ { name: claude-sonnet-4-5, contextWindow: 200000 } ] }
         agents: [ { name: gpt, backend: o, model: gpt-4o }, { name: claude, backend: a, model: claude-sonnet-4-5 } ]
         routes:
+          - { name: translated, match: { model: gpt-4o }, agents: [gpt] }
           - { name: claude, match: { protocol: anthropic }, agents: [claude] }
           - { name: gpt, match: {}, agents: [gpt] }
         resilience: { retry: { baseDelay: 10ms } }
@@ -133,6 +134,37 @@ class WholeAnswerCutTest {
     assertEquals(200, r.statusCode());
     assertTrue(requests.get() > 1, "the gateway asked for the rest");
     assertTrue(h.events("answered").stream().noneMatch(e -> Boolean.TRUE.equals(e.fields().get("endedByGateway"))));
+  }
+
+  @Test
+  void anOpenAiStreamCutAfterTheFinishReasonEndsAnAnthropicClientsMessageAndIsNotContinued() {
+    List<String> seen = new ArrayList<>();
+    try (StreamResponse<RawMessageStreamEvent> s = SdkClientsThroughGatewayTest.anthropic(h.base()).messages()
+        .createStreaming(SdkClientsThroughGatewayTest.message("gpt-4o", "Say hello"))) {
+      s.stream().forEach(e -> {
+        if (e.isContentBlockDelta()) e.contentBlockDelta().orElseThrow().delta().text().ifPresent(t -> seen.add(t.text()));
+        else if (e.isMessageDelta()) seen.add("stop:" + e.messageDelta().orElseThrow().delta().stopReason().orElseThrow());
+        else if (e.isMessageStop()) seen.add("message_stop");
+      });
+    }
+    // the translator held message_delta for a usage chunk that never came; the cut must not read as a half answer
+    assertEquals(List.of("Hello ", "world", "stop:end_turn", "message_stop"), seen);
+    assertWholeAtTheFirstAttempt();
+  }
+
+  @Test
+  void anOpenAiStreamCutAfterTheFinishReasonCompletesAResponsesClientsResponseAndIsNotContinued() throws Exception {
+    var r = h.post("/v1/responses", "{\"model\":\"gpt-4o\",\"stream\":true,\"input\":\"Say hello\"}");
+    assertEquals(200, r.statusCode());
+    assertTrue(r.body().contains("event: response.completed"), r.body());
+    assertTrue(r.body().contains("Hello world"), r.body());
+    assertWholeAtTheFirstAttempt();
+  }
+
+  private void assertWholeAtTheFirstAttempt() {
+    assertEquals(1, requests.get(), "no continuation asked for");
+    assertEquals(1, h.events("answered").size());
+    assertEquals(List.of(), h.events("failure"), "a whole answer is not a failure");
   }
 
   private void assertEndedByTheGateway(String stopReason) {

@@ -36,6 +36,13 @@ final class TranslatedStream implements StreamTarget {
     return true;
   }
 
+  /** The backend's stream is over: the events that end the client's, when the backend had said how it ends. */
+  void upstreamEnded() {
+    for (SseEvent e : translator.upstreamEnded()) {
+      if (!client.accept(e)) return;
+    }
+  }
+
   @Override
   public void readStarted() {
     client.readStarted();

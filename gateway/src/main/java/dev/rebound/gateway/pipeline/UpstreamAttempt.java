@@ -107,6 +107,10 @@ final class UpstreamAttempt {
           if (firstByte >= 0) timers.cancel(firstByte);
           load.ended(agent.name());
           reply.stopKeepAlive();
+          // a stream that ended after its stop reason but before the usage the client's format waits for is whole
+          if (target instanceof TranslatedStream translated && !(outcome instanceof AttemptOutcome.ClientGone)) {
+            translated.upstreamEnded();
+          }
           RateBudget budget = classifier.rateBudget(call.responseHeaders());
           h.budget(agent.model(), budget);
           pacing.reported(agent.backend(), agent.model(), budget, slot.seq());

@@ -81,6 +81,12 @@ public final class ChatToMessagesStream implements StreamTranslator {
     return out;
   }
 
+  /** finish_reason came and the usage chunk (or [DONE]) did not: the message ends with the usage there is. */
+  @Override
+  public List<SseEvent> upstreamEnded() {
+    return ended || stopReason == null ? List.of() : done();
+  }
+
   private void start(JsonNode chunk, List<SseEvent> out) {
     started = true;
     String id = chunk == null ? null : chunk.path("id").textValue();

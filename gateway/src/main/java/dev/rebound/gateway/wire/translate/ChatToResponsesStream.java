@@ -100,6 +100,15 @@ public final class ChatToResponsesStream implements StreamTranslator {
     return out;
   }
 
+  /** finish_reason came and the usage chunk (or [DONE]) did not: the response completes with the usage there is. */
+  @Override
+  public List<SseEvent> upstreamEnded() {
+    if (ended || finishReason == null) return List.of();
+    List<SseEvent> out = new ArrayList<>(1);
+    complete(out);
+    return out;
+  }
+
   private void start(JsonNode chunk, List<SseEvent> out) {
     String model = chunk == null ? null : chunk.path("model").textValue();
     if (model == null || model.isEmpty()) model = clientRequest.path("model").asText("");

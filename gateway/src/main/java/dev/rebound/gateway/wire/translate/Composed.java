@@ -55,10 +55,24 @@ final class Composed implements Translation {
   public StreamTranslator stream(JsonNode clientRequest) {
     StreamTranslator first = inner.stream(middle(clientRequest));
     StreamTranslator second = outer.stream(clientRequest);
-    return backendEvent -> {
-      List<SseEvent> out = new ArrayList<>(4);
-      for (SseEvent middleEvent : first.translate(backendEvent)) out.addAll(second.translate(middleEvent));
-      return out;
+    return new StreamTranslator() {
+      @Override
+      public List<SseEvent> translate(SseEvent backendEvent) {
+        return through(first.translate(backendEvent));
+      }
+
+      @Override
+      public List<SseEvent> upstreamEnded() {
+        List<SseEvent> out = through(first.upstreamEnded());
+        out.addAll(second.upstreamEnded());
+        return out;
+      }
+
+      private List<SseEvent> through(List<SseEvent> middleEvents) {
+        List<SseEvent> out = new ArrayList<>(4);
+        for (SseEvent middleEvent : middleEvents) out.addAll(second.translate(middleEvent));
+        return out;
+      }
     };
   }
 

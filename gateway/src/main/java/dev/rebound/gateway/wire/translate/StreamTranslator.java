@@ -13,4 +13,14 @@ import java.util.List;
 public interface StreamTranslator {
   /** The client's events for one backend event, in order; empty when the client's format has nothing for it. */
   List<SseEvent> translate(SseEvent backendEvent);
+
+  /**
+   * The backend's stream ended here, cleanly or cut. When the backend had already said how the answer ends (its stop
+   * reason came, the usage report that the client's format waits for did not), these are the events that end the
+   * client's stream, so the gateway sees a whole answer and ends it instead of continuing a finished one. Empty
+   * when the answer had not ended, or was already ended.
+   */
+  default List<SseEvent> upstreamEnded() {
+    return List.of();
+  }
 }
