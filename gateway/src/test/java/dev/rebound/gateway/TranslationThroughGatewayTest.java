@@ -65,7 +65,7 @@ class TranslationThroughGatewayTest {
         - name: local
           protocol: openai
           url: ${MOCK_URL}
-          models: [ { name: qwen-coder, contextWindow: 32768, maxOutputTokens: 2048 } ]
+          models: [ { name: qwen-coder, contextWindow: 32768, maxOutputTokens: 2048 }, { name: o4-mini, contextWindow: 200000 } ]
         - name: anthropic
           protocol: anthropic
           url: ANTHROPIC_URL
@@ -75,11 +75,13 @@ class TranslationThroughGatewayTest {
         - { name: claude, backend: anthropic, model: claude-sonnet-4-5 }
         - { name: local, backend: local, model: qwen-coder }
         - { name: strict-local, backend: local, model: qwen-coder, allowTranslation: false }
+        - { name: reasoner, backend: local, model: o4-mini }
       routes:
         - { name: claude-first, match: { model: "claude-*" }, agents: [claude, local] }
         - { name: gpt-on-claude, match: { model: "gpt-*" }, agents: [claude] }
         - { name: local-only, match: { model: "local-*" }, agents: [local] }
         - { name: same-protocol, match: { model: "strict-*" }, agents: [strict-local] }
+        - { name: reasoning, match: { model: "reasoning-*" }, agents: [reasoner] }
       resilience: { retry: { baseDelay: 10ms, maxAttempts: 2 }, breaker: { failureThreshold: 1000 }, waitBudget: 2s }
       """;
 
@@ -149,6 +151,17 @@ class TranslationThroughGatewayTest {
     assertEquals(200, body.getInteger("max_tokens"));
     assertEquals(new JsonObject().put("role", "system").put("content", "You are terse."), body.getJsonArray("messages").getJsonObject(0));
     assertNull(seen.getJsonObject("headers").getString("anthropic-version"), "another provider's version header stays behind");
+  }
+
+  @Test
+  void anOpenAiReasoningModelGetsTheOutputLimitAsMaxCompletionTokensWhichItAcceptsInsteadOfMaxTokens() {
+    Message m = anthropic(h.base()).messages().create(MessageCreateParams.builder().model("reasoning-model").maxTokens(300)
+        .addUserMessage("Think it through").build());
+    assertEquals(StopReason.END_TURN, m.stopReason().orElseThrow());
+    JsonObject body = h.lastUpstreamRequest().getJsonObject("body");
+    assertEquals("o4-mini", body.getString("model"));
+    assertEquals(300, body.getInteger("max_completion_tokens"));
+    assertFalse(body.containsKey("max_tokens"), body.encode());
   }
 
   @Test
