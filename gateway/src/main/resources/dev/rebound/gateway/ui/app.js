@@ -130,7 +130,25 @@ function eventRow(e) {
 
 // What went wrong, and what the gateway did about it, stands out among the routine decisions
 const MARKED = { failure: 'decision-failure', 'give-up': 'decision-failure', fallback: 'decision-fallback',
-  'client-gone': 'decision-fallback', fork: 'decision-fallback' };
+  'client-gone': 'decision-fallback', fork: 'decision-fallback', feedback: 'decision-feedback' };
+
+// The votes on a session's answers (feedback events that found their answer), by turn
+function votesByTurn(events) {
+  const byTurn = {};
+  for (const e of events) {
+    const d = e.details || {};
+    if (e.type !== 'feedback' || d.agent === undefined || d.turn === undefined) continue;
+    (byTurn[d.turn] = byTurn[d.turn] || []).push(d);
+  }
+  return byTurn;
+}
+
+// " · feedback -1 (header: agent coder on code), +0.5 (admin: \"good\")"; empty for an answer no one voted on
+function votesText(votes) {
+  if (!votes || !votes.length) return '';
+  return ' · feedback ' + votes.map(v => (v.score > 0 ? '+' : '') + v.score + ' (' + v.source + ': ' + v.agent + ' on '
+    + v.task + (v.note ? ', "' + v.note + '"' : '') + ')').join(', ');
+}
 
 function eventTr(e) {
   return el('tr', { class: MARKED[e.type] || '' }, eventRow(e).map(c => el('td', {}, c)));
@@ -212,6 +230,12 @@ async function session(id, params) {
     c.messageCount, time(c.at),
     (c.reason || '') + (c.supersededBy ? ' · superseded (restore #' + c.supersededBy + ' replaced its messages)' : '')]);
   const tbody = el('tbody', {}, ev.events.map(eventTr));
+  const votes = votesByTurn(ev.events);
+  // an answer's turn: the answers before it and itself (the numbering votes use)
+  let answers = 0;
+  const turnOf = s.messages.map(msg => (msg.role === 'assistant' && !msg.partial) ? ++answers : null);
+  const voted = Object.entries(votes).flatMap(([turn, vs]) => vs.map(v => [turn, (v.score > 0 ? '+' : '') + v.score,
+    v.source, v.agent, v.task, v.note || '']));
   const followButton = el('button', { type: 'button' }, 'Follow');
   const cursor = { last: ev.events.length ? ev.events[ev.events.length - 1].id : null };
   followButton.addEventListener('click', () => follow(id, params, tbody, followButton, cursor));
@@ -226,8 +250,11 @@ async function session(id, params) {
     el('h2', {}, 'Messages (' + s.messages.length + ')'),
     s.messages.map((msg, i) => [messageBlock(msg.message, { partial: msg.partial,
       label: '#' + msg.index + ' · ' + time(msg.at) + (msg.partial ? ' · partial (the answer was cut here)' : '')
-        + (msg.usage ? ' · tokens' + usageText(msg.usage) : '') }),
+        + (msg.usage ? ' · tokens' + usageText(msg.usage) : '') + (turnOf[i] ? votesText(votes[turnOf[i]]) : '') }),
       decisionsUnder(ev.events, i === 0 ? null : msg.at, i + 1 < s.messages.length ? s.messages[i + 1].at : null)]),
+    el('h2', {}, 'Feedback (' + voted.length + ')'),
+    voted.length ? table(['turn', 'score', 'from', 'agent', 'task', 'note'], voted)
+      : el('p', { class: 'muted' }, 'No votes on its answers (POST /admin/feedback, or x-rebound-feedback on the next request).'),
     el('h2', {}, 'Decisions'),
     el('div', { class: 'bar' }, followButton, el('span', { class: 'muted' }, 'route, wait, retry, fallback, checkpoint…')),
     el('table', {}, el('thead', {}, el('tr', {}, ['at', 'type', 'reason', 'details'].map(c => el('th', {}, c)))), tbody)];
