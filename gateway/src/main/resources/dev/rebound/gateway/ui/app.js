@@ -143,7 +143,7 @@ function votesByTurn(events) {
   return byTurn;
 }
 
-// " · feedback -1 (header: agent coder on code), +0.5 (admin: \"good\")"; empty for an answer no one voted on
+// " · feedback -1 (header: coder on code), +0.5 (admin: coder on code, "good")"; empty for an answer no one voted on
 function votesText(votes) {
   if (!votes || !votes.length) return '';
   return ' · feedback ' + votes.map(v => (v.score > 0 ? '+' : '') + v.score + ' (' + v.source + ': ' + v.agent + ' on '
