@@ -179,6 +179,32 @@ class FeedbackRoutingTest {
   }
 
   @Test
+  void aVoteOnATurnOfAThreadIsOnThatThreadsAnswerNotOnTheMainThreadsTurnOfTheSameNumber() throws Exception {
+    h = GatewayHarness.start(CONFIG, MockLlmOptions.defaults(), Clock.systemUTC());
+    JsonArray main = new JsonArray().add(new JsonObject().put("role", "system").put("content", "You fix code."))
+        .add(new JsonObject().put("role", "user").put("content", CODE));
+    turn("threads", main);
+    // another conversation under the same id (a title, as Claude Code asks for): its own thread, its own turn 1
+    JsonArray title = new JsonArray().add(new JsonObject().put("role", "system").put("content", "You write short titles."))
+        .add(new JsonObject().put("role", "user").put("content", "A title for: fixing add()"));
+    HttpResponse<String> r = h.post("/s/threads/v1/chat/completions", ask(title), "x-rebound-task", "chat");
+    assertEquals(200, r.statusCode(), r.body());
+    String thread = (String) h.events("session").stream().filter(e -> e.fields().containsKey("thread")).findFirst()
+        .orElseThrow(() -> new AssertionError(h.events.toString())).fields().get("thread");
+
+    JsonObject onMain = new JsonObject(feedback(new JsonObject().put("session", "threads").put("turn", 1)
+        .put("score", -1)).body());
+    assertEquals("code", onMain.getString("task"), onMain.encode());
+    assertEquals(null, onMain.getString("thread"));
+    JsonObject onThread = new JsonObject(feedback(new JsonObject().put("session", thread).put("turn", 1)
+        .put("score", -1)).body());
+    assertEquals("chat", onThread.getString("task"), onThread.encode());
+    assertEquals(thread, onThread.getString("thread"));
+    assertEquals("threads", onThread.getString("session"));
+    assertEquals(2, storedFeedback("threads").size(), "both votes are among the session's decisions");
+  }
+
+  @Test
   void votesTheGatewayCannotUseAreRefusedWithA4xxThatSaysWhy() throws Exception {
     h = GatewayHarness.start(CONFIG, MockLlmOptions.defaults(), Clock.systemUTC());
     turn("known", question(CODE));

@@ -7,7 +7,6 @@ import dev.rebound.gateway.testing.GatewayHarness;
 import dev.rebound.gateway.testing.TestRedis;
 import dev.rebound.mockllm.MockLlmOptions;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -95,8 +94,14 @@ class SharedOutcomesTest {
     assertEquals("other", new JsonObject(voted).getString("agent"));
     String onB = until("the other gateway to hear the vote", e -> e.contains("feedback -1.0 over 1 vote"), () -> explain(b));
     assertTrue(onB.contains("feedback -1.0 over 1 vote on code"), onB);
-    JsonArray events = new JsonObject(b.get("/admin/sessions/shared-vote/events").body()).getJsonArray("events");
-    assertTrue(events.stream().anyMatch(e -> "feedback".equals(((JsonObject) e).getString("type"))),
-        "the vote is stored with the session, readable through either gateway: " + events);
+    // the vote is stored with the session by the gateway that took it (within its linger), readable through either
+    String events = until("the vote among the session's events", e -> feedbackOf(e) != null,
+        () -> b.get("/admin/sessions/shared-vote/events").body());
+    assertEquals("meh", feedbackOf(events).getJsonObject("details").getString("note"), events);
+  }
+
+  private static JsonObject feedbackOf(String events) {
+    return new JsonObject(events).getJsonArray("events").stream().map(e -> (JsonObject) e)
+        .filter(e -> "feedback".equals(e.getString("type"))).findFirst().orElse(null);
   }
 }

@@ -3,6 +3,7 @@ package dev.rebound.gateway.admin;
 import static dev.rebound.gateway.admin.AdminReplies.ok;
 import static dev.rebound.gateway.admin.AdminReplies.storeFailed;
 
+import dev.rebound.gateway.pipeline.ThreadIds;
 import dev.rebound.gateway.routes.TurnFeedback;
 import dev.rebound.store.SessionKey;
 import io.vertx.core.json.JsonObject;
@@ -41,16 +42,19 @@ final class FeedbackApi {
     }
     double score = p.bodyNumber("score", -1, 1, "the vote: -1 bad, 0 neutral, +1 good, or any number between");
     String note = p.bodyString("note", null, TurnFeedback.MAX_NOTE);
-    SessionKey key = new SessionKey(tenant, session);
+    // a thread's turns are recorded among its session's events
+    String base = ThreadIds.sessionOf(session);
+    SessionKey key = new SessionKey(tenant, base);
+    String thread = base.equals(session) ? null : session;
     String requestId = ctx.request().getHeader("x-request-id");
-    feedback.vote(key, turn, responseId, score, note, TurnFeedback.Source.ADMIN, requestId).onComplete(ar -> {
+    feedback.vote(key, thread, turn, responseId, score, note, TurnFeedback.Source.ADMIN, requestId).onComplete(ar -> {
       if (ar.failed()) {
         if (ar.cause() instanceof TurnFeedback.NotFound nf) AdminAuth.deny(ctx, 404, nf.getMessage());
         else storeFailed(ctx, ar.cause());
         return;
       }
       TurnFeedback.Answer a = ar.result();
-      ok(ctx, new JsonObject().put("tenant", tenant).put("session", session).put("turn", a.turn())
+      ok(ctx, new JsonObject().put("tenant", tenant).put("session", base).put("thread", a.thread()).put("turn", a.turn())
           .put("responseId", a.responseId()).put("agent", a.agent()).put("task", a.task()).put("score", score)
           .put("note", note));
     });

@@ -54,6 +54,7 @@ import dev.rebound.gateway.wire.GatewayException;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.formats.WireFormats;
 import dev.rebound.store.BufferedCheckpointStore;
+import dev.rebound.store.SessionKey;
 import dev.rebound.store.StoreInUseException;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -451,7 +452,8 @@ public final class GatewayServer {
       analytics.requestEnded(record.id(), ctx.response().ended());
       // what the request says of the answer before it (a header vote, a question asked again), off its way
       if (ex.session() != null) {
-        feedback.afterTurn(ex.session().key(), ex.session().turn(), ex.session().reasked(), vote, record.id());
+        feedback.afterTurn(new SessionKey(ex.tenant(), ex.sessionId()), ex.session().key(), ex.session().turn(),
+            ex.session().reasked(), vote, record.id());
       }
     });
   }

@@ -174,11 +174,14 @@ final class Checkpointer {
    * What the stored turn's event says of it: the agent, the turn, its kind of task and the id the client got, so that
    * feedback on the turn (by number or by that id) finds who answered it and on what.
    */
-  private static Map<String, Object> turnFields(Exchange ex, AgentDefinition agent, int turn, long version, String responseId) {
+  private static Map<String, Object> turnFields(Exchange ex, AgentDefinition agent, SessionTurn turn, long version,
+      String responseId) {
     Map<String, Object> fields = new java.util.LinkedHashMap<>();
     fields.put("agent", agent.name());
     fields.put("version", version);
-    fields.put("turn", turn);
+    fields.put("turn", turn.turn());
+    // a thread's turns are numbered in the thread, and its events written with the session's
+    if (!turn.key().id().equals(ex.sessionId())) fields.put("thread", turn.key().id());
     if (ex.plan() != null && ex.plan().featuresKnown()) fields.put("task", ex.plan().features().domain());
     if (responseId != null) fields.put("responseId", responseId);
     return fields;
@@ -208,7 +211,7 @@ final class Checkpointer {
             ex.bound(turn.at(meta.version()));
             cache.advance(turn.key(), turn.version(), meta.version(), 1, List.of(MessageIdentity.of(assistantJson)));
             ex.emit(EventType.CHECKPOINT, "assistant turn " + turn.turn() + " stored" + (auto ? " with an AUTO checkpoint" : ""),
-                turnFields(ex, agent, turn.turn(), meta.version(), responseId));
+                turnFields(ex, agent, turn, meta.version(), responseId));
           })
           .<Void>mapEmpty()
           .recover(err -> {

@@ -47,8 +47,8 @@ public final class TurnFeedback {
     }
   }
 
-  /** The stored answer a vote is about. */
-  public record Answer(int turn, String agent, String task, String responseId) {}
+  /** The stored answer a vote is about; {@code thread}: the thread of the session it is in, null for the main one. */
+  public record Answer(int turn, String thread, String agent, String task, String responseId) {}
 
   /** No stored answer matches what the vote names (or the session does not exist). */
   public static final class NotFound extends RuntimeException {
@@ -94,14 +94,18 @@ public final class TurnFeedback {
   /**
    * A vote on one stored answer of the session, named by its turn or by the id the client got for it. Fails with
    * {@link NotFound} when the session has no such answer, or the store's failure.
+   *
+   * @param key    the session whose events are searched (a thread's events are its session's)
+   * @param thread the thread of the session the turn is in; null for the session's main one
    */
-  public Future<Answer> vote(SessionKey key, Integer turn, String responseId, double score, String note, Source source,
-      String requestId) {
-    return find(key, turn, responseId).map(answer -> {
+  public Future<Answer> vote(SessionKey key, String thread, Integer turn, String responseId, double score, String note,
+      Source source, String requestId) {
+    return find(key, thread, turn, responseId).compose(answer -> {
       board.feedback(answer.agent(), answer.task(), score);
       double now = board.score(answer.agent(), answer.task());
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("turn", answer.turn());
+      if (answer.thread() != null) fields.put("thread", answer.thread());
       fields.put("score", score);
       fields.put("source", source.id());
       fields.put("agent", answer.agent());
@@ -118,7 +122,8 @@ public final class TurnFeedback {
           }, answer.agent(), answer.task(), now);
       events.emit(new GatewayEvent(clock.instant(), EventType.FEEDBACK, key.tenant(), key.id(), why, fields,
           GatewayEvent.Severity.INFO, requestId));
-      return answer;
+      // stored before the vote is answered: whoever reads the session's events next, through any gateway, sees it
+      return recorder.flush(key).map(answer);
     });
   }
 
@@ -127,11 +132,15 @@ public final class TurnFeedback {
    * previous turn (the one asked again, when the request asks again); a question asked again without a header vote
    * is a mild negative on the answer it had.
    *
-   * @param turn        the request's turn in the session
+   * @param key         the session the request named (its events are written there)
+   * @param bound       the session or thread the request's turn is in
+   * @param turn        the request's turn in it
    * @param reasked     the request asks again a question the session has an answer to
    * @param headerScore the {@value #HEADER} vote; null when absent
    */
-  public void afterTurn(SessionKey key, int turn, boolean reasked, Double headerScore, String requestId) {
+  public void afterTurn(SessionKey key, SessionKey bound, int turn, boolean reasked, Double headerScore,
+      String requestId) {
+    String thread = bound.equals(key) ? null : bound.id();
     if (headerScore != null) {
       int on = reasked ? turn : turn - 1;
       if (on < 1) {
@@ -140,43 +149,47 @@ public final class TurnFeedback {
             GatewayEvent.Severity.INFO, requestId));
         return;
       }
-      voteQuietly(key, on, headerScore, Source.HEADER, requestId);
+      voteQuietly(key, thread, on, headerScore, Source.HEADER, requestId);
     } else if (reasked) {
-      voteQuietly(key, turn, board.config().regenerateScore(), Source.REGENERATE, requestId);
+      voteQuietly(key, thread, turn, board.config().regenerateScore(), Source.REGENERATE, requestId);
     }
   }
 
-  private void voteQuietly(SessionKey key, int turn, double score, Source source, String requestId) {
-    vote(key, turn, null, score, null, source, requestId).onFailure(err -> events.emit(new GatewayEvent(clock.instant(),
+  private void voteQuietly(SessionKey key, String thread, int turn, double score, Source source, String requestId) {
+    vote(key, thread, turn, null, score, null, source, requestId).onFailure(err -> events.emit(new GatewayEvent(clock.instant(),
         EventType.FEEDBACK, key.tenant(), key.id(), "feedback " + score + " on turn " + turn + " from " + source.id()
         + " not applied: " + err.getMessage(), Map.of("applied", false, "turn", turn, "source", source.id()),
         GatewayEvent.Severity.INFO, requestId)));
   }
 
   /** The newest stored answer of the turn (or with the response id) in the session's events. */
-  private Future<Answer> find(SessionKey key, Integer turn, String responseId) {
+  private Future<Answer> find(SessionKey key, String thread, Integer turn, String responseId) {
     CheckpointStore s = store.get();
     if (s == null) return Future.failedFuture(new IllegalStateException("the session store is not open yet"));
-    return recorder.flush(key).compose(v -> s.meta(key)).compose(meta -> {
+    SessionKey asked = thread == null ? key : new SessionKey(key.tenant(), thread);
+    return recorder.flush(key).compose(v -> s.meta(asked)).compose(meta -> {
       if (meta == null) {
-        return Future.failedFuture(new NotFound("No session '" + key.id() + "' for tenant '" + key.tenant() + "'."));
+        return Future.failedFuture(new NotFound("No session '" + asked.id() + "' for tenant '" + key.tenant() + "'."));
       }
-      return scan(s, key, null, turn, responseId, null);
+      return scan(s, key, null, thread, turn, responseId, null);
     });
   }
 
-  private Future<Answer> scan(CheckpointStore s, SessionKey key, String after, Integer turn, String responseId,
-      Answer found) {
+  private Future<Answer> scan(CheckpointStore s, SessionKey key, String after, String thread, Integer turn,
+      String responseId, Answer found) {
     return s.events(key, after, PAGE).compose(page -> {
       Answer last = found;
       for (SessionEvent e : page) {
         Answer a = answerOf(e);
         if (a == null) continue;
-        if (turn != null ? a.turn() == turn : responseId.equals(a.responseId())) last = a;
+        if (turn != null ? a.turn() == turn && java.util.Objects.equals(a.thread(), thread)
+            : responseId.equals(a.responseId())) {
+          last = a;
+        }
       }
-      if (page.size() == PAGE) return scan(s, key, page.get(page.size() - 1).id(), turn, responseId, last);
+      if (page.size() == PAGE) return scan(s, key, page.get(page.size() - 1).id(), thread, turn, responseId, last);
       if (last != null) return Future.succeededFuture(last);
-      return Future.failedFuture(new NotFound("Session '" + key.id() + "' has no stored answer "
+      return Future.failedFuture(new NotFound("Session '" + (thread == null ? key.id() : thread) + "' has no stored answer "
           + (turn != null ? "of turn " + turn : "with id '" + responseId + "'") + " among its kept events."));
     });
   }
@@ -191,7 +204,7 @@ public final class TurnFeedback {
       return null;
     }
     if (!(d.getValue("turn") instanceof Number n) || !(d.getValue("agent") instanceof String agent)) return null;
-    return new Answer(n.intValue(), agent, d.getString("task", "any"), d.getString("responseId"));
+    return new Answer(n.intValue(), d.getString("thread"), agent, d.getString("task", "any"), d.getString("responseId"));
   }
 
   private static String shortNote(String note) {

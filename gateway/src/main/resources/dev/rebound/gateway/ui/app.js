@@ -132,14 +132,15 @@ function eventRow(e) {
 const MARKED = { failure: 'decision-failure', 'give-up': 'decision-failure', fallback: 'decision-fallback',
   'client-gone': 'decision-fallback', fork: 'decision-fallback', feedback: 'decision-feedback' };
 
-// The votes on a session's answers (feedback events that found their answer), by turn
-function votesByTurn(events) {
+// The votes on a session's answers (feedback events that found their answer)
+function votesOf(events) {
+  return events.filter(e => e.type === 'feedback' && e.details && e.details.agent !== undefined).map(e => e.details);
+}
+
+// The votes on the main thread's answers, by turn (a thread's turns are numbered in the thread)
+function votesByTurn(votes) {
   const byTurn = {};
-  for (const e of events) {
-    const d = e.details || {};
-    if (e.type !== 'feedback' || d.agent === undefined || d.turn === undefined) continue;
-    (byTurn[d.turn] = byTurn[d.turn] || []).push(d);
-  }
+  for (const d of votes) if (!d.thread) (byTurn[d.turn] = byTurn[d.turn] || []).push(d);
   return byTurn;
 }
 
@@ -230,12 +231,13 @@ async function session(id, params) {
     c.messageCount, time(c.at),
     (c.reason || '') + (c.supersededBy ? ' · superseded (restore #' + c.supersededBy + ' replaced its messages)' : '')]);
   const tbody = el('tbody', {}, ev.events.map(eventTr));
-  const votes = votesByTurn(ev.events);
+  const allVotes = votesOf(ev.events);
+  const votes = votesByTurn(allVotes);
   // an answer's turn: the answers before it and itself (the numbering votes use)
   let answers = 0;
   const turnOf = s.messages.map(msg => (msg.role === 'assistant' && !msg.partial) ? ++answers : null);
-  const voted = Object.entries(votes).flatMap(([turn, vs]) => vs.map(v => [turn, (v.score > 0 ? '+' : '') + v.score,
-    v.source, v.agent, v.task, v.note || '']));
+  const voted = allVotes.map(v => [v.turn + (v.thread ? ' (thread ' + v.thread + ')' : ''),
+    (v.score > 0 ? '+' : '') + v.score, v.source, v.agent, v.task, v.note || '']);
   const followButton = el('button', { type: 'button' }, 'Follow');
   const cursor = { last: ev.events.length ? ev.events[ev.events.length - 1].id : null };
   followButton.addEventListener('click', () => follow(id, params, tbody, followButton, cursor));
