@@ -19,8 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * those outcomes are older than the window; then it is tried again and measured anew.
  *
  * <p>Bounded: the newest {@link #KEPT} outcomes and {@link #VOTES_KEPT} votes per agent and task. Each bucket keeps
- * running sums of what it holds, so reading an agent's standing costs one pass over the agents on the task, not over
- * their outcomes. Thread-safe.
+ * running sums of what it holds, and each task the best figures of its agents (computed again only after something
+ * was recorded on it, or a second passed), so reading an agent's standing on the hot path costs O(1) amortised, not a
+ * pass over outcomes. Thread-safe.
  */
 public final class OutcomeBoard {
   static final int KEPT = 200;
@@ -56,7 +57,7 @@ public final class OutcomeBoard {
 
   private final RoutingConfig.Outcomes config;
   private final Clock clock;
-  private final Map<String, Map<String, Bucket>> byTask = new ConcurrentHashMap<>();
+  private final Map<String, Task> byTask = new ConcurrentHashMap<>();
   private volatile Learned learned;
 
   public OutcomeBoard(RoutingConfig.Outcomes config, Clock clock) {
@@ -87,7 +88,9 @@ public final class OutcomeBoard {
 
   /** One attempt measured by another gateway. */
   public void heard(String agent, String task, Measured m) {
-    bucket(agent, task).add(clock.instant(), m);
+    Task t = task(task);
+    t.agents.computeIfAbsent(agent, a -> new Bucket()).add(clock.instant(), m);
+    t.changes.incrementAndGet(); // after the add: cached bests never claim an outcome they lack
   }
 
   /** A vote on one of the agent's answers on the task, in [-1, 1]; told to the other gateways. */
@@ -99,17 +102,20 @@ public final class OutcomeBoard {
 
   /** A vote cast through another gateway. */
   public void heardFeedback(String agent, String task, double score) {
-    bucket(agent, task).vote(clock.instant(), Math.max(-1, Math.min(1, score)));
+    Task t = task(task);
+    t.agents.computeIfAbsent(agent, a -> new Bucket()).vote(clock.instant(), Math.max(-1, Math.min(1, score)));
+    t.changes.incrementAndGet();
   }
 
-  private Bucket bucket(String agent, String task) {
-    return byTask.computeIfAbsent(task, t -> new ConcurrentHashMap<>()).computeIfAbsent(agent, a -> new Bucket());
+  private Task task(String task) {
+    return byTask.computeIfAbsent(task, k -> new Task());
   }
 
   /** The explore share for an agent too little measured lately while another on the task is; else 0. */
   public double exploration(String agent, String task) {
-    Map<String, Bucket> agents = byTask.get(task);
-    if (agents == null) return 0;
+    Task t = byTask.get(task);
+    if (t == null) return 0;
+    Map<String, Bucket> agents = t.agents;
     Instant now = clock.instant();
     Bucket mine = agents.get(agent);
     if (mine != null && summary(mine, now).samples() >= config.minSamples()) return 0;
@@ -153,8 +159,8 @@ public final class OutcomeBoard {
   }
 
   private Standing standing(String agent, String task) {
-    Map<String, Bucket> agents = byTask.get(task);
-    Bucket mine = agents == null ? null : agents.get(agent);
+    Task t = byTask.get(task);
+    Bucket mine = t == null ? null : t.agents.get(agent);
     if (mine == null) return null;
     Instant now = clock.instant();
     Summary own = summary(mine, now);
@@ -163,24 +169,11 @@ public final class OutcomeBoard {
     if (!measured && own.votes() == 0) return null;
     double slower = 1, later = 1, slowerWriting = 1, costlier = 1;
     if (measured) {
-      // the best of each figure among the agents measured on the task (this one included)
-      double fastest = own.answered() > 0 ? own.latencyMs() : Double.MAX_VALUE;
-      double quickest = own.ttftCount() >= min ? own.ttftMs() : Double.MAX_VALUE;
-      double swiftest = own.tpsCount() >= min ? own.tokensPerSecond() : 0;
-      double cheapest = own.costCount() >= min ? own.cost() : Double.MAX_VALUE;
-      for (Bucket other : agents.values()) {
-        if (other == mine) continue;
-        Summary o = summary(other, now);
-        if (o.samples() < min) continue;
-        if (o.answered() > 0) fastest = Math.min(fastest, o.latencyMs());
-        if (o.ttftCount() >= min) quickest = Math.min(quickest, o.ttftMs());
-        if (o.tpsCount() >= min) swiftest = Math.max(swiftest, o.tokensPerSecond());
-        if (o.costCount() >= min) cheapest = Math.min(cheapest, o.cost());
-      }
-      if (own.answered() > 0 && fastest > 0) slower = own.latencyMs() / fastest;
-      if (own.ttftCount() >= min && quickest > 0) later = own.ttftMs() / quickest;
-      if (own.tpsCount() >= min && own.tokensPerSecond() > 0) slowerWriting = swiftest / own.tokensPerSecond();
-      if (own.costCount() >= min && cheapest > 0) costlier = own.cost() / cheapest;
+      Bests b = bests(t, now);
+      if (own.answered() > 0 && b.fastest() > 0) slower = own.latencyMs() / b.fastest();
+      if (own.ttftCount() >= min && b.quickest() > 0) later = own.ttftMs() / b.quickest();
+      if (own.tpsCount() >= min && own.tokensPerSecond() > 0) slowerWriting = b.swiftest() / own.tokensPerSecond();
+      if (own.costCount() >= min && b.cheapest() > 0) costlier = own.cost() / b.cheapest();
     }
     double penalty = 0;
     if (measured) {
@@ -197,6 +190,29 @@ public final class OutcomeBoard {
     return new Standing(own, measured, slower, later, slowerWriting, costlier, term);
   }
 
+  /**
+   * The best of each figure among the agents measured on the task: computed once for all the candidates of a plan,
+   * again after anything was recorded on the task or a second of the board's clock passed (outcomes age out).
+   */
+  private Bests bests(Task t, Instant now) {
+    long changes = t.changes.get();
+    Bests b = t.bests;
+    if (b != null && b.changes() == changes && !now.isAfter(b.at().plusSeconds(1)) && !now.isBefore(b.at())) return b;
+    int min = config.minSamples();
+    double fastest = Double.MAX_VALUE, quickest = Double.MAX_VALUE, swiftest = 0, cheapest = Double.MAX_VALUE;
+    for (Bucket bucket : t.agents.values()) {
+      Summary o = summary(bucket, now);
+      if (o.samples() < min) continue;
+      if (o.answered() > 0) fastest = Math.min(fastest, o.latencyMs());
+      if (o.ttftCount() >= min) quickest = Math.min(quickest, o.ttftMs());
+      if (o.tpsCount() >= min) swiftest = Math.max(swiftest, o.tokensPerSecond());
+      if (o.costCount() >= min) cheapest = Math.min(cheapest, o.cost());
+    }
+    b = new Bests(changes, now, fastest, quickest, swiftest, cheapest);
+    t.bests = b;
+    return b;
+  }
+
   /** {@code weight} per doubling of {@code ratio} (1 or less costs nothing), at most 2. */
   private static double doublings(double weight, double ratio) {
     if (ratio <= 1 || weight == 0) return 0;
@@ -209,6 +225,17 @@ public final class OutcomeBoard {
 
   private record Standing(Summary own, boolean measured, double slower, double laterFirstToken, double slowerWriting,
       double costlier, double term) {}
+
+  /** The agents measured on one task, and the best of their figures as last computed. */
+  private static final class Task {
+    final Map<String, Bucket> agents = new ConcurrentHashMap<>();
+    /** Counts every outcome and vote recorded on the task, so the cached bests know when they are out of date. */
+    final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+    volatile Bests bests;
+  }
+
+  /** The best figures among the measured agents of a task, as of {@code at} and {@code changes} recorded. */
+  private record Bests(long changes, Instant at, double fastest, double quickest, double swiftest, double cheapest) {}
 
   /** One agent's figures on one task, as of now: means over what the window holds. */
   private record Summary(int samples, int answered, double latencyMs, int ttftCount, double ttftMs, int tpsCount,
