@@ -7,8 +7,9 @@ import dev.rebound.routing.AgentDefinition;
 /**
  * What best-match measures of an answer besides its time: the time to the first token the client got (streams), the
  * output tokens per second of writing, the request's cost (the agent's {@code cost} per 1,000 tokens, prompt and cache
- * tokens included) and the recoveries it needed on the agent. Read from what the request already holds (the reply's
- * transcript, the answer's usage object); nothing is parsed that the way out would not read anyway.
+ * tokens included) and the recoveries it needed on the agent. Read from what the request already holds: the reply's
+ * transcript of a stream, or the usage object at the tail of a whole answer (found from its end, as the metrics do,
+ * without parsing the answer).
  */
 final class AnswerFigures {
   private AnswerFigures() {}
