@@ -16,7 +16,8 @@ public interface AgentHealth {
 
   /**
    * How the agent's recent outcomes on this kind of task move its best-match score: 0 when too little is known,
-   * negative for failures or slowness against the fastest agent on the same kind of task.
+   * negative for failures, slowness, recoveries or cost against the best agent on the same kind of task; feedback on
+   * its answers moves it either way.
    */
   default double performance(AgentDefinition agent, String task) {
     return 0;

@@ -6,6 +6,7 @@ import dev.rebound.gateway.context.ContextWindows;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.RouteTable;
+import dev.rebound.gateway.routes.TurnFeedback;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
 import dev.rebound.store.CheckpointStore;
 import io.vertx.ext.web.Router;
@@ -15,7 +16,7 @@ import java.util.function.Supplier;
 
 /**
  * The admin API, mounted under /admin behind {@link AdminAuth}: one class per resource (routes, backends, tenants,
- * sessions, session events, recovery analytics, the dashboard's live feed), each mounting its own endpoints.
+ * sessions, session events, recovery analytics, the dashboard's live feed, feedback on answers), each mounting its own endpoints.
  */
 public final class AdminApi {
   private final ReboundConfig config;
@@ -27,10 +28,11 @@ public final class AdminApi {
   private final SessionEventsApi sessionEvents;
   private final AnalyticsApi analytics;
   private final LiveFeed live;
+  private final FeedbackApi feedback;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
       Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, LiveFeed live,
-      ContextWindows windows, Clock clock) {
+      ContextWindows windows, Clock clock, TurnFeedback feedback) {
     this.config = config;
     this.tenants = config.tenants().stream().map(t -> t.name()).toList();
     this.routes = new RoutesApi(config, routes, load, events, clock);
@@ -40,6 +42,7 @@ public final class AdminApi {
     this.sessionEvents = new SessionEventsApi(store, events);
     this.analytics = new AnalyticsApi(analytics);
     this.live = live;
+    this.feedback = new FeedbackApi(feedback);
   }
 
   public void mount(Router router) {
@@ -52,5 +55,6 @@ public final class AdminApi {
     sessionEvents.mount(mount);
     analytics.mount(mount);
     live.mount(mount);
+    feedback.mount(mount);
   }
 }

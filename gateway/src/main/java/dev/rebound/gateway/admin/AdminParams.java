@@ -141,6 +141,16 @@ final class AdminParams {
         + (v instanceof String ? " (a JSON number, not a string)" : ""));
   }
 
+  /** A required number in the body, within [min, max]. */
+  double bodyNumber(String name, double min, double max, String what) {
+    Object v = body().getValue(name);
+    if (v == null) throw new Rejected(400, name + " (" + what + ") is required.");
+    if (v instanceof Number n && n.doubleValue() >= min && n.doubleValue() <= max) return n.doubleValue();
+    throw bad(name, v instanceof String s ? s : String.valueOf(v), what + ": a number from " + BigDecimal.valueOf(min).stripTrailingZeros().toPlainString()
+        + " to " + BigDecimal.valueOf(max).stripTrailingZeros().toPlainString()
+        + (v instanceof String ? " (a JSON number, not a string)" : ""));
+  }
+
   /** An optional string in the body, at most {@code maxLength} characters. */
   String bodyString(String name, String fallback, int maxLength) {
     Object v = body().getValue(name);

@@ -343,11 +343,16 @@ public final class ConfigLoader {
     n.allowOnly("taskPatterns", "watch", "outcomes");
     ConfigNode o = n.get("outcomes");
     o.expectObject();
-    o.allowOnly("window", "minSamples", "failureWeight", "latencyWeight", "explore");
+    o.allowOnly("window", "minSamples", "failureWeight", "latencyWeight", "explore", "ttftWeight", "throughputWeight",
+        "recoveryWeight", "costWeight", "feedbackWeight", "feedbackWindow", "regenerateScore");
     RoutingConfig.Outcomes d = RoutingConfig.Outcomes.DEFAULT;
     RoutingConfig.Outcomes outcomes = new RoutingConfig.Outcomes(o.get("window").duration(d.window()),
         (int) o.get("minSamples").integer(d.minSamples(), 1, 100_000), o.get("failureWeight").number(d.failureWeight(), 0, 100),
-        o.get("latencyWeight").number(d.latencyWeight(), 0, 100), o.get("explore").number(d.explore(), 0, 0.5));
+        o.get("latencyWeight").number(d.latencyWeight(), 0, 100), o.get("explore").number(d.explore(), 0, 0.5),
+        o.get("ttftWeight").number(d.ttftWeight(), 0, 100), o.get("throughputWeight").number(d.throughputWeight(), 0, 100),
+        o.get("recoveryWeight").number(d.recoveryWeight(), 0, 100), o.get("costWeight").number(d.costWeight(), 0, 100),
+        o.get("feedbackWeight").number(d.feedbackWeight(), 0, 100), o.get("feedbackWindow").positiveDuration(d.feedbackWindow()),
+        o.get("regenerateScore").number(d.regenerateScore(), -1, 0));
     String file = n.get("taskPatterns").text();
     Duration watch = n.get("watch").duration(Duration.ofSeconds(2));
     TaskPatterns patterns = TaskPatterns.NONE;

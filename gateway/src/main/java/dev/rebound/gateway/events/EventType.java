@@ -28,6 +28,7 @@ public enum EventType {
   FORK("fork"),
   CHECKPOINT("checkpoint"),
   SESSION_UNRECORDED("session-unrecorded"),
+  FEEDBACK("feedback"),
   // backends, the store, config
   COOLDOWN("cooldown"),
   BREAKER("breaker"),

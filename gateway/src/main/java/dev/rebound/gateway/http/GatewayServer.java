@@ -38,6 +38,8 @@ import dev.rebound.gateway.reply.ErrorReply;
 import dev.rebound.gateway.routes.ConfigWatcher;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.OutcomeBoard;
+import dev.rebound.gateway.routes.OutcomeShare;
+import dev.rebound.gateway.routes.TurnFeedback;
 import dev.rebound.gateway.routes.RouteTable;
 import dev.rebound.gateway.routes.SessionAffinity;
 import dev.rebound.gateway.sessions.ConfiguredStore;
@@ -52,6 +54,7 @@ import dev.rebound.gateway.wire.GatewayException;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.formats.WireFormats;
 import dev.rebound.store.BufferedCheckpointStore;
+import dev.rebound.store.SessionKey;
 import dev.rebound.store.StoreInUseException;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -97,6 +100,10 @@ public final class GatewayServer {
   private final HealthBoard health;
   /** Set when the store is Redis: backend health heard by every gateway on it. */
   private HealthShare healthShare;
+  /** Set when the store is Redis: what agents' answers came to, and votes on them, heard by every gateway on it. */
+  private OutcomeShare outcomeShare;
+  private final OutcomeBoard outcomes;
+  private final TurnFeedback feedback;
   private final RouteTable routes;
   private final LiveAgentHealth load;
   private final AdminApi admin;
@@ -154,13 +161,14 @@ public final class GatewayServer {
         t -> events.emit(breakerEvent(clock, t)));
     this.routes = new RouteTable(config.ruleSet());
     this.windows = new ContextWindows(config);
-    this.load = new LiveAgentHealth(health, a -> windows.of(a).window(),
-        new OutcomeBoard(config.routing().outcomes(), clock));
+    this.outcomes = new OutcomeBoard(config.routing().outcomes(), clock);
+    this.load = new LiveAgentHealth(health, a -> windows.of(a).window(), outcomes);
+    this.feedback = new TurnFeedback(outcomes, () -> store, events, events, clock);
     this.affinity = new SessionAffinity(100_000);
     this.events = events;
     this.tracing = Tracing.of(config.tracing());
     this.clock = clock;
-    this.admin = new AdminApi(config, routes, health, load, () -> store, events, analytics, live, windows, clock);
+    this.admin = new AdminApi(config, routes, health, load, () -> store, events, analytics, live, windows, clock, feedback);
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
     this.discovery = new WindowDiscovery(vertx, config, windows, events, clock);
     this.summarizer = summarizer();
@@ -205,6 +213,8 @@ public final class GatewayServer {
             // gateways on one Redis share what they learn of backends (a sentinel's address is not a data node)
             this.healthShare = new HealthShare(vertx, config.store().redisUrl(), health, events, clock);
             healthShare.start();
+            this.outcomeShare = new OutcomeShare(vertx, config.store().redisUrl(), outcomes);
+            outcomeShare.start();
           }
           this.known = new SessionCache(SESSIONS_KNOWN, MESSAGES_KNOWN);
           this.counter = new TokenCounter(tokenizers.result(), config.context().imageTokens());
@@ -381,6 +391,7 @@ public final class GatewayServer {
     if (watcher != null) watcher.stop();
     live.stop();
     if (healthShare != null) healthShare.close();
+    if (outcomeShare != null) outcomeShare.close();
     // stop accepting, let the requests in flight end within the grace, then close what is left
     Future<Void> closed = server == null ? Future.succeededFuture()
         : server.shutdown(config.server().shutdownGrace().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -418,8 +429,10 @@ public final class GatewayServer {
     RequestRecord record = new RequestRecord(id, trace == null ? events : trace, clock);
     String protocol = endpoint.protocol().id();
     Exchange ex;
+    Double vote;
     try {
       ex = door.open(ctx, endpoint, sessionId(ctx), record);
+      vote = feedbackVote(ex);
     } catch (GatewayException e) {
       fail(ctx, WireFormats.of(endpoint.protocol()), e.error());
       metrics.requestEnded(record, null, null, protocol, false, ctx.response());
@@ -437,7 +450,28 @@ public final class GatewayServer {
           ctx.response());
       if (trace != null) trace.ended(ctx.response().getStatusCode(), ex.plan() == null ? null : ex.plan().route(), ex.tenant());
       analytics.requestEnded(record.id(), ctx.response().ended());
+      // what the request says of the answer before it (a header vote, a question asked again), off its way
+      if (ex.session() != null) {
+        feedback.afterTurn(new SessionKey(ex.tenant(), ex.sessionId()), ex.session().key(), ex.session().turn(),
+            ex.session().reasked(), vote, record.id());
+      }
     });
+  }
+
+  /** The client's vote on its previous answer ({@code x-rebound-feedback}); null when it sent none. */
+  private static Double feedbackVote(Exchange ex) {
+    String header = ex.requestHeaders().get(TurnFeedback.HEADER);
+    if (header == null) return null;
+    try {
+      Double vote = TurnFeedback.headerScore(header);
+      if (ex.sessionId() == null) {
+        throw new IllegalArgumentException(TurnFeedback.HEADER + " votes on the previous answer of a session: send it"
+            + " with the session's id (X-Session-Id, or the base URL /s/<id>/)");
+      }
+      return vote;
+    } catch (IllegalArgumentException e) {
+      throw new GatewayException(ClientError.invalidRequest(e.getMessage() + ".", TurnFeedback.HEADER));
+    }
   }
 
   /** The endpoint as routed, its session prefix as a placeholder: a span name of few values. */

@@ -89,6 +89,9 @@ public final class AttemptLoop implements Step {
     private final Promise<Void> done = Promise.promise();
     /** Whether this request already said it waits for a breaker's probe (it looks again quietly). */
     private boolean waitedForProbe;
+    /** The agent of this request's last failed attempt, and how many of its attempts failed. */
+    private String failingAgent;
+    private int failedOnAgent;
 
     Run(Exchange ex) {
       this.ex = ex;
@@ -283,10 +286,26 @@ public final class AttemptLoop implements Step {
     private void measure(AgentDefinition agent, OutcomeReader.Verdict verdict, long elapsedMs) {
       boolean answered = verdict instanceof OutcomeReader.Ended e && e.answered();
       boolean failed = verdict instanceof OutcomeReader.Failed f && f.failure().kind().countsTowardBreaker();
+      if (verdict instanceof OutcomeReader.Failed) failuresOn(agent);
       if (!answered && !failed) return;
       var features = ex.plan().featuresKnown() ? ex.plan().features() : null;
       String task = features == null ? "any" : features.domain();
-      load.attempted(agent, task, answered, elapsedMs);
+      if (!answered || load.outcomes() == null) {
+        load.attempted(agent, task, answered, elapsedMs);
+        return;
+      }
+      Result result = ((OutcomeReader.Ended) verdict).result();
+      load.attempted(agent, task, AnswerFigures.of(ex, agent, result, elapsedMs,
+          agent.name().equals(failingAgent) ? failedOnAgent : 0));
+    }
+
+    /** Failures of this request on the agent so far: the recoveries its answer needed. */
+    private void failuresOn(AgentDefinition agent) {
+      if (!agent.name().equals(failingAgent)) {
+        failingAgent = agent.name();
+        failedOnAgent = 0;
+      }
+      failedOnAgent++;
     }
 
     private AttemptState state(AgentDefinition agent) {

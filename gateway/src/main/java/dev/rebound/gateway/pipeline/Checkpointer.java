@@ -7,7 +7,6 @@ import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.gateway.stream.TokenUsage;
-import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.store.Append;
 import dev.rebound.store.CheckpointDraft;
@@ -51,7 +50,15 @@ final class Checkpointer {
    */
   Future<Void> answered(Exchange ex, AgentDefinition agent, Buffer body) {
     if (ex.session() == null) return Future.succeededFuture();
-    return answered(ex, agent, answeredMessage(ex.format(), body), ex.format().usageOfAnswer(body));
+    com.fasterxml.jackson.databind.JsonNode answer;
+    try {
+      answer = JSON.readTree(body.getBytes());
+    } catch (java.io.IOException e) {
+      answer = null;
+    }
+    String message = answer == null ? null : ex.format().answeredMessage(answer);
+    String id = answer == null ? null : answer.path("id").textValue();
+    return answered(ex, agent, message, ex.format().usageOfAnswer(body), id);
   }
 
   /** The usage an answer reported, as the store keeps it. */
@@ -59,15 +66,6 @@ final class Checkpointer {
     if (usage == null || usage.isEmpty()) return TurnUsage.NONE;
     return new TurnUsage(Math.max(0, usage.input()), Math.max(0, usage.output()), Math.max(0, usage.cacheRead()),
         Math.max(0, usage.cacheWrite()));
-  }
-
-  /** The assistant message inside a whole (non-stream) answer; null when the body has none. */
-  private static String answeredMessage(WireFormat format, Buffer body) {
-    try {
-      return format.answeredMessage(JSON.readTree(body.getBytes()));
-    } catch (java.io.IOException e) {
-      return null;
-    }
   }
 
   /**
@@ -167,8 +165,31 @@ final class Checkpointer {
     });
   }
 
-  /** Stores the assistant turn with the usage its answer reported. */
+  /** Stores the assistant turn of a stream with the usage its answer reported. */
   Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson, TokenUsage reported) {
+    return answered(ex, agent, assistantJson, reported, ex.reply() == null ? null : ex.reply().transcript().responseId());
+  }
+
+  /**
+   * What the stored turn's event says of it: the agent, the turn, its kind of task and the id the client got, so that
+   * feedback on the turn (by number or by that id) finds who answered it and on what.
+   */
+  private static Map<String, Object> turnFields(Exchange ex, AgentDefinition agent, SessionTurn turn, long version,
+      String responseId) {
+    Map<String, Object> fields = new java.util.LinkedHashMap<>();
+    fields.put("agent", agent.name());
+    fields.put("version", version);
+    fields.put("turn", turn.turn());
+    // a thread's turns are numbered in the thread, and its events written with the session's
+    if (!turn.key().id().equals(ex.sessionId())) fields.put("thread", turn.key().id());
+    if (ex.plan() != null && ex.plan().featuresKnown()) fields.put("task", ex.plan().features().domain());
+    if (responseId != null) fields.put("responseId", responseId);
+    return fields;
+  }
+
+  /** Stores the assistant turn with the usage its answer reported; {@code responseId}: the answer's id, or null. */
+  private Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson, TokenUsage reported,
+      String responseId) {
     if (ex.session() == null || assistantJson == null) return Future.succeededFuture();
     TurnUsage usage = stored(reported);
     return ex.sessionWrites().after(() -> {
@@ -190,7 +211,7 @@ final class Checkpointer {
             ex.bound(turn.at(meta.version()));
             cache.advance(turn.key(), turn.version(), meta.version(), 1, List.of(MessageIdentity.of(assistantJson)));
             ex.emit(EventType.CHECKPOINT, "assistant turn " + turn.turn() + " stored" + (auto ? " with an AUTO checkpoint" : ""),
-                Map.of("agent", agent.name(), "version", meta.version()));
+                turnFields(ex, agent, turn, meta.version(), responseId));
           })
           .<Void>mapEmpty()
           .recover(err -> {

@@ -51,6 +51,16 @@ public final class LiveAgentHealth implements AgentHealth {
     if (outcomes != null) outcomes.record(agent.name(), task, answered, elapsedMs);
   }
 
+  /** One attempt's outcome with what was measured of it (time to first token, throughput, cost, recoveries). */
+  public void attempted(AgentDefinition agent, String task, OutcomeBoard.Measured measured) {
+    if (outcomes != null) outcomes.record(agent.name(), task, measured);
+  }
+
+  /** The board best-match reads; null when outcomes are not kept. */
+  public OutcomeBoard outcomes() {
+    return outcomes;
+  }
+
   @Override
   public int contextWindow(AgentDefinition agent) {
     return windows.applyAsInt(agent);

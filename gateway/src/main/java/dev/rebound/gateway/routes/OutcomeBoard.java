@@ -10,107 +10,304 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What each agent's recent attempts came to, per kind of task: how many failed (the failures that are the backend's,
- * not the request's) and how long answers took. Best-match reads it as a performance term: an agent that fails half
- * its requests, or answers three times slower than the fastest agent on the same task, loses score until those
- * outcomes are older than the window; then it is tried again and measured anew. Bounded: the newest
- * {@link #KEPT} outcomes per agent and task. Thread-safe.
+ * What each agent's recent attempts came to, per kind of task, and what clients and people said of its answers. Per
+ * agent and task, over a sliding window: how many attempts failed (the failures that are the backend's, not the
+ * request's), how long answers took, the time to the first token of streams, output tokens per second, the cost per
+ * request and the recoveries (retries, continuations) an answer needed; and the feedback votes in [-1, 1]. Best-match
+ * reads it as a performance term: an agent that fails half its requests, answers three times slower, writes slower or
+ * costs more per request than the best agent on the same task, or whose answers were voted down, loses score until
+ * those outcomes are older than the window; then it is tried again and measured anew.
+ *
+ * <p>Bounded: the newest {@link #KEPT} outcomes and {@link #VOTES_KEPT} votes per agent and task. Each bucket keeps
+ * running sums of what it holds, and each task the best figures of its agents (computed again only after something
+ * was recorded on it, or a second passed), so reading an agent's standing on the hot path costs O(1) amortised, not a
+ * pass over outcomes. Thread-safe.
  */
 public final class OutcomeBoard {
   static final int KEPT = 200;
+  static final int VOTES_KEPT = 200;
+
+  /**
+   * What one attempt came to.
+   *
+   * @param answered        the backend answered (else it failed through its own fault)
+   * @param elapsedMs       the attempt's time
+   * @param ttftMs          time to the first token the client got (streams); negative when unknown
+   * @param tokensPerSecond output tokens per second of writing; negative when unknown
+   * @param cost            the request's cost (the agent's cost per 1,000 tokens times its tokens); negative when unknown
+   * @param recoveries      retries and continuations the answer needed on this agent
+   */
+  public record Measured(boolean answered, long elapsedMs, long ttftMs, double tokensPerSecond, double cost,
+      int recoveries) {
+    public static Measured failed(long elapsedMs) {
+      return new Measured(false, elapsedMs, -1, -1, -1, 0);
+    }
+
+    public static Measured answered(long elapsedMs) {
+      return new Measured(true, elapsedMs, -1, -1, -1, 0);
+    }
+  }
+
+  /** Who else hears what this board learns here (the other gateways on the same Redis). */
+  public interface Learned {
+    void outcome(String agent, String task, Measured m);
+
+    void feedback(String agent, String task, double score);
+  }
 
   private final RoutingConfig.Outcomes config;
   private final Clock clock;
-  private final Map<String, Map<String, Outcomes>> byTask = new ConcurrentHashMap<>();
+  private final Map<String, Task> byTask = new ConcurrentHashMap<>();
+  private volatile Learned learned;
 
   public OutcomeBoard(RoutingConfig.Outcomes config, Clock clock) {
     this.config = config;
     this.clock = clock;
   }
 
+  public RoutingConfig.Outcomes config() {
+    return config;
+  }
+
+  /** What this board learns from now on is told to {@code others} too. */
+  public void share(Learned others) {
+    this.learned = others;
+  }
+
   /** One attempt of {@code agent} on a {@code task}: answered or failed through the backend's fault, and its time. */
   public void record(String agent, String task, boolean answered, long elapsedMs) {
-    byTask.computeIfAbsent(task, t -> new ConcurrentHashMap<>()).computeIfAbsent(agent, a -> new Outcomes())
-        .add(clock.instant(), answered, elapsedMs);
+    record(agent, task, answered ? Measured.answered(elapsedMs) : Measured.failed(elapsedMs));
+  }
+
+  /** One attempt of {@code agent} on a {@code task}, measured here; told to the other gateways. */
+  public void record(String agent, String task, Measured m) {
+    heard(agent, task, m);
+    Learned others = learned;
+    if (others != null) others.outcome(agent, task, m);
+  }
+
+  /** One attempt measured by another gateway. */
+  public void heard(String agent, String task, Measured m) {
+    Task t = task(task);
+    t.agents.computeIfAbsent(agent, a -> new Bucket()).add(clock.instant(), m);
+    t.changes.incrementAndGet(); // after the add: cached bests never claim an outcome they lack
+  }
+
+  /** A vote on one of the agent's answers on the task, in [-1, 1]; told to the other gateways. */
+  public void feedback(String agent, String task, double score) {
+    heardFeedback(agent, task, score);
+    Learned others = learned;
+    if (others != null) others.feedback(agent, task, score);
+  }
+
+  /** A vote cast through another gateway. */
+  public void heardFeedback(String agent, String task, double score) {
+    Task t = task(task);
+    t.agents.computeIfAbsent(agent, a -> new Bucket()).vote(clock.instant(), Math.max(-1, Math.min(1, score)));
+    t.changes.incrementAndGet();
+  }
+
+  private Task task(String task) {
+    return byTask.computeIfAbsent(task, k -> new Task());
   }
 
   /** The explore share for an agent too little measured lately while another on the task is; else 0. */
   public double exploration(String agent, String task) {
-    Map<String, Outcomes> agents = byTask.get(task);
-    if (agents == null) return 0;
-    Instant since = clock.instant().minus(config.window());
-    Outcomes mine = agents.get(agent);
-    if (mine != null && mine.summary(since).samples() >= config.minSamples()) return 0;
-    for (Map.Entry<String, Outcomes> e : agents.entrySet()) {
-      if (!e.getKey().equals(agent) && e.getValue().summary(since).samples() >= config.minSamples()) return config.explore();
+    Task t = byTask.get(task);
+    if (t == null) return 0;
+    Map<String, Bucket> agents = t.agents;
+    Instant now = clock.instant();
+    Bucket mine = agents.get(agent);
+    if (mine != null && summary(mine, now).samples() >= config.minSamples()) return 0;
+    for (Map.Entry<String, Bucket> e : agents.entrySet()) {
+      if (!e.getKey().equals(agent) && summary(e.getValue(), now).samples() >= config.minSamples()) return config.explore();
     }
     return 0;
   }
 
-  /** The score term: failures and slowness cost, nothing when too little is known. */
+  /** The score term: failures, slowness, recoveries and cost lose score, feedback moves it; 0 when nothing is known. */
   public double score(String agent, String task) {
     Standing s = standing(agent, task);
-    return s == null ? 0 : -s.penalty();
+    return s == null ? 0 : s.term();
   }
 
   public String reason(String agent, String task) {
     Standing s = standing(agent, task);
     if (s == null) return null;
-    StringBuilder why = new StringBuilder(String.format(Locale.ROOT, "%d%% of its last %d %s attempts answered",
-        Math.round(100 * s.success()), s.samples(), task));
-    if (s.slower() > 1.05) why.append(String.format(Locale.ROOT, ", %.1fx slower than the fastest", s.slower()));
-    if (s.penalty() > 0) why.append(String.format(Locale.ROOT, " (%.2f)", -s.penalty()));
+    StringBuilder why = new StringBuilder();
+    Summary own = s.own();
+    if (s.measured()) {
+      why.append(String.format(Locale.ROOT, "%d%% of its last %d %s attempts answered",
+          Math.round(100 * own.success()), own.samples(), task));
+      if (s.slower() > 1.05) why.append(String.format(Locale.ROOT, ", %.1fx slower than the fastest", s.slower()));
+      if (s.laterFirstToken() > 1.05) {
+        why.append(String.format(Locale.ROOT, ", first token %.1fx later than the quickest", s.laterFirstToken()));
+      }
+      if (s.slowerWriting() > 1.05) {
+        why.append(String.format(Locale.ROOT, ", writes %.1fx slower (%.0f tokens/s)", s.slowerWriting(), own.tokensPerSecond()));
+      }
+      if (own.recoveries() >= 0.05) why.append(String.format(Locale.ROOT, ", %.1f recoveries per answer", own.recoveries()));
+      if (s.costlier() > 1.05) why.append(String.format(Locale.ROOT, ", %.1fx the cost per request of the cheapest", s.costlier()));
+    }
+    if (own.votes() > 0) {
+      if (!why.isEmpty()) why.append(", ");
+      why.append(String.format(Locale.ROOT, "feedback %+.1f over %d vote%s on %s", own.voteSum(), own.votes(),
+          own.votes() == 1 ? "" : "s", task));
+    }
+    if (s.term() != 0) why.append(String.format(Locale.ROOT, " (%+.2f)", s.term()));
     return why.toString();
   }
 
   private Standing standing(String agent, String task) {
-    Map<String, Outcomes> agents = byTask.get(task);
-    Outcomes mine = agents == null ? null : agents.get(agent);
+    Task t = byTask.get(task);
+    Bucket mine = t == null ? null : t.agents.get(agent);
     if (mine == null) return null;
-    Instant since = clock.instant().minus(config.window());
-    Outcomes.Summary own = mine.summary(since);
-    if (own.samples() < config.minSamples()) return null;
-    double fastest = own.meanLatencyMs();
-    for (Outcomes other : agents.values()) {
-      Outcomes.Summary o = other == mine ? own : other.summary(since);
-      if (o.samples() >= config.minSamples() && o.answered() > 0 && o.meanLatencyMs() < fastest) fastest = o.meanLatencyMs();
+    Instant now = clock.instant();
+    Summary own = summary(mine, now);
+    int min = config.minSamples();
+    boolean measured = own.samples() >= min;
+    if (!measured && own.votes() == 0) return null;
+    double slower = 1, later = 1, slowerWriting = 1, costlier = 1;
+    if (measured) {
+      Bests b = bests(t, now);
+      if (own.answered() > 0 && b.fastest() > 0) slower = own.latencyMs() / b.fastest();
+      if (own.ttftCount() >= min && b.quickest() > 0) later = own.ttftMs() / b.quickest();
+      if (own.tpsCount() >= min && own.tokensPerSecond() > 0) slowerWriting = b.swiftest() / own.tokensPerSecond();
+      if (own.costCount() >= min && b.cheapest() > 0) costlier = own.cost() / b.cheapest();
     }
-    double slower = own.answered() == 0 || fastest <= 0 ? 1 : own.meanLatencyMs() / fastest;
-    double penalty = config.failureWeight() * (1 - own.success())
-        + Math.min(2, config.latencyWeight() * Math.max(0, Math.log(slower) / Math.log(2)));
-    return new Standing(own.samples(), own.success(), slower, penalty);
+    double penalty = 0;
+    if (measured) {
+      penalty = config.failureWeight() * (1 - own.success())
+          + doublings(config.latencyWeight(), slower)
+          + doublings(config.ttftWeight(), later)
+          + doublings(config.throughputWeight(), slowerWriting)
+          + Math.min(3, config.recoveryWeight() * own.recoveries())
+          + doublings(config.costWeight(), costlier);
+    }
+    // the mean vote, pulled towards 0 by two neutral ones: one vote moves an agent, many move it up to the weight
+    double votes = own.votes() == 0 ? 0 : config.feedbackWeight() * own.voteSum() / (own.votes() + 2);
+    double term = Math.round((votes - penalty) * 1000) / 1000.0;
+    return new Standing(own, measured, slower, later, slowerWriting, costlier, term);
   }
 
-  private record Standing(int samples, double success, double slower, double penalty) {}
+  /**
+   * The best of each figure among the agents measured on the task: computed once for all the candidates of a plan,
+   * again after anything was recorded on the task or a second of the board's clock passed (outcomes age out).
+   */
+  private Bests bests(Task t, Instant now) {
+    long changes = t.changes.get();
+    Bests b = t.bests;
+    if (b != null && b.changes() == changes && !now.isAfter(b.at().plusSeconds(1)) && !now.isBefore(b.at())) return b;
+    int min = config.minSamples();
+    double fastest = Double.MAX_VALUE, quickest = Double.MAX_VALUE, swiftest = 0, cheapest = Double.MAX_VALUE;
+    for (Bucket bucket : t.agents.values()) {
+      Summary o = summary(bucket, now);
+      if (o.samples() < min) continue;
+      if (o.answered() > 0) fastest = Math.min(fastest, o.latencyMs());
+      if (o.ttftCount() >= min) quickest = Math.min(quickest, o.ttftMs());
+      if (o.tpsCount() >= min) swiftest = Math.max(swiftest, o.tokensPerSecond());
+      if (o.costCount() >= min) cheapest = Math.min(cheapest, o.cost());
+    }
+    b = new Bests(changes, now, fastest, quickest, swiftest, cheapest);
+    t.bests = b;
+    return b;
+  }
 
-  /** One agent's newest outcomes on one task. */
-  private static final class Outcomes {
-    private record Outcome(Instant at, boolean answered, long elapsedMs) {}
+  /** {@code weight} per doubling of {@code ratio} (1 or less costs nothing), at most 2. */
+  private static double doublings(double weight, double ratio) {
+    if (ratio <= 1 || weight == 0) return 0;
+    return Math.min(2, weight * Math.log(ratio) / Math.log(2));
+  }
 
-    record Summary(int samples, int answered, double meanLatencyMs) {
-      double success() {
-        return samples == 0 ? 1 : (double) answered / samples;
-      }
+  private Summary summary(Bucket b, Instant now) {
+    return b.summary(now.minus(config.window()), now.minus(config.feedbackWindow()));
+  }
+
+  private record Standing(Summary own, boolean measured, double slower, double laterFirstToken, double slowerWriting,
+      double costlier, double term) {}
+
+  /** The agents measured on one task, and the best of their figures as last computed. */
+  private static final class Task {
+    final Map<String, Bucket> agents = new ConcurrentHashMap<>();
+    /** Counts every outcome and vote recorded on the task, so the cached bests know when they are out of date. */
+    final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+    volatile Bests bests;
+  }
+
+  /** The best figures among the measured agents of a task, as of {@code at} and {@code changes} recorded. */
+  private record Bests(long changes, Instant at, double fastest, double quickest, double swiftest, double cheapest) {}
+
+  /** One agent's figures on one task, as of now: means over what the window holds. */
+  private record Summary(int samples, int answered, double latencyMs, int ttftCount, double ttftMs, int tpsCount,
+      double tokensPerSecond, int costCount, double cost, double recoveries, int votes, double voteSum) {
+    double success() {
+      return samples == 0 ? 1 : (double) answered / samples;
+    }
+  }
+
+  /** One agent's newest outcomes and votes on one task, with running sums of what is held. */
+  private static final class Bucket {
+    private record Entry(Instant at, Measured m) {}
+
+    private record Vote(Instant at, double score) {}
+
+    private final Deque<Entry> kept = new ArrayDeque<>();
+    private final Deque<Vote> votes = new ArrayDeque<>();
+    private int answered;
+    private double latencySum;
+    private int ttftCount;
+    private double ttftSum;
+    private int tpsCount;
+    private double tpsSum;
+    private int costCount;
+    private double costSum;
+    private long recoveriesSum;
+    private double voteSum;
+
+    synchronized void add(Instant at, Measured m) {
+      kept.addLast(new Entry(at, m));
+      count(m, 1);
+      if (kept.size() > KEPT) count(kept.removeFirst().m(), -1);
     }
 
-    private final Deque<Outcome> kept = new ArrayDeque<>();
-
-    synchronized void add(Instant at, boolean answered, long elapsedMs) {
-      kept.addLast(new Outcome(at, answered, elapsedMs));
-      if (kept.size() > KEPT) kept.removeFirst();
+    synchronized void vote(Instant at, double score) {
+      votes.addLast(new Vote(at, score));
+      voteSum += score;
+      if (votes.size() > VOTES_KEPT) voteSum -= votes.removeFirst().score();
     }
 
-    synchronized Summary summary(Instant since) {
-      while (!kept.isEmpty() && kept.peekFirst().at().isBefore(since)) kept.removeFirst();
-      int answered = 0;
-      long latency = 0;
-      for (Outcome o : kept) {
-        if (o.answered()) {
-          answered++;
-          latency += o.elapsedMs();
+    private void count(Measured m, int sign) {
+      if (m.answered()) {
+        answered += sign;
+        latencySum += sign * m.elapsedMs();
+        recoveriesSum += (long) sign * m.recoveries();
+        if (m.ttftMs() >= 0) {
+          ttftCount += sign;
+          ttftSum += sign * m.ttftMs();
+        }
+        if (m.tokensPerSecond() > 0) {
+          tpsCount += sign;
+          tpsSum += sign * m.tokensPerSecond();
+        }
+        if (m.cost() >= 0) {
+          costCount += sign;
+          costSum += sign * m.cost();
         }
       }
-      return new Summary(kept.size(), answered, answered == 0 ? 0 : (double) latency / answered);
+    }
+
+    synchronized Summary summary(Instant since, Instant votesSince) {
+      while (!kept.isEmpty() && kept.peekFirst().at().isBefore(since)) count(kept.removeFirst().m(), -1);
+      while (!votes.isEmpty() && votes.peekFirst().at().isBefore(votesSince)) voteSum -= votes.removeFirst().score();
+      if (kept.isEmpty()) {
+        // sums start again from exact zeros, so rounding never builds up
+        latencySum = ttftSum = tpsSum = costSum = 0;
+      }
+      if (votes.isEmpty()) voteSum = 0;
+      return new Summary(kept.size(), answered, answered == 0 ? 0 : latencySum / answered,
+          ttftCount, ttftCount == 0 ? 0 : ttftSum / ttftCount, tpsCount, tpsCount == 0 ? 0 : tpsSum / tpsCount,
+          costCount, costCount == 0 ? 0 : costSum / costCount, answered == 0 ? 0 : (double) recoveriesSum / answered,
+          votes.size(), voteSum);
     }
   }
 }

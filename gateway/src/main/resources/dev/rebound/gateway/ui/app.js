@@ -130,7 +130,26 @@ function eventRow(e) {
 
 // What went wrong, and what the gateway did about it, stands out among the routine decisions
 const MARKED = { failure: 'decision-failure', 'give-up': 'decision-failure', fallback: 'decision-fallback',
-  'client-gone': 'decision-fallback', fork: 'decision-fallback' };
+  'client-gone': 'decision-fallback', fork: 'decision-fallback', feedback: 'decision-feedback' };
+
+// The votes on a session's answers (feedback events that found their answer)
+function votesOf(events) {
+  return events.filter(e => e.type === 'feedback' && e.details && e.details.agent !== undefined).map(e => e.details);
+}
+
+// The votes on the main thread's answers, by turn (a thread's turns are numbered in the thread)
+function votesByTurn(votes) {
+  const byTurn = {};
+  for (const d of votes) if (!d.thread) (byTurn[d.turn] = byTurn[d.turn] || []).push(d);
+  return byTurn;
+}
+
+// " · feedback -1 (header: coder on code), +0.5 (admin: coder on code, "good")"; empty for an answer no one voted on
+function votesText(votes) {
+  if (!votes || !votes.length) return '';
+  return ' · feedback ' + votes.map(v => (v.score > 0 ? '+' : '') + v.score + ' (' + v.source + ': ' + v.agent + ' on '
+    + v.task + (v.note ? ', "' + v.note + '"' : '') + ')').join(', ');
+}
 
 function eventTr(e) {
   return el('tr', { class: MARKED[e.type] || '' }, eventRow(e).map(c => el('td', {}, c)));
@@ -212,6 +231,13 @@ async function session(id, params) {
     c.messageCount, time(c.at),
     (c.reason || '') + (c.supersededBy ? ' · superseded (restore #' + c.supersededBy + ' replaced its messages)' : '')]);
   const tbody = el('tbody', {}, ev.events.map(eventTr));
+  const allVotes = votesOf(ev.events);
+  const votes = votesByTurn(allVotes);
+  // an answer's turn: the answers before it and itself (the numbering votes use)
+  let answers = 0;
+  const turnOf = s.messages.map(msg => (msg.role === 'assistant' && !msg.partial) ? ++answers : null);
+  const voted = allVotes.map(v => [v.turn + (v.thread ? ' (thread ' + v.thread + ')' : ''),
+    (v.score > 0 ? '+' : '') + v.score, v.source, v.agent, v.task, v.note || '']);
   const followButton = el('button', { type: 'button' }, 'Follow');
   const cursor = { last: ev.events.length ? ev.events[ev.events.length - 1].id : null };
   followButton.addEventListener('click', () => follow(id, params, tbody, followButton, cursor));
@@ -226,8 +252,11 @@ async function session(id, params) {
     el('h2', {}, 'Messages (' + s.messages.length + ')'),
     s.messages.map((msg, i) => [messageBlock(msg.message, { partial: msg.partial,
       label: '#' + msg.index + ' · ' + time(msg.at) + (msg.partial ? ' · partial (the answer was cut here)' : '')
-        + (msg.usage ? ' · tokens' + usageText(msg.usage) : '') }),
+        + (msg.usage ? ' · tokens' + usageText(msg.usage) : '') + (turnOf[i] ? votesText(votes[turnOf[i]]) : '') }),
       decisionsUnder(ev.events, i === 0 ? null : msg.at, i + 1 < s.messages.length ? s.messages[i + 1].at : null)]),
+    el('h2', {}, 'Feedback (' + voted.length + ')'),
+    voted.length ? table(['turn', 'score', 'from', 'agent', 'task', 'note'], voted)
+      : el('p', { class: 'muted' }, 'No votes on its answers (POST /admin/feedback, or x-rebound-feedback on the next request).'),
     el('h2', {}, 'Decisions'),
     el('div', { class: 'bar' }, followButton, el('span', { class: 'muted' }, 'route, wait, retry, fallback, checkpoint…')),
     el('table', {}, el('thead', {}, el('tr', {}, ['at', 'type', 'reason', 'details'].map(c => el('th', {}, c)))), tbody)];
