@@ -99,6 +99,9 @@ public final class GatewayServer {
   private HealthShare healthShare;
   private final RouteTable routes;
   private final LiveAgentHealth load;
+  /** Request budgets per backend and model (shared with the other gateways on a Redis store). */
+  private final dev.rebound.gateway.recovery.Pacing pacing;
+  private final dev.rebound.gateway.recovery.InFlightCounts inFlight;
   private final AdminApi admin;
   private final ConfigWatcher watcher;
   private final SessionAffinity affinity;
@@ -154,8 +157,13 @@ public final class GatewayServer {
         t -> events.emit(breakerEvent(clock, t)));
     this.routes = new RouteTable(config.ruleSet());
     this.windows = new ContextWindows(config);
+    this.pacing = new dev.rebound.gateway.recovery.Pacing(clock, config.resilience().paceBelow());
+    this.inFlight = new dev.rebound.gateway.recovery.InFlightCounts(agent -> {
+      var a = routes.current().agent(agent);
+      return a == null ? null : a.backend();
+    });
     this.load = new LiveAgentHealth(health, a -> windows.of(a).window(),
-        new OutcomeBoard(config.routing().outcomes(), clock));
+        new OutcomeBoard(config.routing().outcomes(), clock), inFlight);
     this.affinity = new SessionAffinity(100_000);
     this.events = events;
     this.tracing = Tracing.of(config.tracing());
@@ -203,7 +211,8 @@ public final class GatewayServer {
           this.store = opened;
           if ("redis".equals(config.store().type()) && !"sentinel".equals(config.store().redis().type())) {
             // gateways on one Redis share what they learn of backends (a sentinel's address is not a data node)
-            this.healthShare = new HealthShare(vertx, config.store().redisUrl(), health, events, clock);
+            this.healthShare = new HealthShare(vertx, config.store().redisUrl(), config.store().redis().endpoints(),
+                "cluster".equals(config.store().redis().type()), health, pacing, inFlight, events, clock);
             healthShare.start();
           }
           this.known = new SessionCache(SESSIONS_KNOWN, MESSAGES_KNOWN);
@@ -215,7 +224,7 @@ public final class GatewayServer {
           this.pipeline = new Pipeline(vertx, classifier, auth, journal,
               new ContextGuard(fit, routes),
               new RoutePlanner(routes, load, affinity, clock, random::nextDouble),
-              new AttemptLoop(config, clients, classifier, health, load, journal, fit, clock, Timers.of(vertx),
+              new AttemptLoop(config, clients, classifier, health, load, pacing, journal, fit, clock, Timers.of(vertx),
                   random::nextDouble));
           return listen();
         });
@@ -370,6 +379,16 @@ public final class GatewayServer {
   /** Breakers and cooldowns of every backend (for the admin API and tests). */
   public HealthBoard health() {
     return health;
+  }
+
+  /** How many gateways share backend health through this one's Redis, itself included (1 without a Redis store). */
+  public int gatewaysSharing() {
+    return healthShare == null ? 1 : healthShare.gateways();
+  }
+
+  /** The request budgets per backend and model (tests). */
+  public dev.rebound.gateway.recovery.Pacing pacing() {
+    return pacing;
   }
 
   /** The routing rules in force (replaced by the admin API and the config watcher). */

@@ -60,11 +60,19 @@ public final class AttemptLoop implements Step {
 
   public AttemptLoop(ReboundConfig config, Upstream upstream, FailureClassifier classifier, HealthBoard health,
       LiveAgentHealth load, SessionJournal journal, ContextFit fit, Clock clock, Timers timers, DoubleSupplier random) {
+    this(config, upstream, classifier, health, load, new Pacing(clock, config.resilience().paceBelow()), journal, fit,
+        clock, timers, random);
+  }
+
+  /** @param pacing the request budgets (shared by the gateways on one Redis) */
+  public AttemptLoop(ReboundConfig config, Upstream upstream, FailureClassifier classifier, HealthBoard health,
+      LiveAgentHealth load, Pacing pacing, SessionJournal journal, ContextFit fit, Clock clock, Timers timers,
+      DoubleSupplier random) {
     this.config = config;
     this.health = health;
     this.admission = new Admission(clock);
     this.fit = new AgentFit(config.context(), fit, journal);
-    this.calls = new UpstreamAttempt(upstream, classifier, load, config.resilience(),
+    this.calls = new UpstreamAttempt(upstream, classifier, load, pacing, config.resilience(),
         config.context().reserveOutputTokens(), timers, clock);
     this.contextFit = fit;
     this.outcomes = new OutcomeReader(classifier);
@@ -217,7 +225,12 @@ public final class AttemptLoop implements Step {
         moveOn();
         return;
       }
-      Pacing.Slot slot = calls.slot(agent);
+      calls.slot(agent).onComplete(guarded(ar -> paced(agent, h, backend, prepared, ar.result())));
+    }
+
+    /** Sends at the request's slot in its backend's budget (at once unless the budget is nearly spent). */
+    private void paced(AgentDefinition agent, BackendHealth h, BackendConfig backend, UpstreamAttempt.Prepared prepared,
+        Pacing.Slot slot) {
       if (slot.delay().isZero() || slot.delay().compareTo(history.budgetLeft()) > 0) {
         // a pace longer than the request may wait: it goes now, and a 429 is recovered from as any other
         send(agent, h, backend, prepared, slot);
