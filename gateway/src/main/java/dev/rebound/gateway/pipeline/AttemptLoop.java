@@ -274,7 +274,7 @@ public final class AttemptLoop implements Step {
       OutcomeReader.Verdict verdict = outcomes.read(ex, agent, ended.outcome(), elapsedMs);
       measure(agent, verdict, elapsedMs);
       if (verdict instanceof OutcomeReader.Ended e) {
-        if (e.answered()) h.succeeded();
+        if (e.answered()) h.succeeded(ex.tenant());
         else h.released();
         // decisions are recorded before the client sees the end, so anyone it tells finds them
         events.emit(e.event(), e.why(), agent, e.fields());
@@ -283,7 +283,7 @@ public final class AttemptLoop implements Step {
         Failure failure = f.failure();
         history.failed(failure, ended.outcome(), config.backend(agent.backend()).orElse(null));
         // the request is named so that the same one failing again (a retry, a client's resend) counts once
-        h.record(failure, ex.tenant() + ":" + ex.body().hashCode());
+        h.record(failure, new BackendHealth.Caller(ex.tenant(), ex.body().hashCode()));
         events.emit(EventType.FAILURE, failure.message(), agent, f.facts(elapsedMs));
         act(agent, failure, decider.decide(state(agent), failure, random.getAsDouble()));
       }
