@@ -17,12 +17,11 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>Alone, a gateway counts in process. With other gateways on the same Redis ({@link Shared}, set by
  * {@link HealthShare}), the budget is theirs together: while plenty is left each gateway still hands out slots on its
- * own (no Redis on the way), but once a report says a lane is down to its shared level (the part of the limit the
- * other gateways' unseen requests might already be using: {@code (n-1)/n} of it with n gateways, at least the pace
- * level), the lane is counted in Redis by every gateway until a minute after it refills: each slot is one script
- * call there, and
- * each report goes there too, so the spacing and the count of requests sent since a report are the same for all.
- * The gateway that sees a lane come down tells the others at once; Redis away, each falls back to its own count.
+ * own (no Redis on the way), but once a report says a lane is down to its shared level ({@code (n-1)/n} of the limit
+ * with n gateways, at least the pace level: what the others may have sent unseen must still fit in what is left), the
+ * lane is counted in Redis by every gateway until a minute after it refills ({@link PaceShare}: each slot and each
+ * report is one script call there), so the spacing and the count of requests sent since a report are the same for
+ * all. The gateway that sees a lane come down tells the others at once; Redis away, each falls back to its own count.
  */
 public final class Pacing {
   /**
