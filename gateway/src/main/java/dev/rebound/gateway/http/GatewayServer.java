@@ -33,6 +33,8 @@ import dev.rebound.gateway.pipeline.Timers;
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.recovery.HealthShare;
+import dev.rebound.gateway.recovery.InFlightCounts;
+import dev.rebound.gateway.recovery.Pacing;
 import dev.rebound.gateway.recovery.Reachability;
 import dev.rebound.gateway.reply.ErrorReply;
 import dev.rebound.gateway.routes.ConfigWatcher;
@@ -106,6 +108,9 @@ public final class GatewayServer {
   private final TurnFeedback feedback;
   private final RouteTable routes;
   private final LiveAgentHealth load;
+  /** Request budgets per backend and model (shared with the other gateways on a Redis store). */
+  private final Pacing pacing;
+  private final InFlightCounts inFlight;
   private final AdminApi admin;
   private final ConfigWatcher watcher;
   private final SessionAffinity affinity;
@@ -162,7 +167,12 @@ public final class GatewayServer {
     this.routes = new RouteTable(config.ruleSet());
     this.windows = new ContextWindows(config);
     this.outcomes = new OutcomeBoard(config.routing().outcomes(), clock);
-    this.load = new LiveAgentHealth(health, a -> windows.of(a).window(), outcomes);
+    this.pacing = new Pacing(clock, config.resilience().paceBelow());
+    this.inFlight = new InFlightCounts(agent -> {
+      var a = routes.current().agent(agent);
+      return a == null ? null : a.backend();
+    });
+    this.load = new LiveAgentHealth(health, a -> windows.of(a).window(), outcomes, inFlight);
     this.feedback = new TurnFeedback(outcomes, () -> store, events, events, clock);
     this.affinity = new SessionAffinity(100_000);
     this.events = events;
@@ -211,7 +221,8 @@ public final class GatewayServer {
           this.store = opened;
           if ("redis".equals(config.store().type()) && !"sentinel".equals(config.store().redis().type())) {
             // gateways on one Redis share what they learn of backends (a sentinel's address is not a data node)
-            this.healthShare = new HealthShare(vertx, config.store().redisUrl(), health, events, clock);
+            this.healthShare = new HealthShare(vertx, config.store().redisUrl(), config.store().redis().endpoints(),
+                "cluster".equals(config.store().redis().type()), health, pacing, inFlight, events, clock);
             healthShare.start();
             this.outcomeShare = new OutcomeShare(vertx, config.store().redisUrl(), outcomes);
             outcomeShare.start();
@@ -225,7 +236,7 @@ public final class GatewayServer {
           this.pipeline = new Pipeline(vertx, classifier, auth, journal,
               new ContextGuard(fit, routes),
               new RoutePlanner(routes, load, affinity, clock, random::nextDouble),
-              new AttemptLoop(config, clients, classifier, health, load, journal, fit, clock, Timers.of(vertx),
+              new AttemptLoop(config, clients, classifier, health, load, pacing, journal, fit, clock, Timers.of(vertx),
                   random::nextDouble));
           return listen();
         });
@@ -380,6 +391,16 @@ public final class GatewayServer {
   /** Breakers and cooldowns of every backend (for the admin API and tests). */
   public HealthBoard health() {
     return health;
+  }
+
+  /** How many gateways share backend health through this one's Redis, itself included (1 without a Redis store). */
+  public int gatewaysSharing() {
+    return healthShare == null ? 1 : healthShare.gateways();
+  }
+
+  /** The request budgets per backend and model (tests). */
+  public Pacing pacing() {
+    return pacing;
   }
 
   /** The routing rules in force (replaced by the admin API and the config watcher). */

@@ -78,7 +78,7 @@ public final class StateGauges {
     limits.register(budgetRows(RateBudget.Limit::limit), true);
     List<MultiGauge.Row<?>> agents = new ArrayList<>();
     for (AgentDefinition a : routes.current().agents()) {
-      agents.add(MultiGauge.Row.of(Tags.of("agent", a.name()), () -> load.inFlight(a)));
+      agents.add(MultiGauge.Row.of(Tags.of("agent", a.name()), () -> load.ownInFlight(a)));
     }
     inFlight.register(agents, true);
   }

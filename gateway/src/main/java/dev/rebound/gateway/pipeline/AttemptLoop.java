@@ -60,11 +60,19 @@ public final class AttemptLoop implements Step {
 
   public AttemptLoop(ReboundConfig config, Upstream upstream, FailureClassifier classifier, HealthBoard health,
       LiveAgentHealth load, SessionJournal journal, ContextFit fit, Clock clock, Timers timers, DoubleSupplier random) {
+    this(config, upstream, classifier, health, load, new Pacing(clock, config.resilience().paceBelow()), journal, fit,
+        clock, timers, random);
+  }
+
+  /** @param pacing the request budgets (shared by the gateways on one Redis) */
+  public AttemptLoop(ReboundConfig config, Upstream upstream, FailureClassifier classifier, HealthBoard health,
+      LiveAgentHealth load, Pacing pacing, SessionJournal journal, ContextFit fit, Clock clock, Timers timers,
+      DoubleSupplier random) {
     this.config = config;
     this.health = health;
     this.admission = new Admission(clock);
     this.fit = new AgentFit(config.context(), fit, journal);
-    this.calls = new UpstreamAttempt(upstream, classifier, load, config.resilience(),
+    this.calls = new UpstreamAttempt(upstream, classifier, load, pacing, config.resilience(),
         config.context().reserveOutputTokens(), timers, clock);
     this.contextFit = fit;
     this.outcomes = new OutcomeReader(classifier);
@@ -220,7 +228,12 @@ public final class AttemptLoop implements Step {
         moveOn();
         return;
       }
-      Pacing.Slot slot = calls.slot(agent);
+      calls.slot(agent).onComplete(guarded(ar -> paced(agent, h, backend, prepared, ar.result())));
+    }
+
+    /** Sends at the request's slot in its backend's budget (at once unless the budget is nearly spent). */
+    private void paced(AgentDefinition agent, BackendHealth h, BackendConfig backend, UpstreamAttempt.Prepared prepared,
+        Pacing.Slot slot) {
       if (slot.delay().isZero() || slot.delay().compareTo(history.budgetLeft()) > 0) {
         // a pace longer than the request may wait: it goes now, and a 429 is recovered from as any other
         send(agent, h, backend, prepared, slot);
@@ -264,7 +277,7 @@ public final class AttemptLoop implements Step {
       OutcomeReader.Verdict verdict = outcomes.read(ex, agent, ended.outcome(), elapsedMs);
       measure(agent, verdict, elapsedMs);
       if (verdict instanceof OutcomeReader.Ended e) {
-        if (e.answered()) h.succeeded();
+        if (e.answered()) h.succeeded(ex.tenant());
         else h.released();
         // decisions are recorded before the client sees the end, so anyone it tells finds them
         events.emit(e.event(), e.why(), agent, e.fields());
@@ -273,7 +286,7 @@ public final class AttemptLoop implements Step {
         Failure failure = f.failure();
         history.failed(failure, ended.outcome(), config.backend(agent.backend()).orElse(null));
         // the request is named so that the same one failing again (a retry, a client's resend) counts once
-        h.record(failure, ex.tenant() + ":" + ex.body().hashCode());
+        h.record(failure, new BackendHealth.Caller(ex.tenant(), ex.body().hashCode()));
         events.emit(EventType.FAILURE, failure.message(), agent, f.facts(elapsedMs));
         act(agent, failure, decider.decide(state(agent), failure, random.getAsDouble()));
       }

@@ -50,10 +50,10 @@ final class UpstreamAttempt {
   private final int reserveOutputTokens;
   private final Pacing pacing;
 
-  UpstreamAttempt(Upstream upstream, FailureClassifier classifier, LiveAgentHealth load, ResilienceConfig resilience,
-      int reserveOutputTokens, Timers timers, Clock clock) {
+  UpstreamAttempt(Upstream upstream, FailureClassifier classifier, LiveAgentHealth load, Pacing pacing,
+      ResilienceConfig resilience, int reserveOutputTokens, Timers timers, Clock clock) {
     this.reserveOutputTokens = reserveOutputTokens;
-    this.pacing = new Pacing(clock, resilience.paceBelow());
+    this.pacing = pacing;
     this.upstream = upstream;
     this.classifier = classifier;
     this.load = load;
@@ -79,8 +79,8 @@ final class UpstreamAttempt {
   }
 
   /** This attempt's place in its backend's request limit: when the limit is nearly spent, it may have to wait. */
-  Pacing.Slot slot(AgentDefinition agent) {
-    return pacing.take(agent.backend(), agent.model());
+  Future<Pacing.Slot> slot(AgentDefinition agent) {
+    return pacing.next(agent.backend(), agent.model());
   }
 
   Future<Ended> send(Exchange ex, AgentDefinition agent, BackendConfig backend, BackendHealth h, Prepared prepared,
@@ -113,7 +113,7 @@ final class UpstreamAttempt {
           }
           RateBudget budget = classifier.rateBudget(call.responseHeaders());
           h.budget(agent.model(), budget);
-          pacing.reported(agent.backend(), agent.model(), budget, slot.seq());
+          pacing.reported(agent.backend(), agent.model(), budget, slot);
           // an error's own wait is the classifier's to read; a success that spent the last of a limit is read here
           if (outcome instanceof AttemptOutcome.Answered || outcome instanceof AttemptOutcome.Streamed) {
             spentLimits.coolIfSpent(agent, h, budget, events);

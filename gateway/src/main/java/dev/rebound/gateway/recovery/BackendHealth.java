@@ -20,10 +20,18 @@ import java.util.function.Consumer;
  * the first probe goes after firstProbeAfter, and each failed probe doubles the wait up to resetTimeout (a blip is over
  * in seconds, a dead backend is asked rarely); halfOpenCalls probes that succeed close it. The same request failing
  * again counts once: a request that breaks the backend the same way each time says more about itself than about the
- * backend. Callers with nowhere else to go wait for {@link #nextProbeIn()} instead of failing.
+ * backend. Nor does it open on failures that all come from one tenant while the backend answers other tenants: those
+ * follow that tenant's requests, and opening would fail everyone else for them. Callers with nowhere else to go wait
+ * for {@link #nextProbeIn()} instead of failing.
  */
 public final class BackendHealth {
   public enum State { CLOSED, OPEN, HALF_OPEN }
+
+  /**
+   * Who sent a request to the backend: its tenant, and what identifies the request itself (the same one failing again
+   * counts once).
+   */
+  public record Caller(String tenant, Object request) {}
 
   /** A breaker state change, for events and metrics. */
   public record Transition(String backend, State from, State to, String reason) {}
@@ -55,6 +63,8 @@ public final class BackendHealth {
   private boolean probeAsked;
   private boolean probeGranted;
   private Instant lastAnswer;
+  /** When each tenant last had an answer from the backend (tenants are configured: a few). */
+  private final Map<String, Instant> answered = new java.util.HashMap<>();
 
   private final String backend;
   private final ResilienceConfig.Breaker settings;
@@ -137,7 +147,7 @@ public final class BackendHealth {
   public void record(Failure failure, Object request) {
     FailureKind kind = failure.kind();
     if (kind.countsTowardBreaker()) failed(kind.type() + ": " + failure.message(), request, kind.unreachable());
-    else succeeded();
+    else succeeded(request instanceof Caller c ? c.tenant() : null);
     Duration cool = failure.cooldown(settings.resetTimeout());
     if (cool != null) coolUntil(clock.instant().plus(cool));
   }
@@ -152,7 +162,13 @@ public final class BackendHealth {
   }
 
   public synchronized void succeeded() {
+    succeeded(null);
+  }
+
+  /** The backend answered a request of {@code tenant} (null: unknown). */
+  public synchronized void succeeded(String tenant) {
     lastAnswer = clock.instant();
+    if (tenant != null) answered.put(tenant, lastAnswer);
     if (state == State.HALF_OPEN) {
       probesInFlight = Math.max(0, probesInFlight - 1);
       if (++probeSuccesses >= settings.halfOpenCalls()) {
@@ -186,10 +202,30 @@ public final class BackendHealth {
     while (!failures.isEmpty() && failures.peekFirst().at().isBefore(horizon)) failures.removeFirst();
     if (request != null && failures.stream().anyMatch(f -> request.equals(f.request()))) return;
     failures.addLast(new Failed(now, request));
-    if (failures.size() >= settings.failureThreshold()) {
+    if (failures.size() >= settings.failureThreshold() && !oneTenantsWhileOthersServed(now, unreachable)) {
       failedProbes = 0;
       open(now, failures.size() + " failures within " + settings.window().toSeconds() + " s, the last: " + why);
     }
+  }
+
+  /**
+   * Whether every failure in the window is one tenant's answered failure (nothing listening is no request's doing)
+   * while the backend answered another tenant within the window: its requests are served, the failures follow the
+   * one tenant's. A second tenant failing too makes it the backend's.
+   */
+  private boolean oneTenantsWhileOthersServed(Instant now, boolean unreachable) {
+    if (unreachable) return false;
+    String only = null;
+    for (Failed f : failures) {
+      if (!(f.request() instanceof Caller c) || c.tenant() == null) return false;
+      if (only == null) only = c.tenant();
+      else if (!only.equals(c.tenant())) return false;
+    }
+    Instant horizon = now.minus(settings.window());
+    for (Map.Entry<String, Instant> a : answered.entrySet()) {
+      if (!a.getKey().equals(only) && !a.getValue().isBefore(horizon)) return true;
+    }
+    return false;
   }
 
   /**

@@ -2,30 +2,37 @@ package dev.rebound.gateway.routes;
 
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
+import dev.rebound.gateway.recovery.InFlightCounts;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.AgentHealth;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Routing's view of the live state: breakers and cooldowns per backend, requests in flight per agent, the context
+ * Routing's view of the live state: breakers and cooldowns per backend, requests in flight per agent (this gateway's
+ * and, on a shared Redis, the others': {@link InFlightCounts}), the context
  * window each agent's server reports (discovery and overflow errors beat config), and how each agent's recent
  * attempts went per kind of task ({@link OutcomeBoard}).
  */
 public final class LiveAgentHealth implements AgentHealth {
   private final HealthBoard board;
   private final java.util.function.ToIntFunction<AgentDefinition> windows;
-  private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+  private final InFlightCounts inFlight;
 
   private final OutcomeBoard outcomes;
 
   public LiveAgentHealth(HealthBoard board) {
-    this(board, AgentDefinition::contextWindow, null);
+    this(board, AgentDefinition::contextWindow, null, InFlightCounts.local());
   }
 
   /** @param outcomes the agents' recent outcomes per task; null: best-match does not read them */
   public LiveAgentHealth(HealthBoard board, java.util.function.ToIntFunction<AgentDefinition> windows,
       OutcomeBoard outcomes) {
+    this(board, windows, outcomes, InFlightCounts.local());
+  }
+
+  /** @param inFlight the requests in flight per agent (shared with other gateways by HealthShare) */
+  public LiveAgentHealth(HealthBoard board, java.util.function.ToIntFunction<AgentDefinition> windows,
+      OutcomeBoard outcomes, InFlightCounts inFlight) {
+    this.inFlight = inFlight;
     this.board = board;
     this.windows = windows;
     this.outcomes = outcomes;
@@ -75,16 +82,19 @@ public final class LiveAgentHealth implements AgentHealth {
 
   @Override
   public int inFlight(AgentDefinition agent) {
-    AtomicInteger n = inFlight.get(agent.name());
-    return n == null ? 0 : n.get();
+    return inFlight.of(agent.name());
+  }
+
+  /** This gateway's own requests in flight on {@code agent} (its metric; Prometheus sums the replicas). */
+  public int ownInFlight(AgentDefinition agent) {
+    return inFlight.own(agent.name());
   }
 
   public void started(String agent) {
-    inFlight.computeIfAbsent(agent, k -> new AtomicInteger()).incrementAndGet();
+    inFlight.started(agent);
   }
 
   public void ended(String agent) {
-    AtomicInteger n = inFlight.get(agent);
-    if (n != null) n.decrementAndGet();
+    inFlight.ended(agent);
   }
 }

@@ -153,6 +153,33 @@ class BackendHealthTest {
   }
 
   @Test
+  void oneTenantsFailuresWhileTheBackendAnswersAnotherTenantDoNotOpenTheBreaker() {
+    health.succeeded("beta");
+    clock.advance(Duration.ofSeconds(1));
+    for (int i = 0; i < 3; i++) health.record(failure(FailureKind.SERVER_ERROR, null), new BackendHealth.Caller("alpha", i));
+    health.succeeded("beta");
+    for (int i = 3; i < 8; i++) health.record(failure(FailureKind.SERVER_ERROR, null), new BackendHealth.Caller("alpha", i));
+    assertEquals(BackendHealth.State.CLOSED, health.state(), "alpha's requests fail, the backend serves beta");
+    health.record(failure(FailureKind.SERVER_ERROR, null), new BackendHealth.Caller("beta", 1));
+    assertEquals(BackendHealth.State.OPEN, health.state(), "once beta's fail too, it is the backend");
+  }
+
+  @Test
+  void oneTenantsFailuresOpenTheBreakerWhenNoOtherTenantIsAnswered() {
+    health.succeeded("beta"); // longer ago than the window: it says nothing of the backend now
+    clock.advance(Duration.ofSeconds(61));
+    for (int i = 0; i < 5; i++) health.record(failure(FailureKind.SERVER_ERROR, null), new BackendHealth.Caller("alpha", i));
+    assertEquals(BackendHealth.State.OPEN, health.state(), "a single-tenant gateway keeps its breaker");
+  }
+
+  @Test
+  void oneTenantsRefusedConnectionsOpenTheBreakerWhateverOtherTenantsGot() {
+    health.succeeded("beta");
+    for (int i = 0; i < 5; i++) health.record(failure(FailureKind.CONNECT, null), new BackendHealth.Caller("alpha", i));
+    assertEquals(BackendHealth.State.OPEN, health.state(), "nothing listening is no request's doing");
+  }
+
+  @Test
   void aRefusedConnectionCountsAsUnreachableSoProbesAreNotPutOff() {
     for (int i = 0; i < 5; i++) health.record(failure(FailureKind.CONNECT, null), "r" + i);
     clock.advance(health.nextProbeIn());

@@ -63,4 +63,66 @@ class PacingTest {
     off.reported("b", "m", left(0, 10, Duration.ofSeconds(5)), s.seq());
     assertEquals(Duration.ZERO, off.take("b", "m").delay());
   }
+
+  /** The other gateways as a test sees them: how many, and what this gateway told them. */
+  static final class Others implements Pacing.Shared {
+    int gateways = 3;
+    final List<String> said = new java.util.ArrayList<>();
+
+    @Override
+    public int gateways() {
+      return gateways;
+    }
+
+    @Override
+    public io.vertx.core.Future<Pacing.Slot> take(String backend, String model, Instant now, double paceBelow, Pacing.Known known) {
+      said.add("take " + (known == null ? "?" : known.left()));
+      return io.vertx.core.Future.succeededFuture(new Pacing.Slot(100, Duration.ofMillis(7), "shared", true));
+    }
+
+    @Override
+    public void reported(String backend, String model, long seq, RateBudget.Limit requests, Instant now) {
+      said.add("report " + seq + " " + requests.remaining());
+    }
+
+    @Override
+    public void lowered(String backend, String model, Instant until) {
+      said.add("lowered until " + until);
+    }
+  }
+
+  @Test
+  void withOtherGatewaysALaneIsCountedInRedisOnceItComesDownToTheirShareAndNotBefore() {
+    Others others = new Others();
+    pacing.share(others);
+    assertEquals(7, pacing.sharedLevel(10L, 3), "three gateways: at 7 of 10 left");
+    assertEquals(2, pacing.sharedLevel(10L, 1), "alone: the pace level");
+    Pacing.Slot first = pacing.next("b", "m").result();
+    assertTrue(!first.shared() && others.said.isEmpty(), "nothing known: counted here, Redis not asked");
+    pacing.reported("b", "m", left(8, 10, Duration.ofSeconds(2)), first);
+    assertTrue(others.said.isEmpty(), "8 left: each gateway still counts alone, nothing sent");
+    Pacing.Slot second = pacing.next("b", "m").result();
+    pacing.reported("b", "m", left(7, 10, Duration.ofSeconds(2)), second);
+    assertEquals(List.of("report 0 7", "lowered until " + clock.instant().plusSeconds(62)), others.said,
+        "at 7 the others hear it, and the report goes to the shared count");
+    Pacing.Slot shared = pacing.next("b", "m").result();
+    assertTrue(shared.shared(), "from now on the slot comes from the shared count");
+    assertEquals("take 7", others.said.get(2), "with what this gateway reckons is left, for a lane Redis lacks");
+    pacing.reported("b", "m", left(5, 10, Duration.ofSeconds(2)), shared);
+    assertEquals("report 100 5", others.said.get(3), "a shared slot's report carries its shared number");
+  }
+
+  @Test
+  void aLaneAnotherGatewaySawComeDownIsCountedInRedisHereTooUntilTheTimeItSaid() {
+    Others others = new Others();
+    pacing.share(others);
+    pacing.heardLowered("b", "m", clock.instant().plusSeconds(5));
+    assertTrue(pacing.next("b", "m").result().shared());
+    assertEquals("take ?", others.said.get(0), "this gateway knows nothing of the lane itself");
+    clock.advance(Duration.ofSeconds(6));
+    assertTrue(!pacing.next("b", "m").result().shared(), "after that, alone again");
+    others.gateways = 1;
+    pacing.heardLowered("b", "m", clock.instant().plusSeconds(5));
+    assertTrue(!pacing.next("b", "m").result().shared(), "the others gone: nothing to share");
+  }
 }

@@ -1,0 +1,176 @@
+package dev.rebound.gateway.recovery;
+
+import dev.rebound.gateway.failure.RateBudget;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
+
+/**
+ * A request budget counted in Redis by every gateway that shares it ({@link Pacing.Shared}): the lane of a backend and
+ * model is one hash, {@code rb:pace:<backend>:<model>}, and each slot and each report is one script on it, so the
+ * gateways hand out one sequence of slots against one count, exactly as one gateway does in process. Used only while a
+ * lane is low (see {@link Pacing}); a slot not answered within {@link #TAKE_TIMEOUT} is taken locally instead.
+ */
+final class PaceShare implements Pacing.Shared {
+  /** How long a request waits for its shared slot before it counts alone (Redis slow or away). */
+  static final Duration TAKE_TIMEOUT = Duration.ofMillis(250);
+  /** Reports whose refill differs by less than this are of the same window (relative reset headers jitter). */
+  private static final long SAME_WINDOW_MS = 250;
+  private static final long REFILL_MARGIN_MS = 50;
+
+  /**
+   * The lane as {@link Pacing}'s Lane.take, on the hash: returns {seq, wait ms, left (-1: nothing known)}. ARGV: now,
+   * paceBelow, refill margin, then the caller's own reckoning (left, limit, refill; refill 0: none).
+   */
+  private static final String TAKE = """
+      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportSeq', 'handed', 'nextSlot')
+      local seq = tonumber(h[5] or '0') + 1
+      redis.call('HSET', KEYS[1], 'handed', seq)
+      local now = tonumber(ARGV[1])
+      if not h[1] or tonumber(h[3]) <= now then
+        if tonumber(ARGV[6]) > now then
+          -- a window Redis has not heard of, but this gateway has: its reckoning stands until the reports arrive
+          h = {ARGV[4], ARGV[5], ARGV[6], tostring(seq - 1), nil, '0'}
+          redis.call('HSET', KEYS[1], 'remaining', ARGV[4], 'limit', ARGV[5], 'refill', ARGV[6], 'reportSeq', seq - 1, 'nextSlot', 0)
+          redis.call('HDEL', KEYS[1], 'fresh')
+          redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[6]) - now + 120000)
+        else
+          -- a window not reported yet: the first report of it counts every slot handed out since this one
+          redis.call('HSETNX', KEYS[1], 'fresh', seq)
+          return {seq, 0, -1}
+        end
+      end
+      local limit = tonumber(h[2] or '0')
+      local refill = tonumber(h[3])
+      local left = tonumber(h[1]) - (seq - 1 - tonumber(h[4] or '0'))
+      local threshold = 1
+      if limit > 0 then threshold = math.max(1, math.floor(limit * tonumber(ARGV[2]))) end
+      if left > threshold then return {seq, 0, left} end
+      local slot
+      if left <= 0 then
+        slot = refill + tonumber(ARGV[3])
+      else
+        slot = math.max(now, tonumber(h[6] or '0'))
+        redis.call('HSET', KEYS[1], 'nextSlot', slot + math.floor((refill - now) / left))
+      end
+      return {seq, slot - now, left}
+      """;
+
+  /**
+   * A report. One of a new window replaces the lane, counting against it every slot handed out since the window's
+   * first (answers arrive out of order, so the reported request need not be the last to have reached the backend).
+   * In the same window a report is taken when it says less is left than the lane reckons, never when it says more:
+   * the count may run short of what the backend would allow, never over it. A slot counted alone (0) stands as of the
+   * lane's last report.
+   */
+  private static final String REPORT = """
+      local h = redis.call('HMGET', KEYS[1], 'remaining', 'refill', 'reportSeq', 'handed', 'fresh')
+      local seq = tonumber(ARGV[1])
+      local remaining = tonumber(ARGV[2])
+      local refill = tonumber(ARGV[4])
+      local now = tonumber(ARGV[5])
+      local tolerance = tonumber(ARGV[6])
+      if refill <= now then return 0 end
+      local handed = tonumber(h[4] or '0')
+      local current = h[1] and tonumber(h[1])
+      local currentRefill = tonumber(h[2] or '0')
+      if (not current) or currentRefill <= now or refill > currentRefill + tolerance then
+        local since = handed
+        if h[5] then since = tonumber(h[5]) - 1 elseif seq > 0 then since = seq end
+        redis.call('HSET', KEYS[1], 'remaining', remaining, 'limit', ARGV[3], 'refill', refill, 'reportSeq', since, 'nextSlot', 0)
+        redis.call('HDEL', KEYS[1], 'fresh')
+      elseif refill < currentRefill - tolerance then
+        return 0
+      else
+        local reportSeq = tonumber(h[3] or '0')
+        local since = reportSeq
+        if seq > 0 then since = seq end
+        if remaining - (handed - since) >= current - (handed - reportSeq) then return 0 end
+        redis.call('HSET', KEYS[1], 'remaining', remaining, 'reportSeq', since)
+      end
+      redis.call('PEXPIRE', KEYS[1], math.max(1, refill - now) + 120000)
+      return 1
+      """;
+
+  private final Vertx vertx;
+  private final Redis keys;
+  private final Consumer<JsonObject> publish;
+  private final IntSupplier gateways;
+
+  /**
+   * @param keys     a client that reaches every key (a cluster client on a Redis Cluster)
+   * @param publish  sends a message to the other gateways
+   * @param gateways the gateways alive on this Redis, this one included
+   */
+  PaceShare(Vertx vertx, Redis keys, Consumer<JsonObject> publish, IntSupplier gateways) {
+    this.vertx = vertx;
+    this.keys = keys;
+    this.publish = publish;
+    this.gateways = gateways;
+  }
+
+  static String key(String backend, String model) {
+    return "rb:pace:" + backend + ":" + model;
+  }
+
+  @Override
+  public int gateways() {
+    return gateways.getAsInt();
+  }
+
+  @Override
+  public Future<Pacing.Slot> take(String backend, String model, Instant now, double paceBelow, Pacing.Known known) {
+    // the answer goes on where the request runs (its event loop), not on the Redis connection's
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    Promise<Pacing.Slot> answer = Promise.promise();
+    Promise<Pacing.Slot> slot = Promise.promise();
+    slot.future().onComplete(ar -> context.runOnContext(v -> answer.handle(ar)));
+    long timer = vertx.setTimer(TAKE_TIMEOUT.toMillis(), id -> slot.tryFail("the shared budget did not answer within "
+        + TAKE_TIMEOUT.toMillis() + " ms"));
+    keys.send(Request.cmd(Command.EVAL).arg(TAKE).arg(1).arg(key(backend, model)).arg(now.toEpochMilli())
+        .arg(Double.toString(paceBelow)).arg(REFILL_MARGIN_MS).arg(known == null ? 0 : known.left())
+        .arg(known == null || known.limit() == null ? 0 : known.limit())
+        .arg(known == null ? 0 : known.refill().toEpochMilli())).onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          if (ar.failed()) {
+            slot.tryFail(ar.cause());
+            return;
+          }
+          Response r = ar.result();
+          long seq = r.get(0).toLong();
+          long waitMs = r.get(1).toLong();
+          long left = r.get(2).toLong();
+          if (waitMs <= 0) {
+            slot.tryComplete(new Pacing.Slot(seq, Duration.ZERO, null, true));
+            return;
+          }
+          String how = left <= 0 ? "none left: it waits for the refill" : "the rest are spread until the refill";
+          slot.tryComplete(new Pacing.Slot(seq, Duration.ofMillis(waitMs), "backend '" + backend + "' has "
+              + Math.max(0, left) + " requests left for " + model + " between " + gateways() + " gateways; " + how
+              + ", so this request waits " + waitMs + " ms", true));
+        });
+    return answer.future();
+  }
+
+  @Override
+  public void reported(String backend, String model, long seq, RateBudget.Limit requests, Instant now) {
+    keys.send(Request.cmd(Command.EVAL).arg(REPORT).arg(1).arg(key(backend, model)).arg(seq).arg(requests.remaining())
+        .arg(requests.limit() == null ? 0 : requests.limit()).arg(requests.resetsAt().toEpochMilli())
+        .arg(now.toEpochMilli()).arg(SAME_WINDOW_MS)).onFailure(err -> { /* best effort: the next report says it again */ });
+  }
+
+  @Override
+  public void lowered(String backend, String model, Instant until) {
+    publish.accept(new JsonObject().put("what", "lowered").put("backend", backend).put("model", model)
+        .put("until", until.toEpochMilli()));
+  }
+}
