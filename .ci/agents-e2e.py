@@ -6,6 +6,8 @@ mock-llms that speak one format each, so what Claude Code gets went through tran
 
   1. served by an OpenAI-only backend (as vLLM or Ollama are): a tool round-trip (Read of a missing file, the error
      result sent back, a text answer), streamed as Claude Code always streams; the stored session is checked.
+     Then on the Anthropic backend itself: a tool round-trip, `--continue`, `/compact` (its summary request) and a
+     question after it: one session, a COMPACTED checkpoint, no fork.
   2. Anthropic overloaded (every call a 529): the session falls back to the OpenAI-only backend and completes.
 
 Codex CLI (`codex exec`, from npm) speaks only OpenAI's Responses API; it is given a custom model provider at the

@@ -192,6 +192,28 @@ class RecordedClientsTest {
   }
 
   @Test
+  void aSummaryRequestQuotingTheConversationsAnswersIsItsOwnThreadNotTheConversationsCompaction() throws Exception {
+    // opencode's summary request (3) quotes the conversation; here it quotes an answer the conversation holds, as it
+    // does when the conversation ended with a text answer: it is a conversation of its own (its own system prompt)
+    JsonArray requests = fixture("opencode-title-compaction.json").getJsonArray("requests");
+    String quoted = textOf(recordedAnswers(requests).get(2));
+    JsonObject summary = requests.getJsonObject(3).getJsonObject("body").getJsonArray("messages").getJsonObject(1);
+    summary.put("content", summary.getString("content") + "\n[Assistant]: " + quoted);
+    replayUpstream(requests);
+    replay(requests);
+
+    String id = requests.getJsonObject(0).getJsonObject("headers").getString("x-session-id");
+    assertTrue(h.events("fork").isEmpty(), h.events("fork").toString());
+    JsonArray threads = session(id).getJsonArray("threads");
+    assertEquals(List.of(1, 6, 1), threads.stream().map(JsonObject.class::cast).map(t -> t.getInteger("turns")).toList(),
+        threads.encode());
+    assertTrue(session(threads.getJsonObject(2).getString("id")).getJsonArray("messages").encode().contains(quoted));
+    JsonObject conversation = session(threads.getJsonObject(1).getString("id"));
+    assertEquals(1, checkpointKinds(conversation).stream().filter("COMPACTED"::equals).count(),
+        "compacted once, by opencode's own compaction: " + checkpointKinds(conversation));
+  }
+
+  @Test
   void openAiAgentsSdkInChatCompletionsModeIsOneThreadWithNoForkAndItsUsageSummed() throws Exception {
     // the Agents SDK: a function tool round-trip (0, 1, not streamed), then a streamed follow-up carrying the first
     // run's history (2, 3), under X-Session-Id

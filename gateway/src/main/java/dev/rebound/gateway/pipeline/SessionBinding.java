@@ -223,7 +223,9 @@ final class SessionBinding {
     SessionMeta thread = threads.get(i);
     return store.messages(thread.key(), 0, thread.messageCount()).compose(msgs -> {
       List<StoredMessage> history = msgs.stream().filter(m -> !m.partial()).toList();
-      if (!history.isEmpty() && (request.extensionOf(history) >= 0 || request.compacts(history))) {
+      // a compacted conversation keeps its system prompt; a summary request, quoting the answers, has one of its own
+      if (!history.isEmpty() && (request.extensionOf(history) >= 0
+          || (!request.systemDiffers(history) && request.compacts(history)))) {
         return Future.succeededFuture(thread.key());
       }
       return continuedThread(threads, i + 1, request);
