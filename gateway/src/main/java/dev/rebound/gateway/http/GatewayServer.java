@@ -500,7 +500,7 @@ public final class GatewayServer {
     return ctx.pathParam("sessionId") != null ? "/s/{sessionId}" + endpoint.path() : endpoint.path();
   }
 
-  /** The session id from the path prefix, else X-Session-Id, else Claude Code's own session header. */
+  /** The session id from the path prefix, else X-Session-Id, else Claude Code's or Codex's own session header. */
   private static String sessionId(RoutingContext ctx) {
     String id = ctx.pathParam("sessionId");
     String source = "the /s/{id}/ path prefix";
@@ -511,6 +511,11 @@ public final class GatewayServer {
     if (id == null) {
       id = ctx.request().getHeader("x-claude-code-session-id");
       source = "x-claude-code-session-id";
+    }
+    if (id == null) {
+      // Codex CLI's own (it sends its conversation's id with every request)
+      id = ctx.request().getHeader("session-id");
+      source = "session-id";
     }
     if (id != null && !SESSION_ID.matcher(id).matches()) {
       throw new GatewayException(ClientError.invalidRequest("The session id from " + source + " is invalid: it must be "

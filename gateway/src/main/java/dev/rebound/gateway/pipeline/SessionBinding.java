@@ -155,6 +155,11 @@ final class SessionBinding {
         emit(ex, EventType.SESSION, "the request asks again a question the session has answered (message " + request.size()
             + " of " + history.size() + "); its answer is stored only if none is", Map.of());
         return Future.succeededFuture();
+      } else if (request.asksForSummary(history)) {
+        // Claude Code's /compact: its summary is a side request; the compacted history that follows is what counts
+        emit(ex, EventType.SESSION, "the request asks for a summary of the session's history (message " + request.size()
+            + " of " + history.size() + ": a client about to compact it); a side request, not stored", Map.of());
+        return Future.succeededFuture();
       } else if (request.compacts(history)) {
         // the client summarised its history and goes on from the summary: a checkpoint of what it was, not a fork
         from = 0;
@@ -164,10 +169,12 @@ final class SessionBinding {
       } else if (main && request.sharesNoTurnWith(history)
           && (ex.json().hasNonNull("system") || request.systemDiffers(history))) {
         // another conversation under the same id (a title, a summary, a sub-agent): its own thread, not a fork
-        SessionKey thread = new SessionKey(key.tenant(), ThreadIds.of(key.id(), request.threadKey(ex.json().get("system"))));
-        emit(ex, EventType.SESSION, "the request shares no turn with the main thread: it goes on in thread "
-            + thread.id() + " of the session", Map.of("thread", thread.id()));
-        return bind(ex, thread, false, mayRetry, false);
+        SessionKey named = new SessionKey(key.tenant(), ThreadIds.of(key.id(), request.threadKey(ex.json().get("system"))));
+        return threadFor(key, named, request).compose(thread -> {
+          emit(ex, EventType.SESSION, "the request shares no turn with the main thread: it goes on in thread "
+              + thread.id() + " of the session", Map.of("thread", thread.id()));
+          return bind(ex, thread, false, mayRetry, false);
+        });
       } else {
         from = 0;
         forked = true;
@@ -190,6 +197,38 @@ final class SessionBinding {
             return Future.failedFuture(err);
           })
           .mapEmpty();
+    });
+  }
+
+  /**
+   * The thread a request of another conversation goes on in: the one its system prompt and first question name; when
+   * that one does not exist yet, a thread of the session whose history the request continues or compacts, since a
+   * compacted conversation starts with another first question (opencode's "What did we do so far?").
+   */
+  private Future<SessionKey> threadFor(SessionKey session, SessionKey named, RequestMessages request) {
+    return store.meta(named).compose(meta -> {
+      if (meta != null) return Future.succeededFuture(named);
+      return store.list(session.tenant(), 0, THREADS_SCANNED).compose(all -> {
+        List<SessionMeta> threads = all.stream()
+            .filter(m -> ThreadIds.isThread(m.key().id()) && ThreadIds.sessionOf(m.key().id()).equals(session.id()))
+            .sorted(java.util.Comparator.comparing(SessionMeta::turns).reversed()).toList();
+        return continuedThread(threads, 0, request).map(found -> found != null ? found : named);
+      });
+    });
+  }
+
+  /** The first of {@code threads} (from {@code i}) whose history the request extends or compacts; null when none. */
+  private Future<SessionKey> continuedThread(List<SessionMeta> threads, int i, RequestMessages request) {
+    if (i >= threads.size()) return Future.succeededFuture(null);
+    SessionMeta thread = threads.get(i);
+    return store.messages(thread.key(), 0, thread.messageCount()).compose(msgs -> {
+      List<StoredMessage> history = msgs.stream().filter(m -> !m.partial()).toList();
+      // a compacted conversation keeps its system prompt; a summary request, quoting the answers, has one of its own
+      if (!history.isEmpty() && (request.extensionOf(history) >= 0
+          || (!request.systemDiffers(history) && request.compacts(history)))) {
+        return Future.succeededFuture(thread.key());
+      }
+      return continuedThread(threads, i + 1, request);
     });
   }
 
@@ -447,6 +486,21 @@ final class SessionBinding {
     }
 
     /**
+     * Whether the request asks the model to summarise the stored history, as a client does right before it compacts
+     * (Claude Code): the stored history cut right after one of its questions, the question carrying the instruction to
+     * summarise. Without this it would look like an edit of that question (a fork) or, carrying the stored answers, like
+     * a compaction already made.
+     */
+    boolean asksForSummary(List<StoredMessage> history) {
+      int last = size() - 1;
+      if (last < 1 || !"user".equals(role(last))) return false;
+      Walk w = walk(history.size(), (i, j) -> sameTurn(history.get(j), i), j -> storedEmpty(history.get(j)));
+      if (!w.diverged() || w.request() != last || !"user".equals(history.get(w.stored()).role())) return false;
+      String asked = MessageIdentity.textOf(nodes.get(last)).toLowerCase(java.util.Locale.ROOT);
+      return SUMMARY_SAYS.stream().anyMatch(asked::contains);
+    }
+
+    /**
      * Whether the request has no user or assistant message in common with the start of the stored history: another
      * conversation (its own system prompt, its own first question), not an edit of this one.
      */
@@ -462,14 +516,22 @@ final class SessionBinding {
 
     /**
      * Whether the request is the stored history compacted by the client: a long history (two exchanges or more)
-     * become a shorter one that carries a summary of it: a message that repeats one of the stored answers (the
-     * summary the client asked for), or that says it is a summary.
+     * become a shorter one (fewer turns, or fewer characters) that carries a summary of it: a message that repeats one
+     * of the stored answers (the summary the client asked for), or that says it is a summary.
      */
     boolean compacts(List<StoredMessage> history) {
       long storedTurns = history.stream().filter(m -> !isSystemRole(m.role())).count();
+      long storedChars = history.stream().filter(m -> !isSystemRole(m.role())).mapToLong(m -> m.json().length()).sum();
       long askedTurns = 0;
-      for (int i = 0; i < size(); i++) if (!isSystemRole(role(i)) && !emptyAnswer(i)) askedTurns++;
-      if (history.stream().filter(m -> "assistant".equals(m.role())).count() < 2 || askedTurns >= storedTurns) return false;
+      long askedChars = 0;
+      for (int i = 0; i < size(); i++) {
+        if (isSystemRole(role(i)) || emptyAnswer(i)) continue;
+        askedTurns++;
+        askedChars += text(i).length();
+      }
+      // shorter in turns, or in what they say (a few turns with a long tool output summarised, as opencode does)
+      boolean shorter = askedTurns < storedTurns || askedChars < storedChars;
+      if (history.stream().filter(m -> "assistant".equals(m.role())).count() < 2 || !shorter) return false;
       List<String> answers = new ArrayList<>();
       for (StoredMessage m : history) {
         if (!"assistant".equals(m.role())) continue;
