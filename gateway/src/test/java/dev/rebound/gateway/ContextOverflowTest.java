@@ -222,6 +222,27 @@ class ContextOverflowTest {
   }
 
   @Test
+  void aNewestTurnThatLeavesNoRoomForAnAnswerIsNeverSentWithAMaxTokensTooSmallToAnswer() throws Exception {
+    // older turns are dropped, and the newest alone nearly fills the window: a 1-token max_tokens would be "answered"
+    // with one token and a max_tokens stop, which a client like Claude Code asks again for ever
+    JsonArray messages = Conversations.anthropic(3, false);
+    messages.add(new JsonObject().put("role", "user").put("content", "word ".repeat(3900)));
+    String body = new JsonObject().put("model", "claude-small").put("max_tokens", 2000).put("messages", messages).encode();
+    HttpResponse<String> r = h.post("/v1/messages", body);
+    for (Object o : h.upstreamRequests()) {
+      int sent = ((JsonObject) o).getJsonObject("body").getInteger("max_tokens");
+      assertTrue(sent >= 256, "max_tokens sent: " + sent + "; answer: " + r.body());
+    }
+    if (r.statusCode() == 200) {
+      assertTrue(!r.body().contains("\"stop_reason\":\"max_tokens\"") || r.body().length() > 300, r.body());
+    } else {
+      // as going direct: the upstream's own overflow error, in the client's shape
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(r.body().contains("\"invalid_request_error\"") && r.body().contains("context limit"), r.body());
+    }
+  }
+
+  @Test
   void anOutputLimitErrorFromTheUpstreamLowersMaxTokensAndTriesAgain() throws Exception {
     // config says 100000 tokens; the server enforces 4096 and says the completion is what does not fit
     String body = new JsonObject().put("model", "liar").put("max_tokens", 8000)

@@ -308,8 +308,11 @@ public final class ContextFit {
     Integer lowered = null;
     if (clientMax != null) {
       int room = w.window() - upstream(after, ratio) - SLACK;
-      if (clientMax > room) {
-        lowered = Math.max(1, room);
+      // never below MIN_OUTPUT: a 1-token answer ends with max_tokens and the client asks again, forever (Claude Code
+      // did); when even that does not fit by this estimate, the upstream's own verdict is the better answer
+      int floor = Math.min(clientMax, MIN_OUTPUT);
+      if (clientMax > room && Math.max(floor, room) < clientMax) {
+        lowered = Math.max(floor, room);
         maxSent = lowered;
         r.format().layout().setMaxTokens(json, lowered);
       }
