@@ -1,0 +1,18 @@
+-- Claims one due job. KEYS: due. ARGV: now ms, owner, lease ms, job key prefix.
+-- Every job key shares the {rjobs} hash tag with the due set: one slot, so touching them here is allowed in a cluster.
+local now = tonumber(ARGV[1])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 20)
+for _, id in ipairs(ids) do
+  local key = ARGV[4] .. id
+  local status = redis.call('HGET', key, 'status')
+  if status == 'queued' or status == 'in_progress' then
+    local lease = now + tonumber(ARGV[3])
+    redis.call('HSET', key, 'status', 'in_progress', 'owner', ARGV[2], 'lease', lease)
+    redis.call('HINCRBY', key, 'runs', 1)
+    redis.call('ZADD', KEYS[1], lease, id)
+    return redis.call('HGETALL', key)
+  end
+  -- ended (or expired) jobs leave the queue
+  redis.call('ZREM', KEYS[1], id)
+end
+return false
