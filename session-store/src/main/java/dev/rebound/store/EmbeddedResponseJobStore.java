@@ -120,6 +120,12 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
   }
 
   @Override
+  public synchronized Future<ResponseJob> find(String id) {
+    Entry e = jobs.get(id);
+    return Future.succeededFuture(e == null ? null : e.job);
+  }
+
+  @Override
   public Future<ResponseJob> claim(String owner, Duration lease) {
     Entry claimed = null;
     long now = clock.millis();

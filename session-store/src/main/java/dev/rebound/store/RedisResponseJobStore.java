@@ -83,6 +83,11 @@ public final class RedisResponseJobStore implements ResponseJobStore {
   }
 
   @Override
+  public Future<ResponseJob> find(String id) {
+    return send(Request.cmd(Command.HGETALL).arg(job(id))).map(RedisResponseJobStore::toJob);
+  }
+
+  @Override
   public Future<ResponseJob> claim(String owner, Duration lease) {
     return scripts.run(Script.JOB_CLAIM, List.of(due), List.of(clock.millis(), owner, lease.toMillis(), prefix + "job:"))
         .map(RedisResponseJobStore::toJob);

@@ -25,6 +25,9 @@ public interface ResponseJobStore {
   /** The job, or a null result when it does not exist or is another tenant's. */
   Future<ResponseJob> get(String tenant, String id);
 
+  /** The job of any tenant (the admin API's view), or a null result. */
+  Future<ResponseJob> find(String id);
+
   /**
    * Takes one due job (queued and past its notBefore, or in progress with its lease run out) for {@code owner}: it is
    * in progress, leased until now + {@code lease}, its runs counted. A null result when no job is due.

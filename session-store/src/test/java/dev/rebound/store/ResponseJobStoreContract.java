@@ -166,6 +166,8 @@ abstract class ResponseJobStoreContract {
     assertNotNull(await(store.get("acme", "resp_7")));
     failure(store.enqueue(job("resp_7")), IllegalArgumentException.class);
     assertNull(await(store.get("acme", "resp_missing")));
+    assertEquals("acme", await(store.find("resp_7")).tenant(), "the admin API finds a job of any tenant");
+    assertNull(await(store.find("resp_missing")));
   }
 
   @Test

@@ -27,6 +27,8 @@ public final class AdminApi {
   private final SessionEventsApi sessionEvents;
   private final AnalyticsApi analytics;
   private final LiveFeed live;
+  private final Clock clock;
+  private BackgroundJobsApi backgroundJobs;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
       Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, LiveFeed live,
@@ -40,6 +42,12 @@ public final class AdminApi {
     this.sessionEvents = new SessionEventsApi(store, events);
     this.analytics = new AnalyticsApi(analytics);
     this.live = live;
+    this.clock = clock;
+  }
+
+  /** Shows the background responses of this store (/admin/responses/background); call before {@link #mount}. */
+  public void backgroundJobs(Supplier<dev.rebound.store.ResponseJobStore> jobs) {
+    this.backgroundJobs = new BackgroundJobsApi(jobs, clock);
   }
 
   public void mount(Router router) {
@@ -52,5 +60,6 @@ public final class AdminApi {
     sessionEvents.mount(mount);
     analytics.mount(mount);
     live.mount(mount);
+    if (backgroundJobs != null) backgroundJobs.mount(mount);
   }
 }
