@@ -134,7 +134,8 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
         if (!due(e.job, now)) continue;
         ResponseJob j = e.job;
         e.job = new ResponseJob(j.id(), j.tenant(), ResponseJob.IN_PROGRESS, j.request(), j.headers(), j.sessionId(),
-            j.createdAt(), j.deadline(), owner, Instant.ofEpochMilli(now + lease.toMillis()), j.notBefore(), j.runs() + 1,
+            j.createdAt(), j.deadline(), owner, Instant.ofEpochMilli(now + lease.toMillis()), j.notBefore(),
+            owner.equals(j.owner()) ? j.runs() : j.runs() + 1,
             j.attempts(), j.response(), j.events(), j.reason());
         claimed = e;
         break;

@@ -30,7 +30,7 @@ public interface ResponseJobStore {
 
   /**
    * Takes one due job (queued and past its notBefore, or in progress with its lease run out) for {@code owner}: it is
-   * in progress, leased until now + {@code lease}, its runs counted. A null result when no job is due.
+   * in progress, leased until now + {@code lease}, its runs counted (a job {@code owner} held already is not a new run). A null result when no job is due.
    */
   Future<ResponseJob> claim(String owner, Duration lease);
 

@@ -7,8 +7,9 @@ for _, id in ipairs(ids) do
   local status = redis.call('HGET', key, 'status')
   if status == 'queued' or status == 'in_progress' then
     local lease = now + tonumber(ARGV[3])
+    -- a gateway meeting its own job again (its clock jumped past the lease) still runs it: no new run
+    if redis.call('HGET', key, 'owner') ~= ARGV[2] then redis.call('HINCRBY', key, 'runs', 1) end
     redis.call('HSET', key, 'status', 'in_progress', 'owner', ARGV[2], 'lease', lease)
-    redis.call('HINCRBY', key, 'runs', 1)
     redis.call('ZADD', KEYS[1], lease, id)
     return redis.call('HGETALL', key)
   end
