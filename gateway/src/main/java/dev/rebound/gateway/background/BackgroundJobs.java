@@ -24,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +59,10 @@ public final class BackgroundJobs {
   private final Clock clock;
   /** This gateway's name as the holder of leases: a new one each start. */
   private final String owner = "gw-" + UUID.randomUUID().toString().substring(0, 12);
-  private final Map<String, JobRun> running = new LinkedHashMap<>();
+  /** Read by tests from other threads; changed only on {@link #context}. */
+  private final Map<String, JobRun> running = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Where polls and runs happen: one event-loop context, so their state needs no locks. */
+  private io.vertx.core.Context context;
   private final BackgroundLookup lookup;
   private long pollTimer = -1;
   private boolean polling;
@@ -132,13 +134,14 @@ public final class BackgroundJobs {
 
   /** Starts looking for due jobs; call on the context the gateway's work runs on. */
   public void start() {
+    context = vertx.getOrCreateContext();
     pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> poll());
     poll();
   }
 
   /** Looks for a due job now (a job was just accepted here). */
   void pollSoon() {
-    vertx.runOnContext(v -> poll());
+    if (context != null) context.runOnContext(v -> poll());
   }
 
   private void poll() {
@@ -176,12 +179,22 @@ public final class BackgroundJobs {
 
   /** A job cancelled through this gateway: its run here (if any) stops at once. */
   void cancelled(String id) {
-    JobRun run = running.get(id);
-    if (run != null) run.cancelled();
+    if (context == null) return;
+    context.runOnContext(v -> {
+      JobRun run = running.get(id);
+      if (run != null) run.cancelled();
+    });
   }
 
   /** Stops looking for jobs and gives the running ones back to the queue; completes when they are (at most 5 s). */
   public Future<Void> stop() {
+    if (context == null) return Future.succeededFuture();
+    io.vertx.core.Promise<Void> released = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> stopOnContext().onComplete(released));
+    return released.future();
+  }
+
+  private Future<Void> stopOnContext() {
     stopped = true;
     if (pollTimer >= 0) vertx.cancelTimer(pollTimer);
     List<Future<Void>> runs = new ArrayList<>();
