@@ -53,7 +53,11 @@ class ResponsesCompactTest {
 
   void start(String extra) {
     int port = responsesOnly.start().await();
-    h = GatewayHarness.start(CONFIG.replace("RESPONSES_URL", "http://127.0.0.1:" + port) + extra,
+    startWith(port, extra);
+  }
+
+  void startWith(int responsesPort, String extra) {
+    h = GatewayHarness.start(CONFIG.replace("RESPONSES_URL", "http://127.0.0.1:" + responsesPort) + extra,
         MockLlmOptions.defaults().withSpeaks(Set.of(MockLlmOptions.OPENAI)));
   }
 
@@ -129,6 +133,30 @@ class ResponsesCompactTest {
     assertTrue(texts(body).get(2).contains("no summarizer configured"));
     assertTrue(h.events("context").stream().anyMatch(e -> e.reason().contains("backend 'responses' has no "
         + "/v1/responses/compact (it answered 404)")), h.events("context").toString());
+  }
+
+  @Test
+  void aResponsesBackendWithTheEndpointAnswersItAndTheAnswerIsPassedOnAsItCame() throws Exception {
+    List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    String answer = new JsonObject().put("id", "resp_upstream").put("object", "response.compaction")
+        .put("created_at", 1_700_000_000).put("output", new JsonArray()
+            .add(new JsonObject().put("type", "compaction").put("encrypted_content", "gAAAA-compacted")))
+        .put("usage", new JsonObject().put("input_tokens", 900).put("output_tokens", 40).put("total_tokens", 940)).encode();
+    int port = others.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+      seen.add(new JsonObject().put("path", req.path()).put("authorization", req.getHeader("authorization"))
+          .put("body", new JsonObject(b)));
+      req.response().putHeader("content-type", "application/json").end(answer);
+    })).listen(0, "127.0.0.1").await().actualPort();
+    startWith(port, "");
+    HttpResponse<String> r = h.post("/v1/responses/compact", codexCompaction("resp-codex").encode(),
+        "authorization", "Bearer client-key");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals(new JsonObject(answer), new JsonObject(r.body()), "passed on as it came");
+    assertEquals(1, seen.size());
+    assertEquals("/v1/responses/compact", seen.get(0).getString("path"));
+    assertEquals("gpt-5-codex", seen.get(0).getJsonObject("body").getString("model"), "the model rewritten");
+    assertEquals(codexCompaction("x").getJsonArray("input"), seen.get(0).getJsonObject("body").getJsonArray("input"));
+    assertTrue(h.events("context").stream().anyMatch(e -> e.reason().contains("passed through to agent codex")));
   }
 
   @Test
