@@ -292,12 +292,36 @@ class BackgroundResponsesTest {
         .contains("the gateway stops")), job.encode());
   }
 
-  @Test
-  void anotherGatewayOnTheSameRedisTakesTheJobWhenTheFirstStops() throws Exception {
+  String redisStore() throws Exception {
     int redisPort = TestRedis.freePort();
     Path redisDir = Files.createDirectories(dir.resolve("redis"));
     redis = TestRedis.start(poller, redisPort, redisDir, false);
-    String store = TestRedis.storeConfig(redisPort);
+    return TestRedis.storeConfig(redisPort);
+  }
+
+  @Test
+  void aJobRunningOnOneGatewayIsCancelledThroughAnotherOnTheSameRedis() throws Exception {
+    String store = redisStore();
+    HandTurnedTimers timers = new HandTurnedTimers(clock);
+    GatewayServer a = gateway(store, clock, timers);
+    rateLimitedFor("cancel-elsewhere", 1800);
+    String id = accept(a, "cancel-elsewhere");
+    awaitWait(timers, Duration.ofMinutes(30));
+    GatewayServer b = gateway(store, clock, null);
+
+    HttpResponse<String> cancelled = post(b, "/v1/responses/" + id + "/cancel", "");
+    assertEquals("cancelled", new JsonObject(cancelled.body()).getString("status"));
+    // a hears it at its next write (its lease is renewed every third of it: 1 s here)
+    Eventually.await(poller, 15_000, "a's run to stop", () -> a.background().running() == 0);
+    assertTrue(timers.pending().isEmpty());
+    assertEquals("cancelled", object(a, id).getString("status"));
+    assertEquals(1, modelCalls());
+    assertTrue(events.stream().anyMatch(e -> e.reason().contains("is no longer this gateway's (its status is cancelled)")));
+  }
+
+  @Test
+  void anotherGatewayOnTheSameRedisTakesTheJobWhenTheFirstStops() throws Exception {
+    String store = redisStore();
     HandTurnedTimers timers = new HandTurnedTimers(clock);
     GatewayServer a = gateway(store, clock, timers);
     rateLimitedFor("shared-redis", 1800);
