@@ -27,7 +27,12 @@ final class RedisScripts {
     /** Capped event append + TTL refresh. */
     EVENT("event.lua"),
     /** Tenant listing update, on the index's own slot. */
-    INDEX("index.lua");
+    INDEX("index.lua"),
+    /** Background jobs ({@link RedisResponseJobStore}): a new job; claim a due one; a run's write; cancel. */
+    JOB_ENQUEUE("job-enqueue.lua"),
+    JOB_CLAIM("job-claim.lua"),
+    JOB_PROGRESS("job-progress.lua"),
+    JOB_CANCEL("job-cancel.lua");
 
     final String text;
     final String sha;

@@ -29,6 +29,8 @@ public final class AdminApi {
   private final AnalyticsApi analytics;
   private final LiveFeed live;
   private final FeedbackApi feedback;
+  private final Clock clock;
+  private BackgroundJobsApi backgroundJobs;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
       Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, LiveFeed live,
@@ -43,6 +45,12 @@ public final class AdminApi {
     this.analytics = new AnalyticsApi(analytics);
     this.live = live;
     this.feedback = new FeedbackApi(feedback);
+    this.clock = clock;
+  }
+
+  /** Shows the background responses of this store (/admin/responses/background); call before {@link #mount}. */
+  public void backgroundJobs(Supplier<dev.rebound.store.ResponseJobStore> jobs) {
+    this.backgroundJobs = new BackgroundJobsApi(jobs, clock);
   }
 
   public void mount(Router router) {
@@ -56,5 +64,6 @@ public final class AdminApi {
     analytics.mount(mount);
     live.mount(mount);
     feedback.mount(mount);
+    if (backgroundJobs != null) backgroundJobs.mount(mount);
   }
 }

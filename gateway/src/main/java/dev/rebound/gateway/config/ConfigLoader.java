@@ -92,7 +92,7 @@ public final class ConfigLoader {
   private ReboundConfig read(ConfigNode top, ConfigProblems problems, Path baseDir) {
     if (!top.expectObject()) return null;
     top.allowOnly("server", "store", "backends", "agents", "routes", "routing", "resilience", "context", "tenants", "admin", "log",
-        "analytics", "tracing");
+        "analytics", "tracing", "responses");
     ServerConfig server = server(top.get("server"));
     StoreConfig store = store(top.get("store"));
     ResilienceConfig resilience = resilience(top.get("resilience"));
@@ -108,6 +108,7 @@ public final class ConfigLoader {
     LogConfig log = log(top.get("log"));
     AnalyticsConfig analytics = analytics(top.get("analytics"));
     TracingConfig tracing = tracing(top.get("tracing"));
+    ResponsesConfig responses = responses(top.get("responses"));
     RuleSet ruleSet = null;
     try {
       ruleSet = RuleSet.compile(agents, routes, routing.patterns());
@@ -116,7 +117,30 @@ public final class ConfigLoader {
     }
     if (!problems.isEmpty()) return null;
     return new ReboundConfig(server, store, backends, agents, routes, routing, resilience, context, tenants, admin, log,
-        analytics, tracing, ruleSet);
+        analytics, tracing, ruleSet, responses);
+  }
+
+  private ResponsesConfig responses(ConfigNode n) {
+    n.expectObject();
+    n.allowOnly("background");
+    ConfigNode b = n.get("background");
+    b.expectObject();
+    b.allowOnly("deadline", "lease", "pollInterval", "maxRunning", "queue", "keepFinished");
+    Duration lease = b.get("lease").positiveDuration(ResponsesConfig.Background.DEFAULT_LEASE);
+    if (lease.compareTo(Duration.ofSeconds(3)) < 0) {
+      b.get("lease").problem("must be at least 3s (it is renewed every third of it), but was " + b.get("lease").text());
+    }
+    String queue = b.get("queue").text(ResponsesConfig.Background.DEFAULT_QUEUE);
+    if (!queue.matches("[A-Za-z0-9._-]{1,64}")) {
+      b.get("queue").problem("'" + queue + "' must be 1 to 64 letters, digits, '.', '_' or '-'");
+    }
+    return new ResponsesConfig(new ResponsesConfig.Background(
+        b.get("deadline").positiveDuration(ResponsesConfig.Background.DEFAULT_DEADLINE),
+        lease,
+        b.get("pollInterval").positiveDuration(ResponsesConfig.Background.DEFAULT_POLL_INTERVAL),
+        (int) b.get("maxRunning").integer(ResponsesConfig.Background.DEFAULT_MAX_RUNNING, 1, 10_000),
+        queue,
+        b.get("keepFinished").positiveDuration(ResponsesConfig.Background.DEFAULT_KEEP_FINISHED)));
   }
 
   private ServerConfig server(ConfigNode n) {

@@ -24,9 +24,20 @@ public record ReboundConfig(
     LogConfig log,
     AnalyticsConfig analytics,
     TracingConfig tracing,
-    RuleSet ruleSet) {
+    RuleSet ruleSet,
+    ResponsesConfig responses) {
+
+  /** Without a {@code responses:} section: its defaults. */
+  public ReboundConfig(ServerConfig server, StoreConfig store, List<BackendConfig> backends, List<AgentDefinition> agents,
+      List<RouteDefinition> routes, RoutingConfig routing, ResilienceConfig resilience, ContextConfig context,
+      List<TenantConfig> tenants, AdminConfig admin, LogConfig log, AnalyticsConfig analytics, TracingConfig tracing,
+      RuleSet ruleSet) {
+    this(server, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing,
+        ruleSet, ResponsesConfig.DEFAULTS);
+  }
 
   public ReboundConfig {
+    if (responses == null) responses = ResponsesConfig.DEFAULTS;
     backends = List.copyOf(backends);
     agents = List.copyOf(agents);
     routes = List.copyOf(routes);
@@ -38,10 +49,10 @@ public record ReboundConfig(
   }
 
   public ReboundConfig withStore(StoreConfig newStore) {
-    return new ReboundConfig(server, newStore, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing, ruleSet);
+    return new ReboundConfig(server, newStore, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing, ruleSet, responses);
   }
 
   public ReboundConfig withServer(ServerConfig newServer) {
-    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing, ruleSet);
+    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing, ruleSet, responses);
   }
 }

@@ -22,6 +22,8 @@ public enum EventType {
   GIVE_UP("give-up"),
   HANDOFF("handoff"),
   TRANSLATE("translate"),
+  // background responses: accepted, each run with its deadline, replays, how the job ended
+  BACKGROUND("background"),
   // sessions
   SESSION("session"),
   RESUME("resume"),

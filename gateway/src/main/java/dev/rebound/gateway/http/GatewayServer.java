@@ -7,6 +7,10 @@ import dev.rebound.gateway.admin.LiveFeed;
 import dev.rebound.gateway.admin.MetricsEndpoint;
 import dev.rebound.gateway.admin.Readiness;
 import dev.rebound.gateway.analytics.RecoveryAnalytics;
+import dev.rebound.gateway.background.BackgroundJobs;
+import dev.rebound.gateway.background.BackgroundLookup;
+import dev.rebound.gateway.background.ConfiguredJobStore;
+import dev.rebound.gateway.compaction.ResponsesCompaction;
 import dev.rebound.gateway.config.ContextConfig;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.context.ContextFit;
@@ -133,6 +137,12 @@ public final class GatewayServer {
   private final ContextWindows windows;
   private final WindowDiscovery discovery;
   private final Summarizer summarizer;
+  /** Background responses: their queue (beside the sessions) and the runs of this gateway. */
+  private dev.rebound.store.ResponseJobStore jobStore;
+  private BackgroundJobs background;
+  private final ResponsesCompaction compaction;
+  /** The attempt loop's waits; Vert.x timers unless a test turns them by hand. */
+  private Timers timers;
 
   public GatewayServer(Vertx vertx, ReboundConfig config, EventSink events, Clock clock) {
     this(vertx, config, events, clock, null);
@@ -179,9 +189,11 @@ public final class GatewayServer {
     this.tracing = Tracing.of(config.tracing());
     this.clock = clock;
     this.admin = new AdminApi(config, routes, health, load, () -> store, events, analytics, live, windows, clock, feedback);
+    admin.backgroundJobs(() -> jobStore);
     this.watcher = configFile == null ? null : new ConfigWatcher(vertx, configFile, config, routes, events, clock);
     this.discovery = new WindowDiscovery(vertx, config, windows, events, clock);
     this.summarizer = summarizer();
+    this.compaction = new ResponsesCompaction(vertx, config, routes, auth, summarizer, events, clock);
     this.readiness = new Readiness(vertx, config, () -> store, health, reachability, routes);
   }
 
@@ -216,6 +228,11 @@ public final class GatewayServer {
             null, message, Map.of("type", config.store().type()))), registry)
         .recover(err -> Future.failedFuture(err instanceof StoreInUseException inUse
             ? StartupException.storeInUse(inUse.directory(), err) : err))
+        .compose(opened -> ConfiguredJobStore.open(vertx, config.store(), config.responses().background(), clock)
+            .map(jobs -> {
+              this.jobStore = jobs;
+              return opened;
+            }))
         .compose(opened -> Future.join(tokenizers, windowsRead).map(opened))
         .compose(opened -> {
           this.store = opened;
@@ -236,8 +253,10 @@ public final class GatewayServer {
           this.pipeline = new Pipeline(vertx, classifier, auth, journal,
               new ContextGuard(fit, routes),
               new RoutePlanner(routes, load, affinity, clock, random::nextDouble),
-              new AttemptLoop(config, clients, classifier, health, load, pacing, journal, fit, clock, Timers.of(vertx),
-                  random::nextDouble));
+              new AttemptLoop(config, clients, classifier, health, load, pacing, journal, fit, clock,
+                  timers != null ? timers : Timers.of(vertx), random::nextDouble));
+          this.background = new BackgroundJobs(vertx, jobStore, config.responses().background(), pipeline, auth, events,
+              clock);
           return listen();
         });
   }
@@ -285,6 +304,12 @@ public final class GatewayServer {
       router.post(prefix + "/v1/messages").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.MESSAGES));
       router.post(prefix + "/v1/messages/count_tokens").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.COUNT_TOKENS));
       router.post(prefix + "/v1/responses").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.RESPONSES));
+      router.post(prefix + "/v1/responses/compact").handler(body).handler(compaction::handle);
+      // a background response's id; an id it does not know goes on to the next handler (404 last)
+      router.get(prefix + "/v1/responses/:" + BackgroundLookup.ID).handler(ctx -> background.lookup().get(ctx))
+          .handler(BackgroundLookup::notFound);
+      router.post(prefix + "/v1/responses/:" + BackgroundLookup.ID + "/cancel")
+          .handler(ctx -> background.lookup().cancel(ctx)).handler(BackgroundLookup::notFound);
       router.get(prefix + "/v1/models").handler(this::models);
     }
     router.route().last().handler(ctx -> {
@@ -328,6 +353,7 @@ public final class GatewayServer {
           // its table is written once PostgreSQL answers: serving does not wait for it
           analytics.start();
           live.start(health, analytics);
+          background.start();
           for (String warning : ExposureCheck.warnings(config, s.actualPort())) LOG.warning(warning);
           return s.actualPort();
         });
@@ -362,7 +388,10 @@ public final class GatewayServer {
   private static final String[][] INDEX = {
       {"GET", "/ui", "the page for people: a live dashboard, sessions, checkpoints, backends, routes"},
       {"POST", "/v1/chat/completions", "OpenAI Chat Completions"},
-      {"POST", "/v1/responses", "OpenAI Responses (Codex CLI, the Agents SDK)"},
+      {"POST", "/v1/responses", "OpenAI Responses (Codex CLI, the Agents SDK); background: true is queued and kept"},
+      {"GET", "/v1/responses/{id}", "a background response (?stream=true&starting_after=n for its events)"},
+      {"POST", "/v1/responses/{id}/cancel", "cancels a background response"},
+      {"POST", "/v1/responses/compact", "compacts a Responses conversation (Codex's remote compaction)"},
       {"POST", "/v1/messages", "Anthropic Messages"},
       {"POST", "/v1/messages/count_tokens", "Anthropic token counting"},
       {"GET", "/v1/models", "the model names clients may ask for"},
@@ -408,21 +437,36 @@ public final class GatewayServer {
     return routes;
   }
 
+  /** Sets the attempt loop's timers (before {@link #start()}): tests turn them by hand instead of waiting. */
+  public GatewayServer timers(Timers timers) {
+    this.timers = timers;
+    return this;
+  }
+
+  /** Background responses run by this gateway (tests). */
+  public BackgroundJobs background() {
+    return background;
+  }
+
   public Future<Void> stop() {
     if (watcher != null) watcher.stop();
     live.stop();
     if (healthShare != null) healthShare.close();
     if (outcomeShare != null) outcomeShare.close();
     // stop accepting, let the requests in flight end within the grace, then close what is left
-    Future<Void> closed = server == null ? Future.succeededFuture()
-        : server.shutdown(config.server().shutdownGrace().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    // background runs give their jobs back first: another gateway (or this one's next start) takes them at once
+    Future<Void> released = background == null ? Future.succeededFuture() : background.stop();
+    Future<Void> closed = released.transform(v -> server == null ? Future.succeededFuture()
+        : server.shutdown(config.server().shutdownGrace().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
     return closed.eventually(clients::close)
         .eventually(readiness::close)
         .eventually(discovery::stop)
         .eventually(() -> summarizer == null ? Future.succeededFuture() : summarizer.close())
+        .eventually(compaction::close)
         .eventually(recorder::flushAll)
         .eventually(() -> analytics.stop(ANALYTICS_FLUSH))
         .eventually(tracing::close)
+        .eventually(() -> jobStore == null ? Future.succeededFuture() : jobStore.close())
         .eventually(() -> store == null ? Future.succeededFuture() : store.close());
   }
 
@@ -458,6 +502,10 @@ public final class GatewayServer {
       fail(ctx, WireFormats.of(endpoint.protocol()), e.error());
       metrics.requestEnded(record, null, null, protocol, false, ctx.response());
       if (trace != null) trace.ended(ctx.response().getStatusCode(), null, null);
+      return;
+    }
+    if (background != null && BackgroundJobs.wants(ex)) {
+      background.accept(ctx, ex);
       return;
     }
     boolean inSession = ex.sessionId() != null;

@@ -104,7 +104,7 @@ public final class AttemptLoop implements Step {
     Run(Exchange ex) {
       this.ex = ex;
       this.reply = ex.reply();
-      this.history = new AttemptHistory(ex.plan(), config.resilience().waitBudget());
+      this.history = new AttemptHistory(ex.plan(), ex.waitBudget() != null ? ex.waitBudget() : config.resilience().waitBudget());
       this.events = new AttemptEvents(ex, history::attempts);
       reply.headers(() -> history.replyHeaders(ex.session()));
     }

@@ -2,7 +2,9 @@ package dev.rebound.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.events.EventType;
+import dev.rebound.gateway.reply.HttpReplyChannel;
 import dev.rebound.gateway.reply.Reply;
+import dev.rebound.gateway.reply.ReplyChannel;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.formats.WireFormats;
@@ -10,9 +12,7 @@ import dev.rebound.routing.AttemptPlan;
 import dev.rebound.routing.Protocol;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 
@@ -23,6 +23,12 @@ import java.util.Map;
  */
 public final class Exchange {
   private final HttpServerRequest request;
+  /** Without a client connection (a background job's run): its headers, query and where its reply is recorded. */
+  private final MultiMap headers;
+  private final String query;
+  private final ReplyChannel channel;
+  /** The run's own wait budget (a background job's time to its deadline); null: the configured one. */
+  private final java.time.Duration waitBudget;
   private final Endpoint endpoint;
   private final WireFormat format;
   private final Buffer body;
@@ -57,6 +63,10 @@ public final class Exchange {
       boolean stream, String sessionId, RequestRecord record) {
     this.record = record;
     this.request = request;
+    this.headers = null;
+    this.query = null;
+    this.channel = null;
+    this.waitBudget = null;
     this.format = WireFormats.of(endpoint.protocol());
     this.endpoint = endpoint;
     this.body = body;
@@ -64,6 +74,33 @@ public final class Exchange {
     this.model = model;
     this.stream = stream;
     this.sessionId = sessionId;
+  }
+
+  /**
+   * A run that no client connection waits for (a background response): its reply goes to {@code channel}, its tenant
+   * was authenticated when the job was accepted, and it may wait for backends up to {@code waitBudget}.
+   */
+  public Exchange(MultiMap headers, String query, ReplyChannel channel, Endpoint endpoint, Buffer body, ObjectNode json,
+      String model, boolean stream, String sessionId, RequestRecord record, String tenant, java.time.Duration waitBudget) {
+    this.record = record;
+    this.request = null;
+    this.headers = headers;
+    this.query = query;
+    this.channel = channel;
+    this.waitBudget = waitBudget;
+    this.format = WireFormats.of(endpoint.protocol());
+    this.endpoint = endpoint;
+    this.body = body;
+    this.json = json;
+    this.model = model;
+    this.stream = stream;
+    this.sessionId = sessionId;
+    this.tenant = tenant;
+  }
+
+  /** The wait budget of this request when it has its own (a background job's); null: the configured one. */
+  public java.time.Duration waitBudget() {
+    return waitBudget;
   }
 
   public Protocol protocol() {
@@ -130,12 +167,12 @@ public final class Exchange {
   }
 
   public MultiMap requestHeaders() {
-    return request.headers();
+    return request != null ? request.headers() : headers;
   }
 
   /** The query string of the client's request, without '?', or null. */
   public String query() {
-    return request.query();
+    return request != null ? request.query() : query;
   }
 
   public String tenant() {
@@ -219,12 +256,9 @@ public final class Exchange {
     this.routeOnOverflow = policy;
   }
 
-  HttpServerResponse response() {
-    return request.response();
-  }
-
-  HttpConnection connection() {
-    return request.connection();
+  /** Where the reply is written: the client's response, or a background job's record of it. */
+  ReplyChannel channel() {
+    return channel != null ? channel : new HttpReplyChannel(request.response(), request.connection());
   }
 
   /** The one writer of the client response; set when the pipeline starts. */

@@ -42,7 +42,7 @@ public final class Pipeline {
 
   /** Completes once the reply's end was written (or the client is gone). */
   public Future<Void> run(Exchange ex) {
-    ex.replyWith(new Reply(ex.response(), ex.connection(), vertx, ex.format(), ex.stream(), ex.json(),
+    ex.replyWith(new Reply(ex.channel(), vertx, ex.format(), ex.stream(), ex.json(),
         e -> classifier.classifyStreamEvent(e.event(), e.data()), ex.record()));
     List<Step> entered = new ArrayList<>(steps.size());
     Future<Void> in = Future.succeededFuture();

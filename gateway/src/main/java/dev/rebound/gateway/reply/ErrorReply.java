@@ -16,6 +16,11 @@ public final class ErrorReply {
    * closed so the client sees a truncated answer.
    */
   public static void send(HttpServerResponse resp, HttpConnection connection, WireFormat format, ClientError error) {
+    send(new HttpReplyChannel(resp, connection), format, error);
+  }
+
+  /** The same, on any {@link ReplyChannel}. */
+  public static void send(ReplyChannel resp, WireFormat format, ClientError error) {
     if (resp.ended() || resp.closed()) return;
     if (!resp.headWritten()) {
       resp.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(format.errorBody(error));
@@ -23,6 +28,6 @@ public final class ErrorReply {
     }
     String type = resp.headers().get(HttpHeaders.CONTENT_TYPE);
     if (type != null && type.startsWith("text/event-stream")) resp.end(format.errorEvent(error));
-    else connection.close();
+    else resp.closeConnection();
   }
 }

@@ -26,8 +26,7 @@ import java.util.function.Supplier;
  * whoever listens that the client went away, and answers every error in the client's wire format.
  */
 public final class Reply implements StreamTarget {
-  private final HttpServerResponse resp;
-  private final HttpConnection connection;
+  private final ReplyChannel resp;
   private final Vertx vertx;
   private final WireFormat format;
   private final boolean stream;
@@ -63,8 +62,13 @@ public final class Reply implements StreamTarget {
    */
   public Reply(HttpServerResponse resp, HttpConnection connection, Vertx vertx, WireFormat format, boolean stream,
       JsonNode request, Function<SseEvent, Failure> streamErrors, ReplyObserver observer) {
+    this(new HttpReplyChannel(resp, connection), vertx, format, stream, request, streamErrors, observer);
+  }
+
+  /** A reply written to {@code channel}: a client's response, or a background job that records it. */
+  public Reply(ReplyChannel resp, Vertx vertx, WireFormat format, boolean stream,
+      JsonNode request, Function<SseEvent, Failure> streamErrors, ReplyObserver observer) {
     this.resp = resp;
-    this.connection = connection;
     this.vertx = vertx;
     this.format = format;
     this.stream = stream;
@@ -281,7 +285,7 @@ public final class Reply implements StreamTarget {
   public void fail(ClientError error) {
     stopKeepAlive();
     if (!resp.headWritten() && !resp.ended() && !resp.closed()) putHead(MultiMap.caseInsensitiveMultiMap());
-    ErrorReply.send(resp, connection, format, error);
+    ErrorReply.send(resp, format, error);
   }
 
   /**

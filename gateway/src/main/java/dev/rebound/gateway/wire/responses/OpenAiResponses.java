@@ -77,9 +77,10 @@ public final class OpenAiResponses implements WireFormat {
         && !(truncation.isTextual() && Set.of("auto", "disabled").contains(truncation.textValue()))) {
       throw wrongType("truncation", "\"auto\" or \"disabled\"");
     }
-    if (json.path("background").asBoolean(false)) {
-      throw new GatewayException(ClientError.invalidRequest("background: background responses are not served by this"
-          + " gateway yet; send the request without background (stream it instead).", "background"));
+    optionalType(json, "background", JsonNode::isBoolean, "a boolean");
+    if (json.path("background").asBoolean(false) && !json.path("store").asBoolean(true)) {
+      throw new GatewayException(ClientError.invalidRequest("background: a background response is kept until it is "
+          + "read, so it cannot be combined with store: false; send store: true (or leave it out).", "background"));
     }
     JsonNode tools = json.get("tools");
     if (tools != null && !tools.isNull()) {

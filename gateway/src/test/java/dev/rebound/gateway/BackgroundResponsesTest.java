@@ -1,0 +1,411 @@
+package dev.rebound.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseStatus;
+import dev.rebound.gateway.config.ConfigLoader;
+import dev.rebound.gateway.config.ReboundConfig;
+import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.http.GatewayServer;
+import dev.rebound.gateway.testing.Eventually;
+import dev.rebound.gateway.testing.HandTurnedTimers;
+import dev.rebound.gateway.testing.MutableClock;
+import dev.rebound.gateway.testing.TestRedis;
+import dev.rebound.mockllm.MockLlmOptions;
+import dev.rebound.mockllm.MockLlmServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Background responses through real sockets: accepted as queued, run by the recovery engine with the job's deadline as
+ * its wait budget (a 429 whose reset is two hours away is waited out on hand-turned timers), taken over by a restarted
+ * gateway and by another gateway on the same Redis, cancelled, and streamed again from a sequence number.
+ */
+class BackgroundResponsesTest {
+  static final String CONFIG = """
+      server: { host: 127.0.0.1, port: 0 }
+      backends:
+        - name: chat
+          protocol: openai
+          url: ${MOCK_URL}
+          models: [ { name: qwen-coder, contextWindow: 32768, maxOutputTokens: 2048 } ]
+      agents:
+        - { name: chat, backend: chat, model: qwen-coder }
+      routes:
+        - { name: all, match: { model: "*" }, agents: [chat] }
+      resilience: { retry: { baseDelay: 10ms, maxAttempts: 3 }, breaker: { failureThreshold: 1000 }, waitBudget: 5s }
+      responses: { background: { deadline: 6h, lease: 3s, pollInterval: 100ms } }
+      """;
+
+  @TempDir
+  Path dir;
+  Vertx vertx;
+  /** Polls the test's conditions (which block on HTTP calls) off the gateway's event loops. */
+  Vertx poller;
+  MockLlmServer mock;
+  int mockPort;
+  MutableClock clock;
+  final List<GatewayServer> gateways = new ArrayList<>();
+  final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  Process redis;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    poller = Vertx.vertx();
+    mock = new MockLlmServer(vertx, MockLlmOptions.defaults().withSpeaks(java.util.Set.of(MockLlmOptions.OPENAI)).withPort(0));
+    mockPort = mock.start().await();
+    clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+  }
+
+  @AfterEach
+  void stop() {
+    for (GatewayServer g : gateways) g.stop().await();
+    vertx.close().await();
+    poller.close().await();
+    if (redis != null) redis.destroy();
+  }
+
+  ReboundConfig config(String store) {
+    return new ConfigLoader(Map.of("MOCK_URL", "http://127.0.0.1:" + mockPort)).parse(CONFIG + store, "test config");
+  }
+
+  String embedded() {
+    return "store: { type: embedded, path: \"" + dir.resolve("store") + "\" }\n";
+  }
+
+  /** A gateway on {@code store}; {@code timers} null: real Vert.x timers. */
+  GatewayServer gateway(String store, Clock clock, HandTurnedTimers timers) {
+    GatewayServer g = new GatewayServer(vertx, config(store), events::add, clock);
+    if (timers != null) g.timers(timers);
+    ports.put(g, g.start().await());
+    gateways.add(g);
+    return g;
+  }
+
+  final Map<GatewayServer, Integer> ports = new java.util.concurrent.ConcurrentHashMap<>();
+
+  int port(GatewayServer g) {
+    return ports.get(g);
+  }
+
+  HttpResponse<String> post(GatewayServer g, String path, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(g) + path))
+        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> get(GatewayServer g, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(g) + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  JsonObject object(GatewayServer g, String id) {
+    try {
+      HttpResponse<String> r = get(g, "/v1/responses/" + id);
+      assertEquals(200, r.statusCode(), r.body());
+      return new JsonObject(r.body());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  JsonObject admin(GatewayServer g, String id) {
+    try {
+      HttpResponse<String> r = get(g, "/admin/responses/background/" + id);
+      assertEquals(200, r.statusCode(), r.body());
+      return new JsonObject(r.body());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Accepts a background response whose prompt carries {@code marker}; returns its id. */
+  String accept(GatewayServer g, String marker) throws Exception {
+    HttpResponse<String> r = post(g, "/v1/responses", new JsonObject().put("model", "chat-model")
+        .put("input", "Say hello " + marker).put("background", true).encode());
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject queued = new JsonObject(r.body());
+    assertEquals("queued", queued.getString("status"));
+    assertEquals(true, queued.getBoolean("background"));
+    return queued.getString("id");
+  }
+
+  void rateLimitedFor(String marker, long seconds) {
+    mock.addFaults(new JsonArray().add(new JsonObject().put("match", new JsonObject().put("contains", marker))
+        .put("times", 1).put("status", 429).put("headers", new JsonObject().put("retry-after", String.valueOf(seconds)))
+        .put("body", new JsonObject().put("error", new JsonObject().put("message", "Rate limit reached; try again later.")
+            .put("type", "requests").put("code", "rate_limit_exceeded")))));
+  }
+
+  long modelCalls() {
+    long n = 0;
+    for (Object o : mock.requests()) if ("POST".equals(((JsonObject) o).getString("method"))) n++;
+    return n;
+  }
+
+  void awaitStatus(GatewayServer g, String id, String status) {
+    Eventually.await(poller, 15_000, id + " " + status, () -> status.equals(object(g, id).getString("status")));
+  }
+
+  void awaitWait(HandTurnedTimers timers, Duration wait) {
+    try {
+      Eventually.await(poller, 15_000, "the run to wait " + wait, () -> timers.pending().contains(wait));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; timers " + timers.pending() + "; events: "
+          + events.stream().map(x -> x.type() + " " + x.reason()).toList(), e);
+    }
+  }
+
+  static String text(JsonObject response) {
+    StringBuilder b = new StringBuilder();
+    for (Object item : response.getJsonArray("output")) {
+      JsonObject i = (JsonObject) item;
+      if (!"message".equals(i.getString("type"))) continue;
+      for (Object part : i.getJsonArray("content")) b.append(((JsonObject) part).getString("text", ""));
+    }
+    return b.toString();
+  }
+
+  @Test
+  void theOpenAiSdkCreatesABackgroundResponseAndPollsItToItsAnswer() {
+    GatewayServer g = gateway(embedded(), Clock.systemUTC(), null);
+    OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + port(g) + "/v1").apiKey("k")
+        .maxRetries(0).timeout(Duration.ofSeconds(20)).build();
+    Response queued = client.responses().create(ResponseCreateParams.builder().model("chat-model")
+        .input("Say hello from the background").background(true).build());
+    assertEquals(ResponseStatus.QUEUED, queued.status().orElseThrow());
+    assertEquals(true, queued.background().orElseThrow());
+    Response[] last = {null};
+    Eventually.await(poller, 15_000, "the background response to complete", () -> {
+      last[0] = client.responses().retrieve(queued.id());
+      return ResponseStatus.COMPLETED.equals(last[0].status().orElseThrow());
+    });
+    Response done = last[0];
+    assertEquals(queued.id(), done.id());
+    StringBuilder text = new StringBuilder();
+    done.output().forEach(i -> i.message().ifPresent(m -> m.content().forEach(c -> c.outputText().ifPresent(t -> text.append(t.text())))));
+    assertFalse(text.toString().isBlank(), "the answer has text");
+    JsonObject upstream = (JsonObject) mock.requests().getValue(mock.requests().size() - 1);
+    assertEquals("/v1/chat/completions", upstream.getString("path"), "a Responses client served by a Chat backend");
+  }
+
+  @Test
+  void aBackgroundJobWaitsOutA429WhoseResetIsFarBeyondTheWaitBudgetOfARequest() throws Exception {
+    HandTurnedTimers timers = new HandTurnedTimers(clock);
+    GatewayServer g = gateway(embedded(), clock, timers);
+    // half an hour: a request with a client waiting (resilience.waitBudget 5s) would give up at once
+    rateLimitedFor("half-hour", 1800);
+    String id = accept(g, "half-hour");
+    awaitWait(timers, Duration.ofMinutes(30));
+    assertEquals("in_progress", object(g, id).getString("status"));
+    assertEquals(1, modelCalls());
+
+    JsonObject job = admin(g, id);
+    assertEquals("in_progress", job.getString("status"));
+    assertTrue(Instant.parse(job.getString("deadline")).isAfter(clock.instant().plus(Duration.ofHours(5))), job.encode());
+    Eventually.await(poller, 15_000, "the wait to be noted", () -> admin(g, id).getJsonArray("decisions").stream()
+        .anyMatch(n -> "wait".equals(((JsonObject) n).getString("type"))
+            && ((JsonObject) n).getString("reason").contains("30m")));
+
+    timers.advance(Duration.ofMinutes(30));
+    awaitStatus(g, id, "completed");
+    assertFalse(text(object(g, id)).isBlank());
+    assertEquals(2, modelCalls(), "the 429, then the answer");
+    JsonObject finished = admin(g, id);
+    assertEquals(2, finished.getInteger("attempts"));
+    assertEquals(1, finished.getInteger("runs"));
+    assertEquals(0, finished.getInteger("replays"));
+    assertTrue(events.stream().anyMatch(e -> e.type().id().equals("background") && e.reason().contains("completed")));
+  }
+
+  @Test
+  void aBackgroundJobOutlastsASpentQuotaByReplayingWhenItResetsTwoHoursLater() throws Exception {
+    GatewayServer g = gateway(embedded(), clock, null);
+    // a 429 that asks for two hours is a spent quota: the run gives up, the job is replayed at the reset
+    rateLimitedFor("two-hours", 7200);
+    String id = accept(g, "two-hours");
+    Eventually.await(poller, 15_000, "the replay to be scheduled", () -> "queued".equals(admin(g, id).getString("status"))
+        && admin(g, id).getInteger("runs") == 1);
+    JsonObject waiting = admin(g, id);
+    assertEquals(clock.instant().plus(Duration.ofHours(2)), Instant.parse(waiting.getString("notBefore")), waiting.encode());
+    assertTrue(waiting.getJsonArray("decisions").stream().anyMatch(n -> ((JsonObject) n).getString("reason")
+        .contains("replay #1") && ((JsonObject) n).getString("reason").contains("in 2h")), waiting.encode());
+    assertEquals("queued", object(g, id).getString("status"));
+
+    clock.advance(Duration.ofMinutes(119));
+    assertEquals(1, modelCalls(), "not replayed before the reset");
+    clock.advance(Duration.ofMinutes(1));
+    awaitStatus(g, id, "completed");
+    assertFalse(text(object(g, id)).isBlank());
+    JsonObject done = admin(g, id);
+    assertEquals(2, done.getInteger("runs"));
+    assertEquals(1, done.getInteger("replays"));
+    assertEquals(2, done.getInteger("attempts"));
+    assertEquals(2, modelCalls());
+  }
+
+  @Test
+  void aJobIsTakenOverByTheRestartedGatewayOnTheSameEmbeddedStore() throws Exception {
+    HandTurnedTimers timers = new HandTurnedTimers(clock);
+    GatewayServer first = gateway(embedded(), clock, timers);
+    rateLimitedFor("restart", 1800);
+    String id = accept(first, "restart");
+    awaitWait(timers, Duration.ofMinutes(30));
+    first.stop().await();
+    gateways.remove(first);
+
+    GatewayServer second = gateway(embedded(), clock, null);
+    awaitStatus(second, id, "completed");
+    assertFalse(text(object(second, id)).isBlank());
+    JsonObject job = admin(second, id);
+    assertEquals(2, job.getInteger("runs"), job.encode());
+    assertEquals(1, job.getInteger("replays"));
+    assertTrue(job.getJsonArray("decisions").stream().anyMatch(n -> ((JsonObject) n).getString("reason")
+        .contains("the gateway stops")), job.encode());
+  }
+
+  String redisStore() throws Exception {
+    int redisPort = TestRedis.freePort();
+    Path redisDir = Files.createDirectories(dir.resolve("redis"));
+    redis = TestRedis.start(poller, redisPort, redisDir, false);
+    return TestRedis.storeConfig(redisPort);
+  }
+
+  @Test
+  void aJobRunningOnOneGatewayIsCancelledThroughAnotherOnTheSameRedis() throws Exception {
+    String store = redisStore();
+    HandTurnedTimers timers = new HandTurnedTimers(clock);
+    GatewayServer a = gateway(store, clock, timers);
+    rateLimitedFor("cancel-elsewhere", 1800);
+    String id = accept(a, "cancel-elsewhere");
+    awaitWait(timers, Duration.ofMinutes(30));
+    GatewayServer b = gateway(store, clock, null);
+
+    HttpResponse<String> cancelled = post(b, "/v1/responses/" + id + "/cancel", "");
+    assertEquals("cancelled", new JsonObject(cancelled.body()).getString("status"));
+    // a hears it at its next write (its lease is renewed every third of it: 1 s here)
+    Eventually.await(poller, 15_000, "a's run to stop", () -> a.background().running() == 0);
+    assertTrue(timers.pending().isEmpty());
+    assertEquals("cancelled", object(a, id).getString("status"));
+    assertEquals(1, modelCalls());
+    assertTrue(events.stream().anyMatch(e -> e.reason().contains("is no longer this gateway's (its status is cancelled)")));
+  }
+
+  @Test
+  void anotherGatewayOnTheSameRedisTakesTheJobWhenTheFirstStops() throws Exception {
+    String store = redisStore();
+    HandTurnedTimers timers = new HandTurnedTimers(clock);
+    GatewayServer a = gateway(store, clock, timers);
+    rateLimitedFor("shared-redis", 1800);
+    String id = accept(a, "shared-redis");
+    awaitWait(timers, Duration.ofMinutes(30));
+    GatewayServer b = gateway(store, clock, null);
+    assertEquals("in_progress", object(b, id).getString("status"), "b reads the job a runs");
+    assertEquals(0, b.background().running(), "a's lease holds");
+
+    a.stop().await();
+    gateways.remove(a);
+    awaitStatus(b, id, "completed");
+    assertFalse(text(object(b, id)).isBlank());
+    assertEquals(2, admin(b, id).getInteger("runs"));
+    assertEquals(2, modelCalls());
+  }
+
+  @Test
+  void aCancelledJobStopsWaitingAndStaysCancelled() throws Exception {
+    HandTurnedTimers timers = new HandTurnedTimers(clock);
+    GatewayServer g = gateway(embedded(), clock, timers);
+    rateLimitedFor("cancel-me", 1800);
+    String id = accept(g, "cancel-me");
+    awaitWait(timers, Duration.ofMinutes(30));
+
+    HttpResponse<String> cancelled = post(g, "/v1/responses/" + id + "/cancel", "");
+    assertEquals(200, cancelled.statusCode(), cancelled.body());
+    assertEquals("cancelled", new JsonObject(cancelled.body()).getString("status"));
+    Eventually.await(poller, 15_000, "the run to stop", () -> g.background().running() == 0);
+    assertTrue(timers.pending().isEmpty(), "its wait was dropped");
+    timers.advance(Duration.ofHours(2));
+    assertEquals("cancelled", object(g, id).getString("status"));
+    assertEquals(1, modelCalls(), "nothing was sent after the cancel");
+    assertEquals("cancelled", new JsonObject(post(g, "/v1/responses/" + id + "/cancel", "").body()).getString("status"));
+
+    HttpResponse<String> unknown = post(g, "/v1/responses/resp_nothing/cancel", "");
+    assertEquals(404, unknown.statusCode());
+    JsonObject error = new JsonObject(unknown.body()).getJsonObject("error");
+    assertTrue(error.getString("message").contains("only background responses can be cancelled"), error.encode());
+    assertEquals(404, get(g, "/v1/responses/resp_nothing").statusCode());
+  }
+
+  @Test
+  void aFinishedJobIsStreamedAgainFromTheSequenceNumberAfterStartingAfter() throws Exception {
+    GatewayServer g = gateway(embedded(), Clock.systemUTC(), null);
+    String id = accept(g, "stream-me");
+    awaitStatus(g, id, "completed");
+
+    List<JsonObject> all = events(get(g, "/v1/responses/" + id + "?stream=true"));
+    assertEquals("response.created", all.get(0).getString("type"));
+    assertEquals("response.completed", all.get(all.size() - 1).getString("type"));
+    for (int i = 0; i < all.size(); i++) assertEquals(i, all.get(i).getInteger("sequence_number"));
+    assertEquals(id, all.get(0).getJsonObject("response").getString("id"));
+    assertEquals(id, all.get(all.size() - 1).getJsonObject("response").getString("id"));
+
+    List<JsonObject> tail = events(get(g, "/v1/responses/" + id + "?stream=true&starting_after=2"));
+    assertEquals(all.size() - 3, tail.size());
+    assertEquals(3, tail.get(0).getInteger("sequence_number"));
+    assertEquals(all.get(3), tail.get(0));
+
+    HttpResponse<String> bad = get(g, "/v1/responses/" + id + "?stream=true&starting_after=x");
+    assertEquals(400, bad.statusCode());
+    assertEquals("starting_after", new JsonObject(bad.body()).getJsonObject("error").getString("param"));
+  }
+
+  @Test
+  void aBackgroundRequestThatStreamsGetsTheJobsEventsAsTheRunRecordsThem() throws Exception {
+    GatewayServer g = gateway(embedded(), Clock.systemUTC(), null);
+    HttpResponse<String> r = post(g, "/v1/responses", new JsonObject().put("model", "chat-model")
+        .put("input", "Say hello live").put("background", true).put("stream", true).encode());
+    assertEquals(200, r.statusCode());
+    assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+    List<JsonObject> all = events(r);
+    assertEquals("response.created", all.get(0).getString("type"));
+    assertEquals("response.completed", all.get(all.size() - 1).getString("type"));
+    String id = all.get(0).getJsonObject("response").getString("id");
+    assertEquals("completed", object(g, id).getString("status"));
+  }
+
+  static List<JsonObject> events(HttpResponse<String> sse) {
+    assertEquals(200, sse.statusCode(), sse.body());
+    List<JsonObject> out = new ArrayList<>();
+    for (String line : sse.body().split("\n")) if (line.startsWith("data: ")) out.add(new JsonObject(line.substring(6)));
+    assertNotNull(out);
+    return out;
+  }
+}

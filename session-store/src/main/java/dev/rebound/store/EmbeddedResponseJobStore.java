@@ -1,0 +1,308 @@
+package dev.rebound.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * The {@link ResponseJobStore} of the embedded store: jobs in memory, each also kept on disk under the store's
+ * directory ({@code background/<id>.json}: the job and its notes, replaced whole; {@code background/<id>.events}: one
+ * stream event a line, appended). A write is answered once it is on disk (written, not fsynced: a background job that
+ * loses its last events to a power cut is run again). The directory belongs to one gateway (the embedded checkpoint
+ * store locks it), so this store is the only writer; the leases still matter across its own restarts.
+ *
+ * <p>Every disk write runs on this store's single worker thread, in the order the operations were made, so a job's
+ * file never goes back to an older state. Finished jobs older than {@code keepFinished} are removed on open.
+ */
+public final class EmbeddedResponseJobStore implements ResponseJobStore {
+  public static final String DIRECTORY = "background";
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final Path dir;
+  private final Clock clock;
+  private final WorkerExecutor disk;
+  // guarded by this
+  private final Map<String, Entry> jobs = new HashMap<>();
+
+  private static final class Entry {
+    ResponseJob job;
+    final List<String> events = new ArrayList<>();
+    final List<String> notes = new ArrayList<>();
+
+    Entry(ResponseJob job) {
+      this.job = job;
+    }
+  }
+
+  private EmbeddedResponseJobStore(Vertx vertx, Path dir, Clock clock) {
+    this.dir = dir;
+    this.clock = clock;
+    this.disk = vertx.createSharedWorkerExecutor("rebound-background-jobs-" + INSTANCES.incrementAndGet(), 1);
+  }
+
+  /** Reads the jobs kept under {@code storeDir/background}, dropping finished ones older than {@code keepFinished}. */
+  public static Future<EmbeddedResponseJobStore> open(Vertx vertx, Path storeDir, Duration keepFinished, Clock clock) {
+    EmbeddedResponseJobStore store = new EmbeddedResponseJobStore(vertx, storeDir.resolve(DIRECTORY), clock);
+    return store.disk.executeBlocking(() -> {
+      store.load(keepFinished);
+      return store;
+    }, true);
+  }
+
+  private void load(Duration keepFinished) throws IOException {
+    Files.createDirectories(dir);
+    Instant oldest = clock.instant().minus(keepFinished);
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.filter(p -> p.getFileName().toString().endsWith(".json")).toList();
+    }
+    for (Path file : files) {
+      ObjectNode node = (ObjectNode) JSON.readTree(file.toFile());
+      ResponseJob job = fromJson(node);
+      Path events = eventsFile(job.id());
+      if (job.terminal() && job.createdAt().isBefore(oldest)) {
+        Files.deleteIfExists(file);
+        Files.deleteIfExists(events);
+        continue;
+      }
+      Entry e = new Entry(job);
+      for (JsonNode n : node.path("notes")) e.notes.add(n.textValue());
+      if (Files.exists(events)) {
+        for (String line : Files.readAllLines(events, StandardCharsets.UTF_8)) if (!line.isEmpty()) e.events.add(line);
+      }
+      // events written after the job's file was last replaced still count
+      e.job = with(e.job, e.events.size());
+      synchronized (this) {
+        jobs.put(job.id(), e);
+      }
+    }
+  }
+
+  @Override
+  public Future<ResponseJob> enqueue(ResponseJob job) {
+    Entry e;
+    synchronized (this) {
+      if (jobs.containsKey(job.id())) {
+        return Future.failedFuture(new IllegalArgumentException("a job with id " + job.id() + " exists"));
+      }
+      e = new Entry(job);
+      jobs.put(job.id(), e);
+    }
+    return persist(e, List.of()).map(job);
+  }
+
+  @Override
+  public synchronized Future<ResponseJob> get(String tenant, String id) {
+    Entry e = jobs.get(id);
+    return Future.succeededFuture(e == null || !e.job.tenant().equals(tenant) ? null : e.job);
+  }
+
+  @Override
+  public synchronized Future<ResponseJob> find(String id) {
+    Entry e = jobs.get(id);
+    return Future.succeededFuture(e == null ? null : e.job);
+  }
+
+  @Override
+  public Future<ResponseJob> claim(String owner, Duration lease) {
+    Entry claimed = null;
+    long now = clock.millis();
+    synchronized (this) {
+      for (Entry e : jobs.values().stream().sorted(Comparator.comparing(x -> x.job.createdAt())).toList()) {
+        if (!due(e.job, now)) continue;
+        ResponseJob j = e.job;
+        e.job = new ResponseJob(j.id(), j.tenant(), ResponseJob.IN_PROGRESS, j.request(), j.headers(), j.sessionId(),
+            j.createdAt(), j.deadline(), owner, Instant.ofEpochMilli(now + lease.toMillis()), j.notBefore(),
+            owner.equals(j.owner()) ? j.runs() : j.runs() + 1,
+            j.attempts(), j.response(), j.events(), j.reason());
+        claimed = e;
+        break;
+      }
+    }
+    if (claimed == null) return Future.succeededFuture(null);
+    ResponseJob job = claimed.job;
+    return persist(claimed, List.of()).map(job);
+  }
+
+  private static boolean due(ResponseJob j, long now) {
+    if (ResponseJob.QUEUED.equals(j.status())) return j.notBefore() == null || j.notBefore().toEpochMilli() <= now;
+    return ResponseJob.IN_PROGRESS.equals(j.status()) && (j.leaseUntil() == null || j.leaseUntil().toEpochMilli() <= now);
+  }
+
+  @Override
+  public Future<ResponseJob> record(String id, String owner, Duration lease, JobProgress progress) {
+    return change(id, owner, progress, j -> new ResponseJob(j.id(), j.tenant(), j.status(), j.request(), j.headers(),
+        j.sessionId(), j.createdAt(), j.deadline(), owner, Instant.ofEpochMilli(clock.millis() + lease.toMillis()),
+        j.notBefore(), j.runs(), j.attempts(), j.response(), j.events(), j.reason()));
+  }
+
+  @Override
+  public Future<ResponseJob> finish(String id, String owner, String status, JobProgress progress) {
+    if (!ResponseJob.TERMINAL.contains(status)) {
+      return Future.failedFuture(new IllegalArgumentException("a job finishes in a terminal status, not " + status));
+    }
+    return change(id, owner, progress, j -> new ResponseJob(j.id(), j.tenant(), status, j.request(), j.headers(),
+        j.sessionId(), j.createdAt(), j.deadline(), null, null, j.notBefore(), j.runs(), j.attempts(), j.response(),
+        j.events(), j.reason()));
+  }
+
+  @Override
+  public Future<ResponseJob> release(String id, String owner, Instant notBefore, JobProgress progress) {
+    return change(id, owner, progress, j -> new ResponseJob(j.id(), j.tenant(), ResponseJob.QUEUED, j.request(),
+        j.headers(), j.sessionId(), j.createdAt(), j.deadline(), null, null, notBefore, j.runs(), j.attempts(),
+        j.response(), j.events(), j.reason()));
+  }
+
+  /** Checks the lease, applies the progress, then {@code then}; persists it. */
+  private Future<ResponseJob> change(String id, String owner, JobProgress p,
+      java.util.function.UnaryOperator<ResponseJob> then) {
+    Entry e;
+    ResponseJob job;
+    synchronized (this) {
+      e = jobs.get(id);
+      if (e == null) return Future.failedFuture(new LeaseLostException(id, owner, null));
+      ResponseJob j = e.job;
+      if (!ResponseJob.IN_PROGRESS.equals(j.status()) || !owner.equals(j.owner())) {
+        return Future.failedFuture(new LeaseLostException(id, owner, j.status()));
+      }
+      e.events.addAll(p.events());
+      e.notes.addAll(p.notes());
+      while (e.notes.size() > JobProgress.MAX_NOTES) e.notes.remove(0);
+      j = new ResponseJob(j.id(), j.tenant(), j.status(), j.request(), j.headers(), j.sessionId(), j.createdAt(),
+          j.deadline(), j.owner(), j.leaseUntil(), j.notBefore(), j.runs(), j.attempts() + p.attempts(),
+          p.response() != null ? p.response() : j.response(), e.events.size(),
+          p.reason() != null ? p.reason() : j.reason());
+      e.job = then.apply(j);
+      job = e.job;
+    }
+    return persist(e, p.events()).map(job);
+  }
+
+  @Override
+  public Future<ResponseJob> cancel(String tenant, String id, String reason) {
+    Entry e;
+    ResponseJob job;
+    synchronized (this) {
+      e = jobs.get(id);
+      if (e == null || !e.job.tenant().equals(tenant)) return Future.succeededFuture(null);
+      if (e.job.terminal()) return Future.succeededFuture(e.job);
+      ResponseJob j = e.job;
+      e.job = new ResponseJob(j.id(), j.tenant(), ResponseJob.CANCELLED, j.request(), j.headers(), j.sessionId(),
+          j.createdAt(), j.deadline(), null, null, j.notBefore(), j.runs(), j.attempts(), j.response(), j.events(), reason);
+      job = e.job;
+    }
+    return persist(e, List.of()).map(job);
+  }
+
+  @Override
+  public synchronized Future<List<String>> events(String id, int from) {
+    Entry e = jobs.get(id);
+    if (e == null || from >= e.events.size()) return Future.succeededFuture(List.of());
+    return Future.succeededFuture(List.copyOf(e.events.subList(Math.max(0, from), e.events.size())));
+  }
+
+  @Override
+  public synchronized Future<List<String>> notes(String id) {
+    Entry e = jobs.get(id);
+    return Future.succeededFuture(e == null ? List.of() : List.copyOf(e.notes));
+  }
+
+  @Override
+  public synchronized Future<List<ResponseJob>> list(int limit) {
+    return Future.succeededFuture(jobs.values().stream().map(e -> e.job)
+        .sorted(Comparator.comparing(ResponseJob::createdAt).reversed()).limit(Math.max(0, limit)).toList());
+  }
+
+  @Override
+  public Future<Void> close() {
+    // the worker's queue runs to its end first: every write answered or pending is on disk
+    return disk.executeBlocking(() -> null, true).eventually(disk::close).mapEmpty();
+  }
+
+  /** Appends the new events and replaces the job's file with its state as of now, on the disk thread. */
+  private Future<Void> persist(Entry e, List<String> newEvents) {
+    String id;
+    byte[] state;
+    synchronized (this) {
+      id = e.job.id();
+      ObjectNode node = toJson(e.job);
+      ArrayNode notes = node.putArray("notes");
+      e.notes.forEach(notes::add);
+      state = node.toString().getBytes(StandardCharsets.UTF_8);
+    }
+    return disk.executeBlocking(() -> {
+      try {
+        if (!newEvents.isEmpty()) {
+          StringBuilder b = new StringBuilder();
+          for (String event : newEvents) b.append(event.replace('\n', ' ')).append('\n');
+          Files.writeString(eventsFile(id), b, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+        Path tmp = dir.resolve(id + ".json.tmp");
+        Files.write(tmp, state);
+        Files.move(tmp, dir.resolve(id + ".json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return null;
+      } catch (IOException ex) {
+        throw new UncheckedIOException("could not write background job " + id + " under " + dir, ex);
+      }
+    }, true);
+  }
+
+  private Path eventsFile(String id) {
+    return dir.resolve(id + ".events");
+  }
+
+  private static ResponseJob with(ResponseJob j, int events) {
+    return new ResponseJob(j.id(), j.tenant(), j.status(), j.request(), j.headers(), j.sessionId(), j.createdAt(),
+        j.deadline(), j.owner(), j.leaseUntil(), j.notBefore(), j.runs(), j.attempts(), j.response(), events, j.reason());
+  }
+
+  static ObjectNode toJson(ResponseJob j) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", j.id()).put("tenant", j.tenant()).put("status", j.status()).put("request", j.request())
+        .put("headers", j.headers()).put("sessionId", j.sessionId()).put("created", j.createdAt().toEpochMilli())
+        .put("deadline", j.deadline().toEpochMilli()).put("owner", j.owner())
+        .put("lease", j.leaseUntil() == null ? null : j.leaseUntil().toEpochMilli())
+        .put("notBefore", j.notBefore() == null ? null : j.notBefore().toEpochMilli())
+        .put("runs", j.runs()).put("attempts", j.attempts()).put("response", j.response()).put("events", j.events())
+        .put("reason", j.reason());
+    return n;
+  }
+
+  static ResponseJob fromJson(JsonNode n) {
+    return new ResponseJob(n.path("id").asText(), n.path("tenant").asText(), n.path("status").asText(),
+        n.path("request").asText(), n.path("headers").asText("{}"), text(n.get("sessionId")),
+        Instant.ofEpochMilli(n.path("created").asLong()), Instant.ofEpochMilli(n.path("deadline").asLong()),
+        text(n.get("owner")), instant(n.get("lease")), instant(n.get("notBefore")), n.path("runs").asInt(),
+        n.path("attempts").asInt(), text(n.get("response")), n.path("events").asInt(), text(n.get("reason")));
+  }
+
+  private static String text(JsonNode n) {
+    return n == null || n.isNull() ? null : n.asText();
+  }
+
+  private static Instant instant(JsonNode n) {
+    return n == null || n.isNull() ? null : Instant.ofEpochMilli(n.asLong());
+  }
+}

@@ -1,0 +1,69 @@
+package dev.rebound.store;
+
+import static dev.rebound.store.Await.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The job contract on local disk, plus what a restart of the gateway finds there. */
+class EmbeddedResponseJobStoreTest extends ResponseJobStoreContract {
+  @TempDir
+  Path dir;
+  private final AtomicInteger stores = new AtomicInteger();
+
+  @Override
+  protected Future<? extends ResponseJobStore> newStore(Vertx vertx, Clock clock) {
+    return EmbeddedResponseJobStore.open(vertx, dir.resolve("store-" + stores.incrementAndGet()), Duration.ofDays(7), clock);
+  }
+
+  @Test
+  void aRestartedStoreFindsTheRunningJobWithItsEventsAndHandsItOutWhenTheLeaseRunsOut() {
+    Path home = dir.resolve("restart");
+    ResponseJobStore first = await(EmbeddedResponseJobStore.open(vertx, home, Duration.ofDays(7), clock));
+    await(first.enqueue(job("resp_r")));
+    await(first.claim("gw-a", LEASE));
+    await(first.record("resp_r", "gw-a", LEASE, new JobProgress("{\"status\":\"in_progress\"}",
+        List.of("{\"sequence_number\":0}", "{\"sequence_number\":1}"), 1, List.of("{\"type\":\"wait\"}"), "waiting")));
+    await(first.close());
+
+    ResponseJobStore second = await(EmbeddedResponseJobStore.open(vertx, home, Duration.ofDays(7), clock));
+    opened.add(second);
+    ResponseJob found = await(second.get("acme", "resp_r"));
+    assertEquals(ResponseJob.IN_PROGRESS, found.status());
+    assertEquals(2, found.events());
+    assertEquals(List.of("{\"sequence_number\":1}"), await(second.events("resp_r", 1)));
+    assertEquals(List.of("{\"type\":\"wait\"}"), await(second.notes("resp_r")));
+    assertNull(await(second.claim("gw-b", LEASE)), "the dead gateway's lease still holds");
+    clock.advance(LEASE);
+    ResponseJob taken = await(second.claim("gw-b", LEASE));
+    assertEquals("gw-b", taken.owner());
+    assertEquals(2, taken.runs());
+    assertEquals(1, taken.attempts());
+  }
+
+  @Test
+  void finishedJobsOlderThanTheirKeepAreDroppedOnOpen() {
+    Path home = dir.resolve("purge");
+    ResponseJobStore first = await(EmbeddedResponseJobStore.open(vertx, home, Duration.ofDays(1), clock));
+    await(first.enqueue(job("resp_done")));
+    clock.advance(Duration.ofSeconds(1));
+    await(first.enqueue(job("resp_waiting")));
+    await(first.claim("gw-a", LEASE));
+    await(first.finish("resp_done", "gw-a", ResponseJob.COMPLETED, JobProgress.NONE));
+    await(first.close());
+    clock.advance(Duration.ofDays(2));
+    ResponseJobStore second = await(EmbeddedResponseJobStore.open(vertx, home, Duration.ofDays(1), clock));
+    opened.add(second);
+    assertNull(await(second.get("acme", "resp_done")));
+    assertEquals(ResponseJob.QUEUED, await(second.get("acme", "resp_waiting")).status());
+  }
+}
