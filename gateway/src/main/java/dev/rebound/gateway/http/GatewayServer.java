@@ -33,6 +33,8 @@ import dev.rebound.gateway.pipeline.Timers;
 import dev.rebound.gateway.recovery.BackendHealth;
 import dev.rebound.gateway.recovery.HealthBoard;
 import dev.rebound.gateway.recovery.HealthShare;
+import dev.rebound.gateway.recovery.InFlightCounts;
+import dev.rebound.gateway.recovery.Pacing;
 import dev.rebound.gateway.recovery.Reachability;
 import dev.rebound.gateway.reply.ErrorReply;
 import dev.rebound.gateway.routes.ConfigWatcher;
@@ -100,8 +102,8 @@ public final class GatewayServer {
   private final RouteTable routes;
   private final LiveAgentHealth load;
   /** Request budgets per backend and model (shared with the other gateways on a Redis store). */
-  private final dev.rebound.gateway.recovery.Pacing pacing;
-  private final dev.rebound.gateway.recovery.InFlightCounts inFlight;
+  private final Pacing pacing;
+  private final InFlightCounts inFlight;
   private final AdminApi admin;
   private final ConfigWatcher watcher;
   private final SessionAffinity affinity;
@@ -157,8 +159,8 @@ public final class GatewayServer {
         t -> events.emit(breakerEvent(clock, t)));
     this.routes = new RouteTable(config.ruleSet());
     this.windows = new ContextWindows(config);
-    this.pacing = new dev.rebound.gateway.recovery.Pacing(clock, config.resilience().paceBelow());
-    this.inFlight = new dev.rebound.gateway.recovery.InFlightCounts(agent -> {
+    this.pacing = new Pacing(clock, config.resilience().paceBelow());
+    this.inFlight = new InFlightCounts(agent -> {
       var a = routes.current().agent(agent);
       return a == null ? null : a.backend();
     });
@@ -384,11 +386,6 @@ public final class GatewayServer {
   /** How many gateways share backend health through this one's Redis, itself included (1 without a Redis store). */
   public int gatewaysSharing() {
     return healthShare == null ? 1 : healthShare.gateways();
-  }
-
-  /** The request budgets per backend and model (tests). */
-  public dev.rebound.gateway.recovery.Pacing pacing() {
-    return pacing;
   }
 
   /** The routing rules in force (replaced by the admin API and the config watcher). */
