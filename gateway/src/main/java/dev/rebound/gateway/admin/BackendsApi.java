@@ -59,7 +59,6 @@ final class BackendsApi {
       ContextWindows.Window w = windows.of(a);
       agents.add(new JsonObject().put("agent", a.name()).put("backend", a.backend()).put("model", a.model())
           .put("status", load.status(a).name()).put("inFlight", load.inFlight(a))
-          .put("inFlightHere", load.ownInFlight(a))
           .put("contextWindow", w.window()).put("windowSource", w.source()));
     });
     ok(ctx, new JsonObject().put("backends", out).put("agents", agents));

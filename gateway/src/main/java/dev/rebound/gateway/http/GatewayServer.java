@@ -427,11 +427,6 @@ public final class GatewayServer {
     return healthShare == null ? 1 : healthShare.gateways();
   }
 
-  /** The request budgets per backend and model (tests). */
-  public Pacing pacing() {
-    return pacing;
-  }
-
   /** The routing rules in force (replaced by the admin API and the config watcher). */
   public RouteTable routes() {
     return routes;

@@ -67,10 +67,6 @@ public final class HealthShare implements BackendHealth.Learned {
   private boolean relistening;
   private boolean closed;
 
-  public HealthShare(Vertx vertx, String redisUrl, HealthBoard board, EventSink events, Clock clock) {
-    this(vertx, redisUrl, List.of(), false, board, null, null, events, clock);
-  }
-
   /**
    * @param endpoints the cluster's nodes (empty: the url's)
    * @param cluster   whether the Redis is a cluster (keys then go through a cluster client)

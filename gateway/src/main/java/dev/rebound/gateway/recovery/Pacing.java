@@ -21,7 +21,9 @@ import java.util.concurrent.ConcurrentMap;
  * with n gateways, at least the pace level: what the others may have sent unseen must still fit in what is left), the
  * lane is counted in Redis by every gateway until a minute after it refills ({@link PaceShare}: each slot and each
  * report is one script call there), so the spacing and the count of requests sent since a report are the same for
- * all. The gateway that sees a lane come down tells the others at once; Redis away, each falls back to its own count.
+ * all. A gateway reckons a lane down as soon as its own requests since its last report, as many again from each other
+ * gateway, would bring it there. The gateway that sees a lane come down tells the others at once; Redis away, each
+ * falls back to its own count.
  */
 public final class Pacing {
   /**
@@ -91,15 +93,25 @@ public final class Pacing {
     if (s == null || paceBelow <= 0) return Future.succeededFuture(take(backend, model));
     Lane lane = lane(backend, model);
     Instant now = clock.instant();
+    int gateways = s.gateways();
+    if (gateways < 2) return Future.succeededFuture(take(backend, model));
     boolean low;
+    boolean lowered = false;
     Known known = null;
     synchronized (lane) {
       low = lane.sharedUntil.isAfter(now);
       if (lane.remaining != null && lane.refill.isAfter(now)) {
-        known = new Known(lane.remaining - (lane.handedOut - lane.reportSeq), lane.limit, lane.refill);
+        long sent = lane.handedOut - lane.reportSeq;
+        known = new Known(lane.remaining - sent, lane.limit, lane.refill);
+        // the others may have sent as many since this gateway's last report, unseen until their news arrives
+        if (!low && lane.remaining - gateways * sent <= sharedLevel(lane.limit, gateways)) {
+          low = lowered = true;
+          lane.sharedUntil = lane.refill.plus(SHARED_AFTER_REFILL);
+        }
       }
     }
-    if (!low || s.gateways() < 2) return Future.succeededFuture(take(backend, model));
+    if (lowered) s.lowered(backend, model, known.refill().plus(SHARED_AFTER_REFILL));
+    if (!low) return Future.succeededFuture(take(backend, model));
     return s.take(backend, model, now, paceBelow, known).recover(err -> Future.succeededFuture(take(backend, model)));
   }
 
