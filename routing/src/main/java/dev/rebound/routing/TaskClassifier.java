@@ -181,11 +181,13 @@ final class TaskClassifier {
     float[] z = new float[classes];
     features(userText, user, images, 1f, true, new Scorer(z), null);
     if (!system.head.isEmpty()) {
-      float[] s = (float[]) system.memo.computeIfAbsent(this, k -> {
-        float[] out = new float[classes];
-        features(system.head, system, false, SYSTEM_WEIGHT, false, new Scorer(out), null);
-        return out;
-      });
+      // not computeIfAbsent: scoring counts the dictionaries' hits, which are remembered in the same map
+      float[] s = (float[]) system.memo.get(this);
+      if (s == null) {
+        s = new float[classes];
+        features(system.head, system, false, SYSTEM_WEIGHT, false, new Scorer(s), null);
+        system.memo.putIfAbsent(this, s);
+      }
       for (int c = 0; c < classes; c++) z[c] += s[c];
     }
     double[] p = new double[classes];

@@ -58,6 +58,51 @@ class TaskClassifierTest {
     assertTrue(ms < 2000, "training took " + ms + " ms");
   }
 
+  @Test
+  void explainsWhichFeaturesDecidedTheTask() {
+    TaskFeatures f = new TaskAnalyzer(TRAINED).analyze(request(
+        "Traceback (most recent call last):\n  File \"app.py\", line 3\nKeyError: 'port'\nwhy?", false));
+    assertEquals("code", f.domain());
+    assertTrue(f.scores().get("code") > 0.5, f.scores().toString());
+    List<String> why = f.evidence();
+    assertTrue(why.get(0).startsWith("classifier: code "), why.toString());
+    assertTrue(why.get(1).startsWith("for code over ") && why.get(1).contains("+"), why.toString());
+  }
+
+  @Test
+  void aStandingSystemPromptLeansTheTaskAndIsScoredOnce() {
+    String system = "You are a translator. Translate every message the user sends into French.";
+    RoutingRequest r = new RoutingRequest(Protocol.OPENAI, "auto", "/v1/chat/completions", "t", Map.of(), 30, false,
+        false, system, "Good morning, the meeting is at ten.", null, 0.5);
+    TaskAnalyzer analyzer = new TaskAnalyzer(TRAINED);
+    assertEquals("translate", analyzer.analyze(r).domain());
+    assertEquals("translate", analyzer.analyze(r).domain());
+    assertEquals("chat", analyzer.analyze(request("Good morning, the meeting is at ten.", false)).domain());
+  }
+
+  @Test
+  void learnsAUsersOwnTaskFromTheirExamplesInConfig() {
+    List<TaskExample> legal = List.of(
+        new TaskExample("legal", "Review this NDA clause and tell me the risks for us"),
+        new TaskExample("legal", "Is this non-compete enforceable in California?"),
+        new TaskExample("legal", "Draft an indemnification clause for a software licence agreement"),
+        new TaskExample("legal", "What does force majeure cover in this contract?"),
+        new TaskExample("legal", "Check this lease for clauses that are unfair to the tenant"),
+        new TaskExample("legal", "Explain the liability cap in section 9 of this agreement"));
+    TaskAnalyzer analyzer = new TaskAnalyzer(DICTIONARIES.withClassifier(legal));
+    assertEquals("legal", analyzer.analyze(request("Can you review the termination clause in this contract?", false)).domain());
+    assertEquals("code", analyzer.analyze(request("Write a Python function that parses ISO dates", false)).domain());
+  }
+
+  @Test
+  void declaredTaskWinsOverTheClassifier() {
+    RoutingRequest r = new RoutingRequest(Protocol.OPENAI, "auto", "/v1/chat/completions", "t",
+        Map.of("x-rebound-task", "summarize"), 30, false, false, "", "def f(): pass", null, 0.5);
+    TaskFeatures f = new TaskAnalyzer(TRAINED).analyze(r);
+    assertEquals("summarize", f.domain());
+    assertEquals(List.of("declared by x-rebound-task"), f.evidence());
+  }
+
   static double evaluate(String name, TaskAnalyzer analyzer, List<TaskExample> examples) {
     Map<String, int[]> counts = new TreeMap<>(); // label -> [true positives, predicted, actual]
     List<String> wrong = new ArrayList<>();
