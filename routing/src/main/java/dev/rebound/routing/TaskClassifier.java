@@ -39,8 +39,8 @@ final class TaskClassifier {
 
   private final String[] labels;
   private final int classes;
-  private final int[] keys;
-  private final int[] rows;
+  /** Open addressing, key and row side by side (one cache line per look-up): hash at 2i, row at 2i+1, 0 = empty. */
+  private final int[] slots;
   private final int mask;
   private final float[] weights;
   private final List<TaskPatterns.Domain> domains;
@@ -54,14 +54,13 @@ final class TaskClassifier {
     this.labels = labels;
     this.classes = labels.length;
     int size = Integer.highestOneBit(Math.max(16, vocabulary.size() * 2)) << 1;
-    this.keys = new int[size];
-    this.rows = new int[size];
+    this.slots = new int[2 * size];
     this.mask = size - 1;
     vocabulary.forEach((hash, row) -> {
       int i = hash & mask;
-      while (keys[i] != 0) i = (i + 1) & mask;
-      keys[i] = hash;
-      rows[i] = row;
+      while (slots[2 * i] != 0) i = (i + 1) & mask;
+      slots[2 * i] = hash;
+      slots[2 * i + 1] = row;
     });
     this.weights = weights;
     this.domains = domains;
@@ -229,8 +228,8 @@ final class TaskClassifier {
   private int row(int h) {
     int i = h & mask;
     while (true) {
-      int k = keys[i];
-      if (k == h) return rows[i];
+      int k = slots[2 * i];
+      if (k == h) return slots[2 * i + 1];
       if (k == 0) return -1;
       i = (i + 1) & mask;
     }
