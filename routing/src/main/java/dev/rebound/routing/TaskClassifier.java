@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * Which kind of task a prompt is, learned from labelled examples: a multinomial logistic regression over words, word
  * pairs, character 3- and 4-grams, the keyword dictionaries' hits, whether images came with the prompt, and its size.
- * Trained once, when the dictionaries are loaded (tens of milliseconds on the bundled corpus). Scoring reads a bounded
+ * Trained once, when the dictionaries are loaded (about half a second on the bundled corpus). Scoring reads a bounded
  * head and tail of the prompt, looks features up in an open-addressing table of the ones seen in training (a feature
  * never seen carries no weight) and allocates almost nothing: a few microseconds a request.
  */
