@@ -96,7 +96,7 @@ public final class TaskAnalyzer {
         if (n > 0) hits.put(d, n);
       });
       if (!hits.isEmpty()) why.add("keyword hits in the user message: " + hits);
-      if (!system.head.isEmpty()) why.add("the system prompt counts at half weight");
+      if (!system.head.isEmpty()) why.add("the system prompt's keyword hits count at half weight");
       return why;
     });
   }

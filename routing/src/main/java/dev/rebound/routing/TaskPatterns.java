@@ -36,7 +36,7 @@ public final class TaskPatterns {
   /**
    * These dictionaries with a task classifier trained now on the training split of the corpus shipped with Rebound,
    * the given examples (the user's own, from config), and the dictionaries' entries for domains with too few examples.
-   * The dictionaries' hits become features of the classifier. Takes about half a second: call it at load, not per
+   * The dictionaries' hits become features of the classifier. Takes a second or so: call it at load, not per
    * request.
    */
   public TaskPatterns withClassifier(List<TaskExample> examples) {

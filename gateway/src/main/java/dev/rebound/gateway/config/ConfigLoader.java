@@ -370,7 +370,7 @@ public final class ConfigLoader {
       for (String p : e.problems()) n.get("taskPatterns").problem(p);
     }
     List<TaskExample> examples = taskExamples(n.get("taskExamples"));
-    // the task classifier trains here, once per load (about half a second), never per request
+    // the task classifier trains here, once per load (0.5-3 s on a busy 2-core machine), never per request
     if (patterns != TaskPatterns.NONE) patterns = patterns.withClassifier(examples);
     return new RoutingConfig(patternsFile, watch, patterns, outcomes);
   }
