@@ -94,7 +94,8 @@ public final class RoutingSelectionBench {
     d.put("data", List.of("csv", "spreadsheet", "average", "column", "pivot", "histogram", "dataset"));
     d.put("vision", List.of("image", "screenshot", "photo", "diagram"));
     d.put("chat", List.of("hello", "thanks", "recommend", "explain"));
-    return TaskPatterns.compile(d, 32_000);
+    // with the task classifier trained on the bundled corpus, as the gateway runs it
+    return TaskPatterns.compile(d, 32_000).withClassifier(List.of());
   }
 
   static List<RoutingRequest> requests() {

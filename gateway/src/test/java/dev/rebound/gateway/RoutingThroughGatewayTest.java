@@ -88,6 +88,10 @@ class RoutingThroughGatewayTest {
     JsonObject out = new JsonObject(r.body());
     assertEquals("auto", out.getString("route"));
     assertEquals("translate", out.getJsonObject("features").getString("task"));
+    JsonArray evidence = out.getJsonObject("features").getJsonArray("evidence");
+    assertTrue(evidence.getString(0).startsWith("classifier: translate "), evidence.encode());
+    assertTrue(evidence.getString(1).startsWith("for translate over ") && evidence.getString(1).contains("translat"),
+        "the n-grams that decided it: " + evidence.encode());
     JsonObject first = out.getJsonArray("plan").getJsonObject(0);
     assertEquals("translator", first.getString("agent"));
     assertTrue(first.containsKey("score") && first.getString("reason").contains("translate"), first.encode());

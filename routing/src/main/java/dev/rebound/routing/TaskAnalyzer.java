@@ -1,18 +1,23 @@
 package dev.rebound.routing;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads what a request asks for: the task domain from the keyword dictionaries (or the client's declaration), how
- * complex it is, and which skills it needs. Only the first few KiB of the system prompt and the last user message
- * are read: routing must stay microseconds even for 200k-token conversations.
+ * Reads what a request asks for: the task domain (the client's declaration; else the task classifier over the last
+ * user message and the system prompt, with the keyword dictionaries' hits, images and the prompt's size among its
+ * features; else, with no classifier, the dictionaries alone), how complex it is, and which skills it needs. Only a
+ * bounded head (and tail) of the texts is read: routing must stay microseconds even for 200k-token conversations.
  */
 public final class TaskAnalyzer {
   static final String DECLARED_TASK_HEADER = "x-rebound-task";
   private static final String GENERAL = "chat";
+  private static final int DECIDING_FEATURES = 8;
 
   private final TaskPatterns patterns;
 
@@ -21,7 +26,7 @@ public final class TaskAnalyzer {
   }
 
   public TaskFeatures analyze(RoutingRequest r) {
-    return analyze(r, new TextIndex(r.lastUserText()), new TextIndex(r.systemText()));
+    return analyze(r, new TextIndex(r.lastUserText()), TextIndex.ofRecurring(r.systemText()));
   }
 
   TaskFeatures analyze(RoutingRequest r, TextIndex user, TextIndex system) {
@@ -33,9 +38,12 @@ public final class TaskAnalyzer {
 
     String declared = r.header(DECLARED_TASK_HEADER);
     if (declared != null && !declared.isBlank()) {
-      String tag = declared.trim().toLowerCase();
-      return new TaskFeatures(tag, Map.of(tag, 1.0), true, complexity, skills, r.tokens());
+      String tag = declared.trim().toLowerCase(Locale.ROOT);
+      return new TaskFeatures(tag, Map.of(tag, 1.0), true, complexity, skills, r.tokens(),
+          () -> List.of("declared by " + DECLARED_TASK_HEADER));
     }
+    TaskClassifier classifier = patterns.classifier();
+    if (classifier != null) return classified(classifier, r, user, system, complexity, skills);
     Map<String, Double> scores = new LinkedHashMap<>();
     String best = null;
     double bestScore = 0;
@@ -51,7 +59,46 @@ public final class TaskAnalyzer {
       }
     }
     if (best == null && r.hasImages()) best = "vision";
-    return new TaskFeatures(best == null ? GENERAL : best, scores, false, complexity, skills, r.tokens());
+    String domain = best == null ? GENERAL : best;
+    return new TaskFeatures(domain, scores, false, complexity, skills, r.tokens(),
+        () -> List.of(scores.isEmpty() ? "no keyword matched" : "keyword hits (user message x2 + system prompt): " + scores));
+  }
+
+  private TaskFeatures classified(TaskClassifier classifier, RoutingRequest r, TextIndex user, TextIndex system,
+      String complexity, Set<String> skills) {
+    double[] p = classifier.probabilities(r.lastUserText(), user, r.hasImages(), system);
+    List<String> labels = classifier.labels();
+    int best = 0;
+    int second = -1;
+    for (int c = 1; c < p.length; c++) {
+      if (p[c] > p[best]) {
+        second = best;
+        best = c;
+      } else if (second < 0 || p[c] > p[second]) {
+        second = c;
+      }
+    }
+    Map<String, Double> scores = new LinkedHashMap<>();
+    for (int c = 0; c < p.length; c++) if (p[c] >= 0.01) scores.put(labels.get(c), Math.round(p[c] * 1000) / 1000.0);
+    int winner = best;
+    int runnerUp = second < 0 ? best : second;
+    return new TaskFeatures(labels.get(best), scores, false, complexity, skills, r.tokens(), () -> {
+      List<String> why = new ArrayList<>();
+      why.add(String.format(Locale.ROOT, "classifier: %s %.3f, runner-up %s %.3f", labels.get(winner), p[winner],
+          labels.get(runnerUp), p[runnerUp]));
+      if (runnerUp != winner) {
+        String deciding = classifier.decidingFeatures(r.lastUserText(), user, r.hasImages(), winner, runnerUp, DECIDING_FEATURES);
+        if (!deciding.isEmpty()) why.add("for " + labels.get(winner) + " over " + labels.get(runnerUp) + ": " + deciding);
+      }
+      Map<String, Integer> hits = new LinkedHashMap<>();
+      patterns.byDomain().forEach((d, dict) -> {
+        int n = dict.count(user);
+        if (n > 0) hits.put(d, n);
+      });
+      if (!hits.isEmpty()) why.add("keyword hits in the user message: " + hits);
+      if (!system.head.isEmpty()) why.add("the system prompt's keyword hits count at half weight");
+      return why;
+    });
   }
 
   private static String complexity(RoutingRequest r) {

@@ -13,29 +13,73 @@ import java.util.regex.PatternSyntaxException;
  * Words and phrases are looked up in the request's {@link TextIndex}; only regex entries scan the text.
  */
 public final class TaskPatterns {
-  public static final TaskPatterns NONE = new TaskPatterns(Map.of(), 32_000);
+  public static final TaskPatterns NONE = new TaskPatterns(Map.of(), Map.of(), 32_000, null);
 
+  private final Map<String, List<String>> source;
   private final Map<String, Domain> byDomain;
   private final int longContextTokens;
+  private final TaskClassifier classifier;
 
-  private TaskPatterns(Map<String, Domain> byDomain, int longContextTokens) {
+  private TaskPatterns(Map<String, List<String>> source, Map<String, Domain> byDomain, int longContextTokens,
+      TaskClassifier classifier) {
+    this.source = source;
     this.byDomain = byDomain;
     this.longContextTokens = longContextTokens;
+    this.classifier = classifier;
+  }
+
+  /** Same dictionaries and examples, same classifier: a config reload (or a test suite) does not train it again. */
+  private record Trained(Map<String, List<String>> source, int longContextTokens, List<TaskExample> examples) {}
+
+  private static final Map<Trained, TaskPatterns> TRAINED = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * These dictionaries with a task classifier trained now on the training split of the corpus shipped with Rebound,
+   * the given examples (the user's own, from config), and the dictionaries' entries for domains with too few examples.
+   * The dictionaries' hits become features of the classifier. Takes a second or so: call it at load, not per
+   * request.
+   */
+  public TaskPatterns withClassifier(List<TaskExample> examples) {
+    Trained key = new Trained(source, longContextTokens, List.copyOf(examples));
+    TaskPatterns known = TRAINED.get(key);
+    if (known != null) return known;
+    List<TaskExample> all = new ArrayList<>(TaskCorpus.training());
+    all.addAll(examples);
+    TaskPatterns trained = new TaskPatterns(source, byDomain, longContextTokens, TaskClassifier.train(all, byDomain));
+    if (TRAINED.size() >= 8) TRAINED.clear();
+    TRAINED.put(key, trained);
+    return trained;
+  }
+
+  /** What the classifier learned from and how long training took (for the boot log); "" without one. */
+  public String classifierSummary() {
+    return classifier == null ? "" : classifier.toString();
+  }
+
+  TaskClassifier classifier() {
+    return classifier;
   }
 
   /** A class, not a record: it is a memo key, so identity equality keeps lookups from hashing every phrase. */
   static final class Domain {
     private final List<List<String>> phrases;
     private final Pattern regex;
+    private final List<String> entries;
 
-    Domain(List<List<String>> phrases, Pattern regex) {
+    Domain(List<List<String>> phrases, Pattern regex, List<String> entries) {
       this.phrases = phrases;
       this.regex = regex;
+      this.entries = entries;
+    }
+
+    /** The words and phrases as written (not the regular expressions). */
+    List<String> entries() {
+      return entries;
     }
 
     /** Matches of this domain's entries in a text (at most 20 per regex, to bound the cost). */
     int count(TextIndex text) {
-      return text.memo.computeIfAbsent(this, k -> countNow(text));
+      return (Integer) text.memo.computeIfAbsent(this, k -> countNow(text));
     }
 
     private int countNow(TextIndex text) {
@@ -61,6 +105,7 @@ public final class TaskPatterns {
     entriesByDomain.forEach((domain, entries) -> {
       List<List<String>> phrases = new ArrayList<>();
       List<String> regexes = new ArrayList<>();
+      List<String> written = new ArrayList<>();
       for (int i = 0; i < entries.size(); i++) {
         String e = entries.get(i).trim();
         if (e.isEmpty()) continue;
@@ -74,15 +119,20 @@ public final class TaskPatterns {
           }
         } else {
           List<String> words = TextIndex.wordsOf(e);
-          if (!words.isEmpty()) phrases.add(words);
+          if (!words.isEmpty()) {
+            phrases.add(words);
+            written.add(e);
+          }
         }
       }
       Pattern regex = regexes.isEmpty() ? null
           : Pattern.compile(String.join("|", regexes), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
-      compiled.put(domain, new Domain(List.copyOf(phrases), regex));
+      compiled.put(domain, new Domain(List.copyOf(phrases), regex, List.copyOf(written)));
     });
     if (!problems.isEmpty()) throw new RuleSetException(problems);
-    return new TaskPatterns(compiled, longContextTokens);
+    Map<String, List<String>> source = new LinkedHashMap<>();
+    entriesByDomain.forEach((domain, entries) -> source.put(domain, List.copyOf(entries)));
+    return new TaskPatterns(java.util.Collections.unmodifiableMap(source), compiled, longContextTokens, null);
   }
 
   Map<String, Domain> byDomain() {

@@ -20,8 +20,8 @@ final class TextIndex {
   final String head;
   final List<String> words = new ArrayList<>();
   final Map<String, Integer> counts = new HashMap<>();
-  /** Per-dictionary counts, remembered: a cached system prompt is analysed once, not on every turn. */
-  final Map<Object, Integer> memo = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Per-dictionary counts and classifier scores, remembered: a cached system prompt is analysed once, not every turn. */
+  final Map<Object, Object> memo = new java.util.concurrent.ConcurrentHashMap<>();
 
   TextIndex(String text) {
     this.head = text.length() <= SCAN_CHARS ? text : text.substring(0, SCAN_CHARS);

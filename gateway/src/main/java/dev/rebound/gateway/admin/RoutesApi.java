@@ -96,6 +96,7 @@ final class RoutesApi {
         .put("task", plan.features().domain())
         .put("declared", plan.features().declared())
         .put("scores", new JsonObject(Map.copyOf(plan.features().scores())))
+        .put("evidence", new JsonArray(plan.features().evidence()))
         .put("complexity", plan.features().complexity())
         .put("skills", new JsonArray(plan.features().skills().stream().sorted().toList()))
         .put("tokens", plan.features().tokens())

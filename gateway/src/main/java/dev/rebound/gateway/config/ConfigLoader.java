@@ -12,6 +12,7 @@ import dev.rebound.routing.RouteDefinition;
 import dev.rebound.routing.RouteMatch;
 import dev.rebound.routing.RuleSet;
 import dev.rebound.routing.RuleSetException;
+import dev.rebound.routing.TaskExample;
 import dev.rebound.routing.TaskPatterns;
 import java.io.IOException;
 import java.net.URI;
@@ -362,9 +363,11 @@ public final class ConfigLoader {
     throw new ConfigException("routes", problems.lines());
   }
 
+  private static final java.util.regex.Pattern TASK_TAG = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]*");
+
   private RoutingConfig routing(ConfigNode n, Path baseDir) {
     n.expectObject();
-    n.allowOnly("taskPatterns", "watch", "outcomes");
+    n.allowOnly("taskPatterns", "taskExamples", "watch", "outcomes");
     ConfigNode o = n.get("outcomes");
     o.expectObject();
     o.allowOnly("window", "minSamples", "failureWeight", "latencyWeight", "explore", "ttftWeight", "throughputWeight",
@@ -395,7 +398,28 @@ public final class ConfigLoader {
     } catch (ConfigException e) {
       for (String p : e.problems()) n.get("taskPatterns").problem(p);
     }
+    List<TaskExample> examples = taskExamples(n.get("taskExamples"));
+    // the task classifier trains here, once per load (0.5-3 s on a busy 2-core machine), never per request
+    if (patterns != TaskPatterns.NONE) patterns = patterns.withClassifier(examples);
     return new RoutingConfig(patternsFile, watch, patterns, outcomes);
+  }
+
+  /** routing.taskExamples: {tag: [prompt, ...]}, the user's own labelled prompts for the task classifier. */
+  private static List<TaskExample> taskExamples(ConfigNode n) {
+    List<TaskExample> out = new ArrayList<>();
+    if (!n.expectObject()) return out;
+    for (String tag : n.keys()) {
+      ConfigNode examples = n.get(tag);
+      if (!TASK_TAG.matcher(tag).matches()) {
+        examples.problem("'" + tag + "' is not a task tag (lower-case letters, digits, '-' and '_', as agents list it under capabilities)");
+        continue;
+      }
+      for (ConfigNode example : examples.list()) {
+        String text = example.requiredText();
+        if (text != null && !text.isBlank()) out.add(new TaskExample(tag, text));
+      }
+    }
+    return out;
   }
 
   private ResilienceConfig resilience(ConfigNode n) {
