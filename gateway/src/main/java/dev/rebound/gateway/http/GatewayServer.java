@@ -40,6 +40,8 @@ import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.OutcomeBoard;
 import dev.rebound.gateway.routes.RouteTable;
 import dev.rebound.gateway.routes.SessionAffinity;
+import dev.rebound.gateway.responses.ResponseState;
+import dev.rebound.gateway.responses.ResponsesEndpoints;
 import dev.rebound.gateway.sessions.ConfiguredStore;
 import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
@@ -84,6 +86,8 @@ public final class GatewayServer {
   private static final Pattern ENDPOINT_PATH =
       Pattern.compile("(/s/[^/]+)?/v1/(chat/completions|messages|messages/count_tokens|responses|models)/?");
   private static final String[] PREFIXES = {"", "/s/:sessionId"};
+  /** Codex CLI's conversation id, sent on every Responses request (both spellings it has used). */
+  private static final String[] CODEX_SESSION_HEADERS = {"session-id", "session_id"};
   /** Recent sessions whose history the gateway remembers, and the message identities over all of them. */
   static final int SESSIONS_KNOWN = 10_000;
   static final long MESSAGES_KNOWN = 500_000;
@@ -212,7 +216,7 @@ public final class GatewayServer {
           FailureClassifier classifier = FailureClassifier.loadDefault(clock);
           SessionJournal journal = new SessionJournal(vertx, store, known, clock, config.store().checkpointEvery());
           Random random = new Random();
-          this.pipeline = new Pipeline(vertx, classifier, auth, journal,
+          this.pipeline = new Pipeline(vertx, classifier, auth, new ResponseState(store, clock), journal,
               new ContextGuard(fit, routes),
               new RoutePlanner(routes, load, affinity, clock, random::nextDouble),
               new AttemptLoop(config, clients, classifier, health, load, journal, fit, clock, Timers.of(vertx),
@@ -259,6 +263,7 @@ public final class GatewayServer {
         reachability, load, routes, connections::open, connections::refused)));
     admin.mount(router);
     new AdminPage().mount(router);
+    new ResponsesEndpoints(auth, () -> store).mount(router, PREFIXES);
     for (String prefix : PREFIXES) {
       router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.CHAT_COMPLETIONS));
       router.post(prefix + "/v1/messages").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.MESSAGES));
@@ -342,6 +347,7 @@ public final class GatewayServer {
       {"GET", "/ui", "the page for people: a live dashboard, sessions, checkpoints, backends, routes"},
       {"POST", "/v1/chat/completions", "OpenAI Chat Completions"},
       {"POST", "/v1/responses", "OpenAI Responses (Codex CLI, the Agents SDK)"},
+      {"GET", "/v1/responses/{id}", "a kept response (store: true); also DELETE, and GET .../input_items"},
       {"POST", "/v1/messages", "Anthropic Messages"},
       {"POST", "/v1/messages/count_tokens", "Anthropic token counting"},
       {"GET", "/v1/models", "the model names clients may ask for"},
@@ -445,7 +451,10 @@ public final class GatewayServer {
     return ctx.pathParam("sessionId") != null ? "/s/{sessionId}" + endpoint.path() : endpoint.path();
   }
 
-  /** The session id from the path prefix, else X-Session-Id, else Claude Code's own session header. */
+  /**
+   * The session id from the path prefix, else X-Session-Id, else a coding agent's own session header: Claude Code's,
+   * then Codex's (session-id; session_id before Codex 0.1xx).
+   */
   private static String sessionId(RoutingContext ctx) {
     String id = ctx.pathParam("sessionId");
     String source = "the /s/{id}/ path prefix";
@@ -456,6 +465,11 @@ public final class GatewayServer {
     if (id == null) {
       id = ctx.request().getHeader("x-claude-code-session-id");
       source = "x-claude-code-session-id";
+    }
+    for (String codex : CODEX_SESSION_HEADERS) {
+      if (id != null) break;
+      id = ctx.request().getHeader(codex);
+      source = codex;
     }
     if (id != null && !SESSION_ID.matcher(id).matches()) {
       throw new GatewayException(ClientError.invalidRequest("The session id from " + source + " is invalid: it must be "
