@@ -317,6 +317,18 @@ class ResponsesStateTest {
     assertEquals(1, sessions.size(), "no session of the gateway's own: " + sessions.encodePrettily());
   }
 
+  @Test
+  void olderCodexVersionsSessionHeaderSpellingBindsTooAndABadOneIsA400NamingIt() throws Exception {
+    GatewayHarness h = gateway("");
+    String body = "{\"model\":\"gpt-4o\",\"input\":\"hi\",\"store\":false}";
+    HttpResponse<String> r = h.post("/v1/responses", body, "authorization", "Bearer key-acme", "session_id", "old-codex-1");
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("x-rebound-session").orElseThrow().startsWith("old-codex-1;"));
+    HttpResponse<String> bad = h.post("/v1/responses", body, "authorization", "Bearer key-acme", "session-id", "a b");
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertTrue(new JsonObject(bad.body()).getJsonObject("error").getString("message").contains("session-id"), bad.body());
+  }
+
   /** One Codex request: streamed, store: false, Codex's session-id header; the completed response. */
   static JsonObject codexTurn(GatewayHarness h, String session, JsonArray input) throws Exception {
     JsonObject body = new JsonObject().put("model", "gpt-4o").put("instructions", "You are Codex.").put("input", input)
