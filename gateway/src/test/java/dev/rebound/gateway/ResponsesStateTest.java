@@ -153,6 +153,11 @@ class ResponsesStateTest {
         "the session view says which response each answer was");
     assertEquals(second.id(), messages.getJsonObject(3).getJsonObject("message").getString("response_id"));
     assertEquals(2, stored.getJsonObject("meta").getInteger("turns"));
+    JsonObject where = new JsonObject(h.get("/admin/responses/" + first.id() + "?tenant=acme").body());
+    assertEquals(session, where.getString("session"));
+    assertEquals(1, where.getInteger("turn"));
+    assertEquals(first.id(), where.getJsonObject("response").getString("id"));
+    assertEquals(404, h.get("/admin/responses/" + first.id() + "?tenant=other").statusCode(), "another tenant's");
     assertTrue(h.events("fork").isEmpty(), h.events("fork").toString());
   }
 

@@ -27,6 +27,7 @@ public final class AdminApi {
   private final SessionEventsApi sessionEvents;
   private final AnalyticsApi analytics;
   private final LiveFeed live;
+  private final KeptResponsesApi responses;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
       Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, LiveFeed live,
@@ -40,6 +41,7 @@ public final class AdminApi {
     this.sessionEvents = new SessionEventsApi(store, events);
     this.analytics = new AnalyticsApi(analytics);
     this.live = live;
+    this.responses = new KeptResponsesApi(store);
   }
 
   public void mount(Router router) {
@@ -52,5 +54,6 @@ public final class AdminApi {
     sessionEvents.mount(mount);
     analytics.mount(mount);
     live.mount(mount);
+    responses.mount(mount);
   }
 }
