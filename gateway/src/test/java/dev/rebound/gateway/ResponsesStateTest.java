@@ -162,6 +162,28 @@ class ResponsesStateTest {
   }
 
   @Test
+  void goingOnFromAnEarlierResponseBranchesAndEveryBranchCanStillBeContinued() {
+    GatewayHarness h = gateway("");
+    OpenAIClient client = client(h, "key-acme");
+    Response first = client.responses().create(ResponseCreateParams.builder().model("gpt-4o").input("root").build());
+    Response left = client.responses().create(ResponseCreateParams.builder().model("gpt-4o")
+        .previousResponseId(first.id()).input("left").build());
+    Response right = client.responses().create(ResponseCreateParams.builder().model("gpt-4o")
+        .previousResponseId(first.id()).input("right").build());
+    assertEquals(new JsonArray().add(msg("user", "root")).add(msg("assistant", text(first))).add(msg("user", "right")),
+        upstreamMessages(h), "the branch goes on from the first response, not from the latest one");
+
+    client.responses().create(ResponseCreateParams.builder().model("gpt-4o").previousResponseId(left.id())
+        .input("left again").build());
+    assertEquals(new JsonArray().add(msg("user", "root")).add(msg("assistant", text(first))).add(msg("user", "left"))
+        .add(msg("assistant", text(left))).add(msg("user", "left again")), upstreamMessages(h),
+        "the other branch, kept as a fork of the session, still goes on");
+    client.responses().create(ResponseCreateParams.builder().model("gpt-4o").previousResponseId(right.id())
+        .input("right again").build());
+    assertEquals(msg("assistant", text(right)), upstreamMessages(h).getJsonObject(3));
+  }
+
+  @Test
   void aStreamedChainKeepsEachCompletedResponseAndGetReturnsIt() throws Exception {
     GatewayHarness h = gateway("");
     OpenAIClient client = client(h, "key-acme");

@@ -21,11 +21,42 @@ final class ResponseHistory {
 
   private ResponseHistory() {}
 
-  /** The stored history up to and including the response's answer; a null result when its session no longer holds it. */
-  static Future<List<JsonNode>> upTo(CheckpointStore store, StoredResponse response) {
-    SessionKey key = response.session();
+  /** How many of the tenant's most recent sessions are looked through for the forks of a response's session. */
+  static final int SESSIONS_SCANNED = 1000;
+
+  /**
+   * Where a response's answer was found: the session (or fork of it), its history up to and including the answer, and
+   * whether that answer is still the session's latest (else going on from it is a branch).
+   */
+  record Found(String sessionId, List<JsonNode> history, boolean latest) {}
+
+  /**
+   * The stored history up to and including the response's answer; a null result when no session holds it any more. A
+   * client that went on from an earlier response (a branch) made its session fork: the answer is then in a fork
+   * ({@code <id>.fork-<time>}), newest first.
+   */
+  static Future<Found> find(CheckpointStore store, StoredResponse response) {
+    return in(store, response.session(), response).compose(found -> {
+      if (found != null) return Future.succeededFuture(found);
+      String forks = response.sessionId() + ".fork-";
+      return store.list(response.tenant(), 0, SESSIONS_SCANNED).compose(all -> {
+        Future<Found> next = Future.succeededFuture(null);
+        for (var meta : all) {
+          if (!meta.key().id().startsWith(forks)) continue;
+          next = next.compose(f -> f != null ? Future.succeededFuture(f) : in(store, meta.key(), response));
+        }
+        return next;
+      });
+    });
+  }
+
+  private static Future<Found> in(CheckpointStore store, SessionKey key, StoredResponse response) {
     return store.meta(key).compose(meta -> meta == null ? Future.succeededFuture(null)
-        : store.messages(key, 0, meta.messageCount()).map(all -> cut(all, response)));
+        : store.messages(key, 0, meta.messageCount()).map(all -> {
+          List<JsonNode> history = cut(all, response);
+          long complete = all.stream().filter(m -> !m.partial()).count();
+          return history == null ? null : new Found(key.id(), history, history.size() >= complete);
+        }));
   }
 
   static List<JsonNode> cut(List<StoredMessage> all, StoredResponse response) {

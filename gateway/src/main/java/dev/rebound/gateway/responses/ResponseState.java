@@ -64,23 +64,35 @@ public final class ResponseState implements Step {
     }
     return store.response(ex.tenant(), previous)
         .recover(err -> Future.failedFuture(new GatewayException(unavailable(previous, err))))
-        .compose(kept -> kept == null ? Future.failedFuture(notFound(previous, "")) : ResponseHistory.upTo(store, kept)
+        .compose(kept -> kept == null ? Future.failedFuture(notFound(previous, "")) : ResponseHistory.find(store, kept)
             .recover(err -> Future.failedFuture(new GatewayException(unavailable(previous, err))))
-            .compose(history -> {
-              if (history == null) {
+            .compose(found -> {
+              if (found == null) {
                 return Future.failedFuture(notFound(previous, " (its session " + kept.sessionId()
                     + " no longer holds it)"));
               }
+              List<JsonNode> history = found.history();
               prepend(ex, history);
-              if (ex.sessionId() == null) ex.continueInSession(kept.sessionId());
+              // the session that holds it; going on from an answer the session has gone past is a branch: a session
+              // of its own, so the session's later turns stay as they are
+              String session = found.latest() ? found.sessionId() : branchOf(found.sessionId());
+              if (ex.sessionId() == null) ex.continueInSession(session);
               Map<String, Object> fields = new LinkedHashMap<>();
               fields.put("previousResponseId", previous);
-              fields.put("session", kept.sessionId());
+              fields.put("session", found.sessionId());
               fields.put("turn", kept.turn());
               ex.emit(EventType.RESUME, "previous_response_id " + previous + ": prepended the " + history.size()
-                  + " stored message(s) of session " + kept.sessionId() + " up to turn " + kept.turn(), fields);
+                  + " stored message(s) of session " + found.sessionId() + " up to turn " + kept.turn()
+                  + (found.latest() ? "" : "; the session went on past it, so this branch is session " + session),
+                  fields);
               return Future.<Void>succeededFuture();
             }));
+  }
+
+  /** {@code <id>.branch-<time>}, within the 128 characters of a session id. */
+  private String branchOf(String id) {
+    String suffix = ".branch-" + Long.toString(clock.millis(), 36);
+    return (id.length() + suffix.length() > 128 ? id.substring(0, 128 - suffix.length()) : id) + suffix;
   }
 
   /** The stored history, as input items, before the request's own input; previous_response_id is not sent upstream. */

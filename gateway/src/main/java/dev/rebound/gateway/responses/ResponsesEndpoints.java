@@ -84,7 +84,7 @@ public final class ResponsesEndpoints {
     CheckpointStore s = store.get();
     s.response(tenant, id)
         .compose(kept -> kept == null ? Future.succeededFuture((List<JsonNode>) null)
-            : ResponseHistory.upTo(s, kept).map(history -> history == null ? null : items(kept, history)))
+            : ResponseHistory.find(s, kept).map(found -> found == null ? null : items(kept, found.history())))
         .onComplete(ar -> {
           if (ar.failed()) {
             fail(ctx, storeDown(ar.cause()));
