@@ -453,7 +453,7 @@ public final class GatewayServer {
 
   /**
    * The session id from the path prefix, else X-Session-Id, else a coding agent's own session header: Claude Code's,
-   * then Codex's (session-id; session_id before Codex 0.1xx).
+   * then Codex's (session-id; session_id in its older versions).
    */
   private static String sessionId(RoutingContext ctx) {
     String id = ctx.pathParam("sessionId");

@@ -38,6 +38,7 @@ public final class Exchange {
   private AttemptPlan plan;
   private SessionTurn session;
   private ObjectNode jsonToSend;
+  private ObjectNode completed;
   private Buffer bodyToSend;
   private dev.rebound.gateway.context.ContextRequest context;
   private int promptTokens = -1;
@@ -203,13 +204,29 @@ public final class Exchange {
    * resume).
    */
   void replaceMessages(com.fasterxml.jackson.databind.node.ArrayNode messages) {
-    ObjectNode copy = jsonToSend().deepCopy();
+    ObjectNode copy = asCompleted().deepCopy();
     format.layout().setSessionMessages(copy, messages);
-    sendInstead(copy);
+    send(copy);
   }
 
-  /** Sends this request upstream instead of the client's (its conversation completed from the store). */
+  /**
+   * Sends this request upstream instead of the client's: its conversation completed from the store, by a step before
+   * the session's.
+   */
   public void sendInstead(ObjectNode request) {
+    this.completed = request;
+    send(request);
+  }
+
+  /**
+   * The request as the client sent it, or as a step before the session's completed it (previous_response_id): what
+   * the session step binds, however often it binds again.
+   */
+  ObjectNode asCompleted() {
+    return completed != null ? completed : json;
+  }
+
+  private void send(ObjectNode request) {
     this.jsonToSend = request;
     this.bodyToSend = Buffer.buffer(request.toString());
   }

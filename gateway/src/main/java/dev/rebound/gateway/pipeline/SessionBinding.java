@@ -113,7 +113,7 @@ final class SessionBinding {
    */
   private Future<Void> bind(Exchange ex, SessionKey key, boolean resume, boolean mayRetry, boolean main) {
     // the conversation as a session stores it; what an earlier step completed from the store (previous_response_id)
-    RequestMessages asSent = new RequestMessages(ex.format().layout().sessionMessages(ex.jsonToSend()));
+    RequestMessages asSent = new RequestMessages(ex.format().layout().sessionMessages(ex.asCompleted()));
     return load(key, asSent, resume, mayRetry).compose(loaded -> {
       RequestMessages request = asSent;
       List<String> known = loaded.identities();
@@ -136,7 +136,7 @@ final class SessionBinding {
       } else if (resume) {
         Resumed resumed;
         try {
-          resumed = Resumed.of(loaded.messages(), history, ex.format().layout().sessionMessages(ex.jsonToSend()));
+          resumed = Resumed.of(loaded.messages(), history, ex.format().layout().sessionMessages(ex.asCompleted()));
         } catch (java.io.IOException e) {
           return Future.failedFuture(e);
         }
