@@ -423,6 +423,14 @@ wire_api = "responses"
             answer = open(last).read().strip()
             check(answer.startswith("Mock reply to: " + prompt[:14]), f"Codex printed the model's answer: {answer!r}")
             check(any(e.get("type") == "turn.completed" for e in events), "the turn completed")
+            # Codex names its conversation in a session-id header: the gateway binds it, and stores each turn once
+            thread = next(e["thread_id"] for e in events if e.get("type") == "thread.started")
+            stored = get(f"{gateway}/admin/sessions/{thread}")
+            roles = [m["role"] for m in stored["messages"]]
+            check(roles[-3:] == ["assistant", "tool", "assistant"] and roles.count("assistant") == 2,
+                  f"Codex's session {thread} holds its turn: the call, the output, the answer ({roles})")
+            check(not any(s["id"].startswith(thread + ".fork-") for s in get(f"{gateway}/admin/sessions")["sessions"]),
+                  "the whole input Codex resends extends the stored session: no fork")
 
         before = len(model_calls(openai_mock))
         codex_exec("local-codex", "List the files in this folder")

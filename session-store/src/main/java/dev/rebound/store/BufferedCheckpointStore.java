@@ -184,6 +184,21 @@ public final class BufferedCheckpointStore implements CheckpointStore {
     return unlessDegraded(() -> delegate.events(key, afterId, limit));
   }
 
+  @Override
+  public Future<Void> putResponse(StoredResponse response) {
+    return unlessDegraded(() -> delegate.putResponse(response));
+  }
+
+  @Override
+  public Future<StoredResponse> response(String tenant, String responseId) {
+    return unlessDegraded(() -> delegate.response(tenant, responseId));
+  }
+
+  @Override
+  public Future<Boolean> deleteResponse(String tenant, String responseId) {
+    return unlessDegraded(() -> delegate.deleteResponse(tenant, responseId));
+  }
+
   /** Reports the backend's reachability (not the queue); a success while degraded starts a flush. */
   @Override
   public Future<Void> ping() {

@@ -78,6 +78,18 @@ public interface CheckpointStore {
   /** Events with id after {@code afterId} (null: from the oldest kept), oldest first, at most {@code limit}. */
   Future<List<SessionEvent>> events(SessionKey key, String afterId, int limit);
 
+  /**
+   * Keeps a Responses API response (replacing one of the same id in the tenant), durably: a client told of the
+   * response id may continue from it at once, through any gateway on the same store. Expires after the store's TTL.
+   */
+  Future<Void> putResponse(StoredResponse response);
+
+  /** The tenant's response of that id, or a null result (never kept, deleted, expired, or an id no response has). */
+  Future<StoredResponse> response(String tenant, String responseId);
+
+  /** Removes the tenant's response of that id (not the session turn it answered); true when one was there. */
+  Future<Boolean> deleteResponse(String tenant, String responseId);
+
   /** Succeeds when the backend answers; fails fast (with {@link StoreUnavailableException}) when it does not. */
   Future<Void> ping();
 

@@ -45,7 +45,8 @@ import org.h2.mvstore.tx.TransactionStore;
  * {@code meta} tenant/id -> JSON, {@code msgs} tenant/id#index -> encoded message, {@code cps} tenant/id#seq ->
  * framed checkpoint (both via {@link MessageCodec}), {@code events} tenant/id#eventId -> JSON, {@code eventCount}
  * tenant/id -> events kept, {@code expiry} tenant/id -> epoch millis, {@code index} tenant/(MAX-updated)/id -> ""
- * (listing, newest first), {@code counters} "event" -> last event id (ids grow store-wide, across delete/recreate).
+ * (listing, newest first), {@code counters} "event" -> last event id (ids grow store-wide, across delete/recreate),
+ * {@code responses} tenant/responseId -> JSON (a kept Responses API response and its expiry).
  *
  * <p>Expiry: a session whose expiry has passed reads as missing at once, and is removed by that read or by the
  * periodic purge ({@link EmbeddedStoreOptions#purgeInterval()}).
@@ -215,6 +216,50 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     });
   }
 
+  @Override
+  public Future<Void> putResponse(StoredResponse response) {
+    if (response == null) return Future.failedFuture(new IllegalArgumentException("a response is required"));
+    return run(true, tx -> {
+      long created = response.created() == null ? clock.millis() : response.created().toEpochMilli();
+      ObjectNode row = JSON.createObjectNode().put("session", response.sessionId()).put("turn", response.turn())
+          .put("json", response.json()).put("created", created).put("expires", clock.millis() + options.ttl().toMillis());
+      tx.responses().put(response.tenant() + "/" + response.id(), JSON.writeValueAsBytes(row));
+      return null;
+    });
+  }
+
+  @Override
+  public Future<StoredResponse> response(String tenant, String responseId) {
+    if (!SessionKey.TENANT.matcher(String.valueOf(tenant)).matches()) {
+      return Future.failedFuture(new IllegalArgumentException("invalid tenant '" + tenant + "'"));
+    }
+    if (!StoredResponse.validId(responseId)) return Future.succeededFuture(null);
+    return run(tx -> {
+      String rowKey = tenant + "/" + responseId;
+      byte[] stored = tx.responses().get(rowKey);
+      if (stored == null) return null;
+      JsonNode row = JSON.readTree(stored);
+      if (row.path("expires").asLong() <= clock.millis()) {
+        tx.responses().remove(rowKey);
+        return null;
+      }
+      return new StoredResponse(tenant, responseId, row.get("session").asText(), row.get("turn").asInt(),
+          row.get("json").asText(), Instant.ofEpochMilli(row.get("created").asLong()));
+    });
+  }
+
+  @Override
+  public Future<Boolean> deleteResponse(String tenant, String responseId) {
+    if (!SessionKey.TENANT.matcher(String.valueOf(tenant)).matches()) {
+      return Future.failedFuture(new IllegalArgumentException("invalid tenant '" + tenant + "'"));
+    }
+    if (!StoredResponse.validId(responseId)) return Future.succeededFuture(false);
+    return run(true, tx -> {
+      byte[] removed = tx.responses().remove(tenant + "/" + responseId);
+      return removed != null && JSON.readTree(removed).path("expires").asLong() > clock.millis();
+    });
+  }
+
   // ---------------------------------------------------------------- reads
 
   @Override
@@ -353,6 +398,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     private TransactionMap<String, Long> expiry;
     private TransactionMap<String, String> index;
     private TransactionMap<String, Long> counters;
+    private TransactionMap<String, byte[]> responses;
 
     Tx(Transaction transaction) {
       this.transaction = transaction;
@@ -408,6 +454,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
     TransactionMap<String, Long> counters() {
       return counters != null ? counters : (counters = transaction.openMap("counters"));
+    }
+
+    TransactionMap<String, byte[]> responses() {
+      return responses != null ? responses : (responses = transaction.openMap("responses"));
     }
 
     /** The session's meta, or null when missing or expired (an expired one is purged on the way). */
@@ -524,6 +574,15 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         int slash = base.indexOf('/');
         purge(new SessionKey(base.substring(0, slash), base.substring(slash + 1)));
       }
+      List<String> gone = new ArrayList<>();
+      for (Map.Entry<String, byte[]> e : responses().entrySet()) {
+        try {
+          if (JSON.readTree(e.getValue()).path("expires").asLong() <= now) gone.add(e.getKey());
+        } catch (IOException unreadable) {
+          gone.add(e.getKey());
+        }
+      }
+      gone.forEach(responses()::remove);
       return null;
     }
   }

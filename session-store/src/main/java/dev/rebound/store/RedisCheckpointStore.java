@@ -263,6 +263,49 @@ public final class RedisCheckpointStore implements CheckpointStore {
     });
   }
 
+  /**
+   * One key per response, {@code rb:resp:<tenant>:<id>} (no hash tag: responses spread over a cluster's slots), a
+   * JSON value set with its TTL in the same command.
+   */
+  @Override
+  public Future<Void> putResponse(StoredResponse response) {
+    return guard(() -> {
+      Objects.requireNonNull(response, "response");
+      io.vertx.core.json.JsonObject row = new io.vertx.core.json.JsonObject().put("session", response.sessionId())
+          .put("turn", response.turn()).put("json", response.json())
+          .put("created", (response.created() == null ? now() : response.created()).toEpochMilli());
+      return send(Request.cmd(Command.SET).arg(RedisKeys.response(response.tenant(), response.id())).arg(row.encode())
+          .arg("PX").arg(options.ttl().toMillis())).mapEmpty();
+    });
+  }
+
+  @Override
+  public Future<StoredResponse> response(String tenant, String responseId) {
+    return guard(() -> {
+      if (tenant == null || !SessionKey.TENANT.matcher(tenant).matches()) {
+        throw new IllegalArgumentException("invalid tenant '" + tenant + "'");
+      }
+      if (!StoredResponse.validId(responseId)) return Future.succeededFuture(null);
+      return send(Request.cmd(Command.GET).arg(RedisKeys.response(tenant, responseId))).map(reply -> {
+        if (reply == null) return null;
+        io.vertx.core.json.JsonObject row = new io.vertx.core.json.JsonObject(reply.toString());
+        return new StoredResponse(tenant, responseId, row.getString("session"), row.getInteger("turn"),
+            row.getString("json"), Instant.ofEpochMilli(row.getLong("created")));
+      });
+    });
+  }
+
+  @Override
+  public Future<Boolean> deleteResponse(String tenant, String responseId) {
+    return guard(() -> {
+      if (tenant == null || !SessionKey.TENANT.matcher(tenant).matches()) {
+        throw new IllegalArgumentException("invalid tenant '" + tenant + "'");
+      }
+      if (!StoredResponse.validId(responseId)) return Future.succeededFuture(false);
+      return send(Request.cmd(Command.DEL).arg(RedisKeys.response(tenant, responseId))).map(n -> n.toLong() > 0);
+    });
+  }
+
   // ---------------------------------------------------------------- reads
 
   @Override

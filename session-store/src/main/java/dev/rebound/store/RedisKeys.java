@@ -17,6 +17,11 @@ record RedisKeys(String meta, String msgs, String cps, String events, String ind
     return "rb:idx:" + tenant;
   }
 
+  /** A kept Responses API response (its own key: any slot). */
+  static String response(String tenant, String responseId) {
+    return "rb:resp:" + tenant + ":" + responseId;
+  }
+
   /** The session's own keys, in the order write.lua expects them. */
   List<String> session() {
     return List.of(meta, msgs, cps, events);

@@ -565,6 +565,37 @@ abstract class CheckpointStoreContract {
   }
 
   @Test
+  void keepsAResponseByIdInItsTenantUntilItIsDeleted() {
+    Instant at = clock.instant();
+    StoredResponse kept = new StoredResponse(tenant, "resp_abc123", "chain-1", 2, "{\"id\":\"resp_abc123\"}", at);
+    await(store.putResponse(kept));
+    assertEquals(kept, await(store.response(tenant, "resp_abc123")));
+    assertNull(await(store.response("other-" + tenant.substring(2), "resp_abc123")), "another tenant's id is not found");
+    assertNull(await(store.response(tenant, "resp_unknown")));
+    assertNull(await(store.response(tenant, "not a {valid} id")), "an id no response can have reads as none");
+
+    StoredResponse replaced = new StoredResponse(tenant, "resp_abc123", "chain-1", 3, "{\"id\":\"resp_abc123\",\"v\":2}", at);
+    await(store.putResponse(replaced));
+    assertEquals(replaced, await(store.response(tenant, "resp_abc123")));
+
+    assertTrue(await(store.deleteResponse(tenant, "resp_abc123")));
+    assertNull(await(store.response(tenant, "resp_abc123")));
+    assertFalse(await(store.deleteResponse(tenant, "resp_abc123")), "nothing left to delete");
+  }
+
+  @Test
+  void aResponseOutlivesNothingOfItsSessionButItsOwnRecord() {
+    SessionKey key = key("chain-2");
+    await(store.append(key, Append.of(0, user("q"), assistant("a"))));
+    await(store.putResponse(new StoredResponse(tenant, "resp_x", key.id(), 1, "{}", clock.instant())));
+    await(store.delete(key));
+    assertEquals(key.id(), await(store.response(tenant, "resp_x")).sessionId(),
+        "the record stays; whoever reads it finds its session gone");
+    assertThrows(IllegalArgumentException.class, () -> new StoredResponse(tenant, "bad id", "s", 1, "{}", null));
+    assertThrows(IllegalArgumentException.class, () -> new StoredResponse(tenant, "resp_y", "s", 0, "{}", null));
+  }
+
+  @Test
   void answersPingWhenTheBackendIsUp() {
     await(store.ping());
   }

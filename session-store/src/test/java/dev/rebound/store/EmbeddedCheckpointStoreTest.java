@@ -3,6 +3,7 @@ package dev.rebound.store;
 import static dev.rebound.store.Await.await;
 import static dev.rebound.store.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
@@ -37,6 +38,24 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
   @Override
   protected void age(SessionKey key, Duration by) {
     clock.advance(by);
+  }
+
+  @Test
+  void aKeptResponseSurvivesARestartAndExpiresWithTheStoresTtl() {
+    Path home = dir.resolve("responses");
+    EmbeddedStoreOptions options = EmbeddedStoreOptions.of(home).withClock(clock).withTtl(Duration.ofHours(1));
+    CheckpointStore first = await(EmbeddedCheckpointStore.open(vertx, options));
+    StoredResponse kept = new StoredResponse(tenant, "resp_durable", "chain", 1, "{\"id\":\"resp_durable\"}", clock.instant());
+    await(first.putResponse(kept));
+    await(first.close());
+    CheckpointStore second = await(EmbeddedCheckpointStore.open(vertx, options));
+    try {
+      assertEquals(kept, await(second.response(tenant, "resp_durable")));
+      clock.advance(Duration.ofMinutes(61));
+      assertNull(await(second.response(tenant, "resp_durable")), "gone after the TTL");
+    } finally {
+      await(second.close());
+    }
   }
 
   @Test

@@ -57,6 +57,9 @@ class ReplayByHistoryTest {
     @Override public Future<List<SessionMeta>> list(String tenant, int offset, int limit) { return call(() -> backend.list(tenant, offset, limit)); }
     @Override public Future<List<String>> appendEvents(SessionKey key, List<NewEvent> events) { return call(() -> backend.appendEvents(key, events)); }
     @Override public Future<List<SessionEvent>> events(SessionKey key, String after, int limit) { return call(() -> backend.events(key, after, limit)); }
+    @Override public Future<Void> putResponse(StoredResponse r) { return call(() -> backend.putResponse(r)); }
+    @Override public Future<StoredResponse> response(String tenant, String id) { return call(() -> backend.response(tenant, id)); }
+    @Override public Future<Boolean> deleteResponse(String tenant, String id) { return call(() -> backend.deleteResponse(tenant, id)); }
     @Override public Future<Void> ping() { return call(backend::ping); }
     @Override public Future<Void> close() { return backend.close(); }
   }

@@ -31,6 +31,7 @@ public final class AdminApi {
   private final FeedbackApi feedback;
   private final Clock clock;
   private BackgroundJobsApi backgroundJobs;
+  private final KeptResponsesApi responses;
 
   public AdminApi(ReboundConfig config, RouteTable routes, HealthBoard health, LiveAgentHealth load,
       Supplier<CheckpointStore> store, SessionEventRecorder events, RecoveryAnalytics analytics, LiveFeed live,
@@ -45,6 +46,7 @@ public final class AdminApi {
     this.analytics = new AnalyticsApi(analytics);
     this.live = live;
     this.feedback = new FeedbackApi(feedback);
+    this.responses = new KeptResponsesApi(store);
     this.clock = clock;
   }
 
@@ -65,5 +67,6 @@ public final class AdminApi {
     live.mount(mount);
     feedback.mount(mount);
     if (backgroundJobs != null) backgroundJobs.mount(mount);
+    responses.mount(mount);
   }
 }

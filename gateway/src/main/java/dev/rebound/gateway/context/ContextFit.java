@@ -205,7 +205,7 @@ public final class ContextFit {
     boolean summarize = policy == OnOverflow.SUMMARIZE && summarizer != null;
     int summaryRoom = summarize ? summarizer.maxTokens() + TokenCounter.PER_MESSAGE + 40 : 0;
     boolean[] pinned = r.pinned(config);
-    JsonNode messages = r.json().path("messages");
+    JsonNode messages = r.format().layout().conversation(r.json());
     ConversationCutter.Cut cut = ConversationCutter.cut(r.format().layout(), messages, count.messages(), count.fixed(),
         budget - summaryRoom, config.keepRecentTurns(), i -> pinned[i]);
     if (cut.fits() && !cut.changed()) {
@@ -251,7 +251,7 @@ public final class ContextFit {
 
   private Send truncated(ContextRequest r, AgentDefinition agent, ContextWindows.Window w, double ratio,
       PromptCount count, ConversationCutter.Cut cut, String trigger, String note) {
-    JsonNode messages = r.json().path("messages");
+    JsonNode messages = r.format().layout().conversation(r.json());
     ArrayNode kept = JSON.createArrayNode();
     int[] sources = new int[cut.kept().size() + (cut.needsLeadingUser() ? 1 : 0)];
     int j = 0;
@@ -269,7 +269,7 @@ public final class ContextFit {
 
   private Send summarized(ContextRequest r, AgentDefinition agent, ContextWindows.Window w, double ratio,
       PromptCount count, ConversationCutter.Cut cut, String summary, String trigger) {
-    JsonNode messages = r.json().path("messages");
+    JsonNode messages = r.format().layout().conversation(r.json());
     ArrayNode out = JSON.createArrayNode();
     String text = "Summary of the " + cut.dropped().size() + " earlier message(s) of this conversation, written by "
         + summarizer.agentName() + " because the whole conversation does not fit the context window:\n\n" + summary;
@@ -302,7 +302,7 @@ public final class ContextFit {
       ArrayNode messages, int[] sources, int after, int dropped, int summarized, String action, String trigger,
       String note) {
     ObjectNode json = shallowCopy(r.json());
-    json.set("messages", messages);
+    r.format().layout().setConversation(json, messages);
     Integer clientMax = count.maxTokens();
     Integer maxSent = clientMax;
     Integer lowered = null;

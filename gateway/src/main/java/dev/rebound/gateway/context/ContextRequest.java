@@ -65,7 +65,7 @@ public final class ContextRequest {
   /** Messages never cut: the pin marker, a configured pin rule, the first user message when so configured. */
   boolean[] pinned(ContextConfig config) {
     if (pinned != null) return pinned;
-    JsonNode messages = json.path("messages");
+    JsonNode messages = format.layout().conversation(json);
     boolean[] p = new boolean[messages.size()];
     boolean firstUserSeen = false;
     for (int i = 0; i < p.length; i++) {

@@ -33,7 +33,7 @@ public final class TokenCounter {
   }
 
   public PromptCount count(RequestLayout layout, ObjectNode body, Tokenizer t) {
-    JsonNode messages = body.path("messages");
+    JsonNode messages = layout.conversation(body);
     int[] counts = new int[messages.size()];
     for (int i = 0; i < counts.length; i++) counts[i] = message(messages.get(i), t);
     long fixed = REPLY_PRIMING;
@@ -79,10 +79,45 @@ public final class TokenCounter {
       if (callId != null && callId.isTextual()) counted += t.count(callId.textValue());
       JsonNode reasoning = m.get("reasoning_content");
       if (reasoning != null && reasoning.isTextual()) counted += t.count(reasoning.textValue());
+      counted += item(m, t);
       packed = counted;
       cache.put(key, packed);
     }
     return PER_MESSAGE + scaled(packed, t);
+  }
+
+  /**
+   * What a Responses input item other than a message says: a function or custom tool call (name, arguments or input,
+   * call id), a tool's output, a reasoning item's summary. Encrypted reasoning is the provider's own and not
+   * readable here; the summary stands for it.
+   */
+  private long item(JsonNode m, Tokenizer t) {
+    JsonNode type = m.get("type");
+    if (type == null || !type.isTextual()) return 0;
+    switch (type.textValue()) {
+      case "function_call" -> {
+        return PER_TOOL_CALL + t.count(m.path("name").asText()) + t.count(m.path("arguments").asText())
+            + t.count(m.path("call_id").asText());
+      }
+      case "custom_tool_call" -> {
+        return PER_TOOL_CALL + t.count(m.path("name").asText()) + t.count(m.path("input").asText())
+            + t.count(m.path("call_id").asText());
+      }
+      case "function_call_output", "custom_tool_call_output" -> {
+        JsonNode output = m.get("output");
+        long counted = t.count(m.path("call_id").asText());
+        return counted + (output != null && output.isTextual() ? t.count(output.textValue())
+            : output == null ? 0 : content(output, t) & 0xffffffffL);
+      }
+      case "reasoning" -> {
+        long counted = 0;
+        for (JsonNode part : m.path("summary")) counted += t.count(part.path("text").asText());
+        return counted; // its reasoning_text content is counted as the item's content
+      }
+      default -> {
+        return 0;
+      }
+    }
   }
 
   /** Text tokens in the low 32 bits (encoding tokens), image blocks in the high bits (flat, already model tokens). */
@@ -103,7 +138,7 @@ public final class TokenCounter {
           continue;
         }
         switch (type) {
-          case "text" -> text += t.count(block.path("text").asText());
+          case "text", "input_text", "output_text" -> text += t.count(block.path("text").asText());
           case "thinking" -> text += t.count(block.path("thinking").asText());
           case "redacted_thinking" -> text += t.count(block.path("data").asText());
           case "tool_use" -> text += PER_TOOL_CALL + t.count(block.path("name").asText()) + t.count(block.path("input").toString());

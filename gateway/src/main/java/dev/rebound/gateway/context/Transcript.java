@@ -23,6 +23,21 @@ final class Transcript {
     return b.toString();
   }
 
+  /** A Responses input item that is no message (a tool call, its output, reasoning), spelled out; false for others. */
+  private static boolean responsesItem(JsonNode m, StringBuilder b) {
+    switch (m.path("type").asText("message")) {
+      case "function_call", "custom_tool_call" -> b.append("assistant: [called tool ").append(m.path("name").asText())
+          .append(' ').append(m.has("arguments") ? m.path("arguments").asText() : m.path("input").asText()).append("]\n");
+      case "function_call_output", "custom_tool_call_output" -> b.append("tool: [tool result: ")
+          .append(m.path("output").isTextual() ? m.path("output").asText() : text(m.get("output"))).append("]\n");
+      case "message" -> {
+        return false;
+      }
+      default -> { } // reasoning and other items: not part of what the conversation said
+    }
+    return true;
+  }
+
   static boolean onlyToolResults(JsonNode m) {
     JsonNode content = m.get("content");
     if (content == null || !content.isArray() || content.isEmpty()) return false;
@@ -34,13 +49,14 @@ final class Transcript {
   static String of(List<JsonNode> messages, int maxChars) {
     StringBuilder b = new StringBuilder();
     for (JsonNode m : messages) {
+      if (responsesItem(m, b)) continue;
       String role = m.path("role").asText();
       b.append(role).append(": ");
       JsonNode content = m.get("content");
       if (content != null && content.isArray()) {
         for (JsonNode block : content) {
           switch (block.path("type").asText()) {
-            case "text" -> b.append(block.path("text").asText()).append('\n');
+            case "text", "input_text", "output_text" -> b.append(block.path("text").asText()).append('\n');
             case "tool_use" -> b.append("[called tool ").append(block.path("name").asText()).append(' ')
                 .append(block.path("input").toString()).append("]\n");
             case "tool_result" -> b.append("[tool result: ").append(text(block.get("content"))).append("]\n");

@@ -48,6 +48,8 @@ import dev.rebound.gateway.routes.OutcomeShare;
 import dev.rebound.gateway.routes.TurnFeedback;
 import dev.rebound.gateway.routes.RouteTable;
 import dev.rebound.gateway.routes.SessionAffinity;
+import dev.rebound.gateway.responses.ResponseState;
+import dev.rebound.gateway.responses.ResponsesEndpoints;
 import dev.rebound.gateway.sessions.ConfiguredStore;
 import dev.rebound.gateway.sessions.SessionCache;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
@@ -93,6 +95,8 @@ public final class GatewayServer {
   private static final Pattern ENDPOINT_PATH =
       Pattern.compile("(/s/[^/]+)?/v1/(chat/completions|messages|messages/count_tokens|responses|models)/?");
   private static final String[] PREFIXES = {"", "/s/:sessionId"};
+  /** Codex CLI's conversation id, sent on every Responses request (both spellings it has used). */
+  private static final String[] CODEX_SESSION_HEADERS = {"session-id", "session_id"};
   /** Recent sessions whose history the gateway remembers, and the message identities over all of them. */
   static final int SESSIONS_KNOWN = 10_000;
   static final long MESSAGES_KNOWN = 500_000;
@@ -250,7 +254,7 @@ public final class GatewayServer {
           FailureClassifier classifier = FailureClassifier.loadDefault(clock);
           SessionJournal journal = new SessionJournal(vertx, store, known, clock, config.store().checkpointEvery());
           Random random = new Random();
-          this.pipeline = new Pipeline(vertx, classifier, auth, journal,
+          this.pipeline = new Pipeline(vertx, classifier, auth, new ResponseState(store, clock), journal,
               new ContextGuard(fit, routes),
               new RoutePlanner(routes, load, affinity, clock, random::nextDouble),
               new AttemptLoop(config, clients, classifier, health, load, pacing, journal, fit, clock,
@@ -299,15 +303,17 @@ public final class GatewayServer {
         reachability, load, routes, connections::open, connections::refused)));
     admin.mount(router);
     new AdminPage().mount(router);
+    ResponsesEndpoints kept = new ResponsesEndpoints(auth, () -> store);
+    kept.mount(router, PREFIXES);
     for (String prefix : PREFIXES) {
       router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.CHAT_COMPLETIONS));
       router.post(prefix + "/v1/messages").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.MESSAGES));
       router.post(prefix + "/v1/messages/count_tokens").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.COUNT_TOKENS));
       router.post(prefix + "/v1/responses").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.RESPONSES));
       router.post(prefix + "/v1/responses/compact").handler(body).handler(compaction::handle);
-      // a background response's id; an id it does not know goes on to the next handler (404 last)
+      // a background response's id, else a kept one (store: true), else 404
       router.get(prefix + "/v1/responses/:" + BackgroundLookup.ID).handler(ctx -> background.lookup().get(ctx))
-          .handler(BackgroundLookup::notFound);
+          .handler(kept.retrieval());
       router.post(prefix + "/v1/responses/:" + BackgroundLookup.ID + "/cancel")
           .handler(ctx -> background.lookup().cancel(ctx)).handler(BackgroundLookup::notFound);
       router.get(prefix + "/v1/models").handler(this::models);
@@ -389,7 +395,7 @@ public final class GatewayServer {
       {"GET", "/ui", "the page for people: a live dashboard, sessions, checkpoints, backends, routes"},
       {"POST", "/v1/chat/completions", "OpenAI Chat Completions"},
       {"POST", "/v1/responses", "OpenAI Responses (Codex CLI, the Agents SDK); background: true is queued and kept"},
-      {"GET", "/v1/responses/{id}", "a background response (?stream=true&starting_after=n for its events)"},
+      {"GET", "/v1/responses/{id}", "a kept or background response (?stream=true&starting_after=n for a background one's events); also DELETE, and GET .../input_items"},
       {"POST", "/v1/responses/{id}/cancel", "cancels a background response"},
       {"POST", "/v1/responses/compact", "compacts a Responses conversation (Codex's remote compaction)"},
       {"POST", "/v1/messages", "Anthropic Messages"},
@@ -543,7 +549,10 @@ public final class GatewayServer {
     return ctx.pathParam("sessionId") != null ? "/s/{sessionId}" + endpoint.path() : endpoint.path();
   }
 
-  /** The session id from the path prefix, else X-Session-Id, else Claude Code's or Codex's own session header. */
+  /**
+   * The session id from the path prefix, else X-Session-Id, else a coding agent's own session header: Claude Code's,
+   * then Codex's (session-id; session_id in its older versions).
+   */
   private static String sessionId(RoutingContext ctx) {
     String id = ctx.pathParam("sessionId");
     String source = "the /s/{id}/ path prefix";
@@ -555,10 +564,10 @@ public final class GatewayServer {
       id = ctx.request().getHeader("x-claude-code-session-id");
       source = "x-claude-code-session-id";
     }
-    if (id == null) {
-      // Codex CLI's own (it sends its conversation's id with every request)
-      id = ctx.request().getHeader("session-id");
-      source = "session-id";
+    for (String codex : CODEX_SESSION_HEADERS) {
+      if (id != null) break;
+      id = ctx.request().getHeader(codex);
+      source = codex;
     }
     if (id != null && !SESSION_ID.matcher(id).matches()) {
       throw new GatewayException(ClientError.invalidRequest("The session id from " + source + " is invalid: it must be "

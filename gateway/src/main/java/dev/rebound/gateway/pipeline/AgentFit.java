@@ -34,9 +34,13 @@ final class AgentFit {
     return ex.context() != null && ex.endpoint() != Endpoint.COUNT_TOKENS;
   }
 
-  /** The request's x-rebound-on-overflow, else the route's policy, else the agent's, else context.onOverflow. */
+  /**
+   * The request's x-rebound-on-overflow, else what its own body asks for (Responses' truncation), else the route's
+   * policy, else the agent's, else context.onOverflow.
+   */
   OnOverflow policyFor(Exchange ex, AgentDefinition agent) {
     OnOverflow p = OnOverflow.fromText(ex.requestHeaders().get(Summarizer.POLICY_HEADER));
+    if (p == null) p = OnOverflow.fromText(ex.format().overflowPolicy(ex.json()));
     if (p == null) p = OnOverflow.fromText(ex.routeOnOverflow());
     if (p == null) p = config.agents().get(agent.name());
     if (p == null) p = config.onOverflow();

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rebound.gateway.context.ContextFit;
 import dev.rebound.gateway.events.EventType;
@@ -102,8 +103,11 @@ final class Checkpointer {
   void contextSent(Exchange ex, AgentDefinition agent, ContextFit.Send sent, String why) {
     if (ex.session() == null) return;
     // which stored messages went, not copies of them: a long session cut every turn would store its window each time
-    String view = sent.sources() != null ? ContextView.sentFrom(sent.sources(), sent.json().get("messages"))
-        : sent.json().get("messages").toString();
+    var layout = ex.format().layout();
+    JsonNode messages = layout.conversation(sent.json());
+    // where the session groups the conversation's items (Responses), indexes of items would name the wrong messages
+    String view = sent.sources() != null && layout.sessionMessagesAreConversation()
+        ? ContextView.sentFrom(sent.sources(), messages) : messages.toString();
     ex.sessionWrites().errorCheckpointTaken = true;
     ex.sessionWrites().after(() -> {
       SessionTurn turn = ex.session();

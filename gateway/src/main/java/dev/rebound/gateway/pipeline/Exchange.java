@@ -35,7 +35,7 @@ public final class Exchange {
   private final ObjectNode json;
   private final String model;
   private final boolean stream;
-  private final String sessionId;
+  private String sessionId;
   private final long startNanos = System.nanoTime();
   private final RequestRecord record;
 
@@ -44,6 +44,7 @@ public final class Exchange {
   private AttemptPlan plan;
   private SessionTurn session;
   private ObjectNode jsonToSend;
+  private ObjectNode completed;
   private Buffer bodyToSend;
   private dev.rebound.gateway.context.ContextRequest context;
   private int promptTokens = -1;
@@ -133,9 +134,20 @@ public final class Exchange {
     return stream;
   }
 
-  /** The session id bound by the {@code /s/{id}/} prefix or a session header; null when there is none. */
+  /**
+   * The session id bound by the {@code /s/{id}/} prefix or a session header, or given by the request's own state
+   * ({@link #continueInSession}); null when there is none.
+   */
   public String sessionId() {
     return sessionId;
+  }
+
+  /**
+   * Binds the request to a session it names no other way (a Responses {@code previous_response_id}, or a response to
+   * keep with {@code store: true}); before the session step runs.
+   */
+  public void continueInSession(String id) {
+    this.sessionId = id;
   }
 
   public long startNanos() {
@@ -224,12 +236,36 @@ public final class Exchange {
     return jsonToSend != null ? jsonToSend : json;
   }
 
-  /** Sends these messages upstream instead of the client's (the stored history prepended on resume). */
+  /**
+   * Sends these messages (as a session stores them) upstream instead of the client's (the stored history prepended on
+   * resume).
+   */
   void replaceMessages(com.fasterxml.jackson.databind.node.ArrayNode messages) {
-    ObjectNode copy = json.deepCopy();
-    copy.set("messages", messages);
-    this.jsonToSend = copy;
-    this.bodyToSend = Buffer.buffer(copy.toString());
+    ObjectNode copy = asCompleted().deepCopy();
+    format.layout().setSessionMessages(copy, messages);
+    send(copy);
+  }
+
+  /**
+   * Sends this request upstream instead of the client's: its conversation completed from the store, by a step before
+   * the session's.
+   */
+  public void sendInstead(ObjectNode request) {
+    this.completed = request;
+    send(request);
+  }
+
+  /**
+   * The request as the client sent it, or as a step before the session's completed it (previous_response_id): what
+   * the session step binds, however often it binds again.
+   */
+  ObjectNode asCompleted() {
+    return completed != null ? completed : json;
+  }
+
+  private void send(ObjectNode request) {
+    this.jsonToSend = request;
+    this.bodyToSend = Buffer.buffer(request.toString());
   }
 
   /** The conversation as the context step counts and fits it; null before ContextGuard ran. */

@@ -42,10 +42,23 @@ public final class MessageIdentity {
     JsonNode content = m.get("content");
     if (content != null && content.isTextual()) return content.textValue().strip();
     StringBuilder text = new StringBuilder();
-    if (content != null && content.isArray()) {
-      for (JsonNode block : content) if ("text".equals(text(block.path("type")))) text.append(text(block.path("text")));
+    appendText(content, text);
+    // a Responses turn part: the output items of an answer (their message items say its text)
+    for (JsonNode item : m.path("output")) {
+      if ("message".equals(text(item.path("type")))) appendText(item.get("content"), text);
     }
     return text.toString().strip();
+  }
+
+  /** The text blocks of a content list (Chat and Anthropic {@code text}, Responses {@code input_text}/{@code output_text}). */
+  private static void appendText(JsonNode content, StringBuilder text) {
+    if (content == null || !content.isArray()) return;
+    for (JsonNode block : content) {
+      String type = text(block.path("type"));
+      if (type.equals("text") || type.equals("input_text") || type.equals("output_text")) {
+        text.append(text(block.path("text")));
+      }
+    }
   }
 
   public static String of(String json) {
@@ -74,7 +87,7 @@ public final class MessageIdentity {
       for (JsonNode block : content) {
         String type = text(block.path("type"));
         switch (type) {
-          case "text", "thinking", "redacted_thinking" -> {
+          case "text", "input_text", "output_text", "thinking", "redacted_thinking" -> {
             // text is the message's text; thinking is resent re-signed or dropped by clients
           }
           case "tool_use" -> tools.add("use:" + text(block.path("id")) + ":" + text(block.path("name")) + ":"
@@ -89,7 +102,29 @@ public final class MessageIdentity {
           + canonical(parse(text(call.path("function").path("arguments")))));
     }
     if (m.has("tool_call_id")) tools.add("for:" + text(m.path("tool_call_id")));
+    // a Responses turn part: the answer's calls, or the tool outputs for them (reasoning is resent re-encrypted or not)
+    for (JsonNode item : m.path("output")) {
+      switch (text(item.path("type"))) {
+        case "message", "reasoning" -> { }
+        case "function_call" -> tools.add("call:" + text(item.path("call_id")) + ":" + text(item.path("name")) + ":"
+            + canonical(parse(text(item.path("arguments")))));
+        case "custom_tool_call" -> tools.add("call:" + text(item.path("call_id")) + ":" + text(item.path("name")) + ":"
+            + text(item.path("input")).strip());
+        case "function_call_output", "custom_tool_call_output" -> tools.add("result:" + text(item.path("call_id")) + ":"
+            + canonical(item.get("output")));
+        default -> tools.add(text(item.path("type")) + ":" + canonical(withoutId(item)));
+      }
+    }
     return tools;
+  }
+
+  /** An item without the id a server gave it (clients resend items with or without theirs). */
+  private static JsonNode withoutId(JsonNode item) {
+    if (!item.isObject() || !item.has("id")) return item;
+    com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) item).deepCopy();
+    copy.remove("id");
+    copy.remove("status");
+    return copy;
   }
 
   /**

@@ -18,6 +18,8 @@ import java.util.logging.Logger;
  * <pre>
  *                   way in                                          way out
  *   TenantAuth      proxy key -> tenant
+ *   ResponseState   previous_response_id: its history    keep the response by id (Responses API; after the turn
+ *                   prepended, its session bound          is stored, before the client sees the end)
  *   SessionJournal  bind the session; store the user turn           store the assistant turn (or the partial one)
  *   ContextGuard    count the prompt (routing, the window fit)
  *   RoutePlanner    rules -> ranked agents (the attempt plan)       note which agent served the session (handoff)
@@ -33,11 +35,12 @@ public final class Pipeline {
   private final FailureClassifier classifier;
   private final List<Step> steps;
 
-  public Pipeline(Vertx vertx, FailureClassifier classifier, TenantAuth auth, SessionJournal sessions,
+  /** @param responses the Responses API's state by id (responses.ResponseState) */
+  public Pipeline(Vertx vertx, FailureClassifier classifier, TenantAuth auth, Step responses, SessionJournal sessions,
       ContextGuard context, RoutePlanner planner, AttemptLoop attempts) {
     this.vertx = vertx;
     this.classifier = classifier;
-    this.steps = List.of(auth, sessions, context, planner, attempts);
+    this.steps = List.of(auth, responses, sessions, context, planner, attempts);
   }
 
   /** Completes once the reply's end was written (or the client is gone). */

@@ -112,7 +112,8 @@ final class SessionBinding {
    *             in common with it goes to a thread of its own
    */
   private Future<Void> bind(Exchange ex, SessionKey key, boolean resume, boolean mayRetry, boolean main) {
-    RequestMessages asSent = new RequestMessages(ex.json().path("messages"));
+    // the conversation as a session stores it; what an earlier step completed from the store (previous_response_id)
+    RequestMessages asSent = new RequestMessages(ex.format().layout().sessionMessages(ex.asCompleted()));
     return load(key, asSent, resume, mayRetry).compose(loaded -> {
       RequestMessages request = asSent;
       List<String> known = loaded.identities();
@@ -135,7 +136,7 @@ final class SessionBinding {
       } else if (resume) {
         Resumed resumed;
         try {
-          resumed = Resumed.of(loaded.messages(), history, ex.json().path("messages"));
+          resumed = Resumed.of(loaded.messages(), history, ex.format().layout().sessionMessages(ex.asCompleted()));
         } catch (java.io.IOException e) {
           return Future.failedFuture(e);
         }
@@ -167,9 +168,9 @@ final class SessionBinding {
         compacted = compactedView(history);
         ready = store.delete(key).map(v -> 0L);
       } else if (main && request.sharesNoTurnWith(history)
-          && (ex.json().hasNonNull("system") || request.systemDiffers(history))) {
+          && (ex.format().layout().topLevelSystem(ex.json()) != null || request.systemDiffers(history))) {
         // another conversation under the same id (a title, a summary, a sub-agent): its own thread, not a fork
-        SessionKey named = new SessionKey(key.tenant(), ThreadIds.of(key.id(), request.threadKey(ex.json().get("system"))));
+        SessionKey named = new SessionKey(key.tenant(), ThreadIds.of(key.id(), request.threadKey(ex.format().layout().topLevelSystem(ex.json()))));
         return threadFor(key, named, request).compose(thread -> {
           emit(ex, EventType.SESSION, "the request shares no turn with the main thread: it goes on in thread "
               + thread.id() + " of the session", Map.of("thread", thread.id()));

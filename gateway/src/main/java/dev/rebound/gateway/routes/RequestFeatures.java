@@ -33,7 +33,7 @@ public final class RequestFeatures {
     boolean images = false;
     boolean estimate = countedTokens < 0;
     chars += appendText(layout.topLevelSystem(body), system);
-    JsonNode messages = body.path("messages");
+    JsonNode messages = layout.conversation(body);
     // the admin API's explain takes any JSON object: what is not a list of messages has none
     if (!messages.isArray()) messages = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
     // only the system prompt and the last user message are read as text; the rest is only sized, when not counted

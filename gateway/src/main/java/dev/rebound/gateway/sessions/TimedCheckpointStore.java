@@ -8,6 +8,7 @@ import dev.rebound.store.SessionEvent;
 import dev.rebound.store.SessionKey;
 import dev.rebound.store.SessionMeta;
 import dev.rebound.store.StoredMessage;
+import dev.rebound.store.StoredResponse;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
@@ -25,7 +26,7 @@ public final class TimedCheckpointStore implements CheckpointStore {
       Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
       Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5)};
 
-  enum Operation { APPEND, META, MESSAGES, CHECKPOINTS, CHECKPOINT, FORK, RESTORE, DELETE, LIST, APPEND_EVENTS, EVENTS, PING }
+  enum Operation { APPEND, META, MESSAGES, CHECKPOINTS, CHECKPOINT, FORK, RESTORE, DELETE, LIST, APPEND_EVENTS, EVENTS, PING, PUT_RESPONSE, RESPONSE, DELETE_RESPONSE }
 
   private final CheckpointStore store;
   private final MeterRegistry registry;
@@ -108,6 +109,21 @@ public final class TimedCheckpointStore implements CheckpointStore {
   @Override
   public Future<List<SessionEvent>> events(SessionKey key, String afterId, int limit) {
     return timed(Operation.EVENTS, () -> store.events(key, afterId, limit));
+  }
+
+  @Override
+  public Future<Void> putResponse(StoredResponse response) {
+    return timed(Operation.PUT_RESPONSE, () -> store.putResponse(response));
+  }
+
+  @Override
+  public Future<StoredResponse> response(String tenant, String responseId) {
+    return timed(Operation.RESPONSE, () -> store.response(tenant, responseId));
+  }
+
+  @Override
+  public Future<Boolean> deleteResponse(String tenant, String responseId) {
+    return timed(Operation.DELETE_RESPONSE, () -> store.deleteResponse(tenant, responseId));
   }
 
   @Override

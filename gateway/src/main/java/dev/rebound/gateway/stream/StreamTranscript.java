@@ -77,6 +77,14 @@ public abstract class StreamTranscript {
     return usage;
   }
 
+  /**
+   * The whole answer the stream's end carried, where the format's terminal event holds one (Responses:
+   * {@code response.completed} carries the response object); null otherwise, or before the end.
+   */
+  public com.fasterxml.jackson.databind.JsonNode answer() {
+    return null;
+  }
+
   /** Rough output size: characters/4 of {@link #partialText()}, for lowering max_tokens of a continuation. */
   public int outputTokensEstimate() {
     return (text.length() + 3) / 4;

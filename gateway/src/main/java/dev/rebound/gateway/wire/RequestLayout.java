@@ -1,6 +1,7 @@
 package dev.rebound.gateway.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 
@@ -37,4 +38,32 @@ public interface RequestLayout {
 
   /** Sets the output limit, in the field the client used. */
   void setMaxTokens(ObjectNode request, int value);
+
+  /**
+   * The conversation the context step counts and cuts: one element per message (Chat, Anthropic) or item (Responses'
+   * {@code input}).
+   */
+  default JsonNode conversation(JsonNode request) {
+    return request.path("messages");
+  }
+
+  /** Sends this conversation instead (a cut one, a resumed one). */
+  default void setConversation(ObjectNode request, ArrayNode conversation) {
+    request.set("messages", conversation);
+  }
+
+  /** The conversation as a session stores it, one message per turn part (Responses groups an answer's items). */
+  default JsonNode sessionMessages(JsonNode request) {
+    return conversation(request);
+  }
+
+  /** Sends the conversation these stored messages make (the inverse of {@link #sessionMessages}). */
+  default void setSessionMessages(ObjectNode request, ArrayNode messages) {
+    setConversation(request, messages);
+  }
+
+  /** Whether the session stores the conversation's elements one for one (a cut context then names them by index). */
+  default boolean sessionMessagesAreConversation() {
+    return true;
+  }
 }

@@ -49,6 +49,14 @@ public interface WireFormat {
     return null;
   }
 
+  /**
+   * The overflow policy the request itself asks for, as {@code context.onOverflow} names it (Responses'
+   * {@code truncation}); null when the format has no such field or the request leaves it to the gateway.
+   */
+  default String overflowPolicy(JsonNode request) {
+    return null;
+  }
+
   /** A request asking one question: a system prompt and one user message (the summarizer's). */
   ObjectNode question(String model, int maxTokens, String system, String user);
 

@@ -86,14 +86,25 @@ function time(iso) {
 function messageBody(message) {
   const content = message && message.content;
   const parts = [];
+  const textPart = p => p && (p.type === 'text' || p.type === 'input_text' || p.type === 'output_text')
+    && typeof p.text === 'string';
+  // a Responses API answer: the response it was, then its output items
+  if (message && typeof message.response_id === 'string') parts.push('response ' + message.response_id);
   if (typeof content === 'string') parts.push(content);
   else if (Array.isArray(content)) {
     for (const p of content) {
-      if (p && p.type === 'text' && typeof p.text === 'string') parts.push(p.text);
+      if (textPart(p)) parts.push(p.text);
       else parts.push(JSON.stringify(p, null, 2));
     }
   } else if (content !== undefined && content !== null) parts.push(JSON.stringify(content, null, 2));
   if (message && message.tool_calls) parts.push(JSON.stringify(message.tool_calls, null, 2));
+  if (message && Array.isArray(message.output)) {
+    for (const item of message.output) {
+      if (item && item.type === 'message' && Array.isArray(item.content) && item.content.every(textPart)) {
+        parts.push(item.content.map(p => p.text).join(''));
+      } else parts.push(JSON.stringify(item, null, 2));
+    }
+  }
   return el('pre', {}, parts.join('\n'));
 }
 

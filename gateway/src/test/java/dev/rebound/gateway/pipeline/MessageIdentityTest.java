@@ -24,6 +24,27 @@ class MessageIdentityTest {
   }
 
   @Test
+  void aResponsesAnswerIsTheSameTurnWhetherTheGatewayStoredItOrTheClientResendsItsItems() {
+    String stored = """
+        {"role":"assistant","response_id":"resp_1","output":[{"id":"rs_1","type":"reasoning","summary":[]},
+        {"id":"msg_1","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text",
+        "text":"Listing.","annotations":[]}]},{"id":"fc_1","type":"function_call","status":"completed","call_id":"c1",
+        "name":"shell","arguments":"{\\"cmd\\": \\"ls\\"}"}]}""";
+    String resent = """
+        {"role":"assistant","output":[{"type":"reasoning","summary":[],"encrypted_content":"e"},
+        {"type":"message","role":"assistant","content":[{"type":"output_text","text":"Listing."}]},
+        {"type":"function_call","call_id":"c1","name":"shell","arguments":"{\\"cmd\\":\\"ls\\"}"}]}""";
+    String otherCall = resent.replace("ls", "pwd");
+    assertEquals(MessageIdentity.of(stored), MessageIdentity.of(resent));
+    assertNotEquals(MessageIdentity.of(stored), MessageIdentity.of(otherCall));
+    assertNotEquals(MessageIdentity.EMPTY_ANSWER, MessageIdentity.of(resent));
+    assertEquals(MessageIdentity.of("{\"role\":\"user\",\"content\":\"hi\"}"), MessageIdentity.of("""
+        {"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}"""));
+    assertNotEquals(MessageIdentity.of("{\"role\":\"tool\",\"output\":[{\"type\":\"function_call_output\",\"call_id\":\"c1\",\"output\":\"a\"}]}"),
+        MessageIdentity.of("{\"role\":\"tool\",\"output\":[{\"type\":\"function_call_output\",\"call_id\":\"c1\",\"output\":\"b\"}]}"));
+  }
+
+  @Test
   void thinkingBlocksAndTheirSignaturesAreNoPartOfTheTurn() {
     String withThinking = """
         {"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"A"},{"type":"text","text":"Yes."}]}""";

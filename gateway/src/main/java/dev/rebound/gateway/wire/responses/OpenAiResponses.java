@@ -138,6 +138,15 @@ public final class OpenAiResponses implements WireFormat {
     return layout;
   }
 
+  /**
+   * {@code truncation: "auto"} leaves the fit to the gateway's policy; {@code "disabled"}, OpenAI's default, wants the
+   * overflow error rather than a cut conversation.
+   */
+  @Override
+  public String overflowPolicy(JsonNode request) {
+    return "auto".equals(request.path("truncation").textValue()) ? null : "fail";
+  }
+
   /** The system prompt as instructions, the question as the input string. */
   @Override
   public ObjectNode question(String model, int maxTokens, String system, String user) {
@@ -251,7 +260,7 @@ public final class OpenAiResponses implements WireFormat {
   public String answeredMessage(JsonNode answer) {
     JsonNode output = answer.get("output");
     if (output == null || !output.isArray()) return null;
-    return ResponsesMessageBuilder.turn((ArrayNode) output).toString();
+    return ResponsesMessageBuilder.turn(answer.path("id").textValue(), (ArrayNode) output).toString();
   }
 
   /** The output_text parts of the message items, joined. */

@@ -1,6 +1,7 @@
 package dev.rebound.gateway.wire.responses;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.wire.RequestLayout;
 import java.util.List;
@@ -8,8 +9,8 @@ import java.util.List;
 /**
  * Responses: the system prompt top-level ({@code instructions}) or in system and developer message items; tool calls
  * are items of their own ({@code function_call}, {@code custom_tool_call}) answered by output items with the same
- * {@code call_id}; the output limit in max_output_tokens. The conversation is the {@code input} list, not
- * {@code messages}: the gateway's message-based steps (context fit, sessions) see none in this phase.
+ * {@code call_id}; the output limit in max_output_tokens. The conversation is the {@code input} list (a string input is
+ * one user message); a session stores it grouped by turn part ({@link ResponsesItems}).
  */
 final class ResponsesLayout implements RequestLayout {
 
@@ -64,5 +65,30 @@ final class ResponsesLayout implements RequestLayout {
   @Override
   public void setMaxTokens(ObjectNode request, int value) {
     request.put("max_output_tokens", value);
+  }
+
+  @Override
+  public JsonNode conversation(JsonNode request) {
+    return ResponsesItems.input(request);
+  }
+
+  @Override
+  public void setConversation(ObjectNode request, ArrayNode conversation) {
+    request.set("input", conversation);
+  }
+
+  @Override
+  public JsonNode sessionMessages(JsonNode request) {
+    return ResponsesItems.toSession(ResponsesItems.input(request));
+  }
+
+  @Override
+  public void setSessionMessages(ObjectNode request, ArrayNode messages) {
+    request.set("input", ResponsesItems.toItems(messages));
+  }
+
+  @Override
+  public boolean sessionMessagesAreConversation() {
+    return false;
   }
 }

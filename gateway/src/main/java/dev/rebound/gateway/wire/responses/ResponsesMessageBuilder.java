@@ -13,10 +13,15 @@ import java.util.TreeMap;
  */
 final class ResponsesMessageBuilder extends AssistantMessageBuilder {
   private final TreeMap<Integer, JsonNode> items = new TreeMap<>();
+  private String responseId;
 
   @Override
   protected void observe(JsonNode d) {
-    if (!"response.output_item.done".equals(d.path("type").asText())) return;
+    String type = d.path("type").asText();
+    if (responseId == null && (type.equals("response.created") || type.equals("response.in_progress"))) {
+      responseId = d.path("response").path("id").textValue();
+    }
+    if (!"response.output_item.done".equals(type)) return;
     JsonNode item = d.get("item");
     if (item != null && item.isObject()) items.put(d.path("output_index").asInt(items.size()), item);
   }
@@ -25,12 +30,16 @@ final class ResponsesMessageBuilder extends AssistantMessageBuilder {
   public String message() {
     ArrayNode output = JsonNodeFactory.instance.arrayNode();
     items.values().forEach(output::add);
-    return turn(output).toString();
+    return turn(responseId, output).toString();
   }
 
-  /** The turn: {@code {"role":"assistant","output":[items]}}, the items being what the next input repeats. */
-  static ObjectNode turn(ArrayNode output) {
+  /**
+   * The turn: {@code {"role":"assistant","response_id":id,"output":[items]}}, the items being what the next input
+   * repeats, the id what a later {@code previous_response_id} names.
+   */
+  static ObjectNode turn(String responseId, ArrayNode output) {
     ObjectNode turn = JsonNodeFactory.instance.objectNode().put("role", "assistant");
+    if (responseId != null) turn.put(ResponsesItems.RESPONSE_ID, responseId);
     turn.set("output", output);
     return turn;
   }

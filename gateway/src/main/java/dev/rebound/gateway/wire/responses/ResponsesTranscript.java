@@ -23,6 +23,7 @@ final class ResponsesTranscript extends StreamTranscript {
   private String openType;
   private int openContentIndex;
   private final StringBuilder openText = new StringBuilder();
+  private JsonNode answer;
 
   ResponsesTranscript(OpenAiResponses format) {
     this.format = format;
@@ -88,6 +89,7 @@ final class ResponsesTranscript extends StreamTranscript {
       }
       case "response.completed", "response.incomplete" -> {
         JsonNode response = d.path("response");
+        if (response.isObject()) answer = response;
         reported(format.usage(usage(), response.get("usage")));
         usageReportSeen();
         String reason = response.path("incomplete_details").path("reason").textValue();
@@ -104,6 +106,12 @@ final class ResponsesTranscript extends StreamTranscript {
   @Override
   public boolean toolCallInProgress() {
     return openType != null && openType.endsWith("_call") && !complete();
+  }
+
+  /** The response object of the terminal event. */
+  @Override
+  public JsonNode answer() {
+    return answer;
   }
 
   @Override

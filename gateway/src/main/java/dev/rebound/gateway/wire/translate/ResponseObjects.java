@@ -12,7 +12,7 @@ final class ResponseObjects {
   /** Request fields a response repeats, as OpenAI's does (SDKs read them back from the response). */
   private static final String[] ECHOED = {"instructions", "max_output_tokens", "parallel_tool_calls", "reasoning",
       "temperature", "text", "tool_choice", "tools", "top_p", "truncation", "metadata", "store", "user",
-      "prompt_cache_key"};
+      "prompt_cache_key", "previous_response_id"};
 
   private ResponseObjects() {}
 
