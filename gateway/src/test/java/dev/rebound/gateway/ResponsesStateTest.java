@@ -120,7 +120,9 @@ class ResponsesStateTest {
   }
 
   static String sessionOf(GatewayHarness h, String responseId) {
-    return h.events("checkpoint").stream().filter(e -> responseId.equals(e.fields().get("responseId")))
+    // the event that says where the response is kept (the assistant turn's checkpoint names its response id too)
+    return h.events("checkpoint").stream().filter(e -> responseId.equals(e.fields().get("responseId"))
+            && e.fields().containsKey("session"))
         .map(e -> String.valueOf(e.fields().get("session"))).findFirst()
         .orElseThrow(() -> new AssertionError("no event says where " + responseId + " is kept: " + h.events));
   }
