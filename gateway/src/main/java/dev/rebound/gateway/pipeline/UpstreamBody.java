@@ -8,7 +8,6 @@ import dev.rebound.gateway.upstream.JsonSplice;
 import dev.rebound.gateway.wire.formats.WireFormats;
 import dev.rebound.gateway.wire.translate.ChatOutputLimit;
 import dev.rebound.gateway.wire.translate.Translation;
-import dev.rebound.routing.Protocol;
 import dev.rebound.routing.AgentDefinition;
 import io.vertx.core.buffer.Buffer;
 import java.util.function.Consumer;
@@ -49,7 +48,7 @@ final class UpstreamBody {
       // the backend's own way to ask for the rest (Anthropic prefills, OpenAI asks to go on); the reply splices it
       if (continues) translated = WireFormats.of(translation.backend()).continuation(translated, reply.transcript());
       translated.put("model", agent.model());
-      if (translation.backend() == Protocol.OPENAI) ChatOutputLimit.forModel(translated, agent.model());
+      ChatOutputLimit.forModel(translated, translation.backend(), agent.model());
       return Buffer.buffer(translated.toString());
     }
     if (continues) {

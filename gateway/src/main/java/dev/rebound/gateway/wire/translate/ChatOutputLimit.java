@@ -2,6 +2,7 @@ package dev.rebound.gateway.wire.translate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.routing.Protocol;
 import java.util.regex.Pattern;
 
 /**
@@ -16,8 +17,15 @@ public final class ChatOutputLimit {
 
   private ChatOutputLimit() {}
 
-  /** Moves {@code max_tokens} to {@code max_completion_tokens} when {@code model} is one of OpenAI's reasoning models. */
-  public static void forModel(ObjectNode chatRequest, String model) {
+  /**
+   * Moves {@code max_tokens} to {@code max_completion_tokens} when the request goes to a Chat Completions backend and
+   * {@code model} is one of OpenAI's reasoning models.
+   */
+  public static void forModel(ObjectNode request, Protocol backend, String model) {
+    if (backend == Protocol.OPENAI) forModel(request, model);
+  }
+
+  static void forModel(ObjectNode chatRequest, String model) {
     if (model == null || !REASONING_MODEL.matcher(model).matches()) return;
     JsonNode limit = chatRequest.remove("max_tokens");
     if (limit != null && !chatRequest.has("max_completion_tokens")) chatRequest.set("max_completion_tokens", limit);
