@@ -407,6 +407,8 @@ public final class GatewayServer {
       {"GET", "/admin/sessions", "the admin API (sessions, checkpoints, events, backends, routes; admin token)"},
       {"GET", "/admin/analytics", "recovery analytics over a time window (?window=15m|1h|24h; admin token)"},
       {"GET", "/admin/live", "the dashboard's live feed: snapshots and decisions as server-sent events (admin token)"},
+      {"POST", "/admin/feedback", "a vote on an answer (session, turn or responseId, score in [-1,1]; admin token)"},
+      {"GET", "/admin/responses/background", "background responses: deadlines, runs, replays, decisions (admin token)"},
   };
 
   /**

@@ -4,12 +4,12 @@ import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
 import io.vertx.core.Future;
+import dev.rebound.gateway.redis.ChannelSubscription;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
-import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -62,9 +62,7 @@ public final class HealthShare implements BackendHealth.Learned {
   private final Clock clock;
   private final String self = UUID.randomUUID().toString();
   private Redis publisher;
-  private RedisConnection listening;
-  private long retryMs = 250;
-  private boolean relistening;
+  private ChannelSubscription listening;
   private boolean closed;
 
   /**
@@ -98,7 +96,8 @@ public final class HealthShare implements BackendHealth.Learned {
       readInFlight();
       loadTimer = vertx.setPeriodic(LOAD_EVERY_MS, id -> shareInFlight());
     }
-    listen();
+    listening = new ChannelSubscription(vertx, options, CHANNEL, this::heard, this::subscribed);
+    listening.start();
     return Future.succeededFuture();
   }
 
@@ -258,45 +257,16 @@ public final class HealthShare implements BackendHealth.Learned {
         .onFailure(err -> { /* best effort: the others learn from their own answers */ });
   }
 
-  private void listen() {
-    if (closed) return;
-    Redis.createClient(vertx, options).connect().onSuccess(conn -> {
-      listening = conn;
-      retryMs = 250;
-      conn.handler(this::heard);
-      conn.exceptionHandler(err -> relisten());
-      conn.endHandler(v -> relisten());
-      conn.send(Request.cmd(Command.SUBSCRIBE).arg(CHANNEL)).onSuccess(r -> {
-        // what was said while this gateway was not listening: the counts as the others last wrote them
-        if (inFlight != null) readInFlight();
-        lastHeartbeat = 0; // and the others hear this one at once
-      }).onFailure(err -> relisten());
-    }).onFailure(err -> relisten());
+  /** What was said while this gateway was not listening: the counts as the others last wrote them. */
+  private void subscribed() {
+    if (inFlight != null) readInFlight();
+    lastHeartbeat = 0; // and the others hear this one at once
   }
 
-  private void relisten() {
-    // an exception and the end of one connection both land here: one new connection, not two
-    if (closed || relistening) return;
-    relistening = true;
-    if (listening != null) {
-      listening.close();
-      listening = null;
-    }
-    long delay = retryMs;
-    retryMs = Math.min(retryMs * 2, 10_000);
-    vertx.setTimer(delay, id -> {
-      relistening = false;
-      listen();
-    });
-  }
-
-  /** A pushed message: {@code ["message", channel, payload]}. */
-  private void heard(Response push) {
-    if (push.type() != ResponseType.PUSH && push.type() != ResponseType.MULTI) return;
-    if (push.size() < 3 || !"message".equals(push.get(0).toString()) || !CHANNEL.equals(push.get(1).toString())) return;
+  private void heard(String payload) {
     JsonObject m;
     try {
-      m = new JsonObject(push.get(2).toString());
+      m = new JsonObject(payload);
     } catch (RuntimeException e) {
       return;
     }

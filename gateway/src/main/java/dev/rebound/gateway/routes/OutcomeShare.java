@@ -1,15 +1,13 @@
 package dev.rebound.gateway.routes;
 
+import dev.rebound.gateway.redis.ChannelSubscription;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
-import io.vertx.redis.client.ResponseType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -39,10 +37,8 @@ public final class OutcomeShare implements OutcomeBoard.Learned {
   private List<Object[]> batch = new ArrayList<>();
   private long dropped;
   private Redis publisher;
-  private RedisConnection listening;
+  private ChannelSubscription listening;
   private long flusher = -1;
-  private long retryMs = 250;
-  private boolean relistening;
   private volatile boolean closed;
 
   public OutcomeShare(Vertx vertx, String redisUrl, OutcomeBoard board) {
@@ -56,7 +52,8 @@ public final class OutcomeShare implements OutcomeBoard.Learned {
     publisher = Redis.createClient(vertx, options);
     board.share(this);
     flusher = vertx.setPeriodic(FLUSH_MS, id -> flush());
-    listen();
+    listening = new ChannelSubscription(vertx, options, CHANNEL, this::heard, () -> { });
+    listening.start();
   }
 
   public void close() {
@@ -105,43 +102,9 @@ public final class OutcomeShare implements OutcomeBoard.Learned {
         .onFailure(err -> { /* best effort: the others measure their own answers */ });
   }
 
-  private void listen() {
-    if (closed) return;
-    Redis.createClient(vertx, options).connect().onSuccess(conn -> {
-      if (closed) {
-        conn.close();
-        return;
-      }
-      listening = conn;
-      retryMs = 250;
-      conn.handler(this::heard);
-      conn.exceptionHandler(err -> relisten());
-      conn.endHandler(v -> relisten());
-      conn.send(Request.cmd(Command.SUBSCRIBE).arg(CHANNEL)).onFailure(err -> relisten());
-    }).onFailure(err -> relisten());
-  }
-
-  private void relisten() {
-    if (closed || relistening) return;
-    relistening = true;
-    if (listening != null) {
-      listening.close();
-      listening = null;
-    }
-    long delay = retryMs;
-    retryMs = Math.min(retryMs * 2, 10_000);
-    vertx.setTimer(delay, id -> {
-      relistening = false;
-      listen();
-    });
-  }
-
-  /** A pushed message: {@code ["message", channel, payload]}. */
-  private void heard(Response push) {
-    if (push.type() != ResponseType.PUSH && push.type() != ResponseType.MULTI) return;
-    if (push.size() < 3 || !"message".equals(push.get(0).toString()) || !CHANNEL.equals(push.get(1).toString())) return;
+  private void heard(String payload) {
     try {
-      JsonObject m = new JsonObject(push.get(2).toString());
+      JsonObject m = new JsonObject(payload);
       if (self.equals(m.getString("from"))) return;
       for (Object o : m.getJsonArray("entries", new JsonArray())) {
         JsonArray e = (JsonArray) o;
