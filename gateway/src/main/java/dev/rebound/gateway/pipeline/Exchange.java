@@ -62,19 +62,7 @@ public final class Exchange {
 
   public Exchange(HttpServerRequest request, Endpoint endpoint, Buffer body, ObjectNode json, String model,
       boolean stream, String sessionId, RequestRecord record) {
-    this.record = record;
-    this.request = request;
-    this.headers = null;
-    this.query = null;
-    this.channel = null;
-    this.waitBudget = null;
-    this.format = WireFormats.of(endpoint.protocol());
-    this.endpoint = endpoint;
-    this.body = body;
-    this.json = json;
-    this.model = model;
-    this.stream = stream;
-    this.sessionId = sessionId;
+    this(request, null, null, null, endpoint, body, json, model, stream, sessionId, record, null, null);
   }
 
   /**
@@ -83,8 +71,14 @@ public final class Exchange {
    */
   public Exchange(MultiMap headers, String query, ReplyChannel channel, Endpoint endpoint, Buffer body, ObjectNode json,
       String model, boolean stream, String sessionId, RequestRecord record, String tenant, java.time.Duration waitBudget) {
+    this(null, headers, query, channel, endpoint, body, json, model, stream, sessionId, record, tenant, waitBudget);
+  }
+
+  private Exchange(HttpServerRequest request, MultiMap headers, String query, ReplyChannel channel, Endpoint endpoint,
+      Buffer body, ObjectNode json, String model, boolean stream, String sessionId, RequestRecord record, String tenant,
+      java.time.Duration waitBudget) {
     this.record = record;
-    this.request = null;
+    this.request = request;
     this.headers = headers;
     this.query = query;
     this.channel = channel;
