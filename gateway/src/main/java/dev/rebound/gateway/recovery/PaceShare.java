@@ -16,9 +16,11 @@ import java.util.function.IntSupplier;
 
 /**
  * A request budget counted in Redis by every gateway that shares it ({@link Pacing.Shared}): the lane of a backend and
- * model is one hash, {@code rb:pace:<backend>:<model>}, and each slot and each report is one script on it, so the
- * gateways hand out one sequence of slots against one count, exactly as one gateway does in process. Used only while a
- * lane is low (see {@link Pacing}); a slot not answered within {@link #TAKE_TIMEOUT} is taken locally instead.
+ * model is one hash, {@code rb:pace:<backend>:<model>}, in which every request of every gateway gets its number
+ * ({@code handed}); a report ("n left", as of the request numbered s) is reckoned against the requests numbered after
+ * s, exactly as one gateway reckons its own in process. A request that goes at once is numbered by {@link #COUNT}
+ * without waiting; one that waits for its slot (the lane is low) by {@link #TAKE}, which spaces the slots. A slot not
+ * answered within {@link #TAKE_TIMEOUT} is taken locally instead.
  */
 final class PaceShare implements Pacing.Shared {
   /** How long a request waits for its shared slot before it counts alone (Redis slow or away). */
@@ -26,54 +28,70 @@ final class PaceShare implements Pacing.Shared {
   /** Reports whose refill differs by less than this are of the same window (relative reset headers jitter). */
   private static final long SAME_WINDOW_MS = 250;
   private static final long REFILL_MARGIN_MS = 50;
+  /** How long a lane's numbering outlives its last request or refill. */
+  private static final long KEEP_MS = 600_000;
 
   /**
-   * The lane as {@link Pacing}'s Lane.take, on the hash: returns {seq, wait ms, left (-1: nothing known)}. ARGV: now,
-   * paceBelow, refill margin, then the caller's own reckoning (left, limit, refill; refill 0: none).
+   * Numbers a request that goes at once: returns {seq, left (-1: nothing known), limit, refill}. ARGV: now.
+   */
+  private static final String COUNT = """
+      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportSeq')
+      local seq = redis.call('HINCRBY', KEYS[1], 'handed', 1)
+      local now = tonumber(ARGV[1])
+      if not h[1] or tonumber(h[3]) <= now then
+        redis.call('PEXPIRE', KEYS[1], %d)
+        return {seq, -1, 0, 0}
+      end
+      local since = math.min(tonumber(h[4] or '0'), seq - 1)
+      return {seq, tonumber(h[1]) - (seq - 1 - since), tonumber(h[2] or '0'), tonumber(h[3])}
+      """.formatted(KEEP_MS);
+
+  /**
+   * The lane as {@link Pacing}'s Lane.take, on the hash: returns {seq, wait ms, left (-1: nothing known), limit,
+   * refill}. ARGV: now, paceBelow, refill margin, then what the caller knows (left, limit, refill, and the number its
+   * left is as of; refill 0: nothing).
    */
   private static final String TAKE = """
-      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportSeq', 'handed', 'nextSlot')
-      local seq = tonumber(h[5] or '0') + 1
-      redis.call('HSET', KEYS[1], 'handed', seq)
+      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportSeq', 'nextSlot')
+      local seq = redis.call('HINCRBY', KEYS[1], 'handed', 1)
       local now = tonumber(ARGV[1])
       if not h[1] or tonumber(h[3]) <= now then
         if tonumber(ARGV[6]) > now then
-          -- a window Redis has not heard of, but this gateway has: its reckoning stands until the reports arrive
-          h = {ARGV[4], ARGV[5], ARGV[6], tostring(seq - 1), nil, '0'}
-          redis.call('HSET', KEYS[1], 'remaining', ARGV[4], 'limit', ARGV[5], 'refill', ARGV[6], 'reportSeq', seq - 1, 'nextSlot', 0)
-          redis.call('HDEL', KEYS[1], 'fresh')
-          redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[6]) - now + 120000)
+          -- a window Redis has no report of, but this gateway has: its report stands until the others' arrive
+          local since = tonumber(ARGV[7])
+          if since <= 0 then since = seq - 1 end
+          h = {ARGV[4], ARGV[5], ARGV[6], tostring(since), '0'}
+          redis.call('HSET', KEYS[1], 'remaining', ARGV[4], 'limit', ARGV[5], 'refill', ARGV[6], 'reportSeq', since, 'nextSlot', 0)
         else
-          -- a window not reported yet: the first report of it counts every slot handed out since this one
-          redis.call('HSETNX', KEYS[1], 'fresh', seq)
-          return {seq, 0, -1}
+          redis.call('PEXPIRE', KEYS[1], %d)
+          return {seq, 0, -1, 0, 0}
         end
       end
       local limit = tonumber(h[2] or '0')
       local refill = tonumber(h[3])
-      local left = tonumber(h[1]) - (seq - 1 - tonumber(h[4] or '0'))
+      redis.call('PEXPIRE', KEYS[1], math.max(1, refill - now) + %d)
+      local left = tonumber(h[1]) - (seq - 1 - math.min(tonumber(h[4] or '0'), seq - 1))
       local threshold = 1
       if limit > 0 then threshold = math.max(1, math.floor(limit * tonumber(ARGV[2]))) end
-      if left > threshold then return {seq, 0, left} end
+      if left > threshold then return {seq, 0, left, limit, refill} end
       local slot
       if left <= 0 then
         slot = refill + tonumber(ARGV[3])
       else
-        slot = math.max(now, tonumber(h[6] or '0'))
+        slot = math.max(now, tonumber(h[5] or '0'))
         redis.call('HSET', KEYS[1], 'nextSlot', slot + math.floor((refill - now) / left))
       end
-      return {seq, slot - now, left}
-      """;
+      return {seq, slot - now, left, limit, refill}
+      """.formatted(KEEP_MS, KEEP_MS);
 
   /**
-   * A report. One of a new window replaces the lane, counting against it every slot handed out since the window's
-   * first (answers arrive out of order, so the reported request need not be the last to have reached the backend).
-   * In the same window a report is taken when it says less is left than the lane reckons, never when it says more:
-   * the count may run short of what the backend would allow, never over it. A slot counted alone (0) stands as of the
-   * lane's last report.
+   * A report. One of a new window replaces the lane's reckoning; in the same window a report is taken when it says
+   * less is left than the lane reckons, never when it says more: the count may run short of what the backend would
+   * allow, never over it. A report whose number is unknown (0) stands as of the newest number in a new window (Redis
+   * did not answer the request's count in time: rare), and as of the lane's last report in the same one.
    */
   private static final String REPORT = """
-      local h = redis.call('HMGET', KEYS[1], 'remaining', 'refill', 'reportSeq', 'handed', 'fresh')
+      local h = redis.call('HMGET', KEYS[1], 'remaining', 'refill', 'reportSeq', 'handed')
       local seq = tonumber(ARGV[1])
       local remaining = tonumber(ARGV[2])
       local refill = tonumber(ARGV[4])
@@ -81,25 +99,26 @@ final class PaceShare implements Pacing.Shared {
       local tolerance = tonumber(ARGV[6])
       if refill <= now then return 0 end
       local handed = tonumber(h[4] or '0')
+      -- a number from before the lane's hash expired and started again
+      if seq > handed then seq = 0 end
       local current = h[1] and tonumber(h[1])
       local currentRefill = tonumber(h[2] or '0')
       if (not current) or currentRefill <= now or refill > currentRefill + tolerance then
         local since = handed
-        if h[5] then since = tonumber(h[5]) - 1 elseif seq > 0 then since = seq end
+        if seq > 0 then since = seq end
         redis.call('HSET', KEYS[1], 'remaining', remaining, 'limit', ARGV[3], 'refill', refill, 'reportSeq', since, 'nextSlot', 0)
-        redis.call('HDEL', KEYS[1], 'fresh')
       elseif refill < currentRefill - tolerance then
         return 0
       else
-        local reportSeq = tonumber(h[3] or '0')
+        local reportSeq = math.min(tonumber(h[3] or '0'), handed)
         local since = reportSeq
         if seq > 0 then since = seq end
         if remaining - (handed - since) >= current - (handed - reportSeq) then return 0 end
         redis.call('HSET', KEYS[1], 'remaining', remaining, 'reportSeq', since)
       end
-      redis.call('PEXPIRE', KEYS[1], math.max(1, refill - now) + 120000)
+      redis.call('PEXPIRE', KEYS[1], math.max(1, refill - now) + %d)
       return 1
-      """;
+      """.formatted(KEEP_MS);
 
   private final Vertx vertx;
   private final Redis keys;
@@ -128,37 +147,51 @@ final class PaceShare implements Pacing.Shared {
   }
 
   @Override
-  public Future<Pacing.Slot> take(String backend, String model, Instant now, double paceBelow, Pacing.Known known) {
+  public Future<Pacing.Count> count(String backend, String model, Instant now) {
+    return keys.send(Request.cmd(Command.EVAL).arg(COUNT).arg(1).arg(key(backend, model)).arg(now.toEpochMilli()))
+        .map(r -> count(r, Duration.ZERO, null));
+  }
+
+  @Override
+  public Future<Pacing.Count> take(String backend, String model, Instant now, double paceBelow, Pacing.Known known) {
     // the answer goes on where the request runs (its event loop), not on the Redis connection's
     io.vertx.core.Context context = vertx.getOrCreateContext();
-    Promise<Pacing.Slot> answer = Promise.promise();
-    Promise<Pacing.Slot> slot = Promise.promise();
+    Promise<Pacing.Count> answer = Promise.promise();
+    Promise<Pacing.Count> slot = Promise.promise();
     slot.future().onComplete(ar -> context.runOnContext(v -> answer.handle(ar)));
     long timer = vertx.setTimer(TAKE_TIMEOUT.toMillis(), id -> slot.tryFail("the shared budget did not answer within "
         + TAKE_TIMEOUT.toMillis() + " ms"));
     keys.send(Request.cmd(Command.EVAL).arg(TAKE).arg(1).arg(key(backend, model)).arg(now.toEpochMilli())
         .arg(Double.toString(paceBelow)).arg(REFILL_MARGIN_MS).arg(known == null ? 0 : known.left())
         .arg(known == null || known.limit() == null ? 0 : known.limit())
-        .arg(known == null ? 0 : known.refill().toEpochMilli())).onComplete(ar -> {
+        .arg(known == null ? 0 : known.refill().toEpochMilli()).arg(known == null ? 0 : known.seq())).onComplete(ar -> {
           vertx.cancelTimer(timer);
           if (ar.failed()) {
             slot.tryFail(ar.cause());
             return;
           }
           Response r = ar.result();
-          long seq = r.get(0).toLong();
           long waitMs = r.get(1).toLong();
           long left = r.get(2).toLong();
           if (waitMs <= 0) {
-            slot.tryComplete(new Pacing.Slot(seq, Duration.ZERO, null, true));
+            slot.tryComplete(count(r, Duration.ZERO, null));
             return;
           }
           String how = left <= 0 ? "none left: it waits for the refill" : "the rest are spread until the refill";
-          slot.tryComplete(new Pacing.Slot(seq, Duration.ofMillis(waitMs), "backend '" + backend + "' has "
-              + Math.max(0, left) + " requests left for " + model + " between " + gateways() + " gateways; " + how
-              + ", so this request waits " + waitMs + " ms", true));
+          slot.tryComplete(count(r, Duration.ofMillis(waitMs), "backend '" + backend + "' has " + Math.max(0, left)
+              + " requests left for " + model + " between " + gateways() + " gateways; " + how + ", so this request waits "
+              + waitMs + " ms"));
         });
     return answer.future();
+  }
+
+  /** {seq, [wait,] left, limit, refill} as a Count (COUNT's answer has no wait). */
+  private static Pacing.Count count(Response r, Duration wait, String why) {
+    int at = r.size() == 5 ? 2 : 1;
+    long limit = r.get(at + 1).toLong();
+    long refill = r.get(at + 2).toLong();
+    return new Pacing.Count(r.get(0).toLong(), r.get(at).toLong(), limit > 0 ? limit : null,
+        refill > 0 ? Instant.ofEpochMilli(refill) : null, wait, why);
   }
 
   @Override

@@ -16,14 +16,13 @@ import java.util.concurrent.ConcurrentMap;
  * left, the next slot is the refill. Per backend and model; thread-safe.
  *
  * <p>Alone, a gateway counts in process. With other gateways on the same Redis ({@link Shared}, set by
- * {@link HealthShare}), the budget is theirs together: while plenty is left each gateway still hands out slots on its
- * own (no Redis on the way), but once a report says a lane is down to its shared level ({@code (n-1)/n} of the limit
- * with n gateways, at least the pace level: what the others may have sent unseen must still fit in what is left), the
- * lane is counted in Redis by every gateway until a minute after it refills ({@link PaceShare}: each slot and each
- * report is one script call there), so the spacing and the count of requests sent since a report are the same for
- * all. A gateway reckons a lane down as soon as its own requests since its last report, as many again from each other
- * gateway, would bring it there. The gateway that sees a lane come down tells the others at once; Redis away, each
- * falls back to its own count.
+ * {@link HealthShare}), the budget is theirs together: every request of every gateway is numbered in the lane's hash
+ * there ({@link PaceShare}), so a report is reckoned against exactly the requests sent after it, whichever gateway sent
+ * them. While plenty is left a request goes at once and is numbered on the way (one script call, not waited for); once
+ * a lane is down to its shared level ({@code (n-1)/n} of the limit with n gateways, at least the pace level), each
+ * request waits for its slot from Redis until a minute after the refill, so the spacing is the same for all. A gateway
+ * reckons a lane down when a report, Redis's reckoning, or its own requests since its last report (as many again from
+ * each other gateway) bring it there, and tells the others at once. Redis away, each falls back to its own count.
  */
 public final class Pacing {
   /**
@@ -39,38 +38,70 @@ public final class Pacing {
   private final ConcurrentMap<String, Lane> lanes = new ConcurrentHashMap<>();
 
   /**
-   * @param seq  this request's place among the requests to its backend and model (an answer's report refers to it)
-   * @param delay how long it waits before it is sent; zero when it goes at once
-   * @param why  the reason, when it waits
+   * @param seq     this request's place among this gateway's requests to its backend and model (an answer's report
+   *                refers to it)
+   * @param delay   how long it waits before it is sent; zero when it goes at once
+   * @param why     the reason, when it waits
+   * @param counted its number in the count every gateway on the same Redis keeps of the lane (null when alone)
    */
-  public record Slot(long seq, Duration delay, String why, boolean shared) {
+  public record Slot(long seq, Duration delay, String why, Future<Long> counted) {
     public Slot(long seq, Duration delay, String why) {
-      this(seq, delay, why, false);
+      this(seq, delay, why, null);
+    }
+
+    /** Whether the other gateways on the same Redis count this request too. */
+    public boolean shared() {
+      return counted != null;
+    }
+
+    /** Its number in the shared count; 0 when alone or when Redis has not answered (yet). */
+    long countedSeq() {
+      return counted != null && counted.succeeded() ? counted.result() : 0;
     }
   }
 
-  /** A budget lane counted where every gateway on the same Redis counts it ({@link PaceShare}). */
+  /**
+   * A budget lane counted where every gateway on the same Redis counts it ({@link PaceShare}): every request of every
+   * gateway is numbered there, so that an answer's report ("n left") is reckoned against exactly the requests sent
+   * after it, whichever gateway sent them.
+   */
   public interface Shared {
     /** How many gateways share the budgets now, this one included (1: alone, nothing is shared). */
     int gateways();
 
-    /**
-     * A slot of the shared lane; fails when the shared count cannot be reached (the caller counts alone).
-     *
-     * @param known what this gateway reckons is left (its last report less its own requests since), for a lane that
-     *              Redis has not heard of yet; null when it knows nothing
-     */
-    Future<Slot> take(String backend, String model, Instant now, double paceBelow, Known known);
+    /** Numbers a request that goes at once; answers its number and what the shared count reckons is left. */
+    Future<Count> count(String backend, String model, Instant now);
 
-    /** What the answer to a request said; {@code seq} is its shared slot, 0 when the slot was this gateway's own. */
+    /**
+     * A slot of the shared lane, waited for while the lane is low; fails when the shared count cannot be reached (the
+     * caller counts alone).
+     *
+     * @param known what this gateway knows of the lane from its own last report, for a lane Redis has no report of yet;
+     *              null when it knows nothing
+     */
+    Future<Count> take(String backend, String model, Instant now, double paceBelow, Known known);
+
+    /** What the answer to a request said; {@code seq} is its number in the shared count, 0 when unknown. */
     void reported(String backend, String model, long seq, RateBudget.Limit requests, Instant now);
 
-    /** This gateway saw the lane come down to its shared level: the others count it in Redis too, until {@code until}. */
+    /** This gateway saw the lane come down to its shared level: the others wait for its slots too, until {@code until}. */
     void lowered(String backend, String model, Instant until);
   }
 
-  /** What one gateway reckons is left of a lane until its refill. */
-  public record Known(long left, Long limit, Instant refill) {}
+  /**
+   * A request's number in the shared count and what was left of the lane when it was handed out.
+   *
+   * @param left   what the shared count reckons is left, this request not included; -1 when nothing is known
+   * @param delay  how long the request waits for its slot (zero from {@link Shared#count})
+   * @param why    the reason, when it waits
+   */
+  public record Count(long seq, long left, Long limit, Instant refill, Duration delay, String why) {}
+
+  /**
+   * What one gateway knows of a lane until its refill: {@code left} as of the request numbered {@code seq} in the
+   * shared count (0: its number is unknown, and {@code left} already has this gateway's requests since taken off).
+   */
+  public record Known(long left, Long limit, Instant refill, long seq) {}
 
   private volatile Shared shared;
 
@@ -91,10 +122,10 @@ public final class Pacing {
   public Future<Slot> next(String backend, String model) {
     Shared s = shared;
     if (s == null || paceBelow <= 0) return Future.succeededFuture(take(backend, model));
-    Lane lane = lane(backend, model);
-    Instant now = clock.instant();
     int gateways = s.gateways();
     if (gateways < 2) return Future.succeededFuture(take(backend, model));
+    Lane lane = lane(backend, model);
+    Instant now = clock.instant();
     boolean low;
     boolean lowered = false;
     Known known = null;
@@ -102,7 +133,8 @@ public final class Pacing {
       low = lane.sharedUntil.isAfter(now);
       if (lane.remaining != null && lane.refill.isAfter(now)) {
         long sent = lane.handedOut - lane.reportSeq;
-        known = new Known(lane.remaining - sent, lane.limit, lane.refill);
+        known = lane.reportCounted > 0 ? new Known(lane.remaining, lane.limit, lane.refill, lane.reportCounted)
+            : new Known(lane.remaining - sent, lane.limit, lane.refill, 0);
         // the others may have sent as many since this gateway's last report, unseen until their news arrives
         if (!low && lane.remaining - gateways * sent <= sharedLevel(lane.limit, gateways)) {
           low = lowered = true;
@@ -111,8 +143,25 @@ public final class Pacing {
       }
     }
     if (lowered) s.lowered(backend, model, known.refill().plus(SHARED_AFTER_REFILL));
-    if (!low) return Future.succeededFuture(take(backend, model));
-    return s.take(backend, model, now, paceBelow, known).recover(err -> Future.succeededFuture(take(backend, model)));
+    if (!low) {
+      // goes at once, numbered in the shared count on the way (not waited for): a report is then reckoned against
+      // every gateway's requests since, and Redis's reckoning tells this gateway when the lane comes down
+      Slot own = take(backend, model);
+      Future<Long> counted = s.count(backend, model, now).map(c -> {
+        if (c.left() >= 0 && c.refill() != null && c.left() <= sharedLevel(c.limit(), gateways)) {
+          heardLowered(backend, model, c.refill().plus(SHARED_AFTER_REFILL));
+        }
+        return c.seq();
+      });
+      return Future.succeededFuture(new Slot(own.seq(), own.delay(), own.why(), counted));
+    }
+    return s.take(backend, model, now, paceBelow, known).map(c -> {
+      long seq;
+      synchronized (lane) {
+        seq = ++lane.handedOut;
+      }
+      return new Slot(seq, c.delay(), c.why(), Future.succeededFuture(c.seq()));
+    }).recover(err -> Future.succeededFuture(take(backend, model)));
   }
 
   /** Another gateway saw this lane come down to its shared level: it is counted in Redis here too until {@code until}. */
@@ -146,7 +195,7 @@ public final class Pacing {
 
   /** What the answer to the request with slot {@code seq} said of the backend's limits. */
   public void reported(String backend, String model, RateBudget budget, long seq) {
-    reported(backend, model, budget, new Slot(seq, Duration.ZERO, null, false));
+    reported(backend, model, budget, new Slot(seq, Duration.ZERO, null));
   }
 
   /** What the answer to the request given {@code slot} said of the backend's limits. */
@@ -161,8 +210,7 @@ public final class Pacing {
     boolean wasLow;
     boolean low;
     synchronized (lane) {
-      // a shared slot's number is Redis's, not this lane's: the report stands as of everything handed out here
-      lane.report(requests, slot.shared() ? lane.handedOut : slot.seq());
+      lane.report(requests, slot.seq(), slot.countedSeq());
       wasLow = lane.sharedUntil.isAfter(now);
       low = s != null && s.gateways() > 1 && requests.resetsAt().isAfter(now)
           && requests.remaining() <= sharedLevel(requests.limit(), s.gateways());
@@ -170,7 +218,8 @@ public final class Pacing {
       if (low && until.isAfter(lane.sharedUntil)) lane.sharedUntil = until;
     }
     if (s == null) return;
-    if (low || wasLow || slot.shared()) s.reported(backend, model, slot.shared() ? slot.seq() : 0, requests, now);
+    // while plenty is left the shared count needs no report: the one that says the lane came down starts its reckoning
+    if (low || wasLow) s.reported(backend, model, slot.countedSeq(), requests, now);
     if (low && !wasLow) s.lowered(backend, model, requests.resetsAt().plus(SHARED_AFTER_REFILL));
   }
 
@@ -187,6 +236,8 @@ public final class Pacing {
   private static final class Lane {
     private long handedOut;
     private long reportSeq;
+    /** The reported request's number in the shared count (0: alone, or not known). */
+    private long reportCounted;
     private Long remaining;
     private Long limit;
     private Instant refill;
@@ -219,10 +270,11 @@ public final class Pacing {
           + " requests left for " + model + " until " + refill + "; " + how + ", so this request waits " + wait.toMillis() + " ms");
     }
 
-    void report(RateBudget.Limit requests, long seq) {
+    void report(RateBudget.Limit requests, long seq, long counted) {
       // an older answer that arrives late says less than the newest one
       if (seq < reportSeq) return;
       reportSeq = seq;
+      reportCounted = counted;
       remaining = requests.remaining();
       limit = requests.limit();
       refill = requests.resetsAt();

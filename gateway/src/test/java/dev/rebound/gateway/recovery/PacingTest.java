@@ -74,10 +74,22 @@ class PacingTest {
       return gateways;
     }
 
+    long numbered = 100;
+    /** What Redis reckons is left, as COUNT answers it (-1: nothing known). */
+    long left = -1;
+
     @Override
-    public io.vertx.core.Future<Pacing.Slot> take(String backend, String model, Instant now, double paceBelow, Pacing.Known known) {
-      said.add("take " + (known == null ? "?" : known.left()));
-      return io.vertx.core.Future.succeededFuture(new Pacing.Slot(100, Duration.ofMillis(7), "shared", true));
+    public io.vertx.core.Future<Pacing.Count> count(String backend, String model, Instant now) {
+      said.add("count");
+      return io.vertx.core.Future.succeededFuture(new Pacing.Count(++numbered, left, 10L,
+          left < 0 ? null : now.plusSeconds(2), Duration.ZERO, null));
+    }
+
+    @Override
+    public io.vertx.core.Future<Pacing.Count> take(String backend, String model, Instant now, double paceBelow, Pacing.Known known) {
+      said.add("take " + (known == null ? "?" : known.left() + "@" + known.seq()));
+      return io.vertx.core.Future.succeededFuture(new Pacing.Count(++numbered, 1, 10L, now.plusSeconds(2),
+          Duration.ofMillis(7), "shared"));
     }
 
     @Override
@@ -92,24 +104,36 @@ class PacingTest {
   }
 
   @Test
-  void withOtherGatewaysALaneIsCountedInRedisOnceItComesDownToTheirShareAndNotBefore() {
+  void withOtherGatewaysEveryRequestIsNumberedInRedisAndWaitsForItsSlotThereOnceTheLaneComesDownToTheirShare() {
     Others others = new Others();
     pacing.share(others);
     assertEquals(7, pacing.sharedLevel(10L, 3), "three gateways: at 7 of 10 left");
     assertEquals(2, pacing.sharedLevel(10L, 1), "alone: the pace level");
     Pacing.Slot first = pacing.next("b", "m").result();
-    assertTrue(!first.shared() && others.said.isEmpty(), "nothing known: counted here, Redis not asked");
+    assertEquals(List.of("count"), others.said, "nothing known: it goes at once, numbered on the way");
+    assertTrue(first.shared() && first.delay().isZero());
     pacing.reported("b", "m", left(8, 10, Duration.ofSeconds(2)), first);
-    assertTrue(others.said.isEmpty(), "8 left: each gateway still counts alone, nothing sent");
+    assertEquals(List.of("count"), others.said, "8 left: no report needed while plenty is left");
     Pacing.Slot second = pacing.next("b", "m").result();
     pacing.reported("b", "m", left(7, 10, Duration.ofSeconds(2)), second);
-    assertEquals(List.of("report 0 7", "lowered until " + clock.instant().plusSeconds(62)), others.said,
-        "at 7 the others hear it, and the report goes to the shared count");
-    Pacing.Slot shared = pacing.next("b", "m").result();
-    assertTrue(shared.shared(), "from now on the slot comes from the shared count");
-    assertEquals("take 7", others.said.get(2), "with what this gateway reckons is left, for a lane Redis lacks");
-    pacing.reported("b", "m", left(5, 10, Duration.ofSeconds(2)), shared);
-    assertEquals("report 100 5", others.said.get(3), "a shared slot's report carries its shared number");
+    assertEquals(List.of("count", "count", "report 102 7", "lowered until " + clock.instant().plusSeconds(62)),
+        others.said, "at 7 the others hear it, and the report goes to the shared count with its number");
+    Pacing.Slot waited = pacing.next("b", "m").result();
+    assertEquals(Duration.ofMillis(7), waited.delay(), "from now on the slot comes from the shared count");
+    assertEquals("take 7@102", others.said.get(4), "with this gateway's report and its number, for a lane Redis lacks");
+    pacing.reported("b", "m", left(5, 10, Duration.ofSeconds(2)), waited);
+    assertEquals("report 103 5", others.said.get(5), "a shared slot's report carries its shared number");
+  }
+
+  @Test
+  void whatRedisReckonsIsLeftLowersTheLaneHereWithoutAReportOfItsOwn() {
+    Others others = new Others();
+    pacing.share(others);
+    others.left = 6;
+    assertTrue(pacing.next("b", "m").result().delay().isZero(), "it went before the answer said so");
+    assertTrue(pacing.counted("b", "m"), "the others' requests brought the lane down to 6 of 10");
+    pacing.next("b", "m");
+    assertEquals("take ?", others.said.get(1), "the next one waits for its slot from Redis");
   }
 
   @Test
@@ -117,12 +141,14 @@ class PacingTest {
     Others others = new Others();
     pacing.share(others);
     pacing.heardLowered("b", "m", clock.instant().plusSeconds(5));
-    assertTrue(pacing.next("b", "m").result().shared());
+    pacing.next("b", "m").result();
     assertEquals("take ?", others.said.get(0), "this gateway knows nothing of the lane itself");
     clock.advance(Duration.ofSeconds(6));
-    assertTrue(!pacing.next("b", "m").result().shared(), "after that, alone again");
+    pacing.next("b", "m").result();
+    assertEquals("count", others.said.get(1), "after that, at once again");
     others.gateways = 1;
     pacing.heardLowered("b", "m", clock.instant().plusSeconds(5));
     assertTrue(!pacing.next("b", "m").result().shared(), "the others gone: nothing to share");
+    assertEquals(2, others.said.size());
   }
 }
