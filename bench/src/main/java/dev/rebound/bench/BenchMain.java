@@ -64,25 +64,31 @@ public final class BenchMain {
 
     Instant started = Instant.now();
     Map<String, Object> env = environment(root, jar);
-    if (opts.referenceProxy()) env.put("B", "the reference proxy (plain Vert.x), not the gateway");
+    if (!opts.peers().isEmpty()) {
+      env.put("peers", String.join(", ", opts.peers().stream().map(p -> p.id() + " (" + p.description() + ")").toList()));
+    }
     List<RunResult.ScenarioOutcome> outcomes;
     try {
       Files.createDirectories(outDir);
       if (anyToRun) {
         out.println("bench: " + opts.plan() + "; output in " + outDir);
-        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), opts.gatewayJavaOpts(),
-                 opts.referenceProxy());
+        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), opts.gatewayJavaOpts(), opts.peers());
              Runner runner = new Runner(opts, topo, out)) {
-          out.println("bench: mock-llm on port " + topo.mockPort() + " (pid " + topo.mockPid() + "), "
-              + (opts.referenceProxy() ? "reference proxy" : "gateway") + " on port "
-              + topo.gatewayPort() + " (pid " + topo.gatewayPid() + ")");
+          StringBuilder serving = new StringBuilder("bench: mock-llm on port " + topo.mockPort() + " (pid " + topo.mockPid() + ")");
+          for (Topology.Server s : serversOf(topo)) {
+            serving.append(", ").append(s.name()).append(" on port ").append(s.port()).append(" (pid ").append(s.pid()).append(')');
+          }
+          out.println(serving);
           runner.warmUpProcesses(opts.processWarmup(), Runner.usesSharedGateway(scenarios));
           outcomes = runner.run(scenarios);
           Map<String, Object> procs = new LinkedHashMap<>();
-          procs.put("gatewayPid", topo.gatewayPid());
           procs.put("mockPid", topo.mockPid());
-          procs.put("gatewayPeakRssKb", ProcStats.peakRssKb(topo.gatewayPid()));
           procs.put("mockPeakRssKb", ProcStats.peakRssKb(topo.mockPid()));
+          for (Topology.Server s : serversOf(topo)) {
+            String key = camel(s.name());
+            procs.put(key + "Pid", s.pid());
+            procs.put(key + "PeakRssKb", ProcStats.peakRssKb(s.pids()));
+          }
           procs.put("gatewayJavaOpts", opts.gatewayJavaOpts());
           procs.put("logs", topo.dir().toString());
           env.put("processes", procs);
@@ -121,6 +127,28 @@ public final class BenchMain {
       return 3;
     }
     return 0;
+  }
+
+  /** The gateway, then the peers. */
+  private static List<Topology.Server> serversOf(Topology topo) {
+    List<Topology.Server> out = new java.util.ArrayList<>(List.of(topo.gateway()));
+    out.addAll(topo.peers());
+    return out;
+  }
+
+  /** {@code reference-proxy} as a JSON key: {@code referenceProxy}. */
+  static String camel(String name) {
+    StringBuilder b = new StringBuilder();
+    boolean up = false;
+    for (char c : name.toCharArray()) {
+      if (c == '-') {
+        up = true;
+      } else {
+        b.append(up ? Character.toUpperCase(c) : c);
+        up = false;
+      }
+    }
+    return b.toString();
   }
 
   /** The repository root (the directory holding gateway/ and bench/), searching up from {@code from}; else from. */
