@@ -72,7 +72,11 @@ public final class BenchMain {
       Files.createDirectories(outDir);
       if (anyToRun) {
         out.println("bench: " + opts.plan() + "; output in " + outDir);
-        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), opts.gatewayJavaOpts(), opts.peers());
+        // peers only proxy: started when a selected scenario is plain proxying, else they would idle through the run
+        List<Peer> peers = scenarios.stream().anyMatch(s -> s.needsProcesses() && s.sides() == Scenario.Sides.GATEWAY_AND_PEERS)
+            ? opts.peers() : List.of();
+        if (peers.size() < opts.peers().size()) out.println("bench: no selected scenario is plain proxying; --peers not started");
+        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), opts.gatewayJavaOpts(), peers);
              Runner runner = new Runner(opts, topo, out)) {
           StringBuilder serving = new StringBuilder("bench: mock-llm on port " + topo.mockPort() + " (pid " + topo.mockPid() + ")");
           for (Topology.Server s : serversOf(topo)) {

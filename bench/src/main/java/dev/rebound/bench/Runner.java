@@ -199,8 +199,8 @@ public final class Runner implements AutoCloseable {
           + "protocol (translated)";
     }
     if (sides.size() == 1) {
-      return options.peers().isEmpty() ? null : "the gateway alone: the peers only proxy, this scenario measures what "
-          + "the gateway does beyond that";
+      return options.peers().isEmpty() ? null : "the gateway alone, without --peers: this scenario measures what the "
+          + "gateway does beyond proxying";
     }
     List<String> parts = new ArrayList<>(List.of(GATEWAY + " (pid " + topology.gateway().pid() + ")"));
     for (Topology.Server p : topology.peers()) {
