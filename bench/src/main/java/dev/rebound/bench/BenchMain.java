@@ -83,7 +83,7 @@ public final class BenchMain {
             serving.append(", ").append(s.name()).append(" on port ").append(s.port()).append(" (pid ").append(s.pid()).append(')');
           }
           out.println(serving);
-          runner.warmUpProcesses(opts.processWarmup(), Runner.usesSharedGateway(scenarios));
+          runner.warmUpProcesses(opts.processWarmup(), scenarios);
           outcomes = runner.run(scenarios);
           Map<String, Object> procs = new LinkedHashMap<>();
           procs.put("mockPid", topo.mockPid());

@@ -157,7 +157,9 @@ public final class Report {
       new SideFigure("CPU per request vs gateway", false,
           x -> x.name().equals(Runner.GATEWAY) ? "1x" : Format.summary(x.cpuVsGateway(), Format::ratio)),
       new SideFigure("peak RSS", false,
-          x -> Format.megabytes(x.summary(Metric.GATEWAY_RSS).max())));
+          x -> Format.megabytes(x.summary(Metric.GATEWAY_RSS).max())),
+      new SideFigure("CPU used by other processes", false,
+          x -> Format.summary(x.summary(Metric.OTHER_LOAD), Format::share)));
 
   /**
    * One table per scenario measured on more than one B side (the gateway and its peers, or pass-through and

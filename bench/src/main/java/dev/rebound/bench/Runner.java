@@ -84,26 +84,25 @@ public final class Runner implements AutoCloseable {
 
   /**
    * Fresh JVMs need tens of seconds of load before the JIT settles (the gateway's CPU per request falls several-fold
-   * over its first 20-30 s), longer than a per-workload warm-up. So before the first scenario, both processes get a
-   * mix of every protocol and mode, A and B alternately; none of it is reported.
+   * over its first 20-30 s), longer than a per-workload warm-up. So before the first scenario, the processes get a
+   * mix of every protocol and mode, A and each proxy alternately (and the gateway translating too when the
+   * {@code translated} scenario is selected, so its translated side is not measured on colder code than its
+   * pass-through one); none of it is reported. When no selected scenario goes through the shared gateway (only
+   * sessions scenarios, which warm up their own), only the mock is warmed.
    */
-  public void warmUpProcesses(Duration total) {
-    warmUpProcesses(total, true);
-  }
-
-  /**
-   * @param sharedGateway false when no selected scenario goes through the shared gateway (only sessions scenarios,
-   *                      which warm up their own): then only the mock is warmed
-   */
-  public void warmUpProcesses(Duration total, boolean sharedGateway) {
+  public void warmUpProcesses(Duration total, List<Scenario> scenarios) {
     if (total.isZero()) return;
+    boolean sharedGateway = usesSharedGateway(scenarios);
+    boolean translated = scenarios.stream()
+        .anyMatch(s -> s.needsProcesses() && s.sides() == Scenario.Sides.PASS_THROUGH_AND_TRANSLATED);
     List<Workload> mix = new ArrayList<>();
     for (Protocol p : Protocol.values()) {
       mix.add(new Workload("warm-" + p.id(), p, false, 8, Scenarios.SMALL_WORDS, 0, null));
       mix.add(new Workload("warm-" + p.id() + "-stream", p, true, 8, Scenarios.STREAM_WORDS, 0, null));
     }
     // A and each side get what A and the gateway got alone: peers lengthen the warm-up rather than shorten the gateway's
-    List<Side> sides = sharedGateway ? proxySides() : List.of();
+    List<Side> sides = sharedGateway ? proxySides() : new ArrayList<>();
+    if (sharedGateway && translated) sides.add(translatedSide());
     Duration each = total.dividedBy(mix.size() * (sharedGateway ? 2L : 1L));
     log.println("== process warm-up: " + DurationFormat.format(each.multipliedBy(mix.size() * (1L + sides.size())))
         + " of mixed load on " + (sharedGateway ? "mock-llm, " + String.join(", ", sides.stream().map(Side::name).toList())
@@ -169,7 +168,7 @@ public final class Runner implements AutoCloseable {
 
   /** The shared gateway's side, then each peer's: the B sides of the plain-proxying scenarios. */
   private List<Side> proxySides() {
-    List<Side> out = new ArrayList<>();
+    List<Side> out = new ArrayList<>(); // mutable: the process warm-up may add the translated side
     out.add(serverSide(topology.gateway()));
     for (Topology.Server p : topology.peers()) out.add(serverSide(p));
     return out;
@@ -179,14 +178,18 @@ public final class Runner implements AutoCloseable {
     return new Side(server.name(), server.port(), false, topology.probe(server, -1), topology::checkAlive, null);
   }
 
+  /** The shared gateway with requests naming the other protocol's model. */
+  private Side translatedSide() {
+    Side gateway = serverSide(topology.gateway());
+    return new Side(GATEWAY_TRANSLATED, gateway.port(), true, gateway.probe(), gateway.checkAlive(), null);
+  }
+
   /** The B sides of a scenario through the shared gateway, in the order each repetition runs them. */
   private List<Side> sides(Scenario s) {
-    Side gateway = serverSide(topology.gateway());
     return switch (s.sides()) {
-      case GATEWAY -> List.of(gateway);
+      case GATEWAY -> List.of(serverSide(topology.gateway()));
       case GATEWAY_AND_PEERS -> proxySides();
-      case PASS_THROUGH_AND_TRANSLATED -> List.of(gateway,
-          new Side(GATEWAY_TRANSLATED, gateway.port(), true, gateway.probe(), gateway.checkAlive(), null));
+      case PASS_THROUGH_AND_TRANSLATED -> List.of(serverSide(topology.gateway()), translatedSide());
     };
   }
 
