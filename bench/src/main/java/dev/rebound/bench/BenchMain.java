@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code java -jar bench/target/bench.jar [scenario...] [options]}: starts mock-llm and the gateway as their own
- * processes, runs the scenarios as interleaved direct/gateway pairs, and writes report.md and report.json.
+ * {@code java -jar bench/target/bench.jar [scenario...] [options]}: starts mock-llm, the gateway and any
+ * {@code --peers} as their own processes, runs the scenarios as interleaved direct/gateway pairs (and further sides
+ * after the gateway), and writes report.md and report.json.
  * Exit codes: 0 done, 1 the run failed or a selected scenario could not run (e.g. no Redis for sessions-redis; the
  * others still run and are reported), 2 usage error, 3 a budget was missed (with --check-budgets).
  */
