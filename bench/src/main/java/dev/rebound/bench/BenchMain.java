@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code java -jar bench/target/bench.jar [scenario...] [options]}: starts mock-llm and the gateway as their own
- * processes, runs the scenarios as interleaved direct/gateway pairs, and writes report.md and report.json.
+ * {@code java -jar bench/target/bench.jar [scenario...] [options]}: starts mock-llm, the gateway and any
+ * {@code --peers} as their own processes, runs the scenarios as interleaved direct/gateway pairs (and further sides
+ * after the gateway), and writes report.md and report.json.
  * Exit codes: 0 done, 1 the run failed or a selected scenario could not run (e.g. no Redis for sessions-redis; the
  * others still run and are reported), 2 usage error, 3 a budget was missed (with --check-budgets).
  */
@@ -64,25 +65,35 @@ public final class BenchMain {
 
     Instant started = Instant.now();
     Map<String, Object> env = environment(root, jar);
-    if (opts.referenceProxy()) env.put("B", "the reference proxy (plain Vert.x), not the gateway");
+    if (!opts.peers().isEmpty()) {
+      env.put("peers", String.join(", ", opts.peers().stream().map(p -> p.id() + " (" + p.description() + ")").toList()));
+    }
     List<RunResult.ScenarioOutcome> outcomes;
     try {
       Files.createDirectories(outDir);
       if (anyToRun) {
         out.println("bench: " + opts.plan() + "; output in " + outDir);
-        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), opts.gatewayJavaOpts(),
-                 opts.referenceProxy());
+        // peers only proxy: started when a selected scenario is plain proxying, else they would idle through the run
+        List<Peer> peers = scenarios.stream().anyMatch(s -> s.needsProcesses() && s.sides() == Scenario.Sides.GATEWAY_AND_PEERS)
+            ? opts.peers() : List.of();
+        if (peers.size() < opts.peers().size()) out.println("bench: no selected scenario is plain proxying; --peers not started");
+        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), opts.gatewayJavaOpts(), peers);
              Runner runner = new Runner(opts, topo, out)) {
-          out.println("bench: mock-llm on port " + topo.mockPort() + " (pid " + topo.mockPid() + "), "
-              + (opts.referenceProxy() ? "reference proxy" : "gateway") + " on port "
-              + topo.gatewayPort() + " (pid " + topo.gatewayPid() + ")");
-          runner.warmUpProcesses(opts.processWarmup(), Runner.usesSharedGateway(scenarios));
+          StringBuilder serving = new StringBuilder("bench: mock-llm on port " + topo.mockPort() + " (pid " + topo.mockPid() + ")");
+          for (Topology.Server s : serversOf(topo)) {
+            serving.append(", ").append(s.name()).append(" on port ").append(s.port()).append(" (pid ").append(s.pid()).append(')');
+          }
+          out.println(serving);
+          runner.warmUpProcesses(opts.processWarmup(), scenarios);
           outcomes = runner.run(scenarios);
           Map<String, Object> procs = new LinkedHashMap<>();
-          procs.put("gatewayPid", topo.gatewayPid());
           procs.put("mockPid", topo.mockPid());
-          procs.put("gatewayPeakRssKb", ProcStats.peakRssKb(topo.gatewayPid()));
           procs.put("mockPeakRssKb", ProcStats.peakRssKb(topo.mockPid()));
+          for (Topology.Server s : serversOf(topo)) {
+            String key = camel(s.name());
+            procs.put(key + "Pid", s.pid());
+            procs.put(key + "PeakRssKb", ProcStats.peakRssKb(s.pids()));
+          }
           procs.put("gatewayJavaOpts", opts.gatewayJavaOpts());
           procs.put("logs", topo.dir().toString());
           env.put("processes", procs);
@@ -121,6 +132,28 @@ public final class BenchMain {
       return 3;
     }
     return 0;
+  }
+
+  /** The gateway, then the peers. */
+  private static List<Topology.Server> serversOf(Topology topo) {
+    List<Topology.Server> out = new java.util.ArrayList<>(List.of(topo.gateway()));
+    out.addAll(topo.peers());
+    return out;
+  }
+
+  /** {@code reference-proxy} as a JSON key: {@code referenceProxy}. */
+  static String camel(String name) {
+    StringBuilder b = new StringBuilder();
+    boolean up = false;
+    for (char c : name.toCharArray()) {
+      if (c == '-') {
+        up = true;
+      } else {
+        b.append(up ? Character.toUpperCase(c) : c);
+        up = false;
+      }
+    }
+    return b.toString();
   }
 
   /** The repository root (the directory holding gateway/ and bench/), searching up from {@code from}; else from. */

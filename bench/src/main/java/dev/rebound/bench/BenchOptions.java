@@ -21,7 +21,7 @@ public record BenchOptions(
     Path out,
     Path gatewayJar,
     List<String> gatewayJavaOpts,
-    boolean referenceProxy,
+    List<Peer> peers,
     boolean checkBudgets,
     boolean list,
     boolean help) {
@@ -62,8 +62,11 @@ public record BenchOptions(
         --out DIR                where report.md / report.json go (default bench/results/<timestamp>/)
         --gateway-jar PATH       the gateway's runnable jar (default gateway/target/rebound.jar)
         --gateway-java-opts S    JVM options for the gateway process, e.g. "-XX:StartFlightRecording=filename=g.jfr"
-        --reference-proxy        B is a plain Vert.x reverse proxy from the bench itself instead of the gateway
-                                 (c1, nonstream, stream only): what proxying alone costs on this machine
+        --peers LIST             plain proxies measured next to the gateway in the same interleaved run, on the
+                                 plain-proxying scenarios (c1, nonstream, stream, stream-burst): reference-proxy
+                                 (a Vert.x proxy from the bench; also: reference), nginx (from PATH); e.g.
+                                 --peers reference-proxy,nginx. --peer NAME adds one
+        --reference-proxy        the same as --peers reference-proxy
         --check-budgets          exit with code 3 when a budget is missed
         --list                   list the scenarios and exit
         -h, --help               this text
@@ -86,7 +89,7 @@ public record BenchOptions(
     Path jar = null;
     List<String> javaOpts = new ArrayList<>();
     boolean check = false;
-    boolean reference = false;
+    java.util.Set<Peer> peers = new java.util.LinkedHashSet<>();
     boolean list = false;
     boolean help = false;
     for (int i = 0; i < args.length; i++) {
@@ -99,7 +102,17 @@ public record BenchOptions(
       switch (a) {
         case "--quick" -> quick = true;
         case "--check-budgets" -> check = true;
-        case "--reference-proxy" -> reference = true;
+        case "--reference-proxy" -> peers.add(Peer.REFERENCE_PROXY);
+        case "--peers", "--peer" -> {
+          for (String name : value(args, i, a, inlineValue).split(",")) {
+            if (name.isBlank()) continue;
+            try {
+              peers.add(Peer.parse(name));
+            } catch (IllegalArgumentException e) {
+              throw new UsageException(a + ": " + e.getMessage());
+            }
+          }
+        }
         case "--list" -> list = true;
         case "-h", "--help" -> help = true;
         case "--duration" -> duration = positive(a, parseDuration(a, value(args, i, a, inlineValue)));
@@ -137,7 +150,7 @@ public record BenchOptions(
         out,
         jar,
         List.copyOf(javaOpts),
-        reference,
+        List.copyOf(peers),
         check,
         list,
         help);
@@ -150,13 +163,15 @@ public record BenchOptions(
         + (processWarmup.isZero() ? "" : "process warm-up " + DurationFormat.format(processWarmup) + ", then ")
         + "warm-up " + (warmup.isZero() ? "none" : DurationFormat.format(warmup) + " per target")
         + ", " + repetitions + " interleaved repetition" + (repetitions == 1 ? "" : "s") + " (A B"
-        + (repetitions > 1 ? " A B" : "") + (repetitions > 2 ? " ..." : "") + ") of " + each + " per target";
+        + (repetitions > 1 ? " A B" : "") + (repetitions > 2 ? " ..." : "") + ") of " + each + " per target"
+        + (peers.isEmpty() ? "" : "; on the plain-proxying scenarios B is the gateway, then "
+            + String.join(", then ", peers.stream().map(Peer::id).toList()) + ", each after the same A");
   }
 
   private static boolean takesValue(String a) {
     return switch (a) {
       case "--duration", "--warmup", "--process-warmup", "--requests", "--repetitions", "--concurrency", "--out", "--gateway-jar",
-          "--gateway-java-opts" -> true;
+          "--gateway-java-opts", "--peers", "--peer" -> true;
       default -> false;
     };
   }

@@ -54,6 +54,8 @@ public final class LoadGenerator implements AutoCloseable {
   private final RequestOptions requestOptions;
   private final Buffer staticBody;
   private final String nonce = Long.toString(System.nanoTime() & 0xffffff, 36);
+  /** The model the small requests name. */
+  private final String model;
   /** Whether this generator targets the gateway (session requests then go under {@code /s/<id>/}). */
   private final boolean viaGateway;
   /**
@@ -73,7 +75,21 @@ public final class LoadGenerator implements AutoCloseable {
    */
   public LoadGenerator(Vertx vertx, List<Context> contexts, String target, String host, int port, Workload workload,
                        FaultMix faults, String mockHost, int mockPort) {
+    this(vertx, contexts, target, host, port, workload, faults, mockHost, mockPort, null);
+  }
+
+  /**
+   * @param model the model the requests name instead of the protocol's own (null: its own); e.g.
+   *              {@link Protocol#crossModel()}, which the gateway serves translated. Small requests only (not
+   *              sessions or large-context workloads).
+   */
+  public LoadGenerator(Vertx vertx, List<Context> contexts, String target, String host, int port, Workload workload,
+                       FaultMix faults, String mockHost, int mockPort, String model) {
+    if (model != null && (workload.sessions() || workload.largeContext())) {
+      throw new IllegalArgumentException("another model is for the small requests only, not " + workload.describe());
+    }
     this.target = target;
+    this.model = model != null ? model : workload.protocol().model();
     this.workload = workload;
     this.faults = faults;
     this.mockHost = mockHost;
@@ -91,11 +107,12 @@ public final class LoadGenerator implements AutoCloseable {
         .putHeader("x-mock-reply-words", String.valueOf(workload.replyWords()));
     if (workload.stream()) {
       ro.putHeader("accept", "text/event-stream");
-      if (workload.chunkDelayMs() > 0) ro.putHeader("x-mock-chunk-delay-ms", String.valueOf(workload.chunkDelayMs()));
+      // 0 too: an unpaced stream is the mock writing every event at once, whatever its configured default
+      ro.putHeader("x-mock-chunk-delay-ms", String.valueOf(workload.chunkDelayMs()));
     }
     workload.protocol().headers().forEach(ro::putHeader);
     this.requestOptions = ro;
-    this.staticBody = Buffer.buffer(workload.protocol().body(workload.stream(), "Hello from the bench"));
+    this.staticBody = Buffer.buffer(workload.protocol().body(this.model, workload.stream(), "Hello from the bench"));
     this.large = workload.largeContext() ? new LargeConversations(workload.protocol(), workload.stream(), workload.contextTokens()) : null;
   }
 
@@ -316,7 +333,7 @@ public final class LoadGenerator implements AutoCloseable {
       }
       String marker = "bench" + nonce + "p" + phaseCounter + "l" + index + "n" + (seq++);
       armed.merge(kind == FaultMix.Kind.RATE_LIMIT ? "429" : "cut", 1L, Long::sum);
-      Buffer body = Buffer.buffer(workload.protocol().body(workload.stream(), "Hello from the bench " + marker));
+      Buffer body = Buffer.buffer(workload.protocol().body(model, workload.stream(), "Hello from the bench " + marker));
       control.request(controlRequest(HttpMethod.POST, "/_mock/faults"))
           .compose(r -> r.putHeader("content-type", "application/json").send(faults.faultJson(kind, marker)))
           .compose(r -> r.body().map(b -> r.statusCode()))

@@ -8,7 +8,8 @@ import org.HdrHistogram.Histogram;
 /**
  * One measured phase against one target.
  *
- * @param target          {@code direct} (A) or {@code gateway} (B)
+ * @param target          {@code direct} (A), or the B side: {@code gateway}, a peer ({@code reference-proxy},
+ *                        {@code nginx}) or {@code gateway-translated}
  * @param label           {@code warm-up} or {@code rep N}
  * @param requests        requests that finished (any outcome)
  * @param answered200     of which answered with status 200
@@ -110,12 +111,12 @@ public record PhaseResult(String target, String label, long elapsedNanos, long r
   /** One line for the console. */
   public String oneLine(Workload w) {
     StringBuilder s = new StringBuilder();
-    s.append(String.format(java.util.Locale.ROOT, "%-7s %-8s %6d req %8s  p50 %9s  p99 %9s",
+    s.append(String.format(java.util.Locale.ROOT, "%-18s %-8s %6d req %8s  p50 %9s  p99 %9s",
         target, label, requests, Format.throughput(metric(Metric.THROUGHPUT)),
         Format.micros(metric(Metric.P50)), Format.micros(metric(Metric.P99))));
     if (w.stream()) s.append("  ttft p50 ").append(Format.micros(metric(Metric.TTFT_P50)));
     double cpu = metric(Metric.GATEWAY_CPU);
-    if (target.equals("gateway") && !Double.isNaN(cpu)) s.append("  gw cpu ").append(Format.micros(cpu)).append("/req");
+    if (!target.equals(Runner.DIRECT) && !Double.isNaN(cpu)) s.append("  cpu ").append(Format.micros(cpu)).append("/req");
     if (errorCount() > 0) s.append("  errors ").append(errors);
     return s.toString();
   }

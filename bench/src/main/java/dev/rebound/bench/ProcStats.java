@@ -19,6 +19,31 @@ public final class ProcStats {
     }
   }
 
+  /**
+   * The CPU time of several processes together (a server's master and worker); -1 if any is unknown. A worker that
+   * exited would take its time with it; nginx's worker here lives as long as its master.
+   */
+  public static long cpuNanos(java.util.List<Long> pids) {
+    long sum = 0;
+    for (long pid : pids) {
+      long n = cpuNanos(pid);
+      if (n < 0) return -1;
+      sum += n;
+    }
+    return sum;
+  }
+
+  /** The peak RSS of several processes added up (each one's own peak: an upper bound of their peak together). */
+  public static long peakRssKb(java.util.List<Long> pids) {
+    long sum = 0;
+    for (long pid : pids) {
+      long kb = peakRssKb(pid);
+      if (kb < 0) return -1;
+      sum += kb;
+    }
+    return sum;
+  }
+
   /** The whole machine's non-idle CPU time (all cores) from /proc/stat, in nanoseconds; -1 if unknown. */
   public static long systemBusyNanos() {
     try {

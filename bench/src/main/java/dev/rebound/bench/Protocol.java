@@ -5,18 +5,21 @@ import java.util.Map;
 
 /** The two client protocols the gateway speaks: request shape, path and how a stream shows content and its end. */
 public enum Protocol {
-  OPENAI("openai", "/v1/chat/completions", "gpt-4o", Map.of()),
-  ANTHROPIC("anthropic", "/v1/messages", "claude-sonnet-4-5", Map.of("anthropic-version", "2023-06-01"));
+  OPENAI("openai", "/v1/chat/completions", "gpt-4o", "bench-openai-via-anthropic", Map.of()),
+  ANTHROPIC("anthropic", "/v1/messages", "claude-sonnet-4-5", "bench-anthropic-via-openai",
+      Map.of("anthropic-version", "2023-06-01"));
 
   private final String id;
   private final String path;
   private final String model;
+  private final String crossModel;
   private final Map<String, String> headers;
 
-  Protocol(String id, String path, String model, Map<String, String> headers) {
+  Protocol(String id, String path, String model, String crossModel, Map<String, String> headers) {
     this.id = id;
     this.path = path;
     this.model = model;
+    this.crossModel = crossModel;
     this.headers = headers;
   }
 
@@ -32,6 +35,14 @@ public enum Protocol {
     return model;
   }
 
+  /**
+   * The model a client of this protocol names to be served by an agent of the other protocol: the bench's gateway
+   * config routes it there (the {@code translated} scenario); mock-llm answers it like any model.
+   */
+  public String crossModel() {
+    return crossModel;
+  }
+
   /** Extra request headers this protocol needs. */
   public Map<String, String> headers() {
     return headers;
@@ -39,11 +50,20 @@ public enum Protocol {
 
   /** A small chat request; {@code text} is the user message (a marker the mock's faults can match goes in it). */
   public String body(boolean stream, String text) {
-    return body(stream, List.of("{\"role\":\"user\",\"content\":\"" + text + "\"}"));
+    return body(model, stream, text);
+  }
+
+  /** The same request naming {@code model} instead of this protocol's own. */
+  public String body(String model, boolean stream, String text) {
+    return body(model, stream, List.of("{\"role\":\"user\",\"content\":\"" + text + "\"}"));
   }
 
   /** A chat request whose messages are the given JSON objects, in order, as they are. */
   public String body(boolean stream, List<String> messages) {
+    return body(model, stream, messages);
+  }
+
+  private String body(String model, boolean stream, List<String> messages) {
     String msgs = "[" + String.join(",", messages) + "]";
     return switch (this) {
       case OPENAI -> "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":" + msgs + "}";

@@ -82,6 +82,8 @@ public final class Report {
     }
     md.append('\n');
 
+    md.append(sideBySide(run));
+
     List<RunResult.ScenarioOutcome> micros = run.scenarios().stream().filter(s -> s.micro() != null).toList();
     if (!micros.isEmpty()) {
       md.append("## In-process measurements\n\n");
@@ -135,6 +137,62 @@ public final class Report {
     return md.toString();
   }
 
+  /**
+   * A figure of the side-by-side table: each side's median (min .. max) over the repetitions, per-pair comparisons
+   * where the label says so.
+   */
+  private record SideFigure(String label, boolean streamOnly, java.util.function.Function<WorkloadResult.Side, String> cell) {}
+
+  private static final List<SideFigure> SIDE_FIGURES = List.of(
+      new SideFigure("throughput vs direct", false,
+          x -> Format.summary(x.vsDirect(Metric.THROUGHPUT), Format::ratio)),
+      new SideFigure("latency p50 added", false,
+          x -> Format.summary(x.vsDirect(Metric.P50), d -> Format.added(Metric.P50, d))),
+      new SideFigure("latency p99 added", false,
+          x -> Format.summary(x.vsDirect(Metric.P99), d -> Format.added(Metric.P99, d))),
+      new SideFigure("TTFT p50 added", true,
+          x -> Format.summary(x.vsDirect(Metric.TTFT_P50), d -> Format.added(Metric.TTFT_P50, d))),
+      new SideFigure("CPU per request", false,
+          x -> Format.summary(x.summary(Metric.GATEWAY_CPU), Format::micros)),
+      new SideFigure("CPU per request vs gateway", false,
+          x -> x.name().equals(Runner.GATEWAY) ? "1x" : Format.summary(x.cpuVsGateway(), Format::ratio)),
+      new SideFigure("peak RSS", false,
+          x -> Format.megabytes(x.summary(Metric.GATEWAY_RSS).max())),
+      new SideFigure("CPU used by other processes", false,
+          x -> Format.summary(x.summary(Metric.OTHER_LOAD), Format::share)));
+
+  /**
+   * One table per scenario measured on more than one B side (the gateway and its peers, or pass-through and
+   * translated): the issue's comparison, every figure from the same interleaved repetitions. Empty when there is none.
+   */
+  static String sideBySide(RunResult run) {
+    StringBuilder md = new StringBuilder();
+    for (RunResult.ScenarioOutcome s : run.scenarios()) {
+      if (s.workloads().isEmpty() || s.workloads().get(0).sides().size() < 2) continue;
+      List<String> names = s.workloads().get(0).sides().stream().map(WorkloadResult.Side::name).toList();
+      if (md.length() == 0) {
+        md.append("## Side by side\n\n")
+            .append("Each B side measured right after the same A repetition, in this order. Comparisons with direct and ")
+            .append("with the gateway are per repetition pair, median (min .. max); CPU per request is the CPU time of the ")
+            .append("process behind the side (for nginx its master and worker) over the phase, per request or stream; ")
+            .append("peak RSS is the process's (nginx: master + worker) largest over the run so far.\n\n");
+      }
+      md.append("| ").append(s.scenario().name()).append(" | figure | ").append(String.join(" | ", names)).append(" |\n")
+          .append("|---|---|").append("---:|".repeat(names.size())).append('\n');
+      for (WorkloadResult w : s.workloads()) {
+        for (SideFigure f : SIDE_FIGURES) {
+          if (f.streamOnly() && !w.workload().stream()) continue;
+          md.append("| ").append(w.name()).append(" | ")
+              .append(w.workload().stream() ? f.label().replace("per request", "per stream") : f.label());
+          for (WorkloadResult.Side side : w.sides()) md.append(" | ").append(f.cell().apply(side));
+          md.append(" |\n");
+        }
+      }
+      md.append('\n');
+    }
+    return md.toString();
+  }
+
   static String verdictText(Budget.Verdict v) {
     if (!v.measured()) return "not measured";
     String s = v.met() ? "met" : "**MISSED**";
@@ -165,6 +223,11 @@ public final class Report {
     long rb = w.gateway().stream().mapToLong(PhaseResult::requests).sum();
     if (!ea.isEmpty()) parts.add("A errors " + counts(ea) + " of " + ra + " requests");
     if (!eb.isEmpty()) parts.add("B errors " + counts(eb) + " of " + rb + " requests");
+    for (WorkloadResult.Side side : w.sides().subList(1, w.sides().size())) {
+      Map<String, Long> e = PhaseResult.sum(side.phases().stream().map(PhaseResult::errors).toList());
+      long r = side.phases().stream().mapToLong(PhaseResult::requests).sum();
+      if (!e.isEmpty()) parts.add(side.name() + " errors " + counts(e) + " of " + r + " requests");
+    }
     Map<String, Long> rec = PhaseResult.sum(w.gateway().stream().map(PhaseResult::recoveries).toList());
     if (!rec.isEmpty()) parts.add("gateway recoveries (x-rebound-recovery) " + counts(rec));
     Map<String, Long> armed = PhaseResult.sum(w.gateway().stream().map(PhaseResult::faultsArmed).toList());
@@ -212,8 +275,10 @@ public final class Report {
     root.put("environment", run.environment());
     Map<String, String> method = new LinkedHashMap<>();
     method.put("A", "direct to mock-llm");
-    method.put("B", "through the gateway to the same mock-llm");
-    method.put("order", "per workload: warm-up A then B, then repetitions A B A B ...");
+    method.put("B", "through the gateway to the same mock-llm; otherSides: further B sides measured after the same A "
+        + "(--peers proxies on the plain-proxying scenarios, the gateway translating in the translated scenario), their "
+        + "'gateway' CPU and RSS figures being those of the process behind the side");
+    method.put("order", "per workload: warm-up A then each B side, then repetitions A B [sides...] A B ...");
     method.put("summary", "median, min and max over repetitions");
     method.put("comparison", "per repetition pair: ratio B/A (throughput) or difference B - A (latencies, shares), then median, min, max");
     method.put("latency", "microseconds from sending the request to the end of the answer; successful requests only");

@@ -2,7 +2,8 @@ package dev.rebound.bench;
 
 /**
  * What the processes used during one phase: CPU time deltas (nanoseconds; -1 when unknown) and the gateway's
- * peak RSS so far (kB). {@code storeCpuNanos} is the session store's own process (the Redis server the bench
+ * peak RSS so far (kB). "Gateway" is the process behind the phase's B side: the gateway, or in a peer's phases that
+ * peer (nginx: master and worker together), read by the same probe. {@code storeCpuNanos} is the session store's own process (the Redis server the bench
  * started for {@code sessions-redis}); -1 when there is none or it is not ours to read.
  */
 public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,

@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 public final class Runner implements AutoCloseable {
   public static final String DIRECT = "direct";
   public static final String GATEWAY = "gateway";
+  /** The gateway's side whose requests name {@link Protocol#crossModel()}: served translated. */
+  public static final String GATEWAY_TRANSLATED = "gateway-translated";
   /** Length of one extra warm-up round while the JIT is busy, and the most extra warm-up a process gets. */
   static final Duration JIT_ROUND = Duration.ofSeconds(8);
   static final Duration JIT_EXTRA_MAX = Duration.ofSeconds(90);
@@ -36,10 +38,17 @@ public final class Runner implements AutoCloseable {
   private final String sessionTenant = "bench-" + Long.toString(System.currentTimeMillis(), 36);
 
   /**
-   * Where B goes: the shared gateway, or a sessions scenario's own ({@code sessions} non-null), with the probe and
-   * liveness check that go with it.
+   * One B side: where its requests go (the shared gateway, a sessions scenario's own with {@code sessions} non-null,
+   * or a peer), whether they name the other protocol's model ({@code translated}), with the probe and liveness check
+   * that go with it.
    */
-  private record Target(int gatewayPort, Resources.Probe probe, Runnable checkAlive, SessionGateway sessions) {}
+  private record Side(String name, int port, boolean translated, Resources.Probe probe, Runnable checkAlive,
+                      SessionGateway sessions) {
+    LoadGenerator generator(Vertx vertx, List<Context> contexts, Workload w, FaultMix faults, int mockPort) {
+      return new LoadGenerator(vertx, contexts, name, Topology.HOST, port, w, faults, Topology.HOST, mockPort,
+          translated ? w.protocol().crossModel() : null);
+    }
+  }
 
   public Runner(BenchOptions options, Topology topology, PrintStream log) {
     this.options = options;
@@ -75,40 +84,49 @@ public final class Runner implements AutoCloseable {
 
   /**
    * Fresh JVMs need tens of seconds of load before the JIT settles (the gateway's CPU per request falls several-fold
-   * over its first 20-30 s), longer than a per-workload warm-up. So before the first scenario, both processes get a
-   * mix of every protocol and mode, A and B alternately; none of it is reported.
+   * over its first 20-30 s), longer than a per-workload warm-up. So before the first scenario, the processes get a
+   * mix of every protocol and mode, A and each proxy alternately (and the gateway translating too when the
+   * {@code translated} scenario is selected, so its translated side is not measured on colder code than its
+   * pass-through one); none of it is reported. When no selected scenario goes through the shared gateway (only
+   * sessions scenarios, which warm up their own), only the mock is warmed.
    */
-  public void warmUpProcesses(Duration total) {
-    warmUpProcesses(total, true);
-  }
-
-  /**
-   * @param sharedGateway false when no selected scenario goes through the shared gateway (only sessions scenarios,
-   *                      which warm up their own): then only the mock is warmed
-   */
-  public void warmUpProcesses(Duration total, boolean sharedGateway) {
+  public void warmUpProcesses(Duration total, List<Scenario> scenarios) {
     if (total.isZero()) return;
+    boolean sharedGateway = usesSharedGateway(scenarios);
+    boolean translated = scenarios.stream()
+        .anyMatch(s -> s.needsProcesses() && s.sides() == Scenario.Sides.PASS_THROUGH_AND_TRANSLATED);
     List<Workload> mix = new ArrayList<>();
     for (Protocol p : Protocol.values()) {
       mix.add(new Workload("warm-" + p.id(), p, false, 8, Scenarios.SMALL_WORDS, 0, null));
       mix.add(new Workload("warm-" + p.id() + "-stream", p, true, 8, Scenarios.STREAM_WORDS, 0, null));
     }
+    // A and each side get what A and the gateway got alone: peers lengthen the warm-up rather than shorten the gateway's
+    List<Side> sides = sharedGateway ? proxySides() : new ArrayList<>();
+    if (sharedGateway && translated) sides.add(translatedSide());
     Duration each = total.dividedBy(mix.size() * (sharedGateway ? 2L : 1L));
-    log.println("== process warm-up: " + DurationFormat.format(total) + " of mixed load on "
-        + (sharedGateway ? "both processes" : "mock-llm") + " (not reported)");
-    warmUpRound(mix, each, sharedGateway);
-    List<Long> pids = sharedGateway ? List.of(topology.mockPid(), topology.gatewayPid()) : List.of(topology.mockPid());
-    warmUntilJitQuiet(pids, () -> warmUpRound(mix, JIT_ROUND.dividedBy(mix.size() * (sharedGateway ? 2L : 1L)), sharedGateway));
+    log.println("== process warm-up: " + DurationFormat.format(each.multipliedBy(mix.size() * (1L + sides.size())))
+        + " of mixed load on " + (sharedGateway ? "mock-llm, " + String.join(", ", sides.stream().map(Side::name).toList())
+        : "mock-llm") + " (not reported)");
+    warmUpRound(mix, each, sides);
+    List<Long> pids = new ArrayList<>(List.of(topology.mockPid()));
+    if (sharedGateway) {
+      pids.add(topology.gateway().pid());
+      for (Topology.Server p : topology.peers()) pids.add(p.pid());
+    }
+    warmUntilJitQuiet(pids, () -> warmUpRound(mix, JIT_ROUND.dividedBy(mix.size() * (sharedGateway ? 2L : 1L)), sides));
   }
 
-  private void warmUpRound(List<Workload> mix, Duration each, boolean sharedGateway) {
-    String host = Topology.HOST;
+  private void warmUpRound(List<Workload> mix, Duration each, List<Side> sides) {
     for (Workload w : mix) {
-      try (LoadGenerator a = new LoadGenerator(vertx, contexts, DIRECT, host, topology.mockPort(), w, null, host, topology.mockPort());
-           LoadGenerator b = new LoadGenerator(vertx, contexts, GATEWAY, host, topology.gatewayPort(), w, null, host, topology.mockPort())) {
-        topology.checkAlive();
+      topology.checkAlive();
+      try (LoadGenerator a = new LoadGenerator(vertx, contexts, DIRECT, Topology.HOST, topology.mockPort(), w, null,
+          Topology.HOST, topology.mockPort())) {
         a.run("process warm-up", each, 0, Resources.Probe.NONE);
-        if (sharedGateway) b.run("process warm-up", each, 0, Resources.Probe.NONE);
+      }
+      for (Side side : sides) {
+        try (LoadGenerator b = side.generator(vertx, contexts, w, null, topology.mockPort())) {
+          b.run("process warm-up", each, 0, Resources.Probe.NONE);
+        }
       }
     }
   }
@@ -148,8 +166,51 @@ public final class Runner implements AutoCloseable {
     return out;
   }
 
-  /** What {@code --reference-proxy} measures: plain proxying, nothing the gateway adds on top. */
-  static final List<String> REFERENCE_SCENARIOS = List.of("c1", "nonstream", "stream");
+  /** The shared gateway's side, then each peer's: the B sides of the plain-proxying scenarios. */
+  private List<Side> proxySides() {
+    List<Side> out = new ArrayList<>(); // mutable: the process warm-up may add the translated side
+    out.add(serverSide(topology.gateway()));
+    for (Topology.Server p : topology.peers()) out.add(serverSide(p));
+    return out;
+  }
+
+  private Side serverSide(Topology.Server server) {
+    return new Side(server.name(), server.port(), false, topology.probe(server, -1), topology::checkAlive, null);
+  }
+
+  /** The shared gateway with requests naming the other protocol's model. */
+  private Side translatedSide() {
+    Side gateway = serverSide(topology.gateway());
+    return new Side(GATEWAY_TRANSLATED, gateway.port(), true, gateway.probe(), gateway.checkAlive(), null);
+  }
+
+  /** The B sides of a scenario through the shared gateway, in the order each repetition runs them. */
+  private List<Side> sides(Scenario s) {
+    return switch (s.sides()) {
+      case GATEWAY -> List.of(serverSide(topology.gateway()));
+      case GATEWAY_AND_PEERS -> proxySides();
+      case PASS_THROUGH_AND_TRANSLATED -> List.of(serverSide(topology.gateway()), translatedSide());
+    };
+  }
+
+  /** What the report says B is when it is more than the shared gateway; null when it is just that. */
+  private String describeSides(Scenario s, List<Side> sides) {
+    if (s.sides() == Scenario.Sides.PASS_THROUGH_AND_TRANSLATED) {
+      return "the gateway (pid " + topology.gateway().pid() + ") twice per repetition: " + GATEWAY + " = requests for "
+          + "an agent of the client's protocol (pass-through), " + GATEWAY_TRANSLATED + " = the same requests naming "
+          + Protocol.ANTHROPIC.crossModel() + " / " + Protocol.OPENAI.crossModel() + ", routed to an agent of the other "
+          + "protocol (translated)";
+    }
+    if (sides.size() == 1) {
+      return options.peers().isEmpty() ? null : "the gateway alone, without --peers: this scenario measures what the "
+          + "gateway does beyond proxying";
+    }
+    List<String> parts = new ArrayList<>(List.of(GATEWAY + " (pid " + topology.gateway().pid() + ")"));
+    for (Topology.Server p : topology.peers()) {
+      parts.add(p.name() + " (" + Peer.parse(p.name()).description() + "; pid " + p.pid() + ", port " + p.port() + ")");
+    }
+    return "each repetition A, then " + String.join(", then ", parts);
+  }
 
   /** Whether any of these scenarios sends B through the shared gateway. */
   public static boolean usesSharedGateway(List<Scenario> scenarios) {
@@ -163,11 +224,6 @@ public final class Runner implements AutoCloseable {
         out.add(RunResult.ScenarioOutcome.skipped(s, s.unavailableReason()));
         continue;
       }
-      if (options.referenceProxy() && !REFERENCE_SCENARIOS.contains(s.name())) {
-        out.add(RunResult.ScenarioOutcome.skipped(s, "not measured with --reference-proxy (it proxies only: "
-            + String.join(", ", REFERENCE_SCENARIOS) + ")"));
-        continue;
-      }
       if (s.micro() != null) {
         out.add(runMicro(s, options, log));
         continue;
@@ -177,13 +233,10 @@ public final class Runner implements AutoCloseable {
         continue;
       }
       log.println("== " + s.name() + ": " + s.description());
-      Target shared = new Target(topology.gatewayPort(), topology.probe(), topology::checkAlive, null);
+      List<Side> sides = sides(s);
       List<WorkloadResult> results = new ArrayList<>();
-      for (Workload w : s.workloads()) results.add(runWorkload(s, w, shared));
-      out.add(options.referenceProxy()
-          ? new RunResult.ScenarioOutcome(s, results, null, null, "B is the reference proxy (a plain Vert.x reverse "
-              + "proxy from the bench, pid " + topology.gatewayPid() + "), not the gateway")
-          : new RunResult.ScenarioOutcome(s, results, null));
+      for (Workload w : s.workloads()) results.add(runWorkload(s, w, sides));
+      out.add(new RunResult.ScenarioOutcome(s, results, null, null, describeSides(s, sides)));
     }
     return out;
   }
@@ -197,13 +250,13 @@ public final class Runner implements AutoCloseable {
     log.println("== " + s.name() + ": " + s.description());
     try (SessionGateway g = SessionGateway.start(topology, s.store(), sessionTenant, System.getenv())) {
       log.println("   " + g.describe());
-      Target t = new Target(g.port(), g.probe(), () -> {
-        topology.checkAlive();
+      Side t = new Side(GATEWAY, g.port(), false, g.probe(), () -> {
+        topology.checkMockAlive();
         g.checkAlive();
       }, g);
       warmUpSessionGateway(s, t);
       List<WorkloadResult> results = new ArrayList<>();
-      for (Workload w : s.workloads()) results.add(runWorkload(s, w, t));
+      for (Workload w : s.workloads()) results.add(runWorkload(s, w, List.of(t)));
       return new RunResult.ScenarioOutcome(s, results, null, null, g.describe());
     } catch (java.io.IOException | RuntimeException e) {
       log.println("bench: " + s.name() + " could not run: " + e.getMessage());
@@ -212,7 +265,7 @@ public final class Runner implements AutoCloseable {
   }
 
   /** A fresh gateway JVM gets the same JIT warm-up as the shared one got, with the scenario's own requests. */
-  private void warmUpSessionGateway(Scenario s, Target t) {
+  private void warmUpSessionGateway(Scenario s, Side t) {
     Duration total = options.processWarmup();
     if (total.isZero() || s.workloads().isEmpty()) return;
     log.println("   process warm-up of the new gateway: " + DurationFormat.format(total) + " (not reported)");
@@ -220,11 +273,10 @@ public final class Runner implements AutoCloseable {
     warmUntilJitQuiet(List.of(t.sessions().pid()), () -> sessionWarmUpRound(s, t, JIT_ROUND.dividedBy(s.workloads().size())));
   }
 
-  private void sessionWarmUpRound(Scenario s, Target t, Duration each) {
+  private void sessionWarmUpRound(Scenario s, Side t, Duration each) {
     for (Workload w : s.workloads()) {
       Workload w8 = w.withConcurrency(Math.min(8, w.concurrency()));
-      try (LoadGenerator b = new LoadGenerator(vertx, contexts, GATEWAY, Topology.HOST, t.gatewayPort(), w8, null,
-          Topology.HOST, topology.mockPort())) {
+      try (LoadGenerator b = t.generator(vertx, contexts, w8, null, topology.mockPort())) {
         t.checkAlive().run();
         b.run("process warm-up", each, 0, Resources.Probe.NONE);
       }
@@ -243,30 +295,40 @@ public final class Runner implements AutoCloseable {
     return RunResult.ScenarioOutcome.micro(s, new MicroBench.Result(s.micro().describe(options.quick()), reps));
   }
 
-  private WorkloadResult runWorkload(Scenario s, Workload w, Target t) {
+  /** Warm-up A, then each side; then per repetition A, then each side, so every side pairs with the same A. */
+  private WorkloadResult runWorkload(Scenario s, Workload w, List<Side> sides) {
     String name = s.name() + "/" + w.name();
     log.println("-- " + name + ": " + w.describe());
-    String host = Topology.HOST;
-    try (LoadGenerator a = new LoadGenerator(vertx, contexts, DIRECT, host, topology.mockPort(), w, null,
-             host, topology.mockPort());
-         LoadGenerator b = new LoadGenerator(vertx, contexts, GATEWAY, host, t.gatewayPort(), w, w.faults(),
-             host, topology.mockPort())) {
+    Side first = sides.get(0);
+    List<LoadGenerator> generators = new ArrayList<>();
+    try (LoadGenerator a = new LoadGenerator(vertx, contexts, DIRECT, Topology.HOST, topology.mockPort(), w, null,
+             Topology.HOST, topology.mockPort())) {
+      for (Side side : sides) generators.add(side.generator(vertx, contexts, w, w.faults(), topology.mockPort()));
       List<PhaseResult> warmups = new ArrayList<>();
       if (!options.warmup().isZero()) {
-        warmups.add(phase(a, w, "warm-up", options.warmup(), 0, t));
-        warmups.add(phase(b, w, "warm-up", options.warmup(), 0, t));
+        warmups.add(phase(a, w, "warm-up", options.warmup(), 0, first));
+        for (int j = 0; j < sides.size(); j++) {
+          warmups.add(phase(generators.get(j), w, "warm-up", options.warmup(), 0, sides.get(j)));
+        }
       }
       List<PhaseResult> direct = new ArrayList<>();
-      List<PhaseResult> gateway = new ArrayList<>();
+      Map<String, List<PhaseResult>> proxied = new java.util.LinkedHashMap<>();
+      for (Side side : sides) proxied.put(side.name(), new ArrayList<>());
       for (int i = 1; i <= options.repetitions(); i++) {
-        direct.add(phase(a, w, "rep " + i, options.duration(), options.requests(), t));
-        gateway.add(phase(b, w, "rep " + i, options.duration(), options.requests(), t));
+        direct.add(phase(a, w, "rep " + i, options.duration(), options.requests(), first));
+        for (int j = 0; j < sides.size(); j++) {
+          proxied.get(sides.get(j).name())
+              .add(phase(generators.get(j), w, "rep " + i, options.duration(), options.requests(), sides.get(j)));
+        }
       }
-      return new WorkloadResult(s.name(), w, warmups, direct, gateway, s.budgets());
+      return new WorkloadResult(s.name(), w, warmups, direct, proxied, s.budgets());
+    } finally {
+      generators.forEach(LoadGenerator::close);
     }
   }
 
-  private PhaseResult phase(LoadGenerator g, Workload w, String label, Duration d, long count, Target t) {
+  /** @param t the side measured with {@code g}; for A, the side whose probe is read around A's phase */
+  private PhaseResult phase(LoadGenerator g, Workload w, String label, Duration d, long count, Side t) {
     t.checkAlive().run();
     boolean sessionEvents = t.sessions() != null && w.sessions() && g.target().equals(GATEWAY);
     Map<String, Long> before = sessionEvents ? t.sessions().decisions() : null;

@@ -3,20 +3,44 @@ package dev.rebound.bench;
 import java.util.List;
 
 /**
- * A named benchmark: workloads run as interleaved A (direct to mock-llm) / B (through the gateway) pairs, and the
- * budgets checked on them; or, with {@code micro}, a measurement inside the bench JVM. {@code missingFeature}
- * non-null means the gateway cannot run it yet. {@code store} non-null: B goes through a gateway process of its own
- * whose session store is that one (the {@code sessions-*} scenarios); null: through the shared gateway.
+ * A named benchmark: workloads run as interleaved A (direct to mock-llm) / B pairs, and the budgets checked on them;
+ * or, with {@code micro}, a measurement inside the bench JVM. {@code missingFeature} non-null means the gateway cannot
+ * run it yet. {@code store} non-null: B goes through a gateway process of its own whose session store is that one
+ * (the {@code sessions-*} scenarios); null: through the shared gateway. {@code sides}: what B is, one side or several,
+ * each measured right after the same A repetition.
  */
 public record Scenario(String name, String description, List<Workload> workloads, List<Budget> budgets,
-                       String missingFeature, MicroBench micro, SessionStore store) {
+                       String missingFeature, MicroBench micro, SessionStore store, Sides sides) {
+
+  /**
+   * The B sides of a scenario's workloads. Each repetition runs A, then every side in this order, so each side's
+   * ratio to A and the sides' ratios to each other come from the same minutes of the same run. The first side is
+   * always the gateway serving the workload as it is; the budgets are checked on it.
+   */
+  public enum Sides {
+    /** The gateway alone: what it does beyond proxying (sessions, faults, context cuts) has no peer. */
+    GATEWAY,
+    /** Plain proxying: the gateway, then every {@code --peers} proxy (none asked: the gateway alone). */
+    GATEWAY_AND_PEERS,
+    /**
+     * The gateway twice: the workload as it is, served by an agent of the client's protocol (pass-through), then the
+     * same requests naming {@link Protocol#crossModel()}, served by an agent of the other protocol (translated).
+     */
+    PASS_THROUGH_AND_TRANSLATED
+  }
+
   public Scenario(String name, String description, List<Workload> workloads, List<Budget> budgets, String missingFeature) {
-    this(name, description, workloads, budgets, missingFeature, null, null);
+    this(name, description, workloads, budgets, missingFeature, null, null, Sides.GATEWAY);
   }
 
   public Scenario(String name, String description, List<Workload> workloads, List<Budget> budgets,
                   String missingFeature, MicroBench micro) {
-    this(name, description, workloads, budgets, missingFeature, micro, null);
+    this(name, description, workloads, budgets, missingFeature, micro, null, Sides.GATEWAY);
+  }
+
+  public Scenario(String name, String description, List<Workload> workloads, List<Budget> budgets,
+                  String missingFeature, MicroBench micro, SessionStore store) {
+    this(name, description, workloads, budgets, missingFeature, micro, store, Sides.GATEWAY);
   }
 
   /** Whether it needs the mock-llm and gateway processes. */
@@ -34,6 +58,6 @@ public record Scenario(String name, String description, List<Workload> workloads
   }
 
   public Scenario withWorkloads(List<Workload> w) {
-    return new Scenario(name, description, w, budgets, missingFeature, micro, store);
+    return new Scenario(name, description, w, budgets, missingFeature, micro, store, sides);
   }
 }

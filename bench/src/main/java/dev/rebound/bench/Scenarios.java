@@ -15,9 +15,11 @@ import java.util.stream.Collectors;
 public final class Scenarios {
   private Scenarios() {}
 
-  /** Words per answer and pacing of the streaming workloads: 20 chunks, 10 ms apart. */
-  static final int STREAM_WORDS = 20;
-  static final long STREAM_PACING_MS = 10;
+  /** Words per answer and pacing of the paced streams (the paced SSE): 32 chunks, 5 ms apart. */
+  static final int STREAM_WORDS = 32;
+  static final long STREAM_PACING_MS = 5;
+  /** The burst stream (the CPU per stream): 16 chunks the mock writes at once, unpaced. */
+  static final int BURST_WORDS = 16;
   /** The small payload: the mock's default 12-word answer to a one-line question. */
   static final int SMALL_WORDS = 12;
   /**
@@ -34,15 +36,26 @@ public final class Scenarios {
       new Scenario("c1", "one connection, non-stream: the latency the gateway adds to a lone request",
           List.of(nonStream("openai", Protocol.OPENAI, 1), nonStream("anthropic", Protocol.ANTHROPIC, 1)),
           List.of(Budget.addedAtMost(Metric.P50, 120, "<= +120 us")),
-          null),
+          null, null, null, Scenario.Sides.GATEWAY_AND_PEERS),
       new Scenario("nonstream", "32 connections, non-stream, small payload: throughput and the gateway's CPU per request",
           List.of(nonStream("openai", Protocol.OPENAI, 32), nonStream("anthropic", Protocol.ANTHROPIC, 32)),
           List.of(Budget.ratioAtLeast(Metric.THROUGHPUT, 0.8), Budget.gatewayAtMost(Metric.GATEWAY_CPU, 60, "<= 60 us")),
-          null),
-      new Scenario("stream", "32 paced SSE streams: time to first token and the largest gap between events",
+          null, null, null, Scenario.Sides.GATEWAY_AND_PEERS),
+      new Scenario("stream", "32 paced SSE streams (" + STREAM_WORDS + " events " + STREAM_PACING_MS + " ms apart): time "
+          + "to first token and the largest gap between events",
           List.of(stream("openai", Protocol.OPENAI, 32, null), stream("anthropic", Protocol.ANTHROPIC, 32, null)),
           List.of(Budget.addedAtMost(Metric.TTFT_P50, 1000, "<= +1 ms (no measurable TTFT)")),
-          null),
+          null, null, null, Scenario.Sides.GATEWAY_AND_PEERS),
+      new Scenario("stream-burst", "32 SSE streams of " + BURST_WORDS + " events the mock writes at once: streams per "
+          + "second and CPU per stream, what relaying costs when nothing waits",
+          List.of(burst("openai", Protocol.OPENAI), burst("anthropic", Protocol.ANTHROPIC)),
+          List.of(), null, null, null, Scenario.Sides.GATEWAY_AND_PEERS),
+      new Scenario("translated", "32 connections; each workload twice through the gateway, interleaved: to an agent of "
+          + "the client's protocol (pass-through) and, naming another model, to an agent of the other protocol "
+          + "(translated both ways), to read translated CPU per request against pass-through",
+          List.of(nonStream("anthropic", Protocol.ANTHROPIC, 32), nonStream("openai", Protocol.OPENAI, 32),
+              burst("anthropic-stream", Protocol.ANTHROPIC), burst("openai-stream", Protocol.OPENAI)),
+          List.of(), null, null, null, Scenario.Sides.PASS_THROUGH_AND_TRANSLATED),
       new Scenario("sessions-embedded", "as nonstream, but every connection continues its own session (a new one every "
           + SESSION_TURNS + " turns), so every turn is checkpointed; B is a gateway of its own with the embedded store "
           + "in a fresh temporary directory",
@@ -134,6 +147,10 @@ public final class Scenarios {
 
   private static List<Budget> sessionBudgets() {
     return List.of(Budget.ratioAtLeast(Metric.THROUGHPUT, SESSIONS_THROUGHPUT_RATIO));
+  }
+
+  private static Workload burst(String name, Protocol p) {
+    return new Workload(name, p, true, 32, BURST_WORDS, 0, null);
   }
 
   private static Workload stream(String name, Protocol p, int concurrency, FaultMix faults) {

@@ -3,9 +3,7 @@ package dev.rebound.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,7 +40,7 @@ public final class SessionGateway implements AutoCloseable {
   private final Topology topology;
   private final SessionStore kind;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private Topology.Gateway gateway;
+  private Topology.Server gateway;
   private Process redis;
   private Path dataDir;
   private String describe;
@@ -152,7 +150,7 @@ public final class SessionGateway implements AutoCloseable {
     Path log = topology.dir().resolve("redis-server.log");
     IOException last = null;
     for (int attempt = 1; attempt <= 3; attempt++) {
-      int port = freePort();
+      int port = Topology.freePort();
       List<String> cmd = List.of("redis-server", "--port", String.valueOf(port), "--bind", Topology.HOST,
           "--save", "", "--appendonly", "no", "--dir", topology.dir().toAbsolutePath().toString());
       try {
@@ -206,12 +204,6 @@ public final class SessionGateway implements AutoCloseable {
       return new String(b, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(Topology.HOST))) {
-      return s.getLocalPort();
     }
   }
 
@@ -311,14 +303,12 @@ public final class SessionGateway implements AutoCloseable {
 
   /** CPU of this gateway (and of the Redis server when the bench started it), the mock and the bench. */
   public Resources.Probe probe() {
-    return topology.probe(gateway.pid(), redis == null ? -1 : redis.pid());
+    return topology.probe(gateway, redis == null ? -1 : redis.pid());
   }
 
   /** The gateway and the bench's Redis still running? Otherwise says which one is gone. */
   public void checkAlive() {
-    if (gateway != null && !gateway.process().isAlive()) {
-      throw new IllegalStateException(gateway.name() + " exited (code " + gateway.process().exitValue() + "); see " + gateway.log());
-    }
+    if (gateway != null) gateway.checkAlive();
     if (redis != null && !redis.isAlive()) {
       throw new IllegalStateException("redis-server exited (code " + redis.exitValue() + "); see "
           + topology.dir().resolve("redis-server.log"));

@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
 
 /**
  * The processes under test: mock-llm and the gateway, each its own JVM from the gateway's jar, on free ports picked by
- * the OS and read from their "listening on" line. Both are stopped by {@link #close()}, and by a shutdown hook if the
- * bench itself is stopped (Ctrl-C).
+ * the OS and read from their "listening on" line, and the {@code --peers} proxies in front of the same mock. All are
+ * stopped by {@link #close()} (with any child processes, e.g. nginx's worker), and by a shutdown hook if the bench
+ * itself is stopped (Ctrl-C).
  */
 public final class Topology implements AutoCloseable {
   public static final String HOST = "127.0.0.1";
@@ -23,9 +24,9 @@ public final class Topology implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final Thread hook = new Thread(this::stopAll, "bench-stop-processes");
   private Process mock;
-  private Process gateway;
+  private Server gateway;
+  private final List<Server> peers = new ArrayList<>();
   private int mockPort;
-  private int gatewayPort;
   private final Path dir;
   private final Path gatewayJar;
   private final List<String> gatewayJavaOpts;
@@ -37,18 +38,36 @@ public final class Topology implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  /** A further gateway process (a sessions scenario's own), on a port the OS picked. */
-  public record Gateway(String name, Process process, int port, Path log) {
+  /**
+   * A proxy in front of the mock that B phases send to: the gateway (the shared one, or a sessions scenario's own) or
+   * a peer. Its CPU and memory are those of its process and the process's children (nginx's worker).
+   */
+  public record Server(String name, Process process, int port, Path log) {
     public long pid() {
       return process.pid();
+    }
+
+    /** The process and its descendants now (nginx's master and worker; a JVM alone). */
+    public List<Long> pids() {
+      List<Long> out = new ArrayList<>();
+      out.add(process.pid());
+      process.descendants().forEach(h -> out.add(h.pid()));
+      return out;
+    }
+
+    /** Still running? Otherwise says which one is gone and where its log is. */
+    public void checkAlive() {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(name + " exited (code " + process.exitValue() + "); see " + log);
+      }
     }
   }
 
   /**
-   * Starts mock-llm, then the gateway pointed at it (or, with {@code referenceProxy}, a {@link ReferenceProxy} in its
-   * place, with the same JVM options). Generated configs and the processes' logs go to {@code dir}.
+   * Starts mock-llm, then the gateway pointed at it, then each peer in front of the same mock (the reference proxy
+   * with the gateway's JVM options). Generated configs and the processes' logs go to {@code dir}.
    */
-  public static Topology start(Path gatewayJar, Path dir, List<String> gatewayJavaOpts, boolean referenceProxy)
+  public static Topology start(Path gatewayJar, Path dir, List<String> gatewayJavaOpts, List<Peer> peers)
       throws IOException {
     Files.createDirectories(dir);
     Topology t = new Topology(dir, gatewayJar, gatewayJavaOpts);
@@ -59,10 +78,13 @@ public final class Topology implements AutoCloseable {
           "--config", mockConfig.toString())), dir.resolve("mock-llm.log"));
       t.mockPort = waitForPort(t.mock, dir.resolve("mock-llm.log"), "mock-llm");
       String mockUrl = "http://" + HOST + ":" + t.mockPort;
-      Gateway g = referenceProxy ? t.startReferenceProxy(mockUrl)
-          : t.startGateway("gateway", gatewayConfigYaml(mockUrl, dir.resolve("gateway-data")));
-      t.gateway = g.process();
-      t.gatewayPort = g.port();
+      t.gateway = t.startGateway("gateway", gatewayConfigYaml(mockUrl, dir.resolve("gateway-data")));
+      for (Peer p : peers) {
+        t.peers.add(switch (p) {
+          case REFERENCE_PROXY -> t.startReferenceProxy(mockUrl);
+          case NGINX -> t.startNginx();
+        });
+      }
       return t;
     } catch (IOException | RuntimeException e) {
       t.close();
@@ -116,18 +138,21 @@ public final class Topology implements AutoCloseable {
           - { name: window-32k, backend: mock-32k, model: %s }
         routes:
           - { name: large-context, match: { model: %s }, agents: [window-32k] }
+          # the translated scenario: clients that name these models are served by an agent of the other protocol
+          - { name: anthropic-via-openai, match: { model: %s }, agents: [assistant] }
+          - { name: openai-via-anthropic, match: { model: %s }, agents: [claude] }
           - { name: anthropic-clients, match: { protocol: anthropic }, agents: [claude] }
           - { name: openai-clients, match: { protocol: openai }, agents: [assistant] }
         context: { onOverflow: truncate, reserveOutputTokens: 1024 }
         """.formatted(HOST, store, mockUrl, mockUrl, mockUrl, Workload.LARGE_CONTEXT_MODEL, Workload.LARGE_CONTEXT_MODEL,
-            Workload.LARGE_CONTEXT_MODEL) + more;
+            Workload.LARGE_CONTEXT_MODEL, Protocol.ANTHROPIC.crossModel(), Protocol.OPENAI.crossModel()) + more;
   }
 
   /**
    * Starts a gateway process from the jar under test, with the bench's gateway JVM options, its config written to
    * {@code <dir>/<name>.yaml} and its output to {@code <dir>/<name>.log}. Stopped by {@link #stop} or {@link #close}.
    */
-  public Gateway startGateway(String name, String configYaml) throws IOException {
+  public Server startGateway(String name, String configYaml) throws IOException {
     Path config = dir.resolve(name + ".yaml");
     Path log = dir.resolve(name + ".log");
     Files.writeString(config, configYaml);
@@ -135,7 +160,7 @@ public final class Topology implements AutoCloseable {
     args.addAll(List.of("-jar", gatewayJar.toString(), "serve", "--config", config.toString()));
     Process p = launch(java(args), log);
     try {
-      return new Gateway(name, p, waitForPort(p, log, name), log);
+      return new Server(name, p, waitForPort(p, log, name), log);
     } catch (IOException | RuntimeException e) {
       stop(p);
       throw e;
@@ -143,17 +168,104 @@ public final class Topology implements AutoCloseable {
   }
 
   /** The reference proxy from this bench's own jar (or classes), in front of {@code upstream}. */
-  private Gateway startReferenceProxy(String upstream) throws IOException {
-    Path log = dir.resolve("reference-proxy.log");
+  private Server startReferenceProxy(String upstream) throws IOException {
+    String name = Peer.REFERENCE_PROXY.id();
+    Path log = dir.resolve(name + ".log");
     List<String> args = new ArrayList<>(gatewayJavaOpts);
     args.addAll(List.of("-cp", System.getProperty("java.class.path"), ReferenceProxy.class.getName(), upstream));
     Process p = launch(java(args), log);
     try {
-      return new Gateway("reference-proxy", p, waitForPort(p, log, "the reference proxy"), log);
+      return new Server(name, p, waitForPort(p, log, "the reference proxy"), log);
     } catch (IOException | RuntimeException e) {
       stop(p);
       throw e;
     }
+  }
+
+  /**
+   * nginx from PATH in front of the mock, with the config {@link NginxConfig} writes to {@code <dir>/nginx.conf}, on a
+   * free loopback port (nginx cannot report one the OS picked, so the bench picks it and waits until it answers).
+   *
+   * @throws IOException saying how to install nginx when it is not on PATH, or with nginx's own words when it fails
+   */
+  private Server startNginx() throws IOException {
+    String nginx = onPath("nginx");
+    if (nginx == null) {
+      throw new IOException("--peers nginx: nginx is not on PATH; install it (`apt-get install -y nginx-light`, "
+          + "with sudo when not root) or leave nginx out of --peers");
+    }
+    Path log = dir.resolve("nginx.log");
+    Path config = dir.resolve("nginx.conf");
+    int port = freePort();
+    Files.createDirectories(dir.resolve("nginx-temp"));
+    Files.writeString(config, NginxConfig.render(port, mockPort, dir, nginxBuild(nginx)));
+    Process p = launch(NginxConfig.command(nginx, config, dir), log);
+    try {
+      waitForConnect(p, port, log, dir.resolve("nginx-error.log"), "nginx");
+      return new Server(Peer.NGINX.id(), p, port, dir.resolve("nginx-error.log"));
+    } catch (IOException | RuntimeException e) {
+      stop(p);
+      throw e;
+    }
+  }
+
+  /** What {@code nginx -V} says about how it was built (its modules); empty if it cannot be asked. */
+  private static String nginxBuild(String nginx) {
+    try {
+      Process p = new ProcessBuilder(nginx, "-V").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor(5, TimeUnit.SECONDS);
+      return out;
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
+  /** The absolute path of {@code program} in PATH (and the sbin directories, where Debian puts nginx), or null. */
+  static String onPath(String program) {
+    List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)));
+    dirs.addAll(List.of("/usr/sbin", "/usr/local/sbin", "/sbin"));
+    for (String d : dirs) {
+      if (d.isEmpty()) continue;
+      Path p = Path.of(d, program);
+      if (Files.isExecutable(p)) return p.toString();
+    }
+    return null;
+  }
+
+  /** A loopback port nothing listens on now (for programs that cannot take port 0 and say what they got). */
+  static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Waits until {@code port} accepts a connection, while {@code p} runs; fails with the tail of its logs otherwise. */
+  static void waitForConnect(Process p, int port, Path log, Path errorLog, String name) throws IOException {
+    long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
+    while (System.currentTimeMillis() < deadline) {
+      if (!p.isAlive()) {
+        String text = (Files.exists(log) ? Files.readString(log) : "") + (Files.exists(errorLog) ? Files.readString(errorLog) : "");
+        throw new IOException(name + " exited with code " + p.exitValue() + " before listening; its output (" + log
+            + ", " + errorLog + "):\n" + tail(text));
+      }
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress(HOST, port), 500);
+        return;
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for " + name);
+      }
+    }
+    throw new IOException(name + " did not listen on port " + port + " within " + START_TIMEOUT_MS / 1000 + " s; see " + errorLog);
   }
 
   /** Starts another program (e.g. redis-server) with its output to {@code log}; stopped like the others. */
@@ -216,12 +328,14 @@ public final class Topology implements AutoCloseable {
     return mockPort;
   }
 
-  public int gatewayPort() {
-    return gatewayPort;
+  /** The shared gateway. */
+  public Server gateway() {
+    return gateway;
   }
 
-  public long gatewayPid() {
-    return gateway.pid();
+  /** The {@code --peers} proxies, in the order asked for. */
+  public List<Server> peers() {
+    return List.copyOf(peers);
   }
 
   public long mockPid() {
@@ -232,27 +346,30 @@ public final class Topology implements AutoCloseable {
     return dir;
   }
 
-  /** Reads CPU time of the gateway, the mock and this JVM, and the gateway's peak RSS. */
-  public Resources.Probe probe() {
-    return probe(gateway.pid(), -1);
-  }
-
   /**
-   * The same for another gateway process, and the CPU time of a store process ({@code storePid} -1 for none).
+   * Reads the CPU time of {@code server} (its process and children), the mock and this JVM, {@code server}'s peak RSS,
+   * and the CPU time of a store process ({@code storePid} -1 for none).
    */
-  public Resources.Probe probe(long gatewayPid, long storePid) {
+  public Resources.Probe probe(Server server, long storePid) {
     long self = ProcessHandle.current().pid();
     return () -> {
-      Resources.Snapshot s = new Resources.Snapshot(ProcStats.cpuNanos(gatewayPid), ProcStats.cpuNanos(mock.pid()),
-          ProcStats.cpuNanos(self), ProcStats.peakRssKb(gatewayPid), ProcStats.systemBusyNanos());
+      List<Long> pids = server.pids();
+      Resources.Snapshot s = new Resources.Snapshot(ProcStats.cpuNanos(pids), ProcStats.cpuNanos(mock.pid()),
+          ProcStats.cpuNanos(self), ProcStats.peakRssKb(pids), ProcStats.systemBusyNanos());
       return storePid < 0 ? s : s.withStoreCpu(ProcStats.cpuNanos(storePid));
     };
   }
 
-  /** Both processes still running? Otherwise says which one is gone. */
-  public void checkAlive() {
+  /** mock-llm still running? Otherwise says that it is gone. */
+  public void checkMockAlive() {
     if (!mock.isAlive()) throw new IllegalStateException("mock-llm exited (code " + mock.exitValue() + "); see " + dir.resolve("mock-llm.log"));
-    if (!gateway.isAlive()) throw new IllegalStateException("the gateway exited (code " + gateway.exitValue() + "); see " + dir.resolve("gateway.log"));
+  }
+
+  /** Every process of the topology still running? Otherwise says which one is gone. */
+  public void checkAlive() {
+    checkMockAlive();
+    gateway.checkAlive();
+    for (Server p : peers) p.checkAlive();
   }
 
   @Override
@@ -276,8 +393,14 @@ public final class Topology implements AutoCloseable {
     stopAll(ps);
   }
 
+  /**
+   * SIGTERM, then SIGKILL after 3 s; a process's children (nginx's worker) are noted first and killed too if they
+   * outlive it, so a master killed hard leaves no orphan serving on.
+   */
   private static void stopAll(List<Process> ps) {
+    List<ProcessHandle> children = new ArrayList<>();
     for (Process p : ps) {
+      p.descendants().forEach(children::add);
       if (p.isAlive()) p.destroy();
     }
     for (Process p : ps) {
@@ -290,6 +413,9 @@ public final class Topology implements AutoCloseable {
         p.destroyForcibly();
         Thread.currentThread().interrupt();
       }
+    }
+    for (ProcessHandle c : children) {
+      if (c.isAlive()) c.destroyForcibly();
     }
   }
 }

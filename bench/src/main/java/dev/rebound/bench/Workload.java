@@ -57,7 +57,7 @@ public record Workload(String name, Protocol protocol, boolean stream, int concu
     s.append(protocol.id()).append(stream ? " stream" : " non-stream").append(", ")
         .append(concurrency).append(concurrency == 1 ? " connection" : " connections")
         .append(", ").append(replyWords).append(" words");
-    if (stream && chunkDelayMs > 0) s.append(" paced ").append(chunkDelayMs).append(" ms");
+    if (stream) s.append(chunkDelayMs > 0 ? " paced " + chunkDelayMs + " ms" : " written at once");
     if (sessions()) {
       s.append("; one session per connection, each request continuing it (history + answer + new user message), ")
           .append("a new session id after ").append(sessionTurns).append(" turns");

@@ -8,36 +8,87 @@ import java.util.Map;
 import org.HdrHistogram.Histogram;
 
 /**
- * Everything measured for one workload: warm-ups, then the interleaved repetitions of A (direct) and B (gateway),
- * summarised per target (median and range over repetitions), compared pair by pair, and checked against the
- * scenario's budgets.
+ * Everything measured for one workload: warm-ups, then the interleaved repetitions of A (direct) and each B side (the
+ * gateway, then any peer or variant measured next to it), summarised per side (median and range over repetitions),
+ * compared with A pair by pair, and checked against the scenario's budgets (on the gateway's side).
  */
 public final class WorkloadResult {
   private final String scenario;
   private final Workload workload;
   private final List<PhaseResult> warmups;
   private final List<PhaseResult> direct;
-  private final List<PhaseResult> gateway;
+  private final List<Side> sides;
   private final List<Budget> budgets;
   private final Map<Metric, Stats.Summary> directSummary = new EnumMap<>(Metric.class);
-  private final Map<Metric, Stats.Summary> gatewaySummary = new EnumMap<>(Metric.class);
-  private final Map<Metric, Stats.Summary> comparison = new EnumMap<>(Metric.class);
+
+  /**
+   * One B side's repetitions: the gateway, a {@code --peers} proxy, or the gateway translating. Its figures per
+   * metric, its comparison with A's repetition of the same pair, and its CPU per request over the first side's (the
+   * gateway's) in the same repetition; the process behind it is the one whose CPU and peak RSS its phases read.
+   */
+  public static final class Side {
+    private final String name;
+    private final List<PhaseResult> phases;
+    private final Map<Metric, Stats.Summary> summary = new EnumMap<>(Metric.class);
+    private final Map<Metric, Stats.Summary> vsDirect = new EnumMap<>(Metric.class);
+    private final Stats.Summary cpuVsGateway;
+
+    Side(String name, List<PhaseResult> phases, List<PhaseResult> direct, List<PhaseResult> gateway) {
+      this.name = name;
+      this.phases = List.copyOf(phases);
+      for (Metric m : Metric.values()) {
+        List<Double> a = values(direct, m);
+        List<Double> b = values(phases, m);
+        summary.put(m, Stats.summarize(b));
+        vsDirect.put(m, Stats.summarize(Stats.pairwise(a, b, m.compare())));
+      }
+      cpuVsGateway = Stats.summarize(Stats.pairwise(values(gateway, Metric.GATEWAY_CPU), values(phases, Metric.GATEWAY_CPU),
+          Metric.Compare.RATIO));
+    }
+
+    /** {@code gateway}, a peer's id, or {@code gateway-translated}. */
+    public String name() {
+      return name;
+    }
+
+    public List<PhaseResult> phases() {
+      return phases;
+    }
+
+    public Stats.Summary summary(Metric m) {
+      return summary.get(m);
+    }
+
+    /** The pairwise comparison with A (B/A or B - A per repetition), summarised. */
+    public Stats.Summary vsDirect(Metric m) {
+      return vsDirect.get(m);
+    }
+
+    /** Its CPU per request over the gateway's, per repetition, summarised (1 for the gateway itself). */
+    public Stats.Summary cpuVsGateway() {
+      return cpuVsGateway;
+    }
+  }
 
   public WorkloadResult(String scenario, Workload workload, List<PhaseResult> warmups, List<PhaseResult> direct,
                         List<PhaseResult> gateway, List<Budget> budgets) {
+    this(scenario, workload, warmups, direct, Map.of(Runner.GATEWAY, gateway), budgets);
+  }
+
+  /** @param sides each B side's repetitions by name, in run order; the first is the gateway's */
+  public WorkloadResult(String scenario, Workload workload, List<PhaseResult> warmups, List<PhaseResult> direct,
+                        Map<String, List<PhaseResult>> sides, List<Budget> budgets) {
+    if (sides.isEmpty()) throw new IllegalArgumentException("a workload has at least the gateway's side");
     this.scenario = scenario;
     this.workload = workload;
     this.warmups = List.copyOf(warmups);
     this.direct = List.copyOf(direct);
-    this.gateway = List.copyOf(gateway);
     this.budgets = List.copyOf(budgets);
-    for (Metric m : Metric.values()) {
-      List<Double> a = values(direct, m);
-      List<Double> b = values(gateway, m);
-      directSummary.put(m, Stats.summarize(a));
-      gatewaySummary.put(m, Stats.summarize(b));
-      comparison.put(m, Stats.summarize(Stats.pairwise(a, b, m.compare())));
-    }
+    for (Metric m : Metric.values()) directSummary.put(m, Stats.summarize(values(direct, m)));
+    List<PhaseResult> first = sides.values().iterator().next();
+    List<Side> out = new ArrayList<>();
+    sides.forEach((name, phases) -> out.add(new Side(name, phases, direct, first)));
+    this.sides = List.copyOf(out);
   }
 
   private static List<Double> values(List<PhaseResult> phases, Metric m) {
@@ -63,8 +114,14 @@ public final class WorkloadResult {
     return direct;
   }
 
+  /** The gateway's repetitions (the first side). */
   public List<PhaseResult> gateway() {
-    return gateway;
+    return sides.get(0).phases();
+  }
+
+  /** Every B side, the gateway's first. */
+  public List<Side> sides() {
+    return sides;
   }
 
   public List<PhaseResult> warmups() {
@@ -76,12 +133,12 @@ public final class WorkloadResult {
   }
 
   public Stats.Summary gateway(Metric m) {
-    return gatewaySummary.get(m);
+    return sides.get(0).summary(m);
   }
 
-  /** The pairwise comparison (B/A or B - A per repetition), summarised. */
+  /** The gateway's pairwise comparison with A (B/A or B - A per repetition), summarised. */
   public Stats.Summary comparison(Metric m) {
-    return comparison.get(m);
+    return sides.get(0).vsDirect(m);
   }
 
   public List<Budget.Verdict> verdicts() {
@@ -115,18 +172,22 @@ public final class WorkloadResult {
     m.put("replyWords", workload.replyWords());
     if (workload.stream()) m.put("chunkDelayMs", workload.chunkDelayMs());
     if (workload.faults() != null) m.put("faults", workload.faults().describe());
-    m.put("direct", targetJson(direct, directSummary));
-    m.put("gateway", targetJson(gateway, gatewaySummary));
-    Map<String, Object> cmp = new LinkedHashMap<>();
-    for (Metric metric : Metric.values()) {
-      if (metric.compare() == Metric.Compare.NONE || metric.compare() == Metric.Compare.CONTEXT
-          || !metric.appliesTo(workload)) continue;
-      Stats.Summary s = comparison(metric);
-      if (s.isEmpty()) continue;
-      String key = metric.compare() == Metric.Compare.RATIO ? metric.key() + "Ratio" : metric.key() + "Added";
-      cmp.put(key, summaryJson(s));
+    m.put("direct", targetJson(direct, directSummary::get));
+    Side gw = sides.get(0);
+    m.put("gateway", targetJson(gw.phases(), gw::summary));
+    m.put("gatewayVsDirect", vsDirectJson(gw));
+    if (sides.size() > 1) {
+      List<Object> others = new ArrayList<>();
+      for (Side side : sides.subList(1, sides.size())) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", side.name());
+        o.putAll(targetJson(side.phases(), side::summary));
+        o.put("vsDirect", vsDirectJson(side));
+        if (!side.cpuVsGateway().isEmpty()) o.put("cpuPerRequestVsGatewayRatio", summaryJson(side.cpuVsGateway()));
+        others.add(o);
+      }
+      m.put("otherSides", others);
     }
-    m.put("gatewayVsDirect", cmp);
     List<Object> budgetJson = new ArrayList<>();
     for (Budget.Verdict v : verdicts()) {
       Map<String, Object> b = new LinkedHashMap<>();
@@ -151,11 +212,24 @@ public final class WorkloadResult {
     return m;
   }
 
-  private Map<String, Object> targetJson(List<PhaseResult> phases, Map<Metric, Stats.Summary> summary) {
+  private Map<String, Object> vsDirectJson(Side side) {
+    Map<String, Object> cmp = new LinkedHashMap<>();
+    for (Metric metric : Metric.values()) {
+      if (metric.compare() == Metric.Compare.NONE || metric.compare() == Metric.Compare.CONTEXT
+          || !metric.appliesTo(workload)) continue;
+      Stats.Summary s = side.vsDirect(metric);
+      if (s.isEmpty()) continue;
+      String key = metric.compare() == Metric.Compare.RATIO ? metric.key() + "Ratio" : metric.key() + "Added";
+      cmp.put(key, summaryJson(s));
+    }
+    return cmp;
+  }
+
+  private Map<String, Object> targetJson(List<PhaseResult> phases, java.util.function.Function<Metric, Stats.Summary> summary) {
     Map<String, Object> t = new LinkedHashMap<>();
     Map<String, Object> med = new LinkedHashMap<>();
     for (Metric metric : Metric.values()) {
-      Stats.Summary s = summary.get(metric);
+      Stats.Summary s = summary.apply(metric);
       if (!s.isEmpty()) med.put(metric.key(), summaryJson(s));
     }
     t.put("summary", med);

@@ -24,8 +24,22 @@ class BenchOptionsTest {
     assertEquals(0, o.requests());
     assertEquals(null, o.out());
     assertEquals(null, o.gatewayJar());
-    assertFalse(o.referenceProxy());
-    assertTrue(BenchOptions.parse(new String[] {"nonstream", "--reference-proxy"}).referenceProxy());
+    assertEquals(List.of(), o.peers());
+    assertEquals(List.of(Peer.REFERENCE_PROXY),
+        BenchOptions.parse(new String[] {"nonstream", "--reference-proxy"}).peers());
+  }
+
+  @Test
+  void peersAreNamedInAListOrOneByOneInTheOrderGivenEachOnce() throws Exception {
+    assertEquals(List.of(Peer.REFERENCE_PROXY, Peer.NGINX),
+        BenchOptions.parse(new String[] {"--peers", "reference,nginx"}).peers());
+    assertEquals(List.of(Peer.NGINX, Peer.REFERENCE_PROXY),
+        BenchOptions.parse(new String[] {"--peer", "nginx", "--peers=reference-proxy", "--reference-proxy"}).peers());
+    BenchOptions.UsageException e = assertThrows(BenchOptions.UsageException.class,
+        () -> BenchOptions.parse(new String[] {"--peers", "nginx,envoy"}));
+    assertEquals("--peers: unknown peer 'envoy'; known: reference-proxy, nginx", e.getMessage());
+    assertTrue(BenchOptions.parse(new String[] {"--peers", "nginx"}).plan()
+        .endsWith("; on the plain-proxying scenarios B is the gateway, then nginx, each after the same A"));
   }
 
   @Test

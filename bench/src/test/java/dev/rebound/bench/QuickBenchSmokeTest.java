@@ -66,26 +66,41 @@ class QuickBenchSmokeTest {
   }
 
   @Test
-  @Timeout(value = 120, unit = TimeUnit.SECONDS)
-  void withTheReferenceProxyBIsAPlainVertxProxyAndTheGatewaysOwnScenariosAreSkipped(@TempDir Path out)
-      throws Exception {
+  @Timeout(value = 150, unit = TimeUnit.SECONDS)
+  void peersRunNextToTheGatewayInOneRunAndTranslatedRunsNextToPassThrough(@TempDir Path out) throws Exception {
     assertTrue(Files.isRegularFile(GATEWAY_JAR), "the gateway jar is missing: " + GATEWAY_JAR);
+    // nginx where it is installed (apt-get install nginx-light); the reference proxy always
+    boolean nginx = Topology.onPath("nginx") != null;
+    String peers = nginx ? "reference-proxy,nginx" : "reference-proxy";
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     PrintStream ps = new PrintStream(console, true, StandardCharsets.UTF_8);
-    int code = BenchMain.run(new String[] {"c1", "sessions-embedded", "--reference-proxy", "--quick", "--duration", "1s",
-        "--warmup", "300ms", "--process-warmup", "1s", "--repetitions", "1", "--out", out.toString(),
-        "--gateway-jar", GATEWAY_JAR.toString()}, ps, ps);
+    int code = BenchMain.run(new String[] {"c1", "translated", "--peers", peers, "--quick", "--duration", "1s",
+        "--warmup", "300ms", "--process-warmup", "1s", "--repetitions", "1", "--concurrency", "translated=2",
+        "--out", out.toString(), "--gateway-jar", GATEWAY_JAR.toString()}, ps, ps);
     String log = console.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, log);
 
     String md = Files.readString(out.resolve("report.md"));
-    assertTrue(md.contains("the reference proxy (plain Vert.x), not the gateway"), md);
-    assertTrue(md.contains("not measured with --reference-proxy"), md);
-    JsonNode c1 = new ObjectMapper().readTree(out.resolve("report.json").toFile()).get("scenarios").get(0);
-    for (JsonNode w : c1.get("workloads")) {
-      assertTrue(w.get("gateway").get("repetitions").get(0).get("ok").asLong() > 0, w.toString());
+    assertTrue(md.contains("## Side by side"), md);
+    assertTrue(md.contains("| c1 | figure | gateway | reference-proxy" + (nginx ? " | nginx |" : " |")), md);
+    assertTrue(md.contains("| translated | figure | gateway | gateway-translated |"), md);
+    JsonNode scenarios = new ObjectMapper().readTree(out.resolve("report.json").toFile()).get("scenarios");
+    for (JsonNode scenario : scenarios) {
+      for (JsonNode w : scenario.get("workloads")) {
+        assertTrue(w.get("gateway").get("repetitions").get(0).get("ok").asLong() > 0, w.get("name") + ":\n" + log);
+        for (JsonNode side : w.get("otherSides")) {
+          JsonNode rep = side.get("repetitions").get(0);
+          assertTrue(rep.get("ok").asLong() > 0, w.get("name") + " " + side.get("name") + ":\n" + log);
+          assertTrue(rep.get("metrics").has("gatewayCpuUsPerRequest"), side.toString());
+          assertTrue(side.has("cpuPerRequestVsGatewayRatio"), side.toString());
+        }
+      }
     }
+    assertEquals(nginx ? 2 : 1, scenarios.get(0).get("workloads").get(0).get("otherSides").size());
     assertTrue(Files.readString(out.resolve("processes/reference-proxy.log")).contains("Reference proxy listening"));
-    assertTrue(!Files.exists(out.resolve("processes/gateway.yaml")), "no gateway was started");
+    if (nginx) {
+      assertTrue(Files.readString(out.resolve("processes/nginx.conf")).contains("worker_processes 1;"));
+      assertTrue(!Files.exists(out.resolve("processes/nginx.pid")), "nginx was stopped and removed its pid file");
+    }
   }
 }

@@ -131,6 +131,54 @@ class ReportTest {
   }
 
   @Test
+  void sidesPairWithTheSameDirectRepetitionAndShowSideBySide() throws Exception {
+    Scenario nonstream = Scenarios.select(List.of("nonstream")).get(0);
+    Workload w = nonstream.workloads().get(0);
+    Map<String, List<PhaseResult>> sides = new LinkedHashMap<>();
+    // direct 10,000/s both reps; gateway 6,000 and 7,000/s at 60 us; nginx 8,000/s at 30 and 21 us
+    sides.put("gateway", List.of(phase("gateway", 1, 6_000, 4500, 360_000_000, Map.of()),
+        phase("gateway", 2, 7_000, 4000, 420_000_000, Map.of())));
+    sides.put("nginx", List.of(phase("nginx", 1, 8_000, 3500, 240_000_000, Map.of()),
+        phase("nginx", 2, 8_000, 3600, 168_000_000, Map.of("connection", 1L))));
+    WorkloadResult r = new WorkloadResult("nonstream", w, List.of(),
+        List.of(phase("direct", 1, 10_000, 3000, 0, Map.of()), phase("direct", 2, 10_000, 3000, 0, Map.of())),
+        sides, nonstream.budgets());
+    assertEquals(List.of("gateway", "nginx"), r.sides().stream().map(WorkloadResult.Side::name).toList());
+    assertEquals(0.65, r.comparison(Metric.THROUGHPUT).median(), 1e-9, "budgets and B columns read the gateway");
+    WorkloadResult.Side nginx = r.sides().get(1);
+    assertEquals(0.8, nginx.vsDirect(Metric.THROUGHPUT).median(), 1e-9);
+    // nginx CPU per request 30 and 21 us (plus the failed request) over the gateway's 60 us in the same repetition
+    assertEquals(0.5, nginx.cpuVsGateway().max(), 1e-9);
+    assertEquals(168_000.0 / 8001 / 60, nginx.cpuVsGateway().min(), 1e-9);
+
+    RunResult run = new RunResult(Instant.parse("2025-01-01T00:00:00Z"), Instant.parse("2025-01-01T00:01:00Z"),
+        BenchOptions.parse(new String[] {"--quick", "--peers", "nginx"}), new LinkedHashMap<>(Map.of("cores", 2)),
+        List.of(new RunResult.ScenarioOutcome(nonstream, List.of(r), null)));
+    String md = Report.markdown(run);
+    assertTrue(md.contains("## Side by side"), md);
+    assertTrue(md.contains("| nonstream | figure | gateway | nginx |\n|---|---|---:|---:|\n"), md);
+    assertTrue(md.contains("| nonstream/openai | throughput vs direct | 0.65x (0.60x .. 0.70x) | 0.80x |"), md);
+    assertTrue(md.contains("| nonstream/openai | CPU per request | 60 us | 25 us (21 us .. 30 us) |"), md);
+    assertTrue(md.contains("| nonstream/openai | CPU per request vs gateway | 1x | 0.42x (0.35x .. 0.50x) |"), md);
+    assertTrue(md.contains("nginx errors connection x1 of 16001 requests"), md);
+    assertFalse(md.contains("TTFT p50 added"), "non-stream: no TTFT row");
+    JsonNode j = new ObjectMapper().readTree(Report.json(run)).get("scenarios").get(0).get("workloads").get(0);
+    assertEquals(0.65, j.get("gatewayVsDirect").get("throughputRatio").get("median").asDouble(), 1e-9);
+    JsonNode other = j.get("otherSides").get(0);
+    assertEquals("nginx", other.get("name").asText());
+    assertEquals(0.8, other.get("vsDirect").get("throughputRatio").get("median").asDouble(), 1e-9);
+    assertEquals(0.5, other.get("cpuPerRequestVsGatewayRatio").get("max").asDouble(), 1e-3);
+    assertEquals(2, other.get("repetitions").size());
+  }
+
+  @Test
+  void aRunOfOneSideHasNoSideBySideSection() throws Exception {
+    assertFalse(Report.markdown(run()).contains("Side by side"));
+    assertFalse(new ObjectMapper().readTree(Report.json(run())).get("scenarios").get(0).get("workloads").get(0)
+        .has("otherSides"));
+  }
+
+  @Test
   void figuresAreWrittenReadably() {
     assertEquals("95 us", Format.micros(95.2));
     assertEquals("1.50 ms", Format.micros(1500));

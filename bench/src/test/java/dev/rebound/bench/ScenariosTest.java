@@ -46,6 +46,38 @@ class ScenariosTest {
   }
 
   @Test
+  void plainProxyingScenariosTakePeersAndTheStreamShapesAreTheIssues() {
+    for (String name : List.of("c1", "nonstream", "stream", "stream-burst")) {
+      assertEquals(Scenario.Sides.GATEWAY_AND_PEERS, Scenarios.select(List.of(name)).get(0).sides(), name);
+    }
+    for (String name : List.of("sessions-embedded", "sessions-redis", "large-context", "faults")) {
+      assertEquals(Scenario.Sides.GATEWAY, Scenarios.select(List.of(name)).get(0).sides(), name);
+    }
+    // paced SSE: 32 streams, 32 events 5 ms apart; burst: 16 events written at once
+    Workload paced = Scenarios.select(List.of("stream")).get(0).workloads().get(0);
+    assertEquals(List.of(32, 32, 5L), List.of(paced.concurrency(), paced.replyWords(), paced.chunkDelayMs()));
+    for (Workload burst : Scenarios.select(List.of("stream-burst")).get(0).workloads()) {
+      assertTrue(burst.stream());
+      assertEquals(List.of(32, 16, 0L), List.of(burst.concurrency(), burst.replyWords(), burst.chunkDelayMs()));
+      assertTrue(burst.describe().contains("written at once"), burst.describe());
+    }
+  }
+
+  @Test
+  void translatedRunsEveryWorkloadPassThroughAndTranslatedAndTheGatewayRoutesTheCrossModelsAcross() {
+    Scenario t = Scenarios.select(List.of("translated")).get(0);
+    assertEquals(Scenario.Sides.PASS_THROUGH_AND_TRANSLATED, t.sides());
+    assertEquals(List.of("anthropic", "openai", "anthropic-stream", "openai-stream"),
+        t.workloads().stream().map(Workload::name).toList());
+    String yaml = Topology.gatewayConfigYaml("http://127.0.0.1:9", java.nio.file.Path.of("/tmp/d"));
+    assertTrue(yaml.contains("{ name: anthropic-via-openai, match: { model: bench-anthropic-via-openai }, agents: [assistant] }"), yaml);
+    assertTrue(yaml.contains("{ name: openai-via-anthropic, match: { model: bench-openai-via-anthropic }, agents: [claude] }"), yaml);
+    assertTrue(yaml.indexOf("anthropic-via-openai") < yaml.indexOf("anthropic-clients"), "before the protocol routes");
+    assertTrue(Protocol.ANTHROPIC.body(Protocol.ANTHROPIC.crossModel(), true, "hi")
+        .startsWith("{\"model\":\"bench-anthropic-via-openai\",\"max_tokens\":256,\"stream\":true"));
+  }
+
+  @Test
   void largeContextSendsFiftyThousandTokenConversationsForTheModelTheGatewayCuts() throws Exception {
     Workload w = Scenarios.select(List.of("large-context")).get(0).workloads().get(0);
     assertEquals(50_000, w.contextTokens());
