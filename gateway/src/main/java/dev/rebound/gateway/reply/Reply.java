@@ -54,7 +54,7 @@ public final class Reply implements StreamTarget {
    * here until the turn is stored: a client that has seen the end may leave at once, and what it saw complete must
    * already be durable.
    */
-  private String endMarker;
+  private SseEvent endMarker;
 
   /**
    * @param streamErrors classifies an event that may be an error inside the stream; null when it is not one
@@ -197,15 +197,15 @@ public final class Reply implements StreamTarget {
   private void write(SseEvent e) {
     commitStream();
     if (message != null && format.isEndOfStream(e)) {
-      endMarker = e.raw();
+      endMarker = e;
       transcript.observe(e);
       return;
     }
     if (holding) {
-      if (held == null) held = Buffer.buffer(e.raw().length());
-      held.appendString(e.raw());
+      if (held == null) held = Buffer.buffer(e.length());
+      e.appendTo(held);
     } else {
-      resp.write(e.raw());
+      resp.write(e.bytes());
     }
     transcript.observe(e);
     if (transcript.hasContent()) observer.firstToken();
@@ -214,9 +214,7 @@ public final class Reply implements StreamTarget {
 
   /** Cheap pre-check on the hot path; the classifier decides. */
   private static boolean mayBeError(SseEvent e) {
-    if ("error".equals(e.event())) return true;
-    String data = e.data();
-    return data != null && data.contains("\"error\"");
+    return "error".equals(e.event()) || e.dataContains("\"error\"");
   }
 
   /** The end marker of a whole answer whose stream lost its tail, written by the gateway. */
@@ -276,7 +274,7 @@ public final class Reply implements StreamTarget {
     stopKeepAlive();
     if (!resp.ended() && !resp.closed()) {
       commitStream();
-      if (endMarker != null) resp.end(endMarker);
+      if (endMarker != null) resp.end(endMarker.bytes());
       else resp.end();
     }
   }

@@ -1,19 +1,58 @@
 package dev.rebound.gateway.stream;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 
 /**
- * One SSE event; {@code raw} is the exact text as received including the terminating blank line, so relaying raw is
- * byte-identical.
- *
- * @param event the value of the {@code event:} line, null when there is none
- * @param data the {@code data:} lines joined with '\n', null when there is none (comment-only events)
- * @param raw the exact text of the event, blank lines that preceded it and its terminating blank line included
+ * One SSE event. An event read from an upstream keeps its exact bytes ({@link #bytes()}: what is relayed, including the
+ * terminating blank line) and decodes text only when someone asks ({@link #data()}, {@link #raw()}): the relay of a
+ * stream nobody reads beyond a few fields never turns bytes into strings and back. An event the gateway writes is
+ * built from its text ({@link #of}).
  */
-public record SseEvent(String event, String data, String raw) {
+public final class SseEvent {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory FACTORY = JSON.getFactory();
+
+  private final String event;
+  /** The exact bytes; null for an event built from text until {@link #bytes()} encodes it. */
+  private byte[] bytes;
+  /** Where the data is inside {@link #bytes} when it is one line; -1 when it is not there as is (none, or joined). */
+  private final int dataFrom;
+  private final int dataTo;
+  private String data;
+  private boolean dataRead;
+  private String raw;
+
+  /**
+   * @param event the value of the {@code event:} line, null when there is none
+   * @param data  the {@code data:} lines joined with '\n', null when there is none (comment-only events)
+   * @param raw   the exact text of the event, blank lines that preceded it and its terminating blank line included
+   */
+  public SseEvent(String event, String data, String raw) {
+    this.event = event;
+    this.data = data;
+    this.dataRead = true;
+    this.raw = raw;
+    this.dataFrom = -1;
+    this.dataTo = -1;
+  }
+
+  /** An event as read: its bytes, and its data either as a range of them (one line) or joined (several lines). */
+  SseEvent(String event, byte[] bytes, int dataFrom, int dataTo, String joinedData) {
+    this.event = event;
+    this.bytes = bytes;
+    this.dataFrom = dataFrom;
+    this.dataTo = dataTo;
+    this.data = joinedData;
+    this.dataRead = dataFrom < 0;
+  }
 
   /**
    * An event written by the gateway: {@code event: NAME\ndata: DATA\n\n}, or just the data line when name is null.
@@ -24,31 +63,118 @@ public record SseEvent(String event, String data, String raw) {
     return new SseEvent(event, data, raw);
   }
 
+  /** The value of the {@code event:} line, null when there is none. */
+  public String event() {
+    return event;
+  }
+
+  /** The {@code data:} lines joined with '\n', null when there is none (comment-only events). */
+  public String data() {
+    if (!dataRead) {
+      data = new String(bytes, dataFrom, dataTo - dataFrom, StandardCharsets.UTF_8);
+      dataRead = true;
+    }
+    return data;
+  }
+
+  /** The exact text of the event, blank lines that preceded it and its terminating blank line included. */
+  public String raw() {
+    if (raw == null) raw = new String(bytes, StandardCharsets.UTF_8);
+    return raw;
+  }
+
+  /** The exact bytes of the event, as relayed. */
+  public Buffer bytes() {
+    if (bytes == null) bytes = raw.getBytes(StandardCharsets.UTF_8);
+    return Buffer.buffer(bytes);
+  }
+
+  /** How many bytes the event has. */
+  public int length() {
+    if (bytes == null) bytes = raw.getBytes(StandardCharsets.UTF_8);
+    return bytes.length;
+  }
+
+  /** Appends the event's bytes to {@code to}. */
+  public void appendTo(Buffer to) {
+    if (bytes == null) bytes = raw.getBytes(StandardCharsets.UTF_8);
+    to.appendBytes(bytes);
+  }
+
   /** True when the event holds only comment lines (":..."), e.g. keep-alives such as {@code : OPENROUTER PROCESSING}. */
   public boolean isComment() {
-    if (event != null || data != null) return false;
+    if (event != null || hasData()) return false;
     // no event/data field, but an id: or retry: line would still make it a real (if useless) event
-    for (int start = 0; start < raw.length(); ) {
-      int end = raw.indexOf('\n', start);
-      if (end < 0) end = raw.length();
-      if (end > start && raw.charAt(start) != ':' && raw.charAt(start) != '\r') return false;
+    String text = raw();
+    for (int start = 0; start < text.length(); ) {
+      int end = text.indexOf('\n', start);
+      if (end < 0) end = text.length();
+      if (end > start && text.charAt(start) != ':' && text.charAt(start) != '\r') return false;
       start = end + 1;
     }
     return true;
   }
 
+  /** Whether the event has a {@code data:} line. */
+  public boolean hasData() {
+    return dataFrom >= 0 || data != null;
+  }
+
   /** True for OpenAI's end-of-stream marker {@code data: [DONE]}. */
   public boolean isDone() {
+    if (!dataRead) return dataTo - dataFrom == 6 && bytes[dataFrom] == '[' && "[DONE]".equals(data());
     return "[DONE]".equals(data);
+  }
+
+  /** Whether the data contains {@code needle} (ASCII), read from the bytes without decoding them. */
+  public boolean dataContains(String needle) {
+    if (dataRead) return data != null && data.contains(needle);
+    int n = needle.length();
+    outer:
+    for (int i = dataFrom, last = dataTo - n; i <= last; i++) {
+      for (int j = 0; j < n; j++) if (bytes[i + j] != needle.charAt(j)) continue outer;
+      return true;
+    }
+    return false;
   }
 
   /** The data parsed as JSON; null when there is none or it is malformed (a broken upstream chunk teaches nothing). */
   public JsonNode json() {
-    if (data == null) return null;
+    if (!hasData()) return null;
     try {
-      return JSON.readTree(data);
-    } catch (JsonProcessingException e) {
+      return dataRead ? JSON.readTree(data) : JSON.readTree(bytes, dataFrom, dataTo - dataFrom);
+    } catch (IOException e) {
       return null;
     }
+  }
+
+  /**
+   * A streaming JSON parser over the data, for a reader that needs a few fields and no tree; null when there is no
+   * data. The caller closes it.
+   */
+  public JsonParser jsonParser() throws IOException {
+    if (!hasData()) return null;
+    return dataRead ? FACTORY.createParser(data) : FACTORY.createParser(bytes, dataFrom, dataTo - dataFrom);
+  }
+
+  /** Reads the JSON value the parser stands on as a tree (a reader that streams most of an event and needs one part whole). */
+  public static JsonNode tree(JsonParser parser) throws IOException {
+    return JSON.readTree(parser);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SseEvent other && Objects.equals(event, other.event) && Objects.equals(data(), other.data())
+        && raw().equals(other.raw());
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(event, data(), raw());
+  }
+
+  @Override
+  public String toString() {
+    return "SseEvent[event=" + event + ", data=" + data() + "]";
   }
 }

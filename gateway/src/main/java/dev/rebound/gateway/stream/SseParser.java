@@ -28,7 +28,11 @@ public final class SseParser {
   // fields of the incomplete event
   private boolean hasLines;
   private String event;
-  private String data;
+  /** Where its one data line's value is, relative to the event's first byte (-1: none yet). */
+  private int dataFrom = -1;
+  private int dataTo;
+  /** Its data lines joined, once there is more than one (rare: no LLM API sends multi-line data). */
+  private String joinedData;
 
   public SseParser() {
     this(DEFAULT_MAX_EVENT_BYTES);
@@ -52,16 +56,25 @@ public final class SseParser {
         readLine(lineStart, lineEnd);
       } else if (hasLines) {
         if (out == null) out = new ArrayList<>(4);
-        out.add(new SseEvent(event, data, new String(buf, eventStart, i + 1 - eventStart, StandardCharsets.UTF_8)));
+        byte[] bytes = java.util.Arrays.copyOfRange(buf, eventStart, i + 1);
+        out.add(joinedData != null ? new SseEvent(event, bytes, -1, -1, joinedData)
+            : new SseEvent(event, bytes, dataFrom < 0 ? -1 : dataFrom - eventStart, dataTo - eventStart, null));
         eventStart = i + 1;
         hasLines = false;
         event = null;
-        data = null;
+        dataFrom = -1;
+        joinedData = null;
       }
       lineStart = i + 1;
     }
     // keep only the incomplete event, at the front
-    if (eventStart > 0) System.arraycopy(buf, eventStart, buf, 0, len - eventStart);
+    if (eventStart > 0) {
+      System.arraycopy(buf, eventStart, buf, 0, len - eventStart);
+      if (dataFrom >= 0) {
+        dataFrom -= eventStart;
+        dataTo -= eventStart;
+      }
+    }
     len -= eventStart;
     scanned = lineStart - eventStart;
     if (len > maxEventBytes) throw new IllegalStateException("SSE event larger than " + maxEventBytes + " bytes");
@@ -93,8 +106,15 @@ public final class SseParser {
     int valueStart = colon < end ? colon + 1 : end;
     if (valueStart < end && buf[valueStart] == ' ') valueStart++;
     if (nameIs(DATA, start, colon)) {
-      String value = new String(buf, valueStart, end - valueStart, StandardCharsets.UTF_8);
-      data = data == null ? value : data + "\n" + value;
+      if (joinedData != null) {
+        joinedData = joinedData + "\n" + new String(buf, valueStart, end - valueStart, StandardCharsets.UTF_8);
+      } else if (dataFrom >= 0) {
+        joinedData = new String(buf, dataFrom, dataTo - dataFrom, StandardCharsets.UTF_8) + "\n"
+            + new String(buf, valueStart, end - valueStart, StandardCharsets.UTF_8);
+      } else {
+        dataFrom = valueStart;
+        dataTo = end;
+      }
     } else if (nameIs(EVENT, start, colon)) {
       event = new String(buf, valueStart, end - valueStart, StandardCharsets.UTF_8);
     }

@@ -47,6 +47,24 @@ class SseParserTest {
   }
 
   @Test
+  void anEventReadFromBytesKeepsThemExactAndDecodesItsDataOnlyWhenAsked() {
+    String stream = "event: e1\ndata: {\"error\":1,\"t\":\"é\"}\n\n: ping\n\ndata: [DONE]\n\n";
+    byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+    for (int cut = 0; cut <= bytes.length; cut++) {
+      List<SseEvent> events = feedInPieces(bytes, cut);
+      assertEquals(3, events.size());
+      SseEvent first = events.get(0);
+      assertTrue(first.dataContains("\"error\""), "found in the bytes, split at " + cut);
+      assertFalse(first.dataContains("[DONE]"));
+      assertEquals("{\"error\":1,\"t\":\"é\"}", first.data(), "split at " + cut);
+      assertEquals("é", first.json().get("t").asText());
+      assertEquals(Buffer.buffer("event: e1\ndata: {\"error\":1,\"t\":\"é\"}\n\n"), first.bytes());
+      assertTrue(events.get(1).isComment() && !events.get(1).hasData() && !events.get(1).dataContains("p"));
+      assertTrue(events.get(2).isDone() && !first.isDone());
+    }
+  }
+
+  @Test
   void anOpenAiStreamSplitAtAnyByteGivesTheSameEvents() {
     String stream = RecordedStreams.openAiOriginalCut() + RecordedStreams.openAiContinuation();
     assertSameEventsWhereverSplit(stream);

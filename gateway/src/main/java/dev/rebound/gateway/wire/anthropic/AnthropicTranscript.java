@@ -1,6 +1,9 @@
 package dev.rebound.gateway.wire.anthropic;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
@@ -44,8 +47,8 @@ final class AnthropicTranscript extends StreamTranscript {
       case "content_block_delta" -> {
         contentSeen();
         if ("text".equals(openType)) {
-          JsonNode delta = path(e, "delta");
-          if ("text_delta".equals(delta.path("type").textValue())) appendText(delta.path("text").asText(""));
+          String text = textDelta(e);
+          if (text != null) appendText(text);
         }
       }
       case "content_block_stop" -> {
@@ -90,6 +93,37 @@ final class AnthropicTranscript extends StreamTranscript {
   /** Type of the open block (text, thinking, tool_use, ...), null when none. */
   String openBlockType() {
     return openType;
+  }
+
+  /**
+   * The text of a {@code text_delta}, read token by token (the event that comes by the hundred: no tree); null for any
+   * other delta or a malformed event.
+   */
+  private static String textDelta(SseEvent e) {
+    try (JsonParser p = e.jsonParser()) {
+      if (p == null || p.nextToken() != JsonToken.START_OBJECT) return null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken t = p.nextToken();
+        if (!name.equals("delta") || t != JsonToken.START_OBJECT) {
+          p.skipChildren();
+          continue;
+        }
+        String type = null;
+        String text = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          t = p.nextToken();
+          if (field.equals("type") && t == JsonToken.VALUE_STRING) type = p.getText();
+          else if (field.equals("text") && t == JsonToken.VALUE_STRING) text = p.getText();
+          else p.skipChildren();
+        }
+        return "text_delta".equals(type) ? (text == null ? "" : text) : null;
+      }
+      return null;
+    } catch (IOException malformed) {
+      return null;
+    }
   }
 
   private static JsonNode path(SseEvent e, String field) {

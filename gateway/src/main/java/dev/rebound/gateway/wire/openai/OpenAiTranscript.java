@@ -1,10 +1,15 @@
 package dev.rebound.gateway.wire.openai;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 
 /**
  * A Chat Completions stream as the client received it: the text of choice 0, and a stop reason only once every choice
@@ -28,45 +33,141 @@ final class OpenAiTranscript extends StreamTranscript {
 
   @Override
   public void observe(SseEvent e) {
-    String data = e.data();
-    if (data == null) return; // comment
+    if (!e.hasData()) return; // comment
     if (e.isDone()) {
       ended();
       return;
     }
-    // every chunk may carry content, so every chunk is parsed
-    JsonNode chunk = e.json();
-    if (chunk == null || chunk.has("error")) return; // an error event is not part of the answer
-    JsonNode reported = chunk.get("usage");
-    if (reported != null && reported.isObject()) {
+    // every chunk may carry content, so every chunk is read: streamed, for the few fields this needs, no tree
+    Chunk chunk;
+    try (JsonParser p = e.jsonParser()) {
+      chunk = Chunk.read(p);
+    } catch (IOException malformed) {
+      return; // a broken upstream chunk teaches nothing
+    }
+    if (chunk == null || chunk.error) return; // an error event is not part of the answer
+    if (chunk.usage != null && chunk.usage.isObject()) {
       usageReportSeen();
-      reported(format.usage(usage(), reported));
+      reported(format.usage(usage(), chunk.usage));
     }
     if (responseId() == null) {
-      identify(chunk.path("id").textValue(), chunk.path("model").textValue());
-      created = chunk.path("created").asLong(-1);
+      identify(chunk.id, chunk.model);
+      created = chunk.created;
     }
-    for (JsonNode choice : chunk.path("choices")) {
-      JsonNode delta = choice.path("delta");
-      if (delta.path("tool_calls").size() > 0) {
+    for (Choice choice : chunk.choices) {
+      if (choice.toolCalls) {
         toolCallsSeen = true;
         contentSeen();
       }
-      int index = choice.path("index").asInt(0);
+      int index = choice.index;
       // the index is the upstream's word: a huge or negative one must not size the bit sets (clients may ask for 128)
       if (index < 0 || index >= OpenAiChat.MAX_CHOICES) continue;
       choicesSeen.set(index);
-      String finish = choice.path("finish_reason").textValue();
-      if (finish != null) {
+      if (choice.finish != null) {
         choicesFinished.set(index);
-        stopped(finish);
+        stopped(choice.finish);
       }
       if (index != 0) continue; // n > 1: only the first choice is continued
-      String content = delta.path("content").textValue();
-      if (content != null && !content.isEmpty()) {
-        appendText(content);
-      } else if (nonEmpty(delta, "refusal") || nonEmpty(delta, "reasoning_content") || nonEmpty(delta, "reasoning")) {
+      if (choice.content != null && !choice.content.isEmpty()) {
+        appendText(choice.content);
+      } else if (choice.otherContent) {
         contentSeen();
+      }
+    }
+  }
+
+  /** What one chunk says that the transcript needs, read token by token. */
+  private static final class Chunk {
+    boolean error;
+    String id;
+    String model;
+    long created = -1;
+    JsonNode usage;
+    final List<Choice> choices = new ArrayList<>(1);
+
+    /** Null when the data is not a JSON object. */
+    static Chunk read(JsonParser p) throws IOException {
+      if (p.nextToken() != JsonToken.START_OBJECT) return null;
+      Chunk c = new Chunk();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "error" -> {
+            c.error = true;
+            return c;
+          }
+          case "id" -> c.id = t == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "model" -> c.model = t == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "created" -> c.created = t.isNumeric() ? p.getValueAsLong(-1) : -1;
+          case "usage" -> c.usage = t == JsonToken.START_OBJECT ? SseEvent.tree(p) : null;
+          case "choices" -> {
+            if (t != JsonToken.START_ARRAY) {
+              p.skipChildren();
+              continue;
+            }
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+              if (t == JsonToken.START_OBJECT) c.choices.add(Choice.read(p));
+              else p.skipChildren();
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+      return c;
+    }
+  }
+
+  /** One choice of a chunk: its index, finish_reason and what its delta carries. */
+  private static final class Choice {
+    int index;
+    String finish;
+    String content;
+    boolean toolCalls;
+    boolean otherContent;
+
+    /** Reads the choice object the parser has just entered, up to its end. */
+    static Choice read(JsonParser p) throws IOException {
+      Choice c = new Choice();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "index" -> c.index = t.isNumeric() ? p.getValueAsInt(0) : 0;
+          case "finish_reason" -> c.finish = t == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "delta" -> {
+            if (t == JsonToken.START_OBJECT) c.readDelta(p);
+            else p.skipChildren();
+          }
+          default -> p.skipChildren();
+        }
+      }
+      return c;
+    }
+
+    private void readDelta(JsonParser p) throws IOException {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "content" -> content = t == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "tool_calls" -> {
+            // present and not empty: a tool call is being streamed
+            if (t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT) {
+              JsonToken first = p.nextToken();
+              if (first != JsonToken.END_ARRAY && first != JsonToken.END_OBJECT) {
+                toolCalls = true;
+                p.skipChildren();
+                while ((first = p.nextToken()) != JsonToken.END_ARRAY && first != JsonToken.END_OBJECT) p.skipChildren();
+              }
+            }
+          }
+          case "refusal", "reasoning_content", "reasoning" -> {
+            if (t == JsonToken.VALUE_STRING && !p.getText().isEmpty()) otherContent = true;
+            else p.skipChildren();
+          }
+          default -> p.skipChildren();
+        }
       }
     }
   }

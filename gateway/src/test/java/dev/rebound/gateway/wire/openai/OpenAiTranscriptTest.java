@@ -36,6 +36,25 @@ class OpenAiTranscriptTest {
   }
 
   @Test
+  void aChunkIsReadForItsFewFieldsWhateverElseItCarriesAndAnErrorChunkTeachesNothing() {
+    String odd = "data: {\"id\":\"" + ID + "\",\"extra\":{\"nested\":[1,{\"content\":\"not this\"}]},\"model\":\"m\","
+        + "\"created\":7,\"choices\":[{\"delta\":{\"tool_calls\":[],\"content\":\"Hi\",\"x\":{\"content\":\"no\"}},"
+        + "\"index\":0,\"logprobs\":{\"content\":[{\"token\":\"Hi\"}]},\"finish_reason\":null}]}\n\n"
+        + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" there\"}}],\"error\":{\"message\":\"x\"}}\n\n"
+        + "data: {not json\n\n"
+        + "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}],"
+        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\n\n";
+    StreamTranscript t = observed(CHAT, odd);
+    assertEquals("Hi", t.partialText(), "nested fields named content and the error chunk's text are not the answer");
+    assertEquals(ID, t.responseId());
+    assertEquals("m", t.model());
+    assertFalse(t.toolCallInProgress(), "an empty tool_calls list starts no tool call");
+    assertEquals("length", t.stopReason());
+    assertTrue(t.usageSeen());
+    assertEquals(2, t.usage().output());
+  }
+
+  @Test
   void openAiRoleChunkAloneIsNoContent() {
     StreamTranscript t = observed(CHAT,
         openAiChunk(ID, 1, "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", null));
