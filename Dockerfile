@@ -16,9 +16,10 @@ COPY --from=build /src/gateway/target/rebound.jar /app/rebound.jar
 COPY conf/ /app/conf/
 USER rebound
 # A bounded JVM: heap, metaspace, code cache, direct buffers (Netty) and thread stacks together keep the process
-# under 512 MiB of RSS; the serial collector has the least overhead at this heap size. Replace the whole value to
+# under 512 MiB of RSS; the serial collector has the least overhead at this heap size, and a small initial heap
+# (-Xms64m) lets it grow only as far as the load needs (without it the JVM commits the whole -Xmx at start). Replace the whole value to
 # change it, e.g. -e REBOUND_JAVA_OPTS="-Xmx1g -XX:MaxMetaspaceSize=128m -XX:MaxDirectMemorySize=256m".
-ENV REBOUND_JAVA_OPTS="-Xmx256m -Xss512k -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError" \
+ENV REBOUND_JAVA_OPTS="-Xms64m -Xmx256m -Xss512k -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError" \
     REBOUND_HOST=0.0.0.0 \
     REBOUND_PORT=8080
 EXPOSE 8080

@@ -77,7 +77,10 @@ public final class BenchMain {
         List<Peer> peers = scenarios.stream().anyMatch(s -> s.needsProcesses() && s.sides() == Scenario.Sides.GATEWAY_AND_PEERS)
             ? opts.peers() : List.of();
         if (peers.size() < opts.peers().size()) out.println("bench: no selected scenario is plain proxying; --peers not started");
-        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), opts.gatewayJavaOpts(), peers);
+        // the shipped options first: the ones given on the command line come later, and the JVM takes the last of each
+        List<String> javaOpts = new java.util.ArrayList<>(ShippedJvmOptions.of(root));
+        javaOpts.addAll(opts.gatewayJavaOpts());
+        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), javaOpts, peers);
              Runner runner = new Runner(opts, topo, out)) {
           StringBuilder serving = new StringBuilder("bench: mock-llm on port " + topo.mockPort() + " (pid " + topo.mockPid() + ")");
           for (Topology.Server s : serversOf(topo)) {
@@ -94,7 +97,7 @@ public final class BenchMain {
             procs.put(key + "Pid", s.pid());
             procs.put(key + "PeakRssKb", ProcStats.peakRssKb(s.pids()));
           }
-          procs.put("gatewayJavaOpts", opts.gatewayJavaOpts());
+          procs.put("gatewayJavaOpts", javaOpts);
           procs.put("logs", topo.dir().toString());
           env.put("processes", procs);
         }

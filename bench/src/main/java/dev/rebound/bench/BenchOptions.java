@@ -61,7 +61,8 @@ public record BenchOptions(
         --concurrency SPEC       connections: N (every scenario but c1) or scenario=N[,scenario=N...]
         --out DIR                where report.md / report.json go (default bench/results/<timestamp>/)
         --gateway-jar PATH       the gateway's runnable jar (default gateway/target/rebound.jar)
-        --gateway-java-opts S    JVM options for the gateway process, e.g. "-XX:StartFlightRecording=filename=g.jfr"
+        --gateway-java-opts S    JVM options for the gateway process, after the shipped ones (the Dockerfile's
+                           REBOUND_JAVA_OPTS), e.g. "-XX:StartFlightRecording=filename=g.jfr"
         --peers LIST             plain proxies measured next to the gateway in the same interleaved run, on the
                                  plain-proxying scenarios (c1, nonstream, stream, stream-burst): reference-proxy
                                  (a Vert.x proxy from the bench; also: reference), nginx (from PATH); e.g.
