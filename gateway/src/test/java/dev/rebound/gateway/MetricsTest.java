@@ -138,7 +138,11 @@ class MetricsTest {
   }
 
   @Test
-  void vertxHttpJvmAndProcessMetersAreScrapedAlongsideTheGatewaysOwn() throws Exception {
+  void vertxHttpMetersAreScrapedAlongsideTheGatewaysOwnWhenAskedFor() throws Exception {
+    Scrape quiet = traffic();
+    assertTrue(quiet.find("vertx_http_server_requests_total").isEmpty(), "off by default: they cost a fifth of the CPU");
+    h.close();
+    h = GatewayHarness.start(RecoveryTest.CONFIG + "\nmetrics: { httpMeters: true }\n");
     Scrape s = traffic();
     assertTrue(s.sum("vertx_http_server_requests_total", "route", "/v1/chat/completions", "method", "POST", "code", "200")
         >= 4, s.text);

@@ -50,7 +50,7 @@ final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = NetworkTransport.vertx(transport, registry);
+    Vertx vertx = NetworkTransport.vertx(transport, registry, cfg.metrics().httpMeters());
     GatewayServer server = new GatewayServer(vertx, cfg, new LogEventSink(), Clock.systemUTC(), config, registry);
     try {
       int bound = server.start().await();

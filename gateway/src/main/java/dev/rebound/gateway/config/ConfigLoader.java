@@ -93,7 +93,7 @@ public final class ConfigLoader {
   private ReboundConfig read(ConfigNode top, ConfigProblems problems, Path baseDir) {
     if (!top.expectObject()) return null;
     top.allowOnly("server", "store", "backends", "agents", "routes", "routing", "resilience", "context", "tenants", "admin", "log",
-        "analytics", "tracing", "responses");
+        "analytics", "tracing", "responses", "metrics");
     ServerConfig server = server(top.get("server"));
     StoreConfig store = store(top.get("store"));
     ResilienceConfig resilience = resilience(top.get("resilience"));
@@ -110,6 +110,7 @@ public final class ConfigLoader {
     AnalyticsConfig analytics = analytics(top.get("analytics"));
     TracingConfig tracing = tracing(top.get("tracing"));
     ResponsesConfig responses = responses(top.get("responses"));
+    MetricsConfig metrics = metrics(top.get("metrics"));
     RuleSet ruleSet = null;
     try {
       ruleSet = RuleSet.compile(agents, routes, routing.patterns());
@@ -118,7 +119,13 @@ public final class ConfigLoader {
     }
     if (!problems.isEmpty()) return null;
     return new ReboundConfig(server, store, backends, agents, routes, routing, resilience, context, tenants, admin, log,
-        analytics, tracing, ruleSet, responses);
+        analytics, tracing, ruleSet, responses, metrics);
+  }
+
+  private MetricsConfig metrics(ConfigNode n) {
+    n.expectObject();
+    n.allowOnly("httpMeters");
+    return new MetricsConfig(n.get("httpMeters").bool(MetricsConfig.DEFAULTS.httpMeters()));
   }
 
   private ResponsesConfig responses(ConfigNode n) {

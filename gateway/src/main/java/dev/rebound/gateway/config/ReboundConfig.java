@@ -25,7 +25,8 @@ public record ReboundConfig(
     AnalyticsConfig analytics,
     TracingConfig tracing,
     RuleSet ruleSet,
-    ResponsesConfig responses) {
+    ResponsesConfig responses,
+    MetricsConfig metrics) {
 
   /** Without a {@code responses:} section: its defaults. */
   public ReboundConfig(ServerConfig server, StoreConfig store, List<BackendConfig> backends, List<AgentDefinition> agents,
@@ -33,11 +34,12 @@ public record ReboundConfig(
       List<TenantConfig> tenants, AdminConfig admin, LogConfig log, AnalyticsConfig analytics, TracingConfig tracing,
       RuleSet ruleSet) {
     this(server, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing,
-        ruleSet, ResponsesConfig.DEFAULTS);
+        ruleSet, ResponsesConfig.DEFAULTS, MetricsConfig.DEFAULTS);
   }
 
   public ReboundConfig {
     if (responses == null) responses = ResponsesConfig.DEFAULTS;
+    if (metrics == null) metrics = MetricsConfig.DEFAULTS;
     backends = List.copyOf(backends);
     agents = List.copyOf(agents);
     routes = List.copyOf(routes);
@@ -49,10 +51,10 @@ public record ReboundConfig(
   }
 
   public ReboundConfig withStore(StoreConfig newStore) {
-    return new ReboundConfig(server, newStore, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing, ruleSet, responses);
+    return new ReboundConfig(server, newStore, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing, ruleSet, responses, metrics);
   }
 
   public ReboundConfig withServer(ServerConfig newServer) {
-    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing, ruleSet, responses);
+    return new ReboundConfig(newServer, store, backends, agents, routes, routing, resilience, context, tenants, admin, log, analytics, tracing, ruleSet, responses, metrics);
   }
 }

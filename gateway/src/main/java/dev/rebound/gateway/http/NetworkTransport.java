@@ -46,6 +46,11 @@ public final class NetworkTransport {
    * pools, and the JVM and process binders (memory, GC, threads, CPU, uptime, class loading).
    */
   public static Vertx vertx(Transport transport, MeterRegistry registry) {
+    return vertx(transport, registry, true);
+  }
+
+  /** The same; {@code httpMeters} false leaves out Vert.x's per-request HTTP meters (see {@code MetricsConfig}). */
+  public static Vertx vertx(Transport transport, MeterRegistry registry, boolean httpMeters) {
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
@@ -56,6 +61,9 @@ public final class NetworkTransport {
         // the gateway sends nothing over the event bus or UDP
         .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
         .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET);
+    if (!httpMeters) {
+      metrics.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER).addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
+    }
     return Vertx.builder().with(new VertxOptions().setMetricsOptions(metrics)).withTransport(transport)
         .withMetrics(new MicrometerMetricsFactory(registry)).build();
   }

@@ -112,9 +112,11 @@ public final class GatewayHarness implements AutoCloseable {
       // every harness gets its own embedded store, so tests never share session files
       yaml = yaml + "\nstore: { type: embedded, path: \"" + tempDir() + "\" }\n";
     }
-    // the transport the gateway uses by default (epoll on Linux), reporting its meters as `serve` does
+    // the transport the gateway uses by default (epoll on Linux), reporting its meters as `serve` does; Vert.x's HTTP
+    // meters are chosen when Vert.x is built, before the gateway reads its config, so the harness looks for the key
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = NetworkTransport.vertx(NetworkTransport.resolve(ServerConfig.Transport.AUTO), registry);
+    Vertx vertx = NetworkTransport.vertx(NetworkTransport.resolve(ServerConfig.Transport.AUTO), registry,
+        yaml.contains("httpMeters: true"));
     MockLlmServer mock = new MockLlmServer(vertx, mockOptions.withPort(0));
     int mockPort = mock.start().await();
     return new GatewayHarness(vertx, registry, mock, mockPort, yaml, clock, file);
