@@ -58,10 +58,16 @@ AGENTS_SDK = "@openai/agents@0.20.0"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(n):
+    # all bound at once, so the OS cannot hand the same port out twice
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def get(url):
@@ -281,7 +287,7 @@ def main():
                 subprocess.run(["npm", "install", "--prefix", tools, "--no-audit", "--no-fund", package],
                                check=True, timeout=600)
 
-        openai_port, anthropic_port, responses_port, gateway_port = free_port(), free_port(), free_port(), free_port()
+        openai_port, anthropic_port, responses_port, gateway_port = free_ports(4)
         openai_mock = f"http://127.0.0.1:{openai_port}"
         anthropic_mock = f"http://127.0.0.1:{anthropic_port}"
         responses_mock = f"http://127.0.0.1:{responses_port}"
