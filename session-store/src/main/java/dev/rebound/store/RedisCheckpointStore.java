@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * after, because it lives on another cluster slot: in cluster mode the listing is therefore not atomic with the
  * write (a session can be briefly missing from, or stale in, the listing; never the other way round for data). A
  * session's place in the listing is refreshed at most once a second ({@link #INDEX_REFRESH_MILLIS}): its order lags
- * its last write by less than that.
+ * its last write by less than that. The keys' TTLs are renewed once a tenth of the TTL has passed since they were last
+ * set (meta field {@code ttlAt}), not on every write: each command a script runs costs Redis time on every turn.
  *
  * <p>Commands go over one long-lived pipelined connection ({@link RedisLink}; in a cluster, one per master), which is
  * replaced after it broke or a command on it timed out, so the store recovers by itself. It connects lazily:
@@ -169,7 +170,7 @@ public final class RedisCheckpointStore implements CheckpointStore {
       String outcome = reply.get(0).toString();
       return switch (outcome) {
         case "OK" -> {
-          SessionMeta written = toMeta(key, fields(reply.get(1)));
+          SessionMeta written = toMeta(key, writtenFields(reply.get(1)));
           yield listingIsCurrent(key, mode, written) ? Future.succeededFuture(written)
               : updateIndex(keys, written).map(written);
         }
@@ -236,9 +237,10 @@ public final class RedisCheckpointStore implements CheckpointStore {
       }
       RedisKeys keys = RedisKeys.of(key);
       long now = now().toEpochMilli();
-      List<Object> args = new ArrayList<>(2 + events.size() * 9);
+      List<Object> args = new ArrayList<>(3 + events.size() * 9);
       args.add(options.maxEvents());
       args.add(options.ttl().toMillis());
+      args.add(now);
       for (NewEvent e : events) {
         args.add(2 + (e.reason() != null ? 1 : 0) + (e.json() != null ? 1 : 0));
         args.add("at");
@@ -468,6 +470,16 @@ public final class RedisCheckpointStore implements CheckpointStore {
     } else {
       for (int i = 0; i + 1 < reply.size(); i += 2) out.put(reply.get(i).toString(), reply.get(i + 1).toString());
     }
+    return out;
+  }
+
+  /** The fields write.lua answers with, in its order (values only: each string a Lua script makes costs Redis time). */
+  private static final String[] WRITTEN = {"version", "created", "updated", "turns", "tokens", "status", "protocol",
+      "agent", "forkedFrom", "tokensIn", "tokensOut", "cacheRead", "cacheWrite", "messageCount", "checkpointCount"};
+
+  private static Map<String, String> writtenFields(Response values) {
+    Map<String, String> out = new HashMap<>(WRITTEN.length * 2);
+    for (int i = 0; i < WRITTEN.length; i++) out.put(WRITTEN[i], values.get(i).toString());
     return out;
   }
 

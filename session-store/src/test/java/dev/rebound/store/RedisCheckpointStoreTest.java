@@ -76,6 +76,38 @@ class RedisCheckpointStoreTest extends CheckpointStoreContract {
   }
 
   @Test
+  void renewsTheSessionsTtlOnceATenthOfItHasPassedAndGivesAKeyItCreatesItsTtlAtOnce() {
+    CheckpointStore store = open(Duration.ofSeconds(100), 1000);
+    SessionKey key = key("renew");
+    SessionMeta first = await(store.append(key, Append.of(0, user("q")).withCheckpoint(auto("[]"))));
+    RedisKeys keys = RedisKeys.of(key);
+
+    age(key, Duration.ofSeconds(5)); // under a tenth: the next write leaves the TTLs as they are
+    SessionMeta second = await(store.append(key, Append.of(first.version(), assistant("a"))));
+    await(store.appendEvent(key, "checkpoint", null, null)); // the stream is new: its TTL is set at once
+    for (String k : List.of(keys.meta(), keys.msgs(), keys.cps())) {
+      long pttl = send(Request.cmd(Command.PTTL).arg(k)).toLong();
+      assertTrue(pttl > 90_000 && pttl <= 95_000, k + " kept its TTL: PTTL " + pttl);
+    }
+    long events = send(Request.cmd(Command.PTTL).arg(keys.events())).toLong();
+    assertTrue(events > 95_000 && events <= 100_000, "the new stream has a TTL of its own: PTTL " + events);
+
+    age(key, Duration.ofSeconds(6)); // a tenth has passed since they were set: renewed, every key
+    await(store.append(key, Append.of(second.version(), user("q2")).withCheckpoint(auto("[]"))));
+    for (String k : keys.session()) {
+      long pttl = send(Request.cmd(Command.PTTL).arg(k)).toLong();
+      assertTrue(pttl > 99_000 && pttl <= 100_000, k + " was renewed: PTTL " + pttl);
+    }
+    SessionMeta meta = await(store.meta(key));
+    assertEquals(3, meta.messageCount());
+    assertEquals(2, meta.checkpointCount());
+    // written in part, read whole: what the later writes left alone is still the first one's
+    assertEquals(first.created(), meta.created());
+    assertEquals(SessionMeta.ACTIVE, meta.status());
+    assertEquals(3, meta.version());
+  }
+
+  @Test
   void movesASessionInTheListingAtMostOnceASecondButAlwaysOnCreation() {
     SessionKey key = key("busy");
     String index = RedisKeys.of(key).index();
