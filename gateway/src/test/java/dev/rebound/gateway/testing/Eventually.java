@@ -1,35 +1,30 @@
 package dev.rebound.gateway.testing;
 
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.function.BooleanSupplier;
 
-/** Waits for a condition by polling on a Vert.x timer (no sleeping), failing with a message after a deadline. */
+/**
+ * Waits for a condition by polling, paced by a Vert.x timer (no sleeping), failing with a message after a deadline.
+ * The condition runs on the waiting (test) thread, not on an event loop: a condition that blocks, or that waits for
+ * something the poller's own event loop must do, cannot stall the poll or deadlock it.
+ */
 public final class Eventually {
   private Eventually() {}
 
   /** A condition that throws counts as not met yet; the deadline fails with the last thing it threw as the cause. */
   public static void await(Vertx vertx, long timeoutMs, String what, BooleanSupplier condition) {
-    Promise<Void> done = Promise.promise();
     long deadline = System.currentTimeMillis() + timeoutMs;
-    Throwable[] lastThrown = {null};
-    vertx.setPeriodic(10, id -> {
-      boolean met;
+    Throwable lastThrown = null;
+    while (true) {
       try {
-        met = condition.getAsBoolean();
+        if (condition.getAsBoolean()) return;
       } catch (RuntimeException | AssertionError e) {
-        // thrown out of the timer it would be logged and the poll go on forever, past the deadline
-        lastThrown[0] = e;
-        met = false;
+        lastThrown = e;
       }
-      if (met) {
-        vertx.cancelTimer(id);
-        done.tryComplete();
-      } else if (System.currentTimeMillis() > deadline) {
-        vertx.cancelTimer(id);
-        done.tryFail(new AssertionError("timed out after " + timeoutMs + " ms waiting for: " + what, lastThrown[0]));
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out after " + timeoutMs + " ms waiting for: " + what, lastThrown);
       }
-    });
-    done.future().await();
+      vertx.timer(10).await();
+    }
   }
 }
