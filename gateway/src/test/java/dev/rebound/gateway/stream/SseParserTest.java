@@ -150,4 +150,24 @@ class SseParserTest {
     SseParser parser = new SseParser(16);
     assertThrows(IllegalStateException.class, () -> parser.feed(Buffer.buffer("data: 0123456789abcdef")));
   }
+
+  @Test
+  void findsEveryLineEndWordByWordAsABytewiseScanWould() {
+    java.util.Random random = new java.util.Random(20261204);
+    byte[] alphabet = {'\n', '\r', 'a', ':', ' ', (byte) 0x0B, (byte) 0x8A, (byte) 0xFF, 0x09, 0x00};
+    for (int round = 0; round < 2_000; round++) {
+      byte[] b = new byte[random.nextInt(40)];
+      for (int k = 0; k < b.length; k++) b[k] = alphabet[random.nextInt(alphabet.length)];
+      int from = b.length == 0 ? 0 : random.nextInt(b.length + 1);
+      int to = from + random.nextInt(b.length - from + 1);
+      int expected = -1;
+      for (int k = from; k < to; k++) {
+        if (b[k] == '\n') {
+          expected = k;
+          break;
+        }
+      }
+      assertEquals(expected, SseParser.indexOfLf(b, from, to), Arrays.toString(b) + " [" + from + ", " + to + ")");
+    }
+  }
 }
