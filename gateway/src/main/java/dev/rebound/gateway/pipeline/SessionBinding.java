@@ -562,8 +562,11 @@ final class SessionBinding {
           // an unreadable stored message repeats nothing
         }
       }
+      // a message the history holds as it is carries no summary of it: an edit that keeps the first answers is a fork
+      java.util.Set<String> kept = new java.util.HashSet<>();
+      for (StoredMessage m : history) kept.add(MessageIdentity.of(m.json()));
       for (int i = 0; i < size(); i++) {
-        if (isSystemRole(role(i))) continue;
+        if (isSystemRole(role(i)) || kept.contains(identity(i))) continue;
         String text = MessageIdentity.textOf(nodes.get(i));
         String lower = text.toLowerCase(java.util.Locale.ROOT);
         if (SUMMARY_SAYS.stream().anyMatch(lower::contains)) return true;

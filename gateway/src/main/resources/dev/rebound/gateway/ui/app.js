@@ -122,8 +122,12 @@ async function sessions(params) {
   const tenantPicker = el('select', {}, tenants.tenants.map(t => el('option', { value: t, selected: t === list.tenant }, t)));
   tenantPicker.addEventListener('change', () => { location.hash = '/sessions?tenant=' + encodeURIComponent(tenantPicker.value); });
   const t = 'tenant=' + encodeURIComponent(list.tenant);
+  // a thread (a title, a summary, a sub-agent under the same id) says whose it is
   const rows = list.sessions.map(s => [
-    link(s.id, '/session/' + encodeURIComponent(s.id) + '?' + t), time(s.updated), s.turns, s.tokens, s.status,
+    s.threadOf ? el('span', { class: 'thread' }, link(s.id, '/session/' + encodeURIComponent(s.id) + '?' + t),
+      el('span', { class: 'muted' }, ' thread of '), link(s.threadOf, '/session/' + encodeURIComponent(s.threadOf) + '?' + t))
+      : link(s.id, '/session/' + encodeURIComponent(s.id) + '?' + t),
+    time(s.updated), s.turns, s.tokens, s.status,
     s.agent || '', s.messageCount, s.checkpointCount,
     s.forkedFrom ? link(s.forkedFrom, '/session/' + encodeURIComponent(s.forkedFrom) + '?' + t) : '']);
   const pager = el('div', { class: 'bar' },
@@ -240,7 +244,7 @@ async function session(id, params) {
   const checkpoints = s.checkpoints.map(c => [
     link(String(c.seq), '/checkpoint/' + encodeURIComponent(id) + '/' + c.seq + '?' + t), c.kind, c.label || '',
     c.messageCount, time(c.at),
-    (c.reason || '') + (c.supersededBy ? ' · superseded (restore #' + c.supersededBy + ' replaced its messages)' : '')]);
+    (c.reason || '') + (c.supersededBy ? ' · superseded (#' + c.supersededBy + ' replaced its messages)' : '')]);
   const tbody = el('tbody', {}, ev.events.map(eventTr));
   const allVotes = votesOf(ev.events);
   const votes = votesByTurn(allVotes);
