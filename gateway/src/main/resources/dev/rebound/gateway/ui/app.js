@@ -248,8 +248,9 @@ async function session(id, params) {
   const tbody = el('tbody', {}, ev.events.map(eventTr));
   const allVotes = votesOf(ev.events);
   const votes = votesByTurn(allVotes);
-  // an answer's turn: the answers before it and itself (the numbering votes use)
-  let answers = 0;
+  // an answer's turn: the answers before it and itself (the numbering votes use), after the turns a compaction
+  // summarised (counted in the session's turns, no longer among its messages)
+  let answers = Math.max(0, m.turns - s.messages.filter(x => x.role === 'assistant' && !x.partial).length);
   const turnOf = s.messages.map(msg => (msg.role === 'assistant' && !msg.partial) ? ++answers : null);
   const voted = allVotes.map(v => [v.turn + (v.thread ? ' (thread ' + v.thread + ')' : ''),
     (v.score > 0 ? '+' : '') + v.score, v.source, v.agent, v.task, v.note || '']);
