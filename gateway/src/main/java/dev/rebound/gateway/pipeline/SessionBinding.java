@@ -299,7 +299,8 @@ final class SessionBinding {
     for (int i = from; i < request.size(); i++) if (!request.emptyAnswer(i)) identities.add(request.identity(i));
     // a new session's creation time is the one just written; a buffered (provisional) one never matches the store's
     Instant created = loaded.created() != null ? loaded.created() : written.created();
-    cache.put(key, new SessionCache.Known(written.version(), created, loaded.turns(), identities, loaded.turnsBefore()));
+    cache.put(key, new SessionCache.Known(written.version(), created, loaded.turns(), identities,
+        loaded.turnsBefore()));
   }
 
   private Future<Long> fork(Exchange ex, SessionKey key, Loaded loaded) {
