@@ -17,6 +17,9 @@ answer=$(curl -sf "$base/s/ui-smoke/v1/chat/completions" -H 'content-type: appli
 # the second turn resends the history, as chat clients do: its checkpoint's context holds all three messages
 curl -sf "$base/s/ui-smoke/v1/chat/completions" -H 'content-type: application/json' \
   -d '{"model":"gpt-4o","messages":['"$first"','"$answer"',{"role":"user","content":"And a second question"}]}' >/dev/null
+# a side request with a system prompt of its own (a title) under the same id: a thread of the session
+curl -sf "$base/s/ui-smoke/v1/chat/completions" -H 'content-type: application/json' \
+  -d '{"model":"gpt-4o","messages":[{"role":"system","content":"Write a 5-word title."},{"role":"user","content":"Title this"}]}' >/dev/null
 
 render() {
   # the flags keep Chromium off the network it cannot reach here (see the machine notes)
@@ -43,6 +46,7 @@ expect_not() { # page, what must not be in the rendered DOM, why
 msg() { printf '<span class="role">%s</span><span class="muted">%s</span><pre>%s' "$1" "$2" "$3"; }
 
 expect /sessions '>ui-smoke</a>' "the session is listed"
+expect /sessions '<span class="muted"> thread of </span><a href="#/session/ui-smoke?' "its thread is listed as a thread of it"
 expect /session/ui-smoke 'Messages (4)' "the session's four messages are counted"
 expect /session/ui-smoke '<pre>Render &lt;b&gt;this&lt;/b&gt; as text</pre>' "a message's markup is shown as text"
 expect /session/ui-smoke '<pre>Mock reply to: Render &lt;b&gt;this&lt;/b&gt; as text' "the assistant's answer is shown"

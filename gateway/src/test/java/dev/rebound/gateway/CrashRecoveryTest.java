@@ -119,5 +119,17 @@ class CrashRecoveryTest {
     String text = partial.getJsonObject("message").getString("content");
     assertTrue(text.startsWith("Mock reply to: turn 3"), text);
     assertTrue(text.split(" ").length < 60, "only part of the answer had been streamed: " + text);
+
+    // the client never saw the third answer end: it asks again, and the turn is stored, and numbered, once
+    HttpResponse<String> again = call("POST", base + "/v1/chat/completions",
+        new JsonObject().put("model", "gpt-4o").put("messages", history).encode(), "x-session-id", "crash-1");
+    assertEquals(200, again.statusCode(), again.body());
+    assertTrue(again.headers().firstValue("x-rebound-session").orElse("").endsWith("turn=3"),
+        again.headers().map().toString());
+    JsonObject answered = session(base);
+    assertEquals(3, answered.getJsonObject("meta").getInteger("turns"));
+    assertEquals(6, answered.getJsonArray("messages").size(), "the whole answer took the partial's place");
+    assertEquals(java.util.List.of("turn 1", "turn 2", "turn 3"), TurnNumbersTest.completeReasons(answered),
+        "one 'turn N complete' per turn after the crash: " + TurnNumbersTest.reasons(answered));
   }
 }

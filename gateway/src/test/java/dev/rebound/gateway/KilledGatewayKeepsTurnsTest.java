@@ -33,7 +33,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Promise 1, from outside: 50 streaming sessions talk to the gateway as its own process while it is killed with
  * SIGKILL several times (the last time right after the last turn completed) and started again. Every turn a client saw
- * end ([DONE]) is in the store afterwards, once, with the whole history before it: on the embedded store and on Redis.
+ * end ([DONE]) is in the store afterwards, once, with the whole history before it and one "turn N complete" checkpoint
+ * per turn, in order: on the embedded store and on Redis.
  */
 class KilledGatewayKeepsTurnsTest {
   static final int SESSIONS = 50;
@@ -166,6 +167,11 @@ class KilledGatewayKeepsTurnsTest {
         continue;
       }
       JsonArray stored = new JsonObject(r.body()).getJsonArray("messages");
+      // each turn once, numbered in order, however often it was asked again around the kills
+      List<String> complete = TurnNumbersTest.completeReasons(new JsonObject(r.body()));
+      if (!complete.equals(TurnNumbersTest.numbered(TURNS))) {
+        problems.add(session + ": checkpoints " + TurnNumbersTest.reasons(new JsonObject(r.body())));
+      }
       List<JsonObject> expected = histories.get(i);
       List<String> seen = new ArrayList<>();
       for (int m = 0; m < stored.size(); m++) {

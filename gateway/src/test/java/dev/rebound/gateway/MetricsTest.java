@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rebound.gateway.testing.GatewayHarness;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -151,6 +152,67 @@ class MetricsTest {
         "process_cpu_usage", "process_uptime_seconds", "process_files_open_files", "system_cpu_count")) {
       assertFalse(s.find(name).isEmpty(), name + " is missing");
     }
+  }
+
+  @Test
+  void tokensAreCountedByTenantWithTheCacheReadsAndWritesTheAnswerReported() throws Exception {
+    h.close();
+    h = GatewayHarness.start(RecoveryTest.CONFIG + "tenants:\n  - { name: acme, keys: [key-acme] }\n");
+    h.fault(RecoveryTest.fault("cached context").put("times", 1).put("status", 200)
+        .put("headers", new JsonObject().put("content-type", "application/json"))
+        .put("body", new JsonObject().put("id", "msg_cached").put("type", "message").put("role", "assistant")
+            .put("model", "claude-sonnet-4-5").put("stop_reason", "end_turn").putNull("stop_sequence")
+            .put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", "read from the cache")))
+            .put("usage", new JsonObject().put("input_tokens", 12).put("output_tokens", 7)
+                .put("cache_read_input_tokens", 300).put("cache_creation_input_tokens", 40))));
+    HttpResponse<String> r = h.post("/v1/messages", "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":50,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"cached context\"}]}", "anthropic-version", "2023-06-01",
+        "x-api-key", "key-acme");
+    assertEquals(200, r.statusCode(), r.body());
+
+    Scrape s = new Scrape(h.get("/metrics").body());
+    assertEquals(12.0, s.value("rebound_tokens_total", "agent", "claude", "tenant", "acme", "type", "input"), s.text);
+    assertEquals(7.0, s.value("rebound_tokens_total", "agent", "claude", "tenant", "acme", "type", "output"));
+    assertEquals(300.0, s.value("rebound_tokens_total", "agent", "claude", "tenant", "acme", "type", "cache_read"));
+    assertEquals(40.0, s.value("rebound_tokens_total", "agent", "claude", "tenant", "acme", "type", "cache_write"));
+    assertEquals(0.0, s.sum("rebound_tokens_total", "tenant", "default"), "nothing on the default tenant");
+  }
+
+  @Test
+  void tokensOfAStreamTheClientLeftAtItsStopReasonAreCounted() throws Exception {
+    // the client reads the stream until its stop reason and leaves without waiting for its end: the answer was whole
+    // (whether the gateway sees it leave before the reply's end is a race: GatewayMetricsTest pins that case down)
+    String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":50,\"stream\":true,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"read and go\"}]}";
+    try (java.net.Socket client = new java.net.Socket("127.0.0.1", h.port)) {
+      client.getOutputStream().write(("POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+          + "anthropic-version: 2023-06-01\r\nx-session-id: leaves-early\r\ncontent-length: " + body.length()
+          + "\r\n\r\n" + body).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.io.InputStream in = client.getInputStream();
+      StringBuilder seen = new StringBuilder();
+      byte[] buf = new byte[4096];
+      while (!seen.toString().contains("\"stop_reason\":\"end_turn\"")) {
+        int n = in.read(buf);
+        if (n < 0) break;
+        seen.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+      }
+      assertTrue(seen.toString().contains("message_delta"), seen.toString());
+    }
+    io.vertx.core.Vertx poller = io.vertx.core.Vertx.vertx();
+    try {
+      dev.rebound.gateway.testing.Eventually.await(poller, 10_000, "the request to end", () -> {
+        try {
+          return new Scrape(h.get("/metrics").body()).sum("rebound_requests_total", "route", "claude") >= 1;
+        } catch (Exception e) {
+          return false;
+        }
+      });
+    } finally {
+      poller.close().await();
+    }
+    Scrape s = new Scrape(h.get("/metrics").body());
+    assertTrue(s.value("rebound_tokens_total", "agent", "claude", "tenant", "default", "type", "input") > 0, s.text);
+    assertTrue(s.value("rebound_tokens_total", "agent", "claude", "tenant", "default", "type", "output") > 0, s.text);
   }
 
   @Test

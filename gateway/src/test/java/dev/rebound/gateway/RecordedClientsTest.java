@@ -147,21 +147,31 @@ class RecordedClientsTest {
     assertTrue(h.events("fork").isEmpty(), h.events("fork").toString());
     assertTrue(h.events("session").stream().anyMatch(e -> e.reason().contains("asks for a summary")), h.events.toString());
     JsonObject s = session(id);
-    assertEquals(1, s.getJsonArray("threads").size(), s.getJsonArray("threads").encode());
+    JsonArray threads = s.getJsonArray("threads");
+    assertEquals(2, threads.size(), "the conversation and its summary request: " + threads.encode());
     JsonArray asked = requests.getJsonObject(4).getJsonObject("body").getJsonArray("messages");
     assertEquals(asked.size() + 1, s.getJsonArray("messages").size(), "the session goes on from the compacted history");
     assertTrue(s.getJsonArray("messages").getJsonObject(0).encode().contains("continued from a previous conversation"));
     List<String> kinds = checkpointKinds(s);
-    assertEquals("COMPACTED", kinds.get(0), kinds.toString());
     assertEquals(1, kinds.stream().filter("COMPACTED"::equals).count(), kinds.toString());
-    // the compacted checkpoint holds the history before: the first three turns, the summary request stored nowhere
+    assertEquals(List.of("turn 1", "turn 2", "turn 3", "turn 4"), s.getJsonArray("checkpoints").stream()
+        .map(JsonObject.class::cast).map(c -> c.getString("reason")).filter(r -> r.matches("turn \\d+ complete.*"))
+        .map(r -> r.substring(0, r.indexOf(" complete"))).toList(), "the turns before the compaction are kept, and counted on");
+    assertEquals(4, s.getJsonObject("meta").getInteger("turns"));
+    // the compacted checkpoint holds the history before: the first three turns, without the summary request
     JsonObject before = new JsonObject(h.get("/admin/sessions/" + id + "/checkpoints/"
-        + s.getJsonArray("checkpoints").getJsonObject(0).getInteger("seq")).body());
+        + (kinds.indexOf("COMPACTED") + 1)).body());
     JsonArray context = before.getJsonArray("context");
     assertEquals(6, context.size(), context.encode());
     assertTrue(context.getJsonObject(4).encode().contains("Summarise what you found"), context.encode());
     assertEquals(summed(0, 1, 2, 4), s.getJsonObject("meta").getJsonObject("usage"),
-        "every stored turn counted, across the compaction; the summary is a side request");
+        "every turn of the conversation counted, across the compaction");
+    // the summary request is a thread of its own: its usage counts in the session's
+    JsonObject summary = threads.stream().map(JsonObject.class::cast).filter(t -> !t.getBoolean("main")).findFirst()
+        .orElseThrow();
+    assertEquals(summed(3), summary.getJsonObject("usage"));
+    assertEquals(summed(0, 1, 2, 3, 4), s.getJsonObject("sessionUsage"), "every request's usage, on some thread");
+    assertTrue(session(summary.getString("id")).getJsonArray("messages").encode().contains("Summarise what you found"));
   }
 
   @Test

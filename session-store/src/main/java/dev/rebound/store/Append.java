@@ -30,32 +30,44 @@ public record Append(
     CheckpointDraft checkpoint,
     MetaChange meta,
     Instant expectedCreated,
-    Supplier<List<NewMessage>> history) {
+    Supplier<List<NewMessage>> history,
+    boolean replaceHistory) {
 
   public Append {
     if (expectedVersion < 0) throw new IllegalArgumentException("expectedVersion must be >= 0");
     messages = messages == null ? List.of() : List.copyOf(messages);
   }
 
+  public Append(long expectedVersion, List<NewMessage> messages, boolean replacePartial, CheckpointDraft checkpoint,
+      MetaChange meta, Instant expectedCreated, Supplier<List<NewMessage>> history) {
+    this(expectedVersion, messages, replacePartial, checkpoint, meta, expectedCreated, history, false);
+  }
+
   public static Append of(long expectedVersion, NewMessage... messages) {
     return new Append(expectedVersion, List.of(messages), false, null, null, null, null);
   }
 
+  /** The same write, its messages replacing the whole stored message list (see {@code replaceHistory}). */
+  public Append replacingHistory() {
+    return new Append(expectedVersion, messages, false, checkpoint, meta, expectedCreated, history, true);
+  }
+
   public Append replacingPartial() {
-    return new Append(expectedVersion, messages, true, checkpoint, meta, expectedCreated, history);
+    return new Append(expectedVersion, messages, true, checkpoint, meta, expectedCreated, history, replaceHistory);
   }
 
   public Append withCheckpoint(CheckpointDraft draft) {
-    return new Append(expectedVersion, messages, replacePartial, draft, meta, expectedCreated, history);
+    return new Append(expectedVersion, messages, replacePartial, draft, meta, expectedCreated, history, replaceHistory);
   }
 
   public Append withMeta(MetaChange change) {
-    return new Append(expectedVersion, messages, replacePartial, checkpoint, change, expectedCreated, history);
+    return new Append(expectedVersion, messages, replacePartial, checkpoint, change, expectedCreated, history,
+        replaceHistory);
   }
 
   /** The same write, only to the session of this id created at {@code created} (null: any). */
   public Append ofSessionCreated(Instant created) {
-    return new Append(expectedVersion, messages, replacePartial, checkpoint, meta, created, history);
+    return new Append(expectedVersion, messages, replacePartial, checkpoint, meta, created, history, replaceHistory);
   }
 
   /**
@@ -63,12 +75,12 @@ public record Append(
    * is there now, since the versions and times the caller saw were provisional.
    */
   public Append atVersion(long version) {
-    return new Append(version, messages, replacePartial, checkpoint, meta, null, history);
+    return new Append(version, messages, replacePartial, checkpoint, meta, null, history, replaceHistory);
   }
 
   /** The same write, knowing the history it extends (see {@code history}). */
   public Append extending(Supplier<List<NewMessage>> history) {
-    return new Append(expectedVersion, messages, replacePartial, checkpoint, meta, expectedCreated, history);
+    return new Append(expectedVersion, messages, replacePartial, checkpoint, meta, expectedCreated, history, replaceHistory);
   }
 
   /** The effective meta change (never null). */

@@ -139,8 +139,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       for (NewMessage m : append.messages()) {
         incoming.add(new StoredMessage(-1, m.role(), m.json(), MessageHash.of(m.json()), m.partial(), now, m.usage()));
       }
-      return tx.write(key, current, -1, append.replacePartial(), incoming, append.checkpoint(), append.metaOrNone(),
-          null, now);
+      // a replaced history rewinds to no message first, in the same transaction as the rest of the write
+      return tx.write(key, current, append.replaceHistory() ? 0 : -1, append.replacePartial(), incoming,
+          append.checkpoint(), append.metaOrNone(), null, now);
     });
   }
 
@@ -173,9 +174,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       Checkpoint cp = CheckpointLookup.usable(key, tx.checkpoints(key, current), checkpointSeq);
       CheckpointDraft marker = new CheckpointDraft(CheckpointKind.MANUAL, null, cp.contextView(), cp.tokens(),
           CheckpointLookup.restoreReason(checkpointSeq));
-      // the turns are those of the history that stands again
-      int turns = CheckpointLookup.turnsIn(tx.messages(key, current, 0, cp.messageCount()));
-      MetaChange counted = new MetaChange(null, null, null, turns - current.turns(), 0);
+      // the turns the rewind drops no longer count (those a compaction summarised still do)
+      List<StoredMessage> all = tx.messages(key, current, 0, current.messageCount());
+      MetaChange counted = new MetaChange(null, null, null,
+          CheckpointLookup.turnsDeltaOfRewind(current.turns(), all, cp.messageCount()), 0);
       return tx.write(key, current, cp.messageCount(), false, List.of(), marker, counted, null, now());
     });
   }

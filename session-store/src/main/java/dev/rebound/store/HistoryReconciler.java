@@ -18,6 +18,9 @@ import java.util.List;
  *       same turn): the stored answer stands, the turn is stored once;</li>
  *   <li>anything else (the session was rewound or forked meanwhile): {@link StaleWriteException}.</li>
  * </ul>
+ * A write that replaces the whole history ({@link Append#replaceHistory()}, a compaction) is done when the store holds
+ * exactly its messages, and otherwise applied again at the current version: it says what the session holds whatever
+ * was there.
  */
 public final class HistoryReconciler {
   private HistoryReconciler() {}
@@ -29,7 +32,8 @@ public final class HistoryReconciler {
 
   /** Reconciles {@code append} against the session as stored, knowing the complete {@code history} it extends. */
   public static Future<Result> reconcile(CheckpointStore store, SessionKey key, Append append, List<NewMessage> history) {
-    List<NewMessage> wanted = new ArrayList<>(history);
+    // a replaced history is the write's messages alone, whatever came before
+    List<NewMessage> wanted = new ArrayList<>(append.replaceHistory() ? List.of() : history);
     List<NewMessage> partials = new ArrayList<>();
     for (NewMessage m : append.messages()) {
       if (m.partial()) partials.add(m);
@@ -47,6 +51,14 @@ public final class HistoryReconciler {
         common++;
       }
       long version = stored.meta() == null ? 0 : stored.meta().version();
+      if (append.replaceHistory()) {
+        if (common == wanted.size() && complete.size() == wanted.size() && partials.isEmpty()) {
+          return Future.succeededFuture(new Result(Outcome.ALREADY_STORED, stored.meta(), 0));
+        }
+        Append again = append.atVersion(version);
+        return store.append(key, stored.meta() == null ? again : again.ofSessionCreated(stored.meta().created()))
+            .map(meta -> new Result(Outcome.APPENDED, meta, wanted.size() + partials.size()));
+      }
       if (common == wanted.size() && (partials.isEmpty() || complete.size() > wanted.size())) {
         return Future.succeededFuture(new Result(Outcome.ALREADY_STORED, stored.meta(), 0));
       }

@@ -87,7 +87,8 @@ public final class RedisCheckpointStore implements CheckpointStore {
       }
       byte[] checkpoint = append.checkpoint() == null
           ? null : MessageCodec.encodeCheckpointBody(append.checkpoint(), now);
-      return write(key, "append", append.expectedVersion(), append.expectedCreated(), 0, append.replacePartial(),
+      return write(key, append.replaceHistory() ? "replace" : "append", append.expectedVersion(),
+          append.expectedCreated(), 0, append.replacePartial(),
           encoded, checkpoint, append.metaOrNone(), null, now);
     });
   }
@@ -117,18 +118,22 @@ public final class RedisCheckpointStore implements CheckpointStore {
 
   @Override
   public Future<SessionMeta> restore(SessionKey key, int checkpointSeq, long expectedVersion) {
-    return guard(() -> checkpoint(key, checkpointSeq).compose(cp -> {
-      if (cp == null) {
+    return guard(() -> checkpoints(key).compose(all -> {
+      if (checkpointSeq < 1 || checkpointSeq > all.size()) {
         return meta(key).compose(m -> Future.failedFuture(m == null
             ? new SessionNotFoundException(key) : new SessionNotFoundException(key, checkpointSeq)));
       }
+      // a compaction since replaced the messages it counts (the script checks rewinds, by message counts, itself;
+      // and the version check fails the write if a compaction came after this read)
+      Checkpoint cp = CheckpointLookup.usable(key, all, checkpointSeq);
       CheckpointDraft marker = new CheckpointDraft(CheckpointKind.MANUAL, null, cp.contextView(), cp.tokens(),
           CheckpointLookup.restoreReason(checkpointSeq));
-      // the turns are those of the history that stands again (the version check makes this read and the write one)
+      // the turns the rewind drops no longer count (the version check makes this read and the write one)
       return meta(key).compose(current -> current == null ? Future.failedFuture(new SessionNotFoundException(key))
-          : messages(key, 0, cp.messageCount()).compose(kept -> {
+          : messages(key, 0, current.messageCount()).compose(stored -> {
             Instant now = now();
-            MetaChange counted = new MetaChange(null, null, null, CheckpointLookup.turnsIn(kept) - current.turns(), 0);
+            MetaChange counted = new MetaChange(null, null, null,
+                CheckpointLookup.turnsDeltaOfRewind(current.turns(), stored, cp.messageCount()), 0);
             // the script re-checks the checkpoint's message count and later rewinds atomically with the truncation
             return write(key, "restore", expectedVersion, null, checkpointSeq, false, List.of(),
                 MessageCodec.encodeCheckpointBody(marker, now), counted, null, now);

@@ -355,6 +355,55 @@ abstract class CheckpointStoreContract {
   }
 
   @Test
+  void replacingTheHistoryKeepsEveryCheckpointEventTurnAndTokenAndChecksTheVersion() {
+    SessionKey key = key("compacted");
+    SessionMeta v = await(store.append(key, Append.of(0, user("q1"), assistant("a1")).withCheckpoint(auto("[1]"))
+        .withMeta(new MetaChange("anthropic", "coder", null, 1, 10))));
+    v = await(store.append(key, Append.of(v.version(), user("q2"), assistant("a2"))
+        .withCheckpoint(new CheckpointDraft(CheckpointKind.WORKFLOW, "plan", "[2]", 0, "the client's"))
+        .withMeta(new MetaChange(null, null, null, 1, 20))));
+    await(store.appendEvent(key, "feedback", "a vote", null));
+    CheckpointDraft compaction = new CheckpointDraft(CheckpointKind.COMPACTED, null, "[\"q1\",\"a1\",\"q2\",\"a2\"]",
+        0, "compacted");
+
+    failure(store.append(key, Append.of(v.version() - 1, user("summary")).replacingHistory()), StaleWriteException.class);
+    SessionMeta compacted = await(store.append(key, Append.of(v.version(), user("summary of q1 q2"))
+        .withCheckpoint(compaction).replacingHistory().ofSessionCreated(v.created())));
+
+    assertEquals(v.version() + 1, compacted.version());
+    assertEquals(1, compacted.messageCount());
+    assertEquals(3, compacted.checkpointCount(), "the earlier checkpoints stay, the compaction's is added");
+    assertEquals(2, compacted.turns(), "the turns answered before still count");
+    assertEquals(30, compacted.tokens());
+    assertEquals(v.created(), compacted.created(), "the same session, not a new one");
+    assertEquals(List.of("summary of q1 q2"), contents(key));
+    assertEquals(0, await(store.messages(key, 0, 9)).get(0).index(), "the message list starts again at 0");
+    assertEquals(List.of("[1]", "[2]"), await(store.checkpoints(key)).subList(0, 2).stream()
+        .map(Checkpoint::contextView).toList());
+    assertEquals("a vote", await(store.events(key, null, 10)).get(0).reason(), "events stay");
+
+    // the history goes on from the compacted one; a second compaction keeps the first's checkpoint
+    SessionMeta next = await(store.append(key, Append.of(compacted.version(), assistant("a3"))
+        .withMeta(new MetaChange(null, null, null, 1, 5))));
+    assertEquals(List.of("summary of q1 q2", "a3"), contents(key));
+    SessionMeta again = await(store.append(key, Append.of(next.version(), user("summary of everything"))
+        .withCheckpoint(compaction).replacingHistory()));
+    assertEquals(List.of("summary of everything"), contents(key));
+    assertEquals(4, again.checkpointCount());
+    assertEquals(List.of(CheckpointKind.AUTO, CheckpointKind.WORKFLOW, CheckpointKind.COMPACTED, CheckpointKind.COMPACTED),
+        await(store.checkpoints(key)).stream().map(Checkpoint::kind).toList());
+    assertEquals(3, again.turns());
+
+    // the checkpoints before a compaction count messages that were replaced: neither restored to nor forked from
+    failure(store.restore(key, 2, again.version()), CheckpointSupersededException.class);
+    failure(store.fork(key, 1, key("from-1")), CheckpointSupersededException.class);
+    // the last compaction's is; a rewind keeps counting the turns summarised before it
+    SessionMeta restored = await(store.restore(key, 4, again.version()));
+    assertEquals(List.of("summary of everything"), contents(key));
+    assertEquals(3, restored.turns());
+  }
+
+  @Test
   void deletesASessionWithItsMessagesCheckpointsAndEvents() {
     SessionKey key = key("doomed");
     await(store.append(key, Append.of(0, user("x")).withCheckpoint(auto("[]"))));

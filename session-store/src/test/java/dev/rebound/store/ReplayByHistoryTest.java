@@ -174,4 +174,26 @@ class ReplayByHistoryTest {
     assertEquals(HistoryReconciler.Outcome.ALREADY_STORED, await(HistoryReconciler.reconcile(store, key, again, b.history)).outcome());
     assertEquals(1, await(store.meta(key)).turns());
   }
+
+  @Test
+  void aCompactionThatLandedBeforeItsTimeoutIsNotAppliedAgainOnReplayAndItsCheckpointIsTakenOnce(Vertx vertx,
+      @TempDir Path dir) {
+    Unreliable backend = new Unreliable(await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(dir))));
+    BufferedCheckpointStore store = buffered(vertx, backend);
+    SessionKey key = new SessionKey("t", "compacted");
+    Conversation c = new Conversation();
+    for (int turn = 1; turn <= 2; turn++) {
+      await(c.say(store, key, user("q" + turn)));
+      await(c.say(store, key, assistant("a" + turn)));
+    }
+    backend.landThenTimeOut = true;
+    CheckpointDraft compaction = new CheckpointDraft(CheckpointKind.COMPACTED, null, "[]", 0, "compacted");
+    await(store.append(key, Append.of(c.version, user("summary of q1 q2")).withCheckpoint(compaction).replacingHistory()
+        .extending(List::of)));
+    backend.landThenTimeOut = false;
+    until(Duration.ofSeconds(10), "the queue to drain", () -> !store.degraded());
+    assertEquals(List.of(user("summary of q1 q2").json()), stored(store, key));
+    assertEquals(1, await(store.checkpoints(key)).stream().filter(cp -> cp.kind() == CheckpointKind.COMPACTED).count());
+    assertEquals(2, await(store.meta(key)).turns(), "the turns before the compaction still count");
+  }
 }

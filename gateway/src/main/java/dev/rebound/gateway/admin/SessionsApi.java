@@ -9,6 +9,7 @@ import dev.rebound.gateway.pipeline.ThreadIds;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionEventRecorder;
 import dev.rebound.store.Append;
+import dev.rebound.store.Checkpoint;
 import dev.rebound.store.CheckpointDraft;
 import dev.rebound.store.CheckpointKind;
 import dev.rebound.store.CheckpointLookup;
@@ -17,6 +18,7 @@ import dev.rebound.store.CheckpointSupersededException;
 import dev.rebound.store.SessionKey;
 import dev.rebound.store.SessionMeta;
 import dev.rebound.store.SessionNotFoundException;
+import dev.rebound.store.StoredMessage;
 import dev.rebound.store.TurnUsage;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -166,6 +168,15 @@ final class SessionsApi {
       }
       // the view names stored messages: after a rewind below this checkpoint, other messages stand at those places
       return store.get().checkpoints(key).compose(all -> {
+        int by = CheckpointLookup.supersededBy(all, seq);
+        Checkpoint replacing = by > 0 ? all.get(by - 1) : null;
+        if (replacing != null && replacing.kind() == CheckpointKind.COMPACTED
+            && !ContextView.readsHistory(replacing.contextView())) {
+          // a compaction replaced them: its checkpoint holds the whole history before it, this one's beginning
+          List<StoredMessage> before = ContextView.messagesOf(replacing.contextView());
+          return Future.succeededFuture(out.put("context", ContextView.expand(cp.contextView(),
+              before.subList(0, Math.min(cp.messageCount(), before.size())))));
+        }
         try {
           CheckpointLookup.usable(key, all, seq);
         } catch (CheckpointSupersededException e) {

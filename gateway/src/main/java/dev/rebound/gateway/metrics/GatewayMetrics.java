@@ -143,7 +143,8 @@ public final class GatewayMetrics implements EventSink {
     if (r.firstTokenNanos() > 0) {
       firstToken.get(routeLabel, agent, protocol).record(r.firstTokenNanos() - r.startNanos(), TimeUnit.NANOSECONDS);
     }
-    if (ended && error.equals(NONE)) {
+    // an answer the upstream gave whole was paid for, even when the client left before its reply ended
+    if ((ended && error.equals(NONE)) || (error.equals("client_gone") && r.answered())) {
       TokenUsage u = r.usage();
       if (!u.isEmpty()) {
         String t = orNone(tenant);

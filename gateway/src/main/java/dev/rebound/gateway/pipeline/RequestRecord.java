@@ -29,6 +29,7 @@ public final class RequestRecord implements EventSink, ReplyObserver {
   private long firstFailureNanos;
   private FailureKind gaveUp;
   private long firstTokenNanos;
+  private boolean answered;
   private Supplier<TokenUsage> usage = () -> TokenUsage.NONE;
   private java.util.function.Consumer<GatewayEvent> riskyStep;
 
@@ -62,7 +63,11 @@ public final class RequestRecord implements EventSink, ReplyObserver {
           firstFailureNanos = System.nanoTime();
         }
       }
-      case ANSWERED, CLIENT_GONE -> attempted(e);
+      case ANSWERED -> {
+        attempted(e);
+        answered = true;
+      }
+      case CLIENT_GONE -> attempted(e);
       case GIVE_UP -> {
         attempted(e);
         gaveUp = kind(e);
@@ -141,6 +146,14 @@ public final class RequestRecord implements EventSink, ReplyObserver {
   /** When the first token went out (System.nanoTime); 0 when none did. */
   public long firstTokenNanos() {
     return firstTokenNanos;
+  }
+
+  /**
+   * Whether an attempt got the answer whole (reported by its ANSWERED event): then its tokens were spent, even when
+   * the client left before the reply's end.
+   */
+  public boolean answered() {
+    return answered;
   }
 
   public TokenUsage usage() {

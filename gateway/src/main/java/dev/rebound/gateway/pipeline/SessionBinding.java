@@ -152,21 +152,27 @@ final class SessionBinding {
       } else if (request.reasks(history)) {
         // the same question again (through another gateway, or after an end the client never saw): not a fork
         RequestMessages asked = request;
-        ex.bound(new SessionTurn(key, loaded.version(), request.answers() + 1, () -> asked.asNew(0, asked.size()), true));
+        ex.bound(new SessionTurn(key, loaded.version(), loaded.turnsBefore() + request.answers() + 1,
+            () -> asked.asNew(0, asked.size()), true));
         emit(ex, EventType.SESSION, "the request asks again a question the session has answered (message " + request.size()
             + " of " + history.size() + "); its answer is stored only if none is", Map.of());
         return Future.succeededFuture();
       } else if (request.asksForSummary(history)) {
-        // Claude Code's /compact: its summary is a side request; the compacted history that follows is what counts
+        // Claude Code's /compact: its summary is a side request, the compacted history that follows is what the
+        // thread goes on with; stored as a thread of its own, as other side requests are, so that its usage counts
+        String session = ThreadIds.sessionOf(key.id());
+        SessionKey summary = new SessionKey(key.tenant(), ThreadIds.of(session, "summary of " + key.id() + "|"
+            + request.threadKey(ex.format().layout().topLevelSystem(ex.json())) + "|" + history.size()));
         emit(ex, EventType.SESSION, "the request asks for a summary of the session's history (message " + request.size()
-            + " of " + history.size() + ": a client about to compact it); a side request, not stored", Map.of());
-        return Future.succeededFuture();
+            + " of " + history.size() + ": a client about to compact it); a side request, stored in thread "
+            + summary.id() + " of the session", Map.of("thread", summary.id()));
+        return bind(ex, summary, false, mayRetry, false);
       } else if (request.compacts(history)) {
-        // the client summarised its history and goes on from the summary: a checkpoint of what it was, not a fork
+        // the client summarised its history and goes on from the summary: a checkpoint of what it was, not a fork;
+        // the session's messages are replaced in place, its checkpoints, events, turns and usage stay
         from = 0;
-        forked = true;
         compacted = compactedView(history);
-        ready = store.delete(key).map(v -> 0L);
+        ready = Future.succeededFuture(loaded.version());
       } else if (main && request.sharesNoTurnWith(history)
           && (ex.format().layout().topLevelSystem(ex.json()) != null || request.systemDiffers(history))) {
         // another conversation under the same id (a title, a summary, a sub-agent): its own thread, not a fork
@@ -181,15 +187,18 @@ final class SessionBinding {
         forked = true;
         ready = fork(ex, key, loaded);
       }
-      // after a fork the session starts again from what the client sent
-      Loaded base = forked ? new Loaded(0, loaded.turns(), null, List.of(), null, null) : loaded;
+      // after a fork the session starts again from what the client sent; after a compaction it goes on from the
+      // compacted history, its turns counted on: those the summary stands for come before the compacted history's own
+      Loaded base = forked ? new Loaded(0, loaded.turns(), null, List.of(), null, null)
+          : compacted != null ? new Loaded(loaded.version(), loaded.turns(), loaded.created(), List.of(), null, null,
+              loaded.meta(), Math.max(0, loaded.turns() - request.answers()))
+          : loaded;
       int first = from;
       RequestMessages sent = request;
       CheckpointDraft compaction = compacted == null ? null : new CheckpointDraft(CheckpointKind.COMPACTED, null,
           compacted, 0, "the client compacted " + history.size() + " message(s) into " + request.size()
           + "; this checkpoint's context is the whole history before");
-      SessionMeta before = loaded.meta();
-      return ready.compose(version -> append(ex, key, version, sent, first, base, compaction, before))
+      return ready.compose(version -> append(ex, key, version, sent, first, base, compaction))
           .recover(err -> {
             if (err instanceof StaleWriteException && mayRetry) {
               // another writer got there first: read the session again and bind once more
@@ -236,15 +245,15 @@ final class SessionBinding {
   /** Appends the request's messages from index {@code from} on (the ones the store does not have yet). */
   private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
       Loaded loaded) {
-    return append(ex, key, version, request, from, loaded, null, null);
+    return append(ex, key, version, request, from, loaded, null);
   }
 
   /**
-   * @param compaction  the COMPACTED checkpoint to take instead of the user turn's (null: none)
-   * @param compactedFrom the session's meta before a compaction: its usage goes on being counted
+   * @param compaction the COMPACTED checkpoint to take instead of the user turn's (null: none); the request's messages
+   *                   then replace the stored ones
    */
   private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
-      Loaded loaded, CheckpointDraft compaction, SessionMeta compactedFrom) {
+      Loaded loaded, CheckpointDraft compaction) {
     if (ex.session() != null) return Future.succeededFuture();
     List<NewMessage> fresh = request.asNew(from, request.size());
     String label = ex.requestHeaders().get("x-rebound-checkpoint");
@@ -254,20 +263,21 @@ final class SessionBinding {
     boolean replacesPartial = !fresh.isEmpty() && "assistant".equals(fresh.get(0).role()) && !loaded.messages().isEmpty()
         && loaded.messages().get(loaded.messages().size() - 1).partial();
     Append base = Append.of(version, fresh.toArray(NewMessage[]::new));
-    Append append = (replacesPartial ? base.replacingPartial() : base)
+    Append append = (compaction != null ? base.replacingHistory() : replacesPartial ? base.replacingPartial() : base)
         .ofSessionCreated(loaded.created())
         .extending(() -> request.asNew(0, from))
         .withCheckpoint(compaction != null ? compaction
             : new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
             0, "user turn stored before the first upstream attempt"))
-        // answers that arrive with the request (a new session's history, a resumed partial) are turns stored too
+        // answers that arrive with the request (a new session's history, a resumed partial) are turns stored too;
+        // those of a compacted history are not: they restate turns counted already
         .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE,
-            (int) fresh.stream().filter(m -> "assistant".equals(m.role())).count(),
-            compactedFrom == null ? 0 : compactedFrom.tokens(),
-            compactedFrom == null ? null : compactedFrom.usage()));
+            compaction != null ? 0 : (int) fresh.stream().filter(m -> "assistant".equals(m.role())).count(), 0));
     return store.append(key, append).onSuccess(meta -> {
-      // the turn's number is the exchanges completed before it in the history it continues, whatever counters say
-      ex.bound(new SessionTurn(key, meta.version(), request.answers() + 1, () -> request.asNew(0, request.size()), false));
+      // the turn's number is the exchanges completed before it in the history it continues, whatever counters say,
+      // after the turns a compaction summarised
+      ex.bound(new SessionTurn(key, meta.version(), loaded.turnsBefore() + request.answers() + 1,
+          () -> request.asNew(0, request.size()), false));
       remember(key, loaded, meta, request, from);
       if (compaction != null) {
         emit(ex, EventType.CHECKPOINT, "COMPACTED checkpoint: " + compaction.reason() + "; the session goes on from the"
@@ -289,7 +299,8 @@ final class SessionBinding {
     for (int i = from; i < request.size(); i++) if (!request.emptyAnswer(i)) identities.add(request.identity(i));
     // a new session's creation time is the one just written; a buffered (provisional) one never matches the store's
     Instant created = loaded.created() != null ? loaded.created() : written.created();
-    cache.put(key, new SessionCache.Known(written.version(), created, loaded.turns(), identities));
+    cache.put(key, new SessionCache.Known(written.version(), created, loaded.turns(), identities,
+        loaded.turnsBefore()));
   }
 
   private Future<Long> fork(Exchange ex, SessionKey key, Loaded loaded) {
@@ -322,7 +333,7 @@ final class SessionBinding {
     if (trustCache && !resume && cached != null && cached.created() != null
         && request.extensionOfKnown(cached.identities()) >= 0) {
       return Future.succeededFuture(new Loaded(cached.version(), cached.turns(), cached.created(), List.of(),
-          cached.identities(), null));
+          cached.identities(), null, null, cached.turnsBefore()));
     }
     return store.meta(key).compose(meta -> {
       if (meta == null) return Future.succeededFuture(new Loaded(0, 0, null, List.of(), null, null));
@@ -330,17 +341,19 @@ final class SessionBinding {
       if (!resume && k != null && k.version() == meta.version() && meta.created().equals(k.created())
           && request.extensionOfKnown(k.identities()) >= 0) {
         return Future.succeededFuture(new Loaded(meta.version(), meta.turns(), meta.created(), List.of(),
-            k.identities(), null));
+            k.identities(), null, null, k.turnsBefore()));
       }
       return store.messages(key, 0, meta.messageCount())
-          .map(msgs -> new Loaded(meta.version(), meta.turns(), meta.created(), msgs, null, null, meta));
+          .map(msgs -> new Loaded(meta.version(), meta.turns(), meta.created(), msgs, null, null, meta,
+              Math.max(0, meta.turns() - answersIn(msgs))));
     }).recover(err -> {
       // the store cannot be read: bind from what this gateway last knew, so the turn is still stored (buffered); a
       // session it knows nothing of is written as everything the client sent, and reconciled with what the store
       // holds once it is back (HistoryReconciler)
       SessionCache.Known k = cache.get(key);
       if (k == null) k = new SessionCache.Known(0, null, 0, List.of());
-      return Future.succeededFuture(new Loaded(k.version(), k.turns(), k.created(), List.of(), k.identities(), k));
+      return Future.succeededFuture(new Loaded(k.version(), k.turns(), k.created(), List.of(), k.identities(), k, null,
+          k.turnsBefore()));
     });
   }
 
@@ -403,13 +416,20 @@ final class SessionBinding {
    * @param identities the stored complete messages by identity when the history came from the cache, else null
    *                   (then {@code messages} holds them)
    * @param cached     set when the store could not be read and the history is known only by identity
+   * @param turnsBefore the session's turns before its first stored message: those a compaction summarised (the
+   *                   session's turns count them, its messages no longer hold them)
    */
   private record Loaded(long version, int turns, Instant created, List<StoredMessage> messages, List<String> identities,
-      SessionCache.Known cached, SessionMeta meta) {
+      SessionCache.Known cached, SessionMeta meta, int turnsBefore) {
     Loaded(long version, int turns, Instant created, List<StoredMessage> messages, List<String> identities,
         SessionCache.Known cached) {
-      this(version, turns, created, messages, identities, cached, null);
+      this(version, turns, created, messages, identities, cached, null, 0);
     }
+  }
+
+  /** The completed exchanges a stored history holds: its complete answers. */
+  private static int answersIn(List<StoredMessage> messages) {
+    return (int) messages.stream().filter(m -> "assistant".equals(m.role()) && !m.partial()).count();
   }
 
   /** The whole history before a compaction, as a context view of its own (the messages themselves). */
@@ -543,8 +563,11 @@ final class SessionBinding {
           // an unreadable stored message repeats nothing
         }
       }
+      // a message the history holds as it is carries no summary of it: an edit that keeps the first answers is a fork
+      java.util.Set<String> kept = new java.util.HashSet<>();
+      for (StoredMessage m : history) kept.add(MessageIdentity.of(m.json()));
       for (int i = 0; i < size(); i++) {
-        if (isSystemRole(role(i))) continue;
+        if (isSystemRole(role(i)) || kept.contains(identity(i))) continue;
         String text = MessageIdentity.textOf(nodes.get(i));
         String lower = text.toLowerCase(java.util.Locale.ROOT);
         if (SUMMARY_SAYS.stream().anyMatch(lower::contains)) return true;

@@ -3,6 +3,7 @@ package dev.rebound.gateway.sessions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.rebound.store.MessageHash;
 import dev.rebound.store.StoredMessage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -46,6 +47,21 @@ public final class ContextView {
   /** Whether {@link #expand} needs the turn's stored messages. */
   public static boolean readsHistory(String view) {
     return !view.startsWith("[");
+  }
+
+  /**
+   * The messages of a view that holds them (a JSON array: a COMPACTED checkpoint's whole history before it), as the
+   * stored messages a checkpoint taken before that compaction counted.
+   */
+  public static List<StoredMessage> messagesOf(String view) {
+    JsonArray messages = new JsonArray(view);
+    List<StoredMessage> out = new java.util.ArrayList<>(messages.size());
+    for (int i = 0; i < messages.size(); i++) {
+      JsonObject m = messages.getJsonObject(i);
+      String json = m.encode();
+      out.add(new StoredMessage(i, m.getString("role", "user"), json, MessageHash.of(json), false, null));
+    }
+    return out;
   }
 
   /** The messages the view stands for, given the turn's stored messages (0 up to the checkpoint's count). */

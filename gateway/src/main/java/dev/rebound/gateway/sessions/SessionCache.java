@@ -19,17 +19,23 @@ public final class SessionCache {
    * @param created    the session's creation time in the store: with the version, it tells this session from a
    *                   deleted one of the same id whose version happens to match; null when unknown
    * @param identities one per stored complete message, in order
+   * @param turnsBefore the session's turns before its first stored message (those a compaction summarised): a turn's
+   *                    number is these plus the exchanges before it in the stored history
    */
-  public record Known(long version, Instant created, int turns, List<String> identities) {
+  public record Known(long version, Instant created, int turns, List<String> identities, int turnsBefore) {
     public Known {
       identities = List.copyOf(identities);
     }
 
+    public Known(long version, Instant created, int turns, List<String> identities) {
+      this(version, created, turns, identities, 0);
+    }
+
     public Known appended(long newVersion, int moreTurns, List<String> more) {
-      if (more.isEmpty() && moreTurns == 0) return new Known(newVersion, created, turns, identities);
+      if (more.isEmpty() && moreTurns == 0) return new Known(newVersion, created, turns, identities, turnsBefore);
       List<String> all = new ArrayList<>(identities);
       all.addAll(more);
-      return new Known(newVersion, created, turns + moreTurns, all);
+      return new Known(newVersion, created, turns + moreTurns, all, turnsBefore);
     }
   }
 

@@ -122,8 +122,12 @@ async function sessions(params) {
   const tenantPicker = el('select', {}, tenants.tenants.map(t => el('option', { value: t, selected: t === list.tenant }, t)));
   tenantPicker.addEventListener('change', () => { location.hash = '/sessions?tenant=' + encodeURIComponent(tenantPicker.value); });
   const t = 'tenant=' + encodeURIComponent(list.tenant);
+  // a thread (a title, a summary, a sub-agent under the same id) says whose it is
   const rows = list.sessions.map(s => [
-    link(s.id, '/session/' + encodeURIComponent(s.id) + '?' + t), time(s.updated), s.turns, s.tokens, s.status,
+    s.threadOf ? el('span', { class: 'thread' }, link(s.id, '/session/' + encodeURIComponent(s.id) + '?' + t),
+      el('span', { class: 'muted' }, ' thread of '), link(s.threadOf, '/session/' + encodeURIComponent(s.threadOf) + '?' + t))
+      : link(s.id, '/session/' + encodeURIComponent(s.id) + '?' + t),
+    time(s.updated), s.turns, s.tokens, s.status,
     s.agent || '', s.messageCount, s.checkpointCount,
     s.forkedFrom ? link(s.forkedFrom, '/session/' + encodeURIComponent(s.forkedFrom) + '?' + t) : '']);
   const pager = el('div', { class: 'bar' },
@@ -240,12 +244,13 @@ async function session(id, params) {
   const checkpoints = s.checkpoints.map(c => [
     link(String(c.seq), '/checkpoint/' + encodeURIComponent(id) + '/' + c.seq + '?' + t), c.kind, c.label || '',
     c.messageCount, time(c.at),
-    (c.reason || '') + (c.supersededBy ? ' · superseded (restore #' + c.supersededBy + ' replaced its messages)' : '')]);
+    (c.reason || '') + (c.supersededBy ? ' · superseded (#' + c.supersededBy + ' replaced its messages)' : '')]);
   const tbody = el('tbody', {}, ev.events.map(eventTr));
   const allVotes = votesOf(ev.events);
   const votes = votesByTurn(allVotes);
-  // an answer's turn: the answers before it and itself (the numbering votes use)
-  let answers = 0;
+  // an answer's turn: the answers before it and itself (the numbering votes use), after the turns a compaction
+  // summarised (counted in the session's turns, no longer among its messages)
+  let answers = Math.max(0, m.turns - s.messages.filter(x => x.role === 'assistant' && !x.partial).length);
   const turnOf = s.messages.map(msg => (msg.role === 'assistant' && !msg.partial) ? ++answers : null);
   const voted = allVotes.map(v => [v.turn + (v.thread ? ' (thread ' + v.thread + ')' : ''),
     (v.score > 0 ? '+' : '') + v.score, v.source, v.agent, v.task, v.note || '']);

@@ -3,6 +3,7 @@
 --
 -- KEYS  1 meta (hash)   2 msgs (list)   3 cps (list)   4 events (stream; only its TTL is refreshed here)
 -- ARGV  1 mode: 'append' | 'create' (fork target: must not exist) | 'restore' (rewind to checkpoint ARGV[6] first)
+--         | 'replace' (the messages replace every stored one: a compaction; checkpoints, events and meta stay)
 --       2 expectedVersion   3 nowMillis   4 ttlMillis   5 replacePartial '1'|'0'   6 restoreSeq ('0' unless restore)
 --       7 tenant   8 id   9 protocol   10 agent   11 status   12 forkedFrom   ('' = leave unchanged)
 --       13 turnsDelta   14 tokensDelta   15 expectedCreated millis ('' = any session of the id)
@@ -46,6 +47,8 @@ if mode == 'restore' then
   if keep == 0 then redis.call('DEL', msgs) else redis.call('LTRIM', msgs, 0, keep - 1) end
   count = keep
 end
+
+if mode == 'replace' then redis.call('DEL', msgs) end
 
 local n = tonumber(ARGV[20])
 local popped = 0
