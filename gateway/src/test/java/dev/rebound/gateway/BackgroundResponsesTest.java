@@ -3,6 +3,7 @@ package dev.rebound.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
@@ -10,6 +11,9 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStatus;
+import com.openai.models.responses.ResponseItem;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.GatewayEvent;
@@ -215,6 +219,101 @@ class BackgroundResponsesTest {
     assertFalse(text.toString().isBlank(), "the answer has text");
     JsonObject upstream = (JsonObject) mock.requests().getValue(mock.requests().size() - 1);
     assertEquals("/v1/chat/completions", upstream.getString("path"), "a Responses client served by a Chat backend");
+  }
+
+  OpenAIClient sdk(GatewayServer g) {
+    return OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + port(g) + "/v1").apiKey("k").maxRetries(0)
+        .timeout(Duration.ofSeconds(20)).build();
+  }
+
+  /** Polls with the SDK until the response is completed; returns it. */
+  Response pollToCompleted(OpenAIClient client, String id) {
+    Response[] last = {null};
+    Eventually.await(poller, 15_000, id + " to complete", () -> {
+      last[0] = client.responses().retrieve(id);
+      return ResponseStatus.COMPLETED.equals(last[0].status().orElseThrow());
+    });
+    return last[0];
+  }
+
+  static String sdkText(Response r) {
+    StringBuilder text = new StringBuilder();
+    r.output().forEach(i -> i.message().ifPresent(m -> m.content().forEach(c -> c.outputText().ifPresent(t -> text.append(t.text())))));
+    return text.toString();
+  }
+
+  static String inputText(ResponseItem item) {
+    return item.asResponseInputMessageItem().content().get(0).asInputText().text();
+  }
+
+  @Test
+  void aFinishedBackgroundResponseIsContinuedListedAndDeletedByItsOwnIdWithTheOpenAiSdk() throws Exception {
+    GatewayServer g = gateway(embedded(), Clock.systemUTC(), null);
+    OpenAIClient client = sdk(g);
+    Response queued = client.responses().create(ResponseCreateParams.builder().model("chat-model")
+        .input("Remember the word kumquat").background(true).build());
+    Response first = pollToCompleted(client, queued.id());
+    assertEquals(queued.id(), first.id());
+
+    // the job names the session its run started, and the kept response is its turn there
+    String session = admin(g, queued.id()).getString("sessionId");
+    assertNotNull(session, "the job's session is written back");
+    JsonObject kept = new JsonObject(get(g, "/admin/responses/" + queued.id()).body());
+    assertEquals(session, kept.getString("session"), kept.encode());
+    assertEquals(1, kept.getInteger("turn"));
+
+    // a background response goes on from it, and a plain one from that
+    Response queuedSecond = client.responses().create(ResponseCreateParams.builder().model("chat-model")
+        .previousResponseId(queued.id()).input("Now spell it backwards").background(true).build());
+    Response second = pollToCompleted(client, queuedSecond.id());
+    JsonArray sent = ((JsonObject) mock.requests().getValue(mock.requests().size() - 1)).getJsonObject("body")
+        .getJsonArray("messages");
+    assertEquals(3, sent.size(), "the first turn prepended: " + sent.encode());
+    assertTrue(sent.getJsonObject(0).getString("content").contains("kumquat"), sent.encode());
+    assertEquals(sdkText(first), sent.getJsonObject(1).getString("content"));
+    assertEquals(session, admin(g, queuedSecond.id()).getString("sessionId"), "the same session goes on");
+
+    Response third = client.responses().create(ResponseCreateParams.builder().model("chat-model")
+        .previousResponseId(second.id()).input("Thanks").build());
+    assertEquals(ResponseStatus.COMPLETED, third.status().orElseThrow());
+    sent = ((JsonObject) mock.requests().getValue(mock.requests().size() - 1)).getJsonObject("body").getJsonArray("messages");
+    assertEquals(5, sent.size(), sent.encode());
+
+    // input_items of a background id: what it was made from
+    List<ResponseItem> ofFirst = client.responses().inputItems().list(queued.id()).data();
+    assertEquals(1, ofFirst.size(), ofFirst.toString());
+    assertEquals("Remember the word kumquat", inputText(ofFirst.get(0)));
+    List<ResponseItem> ofSecond = client.responses().inputItems().list(second.id()).data();
+    assertEquals(3, ofSecond.size(), ofSecond.toString());
+    assertEquals("Now spell it backwards", inputText(ofSecond.get(0)));
+
+    // DELETE: the job and the kept response go; the id can no longer be read or continued
+    client.responses().delete(queued.id());
+    assertThrows(NotFoundException.class, () -> client.responses().retrieve(queued.id()));
+    assertThrows(NotFoundException.class, () -> client.responses().inputItems().list(queued.id()));
+    BadRequestException gone = assertThrows(BadRequestException.class, () -> client.responses().create(
+        ResponseCreateParams.builder().model("chat-model").previousResponseId(queued.id()).input("again").build()));
+    assertEquals("previous_response_not_found", gone.code().orElseThrow());
+    assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(g) + "/v1/responses/"
+        + queued.id())).DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode(), "deleted once");
+    assertEquals(second.id(), client.responses().retrieve(second.id()).id(), "the others stay");
+  }
+
+  @Test
+  void aDeletedFailedBackgroundResponseIsGoneThoughItKeptNoAnswer() throws Exception {
+    GatewayServer g = gateway(embedded(), Clock.systemUTC(), null);
+    mock.addFaults(new JsonArray().add(new JsonObject().put("match", new JsonObject().put("contains", "refuse-me"))
+        .put("times", 1).put("status", 400).put("body", new JsonObject().put("error", new JsonObject()
+            .put("message", "bad request").put("type", "invalid_request_error")))));
+    String id = accept(g, "refuse-me");
+    awaitStatus(g, id, "failed");
+    HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(g)
+        + "/v1/responses/" + id)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, deleted.statusCode(), deleted.body());
+    assertEquals(new JsonObject().put("id", id).put("object", "response.deleted").put("deleted", true),
+        new JsonObject(deleted.body()));
+    assertEquals(404, get(g, "/v1/responses/" + id).statusCode());
+    assertEquals(404, get(g, "/admin/responses/background/" + id).statusCode());
   }
 
   @Test

@@ -50,6 +50,8 @@ final class JobRun {
   private final ResponseJob job;
   private final JobRecording recording;
   private final List<String> notes = new ArrayList<>();
+  /** The run through the pipeline; null before it started. */
+  private Exchange exchange;
   private final Promise<Void> ended = Promise.promise();
   private int attempts;
   private long flushTimer = -1;
@@ -97,6 +99,10 @@ final class JobRun {
     Exchange ex = new Exchange(headers(job.headers()), null, recording, Endpoint.RESPONSES,
         Buffer.buffer(request.toString()), request, request.path("model").asText(), true, job.sessionId(), record,
         job.tenant(), budget);
+    // the answer is the job's: kept by its id, its turn stored under it, so previous_response_id, input_items and
+    // DELETE take the id the client polled
+    ex.respondAs(job.id());
+    exchange = ex;
     note(EventType.BACKGROUND, "run #" + job.runs() + " of background response " + job.id() + " started; deadline "
         + job.deadline() + " (in " + DurationText.format(budget) + ", its wait budget)"
         + (job.runs() > 1 ? "; replay #" + (job.runs() - 1) : ""), Map.of("run", job.runs(),
@@ -130,7 +136,7 @@ final class JobRun {
   }
 
   private void note(EventType type, String reason, Map<String, Object> fields) {
-    GatewayEvent e = new GatewayEvent(jobs.clock().instant(), type, job.tenant(), job.sessionId(), reason,
+    GatewayEvent e = new GatewayEvent(jobs.clock().instant(), type, job.tenant(), session(), reason,
         withId(fields)).forRequest(job.id());
     notes.add(noteJson(e));
     jobs.events().emit(e);
@@ -165,8 +171,17 @@ final class JobRun {
     });
   }
 
+  /** The session the run's turns go to: the job's, or the one the run started (store: true without a session id). */
+  private String session() {
+    String started = exchange == null ? null : exchange.sessionId();
+    return started != null ? started : job.sessionId();
+  }
+
   private JobProgress progress(List<String> events, String reason, String response) {
-    JobProgress p = new JobProgress(response, events, attempts, List.copyOf(notes), reason);
+    // a session the run started is written back to the job: its replays go on in it, the admin API shows it
+    String session = session();
+    JobProgress p = new JobProgress(response, events, attempts, List.copyOf(notes), reason,
+        session != null && !session.equals(job.sessionId()) ? session : null);
     attempts = 0;
     notes.clear();
     return p;
@@ -177,7 +192,7 @@ final class JobRun {
       leaseLost = true;
       if (stopping == null) {
         stopping = "lost";
-        jobs.events().emit(new GatewayEvent(jobs.clock().instant(), EventType.BACKGROUND, job.tenant(), job.sessionId(),
+        jobs.events().emit(new GatewayEvent(jobs.clock().instant(), EventType.BACKGROUND, job.tenant(), session(),
             "background response " + job.id() + " is no longer this gateway's (its status is " + l.status()
                 + "); its run stops", withId(Map.of("status", String.valueOf(l.status())))).forRequest(job.id()));
         recording.close();

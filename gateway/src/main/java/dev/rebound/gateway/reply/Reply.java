@@ -37,6 +37,8 @@ public final class Reply implements StreamTarget {
   private Supplier<ReplyHeaders> headers = () -> null;
   private MultiMap upstreamHeaders = MultiMap.caseInsensitiveMultiMap();
   private StreamSplicer splicer;
+  /** The response id the client already holds (a background job's): upstream events are renamed to it. */
+  private String responseId;
   private Failure streamFailure;
   private int eventsRelayed;
   private long keepAliveTimer = -1;
@@ -118,6 +120,14 @@ public final class Reply implements StreamTarget {
     return resp.headWritten() || resp.ended();
   }
 
+  /**
+   * The client already holds this response's id (a background job's): every upstream event that carries a response
+   * object is given it before anyone reads it, so the transcript, the stored turn and the client all see one id.
+   */
+  public void respondAs(String id) {
+    this.responseId = id;
+  }
+
   /** From now on, upstream events are the continuation of what the client already has. */
   public void continueWith(StreamSplicer splicer) {
     this.splicer = splicer;
@@ -161,6 +171,7 @@ public final class Reply implements StreamTarget {
         return false;
       }
     }
+    if (responseId != null) e = format.withResponseId(e, responseId);
     if (splicer == null) {
       write(e);
     } else {
@@ -283,7 +294,7 @@ public final class Reply implements StreamTarget {
   public void fail(ClientError error) {
     stopKeepAlive();
     if (!resp.headWritten() && !resp.ended() && !resp.closed()) putHead(MultiMap.caseInsensitiveMultiMap());
-    ErrorReply.send(resp, format, error);
+    ErrorReply.send(resp, format, error, transcript);
   }
 
   /**
