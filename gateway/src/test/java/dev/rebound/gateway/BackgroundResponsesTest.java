@@ -107,7 +107,14 @@ class BackgroundResponsesTest {
 
   /** A gateway on {@code store}; {@code timers} null: real Vert.x timers. */
   GatewayServer gateway(String store, Clock clock, HandTurnedTimers timers) {
-    GatewayServer g = new GatewayServer(vertx, config(store), events::add, clock);
+    return gateway(store, clock, timers, 0);
+  }
+
+  /** The same, listening on {@code port} (0: any free one). */
+  GatewayServer gateway(String store, Clock clock, HandTurnedTimers timers, int port) {
+    ReboundConfig config = new ConfigLoader(Map.of("MOCK_URL", "http://127.0.0.1:" + mockPort))
+        .parse(CONFIG.replace("port: 0", "port: " + port) + store, "test config");
+    GatewayServer g = new GatewayServer(vertx, config, events::add, clock);
     if (timers != null) g.timers(timers);
     ports.put(g, g.start().await());
     gateways.add(g);
@@ -389,6 +396,37 @@ class BackgroundResponsesTest {
     assertEquals(1, job.getInteger("replays"));
     assertTrue(job.getJsonArray("decisions").stream().anyMatch(n -> ((JsonObject) n).getString("reason")
         .contains("the gateway stops")), job.encode());
+  }
+
+  @Test
+  void theOpenAiSdkPollsABackgroundResponseAcrossAGatewayRestartAndGoesOnFromIt() throws Exception {
+    int port = TestRedis.freePort();
+    HandTurnedTimers timers = new HandTurnedTimers(clock);
+    GatewayServer first = gateway(embedded(), clock, timers, port);
+    OpenAIClient client = sdk(first);
+    rateLimitedFor("sdk-restart", 1800);
+    Response queued = client.responses().create(ResponseCreateParams.builder().model("chat-model")
+        .input("Say hello sdk-restart").background(true).build());
+    awaitWait(timers, Duration.ofMinutes(30));
+    assertEquals(ResponseStatus.IN_PROGRESS, client.responses().retrieve(queued.id()).status().orElseThrow());
+    first.stop().await();
+    gateways.remove(first);
+
+    // the same address, the same embedded store: the client polls on as if nothing happened
+    GatewayServer second = gateway(embedded(), clock, null, port);
+    assertEquals(port, port(second));
+    Response done = pollToCompleted(client, queued.id());
+    assertEquals(queued.id(), done.id());
+    assertFalse(sdkText(done).isBlank());
+    assertEquals(2, admin(second, queued.id()).getInteger("runs"), "taken over by the restarted gateway");
+
+    Response next = client.responses().create(ResponseCreateParams.builder().model("chat-model")
+        .previousResponseId(queued.id()).input("And goodbye").build());
+    assertEquals(ResponseStatus.COMPLETED, next.status().orElseThrow());
+    JsonArray sent = ((JsonObject) mock.requests().getValue(mock.requests().size() - 1)).getJsonObject("body")
+        .getJsonArray("messages");
+    assertEquals(3, sent.size(), sent.encode());
+    assertEquals(sdkText(done), sent.getJsonObject(1).getString("content"));
   }
 
   String redisStore() throws Exception {
