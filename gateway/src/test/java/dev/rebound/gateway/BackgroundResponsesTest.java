@@ -376,6 +376,10 @@ class BackgroundResponsesTest {
     assertEquals(1, done.getInteger("replays"));
     assertEquals(2, done.getInteger("attempts"));
     assertEquals(2, modelCalls());
+    // the replay went on in the session the first run started: the question once, then the answer
+    JsonObject session = new JsonObject(get(g, "/admin/sessions/" + done.getString("sessionId")).body());
+    List<String> roles = session.getJsonArray("messages").stream().map(m -> ((JsonObject) m).getString("role")).toList();
+    assertEquals(List.of("user", "assistant"), roles, session.encode());
   }
 
   @Test
