@@ -433,6 +433,87 @@ class BackgroundResponsesTest {
     assertEquals(sdkText(done), sent.getJsonObject(1).getString("content"));
   }
 
+  @Test
+  void aRunStoppedAfterOutputBeganIsContinuedByTheRestartedGatewayInTheSameResponseAndItem() throws Exception {
+    GatewayServer plain = gateway(embedded(), Clock.systemUTC(), null);
+    JsonObject whole = new JsonObject(post(plain, "/v1/responses", new JsonObject().put("model", "chat-model")
+        .put("input", "Say hello resume-me").put("store", false).encode()).body());
+    String wholeText = text(whole);
+    plain.stop().await();
+    gateways.remove(plain);
+    long callsBefore = modelCalls();
+
+    // the answer stalls after three chunks: the gateway stops while it has half of it
+    mock.addFaults(new JsonArray().add(new JsonObject().put("match", new JsonObject().put("contains", "resume-me"))
+        .put("times", 1).put("stallAfterChunks", 3).put("stallMs", 10_000)));
+    GatewayServer first = gateway(embedded(), Clock.systemUTC(), null);
+    String id = accept(first, "resume-me");
+    // response.created, in_progress, output_item.added, content_part.added, then text deltas
+    Eventually.await(poller, 15_000, "output to be recorded", () -> admin(first, id).getInteger("events") >= 6);
+    first.stop().await();
+    gateways.remove(first);
+
+    GatewayServer second = gateway(embedded(), Clock.systemUTC(), null);
+    awaitStatus(second, id, "completed");
+    JsonObject done = object(second, id);
+    assertEquals(wholeText, text(done), "the continuation goes on where the stop left off");
+    assertEquals(2, admin(second, id).getInteger("runs"));
+    assertEquals(callsBefore + 2, modelCalls());
+    JsonObject last = (JsonObject) mock.requests().getValue(mock.requests().size() - 1);
+    JsonArray messages = last.getJsonObject("body").getJsonArray("messages");
+    assertTrue(messages.getJsonObject(messages.size() - 1).getString("content").startsWith("Continue your previous answer"),
+        messages.encode());
+
+    // one coherent response: one start, one message item, sequence numbers without a gap, the job's id throughout
+    List<JsonObject> all = events(get(second, "/v1/responses/" + id + "?stream=true"));
+    StringBuilder deltas = new StringBuilder();
+    String itemId = null;
+    for (int i = 0; i < all.size(); i++) {
+      JsonObject e = all.get(i);
+      assertEquals(i, e.getInteger("sequence_number"), e.encode());
+      if (e.containsKey("response")) assertEquals(id, e.getJsonObject("response").getString("id"), e.encode());
+      if ("response.output_text.delta".equals(e.getString("type"))) {
+        deltas.append(e.getString("delta"));
+        if (itemId == null) itemId = e.getString("item_id");
+        assertEquals(itemId, e.getString("item_id"), "one item: " + e.encode());
+      }
+    }
+    List<String> types = all.stream().map(e -> e.getString("type")).toList();
+    assertEquals(1, types.stream().filter("response.created"::equals).count(), types.toString());
+    assertEquals(1, types.stream().filter("response.output_item.added"::equals).count(), types.toString());
+    assertEquals("response.completed", types.get(types.size() - 1));
+    assertEquals(wholeText, deltas.toString());
+    assertEquals(itemId, done.getJsonArray("output").getJsonObject(0).getString("id"));
+    JsonObject session = new JsonObject(get(second, "/admin/sessions/" + admin(second, id).getString("sessionId")).body());
+    List<String> roles = session.getJsonArray("messages").stream().filter(m -> !((JsonObject) m).getBoolean("partial"))
+        .map(m -> ((JsonObject) m).getString("role")).toList();
+    assertEquals(List.of("user", "assistant"), roles, session.encode());
+  }
+
+  @Test
+  void aRunThatGivesUpAfterOutputBeganIsReplayedFromItsOutputIntoTheSameResponse() throws Exception {
+    GatewayServer g = gateway(embedded(), clock, null);
+    JsonObject whole = new JsonObject(post(g, "/v1/responses", new JsonObject().put("model", "chat-model")
+        .put("input", "Say hello cut-thrice").put("store", false).encode()).body());
+    // the answer and both continuations of the first run are cut (resilience.retry.maxAttempts 3): it gives up
+    mock.addFaults(new JsonArray().add(new JsonObject().put("match", new JsonObject().put("contains", "cut-thrice"))
+        .put("times", 3).put("cutAfterChunks", 3)));
+    String id = accept(g, "cut-thrice");
+    Eventually.await(poller, 15_000, "the replay to be scheduled", () -> "queued".equals(admin(g, id).getString("status"))
+        && admin(g, id).getInteger("runs") == 1);
+    assertTrue(admin(g, id).getInteger("events") > 4, "output was recorded: " + admin(g, id).encode());
+    clock.advance(Duration.ofSeconds(30)); // the first replay waits 30 s (no Retry-After)
+    awaitStatus(g, id, "completed");
+    assertEquals(text(whole), text(object(g, id)));
+    List<JsonObject> all = events(get(g, "/v1/responses/" + id + "?stream=true"));
+    for (int i = 0; i < all.size(); i++) assertEquals(i, all.get(i).getInteger("sequence_number"), all.get(i).encode());
+    List<String> types = all.stream().map(e -> e.getString("type")).toList();
+    assertEquals(1, types.stream().filter("response.created"::equals).count(), types.toString());
+    assertEquals(1, types.stream().filter("response.output_item.added"::equals).count(), types.toString());
+    assertFalse(types.contains("error"), types.toString());
+    assertEquals(2, admin(g, id).getInteger("runs"));
+  }
+
   String redisStore() throws Exception {
     int redisPort = TestRedis.freePort();
     Path redisDir = Files.createDirectories(dir.resolve("redis"));

@@ -8,6 +8,7 @@ import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.pipeline.Exchange;
 import dev.rebound.gateway.pipeline.RequestRecord;
 import dev.rebound.gateway.pipeline.Result;
+import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.time.DurationText;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.store.JobProgress;
@@ -94,6 +95,37 @@ final class JobRun {
     request.remove("background");
     // the run streams, so that what it produces is recorded event by event and readable while it runs
     request.put("stream", true);
+    if (job.events() == 0) {
+      run(request, List.of());
+      return;
+    }
+    // an earlier run recorded events: when they include output, this run goes on from them
+    jobs.store().events(job.id(), 0).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.log(Level.WARNING, "could not read the events of background response " + job.id() + ": " + ar.cause());
+        Instant at = jobs.clock().instant().plus(FIRST_REPLAY);
+        write(jobs.store().release(job.id(), jobs.owner(), at, progress(List.of(),
+            "waiting to run again at " + at + ": its recorded events could not be read", null)));
+        return;
+      }
+      List<SseEvent> sent = new ArrayList<>(ar.result().size());
+      boolean output = false;
+      for (String event : ar.result()) {
+        JsonNode parsed = JobResponseObject.parse(event);
+        String type = parsed == null ? "message" : parsed.path("type").asText("message");
+        if (!type.equals("response.created") && !type.equals("response.in_progress")) output = true;
+        sent.add(SseEvent.of(type, event));
+      }
+      run(request, output ? sent : List.of());
+    });
+  }
+
+  private void run(ObjectNode request, List<SseEvent> sent) {
+    if (stopping != null) {
+      finished(null);
+      return;
+    }
+    Instant now = jobs.clock().instant();
     Duration budget = Duration.between(now, job.deadline());
     RequestRecord record = new RequestRecord(job.id(), this::observe, jobs.clock());
     Exchange ex = new Exchange(headers(job.headers()), null, recording, Endpoint.RESPONSES,
@@ -102,10 +134,13 @@ final class JobRun {
     // the answer is the job's: kept by its id, its turn stored under it, so previous_response_id, input_items and
     // DELETE take the id the client polled
     ex.respondAs(job.id());
+    ex.resumeAfter(sent);
     exchange = ex;
     note(EventType.BACKGROUND, "run #" + job.runs() + " of background response " + job.id() + " started; deadline "
         + job.deadline() + " (in " + DurationText.format(budget) + ", its wait budget)"
-        + (job.runs() > 1 ? "; replay #" + (job.runs() - 1) : ""), Map.of("run", job.runs(),
+        + (job.runs() > 1 ? "; replay #" + (job.runs() - 1) : "")
+        + (sent.isEmpty() ? "" : "; it goes on from the " + sent.size() + " event(s) recorded before"),
+        Map.of("run", job.runs(),
         "deadline", job.deadline().toString(), "waitBudgetMs", budget.toMillis()));
     flushTimer = jobs.vertx().setPeriodic(BackgroundJobs.FLUSH_EVERY.toMillis(), id -> flush(false));
     jobs.pipeline().run(ex).onComplete(ar -> {
@@ -235,7 +270,10 @@ final class JobRun {
     }
     Failed f = failureOf(result);
     Duration delay = replayDelay(f);
-    boolean replayable = REPLAYABLE.contains(f.status) && !recording.outputRecorded();
+    // after output, a replay goes on from it (spliced into the same response): not when a tool call was cut mid-way
+    boolean resumable = !recording.outputRecorded() || exchange == null || exchange.reply() == null
+        || !exchange.reply().transcript().toolCallInProgress();
+    boolean replayable = REPLAYABLE.contains(f.status) && resumable;
     if (replayable && now.plus(delay).isBefore(job.deadline())) {
       Instant at = now.plus(delay);
       note(EventType.BACKGROUND, "run #" + job.runs() + " ended with " + f.status + " (" + f.message + "); replay #"

@@ -103,6 +103,18 @@ public final class Exchange {
     this.responseId = id;
   }
 
+  /** The events of this answer the client already has (a background job's earlier runs); empty for a new answer. */
+  private java.util.List<dev.rebound.gateway.stream.SseEvent> resumeAfter = java.util.List.of();
+
+  /** The run continues an answer whose first events the client already has (see Reply#resumeAfter). */
+  public void resumeAfter(java.util.List<dev.rebound.gateway.stream.SseEvent> sent) {
+    this.resumeAfter = sent;
+  }
+
+  public java.util.List<dev.rebound.gateway.stream.SseEvent> resumedEvents() {
+    return resumeAfter;
+  }
+
   /** The response id the client already holds (a background job's); null when the answer's own id is the one. */
   public String responseId() {
     return responseId;
