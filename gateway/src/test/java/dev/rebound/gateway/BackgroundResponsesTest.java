@@ -3,6 +3,7 @@ package dev.rebound.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
@@ -10,6 +11,9 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStatus;
+import com.openai.models.responses.ResponseItem;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
 import dev.rebound.gateway.config.ConfigLoader;
 import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.GatewayEvent;
@@ -103,7 +107,14 @@ class BackgroundResponsesTest {
 
   /** A gateway on {@code store}; {@code timers} null: real Vert.x timers. */
   GatewayServer gateway(String store, Clock clock, HandTurnedTimers timers) {
-    GatewayServer g = new GatewayServer(vertx, config(store), events::add, clock);
+    return gateway(store, clock, timers, 0);
+  }
+
+  /** The same, listening on {@code port} (0: any free one). */
+  GatewayServer gateway(String store, Clock clock, HandTurnedTimers timers, int port) {
+    ReboundConfig config = new ConfigLoader(Map.of("MOCK_URL", "http://127.0.0.1:" + mockPort))
+        .parse(CONFIG.replace("port: 0", "port: " + port) + store, "test config");
+    GatewayServer g = new GatewayServer(vertx, config, events::add, clock);
     if (timers != null) g.timers(timers);
     ports.put(g, g.start().await());
     gateways.add(g);
@@ -217,6 +228,101 @@ class BackgroundResponsesTest {
     assertEquals("/v1/chat/completions", upstream.getString("path"), "a Responses client served by a Chat backend");
   }
 
+  OpenAIClient sdk(GatewayServer g) {
+    return OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + port(g) + "/v1").apiKey("k").maxRetries(0)
+        .timeout(Duration.ofSeconds(20)).build();
+  }
+
+  /** Polls with the SDK until the response is completed; returns it. */
+  Response pollToCompleted(OpenAIClient client, String id) {
+    Response[] last = {null};
+    Eventually.await(poller, 15_000, id + " to complete", () -> {
+      last[0] = client.responses().retrieve(id);
+      return ResponseStatus.COMPLETED.equals(last[0].status().orElseThrow());
+    });
+    return last[0];
+  }
+
+  static String sdkText(Response r) {
+    StringBuilder text = new StringBuilder();
+    r.output().forEach(i -> i.message().ifPresent(m -> m.content().forEach(c -> c.outputText().ifPresent(t -> text.append(t.text())))));
+    return text.toString();
+  }
+
+  static String inputText(ResponseItem item) {
+    return item.asResponseInputMessageItem().content().get(0).asInputText().text();
+  }
+
+  @Test
+  void aFinishedBackgroundResponseIsContinuedListedAndDeletedByItsOwnIdWithTheOpenAiSdk() throws Exception {
+    GatewayServer g = gateway(embedded(), Clock.systemUTC(), null);
+    OpenAIClient client = sdk(g);
+    Response queued = client.responses().create(ResponseCreateParams.builder().model("chat-model")
+        .input("Remember the word kumquat").background(true).build());
+    Response first = pollToCompleted(client, queued.id());
+    assertEquals(queued.id(), first.id());
+
+    // the job names the session its run started, and the kept response is its turn there
+    String session = admin(g, queued.id()).getString("sessionId");
+    assertNotNull(session, "the job's session is written back");
+    JsonObject kept = new JsonObject(get(g, "/admin/responses/" + queued.id()).body());
+    assertEquals(session, kept.getString("session"), kept.encode());
+    assertEquals(1, kept.getInteger("turn"));
+
+    // a background response goes on from it, and a plain one from that
+    Response queuedSecond = client.responses().create(ResponseCreateParams.builder().model("chat-model")
+        .previousResponseId(queued.id()).input("Now spell it backwards").background(true).build());
+    Response second = pollToCompleted(client, queuedSecond.id());
+    JsonArray sent = ((JsonObject) mock.requests().getValue(mock.requests().size() - 1)).getJsonObject("body")
+        .getJsonArray("messages");
+    assertEquals(3, sent.size(), "the first turn prepended: " + sent.encode());
+    assertTrue(sent.getJsonObject(0).getString("content").contains("kumquat"), sent.encode());
+    assertEquals(sdkText(first), sent.getJsonObject(1).getString("content"));
+    assertEquals(session, admin(g, queuedSecond.id()).getString("sessionId"), "the same session goes on");
+
+    Response third = client.responses().create(ResponseCreateParams.builder().model("chat-model")
+        .previousResponseId(second.id()).input("Thanks").build());
+    assertEquals(ResponseStatus.COMPLETED, third.status().orElseThrow());
+    sent = ((JsonObject) mock.requests().getValue(mock.requests().size() - 1)).getJsonObject("body").getJsonArray("messages");
+    assertEquals(5, sent.size(), sent.encode());
+
+    // input_items of a background id: what it was made from
+    List<ResponseItem> ofFirst = client.responses().inputItems().list(queued.id()).data();
+    assertEquals(1, ofFirst.size(), ofFirst.toString());
+    assertEquals("Remember the word kumquat", inputText(ofFirst.get(0)));
+    List<ResponseItem> ofSecond = client.responses().inputItems().list(second.id()).data();
+    assertEquals(3, ofSecond.size(), ofSecond.toString());
+    assertEquals("Now spell it backwards", inputText(ofSecond.get(0)));
+
+    // DELETE: the job and the kept response go; the id can no longer be read or continued
+    client.responses().delete(queued.id());
+    assertThrows(NotFoundException.class, () -> client.responses().retrieve(queued.id()));
+    assertThrows(NotFoundException.class, () -> client.responses().inputItems().list(queued.id()));
+    BadRequestException gone = assertThrows(BadRequestException.class, () -> client.responses().create(
+        ResponseCreateParams.builder().model("chat-model").previousResponseId(queued.id()).input("again").build()));
+    assertEquals("previous_response_not_found", gone.code().orElseThrow());
+    assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(g) + "/v1/responses/"
+        + queued.id())).DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode(), "deleted once");
+    assertEquals(second.id(), client.responses().retrieve(second.id()).id(), "the others stay");
+  }
+
+  @Test
+  void aDeletedFailedBackgroundResponseIsGoneThoughItKeptNoAnswer() throws Exception {
+    GatewayServer g = gateway(embedded(), Clock.systemUTC(), null);
+    mock.addFaults(new JsonArray().add(new JsonObject().put("match", new JsonObject().put("contains", "refuse-me"))
+        .put("times", 1).put("status", 400).put("body", new JsonObject().put("error", new JsonObject()
+            .put("message", "bad request").put("type", "invalid_request_error")))));
+    String id = accept(g, "refuse-me");
+    awaitStatus(g, id, "failed");
+    HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(g)
+        + "/v1/responses/" + id)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, deleted.statusCode(), deleted.body());
+    assertEquals(new JsonObject().put("id", id).put("object", "response.deleted").put("deleted", true),
+        new JsonObject(deleted.body()));
+    assertEquals(404, get(g, "/v1/responses/" + id).statusCode());
+    assertEquals(404, get(g, "/admin/responses/background/" + id).statusCode());
+  }
+
   @Test
   void aBackgroundJobWaitsOutA429WhoseResetIsFarBeyondTheWaitBudgetOfARequest() throws Exception {
     HandTurnedTimers timers = new HandTurnedTimers(clock);
@@ -270,6 +376,10 @@ class BackgroundResponsesTest {
     assertEquals(1, done.getInteger("replays"));
     assertEquals(2, done.getInteger("attempts"));
     assertEquals(2, modelCalls());
+    // the replay went on in the session the first run started: the question once, then the answer
+    JsonObject session = new JsonObject(get(g, "/admin/sessions/" + done.getString("sessionId")).body());
+    List<String> roles = session.getJsonArray("messages").stream().map(m -> ((JsonObject) m).getString("role")).toList();
+    assertEquals(List.of("user", "assistant"), roles, session.encode());
   }
 
   @Test
@@ -290,6 +400,118 @@ class BackgroundResponsesTest {
     assertEquals(1, job.getInteger("replays"));
     assertTrue(job.getJsonArray("decisions").stream().anyMatch(n -> ((JsonObject) n).getString("reason")
         .contains("the gateway stops")), job.encode());
+  }
+
+  @Test
+  void theOpenAiSdkPollsABackgroundResponseAcrossAGatewayRestartAndGoesOnFromIt() throws Exception {
+    int port = TestRedis.freePort();
+    HandTurnedTimers timers = new HandTurnedTimers(clock);
+    GatewayServer first = gateway(embedded(), clock, timers, port);
+    OpenAIClient client = sdk(first);
+    rateLimitedFor("sdk-restart", 1800);
+    Response queued = client.responses().create(ResponseCreateParams.builder().model("chat-model")
+        .input("Say hello sdk-restart").background(true).build());
+    awaitWait(timers, Duration.ofMinutes(30));
+    assertEquals(ResponseStatus.IN_PROGRESS, client.responses().retrieve(queued.id()).status().orElseThrow());
+    first.stop().await();
+    gateways.remove(first);
+
+    // the same address, the same embedded store: the client polls on as if nothing happened
+    GatewayServer second = gateway(embedded(), clock, null, port);
+    assertEquals(port, port(second));
+    Response done = pollToCompleted(client, queued.id());
+    assertEquals(queued.id(), done.id());
+    assertFalse(sdkText(done).isBlank());
+    assertEquals(2, admin(second, queued.id()).getInteger("runs"), "taken over by the restarted gateway");
+
+    Response next = client.responses().create(ResponseCreateParams.builder().model("chat-model")
+        .previousResponseId(queued.id()).input("And goodbye").build());
+    assertEquals(ResponseStatus.COMPLETED, next.status().orElseThrow());
+    JsonArray sent = ((JsonObject) mock.requests().getValue(mock.requests().size() - 1)).getJsonObject("body")
+        .getJsonArray("messages");
+    assertEquals(3, sent.size(), sent.encode());
+    assertEquals(sdkText(done), sent.getJsonObject(1).getString("content"));
+  }
+
+  @Test
+  void aRunStoppedAfterOutputBeganIsContinuedByTheRestartedGatewayInTheSameResponseAndItem() throws Exception {
+    GatewayServer plain = gateway(embedded(), Clock.systemUTC(), null);
+    JsonObject whole = new JsonObject(post(plain, "/v1/responses", new JsonObject().put("model", "chat-model")
+        .put("input", "Say hello resume-me").put("store", false).encode()).body());
+    String wholeText = text(whole);
+    plain.stop().await();
+    gateways.remove(plain);
+    long callsBefore = modelCalls();
+
+    // the answer stalls after three chunks: the gateway stops while it has half of it
+    mock.addFaults(new JsonArray().add(new JsonObject().put("match", new JsonObject().put("contains", "resume-me"))
+        .put("times", 1).put("stallAfterChunks", 3).put("stallMs", 10_000)));
+    GatewayServer first = gateway(embedded(), Clock.systemUTC(), null);
+    String id = accept(first, "resume-me");
+    // response.created, in_progress, output_item.added, content_part.added, then text deltas
+    Eventually.await(poller, 15_000, "output to be recorded", () -> admin(first, id).getInteger("events") >= 6);
+    first.stop().await();
+    gateways.remove(first);
+
+    GatewayServer second = gateway(embedded(), Clock.systemUTC(), null);
+    awaitStatus(second, id, "completed");
+    JsonObject done = object(second, id);
+    assertEquals(wholeText, text(done), "the continuation goes on where the stop left off");
+    assertEquals(2, admin(second, id).getInteger("runs"));
+    assertEquals(callsBefore + 2, modelCalls());
+    JsonObject last = (JsonObject) mock.requests().getValue(mock.requests().size() - 1);
+    JsonArray messages = last.getJsonObject("body").getJsonArray("messages");
+    assertTrue(messages.getJsonObject(messages.size() - 1).getString("content").startsWith("Continue your previous answer"),
+        messages.encode());
+
+    // one coherent response: one start, one message item, sequence numbers without a gap, the job's id throughout
+    List<JsonObject> all = events(get(second, "/v1/responses/" + id + "?stream=true"));
+    StringBuilder deltas = new StringBuilder();
+    String itemId = null;
+    for (int i = 0; i < all.size(); i++) {
+      JsonObject e = all.get(i);
+      assertEquals(i, e.getInteger("sequence_number"), e.encode());
+      if (e.containsKey("response")) assertEquals(id, e.getJsonObject("response").getString("id"), e.encode());
+      if ("response.output_text.delta".equals(e.getString("type"))) {
+        deltas.append(e.getString("delta"));
+        if (itemId == null) itemId = e.getString("item_id");
+        assertEquals(itemId, e.getString("item_id"), "one item: " + e.encode());
+      }
+    }
+    List<String> types = all.stream().map(e -> e.getString("type")).toList();
+    assertEquals(1, types.stream().filter("response.created"::equals).count(), types.toString());
+    assertEquals(1, types.stream().filter("response.output_item.added"::equals).count(), types.toString());
+    assertEquals("response.completed", types.get(types.size() - 1));
+    assertEquals(wholeText, deltas.toString());
+    assertEquals(itemId, done.getJsonArray("output").getJsonObject(0).getString("id"));
+    JsonObject session = new JsonObject(get(second, "/admin/sessions/" + admin(second, id).getString("sessionId")).body());
+    List<String> roles = session.getJsonArray("messages").stream().filter(m -> !((JsonObject) m).getBoolean("partial"))
+        .map(m -> ((JsonObject) m).getString("role")).toList();
+    assertEquals(List.of("user", "assistant"), roles, session.encode());
+  }
+
+  @Test
+  void aRunThatGivesUpAfterOutputBeganIsReplayedFromItsOutputIntoTheSameResponse() throws Exception {
+    GatewayServer g = gateway(embedded(), clock, null);
+    JsonObject whole = new JsonObject(post(g, "/v1/responses", new JsonObject().put("model", "chat-model")
+        .put("input", "Say hello cut-thrice").put("store", false).encode()).body());
+    // the answer and both continuations of the first run are cut (resilience.retry.maxAttempts 3): it gives up
+    mock.addFaults(new JsonArray().add(new JsonObject().put("match", new JsonObject().put("contains", "cut-thrice"))
+        .put("times", 3).put("cutAfterChunks", 3)));
+    String id = accept(g, "cut-thrice");
+    Eventually.await(poller, 15_000, "the replay to be scheduled", () -> "queued".equals(admin(g, id).getString("status"))
+        && admin(g, id).getInteger("runs") == 1);
+    assertTrue(admin(g, id).getInteger("events") > 4, "output was recorded: " + admin(g, id).encode());
+    clock.advance(Duration.ofSeconds(30)); // the first replay waits 30 s (no Retry-After)
+    awaitStatus(g, id, "completed");
+    assertEquals(text(whole), text(object(g, id)));
+    List<JsonObject> all = events(get(g, "/v1/responses/" + id + "?stream=true"));
+    for (int i = 0; i < all.size(); i++) assertEquals(i, all.get(i).getInteger("sequence_number"), all.get(i).encode());
+    List<String> types = all.stream().map(e -> e.getString("type")).toList();
+    assertEquals(1, types.stream().filter("response.created"::equals).count(), types.toString());
+    assertEquals(1, types.stream().filter("response.output_item.added"::equals).count(), types.toString());
+    assertFalse(types.contains("error"), types.toString());
+    assertEquals(2, admin(g, id).getInteger("runs"));
   }
 
   String redisStore() throws Exception {

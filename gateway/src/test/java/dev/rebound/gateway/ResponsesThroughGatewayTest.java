@@ -69,7 +69,8 @@ class ResponsesThroughGatewayTest {
         - { name: on-claude, match: { model: "claude-*" }, agents: [claude] }
         - { name: on-responses, match: { model: "resp-*" }, agents: [codex] }
         - { name: chat-client-on-responses, match: { model: "only-resp" }, agents: [codex] }
-      resilience: { retry: { baseDelay: 10ms, maxAttempts: 3 }, breaker: { failureThreshold: 1000 }, waitBudget: 5s }
+      resilience: { retry: { baseDelay: 10ms, maxAttempts: 3 }, breaker: { failureThreshold: 1000 }, waitBudget: 5s,
+                    keepAliveInterval: 300ms }
       """;
 
   Vertx others;
@@ -291,6 +292,79 @@ class ResponsesThroughGatewayTest {
     assertTrue(continued.getJsonObject(continued.size() - 1).getString("content").startsWith("Continue your previous answer"));
   }
 
+  @Test
+  void aStreamTheGatewayGivesUpOnEndsWithErrorAndResponseFailedNumberedAfterItUnderTheSameId() throws Exception {
+    // every attempt is cut, the continuations too: the gateway gives up after resilience.retry.maxAttempts
+    h.fault(RecoveryTest.fault("always-cut").put("times", -1).put("cutAfterChunks", 3));
+    List<JsonObject> events = new ArrayList<>();
+    try (StreamResponse<ResponseStreamEvent> s = client().responses().createStreaming(ResponseCreateParams.builder()
+        .model("chat-coder").input("always-cut please now").build())) {
+      s.stream().forEach(e -> events.add(asJson(e)));
+    }
+    assertFalse(h.events("give-up").isEmpty(), "the gateway gave up");
+    List<String> types = events.stream().map(e -> e.getString("type")).toList();
+    assertEquals("response.created", types.get(0), types.toString());
+    assertEquals(List.of("error", "response.failed"), types.subList(types.size() - 2, types.size()), types.toString());
+    for (int i = 1; i < events.size(); i++) {
+      assertTrue(events.get(i).getLong("sequence_number") > events.get(i - 1).getLong("sequence_number"),
+          "sequence numbers rise: " + events.get(i).encode() + " after " + events.get(i - 1).encode());
+    }
+    String id = events.get(0).getJsonObject("response").getString("id");
+    JsonObject failed = events.get(events.size() - 1).getJsonObject("response");
+    assertEquals(id, failed.getString("id"), failed.encode());
+    assertEquals("failed", failed.getString("status"));
+    assertFalse(failed.getJsonObject("error").getString("message").isBlank(), failed.encode());
+  }
+
+  @Test
+  void whileTheGatewayWaitsOutA429TheStreamingClientGetsResponsesKeepAlivesThenTheAnswer() throws Exception {
+    h.fault(RecoveryTest.fault("wait-2s").put("times", 1).put("status", 429).put("body", RecoveryTest.rateLimitBody())
+        .put("headers", new JsonObject().put("retry-after", "2")));
+    HttpResponse<String> r = h.post("/v1/responses", new JsonObject().put("model", "chat-coder")
+        .put("input", "wait-2s please").put("stream", true).encode());
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+    String body = r.body();
+    int created = body.indexOf("event: response.created");
+    assertTrue(created > 0, body);
+    String before = body.substring(0, created);
+    // the Responses keep-alive is an SSE comment, every keepAliveInterval (300 ms) of the 2 s wait
+    assertTrue(before.startsWith(": keep-alive\n\n"), before);
+    assertTrue(before.replace(": keep-alive\n\n", "").isEmpty(), "only keep-alives before the answer: " + before);
+    assertTrue(before.split(": keep-alive", -1).length - 1 >= 3, before);
+    assertTrue(body.contains("event: response.completed"), body);
+    assertEquals(2, h.upstreamRequests().size());
+
+    // the SDK reads through them
+    h.fault(RecoveryTest.fault("wait-2s-sdk").put("times", 1).put("status", 429).put("body", RecoveryTest.rateLimitBody())
+        .put("headers", new JsonObject().put("retry-after", "2")));
+    Streamed s = stream(client(), ResponseCreateParams.builder().model("chat-coder").input("wait-2s-sdk please").build());
+    assertEquals("response.completed", s.types().get(s.types().size() - 1));
+    assertEquals(s.deltas(), text(s.completed()));
+  }
+
+  @Test
+  void anAnswerStoppedByMaxOutputTokensOnAChatBackendIsResponseIncompleteEndToEnd() {
+    ResponseCreateParams params = ResponseCreateParams.builder().model("chat-coder").input("tell me a long story")
+        .maxOutputTokens(16).build();
+    Response whole = client().responses().create(params);
+    assertEquals(ResponseStatus.INCOMPLETE, whole.status().orElseThrow());
+    assertEquals(Response.IncompleteDetails.Reason.MAX_OUTPUT_TOKENS, whole.incompleteDetails().orElseThrow().reason().orElseThrow());
+    assertFalse(text(whole).isBlank());
+    JsonObject sent = lastModelCall(h.mock).getJsonObject("body");
+    assertEquals(16, sent.containsKey("max_completion_tokens") ? sent.getInteger("max_completion_tokens")
+        : sent.getInteger("max_tokens"), sent.encode());
+
+    Streamed s = stream(client(), params);
+    assertEquals("response.incomplete", s.types().get(s.types().size() - 1), s.types().toString());
+    assertFalse(s.types().contains("response.completed"), s.types().toString());
+    assertEquals(ResponseStatus.INCOMPLETE, s.completed().status().orElseThrow());
+    assertEquals(Response.IncompleteDetails.Reason.MAX_OUTPUT_TOKENS,
+        s.completed().incompleteDetails().orElseThrow().reason().orElseThrow());
+    assertEquals(s.deltas(), text(s.completed()));
+    assertEquals(text(whole), s.deltas(), "the stream says what the whole answer said");
+  }
+
   // --- a Responses client on an Anthropic backend
 
   @Test
@@ -362,6 +436,25 @@ class ResponsesThroughGatewayTest {
     JsonObject continued = lastModelCall(responsesOnly).getJsonObject("body");
     JsonArray input = continued.getJsonArray("input");
     assertEquals("assistant", input.getJsonObject(input.size() - 2).getString("role"));
+  }
+
+  @Test
+  void aHostedToolIsPassedThroughToAResponsesBackendUnchanged() {
+    ResponseCreateParams params = ResponseCreateParams.builder().model("resp-codex").input("news today?")
+        .addTool(WebSearchTool.builder().type(WebSearchTool.Type.WEB_SEARCH).build()).build();
+    Response r = client().responses().create(params);
+    assertEquals(ResponseStatus.COMPLETED, r.status().orElseThrow());
+    JsonObject sent = lastModelCall(responsesOnly);
+    assertEquals("/v1/responses", sent.getString("path"));
+    assertEquals(new JsonArray().add(new JsonObject().put("type", "web_search")), sent.getJsonObject("body").getJsonArray("tools"),
+        sent.encode());
+
+    Streamed s = stream(client(), ResponseCreateParams.builder().model("resp-codex").input("news today?")
+        .addTool(Tool.ofWebSearch(WebSearchTool.builder().type(WebSearchTool.Type.WEB_SEARCH)
+            .searchContextSize(WebSearchTool.SearchContextSize.LOW).build())).build());
+    assertEquals("response.completed", s.types().get(s.types().size() - 1));
+    assertEquals(new JsonArray().add(new JsonObject().put("type", "web_search").put("search_context_size", "low")),
+        lastModelCall(responsesOnly).getJsonObject("body").getJsonArray("tools"));
   }
 
   @Test

@@ -190,7 +190,8 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       e.events.addAll(p.events());
       e.notes.addAll(p.notes());
       while (e.notes.size() > JobProgress.MAX_NOTES) e.notes.remove(0);
-      j = new ResponseJob(j.id(), j.tenant(), j.status(), j.request(), j.headers(), j.sessionId(), j.createdAt(),
+      j = new ResponseJob(j.id(), j.tenant(), j.status(), j.request(), j.headers(),
+          p.sessionId() != null ? p.sessionId() : j.sessionId(), j.createdAt(),
           j.deadline(), j.owner(), j.leaseUntil(), j.notBefore(), j.runs(), j.attempts() + p.attempts(),
           p.response() != null ? p.response() : j.response(), e.events.size(),
           p.reason() != null ? p.reason() : j.reason());
@@ -214,6 +215,24 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       job = e.job;
     }
     return persist(e, List.of()).map(job);
+  }
+
+  @Override
+  public Future<Boolean> delete(String tenant, String id) {
+    synchronized (this) {
+      Entry e = jobs.get(id);
+      if (e == null || !e.job.tenant().equals(tenant)) return Future.succeededFuture(false);
+      jobs.remove(id);
+    }
+    return disk.executeBlocking(() -> {
+      try {
+        Files.deleteIfExists(dir.resolve(id + ".json"));
+        Files.deleteIfExists(eventsFile(id));
+        return true;
+      } catch (IOException ex) {
+        throw new UncheckedIOException("could not delete background job " + id + " under " + dir, ex);
+      }
+    }, true);
   }
 
   @Override

@@ -114,7 +114,7 @@ public final class RedisResponseJobStore implements ResponseJobStore {
   private Future<ResponseJob> progress(String id, String owner, String mode, Object arg, JobProgress p) {
     List<Object> args = new ArrayList<>(List.of(id, mode, owner, clock.millis(), arg,
         p.response() == null ? "" : p.response(), p.attempts(), p.reason() == null ? "" : p.reason(),
-        keepFinished.toMillis(), p.events().size()));
+        keepFinished.toMillis(), p.sessionId() == null ? "" : p.sessionId(), p.events().size()));
     args.addAll(p.events());
     args.addAll(p.notes());
     return scripts.run(Script.JOB_PROGRESS, keys(id), args).compose(r -> {
@@ -130,6 +130,12 @@ public final class RedisResponseJobStore implements ResponseJobStore {
   public Future<ResponseJob> cancel(String tenant, String id, String reason) {
     return scripts.run(Script.JOB_CANCEL, keys(id), List.of(id, tenant, reason, keepFinished.toMillis()))
         .map(RedisResponseJobStore::toJob);
+  }
+
+  @Override
+  public Future<Boolean> delete(String tenant, String id) {
+    return scripts.run(Script.JOB_DELETE, List.of(job(id), prefix + "ev:" + id, prefix + "notes:" + id, due, all),
+        List.of(id, tenant)).map(r -> r != null && r.toInteger() == 1);
   }
 
   @Override

@@ -28,11 +28,13 @@ final class RedisScripts {
     EVENT("event.lua"),
     /** Tenant listing update, on the index's own slot. */
     INDEX("index.lua"),
-    /** Background jobs ({@link RedisResponseJobStore}): a new job; claim a due one; a run's write; cancel. */
+    /** Background jobs ({@link RedisResponseJobStore}): a new job; claim a due one; a run's write; cancel;
+     * delete. */
     JOB_ENQUEUE("job-enqueue.lua"),
     JOB_CLAIM("job-claim.lua"),
     JOB_PROGRESS("job-progress.lua"),
-    JOB_CANCEL("job-cancel.lua");
+    JOB_CANCEL("job-cancel.lua"),
+    JOB_DELETE("job-delete.lua");
 
     final String text;
     final String sha;

@@ -52,6 +52,12 @@ public interface ResponseJobStore {
    */
   Future<ResponseJob> cancel(String tenant, String id, String reason);
 
+  /**
+   * Removes the job, its events and its notes, whatever its status (a run still holding it learns it on its next write:
+   * LeaseLostException); false when it does not exist or is another tenant's.
+   */
+  Future<Boolean> delete(String tenant, String id);
+
   /** The stream events with sequence number >= {@code from}, in order. */
   Future<List<String>> events(String id, int from);
 

@@ -178,4 +178,33 @@ abstract class ResponseJobStoreContract {
     assertEquals("resp_old", await(store.claim("gw-a", LEASE)).id());
     assertEquals(List.of("resp_new", "resp_old"), await(store.list(10)).stream().map(ResponseJob::id).toList());
   }
+  @Test
+  void aRunWritesBackTheSessionItStartedAndLaterWritesKeepIt() {
+    ResponseJob unbound = ResponseJob.queued("resp_8", "acme", "{\"model\":\"m\",\"input\":\"hi\"}", "{}", null,
+        clock.instant(), clock.instant().plus(Duration.ofHours(6)));
+    await(store.enqueue(unbound));
+    assertNull(await(store.claim("gw-a", LEASE)).sessionId());
+    assertEquals("responses-abc", await(store.record("resp_8", "gw-a", LEASE,
+        new JobProgress(null, List.of(), 0, List.of(), null, "responses-abc"))).sessionId());
+    await(store.record("resp_8", "gw-a", LEASE, events("{}")));
+    ResponseJob done = await(store.finish("resp_8", "gw-a", ResponseJob.COMPLETED, JobProgress.reason("answered")));
+    assertEquals("responses-abc", done.sessionId());
+    assertEquals("responses-abc", await(store.get("acme", "resp_8")).sessionId());
+  }
+
+  @Test
+  void aDeletedJobIsGoneWithItsEventsAndItsRunLosesIt() {
+    await(store.enqueue(job("resp_9")));
+    await(store.claim("gw-a", LEASE));
+    await(store.record("resp_9", "gw-a", LEASE, events("{\"n\":0}")));
+    assertEquals(false, await(store.delete("other-tenant", "resp_9")), "another tenant's job is not touched");
+    assertEquals(true, await(store.delete("acme", "resp_9")));
+    assertNull(await(store.get("acme", "resp_9")));
+    assertEquals(List.of(), await(store.events("resp_9", 0)));
+    assertEquals(List.of(), await(store.list(10)));
+    failure(store.record("resp_9", "gw-a", LEASE, JobProgress.NONE), LeaseLostException.class);
+    clock.advance(LEASE.multipliedBy(2));
+    assertNull(await(store.claim("gw-b", LEASE)));
+    assertEquals(false, await(store.delete("acme", "resp_9")));
+  }
 }

@@ -90,6 +90,31 @@ public final class BackgroundLookup {
     });
   }
 
+  /**
+   * DELETE: a background response's job goes (its events and notes with it; a run of it stops), then the next handler
+   * deletes the response kept by the id, and answers: a job deleted here counts as deleted even when its run kept no
+   * response (it failed, or was cancelled).
+   */
+  public void delete(RoutingContext ctx) {
+    String tenant = tenant(ctx);
+    if (tenant == null) return;
+    String id = ctx.pathParam(ID);
+    jobs.store().delete(tenant, id).onComplete(ar -> {
+      if (ar.failed()) {
+        storeFailed(ctx, ar.cause());
+        return;
+      }
+      if (ar.result()) {
+        jobs.cancelled(id);
+        ctx.put(dev.rebound.gateway.responses.ResponsesEndpoints.JOB_DELETED, true);
+        jobs.events().emit(new GatewayEvent(jobs.clock().instant(), EventType.BACKGROUND, tenant, null,
+            "background response " + id + " deleted by the client", Map.of("responseId", id, "status", "deleted"))
+            .forRequest(id));
+      }
+      ctx.next();
+    });
+  }
+
   /** The last handler: no response of that id here (in the Responses error shape). */
   public static void notFound(RoutingContext ctx) {
     String id = ctx.pathParam(ID);

@@ -8,6 +8,7 @@ import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.pipeline.Exchange;
 import dev.rebound.gateway.pipeline.RequestRecord;
 import dev.rebound.gateway.pipeline.Result;
+import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.time.DurationText;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.store.JobProgress;
@@ -50,6 +51,8 @@ final class JobRun {
   private final ResponseJob job;
   private final JobRecording recording;
   private final List<String> notes = new ArrayList<>();
+  /** The run through the pipeline; null before it started. */
+  private Exchange exchange;
   private final Promise<Void> ended = Promise.promise();
   private int attempts;
   private long flushTimer = -1;
@@ -92,14 +95,52 @@ final class JobRun {
     request.remove("background");
     // the run streams, so that what it produces is recorded event by event and readable while it runs
     request.put("stream", true);
+    if (job.events() == 0) {
+      run(request, List.of());
+      return;
+    }
+    // an earlier run recorded events: when they include output, this run goes on from them
+    jobs.store().events(job.id(), 0).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.log(Level.WARNING, "could not read the events of background response " + job.id() + ": " + ar.cause());
+        Instant at = jobs.clock().instant().plus(FIRST_REPLAY);
+        write(jobs.store().release(job.id(), jobs.owner(), at, progress(List.of(),
+            "waiting to run again at " + at + ": its recorded events could not be read", null)));
+        return;
+      }
+      List<SseEvent> sent = new ArrayList<>(ar.result().size());
+      boolean output = false;
+      for (String event : ar.result()) {
+        JsonNode parsed = JobResponseObject.parse(event);
+        String type = parsed == null ? "message" : parsed.path("type").asText("message");
+        if (!type.equals("response.created") && !type.equals("response.in_progress")) output = true;
+        sent.add(SseEvent.of(type, event));
+      }
+      run(request, output ? sent : List.of());
+    });
+  }
+
+  private void run(ObjectNode request, List<SseEvent> sent) {
+    if (stopping != null) {
+      finished(null);
+      return;
+    }
+    Instant now = jobs.clock().instant();
     Duration budget = Duration.between(now, job.deadline());
     RequestRecord record = new RequestRecord(job.id(), this::observe, jobs.clock());
     Exchange ex = new Exchange(headers(job.headers()), null, recording, Endpoint.RESPONSES,
         Buffer.buffer(request.toString()), request, request.path("model").asText(), true, job.sessionId(), record,
         job.tenant(), budget);
+    // the answer is the job's: kept by its id, its turn stored under it, so previous_response_id, input_items and
+    // DELETE take the id the client polled
+    ex.respondAs(job.id());
+    ex.resumeAfter(sent);
+    exchange = ex;
     note(EventType.BACKGROUND, "run #" + job.runs() + " of background response " + job.id() + " started; deadline "
         + job.deadline() + " (in " + DurationText.format(budget) + ", its wait budget)"
-        + (job.runs() > 1 ? "; replay #" + (job.runs() - 1) : ""), Map.of("run", job.runs(),
+        + (job.runs() > 1 ? "; replay #" + (job.runs() - 1) : "")
+        + (sent.isEmpty() ? "" : "; it goes on from the " + sent.size() + " event(s) recorded before"),
+        Map.of("run", job.runs(),
         "deadline", job.deadline().toString(), "waitBudgetMs", budget.toMillis()));
     flushTimer = jobs.vertx().setPeriodic(BackgroundJobs.FLUSH_EVERY.toMillis(), id -> flush(false));
     jobs.pipeline().run(ex).onComplete(ar -> {
@@ -130,7 +171,7 @@ final class JobRun {
   }
 
   private void note(EventType type, String reason, Map<String, Object> fields) {
-    GatewayEvent e = new GatewayEvent(jobs.clock().instant(), type, job.tenant(), job.sessionId(), reason,
+    GatewayEvent e = new GatewayEvent(jobs.clock().instant(), type, job.tenant(), session(), reason,
         withId(fields)).forRequest(job.id());
     notes.add(noteJson(e));
     jobs.events().emit(e);
@@ -165,8 +206,17 @@ final class JobRun {
     });
   }
 
+  /** The session the run's turns go to: the job's, or the one the run started (store: true without a session id). */
+  private String session() {
+    String started = exchange == null ? null : exchange.sessionId();
+    return started != null ? started : job.sessionId();
+  }
+
   private JobProgress progress(List<String> events, String reason, String response) {
-    JobProgress p = new JobProgress(response, events, attempts, List.copyOf(notes), reason);
+    // a session the run started is written back to the job: its replays go on in it, the admin API shows it
+    String session = session();
+    JobProgress p = new JobProgress(response, events, attempts, List.copyOf(notes), reason,
+        session != null && !session.equals(job.sessionId()) ? session : null);
     attempts = 0;
     notes.clear();
     return p;
@@ -177,7 +227,7 @@ final class JobRun {
       leaseLost = true;
       if (stopping == null) {
         stopping = "lost";
-        jobs.events().emit(new GatewayEvent(jobs.clock().instant(), EventType.BACKGROUND, job.tenant(), job.sessionId(),
+        jobs.events().emit(new GatewayEvent(jobs.clock().instant(), EventType.BACKGROUND, job.tenant(), session(),
             "background response " + job.id() + " is no longer this gateway's (its status is " + l.status()
                 + "); its run stops", withId(Map.of("status", String.valueOf(l.status())))).forRequest(job.id()));
         recording.close();
@@ -220,7 +270,10 @@ final class JobRun {
     }
     Failed f = failureOf(result);
     Duration delay = replayDelay(f);
-    boolean replayable = REPLAYABLE.contains(f.status) && !recording.outputRecorded();
+    // after output, a replay goes on from it (spliced into the same response): not when a tool call was cut mid-way
+    boolean resumable = !recording.outputRecorded() || exchange == null || exchange.reply() == null
+        || !exchange.reply().transcript().toolCallInProgress();
+    boolean replayable = REPLAYABLE.contains(f.status) && resumable;
     if (replayable && now.plus(delay).isBefore(job.deadline())) {
       Instant at = now.plus(delay);
       note(EventType.BACKGROUND, "run #" + job.runs() + " ended with " + f.status + " (" + f.message + "); replay #"

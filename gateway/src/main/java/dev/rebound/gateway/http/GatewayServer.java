@@ -314,6 +314,8 @@ public final class GatewayServer {
       // a background response's id, else a kept one (store: true), else 404
       router.get(prefix + "/v1/responses/:" + BackgroundLookup.ID).handler(ctx -> background.lookup().get(ctx))
           .handler(kept.retrieval());
+      router.delete(prefix + "/v1/responses/:" + BackgroundLookup.ID).handler(ctx -> background.lookup().delete(ctx))
+          .handler(kept.deletion());
       router.post(prefix + "/v1/responses/:" + BackgroundLookup.ID + "/cancel")
           .handler(ctx -> background.lookup().cancel(ctx)).handler(BackgroundLookup::notFound);
       router.get(prefix + "/v1/models").handler(this::models);

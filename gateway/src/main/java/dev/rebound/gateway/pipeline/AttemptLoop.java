@@ -105,6 +105,8 @@ public final class AttemptLoop implements Step {
       this.ex = ex;
       this.reply = ex.reply();
       this.history = new AttemptHistory(ex.plan(), ex.waitBudget() != null ? ex.waitBudget() : config.resilience().waitBudget());
+      // a run that resumes an answer the client already has part of asks for the rest from its first attempt
+      if (reply.eventsRelayed()) history.continuing(true);
       this.events = new AttemptEvents(ex, history::attempts);
       reply.headers(() -> history.replyHeaders(ex.session()));
     }

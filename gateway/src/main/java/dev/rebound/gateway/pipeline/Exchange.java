@@ -36,6 +36,8 @@ public final class Exchange {
   private final String model;
   private final boolean stream;
   private String sessionId;
+  /** The response id the client was given before the run (a background job's); null: the stream's own. */
+  private String responseId;
   private final long startNanos = System.nanoTime();
   private final RequestRecord record;
 
@@ -91,6 +93,31 @@ public final class Exchange {
     this.stream = stream;
     this.sessionId = sessionId;
     this.tenant = tenant;
+  }
+
+  /**
+   * The response id the client already holds for this run (a background job's id): every response object the run
+   * produces, the turn its session stores and the response kept by id carry it instead of the backend's own.
+   */
+  public void respondAs(String id) {
+    this.responseId = id;
+  }
+
+  /** The events of this answer the client already has (a background job's earlier runs); empty for a new answer. */
+  private java.util.List<dev.rebound.gateway.stream.SseEvent> resumeAfter = java.util.List.of();
+
+  /** The run continues an answer whose first events the client already has (see Reply#resumeAfter). */
+  public void resumeAfter(java.util.List<dev.rebound.gateway.stream.SseEvent> sent) {
+    this.resumeAfter = sent;
+  }
+
+  public java.util.List<dev.rebound.gateway.stream.SseEvent> resumedEvents() {
+    return resumeAfter;
+  }
+
+  /** The response id the client already holds (a background job's); null when the answer's own id is the one. */
+  public String responseId() {
+    return responseId;
   }
 
   /** The wait budget of this request when it has its own (a background job's); null: the configured one. */

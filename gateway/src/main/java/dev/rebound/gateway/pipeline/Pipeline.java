@@ -47,6 +47,8 @@ public final class Pipeline {
   public Future<Void> run(Exchange ex) {
     ex.replyWith(new Reply(ex.channel(), vertx, ex.format(), ex.stream(), ex.json(),
         e -> classifier.classifyStreamEvent(e.event(), e.data()), ex.record()));
+    if (ex.responseId() != null) ex.reply().respondAs(ex.responseId());
+    ex.reply().resumeAfter(ex.resumedEvents());
     List<Step> entered = new ArrayList<>(steps.size());
     Future<Void> in = Future.succeededFuture();
     for (Step step : steps) {

@@ -21,13 +21,22 @@ public final class ErrorReply {
 
   /** The same, on any {@link ReplyChannel}. */
   public static void send(ReplyChannel resp, WireFormat format, ClientError error) {
+    send(resp, format, error, null);
+  }
+
+  /**
+   * The same, inside a stream whose events the client read as {@code sent} (its transcript; null when there was no
+   * stream): the error events follow them (a Responses stream's sequence numbers and response id).
+   */
+  public static void send(ReplyChannel resp, WireFormat format, ClientError error,
+      dev.rebound.gateway.stream.StreamTranscript sent) {
     if (resp.ended() || resp.closed()) return;
     if (!resp.headWritten()) {
       resp.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(format.errorBody(error));
       return;
     }
     String type = resp.headers().get(HttpHeaders.CONTENT_TYPE);
-    if (type != null && type.startsWith("text/event-stream")) resp.end(format.errorEvent(error));
+    if (type != null && type.startsWith("text/event-stream")) resp.end(format.errorEvent(error, sent));
     else resp.closeConnection();
   }
 }

@@ -37,6 +37,10 @@ public final class Reply implements StreamTarget {
   private Supplier<ReplyHeaders> headers = () -> null;
   private MultiMap upstreamHeaders = MultiMap.caseInsensitiveMultiMap();
   private StreamSplicer splicer;
+  /** The response id the client already holds (a background job's): upstream events are renamed to it. */
+  private String responseId;
+  /** Events the client had before this run (a background job's earlier runs): the assistant message starts with them. */
+  private java.util.List<SseEvent> resumed = java.util.List.of();
   private Failure streamFailure;
   private int eventsRelayed;
   private long keepAliveTimer = -1;
@@ -93,7 +97,26 @@ public final class Reply implements StreamTarget {
    * marker until {@link #end()}; without it, events are relayed and not parsed beyond what the transcript needs.
    */
   public void keepAssistantMessage() {
-    if (message == null) message = format.messageBuilder();
+    if (message == null) {
+      message = format.messageBuilder();
+      resumed.forEach(message::observe);
+    }
+  }
+
+  /**
+   * The client already has these events of the answer (a background job whose earlier run was stopped mid-output):
+   * they count as relayed, the transcript reads them, and from the first upstream event on, the answer is spliced onto
+   * them as the engine splices a continuation of a cut stream (same response and item ids, sequence numbers going on).
+   */
+  public void resumeAfter(java.util.List<SseEvent> sent) {
+    if (sent.isEmpty()) return;
+    resumed = java.util.List.copyOf(sent);
+    for (SseEvent e : resumed) {
+      transcript.observe(e);
+      if (message != null) message.observe(e);
+      if (!e.isComment()) eventsRelayed++;
+    }
+    continueWith(transcript.splicer());
   }
 
   /**
@@ -116,6 +139,14 @@ public final class Reply implements StreamTarget {
 
   public boolean started() {
     return resp.headWritten() || resp.ended();
+  }
+
+  /**
+   * The client already holds this response's id (a background job's): every upstream event that carries a response
+   * object is given it before anyone reads it, so the transcript, the stored turn and the client all see one id.
+   */
+  public void respondAs(String id) {
+    this.responseId = id;
   }
 
   /** From now on, upstream events are the continuation of what the client already has. */
@@ -161,6 +192,7 @@ public final class Reply implements StreamTarget {
         return false;
       }
     }
+    if (responseId != null) e = format.withResponseId(e, responseId);
     if (splicer == null) {
       write(e);
     } else {
@@ -283,7 +315,7 @@ public final class Reply implements StreamTarget {
   public void fail(ClientError error) {
     stopKeepAlive();
     if (!resp.headWritten() && !resp.ended() && !resp.closed()) putHead(MultiMap.caseInsensitiveMultiMap());
-    ErrorReply.send(resp, format, error);
+    ErrorReply.send(resp, format, error, transcript);
   }
 
   /**

@@ -124,7 +124,9 @@ public final class ResponseState implements Step {
       return Future.succeededFuture();
     }
     JsonNode response = answer(ex);
-    String id = response == null ? null : response.path("id").textValue();
+    if (response == null) return Future.succeededFuture();
+    // a background job's run answers under the job's id, the one its client polls and goes on from
+    String id = ex.responseId() != null ? ex.responseId() : response.path("id").textValue();
     if (id == null) return Future.succeededFuture();
     if (!StoredResponse.validId(id)) {
       ex.emit(EventType.SESSION_UNRECORDED, "response id '" + id + "' cannot be kept (it must match "
@@ -132,6 +134,8 @@ public final class ResponseState implements Step {
       return Future.succeededFuture();
     }
     ObjectNode kept = response.deepCopy();
+    kept.put("id", id);
+    if (ex.responseId() != null) kept.put("background", true);
     kept.set("previous_response_id", ex.json().get("previous_response_id"));
     StoredResponse record = new StoredResponse(ex.tenant(), id, ex.session().key().id(), ex.session().turn(),
         kept.toString(), clock.instant());

@@ -33,6 +33,8 @@ public final class ResponsesEndpoints {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   static final int DEFAULT_LIMIT = 20;
   static final int MAX_LIMIT = 100;
+  /** Set on the routing context by a handler before {@link #deletion()} that deleted a background job of the id. */
+  public static final String JOB_DELETED = "rebound.backgroundJobDeleted";
 
   private final TenantAuth auth;
   private final Supplier<CheckpointStore> store;
@@ -45,15 +47,21 @@ public final class ResponsesEndpoints {
   }
 
   /**
-   * Mounts DELETE and input_items under each prefix ({@code ""}, {@code /s/:sessionId}); GET is {@link #retrieval()},
-   * mounted by the server behind the lookup of background responses.
+   * Mounts input_items under each prefix ({@code ""}, {@code /s/:sessionId}); GET is {@link #retrieval()} and DELETE
+   * {@link #deletion()}, mounted by the server behind the handlers of background responses.
    */
   public void mount(Router router, String... prefixes) {
     for (String prefix : prefixes) {
-      String path = prefix + Endpoint.RESPONSES.path() + "/:responseId";
-      router.delete(path).handler(this::delete);
-      router.get(path + "/input_items").handler(this::inputItems);
+      router.get(prefix + Endpoint.RESPONSES.path() + "/:responseId/input_items").handler(this::inputItems);
     }
+  }
+
+  /**
+   * The DELETE handler: the kept response goes; a 404 when there was none, unless a handler before it deleted a
+   * background job of that id (it says so with {@code rebound.backgroundJobDeleted} on the routing context).
+   */
+  public io.vertx.core.Handler<RoutingContext> deletion() {
+    return this::delete;
   }
 
   /** The GET handler (a lookup of responses still being made may go in front of it). */
@@ -67,7 +75,7 @@ public final class ResponsesEndpoints {
     if (tenant == null) return;
     store.get().deleteResponse(tenant, id).onComplete(ar -> {
       if (ar.failed()) fail(ctx, storeDown(ar.cause()));
-      else if (!ar.result()) fail(ctx, notFound(id));
+      else if (!ar.result() && !Boolean.TRUE.equals(ctx.get(JOB_DELETED))) fail(ctx, notFound(id));
       else json(ctx, 200, NODES.objectNode().put("id", id).put("object", "response.deleted").put("deleted", true).toString());
     });
   }

@@ -74,6 +74,14 @@ public interface WireFormat {
   /** The error as an event inside a stream that already started, so the stream never ends looking complete. */
   String errorEvent(ClientError error);
 
+  /**
+   * The error event after the events the client read ({@code sent}, the stream's transcript; null when unknown): a
+   * format whose events are numbered or name their response goes on from there.
+   */
+  default String errorEvent(ClientError error, StreamTranscript sent) {
+    return errorEvent(error);
+  }
+
   /** Whether a parsed body is an error in this format's own shape (an upstream's words the client's SDK understands). */
   boolean isErrorBody(JsonNode body);
 
@@ -95,6 +103,14 @@ public interface WireFormat {
 
   /** A transcript for the streamed answer to this request; it also gives the splicer for a continuation of it. */
   StreamTranscript transcript(JsonNode request);
+
+  /**
+   * The event with its response named {@code id} (the id the client already holds: a background job's), when the
+   * format's events carry one; the event itself otherwise.
+   */
+  default SseEvent withResponseId(SseEvent event, String id) {
+    return event;
+  }
 
   /** A builder of the streamed assistant message, as the client will send it back. */
   AssistantMessageBuilder messageBuilder();

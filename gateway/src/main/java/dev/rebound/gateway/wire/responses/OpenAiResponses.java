@@ -38,6 +38,9 @@ public final class OpenAiResponses implements WireFormat {
   private static final SseEvent COMPLETED = SseEvent.of("response.completed",
       "{\"type\":\"response.completed\",\"response\":{\"object\":\"response\",\"status\":\"completed\",\"output\":[]}}");
   static final Set<String> TERMINAL = Set.of("response.completed", "response.incomplete", "response.failed");
+  /** The events whose {@code response} is the whole response object. */
+  private static final Set<String> RESPONSE_EVENTS = Set.of("response.created", "response.in_progress",
+      "response.queued", "response.completed", "response.incomplete", "response.failed");
 
   private final RequestLayout layout = new ResponsesLayout();
 
@@ -178,12 +181,32 @@ public final class OpenAiResponses implements WireFormat {
    */
   @Override
   public String errorEvent(ClientError e) {
-    ObjectNode error = JSON.createObjectNode().put("type", "error").put("code", e.code() == null ? e.openAiType() : e.code())
-        .put("message", e.message()).put("param", e.param());
+    return errorEvent(e, null);
+  }
+
+  /**
+   * Numbered after the last event the client read, and the failed response under the id the client saw in
+   * {@code response.created} (a new one when it saw none), with the output items it was sent whole: the SDKs read one
+   * response through to its end.
+   */
+  @Override
+  public String errorEvent(ClientError e, StreamTranscript sent) {
+    ResponsesTranscript seen = sent instanceof ResponsesTranscript t ? t : null;
+    int sequence = seen == null ? 0 : seen.lastSequence() + 1;
+    String code = e.code() == null ? e.openAiType() : e.code();
+    ObjectNode error = JSON.createObjectNode().put("type", "error").put("code", code).put("message", e.message())
+        .put("param", e.param()).put("sequence_number", sequence);
     ObjectNode failed = JSON.createObjectNode().put("type", "response.failed");
-    ObjectNode response = failed.putObject("response").put("object", "response").put("status", "failed");
-    response.putObject("error").put("code", e.code() == null ? e.openAiType() : e.code()).put("message", e.message());
-    response.putArray("output");
+    String id = seen != null && seen.responseId() != null ? seen.responseId()
+        : "resp_" + java.util.UUID.randomUUID().toString().replace("-", "");
+    ObjectNode response = failed.putObject("response").put("id", id).put("object", "response");
+    if (seen != null && seen.createdAt() >= 0) response.put("created_at", seen.createdAt());
+    response.put("status", "failed");
+    if (seen != null && seen.model() != null) response.put("model", seen.model());
+    response.putObject("error").put("code", code).put("message", e.message());
+    ArrayNode output = response.putArray("output");
+    if (seen != null) seen.doneItems().forEach(output::add);
+    failed.put("sequence_number", sequence + 1);
     return SseEvent.of("error", error.toString()).raw() + SseEvent.of("response.failed", failed.toString()).raw();
   }
 
@@ -230,6 +253,18 @@ public final class OpenAiResponses implements WireFormat {
   @Override
   public StreamTranscript transcript(JsonNode request) {
     return new ResponsesTranscript(this);
+  }
+
+  /** The events that carry the response object (created, in_progress, queued and the terminal ones) get the id. */
+  @Override
+  public SseEvent withResponseId(SseEvent e, String id) {
+    String name = ResponsesTranscript.name(e);
+    if (name == null || !RESPONSE_EVENTS.contains(name)) return e;
+    JsonNode d = e.json();
+    if (!(d instanceof ObjectNode data) || !(data.get("response") instanceof ObjectNode response)) return e;
+    if (id.equals(response.path("id").textValue())) return e;
+    response.put("id", id);
+    return SseEvent.of(e.event(), data.toString());
   }
 
   @Override
