@@ -48,7 +48,10 @@ if mode == 'restore' then
   count = keep
 end
 
-if mode == 'replace' then redis.call('DEL', msgs) end
+if mode == 'replace' then
+  redis.call('DEL', msgs)
+  count = 0
+end
 
 local n = tonumber(ARGV[20])
 local popped = 0
