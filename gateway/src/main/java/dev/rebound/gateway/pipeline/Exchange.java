@@ -5,6 +5,7 @@ import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.reply.HttpReplyChannel;
 import dev.rebound.gateway.reply.Reply;
 import dev.rebound.gateway.reply.ReplyChannel;
+import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.formats.WireFormats;
@@ -14,6 +15,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,6 +40,8 @@ public final class Exchange {
   private String sessionId;
   /** The response id the client was given before the run (a background job's); null: the stream's own. */
   private String responseId;
+  /** The events of this answer the client already has (a background job's earlier runs); empty for a new answer. */
+  private List<SseEvent> resumeAfter = List.of();
   private final long startNanos = System.nanoTime();
   private final RequestRecord record;
 
@@ -103,15 +107,12 @@ public final class Exchange {
     this.responseId = id;
   }
 
-  /** The events of this answer the client already has (a background job's earlier runs); empty for a new answer. */
-  private java.util.List<dev.rebound.gateway.stream.SseEvent> resumeAfter = java.util.List.of();
-
   /** The run continues an answer whose first events the client already has (see Reply#resumeAfter). */
-  public void resumeAfter(java.util.List<dev.rebound.gateway.stream.SseEvent> sent) {
+  public void resumeAfter(List<SseEvent> sent) {
     this.resumeAfter = sent;
   }
 
-  public java.util.List<dev.rebound.gateway.stream.SseEvent> resumedEvents() {
+  public List<SseEvent> resumedEvents() {
     return resumeAfter;
   }
 
