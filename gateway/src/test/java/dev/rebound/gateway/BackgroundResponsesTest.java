@@ -19,6 +19,7 @@ import dev.rebound.gateway.config.ReboundConfig;
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.http.GatewayServer;
 import dev.rebound.gateway.testing.Eventually;
+import dev.rebound.gateway.testing.GatewayProcess;
 import dev.rebound.gateway.testing.HandTurnedTimers;
 import dev.rebound.gateway.testing.MutableClock;
 import dev.rebound.gateway.testing.TestRedis;
@@ -48,8 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Background responses through real sockets: accepted as queued, run by the recovery engine with the job's deadline as
- * its wait budget (a 429 whose reset is two hours away is waited out on hand-turned timers), taken over by a restarted
- * gateway and by another gateway on the same Redis, cancelled, and streamed again from a sequence number.
+ * its wait budget (a 429 whose reset is two hours away, an open breaker's next probe: waited out on hand-turned
+ * timers), taken over by a restarted gateway (after a stop, and after a SIGKILL mid-answer) and by another gateway on
+ * the same Redis, cancelled, and streamed again from a sequence number.
  */
 class BackgroundResponsesTest {
   static final String CONFIG = """
@@ -79,6 +81,8 @@ class BackgroundResponsesTest {
   final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   Process redis;
+  /** A gateway run as its own process (killed with SIGKILL by a test); null when the test runs none. */
+  Process gatewayProcess;
 
   @BeforeEach
   void start() {
@@ -91,6 +95,7 @@ class BackgroundResponsesTest {
 
   @AfterEach
   void stop() {
+    if (gatewayProcess != null) gatewayProcess.destroyForcibly();
     for (GatewayServer g : gateways) g.stop().await();
     vertx.close().await();
     poller.close().await();
@@ -112,8 +117,13 @@ class BackgroundResponsesTest {
 
   /** The same, listening on {@code port} (0: any free one). */
   GatewayServer gateway(String store, Clock clock, HandTurnedTimers timers, int port) {
+    return gateway(CONFIG, store, clock, timers, port);
+  }
+
+  /** The same on {@code base} (CONFIG, or a variation of it) instead of CONFIG. */
+  GatewayServer gateway(String base, String store, Clock clock, HandTurnedTimers timers, int port) {
     ReboundConfig config = new ConfigLoader(Map.of("MOCK_URL", "http://127.0.0.1:" + mockPort))
-        .parse(CONFIG.replace("port: 0", "port: " + port) + store, "test config");
+        .parse(base.replace("port: 0", "port: " + port) + store, "test config");
     GatewayServer g = new GatewayServer(vertx, config, events::add, clock);
     if (timers != null) g.timers(timers);
     ports.put(g, g.start().await());
@@ -621,6 +631,187 @@ class BackgroundResponsesTest {
     assertEquals("response.completed", all.get(all.size() - 1).getString("type"));
     String id = all.get(0).getJsonObject("response").getString("id");
     assertEquals("completed", object(g, id).getString("status"));
+  }
+
+  /** Decisions of a job (its admin view) whose type is {@code type} and whose reason contains {@code words}. */
+  static List<String> decisions(JsonObject job, String type, String words) {
+    return job.getJsonArray("decisions").stream().map(n -> (JsonObject) n)
+        .filter(n -> type.equals(n.getString("type")) && n.getString("reason").contains(words))
+        .map(n -> n.getString("reason")).toList();
+  }
+
+  List<Object> breakerMoves() {
+    return events.stream().filter(e -> e.type().id().equals("breaker")).map(e -> e.fields().get("to")).toList();
+  }
+
+  @Test
+  void aBackgroundJobWaitsOutAnOpenBreakerWhileOtherClientsAreRefusedAndCompletesWhenTheBackendAnswersAgain()
+      throws Exception {
+    // three failing requests open the breaker; its first probe is a minute away, far past a client's wait budget (5 s)
+    String breakerConfig = CONFIG.replace(
+        "resilience: { retry: { baseDelay: 10ms, maxAttempts: 3 }, breaker: { failureThreshold: 1000 }",
+        "resilience: { retry: { baseDelay: 10ms, maxAttempts: 1 }, "
+            + "breaker: { failureThreshold: 3, firstProbeAfter: 1m, resetTimeout: 10m, halfOpenCalls: 1 }");
+    assertTrue(breakerConfig.contains("failureThreshold: 3"), "the breaker is configured");
+    HandTurnedTimers timers = new HandTurnedTimers(clock);
+    GatewayServer g = gateway(breakerConfig, embedded(), clock, timers, 0);
+    String whole = text(new JsonObject(post(g, "/v1/responses", new JsonObject().put("model", "chat-model")
+        .put("input", "Say hello outage-job").put("store", false).encode()).body()));
+    assertFalse(whole.isBlank());
+
+    // the backend fails: first the job's run (replayed in 30 s, no Retry-After), then two other clients' requests
+    mock.addFaults(new JsonArray().add(new JsonObject().put("match", new JsonObject().put("contains", "outage"))
+        .put("times", 3).put("status", 500)));
+    String id = accept(g, "outage-job");
+    Eventually.await(poller, 15_000, "the replay to be scheduled", () -> "queued".equals(admin(g, id).getString("status"))
+        && admin(g, id).getInteger("runs") == 1);
+    assertEquals(clock.instant().plus(Duration.ofSeconds(30)), Instant.parse(admin(g, id).getString("notBefore")));
+    for (int i = 1; i <= 2; i++) {
+      HttpResponse<String> failed = post(g, "/v1/responses", new JsonObject().put("model", "chat-model")
+          .put("input", "Say hello outage client " + i).put("store", false).encode());
+      assertEquals(502, failed.statusCode(), failed.body());
+    }
+    assertEquals(List.of("OPEN"), breakerMoves());
+
+    // the job is due before the probe: its run waits for the probe (half a minute), while a client is refused
+    timers.advance(Duration.ofSeconds(30));
+    awaitWait(timers, Duration.ofMillis(30_001));
+    HttpResponse<String> refused = post(g, "/v1/responses", new JsonObject().put("model", "chat-model")
+        .put("input", "Say hello impatient client").put("store", false).encode());
+    assertEquals(503, refused.statusCode(), refused.body());
+    assertEquals("circuit_open", new JsonObject(refused.body()).getJsonObject("error").getString("code"), refused.body());
+    assertEquals("in_progress", object(g, id).getString("status"), "the job waits, it does not fail");
+    Eventually.await(poller, 15_000, "the wait for the probe to be noted",
+        () -> !decisions(admin(g, id), "wait", "next probe").isEmpty());
+    assertEquals(4, modelCalls(), "the answer, the job's 500, two clients' 500s: nothing while the breaker is open");
+
+    // the probe is the job's own request: the backend answers, the breaker closes, the job completes
+    timers.advance(Duration.ofMillis(30_001));
+    awaitStatus(g, id, "completed");
+    assertEquals(whole, text(object(g, id)));
+    assertEquals(List.of("OPEN", "HALF_OPEN", "CLOSED"), breakerMoves());
+    assertEquals(5, modelCalls());
+    JsonObject job = admin(g, id);
+    assertEquals("completed", job.getString("status"), job.encode());
+    assertEquals(2, job.getInteger("runs"), job.encode());
+    assertEquals(1, job.getInteger("replays"), job.encode());
+    assertEquals(2, job.getInteger("attempts"), "the 500, then the probe that answered: " + job.encode());
+    assertEquals(1, decisions(job, "failure", "The server had an error").size(), "the backend's 500: " + job.encode());
+    assertEquals(1, decisions(job, "background", "run #1 ended with 502").size(), job.encode());
+    assertEquals(1, decisions(job, "background", "replay #1 of background response " + id + " in 30s").size(), job.encode());
+    assertEquals(1, decisions(job, "wait", "no other agent can serve, so this request waits for the breaker's next probe")
+        .size(), job.encode());
+    String failedForGood = "background response " + id + " failed";
+    assertTrue(decisions(job, "background", failedForGood).isEmpty(), job.encode());
+    assertTrue(events.stream().noneMatch(e -> e.reason().contains(failedForGood)),
+        "the job never failed: " + events.stream().map(e -> e.type().id() + " " + e.reason()).toList());
+  }
+
+  @Test
+  void aGatewayKilledMidAnswerLeavesTheJobToItsRestartWhichGoesOnFromTheEventsLastWritten() throws Exception {
+    int port = TestRedis.freePort();
+    String base = "http://127.0.0.1:" + port;
+    Path config = dir.resolve("rebound.yaml");
+    // the lease is 3 s: the restarted gateway takes the dead one's job within seconds of the kill
+    Files.writeString(config, CONFIG.replace("port: 0", "port: " + port)
+        .replace("${MOCK_URL}", "http://127.0.0.1:" + mockPort) + embedded());
+    Path log = dir.resolve("gateway.log");
+    startGatewayProcess(config, log, base);
+
+    // a long answer streamed slowly (60 words, 40 ms apart): the kill comes while it is being written
+    String[] slow = {"content-type", "application/json", "x-mock-reply-words", "60", "x-mock-chunk-delay-ms", "40"};
+    HttpResponse<String> plain = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/responses")).headers(slow)
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("model", "chat-model")
+            .put("input", "Say hello killed-mid-answer").put("store", false).encode())).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, plain.statusCode(), plain.body());
+    String whole = text(new JsonObject(plain.body()));
+    assertEquals(60, whole.split(" ").length, whole);
+    long callsBefore = modelCalls();
+
+    HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/responses")).headers(slow)
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("model", "chat-model")
+            .put("input", "Say hello killed-mid-answer").put("background", true).encode())).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, accepted.statusCode(), accepted.body());
+    String id = new JsonObject(accepted.body()).getString("id");
+    // response.created, in_progress, output_item.added, content_part.added, then at least eight text deltas written
+    int[] written = {0};
+    Eventually.await(poller, 15_000, "output to be written", () -> {
+      written[0] = new JsonObject(getAt(base, "/admin/responses/background/" + id).body()).getInteger("events");
+      return written[0] >= 12;
+    });
+    gatewayProcess.destroyForcibly().waitFor(); // SIGKILL: no stop, no last write, the lease left to run out
+    assertTrue(written[0] < 4 + 60, "killed before the answer was done: " + written[0] + " events written");
+
+    startGatewayProcess(config, log, base);
+    Eventually.await(poller, 30_000, id + " to complete",
+        () -> "completed".equals(new JsonObject(getAt(base, "/v1/responses/" + id).body()).getString("status")));
+    JsonObject done = new JsonObject(getAt(base, "/v1/responses/" + id).body());
+    assertEquals(whole, text(done), "the continuation goes on where the written events left off");
+
+    JsonObject job = new JsonObject(getAt(base, "/admin/responses/background/" + id).body());
+    assertEquals(2, job.getInteger("runs"), job.encode());
+    assertEquals(1, decisions(job, "background", "it goes on from the").size(), job.encode());
+    assertEquals(callsBefore + 2, modelCalls(), "the dead run's request, then the continuation");
+    JsonArray messages = ((JsonObject) mock.requests().getValue(mock.requests().size() - 1)).getJsonObject("body")
+        .getJsonArray("messages");
+    String partial = messages.getJsonObject(messages.size() - 2).getString("content");
+    assertEquals("assistant", messages.getJsonObject(messages.size() - 2).getString("role"), messages.encode());
+    assertTrue(whole.startsWith(partial) && partial.length() < whole.length(), "the partial answer: " + partial);
+    // at least the text of the deltas seen written before the kill (more when a write came between the look and it)
+    assertTrue(partial.split(" ").length >= written[0] - 4, written[0] + " events written, the partial: " + partial);
+    assertTrue(messages.getJsonObject(messages.size() - 1).getString("content").startsWith("Continue your previous answer"),
+        messages.encode());
+
+    // one answer: one start, one message item, sequence numbers without a gap or a repeat, the job's id throughout
+    List<JsonObject> all = events(getAt(base, "/v1/responses/" + id + "?stream=true"));
+    StringBuilder deltas = new StringBuilder();
+    String itemId = done.getJsonArray("output").getJsonObject(0).getString("id");
+    for (int i = 0; i < all.size(); i++) {
+      JsonObject e = all.get(i);
+      assertEquals(i, e.getInteger("sequence_number"), e.encode());
+      if (e.containsKey("response")) assertEquals(id, e.getJsonObject("response").getString("id"), e.encode());
+      if ("response.output_text.delta".equals(e.getString("type"))) {
+        deltas.append(e.getString("delta"));
+        assertEquals(itemId, e.getString("item_id"), "one item: " + e.encode());
+      }
+    }
+    List<String> types = all.stream().map(e -> e.getString("type")).toList();
+    assertEquals(1, types.stream().filter("response.created"::equals).count(), types.toString());
+    assertEquals(1, types.stream().filter("response.output_item.added"::equals).count(), types.toString());
+    assertEquals(1, types.stream().filter("response.completed"::equals).count(), types.toString());
+    assertEquals("response.completed", types.get(types.size() - 1));
+    assertFalse(types.contains("error"), types.toString());
+    assertEquals(whole, deltas.toString());
+    List<JsonObject> afterFirst = events(getAt(base, "/v1/responses/" + id + "?stream=true&starting_after=0"));
+    assertEquals(all.subList(1, all.size()), afterFirst, "starting_after=0: everything but response.created");
+
+    // the session holds the question once, then the whole answer once
+    JsonObject session = new JsonObject(getAt(base, "/admin/sessions/" + job.getString("sessionId")).body());
+    List<JsonObject> kept = session.getJsonArray("messages").stream().map(m -> (JsonObject) m)
+        .filter(m -> !m.getBoolean("partial", false)).toList();
+    assertEquals(List.of("user", "assistant"), kept.stream().map(m -> m.getString("role")).toList(), session.encode());
+    assertTrue(kept.get(1).encode().contains(whole), session.encode());
+  }
+
+  void startGatewayProcess(Path config, Path log, String base) throws Exception {
+    gatewayProcess = GatewayProcess.start(config, log, "-Xmx256m");
+    try {
+      GatewayProcess.awaitUp(poller, base, "the gateway process to answer");
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; its log:\n" + Files.readString(log), e);
+    }
+  }
+
+  /** GET on a gateway run as its own process (unchecked: conditions of Eventually call it). */
+  HttpResponse<String> getAt(String base, String path) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static List<JsonObject> events(HttpResponse<String> sse) {
