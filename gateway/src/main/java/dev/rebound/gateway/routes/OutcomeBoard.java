@@ -2,7 +2,6 @@ package dev.rebound.gateway.routes;
 
 import dev.rebound.gateway.config.RoutingConfig;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
@@ -89,7 +88,7 @@ public final class OutcomeBoard {
   /** One attempt measured by another gateway. */
   public void heard(String agent, String task, Measured m) {
     Task t = task(task);
-    t.agents.computeIfAbsent(agent, a -> new Bucket()).add(clock.instant(), m);
+    t.agents.computeIfAbsent(agent, a -> new Bucket()).add(clock.millis(), m);
     t.changes.incrementAndGet(); // after the add: cached bests never claim an outcome they lack
   }
 
@@ -103,7 +102,7 @@ public final class OutcomeBoard {
   /** A vote cast through another gateway. */
   public void heardFeedback(String agent, String task, double score) {
     Task t = task(task);
-    t.agents.computeIfAbsent(agent, a -> new Bucket()).vote(clock.instant(), Math.max(-1, Math.min(1, score)));
+    t.agents.computeIfAbsent(agent, a -> new Bucket()).vote(clock.millis(), Math.max(-1, Math.min(1, score)));
     t.changes.incrementAndGet();
   }
 
@@ -116,7 +115,7 @@ public final class OutcomeBoard {
     Task t = byTask.get(task);
     if (t == null) return 0;
     Map<String, Bucket> agents = t.agents;
-    Instant now = clock.instant();
+    long now = clock.millis();
     Bucket mine = agents.get(agent);
     if (mine != null && summary(mine, now).samples() >= config.minSamples()) return 0;
     for (Map.Entry<String, Bucket> e : agents.entrySet()) {
@@ -162,14 +161,23 @@ public final class OutcomeBoard {
     Task t = byTask.get(task);
     Bucket mine = t == null ? null : t.agents.get(agent);
     if (mine == null) return null;
-    Instant now = clock.instant();
+    long now = clock.millis();
     Summary own = summary(mine, now);
+    Bests b = own.samples() >= config.minSamples() ? bests(t, now) : null;
+    // the same outcomes against the same bests stand the same: worked out again only after either changed
+    Standing known = mine.standing;
+    if (known != null && known.own() == own && known.bests() == b) return known;
+    Standing s = standing(own, b);
+    mine.standing = s;
+    return s;
+  }
+
+  private Standing standing(Summary own, Bests b) {
     int min = config.minSamples();
     boolean measured = own.samples() >= min;
     if (!measured && own.votes() == 0) return null;
     double slower = 1, later = 1, slowerWriting = 1, costlier = 1;
     if (measured) {
-      Bests b = bests(t, now);
       if (own.answered() > 0 && b.fastest() > 0) slower = own.latencyMs() / b.fastest();
       if (own.ttftCount() >= min && b.quickest() > 0) later = own.ttftMs() / b.quickest();
       if (own.tpsCount() >= min && own.tokensPerSecond() > 0) slowerWriting = b.swiftest() / own.tokensPerSecond();
@@ -187,17 +195,17 @@ public final class OutcomeBoard {
     // the mean vote, pulled towards 0 by two neutral ones: one vote moves an agent, many move it up to the weight
     double votes = own.votes() == 0 ? 0 : config.feedbackWeight() * own.voteSum() / (own.votes() + 2);
     double term = Math.round((votes - penalty) * 1000) / 1000.0;
-    return new Standing(own, measured, slower, later, slowerWriting, costlier, term);
+    return new Standing(own, b, measured, slower, later, slowerWriting, costlier, term);
   }
 
   /**
    * The best of each figure among the agents measured on the task: computed once for all the candidates of a plan,
    * again after anything was recorded on the task or a second of the board's clock passed (outcomes age out).
    */
-  private Bests bests(Task t, Instant now) {
+  private Bests bests(Task t, long now) {
     long changes = t.changes.get();
     Bests b = t.bests;
-    if (b != null && b.changes() == changes && !now.isAfter(b.at().plusSeconds(1)) && !now.isBefore(b.at())) return b;
+    if (b != null && b.changes() == changes && now <= b.at() + 1000 && now >= b.at()) return b;
     int min = config.minSamples();
     double fastest = Double.MAX_VALUE, quickest = Double.MAX_VALUE, swiftest = 0, cheapest = Double.MAX_VALUE;
     for (Bucket bucket : t.agents.values()) {
@@ -219,11 +227,12 @@ public final class OutcomeBoard {
     return Math.min(2, weight * Math.log(ratio) / Math.log(2));
   }
 
-  private Summary summary(Bucket b, Instant now) {
-    return b.summary(now.minus(config.window()), now.minus(config.feedbackWindow()));
+  private Summary summary(Bucket b, long now) {
+    return b.summary(now - config.window().toMillis(), now - config.feedbackWindow().toMillis());
   }
 
-  private record Standing(Summary own, boolean measured, double slower, double laterFirstToken, double slowerWriting,
+  /** An agent's standing from its summary against the task's bests (null when it is not measured enough). */
+  private record Standing(Summary own, Bests bests, boolean measured, double slower, double laterFirstToken, double slowerWriting,
       double costlier, double term) {}
 
   /** The agents measured on one task, and the best of their figures as last computed. */
@@ -235,7 +244,7 @@ public final class OutcomeBoard {
   }
 
   /** The best figures among the measured agents of a task, as of {@code at} and {@code changes} recorded. */
-  private record Bests(long changes, Instant at, double fastest, double quickest, double swiftest, double cheapest) {}
+  private record Bests(long changes, long at, double fastest, double quickest, double swiftest, double cheapest) {}
 
   /** One agent's figures on one task, as of now: means over what the window holds. */
   private record Summary(int samples, int answered, double latencyMs, int ttftCount, double ttftMs, int tpsCount,
@@ -247,9 +256,9 @@ public final class OutcomeBoard {
 
   /** One agent's newest outcomes and votes on one task, with running sums of what is held. */
   private static final class Bucket {
-    private record Entry(Instant at, Measured m) {}
+    private record Entry(long at, Measured m) {}
 
-    private record Vote(Instant at, double score) {}
+    private record Vote(long at, double score) {}
 
     private final Deque<Entry> kept = new ArrayDeque<>();
     private final Deque<Vote> votes = new ArrayDeque<>();
@@ -263,14 +272,20 @@ public final class OutcomeBoard {
     private double costSum;
     private long recoveriesSum;
     private double voteSum;
+    /** The summary as last worked out; null after anything was added or aged out since. */
+    private Summary summary;
+    /** The standing last worked out from {@link #summary} (read and written by the board, racy but idempotent). */
+    volatile Standing standing;
 
-    synchronized void add(Instant at, Measured m) {
+    synchronized void add(long at, Measured m) {
+      summary = null;
       kept.addLast(new Entry(at, m));
       count(m, 1);
       if (kept.size() > KEPT) count(kept.removeFirst().m(), -1);
     }
 
-    synchronized void vote(Instant at, double score) {
+    synchronized void vote(long at, double score) {
+      summary = null;
       votes.addLast(new Vote(at, score));
       voteSum += score;
       if (votes.size() > VOTES_KEPT) voteSum -= votes.removeFirst().score();
@@ -296,15 +311,22 @@ public final class OutcomeBoard {
       }
     }
 
-    synchronized Summary summary(Instant since, Instant votesSince) {
-      while (!kept.isEmpty() && kept.peekFirst().at().isBefore(since)) count(kept.removeFirst().m(), -1);
-      while (!votes.isEmpty() && votes.peekFirst().at().isBefore(votesSince)) voteSum -= votes.removeFirst().score();
+    synchronized Summary summary(long since, long votesSince) {
+      while (!kept.isEmpty() && kept.peekFirst().at() < since) {
+        count(kept.removeFirst().m(), -1);
+        summary = null;
+      }
+      while (!votes.isEmpty() && votes.peekFirst().at() < votesSince) {
+        voteSum -= votes.removeFirst().score();
+        summary = null;
+      }
+      if (summary != null) return summary;
       if (kept.isEmpty()) {
         // sums start again from exact zeros, so rounding never builds up
         latencySum = ttftSum = tpsSum = costSum = 0;
       }
       if (votes.isEmpty()) voteSum = 0;
-      return new Summary(kept.size(), answered, answered == 0 ? 0 : latencySum / answered,
+      return summary = new Summary(kept.size(), answered, answered == 0 ? 0 : latencySum / answered,
           ttftCount, ttftCount == 0 ? 0 : ttftSum / ttftCount, tpsCount, tpsCount == 0 ? 0 : tpsSum / tpsCount,
           costCount, costCount == 0 ? 0 : costSum / costCount, answered == 0 ? 0 : (double) recoveriesSum / answered,
           votes.size(), voteSum);
