@@ -272,7 +272,11 @@ public final class RuleSet {
       // a few requests measure the runner-up, so an agent that lost its traffic can win it back
       AttemptPlan.Candidate runnerUp = scored.remove(1);
       scored.add(0, new AttemptPlan.Candidate(runnerUp.agent(), runnerUp::score,
-          () -> "exploring (a share of requests measures the runner-up); " + runnerUp.reason()));
+          () -> {
+            String why = health.explorationReason(runnerUp.agent(), f.domain());
+            return "exploring (a share of requests measures the runner-up" + (why == null ? "" : ": " + why) + "); "
+                + runnerUp.reason();
+          }));
     }
     skipped.addAll(unfit);
     List<AttemptPlan.Skipped> mine = skipped.isEmpty() ? new ArrayList<>() : new ArrayList<>(skippedFor(r.names, skipped));

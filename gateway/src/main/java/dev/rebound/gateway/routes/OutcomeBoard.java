@@ -88,7 +88,8 @@ public final class OutcomeBoard {
   /** One attempt measured by another gateway. */
   public void heard(String agent, String task, Measured m) {
     Task t = task(task);
-    t.agents.computeIfAbsent(agent, a -> new Bucket()).add(clock.millis(), m);
+    long now = clock.millis();
+    t.agents.computeIfAbsent(agent, a -> new Bucket()).add(now, m, now - staleAfterMillis());
     t.changes.incrementAndGet(); // after the add: cached bests never claim an outcome they lack
   }
 
@@ -110,18 +111,44 @@ public final class OutcomeBoard {
     return byTask.computeIfAbsent(task, k -> new Task());
   }
 
-  /** The explore share for an agent too little measured lately while another on the task is; else 0. */
+  /**
+   * How long an agent may go without an attempt on a task before what is known of it counts as stale: a fifth of the
+   * window (a minute by default). A stale agent is explored again, and an answer from it then replaces its stale
+   * outcomes, so an agent that lost its traffic and recovered wins it back long before its failures age out.
+   */
+  long staleAfterMillis() {
+    return Math.max(1, config.window().toMillis() / 5);
+  }
+
+  /**
+   * The explore share for an agent too little measured lately, or not tried for {@link #staleAfterMillis()}, while
+   * another on the task is measured; else 0.
+   */
   public double exploration(String agent, String task) {
+    return explorationReason(agent, task) == null ? 0 : config.explore();
+  }
+
+  /** Why {@code agent} is explored on {@code task} (too few outcomes lately, or stale ones); null when it is not. */
+  public String explorationReason(String agent, String task) {
     Task t = byTask.get(task);
-    if (t == null) return 0;
+    if (t == null || config.explore() <= 0) return null;
     Map<String, Bucket> agents = t.agents;
     long now = clock.millis();
     Bucket mine = agents.get(agent);
-    if (mine != null && summary(mine, now).samples() >= config.minSamples()) return 0;
-    for (Map.Entry<String, Bucket> e : agents.entrySet()) {
-      if (!e.getKey().equals(agent) && summary(e.getValue(), now).samples() >= config.minSamples()) return config.explore();
+    Summary own = mine == null ? null : summary(mine, now);
+    String why;
+    if (own == null || own.samples() < config.minSamples()) {
+      why = String.format(Locale.ROOT, "%d of the %d %s outcomes it needs lately", own == null ? 0 : own.samples(),
+          config.minSamples(), task);
+    } else if (own.newest() < now - staleAfterMillis()) {
+      why = String.format(Locale.ROOT, "not tried on %s for %d s", task, (now - own.newest()) / 1000);
+    } else {
+      return null;
     }
-    return 0;
+    for (Map.Entry<String, Bucket> e : agents.entrySet()) {
+      if (!e.getKey().equals(agent) && summary(e.getValue(), now).samples() >= config.minSamples()) return why;
+    }
+    return null;
   }
 
   /** The score term: failures, slowness, recoveries and cost lose score, feedback moves it; 0 when nothing is known. */
@@ -247,7 +274,7 @@ public final class OutcomeBoard {
   private record Bests(long changes, long at, double fastest, double quickest, double swiftest, double cheapest) {}
 
   /** One agent's figures on one task, as of now: means over what the window holds. */
-  private record Summary(int samples, int answered, double latencyMs, int ttftCount, double ttftMs, int tpsCount,
+  private record Summary(long newest, int samples, int answered, double latencyMs, int ttftCount, double ttftMs, int tpsCount,
       double tokensPerSecond, int costCount, double cost, double recoveries, int votes, double voteSum) {
     double success() {
       return samples == 0 ? 1 : (double) answered / samples;
@@ -277,8 +304,16 @@ public final class OutcomeBoard {
     /** The standing last worked out from {@link #summary} (read and written by the board, racy but idempotent). */
     volatile Standing standing;
 
-    synchronized void add(long at, Measured m) {
+    /**
+     * One outcome at {@code at}. An answer after a gap (the newest kept outcome older than {@code staleBefore}: the
+     * agent had lost its traffic and was explored) replaces what was kept: it is measured anew from now.
+     */
+    synchronized void add(long at, Measured m, long staleBefore) {
       summary = null;
+      if (m.answered() && !kept.isEmpty() && kept.peekLast().at() < staleBefore) {
+        while (!kept.isEmpty()) count(kept.removeFirst().m(), -1);
+        latencySum = ttftSum = tpsSum = costSum = 0;
+      }
       kept.addLast(new Entry(at, m));
       count(m, 1);
       if (kept.size() > KEPT) count(kept.removeFirst().m(), -1);
@@ -326,7 +361,7 @@ public final class OutcomeBoard {
         latencySum = ttftSum = tpsSum = costSum = 0;
       }
       if (votes.isEmpty()) voteSum = 0;
-      return summary = new Summary(kept.size(), answered, answered == 0 ? 0 : latencySum / answered,
+      return summary = new Summary(kept.isEmpty() ? 0 : kept.peekLast().at(), kept.size(), answered, answered == 0 ? 0 : latencySum / answered,
           ttftCount, ttftCount == 0 ? 0 : ttftSum / ttftCount, tpsCount, tpsCount == 0 ? 0 : tpsSum / tpsCount,
           costCount, costCount == 0 ? 0 : costSum / costCount, answered == 0 ? 0 : (double) recoveriesSum / answered,
           votes.size(), voteSum);
