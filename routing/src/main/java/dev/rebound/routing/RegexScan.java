@@ -16,11 +16,14 @@ import java.util.regex.Pattern;
  */
 final class RegexScan {
   private static final int ASCII = 128;
-  /** Index {@code ASCII} stands for "no previous character" (the start of the text). */
-  private final boolean[][] startsAfter;
+  /**
+   * {@code startsAfter[prev * ASCII + c]}: a match may start at {@code c} after {@code prev}; prev {@code ASCII} stands
+   * for "no previous character" (the start of the text). Flat, so the skip costs one load a character.
+   */
+  private final boolean[] startsAfter;
   private final Pattern pattern;
 
-  private RegexScan(Pattern pattern, boolean[][] startsAfter) {
+  private RegexScan(Pattern pattern, boolean[] startsAfter) {
     this.pattern = pattern;
     this.startsAfter = startsAfter;
   }
@@ -28,7 +31,7 @@ final class RegexScan {
   static RegexScan of(Pattern pattern) {
     String source = pattern.pattern();
     if (source.contains("(?<") || source.contains("\\G") || pattern.matcher("").lookingAt()) return new RegexScan(pattern, null);
-    boolean[][] table = new boolean[ASCII + 1][ASCII];
+    boolean[] table = new boolean[(ASCII + 1) * ASCII];
     char[] probe = new char[2];
     Matcher m = pattern.matcher("");
     for (int prev = 0; prev <= ASCII; prev++) {
@@ -46,7 +49,7 @@ final class RegexScan {
         }
         m.reset(text);
         m.useTransparentBounds(true).useAnchoringBounds(false).region(at, text.length());
-        table[prev][c] = m.lookingAt() || m.hitEnd();
+        table[prev * ASCII + c] = m.lookingAt() || m.hitEnd();
       }
     }
     return new RegexScan(pattern, table);
@@ -54,22 +57,25 @@ final class RegexScan {
 
   /** Matches of the expression in {@code text}, at most {@code limit}: the count {@code find()} would reach. */
   int count(String text, int limit) {
-    Matcher m = pattern.matcher(text);
     int n = 0;
     if (startsAfter == null) {
+      Matcher m = pattern.matcher(text);
       while (n < limit && m.find()) n++;
       return n;
     }
-    m.useTransparentBounds(true).useAnchoringBounds(false);
+    boolean[] table = startsAfter;
+    Matcher m = null;
     int len = text.length();
     int i = 0;
+    int prev = ASCII;
     while (i < len && n < limit) {
       char c = text.charAt(i);
-      int prev = i == 0 ? ASCII : text.charAt(i - 1);
-      if (c < ASCII && prev <= ASCII && !startsAfter[prev][c]) {
+      if (c < ASCII && prev <= ASCII && !table[prev * ASCII + c]) {
+        prev = c;
         i++;
         continue;
       }
+      if (m == null) m = pattern.matcher(text).useTransparentBounds(true).useAnchoringBounds(false);
       m.region(i, len);
       if (m.lookingAt()) {
         n++;
@@ -77,6 +83,7 @@ final class RegexScan {
       } else {
         i++;
       }
+      prev = text.charAt(i - 1);
     }
     return n;
   }

@@ -125,30 +125,40 @@ public final class OutcomeBoard {
    * another on the task is measured; else 0.
    */
   public double exploration(String agent, String task) {
-    return explorationReason(agent, task) == null ? 0 : config.explore();
+    return explored(agent, task) == 0 ? 0 : config.explore();
   }
 
   /** Why {@code agent} is explored on {@code task} (too few outcomes lately, or stale ones); null when it is not. */
   public String explorationReason(String agent, String task) {
     Task t = byTask.get(task);
-    if (t == null || config.explore() <= 0) return null;
+    if (t == null) return null;
+    long now = clock.millis();
+    Bucket mine = t.agents.get(agent);
+    Summary own = mine == null ? null : summary(mine, now);
+    return switch (explored(agent, task)) {
+      case 1 -> String.format(Locale.ROOT, "%d of the %d %s outcomes it needs lately", own == null ? 0 : own.samples(),
+          config.minSamples(), task);
+      case 2 -> String.format(Locale.ROOT, "not tried on %s for %d s", task, (now - own.newest()) / 1000);
+      default -> null;
+    };
+  }
+
+  /** 0: not explored; 1: too few outcomes lately; 2: stale ones (every time a plan is made: no words here). */
+  private int explored(String agent, String task) {
+    Task t = byTask.get(task);
+    if (t == null || config.explore() <= 0) return 0;
     Map<String, Bucket> agents = t.agents;
     long now = clock.millis();
     Bucket mine = agents.get(agent);
     Summary own = mine == null ? null : summary(mine, now);
-    String why;
-    if (own == null || own.samples() < config.minSamples()) {
-      why = String.format(Locale.ROOT, "%d of the %d %s outcomes it needs lately", own == null ? 0 : own.samples(),
-          config.minSamples(), task);
-    } else if (own.newest() < now - staleAfterMillis()) {
-      why = String.format(Locale.ROOT, "not tried on %s for %d s", task, (now - own.newest()) / 1000);
-    } else {
-      return null;
-    }
+    int why;
+    if (own == null || own.samples() < config.minSamples()) why = 1;
+    else if (own.newest() < now - staleAfterMillis()) why = 2;
+    else return 0;
     for (Map.Entry<String, Bucket> e : agents.entrySet()) {
       if (!e.getKey().equals(agent) && summary(e.getValue(), now).samples() >= config.minSamples()) return why;
     }
-    return null;
+    return 0;
   }
 
   /** The score term: failures, slowness, recoveries and cost lose score, feedback moves it; 0 when nothing is known. */
