@@ -17,8 +17,36 @@ public interface MicroBench {
   /** One repetition: figures by name, in the unit their name says ({@code ...Us} = microseconds). */
   Map<String, Double> run(boolean quick);
 
+  /** Targets on its figures (checked like the A/B budgets, on the median of the repetitions); none by default. */
+  default List<Limit> limits() {
+    return List.of();
+  }
+
+  /** A figure's target: at most {@code atMost}, read in words as {@code text} ("<= 50 us"). */
+  record Limit(String figure, double atMost, String text) {
+    /** Met or missed by the median; flagged when the repetitions fall on both sides. */
+    public String verdict(Stats.Summary s) {
+      if (s == null || s.isEmpty()) return "not measured";
+      return (missedBy(s) ? "MISSED" : "met") + ((s.min() <= atMost) != (s.max() <= atMost) ? " (spread crosses target)" : "");
+    }
+
+    public boolean missedBy(Stats.Summary s) {
+      return s != null && !s.isEmpty() && s.median() > atMost;
+    }
+  }
+
   /** The repetitions of one micro benchmark and their summary. */
-  record Result(String description, List<Map<String, Double>> repetitions) {
+  record Result(String description, List<Map<String, Double>> repetitions, List<Limit> limits) {
+    public Result(String description, List<Map<String, Double>> repetitions) {
+      this(description, repetitions, List.of());
+    }
+
+    /** Whether the median of a figure missed its target. */
+    public boolean anyLimitMissed() {
+      Map<String, Stats.Summary> sum = summary();
+      return limits.stream().anyMatch(l -> l.missedBy(sum.get(l.figure())));
+    }
+
     public Map<String, Stats.Summary> summary() {
       Map<String, List<Double>> byName = new LinkedHashMap<>();
       for (Map<String, Double> r : repetitions) r.forEach((k, v) -> byName.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
@@ -48,6 +76,12 @@ public interface MicroBench {
       m.put("selectionMaxUs", r.maxUs());
       m.put("calls", (double) r.calls());
       return m;
+    }
+
+    /** The budget: selection stays fast, p99 under 50 us. */
+    @Override
+    public List<Limit> limits() {
+      return List.of(new Limit("selectionP99Us", 50, "<= 50 us"));
     }
 
     private long calls(boolean quick) {

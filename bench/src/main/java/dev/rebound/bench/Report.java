@@ -87,12 +87,15 @@ public final class Report {
     List<RunResult.ScenarioOutcome> micros = run.scenarios().stream().filter(s -> s.micro() != null).toList();
     if (!micros.isEmpty()) {
       md.append("## In-process measurements\n\n");
-      md.append("| scenario | figure | median | spread |\n|---|---|---:|---:|\n");
+      md.append("| scenario | figure | median | spread | target |\n|---|---|---:|---:|---|\n");
       for (RunResult.ScenarioOutcome s : micros) {
         s.micro().summary().forEach((k, v) -> {
           java.util.function.DoubleFunction<String> f = k.endsWith("Us") ? Format::micros : x -> String.format(java.util.Locale.ROOT, "%,.0f", x);
+          String target = s.micro().limits().stream().filter(l -> l.figure().equals(k))
+              .map(l -> l.text() + ": " + l.verdict(v)).findFirst().orElse("");
           md.append("| ").append(s.scenario().name()).append(" | ").append(k)
-              .append(" | ").append(f.apply(v.median())).append(" | ").append(Format.range(v, f)).append(" |\n");
+              .append(" | ").append(f.apply(v.median())).append(" | ").append(Format.range(v, f)).append(" | ")
+              .append(target).append(" |\n");
         });
       }
       md.append('\n');
@@ -301,6 +304,9 @@ public final class Report {
         Map<String, Object> sum = new LinkedHashMap<>();
         s.micro().summary().forEach((k, v) -> sum.put(k, WorkloadResult.summaryJson(v)));
         mj.put("summary", sum);
+        Map<String, Stats.Summary> summary = s.micro().summary();
+        mj.put("targets", s.micro().limits().stream().map(l -> Map.of("figure", l.figure(), "op", "<=", "threshold",
+            l.atMost(), "verdict", l.verdict(summary.get(l.figure())))).toList());
         mj.put("repetitions", s.micro().repetitions());
         sj.put("inProcess", mj);
       } else {

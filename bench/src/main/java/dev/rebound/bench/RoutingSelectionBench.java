@@ -1,5 +1,8 @@
 package dev.rebound.bench;
 
+import dev.rebound.gateway.config.RoutingConfig;
+import dev.rebound.gateway.config.TaskPatternsFile;
+import dev.rebound.gateway.routes.OutcomeBoard;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.AgentHealth;
 import dev.rebound.routing.AttemptPlan;
@@ -9,6 +12,7 @@ import dev.rebound.routing.RouteMatch;
 import dev.rebound.routing.RoutingRequest;
 import dev.rebound.routing.RuleSet;
 import dev.rebound.routing.TaskPatterns;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +20,10 @@ import java.util.Map;
 import org.HdrHistogram.Histogram;
 
 /**
- * The cost of choosing agents, paid on every request: RuleSet.plan over 100 rules and 50 agents, with task analysis,
- * on a rotating set of realistic requests. In-process and single-threaded, so it measures the routing code itself.
+ * The cost of choosing agents, paid on every request: RuleSet.plan over 100 rules and 50 agents, with task analysis
+ * by the shipped dictionaries and the classifier trained on the bundled corpus, and best-match reading an outcome board
+ * with a full window of samples (the performance term and the exploration check), on a rotating set of realistic
+ * requests. In-process and single-threaded, so it measures the routing code itself.
  */
 public final class RoutingSelectionBench {
   static final String[] CAPS = {"code", "summarize", "translate", "data", "vision", "chat", "tools", "long-context"};
@@ -31,7 +37,7 @@ public final class RoutingSelectionBench {
     List<RouteDefinition> routes = routes(100, agents);
     RuleSet rules = RuleSet.compile(agents, routes, patterns());
     List<RoutingRequest> requests = requests();
-    AgentHealth health = someUnhealthy(agents);
+    AgentHealth health = withOutcomes(someUnhealthy(agents), outcomes(agents));
     long sink = 0;
     for (long i = 0; i < warmupCalls; i++) sink += rules.plan(requests.get((int) (i % requests.size())), health).agents().size();
     Histogram h = new Histogram(3_600_000_000L, 3);
@@ -85,17 +91,68 @@ public final class RoutingSelectionBench {
     return out;
   }
 
+  /** The dictionaries shipped in conf/task-patterns.yaml, with the classifier trained on the bundled corpus, as the gateway runs them. */
   static TaskPatterns patterns() {
-    Map<String, List<String>> d = new LinkedHashMap<>();
-    d.put("code", List.of("function", "bug", "refactor", "stack trace", "exception", "compile", "/```\\w*\\n/",
-        "/(?-i:\\b[a-z]+[A-Z][a-z]+\\b)/", "Python", "Java", "TypeScript", "unit test"));
-    d.put("summarize", List.of("summarize", "summary", "tl;dr", "key points", "recap", "bullet points"));
-    d.put("translate", List.of("translate", "translation", "into French", "into German", "into Japanese"));
-    d.put("data", List.of("csv", "spreadsheet", "average", "column", "pivot", "histogram", "dataset"));
-    d.put("vision", List.of("image", "screenshot", "photo", "diagram"));
-    d.put("chat", List.of("hello", "thanks", "recommend", "explain"));
-    // with the task classifier trained on the bundled corpus, as the gateway runs it
-    return TaskPatterns.compile(d, 32_000).withClassifier(List.of());
+    try {
+      return TaskPatternsFile.bundled().withClassifier(List.of());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A board with a full window of outcomes for every agent on every task kind the requests are classified as, some
+   * failing, slow, slow-writing or costly, and a few agents with too few samples, so best-match's performance term
+   * and the exploration check read real sums and compute the task's bests as the gateway does.
+   */
+  static OutcomeBoard outcomes(List<AgentDefinition> agents) {
+    OutcomeBoard board = new OutcomeBoard(RoutingConfig.Outcomes.DEFAULT, Clock.systemUTC());
+    String[] tasks = {"code", "summarize", "translate", "data", "vision", "chat"};
+    for (int i = 0; i < agents.size(); i++) {
+      String name = agents.get(i).name();
+      // every tenth agent has been measured too little lately: the runner-up may be explored
+      int samples = i % 10 == 3 ? 2 : 40;
+      for (String task : tasks) {
+        for (int k = 0; k < samples; k++) {
+          boolean answered = (k + i) % (2 + i % 5) != 0;
+          long elapsed = 200 + 37L * ((i * 7 + k) % 13);
+          board.record(name, task, answered ? new OutcomeBoard.Measured(true, elapsed, elapsed / 4, 20 + i % 30,
+              0.001 * (1 + i % 7), k % 9 == 0 ? 1 : 0) : OutcomeBoard.Measured.failed(elapsed));
+          if (k % 8 == 0) board.feedback(name, task, k % 16 == 0 ? 1 : -1);
+        }
+      }
+    }
+    return board;
+  }
+
+  /** Breakers and load from {@code live}; performance, its reason and exploration from the outcome board. */
+  static AgentHealth withOutcomes(AgentHealth live, OutcomeBoard board) {
+    return new AgentHealth() {
+      @Override
+      public Status status(AgentDefinition a) {
+        return live.status(a);
+      }
+
+      @Override
+      public int inFlight(AgentDefinition a) {
+        return live.inFlight(a);
+      }
+
+      @Override
+      public double performance(AgentDefinition a, String task) {
+        return board.score(a.name(), task);
+      }
+
+      @Override
+      public String performanceReason(AgentDefinition a, String task) {
+        return board.reason(a.name(), task);
+      }
+
+      @Override
+      public double exploration(AgentDefinition runnerUp, String task) {
+        return board.exploration(runnerUp.name(), task);
+      }
+    };
   }
 
   static List<RoutingRequest> requests() {

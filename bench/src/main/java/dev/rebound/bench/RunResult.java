@@ -54,6 +54,7 @@ public record RunResult(Instant started, Instant finished, BenchOptions options,
   }
 
   public boolean anyBudgetMissed() {
-    return verdicts().stream().anyMatch(v -> v.measured() && !v.met());
+    return verdicts().stream().anyMatch(v -> v.measured() && !v.met())
+        || scenarios().stream().anyMatch(s -> s.micro() != null && s.micro().anyLimitMissed());
   }
 }

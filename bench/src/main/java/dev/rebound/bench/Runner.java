@@ -292,7 +292,7 @@ public final class Runner implements AutoCloseable {
       log.println("   rep " + i + " " + r);
       reps.add(r);
     }
-    return RunResult.ScenarioOutcome.micro(s, new MicroBench.Result(s.micro().describe(options.quick()), reps));
+    return RunResult.ScenarioOutcome.micro(s, new MicroBench.Result(s.micro().describe(options.quick()), reps, s.micro().limits()));
   }
 
   /** Warm-up A, then each side; then per repetition A, then each side, so every side pairs with the same A. */

@@ -137,5 +137,8 @@ class BenchOptionsTest {
     com.fasterxml.jackson.databind.JsonNode routing = j.get("scenarios").get(0).get("inProcess");
     assertEquals(20_000, routing.get("summary").get("calls").get("median").asDouble());
     assertTrue(routing.get("summary").get("selectionP99Us").get("median").asDouble() > 0);
+    assertEquals("selectionP99Us", routing.get("targets").get(0).get("figure").asText(), "the issue's budget is checked");
+    assertEquals(50.0, routing.get("targets").get(0).get("threshold").asDouble());
+    assertTrue(md.contains("| <= 50 us: "), md);
   }
 }

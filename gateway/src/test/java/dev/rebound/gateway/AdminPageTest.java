@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rebound.gateway.testing.Eventually;
 import dev.rebound.gateway.testing.GatewayHarness;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -85,6 +86,38 @@ class AdminPageTest {
     assertTrue(dashboard.contains("'/admin/live'"));
     assertEquals(401, h.get("/admin/live").statusCode(), "the feed without the token");
     assertTrue(h.get("/ui/app.js").body().contains("|| '/dashboard'"), "the dashboard is the landing view");
+  }
+
+  @Test
+  void aVoteOnAnAnswerReachesTheSessionPageWithEveryFieldItsFeedbackTableShows() throws Exception {
+    String ask = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+    HttpResponse<String> turn = h.post("/s/page-votes/v1/chat/completions", ask, "authorization", "Bearer key-acme-secret");
+    assertEquals(200, turn.statusCode(), turn.body());
+    JsonObject vote = new JsonObject().put("session", "page-votes").put("turn", 1).put("score", -1).put("note", "too vague");
+    HttpResponse<String> voted = h.post("/admin/feedback", vote.encode(), "authorization", "Bearer page-test-token");
+    assertEquals(200, voted.statusCode(), voted.body());
+
+    Eventually.await(h.vertx, 5_000, "the feedback event", () -> !h.events("feedback").isEmpty());
+    // what the page reads: the session's events, as the script asks for them
+    JsonArray events = new JsonObject(h.get("/admin/sessions/page-votes/events?limit=1000", "authorization",
+        "Bearer page-test-token").body()).getJsonArray("events");
+    JsonObject[] feedback = new JsonObject[1];
+    for (Object e : events) if ("feedback".equals(((JsonObject) e).getString("type"))) feedback[0] = (JsonObject) e;
+    assertTrue(feedback[0] != null, events.encode());
+    JsonObject d = feedback[0].getJsonObject("details");
+    assertEquals(1, d.getInteger("turn"));
+    assertEquals(-1.0, d.getDouble("score"));
+    assertEquals("admin", d.getString("source"));
+    assertEquals("too vague", d.getString("note"));
+    assertTrue(d.getString("agent") != null && d.getString("task") != null, d.encode());
+
+    String script = h.get("/ui/app.js").body();
+    assertTrue(script.contains("'/events?'"), "the session page reads the session's events");
+    assertTrue(script.contains("e.type === 'feedback'"), "and picks the votes out of them");
+    assertTrue(script.contains("el('h2', {}, 'Feedback (' + voted.length + ')')"), "into a Feedback section");
+    for (String field : new String[] {"v.turn", "v.score", "v.source", "v.agent", "v.task", "v.note"}) {
+      assertTrue(script.contains(field), field + " is shown");
+    }
   }
 
   @Test

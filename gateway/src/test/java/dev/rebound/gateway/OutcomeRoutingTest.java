@@ -73,6 +73,46 @@ class OutcomeRoutingTest {
   }
 
   @Test
+  void aRecoveredAgentIsExploredOnceItsFailuresAreStaleAndWinsItsTrafficBackWithinTwentyRequests() throws Exception {
+    h = GatewayHarness.start(CONFIG + "routing: { outcomes: { explore: 0.5 } }\n", MockLlmOptions.defaults(), clock);
+    h.fault(new JsonObject().put("match", new JsonObject().put("model", "first-model")).put("status", 500).put("times", -1));
+    for (int i = 0; i < 5; i++) assertEquals("other", servedBy(), "the favourite fails, the other answers");
+    for (int i = 0; i < 10; i++) {
+      assertEquals("other", servedBy(), "five failures in five: measured and beaten, it is not explored");
+      assertEquals("other", lastPlan().get(0));
+    }
+
+    // the favourite recovers; its five failures stay in the window (5 min) for minutes yet, but after a fifth of it
+    // without an attempt they are stale: a share of requests tries it again, and its answer replaces them
+    h.mock.reset();
+    clock.advance(Duration.ofSeconds(90));
+    int explored = -1;
+    for (int i = 0; i < 20 && explored < 0; i++) if (servedBy().equals("favourite")) explored = i;
+    assertTrue(explored >= 0, "explored within 20 requests at a share of 0.5");
+    List<GatewayEvent> routes = h.events("route");
+    String reason = routes.get(routes.size() - 1).reason();
+    assertTrue(reason.contains("exploring (a share of requests measures the runner-up: not tried on code for 90 s)"), reason);
+    // (four: from its fifth new outcome on it is measured again, and compared on speed with the other as usual)
+    for (int i = 0; i < 4; i++) {
+      assertEquals("favourite", servedBy(), "measured anew from its answer: it leads again and keeps its traffic");
+      assertEquals("favourite", lastPlan().get(0));
+    }
+  }
+
+  @Test
+  void anAgentStillFailingWhenExploredKeepsItsFailuresAndStaysBehind() throws Exception {
+    h = GatewayHarness.start(CONFIG + "routing: { outcomes: { explore: 0.5 } }\n", MockLlmOptions.defaults(), clock);
+    h.fault(new JsonObject().put("match", new JsonObject().put("model", "first-model")).put("status", 500).put("times", -1));
+    for (int i = 0; i < 5; i++) servedBy();
+    clock.advance(Duration.ofSeconds(90));
+    for (int i = 0; i < 20; i++) assertEquals("other", servedBy(), "an explored attempt fails over to the other");
+    assertEquals("other", lastPlan().get(0), "its failed exploration refreshed its record: not stale, not explored");
+    long favouriteCalls = h.upstreamRequests().stream()
+        .filter(o -> "first-model".equals(((JsonObject) o).getJsonObject("body").getString("model"))).count();
+    assertEquals(6, favouriteCalls, "one explored attempt after the gap, then no more");
+  }
+
+  @Test
   void aSlowAgentIsMeasuredAgainstTheFastOneByExplorationAndLosesItsPlace() throws Exception {
     h = GatewayHarness.start(CONFIG + "routing: { outcomes: { explore: 0.5 } }\n", MockLlmOptions.defaults(), clock);
     h.fault(new JsonObject().put("match", new JsonObject().put("model", "first-model")).put("delayMs", 100).put("times", -1));

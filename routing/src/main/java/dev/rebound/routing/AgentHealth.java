@@ -31,10 +31,15 @@ public interface AgentHealth {
   /**
    * The share of best-match requests on this kind of task that go to {@code runnerUp} instead of the best agent, so
    * an agent that lost its traffic is measured again and wins it back when it does better: above 0 only while too
-   * little is known of it lately and the others are being measured.
+   * little is known of it lately, or what is known is stale, and the others are being measured.
    */
   default double exploration(AgentDefinition runnerUp, String task) {
     return 0;
+  }
+
+  /** Why {@code runnerUp} is explored on this kind of task, in words (read only for explain and events); may be null. */
+  default String explorationReason(AgentDefinition runnerUp, String task) {
+    return null;
   }
 
   AgentHealth ALL_HEALTHY = new AgentHealth() {

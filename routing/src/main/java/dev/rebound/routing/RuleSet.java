@@ -77,7 +77,10 @@ public final class RuleSet {
       }
       if (bestMatch && chain.isEmpty() && r.agents().isEmpty()) chain = new ArrayList<>(agents.values());
       List<Matcher> matchers = matchers(r.match(), at + ".match", problems);
-      routes.add(new CompiledRoute(r.name(), matchers, chain, split, bestMatch, r.onOverflow(), r.allowTranslation()));
+      Set<String> chainNames = new java.util.HashSet<>();
+      for (AgentDefinition a : chain) chainNames.add(a.name());
+      routes.add(new CompiledRoute(r.name(), matchers, chain, split, bestMatch, r.onOverflow(), r.allowTranslation(),
+          Set.copyOf(chainNames)));
     }
     if (!problems.isEmpty()) throw new RuleSetException(problems);
     return new RuleSet(Map.copyOf(agents), List.copyOf(routes), patterns);
@@ -231,27 +234,52 @@ public final class RuleSet {
   private AttemptPlan bestMatch(CompiledRoute r, RoutingRequest request, Memo<TaskFeatures> lazy, AgentHealth health,
       List<AttemptPlan.Skipped> skipped) {
     TaskFeatures f = lazy.get();
-    List<AttemptPlan.Candidate> scored = new ArrayList<>();
+    List<AgentDefinition> pool = serving(r.chain, r.allowTranslation, request, skipped);
+    AgentDefinition[] fit = new AgentDefinition[pool.size()];
+    double[] values = new double[pool.size()];
+    int n = 0;
     List<AttemptPlan.Skipped> unfit = new ArrayList<>();
-    for (AgentDefinition a : serving(r.chain, r.allowTranslation, request, skipped)) {
+    for (AgentDefinition a : pool) {
       double v = AgentScorer.value(a, f, health, maxCost);
       if (v == AgentScorer.UNFIT) {
         unfit.add(new AttemptPlan.Skipped(a.name(), AgentScorer.reason(a, f, health)));
       } else {
-        scored.add(new AttemptPlan.Candidate(a, v, () -> "best match for " + f.domain() + " in route '" + r.name + "': "
-            + AgentScorer.reason(a, f, health)));
+        fit[n] = a;
+        values[n++] = v;
       }
     }
-    // stable sort: equal scores keep config order, so ties break deterministically
-    scored.sort(Comparator.comparingDouble((AttemptPlan.Candidate c) -> -c.score()));
+    // stable insertion sort on the plain scores (a few dozen agents; no boxing, no locks): equal scores keep config
+    // order, so ties break deterministically
+    for (int i = 1; i < n; i++) {
+      AgentDefinition a = fit[i];
+      double v = values[i];
+      int j = i - 1;
+      while (j >= 0 && values[j] < v) {
+        fit[j + 1] = fit[j];
+        values[j + 1] = values[j];
+        j--;
+      }
+      fit[j + 1] = a;
+      values[j + 1] = v;
+    }
+    List<AttemptPlan.Candidate> scored = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      AgentDefinition a = fit[i];
+      scored.add(new AttemptPlan.Candidate(a, values[i], () -> "best match for " + f.domain() + " in route '" + r.name
+          + "': " + AgentScorer.reason(a, f, health)));
+    }
     if (scored.size() > 1 && request.dice() < health.exploration(scored.get(1).agent(), f.domain())) {
       // a few requests measure the runner-up, so an agent that lost its traffic can win it back
       AttemptPlan.Candidate runnerUp = scored.remove(1);
       scored.add(0, new AttemptPlan.Candidate(runnerUp.agent(), runnerUp::score,
-          () -> "exploring (a share of requests measures the runner-up); " + runnerUp.reason()));
+          () -> {
+            String why = health.explorationReason(runnerUp.agent(), f.domain());
+            return "exploring (a share of requests measures the runner-up" + (why == null ? "" : ": " + why) + "); "
+                + runnerUp.reason();
+          }));
     }
     skipped.addAll(unfit);
-    List<AttemptPlan.Skipped> mine = new ArrayList<>(skippedFor(r.chain, skipped));
+    List<AttemptPlan.Skipped> mine = skipped.isEmpty() ? new ArrayList<>() : new ArrayList<>(skippedFor(r.names, skipped));
     return new AttemptPlan(r.name, lazy, withAffinity(scored, request, health), mine);
   }
 
@@ -295,8 +323,13 @@ public final class RuleSet {
   }
 
   private static List<AttemptPlan.Skipped> skippedFor(List<AgentDefinition> chain, List<AttemptPlan.Skipped> skipped) {
+    if (skipped.isEmpty()) return List.of();
     Set<String> names = new LinkedHashSet<>();
     for (AgentDefinition a : chain) names.add(a.name());
+    return skippedFor(names, skipped);
+  }
+
+  private static List<AttemptPlan.Skipped> skippedFor(Set<String> names, List<AttemptPlan.Skipped> skipped) {
     return dedupe(skipped.stream().filter(s -> names.contains(s.agent())).toList());
   }
 
@@ -459,7 +492,8 @@ public final class RuleSet {
   }
 
   private record CompiledRoute(String name, List<Matcher> matchers, List<AgentDefinition> chain,
-      Map<AgentDefinition, Integer> split, boolean bestMatch, String onOverflow, boolean allowTranslation) {
+      Map<AgentDefinition, Integer> split, boolean bestMatch, String onOverflow, boolean allowTranslation,
+      Set<String> names) {
     boolean matches(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> texts) {
       for (Matcher m : matchers) if (!m.test(r, f, texts)) return false;
       return true;

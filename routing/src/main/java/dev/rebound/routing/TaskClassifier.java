@@ -102,7 +102,7 @@ final class TaskClassifier {
       TaskExample e = all.get(k);
       Map<Integer, Float> x = new LinkedHashMap<>();
       TextIndex text = new TextIndex(e.text());
-      shape.features(e.text(), text, e.images(), 1f, true, (h, v) -> x.merge(h, v, Float::sum), null);
+      shape.features(e.text(), text, e.images(), 1f, true, new Collect(x), null);
       idx[k] = new int[x.size()];
       val[k] = new float[x.size()];
       int j = 0;
@@ -209,7 +209,7 @@ final class TaskClassifier {
   String decidingFeatures(String userText, TextIndex user, boolean images, int winner, int runnerUp, int limit) {
     Map<Integer, Float> value = new HashMap<>();
     Map<Integer, String> names = new HashMap<>();
-    features(userText, user, images, 1f, true, (h, v) -> value.merge(h, v, Float::sum), names);
+    features(userText, user, images, 1f, true, new Collect(value), names);
     List<Map.Entry<String, Float>> pushes = new ArrayList<>();
     Map<String, Float> byName = new HashMap<>();
     value.forEach((h, v) -> {
@@ -240,6 +240,23 @@ final class TaskClassifier {
 
   interface Sink {
     void add(int hash, float value);
+  }
+
+  /**
+   * Sums each feature's values (training, explain). One class for both, so the feature code's calls to a sink see two
+   * classes, this and {@link Scorer}, and stay inlined on the hot path instead of going through an interface stub.
+   */
+  private static final class Collect implements Sink {
+    private final Map<Integer, Float> values;
+
+    Collect(Map<Integer, Float> values) {
+      this.values = values;
+    }
+
+    @Override
+    public void add(int hash, float value) {
+      values.merge(hash, value, Float::sum);
+    }
   }
 
   /** Adds each feature's weights to the logits: the hot path. */

@@ -63,12 +63,13 @@ public final class TaskPatterns {
   /** A class, not a record: it is a memo key, so identity equality keeps lookups from hashing every phrase. */
   static final class Domain {
     private final List<List<String>> phrases;
-    private final Pattern regex;
+    private final RegexScan[] regexes;
     private final List<String> entries;
 
-    Domain(List<List<String>> phrases, Pattern regex, List<String> entries) {
+    Domain(List<List<String>> phrases, List<Pattern> regexes, List<String> entries) {
       this.phrases = phrases;
-      this.regex = regex;
+      // one scan per expression: each is tried only where it can start, not every branch wherever any can
+      this.regexes = regexes.stream().map(RegexScan::of).toArray(RegexScan[]::new);
       this.entries = entries;
     }
 
@@ -85,12 +86,7 @@ public final class TaskPatterns {
     private int countNow(TextIndex text) {
       int n = 0;
       for (List<String> p : phrases) n += text.count(p);
-      if (regex != null && !text.head.isEmpty()) {
-        var m = regex.matcher(text.head);
-        int r = 0;
-        while (r < 20 && m.find()) r++;
-        n += r;
-      }
+      if (!text.head.isEmpty()) for (RegexScan r : regexes) n += r.count(text.head, 20);
       return n;
     }
   }
@@ -104,7 +100,7 @@ public final class TaskPatterns {
     Map<String, Domain> compiled = new LinkedHashMap<>();
     entriesByDomain.forEach((domain, entries) -> {
       List<List<String>> phrases = new ArrayList<>();
-      List<String> regexes = new ArrayList<>();
+      List<Pattern> regexes = new ArrayList<>();
       List<String> written = new ArrayList<>();
       for (int i = 0; i < entries.size(); i++) {
         String e = entries.get(i).trim();
@@ -112,8 +108,7 @@ public final class TaskPatterns {
         if (e.length() > 2 && e.startsWith("/") && e.endsWith("/")) {
           String re = e.substring(1, e.length() - 1);
           try {
-            Pattern.compile(re);
-            regexes.add("(?:" + re + ")");
+            regexes.add(Pattern.compile(re, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE));
           } catch (PatternSyntaxException ex) {
             problems.add(domain + "[" + i + "]: '" + e + "' is not a valid regular expression: " + ex.getDescription());
           }
@@ -125,9 +120,7 @@ public final class TaskPatterns {
           }
         }
       }
-      Pattern regex = regexes.isEmpty() ? null
-          : Pattern.compile(String.join("|", regexes), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
-      compiled.put(domain, new Domain(List.copyOf(phrases), regex, List.copyOf(written)));
+      compiled.put(domain, new Domain(List.copyOf(phrases), List.copyOf(regexes), List.copyOf(written)));
     });
     if (!problems.isEmpty()) throw new RuleSetException(problems);
     Map<String, List<String>> source = new LinkedHashMap<>();

@@ -53,6 +53,11 @@ public final class LiveAgentHealth implements AgentHealth {
     return outcomes == null ? 0 : outcomes.exploration(runnerUp.name(), task);
   }
 
+  @Override
+  public String explorationReason(AgentDefinition runnerUp, String task) {
+    return outcomes == null ? null : outcomes.explorationReason(runnerUp.name(), task);
+  }
+
   /** One attempt's outcome, for the agent's performance on this kind of task. */
   public void attempted(AgentDefinition agent, String task, boolean answered, long elapsedMs) {
     if (outcomes != null) outcomes.record(agent.name(), task, answered, elapsedMs);

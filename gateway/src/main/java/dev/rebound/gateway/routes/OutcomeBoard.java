@@ -2,7 +2,6 @@ package dev.rebound.gateway.routes;
 
 import dev.rebound.gateway.config.RoutingConfig;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
@@ -89,7 +88,8 @@ public final class OutcomeBoard {
   /** One attempt measured by another gateway. */
   public void heard(String agent, String task, Measured m) {
     Task t = task(task);
-    t.agents.computeIfAbsent(agent, a -> new Bucket()).add(clock.instant(), m);
+    long now = clock.millis();
+    t.agents.computeIfAbsent(agent, a -> new Bucket()).add(now, m, now - staleAfterMillis());
     t.changes.incrementAndGet(); // after the add: cached bests never claim an outcome they lack
   }
 
@@ -103,7 +103,7 @@ public final class OutcomeBoard {
   /** A vote cast through another gateway. */
   public void heardFeedback(String agent, String task, double score) {
     Task t = task(task);
-    t.agents.computeIfAbsent(agent, a -> new Bucket()).vote(clock.instant(), Math.max(-1, Math.min(1, score)));
+    t.agents.computeIfAbsent(agent, a -> new Bucket()).vote(clock.millis(), Math.max(-1, Math.min(1, score)));
     t.changes.incrementAndGet();
   }
 
@@ -111,16 +111,52 @@ public final class OutcomeBoard {
     return byTask.computeIfAbsent(task, k -> new Task());
   }
 
-  /** The explore share for an agent too little measured lately while another on the task is; else 0. */
+  /**
+   * How long an agent may go without an attempt on a task before what is known of it counts as stale: a fifth of the
+   * window (a minute by default). A stale agent is explored again, and an answer from it then replaces its stale
+   * outcomes, so an agent that lost its traffic and recovered wins it back long before its failures age out.
+   */
+  long staleAfterMillis() {
+    return Math.max(1, config.window().toMillis() / 5);
+  }
+
+  /**
+   * The explore share for an agent too little measured lately, or not tried for {@link #staleAfterMillis()}, while
+   * another on the task is measured; else 0.
+   */
   public double exploration(String agent, String task) {
+    return explored(agent, task) == 0 ? 0 : config.explore();
+  }
+
+  /** Why {@code agent} is explored on {@code task} (too few outcomes lately, or stale ones); null when it is not. */
+  public String explorationReason(String agent, String task) {
     Task t = byTask.get(task);
-    if (t == null) return 0;
+    if (t == null) return null;
+    long now = clock.millis();
+    Bucket mine = t.agents.get(agent);
+    Summary own = mine == null ? null : summary(mine, now);
+    return switch (explored(agent, task)) {
+      case 1 -> String.format(Locale.ROOT, "%d of the %d %s outcomes it needs lately", own == null ? 0 : own.samples(),
+          config.minSamples(), task);
+      case 2 -> String.format(Locale.ROOT, "not tried on %s for %d s", task, (now - own.newest()) / 1000);
+      default -> null;
+    };
+  }
+
+  /** 0: not explored; 1: too few outcomes lately; 2: stale ones (every time a plan is made: no words here). */
+  private int explored(String agent, String task) {
+    Task t = byTask.get(task);
+    if (t == null || config.explore() <= 0) return 0;
     Map<String, Bucket> agents = t.agents;
-    Instant now = clock.instant();
+    long now = clock.millis();
     Bucket mine = agents.get(agent);
-    if (mine != null && summary(mine, now).samples() >= config.minSamples()) return 0;
+    Summary own = mine == null ? null : summary(mine, now);
+    int why;
+    if (own == null || own.samples() < config.minSamples()) why = 1;
+    else if (own.newest() < now - staleAfterMillis()) why = 2;
+    else return 0;
     for (Map.Entry<String, Bucket> e : agents.entrySet()) {
-      if (!e.getKey().equals(agent) && summary(e.getValue(), now).samples() >= config.minSamples()) return config.explore();
+      if (!e.getKey().equals(agent) && summary(e.getValue(), now).samples() >= config.minSamples()) return why;
     }
     return 0;
   }
@@ -162,14 +198,23 @@ public final class OutcomeBoard {
     Task t = byTask.get(task);
     Bucket mine = t == null ? null : t.agents.get(agent);
     if (mine == null) return null;
-    Instant now = clock.instant();
+    long now = clock.millis();
     Summary own = summary(mine, now);
+    Bests b = own.samples() >= config.minSamples() ? bests(t, now) : null;
+    // the same outcomes against the same bests stand the same: worked out again only after either changed
+    Standing known = mine.standing;
+    if (known != null && known.own() == own && known.bests() == b) return known;
+    Standing s = standing(own, b);
+    mine.standing = s;
+    return s;
+  }
+
+  private Standing standing(Summary own, Bests b) {
     int min = config.minSamples();
     boolean measured = own.samples() >= min;
     if (!measured && own.votes() == 0) return null;
     double slower = 1, later = 1, slowerWriting = 1, costlier = 1;
     if (measured) {
-      Bests b = bests(t, now);
       if (own.answered() > 0 && b.fastest() > 0) slower = own.latencyMs() / b.fastest();
       if (own.ttftCount() >= min && b.quickest() > 0) later = own.ttftMs() / b.quickest();
       if (own.tpsCount() >= min && own.tokensPerSecond() > 0) slowerWriting = b.swiftest() / own.tokensPerSecond();
@@ -187,17 +232,17 @@ public final class OutcomeBoard {
     // the mean vote, pulled towards 0 by two neutral ones: one vote moves an agent, many move it up to the weight
     double votes = own.votes() == 0 ? 0 : config.feedbackWeight() * own.voteSum() / (own.votes() + 2);
     double term = Math.round((votes - penalty) * 1000) / 1000.0;
-    return new Standing(own, measured, slower, later, slowerWriting, costlier, term);
+    return new Standing(own, b, measured, slower, later, slowerWriting, costlier, term);
   }
 
   /**
    * The best of each figure among the agents measured on the task: computed once for all the candidates of a plan,
    * again after anything was recorded on the task or a second of the board's clock passed (outcomes age out).
    */
-  private Bests bests(Task t, Instant now) {
+  private Bests bests(Task t, long now) {
     long changes = t.changes.get();
     Bests b = t.bests;
-    if (b != null && b.changes() == changes && !now.isAfter(b.at().plusSeconds(1)) && !now.isBefore(b.at())) return b;
+    if (b != null && b.changes() == changes && now <= b.at() + 1000 && now >= b.at()) return b;
     int min = config.minSamples();
     double fastest = Double.MAX_VALUE, quickest = Double.MAX_VALUE, swiftest = 0, cheapest = Double.MAX_VALUE;
     for (Bucket bucket : t.agents.values()) {
@@ -219,11 +264,12 @@ public final class OutcomeBoard {
     return Math.min(2, weight * Math.log(ratio) / Math.log(2));
   }
 
-  private Summary summary(Bucket b, Instant now) {
-    return b.summary(now.minus(config.window()), now.minus(config.feedbackWindow()));
+  private Summary summary(Bucket b, long now) {
+    return b.summary(now - config.window().toMillis(), now - config.feedbackWindow().toMillis());
   }
 
-  private record Standing(Summary own, boolean measured, double slower, double laterFirstToken, double slowerWriting,
+  /** An agent's standing from its summary against the task's bests (null when it is not measured enough). */
+  private record Standing(Summary own, Bests bests, boolean measured, double slower, double laterFirstToken, double slowerWriting,
       double costlier, double term) {}
 
   /** The agents measured on one task, and the best of their figures as last computed. */
@@ -235,10 +281,10 @@ public final class OutcomeBoard {
   }
 
   /** The best figures among the measured agents of a task, as of {@code at} and {@code changes} recorded. */
-  private record Bests(long changes, Instant at, double fastest, double quickest, double swiftest, double cheapest) {}
+  private record Bests(long changes, long at, double fastest, double quickest, double swiftest, double cheapest) {}
 
   /** One agent's figures on one task, as of now: means over what the window holds. */
-  private record Summary(int samples, int answered, double latencyMs, int ttftCount, double ttftMs, int tpsCount,
+  private record Summary(long newest, int samples, int answered, double latencyMs, int ttftCount, double ttftMs, int tpsCount,
       double tokensPerSecond, int costCount, double cost, double recoveries, int votes, double voteSum) {
     double success() {
       return samples == 0 ? 1 : (double) answered / samples;
@@ -247,9 +293,9 @@ public final class OutcomeBoard {
 
   /** One agent's newest outcomes and votes on one task, with running sums of what is held. */
   private static final class Bucket {
-    private record Entry(Instant at, Measured m) {}
+    private record Entry(long at, Measured m) {}
 
-    private record Vote(Instant at, double score) {}
+    private record Vote(long at, double score) {}
 
     private final Deque<Entry> kept = new ArrayDeque<>();
     private final Deque<Vote> votes = new ArrayDeque<>();
@@ -263,14 +309,28 @@ public final class OutcomeBoard {
     private double costSum;
     private long recoveriesSum;
     private double voteSum;
+    /** The summary as last worked out; null after anything was added or aged out since. */
+    private Summary summary;
+    /** The standing last worked out from {@link #summary} (read and written by the board, racy but idempotent). */
+    volatile Standing standing;
 
-    synchronized void add(Instant at, Measured m) {
+    /**
+     * One outcome at {@code at}. An answer after a gap (the newest kept outcome older than {@code staleBefore}: the
+     * agent had lost its traffic and was explored) replaces what was kept: it is measured anew from now.
+     */
+    synchronized void add(long at, Measured m, long staleBefore) {
+      summary = null;
+      if (m.answered() && !kept.isEmpty() && kept.peekLast().at() < staleBefore) {
+        while (!kept.isEmpty()) count(kept.removeFirst().m(), -1);
+        latencySum = ttftSum = tpsSum = costSum = 0;
+      }
       kept.addLast(new Entry(at, m));
       count(m, 1);
       if (kept.size() > KEPT) count(kept.removeFirst().m(), -1);
     }
 
-    synchronized void vote(Instant at, double score) {
+    synchronized void vote(long at, double score) {
+      summary = null;
       votes.addLast(new Vote(at, score));
       voteSum += score;
       if (votes.size() > VOTES_KEPT) voteSum -= votes.removeFirst().score();
@@ -296,15 +356,22 @@ public final class OutcomeBoard {
       }
     }
 
-    synchronized Summary summary(Instant since, Instant votesSince) {
-      while (!kept.isEmpty() && kept.peekFirst().at().isBefore(since)) count(kept.removeFirst().m(), -1);
-      while (!votes.isEmpty() && votes.peekFirst().at().isBefore(votesSince)) voteSum -= votes.removeFirst().score();
+    synchronized Summary summary(long since, long votesSince) {
+      while (!kept.isEmpty() && kept.peekFirst().at() < since) {
+        count(kept.removeFirst().m(), -1);
+        summary = null;
+      }
+      while (!votes.isEmpty() && votes.peekFirst().at() < votesSince) {
+        voteSum -= votes.removeFirst().score();
+        summary = null;
+      }
+      if (summary != null) return summary;
       if (kept.isEmpty()) {
         // sums start again from exact zeros, so rounding never builds up
         latencySum = ttftSum = tpsSum = costSum = 0;
       }
       if (votes.isEmpty()) voteSum = 0;
-      return new Summary(kept.size(), answered, answered == 0 ? 0 : latencySum / answered,
+      return summary = new Summary(kept.isEmpty() ? 0 : kept.peekLast().at(), kept.size(), answered, answered == 0 ? 0 : latencySum / answered,
           ttftCount, ttftCount == 0 ? 0 : ttftSum / ttftCount, tpsCount, tpsCount == 0 ? 0 : tpsSum / tpsCount,
           costCount, costCount == 0 ? 0 : costSum / costCount, answered == 0 ? 0 : (double) recoveriesSum / answered,
           votes.size(), voteSum);
