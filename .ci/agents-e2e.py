@@ -376,7 +376,7 @@ store: {{ type: embedded, path: "{os.path.join(work, 'store')}" }}
         check("summary of the conversation" in json.dumps(calls[3]["body"]["messages"][-1]), "the fourth asked for a summary")
         check("continued from a previous conversation" in json.dumps(calls[4]["body"]["messages"][0]),
               "the fifth went on from the summary")
-        sessions.check(sid, turns=3, threads=[3], compacted=True)
+        sessions.check(sid, turns=4, threads=[4, 3], compacted=True)
         record(calls, "claude-code-compact.json", "claude -p (Claude Code 2.1.197) through the gateway against mock-llm"
                " (Anthropic): a first prompt with a Read tool round-trip, --continue, /compact (the summary request),"
                " --continue after it; each POST as the upstream received it (the client bytes: same protocol, same model)")
