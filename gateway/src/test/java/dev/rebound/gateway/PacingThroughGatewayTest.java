@@ -56,12 +56,10 @@ class PacingThroughGatewayTest {
     }
     for (CompletableFuture<List<Integer>> c : clients) assertEquals(List.of(200, 200, 200, 200, 200, 200, 200), c.get());
     List<Integer> upstream = h.upstreamRequests().stream().map(o -> ((JsonObject) o).getInteger("status")).toList();
-    // at most one refusal a window (28 requests span three): a request handed its slot before a later one can reach the
-    // backend after it, and the later one's report of what is left does not count it (a known race, seen in about one
-    // full run in three; without pacing this load meets the limit in every window, see the test below)
-    long refused = upstream.stream().filter(s -> s == 429).count();
-    assertTrue(refused <= 3, "the backend refused at most once a window: " + upstream);
-    assertEquals(28 + refused, upstream.size(), "one upstream call per request, and one more for each refusal");
+    // a request paced before another one that went at once counts against that one's report (it reaches the backend
+    // after it, so the backend's count of what is left did not include it)
+    assertFalse(upstream.contains(429), "the backend never had to refuse: " + upstream);
+    assertEquals(28, upstream.size(), "one upstream call per request");
     assertFalse(h.events("pace").isEmpty(), "requests were paced");
     assertTrue(h.events("pace").get(0).reason().contains("requests left for gpt-4o"), h.events("pace").get(0).reason());
   }

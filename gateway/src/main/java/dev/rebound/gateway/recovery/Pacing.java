@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -32,6 +33,8 @@ public final class Pacing {
   static final Duration SHARED_AFTER_REFILL = Duration.ofSeconds(60);
   /** How much later than the reported refill a request goes, for clocks that differ a little. */
   private static final Duration REFILL_MARGIN = Duration.ofMillis(50);
+  /** At most this many requests a lane remembers the sending time of, between two reports. */
+  private static final int MAX_UNSEEN = 1024;
 
   private final Clock clock;
   private final double paceBelow;
@@ -159,6 +162,7 @@ public final class Pacing {
       long seq;
       synchronized (lane) {
         seq = ++lane.handedOut;
+        lane.sending(seq, clock.instant().plus(c.delay()));
       }
       return new Slot(seq, c.delay(), c.why(), Future.succeededFuture(c.seq()));
     }).recover(err -> Future.succeededFuture(take(backend, model)));
@@ -244,12 +248,30 @@ public final class Pacing {
     private Instant nextSlot = Instant.EPOCH;
     /** Until when this lane is counted in Redis with the other gateways (its refill, once it came down). */
     private Instant sharedUntil = Instant.EPOCH;
+    /**
+     * When each request not known to be in the last report's count is sent, in slot order: a request handed its slot
+     * earlier but paced to go later reaches the backend after the reported one, so the report cannot have counted it.
+     */
+    private final ArrayDeque<Sent> sent = new ArrayDeque<>();
+    /** When the reported request was sent (null: not known, then only later slot numbers are taken as unseen). */
+    private Instant reportSentAt;
 
     Slot take(Instant now, double paceBelow, String backend, String model) {
       long seq = ++handedOut;
+      Slot slot = slot(seq, now, paceBelow, backend, model);
+      if (paceBelow > 0) sending(seq, now.plus(slot.delay()));
+      return slot;
+    }
+
+    /** Notes when the request with slot {@code seq} goes to the backend. */
+    void sending(long seq, Instant at) {
+      if (sent.size() == MAX_UNSEEN) sent.pollFirst(); // a backend that never reports: keep the newest only
+      sent.addLast(new Sent(seq, at));
+    }
+
+    private Slot slot(long seq, Instant now, double paceBelow, String backend, String model) {
       if (paceBelow <= 0 || remaining == null || !refill.isAfter(now)) return new Slot(seq, Duration.ZERO, null);
-      // the slots handed out after the reported request (this one not included) are not in its count yet
-      long left = remaining - (seq - 1 - reportSeq);
+      long left = remaining - unseen(seq);
       long threshold = limit == null ? 1 : Math.max(1, (long) Math.floor(limit * paceBelow));
       if (left > threshold) return new Slot(seq, Duration.ZERO, null);
       Instant slot;
@@ -270,14 +292,39 @@ public final class Pacing {
           + " requests left for " + model + " until " + refill + "; " + how + ", so this request waits " + wait.toMillis() + " ms");
     }
 
+    /** How many requests handed out before {@code seq} reach the backend after the reported one. */
+    private long unseen(long seq) {
+      if (reportSentAt == null) return seq - 1 - reportSeq;
+      long n = 0;
+      for (Sent r : sent) if (r.after(reportSentAt, reportSeq)) n++;
+      return n;
+    }
+
     void report(RateBudget.Limit requests, long seq, long counted) {
-      // an older answer that arrives late says less than the newest one
-      if (seq < reportSeq) return;
+      Instant at = null;
+      for (Sent r : sent) if (r.seq == seq) at = r.at;
+      // an older answer that arrives late says less than the newest one: older by when it was sent, when known (a
+      // request no longer listed was sent before the last report, or is not this gateway's: older either way)
+      if (reportSentAt != null ? at == null || !new Sent(seq, at).after(reportSentAt, reportSeq) : seq < reportSeq) return;
       reportSeq = seq;
+      reportSentAt = at;
+      if (at != null) {
+        Sent reported = new Sent(seq, at);
+        sent.removeIf(r -> !r.after(reported.at, reported.seq));
+      }
       reportCounted = counted;
       remaining = requests.remaining();
       limit = requests.limit();
       refill = requests.resetsAt();
+    }
+
+    /** A request's slot number and when it goes to the backend. */
+    private record Sent(long seq, Instant at) {
+      /** Whether it reaches the backend after the request numbered {@code seq} sent at {@code at}. */
+      boolean after(Instant at, long seq) {
+        int c = this.at.compareTo(at);
+        return c > 0 || (c == 0 && this.seq > seq);
+      }
     }
 
     private static Instant max(Instant a, Instant b) {

@@ -46,6 +46,23 @@ class PacingTest {
   }
 
   @Test
+  void aRequestHandedItsSlotEarlierButSentLaterCountsAgainstTheReportOfOneSentBeforeIt() {
+    Pacing.Slot first = pacing.take("b", "m");
+    pacing.reported("b", "m", left(2, 10, Duration.ofSeconds(1)), first.seq());
+    Pacing.Slot now = pacing.take("b", "m");
+    Pacing.Slot later = pacing.take("b", "m");
+    assertEquals(Duration.ofMillis(500), later.delay(), "paced: it goes half a second from now");
+    pacing.reported("b", "m", left(9, 10, Duration.ofSeconds(1)), now.seq()); // the window refilled meanwhile
+    Pacing.Slot atOnce = pacing.take("b", "m");
+    assertEquals(Duration.ZERO, atOnce.delay(), "plenty left");
+    // the backend counted the request that went at once, not the paced one still waiting: 3 left means 2 for the rest
+    pacing.reported("b", "m", left(3, 10, Duration.ofSeconds(1)), atOnce.seq());
+    Pacing.Slot next = pacing.take("b", "m");
+    assertTrue(next.delay().compareTo(Duration.ZERO) > 0, "the waiting one is counted, so this one is paced");
+    assertTrue(next.why().contains("has 2 of 10"), next.why());
+  }
+
+  @Test
   void aReportOlderThanTheNewestIsIgnoredAndAPassedRefillEndsThePace() {
     Pacing.Slot a = pacing.take("b", "m");
     Pacing.Slot b = pacing.take("b", "m");
