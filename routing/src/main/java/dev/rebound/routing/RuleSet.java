@@ -379,7 +379,7 @@ public final class RuleSet {
     if (m.regex() != null) {
       try {
         Pattern p = Pattern.compile(m.regex());
-        out.add(new RegexMatcher(m.regex(), p));
+        out.add(new RegexMatcher(m.regex(), RegexScan.of(p)));
       } catch (PatternSyntaxException e) {
         problems.add(at + ".regex: '" + m.regex() + "' is not a valid regular expression: " + e.getDescription());
       }
@@ -466,11 +466,15 @@ public final class RuleSet {
     }
   }
 
-  record RegexMatcher(String source, Pattern pattern) implements Matcher {
+  /** Tried where a match can start; a recurring system prompt's answer is remembered with its index. */
+  record RegexMatcher(String source, RegexScan scan) implements Matcher {
     @Override
     public boolean test(RoutingRequest r, Memo<TaskFeatures> f, Memo<Texts> lazy) {
       Texts texts = lazy.get();
-      return pattern.matcher(texts.user().head).find() || pattern.matcher(texts.system().head).find();
+      if (scan.count(texts.user().head, 1) > 0) return true;
+      TextIndex system = texts.system();
+      if (system.head.isEmpty()) return false;
+      return (Boolean) system.memo.computeIfAbsent(scan, k -> scan.count(system.head, 1) > 0);
     }
 
     @Override

@@ -167,6 +167,23 @@ class SelectionTest {
   }
 
   @Test
+  void aRouteRegexMatchesTheSystemPromptToo_everyTimeItRecurs_andNotAnotherOne() {
+    RuleSet rules = RuleSet.compile(ALL, List.of(
+        new RouteDefinition("reviewer", new RouteMatch(null, null, null, null, Map.of(), null, null, null, null, List.of(), "(?i)\\bcode review(er)?\\b", null), List.of("coder")),
+        new RouteDefinition("rest", RouteMatch.ANY, List.of("general"))), PATTERNS);
+    String system = "You are a careful code reviewer. ".repeat(40);
+    for (int i = 0; i < 3; i++) {
+      // the system prompt's answer is remembered with its index: the same prompt gets the same answer every turn
+      assertEquals("reviewer", rules.plan(new RoutingRequest(Protocol.OPENAI, "m", null, null, Map.of(), 10, false, false,
+          system, "turn " + i, null, 0.5)).route());
+    }
+    assertEquals("rest", rules.plan(new RoutingRequest(Protocol.OPENAI, "m", null, null, Map.of(), 10, false, false,
+        "You are a careful reviewer of prose. ".repeat(40), "turn 4", null, 0.5)).route());
+    assertEquals("reviewer", rules.plan(new RoutingRequest(Protocol.OPENAI, "m", null, null, Map.of(), 10, false, false,
+        "", "please do a Code Review of this", null, 0.5)).route());
+  }
+
+  @Test
   void rulesPrintThemselvesReadably() {
     Map<String, Integer> split = new LinkedHashMap<>();
     split.put("coder", 70);

@@ -310,7 +310,10 @@ public final class OutcomeBoard {
     private long recoveriesSum;
     private double voteSum;
     /** The summary as last worked out; null after anything was added or aged out since. */
-    private Summary summary;
+    private volatile Summary summary;
+    /** When the oldest outcome and vote held were recorded (MAX_VALUE: none), so a read knows without the lock that nothing aged out. */
+    private volatile long oldestKept = Long.MAX_VALUE;
+    private volatile long oldestVote = Long.MAX_VALUE;
     /** The standing last worked out from {@link #summary} (read and written by the board, racy but idempotent). */
     volatile Standing standing;
 
@@ -327,6 +330,7 @@ public final class OutcomeBoard {
       kept.addLast(new Entry(at, m));
       count(m, 1);
       if (kept.size() > KEPT) count(kept.removeFirst().m(), -1);
+      oldestKept = kept.peekFirst().at();
     }
 
     synchronized void vote(long at, double score) {
@@ -334,6 +338,7 @@ public final class OutcomeBoard {
       votes.addLast(new Vote(at, score));
       voteSum += score;
       if (votes.size() > VOTES_KEPT) voteSum -= votes.removeFirst().score();
+      oldestVote = votes.peekFirst().at();
     }
 
     private void count(Measured m, int sign) {
@@ -356,7 +361,14 @@ public final class OutcomeBoard {
       }
     }
 
-    synchronized Summary summary(long since, long votesSince) {
+    /** Read on every plan for every candidate: without the lock while nothing was added or aged out. */
+    Summary summary(long since, long votesSince) {
+      Summary known = summary;
+      if (known != null && oldestKept >= since && oldestVote >= votesSince) return known;
+      return summaryNow(since, votesSince);
+    }
+
+    private synchronized Summary summaryNow(long since, long votesSince) {
       while (!kept.isEmpty() && kept.peekFirst().at() < since) {
         count(kept.removeFirst().m(), -1);
         summary = null;
@@ -365,6 +377,8 @@ public final class OutcomeBoard {
         voteSum -= votes.removeFirst().score();
         summary = null;
       }
+      oldestKept = kept.isEmpty() ? Long.MAX_VALUE : kept.peekFirst().at();
+      oldestVote = votes.isEmpty() ? Long.MAX_VALUE : votes.peekFirst().at();
       if (summary != null) return summary;
       if (kept.isEmpty()) {
         // sums start again from exact zeros, so rounding never builds up

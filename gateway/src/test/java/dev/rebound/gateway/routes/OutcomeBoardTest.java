@@ -66,6 +66,20 @@ class OutcomeBoardTest {
   }
 
   @Test
+  void aStandingReadBeforeSomeOutcomesAgeOutIsWorkedOutAgainWhenTheyDo() {
+    for (int i = 0; i < 5; i++) board.record("a", "code", false, 100);
+    for (int i = 0; i < 5; i++) {
+      clock.advance(Duration.ofSeconds(50)); // less than staleAfter (a minute): the answers add to the failures
+      board.record("a", "code", true, 100);
+    }
+    assertEquals(-3, board.score("a", "code"), 1e-9, "half failed");
+    assertEquals(-3, board.score("a", "code"), 1e-9, "read again, nothing changed");
+    clock.advance(Duration.ofSeconds(60));
+    assertEquals(0, board.score("a", "code"), 1e-9, "the failures are older than the window: only the answers count");
+    assertEquals("100% of its last 5 code attempts answered", board.reason("a", "code"));
+  }
+
+  @Test
   void votesMoveAnAgentAtOnceAndUpToTheFeedbackWeightAsTheyPileUpWithinTheirWindow() {
     board.feedback("a", "code", -1);
     assertEquals(-1, board.score("a", "code"), 1e-9, "3 x -1 / (1 + 2)");
