@@ -18,9 +18,9 @@ public record RoutingConfig(Path taskPatternsFile, Duration watch, TaskPatterns 
    *                         wins it back once its failures are that old)
    * @param minSamples       outcomes an agent needs on a kind of task before they count
    * @param failureWeight    score lost at a 100 % failure rate (capability match is worth 3)
-   * @param latencyWeight    score lost per doubling of latency against the fastest agent on the task (at most 2)
+   * @param latencyWeight    score lost per doubling of the median answer time against the fastest agent on the task (at most 2)
    * @param explore          the share of best-match requests sent to the runner-up, so it keeps being measured
-   * @param ttftWeight       score lost per doubling of the time to first token (streams) against the quickest (at most 2)
+   * @param ttftWeight       score lost per doubling of the median time to first token (streams) against the quickest (at most 2)
    * @param throughputWeight score lost per halving of output tokens per second against the fastest writer (at most 2)
    * @param recoveryWeight   score lost per recovery (retry, continuation) an answer needed on average (at most 3)
    * @param costWeight       score lost per doubling of the cost per request against the cheapest agent (at most 2)

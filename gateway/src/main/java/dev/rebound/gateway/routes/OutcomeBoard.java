@@ -17,10 +17,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * costs more per request than the best agent on the same task, or whose answers were voted down, loses score until
  * those outcomes are older than the window; then it is tried again and measured anew.
  *
+ * <p>Answer and first-token times are ranked by their median, the other figures by their mean.
+ *
  * <p>Bounded: the newest {@link #KEPT} outcomes and {@link #VOTES_KEPT} votes per agent and task. Each bucket keeps
- * running sums of what it holds, and each task the best figures of its agents (computed again only after something
- * was recorded on it, or a second passed), so reading an agent's standing on the hot path costs O(1) amortised, not a
- * pass over outcomes. Thread-safe.
+ * running sums of what it holds and its summary (medians worked out again only after something was added or aged
+ * out), and each task the best figures of its agents (computed again only after something was recorded on it, or a
+ * second passed), so reading an agent's standing on the hot path costs O(1) amortised, not a pass over outcomes.
+ * Thread-safe.
  */
 public final class OutcomeBoard {
   static final int KEPT = 200;
@@ -283,7 +286,7 @@ public final class OutcomeBoard {
   /** The best figures among the measured agents of a task, as of {@code at} and {@code changes} recorded. */
   private record Bests(long changes, long at, double fastest, double quickest, double swiftest, double cheapest) {}
 
-  /** One agent's figures on one task, as of now: means over what the window holds. */
+  /** One agent's figures on one task, as of now, over what the window holds: median times, other figures means. */
   private record Summary(long newest, int samples, int answered, double latencyMs, int ttftCount, double ttftMs, int tpsCount,
       double tokensPerSecond, int costCount, double cost, double recoveries, int votes, double voteSum) {
     double success() {
@@ -300,9 +303,7 @@ public final class OutcomeBoard {
     private final Deque<Entry> kept = new ArrayDeque<>();
     private final Deque<Vote> votes = new ArrayDeque<>();
     private int answered;
-    private double latencySum;
     private int ttftCount;
-    private double ttftSum;
     private int tpsCount;
     private double tpsSum;
     private int costCount;
@@ -325,7 +326,7 @@ public final class OutcomeBoard {
       summary = null;
       if (m.answered() && !kept.isEmpty() && kept.peekLast().at() < staleBefore) {
         while (!kept.isEmpty()) count(kept.removeFirst().m(), -1);
-        latencySum = ttftSum = tpsSum = costSum = 0;
+        tpsSum = costSum = 0;
       }
       kept.addLast(new Entry(at, m));
       count(m, 1);
@@ -341,14 +342,30 @@ public final class OutcomeBoard {
       oldestVote = votes.peekFirst().at();
     }
 
+    /**
+     * The median answer (or first-token) time of the answers held: one slow outlier (a cold start, a pause) does not
+     * move an agent's place as it moves a mean. Worked out only when the summary is, over at most {@link #KEPT}.
+     */
+    private double medianTime(boolean firstToken) {
+      long[] times = new long[firstToken ? ttftCount : answered];
+      int n = 0;
+      for (Entry e : kept) {
+        Measured m = e.m();
+        if (!m.answered() || n == times.length) continue;
+        if (!firstToken) times[n++] = m.elapsedMs();
+        else if (m.ttftMs() >= 0) times[n++] = m.ttftMs();
+      }
+      if (n == 0) return 0;
+      java.util.Arrays.sort(times, 0, n);
+      return n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2.0;
+    }
+
     private void count(Measured m, int sign) {
       if (m.answered()) {
         answered += sign;
-        latencySum += sign * m.elapsedMs();
         recoveriesSum += (long) sign * m.recoveries();
         if (m.ttftMs() >= 0) {
           ttftCount += sign;
-          ttftSum += sign * m.ttftMs();
         }
         if (m.tokensPerSecond() > 0) {
           tpsCount += sign;
@@ -382,11 +399,11 @@ public final class OutcomeBoard {
       if (summary != null) return summary;
       if (kept.isEmpty()) {
         // sums start again from exact zeros, so rounding never builds up
-        latencySum = ttftSum = tpsSum = costSum = 0;
+        tpsSum = costSum = 0;
       }
       if (votes.isEmpty()) voteSum = 0;
-      return summary = new Summary(kept.isEmpty() ? 0 : kept.peekLast().at(), kept.size(), answered, answered == 0 ? 0 : latencySum / answered,
-          ttftCount, ttftCount == 0 ? 0 : ttftSum / ttftCount, tpsCount, tpsCount == 0 ? 0 : tpsSum / tpsCount,
+      return summary = new Summary(kept.isEmpty() ? 0 : kept.peekLast().at(), kept.size(), answered, medianTime(false),
+          ttftCount, medianTime(true), tpsCount, tpsCount == 0 ? 0 : tpsSum / tpsCount,
           costCount, costCount == 0 ? 0 : costSum / costCount, answered == 0 ? 0 : (double) recoveriesSum / answered,
           votes.size(), voteSum);
     }

@@ -45,6 +45,20 @@ class OutcomeBoardTest {
   }
 
   @Test
+  void answerAndFirstTokenTimesAreRankedByTheirMedianSoOneSlowOutlierDoesNotMoveAnAgent() {
+    answers("steady", 8, 100, 50, -1, -1, 0);
+    answers("steady", 1, 5_000, 3_000, -1, -1, 0); // a cold start or a pause: the mean would be 644 ms
+    answers("other", 9, 150, 50, -1, -1, 0);
+    assertEquals(0, board.score("steady", "code"), 1e-9, "the fastest by its median (100 ms)");
+    assertEquals(-0.585, board.score("other", "code"), 1e-9, "1.5x the fastest median answer time: log2(1.5) x 1");
+    answers("steady", 9, 400, 200, -1, -1, 0);
+    // most of its answers are slow now: median 400 ms of the 18 held (2.67x the other's 150: -1.415) and first token
+    // 200 ms (4x the other's 50: two doublings, -2)
+    assertEquals(-3.415, board.score("steady", "code"), 1e-9);
+    assertEquals(0, board.score("other", "code"), 1e-9);
+  }
+
+  @Test
   void recoveriesAnAnswerNeededCostTheirWeightEachOnAverageAtMostThree() {
     answers("retried", 5, 100, -1, -1, -1, 1);
     assertEquals(-1, board.score("retried", "code"), 1e-9);
