@@ -334,6 +334,31 @@ class BackgroundResponsesTest {
   }
 
   @Test
+  void aBackgroundResponseDeletedWhileItsRunIsAnsweringStaysDeleted() throws Exception {
+    GatewayServer g = gateway(embedded(), Clock.systemUTC(), null);
+    String base = "http://127.0.0.1:" + port(g);
+    String[] slow = {"content-type", "application/json", "x-mock-reply-words", "60", "x-mock-chunk-delay-ms", "30"};
+    HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/responses")).headers(slow)
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("model", "chat-model")
+            .put("input", "Say hello deleted-mid-answer").put("background", true).encode())).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, accepted.statusCode(), accepted.body());
+    String id = new JsonObject(accepted.body()).getString("id");
+    Eventually.await(poller, 15_000, "output to be written",
+        () -> admin(g, id).getInteger("events") >= 8);
+    HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/responses/" + id)).DELETE()
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, deleted.statusCode(), deleted.body());
+    // the run stops (its client, the recording, is gone), and what its way out stores of the cut answer is not kept
+    // by the deleted id
+    Eventually.await(poller, 15_000, "the run to end", () -> events.stream().anyMatch(e -> id.equals(e.requestId())
+        && e.type() == dev.rebound.gateway.events.EventType.CHECKPOINT));
+    Thread.sleep(300);
+    assertEquals(404, get(g, "/v1/responses/" + id).statusCode(), get(g, "/v1/responses/" + id).body());
+    assertEquals(404, get(g, "/admin/responses/" + id).statusCode());
+  }
+
+  @Test
   void aBackgroundJobWaitsOutA429WhoseResetIsFarBeyondTheWaitBudgetOfARequest() throws Exception {
     HandTurnedTimers timers = new HandTurnedTimers(clock);
     GatewayServer g = gateway(embedded(), clock, timers);

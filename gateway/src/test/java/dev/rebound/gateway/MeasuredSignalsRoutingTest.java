@@ -2,6 +2,7 @@ package dev.rebound.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.testing.GatewayHarness;
@@ -46,11 +47,10 @@ class MeasuredSignalsRoutingTest {
     h = GatewayHarness.start(OutcomeRoutingTest.CONFIG + "routing: { outcomes: { explore: 0.5, latencyWeight: 0,"
         + " throughputWeight: 0, costWeight: 0 } }\n", MockLlmOptions.defaults(), Clock.systemUTC());
     h.fault(new JsonObject().put("match", new JsonObject().put("model", "first-model")).put("delayMs", 100).put("times", -1));
-    for (int i = 0; i < 40; i++) servedBy(STREAM);
-    for (int i = 0; i < 5; i++) {
-      assertEquals("other", servedBy(STREAM), "once both are measured, the quick starter serves");
-      assertEquals("other", lastPlan().get(0));
-    }
+    // within a bounded number of requests the quick starter serves, five in a row, and leads the plan
+    int inARow = 0;
+    for (int i = 0; i < 60 && inARow < 5; i++) inARow = servedBy(STREAM).equals("other") && "other".equals(lastPlan().get(0)) ? inARow + 1 : 0;
+    if (inARow < 5) fail("the quick starter does not serve after 60 requests; " + h.post("/admin/routes/explain", STREAM).body());
     String explain = h.post("/admin/routes/explain", STREAM).body();
     assertTrue(explain.contains("later than the quickest"), explain);
   }

@@ -2,6 +2,7 @@ package dev.rebound.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.testing.GatewayHarness;
@@ -117,11 +118,11 @@ class OutcomeRoutingTest {
     h = GatewayHarness.start(CONFIG + "routing: { outcomes: { explore: 0.5 } }\n", MockLlmOptions.defaults(), clock);
     h.fault(new JsonObject().put("match", new JsonObject().put("model", "first-model")).put("delayMs", 300).put("times", -1));
     // 300 ms against a few: a cold first answer or a pause on a loaded machine must not make the fast one look slow
-    for (int i = 0; i < 40; i++) servedBy();
-    for (int i = 0; i < 5; i++) {
-      assertEquals("other", servedBy(), "once both are measured, the much faster one serves");
-      assertEquals("other", lastPlan().get(0));
-    }
+    // within a bounded number of requests the faster one serves, five in a row, and leads the plan
+    int inARow = 0;
+    for (int i = 0; i < 60 && inARow < 5; i++) inARow = servedBy().equals("other") && "other".equals(lastPlan().get(0)) ? inARow + 1 : 0;
+    // on a miss, say what the board knew: which figures kept the slow one first
+    if (inARow < 5) fail("the much faster one does not serve after 60 requests; " + h.post("/admin/routes/explain", ASK).body());
     String explain = h.post("/admin/routes/explain", ASK).body();
     assertTrue(explain.contains("slower than the fastest"), explain);
   }

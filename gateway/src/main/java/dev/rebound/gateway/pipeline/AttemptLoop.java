@@ -236,13 +236,18 @@ public final class AttemptLoop implements Step {
     /** Sends at the request's slot in its backend's budget (at once unless the budget is nearly spent). */
     private void paced(AgentDefinition agent, BackendHealth h, BackendConfig backend, UpstreamAttempt.Prepared prepared,
         Pacing.Slot slot) {
-      if (slot.delay().isZero() || slot.delay().compareTo(history.budgetLeft()) > 0) {
-        // a pace longer than the request may wait: it goes now, and a 429 is recovered from as any other
+      if (slot.delay().isZero()) {
+        send(agent, h, backend, prepared, slot);
+        return;
+      }
+      if (slot.delay().compareTo(history.budgetLeft()) > 0) {
+        // a pace longer than the request may wait: it goes now (counted from now), and a 429 is recovered from as any other
+        calls.goesNow(agent, slot);
         send(agent, h, backend, prepared, slot);
         return;
       }
       events.emit(EventType.PACE, slot.why(), agent, Map.of("waitMs", slot.delay().toMillis()));
-      waitThen(slot.delay(), agent, null, () -> send(agent, h, backend, prepared, slot));
+      waitThen(slot.delay(), agent, null, () -> send(agent, h, backend, prepared, slot), () -> calls.notSent(agent, slot));
     }
 
     private void send(AgentDefinition agent, BackendHealth h, BackendConfig backend, UpstreamAttempt.Prepared prepared,
@@ -376,6 +381,11 @@ public final class AttemptLoop implements Step {
 
     /** Waits on the timers (the client hears keep-alives), then goes on; a client that leaves meanwhile ends it. */
     private void waitThen(Duration wait, AgentDefinition agent, String why, Runnable then) {
+      waitThen(wait, agent, why, then, () -> { });
+    }
+
+    /** @param abandoned runs when the client leaves during the wait, before the request ends */
+    private void waitThen(Duration wait, AgentDefinition agent, String why, Runnable then, Runnable abandoned) {
       Duration left = history.spend(wait);
       // why == null: a wait already said (looking again while a half-open breaker's probes decide)
       if (why != null) {
@@ -388,8 +398,10 @@ public final class AttemptLoop implements Step {
       }
       // a keep-alive commits the head: it says what has happened so far, this retry included
       history.heading(agent);
-      Pause.of(reply, timers, wait, config.resilience().keepAliveInterval(), () -> guard(then),
-          () -> end(new Result.ClientGone(null, false, false)));
+      Pause.of(reply, timers, wait, config.resilience().keepAliveInterval(), () -> guard(then), () -> {
+        abandoned.run();
+        end(new Result.ClientGone(null, false, false));
+      });
     }
 
     private void giveUp(String why) {

@@ -83,6 +83,16 @@ final class UpstreamAttempt {
     return pacing.next(agent.backend(), agent.model());
   }
 
+  /** A paced attempt goes now after all (its pace was longer than its wait budget). */
+  void goesNow(AgentDefinition agent, Pacing.Slot slot) {
+    pacing.goesNow(agent.backend(), agent.model(), slot);
+  }
+
+  /** A paced attempt never went: its client left while it waited. */
+  void notSent(AgentDefinition agent, Pacing.Slot slot) {
+    pacing.notSent(agent.backend(), agent.model(), slot);
+  }
+
   Future<Ended> send(Exchange ex, AgentDefinition agent, BackendConfig backend, BackendHealth h, Prepared prepared,
       Pacing.Slot slot, AttemptEvents events) {
     Reply reply = ex.reply();

@@ -202,6 +202,25 @@ public final class Pacing {
     reported(backend, model, budget, new Slot(seq, Duration.ZERO, null));
   }
 
+  /**
+   * A paced request goes now after all (its pace was longer than it may wait): a report is reckoned against when it
+   * really went, not its slot's time.
+   */
+  public void goesNow(String backend, String model, Slot slot) {
+    Lane lane = lane(backend, model);
+    synchronized (lane) {
+      lane.sentAt(slot.seq(), clock.instant());
+    }
+  }
+
+  /** A paced request never went (its client left while it waited): no report counts it as unseen. */
+  public void notSent(String backend, String model, Slot slot) {
+    Lane lane = lane(backend, model);
+    synchronized (lane) {
+      lane.forget(slot.seq());
+    }
+  }
+
   /** What the answer to the request given {@code slot} said of the backend's limits. */
   public void reported(String backend, String model, RateBudget budget, Slot slot) {
     if (budget == null || paceBelow <= 0) return;
@@ -267,6 +286,15 @@ public final class Pacing {
     void sending(long seq, Instant at) {
       if (sent.size() == MAX_UNSEEN) sent.pollFirst(); // a backend that never reports: keep the newest only
       sent.addLast(new Sent(seq, at));
+    }
+
+    /** The request with slot {@code seq} goes at {@code at} instead of when its slot said (if it is still noted). */
+    void sentAt(long seq, Instant at) {
+      if (sent.removeIf(r -> r.seq == seq)) sent.addLast(new Sent(seq, at));
+    }
+
+    void forget(long seq) {
+      sent.removeIf(r -> r.seq == seq);
     }
 
     private Slot slot(long seq, Instant now, double paceBelow, String backend, String model) {

@@ -63,6 +63,35 @@ class PacingTest {
   }
 
   @Test
+  void aPacedRequestThatGoesAtOnceAfterAllIsCountedFromWhenItWent() {
+    Pacing.Slot first = pacing.take("b", "m");
+    pacing.reported("b", "m", left(2, 10, Duration.ofSeconds(1)), first.seq());
+    Pacing.Slot now = pacing.take("b", "m");
+    Pacing.Slot later = pacing.take("b", "m");
+    assertEquals(Duration.ofMillis(500), later.delay());
+    pacing.goesNow("b", "m", later); // its wait budget was shorter than its pace
+    pacing.reported("b", "m", left(9, 10, Duration.ofSeconds(1)), now.seq());
+    Pacing.Slot atOnce = pacing.take("b", "m");
+    // the backend had the paced one before this one: 3 left after this one are 3 for the rest, not 2
+    pacing.reported("b", "m", left(3, 10, Duration.ofSeconds(1)), atOnce.seq());
+    assertEquals(Duration.ZERO, pacing.take("b", "m").delay(), "3 left is above the share (2 of 10): at once");
+  }
+
+  @Test
+  void aPacedRequestWhoseClientLeftWhileItWaitedIsCountedNowhere() {
+    Pacing.Slot first = pacing.take("b", "m");
+    pacing.reported("b", "m", left(2, 10, Duration.ofSeconds(1)), first.seq());
+    Pacing.Slot now = pacing.take("b", "m");
+    Pacing.Slot later = pacing.take("b", "m");
+    assertEquals(Duration.ofMillis(500), later.delay());
+    pacing.notSent("b", "m", later);
+    pacing.reported("b", "m", left(9, 10, Duration.ofSeconds(1)), now.seq());
+    Pacing.Slot atOnce = pacing.take("b", "m");
+    pacing.reported("b", "m", left(3, 10, Duration.ofSeconds(1)), atOnce.seq());
+    assertEquals(Duration.ZERO, pacing.take("b", "m").delay(), "the one that never went takes nothing of the 3 left");
+  }
+
+  @Test
   void aReportOlderThanTheNewestIsIgnoredAndAPassedRefillEndsThePace() {
     Pacing.Slot a = pacing.take("b", "m");
     Pacing.Slot b = pacing.take("b", "m");
