@@ -218,8 +218,10 @@ public final class OutcomeBoard {
     if (!measured && own.votes() == 0) return null;
     double slower = 1, later = 1, slowerWriting = 1, costlier = 1;
     if (measured) {
-      if (own.answered() > 0 && b.fastest() > 0) slower = own.latencyMs() / b.fastest();
-      if (own.ttftCount() >= min && b.quickest() > 0) later = own.ttftMs() / b.quickest();
+      // times are whole milliseconds: an agent answering in under one reads 0 ms, and counts as 1 ms, so that it still
+      // outranks a slow one instead of leaving nothing to compare with
+      if (own.answered() > 0 && b.fastest() < Double.MAX_VALUE) slower = atLeastAMillisecond(own.latencyMs()) / atLeastAMillisecond(b.fastest());
+      if (own.ttftCount() >= min && b.quickest() < Double.MAX_VALUE) later = atLeastAMillisecond(own.ttftMs()) / atLeastAMillisecond(b.quickest());
       if (own.tpsCount() >= min && own.tokensPerSecond() > 0) slowerWriting = b.swiftest() / own.tokensPerSecond();
       if (own.costCount() >= min && b.cheapest() > 0) costlier = own.cost() / b.cheapest();
     }
@@ -259,6 +261,10 @@ public final class OutcomeBoard {
     b = new Bests(changes, now, fastest, quickest, swiftest, cheapest);
     t.bests = b;
     return b;
+  }
+
+  private static double atLeastAMillisecond(double ms) {
+    return Math.max(1, ms);
   }
 
   /** {@code weight} per doubling of {@code ratio} (1 or less costs nothing), at most 2. */

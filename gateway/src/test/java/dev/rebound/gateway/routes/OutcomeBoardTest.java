@@ -59,6 +59,15 @@ class OutcomeBoardTest {
   }
 
   @Test
+  void anAgentAnsweringInUnderAMillisecondStillOutranksASlowOne() {
+    answers("instant", 5, 0, 0, -1, -1, 0); // whole milliseconds: a local answer in 0.4 ms reads 0
+    answers("slow", 5, 300, 300, -1, -1, 0);
+    assertEquals(-4, board.score("slow", "code"), 1e-9, "300x the fastest answer time and first token: at most 2 each");
+    assertEquals(0, board.score("instant", "code"), 1e-9);
+    assertTrue(board.reason("slow", "code").contains("300.0x slower than the fastest"), board.reason("slow", "code"));
+  }
+
+  @Test
   void recoveriesAnAnswerNeededCostTheirWeightEachOnAverageAtMostThree() {
     answers("retried", 5, 100, -1, -1, -1, 1);
     assertEquals(-1, board.score("retried", "code"), 1e-9);
