@@ -349,11 +349,10 @@ class BackgroundResponsesTest {
     HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/responses/" + id)).DELETE()
         .build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, deleted.statusCode(), deleted.body());
-    // the run stops (its client, the recording, is gone), and what its way out stores of the cut answer is not kept
-    // by the deleted id
-    Eventually.await(poller, 15_000, "the run to end", () -> events.stream().anyMatch(e -> id.equals(e.requestId())
-        && e.type() == dev.rebound.gateway.events.EventType.CHECKPOINT));
-    Thread.sleep(300);
+    // the run stops (its client, the recording, is gone) and stores what it had of the cut answer: not as a response
+    // kept by the deleted id
+    Eventually.await(poller, 15_000, "the run to store its cut answer", () -> events.stream().anyMatch(e ->
+        id.equals(e.requestId()) && e.type() == dev.rebound.gateway.events.EventType.CHECKPOINT));
     assertEquals(404, get(g, "/v1/responses/" + id).statusCode(), get(g, "/v1/responses/" + id).body());
     assertEquals(404, get(g, "/admin/responses/" + id).statusCode());
   }
