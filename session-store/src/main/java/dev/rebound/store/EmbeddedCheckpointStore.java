@@ -29,17 +29,21 @@ import org.h2.mvstore.tx.TransactionStore;
  *
  * <p>Threading: every MVStore call runs on this store's own single-thread worker ({@link GroupCommitQueue}), so
  * operations are serialized (which makes the version check and the write one step) and the event loop never touches
- * the disk.
+ * the disk; only the fsync runs on a second thread, the syncer. MVStore's own background writer and its two
+ * serialization threads are off ({@code autoCommitDisabled}): each commit hopped across them and back, which under load
+ * took more of the worker's time than the writing itself. Without them MVStore writes each batch's transaction to the
+ * file as it commits (on the worker), and the store compacts the file a little every second itself
+ * ({@link #COMPACT_EVERY_MS}).
  *
  * <p>Atomicity: the operations queued while the worker was busy run as one batch in one MVStore transaction
  * ({@link TransactionStore}), in order, each behind a savepoint that it is rolled back to if it fails; the batch is
  * committed before any of its callers learns its result. After a crash, unfinished transactions are rolled back on
  * open, so no half write is ever visible.
- * Durability: a write that stores a complete message (a turn), a fork, a restore or a delete is answered only after
- * its batch is written to the file and fsynced: group commit, one fsync for whatever queued up while the worker was
- * busy, so a turn a client was told about survives kill -9 and power loss. Other writes (partial answers, events,
- * checkpoint-only appends) are written by MVStore's background writer about every second, or with the next durable
- * batch.
+ * Durability: a write that stores an answer ({@link #storesAnAnswer}), a fork, a restore, a delete or a kept response
+ * is answered only after its batch is written to the file and fsynced: group commit, one fsync for whatever was
+ * written meanwhile, so a turn a client was told about survives kill -9 and power loss. Other writes (the user turn on
+ * the way in, partial answers, events, checkpoint-only appends) are written to the file when their batch commits, and
+ * fsynced with the next durable batch.
  *
  * <p>Layout (maps; keys built from {@code tenant/id}, {@code #n} = 19-digit zero-padded number so keys sort):
  * {@code meta} tenant/id -> JSON, {@code msgs} tenant/id#index -> encoded message, {@code cps} tenant/id#seq ->
@@ -59,24 +63,36 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   /** Operations per transaction at most: bounds the work lost to one failed commit and the wait of the first one. */
   private static final int MAX_BATCH = 256;
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** How often the file is compacted a little, as MVStore's background writer did. */
+  static final long COMPACT_EVERY_MS = 1000;
+  /** Below this share of live data in the file's chunks, the oldest, emptiest chunks are rewritten (MVStore's 90 %, squared, busy). */
+  static final int COMPACT_FILL_RATE = 80;
+  /** Bytes of old chunks rewritten per periodic compaction at most: bounds the worker's time it takes. */
+  private static final int COMPACT_WRITE_BYTES = 1024 * 1024;
 
   private final Vertx vertx;
   private final EmbeddedStoreOptions options;
   private final Clock clock;
   private final WorkerExecutor worker;
+  private final WorkerExecutor syncer;
   private final MVStore file;
   private final TransactionStore transactions;
   private final GroupCommitQueue<Tx> operations;
   private final long purgeTimer;
+  private final long compactTimer;
   private volatile boolean closed;
 
   /** Opens (or creates) the store under {@code options.directory()}; the file is opened off the event loop. */
   public static Future<EmbeddedCheckpointStore> open(Vertx vertx, EmbeddedStoreOptions options) {
-    WorkerExecutor worker = vertx.createSharedWorkerExecutor(
-        "rebound-embedded-store-" + INSTANCES.incrementAndGet(), 1);
+    String name = "rebound-embedded-store-" + INSTANCES.incrementAndGet();
+    WorkerExecutor worker = vertx.createSharedWorkerExecutor(name, 1);
+    WorkerExecutor syncer = vertx.createSharedWorkerExecutor(name + "-sync", 1);
     return worker.executeBlocking(() -> openFile(options.directory()), true)
-        .map(opened -> new EmbeddedCheckpointStore(vertx, options, worker, opened))
-        .onFailure(err -> worker.close());
+        .map(opened -> new EmbeddedCheckpointStore(vertx, options, worker, syncer, opened))
+        .onFailure(err -> {
+          worker.close();
+          syncer.close();
+        });
   }
 
   private record OpenedFile(MVStore file, TransactionStore transactions) {}
@@ -92,7 +108,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     try {
       // 4 KB pages, not MVStore's 16 KB default: every group commit rewrites each B-tree page a turn touched, and with
       // smaller pages it rewrites a quarter of the bytes (a checkpointed turn cost the gateway about a quarter less CPU)
-      file = new MVStore.Builder().fileName(directory.resolve(FILE_NAME).toString()).pageSplitSize(4 * 1024).open();
+      // no background writer: commits run on the store's worker (see the class comment)
+      file = new MVStore.Builder().fileName(directory.resolve(FILE_NAME).toString()).pageSplitSize(4 * 1024)
+          .autoCommitDisabled().open();
     } catch (MVStoreException e) {
       // said in words the caller can act on, instead of H2's "The file is locked: <file> [2.4.240/7]"
       if (e.getErrorCode() == DataUtils.ERROR_FILE_LOCKED) throw new StoreInUseException(directory.toAbsolutePath(), e);
@@ -105,19 +123,41 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   }
 
   private EmbeddedCheckpointStore(Vertx vertx, EmbeddedStoreOptions options, WorkerExecutor worker,
-      OpenedFile opened) {
+      WorkerExecutor syncer, OpenedFile opened) {
     this.vertx = vertx;
     this.options = options;
     this.clock = options.clock();
     this.worker = worker;
+    this.syncer = syncer;
     this.file = opened.file();
     this.transactions = opened.transactions();
-    this.operations = new GroupCommitQueue<>(vertx, worker, () -> new Tx(transactions.begin()), () -> {
-      file.commit();
-      file.sync();
-    }, MAX_BATCH);
+    this.operations = new GroupCommitQueue<>(vertx, worker, syncer, () -> new Tx(transactions.begin()), file::commit,
+        file::sync, MAX_BATCH);
     this.purgeTimer = vertx.setPeriodic(options.purgeInterval().toMillis(), id -> run(Tx::purgeExpired));
+    this.compactTimer = vertx.setPeriodic(COMPACT_EVERY_MS, id -> run(tx -> compactALittle()));
   }
+
+  /**
+   * Worker: the housekeeping MVStore's background writer did. Every commit writes new chunks and leaves parts of older
+   * ones dead; this rewrites the live pages of a few of the oldest, emptiest chunks, so that whole chunks die and their
+   * space is reused instead of the file growing.
+   */
+  private Void compactALittle() {
+    if (!file.isClosed() && file.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) file.commit();
+    return null;
+  }
+
+  /**
+   * How long a chunk with no live data left is kept before its space is reused (tests; MVStore's default, 45 s, guards
+   * against a file system that reorders writes of data not fsynced yet, and is too long for a test to wait out).
+   */
+  Future<Void> retainDeadChunksFor(long millis) {
+    return run(tx -> {
+      file.setRetentionTime((int) millis);
+      return null;
+    });
+  }
+
 
   public EmbeddedStoreOptions options() {
     return options;
@@ -127,9 +167,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
   @Override
   public Future<SessionMeta> append(SessionKey key, Append append) {
-    // a complete message is a turn a client may have been told about: on disk before anyone learns it is stored
-    boolean durable = append.messages().stream().anyMatch(m -> !m.partial());
-    return run(durable, tx -> {
+    return run(storesAnAnswer(append), tx -> {
       SessionMeta current = tx.liveMeta(key);
       long version = current == null ? 0 : current.version();
       if (append.expectedVersion() != version) throw new StaleWriteException(key, append.expectedVersion(), version);
@@ -145,6 +183,20 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       return tx.write(key, current, append.replaceHistory() ? 0 : -1, append.replacePartial(), incoming,
           append.checkpoint(), append.metaOrNone(), null, now);
     });
+  }
+
+  /**
+   * Whether the write ends with a complete answer: the turn a client is told about once it is stored, so it goes to
+   * disk (fsynced) before anyone learns it is stored. The user turn stored on the way in, a partial answer, a
+   * checkpoint alone: nobody has seen those complete; they reach the file as their batch commits, and the fsync of the
+   * answer that follows them (or of any later durable write) covers them too. A write whose last message is an
+   * assistant's for another reason (a request ending in a prefill) is fsynced as well: when in doubt, durable.
+   */
+  static boolean storesAnAnswer(Append append) {
+    List<NewMessage> messages = append.messages();
+    if (messages.isEmpty()) return false;
+    NewMessage last = messages.get(messages.size() - 1);
+    return !last.partial() && "assistant".equals(last.role());
   }
 
   @Override
@@ -370,12 +422,15 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     if (closed) return Future.succeededFuture();
     closed = true;
     vertx.cancelTimer(purgeTimer);
-    // operations already queued run first (single FIFO worker); then everything is written and the file closed
+    vertx.cancelTimer(compactTimer);
+    // operations already queued run first (single FIFO worker); then, once the syncer is done with what they wrote,
+    // everything is written and the file closed
     return worker.executeBlocking(() -> {
+      operations.synced().toCompletionStage().toCompletableFuture().join();
       transactions.close();
       file.close();
       return null;
-    }, true).eventually(worker::close).mapEmpty();
+    }, true).eventually(() -> worker.close().eventually(syncer::close)).mapEmpty();
   }
 
   // ---------------------------------------------------------------- transactions

@@ -14,9 +14,12 @@ import java.util.function.Supplier;
  * The embedded store's worker. Operations run in the order they were queued, on one ordered worker thread, each as
  * if alone (a failed one is rolled back to its savepoint and leaves no trace), but whatever has queued up while the
  * worker was busy runs as one batch in one transaction: one commit and one hand-off for many operations under load.
- * The batch is committed before any of its callers learns its result; a batch holding a durable operation is then
- * written to the file and fsynced once (group commit), and its durable operations are answered only after that.
- * Results are delivered on each caller's context.
+ * The batch is committed before any of its callers learns its result. A batch holding a durable operation is then
+ * written to the file on the worker and fsynced on a second thread, the syncer (group commit): its durable operations
+ * are answered only after the fsync, while the worker goes on with the next batch, so the fsync of one batch overlaps
+ * the work of the next instead of holding it up. The syncer fsyncs once for every batch written while it was busy,
+ * in order. Other operations are answered once their batch is committed. Results are delivered on each caller's
+ * context.
  *
  * @param <B> what an operation works on: the batch's transaction
  */
@@ -41,25 +44,35 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
 
   private final Vertx vertx;
   private final WorkerExecutor worker;
+  private final WorkerExecutor syncer;
   private final Supplier<B> begin;
+  private final Runnable write;
   private final Runnable sync;
   private final int maxBatch;
 
   /** Operations waiting for the worker (guarded by itself), and whether a drain of them is scheduled on it. */
   private final ArrayDeque<Queued<B, ?>> queue = new ArrayDeque<>();
   private boolean drainScheduled;
+  /** Written batches' durable operations waiting for the fsync (guarded by itself), and whether one is scheduled. */
+  private final ArrayDeque<Written> unsynced = new ArrayDeque<>();
+  private boolean syncScheduled;
 
   /**
-   * @param worker an ordered worker with one thread: the only thread that touches the storage
+   * @param worker an ordered worker with one thread: the only thread that touches the storage's data
+   * @param syncer a worker with one thread of its own: fsyncs what the worker wrote
    * @param begin starts a batch's transaction
-   * @param sync writes what is committed to the file and fsyncs it
+   * @param write writes what is committed to the file (the worker calls it)
+   * @param sync fsyncs the file: makes everything written before the call durable (the syncer calls it)
    * @param maxBatch operations per batch at most: bounds the work lost to one failed commit and the wait of the first
    */
-  GroupCommitQueue(Vertx vertx, WorkerExecutor worker, Supplier<B> begin, Runnable sync, int maxBatch) {
+  GroupCommitQueue(Vertx vertx, WorkerExecutor worker, WorkerExecutor syncer, Supplier<B> begin, Runnable write,
+      Runnable sync, int maxBatch) {
     if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be >= 1, but was " + maxBatch);
     this.vertx = vertx;
     this.worker = worker;
+    this.syncer = syncer;
     this.begin = begin;
+    this.write = write;
     this.sync = sync;
     this.maxBatch = maxBatch;
   }
@@ -125,18 +138,78 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
       for (Queued<B, ?> q : batch) q.fail(e);
       return;
     }
-    Throwable unsynced = null;
-    if (batch.stream().anyMatch(Queued::durable)) {
-      try {
-        // group commit: one file write and one fsync for every durable write that queued up meanwhile
-        sync.run();
-      } catch (RuntimeException | Error e) {
-        unsynced = new StoreUnavailableException("embedded store could not write its file: " + e.getMessage());
-      }
-    }
+    // everything but the durable operations is answered now: committed, and fsynced with a later durable batch
+    List<Queued<B, ?>> durable = new ArrayList<>();
+    List<Object> durableResults = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
       Queued<B, ?> q = batch.get(i);
-      deliver(q, results[i], failures[i] != null ? failures[i] : q.durable() ? unsynced : null);
+      if (q.durable() && failures[i] == null) {
+        durable.add(q);
+        durableResults.add(results[i]);
+      } else {
+        deliver(q, results[i], failures[i]);
+      }
+    }
+    if (durable.isEmpty()) return;
+    try {
+      write.run();
+    } catch (RuntimeException | Error e) {
+      Throwable unwritten = new StoreUnavailableException("embedded store could not write its file: " + e.getMessage());
+      for (Queued<B, ?> q : durable) q.fail(unwritten);
+      return;
+    }
+    boolean schedule;
+    synchronized (unsynced) {
+      unsynced.addLast(new Written(durable, durableResults, null));
+      schedule = !syncScheduled;
+      syncScheduled = true;
+    }
+    if (schedule) scheduleSync();
+  }
+
+  /**
+   * A future completed once everything written so far is fsynced and answered; for closing, which must not close the
+   * file under an fsync. It completes on the syncer's thread, not on a caller's context.
+   */
+  Future<Void> synced() {
+    Promise<Void> done = Promise.promise();
+    boolean schedule;
+    synchronized (unsynced) {
+      unsynced.addLast(new Written(List.of(), List.of(), done));
+      schedule = !syncScheduled;
+      syncScheduled = true;
+    }
+    if (schedule) scheduleSync();
+    return done.future();
+  }
+
+  private void scheduleSync() {
+    // not "ordered": Vert.x orders blocking tasks per calling context, and the caller here is the worker's task (or a
+    // close waiting for this): an ordered task would queue behind it. One sync is scheduled at a time anyway.
+    syncer.executeBlocking(() -> {
+      syncAll();
+      return null;
+    }, false);
+  }
+
+  /** Syncer thread: one fsync for every batch written since the last one, then their durable operations' answers. */
+  private void syncAll() {
+    List<Written> written;
+    synchronized (unsynced) {
+      written = new ArrayList<>(unsynced);
+      unsynced.clear();
+      syncScheduled = false;
+    }
+    Throwable failure = null;
+    try {
+      // group commit: one fsync for every durable write that queued up meanwhile (none when only barriers wait)
+      if (written.stream().anyMatch(w -> !w.operations().isEmpty())) sync.run();
+    } catch (RuntimeException | Error e) {
+      failure = new StoreUnavailableException("embedded store could not write its file: " + e.getMessage());
+    }
+    for (Written w : written) {
+      for (int i = 0; i < w.operations().size(); i++) deliver(w.operations().get(i), w.results().get(i), failure);
+      if (w.barrier() != null) w.barrier().complete();
     }
   }
 
@@ -148,6 +221,9 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
       queued.complete((T) result);
     }
   }
+
+  /** A written batch's durable operations and their results, waiting for the fsync; or a barrier ({@link #synced}). */
+  private record Written(List<? extends Queued<?, ?>> operations, List<Object> results, Promise<Void> barrier) {}
 
   /** An operation waiting for the worker, with where its caller wants the result. */
   private record Queued<B, T>(Operation<B, T> operation, boolean durable, Promise<T> promise, Context caller) {

@@ -3,6 +3,7 @@ package dev.rebound.store;
 import static dev.rebound.store.Await.await;
 import static dev.rebound.store.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -136,6 +137,40 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
         Long.MAX_VALUE, -1, -42}) {
       assertEquals(String.format("%019d", n), EmbeddedCheckpointStore.padded(new StringBuilder(), n).toString());
     }
+  }
+
+  @Test
+  void theFileReusesTheSpaceOfWhatWasRewrittenInsteadOfGrowingWithEveryCommit() throws Exception {
+    Path home = dir.resolve("space");
+    EmbeddedCheckpointStore store = await(EmbeddedCheckpointStore.open(vertx,
+        EmbeddedStoreOptions.of(home).withClock(clock)));
+    try {
+      await(store.retainDeadChunksFor(0)); // not 45 s: the test's dead chunks may be reused at once
+      SessionKey key = key("rewritten");
+      long version = await(store.append(key, Append.of(0, user("q")))).version();
+      // a streamed answer saved as a partial again and again, 3 KB each time: every commit writes a chunk of its own,
+      // and MVStore's background writer, which freed dead chunks, is off: the store's own commits must do it
+      String part = "{\"role\":\"assistant\",\"content\":\"" + "x".repeat(3000) + "\"}";
+      for (int i = 0; i < 200; i++) {
+        version = await(store.append(key, Append.of(version, NewMessage.partial("assistant", part))
+            .replacingPartial())).version();
+      }
+      long size = Files.size(home.resolve(EmbeddedCheckpointStore.FILE_NAME));
+      assertTrue(size < 256 * 1024, "200 commits of 3 KB each, one live: the file is " + size + " bytes");
+    } finally {
+      await(store.close());
+    }
+  }
+
+  @Test
+  void onlyAWriteThatEndsWithACompleteAnswerWaitsForTheFsync() {
+    assertFalse(EmbeddedCheckpointStore.storesAnAnswer(Append.of(3, user("q2"))), "the user turn, on the way in");
+    assertFalse(EmbeddedCheckpointStore.storesAnAnswer(Append.of(4, NewMessage.partial("assistant", "{\"a\":1}"))
+        .replacingPartial()), "a partial answer");
+    assertFalse(EmbeddedCheckpointStore.storesAnAnswer(Append.of(4).withCheckpoint(auto("[]"))), "a checkpoint alone");
+    assertTrue(EmbeddedCheckpointStore.storesAnAnswer(Append.of(4, assistant("a2")).replacingPartial()), "the answer");
+    assertTrue(EmbeddedCheckpointStore.storesAnAnswer(Append.of(0, user("q1"), assistant("a1"), user("q2"),
+        assistant("prefill"))), "a request ending in an assistant's message: durable when in doubt");
   }
 
   @Test

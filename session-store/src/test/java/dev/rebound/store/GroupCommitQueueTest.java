@@ -3,6 +3,7 @@ package dev.rebound.store;
 import static dev.rebound.store.Await.await;
 import static dev.rebound.store.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.vertx.core.Context;
@@ -10,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,31 +20,55 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The embedded store's worker on a recorded fake transaction: batches, savepoints, commit, and one sync per batch. */
+/**
+ * The embedded store's worker on a recorded fake transaction: batches, savepoints, commit, one write per durable batch
+ * and its fsync on the syncer, which overlaps the next batch.
+ */
 class GroupCommitQueueTest {
   private final Vertx vertx = Vertx.vertx();
   private final WorkerExecutor worker = vertx.createSharedWorkerExecutor("group-commit-test", 1);
-  /** What happened on the worker, in order: begin, op:name, rollback-to-savepoint, commit, rollback, sync. */
+  private final WorkerExecutor syncer = vertx.createSharedWorkerExecutor("group-commit-test-sync", 1);
+  /** What happened, in order: begin, op:name, rollback-to-savepoint, commit, rollback, write (worker), sync (syncer). */
   private final List<String> log = new CopyOnWriteArrayList<>();
   private boolean failCommit;
+  private boolean failWrite;
   private boolean failSync;
+  /** When set, the syncer waits for it before each fsync. */
+  private volatile CountDownLatch holdSync;
+  /** Counted down when the syncer starts an fsync. */
+  private final CountDownLatch syncStarted = new CountDownLatch(1);
   private final CountDownLatch release = new CountDownLatch(1);
   private final CountDownLatch blocked = new CountDownLatch(1);
 
   @AfterEach
   void close() {
     worker.close();
+    syncer.close();
     vertx.close().await();
   }
 
   private GroupCommitQueue<Recorded> queue(int maxBatch) {
-    return new GroupCommitQueue<>(vertx, worker, () -> {
+    return new GroupCommitQueue<>(vertx, worker, syncer, () -> {
       log.add("begin");
       return new Recorded();
     }, () -> {
+      if (failWrite) throw new IllegalStateException("no space left on device");
+      log.add("write");
+    }, () -> {
+      syncStarted.countDown();
+      CountDownLatch hold = holdSync;
+      if (hold != null) awaitLatch(hold);
       if (failSync) throw new IllegalStateException("disk full");
       log.add("sync");
     }, maxBatch);
+  }
+
+  private static void awaitLatch(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private final class Recorded implements GroupCommitQueue.Batch {
@@ -98,8 +124,8 @@ class GroupCommitQueueTest {
     Future<String> c = queue.submit(true, op("c"));
     release.countDown();
     assertEquals(List.of("blocker", "a", "b", "c"), List.of(await(first), await(a), await(b), await(c)));
-    assertEquals(List.of("begin", "op:blocker", "commit", "begin", "op:a", "op:b", "op:c", "commit", "sync"), log,
-        "the blocker's batch has no durable operation, so no sync; the next one syncs once for both durable ones");
+    assertEquals(List.of("begin", "op:blocker", "commit", "begin", "op:a", "op:b", "op:c", "commit", "write", "sync"),
+        log, "the blocker's batch has no durable operation, so no write or sync; the next one syncs once for both");
   }
 
   @Test
@@ -116,8 +142,8 @@ class GroupCommitQueueTest {
     assertEquals("a", await(a));
     failure(broken, StaleWriteException.class);
     assertEquals("c", await(c));
-    assertEquals(List.of("begin", "op:blocker", "commit", "begin", "op:a", "rollback-to-2", "op:c", "commit", "sync"),
-        log);
+    assertEquals(List.of("begin", "op:blocker", "commit", "begin", "op:a", "rollback-to-2", "op:c", "commit", "write",
+        "sync"), log);
   }
 
   @Test
@@ -141,6 +167,56 @@ class GroupCommitQueueTest {
     assertEquals("embedded store could not write its file: disk full",
         failure(durable, StoreUnavailableException.class).getMessage());
     assertEquals("other", await(other), "committed in memory: MVStore writes it later");
+  }
+
+  @Test
+  void aFailedWriteFailsOnlyTheDurableOperationsOfItsBatchAndIsNotSynced() throws Exception {
+    GroupCommitQueue<Recorded> queue = queue(256);
+    failWrite = true;
+    Future<String> first = occupyTheWorker(queue);
+    Future<String> durable = queue.submit(true, op("durable"));
+    Future<String> other = queue.submit(false, op("other"));
+    release.countDown();
+    await(first);
+    assertEquals("embedded store could not write its file: no space left on device",
+        failure(durable, StoreUnavailableException.class).getMessage());
+    assertEquals("other", await(other));
+    await(queue.synced());
+    assertEquals(List.of("begin", "op:blocker", "commit", "begin", "op:durable", "op:other", "commit"), log);
+  }
+
+  @Test
+  void theWorkerGoesOnWithTheNextBatchWhileTheSyncerFsyncsAndADurableAnswerWaitsForItsFsync() throws Exception {
+    GroupCommitQueue<Recorded> queue = queue(256);
+    holdSync = new CountDownLatch(1);
+    Future<String> a = queue.submit(true, op("a"));
+    awaitLatch(syncStarted); // a is written and the syncer holds its fsync: the worker is free for what comes next
+    Future<String> b = queue.submit(false, op("b"));
+    Future<String> c = queue.submit(true, op("c"));
+    assertEquals("b", await(b), "a non-durable operation is answered once committed, fsync or not");
+    Await.until(Duration.ofSeconds(10), "the second durable batch is written too", () -> log.stream().filter("write"::equals).count() == 2);
+    assertFalse(a.isComplete(), "a is written but not fsynced yet");
+    assertFalse(c.isComplete(), "c is written but not fsynced yet");
+    holdSync.countDown();
+    assertEquals(List.of("a", "c"), List.of(await(a), await(c)));
+    assertEquals(List.of("begin", "op:a", "commit", "write"), log.subList(0, 4));
+    assertEquals(List.of("sync", "sync"), log.subList(log.size() - 2, log.size()), "a's fsync, then c's: " + log);
+  }
+
+  @Test
+  void batchesWrittenWhileTheSyncerIsBusyShareOneFsync() throws Exception {
+    GroupCommitQueue<Recorded> queue = queue(256);
+    holdSync = new CountDownLatch(1);
+    Future<String> a = queue.submit(true, op("a"));
+    awaitLatch(syncStarted); // a is written and the syncer holds its fsync: the worker is free for what comes next
+    // b and c are written as batches of their own meanwhile
+    Future<String> b = queue.submit(true, op("b"));
+    Await.until(Duration.ofSeconds(10), "b is written", () -> log.stream().filter("write"::equals).count() == 2);
+    Future<String> c = queue.submit(true, op("c"));
+    Await.until(Duration.ofSeconds(10), "c is written", () -> log.stream().filter("write"::equals).count() == 3);
+    holdSync.countDown();
+    assertEquals(List.of("a", "b", "c"), List.of(await(a), await(b), await(c)));
+    assertEquals(2, log.stream().filter("sync"::equals).count(), "one fsync for a, one for b and c together: " + log);
   }
 
   @Test
