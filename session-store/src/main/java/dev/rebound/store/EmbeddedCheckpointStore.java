@@ -158,7 +158,6 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     });
   }
 
-
   public EmbeddedStoreOptions options() {
     return options;
   }
