@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  *
  * <p>The user messages depend only on the turn number and mock-llm's answers only on the last user message, so the
  * direct (A) and gateway (B) targets send byte-identical bodies turn by turn; only the path differs
- * ({@code /s/<id>/v1/...} through the gateway).
+ * ({@code /s/<id>/v1/...} through the gateway bound to the session; the plain {@code /v1/...} direct and through the
+ * gateway with sessions off, where the id only marks where one conversation ends and the next begins).
  */
 public final class Conversation {
   /** The gateway's answer header naming the bound session: {@code <id>; turn=<n>}. */
@@ -27,6 +28,8 @@ public final class Conversation {
   /** Error kinds the load generator counts for a gateway answer whose session header is wrong. */
   public static final String HEADER_MISSING = "session-header-missing";
   public static final String HEADER_MISMATCH = "session-header-mismatch";
+  /** A request sent without a session id was answered with a session header: it was bound to a session after all. */
+  public static final String HEADER_UNEXPECTED = "session-header-unexpected";
   /** The answer was 200 but held no assistant message to carry into the next turn. */
   public static final String NO_ASSISTANT_MESSAGE = "session-no-assistant-message";
 
@@ -82,9 +85,12 @@ public final class Conversation {
     return turns + 1;
   }
 
-  /** The request path: {@code /s/<id>/v1/...} through the gateway, the protocol's plain path direct. */
-  public String path(boolean viaGateway) {
-    return viaGateway ? "/s/" + sessionId + protocol.path() : protocol.path();
+  /**
+   * The request path: {@code /s/<id>/v1/...} when the request is to be bound to its session (through the gateway,
+   * sessions on), else the protocol's plain path (direct, or through the gateway with sessions off).
+   */
+  public String path(boolean bound) {
+    return bound ? "/s/" + sessionId + protocol.path() : protocol.path();
   }
 
   /**
@@ -125,6 +131,16 @@ public final class Conversation {
    */
   public String checkSessionHeader(String header) {
     return sessionHeaderError(header, sessionId, turn());
+  }
+
+  /**
+   * Checks the answer to a request sent without a session id (direct, or through the gateway with sessions off): it
+   * must carry no {@code x-rebound-session} header.
+   *
+   * @return null when there is none; else {@link #HEADER_UNEXPECTED}
+   */
+  public static String checkNoSessionHeader(String header) {
+    return header == null || header.isBlank() ? null : HEADER_UNEXPECTED;
   }
 
   static String sessionHeaderError(String header, String id, int turn) {

@@ -56,11 +56,16 @@ public final class LoadGenerator implements AutoCloseable {
   private final String nonce = Long.toString(System.nanoTime() & 0xffffff, 36);
   /** The model the small requests name. */
   private final String model;
-  /** Whether this generator targets the gateway (session requests then go under {@code /s/<id>/}). */
-  private final boolean viaGateway;
+  /**
+   * Whether this generator's session requests are bound to their session: sent under {@code /s/<id>/} and answered
+   * with the {@code x-rebound-session} header (target {@link Runner#GATEWAY}). Otherwise (direct, and
+   * {@link Runner#GATEWAY_SESSIONS_OFF}) they go to the protocol's plain path and must be answered without that header.
+   */
+  private final boolean bindSessions;
   /**
    * Session workloads: each loop's conversation, by loop index. It outlives the phase, so the next phase's loop of
-   * that index continues it; loop i always runs on the same event-loop thread.
+   * that index continues it; loop i always runs on the same event-loop thread. Every generator (A, and each B side:
+   * sessions on and sessions off) keeps conversations of its own, so each sends the same bodies turn by turn.
    */
   private final Conversation[] conversations;
   private long phaseCounter;
@@ -68,8 +73,9 @@ public final class LoadGenerator implements AutoCloseable {
   long drainTimeoutOverrideMs;
 
   /**
-   * @param target   {@link Runner#DIRECT} or {@link Runner#GATEWAY}; session requests to the gateway go under
-   *                 {@code /s/<session id>/} and must be answered with the {@code x-rebound-session} header
+   * @param target   {@link Runner#DIRECT}, {@link Runner#GATEWAY} or another side's name; session requests to
+   *                 {@link Runner#GATEWAY} go under {@code /s/<session id>/} and must be answered with the
+   *                 {@code x-rebound-session} header, to any other target to the plain path and without it
    * @param faults   faults to arm on the mock for this target's requests (null: none)
    * @param contexts event-loop contexts the loops are spread over
    */
@@ -96,7 +102,7 @@ public final class LoadGenerator implements AutoCloseable {
     this.mockPort = mockPort;
     this.vertx = vertx;
     this.contexts = contexts;
-    this.viaGateway = Runner.GATEWAY.equals(target);
+    this.bindSessions = Runner.GATEWAY.equals(target);
     this.conversations = new Conversation[workload.sessions() ? workload.concurrency() : 0];
     this.client = newClient();
     this.control = faults == null ? null : vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
@@ -118,7 +124,7 @@ public final class LoadGenerator implements AutoCloseable {
 
   private final LargeConversations large;
 
-  /** {@link Runner#DIRECT} or {@link Runner#GATEWAY}. */
+  /** {@link Runner#DIRECT}, or the name of the B side it sends to ({@link Runner#GATEWAY}, a peer's, ...). */
   public String target() {
     return target;
   }
@@ -318,7 +324,7 @@ public final class LoadGenerator implements AutoCloseable {
         Conversation c = conversation();
         Buffer body = Buffer.buffer(c.nextBody());
         if (sessionOptions == null) sessionOptions = new RequestOptions(requestOptions);
-        sessionOptions.setURI(c.path(viaGateway));
+        sessionOptions.setURI(c.path(bindSessions));
         send(sessionOptions, body, c);
         return;
       }
@@ -376,7 +382,8 @@ public final class LoadGenerator implements AutoCloseable {
               answered200++;
               String sessionError = null;
               if (conv != null) {
-                sessionError = viaGateway ? conv.checkSessionHeader(resp.getHeader(Conversation.SESSION_HEADER)) : null;
+                String header = resp.getHeader(Conversation.SESSION_HEADER);
+                sessionError = bindSessions ? conv.checkSessionHeader(header) : Conversation.checkNoSessionHeader(header);
                 if (sessionError == null) sessionError = conv.answered(b.result().getBytes());
                 else conv.failed();
               }

@@ -9,7 +9,7 @@ import org.HdrHistogram.Histogram;
  * One measured phase against one target.
  *
  * @param target          {@code direct} (A), or the B side: {@code gateway}, a peer ({@code reference-proxy},
- *                        {@code nginx}) or {@code gateway-translated}
+ *                        {@code nginx}), {@code gateway-translated} or {@code gateway-sessions-off}
  * @param label           {@code warm-up} or {@code rep N}
  * @param requests        requests that finished (any outcome)
  * @param answered200     of which answered with status 200
@@ -26,7 +26,8 @@ import org.HdrHistogram.Histogram;
  * @param latency         microseconds from sending the request to the end of the answer, successful requests only
  * @param ttft            microseconds from sending to the first content event, successful streams only
  * @param gaps            per successful stream, its largest gap between two events, microseconds
- * @param sessionEvents   session workloads through the gateway: the gateway's decisions by type during the phase
+ * @param sessionEvents   session workloads through a sessions scenario's gateway (either side, sessions on or off):
+ *                        the gateway's decisions by type during the phase
  *                        ({@code checkpoint}, {@code fork}, {@code session-unrecorded}, {@code route}, ...), read from
  *                        its /metrics before and after; empty otherwise
  */
@@ -111,7 +112,7 @@ public record PhaseResult(String target, String label, long elapsedNanos, long r
   /** One line for the console. */
   public String oneLine(Workload w) {
     StringBuilder s = new StringBuilder();
-    s.append(String.format(java.util.Locale.ROOT, "%-18s %-8s %6d req %8s  p50 %9s  p99 %9s",
+    s.append(String.format(java.util.Locale.ROOT, "%-20s %-8s %6d req %8s  p50 %9s  p99 %9s",
         target, label, requests, Format.throughput(metric(Metric.THROUGHPUT)),
         Format.micros(metric(Metric.P50)), Format.micros(metric(Metric.P99))));
     if (w.stream()) s.append("  ttft p50 ").append(Format.micros(metric(Metric.TTFT_P50)));

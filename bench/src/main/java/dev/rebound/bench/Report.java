@@ -114,7 +114,9 @@ public final class Report {
           .append("stream-cut (connection dropped mid-stream), stream-error-event, stream-incomplete (ended without the ")
           .append("protocol's end event), stuck (no answer 10-30 s after the phase ended; abandoned), bench-cannot-arm-fault (the mock's control API did not answer in 5 s); ")
           .append("sessions scenarios: session-header-missing / session-header-mismatch (a 200 without `x-rebound-session: <id>; turn=<n>` ")
-          .append("naming the request's session and turn), session-no-assistant-message (a 200 with no assistant message to continue from), ")
+          .append("naming the request's session and turn), session-header-unexpected (gateway-sessions-off: a 200 to a ")
+          .append("request without a session id that carries `x-rebound-session`, i.e. was bound to a session after all), ")
+          .append("session-no-assistant-message (a 200 with no assistant message to continue from), ")
           .append("session-fork / session-unrecorded (the gateway's own decisions over the phase, from its /metrics: a request that did not ")
           .append("continue its stored history, a turn the store did not take).\n\n");
     }
@@ -144,29 +146,38 @@ public final class Report {
    * A figure of the side-by-side table: each side's median (min .. max) over the repetitions, per-pair comparisons
    * where the label says so.
    */
-  private record SideFigure(String label, boolean streamOnly, java.util.function.Function<WorkloadResult.Side, String> cell) {}
+  private record SideFigure(String label, java.util.function.Predicate<WorkloadResult> shown,
+                            java.util.function.Function<WorkloadResult.Side, String> cell) {}
+
+  private static final java.util.function.Predicate<WorkloadResult> ALWAYS = w -> true;
 
   private static final List<SideFigure> SIDE_FIGURES = List.of(
-      new SideFigure("throughput vs direct", false,
+      new SideFigure("throughput vs direct", ALWAYS,
           x -> Format.summary(x.vsDirect(Metric.THROUGHPUT), Format::ratio)),
-      new SideFigure("latency p50 added", false,
+      new SideFigure("gateway throughput / this side's", ALWAYS,
+          x -> x.name().equals(Runner.GATEWAY) ? "1x" : Format.summary(x.gatewayThroughputOverSide(), Format::ratio)),
+      new SideFigure("latency p50 added", ALWAYS,
           x -> Format.summary(x.vsDirect(Metric.P50), d -> Format.added(Metric.P50, d))),
-      new SideFigure("latency p99 added", false,
+      new SideFigure("latency p99 added", ALWAYS,
           x -> Format.summary(x.vsDirect(Metric.P99), d -> Format.added(Metric.P99, d))),
-      new SideFigure("TTFT p50 added", true,
+      new SideFigure("TTFT p50 added", w -> w.workload().stream(),
           x -> Format.summary(x.vsDirect(Metric.TTFT_P50), d -> Format.added(Metric.TTFT_P50, d))),
-      new SideFigure("CPU per request", false,
+      new SideFigure("CPU per request", ALWAYS,
           x -> Format.summary(x.summary(Metric.GATEWAY_CPU), Format::micros)),
-      new SideFigure("CPU per request vs gateway", false,
+      new SideFigure("CPU per request vs gateway", ALWAYS,
           x -> x.name().equals(Runner.GATEWAY) ? "1x" : Format.summary(x.cpuVsGateway(), Format::ratio)),
-      new SideFigure("peak RSS", false,
+      // sessions-redis with the bench's own redis-server: what the store costs on each side
+      new SideFigure("Redis CPU per request", w -> !w.gateway(Metric.STORE_CPU).isEmpty(),
+          x -> Format.summary(x.summary(Metric.STORE_CPU), Format::micros)),
+      new SideFigure("peak RSS", ALWAYS,
           x -> Format.megabytes(x.summary(Metric.GATEWAY_RSS).max())),
-      new SideFigure("CPU used by other processes", false,
+      new SideFigure("CPU used by other processes", ALWAYS,
           x -> Format.summary(x.summary(Metric.OTHER_LOAD), Format::share)));
 
   /**
-   * One table per scenario measured on more than one B side (the gateway and its peers, or pass-through and
-   * translated): the issue's comparison, every figure from the same interleaved repetitions. Empty when there is none.
+   * One table per scenario measured on more than one B side (the gateway and its peers, pass-through and translated,
+   * or sessions on and off): the issue's comparison, every figure from the same interleaved repetitions. Empty when
+   * there is none.
    */
   static String sideBySide(RunResult run) {
     StringBuilder md = new StringBuilder();
@@ -176,15 +187,18 @@ public final class Report {
       if (md.length() == 0) {
         md.append("## Side by side\n\n")
             .append("Each B side measured right after the same A repetition, in this order. Comparisons with direct and ")
-            .append("with the gateway are per repetition pair, median (min .. max); CPU per request is the CPU time of the ")
-            .append("process behind the side (for nginx its master and worker) over the phase, per request or stream; ")
-            .append("peak RSS is the process's (nginx: master + worker) largest over the run so far.\n\n");
+            .append("with the gateway are per repetition pair, median (min .. max): \"gateway throughput / this side's\" is ")
+            .append("the gateway's throughput over the side's (for gateway-sessions-off: sessions on over sessions off), ")
+            .append("\"CPU per request vs gateway\" the side's CPU per request over the gateway's; CPU per request is the ")
+            .append("CPU time of the process behind the side (for nginx its master and worker; gateway-sessions-off is the ")
+            .append("sessions scenario's own gateway, the same process as its gateway side) over the phase, per request or ")
+            .append("stream; peak RSS is the process's (nginx: master + worker) largest over the run so far.\n\n");
       }
       md.append("| ").append(s.scenario().name()).append(" | figure | ").append(String.join(" | ", names)).append(" |\n")
           .append("|---|---|").append("---:|".repeat(names.size())).append('\n');
       for (WorkloadResult w : s.workloads()) {
         for (SideFigure f : SIDE_FIGURES) {
-          if (f.streamOnly() && !w.workload().stream()) continue;
+          if (!f.shown().test(w)) continue;
           md.append("| ").append(w.name()).append(" | ")
               .append(w.workload().stream() ? f.label().replace("per request", "per stream") : f.label());
           for (WorkloadResult.Side side : w.sides()) md.append(" | ").append(f.cell().apply(side));
@@ -241,6 +255,14 @@ public final class Report {
       parts.add("gateway decisions over the B phases (its /metrics) " + counts(sessions) + " for " + ok
           + " successful requests (every turn checkpointed: 2 checkpoints per request, the user turn and the answer)");
     }
+    for (WorkloadResult.Side side : w.sides().subList(1, w.sides().size())) {
+      Map<String, Long> events = PhaseResult.sum(side.phases().stream().map(PhaseResult::sessionEvents).toList());
+      if (events.isEmpty()) continue;
+      long ok = side.phases().stream().mapToLong(PhaseResult::ok).sum();
+      parts.add("gateway decisions over the " + side.name() + " phases " + counts(events) + " for " + ok
+          + " successful requests" + (side.name().equals(Runner.GATEWAY_SESSIONS_OFF)
+          ? " (no session id: no checkpoint expected)" : ""));
+    }
     return String.join("; ", parts);
   }
 
@@ -279,8 +301,10 @@ public final class Report {
     Map<String, String> method = new LinkedHashMap<>();
     method.put("A", "direct to mock-llm");
     method.put("B", "through the gateway to the same mock-llm; otherSides: further B sides measured after the same A "
-        + "(--peers proxies on the plain-proxying scenarios, the gateway translating in the translated scenario), their "
-        + "'gateway' CPU and RSS figures being those of the process behind the side");
+        + "(--peers proxies on the plain-proxying scenarios, the gateway translating in the translated scenario, the "
+        + "sessions scenarios' gateway with sessions off: the same bodies without a session id), their "
+        + "'gateway' CPU and RSS figures being those of the process behind the side; gatewayThroughputOverSideRatio: the "
+        + "gateway's throughput over the side's per repetition (sessions on over sessions off)");
     method.put("order", "per workload: warm-up A then each B side, then repetitions A B [sides...] A B ...");
     method.put("summary", "median, min and max over repetitions");
     method.put("comparison", "per repetition pair: ratio B/A (throughput) or difference B - A (latencies, shares), then median, min, max");

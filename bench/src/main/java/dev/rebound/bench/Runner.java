@@ -23,6 +23,11 @@ public final class Runner implements AutoCloseable {
   public static final String GATEWAY = "gateway";
   /** The gateway's side whose requests name {@link Protocol#crossModel()}: served translated. */
   public static final String GATEWAY_TRANSLATED = "gateway-translated";
+  /**
+   * A sessions scenario's gateway (the same process as its {@link #GATEWAY} side) sent the same bodies without a
+   * session id, to the plain {@code /v1/...} paths: not bound to a session, nothing checkpointed.
+   */
+  public static final String GATEWAY_SESSIONS_OFF = "gateway-sessions-off";
   /** Length of one extra warm-up round while the JIT is busy, and the most extra warm-up a process gets. */
   static final Duration JIT_ROUND = Duration.ofSeconds(8);
   static final Duration JIT_EXTRA_MAX = Duration.ofSeconds(90);
@@ -40,7 +45,8 @@ public final class Runner implements AutoCloseable {
   /**
    * One B side: where its requests go (the shared gateway, a sessions scenario's own with {@code sessions} non-null,
    * or a peer), whether they name the other protocol's model ({@code translated}), with the probe and liveness check
-   * that go with it.
+   * that go with it. Session requests are bound to their session (under {@code /s/<id>/}) on the side named
+   * {@link #GATEWAY} only; see {@link LoadGenerator}.
    */
   private record Side(String name, int port, boolean translated, Resources.Probe probe, Runnable checkAlive,
                       SessionGateway sessions) {
@@ -190,6 +196,9 @@ public final class Runner implements AutoCloseable {
       case GATEWAY -> List.of(serverSide(topology.gateway()));
       case GATEWAY_AND_PEERS -> proxySides();
       case PASS_THROUGH_AND_TRANSLATED -> List.of(serverSide(topology.gateway()), translatedSide());
+      // a scenario with a store runs on its own gateway (runWithSessionGateway), never through the shared one
+      case SESSIONS_ON_AND_OFF ->
+          throw new IllegalStateException(s.name() + ": sessions on and off need the scenario's own gateway");
     };
   }
 
@@ -250,35 +259,55 @@ public final class Runner implements AutoCloseable {
     log.println("== " + s.name() + ": " + s.description());
     try (SessionGateway g = SessionGateway.start(topology, s.store(), sessionTenant, System.getenv())) {
       log.println("   " + g.describe());
-      Side t = new Side(GATEWAY, g.port(), false, g.probe(), () -> {
+      Runnable alive = () -> {
         topology.checkMockAlive();
         g.checkAlive();
-      }, g);
-      warmUpSessionGateway(s, t);
+      };
+      List<Side> sides = new ArrayList<>(List.of(new Side(GATEWAY, g.port(), false, g.probe(), alive, g)));
+      // sessions off: the same process and probe, the same bodies to the plain paths (no session id, nothing bound)
+      if (s.sides() == Scenario.Sides.SESSIONS_ON_AND_OFF) {
+        sides.add(new Side(GATEWAY_SESSIONS_OFF, g.port(), false, g.probe(), alive, g));
+      }
+      warmUpSessionGateway(s, sides);
       List<WorkloadResult> results = new ArrayList<>();
-      for (Workload w : s.workloads()) results.add(runWorkload(s, w, List.of(t)));
-      return new RunResult.ScenarioOutcome(s, results, null, null, g.describe());
+      for (Workload w : s.workloads()) results.add(runWorkload(s, w, sides));
+      return new RunResult.ScenarioOutcome(s, results, null, null, describeSessionSides(g, sides));
     } catch (java.io.IOException | RuntimeException e) {
       log.println("bench: " + s.name() + " could not run: " + e.getMessage());
       return RunResult.ScenarioOutcome.failed(s, e.getMessage());
     }
   }
 
-  /** A fresh gateway JVM gets the same JIT warm-up as the shared one got, with the scenario's own requests. */
-  private void warmUpSessionGateway(Scenario s, Side t) {
-    Duration total = options.processWarmup();
-    if (total.isZero() || s.workloads().isEmpty()) return;
-    log.println("   process warm-up of the new gateway: " + DurationFormat.format(total) + " (not reported)");
-    sessionWarmUpRound(s, t, total.dividedBy(s.workloads().size()));
-    warmUntilJitQuiet(List.of(t.sessions().pid()), () -> sessionWarmUpRound(s, t, JIT_ROUND.dividedBy(s.workloads().size())));
+  /** What the report says B is for a sessions scenario: its gateway, and how each side sends to it. */
+  private static String describeSessionSides(SessionGateway g, List<Side> sides) {
+    if (sides.size() == 1) return g.describe();
+    return g.describe() + "; each repetition A, then " + GATEWAY + " (sessions on: under /s/<session id>/, every turn "
+        + "bound and checkpointed), then " + GATEWAY_SESSIONS_OFF + " (sessions off: the same process, the same bodies "
+        + "turn by turn to the plain /v1/... paths without a session id, so nothing is bound or stored)";
   }
 
-  private void sessionWarmUpRound(Scenario s, Side t, Duration each) {
+  /**
+   * A fresh gateway JVM gets the same JIT warm-up as the shared one got, with the scenario's own requests; each
+   * further side (sessions off) as much again, as peers lengthen the shared gateway's warm-up rather than shorten it.
+   */
+  private void warmUpSessionGateway(Scenario s, List<Side> sides) {
+    Duration total = options.processWarmup();
+    if (total.isZero() || s.workloads().isEmpty()) return;
+    log.println("   process warm-up of the new gateway: " + DurationFormat.format(total.multipliedBy(sides.size()))
+        + " on " + String.join(", ", sides.stream().map(Side::name).toList()) + " (not reported)");
+    sessionWarmUpRound(s, sides, total.dividedBy(s.workloads().size()));
+    warmUntilJitQuiet(List.of(sides.get(0).sessions().pid()),
+        () -> sessionWarmUpRound(s, sides, JIT_ROUND.dividedBy(s.workloads().size())));
+  }
+
+  private void sessionWarmUpRound(Scenario s, List<Side> sides, Duration each) {
     for (Workload w : s.workloads()) {
       Workload w8 = w.withConcurrency(Math.min(8, w.concurrency()));
-      try (LoadGenerator b = t.generator(vertx, contexts, w8, null, topology.mockPort())) {
-        t.checkAlive().run();
-        b.run("process warm-up", each, 0, Resources.Probe.NONE);
+      for (Side t : sides) {
+        try (LoadGenerator b = t.generator(vertx, contexts, w8, null, topology.mockPort())) {
+          t.checkAlive().run();
+          b.run("process warm-up", each, 0, Resources.Probe.NONE);
+        }
       }
     }
   }
@@ -330,7 +359,9 @@ public final class Runner implements AutoCloseable {
   /** @param t the side measured with {@code g}; for A, the side whose probe is read around A's phase */
   private PhaseResult phase(LoadGenerator g, Workload w, String label, Duration d, long count, Side t) {
     t.checkAlive().run();
-    boolean sessionEvents = t.sessions() != null && w.sessions() && g.target().equals(GATEWAY);
+    // both sides of a sessions scenario: the gateway's decisions show sessions on checkpointing every turn, sessions
+    // off none (its answers are checked for having no session header)
+    boolean sessionEvents = t.sessions() != null && w.sessions() && !g.target().equals(DIRECT);
     Map<String, Long> before = sessionEvents ? t.sessions().decisions() : null;
     PhaseResult r = g.run(label, d, count, t.probe());
     if (before != null) {

@@ -26,7 +26,20 @@ public record Scenario(String name, String description, List<Workload> workloads
      * The gateway twice: the workload as it is, served by an agent of the client's protocol (pass-through), then the
      * same requests naming {@link Protocol#crossModel()}, served by an agent of the other protocol (translated).
      */
-    PASS_THROUGH_AND_TRANSLATED
+    PASS_THROUGH_AND_TRANSLATED,
+    /**
+     * A sessions scenario's own gateway twice: the session requests under {@code /s/<session id>/} (bound to their
+     * session, every turn checkpointed), then the same bodies, turn by turn, to the plain {@code /v1/...} paths with
+     * no session id (not bound: the store is not used). Same process, same config, so the two sides' CPU per request
+     * and throughput compare sessions on with sessions off. Only with a {@code store}.
+     */
+    SESSIONS_ON_AND_OFF
+  }
+
+  public Scenario {
+    if (sides == Sides.SESSIONS_ON_AND_OFF && store == null) {
+      throw new IllegalArgumentException(name + ": sessions on and off needs a gateway with a session store");
+    }
   }
 
   public Scenario(String name, String description, List<Workload> workloads, List<Budget> budgets, String missingFeature) {

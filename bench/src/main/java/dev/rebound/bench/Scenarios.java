@@ -58,11 +58,12 @@ public final class Scenarios {
           List.of(), null, null, null, Scenario.Sides.PASS_THROUGH_AND_TRANSLATED),
       new Scenario("sessions-embedded", "as nonstream, but every connection continues its own session (a new one every "
           + SESSION_TURNS + " turns), so every turn is checkpointed; B is a gateway of its own with the embedded store "
-          + "in a fresh temporary directory",
-          sessionWorkloads(), sessionBudgets(), null, null, SessionStore.EMBEDDED),
+          + "in a fresh temporary directory, and each repetition sends the same bodies through that gateway twice: "
+          + "under /s/<session id>/ (sessions on) and to the plain /v1/... paths without a session id (sessions off)",
+          sessionWorkloads(), sessionBudgets(), null, null, SessionStore.EMBEDDED, Scenario.Sides.SESSIONS_ON_AND_OFF),
       new Scenario("sessions-redis", "as sessions-embedded, with a Redis store: REDIS_URL if set, else a redis-server "
           + "the bench starts on a free port and stops afterwards",
-          sessionWorkloads(), sessionBudgets(), null, null, SessionStore.REDIS),
+          sessionWorkloads(), sessionBudgets(), null, null, SessionStore.REDIS, Scenario.Sides.SESSIONS_ON_AND_OFF),
       new Scenario("large-context", "8 connections, OpenAI non-stream: conversations of about " + LARGE_CONTEXT_TOKENS
           + " tokens, each with a new last question; the gateway counts them (cached per message) and cuts them to a "
           + "32k window, direct sends them whole",

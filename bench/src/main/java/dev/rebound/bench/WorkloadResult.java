@@ -22,9 +22,10 @@ public final class WorkloadResult {
   private final Map<Metric, Stats.Summary> directSummary = new EnumMap<>(Metric.class);
 
   /**
-   * One B side's repetitions: the gateway, a {@code --peers} proxy, or the gateway translating. Its figures per
-   * metric, its comparison with A's repetition of the same pair, and its CPU per request over the first side's (the
-   * gateway's) in the same repetition; the process behind it is the one whose CPU and peak RSS its phases read.
+   * One B side's repetitions: the gateway, a {@code --peers} proxy, the gateway translating, or a sessions scenario's
+   * gateway with sessions off. Its figures per metric, its comparison with A's repetition of the same pair, its CPU
+   * per request over the first side's (the gateway's) in the same repetition, and the gateway's throughput over its
+   * own in the same repetition; the process behind it is the one whose CPU and peak RSS its phases read.
    */
   public static final class Side {
     private final String name;
@@ -32,6 +33,7 @@ public final class WorkloadResult {
     private final Map<Metric, Stats.Summary> summary = new EnumMap<>(Metric.class);
     private final Map<Metric, Stats.Summary> vsDirect = new EnumMap<>(Metric.class);
     private final Stats.Summary cpuVsGateway;
+    private final Stats.Summary gatewayThroughputOverSide;
 
     Side(String name, List<PhaseResult> phases, List<PhaseResult> direct, List<PhaseResult> gateway) {
       this.name = name;
@@ -44,9 +46,11 @@ public final class WorkloadResult {
       }
       cpuVsGateway = Stats.summarize(Stats.pairwise(values(gateway, Metric.GATEWAY_CPU), values(phases, Metric.GATEWAY_CPU),
           Metric.Compare.RATIO));
+      gatewayThroughputOverSide = Stats.summarize(Stats.pairwise(values(phases, Metric.THROUGHPUT),
+          values(gateway, Metric.THROUGHPUT), Metric.Compare.RATIO));
     }
 
-    /** {@code gateway}, a peer's id, or {@code gateway-translated}. */
+    /** {@code gateway}, a peer's id, {@code gateway-translated} or {@code gateway-sessions-off}. */
     public String name() {
       return name;
     }
@@ -67,6 +71,14 @@ public final class WorkloadResult {
     /** Its CPU per request over the gateway's, per repetition, summarised (1 for the gateway itself). */
     public Stats.Summary cpuVsGateway() {
       return cpuVsGateway;
+    }
+
+    /**
+     * The gateway's throughput over this side's, per repetition, summarised (1 for the gateway itself): for
+     * {@code gateway-sessions-off}, sessions on over sessions off.
+     */
+    public Stats.Summary gatewayThroughputOverSide() {
+      return gatewayThroughputOverSide;
     }
   }
 
@@ -184,6 +196,9 @@ public final class WorkloadResult {
         o.putAll(targetJson(side.phases(), side::summary));
         o.put("vsDirect", vsDirectJson(side));
         if (!side.cpuVsGateway().isEmpty()) o.put("cpuPerRequestVsGatewayRatio", summaryJson(side.cpuVsGateway()));
+        if (!side.gatewayThroughputOverSide().isEmpty()) {
+          o.put("gatewayThroughputOverSideRatio", summaryJson(side.gatewayThroughputOverSide()));
+        }
         others.add(o);
       }
       m.put("otherSides", others);

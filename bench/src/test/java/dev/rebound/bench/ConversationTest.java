@@ -154,6 +154,17 @@ class ConversationTest {
   }
 
   @Test
+  void aRequestWithoutASessionIdMustBeAnsweredWithoutTheSessionHeader() {
+    // direct, and through the gateway with sessions off: the plain path, and no session bound
+    Conversation c = new Conversation(Protocol.OPENAI, 8, counter());
+    c.nextBody();
+    assertEquals("/v1/chat/completions", c.path(false));
+    assertNull(Conversation.checkNoSessionHeader(null));
+    assertNull(Conversation.checkNoSessionHeader(""));
+    assertEquals(Conversation.HEADER_UNEXPECTED, Conversation.checkNoSessionHeader("s1; turn=1"));
+  }
+
+  @Test
   void randomIdsAreValidGatewaySessionIdsAndDistinct() {
     Supplier<String> ids = Conversation.randomIds();
     String a = ids.get();

@@ -200,4 +200,85 @@ class LoadGeneratorTest {
       fake.close().await();
     }
   }
+
+  /**
+   * Records every request's path and body in order, and answers like the gateway would: the assistant message depends
+   * only on the number of messages; under /s/{id}/ with the session header naming the id and turn, on the plain path
+   * without it (or, with {@code headerOnPlainPath}, with one anyway, as a gateway that bound it after all would).
+   */
+  static HttpServer recordingGateway(List<String[]> seen, boolean headerOnPlainPath) {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    return vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+      String path = req.path();
+      synchronized (seen) {
+        seen.add(new String[] {path, body.toString()});
+      }
+      try {
+        int n = json.readTree(body.getBytes()).get("messages").size();
+        var answer = json.createObjectNode().put("role", "assistant").put("content", "answer " + n);
+        var root = json.createObjectNode().put("id", "x").put("object", "chat.completion");
+        root.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop").set("message", answer);
+        var resp = req.response().putHeader("content-type", "application/json");
+        if (path.startsWith("/s/")) {
+          resp.putHeader("x-rebound-session", path.substring(3, path.indexOf('/', 3)) + "; turn=" + (n + 1) / 2);
+        } else if (headerOnPlainPath) {
+          resp.putHeader("x-rebound-session", "bound-anyway; turn=1");
+        }
+        resp.end(root.toString());
+      } catch (Exception e) {
+        req.response().setStatusCode(500).end(e.toString());
+      }
+    }));
+  }
+
+  @Test
+  void directSessionsOnAndSessionsOffSendTheSameBodiesTurnByTurnOnlyThePathDiffers() throws Exception {
+    Workload w = new Workload("openai", Protocol.OPENAI, false, 1, 12, 0, null, 4);
+    java.util.Map<String, List<String[]>> byTarget = new java.util.LinkedHashMap<>();
+    for (String target : List.of(Runner.DIRECT, Runner.GATEWAY, Runner.GATEWAY_SESSIONS_OFF)) {
+      List<String[]> seen = new java.util.ArrayList<>();
+      HttpServer fake = recordingGateway(seen, false);
+      int fakePort = fake.listen(0, "127.0.0.1").await().actualPort();
+      try (LoadGenerator g = new LoadGenerator(vertx, contexts, target, "127.0.0.1", fakePort, w, null, "127.0.0.1", port)) {
+        // two phases: the connection's conversation carries over from one to the next
+        PhaseResult r = g.run("rep 1", Duration.ofSeconds(1), 6, Resources.Probe.NONE);
+        PhaseResult r2 = g.run("rep 2", Duration.ofSeconds(1), 4, Resources.Probe.NONE);
+        assertEquals(Map.of(), r.errors(), target);
+        assertEquals(Map.of(), r2.errors(), target);
+        assertEquals(10, r.ok() + r2.ok(), target);
+      } finally {
+        fake.close().await();
+      }
+      byTarget.put(target, seen);
+    }
+    List<String> direct = byTarget.get(Runner.DIRECT).stream().map(x -> x[1]).toList();
+    for (var e : byTarget.entrySet()) {
+      assertEquals(direct, e.getValue().stream().map(x -> x[1]).toList(), e.getKey() + ": the same bodies in the same order");
+    }
+    // 4 turns per session: 1, 3, 5, 7 messages, then a new session
+    assertEquals(List.of(1, 3, 5, 7, 1, 3, 5, 7, 1, 3), direct.stream()
+        .map(b -> b.split("\"role\"", -1).length - 1).toList());
+    for (String target : List.of(Runner.DIRECT, Runner.GATEWAY_SESSIONS_OFF)) {
+      assertTrue(byTarget.get(target).stream().allMatch(x -> x[0].equals("/v1/chat/completions")), target + ": no session id");
+    }
+    assertTrue(byTarget.get(Runner.GATEWAY).stream().allMatch(x -> x[0].matches("/s/bench-[0-9a-f-]+/v1/chat/completions")));
+  }
+
+  @Test
+  void withSessionsOffAnAnswerCarryingASessionHeaderIsAnError() throws Exception {
+    List<String[]> seen = new java.util.ArrayList<>();
+    HttpServer fake = recordingGateway(seen, true);
+    int fakePort = fake.listen(0, "127.0.0.1").await().actualPort();
+    Workload w = new Workload("anthropic", Protocol.ANTHROPIC, false, 2, 12, 0, null, 4);
+    try (LoadGenerator g = new LoadGenerator(vertx, contexts, Runner.GATEWAY_SESSIONS_OFF, "127.0.0.1", fakePort, w,
+        null, "127.0.0.1", port)) {
+      PhaseResult r = g.run("rep 1", Duration.ofSeconds(1), 10, Resources.Probe.NONE);
+      assertEquals(Map.of(Conversation.HEADER_UNEXPECTED, 10L), r.errors());
+      assertEquals(10, r.answered200());
+      assertEquals(0, r.ok());
+    } finally {
+      fake.close().await();
+    }
+    assertTrue(seen.stream().allMatch(x -> x[0].equals("/v1/messages")));
+  }
 }

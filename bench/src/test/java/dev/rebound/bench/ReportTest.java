@@ -158,6 +158,8 @@ class ReportTest {
     assertTrue(md.contains("## Side by side"), md);
     assertTrue(md.contains("| nonstream | figure | gateway | nginx |\n|---|---|---:|---:|\n"), md);
     assertTrue(md.contains("| nonstream/openai | throughput vs direct | 0.65x (0.60x .. 0.70x) | 0.80x |"), md);
+    assertTrue(md.contains("| nonstream/openai | gateway throughput / this side's | 1x | 0.81x (0.75x .. 0.88x) |"), md);
+    assertFalse(md.contains("Redis CPU per request"), "no store, no store row");
     assertTrue(md.contains("| nonstream/openai | CPU per request | 60 us | 25 us (21 us .. 30 us) |"), md);
     assertTrue(md.contains("| nonstream/openai | CPU per request vs gateway | 1x | 0.42x (0.35x .. 0.50x) |"), md);
     assertTrue(md.contains("nginx errors connection x1 of 16001 requests"), md);
@@ -169,6 +171,58 @@ class ReportTest {
     assertEquals(0.8, other.get("vsDirect").get("throughputRatio").get("median").asDouble(), 1e-9);
     assertEquals(0.5, other.get("cpuPerRequestVsGatewayRatio").get("max").asDouble(), 1e-3);
     assertEquals(2, other.get("repetitions").size());
+  }
+
+  @Test
+  void sessionsOnAndOffSideBySideWithTheThroughputRatioPerPairAndTheStoreCpu() throws Exception {
+    Scenario redis = Scenarios.select(List.of("sessions-redis")).get(0);
+    Workload w = redis.workloads().get(0);
+    // direct 10,000/s; sessions on 2,000 and 2,500/s at 300 us; off 5,000/s both reps at 60 us; Redis 150 us on, 0 off
+    java.util.function.BiFunction<String, long[], PhaseResult> side = (target, x) -> {
+      Histogram lat = Histograms.create();
+      lat.recordValueWithCount(x[1], x[0]);
+      return new PhaseResult(target, "rep " + x[3], 1_000_000_000L, x[0], x[0], x[0], 0, 0, Map.of(), Map.of(),
+          Map.of(), lat, Histograms.create(), Histograms.create(),
+          new Resources(x[2], 1, 1, 300 * 1024, 0, 1_000_000_000L, x[4]));
+    };
+    Map<String, List<PhaseResult>> sides = new LinkedHashMap<>();
+    sides.put(Runner.GATEWAY, List.of(
+        side.apply(Runner.GATEWAY, new long[] {2_000, 16_000, 600_000_000, 1, 300_000_000})
+            .withSessionEvents(Map.of("checkpoint", 4000L, "route", 2000L)),
+        side.apply(Runner.GATEWAY, new long[] {2_500, 13_000, 750_000_000, 2, 375_000_000})
+            .withSessionEvents(Map.of("checkpoint", 5000L, "route", 2500L))));
+    sides.put(Runner.GATEWAY_SESSIONS_OFF, List.of(
+        side.apply(Runner.GATEWAY_SESSIONS_OFF, new long[] {5_000, 6_000, 300_000_000, 1, 0})
+            .withSessionEvents(Map.of("route", 5000L)),
+        side.apply(Runner.GATEWAY_SESSIONS_OFF, new long[] {5_000, 6_000, 300_000_000, 2, 0})
+            .withSessionEvents(Map.of("route", 5000L))));
+    WorkloadResult r = new WorkloadResult("sessions-redis", w, List.of(),
+        List.of(phase("direct", 1, 10_000, 3000, 0, Map.of()), phase("direct", 2, 10_000, 3000, 0, Map.of())),
+        sides, redis.budgets());
+    WorkloadResult.Side off = r.sides().get(1);
+    assertEquals(Runner.GATEWAY_SESSIONS_OFF, off.name());
+    assertEquals(0.45, off.gatewayThroughputOverSide().median(), 1e-9, "sessions on over off: 0.40 and 0.50");
+    assertEquals(0.2, off.cpuVsGateway().median(), 1e-9, "60 us against 300 us");
+    assertEquals(0.225, r.comparison(Metric.THROUGHPUT).median(), 1e-9, "the budget still reads sessions on");
+
+    RunResult run = new RunResult(Instant.parse("2025-01-01T00:00:00Z"), Instant.parse("2025-01-01T00:01:00Z"),
+        BenchOptions.parse(new String[] {"--quick"}), new LinkedHashMap<>(Map.of("cores", 2)),
+        List.of(new RunResult.ScenarioOutcome(redis, List.of(r), null, null, "gateway-sessions-redis: redis-server")));
+    String md = Report.markdown(run);
+    assertTrue(md.contains("| sessions-redis | figure | gateway | gateway-sessions-off |\n|---|---|---:|---:|\n"), md);
+    assertTrue(md.contains("| sessions-redis/openai | throughput vs direct | 0.23x (0.20x .. 0.25x) | 0.50x |"), md);
+    assertTrue(md.contains("| sessions-redis/openai | gateway throughput / this side's | 1x | 0.45x (0.40x .. 0.50x) |"), md);
+    assertTrue(md.contains("| sessions-redis/openai | CPU per request | 300 us | 60 us |"), md);
+    assertTrue(md.contains("| sessions-redis/openai | CPU per request vs gateway | 1x | 0.20x |"), md);
+    assertTrue(md.contains("| sessions-redis/openai | Redis CPU per request | 150 us | 0 us |"), md);
+    assertTrue(md.contains("gateway decisions over the gateway-sessions-off phases route x10000 for 10000 successful "
+        + "requests (no session id: no checkpoint expected)"), md);
+    assertTrue(md.contains("session-header-unexpected"), md);
+    JsonNode other = new ObjectMapper().readTree(Report.json(run)).get("scenarios").get(0).get("workloads").get(0)
+        .get("otherSides").get(0);
+    assertEquals(Runner.GATEWAY_SESSIONS_OFF, other.get("name").asText());
+    assertEquals(0.45, other.get("gatewayThroughputOverSideRatio").get("median").asDouble(), 1e-9);
+    assertEquals(0.2, other.get("cpuPerRequestVsGatewayRatio").get("median").asDouble(), 1e-9);
   }
 
   @Test

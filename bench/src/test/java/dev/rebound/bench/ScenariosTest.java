@@ -50,7 +50,7 @@ class ScenariosTest {
     for (String name : List.of("c1", "nonstream", "stream", "stream-burst")) {
       assertEquals(Scenario.Sides.GATEWAY_AND_PEERS, Scenarios.select(List.of(name)).get(0).sides(), name);
     }
-    for (String name : List.of("sessions-embedded", "sessions-redis", "large-context", "faults")) {
+    for (String name : List.of("large-context", "faults")) {
       assertEquals(Scenario.Sides.GATEWAY, Scenarios.select(List.of(name)).get(0).sides(), name);
     }
     // paced SSE: 32 streams, 32 events 5 ms apart; burst: 16 events written at once
@@ -110,7 +110,13 @@ class ScenariosTest {
       }
       assertEquals(List.of(Budget.ratioAtLeast(Metric.THROUGHPUT, 0.6)), s.budgets(), name);
       assertEquals(s.store(), Scenarios.withConcurrency(List.of(s), Map.of("*", 4)).get(0).store(), "overrides keep the store");
+      // its gateway twice per repetition: sessions on (under /s/<id>/), then the same bodies with sessions off
+      assertEquals(Scenario.Sides.SESSIONS_ON_AND_OFF, s.sides(), name);
+      assertEquals(s.sides(), Scenarios.withConcurrency(List.of(s), Map.of("*", 4)).get(0).sides(), "overrides keep the sides");
+      assertTrue(s.description().contains("sessions off") || name.equals("sessions-redis"), s.description());
     }
+    assertThrows(IllegalArgumentException.class, () -> new Scenario("x", "d", nonstream.workloads(), List.of(), null,
+        null, null, Scenario.Sides.SESSIONS_ON_AND_OFF), "sessions off is a side of a gateway with a store");
     assertEquals(null, nonstream.store(), "every other scenario goes through the shared gateway");
     assertTrue(Runner.usesSharedGateway(Scenarios.select(List.of("c1", "sessions-redis"))));
     assertFalse(Runner.usesSharedGateway(Scenarios.select(List.of("sessions-embedded", "sessions-redis", "routing"))));
