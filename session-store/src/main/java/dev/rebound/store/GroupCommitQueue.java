@@ -139,13 +139,11 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
       return;
     }
     // everything but the durable operations is answered now: committed, and fsynced with a later durable batch
-    List<Queued<B, ?>> durable = new ArrayList<>();
-    List<Object> durableResults = new ArrayList<>();
+    List<Done> durable = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
       Queued<B, ?> q = batch.get(i);
       if (q.durable() && failures[i] == null) {
-        durable.add(q);
-        durableResults.add(results[i]);
+        durable.add(new Done(q, results[i]));
       } else {
         deliver(q, results[i], failures[i]);
       }
@@ -155,12 +153,12 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
       write.run();
     } catch (RuntimeException | Error e) {
       Throwable unwritten = new StoreUnavailableException("embedded store could not write its file: " + e.getMessage());
-      for (Queued<B, ?> q : durable) q.fail(unwritten);
+      for (Done d : durable) d.operation().fail(unwritten);
       return;
     }
     boolean schedule;
     synchronized (unsynced) {
-      unsynced.addLast(new Written(durable, durableResults, null));
+      unsynced.addLast(new Written(durable, null));
       schedule = !syncScheduled;
       syncScheduled = true;
     }
@@ -175,7 +173,7 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
     Promise<Void> done = Promise.promise();
     boolean schedule;
     synchronized (unsynced) {
-      unsynced.addLast(new Written(List.of(), List.of(), done));
+      unsynced.addLast(new Written(List.of(), done));
       schedule = !syncScheduled;
       syncScheduled = true;
     }
@@ -208,7 +206,7 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
       failure = new StoreUnavailableException("embedded store could not write its file: " + e.getMessage());
     }
     for (Written w : written) {
-      for (int i = 0; i < w.operations().size(); i++) deliver(w.operations().get(i), w.results().get(i), failure);
+      for (Done d : w.operations()) deliver(d.operation(), d.result(), failure);
       if (w.barrier() != null) w.barrier().complete();
     }
   }
@@ -222,8 +220,11 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
     }
   }
 
-  /** A written batch's durable operations and their results, waiting for the fsync; or a barrier ({@link #synced}). */
-  private record Written(List<? extends Queued<?, ?>> operations, List<Object> results, Promise<Void> barrier) {}
+  /** A written batch's durable operations, waiting for the fsync; or a barrier ({@link #synced}). */
+  private record Written(List<Done> operations, Promise<Void> barrier) {}
+
+  /** An operation that ran, with its result, waiting to be answered. */
+  private record Done(Queued<?, ?> operation, Object result) {}
 
   /** An operation waiting for the worker, with where its caller wants the result. */
   private record Queued<B, T>(Operation<B, T> operation, boolean durable, Promise<T> promise, Context caller) {
