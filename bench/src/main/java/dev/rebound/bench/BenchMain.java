@@ -79,6 +79,12 @@ public final class BenchMain {
         if (peers.size() < opts.peers().size()) out.println("bench: no selected scenario is plain proxying; --peers not started");
         // the shipped options first: the ones given on the command line come later, and the JVM takes the last of each
         List<String> javaOpts = new java.util.ArrayList<>(ShippedJvmOptions.of(root));
+        if (javaOpts.isEmpty()) {
+          // run from outside the repository, the gateway gets the JVM's defaults (a heap of a quarter of the machine):
+          // its RSS and CPU are then not those of the gateway as shipped
+          out.println("bench: no REBOUND_JAVA_OPTS in " + root.resolve("Dockerfile") + ": the gateway runs with the JVM's"
+              + " default options, not the shipped ones (run the bench from the repository)");
+        }
         javaOpts.addAll(opts.gatewayJavaOpts());
         try (Topology topo = Topology.start(jar, outDir.resolve("processes"), javaOpts, peers);
              Runner runner = new Runner(opts, topo, out)) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.h2.mvstore.DataUtils;
+import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
 import org.h2.mvstore.tx.Transaction;
@@ -31,19 +32,20 @@ import org.h2.mvstore.tx.TransactionStore;
  * operations are serialized (which makes the version check and the write one step) and the event loop never touches
  * the disk; only the fsync runs on a second thread, the syncer. MVStore's own background writer and its two
  * serialization threads are off ({@code autoCommitDisabled}): each commit hopped across them and back, which under load
- * took more of the worker's time than the writing itself. Without them MVStore writes each batch's transaction to the
- * file as it commits (on the worker), and the store compacts the file a little every second itself
- * ({@link #COMPACT_EVERY_MS}).
+ * took more of the worker's time than the writing itself. MVStore's write on memory pressure is off too
+ * ({@code autoCommitBufferSize(0)}): the file is written only where the store says, always between two operations.
  *
- * <p>Atomicity: the operations queued while the worker was busy run as one batch in one MVStore transaction
- * ({@link TransactionStore}), in order, each behind a savepoint that it is rolled back to if it fails; the batch is
- * committed before any of its callers learns its result. After a crash, unfinished transactions are rolled back on
- * open, so no half write is ever visible.
+ * <p>Atomicity: the operations queued while the worker was busy run as one batch, in order, each behind a mark in the
+ * batch's {@link UndoLog} that its changes are rolled back to if it fails. The maps are plain MVMaps: since the file is
+ * written only between operations, every version of it on disk ends with a whole operation, and after a crash the file opens
+ * at its last whole version, so no half write is ever visible. (Files written before this layout, by MVStore's
+ * TransactionStore, are converted once when opened: {@link #convertTransactionMaps}.)
  * Durability: a write that stores an answer ({@link #storesAnAnswer}), a fork, a restore, a delete or a kept response
  * is answered only after its batch is written to the file and fsynced: group commit, one fsync for whatever was
  * written meanwhile, so a turn a client was told about survives kill -9 and power loss. Other writes (the user turn on
- * the way in, partial answers, events, checkpoint-only appends) are written to the file when their batch commits, and
- * fsynced with the next durable batch.
+ * the way in, partial answers, events, checkpoint-only appends) are answered once their batch has run; they reach the
+ * file with the next durable batch, or within a second ({@link #WRITE_EVERY_MS}), and are fsynced with the next
+ * durable batch. The store compacts the file a little at that second's write too.
  *
  * <p>Layout (maps; keys built from {@code tenant/id}, {@code #n} = 19-digit zero-padded number so keys sort):
  * {@code meta} tenant/id -> JSON, {@code msgs} tenant/id#index -> encoded message, {@code cps} tenant/id#seq ->
@@ -63,8 +65,15 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   /** Operations per transaction at most: bounds the work lost to one failed commit and the wait of the first one. */
   private static final int MAX_BATCH = 256;
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  /** How often the file is compacted a little, as MVStore's background writer did. */
-  static final long COMPACT_EVERY_MS = 1000;
+  /** How often what no durable write took to the file is written, and the file compacted a little. */
+  static final long WRITE_EVERY_MS = 1000;
+  /**
+   * The maps (layout 2: plain MVMaps); names carry the layout so that a file of the first layout (the same maps under
+   * the bare names, kept by a TransactionStore) is recognised and converted.
+   */
+  private static final List<String> MAPS =
+      List.of("meta", "msgs", "cps", "events", "eventCount", "expiry", "index", "counters", "responses");
+  static final String LAYOUT = "v2/";
   /** Below this share of live data in the file's chunks, the oldest, emptiest chunks are rewritten (MVStore's 90 %, squared, busy). */
   static final int COMPACT_FILL_RATE = 80;
   /** Bytes of old chunks rewritten per periodic compaction at most: bounds the worker's time it takes. */
@@ -76,10 +85,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   private final WorkerExecutor worker;
   private final WorkerExecutor syncer;
   private final MVStore file;
-  private final TransactionStore transactions;
   private final GroupCommitQueue<Tx> operations;
   private final long purgeTimer;
-  private final long compactTimer;
+  private final long writeTimer;
   private volatile boolean closed;
 
   /** Opens (or creates) the store under {@code options.directory()}; the file is opened off the event loop. */
@@ -95,7 +103,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         });
   }
 
-  private record OpenedFile(MVStore file, TransactionStore transactions) {}
+  private record OpenedFile(MVStore file) {}
 
   /** Disk work: runs on the worker. */
   private static OpenedFile openFile(Path directory) {
@@ -109,17 +117,42 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       // 4 KB pages, not MVStore's 16 KB default: every group commit rewrites each B-tree page a turn touched, and with
       // smaller pages it rewrites a quarter of the bytes (a checkpointed turn cost the gateway about a quarter less CPU)
       // no background writer: commits run on the store's worker (see the class comment)
+      // never written but where the store commits (see the class comment)
       file = new MVStore.Builder().fileName(directory.resolve(FILE_NAME).toString()).pageSplitSize(4 * 1024)
-          .autoCommitDisabled().open();
+          .autoCommitDisabled().autoCommitBufferSize(0).open();
     } catch (MVStoreException e) {
       // said in words the caller can act on, instead of H2's "The file is locked: <file> [2.4.240/7]"
       if (e.getErrorCode() == DataUtils.ERROR_FILE_LOCKED) throw new StoreInUseException(directory.toAbsolutePath(), e);
       throw e;
     }
-    TransactionStore transactions = new TransactionStore(file);
-    transactions.init();
-    transactions.endLeftoverTransactions(); // roll back whatever a crash interrupted
-    return new OpenedFile(file, transactions);
+    convertTransactionMaps(file);
+    for (String name : MAPS) file.openMap(LAYOUT + name); // read here, off the event loop; the batch finds them open
+    return new OpenedFile(file);
+  }
+
+  /**
+   * A file of the first layout (the maps under their bare names, values kept by MVStore's TransactionStore) becomes
+   * one of this layout: what was committed is copied to the new maps, then everything else is removed, in one commit.
+   * A crash before that commit leaves the file as it was, and the next open converts it again.
+   */
+  static void convertTransactionMaps(MVStore file) {
+    if (MAPS.stream().noneMatch(file::hasMap)) return;
+    TransactionStore old = new TransactionStore(file);
+    old.init();
+    old.endLeftoverTransactions(); // what a crash interrupted was never committed
+    Transaction reading = old.begin();
+    for (String name : MAPS) {
+      if (!file.hasMap(name)) continue;
+      TransactionMap<Object, Object> from = reading.openMap(name);
+      MVMap<Object, Object> to = file.openMap(LAYOUT + name);
+      for (Map.Entry<Object, Object> e : from.entrySet()) to.put(e.getKey(), e.getValue());
+    }
+    reading.rollback();
+    for (String name : List.copyOf(file.getMapNames())) {
+      if (!name.startsWith(LAYOUT)) file.removeMap(name);
+    }
+    file.commit();
+    file.sync();
   }
 
   private EmbeddedCheckpointStore(Vertx vertx, EmbeddedStoreOptions options, WorkerExecutor worker,
@@ -130,20 +163,21 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     this.worker = worker;
     this.syncer = syncer;
     this.file = opened.file();
-    this.transactions = opened.transactions();
-    this.operations = new GroupCommitQueue<>(vertx, worker, syncer, () -> new Tx(transactions.begin()), file::commit,
-        file::sync, MAX_BATCH);
+    Tx batch = new Tx(file);
+    this.operations = new GroupCommitQueue<>(vertx, worker, syncer, batch::begin, file::commit, file::sync, MAX_BATCH);
     this.purgeTimer = vertx.setPeriodic(options.purgeInterval().toMillis(), id -> run(Tx::purgeExpired));
-    this.compactTimer = vertx.setPeriodic(COMPACT_EVERY_MS, id -> run(tx -> compactALittle()));
+    this.writeTimer = vertx.setPeriodic(WRITE_EVERY_MS, id -> run(tx -> writeAndCompact()));
   }
 
   /**
-   * Worker: the housekeeping MVStore's background writer did. Every commit writes new chunks and leaves parts of older
-   * ones dead; this rewrites the live pages of a few of the oldest, emptiest chunks, so that whole chunks die and their
-   * space is reused instead of the file growing.
+   * Worker: the housekeeping MVStore's background writer did. What no durable write has taken to the file yet goes
+   * there; and since every write leaves parts of older chunks dead, the live pages of a few of the oldest, emptiest
+   * chunks are rewritten, so that whole chunks die and their space is reused instead of the file growing.
    */
-  private Void compactALittle() {
-    if (!file.isClosed() && file.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) file.commit();
+  private Void writeAndCompact() {
+    if (file.isClosed()) return null;
+    file.commit();
+    if (file.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) file.commit();
     return null;
   }
 
@@ -156,6 +190,11 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       file.setRetentionTime((int) millis);
       return null;
     });
+  }
+
+  /** Writes what no durable write took to the file yet, as the periodic write does (tests). */
+  Future<Void> writeNow() {
+    return run(tx -> writeAndCompact());
   }
 
   public EmbeddedStoreOptions options() {
@@ -405,7 +444,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
   /** Sessions on disk, including expired ones not purged yet (diagnostics, tests). */
   Future<Integer> storedSessions() {
-    return run(tx -> tx.meta().size());
+    return run(tx -> (int) tx.meta().size());
   }
 
   @Override
@@ -421,13 +460,12 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     if (closed) return Future.succeededFuture();
     closed = true;
     vertx.cancelTimer(purgeTimer);
-    vertx.cancelTimer(compactTimer);
+    vertx.cancelTimer(writeTimer);
     // operations already queued run first (single FIFO worker); then, once the syncer is done with what they wrote,
     // everything is written and the file closed
     return worker.executeBlocking(() -> {
       operations.synced().toCompletionStage().toCompletableFuture().join();
-      transactions.close();
-      file.close();
+      file.close(); // writes what is left
       return null;
     }, true).eventually(() -> worker.close().eventually(syncer::close)).mapEmpty();
   }
@@ -444,78 +482,94 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     return operations.submit(durable, operation);
   }
 
-  /** The maps as seen by one transaction, and the session logic that needs several of them. */
+  /**
+   * One batch's view of the maps, and the session logic that needs several of them. One instance serves every batch
+   * (they run one after another on the worker); {@link #begin} starts the next one.
+   */
   private final class Tx implements GroupCommitQueue.Batch {
-    private final Transaction transaction;
-    // opened on first use: most operations touch only a few of the maps, and opening one is not free
-    private TransactionMap<String, byte[]> meta;
-    private TransactionMap<String, byte[]> msgs;
-    private TransactionMap<String, byte[]> cps;
-    private TransactionMap<String, byte[]> events;
-    private TransactionMap<String, Long> eventCount;
-    private TransactionMap<String, Long> expiry;
-    private TransactionMap<String, String> index;
-    private TransactionMap<String, Long> counters;
-    private TransactionMap<String, byte[]> responses;
+    private final UndoLog log = new UndoLog();
+    private final UndoLog.Logged<String, byte[]> meta;
+    private final UndoLog.Logged<String, byte[]> msgs;
+    private final UndoLog.Logged<String, byte[]> cps;
+    private final UndoLog.Logged<String, byte[]> events;
+    private final UndoLog.Logged<String, Long> eventCount;
+    private final UndoLog.Logged<String, Long> expiry;
+    private final UndoLog.Logged<String, String> index;
+    private final UndoLog.Logged<String, Long> counters;
+    private final UndoLog.Logged<String, byte[]> responses;
 
-    Tx(Transaction transaction) {
-      this.transaction = transaction;
+    Tx(MVStore file) {
+      meta = log.over(file.openMap(LAYOUT + "meta"));
+      msgs = log.over(file.openMap(LAYOUT + "msgs"));
+      cps = log.over(file.openMap(LAYOUT + "cps"));
+      events = log.over(file.openMap(LAYOUT + "events"));
+      eventCount = log.over(file.openMap(LAYOUT + "eventCount"));
+      expiry = log.over(file.openMap(LAYOUT + "expiry"));
+      index = log.over(file.openMap(LAYOUT + "index"));
+      counters = log.over(file.openMap(LAYOUT + "counters"));
+      responses = log.over(file.openMap(LAYOUT + "responses"));
+    }
+
+    Tx begin() {
+      if (file.isClosed()) throw new IllegalStateException("embedded store is closed");
+      log.clear();
+      return this;
     }
 
     @Override
     public long setSavepoint() {
-      return transaction.setSavepoint();
+      return log.mark();
     }
 
     @Override
     public void rollbackToSavepoint(long savepoint) {
-      transaction.rollbackToSavepoint(savepoint);
+      log.rollbackTo((int) savepoint);
     }
 
     @Override
     public void commit() {
-      transaction.commit();
+      log.clear(); // the file gets it with the next write
     }
 
     @Override
     public void rollback() {
-      transaction.rollback();
+      log.rollbackTo(0);
     }
 
-    TransactionMap<String, byte[]> meta() {
-      return meta != null ? meta : (meta = transaction.openMap("meta"));
+    UndoLog.Logged<String, byte[]> meta() {
+      return meta;
     }
 
-    TransactionMap<String, byte[]> msgs() {
-      return msgs != null ? msgs : (msgs = transaction.openMap("msgs"));
+    UndoLog.Logged<String, byte[]> msgs() {
+      return msgs;
     }
 
-    TransactionMap<String, byte[]> cps() {
-      return cps != null ? cps : (cps = transaction.openMap("cps"));
+    UndoLog.Logged<String, byte[]> cps() {
+      return cps;
     }
 
-    TransactionMap<String, byte[]> events() {
-      return events != null ? events : (events = transaction.openMap("events"));
+    UndoLog.Logged<String, byte[]> events() {
+      return events;
     }
 
-    TransactionMap<String, Long> eventCount() {
-      return eventCount != null ? eventCount : (eventCount = transaction.openMap("eventCount"));
+    UndoLog.Logged<String, Long> eventCount() {
+      return eventCount;
     }
 
-    TransactionMap<String, Long> expiry() {
-      return expiry != null ? expiry : (expiry = transaction.openMap("expiry"));
+    UndoLog.Logged<String, Long> expiry() {
+      return expiry;
     }
 
-    TransactionMap<String, String> index() {
-      return index != null ? index : (index = transaction.openMap("index"));
+    UndoLog.Logged<String, String> index() {
+      return index;
     }
 
-    TransactionMap<String, Long> counters() {
-      return counters != null ? counters : (counters = transaction.openMap("counters"));
+    UndoLog.Logged<String, Long> counters() {
+      return counters;
     }
 
-    TransactionMap<String, byte[]> responses() {
-      return responses != null ? responses : (responses = transaction.openMap("responses"));
+    UndoLog.Logged<String, byte[]> responses() {
+      return responses;
     }
 
     /** The session's meta, or null when missing or expired (an expired one is purged on the way). */
@@ -610,7 +664,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       }
       eventCount().remove(base);
       String prefix = base + "#";
-      for (TransactionMap<String, byte[]> map : List.of(msgs(), cps(), events())) {
+      for (UndoLog.Logged<String, byte[]> map : List.of(msgs(), cps(), events())) {
         List<String> rows = new ArrayList<>();
         for (Iterator<String> it = map.keyIterator(prefix); it.hasNext(); ) {
           String rowKey = it.next();

@@ -65,26 +65,18 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     EmbeddedStoreOptions options = EmbeddedStoreOptions.of(home).withClock(clock);
     CheckpointStore first = await(EmbeddedCheckpointStore.open(vertx, options));
     SessionKey key = key("durable");
-    SessionMeta v = await(first.append(key, Append.of(0, user("q1"), assistant("a1")).withCheckpoint(auto("[\"v\"]"))
-        .withMeta(new MetaChange("openai", "coder", null, 1, 7))));
-    String eventId = await(first.appendEvent(key, "checkpoint", "auto", null));
+    Turn turn = storeATurn(first, key);
     await(first.close());
     assertTrue(Files.exists(home.resolve(EmbeddedCheckpointStore.FILE_NAME)));
     failure(first.meta(key), IllegalStateException.class);
 
     CheckpointStore second = await(EmbeddedCheckpointStore.open(vertx, options));
     try {
-      assertEquals(v, await(second.meta(key)));
-      assertEquals(List.of("q1", "a1"), await(second.messages(key, 0, 10)).stream()
-          .map(m -> Json.decodeValue(m.json(), JsonObject.class).getString("content"))
-          .toList());
-      assertEquals("[\"v\"]", await(second.checkpoint(key, 1)).contextView());
-      assertEquals(eventId, await(second.events(key, null, 10)).get(0).id());
-      assertEquals(List.of(key.id()), await(second.list(tenant, 0, 10)).stream().map(m -> m.key().id()).toList());
-      SessionMeta next = await(second.append(key, Append.of(v.version(), user("q2"))));
+      assertHolds(second, key, turn);
+      SessionMeta next = await(second.append(key, Append.of(turn.meta().version(), user("q2"))));
       assertEquals(3, next.messageCount());
       String laterEvent = await(second.appendEvent(key, "retry", null, null));
-      assertTrue(Long.parseLong(laterEvent) > Long.parseLong(eventId), "event ids keep increasing across restarts");
+      assertTrue(Long.parseLong(laterEvent) > Long.parseLong(turn.eventId()), "event ids keep increasing across restarts");
     } finally {
       await(second.close());
     }
@@ -142,8 +134,7 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
   @Test
   void theFileReusesTheSpaceOfWhatWasRewrittenInsteadOfGrowingWithEveryCommit() throws Exception {
     Path home = dir.resolve("space");
-    EmbeddedCheckpointStore store = await(EmbeddedCheckpointStore.open(vertx,
-        EmbeddedStoreOptions.of(home).withClock(clock)));
+    EmbeddedCheckpointStore store = openAt(home);
     try {
       await(store.retainDeadChunksFor(0)); // not 45 s: the test's dead chunks may be reused at once
       SessionKey key = key("rewritten");
@@ -154,12 +145,119 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
       for (int i = 0; i < 200; i++) {
         version = await(store.append(key, Append.of(version, NewMessage.partial("assistant", part))
             .replacingPartial())).version();
+        await(store.writeNow()); // a partial is not durable: written here, not only at the next answer
       }
       long size = Files.size(home.resolve(EmbeddedCheckpointStore.FILE_NAME));
       assertTrue(size < 256 * 1024, "200 commits of 3 KB each, one live: the file is " + size + " bytes");
     } finally {
       await(store.close());
     }
+  }
+
+  @Test
+  void aWriteThatIsNotDurableReachesTheFileWithinASecondWithoutAnyOtherWrite() throws Exception {
+    Path home = dir.resolve("periodic");
+    EmbeddedCheckpointStore store = openAt(home);
+    try {
+      SessionKey key = key("user-turn-only");
+      await(store.append(key, Append.of(0, user("q1")))); // the user turn: answered before it is in the file
+      Await.until(Duration.ofSeconds(5), "written by the periodic write",
+          () -> onDisk(home).contains(EmbeddedCheckpointStore.LAYOUT + "meta:" + tenant + "/" + key.id()));
+    } finally {
+      await(store.close());
+    }
+  }
+
+  private EmbeddedCheckpointStore openAt(Path home) {
+    return await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(home).withClock(clock)));
+  }
+
+  private record Turn(SessionMeta meta, String eventId) {}
+
+  /** A turn with a checkpoint, its meta and an event. */
+  private Turn storeATurn(CheckpointStore s, SessionKey key) {
+    SessionMeta meta = await(s.append(key, Append.of(0, user("q1"), assistant("a1")).withCheckpoint(auto("[\"v\"]"))
+        .withMeta(new MetaChange("openai", "coder", null, 1, 7))));
+    return new Turn(meta, await(s.appendEvent(key, "checkpoint", "auto", null)));
+  }
+
+  /** {@code s} holds {@code turn} as {@link #storeATurn} stored it: meta, messages, checkpoint, event, listing. */
+  private void assertHolds(CheckpointStore s, SessionKey key, Turn turn) {
+    assertEquals(turn.meta(), await(s.meta(key)));
+    assertEquals(List.of("q1", "a1"), await(s.messages(key, 0, 10)).stream()
+        .map(m -> Json.decodeValue(m.json(), JsonObject.class).getString("content")).toList());
+    assertEquals("[\"v\"]", await(s.checkpoint(key, 1)).contextView());
+    assertEquals(turn.eventId(), await(s.events(key, null, 10)).get(0).id());
+    assertEquals(List.of(key.id()), await(s.list(tenant, 0, 10)).stream().map(m -> m.key().id()).toList());
+  }
+
+  /** The keys in a copy of the store's file, as it is on disk now: map/key. */
+  private java.util.Set<String> onDisk(Path home) {
+    Path copy = dir.resolve("copy-" + System.nanoTime() + ".mv.db");
+    try {
+      Files.copy(home.resolve(EmbeddedCheckpointStore.FILE_NAME), copy);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    org.h2.mvstore.MVStore file = new org.h2.mvstore.MVStore.Builder().fileName(copy.toString()).readOnly().open();
+    try {
+      java.util.Set<String> keys = new java.util.TreeSet<>();
+      for (String map : file.getMapNames()) {
+        for (Object k : file.openMap(map).keySet()) keys.add(map + ":" + k);
+      }
+      return keys;
+    } finally {
+      file.close();
+    }
+  }
+
+  @Test
+  void aFileOfTheFirstLayoutOpensWithEverythingItHeldAndWithoutWhatACrashLeftUncommitted() throws Exception {
+    Path home = dir.resolve("first-layout");
+    EmbeddedStoreOptions options = EmbeddedStoreOptions.of(home).withClock(clock);
+    CheckpointStore before = await(EmbeddedCheckpointStore.open(vertx, options));
+    SessionKey key = key("converted");
+    Turn turn = storeATurn(before, key);
+    StoredResponse kept = new StoredResponse(tenant, "resp_old", key.id(), 1, "{\"id\":\"resp_old\"}", clock.instant());
+    await(before.putResponse(kept));
+    await(before.close());
+    rewriteInTheFirstLayout(home.resolve(EmbeddedCheckpointStore.FILE_NAME));
+
+    CheckpointStore after = await(EmbeddedCheckpointStore.open(vertx, options));
+    try {
+      assertHolds(after, key, turn);
+      assertEquals(kept, await(after.response(tenant, "resp_old")));
+      assertNull(await(after.meta(key("uncommitted"))), "what a crash left uncommitted is not converted");
+      String next = await(after.appendEvent(key, "retry", null, null));
+      assertTrue(Long.parseLong(next) > Long.parseLong(turn.eventId()), "the event counter came along");
+    } finally {
+      await(after.close());
+    }
+    java.util.Set<String> keys = onDisk(home);
+    assertTrue(keys.stream().allMatch(k -> k.startsWith(EmbeddedCheckpointStore.LAYOUT)), "nothing of the first layout is left: " + keys);
+  }
+
+  /**
+   * The store's file as the first layout kept it: the same maps under their bare names, in a TransactionStore, plus a
+   * transaction a crash left open (a session it wrote, never committed).
+   */
+  private void rewriteInTheFirstLayout(Path path) {
+    org.h2.mvstore.MVStore file = new org.h2.mvstore.MVStore.Builder().fileName(path.toString()).open();
+    org.h2.mvstore.tx.TransactionStore transactions = new org.h2.mvstore.tx.TransactionStore(file);
+    transactions.init();
+    org.h2.mvstore.tx.Transaction copy = transactions.begin();
+    for (String name : List.copyOf(file.getMapNames())) {
+      if (!name.startsWith(EmbeddedCheckpointStore.LAYOUT)) continue; // the TransactionStore's own
+      org.h2.mvstore.tx.TransactionMap<Object, Object> old =
+          copy.openMap(name.substring(EmbeddedCheckpointStore.LAYOUT.length()));
+      for (java.util.Map.Entry<Object, Object> e : file.openMap(name).entrySet()) old.put(e.getKey(), e.getValue());
+      file.removeMap(name);
+    }
+    copy.commit();
+    org.h2.mvstore.tx.Transaction interrupted = transactions.begin();
+    interrupted.openMap("meta").put(tenant + "/uncommitted", new byte[] {'{', '}'});
+    file.commit(); // on disk, uncommitted: as a crash in the middle of a batch left it
+    file.close();
   }
 
   @Test
