@@ -74,6 +74,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   private static final List<String> MAPS =
       List.of("meta", "msgs", "cps", "events", "eventCount", "expiry", "index", "counters", "responses");
   static final String LAYOUT = "v2/";
+  /** While a file of the first layout is converted, what is copied is written once this much is held in memory. */
+  static final int CONVERT_UNSAVED_BYTES = 8 * 1024 * 1024;
   /** Below this share of live data in the file's chunks, the oldest, emptiest chunks are rewritten (MVStore's 90 %, squared, busy). */
   static final int COMPACT_FILL_RATE = 80;
   /** Bytes of old chunks rewritten per periodic compaction at most: bounds the worker's time it takes. */
@@ -132,10 +134,14 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
   /**
    * A file of the first layout (the maps under their bare names, values kept by MVStore's TransactionStore) becomes
-   * one of this layout: what was committed is copied to the new maps, then everything else is removed, in one commit.
-   * A crash before that commit leaves the file as it was, and the next open converts it again.
+   * one of this layout: what was committed is copied to the new maps, then everything else is removed. The old maps go
+   * only in the last commit: a crash before it leaves them as they were, and the next open converts them again.
    */
   static void convertTransactionMaps(MVStore file) {
+    convertTransactionMaps(file, CONVERT_UNSAVED_BYTES);
+  }
+
+  static void convertTransactionMaps(MVStore file, int unsavedBytes) {
     if (MAPS.stream().noneMatch(file::hasMap)) return;
     TransactionStore old = new TransactionStore(file);
     old.init();
@@ -145,7 +151,12 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       if (!file.hasMap(name)) continue;
       TransactionMap<Object, Object> from = reading.openMap(name);
       MVMap<Object, Object> to = file.openMap(LAYOUT + name);
-      for (Map.Entry<Object, Object> e : from.entrySet()) to.put(e.getKey(), e.getValue());
+      for (Map.Entry<Object, Object> e : from.entrySet()) {
+        to.put(e.getKey(), e.getValue());
+        // a large file is not converted in memory whole: what is copied so far is written now and then (the old maps
+        // are still there, so a crash here only means converting again)
+        if (file.getUnsavedMemory() > unsavedBytes) file.commit();
+      }
     }
     reading.rollback();
     for (String name : List.copyOf(file.getMapNames())) {

@@ -237,6 +237,37 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     assertTrue(keys.stream().allMatch(k -> k.startsWith(EmbeddedCheckpointStore.LAYOUT)), "nothing of the first layout is left: " + keys);
   }
 
+  @Test
+  void aLargeFileOfTheFirstLayoutIsConvertedInSeveralWritesAndStillWhole() {
+    Path home = dir.resolve("first-layout-in-parts");
+    EmbeddedStoreOptions options = EmbeddedStoreOptions.of(home).withClock(clock);
+    CheckpointStore before = await(EmbeddedCheckpointStore.open(vertx, options));
+    List<SessionKey> keys = java.util.stream.IntStream.range(0, 20).mapToObj(i -> key("part-" + i)).toList();
+    List<Turn> turns = keys.stream().map(k -> storeATurn(before, k)).toList();
+    await(before.close());
+    Path path = home.resolve(EmbeddedCheckpointStore.FILE_NAME);
+    rewriteInTheFirstLayout(path);
+
+    // converted as a large file is, with a write whenever anything is held (here: after every entry)
+    org.h2.mvstore.MVStore file = new org.h2.mvstore.MVStore.Builder().fileName(path.toString()).autoCommitDisabled()
+        .autoCommitBufferSize(0).open();
+    EmbeddedCheckpointStore.convertTransactionMaps(file, 0);
+    file.close();
+
+    CheckpointStore after = await(EmbeddedCheckpointStore.open(vertx, options));
+    try {
+      for (int i = 0; i < keys.size(); i++) {
+        SessionKey k = keys.get(i);
+        assertEquals(turns.get(i).meta(), await(after.meta(k)));
+        assertEquals(2, await(after.messages(k, 0, 10)).size());
+        assertEquals(turns.get(i).eventId(), await(after.events(k, null, 10)).get(0).id());
+      }
+      assertNull(await(after.meta(key("uncommitted"))));
+    } finally {
+      await(after.close());
+    }
+  }
+
   /**
    * The store's file as the first layout kept it: the same maps under their bare names, in a TransactionStore, plus a
    * transaction a crash left open (a session it wrote, never committed).
