@@ -37,8 +37,8 @@ import org.h2.mvstore.tx.TransactionStore;
  *
  * <p>Atomicity: the operations queued while the worker was busy run as one batch, in order, each behind a mark in the
  * batch's {@link UndoLog} that its changes are rolled back to if it fails. The maps are plain MVMaps: since the file is
- * written only between operations, every version of it on disk ends with a whole operation, and after a crash the file opens
- * at its last whole version, so no half write is ever visible. (Files written before this layout, by MVStore's
+ * written only between operations, every version of it on disk ends with a whole operation, and after a crash the
+ * file opens at its last whole version, so no half write is ever visible. (Files written before this layout, by MVStore's
  * TransactionStore, are converted once when opened: {@link #convertTransactionMaps}.)
  * Durability: a write that stores an answer ({@link #storesAnAnswer}), a fork, a restore, a delete or a kept response
  * is answered only after its batch is written to the file and fsynced: group commit, one fsync for whatever was
@@ -47,7 +47,8 @@ import org.h2.mvstore.tx.TransactionStore;
  * file with the next durable batch, or within a second ({@link #WRITE_EVERY_MS}), and are fsynced with the next
  * durable batch. The store compacts the file a little at that second's write too.
  *
- * <p>Layout (maps; keys built from {@code tenant/id}, {@code #n} = 19-digit zero-padded number so keys sort):
+ * <p>Layout (maps, each named {@link #LAYOUT} + the name below; keys built from {@code tenant/id}, {@code #n} =
+ * 19-digit zero-padded number so keys sort):
  * {@code meta} tenant/id -> JSON, {@code msgs} tenant/id#index -> encoded message, {@code cps} tenant/id#seq ->
  * framed checkpoint (both via {@link MessageCodec}), {@code events} tenant/id#eventId -> JSON, {@code eventCount}
  * tenant/id -> events kept, {@code expiry} tenant/id -> epoch millis, {@code index} tenant/(MAX-updated)/id -> ""
@@ -62,7 +63,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   public static final String FILE_NAME = "sessions.mv.db";
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
-  /** Operations per transaction at most: bounds the work lost to one failed commit and the wait of the first one. */
+  /** Operations per batch at most: bounds the undo log and the wait of the batch's first operation. */
   private static final int MAX_BATCH = 256;
   private static final JsonMapper JSON = JsonMapper.builder().build();
   /** How often what no durable write took to the file is written, and the file compacted a little. */
@@ -118,8 +119,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     try {
       // 4 KB pages, not MVStore's 16 KB default: every group commit rewrites each B-tree page a turn touched, and with
       // smaller pages it rewrites a quarter of the bytes (a checkpointed turn cost the gateway about a quarter less CPU)
-      // no background writer: commits run on the store's worker (see the class comment)
-      // never written but where the store commits (see the class comment)
+      // no background writer and no write on memory pressure: the file is written only where the store commits, on
+      // its worker (see the class comment)
       file = new MVStore.Builder().fileName(directory.resolve(FILE_NAME).toString()).pageSplitSize(4 * 1024)
           .autoCommitDisabled().autoCommitBufferSize(0).open();
     } catch (MVStoreException e) {
