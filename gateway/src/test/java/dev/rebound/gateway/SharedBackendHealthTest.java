@@ -186,7 +186,8 @@ class SharedBackendHealthTest {
     long paced = g.stream().mapToLong(gw -> gw.events("pace").size()).sum();
     System.out.println(store + ": 30 requests from 3 gateways on a budget of 10 per 2 s: " + tookMs + " ms, upstream "
         + "statuses " + statuses + ", " + paced + " paced");
-    assertFalse(statuses.contains(429), "the upstream never had to refuse: " + statuses);
+    assertFalse(statuses.contains(429), () -> "the upstream never had to refuse: " + seen.encode() + "; the gateways paced "
+        + g.stream().map(gw -> gw.events("pace").toString()).toList());
     assertEquals(30, statuses.size(), "one upstream call per request");
     for (GatewayHarness gw : g) assertFalse(gw.events("pace").isEmpty(), "every gateway paced its own traffic");
   }

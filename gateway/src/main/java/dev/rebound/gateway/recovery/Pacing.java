@@ -241,9 +241,17 @@ public final class Pacing {
       if (low && until.isAfter(lane.sharedUntil)) lane.sharedUntil = until;
     }
     if (s == null) return;
-    // while plenty is left the shared count needs no report: the one that says the lane came down starts its reckoning
-    if (low || wasLow) s.reported(backend, model, slot.countedSeq(), requests, now);
     if (low && !wasLow) s.lowered(backend, model, requests.resetsAt().plus(SHARED_AFTER_REFILL));
+    // while plenty is left the shared count needs no report: the one that says the lane came down starts its reckoning
+    if (!low && !wasLow) return;
+    RateBudget.Limit stated = requests;
+    if (slot.counted() == null || slot.counted().isComplete()) {
+      s.reported(backend, model, slot.countedSeq(), stated, now);
+    } else {
+      // the answer came back before Redis numbered its request: a report of no known number would be reckoned as of
+      // every request numbered so far, counting as seen some that the backend had not seen yet
+      slot.counted().onComplete(ar -> s.reported(backend, model, slot.countedSeq(), stated, now));
+    }
   }
 
   /**

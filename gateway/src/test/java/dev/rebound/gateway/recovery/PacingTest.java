@@ -123,10 +123,16 @@ class PacingTest {
     long numbered = 100;
     /** What Redis reckons is left, as COUNT answers it (-1: nothing known). */
     long left = -1;
+    /** When set, COUNT answers only once the test completes this. */
+    io.vertx.core.Promise<Void> countAnswers;
 
     @Override
     public io.vertx.core.Future<Pacing.Count> count(String backend, String model, Instant now) {
       said.add("count");
+      if (countAnswers != null) {
+        long seq = ++numbered;
+        return countAnswers.future().map(v -> new Pacing.Count(seq, left, 10L, null, Duration.ZERO, null));
+      }
       return io.vertx.core.Future.succeededFuture(new Pacing.Count(++numbered, left, 10L,
           left < 0 ? null : now.plusSeconds(2), Duration.ZERO, null));
     }
@@ -162,13 +168,26 @@ class PacingTest {
     assertEquals(List.of("count"), others.said, "8 left: no report needed while plenty is left");
     Pacing.Slot second = pacing.next("b", "m").result();
     pacing.reported("b", "m", left(7, 10, Duration.ofSeconds(2)), second);
-    assertEquals(List.of("count", "count", "report 102 7", "lowered until " + clock.instant().plusSeconds(62)),
+    assertEquals(List.of("count", "count", "lowered until " + clock.instant().plusSeconds(62), "report 102 7"),
         others.said, "at 7 the others hear it, and the report goes to the shared count with its number");
     Pacing.Slot waited = pacing.next("b", "m").result();
     assertEquals(Duration.ofMillis(7), waited.delay(), "from now on the slot comes from the shared count");
     assertEquals("take 7@102", others.said.get(4), "with this gateway's report and its number, for a lane Redis lacks");
     pacing.reported("b", "m", left(5, 10, Duration.ofSeconds(2)), waited);
     assertEquals("report 103 5", others.said.get(5), "a shared slot's report carries its shared number");
+  }
+
+  @Test
+  void anAnswerThatArrivesBeforeRedisNumberedItsRequestIsReportedWithItsNumberOnceKnown() {
+    Others others = new Others();
+    pacing.share(others);
+    others.countAnswers = io.vertx.core.Promise.promise();
+    Pacing.Slot sent = pacing.next("b", "m").result();
+    pacing.reported("b", "m", left(7, 10, Duration.ofSeconds(2)), sent);
+    assertEquals(List.of("count", "lowered until " + clock.instant().plusSeconds(62)), others.said,
+        "the others hear at once that the lane came down; the report waits for the request's number");
+    others.countAnswers.complete();
+    assertEquals("report 101 7", others.said.get(2), "reckoned as of that request, not of every request numbered since");
   }
 
   @Test
