@@ -33,6 +33,8 @@ public final class Pacing {
   static final Duration SHARED_AFTER_REFILL = Duration.ofSeconds(60);
   /** How much later than the reported refill a request goes, for clocks that differ a little. */
   private static final Duration REFILL_MARGIN = Duration.ofMillis(50);
+  /** Reports whose refill differs by less than this are of the same window (relative reset headers jitter). */
+  private static final long SAME_WINDOW_MS = 250;
   /** At most this many requests a lane remembers the sending time of, between two reports. */
   private static final int MAX_UNSEEN = 1024;
 
@@ -341,7 +343,16 @@ public final class Pacing {
       for (Sent r : sent) if (r.seq == seq) at = r.at;
       // an older answer that arrives late says less than the newest one: older by when it was sent, when known (a
       // request no longer listed was sent before the last report, or is not this gateway's: older either way)
-      if (reportSentAt != null ? at == null || !new Sent(seq, at).after(reportSentAt, reportSeq) : seq < reportSeq) return;
+      if (reportSentAt != null ? at == null || !new Sent(seq, at).after(reportSentAt, reportSeq) : seq < reportSeq) {
+        // unless it says less is left than the newest report of the same window did: then the two crossed on the way
+        // (it went first but reached the backend after, on a slower connection), and the backend's count includes the
+        // newest one's request too; what it says stands, as of the newest one, so no request is counted as seen twice
+        if (remaining != null && requests.remaining() < remaining
+            && Math.abs(Duration.between(refill, requests.resetsAt()).toMillis()) < SAME_WINDOW_MS) {
+          remaining = requests.remaining();
+        }
+        return;
+      }
       reportSeq = seq;
       reportSentAt = at;
       if (at != null) {

@@ -103,6 +103,22 @@ class PacingTest {
   }
 
   @Test
+  void anAnswerThatCrossedANewerOneOnTheWayAndSaysLessIsLeftLowersTheCount() {
+    Pacing.Slot a = pacing.take("b", "m");
+    Pacing.Slot b = pacing.take("b", "m");
+    // b reached the backend first (a's connection was slower): b's answer says 3 left, a's, arriving later, 2
+    pacing.reported("b", "m", left(3, 10, Duration.ofSeconds(1)), b.seq());
+    pacing.reported("b", "m", left(2, 10, Duration.ofSeconds(1)), a.seq());
+    Pacing.Slot next = pacing.take("b", "m");
+    Pacing.Slot after = pacing.take("b", "m");
+    assertTrue(after.why() != null && after.why().contains("has 1 of 10"), "2 left, not 3, before these two: " + after);
+    // a later window's report from an older request says nothing of this one
+    pacing.reported("b", "m", left(9, 10, Duration.ofSeconds(1)), next.seq());
+    pacing.reported("b", "m", left(1, 10, Duration.ofSeconds(5)), a.seq());
+    assertEquals(Duration.ZERO, pacing.take("b", "m").delay(), "9 left as of the newest report");
+  }
+
+  @Test
   void paceBelowZeroTurnsPacingOff() {
     Pacing off = new Pacing(clock, 0);
     Pacing.Slot s = off.take("b", "m");
