@@ -123,10 +123,26 @@ class TurnNumbersTest {
     assertEquals(1, h.events("fork").size(), h.events("fork").toString());
     JsonObject s = session(id);
     assertEquals(3, s.getJsonObject("meta").getInteger("turns"), "the turns of the history the client sent");
-    assertEquals(List.of("turn 2", "turn 3"), completeReasons(s),
-        "turn 2 and 3 again, once each, of the edited history: " + reasons(s));
+    assertEquals(List.of("turn 1", "turn 2", "turn 3", "turn 2", "turn 3"), completeReasons(s),
+        "the session keeps its checkpoints; turn 2 and 3 again, once each, of the edited history: " + reasons(s));
+    List<JsonObject> cps = s.getJsonArray("checkpoints").stream().map(JsonObject.class::cast).toList();
+    JsonObject diverged = cps.stream().filter(c -> "DIVERGED".equals(c.getString("kind"))).findFirst()
+        .orElseThrow(() -> new AssertionError("a DIVERGED checkpoint: " + reasons(s)));
+    for (JsonObject c : cps) {
+      if (c.getInteger("seq") < diverged.getInteger("seq")) {
+        assertEquals(diverged.getInteger("seq"), c.getInteger("supersededBy"), "superseded by the divergence: " + c);
+      } else {
+        assertFalse(c.containsKey("supersededBy"), c.encode());
+      }
+    }
+    JsonObject before = new JsonObject(h.get("/admin/sessions/" + id + "/checkpoints/" + diverged.getInteger("seq")).body());
+    assertEquals(6, before.getJsonArray("context").size(),
+        "the DIVERGED checkpoint's context is the whole history before: " + before);
     String fork = (String) h.events("fork").get(0).fields().get("fork");
     JsonObject kept = session(fork);
+    assertTrue(s.getJsonObject("meta").getLong("tokens") > kept.getJsonObject("meta").getLong("tokens"),
+        "the tokens spent before the edit still count in the session, with those after: " + s.getJsonObject("meta")
+        + " against the fork's " + kept.getJsonObject("meta"));
     assertEquals(6, kept.getJsonArray("messages").size(), "the history before the edit, whole");
     assertFalse(completeReasons(kept).size() > 1, "the fork holds one copied checkpoint: " + reasons(kept));
   }

@@ -16,5 +16,16 @@ public enum CheckpointKind {
    * The client replaced its history with a summary of it: the history goes on from the compacted one, and this
    * checkpoint's context view holds the whole history as it was before.
    */
-  COMPACTED
+  COMPACTED,
+  /**
+   * The client's history diverged from the stored one (it edited or rewound an earlier turn): the session goes on from
+   * what it sent, and this checkpoint's context view holds the whole history as it was before (also kept as a fork).
+   */
+  DIVERGED;
+
+  /** Whether a checkpoint of this kind replaced the session's whole message list: every checkpoint before it counts
+   * messages that are gone from the session (its context view holds them). */
+  public boolean replacesHistory() {
+    return this == COMPACTED || this == DIVERGED;
+  }
 }

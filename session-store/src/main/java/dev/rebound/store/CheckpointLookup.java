@@ -6,8 +6,8 @@ import java.util.List;
  * Finds the checkpoint a fork or restore starts from and checks that its messages still exist. Restores rewind the
  * history, so a checkpoint taken before a rewind to fewer messages points at messages that were dropped or replaced;
  * such a rewind always leaves a later checkpoint with a smaller messageCount (restore adds one), which is the test.
- * A compaction replaces the whole message list and takes a COMPACTED checkpoint: every checkpoint before it counts
- * messages that were replaced (the COMPACTED checkpoint's context view holds them).
+ * A compaction or a divergence replaces the whole message list and takes a COMPACTED or DIVERGED checkpoint: every
+ * checkpoint before it counts messages that were replaced (that checkpoint's context view holds them).
  */
 public final class CheckpointLookup {
 
@@ -26,12 +26,13 @@ public final class CheckpointLookup {
 
   /**
    * The seq of the first later checkpoint that rewound the history below checkpoint {@code seq}, or that replaced it
-   * whole (a {@link CheckpointKind#COMPACTED} one: the messages it counts were replaced since), or 0 when none did.
+   * whole (a {@link CheckpointKind#COMPACTED} or {@link CheckpointKind#DIVERGED} one: the messages it counts were
+   * replaced since), or 0 when none did.
    */
   public static int supersededBy(List<Checkpoint> all, int seq) {
     Checkpoint target = all.get(seq - 1);
     for (Checkpoint later : all.subList(seq, all.size())) {
-      if (later.messageCount() < target.messageCount() || later.kind() == CheckpointKind.COMPACTED) return later.seq();
+      if (later.messageCount() < target.messageCount() || later.kind().replacesHistory()) return later.seq();
     }
     return 0;
   }

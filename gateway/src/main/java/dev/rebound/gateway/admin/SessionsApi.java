@@ -170,9 +170,10 @@ final class SessionsApi {
       return store.get().checkpoints(key).compose(all -> {
         int by = CheckpointLookup.supersededBy(all, seq);
         Checkpoint replacing = by > 0 ? all.get(by - 1) : null;
-        if (replacing != null && replacing.kind() == CheckpointKind.COMPACTED
+        if (replacing != null && replacing.kind().replacesHistory()
             && !ContextView.readsHistory(replacing.contextView())) {
-          // a compaction replaced them: its checkpoint holds the whole history before it, this one's beginning
+          // a compaction or a divergence replaced them: its checkpoint holds the whole history before it, this one's
+          // beginning
           List<StoredMessage> before = ContextView.messagesOf(replacing.contextView());
           return Future.succeededFuture(out.put("context", ContextView.expand(cp.contextView(),
               before.subList(0, Math.min(cp.messageCount(), before.size())))));

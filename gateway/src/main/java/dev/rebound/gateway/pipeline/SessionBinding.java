@@ -187,18 +187,23 @@ final class SessionBinding {
         forked = true;
         ready = fork(ex, key, loaded);
       }
-      // after a fork the session starts again from what the client sent; after a compaction it goes on from the
-      // compacted history, its turns counted on: those the summary stands for come before the compacted history's own
-      Loaded base = forked ? new Loaded(0, loaded.turns(), null, List.of(), null, null)
-          : compacted != null ? new Loaded(loaded.version(), loaded.turns(), loaded.created(), List.of(), null, null,
-              loaded.meta(), Math.max(0, loaded.turns() - request.answers()))
+      // after a fork the session goes on from what the client sent, its turns those of that history; after a
+      // compaction it goes on from the compacted history, its turns counted on: those the summary stands for come
+      // before the compacted history's own. Either way the messages are replaced in place (under the version check):
+      // the session keeps its checkpoints, events and usage, and a turn another gateway stored meanwhile is not lost
+      Loaded base = forked || compacted != null ? new Loaded(loaded.version(), loaded.turns(), loaded.created(),
+          List.of(), null, null, loaded.meta(), forked ? 0 : Math.max(0, loaded.turns() - request.answers()))
           : loaded;
       int first = from;
       RequestMessages sent = request;
-      CheckpointDraft compaction = compacted == null ? null : new CheckpointDraft(CheckpointKind.COMPACTED, null,
+      CheckpointDraft replacing = compacted != null ? new CheckpointDraft(CheckpointKind.COMPACTED, null,
           compacted, 0, "the client compacted " + history.size() + " message(s) into " + request.size()
-          + "; this checkpoint's context is the whole history before");
-      return ready.compose(version -> append(ex, key, version, sent, first, base, compaction))
+          + "; this checkpoint's context is the whole history before")
+          : forked ? new CheckpointDraft(CheckpointKind.DIVERGED, null, compactedView(history), 0,
+              "the client's history diverges from the stored one: its " + request.size() + " message(s) replace the "
+              + history.size() + " stored; this checkpoint's context is the whole history before")
+          : null;
+      return ready.compose(version -> append(ex, key, version, sent, first, base, replacing))
           .recover(err -> {
             if (err instanceof StaleWriteException && mayRetry) {
               // another writer got there first: read the session again and bind once more
@@ -249,8 +254,8 @@ final class SessionBinding {
   }
 
   /**
-   * @param compaction the COMPACTED checkpoint to take instead of the user turn's (null: none); the request's messages
-   *                   then replace the stored ones
+   * @param compaction the COMPACTED or DIVERGED checkpoint to take instead of the user turn's (null: none); the
+   *                   request's messages then replace the stored ones
    */
   private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
       Loaded loaded, CheckpointDraft compaction) {
@@ -270,9 +275,11 @@ final class SessionBinding {
             : new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
             0, "user turn stored before the first upstream attempt"))
         // answers that arrive with the request (a new session's history, a resumed partial) are turns stored too;
-        // those of a compacted history are not: they restate turns counted already
-        .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE,
-            compaction != null ? 0 : (int) fresh.stream().filter(m -> "assistant".equals(m.role())).count(), 0));
+        // those of a compacted history are not: they restate turns counted already; after a divergence the session
+        // counts the turns of the history the client sent
+        .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, compaction == null
+            ? (int) fresh.stream().filter(m -> "assistant".equals(m.role())).count()
+            : compaction.kind() == CheckpointKind.DIVERGED ? request.answers() - loaded.turns() : 0, 0));
     return store.append(key, append).onSuccess(meta -> {
       // the turn's number is the exchanges completed before it in the history it continues, whatever counters say,
       // after the turns a compaction summarised
@@ -280,8 +287,9 @@ final class SessionBinding {
           () -> request.asNew(0, request.size()), false));
       remember(key, loaded, meta, request, from);
       if (compaction != null) {
-        emit(ex, EventType.CHECKPOINT, "COMPACTED checkpoint: " + compaction.reason() + "; the session goes on from the"
-            + " compacted history", Map.of("kind", CheckpointKind.COMPACTED.name(), "version", meta.version()));
+        emit(ex, EventType.CHECKPOINT, compaction.kind().name() + " checkpoint: " + compaction.reason()
+            + "; the session goes on from the " + (compaction.kind() == CheckpointKind.COMPACTED ? "compacted history"
+            : "history the client sent"), Map.of("kind", compaction.kind().name(), "version", meta.version()));
       } else {
         emit(ex, EventType.CHECKPOINT, "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
             Map.of("kind", kind.name(), "version", meta.version()));
@@ -303,16 +311,20 @@ final class SessionBinding {
         loaded.turnsBefore()));
   }
 
+  /**
+   * Keeps the stored history as a fork of its own ({@code <id>.fork-<time>}, from the last checkpoint), before the
+   * session's messages are replaced in place by what the client sent; answers the version to replace them at.
+   */
   private Future<Long> fork(Exchange ex, SessionKey key, Loaded loaded) {
     if (loaded.messages().isEmpty()) return Future.succeededFuture(loaded.version());
     SessionKey forkKey = new SessionKey(key.tenant(), forkId(key.id(), clock.millis()));
     return store.checkpoints(key).compose(cps -> {
       if (cps.isEmpty()) return Future.succeededFuture();
       return store.fork(key, cps.get(cps.size() - 1).seq(), forkKey).mapEmpty();
-    }).compose(v -> store.delete(key)).map(v -> {
+    }).map(v -> {
       emit(ex, EventType.FORK, "the client's history diverges from the stored one; the stored history is kept as session "
           + forkKey.id() + " and this session continues from what the client sent", Map.of("fork", forkKey.id()));
-      return 0L;
+      return loaded.version();
     });
   }
 
