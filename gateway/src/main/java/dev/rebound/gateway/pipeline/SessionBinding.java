@@ -254,11 +254,11 @@ final class SessionBinding {
   }
 
   /**
-   * @param compaction the COMPACTED or DIVERGED checkpoint to take instead of the user turn's (null: none); the
-   *                   request's messages then replace the stored ones
+   * @param replacing the COMPACTED or DIVERGED checkpoint to take instead of the user turn's (null: none); the
+   *                  request's messages then replace the stored ones
    */
   private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
-      Loaded loaded, CheckpointDraft compaction) {
+      Loaded loaded, CheckpointDraft replacing) {
     if (ex.session() != null) return Future.succeededFuture();
     List<NewMessage> fresh = request.asNew(from, request.size());
     String label = ex.requestHeaders().get("x-rebound-checkpoint");
@@ -268,28 +268,28 @@ final class SessionBinding {
     boolean replacesPartial = !fresh.isEmpty() && "assistant".equals(fresh.get(0).role()) && !loaded.messages().isEmpty()
         && loaded.messages().get(loaded.messages().size() - 1).partial();
     Append base = Append.of(version, fresh.toArray(NewMessage[]::new));
-    Append append = (compaction != null ? base.replacingHistory() : replacesPartial ? base.replacingPartial() : base)
+    Append append = (replacing != null ? base.replacingHistory() : replacesPartial ? base.replacingPartial() : base)
         .ofSessionCreated(loaded.created())
         .extending(() -> request.asNew(0, from))
-        .withCheckpoint(compaction != null ? compaction
+        .withCheckpoint(replacing != null ? replacing
             : new CheckpointDraft(kind, kind == CheckpointKind.WORKFLOW ? label.trim() : null, contextView,
             0, "user turn stored before the first upstream attempt"))
         // answers that arrive with the request (a new session's history, a resumed partial) are turns stored too;
         // those of a compacted history are not: they restate turns counted already; after a divergence the session
         // counts the turns of the history the client sent
-        .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, compaction == null
+        .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, replacing == null
             ? (int) fresh.stream().filter(m -> "assistant".equals(m.role())).count()
-            : compaction.kind() == CheckpointKind.DIVERGED ? request.answers() - loaded.turns() : 0, 0));
+            : replacing.kind() == CheckpointKind.DIVERGED ? request.answers() - loaded.turns() : 0, 0));
     return store.append(key, append).onSuccess(meta -> {
       // the turn's number is the exchanges completed before it in the history it continues, whatever counters say,
       // after the turns a compaction summarised
       ex.bound(new SessionTurn(key, meta.version(), loaded.turnsBefore() + request.answers() + 1,
           () -> request.asNew(0, request.size()), false));
       remember(key, loaded, meta, request, from);
-      if (compaction != null) {
-        emit(ex, EventType.CHECKPOINT, compaction.kind().name() + " checkpoint: " + compaction.reason()
-            + "; the session goes on from the " + (compaction.kind() == CheckpointKind.COMPACTED ? "compacted history"
-            : "history the client sent"), Map.of("kind", compaction.kind().name(), "version", meta.version()));
+      if (replacing != null) {
+        emit(ex, EventType.CHECKPOINT, replacing.kind().name() + " checkpoint: " + replacing.reason()
+            + "; the session goes on from the " + (replacing.kind() == CheckpointKind.COMPACTED ? "compacted history"
+            : "history the client sent"), Map.of("kind", replacing.kind().name(), "version", meta.version()));
       } else {
         emit(ex, EventType.CHECKPOINT, "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
             Map.of("kind", kind.name(), "version", meta.version()));

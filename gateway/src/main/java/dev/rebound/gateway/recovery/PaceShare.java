@@ -25,8 +25,6 @@ import java.util.function.IntSupplier;
 final class PaceShare implements Pacing.Shared {
   /** How long a request waits for its shared slot before it counts alone (Redis slow or away). */
   static final Duration TAKE_TIMEOUT = Duration.ofMillis(250);
-  /** Reports whose refill differs by less than this are of the same window (relative reset headers jitter). */
-  private static final long SAME_WINDOW_MS = 250;
   private static final long REFILL_MARGIN_MS = 50;
   /** How long a lane's numbering outlives its last request or refill. */
   private static final long KEEP_MS = 600_000;
@@ -198,7 +196,7 @@ final class PaceShare implements Pacing.Shared {
   public void reported(String backend, String model, long seq, RateBudget.Limit requests, Instant now) {
     keys.send(Request.cmd(Command.EVAL).arg(REPORT).arg(1).arg(key(backend, model)).arg(seq).arg(requests.remaining())
         .arg(requests.limit() == null ? 0 : requests.limit()).arg(requests.resetsAt().toEpochMilli())
-        .arg(now.toEpochMilli()).arg(SAME_WINDOW_MS)).onFailure(err -> { /* best effort: the next report says it again */ });
+        .arg(now.toEpochMilli()).arg(Pacing.SAME_WINDOW_MS)).onFailure(err -> { /* best effort: the next report says it again */ });
   }
 
   @Override

@@ -33,8 +33,11 @@ public final class Pacing {
   static final Duration SHARED_AFTER_REFILL = Duration.ofSeconds(60);
   /** How much later than the reported refill a request goes, for clocks that differ a little. */
   private static final Duration REFILL_MARGIN = Duration.ofMillis(50);
-  /** Reports whose refill differs by less than this are of the same window (relative reset headers jitter). */
-  private static final long SAME_WINDOW_MS = 250;
+  /**
+   * Reports whose refill differs by less than this are of the same window (relative reset headers jitter); the shared
+   * count ({@link PaceShare}) tells windows apart by it too.
+   */
+  static final long SAME_WINDOW_MS = 250;
   /** At most this many requests a lane remembers the sending time of, between two reports. */
   private static final int MAX_UNSEEN = 1024;
 
