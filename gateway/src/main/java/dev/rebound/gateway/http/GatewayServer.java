@@ -296,6 +296,14 @@ public final class GatewayServer {
     // the body is sized from Content-Length up front: growing it chunk by chunk copied large prompts several times
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()).setPreallocateBodyBuffer(true);
     router.route().handler(GatewayServer::requestId);
+    // the model endpoints first: every request is matched against the routes in order, and these take nearly all
+    for (String prefix : PREFIXES) {
+      router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.CHAT_COMPLETIONS));
+      router.post(prefix + "/v1/messages").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.MESSAGES));
+      router.post(prefix + "/v1/messages/count_tokens").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.COUNT_TOKENS));
+      router.post(prefix + "/v1/responses").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.RESPONSES));
+      router.post(prefix + "/v1/responses/compact").handler(body).handler(compaction::handle);
+    }
     router.get("/").handler(GatewayServer::index);
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "ok")));
     router.get("/ready").handler(readiness);
@@ -306,11 +314,6 @@ public final class GatewayServer {
     ResponsesEndpoints kept = new ResponsesEndpoints(auth, () -> store);
     kept.mount(router, PREFIXES);
     for (String prefix : PREFIXES) {
-      router.post(prefix + "/v1/chat/completions").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.CHAT_COMPLETIONS));
-      router.post(prefix + "/v1/messages").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.MESSAGES));
-      router.post(prefix + "/v1/messages/count_tokens").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.COUNT_TOKENS));
-      router.post(prefix + "/v1/responses").handler(body).handler(ctx -> model(ctx, frontDoor, Endpoint.RESPONSES));
-      router.post(prefix + "/v1/responses/compact").handler(body).handler(compaction::handle);
       // a background response's id, else a kept one (store: true), else 404
       router.get(prefix + "/v1/responses/:" + BackgroundLookup.ID).handler(ctx -> background.lookup().get(ctx))
           .handler(kept.retrieval());

@@ -14,7 +14,7 @@ final class LabelledMeters<M extends Meter> {
   static final int MAX_LABEL_SETS = 2000;
   static final String OTHER = "other";
 
-  private final ConcurrentHashMap<String, M> byLabels = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Labels, M> byLabels = new ConcurrentHashMap<>();
   private final Function<String[], M> make;
 
   /** @param make registers the meter for the label values given (in the order the callers pass them) */
@@ -23,14 +23,28 @@ final class LabelledMeters<M extends Meter> {
   }
 
   M get(String... values) {
-    String key = String.join("\u0001", values);
-    M meter = byLabels.get(key);
+    // looked up by the values themselves: label values are mostly the same String instances, with their hash kept
+    M meter = byLabels.get(new Labels(values));
     if (meter != null) return meter;
     if (byLabels.size() >= MAX_LABEL_SETS) {
       String[] other = new String[values.length];
       Arrays.fill(other, OTHER);
-      return byLabels.computeIfAbsent(String.join("\u0001", other), k -> make.apply(other));
+      return byLabels.computeIfAbsent(new Labels(other), k -> make.apply(other));
     }
-    return byLabels.computeIfAbsent(key, k -> make.apply(values));
+    String[] kept = values.clone(); // the caller's array is theirs to reuse
+    return byLabels.computeIfAbsent(new Labels(kept), k -> make.apply(kept));
+  }
+
+  /** A set of label values as a map key. */
+  private record Labels(String[] values) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Labels other && Arrays.equals(values, other.values);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(values);
+    }
   }
 }

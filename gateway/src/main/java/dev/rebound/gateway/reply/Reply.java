@@ -51,7 +51,12 @@ public final class Reply implements StreamTarget {
    * synchronous read handler, so nothing else (keep-alive, end) can run while events are held.
    */
   private boolean holding;
-  /** The held events; created by the first one (a read that ends mid-event holds none). */
+  /**
+   * The held events: a run of them that lie next to each other in one array (those of one upstream read, as read) is
+   * kept as that range and written without a copy; anything else goes into {@link #held}.
+   */
+  private SseEvent runStart;
+  private SseEvent runEnd;
   private Buffer held;
   /**
    * While the assistant message is kept (a session stores it), the stream's end marker ([DONE], message_stop) waits
@@ -211,9 +216,33 @@ public final class Reply implements StreamTarget {
   @Override
   public void readDone() {
     holding = false;
-    Buffer events = held;
+    Buffer events;
+    if (held == null && runStart != null) {
+      events = SseEvent.between(runStart, runEnd);
+    } else {
+      endRun();
+      events = held;
+    }
     held = null;
+    runStart = runEnd = null;
     if (events != null) resp.write(events);
+  }
+
+  private void hold(SseEvent e) {
+    if (runStart != null && runEnd.isFollowedBy(e)) {
+      runEnd = e;
+      return;
+    }
+    endRun();
+    runStart = runEnd = e;
+  }
+
+  /** The run so far is copied into {@link #held}: the next event is not next to it. */
+  private void endRun() {
+    if (runStart == null) return;
+    if (held == null) held = Buffer.buffer();
+    held.appendBuffer(SseEvent.between(runStart, runEnd));
+    runStart = runEnd = null;
   }
 
   @Override
@@ -234,8 +263,7 @@ public final class Reply implements StreamTarget {
       return;
     }
     if (holding) {
-      if (held == null) held = Buffer.buffer(e.length());
-      e.appendTo(held);
+      hold(e);
     } else {
       resp.write(e.bytes());
     }

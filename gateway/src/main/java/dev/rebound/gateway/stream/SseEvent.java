@@ -1,11 +1,10 @@
 package dev.rebound.gateway.stream;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
@@ -18,11 +17,16 @@ import java.util.Objects;
  */
 public final class SseEvent {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final JsonFactory FACTORY = JSON.getFactory();
 
   private final String event;
-  /** The exact bytes; null for an event built from text until {@link #bytes()} encodes it. */
+  /**
+   * The exact bytes are {@code bytes[from, to)}: an event as read shares the array of its whole upstream read with the
+   * other events of that read (never written to again), so relaying them copies nothing. Null for an event built from
+   * text until {@link #bytes()} encodes it.
+   */
   private byte[] bytes;
+  private int from;
+  private int to;
   /** Where the data is inside {@link #bytes} when it is one line; -1 when it is not there as is (none, or joined). */
   private final int dataFrom;
   private final int dataTo;
@@ -44,10 +48,15 @@ public final class SseEvent {
     this.dataTo = -1;
   }
 
-  /** An event as read: its bytes, and its data either as a range of them (one line) or joined (several lines). */
-  SseEvent(String event, byte[] bytes, int dataFrom, int dataTo, String joinedData) {
+  /**
+   * An event as read: {@code bytes[from, to)}, and its data either as a range of them (one line) or joined (several
+   * lines). The array must not change afterwards.
+   */
+  SseEvent(String event, byte[] bytes, int from, int to, int dataFrom, int dataTo, String joinedData) {
     this.event = event;
     this.bytes = bytes;
+    this.from = from;
+    this.to = to;
     this.dataFrom = dataFrom;
     this.dataTo = dataTo;
     this.data = joinedData;
@@ -79,26 +88,36 @@ public final class SseEvent {
 
   /** The exact text of the event, blank lines that preceded it and its terminating blank line included. */
   public String raw() {
-    if (raw == null) raw = new String(bytes, StandardCharsets.UTF_8);
+    if (raw == null) raw = new String(bytes, from, to - from, StandardCharsets.UTF_8);
     return raw;
   }
 
-  /** The exact bytes of the event, as relayed. */
+  /** The exact bytes of the event, as relayed (a copy: the caller may keep or change it). */
   public Buffer bytes() {
-    if (bytes == null) bytes = raw.getBytes(StandardCharsets.UTF_8);
-    return Buffer.buffer(bytes);
+    encode();
+    return Buffer.buffer(to - from).appendBytes(bytes, from, to - from);
   }
 
-  /** How many bytes the event has. */
-  public int length() {
-    if (bytes == null) bytes = raw.getBytes(StandardCharsets.UTF_8);
-    return bytes.length;
+  /** Whether {@code next}'s bytes come right after this event's in the same array (two events of one read). */
+  public boolean isFollowedBy(SseEvent next) {
+    return bytes != null && next.bytes == bytes && next.from == to;
   }
 
-  /** Appends the event's bytes to {@code to}. */
-  public void appendTo(Buffer to) {
-    if (bytes == null) bytes = raw.getBytes(StandardCharsets.UTF_8);
-    to.appendBytes(bytes);
+  /**
+   * The bytes from {@code first}'s to {@code last}'s, which follow each other in one array ({@link #isFollowedBy}), as a
+   * buffer over that array: nothing is copied, and nothing changes the array afterwards.
+   */
+  public static Buffer between(SseEvent first, SseEvent last) {
+    first.encode();
+    if (first.bytes != last.bytes || last.to < first.from) throw new IllegalArgumentException("not one run of events");
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(first.bytes, first.from, last.to - first.from));
+  }
+
+  private void encode() {
+    if (bytes != null) return;
+    bytes = raw.getBytes(StandardCharsets.UTF_8);
+    from = 0;
+    to = bytes.length;
   }
 
   /** True when the event holds only comment lines (":..."), e.g. keep-alives such as {@code : OPENROUTER PROCESSING}. */
@@ -126,14 +145,19 @@ public final class SseEvent {
     return "[DONE]".equals(data);
   }
 
-  /** Whether the data contains {@code needle} (ASCII), read from the bytes without decoding them. */
+  /**
+   * Whether the data contains {@code needle} (ASCII), read from the bytes without decoding them: every event is checked
+   * for an error on the relay's hot path, so candidates are found eight bytes at a time.
+   */
   public boolean dataContains(String needle) {
     if (dataRead) return data != null && data.contains(needle);
     int n = needle.length();
-    outer:
-    for (int i = dataFrom, last = dataTo - n; i <= last; i++) {
-      for (int j = 0; j < n; j++) if (bytes[i + j] != needle.charAt(j)) continue outer;
-      return true;
+    int to = dataTo - n + 1;
+    byte first = (byte) needle.charAt(0);
+    for (int i = SseParser.indexOf(bytes, dataFrom, to, first); i >= 0; i = SseParser.indexOf(bytes, i + 1, to, first)) {
+      int j = 1;
+      while (j < n && bytes[i + j] == needle.charAt(j)) j++;
+      if (j == n) return true;
     }
     return false;
   }
@@ -149,17 +173,12 @@ public final class SseEvent {
   }
 
   /**
-   * A streaming JSON parser over the data, for a reader that needs a few fields and no tree; null when there is no
-   * data. The caller closes it.
+   * A cursor over the data, for a reader of a few fields on the relay's hot path (see {@link JsonCursor}); null when
+   * there is no data. It reads the event's own bytes, not a copy.
    */
-  public JsonParser jsonParser() throws IOException {
+  public JsonCursor jsonCursor() {
     if (!hasData()) return null;
-    return dataRead ? FACTORY.createParser(data) : FACTORY.createParser(bytes, dataFrom, dataTo - dataFrom);
-  }
-
-  /** Reads the JSON value the parser stands on as a tree (a reader that streams most of an event and needs one part whole). */
-  public static JsonNode tree(JsonParser parser) throws IOException {
-    return JSON.readTree(parser);
+    return dataRead ? JsonCursor.of(data) : new JsonCursor(bytes, dataFrom, dataTo);
   }
 
   @Override

@@ -21,14 +21,19 @@ public final class SseParser {
   private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
 
   private final int maxEventBytes;
-  /** Bytes of the incomplete event, from its first byte; [0, scanned) are complete lines already read into fields. */
-  private byte[] buf = new byte[1024];
+  private static final byte[] EMPTY = new byte[0];
+
+  /**
+   * Bytes of the incomplete event, from its first byte; [0, scanned) are complete lines already read into fields. Once
+   * events are completed in it, the array is theirs (they are ranges of it) and the incomplete rest moves to a new one.
+   */
+  private byte[] buf = EMPTY;
   private int len;
   private int scanned;
   // fields of the incomplete event
   private boolean hasLines;
   private String event;
-  /** Where its one data line's value is, relative to the event's first byte (-1: none yet). */
+  /** Where its one data line's value is in {@link #buf} (-1: none yet). */
   private int dataFrom = -1;
   private int dataTo;
   /** Its data lines joined, once there is more than one (rare: no LLM API sends multi-line data). */
@@ -55,9 +60,8 @@ public final class SseParser {
         readLine(lineStart, lineEnd);
       } else if (hasLines) {
         if (out == null) out = new ArrayList<>(4);
-        byte[] bytes = java.util.Arrays.copyOfRange(buf, eventStart, i + 1);
-        out.add(joinedData != null ? new SseEvent(event, bytes, -1, -1, joinedData)
-            : new SseEvent(event, bytes, dataFrom < 0 ? -1 : dataFrom - eventStart, dataTo - eventStart, null));
+        out.add(joinedData != null ? new SseEvent(event, buf, eventStart, i + 1, -1, -1, joinedData)
+            : new SseEvent(event, buf, eventStart, i + 1, dataFrom, dataTo, null));
         eventStart = i + 1;
         hasLines = false;
         event = null;
@@ -66,9 +70,12 @@ public final class SseParser {
       }
       lineStart = i + 1;
     }
-    // keep only the incomplete event, at the front
+    // the completed events keep this array; the incomplete event moves to the front of a new one
     if (eventStart > 0) {
-      System.arraycopy(buf, eventStart, buf, 0, len - eventStart);
+      int rest = len - eventStart;
+      byte[] next = rest == 0 ? EMPTY : new byte[Math.max(rest * 2, 256)];
+      System.arraycopy(buf, eventStart, next, 0, rest);
+      buf = next;
       if (dataFrom >= 0) {
         dataFrom -= eventStart;
         dataTo -= eventStart;
@@ -82,22 +89,30 @@ public final class SseParser {
 
   private static final java.lang.invoke.VarHandle LONGS =
       java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-  private static final long LFS = 0x0A0A0A0A0A0A0A0AL;
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGHS = 0x8080808080808080L;
 
   /**
-   * The first '\n' in {@code b[from, to)}, -1 when none: eight bytes at a time (a word's lowest zero byte after XOR with
-   * '\n's is exact), since the relay scans every byte of every stream and a byte loop was its largest cost of its own.
+   * The first '\n' in {@code b[from, to)}, -1 when none: the relay scans every byte of every stream for line ends, and
+   * a byte loop was its largest cost of its own.
    */
   static int indexOfLf(byte[] b, int from, int to) {
+    return indexOf(b, from, to, (byte) '\n');
+  }
+
+  /**
+   * The first {@code value} in {@code b[from, to)}, -1 when none: eight bytes at a time (a word's lowest zero byte
+   * after XOR with the value repeated is exact).
+   */
+  static int indexOf(byte[] b, int from, int to, byte value) {
+    long pattern = (value & 0xFFL) * ONES;
     int i = from;
     for (; i + 8 <= to; i += 8) {
-      long x = (long) LONGS.get(b, i) ^ LFS;
+      long x = (long) LONGS.get(b, i) ^ pattern;
       long found = (x - ONES) & ~x & HIGHS;
       if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
     }
-    for (; i < to; i++) if (b[i] == '\n') return i;
+    for (; i < to; i++) if (b[i] == value) return i;
     return -1;
   }
 

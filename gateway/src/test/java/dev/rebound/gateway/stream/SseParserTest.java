@@ -152,22 +152,59 @@ class SseParserTest {
   }
 
   @Test
-  void findsEveryLineEndWordByWordAsABytewiseScanWould() {
+  void findsEveryLineEndAndQuoteWordByWordAsABytewiseScanWould() {
     java.util.Random random = new java.util.Random(20261204);
-    byte[] alphabet = {'\n', '\r', 'a', ':', ' ', (byte) 0x0B, (byte) 0x8A, (byte) 0xFF, 0x09, 0x00};
+    byte[] alphabet = {'\n', '\r', 'a', ':', ' ', '"', '#', (byte) 0xA2, (byte) 0x0B, (byte) 0x8A, (byte) 0xFF, 0x09, 0x00};
     for (int round = 0; round < 2_000; round++) {
       byte[] b = new byte[random.nextInt(40)];
       for (int k = 0; k < b.length; k++) b[k] = alphabet[random.nextInt(alphabet.length)];
       int from = b.length == 0 ? 0 : random.nextInt(b.length + 1);
       int to = from + random.nextInt(b.length - from + 1);
-      int expected = -1;
-      for (int k = from; k < to; k++) {
-        if (b[k] == '\n') {
-          expected = k;
-          break;
-        }
-      }
-      assertEquals(expected, SseParser.indexOfLf(b, from, to), Arrays.toString(b) + " [" + from + ", " + to + ")");
+      assertEquals(bytewise(b, from, to, (byte) '\n'), SseParser.indexOfLf(b, from, to),
+          Arrays.toString(b) + " [" + from + ", " + to + ")");
+      assertEquals(bytewise(b, from, to, (byte) '"'), SseParser.indexOf(b, from, to, (byte) '"'),
+          Arrays.toString(b) + " [" + from + ", " + to + ")");
     }
+  }
+
+  private static int bytewise(byte[] b, int from, int to, byte value) {
+    for (int k = from; k < to; k++) if (b[k] == value) return k;
+    return -1;
+  }
+
+  @Test
+  void anErrorIsFoundInAnEventsDataWhereverItStandsAndOnlyThere() {
+    String data = "{\"choices\":[{\"delta\":{\"content\":\"an \\\"error\\\" in text\"}}]}";
+    SseEvent plain = new SseParser().feed(Buffer.buffer("data: " + data + "\n\n")).get(0);
+    assertFalse(plain.dataContains("\"error\""), "an escaped quote is not a quote");
+    for (String at : new String[] {"{\"error\":{}}", "{\"x\":1,\"error\"", "\"error\"", "\"\"error\""}) {
+      SseEvent e = new SseParser().feed(Buffer.buffer("event: x\ndata: " + at + "\n\n")).get(0);
+      assertTrue(e.dataContains("\"error\""), at);
+    }
+    SseEvent cutShort = new SseParser().feed(Buffer.buffer("data: {\"erro\n\n")).get(0);
+    assertFalse(cutShort.dataContains("\"error\""));
+    SseEvent inName = new SseParser().feed(Buffer.buffer("event: \"error\"\ndata: {}\n\n")).get(0);
+    assertFalse(inName.dataContains("\"error\""), "only the data is searched");
+  }
+
+  @Test
+  void theEventsOfOneReadAreOneRunOfBytesThatLaterReadsNeverChange() {
+    SseParser parser = new SseParser();
+    String first = "data: {\"a\":1}\n\nevent: x\ndata: {\"b\":2}\n\n";
+    List<SseEvent> events = parser.feed(Buffer.buffer(first + "data: {\"c\":"));
+    assertEquals(2, events.size());
+    assertTrue(events.get(0).isFollowedBy(events.get(1)));
+    assertEquals(first, SseEvent.between(events.get(0), events.get(1)).toString());
+    // the incomplete event goes on in the next read, and more follow: the first read's bytes stay as they were
+    List<SseEvent> next = parser.feed(Buffer.buffer("3}\n\n" + "data: {\"d\":4}\n\n".repeat(50)));
+    assertEquals(51, next.size());
+    assertEquals("data: {\"c\":3}\n\n", next.get(0).raw());
+    assertFalse(events.get(1).isFollowedBy(next.get(0)), "the next read's events are in an array of their own");
+    assertEquals(first, SseEvent.between(events.get(0), events.get(1)).toString());
+    assertEquals("{\"b\":2}", events.get(1).data());
+    assertEquals("data: {\"d\":4}\n\n".repeat(50), SseEvent.between(next.get(1), next.get(50)).toString());
+    SseEvent written = SseEvent.of(null, "{}");
+    assertFalse(next.get(50).isFollowedBy(written));
+    assertEquals("data: {}\n\n", SseEvent.between(written, written).toString());
   }
 }

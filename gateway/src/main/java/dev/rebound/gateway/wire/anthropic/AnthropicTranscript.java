@@ -1,9 +1,8 @@
 package dev.rebound.gateway.wire.anthropic;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import dev.rebound.gateway.stream.JsonCursor;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
@@ -95,33 +94,35 @@ final class AnthropicTranscript extends StreamTranscript {
     return openType;
   }
 
+  private static final byte[] DELTA = "delta".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TYPE = "type".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TEXT = "text".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TEXT_DELTA = "text_delta".getBytes(StandardCharsets.US_ASCII);
+
   /**
-   * The text of a {@code text_delta}, read token by token (the event that comes by the hundred: no tree); null for any
-   * other delta or a malformed event.
+   * The text of a {@code text_delta}, read in one pass over the event's bytes (the event that comes by the hundred: no
+   * tree, no parser); null for any other delta or a malformed event.
    */
   private static String textDelta(SseEvent e) {
-    try (JsonParser p = e.jsonParser()) {
-      if (p == null || p.nextToken() != JsonToken.START_OBJECT) return null;
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken t = p.nextToken();
-        if (!name.equals("delta") || t != JsonToken.START_OBJECT) {
-          p.skipChildren();
+    try {
+      JsonCursor p = e.jsonCursor();
+      if (p == null || !p.enterObject()) return null;
+      while (p.nextField()) {
+        if (!p.fieldIs(DELTA) || !p.enterObject()) {
+          p.skipValue();
           continue;
         }
-        String type = null;
+        boolean textDelta = false;
         String text = null;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String field = p.currentName();
-          t = p.nextToken();
-          if (field.equals("type") && t == JsonToken.VALUE_STRING) type = p.getText();
-          else if (field.equals("text") && t == JsonToken.VALUE_STRING) text = p.getText();
-          else p.skipChildren();
+        while (p.nextField()) {
+          if (p.fieldIs(TYPE)) textDelta = p.stringIs(TEXT_DELTA);
+          else if (p.fieldIs(TEXT)) text = p.stringOrNull();
+          else p.skipValue();
         }
-        return "text_delta".equals(type) ? (text == null ? "" : text) : null;
+        return textDelta ? (text == null ? "" : text) : null;
       }
       return null;
-    } catch (IOException malformed) {
+    } catch (JsonCursor.Malformed malformed) {
       return null;
     }
   }

@@ -1,12 +1,10 @@
 package dev.rebound.gateway.wire.openai;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rebound.gateway.stream.JsonCursor;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -38,11 +36,11 @@ final class OpenAiTranscript extends StreamTranscript {
       ended();
       return;
     }
-    // every chunk may carry content, so every chunk is read: streamed, for the few fields this needs, no tree
+    // every chunk may carry content, so every chunk is read: in one pass over its bytes, for the few fields this needs
     Chunk chunk;
-    try (JsonParser p = e.jsonParser()) {
-      chunk = Chunk.read(p);
-    } catch (IOException malformed) {
+    try {
+      chunk = Chunk.read(e.jsonCursor(), responseId() == null);
+    } catch (JsonCursor.Malformed malformed) {
       return; // a broken upstream chunk teaches nothing
     }
     if (chunk == null || chunk.error) return; // an error event is not part of the answer
@@ -76,7 +74,26 @@ final class OpenAiTranscript extends StreamTranscript {
     }
   }
 
-  /** What one chunk says that the transcript needs, read token by token. */
+  private static final byte[] ERROR = bytes("error");
+  private static final byte[] ID = bytes("id");
+  private static final byte[] MODEL = bytes("model");
+  private static final byte[] CREATED = bytes("created");
+  private static final byte[] USAGE = bytes("usage");
+  private static final byte[] CHOICES = bytes("choices");
+  private static final byte[] INDEX = bytes("index");
+  private static final byte[] FINISH_REASON = bytes("finish_reason");
+  private static final byte[] DELTA = bytes("delta");
+  private static final byte[] CONTENT = bytes("content");
+  private static final byte[] TOOL_CALLS = bytes("tool_calls");
+  private static final byte[] REFUSAL = bytes("refusal");
+  private static final byte[] REASONING_CONTENT = bytes("reasoning_content");
+  private static final byte[] REASONING = bytes("reasoning");
+
+  private static byte[] bytes(String ascii) {
+    return ascii.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  /** What one chunk says that the transcript needs. */
   private static final class Chunk {
     boolean error;
     String id;
@@ -85,33 +102,31 @@ final class OpenAiTranscript extends StreamTranscript {
     JsonNode usage;
     final List<Choice> choices = new ArrayList<>(1);
 
-    /** Null when the data is not a JSON object. */
-    static Chunk read(JsonParser p) throws IOException {
-      if (p.nextToken() != JsonToken.START_OBJECT) return null;
+    /** Null when the data is not a JSON object; the id, model and created only when {@code identify}. */
+    static Chunk read(JsonCursor p, boolean identify) {
+      if (p == null || !p.enterObject()) return null;
       Chunk c = new Chunk();
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken t = p.nextToken();
-        switch (name) {
-          case "error" -> {
-            c.error = true;
-            return c;
+      while (p.nextField()) {
+        if (p.fieldIs(ERROR)) {
+          c.error = true;
+          return c;
+        } else if (identify && p.fieldIs(ID)) {
+          c.id = p.stringOrNull();
+        } else if (identify && p.fieldIs(MODEL)) {
+          c.model = p.stringOrNull();
+        } else if (identify && p.fieldIs(CREATED)) {
+          c.created = p.longOr(-1);
+        } else if (p.fieldIs(USAGE)) {
+          // once per stream at most: the usage object is read whole
+          if (p.peek() == '{') c.usage = p.tree();
+          else p.skipValue();
+        } else if (p.fieldIs(CHOICES) && p.enterArray()) {
+          while (p.nextElement()) {
+            if (p.enterObject()) c.choices.add(Choice.read(p));
+            else p.skipValue();
           }
-          case "id" -> c.id = t == JsonToken.VALUE_STRING ? p.getText() : null;
-          case "model" -> c.model = t == JsonToken.VALUE_STRING ? p.getText() : null;
-          case "created" -> c.created = t.isNumeric() ? p.getValueAsLong(-1) : -1;
-          case "usage" -> c.usage = t == JsonToken.START_OBJECT ? SseEvent.tree(p) : null;
-          case "choices" -> {
-            if (t != JsonToken.START_ARRAY) {
-              p.skipChildren();
-              continue;
-            }
-            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-              if (t == JsonToken.START_OBJECT) c.choices.add(Choice.read(p));
-              else p.skipChildren();
-            }
-          }
-          default -> p.skipChildren();
+        } else {
+          p.skipValue();
         }
       }
       return c;
@@ -126,47 +141,34 @@ final class OpenAiTranscript extends StreamTranscript {
     boolean toolCalls;
     boolean otherContent;
 
-    /** Reads the choice object the parser has just entered, up to its end. */
-    static Choice read(JsonParser p) throws IOException {
+    /** Reads the choice object the cursor has just entered, up to its end. */
+    static Choice read(JsonCursor p) {
       Choice c = new Choice();
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken t = p.nextToken();
-        switch (name) {
-          case "index" -> c.index = t.isNumeric() ? p.getValueAsInt(0) : 0;
-          case "finish_reason" -> c.finish = t == JsonToken.VALUE_STRING ? p.getText() : null;
-          case "delta" -> {
-            if (t == JsonToken.START_OBJECT) c.readDelta(p);
-            else p.skipChildren();
-          }
-          default -> p.skipChildren();
+      while (p.nextField()) {
+        if (p.fieldIs(INDEX)) {
+          c.index = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, p.longOr(0)));
+        } else if (p.fieldIs(FINISH_REASON)) {
+          c.finish = p.stringOrNull();
+        } else if (p.fieldIs(DELTA) && p.enterObject()) {
+          c.readDelta(p);
+        } else {
+          p.skipValue();
         }
       }
       return c;
     }
 
-    private void readDelta(JsonParser p) throws IOException {
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken t = p.nextToken();
-        switch (name) {
-          case "content" -> content = t == JsonToken.VALUE_STRING ? p.getText() : null;
-          case "tool_calls" -> {
-            // present and not empty: a tool call is being streamed
-            if (t == JsonToken.START_ARRAY || t == JsonToken.START_OBJECT) {
-              JsonToken first = p.nextToken();
-              if (first != JsonToken.END_ARRAY && first != JsonToken.END_OBJECT) {
-                toolCalls = true;
-                p.skipChildren();
-                while ((first = p.nextToken()) != JsonToken.END_ARRAY && first != JsonToken.END_OBJECT) p.skipChildren();
-              }
-            }
-          }
-          case "refusal", "reasoning_content", "reasoning" -> {
-            if (t == JsonToken.VALUE_STRING && !p.getText().isEmpty()) otherContent = true;
-            else p.skipChildren();
-          }
-          default -> p.skipChildren();
+    private void readDelta(JsonCursor p) {
+      while (p.nextField()) {
+        if (p.fieldIs(CONTENT)) {
+          content = p.stringOrNull();
+        } else if (p.fieldIs(TOOL_CALLS)) {
+          // present and not empty: a tool call is being streamed
+          if (p.nonEmptyContainer()) toolCalls = true;
+        } else if (p.fieldIs(REFUSAL) || p.fieldIs(REASONING_CONTENT) || p.fieldIs(REASONING)) {
+          if (p.nonEmptyString()) otherContent = true;
+        } else {
+          p.skipValue();
         }
       }
     }
@@ -204,10 +206,5 @@ final class OpenAiTranscript extends StreamTranscript {
   /** {@code created} of the first chunk, -1 when unknown. */
   long created() {
     return created;
-  }
-
-  private static boolean nonEmpty(JsonNode node, String field) {
-    String value = node.path(field).textValue();
-    return value != null && !value.isEmpty();
   }
 }

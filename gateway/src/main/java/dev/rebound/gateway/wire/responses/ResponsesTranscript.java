@@ -1,9 +1,11 @@
 package dev.rebound.gateway.wire.responses;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rebound.gateway.stream.JsonCursor;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,7 +41,16 @@ final class ResponsesTranscript extends StreamTranscript {
 
   @Override
   public void observe(SseEvent e) {
-    if (e.data() == null || e.isDone()) return; // comments, and the [DONE] a few compatible servers add
+    if (!e.hasData() || e.isDone()) return; // comments, and the [DONE] a few compatible servers add
+    if (e.event() != null && DELTAS.contains(e.event())) {
+      // the events that come by the hundred are read in one pass over their bytes, for three fields
+      try {
+        delta(e.event(), e.jsonCursor());
+      } catch (JsonCursor.Malformed malformed) {
+        // a broken upstream event teaches nothing
+      }
+      return;
+    }
     JsonNode d = e.json();
     if (d == null) return;
     String name = e.event() != null ? e.event() : d.path("type").asText("");
@@ -99,6 +110,43 @@ final class ResponsesTranscript extends StreamTranscript {
       default -> {
         // response.failed and error are failures the gateway reads; other events change nothing it relies on
       }
+    }
+  }
+
+  private static final java.util.Set<String> DELTAS = java.util.Set.of("response.output_text.delta",
+      "response.refusal.delta", "response.reasoning_summary_text.delta", "response.reasoning_text.delta",
+      "response.function_call_arguments.delta", "response.custom_tool_call_input.delta");
+  private static final byte[] SEQUENCE_NUMBER = "sequence_number".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DELTA = "delta".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] OUTPUT_INDEX = "output_index".getBytes(StandardCharsets.US_ASCII);
+
+  /** A delta event (one of {@link #DELTAS}): what the tree path reads of it, from its bytes. */
+  private void delta(String name, JsonCursor p) {
+    if (p == null || !p.enterObject()) return;
+    long sequence = Long.MIN_VALUE;
+    String delta = "";
+    long index = openIndex;
+    while (p.nextField()) {
+      if (p.fieldIs(SEQUENCE_NUMBER)) sequence = p.longOr(Long.MIN_VALUE);
+      else if (p.fieldIs(DELTA)) delta = java.util.Objects.requireNonNullElse(p.stringOrNull(), "");
+      else if (p.fieldIs(OUTPUT_INDEX)) index = p.longOr(openIndex);
+      else p.skipValue();
+    }
+    if (sequence >= Integer.MIN_VALUE && sequence <= Integer.MAX_VALUE) lastSequence = Math.max(lastSequence, (int) sequence);
+    switch (name) {
+      case "response.output_text.delta", "response.refusal.delta" -> {
+        if (delta.isEmpty()) return;
+        if (index == openIndex) openText.append(delta);
+        if (name.equals("response.output_text.delta")) appendText(delta);
+        else contentSeen();
+      }
+      case "response.reasoning_summary_text.delta", "response.reasoning_text.delta" -> {
+        if (!delta.isEmpty()) {
+          openText.append(delta);
+          contentSeen();
+        }
+      }
+      default -> contentSeen(); // a tool call's arguments or input
     }
   }
 
