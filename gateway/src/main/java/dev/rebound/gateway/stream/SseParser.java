@@ -20,9 +20,9 @@ public final class SseParser {
   private static final byte[] DATA = {'d', 'a', 't', 'a'};
   private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
 
-  private final int maxEventBytes;
   private static final byte[] EMPTY = new byte[0];
 
+  private final int maxEventBytes;
   /**
    * Bytes of the incomplete event, from its first byte; [0, scanned) are complete lines already read into fields. Once
    * events are completed in it, the array is theirs (they are ranges of it) and the incomplete rest moves to a new one.
