@@ -40,6 +40,11 @@ public final class JsonCursor {
     this.end = to;
   }
 
+  /** A field name or value to compare with ({@link #fieldIs}, {@link #stringIs}): its ASCII bytes, made once. */
+  public static byte[] ascii(String text) {
+    return text.getBytes(StandardCharsets.US_ASCII);
+  }
+
   public static JsonCursor of(String json) {
     byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
     return new JsonCursor(bytes, 0, bytes.length);

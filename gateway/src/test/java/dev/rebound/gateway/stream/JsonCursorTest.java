@@ -1,5 +1,6 @@
 package dev.rebound.gateway.stream;
 
+import static dev.rebound.gateway.stream.JsonCursor.ascii;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -23,10 +24,6 @@ class JsonCursorTest {
   private static final ObjectMapper PLAIN = new ObjectMapper();
   private static final ObjectMapper ESCAPING = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-
-  private static byte[] ascii(String s) {
-    return s.getBytes(StandardCharsets.US_ASCII);
-  }
 
   @Test
   void readsTheFieldsAskedForAndSkipsNestedValuesWhoseStringsHoldBracesAndQuotes() {

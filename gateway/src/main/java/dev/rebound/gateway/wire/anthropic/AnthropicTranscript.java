@@ -1,7 +1,6 @@
 package dev.rebound.gateway.wire.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
 import dev.rebound.gateway.stream.JsonCursor;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
@@ -94,10 +93,10 @@ final class AnthropicTranscript extends StreamTranscript {
     return openType;
   }
 
-  private static final byte[] DELTA = "delta".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] TYPE = "type".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] TEXT = "text".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] TEXT_DELTA = "text_delta".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DELTA = JsonCursor.ascii("delta");
+  private static final byte[] TYPE = JsonCursor.ascii("type");
+  private static final byte[] TEXT = JsonCursor.ascii("text");
+  private static final byte[] TEXT_DELTA = JsonCursor.ascii("text_delta");
 
   /**
    * The text of a {@code text_delta}, read in one pass over the event's bytes (the event that comes by the hundred: no

@@ -74,24 +74,20 @@ final class OpenAiTranscript extends StreamTranscript {
     }
   }
 
-  private static final byte[] ERROR = bytes("error");
-  private static final byte[] ID = bytes("id");
-  private static final byte[] MODEL = bytes("model");
-  private static final byte[] CREATED = bytes("created");
-  private static final byte[] USAGE = bytes("usage");
-  private static final byte[] CHOICES = bytes("choices");
-  private static final byte[] INDEX = bytes("index");
-  private static final byte[] FINISH_REASON = bytes("finish_reason");
-  private static final byte[] DELTA = bytes("delta");
-  private static final byte[] CONTENT = bytes("content");
-  private static final byte[] TOOL_CALLS = bytes("tool_calls");
-  private static final byte[] REFUSAL = bytes("refusal");
-  private static final byte[] REASONING_CONTENT = bytes("reasoning_content");
-  private static final byte[] REASONING = bytes("reasoning");
-
-  private static byte[] bytes(String ascii) {
-    return ascii.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  }
+  private static final byte[] ERROR = JsonCursor.ascii("error");
+  private static final byte[] ID = JsonCursor.ascii("id");
+  private static final byte[] MODEL = JsonCursor.ascii("model");
+  private static final byte[] CREATED = JsonCursor.ascii("created");
+  private static final byte[] USAGE = JsonCursor.ascii("usage");
+  private static final byte[] CHOICES = JsonCursor.ascii("choices");
+  private static final byte[] INDEX = JsonCursor.ascii("index");
+  private static final byte[] FINISH_REASON = JsonCursor.ascii("finish_reason");
+  private static final byte[] DELTA = JsonCursor.ascii("delta");
+  private static final byte[] CONTENT = JsonCursor.ascii("content");
+  private static final byte[] TOOL_CALLS = JsonCursor.ascii("tool_calls");
+  private static final byte[] REFUSAL = JsonCursor.ascii("refusal");
+  private static final byte[] REASONING_CONTENT = JsonCursor.ascii("reasoning_content");
+  private static final byte[] REASONING = JsonCursor.ascii("reasoning");
 
   /** What one chunk says that the transcript needs. */
   private static final class Chunk {

@@ -5,7 +5,6 @@ import dev.rebound.gateway.stream.JsonCursor;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -56,6 +55,10 @@ final class ResponsesTranscript extends StreamTranscript {
     String name = e.event() != null ? e.event() : d.path("type").asText("");
     JsonNode sequence = d.get("sequence_number");
     if (sequence != null && sequence.canConvertToInt()) lastSequence = Math.max(lastSequence, sequence.asInt());
+    if (DELTAS.contains(name)) {
+      delta(name, d.path("delta").asText(""), d.path("output_index").asInt(openIndex));
+      return;
+    }
     switch (name) {
       case "response.created", "response.in_progress" -> {
         JsonNode response = d.path("response");
@@ -73,21 +76,6 @@ final class ResponsesTranscript extends StreamTranscript {
         if (openType.endsWith("_call")) contentSeen();
       }
       case "response.content_part.added" -> openContentIndex = d.path("content_index").asInt(0);
-      case "response.output_text.delta", "response.refusal.delta" -> {
-        String delta = d.path("delta").asText("");
-        if (delta.isEmpty()) return;
-        if (d.path("output_index").asInt(openIndex) == openIndex) openText.append(delta);
-        if (name.equals("response.output_text.delta")) appendText(delta);
-        else contentSeen();
-      }
-      case "response.reasoning_summary_text.delta", "response.reasoning_text.delta" -> {
-        String delta = d.path("delta").asText("");
-        if (!delta.isEmpty()) {
-          openText.append(delta);
-          contentSeen();
-        }
-      }
-      case "response.function_call_arguments.delta", "response.custom_tool_call_input.delta" -> contentSeen();
       case "response.output_item.done" -> {
         JsonNode item = d.get("item");
         if (item != null && item.isObject()) doneItems.add(item);
@@ -116,11 +104,11 @@ final class ResponsesTranscript extends StreamTranscript {
   private static final java.util.Set<String> DELTAS = java.util.Set.of("response.output_text.delta",
       "response.refusal.delta", "response.reasoning_summary_text.delta", "response.reasoning_text.delta",
       "response.function_call_arguments.delta", "response.custom_tool_call_input.delta");
-  private static final byte[] SEQUENCE_NUMBER = "sequence_number".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] DELTA = "delta".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] OUTPUT_INDEX = "output_index".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SEQUENCE_NUMBER = JsonCursor.ascii("sequence_number");
+  private static final byte[] DELTA = JsonCursor.ascii("delta");
+  private static final byte[] OUTPUT_INDEX = JsonCursor.ascii("output_index");
 
-  /** A delta event (one of {@link #DELTAS}): what the tree path reads of it, from its bytes. */
+  /** A delta event (one of {@link #DELTAS}) read from its bytes: its sequence number, delta and output index. */
   private void delta(String name, JsonCursor p) {
     if (p == null || !p.enterObject()) return;
     long sequence = Long.MIN_VALUE;
@@ -133,6 +121,11 @@ final class ResponsesTranscript extends StreamTranscript {
       else p.skipValue();
     }
     if (sequence >= Integer.MIN_VALUE && sequence <= Integer.MAX_VALUE) lastSequence = Math.max(lastSequence, (int) sequence);
+    delta(name, delta, index);
+  }
+
+  /** What a delta event adds: text to the answer and the open item, or only the knowledge that content came. */
+  private void delta(String name, String delta, long index) {
     switch (name) {
       case "response.output_text.delta", "response.refusal.delta" -> {
         if (delta.isEmpty()) return;
