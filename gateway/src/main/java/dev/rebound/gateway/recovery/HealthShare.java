@@ -5,6 +5,7 @@ import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
 import io.vertx.core.Future;
 import dev.rebound.gateway.redis.ChannelSubscription;
+import dev.rebound.store.LuaScript;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -135,7 +136,7 @@ public final class HealthShare implements BackendHealth.Learned {
   }
 
   /** Writes this gateway's field and drops the fields of gateways silent past the TTL, then refreshes the key's TTL. */
-  private static final String WRITE_IN_FLIGHT = """
+  private static final LuaScript WRITE_IN_FLIGHT = new LuaScript("""
       redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
       local fields = redis.call('HGETALL', KEYS[1])
       for i = 1, #fields, 2 do
@@ -144,7 +145,7 @@ public final class HealthShare implements BackendHealth.Learned {
       end
       redis.call('PEXPIRE', KEYS[1], ARGV[4])
       return 1
-      """;
+      """);
 
   /** Sends the counts that changed, and every second all of them (the heartbeat that says this gateway lives). */
   private void shareInFlight() {
@@ -165,8 +166,8 @@ public final class HealthShare implements BackendHealth.Learned {
       inFlight.ownOf(backend).forEach(agents::put);
       backends.put(backend, agents);
       String entry = new JsonObject().put("at", now).put("agents", agents).encode();
-      keys.send(Request.cmd(Command.EVAL).arg(WRITE_IN_FLIGHT).arg(1).arg(inFlightKey(backend)).arg(self).arg(entry)
-          .arg(now - InFlightCounts.REMOTE_TTL_MS).arg(InFlightCounts.REMOTE_TTL_MS * 2)).onFailure(err -> { });
+      WRITE_IN_FLIGHT.run(keys::send, List.of(inFlightKey(backend)), List.of(self, entry,
+          now - InFlightCounts.REMOTE_TTL_MS, InFlightCounts.REMOTE_TTL_MS * 2)).onFailure(err -> { });
     }
     publish(new JsonObject().put("what", "load").put("at", now).put("backends", backends));
   }
@@ -239,7 +240,7 @@ public final class HealthShare implements BackendHealth.Learned {
   /** Lets the next round of probes be anyone's: only this gateway's own claim is removed. */
   private void releaseProbe(String backend) {
     if (closed) return;
-    keys.send(Request.cmd(Command.EVAL).arg(RELEASE).arg(1).arg(probeKey(backend)).arg(self))
+    RELEASE.run(keys::send, List.of(probeKey(backend)), List.of(self))
         .onFailure(err -> { /* it expires on its own */ });
   }
 
@@ -248,8 +249,8 @@ public final class HealthShare implements BackendHealth.Learned {
   }
 
   private static final long PROBE_LOCK_MS = 60_000;
-  private static final String RELEASE =
-      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+  private static final LuaScript RELEASE =
+      new LuaScript("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0");
 
   private void publish(JsonObject message) {
     if (closed) return;

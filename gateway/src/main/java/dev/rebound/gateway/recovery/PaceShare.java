@@ -1,16 +1,16 @@
 package dev.rebound.gateway.recovery;
 
 import dev.rebound.gateway.failure.RateBudget;
+import dev.rebound.store.LuaScript;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
@@ -32,7 +32,7 @@ final class PaceShare implements Pacing.Shared {
   /**
    * Numbers a request that goes at once: returns {seq, left (-1: nothing known), limit, refill}. ARGV: now.
    */
-  private static final String COUNT = """
+  private static final LuaScript COUNT = new LuaScript("""
       local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportSeq')
       local seq = redis.call('HINCRBY', KEYS[1], 'handed', 1)
       local now = tonumber(ARGV[1])
@@ -42,14 +42,14 @@ final class PaceShare implements Pacing.Shared {
       end
       local since = math.min(tonumber(h[4] or '0'), seq - 1)
       return {seq, tonumber(h[1]) - (seq - 1 - since), tonumber(h[2] or '0'), tonumber(h[3])}
-      """.formatted(KEEP_MS);
+      """.formatted(KEEP_MS));
 
   /**
    * The lane as {@link Pacing}'s Lane.take, on the hash: returns {seq, wait ms, left (-1: nothing known), limit,
    * refill}. ARGV: now, paceBelow, refill margin, then what the caller knows (left, limit, refill, and the number its
    * left is as of; refill 0: nothing).
    */
-  private static final String TAKE = """
+  private static final LuaScript TAKE = new LuaScript("""
       local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportSeq', 'nextSlot')
       local seq = redis.call('HINCRBY', KEYS[1], 'handed', 1)
       local now = tonumber(ARGV[1])
@@ -80,7 +80,7 @@ final class PaceShare implements Pacing.Shared {
         redis.call('HSET', KEYS[1], 'nextSlot', slot + math.floor((refill - now) / left))
       end
       return {seq, slot - now, left, limit, refill}
-      """.formatted(KEEP_MS, KEEP_MS);
+      """.formatted(KEEP_MS, KEEP_MS));
 
   /**
    * A report. One of a new window replaces the lane's reckoning; in the same window a report is taken when it says
@@ -88,7 +88,7 @@ final class PaceShare implements Pacing.Shared {
    * allow, never over it. A report whose number is unknown (0) stands as of the newest number in a new window (Redis
    * did not answer the request's count in time: rare), and as of the lane's last report in the same one.
    */
-  private static final String REPORT = """
+  private static final LuaScript REPORT = new LuaScript("""
       local h = redis.call('HMGET', KEYS[1], 'remaining', 'refill', 'reportSeq', 'handed')
       local seq = tonumber(ARGV[1])
       local remaining = tonumber(ARGV[2])
@@ -116,7 +116,7 @@ final class PaceShare implements Pacing.Shared {
       end
       redis.call('PEXPIRE', KEYS[1], math.max(1, refill - now) + %d)
       return 1
-      """.formatted(KEEP_MS);
+      """.formatted(KEEP_MS));
 
   private final Vertx vertx;
   private final Redis keys;
@@ -146,7 +146,7 @@ final class PaceShare implements Pacing.Shared {
 
   @Override
   public Future<Pacing.Count> count(String backend, String model, Instant now) {
-    return keys.send(Request.cmd(Command.EVAL).arg(COUNT).arg(1).arg(key(backend, model)).arg(now.toEpochMilli()))
+    return COUNT.run(keys::send, List.of(key(backend, model)), List.of(now.toEpochMilli()))
         .map(r -> count(r, Duration.ZERO, null));
   }
 
@@ -159,10 +159,9 @@ final class PaceShare implements Pacing.Shared {
     slot.future().onComplete(ar -> context.runOnContext(v -> answer.handle(ar)));
     long timer = vertx.setTimer(TAKE_TIMEOUT.toMillis(), id -> slot.tryFail("the shared budget did not answer within "
         + TAKE_TIMEOUT.toMillis() + " ms"));
-    keys.send(Request.cmd(Command.EVAL).arg(TAKE).arg(1).arg(key(backend, model)).arg(now.toEpochMilli())
-        .arg(Double.toString(paceBelow)).arg(REFILL_MARGIN_MS).arg(known == null ? 0 : known.left())
-        .arg(known == null || known.limit() == null ? 0 : known.limit())
-        .arg(known == null ? 0 : known.refill().toEpochMilli()).arg(known == null ? 0 : known.seq())).onComplete(ar -> {
+    TAKE.run(keys::send, List.of(key(backend, model)), List.of(now.toEpochMilli(), Double.toString(paceBelow),
+        REFILL_MARGIN_MS, known == null ? 0 : known.left(), known == null || known.limit() == null ? 0 : known.limit(),
+        known == null ? 0 : known.refill().toEpochMilli(), known == null ? 0 : known.seq())).onComplete(ar -> {
           vertx.cancelTimer(timer);
           if (ar.failed()) {
             slot.tryFail(ar.cause());
@@ -194,9 +193,9 @@ final class PaceShare implements Pacing.Shared {
 
   @Override
   public void reported(String backend, String model, long seq, RateBudget.Limit requests, Instant now) {
-    keys.send(Request.cmd(Command.EVAL).arg(REPORT).arg(1).arg(key(backend, model)).arg(seq).arg(requests.remaining())
-        .arg(requests.limit() == null ? 0 : requests.limit()).arg(requests.resetsAt().toEpochMilli())
-        .arg(now.toEpochMilli()).arg(Pacing.SAME_WINDOW_MS)).onFailure(err -> { /* best effort: the next report says it again */ });
+    REPORT.run(keys::send, List.of(key(backend, model)), List.of(seq, requests.remaining(),
+        requests.limit() == null ? 0 : requests.limit(), requests.resetsAt().toEpochMilli(), now.toEpochMilli(),
+        Pacing.SAME_WINDOW_MS)).onFailure(err -> { /* best effort: the next report says it again */ });
   }
 
   @Override
