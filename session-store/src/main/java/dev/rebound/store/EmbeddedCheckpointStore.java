@@ -57,6 +57,13 @@ import org.h2.mvstore.tx.TransactionStore;
  *
  * <p>Expiry: a session whose expiry has passed reads as missing at once, and is removed by that read or by the
  * periodic purge ({@link EmbeddedStoreOptions#purgeInterval()}).
+ *
+ * <p>What a write rewrites: each commit writes every B-tree page a batch changed, and a session's rows of the shared
+ * maps sit on pages of their own, so each map a turn touches costs a page. As in the Redis store, a session's place in
+ * the listing moves at most once a second ({@link RedisCheckpointStore#INDEX_REFRESH_MILLIS}; the meta's {@code listed}
+ * says where its index entry is), and its expiry is pushed back once a tenth of the TTL has passed since it was last
+ * set: it expires between 0.9 and 1 TTL after its last write. A turn's write then changes three maps (msgs, cps, meta),
+ * not five.
  */
 public final class EmbeddedCheckpointStore implements CheckpointStore {
 
@@ -317,7 +324,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       }
       tx.eventCount().put(base, kept);
       // an event is activity: it keeps the whole session alive, as in the Redis store
-      tx.expiry().put(base, now + options.ttl().toMillis());
+      tx.keepAlive(base, now);
       return ids;
     });
   }
@@ -604,6 +611,16 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     }
 
     /**
+     * Pushes the session's expiry back to a TTL from {@code now} once a tenth of the TTL has passed since it was last
+     * set (a new session's at once): each write of the expiry map costs the commit a page.
+     */
+    void keepAlive(String base, long now) {
+      long ttl = options.ttl().toMillis();
+      Long expires = expiry().get(base);
+      if (expires == null || now + ttl - expires >= ttl / 10 || expires > now + ttl) expiry().put(base, now + ttl);
+    }
+
+    /**
      * The one write path (append, fork target, restore).
      *
      * @param truncateTo -1, or the message count to rewind to before appending (restore)
@@ -640,10 +657,19 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
           pick(forkedFrom, current == null ? null : current.forkedFrom()),
           (current == null ? TurnUsage.NONE : current.usage()).plus(change.usageDelta()));
 
-      if (current != null) index().remove(indexKey(key, current.updated()));
-      index().put(indexKey(key, now), "");
-      meta().put(base, encodeMeta(written));
-      expiry().put(base, now.toEpochMilli() + options.ttl().toMillis());
+      // the listing keeps the session's place when this store moved it there less than a second ago (a turn is two
+      // writes a few milliseconds apart); a new, forked or restored session is always moved
+      long listed = current == null ? -1 : listedAt(meta().get(base));
+      long at = now.toEpochMilli();
+      boolean move = current == null || truncateTo >= 0 || forkedFrom != null
+          || at - listed >= RedisCheckpointStore.INDEX_REFRESH_MILLIS || at < listed;
+      if (move) {
+        if (current != null) index().remove(indexKey(key, listed));
+        index().put(indexKey(key, at), "");
+        listed = at;
+      }
+      meta().put(base, encodeMeta(written, listed));
+      keepAlive(base, at);
       return written;
     }
 
@@ -672,7 +698,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       byte[] stored = meta().remove(base);
       if (stored != null) {
         existed = true;
-        index().remove(indexKey(key, decodeMeta(key, stored).updated()));
+        index().remove(indexKey(key, listedAt(stored)));
       }
       eventCount().remove(base);
       String prefix = base + "#";
@@ -726,9 +752,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   }
 
   /** Newest first: the timestamp is inverted so that ascending key order lists recent updates first. */
-  private static String indexKey(SessionKey key, Instant updated) {
+  private static String indexKey(SessionKey key, long listed) {
     StringBuilder b = new StringBuilder(key.tenant().length() + key.id().length() + 21).append(key.tenant()).append('/');
-    return padded(b, Long.MAX_VALUE - updated.toEpochMilli()).append('/').append(key.id()).toString();
+    return padded(b, Long.MAX_VALUE - listed).append('/').append(key.id()).toString();
   }
 
   /** Appends {@code String.format("%019d", n)}, without the Formatter (every key of every operation goes through here). */
@@ -743,7 +769,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     return change != null ? change : current;
   }
 
-  private static byte[] encodeMeta(SessionMeta m) {
+  /** @param listed the time the session's index entry is under */
+  private static byte[] encodeMeta(SessionMeta m, long listed) {
     ObjectNode node = JSON.createObjectNode()
         .put("protocol", m.protocol())
         .put("created", m.created().toEpochMilli())
@@ -755,7 +782,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         .put("version", m.version())
         .put("messageCount", m.messageCount())
         .put("checkpointCount", m.checkpointCount())
-        .put("forkedFrom", m.forkedFrom());
+        .put("forkedFrom", m.forkedFrom())
+        .put("listed", listed);
     if (!m.usage().isEmpty()) node.set("usage", MessageCodec.encodeUsage(m.usage()));
     try {
       return JSON.writeValueAsBytes(node);
@@ -773,6 +801,17 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
           n.get("checkpointCount").asInt(), text(n, "forkedFrom"), MessageCodec.decodeUsage(n.get("usage")));
     } catch (IOException e) {
       throw new UncheckedIOException("corrupt session meta of " + key, e);
+    }
+  }
+
+  /** The time a stored meta's index entry is under: its {@code listed}, or its last update (files before it). */
+  private static long listedAt(byte[] stored) {
+    try {
+      JsonNode n = JSON.readTree(stored);
+      JsonNode listed = n.get("listed");
+      return (listed != null ? listed : n.get("updated")).asLong();
+    } catch (IOException e) {
+      throw new UncheckedIOException("corrupt session meta", e);
     }
   }
 

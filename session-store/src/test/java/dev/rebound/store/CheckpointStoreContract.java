@@ -459,7 +459,7 @@ abstract class CheckpointStoreContract {
     failure(store.list("bad tenant!", 0, 10), IllegalArgumentException.class);
   }
 
-  private static List<String> ids(List<SessionMeta> metas) {
+  protected static List<String> ids(List<SessionMeta> metas) {
     return metas.stream().map(m -> m.key().id()).toList();
   }
 

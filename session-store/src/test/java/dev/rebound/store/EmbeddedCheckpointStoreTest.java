@@ -168,6 +168,52 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     }
   }
 
+  @Test
+  void movesASessionInTheListingAtMostOnceASecondAndRemovesItFromWhereverItIsListed() {
+    Path home = dir.resolve("listing");
+    EmbeddedCheckpointStore first = openAt(home);
+    SessionMeta a = await(first.append(key("a"), Append.of(0, user("q"))));
+    clock.advance(Duration.ofMillis(100));
+    await(first.append(key("b"), Append.of(0, user("q"))));
+    clock.advance(Duration.ofMillis(400));
+    a = await(first.append(key("a"), Append.of(a.version(), assistant("x"))));
+    assertEquals(List.of("b", "a"), ids(await(first.list(tenant, 0, 10))),
+        "the turn's second write, 500 ms after the first, keeps a's place");
+    assertEquals(clock.millis(), a.updated().toEpochMilli(), "the session itself is updated");
+    await(first.close());
+
+    EmbeddedCheckpointStore second = openAt(home); // where a is listed was stored, not only remembered
+    try {
+      clock.advance(Duration.ofMillis(600));
+      a = await(second.append(key("a"), Append.of(a.version(), user("next"))));
+      assertEquals(List.of("a", "b"), ids(await(second.list(tenant, 0, 10))), "a second after its last move: moved");
+      clock.advance(Duration.ofMillis(300));
+      await(second.append(key("a"), Append.of(a.version(), assistant("y"))));
+      assertTrue(await(second.delete(key("a"))));
+      assertEquals(List.of("b"), ids(await(second.list(tenant, 0, 10))), "deleted from where it was listed");
+    } finally {
+      await(second.close());
+    }
+  }
+
+  @Test
+  void pushesASessionsExpiryBackOnceATenthOfTheTtlHasPassedSinceItWasSet() {
+    CheckpointStore shortLived = open(Duration.ofSeconds(10), 1000);
+    SessionKey soon = key("soon");
+    SessionMeta v = await(shortLived.append(soon, Append.of(0, user("q"))));
+    clock.advance(Duration.ofMillis(500));
+    await(shortLived.append(soon, Append.of(v.version(), assistant("a")))); // under a tenth: its expiry stays
+    clock.advance(Duration.ofMillis(9_500));
+    assertNull(await(shortLived.meta(soon)), "expired 0.95 TTL after its last write");
+
+    SessionKey later = key("later");
+    v = await(shortLived.append(later, Append.of(0, user("q"))));
+    clock.advance(Duration.ofSeconds(1));
+    await(shortLived.append(later, Append.of(v.version(), assistant("a")))); // a tenth: pushed back
+    clock.advance(Duration.ofMillis(9_500));
+    assertEquals(2, await(shortLived.meta(later)).messageCount(), "alive 10.5 s after creation");
+  }
+
   private EmbeddedCheckpointStore openAt(Path home) {
     return await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(home).withClock(clock)));
   }
