@@ -22,7 +22,8 @@ final class AnswerFigures {
     TokenUsage usage;
     double writingSeconds;
     if (result instanceof Result.Answered a) {
-      usage = a.status() < 300 ? ex.format().usageOfAnswer(a.body()) : TokenUsage.NONE;
+      usage = a.status() >= 300 ? TokenUsage.NONE
+          : ex.reply() != null ? ex.reply().usageOfAnswer(a.body()) : ex.format().usageOfAnswer(a.body());
       writingSeconds = elapsedMs / 1000.0;
     } else {
       usage = ex.reply() == null ? TokenUsage.NONE : ex.reply().transcript().usage();

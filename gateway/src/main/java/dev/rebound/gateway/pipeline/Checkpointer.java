@@ -59,7 +59,8 @@ final class Checkpointer {
     }
     String message = answer == null ? null : ex.format().answeredMessage(answer);
     String id = answer == null ? null : answer.path("id").textValue();
-    return answered(ex, agent, message, ex.format().usageOfAnswer(body), id);
+    TokenUsage usage = ex.reply() != null ? ex.reply().usageOfAnswer(body) : ex.format().usageOfAnswer(body);
+    return answered(ex, agent, message, usage, id);
   }
 
   /** The usage an answer reported, as the store keeps it. */

@@ -6,6 +6,7 @@ import dev.rebound.gateway.stream.AssistantMessageBuilder;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
+import dev.rebound.gateway.stream.TokenUsage;
 import dev.rebound.gateway.upstream.HeaderPolicy;
 import dev.rebound.gateway.upstream.StreamTarget;
 import dev.rebound.gateway.wire.ClientError;
@@ -32,6 +33,9 @@ public final class Reply implements StreamTarget {
   private final boolean stream;
   private final Function<SseEvent, Failure> streamErrors;
   private final ReplyObserver observer;
+  /** The whole answer {@link #usage} was read from. */
+  private Buffer usageRead;
+  private TokenUsage usage;
   private final StreamTranscript transcript;
   private AssistantMessageBuilder message;
   private Supplier<ReplyHeaders> headers = () -> null;
@@ -325,8 +329,20 @@ public final class Reply implements StreamTarget {
     resp.setStatusCode(status);
     putHead(upstream);
     // the usage is near the end of the body: read from there, not by parsing the answer
-    if (status < 300) observer.usage(() -> format.usageOfAnswer(body));
+    if (status < 300) observer.usage(() -> usageOfAnswer(body));
     resp.end(body);
+  }
+
+  /**
+   * The usage a whole answer in the client's format reports, read once from the body's tail: the metrics, the
+   * best-match figures and the session's turn each ask for it.
+   */
+  public TokenUsage usageOfAnswer(Buffer body) {
+    if (body != usageRead) {
+      usage = format.usageOfAnswer(body);
+      usageRead = body;
+    }
+    return usage;
   }
 
   /** The stream's end: the held end marker, if any, goes out now. */

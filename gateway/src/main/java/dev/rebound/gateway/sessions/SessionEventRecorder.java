@@ -1,5 +1,6 @@
 package dev.rebound.gateway.sessions;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.GatewayEvent;
@@ -149,13 +150,25 @@ public final class SessionEventRecorder implements EventSink {
 
   /** The event's fields, and the id of the request that made it (so a session's events show which request did what). */
   private static String details(GatewayEvent event) {
-    try {
-      if (event.requestId() == null) return JSON.writeValueAsString(event.fields());
-      Map<String, Object> withId = new java.util.LinkedHashMap<>(event.fields());
-      withId.putIfAbsent("requestId", event.requestId());
-      return JSON.writeValueAsString(withId);
+    Map<String, Object> fields = event.fields();
+    String requestId = event.requestId() != null && !fields.containsKey("requestId") ? event.requestId() : null;
+    java.io.StringWriter out = new java.io.StringWriter(64 + 32 * fields.size());
+    try (JsonGenerator json = JSON.getFactory().createGenerator(out)) {
+      json.writeStartObject();
+      for (Map.Entry<String, Object> field : fields.entrySet()) {
+        json.writeFieldName(field.getKey());
+        // the usual values written directly: a serializer lookup per field costs more than the event's other work
+        Object value = field.getValue();
+        if (value instanceof String text) json.writeString(text);
+        else if (value instanceof Integer || value instanceof Long) json.writeNumber(((Number) value).longValue());
+        else if (value instanceof Boolean b) json.writeBoolean(b);
+        else JSON.writeValue(json, value);
+      }
+      if (requestId != null) json.writeStringField("requestId", requestId);
+      json.writeEndObject();
     } catch (Exception e) {
       return "{}";
     }
+    return out.toString();
   }
 }
