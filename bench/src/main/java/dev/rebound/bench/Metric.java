@@ -13,6 +13,9 @@ public enum Metric {
   SUCCESS("successShare", "requests answered 200", Unit.SHARE, Compare.ADDED, false),
   COMPLETE_STREAMS("completeStreamShare", "streams complete", Unit.SHARE, Compare.ADDED, true),
   GATEWAY_CPU("gatewayCpuUsPerRequest", "gateway CPU per request", Unit.MICROS, Compare.NONE, false),
+  /** The parts of {@link #GATEWAY_CPU} the gateway's JVM spent compiling and collecting garbage. */
+  GATEWAY_JIT_CPU("gatewayJitCpuUsPerRequest", "of which JIT compiling", Unit.MICROS, Compare.NONE, false),
+  GATEWAY_GC_CPU("gatewayGcCpuUsPerRequest", "of which garbage collection", Unit.MICROS, Compare.NONE, false),
   STORE_CPU("storeCpuUsPerRequest", "Redis CPU per request", Unit.MICROS, Compare.NONE, false),
   GATEWAY_RSS("gatewayPeakRssMb", "gateway peak RSS", Unit.MEGABYTES, Compare.NONE, false),
   MOCK_CPU("mockCpuUsPerRequest", "mock-llm CPU per request", Unit.MICROS, Compare.ADDED, false),

@@ -86,6 +86,8 @@ public record PhaseResult(String target, String label, long elapsedNanos, long r
       case SUCCESS -> requests == 0 ? Double.NaN : 100.0 * answered200 / requests;
       case COMPLETE_STREAMS -> streamRequests == 0 ? Double.NaN : 100.0 * completeStreams / streamRequests;
       case GATEWAY_CPU -> perRequestMicros(resources.gatewayCpuNanos());
+      case GATEWAY_JIT_CPU -> perRequestMicros(resources.gatewayJitCpuNanos());
+      case GATEWAY_GC_CPU -> perRequestMicros(resources.gatewayGcCpuNanos());
       case STORE_CPU -> perRequestMicros(resources.storeCpuNanos());
       case MOCK_CPU -> perRequestMicros(resources.mockCpuNanos());
       case BENCH_CPU -> perRequestMicros(resources.benchCpuNanos());
@@ -117,7 +119,15 @@ public record PhaseResult(String target, String label, long elapsedNanos, long r
         Format.micros(metric(Metric.P50)), Format.micros(metric(Metric.P99))));
     if (w.stream()) s.append("  ttft p50 ").append(Format.micros(metric(Metric.TTFT_P50)));
     double cpu = metric(Metric.GATEWAY_CPU);
-    if (!target.equals(Runner.DIRECT) && !Double.isNaN(cpu)) s.append("  cpu ").append(Format.micros(cpu)).append("/req");
+    if (!target.equals(Runner.DIRECT) && !Double.isNaN(cpu)) {
+      s.append("  cpu ").append(Format.micros(cpu)).append("/req");
+      // what the JVM spent besides serving, when it is a visible part: a phase that compiled or collected much
+      double jit = metric(Metric.GATEWAY_JIT_CPU);
+      double gc = metric(Metric.GATEWAY_GC_CPU);
+      if (jit >= 0.05 * cpu || gc >= 0.05 * cpu) {
+        s.append(" (JIT ").append(Format.micros(jit)).append(", GC ").append(Format.micros(gc)).append(')');
+      }
+    }
     if (errorCount() > 0) s.append("  errors ").append(errors);
     return s.toString();
   }
@@ -154,6 +164,8 @@ public record PhaseResult(String target, String label, long elapsedNanos, long r
     r.put("mockCpuMs", resources.mockCpuNanos() < 0 ? null : resources.mockCpuNanos() / 1e6);
     r.put("benchCpuMs", resources.benchCpuNanos() < 0 ? null : resources.benchCpuNanos() / 1e6);
     if (resources.storeCpuNanos() >= 0) r.put("storeCpuMs", resources.storeCpuNanos() / 1e6);
+    if (resources.gatewayJitCpuNanos() >= 0) r.put("gatewayJitCpuMs", resources.gatewayJitCpuNanos() / 1e6);
+    if (resources.gatewayGcCpuNanos() >= 0) r.put("gatewayGcCpuMs", resources.gatewayGcCpuNanos() / 1e6);
     r.put("gatewayPeakRssKb", resources.gatewayPeakRssKb() < 0 ? null : resources.gatewayPeakRssKb());
     r.put("otherProcessesCpuMs", resources.otherCpuNanos() < 0 ? null : resources.otherCpuNanos() / 1e6);
     m.put("resources", r);

@@ -69,9 +69,23 @@ public final class ProcStats {
    * (HotSpot names them "C1 CompilerThread0", cut by Linux to 15 characters); -1 if unknown.
    */
   public static long compilerCpuNanos(long pid) {
+    return threadCpuNanos(pid)[JIT];
+  }
+
+  /** Index of {@link #threadCpuNanos}: the JIT compiler threads. */
+  public static final int JIT = 0;
+  /** Index of {@link #threadCpuNanos}: the garbage collector (Serial's VM Thread, G1's and Parallel's GC threads). */
+  public static final int GC = 1;
+
+  /**
+   * CPU time (ns) of process {@code pid}'s JVM housekeeping threads, from each /proc/<pid>/task/<tid>/stat: {@link #JIT}
+   * and {@link #GC}; -1 each if unknown, 0 for a process that is no JVM (nginx). Threads that ended took their time with
+   * them: both are the JVM's own threads, alive as long as it is.
+   */
+  public static long[] threadCpuNanos(long pid) {
     Path tasks = Path.of("/proc", String.valueOf(pid), "task");
     try (java.util.stream.Stream<Path> ts = Files.list(tasks)) {
-      long sum = 0;
+      long[] sum = new long[2];
       for (Path t : (Iterable<Path>) ts::iterator) {
         String stat;
         try {
@@ -79,21 +93,34 @@ public final class ProcStats {
         } catch (IOException gone) {
           continue; // the thread ended between the listing and the read
         }
-        if (isCompilerThread(stat)) sum += cpuNanosFromStat(stat, CLOCK_TICKS);
+        if (isCompilerThread(stat)) sum[JIT] += cpuNanosFromStat(stat, CLOCK_TICKS);
+        else if (isGcThread(stat)) sum[GC] += cpuNanosFromStat(stat, CLOCK_TICKS);
       }
       return sum;
     } catch (IOException | RuntimeException e) {
-      return -1;
+      return new long[] {-1, -1};
     }
   }
 
   /** Whether a task's stat line (field 2 is its name in parentheses) is a HotSpot JIT compiler thread. */
   static boolean isCompilerThread(String stat) {
+    String comm = comm(stat);
+    return comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre");
+  }
+
+  /**
+   * Whether a task is a HotSpot garbage collector thread: the Serial collector collects on the "VM Thread" (which also
+   * runs the few other safepoint operations), G1 and Parallel on "GC Thread#n" and G1's own concurrent threads.
+   */
+  static boolean isGcThread(String stat) {
+    String comm = comm(stat);
+    return comm.equals("VM Thread") || comm.startsWith("GC Thread#") || comm.startsWith("G1 ");
+  }
+
+  private static String comm(String stat) {
     int open = stat.indexOf('(');
     int close = stat.lastIndexOf(')');
-    if (open < 0 || close < open) return false;
-    String comm = stat.substring(open + 1, close);
-    return comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre");
+    return open < 0 || close < open ? "" : stat.substring(open + 1, close);
   }
 
   /** Peak resident set size (VmHWM) in kB; -1 if unknown. */

@@ -4,11 +4,19 @@ package dev.rebound.bench;
  * What the processes used during one phase: CPU time deltas (nanoseconds; -1 when unknown) and the gateway's
  * peak RSS so far (kB). "Gateway" is the process behind the phase's B side: the gateway, or in a peer's phases that
  * peer (nginx: master and worker together), read by the same probe. {@code storeCpuNanos} is the session store's own process (the Redis server the bench
- * started for {@code sessions-redis}); -1 when there is none or it is not ours to read.
+ * started for {@code sessions-redis}); -1 when there is none or it is not ours to read. {@code gatewayJitCpuNanos} and
+ * {@code gatewayGcCpuNanos} are the parts of the gateway's CPU time its JVM spent compiling and collecting garbage: a
+ * phase whose CPU per request is far above the others' usually holds a burst of one of them.
  */
 public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
-                        long otherCpuNanos, long wallNanos, long storeCpuNanos) {
+                        long otherCpuNanos, long wallNanos, long storeCpuNanos, long gatewayJitCpuNanos,
+                        long gatewayGcCpuNanos) {
   public static final Resources UNKNOWN = new Resources(-1, -1, -1, -1, -1, -1, -1);
+
+  public Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
+                   long otherCpuNanos, long wallNanos, long storeCpuNanos) {
+    this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, otherCpuNanos, wallNanos, storeCpuNanos, -1, -1);
+  }
 
   public Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
                    long otherCpuNanos, long wallNanos) {
@@ -26,7 +34,13 @@ public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNa
    * what other processes used is what is left after the gateway, the mock, the bench and the store process.
    */
   public record Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
-                         long systemBusyNanos, long atNanos, long storeCpuNanos) {
+                         long systemBusyNanos, long atNanos, long storeCpuNanos, long gatewayJitCpuNanos,
+                         long gatewayGcCpuNanos) {
+    public Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
+                    long systemBusyNanos, long atNanos, long storeCpuNanos) {
+      this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, storeCpuNanos, -1, -1);
+    }
+
     public Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
                     long systemBusyNanos, long atNanos) {
       this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, -1);
@@ -43,7 +57,14 @@ public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNa
 
     /** The same reading with the store process's CPU time. */
     public Snapshot withStoreCpu(long nanos) {
-      return new Snapshot(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, nanos);
+      return new Snapshot(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, nanos,
+          gatewayJitCpuNanos, gatewayGcCpuNanos);
+    }
+
+    /** The same reading with the gateway JVM's compiler and collector CPU time ({@link ProcStats#threadCpuNanos}). */
+    public Snapshot withGatewayJvmCpu(long jitNanos, long gcNanos) {
+      return new Snapshot(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos,
+          storeCpuNanos, jitNanos, gcNanos);
     }
 
     public Resources since(Snapshot before) {
@@ -53,7 +74,8 @@ public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNa
       long s = delta(before.storeCpuNanos, storeCpuNanos);
       long sys = delta(before.systemBusyNanos, systemBusyNanos);
       long other = sys < 0 || g < 0 || m < 0 || b < 0 ? -1 : Math.max(0, sys - g - m - b - Math.max(0, s));
-      return new Resources(g, m, b, gatewayPeakRssKb, other, atNanos - before.atNanos, s);
+      return new Resources(g, m, b, gatewayPeakRssKb, other, atNanos - before.atNanos, s,
+          delta(before.gatewayJitCpuNanos, gatewayJitCpuNanos), delta(before.gatewayGcCpuNanos, gatewayGcCpuNanos));
     }
 
     private static long delta(long a, long b) {

@@ -354,8 +354,15 @@ public final class Topology implements AutoCloseable {
     long self = ProcessHandle.current().pid();
     return () -> {
       List<Long> pids = server.pids();
+      long jit = 0;
+      long gc = 0;
+      for (long pid : pids) {
+        long[] jvm = ProcStats.threadCpuNanos(pid);
+        jit = jit < 0 || jvm[ProcStats.JIT] < 0 ? -1 : jit + jvm[ProcStats.JIT];
+        gc = gc < 0 || jvm[ProcStats.GC] < 0 ? -1 : gc + jvm[ProcStats.GC];
+      }
       Resources.Snapshot s = new Resources.Snapshot(ProcStats.cpuNanos(pids), ProcStats.cpuNanos(mock.pid()),
-          ProcStats.cpuNanos(self), ProcStats.peakRssKb(pids), ProcStats.systemBusyNanos());
+          ProcStats.cpuNanos(self), ProcStats.peakRssKb(pids), ProcStats.systemBusyNanos()).withGatewayJvmCpu(jit, gc);
       return storePid < 0 ? s : s.withStoreCpu(ProcStats.cpuNanos(storePid));
     };
   }

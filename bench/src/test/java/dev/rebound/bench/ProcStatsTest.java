@@ -1,6 +1,7 @@
 package dev.rebound.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,33 @@ class ProcStatsTest {
     assertTrue(ProcStats.isCompilerThread("101 (C2 CompilerThre) S 1 2 3 0 -1 0 0 0 0 0 500 20 0 0"));
     assertTrue(ProcStats.isCompilerThread("102 (C1 CompilerThre) S 1 2 3 0 -1 0 0 0 0 0 50 2 0 0"));
     assertTrue(!ProcStats.isCompilerThread("103 (vert.x-eventloo) S 1 2 3 0 -1 0 0 0 0 0 900 90 0 0"));
+  }
+
+  @Test
+  void garbageCollectorThreadsAreKnownForSerialG1AndParallel() {
+    assertTrue(ProcStats.isGcThread("201 (VM Thread) S 1 2 3 0 -1 0 0 0 0 0 500 20 0 0"));
+    assertTrue(ProcStats.isGcThread("202 (GC Thread#0) S 1 2 3 0 -1 0 0 0 0 0 50 2 0 0"));
+    assertTrue(ProcStats.isGcThread("203 (G1 Conc#0) S 1 2 3 0 -1 0 0 0 0 0 50 2 0 0"));
+    assertFalse(ProcStats.isGcThread("204 (VM Periodic Tas) S 1 2 3 0 -1 0 0 0 0 0 5 2 0 0"));
+    assertFalse(ProcStats.isGcThread("101 (C2 CompilerThre) S 1 2 3 0 -1 0 0 0 0 0 500 20 0 0"));
+  }
+
+  @Test
+  void aPhaseSaysWhatTheGatewaysJvmSpentCompilingAndCollecting() {
+    Resources.Snapshot before = new Resources.Snapshot(1_000_000, 0, 0, 1, 0, 0, -1).withGatewayJvmCpu(100_000, 50_000);
+    Resources.Snapshot after = new Resources.Snapshot(3_000_000, 0, 0, 1, 0, 1_000, -1).withGatewayJvmCpu(600_000, 250_000);
+    Resources r = after.since(before);
+    assertEquals(500_000, r.gatewayJitCpuNanos());
+    assertEquals(200_000, r.gatewayGcCpuNanos());
+    PhaseResult phase = new PhaseResult("gateway", "rep 1", 1_000_000_000L, 100, 100, 100, 0, 0, java.util.Map.of(),
+        java.util.Map.of(), java.util.Map.of(), new org.HdrHistogram.Histogram(3), new org.HdrHistogram.Histogram(3),
+        new org.HdrHistogram.Histogram(3), r, java.util.Map.of());
+    assertEquals(20.0, phase.metric(Metric.GATEWAY_CPU));
+    assertEquals(5.0, phase.metric(Metric.GATEWAY_JIT_CPU));
+    assertEquals(2.0, phase.metric(Metric.GATEWAY_GC_CPU));
+    assertTrue(phase.oneLine(new Workload("openai", Protocol.OPENAI, false, 32, 12, 0, null)).contains("cpu 20 us/req (JIT 5 us, GC 2 us)"),
+        phase.oneLine(new Workload("openai", Protocol.OPENAI, false, 32, 12, 0, null)));
+    assertTrue(ProcStats.threadCpuNanos(ProcessHandle.current().pid())[ProcStats.GC] >= 0);
   }
 
   @Test
