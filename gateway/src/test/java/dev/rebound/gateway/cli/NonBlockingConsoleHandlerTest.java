@@ -35,6 +35,40 @@ class NonBlockingConsoleHandlerTest {
   }
 
   @Test
+  void aRecordDoesNotWakeTheWriterWhichWritesWhatCameMeanwhileWhenItNextLooks() throws Exception {
+    java.util.List<String> writes = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    OutputStream counting = new OutputStream() {
+      @Override
+      public void write(int b) {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        writes.add(new String(b, off, len, StandardCharsets.UTF_8));
+      }
+    };
+    // a writer that looks every 500 ms: waking it per record cost the event loop a futex call each
+    NonBlockingConsoleHandler handler = new NonBlockingConsoleHandler(counting, 1000, 500);
+    handler.setFormatter(new SimpleFormatter() {
+      @Override
+      public String format(LogRecord r) {
+        return r.getMessage() + "\n";
+      }
+    });
+    Thread.sleep(50); // the writer is asleep, with nothing to write
+    for (int i = 0; i < 100; i++) handler.publish(new LogRecord(Level.INFO, "line " + i));
+    Thread.sleep(100);
+    assertEquals(java.util.List.of(), writes, "nothing written before the writer looks");
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (writes.isEmpty() && System.nanoTime() < deadline) Thread.sleep(5);
+    assertEquals(1, writes.size(), "all 100 records in one write");
+    assertEquals(100, writes.get(0).split("\n").length);
+    handler.close();
+  }
+
+  @Test
   void aStuckOutputNeverBlocksTheLoggerAndTheLossIsReported() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     ByteArrayOutputStream written = new ByteArrayOutputStream();
