@@ -1,7 +1,6 @@
 package dev.rebound.gateway.events;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
@@ -11,19 +10,17 @@ import java.util.logging.LogRecord;
  */
 public final class EventLogRecord extends LogRecord {
   private final transient GatewayEvent source;
-  private final transient Function<GatewayEvent, ObjectNode> line;
   private transient ObjectNode event;
 
-  EventLogRecord(Level level, String loggerName, GatewayEvent source, Function<GatewayEvent, ObjectNode> line) {
+  EventLogRecord(Level level, String loggerName, GatewayEvent source) {
     super(level, null);
     this.source = source;
-    this.line = line;
     setLoggerName(loggerName);
   }
 
   /** The event's fields, {@code at} first. */
   public synchronized ObjectNode event() {
-    if (event == null) event = line.apply(source);
+    if (event == null) event = LogEventSink.line(source);
     return event;
   }
 
@@ -31,7 +28,7 @@ public final class EventLogRecord extends LogRecord {
   public synchronized String getMessage() {
     String message = super.getMessage();
     if (message == null) {
-      message = event().toString();
+      message = LogEventSink.text(source);
       setMessage(message);
     }
     return message;
