@@ -43,8 +43,8 @@ public final class LogEventSink implements EventSink {
   }
 
   /**
-   * {@link #line} as text, written straight from the event: the usual field values (strings, numbers, booleans)
-   * without a tree or a serializer lookup each, since the log writer does this for every decision of every request.
+   * {@link #line} as text, written straight from the event ({@link GatewayEvent#writeFields}) without a tree, since the
+   * log writer does this for every decision of every request.
    */
   static String text(GatewayEvent event) {
     Map<String, Object> fields = event.fields();
@@ -59,14 +59,7 @@ public final class LogEventSink implements EventSink {
       if (event.requestId() != null) json.writeStringField("requestId", event.requestId());
       if (event.sessionId() != null) json.writeStringField("session", event.sessionId());
       json.writeStringField("reason", event.reason());
-      for (Map.Entry<String, Object> field : fields.entrySet()) {
-        json.writeFieldName(field.getKey());
-        Object value = field.getValue();
-        if (value instanceof String s) json.writeString(s);
-        else if (value instanceof Integer || value instanceof Long) json.writeNumber(((Number) value).longValue());
-        else if (value instanceof Boolean b) json.writeBoolean(b);
-        else JSON.writeValue(json, value);
-      }
+      event.writeFields(json);
       json.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

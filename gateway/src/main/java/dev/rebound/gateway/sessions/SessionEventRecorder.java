@@ -155,15 +155,7 @@ public final class SessionEventRecorder implements EventSink {
     java.io.StringWriter out = new java.io.StringWriter(64 + 32 * fields.size());
     try (JsonGenerator json = JSON.getFactory().createGenerator(out)) {
       json.writeStartObject();
-      for (Map.Entry<String, Object> field : fields.entrySet()) {
-        json.writeFieldName(field.getKey());
-        // the usual values written directly: a serializer lookup per field costs more than the event's other work
-        Object value = field.getValue();
-        if (value instanceof String text) json.writeString(text);
-        else if (value instanceof Integer || value instanceof Long) json.writeNumber(((Number) value).longValue());
-        else if (value instanceof Boolean b) json.writeBoolean(b);
-        else JSON.writeValue(json, value);
-      }
+      event.writeFields(json);
       if (requestId != null) json.writeStringField("requestId", requestId);
       json.writeEndObject();
     } catch (Exception e) {

@@ -58,7 +58,7 @@ class NonBlockingConsoleHandlerTest {
     });
     Thread.sleep(50); // the writer is asleep, with nothing to write
     for (int i = 0; i < 100; i++) handler.publish(new LogRecord(Level.INFO, "line " + i));
-    Thread.sleep(100);
+    Thread.sleep(100); // real time on purpose: what is asserted is that a real thread stays asleep
     assertEquals(java.util.List.of(), writes, "nothing written before the writer looks");
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
