@@ -777,6 +777,8 @@ class BackgroundResponsesTest {
     JsonObject job = new JsonObject(getAt(base, "/admin/responses/background/" + id).body());
     assertEquals(2, job.getInteger("runs"), job.encode());
     assertEquals(1, decisions(job, "background", "it goes on from the").size(), job.encode());
+    // the run on the restarted gateway says whose job it took, and why it could
+    assertEquals(1, decisions(job, "background", "replay #1 (taken over from gateway ").size(), job.encode());
     assertEquals(callsBefore + 2, modelCalls(), "the dead run's request, then the continuation");
     JsonArray messages = ((JsonObject) mock.requests().getValue(mock.requests().size() - 1)).getJsonObject("body")
         .getJsonArray("messages");

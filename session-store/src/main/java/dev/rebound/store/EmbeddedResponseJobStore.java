@@ -136,7 +136,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
         e.job = new ResponseJob(j.id(), j.tenant(), ResponseJob.IN_PROGRESS, j.request(), j.headers(), j.sessionId(),
             j.createdAt(), j.deadline(), owner, Instant.ofEpochMilli(now + lease.toMillis()), j.notBefore(),
             owner.equals(j.owner()) ? j.runs() : j.runs() + 1,
-            j.attempts(), j.response(), j.events(), j.reason());
+            j.attempts(), j.response(), j.events(), takenOver(j, owner) ? takeOverReason(j, now) : j.reason());
         claimed = e;
         break;
       }
@@ -144,6 +144,19 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
     if (claimed == null) return Future.succeededFuture(null);
     ResponseJob job = claimed.job;
     return persist(claimed, List.of()).map(job);
+  }
+
+  /** Whether claiming {@code j} takes it from another gateway whose lease ran out while the job was in progress. */
+  private static boolean takenOver(ResponseJob j, String owner) {
+    return ResponseJob.IN_PROGRESS.equals(j.status()) && j.owner() != null && !j.owner().isEmpty()
+        && !owner.equals(j.owner());
+  }
+
+  /** The same words as job-claim.lua's. */
+  private static String takeOverReason(ResponseJob j, long now) {
+    long ranOut = now - (j.leaseUntil() == null ? now : j.leaseUntil().toEpochMilli());
+    return "taken over from gateway " + j.owner() + ": its lease ran out " + ranOut
+        + " ms before, without a renewal (it stopped answering or died)";
   }
 
   private static boolean due(ResponseJob j, long now) {

@@ -82,9 +82,13 @@ abstract class ResponseJobStoreContract {
     clock.advance(LEASE.minusSeconds(1));
     assertNull(await(store.claim("gw-b", LEASE)));
     clock.advance(Duration.ofSeconds(1));
+    clock.advance(Duration.ofMillis(1500));
     ResponseJob taken = await(store.claim("gw-b", LEASE));
     assertEquals("gw-b", taken.owner());
     assertEquals(2, taken.runs());
+    assertEquals("taken over from gateway gw-a: its lease ran out 1500 ms before, without a renewal (it stopped "
+        + "answering or died)", taken.reason());
+    assertEquals(taken.reason(), await(store.get("acme", "resp_2")).reason(), "the reason is the job's, as stored");
     LeaseLostException lost = failure(store.record("resp_2", "gw-a", LEASE, events("{}")), LeaseLostException.class);
     assertEquals(ResponseJob.IN_PROGRESS, lost.status());
   }
