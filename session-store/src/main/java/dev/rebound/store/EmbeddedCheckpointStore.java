@@ -233,7 +233,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   @Override
   public Future<SessionMeta> append(SessionKey key, Append append) {
     return run(storesAnAnswer(append), tx -> {
-      SessionMeta current = tx.liveMeta(key);
+      StoredMeta stored = tx.liveStored(key);
+      SessionMeta current = stored == null ? null : stored.meta();
       long version = current == null ? 0 : current.version();
       if (append.expectedVersion() != version) throw new StaleWriteException(key, append.expectedVersion(), version);
       if (current != null && append.expectedCreated() != null && !append.expectedCreated().equals(current.created())) {
@@ -245,7 +246,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         incoming.add(new StoredMessage(-1, m.role(), m.json(), MessageHash.of(m.json()), m.partial(), now, m.usage()));
       }
       // a replaced history rewinds to no message first, in the same transaction as the rest of the write
-      return tx.write(key, current, append.replaceHistory() ? 0 : -1, append.replacePartial(), incoming,
+      return tx.write(key, stored, append.replaceHistory() ? 0 : -1, append.replacePartial(), incoming,
           append.checkpoint(), append.metaOrNone(), null, now);
     });
   }
@@ -284,8 +285,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   @Override
   public Future<SessionMeta> restore(SessionKey key, int checkpointSeq, long expectedVersion) {
     return run(true, tx -> {
-      SessionMeta current = tx.liveMeta(key);
-      if (current == null) throw new SessionNotFoundException(key);
+      StoredMeta stored = tx.liveStored(key);
+      if (stored == null) throw new SessionNotFoundException(key);
+      SessionMeta current = stored.meta();
       if (checkpointSeq < 1 || checkpointSeq > current.checkpointCount()) {
         throw new SessionNotFoundException(key, checkpointSeq);
       }
@@ -297,7 +299,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       List<StoredMessage> all = tx.messages(key, current, 0, current.messageCount());
       MetaChange counted = new MetaChange(null, null, null,
           CheckpointLookup.turnsDeltaOfRewind(current.turns(), all, cp.messageCount()), 0);
-      return tx.write(key, current, cp.messageCount(), false, List.of(), marker, counted, null, now());
+      return tx.write(key, stored, cp.messageCount(), false, List.of(), marker, counted, null, now());
     });
   }
 
@@ -601,14 +603,25 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
     /** The session's meta, or null when missing or expired (an expired one is purged on the way). */
     SessionMeta liveMeta(SessionKey key) {
+      StoredMeta stored = liveStored(key);
+      return stored == null ? null : stored.meta();
+    }
+
+    /** {@link #liveMeta}, with where the session is listed: what a write of it needs. */
+    StoredMeta liveStored(SessionKey key) {
       if (isExpired(base(key))) {
         purge(key);
         return null;
       }
-      return storedMeta(key);
+      return stored(key);
     }
 
     SessionMeta storedMeta(SessionKey key) {
+      StoredMeta stored = stored(key);
+      return stored == null ? null : stored.meta();
+    }
+
+    private StoredMeta stored(SessionKey key) {
       byte[] stored = meta().get(base(key));
       return stored == null ? null : decodeMeta(key, stored);
     }
@@ -633,8 +646,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
      *
      * @param truncateTo -1, or the message count to rewind to before appending (restore)
      */
-    SessionMeta write(SessionKey key, SessionMeta current, int truncateTo, boolean replacePartial,
+    SessionMeta write(SessionKey key, StoredMeta stored, int truncateTo, boolean replacePartial,
         List<StoredMessage> incoming, CheckpointDraft checkpoint, MetaChange change, String forkedFrom, Instant now) {
+      SessionMeta current = stored == null ? null : stored.meta();
       String base = base(key);
       int count = current == null ? 0 : current.messageCount();
       if (truncateTo >= 0) {
@@ -667,7 +681,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
       // the listing keeps the session's place when this store moved it there less than a second ago (a turn is two
       // writes a few milliseconds apart); a new, forked or restored session is always moved
-      long listed = current == null ? -1 : listedAt(meta().get(base));
+      long listed = current == null ? -1 : stored.listed();
       long at = now.toEpochMilli();
       boolean move = current == null || truncateTo >= 0 || forkedFrom != null
           || at - listed >= RedisCheckpointStore.INDEX_REFRESH_MILLIS || at < listed;
@@ -706,7 +720,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       byte[] stored = meta().remove(base);
       if (stored != null) {
         existed = true;
-        index().remove(indexKey(key, listedAt(stored)));
+        index().remove(indexKey(key, decodeMeta(key, stored).listed()));
       }
       eventCount().remove(base);
       String prefix = base + "#";
@@ -800,26 +814,21 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     }
   }
 
-  private static SessionMeta decodeMeta(SessionKey key, byte[] stored) {
+  /** A stored meta, and the time its index entry is under. */
+  private record StoredMeta(SessionMeta meta, long listed) {}
+
+  private static StoredMeta decodeMeta(SessionKey key, byte[] stored) {
     try {
       JsonNode n = JSON.readTree(stored);
-      return new SessionMeta(key, text(n, "protocol"), Instant.ofEpochMilli(n.get("created").asLong()),
+      SessionMeta meta = new SessionMeta(key, text(n, "protocol"), Instant.ofEpochMilli(n.get("created").asLong()),
           Instant.ofEpochMilli(n.get("updated").asLong()), n.get("turns").asInt(), n.get("tokens").asLong(),
           text(n, "status"), text(n, "agent"), n.get("version").asLong(), n.get("messageCount").asInt(),
           n.get("checkpointCount").asInt(), text(n, "forkedFrom"), MessageCodec.decodeUsage(n.get("usage")));
+      // files written before the listing moved at most once a second have no "listed": their entry is under "updated"
+      JsonNode listed = n.get("listed");
+      return new StoredMeta(meta, listed != null ? listed.asLong() : meta.updated().toEpochMilli());
     } catch (IOException e) {
       throw new UncheckedIOException("corrupt session meta of " + key, e);
-    }
-  }
-
-  /** The time a stored meta's index entry is under: its {@code listed}, or its last update (files before it). */
-  private static long listedAt(byte[] stored) {
-    try {
-      JsonNode n = JSON.readTree(stored);
-      JsonNode listed = n.get("listed");
-      return (listed != null ? listed : n.get("updated")).asLong();
-    } catch (IOException e) {
-      throw new UncheckedIOException("corrupt session meta", e);
     }
   }
 
