@@ -22,8 +22,7 @@ final class AnswerFigures {
     TokenUsage usage;
     double writingSeconds;
     if (result instanceof Result.Answered a) {
-      usage = a.status() >= 300 ? TokenUsage.NONE
-          : ex.reply() != null ? ex.reply().usageOfAnswer(a.body()) : ex.format().usageOfAnswer(a.body());
+      usage = a.status() < 300 ? ex.usageOfAnswer(a.body()) : TokenUsage.NONE;
       writingSeconds = elapsedMs / 1000.0;
     } else {
       usage = ex.reply() == null ? TokenUsage.NONE : ex.reply().transcript().usage();

@@ -59,8 +59,7 @@ final class Checkpointer {
     }
     String message = answer == null ? null : ex.format().answeredMessage(answer);
     String id = answer == null ? null : answer.path("id").textValue();
-    TokenUsage usage = ex.reply() != null ? ex.reply().usageOfAnswer(body) : ex.format().usageOfAnswer(body);
-    return answered(ex, agent, message, usage, id);
+    return answered(ex, agent, message, ex.usageOfAnswer(body), id);
   }
 
   /** The usage an answer reported, as the store keeps it. */

@@ -6,6 +6,7 @@ import dev.rebound.gateway.reply.HttpReplyChannel;
 import dev.rebound.gateway.reply.Reply;
 import dev.rebound.gateway.reply.ReplyChannel;
 import dev.rebound.gateway.stream.SseEvent;
+import dev.rebound.gateway.stream.TokenUsage;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.formats.WireFormats;
@@ -326,6 +327,11 @@ public final class Exchange {
 
   void replyWith(Reply reply) {
     this.reply = reply;
+  }
+
+  /** The usage a whole answer in the client's format reports; read once per answer once the reply is set. */
+  TokenUsage usageOfAnswer(Buffer body) {
+    return reply != null ? reply.usageOfAnswer(body) : format().usageOfAnswer(body);
   }
 
   /** How the request ends; null until a step decided it. */
