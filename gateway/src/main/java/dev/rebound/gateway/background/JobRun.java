@@ -139,7 +139,8 @@ final class JobRun {
     note(EventType.BACKGROUND, "run #" + job.runs() + " of background response " + job.id() + " started; deadline "
         + job.deadline() + " (in " + DurationText.format(budget) + ", its wait budget)"
         // a replay says why: the reason it was queued again for, or the lapsed lease of the gateway it is taken from
-        + (job.runs() > 1 ? "; replay #" + (job.runs() - 1) + (job.reason() != null ? " (" + job.reason() + ")" : "") : "")
+        + (job.runs() > 1 ? "; replay #" + (job.runs() - 1) + (job.reason() != null ? " (" + job.reason() + ")" : "")
+        : "")
         + (sent.isEmpty() ? "" : "; it goes on from the " + sent.size() + " event(s) recorded before"),
         Map.of("run", job.runs(),
         "deadline", job.deadline().toString(), "waitBudgetMs", budget.toMillis()));
