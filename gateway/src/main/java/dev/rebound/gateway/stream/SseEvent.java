@@ -12,11 +12,12 @@ import java.util.Objects;
 /**
  * One SSE event. An event read from an upstream keeps its exact bytes ({@link #bytes()}: what is relayed, including the
  * terminating blank line) and decodes text only when someone asks ({@link #data()}, {@link #raw()}): the relay of a
- * stream nobody reads beyond a few fields never turns bytes into strings and back. An event the gateway writes is
- * built from its text ({@link #of}).
+ * stream nobody reads beyond a few fields never turns bytes into strings and back. An event the gateway writes
+ * ({@link #of}) is made as bytes at once, for the same reason.
  */
 public final class SseEvent {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final byte[] DATA_LINE = "data: ".getBytes(StandardCharsets.US_ASCII);
 
   private final String event;
   /**
@@ -68,8 +69,24 @@ public final class SseEvent {
    * DATA must be one line, which compact JSON always is.
    */
   public static SseEvent of(String event, String data) {
-    String raw = event == null ? "data: " + data + "\n\n" : "event: " + event + "\ndata: " + data + "\n\n";
-    return new SseEvent(event, data, raw);
+    SseEvent e = of(event, data.getBytes(StandardCharsets.UTF_8));
+    e.data = data;
+    e.dataRead = true;
+    return e;
+  }
+
+  /**
+   * An event written by the gateway from its data's UTF-8 bytes (one line). It is made as bytes at once, so that the
+   * transcript's cursor, the error check and the relay read them without encoding the text again.
+   */
+  public static SseEvent of(String event, byte[] data) {
+    byte[] head = event == null ? DATA_LINE : ("event: " + event + "\ndata: ").getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = new byte[head.length + data.length + 2];
+    System.arraycopy(head, 0, bytes, 0, head.length);
+    System.arraycopy(data, 0, bytes, head.length, data.length);
+    bytes[bytes.length - 2] = '\n';
+    bytes[bytes.length - 1] = '\n';
+    return new SseEvent(event, bytes, 0, bytes.length, head.length, head.length + data.length, null);
   }
 
   /** The value of the {@code event:} line, null when there is none. */
@@ -150,7 +167,7 @@ public final class SseEvent {
    * for an error on the relay's hot path, so candidates are found eight bytes at a time.
    */
   public boolean dataContains(String needle) {
-    if (dataRead) return data != null && data.contains(needle);
+    if (dataFrom < 0) return data != null && data.contains(needle);
     int n = needle.length();
     int to = dataTo - n + 1;
     byte first = (byte) needle.charAt(0);
@@ -166,7 +183,7 @@ public final class SseEvent {
   public JsonNode json() {
     if (!hasData()) return null;
     try {
-      return dataRead ? JSON.readTree(data) : JSON.readTree(bytes, dataFrom, dataTo - dataFrom);
+      return dataFrom < 0 ? JSON.readTree(data) : JSON.readTree(bytes, dataFrom, dataTo - dataFrom);
     } catch (IOException e) {
       return null;
     }
@@ -178,7 +195,7 @@ public final class SseEvent {
    */
   public JsonCursor jsonCursor() {
     if (!hasData()) return null;
-    return dataRead ? JsonCursor.of(data) : new JsonCursor(bytes, dataFrom, dataTo);
+    return dataFrom < 0 ? JsonCursor.of(data) : new JsonCursor(bytes, dataFrom, dataTo);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.rebound.gateway.wire.translate;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,6 +23,7 @@ import java.util.UUID;
 public final class ChatToMessagesStream implements StreamTranslator {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final SseEvent PING = SseEvent.of("ping", "{\"type\":\"ping\"}");
+  private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
   private static final SseEvent MESSAGE_STOP = SseEvent.of("message_stop", "{\"type\":\"message_stop\"}");
   /** Delta fields whose text the client reads as the answer (a refusal is said in words too). */
   private static final String[] TEXT_FIELDS = {"content", "refusal"};
@@ -39,6 +41,8 @@ public final class ChatToMessagesStream implements StreamTranslator {
   private int nextIndex;
   private Kind openKind;
   private int openIndex = -1;
+  /** The open text block's delta event up to its text: a text chunk is written from it. */
+  private String textDeltaHead;
   private String messageId;
   /** Anthropic's stop_reason, once finish_reason came; null before. */
   private String stopReason;
@@ -56,6 +60,10 @@ public final class ChatToMessagesStream implements StreamTranslator {
     if (backendEvent.isComment()) return List.of(backendEvent);
     if (ended || backendEvent.data() == null) return List.of();
     if (backendEvent.isDone()) return done();
+    if (openKind == Kind.TEXT && stopReason == null && backendEvent.event() == null) {
+      List<SseEvent> out = textChunk(backendEvent);
+      if (out != null) return out;
+    }
     JsonNode chunk = backendEvent.json();
     if ("error".equals(backendEvent.event()) || isError(chunk)) return List.of(error(chunk, backendEvent.data()));
     if (chunk == null || !chunk.isObject()) return List.of(); // a broken chunk carries nothing to translate
@@ -105,6 +113,16 @@ public final class ChatToMessagesStream implements StreamTranslator {
     message.putObject("usage").put("input_tokens", 0).put("output_tokens", 0);
     out.add(SseEvent.of("message_start", event.toString()));
     out.add(PING);
+  }
+
+  /** A chunk of text only, while a text block is open, read from its bytes; null for the tree reading to translate. */
+  private List<SseEvent> textChunk(SseEvent event) {
+    String text = ChatTextChunk.textOf(event);
+    if (text == null) return null;
+    if (text.isEmpty()) return List.of();
+    StringBuilder json = new StringBuilder(textDeltaHead.length() + text.length() + 4).append(textDeltaHead);
+    QUOTE.quoteAsString(text, json);
+    return List.of(SseEvent.of("content_block_delta", json.append("\"}}").toString()));
   }
 
   /** Reasoning, then text, then tool calls: the order a chunk holding several of them means. */
@@ -164,6 +182,7 @@ public final class ChatToMessagesStream implements StreamTranslator {
     closeOpen(out);
     openKind = kind;
     openIndex = nextIndex++;
+    textDeltaHead = "{\"type\":\"content_block_delta\",\"index\":" + openIndex + ",\"delta\":{\"type\":\"text_delta\",\"text\":\"";
     ObjectNode start = NODES.objectNode().put("type", "content_block_start").put("index", openIndex);
     ObjectNode block = start.putObject("content_block");
     if (kind == Kind.THINKING) {

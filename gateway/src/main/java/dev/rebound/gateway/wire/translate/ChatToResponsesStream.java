@@ -1,5 +1,6 @@
 package dev.rebound.gateway.wire.translate;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -21,6 +22,7 @@ import java.util.Map;
  */
 public final class ChatToResponsesStream implements StreamTranslator {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
 
   private enum Kind { REASONING, MESSAGE, TOOL }
 
@@ -55,6 +57,8 @@ public final class ChatToResponsesStream implements StreamTranslator {
   private String openId;
   private ToolItem openTool;
   private final StringBuilder openText = new StringBuilder();
+  /** The open message's output_text.delta event up to its text, made on its first delta. */
+  private String textDeltaHead;
   private String finishReason;
   private JsonNode usage;
   private boolean ended;
@@ -77,6 +81,14 @@ public final class ChatToResponsesStream implements StreamTranslator {
     if (backendEvent.isDone()) {
       end(out);
       return out;
+    }
+    if (openKind == Kind.MESSAGE && finishReason == null && backendEvent.event() == null) {
+      // most of a stream: a chunk of text only, read from its bytes and written from the delta's prepared head
+      String text = ChatTextChunk.textOf(backendEvent);
+      if (text != null) {
+        if (!text.isEmpty()) out.add(textDelta(text));
+        return out;
+      }
     }
     JsonNode chunk = backendEvent.json();
     if ("error".equals(backendEvent.event()) || isError(chunk)) return List.of(error(chunk, backendEvent.data()));
@@ -132,10 +144,7 @@ public final class ChatToResponsesStream implements StreamTranslator {
       String text = text(delta, field);
       if (text.isEmpty()) continue;
       open(Kind.MESSAGE, out);
-      openText.append(text);
-      ObjectNode d = itemFields().put("content_index", 0).put("delta", text);
-      d.putArray("logprobs");
-      out.add(event("response.output_text.delta", d));
+      out.add(textDelta(text));
     }
     JsonNode calls = delta.path("tool_calls");
     for (int position = 0; position < calls.size(); position++) toolCall(calls.get(position), position, out);
@@ -180,6 +189,7 @@ public final class ChatToResponsesStream implements StreamTranslator {
     openKind = kind;
     openIndex = nextIndex++;
     openId = ResponseObjects.id(kind == Kind.REASONING ? "rs_" : "msg_");
+    textDeltaHead = null;
     openText.setLength(0);
     ObjectNode added = NODES.objectNode().put("output_index", openIndex);
     if (kind == Kind.REASONING) {
@@ -262,6 +272,20 @@ public final class ChatToResponsesStream implements StreamTranslator {
   }
 
   /** item_id and output_index of the open item. */
+  /** The output_text.delta event {@link #event} writes for this text of the open message, made as text. */
+  private SseEvent textDelta(String text) {
+    openText.append(text);
+    if (textDeltaHead == null) {
+      String item = itemFields().toString(); // {"item_id":...,"output_index":...}
+      textDeltaHead = "{\"type\":\"response.output_text.delta\"," + item.substring(1, item.length() - 1)
+          + ",\"content_index\":0,\"delta\":\"";
+    }
+    StringBuilder json = new StringBuilder(textDeltaHead.length() + text.length() + 48).append(textDeltaHead);
+    QUOTE.quoteAsString(text, json);
+    json.append("\",\"logprobs\":[],\"sequence_number\":").append(sequence++).append('}');
+    return SseEvent.of("response.output_text.delta", json.toString());
+  }
+
   private ObjectNode itemFields() {
     return NODES.objectNode().put("item_id", openId).put("output_index", openIndex);
   }

@@ -1,8 +1,10 @@
 package dev.rebound.gateway.wire.translate;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rebound.gateway.stream.JsonCursor;
 import dev.rebound.gateway.stream.SseEvent;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -19,6 +21,11 @@ import java.util.UUID;
 public final class MessagesToChatStream implements StreamTranslator {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final SseEvent DONE = SseEvent.of(null, "[DONE]");
+  private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
+  private static final byte[] DELTA = JsonCursor.ascii("delta");
+  private static final byte[] TYPE = JsonCursor.ascii("type");
+  private static final byte[] TEXT = JsonCursor.ascii("text");
+  private static final byte[] THINKING = JsonCursor.ascii("thinking");
   private static final String[] USAGE_FIELDS =
       {"input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens"};
 
@@ -32,6 +39,8 @@ public final class MessagesToChatStream implements StreamTranslator {
   private String id;
   private long created;
   private String model;
+  /** Every chunk's text up to its delta's first field, once the stream is open: a text delta is written from it. */
+  private String chunkHead;
   private boolean finished;
   private boolean ended;
 
@@ -50,7 +59,14 @@ public final class MessagesToChatStream implements StreamTranslator {
   @Override
   public List<SseEvent> translate(SseEvent backendEvent) {
     if (backendEvent.isComment()) return List.of(backendEvent);
-    if (ended || backendEvent.data() == null) return List.of();
+    if (ended || !backendEvent.hasData()) return List.of();
+    // most of a stream: text and thinking deltas, pings and block stops, read from their bytes without a tree
+    String named = backendEvent.event();
+    if ("ping".equals(named) || "content_block_stop".equals(named)) return List.of();
+    if ("content_block_delta".equals(named)) {
+      List<SseEvent> out = textDelta(backendEvent);
+      if (out != null) return out;
+    }
     JsonNode data = backendEvent.json();
     String name = backendEvent.event() != null ? backendEvent.event()
         : data == null ? "" : data.path("type").asText(""); // the type inside names an unnamed event
@@ -97,6 +113,8 @@ public final class MessagesToChatStream implements StreamTranslator {
         ? UUID.randomUUID().toString().replace("-", "") : messageId);
     model = messageModel == null || messageModel.isEmpty() ? requestedModel : messageModel;
     created = clock.millis() / 1000;
+    String header = header().toString();
+    chunkHead = header.substring(0, header.length() - 1) + ",\"choices\":[{\"index\":0,\"delta\":{";
     out.add(chunk(NODES.objectNode().put("role", "assistant").put("content", ""), null));
   }
 
@@ -148,8 +166,54 @@ public final class MessagesToChatStream implements StreamTranslator {
 
   private void content(String field, String text, List<SseEvent> out) {
     if (text.isEmpty()) return;
-    started(out);
-    out.add(chunk(NODES.objectNode().put(field, text), null));
+    started(out); // the stream is open: chunkHead is set
+    // the chunk chunk() would write, made as text: its head is the same for the whole stream
+    StringBuilder json = new StringBuilder(chunkHead.length() + field.length() + text.length() + 64).append(chunkHead)
+        .append('"').append(field).append("\":\"");
+    QUOTE.quoteAsString(text, json);
+    out.add(SseEvent.of(null, json.append("\"},\"logprobs\":null,\"finish_reason\":null}]}").toString()));
+  }
+
+  /**
+   * A content_block_delta read from its bytes: the chunk of a text or thinking delta (none for an empty one), or null
+   * when it is another kind of delta or anything unusual (not an object, a value of another type), for the tree
+   * reading to decide.
+   */
+  private List<SseEvent> textDelta(SseEvent event) {
+    String field = null;
+    String text = null;
+    String thinking = null;
+    try {
+      JsonCursor p = event.jsonCursor();
+      if (!p.enterObject()) return null;
+      while (p.nextField()) {
+        if (!p.fieldIs(DELTA) || !p.enterObject()) {
+          p.skipValue();
+          continue;
+        }
+        field = text = thinking = null;
+        while (p.nextField()) {
+          if (p.fieldIs(TYPE)) {
+            String type = p.stringOrNull();
+            field = "text_delta".equals(type) ? "content" : "thinking_delta".equals(type) ? "reasoning_content" : null;
+            if (field == null) return null;
+          } else if (p.fieldIs(TEXT)) {
+            text = p.stringOrNull();
+          } else if (p.fieldIs(THINKING)) {
+            thinking = p.stringOrNull();
+          } else {
+            p.skipValue();
+          }
+        }
+      }
+    } catch (JsonCursor.Malformed e) {
+      return null;
+    }
+    String value = "content".equals(field) ? text : thinking;
+    if (value == null) return null;
+    List<SseEvent> out = new ArrayList<>(2);
+    content(field, value, out);
+    return out;
   }
 
   private void stop(List<SseEvent> out) {
