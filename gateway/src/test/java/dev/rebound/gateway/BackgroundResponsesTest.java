@@ -358,6 +358,32 @@ class BackgroundResponsesTest {
   }
 
   @Test
+  void aResponseKeptByAJobDeletedElsewhereWhileItsRunEndsIsDeletedByTheRun() throws Exception {
+    GatewayServer g = gateway(embedded(), Clock.systemUTC(), null);
+    String base = "http://127.0.0.1:" + port(g);
+    String[] slow = {"content-type", "application/json", "x-mock-reply-words", "60", "x-mock-chunk-delay-ms", "30"};
+    HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/responses")).headers(slow)
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("model", "chat-model")
+            .put("input", "Say hello deleted-elsewhere").put("background", true).encode())).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, accepted.statusCode(), accepted.body());
+    String id = new JsonObject(accepted.body()).getString("id");
+    Eventually.await(poller, 15_000, "output to be written", () -> admin(g, id).getInteger("events") >= 8);
+    // another gateway on the store deletes the job, and this run's way out keeps a response by its id after that
+    // DELETE deleted what was kept: the order a race between the two can take
+    assertTrue(g.background().store().delete("default", id).await());
+    g.store().putResponse(new dev.rebound.store.StoredResponse("default", id, "kept-late", 1,
+        new JsonObject().put("id", id).put("object", "response").put("status", "completed").encode(),
+        Instant.now())).await();
+    assertEquals(200, get(g, "/v1/responses/" + id).statusCode());
+    // the run learns on its next write that its job is gone, stops, and deletes what is kept by the job's id
+    Eventually.await(poller, 15_000, "the kept response to be deleted",
+        () -> getAt(base, "/v1/responses/" + id).statusCode() == 404);
+    Eventually.await(poller, 15_000, "the deletion to be said", () -> events.stream().anyMatch(e ->
+        id.equals(e.requestId()) && e.reason().contains("the response the run kept by its id is deleted too")));
+  }
+
+  @Test
   void aBackgroundJobWaitsOutA429WhoseResetIsFarBeyondTheWaitBudgetOfARequest() throws Exception {
     HandTurnedTimers timers = new HandTurnedTimers(clock);
     GatewayServer g = gateway(embedded(), clock, timers);

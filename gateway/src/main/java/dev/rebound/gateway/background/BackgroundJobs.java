@@ -15,6 +15,7 @@ import dev.rebound.gateway.time.DurationText;
 import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.wire.GatewayException;
+import dev.rebound.store.CheckpointStore;
 import dev.rebound.store.ResponseJob;
 import dev.rebound.store.ResponseJobStore;
 import io.vertx.core.Future;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -57,6 +59,7 @@ public final class BackgroundJobs {
   private final TenantAuth auth;
   private final EventSink events;
   private final Clock clock;
+  private final Supplier<CheckpointStore> responses;
   /** This gateway's name as the holder of leases: a new one each start. */
   private final String owner = "gw-" + UUID.randomUUID().toString().substring(0, 12);
   /** Read by tests from other threads; changed only on {@link #context}. */
@@ -69,10 +72,15 @@ public final class BackgroundJobs {
   private boolean pollAgain;
   private boolean stopped;
 
-  public BackgroundJobs(Vertx vertx, ResponseJobStore store, ResponsesConfig.Background config, Pipeline pipeline,
-      TenantAuth auth, EventSink events, Clock clock) {
+  /**
+   * @param responses where the pipeline keeps answered responses by id: a run whose job was deleted while it ended
+   *                  deletes the one it kept under the job's id
+   */
+  public BackgroundJobs(Vertx vertx, ResponseJobStore store, Supplier<CheckpointStore> responses,
+      ResponsesConfig.Background config, Pipeline pipeline, TenantAuth auth, EventSink events, Clock clock) {
     this.vertx = vertx;
     this.store = store;
+    this.responses = responses;
     this.config = config;
     this.pipeline = pipeline;
     this.auth = auth;
@@ -186,6 +194,21 @@ public final class BackgroundJobs {
     });
   }
 
+  /** A job deleted through this gateway: its run here (if any) stops at once, and keeps no response by its id. */
+  void deleted(String id) {
+    if (context == null) return;
+    context.runOnContext(v -> {
+      JobRun run = running.get(id);
+      if (run != null) run.deleted();
+    });
+  }
+
+  /** Deletes the response kept by the id of a job that is gone; true when one was there. */
+  Future<Boolean> forgetResponse(String tenant, String id) {
+    CheckpointStore kept = responses.get();
+    return kept == null ? Future.succeededFuture(false) : kept.deleteResponse(tenant, id);
+  }
+
   /** Stops looking for jobs and gives the running ones back to the queue; completes when they are (at most 5 s). */
   public Future<Void> stop() {
     if (context == null) return Future.succeededFuture();
@@ -224,7 +247,8 @@ public final class BackgroundJobs {
     return vertx;
   }
 
-  ResponseJobStore store() {
+  /** Where the jobs are kept (the runs and the lookup; tests, as another gateway on the same store would). */
+  public ResponseJobStore store() {
     return store;
   }
 

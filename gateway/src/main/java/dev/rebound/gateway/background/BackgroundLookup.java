@@ -105,7 +105,7 @@ public final class BackgroundLookup {
         return;
       }
       if (ar.result()) {
-        jobs.cancelled(id);
+        jobs.deleted(id);
         ctx.put(dev.rebound.gateway.responses.ResponsesEndpoints.JOB_DELETED, true);
         jobs.events().emit(new GatewayEvent(jobs.clock().instant(), EventType.BACKGROUND, tenant, null,
             "background response " + id + " deleted by the client", Map.of("responseId", id, "status", "deleted"))

@@ -59,9 +59,11 @@ final class JobRun {
   private long lastWriteNanos = System.nanoTime();
   private Future<?> writes = Future.succeededFuture();
   private boolean writing;
-  /** Set when the run must stop: the gateway stops (release), the job was cancelled or taken (leave it). */
+  /** Set when the run must stop: the gateway stops (release), the job was cancelled, deleted or taken (leave it). */
   private String stopping;
   private boolean leaseLost;
+  /** The job was deleted (here, or found missing by a write): nothing may stay kept by its id. */
+  private boolean gone;
 
   JobRun(BackgroundJobs jobs, ResponseJob job) {
     this.jobs = jobs;
@@ -164,6 +166,13 @@ final class JobRun {
     recording.close();
   }
 
+  /** The job was deleted here: the run ends without writing, and keeps no response by the job's id. */
+  void deleted() {
+    stopping = "deleted";
+    gone = true;
+    recording.close();
+  }
+
   // --- while it runs
 
   private void observe(GatewayEvent e) {
@@ -227,6 +236,7 @@ final class JobRun {
   private void lost(Throwable err) {
     if (err instanceof LeaseLostException l) {
       leaseLost = true;
+      if (l.status() == null) gone = true; // deleted (through another gateway)
       if (stopping == null) {
         stopping = "lost";
         jobs.events().emit(new GatewayEvent(jobs.clock().instant(), EventType.BACKGROUND, job.tenant(), session(),
@@ -249,6 +259,10 @@ final class JobRun {
   }
 
   private void decide(Result result) {
+    if (gone) {
+      forgetKept();
+      return;
+    }
     if (leaseLost || "cancelled".equals(stopping) || "lost".equals(stopping)) {
       done();
       return;
@@ -311,6 +325,29 @@ final class JobRun {
       if (ar.failed() && !(ar.cause() instanceof LeaseLostException)) {
         // the lease runs out and another run takes the job over: nothing is lost but this run's time
         LOG.log(Level.WARNING, "could not write how background response " + job.id() + " ended: " + ar.cause());
+      }
+      if (ar.failed() && ar.cause() instanceof LeaseLostException l && l.status() == null) {
+        gone = true; // deleted (through another gateway) while this run ended
+        forgetKept();
+        return;
+      }
+      done();
+    });
+  }
+
+  /**
+   * The job is gone (deleted): a response the run kept by the job's id on its way out, after the DELETE had deleted
+   * what was kept then, is deleted too, so a deleted response stays deleted.
+   */
+  private void forgetKept() {
+    jobs.forgetResponse(job.tenant(), job.id()).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.log(Level.WARNING, "could not delete the response kept by deleted background response " + job.id() + ": "
+            + ar.cause());
+      } else if (ar.result()) {
+        jobs.events().emit(new GatewayEvent(jobs.clock().instant(), EventType.BACKGROUND, job.tenant(), session(),
+            "background response " + job.id() + " was deleted while its run ended: the response the run kept by its"
+                + " id is deleted too", withId(Map.of("status", "deleted"))).forRequest(job.id()));
       }
       done();
     });

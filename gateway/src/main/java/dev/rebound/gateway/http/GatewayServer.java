@@ -259,8 +259,8 @@ public final class GatewayServer {
               new RoutePlanner(routes, load, affinity, clock, random::nextDouble),
               new AttemptLoop(config, clients, classifier, health, load, pacing, journal, fit, clock,
                   timers != null ? timers : Timers.of(vertx), random::nextDouble));
-          this.background = new BackgroundJobs(vertx, jobStore, config.responses().background(), pipeline, auth, events,
-              clock);
+          this.background = new BackgroundJobs(vertx, jobStore, () -> store, config.responses().background(), pipeline,
+              auth, events, clock);
           return listen();
         });
   }
