@@ -182,7 +182,8 @@ public final class ChatToMessagesStream implements StreamTranslator {
     closeOpen(out);
     openKind = kind;
     openIndex = nextIndex++;
-    textDeltaHead = "{\"type\":\"content_block_delta\",\"index\":" + openIndex + ",\"delta\":{\"type\":\"text_delta\",\"text\":\"";
+    textDeltaHead = kind != Kind.TEXT ? null
+        : "{\"type\":\"content_block_delta\",\"index\":" + openIndex + ",\"delta\":{\"type\":\"text_delta\",\"text\":\"";
     ObjectNode start = NODES.objectNode().put("type", "content_block_start").put("index", openIndex);
     ObjectNode block = start.putObject("content_block");
     if (kind == Kind.THINKING) {
