@@ -42,6 +42,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
 
   private final Path dir;
   private final Clock clock;
+  private final String diskWorker;
   private final WorkerExecutor disk;
   // guarded by this
   private final Map<String, Entry> jobs = new HashMap<>();
@@ -49,6 +50,11 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
   private static final class Entry {
     ResponseJob job;
     final List<String> events = new ArrayList<>();
+    /**
+     * How many of {@link #events} are on disk: readers see only those, so a client polling the stream never gets an
+     * event that a kill then loses and a replay sends again with other words.
+     */
+    int onDisk;
     final List<String> notes = new ArrayList<>();
 
     Entry(ResponseJob job) {
@@ -59,7 +65,13 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
   private EmbeddedResponseJobStore(Vertx vertx, Path dir, Clock clock) {
     this.dir = dir;
     this.clock = clock;
-    this.disk = vertx.createSharedWorkerExecutor("rebound-background-jobs-" + INSTANCES.incrementAndGet(), 1);
+    this.diskWorker = "rebound-background-jobs-" + INSTANCES.incrementAndGet();
+    this.disk = vertx.createSharedWorkerExecutor(diskWorker, 1);
+  }
+
+  /** The name of the one-thread pool the disk writes run on (tests hold it, as a slow disk would). */
+  String diskWorker() {
+    return diskWorker;
   }
 
   /** Reads the jobs kept under {@code storeDir/background}, dropping finished ones older than {@code keepFinished}. */
@@ -94,6 +106,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       }
       // events written after the job's file was last replaced still count
       e.job = with(e.job, e.events.size());
+      e.onDisk = e.events.size();
       synchronized (this) {
         jobs.put(job.id(), e);
       }
@@ -193,6 +206,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       java.util.function.UnaryOperator<ResponseJob> then) {
     Entry e;
     ResponseJob job;
+    Future<Void> written;
     synchronized (this) {
       e = jobs.get(id);
       if (e == null) return Future.failedFuture(new LeaseLostException(id, owner, null));
@@ -210,8 +224,10 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
           p.reason() != null ? p.reason() : j.reason());
       e.job = then.apply(j);
       job = e.job;
+      // queued while the new events are added: a later write that counts them comes after their append
+      written = persist(e, p.events());
     }
-    return persist(e, p.events()).map(job);
+    return written.map(job);
   }
 
   @Override
@@ -251,8 +267,8 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
   @Override
   public synchronized Future<List<String>> events(String id, int from) {
     Entry e = jobs.get(id);
-    if (e == null || from >= e.events.size()) return Future.succeededFuture(List.of());
-    return Future.succeededFuture(List.copyOf(e.events.subList(Math.max(0, from), e.events.size())));
+    if (e == null || from >= e.onDisk) return Future.succeededFuture(List.of());
+    return Future.succeededFuture(List.copyOf(e.events.subList(Math.max(0, from), e.onDisk)));
   }
 
   @Override
@@ -277,13 +293,27 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
   private Future<Void> persist(Entry e, List<String> newEvents) {
     String id;
     byte[] state;
+    int events;
+    Future<Void> written;
+    // the state is taken and its write queued under one lock, so the writes run in the order of the states they write
     synchronized (this) {
       id = e.job.id();
+      events = e.events.size(); // once this write is done, so are the appends queued before it
       ObjectNode node = toJson(e.job);
       ArrayNode notes = node.putArray("notes");
       e.notes.forEach(notes::add);
       state = node.toString().getBytes(StandardCharsets.UTF_8);
+      written = write(id, state, newEvents);
     }
+    return written.map(v -> {
+      synchronized (this) {
+        e.onDisk = Math.max(e.onDisk, events);
+      }
+      return null;
+    });
+  }
+
+  private Future<Void> write(String id, byte[] state, List<String> newEvents) {
     return disk.executeBlocking(() -> {
       try {
         if (!newEvents.isEmpty()) {

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +51,27 @@ class EmbeddedResponseJobStoreTest extends ResponseJobStoreContract {
     assertEquals("gw-b", taken.owner());
     assertEquals(2, taken.runs());
     assertEquals(1, taken.attempts());
+  }
+
+  @Test
+  void aStreamReaderGetsAnEventOnlyOnceItIsOnDisk() {
+    EmbeddedResponseJobStore store =
+        await(EmbeddedResponseJobStore.open(vertx, dir.resolve("durable-read"), Duration.ofDays(7), clock));
+    opened.add(store);
+    await(store.enqueue(job("resp_d")));
+    await(store.claim("gw-a", LEASE));
+    // a slow disk: the store's one disk thread is busy until the test lets it go
+    CountDownLatch disk = new CountDownLatch(1);
+    WorkerExecutor sameThread = vertx.createSharedWorkerExecutor(store.diskWorker(), 1);
+    sameThread.executeBlocking(() -> disk.await(10, TimeUnit.SECONDS));
+    Future<ResponseJob> recorded = store.record("resp_d", "gw-a", LEASE,
+        new JobProgress(null, List.of("{\"sequence_number\":0}"), 0, List.of(), null));
+    // a gateway killed now would lose the event: a client polling the stream must not have it either
+    assertEquals(List.of(), await(store.events("resp_d", 0)));
+    disk.countDown();
+    await(recorded);
+    assertEquals(List.of("{\"sequence_number\":0}"), await(store.events("resp_d", 0)));
+    sameThread.close();
   }
 
   @Test
