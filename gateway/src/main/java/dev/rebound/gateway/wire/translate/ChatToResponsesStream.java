@@ -271,7 +271,6 @@ public final class ChatToResponsesStream implements StreamTranslator {
     out.add(event(name, NODES.objectNode().set("response", response)));
   }
 
-  /** item_id and output_index of the open item. */
   /** The output_text.delta event {@link #event} writes for this text of the open message, made as text. */
   private SseEvent textDelta(String text) {
     openText.append(text);
@@ -286,6 +285,7 @@ public final class ChatToResponsesStream implements StreamTranslator {
     return SseEvent.of("response.output_text.delta", json.toString());
   }
 
+  /** item_id and output_index of the open item. */
   private ObjectNode itemFields() {
     return NODES.objectNode().put("item_id", openId).put("output_index", openIndex);
   }
