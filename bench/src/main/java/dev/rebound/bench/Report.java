@@ -253,7 +253,8 @@ public final class Report {
     if (!sessions.isEmpty()) {
       long ok = w.gateway().stream().mapToLong(PhaseResult::ok).sum();
       parts.add("gateway decisions over the B phases (its /metrics) " + counts(sessions) + " for " + ok
-          + " successful requests (every turn checkpointed: 2 checkpoints per request, the user turn and the answer)");
+          + " successful requests (every turn checkpointed: 1 checkpoint event per request when the user turn is stored "
+          + "with its answer, 2 when it is stored on its own first)");
     }
     for (WorkloadResult.Side side : w.sides().subList(1, w.sides().size())) {
       Map<String, Long> events = PhaseResult.sum(side.phases().stream().map(PhaseResult::sessionEvents).toList());

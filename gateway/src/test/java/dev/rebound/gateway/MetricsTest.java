@@ -134,8 +134,8 @@ class MetricsTest {
     assertTrue(s.value("rebound_tokens_total", "agent", "claude", "tenant", "default", "type", "output") > 0);
     assertTrue(s.value("rebound_tokens_total", "agent", "main", "tenant", "default", "type", "input") > 0);
     assertTrue(s.value("rebound_tokens_total", "agent", "backup", "tenant", "default", "type", "output") > 0);
-    assertTrue(s.value("rebound_store_duration_seconds_count", "operation", "append", "outcome", "ok") >= 2,
-        "the session's turns were stored");
+    assertTrue(s.value("rebound_store_duration_seconds_count", "operation", "append", "outcome", "ok") >= 1,
+        "the session's turn was stored (its question with its answer, one write)");
   }
 
   @Test

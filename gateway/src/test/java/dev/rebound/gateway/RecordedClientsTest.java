@@ -131,8 +131,8 @@ class RecordedClientsTest {
     assertEquals(2 * requests.size(), s.getJsonArray("messages").size());
     assertEquals(1, s.getJsonArray("threads").size(), "claude -p sends no side request here");
     assertEquals(summed(java.util.stream.IntStream.range(0, requests.size()).toArray()), s.getJsonObject("meta").getJsonObject("usage"));
-    assertEquals(List.of("PRE_ATTEMPT", "AUTO"), checkpointKinds(s).stream().distinct().toList(),
-        "a healthy session has no ERROR checkpoint");
+    assertEquals(List.of("AUTO"), checkpointKinds(s).stream().distinct().toList(),
+        "a healthy session: each turn stored with its answer, no ERROR checkpoint");
   }
 
   @Test
@@ -239,7 +239,7 @@ class RecordedClientsTest {
     JsonArray last = requests.getJsonObject(3).getJsonObject("body").getJsonArray("messages");
     assertEquals(last.size() + 1, s.getJsonArray("messages").size());
     assertEquals(summedChat(0, 1, 2, 3), s.getJsonObject("meta").getJsonObject("usage"));
-    assertEquals(List.of("PRE_ATTEMPT", "AUTO"), checkpointKinds(s).stream().distinct().toList());
+    assertEquals(List.of("AUTO"), checkpointKinds(s).stream().distinct().toList());
   }
 
   @Test

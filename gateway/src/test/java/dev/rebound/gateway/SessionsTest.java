@@ -80,9 +80,9 @@ class SessionsTest {
     assertEquals(4, session.getJsonObject("meta").getInteger("turns"));
     assertEquals(8, session.getJsonObject("meta").getInteger("messageCount"));
     assertEquals("assistant", session.getJsonObject("meta").getString("agent"));
-    assertTrue(session.getJsonArray("checkpoints").size() >= 8, "a user-turn and an AUTO checkpoint per turn");
-    assertEquals("PRE_ATTEMPT", session.getJsonArray("checkpoints").getJsonObject(0).getString("kind"));
-    assertEquals("AUTO", session.getJsonArray("checkpoints").getJsonObject(1).getString("kind"));
+    assertEquals(List.of("AUTO", "AUTO", "AUTO", "PRE_ATTEMPT", "AUTO"), session.getJsonArray("checkpoints").stream()
+        .map(c -> ((JsonObject) c).getString("kind")).toList(),
+        "an AUTO checkpoint per turn, the question stored with its answer; a resumed question before the first attempt");
   }
 
   @Test
@@ -207,20 +207,21 @@ class SessionsTest {
     turns("admin-ops", 3);
     JsonObject before = admin("/admin/sessions/admin-ops");
     assertEquals(6, before.getJsonObject("meta").getInteger("messageCount"));
-    // checkpoint 2 is the AUTO one after turn 1: the context then was the first user and assistant messages
-    JsonObject cp2 = admin("/admin/sessions/admin-ops/checkpoints/2");
-    assertEquals("AUTO", cp2.getString("kind"));
-    assertEquals(2, cp2.getJsonArray("context").size());
-    assertEquals("message 1", cp2.getJsonArray("context").getJsonObject(0).getString("content"));
+    // checkpoint 1 is the AUTO one after turn 1 (stored with its question): the context then was the first user and
+    // assistant messages
+    JsonObject cp1 = admin("/admin/sessions/admin-ops/checkpoints/1");
+    assertEquals("AUTO", cp1.getString("kind"));
+    assertEquals(2, cp1.getJsonArray("context").size());
+    assertEquals("message 1", cp1.getJsonArray("context").getJsonObject(0).getString("content"));
 
     HttpResponse<String> manual = adminPost("/admin/sessions/admin-ops/checkpoints", "{\"label\":\"before-refactor\"}");
     assertEquals(201, manual.statusCode(), manual.body());
 
-    HttpResponse<String> fork = adminPost("/admin/sessions/admin-ops/fork", "{\"fromCheckpoint\":2,\"newId\":\"admin-ops-b\"}");
+    HttpResponse<String> fork = adminPost("/admin/sessions/admin-ops/fork", "{\"fromCheckpoint\":1,\"newId\":\"admin-ops-b\"}");
     assertEquals(201, fork.statusCode(), fork.body());
     assertEquals(2, admin("/admin/sessions/admin-ops-b").getJsonObject("meta").getInteger("messageCount"));
 
-    HttpResponse<String> restore = adminPost("/admin/sessions/admin-ops/restore", "{\"checkpoint\":2}");
+    HttpResponse<String> restore = adminPost("/admin/sessions/admin-ops/restore", "{\"checkpoint\":1}");
     assertEquals(200, restore.statusCode(), restore.body());
     assertEquals(2, admin("/admin/sessions/admin-ops").getJsonObject("meta").getInteger("messageCount"));
 
@@ -257,7 +258,9 @@ class SessionsTest {
             StringBuilder text = new StringBuilder();
             resp.handler(chunk -> {
               text.append(chunk.toString());
-              if (text.indexOf("event: answered") >= 0) seen.complete(text.toString());
+              // the turn is stored (checkpoint) once answered
+              int answered = text.indexOf("event: answered");
+              if (answered >= 0 && text.indexOf("event: checkpoint", answered) >= 0) seen.complete(text.toString());
             });
           });
           req.end();

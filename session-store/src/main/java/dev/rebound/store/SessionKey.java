@@ -34,6 +34,18 @@ public record SessionKey(String tenant, String id) {
     return true;
   }
 
+  // by hand too: the record's generated methods go through an invokedynamic bootstrap that stayed in the profiles of a
+  // session turn (a key is hashed by the session cache, the event recorder and the store)
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SessionKey k && id.equals(k.id) && tenant.equals(k.tenant);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * tenant.hashCode() + id.hashCode();
+  }
+
   public static SessionKey of(String tenant, String id) {
     return new SessionKey(tenant, id);
   }

@@ -168,7 +168,7 @@ public final class ConfigLoader {
 
   private StoreConfig store(ConfigNode n) {
     n.expectObject();
-    n.allowOnly("type", "path", "ttl", "redis", "checkpointEvery");
+    n.allowOnly("type", "path", "ttl", "redis", "checkpointEvery", "userTurnWait");
     ConfigNode redis = n.get("redis");
     redis.expectObject();
     redis.allowOnly("url", "type", "endpoints", "masterName");
@@ -188,7 +188,18 @@ public final class ConfigLoader {
         n.get("ttl").duration(Duration.ofDays(7)),
         url,
         (int) n.get("checkpointEvery").integer(1, 1, 1_000_000),
+        userTurnWait(n.get("userTurnWait")),
         new StoreConfig.Redis(redisType, endpoints, masterName));
+  }
+
+  /** At most a minute: a user turn held longer would be missing from a session that is read meanwhile. */
+  private static Duration userTurnWait(ConfigNode n) {
+    Duration wait = n.duration(StoreConfig.DEFAULT_USER_TURN_WAIT);
+    if (wait.compareTo(Duration.ofMinutes(1)) > 0) {
+      n.problem("'" + n.text() + "' is more than 1m (0 stores every user turn before its first upstream attempt)");
+      return StoreConfig.DEFAULT_USER_TURN_WAIT;
+    }
+    return wait;
   }
 
   private List<BackendConfig> backends(ConfigNode list, ResilienceConfig.Retry globalRetry) {

@@ -252,7 +252,8 @@ public final class GatewayServer {
           this.counter = new TokenCounter(tokenizers.result(), config.context().imageTokens());
           ContextFit fit = new ContextFit(vertx, config.context(), counter, windows, summarizer);
           FailureClassifier classifier = FailureClassifier.loadDefault(clock);
-          SessionJournal journal = new SessionJournal(vertx, store, known, clock, config.store().checkpointEvery());
+          SessionJournal journal = new SessionJournal(vertx, store, known, clock, config.store().checkpointEvery(),
+              config.store().userTurnWait());
           Random random = new Random();
           this.pipeline = new Pipeline(vertx, classifier, auth, new ResponseState(store, clock), journal,
               new ContextGuard(fit, routes),

@@ -159,7 +159,7 @@ final class Checkpointer {
   private Future<SessionMeta> reconciled(Exchange ex, AgentDefinition agent, SessionTurn turn, Append append) {
     // what this gateway remembers of the session no longer holds: the next turn reads the store
     cache.forget(turn.key());
-    return HistoryReconciler.reconcile(store, turn.key(), append, turn.history().get()).map(r -> {
+    return HistoryReconciler.reconcile(store, turn.key(), append, append.history().get()).map(r -> {
       ex.emit(EventType.CHECKPOINT, switch (r.outcome()) {
         case ALREADY_STORED -> "the assistant turn was already stored";
         case APPENDED -> "the session had moved; stored the turn with the " + r.appended() + " message(s) it lacked";
@@ -191,37 +191,77 @@ final class Checkpointer {
     return fields;
   }
 
-  /** Stores the assistant turn with the usage its answer reported; {@code responseId}: the answer's id, or null. */
+  /**
+   * Stores the assistant turn with the usage its answer reported; {@code responseId}: the answer's id, or null. A user
+   * turn still waiting to be stored goes in the same write.
+   */
   private Future<Void> answered(Exchange ex, AgentDefinition agent, String assistantJson, TokenUsage reported,
       String responseId) {
-    if (ex.session() == null || assistantJson == null) return Future.succeededFuture();
+    if (ex.session() == null) return Future.succeededFuture();
+    // nothing to store as the answer: the question still is
+    if (assistantJson == null) return ex.sessionWrites().storeUserTurn();
     TurnUsage usage = stored(reported);
-    return ex.sessionWrites().after(() -> {
-      SessionTurn turn = ex.session();
-      boolean auto = turn.turn() % autoEvery == 0;
-      Append append = Append.of(turn.version(), NewMessage.of("assistant", assistantJson).withUsage(usage))
+    return ex.sessionWrites().answer(userTurn -> store(ex, agent, assistantJson, usage, responseId, userTurn)
+        .recover(err -> {
+          ex.emit(EventType.SESSION_UNRECORDED, "the assistant turn could not be stored: " + err.getMessage(),
+              Map.of("agent", agent.name()));
+          return Future.succeededFuture();
+        }));
+  }
+
+  /** Stores the answer; with {@code userTurn} (when not null) in the same write. */
+  private Future<Void> store(Exchange ex, AgentDefinition agent, String assistantJson, TurnUsage usage,
+      String responseId, UserTurn userTurn) {
+    SessionTurn turn = ex.session();
+    // a request bound again on the way out may have found no session to store its turn in (it said so)
+    if (turn == null) return Future.succeededFuture();
+    boolean auto = turn.turn() % autoEvery == 0;
+    NewMessage answer = NewMessage.of("assistant", assistantJson).withUsage(usage);
+    Append append;
+    if (userTurn == null) {
+      append = Append.of(turn.version(), answer)
           .replacingPartial()
           .withMeta(MetaChange.answered(ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, 1, usage))
           .extending(turn.history());
-      if (auto) {
-        append = append.withCheckpoint(new CheckpointDraft(CheckpointKind.AUTO, null, ContextView.SENT_AS_STORED, 0,
-            "turn " + turn.turn() + " complete (every " + autoEvery + " turn(s))"));
+    } else {
+      // the question and its answer in one write. The answer replaces a stored partial only when it follows the
+      // stored history directly (a question asked again after a cut answer): after new messages there is none
+      Append question = userTurn.append();
+      List<NewMessage> both = new java.util.ArrayList<>(question.messages());
+      both.add(answer);
+      append = new Append(turn.version(), both, question.messages().isEmpty(), null, MetaChange.answered(
+          ex.protocol().id(), agent.name(), SessionMeta.ACTIVE, question.metaOrNone().turnsDelta() + 1, usage),
+          question.expectedCreated(), question.history());
+    }
+    if (auto) {
+      append = append.withCheckpoint(new CheckpointDraft(CheckpointKind.AUTO, null, ContextView.SENT_AS_STORED, 0,
+          "turn " + turn.turn() + " complete (every " + autoEvery + " turn(s))"));
+    }
+    Append write = append;
+    // the session cache learns the question only from a write that stored it where it was aimed (one reconciled made
+    // this gateway forget the session)
+    Future<SessionMeta> stored = turn.reasked() ? reconciled(ex, agent, turn, write)
+        : store.append(turn.key(), write).map(meta -> {
+          if (userTurn != null) userTurn.stored().accept(meta);
+          return meta;
+        }).recover(err -> err instanceof StaleWriteException && userTurn == null
+            ? reconciled(ex, agent, turn, write) : Future.failedFuture(err));
+    return stored.compose(meta -> {
+      ex.bound(turn.at(meta.version()));
+      cache.advance(turn.key(), userTurn == null ? turn.version() : meta.version(), meta.version(), 1,
+          List.of(MessageIdentity.of(assistantJson)));
+      ex.emit(EventType.CHECKPOINT, "assistant turn " + turn.turn() + " stored"
+          + (userTurn == null ? "" : " with its user turn (" + (write.messages().size() - 1)
+          + " new message(s)) in one write" + (auto ? "," : "")) + (auto ? " with an AUTO checkpoint" : ""),
+          turnFields(ex, agent, turn, meta.version(), responseId));
+      return Future.<Void>succeededFuture();
+    }, err -> {
+      // the session moved while the answer was made and its question waited: the request is bound again, as it would
+      // have been on the way in, and the answer stored after the question
+      if (err instanceof StaleWriteException && userTurn != null) {
+        return userTurn.rebind().get().compose(v -> store(ex, agent, assistantJson, usage, responseId, null));
       }
-      Append write = append;
-      Future<SessionMeta> stored = turn.reasked() ? reconciled(ex, agent, turn, write) : store.append(turn.key(), append);
-      return stored
-          .recover(err -> err instanceof StaleWriteException ? reconciled(ex, agent, turn, write) : Future.failedFuture(err))
-          .onSuccess(meta -> {
-            ex.bound(turn.at(meta.version()));
-            cache.advance(turn.key(), turn.version(), meta.version(), 1, List.of(MessageIdentity.of(assistantJson)));
-            ex.emit(EventType.CHECKPOINT, "assistant turn " + turn.turn() + " stored" + (auto ? " with an AUTO checkpoint" : ""),
-                turnFields(ex, agent, turn, meta.version(), responseId));
-          })
-          .<Void>mapEmpty()
-          .recover(err -> {
-            ex.emit(EventType.SESSION_UNRECORDED, "the assistant turn could not be stored: " + err.getMessage(), Map.of("agent", agent.name()));
-            return Future.succeededFuture();
-          });
+      return Future.failedFuture(err);
     });
   }
 }

@@ -25,10 +25,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The way in of the {@link SessionJournal}: binds a request to its session and stores the user turn before the first
- * upstream attempt:
+ * upstream attempt, or leaves a plain one to be stored with its answer ({@link UserTurn}):
  * <ul>
  *   <li>continuation: the client's messages extend the stored history; the new suffix is appended;</li>
  *   <li>resume ({@code X-Rebound-Resume: true}): the client sends only new messages; the stored history is prepended
@@ -203,7 +205,8 @@ final class SessionBinding {
               "the client's history diverges from the stored one: its " + request.size() + " message(s) replace the "
               + history.size() + " stored; this checkpoint's context is the whole history before")
           : null;
-      return ready.compose(version -> append(ex, key, version, sent, first, base, replacing))
+      Supplier<Future<Void>> again = resume ? null : () -> rebind(ex, key, main);
+      return ready.compose(version -> append(ex, key, version, sent, first, base, replacing, again))
           .recover(err -> {
             if (err instanceof StaleWriteException && mayRetry) {
               // another writer got there first: read the session again and bind once more
@@ -247,18 +250,16 @@ final class SessionBinding {
     });
   }
 
-  /** Appends the request's messages from index {@code from} on (the ones the store does not have yet). */
-  private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
-      Loaded loaded) {
-    return append(ex, key, version, request, from, loaded, null);
-  }
-
   /**
+   * Appends the request's messages from index {@code from} on (the ones the store does not have yet).
+   *
    * @param replacing the COMPACTED or DIVERGED checkpoint to take instead of the user turn's (null: none); the
    *                  request's messages then replace the stored ones
+   * @param again     binds the request once more from the store as it is then; null when the turn cannot wait to be
+   *                  stored with its answer (a resume rewrites what is sent from what is stored)
    */
   private Future<SessionMeta> append(Exchange ex, SessionKey key, long version, RequestMessages request, int from,
-      Loaded loaded, CheckpointDraft replacing) {
+      Loaded loaded, CheckpointDraft replacing, Supplier<Future<Void>> again) {
     if (ex.session() != null) return Future.succeededFuture();
     List<NewMessage> fresh = request.asNew(from, request.size());
     String label = ex.requestHeaders().get("x-rebound-checkpoint");
@@ -280,11 +281,23 @@ final class SessionBinding {
         .withMeta(new MetaChange(ex.protocol().id(), null, SessionMeta.ACTIVE, replacing == null
             ? (int) fresh.stream().filter(m -> "assistant".equals(m.role())).count()
             : replacing.kind() == CheckpointKind.DIVERGED ? request.answers() - loaded.turns() : 0, 0));
+    // the turn's number is the exchanges completed before it in the history it continues, whatever counters say,
+    // after the turns a compaction summarised
+    int turn = loaded.turnsBefore() + request.answers() + 1;
+    SessionJournal.Writes writes = ex.sessionWrites();
+    if (writes != null && writes.userTurnMayWait() && again != null && replacing == null && !replacesPartial
+        && kind == CheckpointKind.PRE_ATTEMPT) {
+      // a plain turn: stored with its answer, in one write, unless that is slow in coming
+      ex.bound(new SessionTurn(key, version, turn, () -> request.asNew(0, request.size()), false));
+      Append alone = append.withCheckpoint(new CheckpointDraft(kind, null, contextView, 0,
+          "user turn stored before its answer"));
+      Consumer<SessionMeta> stored = meta -> remember(key, loaded, meta, request, from);
+      writes.userTurnWaits(new UserTurn(alone, stored, () -> storeAlone(ex, key, alone, fresh.size(), stored, again),
+          again));
+      return Future.succeededFuture();
+    }
     return store.append(key, append).onSuccess(meta -> {
-      // the turn's number is the exchanges completed before it in the history it continues, whatever counters say,
-      // after the turns a compaction summarised
-      ex.bound(new SessionTurn(key, meta.version(), loaded.turnsBefore() + request.answers() + 1,
-          () -> request.asNew(0, request.size()), false));
+      ex.bound(new SessionTurn(key, meta.version(), turn, () -> request.asNew(0, request.size()), false));
       remember(key, loaded, meta, request, from);
       if (replacing != null) {
         emit(ex, EventType.CHECKPOINT, replacing.kind().name() + " checkpoint: " + replacing.reason()
@@ -294,6 +307,45 @@ final class SessionBinding {
         emit(ex, EventType.CHECKPOINT, "user turn stored (" + fresh.size() + " new message(s)) before the first attempt",
             Map.of("kind", kind.name(), "version", meta.version()));
       }
+    });
+  }
+
+  /**
+   * Stores a user turn that waited for its answer on its own. When the session moved meanwhile (another gateway wrote
+   * it, or deleted it and started another under the same id), the request is bound again from the store as it is now,
+   * as one bound on the way in would have been.
+   */
+  private Future<Void> storeAlone(Exchange ex, SessionKey key, Append alone, int messages,
+      Consumer<SessionMeta> stored, Supplier<Future<Void>> again) {
+    return store.append(key, alone).compose(meta -> {
+      stored.accept(meta);
+      ex.bound(ex.session().at(meta.version()));
+      emit(ex, EventType.CHECKPOINT, "user turn stored (" + messages + " new message(s)) before its answer",
+          Map.of("kind", CheckpointKind.PRE_ATTEMPT.name(), "version", meta.version()));
+      return Future.<Void>succeededFuture();
+    }, err -> {
+      if (err instanceof StaleWriteException) return again.get();
+      emit(ex, EventType.SESSION_UNRECORDED, "the user turn could not be stored (" + err.getMessage()
+          + "); it goes with the request's next write", Map.of());
+      return Future.failedFuture(err);
+    });
+  }
+
+  /**
+   * Binds the request once more, from the session as stored now, and stores its user turn at once: a user turn that
+   * waited found the session moved. The request is left unbound (its turn unrecorded) when that fails too.
+   */
+  private Future<Void> rebind(Exchange ex, SessionKey key, boolean main) {
+    cache.forget(key);
+    ex.bound(null);
+    ex.sessionWrites().noMoreWaiting();
+    emit(ex, EventType.SESSION, "the session moved while the user turn waited for its answer; the request is bound "
+        + "again to the session as stored now", Map.of());
+    return bind(ex, key, false, false, main).recover(err -> {
+      ex.bound(null);
+      emit(ex, EventType.SESSION_UNRECORDED, "the session store failed (" + err.getMessage()
+          + "); this turn is served but not stored", Map.of());
+      return Future.succeededFuture();
     });
   }
 

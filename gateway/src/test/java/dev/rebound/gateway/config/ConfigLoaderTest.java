@@ -84,6 +84,7 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofMinutes(5), c.server().idleTimeout());
     assertEquals(10_000, c.server().maxConnections());
     assertEquals(Duration.ofDays(7), c.store().ttl());
+    assertEquals(Duration.ofSeconds(1), c.store().userTurnWait());
     assertEquals(3, c.resilience().retry().maxAttempts());
     assertEquals(Duration.ofMillis(100), c.resilience().retry().baseDelay());
     assertEquals(Duration.ofSeconds(120), c.resilience().waitBudget());
@@ -116,7 +117,7 @@ class ConfigLoaderTest {
   void everyProblemIsListedAtOnceWithItsKeyPathAndValue() {
     List<String> p = problems("""
         server: { port: 70000, hots: x, transport: uring, headerTimeout: 0s, idleTimeout: soon, maxConnections: 0 }
-        store: { type: postgres, ttl: soon }
+        store: { type: postgres, ttl: soon, userTurnWait: 2m }
         backends:
           - { name: local, protocol: grpc, url: "ftp://x", models: [ { name: m, contextWindow: lots } ] }
           - { name: local, protocol: openai, url: "http://h", models: [] }
@@ -140,6 +141,7 @@ class ConfigLoaderTest {
         "server.maxConnections: 0 is out of range (1 to 1000000)",
         "store.type: 'postgres' is not one of embedded, redis",
         "store.ttl: 'soon' is not a duration (use e.g. 250ms, 30s, 1m30s, 2h, 7d)",
+        "store.userTurnWait: '2m' is more than 1m (0 stores every user turn before its first upstream attempt)",
         "backends[0].protocol: 'grpc' is not one of openai, anthropic, openai-responses",
         "backends[0].url: 'ftp://x' is not an http:// or https:// URL with a host",
         "backends[0].models[0].contextWindow: 'lots' is not a whole number",
