@@ -14,7 +14,8 @@ base="http://127.0.0.1:$port"
 first='{"role":"user","content":"Render <b>this</b> as text"}'
 answer=$(curl -sf "$base/s/ui-smoke/v1/chat/completions" -H 'content-type: application/json' \
   -d '{"model":"gpt-4o","messages":['"$first"']}' | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["choices"][0]["message"]))')
-# the second turn resends the history, as chat clients do: its checkpoint's context holds all three messages
+# the second turn resends the history, as chat clients do: its checkpoint (#2, the question stored with its answer)
+# holds all four messages
 curl -sf "$base/s/ui-smoke/v1/chat/completions" -H 'content-type: application/json' \
   -d '{"model":"gpt-4o","messages":['"$first"','"$answer"',{"role":"user","content":"And a second question"}]}' >/dev/null
 # a side request with a system prompt of its own (a title) under the same id: a thread of the session
@@ -57,11 +58,12 @@ expect /session/ui-smoke '<table class="decisions-inline">' "each message has th
 if grep -qE -- '<td>[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}</td>' <<<"$(dom_of /session/ui-smoke)"; then
   echo "ok   /session/ui-smoke: decision times are shown to the millisecond"; passed=$((passed+1))
 else echo "FAIL /session/ui-smoke: decision times are not shown to the millisecond"; failed=$((failed+1)); fi
-expect /checkpoint/ui-smoke/3 'Context sent upstream (3 messages)' "a checkpoint says how many messages it sent"
-expect /checkpoint/ui-smoke/3 "$(msg user '#0' 'Render &lt;b&gt;this&lt;/b&gt; as text</pre>')" "its first message, as text"
-expect /checkpoint/ui-smoke/3 "$(msg assistant '#1' 'Mock reply to: Render &lt;b&gt;this&lt;/b&gt; as text')" "the answer it sent back"
-expect /checkpoint/ui-smoke/3 "$(msg user '#2' 'And a second question</pre>')" "and the new question"
-expect_not /checkpoint/ui-smoke/3 '[object ' "no message is shown as a script object's name"
+expect /checkpoint/ui-smoke/2 'Context sent upstream (4 messages)' "a checkpoint says how many messages it sent"
+expect /checkpoint/ui-smoke/2 "$(msg user '#0' 'Render &lt;b&gt;this&lt;/b&gt; as text</pre>')" "its first message, as text"
+expect /checkpoint/ui-smoke/2 "$(msg assistant '#1' 'Mock reply to: Render &lt;b&gt;this&lt;/b&gt; as text')" "the answer it sent back"
+expect /checkpoint/ui-smoke/2 "$(msg user '#2' 'And a second question</pre>')" "and the new question"
+expect /checkpoint/ui-smoke/2 "$(msg assistant '#3' 'Mock reply to: And a second question')" "and its answer"
+expect_not /checkpoint/ui-smoke/2 '[object ' "no message is shown as a script object's name"
 expect_not /session/ui-smoke '[object ' "nor in the session view"
 expect /backends '<td>mock-openai</td>' "the backends are listed"
 expect /backends '<th>rate limits left</th>' "with what their answers say is left of their rate limits"

@@ -70,11 +70,23 @@ public final class MessageHash {
   }
 
   private static String sha256Hex(String text) {
+    return HexFormat.of().formatHex(sha256(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** sha-256 of {@code bytes}, with this thread's digest. */
+  public static byte[] sha256(byte[] bytes) {
+    return SHA_256.get().digest(bytes);
+  }
+
+  /**
+   * One digest per thread: looking one up costs about as much as hashing a short message, and every stored message is
+   * hashed. {@code digest()} resets it for the next use.
+   */
+  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
     try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException impossible) {
       throw new IllegalStateException("SHA-256 is a required JDK algorithm", impossible);
     }
-  }
+  });
 }

@@ -22,6 +22,11 @@ public record SessionKey(String tenant, String id) {
     }
   }
 
+  /** Whether {@code id} matches {@link #ID}, without a regex matcher. */
+  public static boolean validId(String id) {
+    return valid(id, 128, true);
+  }
+
   /** Same as {@link #ID} (colon allowed) or {@link #TENANT}. */
   private static boolean valid(String s, int max, boolean colon) {
     if (s == null || s.isEmpty() || s.length() > max) return false;

@@ -91,7 +91,6 @@ import java.util.regex.Pattern;
  */
 public final class GatewayServer {
   private static final Logger LOG = Logger.getLogger(GatewayServer.class.getName());
-  private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final Pattern ENDPOINT_PATH =
       Pattern.compile("(/s/[^/]+)?/v1/(chat/completions|messages|messages/count_tokens|responses|models)/?");
   private static final String[] PREFIXES = {"", "/s/:sessionId"};
@@ -577,7 +576,7 @@ public final class GatewayServer {
       id = ctx.request().getHeader(codex);
       source = codex;
     }
-    if (id != null && !SESSION_ID.matcher(id).matches()) {
+    if (id != null && !SessionKey.validId(id)) {
       throw new GatewayException(ClientError.invalidRequest("The session id from " + source + " is invalid: it must be "
           + "1 to 128 characters of letters, digits, '.', '_', ':' or '-'.", "session_id"));
     }

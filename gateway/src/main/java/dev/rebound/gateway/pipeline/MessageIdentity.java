@@ -132,13 +132,9 @@ public final class MessageIdentity {
    * the whole text would keep every session's history in memory.
    */
   private static String digest(CharSequence identity) {
-    try {
-      byte[] h = java.security.MessageDigest.getInstance("SHA-256")
-          .digest(identity.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(h, 16));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
+    byte[] h = dev.rebound.store.MessageHash.sha256(
+        identity.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(h, 16));
   }
 
   private static JsonNode parse(String text) {
