@@ -58,7 +58,7 @@ expect /session/ui-smoke '<table class="decisions-inline">' "each message has th
 if grep -qE -- '<td>[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}</td>' <<<"$(dom_of /session/ui-smoke)"; then
   echo "ok   /session/ui-smoke: decision times are shown to the millisecond"; passed=$((passed+1))
 else echo "FAIL /session/ui-smoke: decision times are not shown to the millisecond"; failed=$((failed+1)); fi
-expect /checkpoint/ui-smoke/2 'Context sent upstream (4 messages)' "a checkpoint says how many messages it sent"
+expect /checkpoint/ui-smoke/2 'History at this checkpoint (4 messages)' "a turn's checkpoint says how many messages it holds"
 expect /checkpoint/ui-smoke/2 "$(msg user '#0' 'Render &lt;b&gt;this&lt;/b&gt; as text</pre>')" "its first message, as text"
 expect /checkpoint/ui-smoke/2 "$(msg assistant '#1' 'Mock reply to: Render &lt;b&gt;this&lt;/b&gt; as text')" "the answer it sent back"
 expect /checkpoint/ui-smoke/2 "$(msg user '#2' 'And a second question</pre>')" "and the new question"

@@ -281,12 +281,15 @@ async function session(id, params) {
 async function checkpoint(id, seq, params) {
   const q = tenantQuery(params);
   const c = await api('/admin/sessions/' + encodeURIComponent(id) + '/checkpoints/' + encodeURIComponent(seq) + (q ? '?' + q : ''));
+  // a checkpoint taken before an attempt holds what was sent; the others (a turn stored with its answer, a manual one,
+  // a compaction's) hold the session's history at that point
+  const heading = ['PRE_ATTEMPT', 'ERROR', 'WORKFLOW'].includes(c.kind) ? 'Context sent upstream' : 'History at this checkpoint';
   return [
     el('h1', {}, 'Checkpoint ', String(c.seq), ' of ', link(id, '/session/' + encodeURIComponent(id) + (q ? '?' + q : ''))),
     pairs([['kind', c.kind], ['label', c.label || ''], ['messages', c.messageCount], ['at', time(c.at)], ['reason', c.reason || '']]),
     c.context === null
-      ? [el('h2', {}, 'Context sent upstream'), el('p', { class: 'muted' }, c.contextUnavailable || 'Not available.')]
-      : [el('h2', {}, 'Context sent upstream (' + c.context.length + ' messages)'),
+      ? [el('h2', {}, heading), el('p', { class: 'muted' }, c.contextUnavailable || 'Not available.')]
+      : [el('h2', {}, heading + ' (' + c.context.length + ' messages)'),
         c.context.map((msg, i) => messageBlock(msg, { label: '#' + i }))]];
 }
 
