@@ -15,108 +15,149 @@ import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
- * A request budget counted in Redis by every gateway that shares it ({@link Pacing.Shared}): the lane of a backend and
- * model is one hash, {@code rb:pace:<backend>:<model>}, in which every request of every gateway gets its number
- * ({@code handed}); a report ("n left", as of the request numbered s) is reckoned against the requests numbered after
- * s, exactly as one gateway reckons its own in process. A request that goes at once is numbered by {@link #COUNT}
- * without waiting; one that waits for its slot (the lane is low) by {@link #TAKE}, which spaces the slots. A slot not
- * answered within {@link #TAKE_TIMEOUT} is taken locally instead.
+ * A request budget counted in Redis by every gateway that shares it ({@link Pacing.Shared}). A lane (backend, model) is
+ * a hash, {@code rb:pace:{<backend>:<model>}}, with the best reckoning so far, and a sorted set beside it
+ * ({@code ...:sent}) of every request any gateway sent, numbered ({@code handed}) and scored by when it went (a paced
+ * one: when its slot is). A report ("n left", from the answer to the request numbered s) is reckoned against the requests
+ * that may reach the backend after s: every one sent after s went, and every one sent up to {@link #REORDER_MARGIN_MS}
+ * before it, for a request that went first on one gateway may arrive after one that went a moment later on another. So
+ * every reckoning may fall short of what the backend would allow but never exceeds it, and of two reports of a window
+ * the one that reckons more left is the truer. A request that goes at once is numbered by {@link #COUNT} without
+ * waiting; one that waits for its slot (the lane is low) by {@link #TAKE}, which spaces the slots. A slot not answered
+ * within {@link #TAKE_TIMEOUT} is taken locally instead. Times are the gateways' clocks, which must agree to well within
+ * the margin.
  */
 final class PaceShare implements Pacing.Shared {
   /** How long a request waits for its shared slot before it counts alone (Redis slow or away). */
   static final Duration TAKE_TIMEOUT = Duration.ofMillis(250);
   private static final long REFILL_MARGIN_MS = 50;
-  /** How long a lane's numbering outlives its last request or refill. */
+  /**
+   * A request sent this long before the reported one may still reach the backend after it (another gateway, another
+   * connection, a pause between numbering and sending): it counts as unseen by the report.
+   */
+  static final long REORDER_MARGIN_MS = 100;
+  /** How long sent requests are kept: a report of a request sent longer ago than this is not reckoned. */
+  static final long HORIZON_MS = 60_000;
+  /** How long a lane outlives its last request or refill. */
   private static final long KEEP_MS = 600_000;
 
   /**
-   * Numbers a request that goes at once: returns {seq, left (-1: nothing known), limit, refill}. ARGV: now.
+   * What the three scripts share. KEYS: the lane's hash and its sent requests. {@code unseen(at, seq)}: how many
+   * requests went at or after {@code at}, the one numbered {@code seq} not included. {@code reckoned(h, now)}: what is
+   * left now by the lane's reckoning (h = remaining, limit, refill, reportAt, reportSeq), nil when it has none that is
+   * current.
    */
-  private static final LuaScript COUNT = new LuaScript("""
-      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportSeq')
-      local seq = redis.call('HINCRBY', KEYS[1], 'handed', 1)
+  private static final String LANE = """
+      local function unseen(at, seq)
+        local n = redis.call('ZCOUNT', KEYS[2], at, '+inf')
+        local s = redis.call('ZSCORE', KEYS[2], seq)
+        if s and tonumber(s) >= at then n = n - 1 end
+        return n
+      end
+      local function reckoned(h, now)
+        if not h[1] or tonumber(h[3]) <= now or tonumber(h[4]) < now - %d then return nil end
+        return tonumber(h[1]) - unseen(tonumber(h[4]), h[5])
+      end
+      local function keep(now, refill)
+        redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - %d))
+        local ms = math.max(1, refill - now) + %d
+        redis.call('PEXPIRE', KEYS[1], ms)
+        redis.call('PEXPIRE', KEYS[2], ms)
+      end
+      """.formatted(HORIZON_MS, HORIZON_MS, KEEP_MS);
+
+  /** Numbers a request that goes at once: returns {seq, left (-1: nothing known), limit, refill}. ARGV: now. */
+  private static final LuaScript COUNT = new LuaScript(LANE + """
       local now = tonumber(ARGV[1])
-      if not h[1] or tonumber(h[3]) <= now then
-        redis.call('PEXPIRE', KEYS[1], %d)
+      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportAt', 'reportSeq')
+      local seq = redis.call('HINCRBY', KEYS[1], 'handed', 1)
+      local left = reckoned(h, now)
+      redis.call('ZADD', KEYS[2], now, seq)
+      if not left then
+        keep(now, now)
         return {seq, -1, 0, 0}
       end
-      local since = math.min(tonumber(h[4] or '0'), seq - 1)
-      return {seq, tonumber(h[1]) - (seq - 1 - since), tonumber(h[2] or '0'), tonumber(h[3])}
-      """.formatted(KEEP_MS));
+      keep(now, tonumber(h[3]))
+      return {seq, left, tonumber(h[2] or '0'), tonumber(h[3])}
+      """);
 
   /**
    * The lane as {@link Pacing}'s Lane.take, on the hash: returns {seq, wait ms, left (-1: nothing known), limit,
-   * refill}. ARGV: now, paceBelow, refill margin, then what the caller knows (left, limit, refill, and the number its
-   * left is as of; refill 0: nothing).
+   * refill}. ARGV: now, paceBelow, refill margin, then what the caller knows (left, limit, refill, and the number of the
+   * request it was told with, 0 when unknown and left has the caller's own requests since taken off; refill 0: nothing).
    */
-  private static final LuaScript TAKE = new LuaScript("""
-      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportSeq', 'nextSlot')
-      local seq = redis.call('HINCRBY', KEYS[1], 'handed', 1)
+  private static final LuaScript TAKE = new LuaScript(LANE + """
       local now = tonumber(ARGV[1])
-      if not h[1] or tonumber(h[3]) <= now then
-        if tonumber(ARGV[6]) > now then
-          -- a window Redis has no report of, but this gateway has: its report stands until the others' arrive
-          local since = tonumber(ARGV[7])
-          if since <= 0 then since = seq - 1 end
-          h = {ARGV[4], ARGV[5], ARGV[6], tostring(since), '0'}
-          redis.call('HSET', KEYS[1], 'remaining', ARGV[4], 'limit', ARGV[5], 'refill', ARGV[6], 'reportSeq', since, 'nextSlot', 0)
-        else
-          redis.call('PEXPIRE', KEYS[1], %d)
+      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportAt', 'reportSeq', 'nextSlot')
+      local seq = redis.call('HINCRBY', KEYS[1], 'handed', 1)
+      local left = reckoned(h, now)
+      if not left then
+        if tonumber(ARGV[6]) <= now then
+          redis.call('ZADD', KEYS[2], now, seq)
+          keep(now, now)
           return {seq, 0, -1, 0, 0}
         end
+        -- a window Redis has no report of, but this gateway has: it stands until a report arrives. Of a known request,
+        -- reckoned as a report is; else as of now, and any report replaces it (reportSeq 0)
+        local at = now
+        local sent = redis.call('ZSCORE', KEYS[2], ARGV[7])
+        if sent then at = tonumber(sent) - %d end
+        local reportSeq = sent and ARGV[7] or '0'
+        h = {ARGV[4], ARGV[5], ARGV[6], tostring(at), reportSeq, '0'}
+        redis.call('HSET', KEYS[1], 'remaining', ARGV[4], 'limit', ARGV[5], 'refill', ARGV[6], 'reportAt', at,
+          'reportSeq', reportSeq, 'nextSlot', 0)
+        left = tonumber(ARGV[4]) - unseen(at, reportSeq)
       end
       local limit = tonumber(h[2] or '0')
       local refill = tonumber(h[3])
-      redis.call('PEXPIRE', KEYS[1], math.max(1, refill - now) + %d)
-      local left = tonumber(h[1]) - (seq - 1 - math.min(tonumber(h[4] or '0'), seq - 1))
       local threshold = 1
       if limit > 0 then threshold = math.max(1, math.floor(limit * tonumber(ARGV[2]))) end
-      if left > threshold then return {seq, 0, left, limit, refill} end
-      local slot
+      local slot = now
       if left <= 0 then
         slot = refill + tonumber(ARGV[3])
-      else
-        slot = math.max(now, tonumber(h[5] or '0'))
+      elseif left <= threshold then
+        slot = math.max(now, tonumber(h[6] or '0'))
         redis.call('HSET', KEYS[1], 'nextSlot', slot + math.floor((refill - now) / left))
       end
+      redis.call('ZADD', KEYS[2], slot, seq)
+      keep(now, refill)
       return {seq, slot - now, left, limit, refill}
-      """.formatted(KEEP_MS, KEEP_MS));
+      """.formatted(REORDER_MARGIN_MS));
 
   /**
-   * A report. One of a new window replaces the lane's reckoning; in the same window a report is taken when it says
-   * less is left than the lane reckons, never when it says more: the count may run short of what the backend would
-   * allow, never over it. A report whose number is unknown (0) stands as of the newest number in a new window (Redis
-   * did not answer the request's count in time: rare), and as of the lane's last report in the same one.
+   * A report (ARGV: seq, remaining, limit, refill, now, same-window tolerance). One of a new window replaces the lane's
+   * reckoning; in the same window it replaces it when it reckons at least as much left (each reckoning may fall short,
+   * none exceeds what the backend allows), or when the lane has only a gateway's own word (reportSeq 0). A report of a
+   * request Redis did not number, or that went longer ago than the sent requests are kept, is not reckoned.
    */
-  private static final LuaScript REPORT = new LuaScript("""
-      local h = redis.call('HMGET', KEYS[1], 'remaining', 'refill', 'reportSeq', 'handed')
-      local seq = tonumber(ARGV[1])
-      local remaining = tonumber(ARGV[2])
-      local refill = tonumber(ARGV[4])
+  private static final LuaScript REPORT = new LuaScript(LANE + """
       local now = tonumber(ARGV[5])
+      local refill = tonumber(ARGV[4])
       local tolerance = tonumber(ARGV[6])
       if refill <= now then return 0 end
-      local handed = tonumber(h[4] or '0')
-      -- a number from before the lane's hash expired and started again
-      if seq > handed then seq = 0 end
-      local current = h[1] and tonumber(h[1])
-      local currentRefill = tonumber(h[2] or '0')
-      if (not current) or currentRefill <= now or refill > currentRefill + tolerance then
-        local since = handed
-        if seq > 0 then since = seq end
-        redis.call('HSET', KEYS[1], 'remaining', remaining, 'limit', ARGV[3], 'refill', refill, 'reportSeq', since, 'nextSlot', 0)
-      elseif refill < currentRefill - tolerance then
-        return 0
-      else
-        local reportSeq = math.min(tonumber(h[3] or '0'), handed)
-        local since = reportSeq
-        if seq > 0 then since = seq end
-        if remaining - (handed - since) >= current - (handed - reportSeq) then return 0 end
-        redis.call('HSET', KEYS[1], 'remaining', remaining, 'reportSeq', since)
+      local sent = redis.call('ZSCORE', KEYS[2], ARGV[1])
+      if not sent then return 0 end
+      local at = tonumber(sent) - %d
+      if at < now - %d then return 0 end
+      local left = tonumber(ARGV[2]) - unseen(at, ARGV[1])
+      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportAt', 'reportSeq')
+      local current = reckoned(h, now)
+      if current then
+        local currentRefill = tonumber(h[3])
+        if refill < currentRefill - tolerance then return 0 end
+        local sameWindow = refill <= currentRefill + tolerance
+        if sameWindow and h[5] ~= '0' and left < current then return 0 end
+        if sameWindow then
+          redis.call('HSET', KEYS[1], 'remaining', ARGV[2], 'reportAt', at, 'reportSeq', ARGV[1])
+          keep(now, currentRefill)
+          return 1
+        end
       end
-      redis.call('PEXPIRE', KEYS[1], math.max(1, refill - now) + %d)
+      redis.call('HSET', KEYS[1], 'remaining', ARGV[2], 'limit', ARGV[3], 'refill', refill, 'reportAt', at,
+        'reportSeq', ARGV[1], 'nextSlot', 0)
+      keep(now, refill)
       return 1
-      """.formatted(KEEP_MS));
+      """.formatted(REORDER_MARGIN_MS, HORIZON_MS));
 
   private final Vertx vertx;
   private final Redis keys;
@@ -135,8 +176,10 @@ final class PaceShare implements Pacing.Shared {
     this.gateways = gateways;
   }
 
-  static String key(String backend, String model) {
-    return "rb:pace:" + backend + ":" + model;
+  /** The lane's hash and its sent requests, in one cluster slot (the hash tag). */
+  static List<String> keys(String backend, String model) {
+    String lane = "rb:pace:{" + backend + ":" + model + "}";
+    return List.of(lane, lane + ":sent");
   }
 
   @Override
@@ -146,7 +189,7 @@ final class PaceShare implements Pacing.Shared {
 
   @Override
   public Future<Pacing.Count> count(String backend, String model, Instant now) {
-    return COUNT.run(keys::send, List.of(key(backend, model)), List.of(now.toEpochMilli()))
+    return COUNT.run(keys::send, keys(backend, model), List.of(now.toEpochMilli()))
         .map(r -> count(r, Duration.ZERO, null));
   }
 
@@ -159,7 +202,7 @@ final class PaceShare implements Pacing.Shared {
     slot.future().onComplete(ar -> context.runOnContext(v -> answer.handle(ar)));
     long timer = vertx.setTimer(TAKE_TIMEOUT.toMillis(), id -> slot.tryFail("the shared budget did not answer within "
         + TAKE_TIMEOUT.toMillis() + " ms"));
-    TAKE.run(keys::send, List.of(key(backend, model)), List.of(now.toEpochMilli(), Double.toString(paceBelow),
+    TAKE.run(keys::send, keys(backend, model), List.of(now.toEpochMilli(), Double.toString(paceBelow),
         REFILL_MARGIN_MS, known == null ? 0 : known.left(), known == null || known.limit() == null ? 0 : known.limit(),
         known == null ? 0 : known.refill().toEpochMilli(), known == null ? 0 : known.seq())).onComplete(ar -> {
           vertx.cancelTimer(timer);
@@ -193,9 +236,14 @@ final class PaceShare implements Pacing.Shared {
 
   @Override
   public void reported(String backend, String model, long seq, RateBudget.Limit requests, Instant now) {
-    REPORT.run(keys::send, List.of(key(backend, model)), List.of(seq, requests.remaining(),
+    report(backend, model, seq, requests, now).onFailure(err -> { /* best effort: the next report says it again */ });
+  }
+
+  /** A report; answers whether the lane's reckoning took it. */
+  Future<Boolean> report(String backend, String model, long seq, RateBudget.Limit requests, Instant now) {
+    return REPORT.run(keys::send, keys(backend, model), List.of(seq, requests.remaining(),
         requests.limit() == null ? 0 : requests.limit(), requests.resetsAt().toEpochMilli(), now.toEpochMilli(),
-        Pacing.SAME_WINDOW_MS)).onFailure(err -> { /* best effort: the next report says it again */ });
+        Pacing.SAME_WINDOW_MS)).map(r -> r.toInteger() == 1);
   }
 
   @Override

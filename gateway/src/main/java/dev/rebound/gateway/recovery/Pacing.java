@@ -17,9 +17,9 @@ import java.util.concurrent.ConcurrentMap;
  * left, the next slot is the refill. Per backend and model; thread-safe.
  *
  * <p>Alone, a gateway counts in process. With other gateways on the same Redis ({@link Shared}, set by
- * {@link HealthShare}), the budget is theirs together: every request of every gateway is numbered in the lane's hash
- * there ({@link PaceShare}), so a report is reckoned against exactly the requests sent after it, whichever gateway sent
- * them. While plenty is left a request goes at once and is numbered on the way (one script call, not waited for); once
+ * {@link HealthShare}), the budget is theirs together: every request of every gateway is numbered there with the
+ * time it went ({@link PaceShare}), so a report is reckoned against the requests that may reach the backend after it,
+ * whichever gateway sent them. While plenty is left a request goes at once and is numbered on the way (one script call, not waited for); once
  * a lane is down to its shared level ({@code (n-1)/n} of the limit with n gateways, at least the pace level), each
  * request waits for its slot from Redis until a minute after the refill, so the spacing is the same for all. A gateway
  * reckons a lane down when a report, Redis's reckoning, or its own requests since its last report (as many again from
@@ -70,8 +70,8 @@ public final class Pacing {
 
   /**
    * A budget lane counted where every gateway on the same Redis counts it ({@link PaceShare}): every request of every
-   * gateway is numbered there, so that an answer's report ("n left") is reckoned against exactly the requests sent
-   * after it, whichever gateway sent them.
+   * gateway is numbered there with when it went, so that an answer's report ("n left") is reckoned against every
+   * request that may reach the backend after it, whichever gateway sent it.
    */
   public interface Shared {
     /** How many gateways share the budgets now, this one included (1: alone, nothing is shared). */
