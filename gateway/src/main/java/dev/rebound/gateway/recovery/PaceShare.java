@@ -18,14 +18,14 @@ import java.util.function.IntSupplier;
  * A request budget counted in Redis by every gateway that shares it ({@link Pacing.Shared}). A lane (backend, model) is
  * a hash, {@code rb:pace:{<backend>:<model>}}, with the best reckoning so far, and a sorted set beside it
  * ({@code ...:sent}) of every request any gateway sent, numbered ({@code handed}) and scored by when it went (a paced
- * one: when its slot is). A report ("n left", from the answer to the request numbered s) is reckoned against the requests
- * that may reach the backend after s: every one sent after s went, and every one sent up to {@link #REORDER_MARGIN_MS}
- * before it, for a request that went first on one gateway may arrive after one that went a moment later on another. So
- * every reckoning may fall short of what the backend would allow but never exceeds it, and of two reports of a window
- * the one that reckons more left is the truer. A request that goes at once is numbered by {@link #COUNT} without
- * waiting; one that waits for its slot (the lane is low) by {@link #TAKE}, which spaces the slots. A slot not answered
- * within {@link #TAKE_TIMEOUT} is taken locally instead. Times are the gateways' clocks, which must agree to well within
- * the margin.
+ * one: when its slot is), kept for {@link #HORIZON_MS} and at most about {@link #MAX_SENT} of them. A report ("n left",
+ * from the answer to the request numbered s) is reckoned against the requests that may reach the backend after s:
+ * every one sent after s went, and every one sent up to {@link #REORDER_MARGIN_MS} before it, for a request that went
+ * first on one gateway may arrive after one that went a moment later on another. So every reckoning may fall short of
+ * what the backend would allow but never exceeds it, and of two reports of a window the one that reckons more left is
+ * the truer. A request that goes at once is numbered by {@link #COUNT} without waiting; one that waits for its slot
+ * (the lane is low) by {@link #TAKE}, which spaces the slots. A slot not answered within {@link #TAKE_TIMEOUT} is taken
+ * locally instead. Times are the gateways' clocks, which must agree to well within the margin.
  */
 final class PaceShare implements Pacing.Shared {
   /** How long a request waits for its shared slot before it counts alone (Redis slow or away). */
@@ -38,35 +38,55 @@ final class PaceShare implements Pacing.Shared {
   static final long REORDER_MARGIN_MS = 100;
   /** How long sent requests are kept: a report of a request sent longer ago than this is not reckoned. */
   static final long HORIZON_MS = 60_000;
+  /**
+   * At most about this many sent requests are kept per lane (a tenth more before the oldest are dropped): a Redis
+   * entry each. Busier than this over {@link #HORIZON_MS}, reports of requests sent before the oldest kept are not
+   * reckoned.
+   */
+  static final int MAX_SENT = 100_000;
   /** How long a lane outlives its last request or refill. */
   private static final long KEEP_MS = 600_000;
 
   /**
-   * What the three scripts share. KEYS: the lane's hash and its sent requests. {@code unseen(at, seq)}: how many
-   * requests went at or after {@code at}, the one numbered {@code seq} not included. {@code reckoned(h, now)}: what is
-   * left now by the lane's reckoning (h = remaining, limit, refill, reportAt, reportSeq), nil when it has none that is
-   * current.
+   * What the three scripts share; the last ARGV is how many sent requests to keep. KEYS: the lane's hash and its sent
+   * requests. {@code unseen(at, seq)}: how many requests went at or after {@code at}, the one numbered {@code seq} not
+   * included. {@code complete(at, now)}: whether every request sent at or after {@code at} is still kept.
+   * {@code reckoned(h, now)}: what is left now by the lane's reckoning (h = remaining, limit, refill, reportAt,
+   * reportSeq), nil when it has none that is current.
    */
   private static final String LANE = """
+      local maxSent = tonumber(ARGV[#ARGV])
       local function unseen(at, seq)
         local n = redis.call('ZCOUNT', KEYS[2], at, '+inf')
         local s = redis.call('ZSCORE', KEYS[2], seq)
         if s and tonumber(s) >= at then n = n - 1 end
         return n
       end
+      local function complete(at, now)
+        if at < now - %d then return false end
+        local floor = redis.call('HGET', KEYS[1], 'floor')
+        return not floor or at >= tonumber(floor)
+      end
       local function reckoned(h, now)
-        if not h[1] or tonumber(h[3]) <= now or tonumber(h[4]) < now - %d then return nil end
+        if not h[1] or tonumber(h[3]) <= now or not complete(tonumber(h[4]), now) then return nil end
         return tonumber(h[1]) - unseen(tonumber(h[4]), h[5])
       end
       local function keep(now, refill)
         redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - %d))
+        local over = redis.call('ZCARD', KEYS[2]) - maxSent
+        if over > maxSent / 10 then
+          -- the oldest go, in steps rather than one a request; reckonings from before the newest of them are void
+          local last = redis.call('ZRANGE', KEYS[2], over - 1, over - 1, 'WITHSCORES')
+          redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+          redis.call('HSET', KEYS[1], 'floor', tonumber(last[2]) + 1)
+        end
         local ms = math.max(1, refill - now) + %d
         redis.call('PEXPIRE', KEYS[1], ms)
         redis.call('PEXPIRE', KEYS[2], ms)
       end
       """.formatted(HORIZON_MS, HORIZON_MS, KEEP_MS);
 
-  /** Numbers a request that goes at once: returns {seq, left (-1: nothing known), limit, refill}. ARGV: now. */
+  /** Numbers a request that goes at once: returns {seq, left (-1: nothing known), limit, refill}. ARGV: now, max. */
   private static final LuaScript COUNT = new LuaScript(LANE + """
       local now = tonumber(ARGV[1])
       local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportAt', 'reportSeq')
@@ -83,8 +103,9 @@ final class PaceShare implements Pacing.Shared {
 
   /**
    * The lane as {@link Pacing}'s Lane.take, on the hash: returns {seq, wait ms, left (-1: nothing known), limit,
-   * refill}. ARGV: now, paceBelow, refill margin, then what the caller knows (left, limit, refill, and the number of the
-   * request it was told with, 0 when unknown and left has the caller's own requests since taken off; refill 0: nothing).
+   * refill}. ARGV: now, paceBelow, refill margin, then what the caller knows (left, limit, refill, and the number of
+   * the request it was told with, 0 when unknown and left has the caller's own requests since taken off; refill 0:
+   * nothing), maxSent.
    */
   private static final LuaScript TAKE = new LuaScript(LANE + """
       local now = tonumber(ARGV[1])
@@ -125,10 +146,10 @@ final class PaceShare implements Pacing.Shared {
       """.formatted(REORDER_MARGIN_MS));
 
   /**
-   * A report (ARGV: seq, remaining, limit, refill, now, same-window tolerance). One of a new window replaces the lane's
-   * reckoning; in the same window it replaces it when it reckons at least as much left (each reckoning may fall short,
-   * none exceeds what the backend allows), or when the lane has only a gateway's own word (reportSeq 0). A report of a
-   * request Redis did not number, or that went longer ago than the sent requests are kept, is not reckoned.
+   * A report (ARGV: seq, remaining, limit, refill, now, same-window tolerance, maxSent). One of a new window replaces
+   * the lane's reckoning; in the same window it replaces it when it reckons at least as much left (each reckoning may
+   * fall short, none exceeds what the backend allows), or when the lane has only a gateway's own word (reportSeq 0). A
+   * report of a request Redis did not number, or that went longer ago than the sent requests are kept, is not reckoned.
    */
   private static final LuaScript REPORT = new LuaScript(LANE + """
       local now = tonumber(ARGV[5])
@@ -138,7 +159,7 @@ final class PaceShare implements Pacing.Shared {
       local sent = redis.call('ZSCORE', KEYS[2], ARGV[1])
       if not sent then return 0 end
       local at = tonumber(sent) - %d
-      if at < now - %d then return 0 end
+      if not complete(at, now) then return 0 end
       local left = tonumber(ARGV[2]) - unseen(at, ARGV[1])
       local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportAt', 'reportSeq')
       local current = reckoned(h, now)
@@ -157,12 +178,13 @@ final class PaceShare implements Pacing.Shared {
         'reportSeq', ARGV[1], 'nextSlot', 0)
       keep(now, refill)
       return 1
-      """.formatted(REORDER_MARGIN_MS, HORIZON_MS));
+      """.formatted(REORDER_MARGIN_MS));
 
   private final Vertx vertx;
   private final Redis keys;
   private final Consumer<JsonObject> publish;
   private final IntSupplier gateways;
+  private final int maxSent;
 
   /**
    * @param keys     a client that reaches every key (a cluster client on a Redis Cluster)
@@ -170,10 +192,16 @@ final class PaceShare implements Pacing.Shared {
    * @param gateways the gateways alive on this Redis, this one included
    */
   PaceShare(Vertx vertx, Redis keys, Consumer<JsonObject> publish, IntSupplier gateways) {
+    this(vertx, keys, publish, gateways, MAX_SENT);
+  }
+
+  /** @param maxSent about how many sent requests a lane keeps ({@link #MAX_SENT}) */
+  PaceShare(Vertx vertx, Redis keys, Consumer<JsonObject> publish, IntSupplier gateways, int maxSent) {
     this.vertx = vertx;
     this.keys = keys;
     this.publish = publish;
     this.gateways = gateways;
+    this.maxSent = maxSent;
   }
 
   /** The lane's hash and its sent requests, in one cluster slot (the hash tag). */
@@ -189,7 +217,7 @@ final class PaceShare implements Pacing.Shared {
 
   @Override
   public Future<Pacing.Count> count(String backend, String model, Instant now) {
-    return COUNT.run(keys::send, keys(backend, model), List.of(now.toEpochMilli()))
+    return COUNT.run(keys::send, keys(backend, model), List.of(now.toEpochMilli(), maxSent))
         .map(r -> count(r, Duration.ZERO, null));
   }
 
@@ -204,7 +232,7 @@ final class PaceShare implements Pacing.Shared {
         + TAKE_TIMEOUT.toMillis() + " ms"));
     TAKE.run(keys::send, keys(backend, model), List.of(now.toEpochMilli(), Double.toString(paceBelow),
         REFILL_MARGIN_MS, known == null ? 0 : known.left(), known == null || known.limit() == null ? 0 : known.limit(),
-        known == null ? 0 : known.refill().toEpochMilli(), known == null ? 0 : known.seq())).onComplete(ar -> {
+        known == null ? 0 : known.refill().toEpochMilli(), known == null ? 0 : known.seq(), maxSent)).onComplete(ar -> {
           vertx.cancelTimer(timer);
           if (ar.failed()) {
             slot.tryFail(ar.cause());
@@ -243,7 +271,7 @@ final class PaceShare implements Pacing.Shared {
   Future<Boolean> report(String backend, String model, long seq, RateBudget.Limit requests, Instant now) {
     return REPORT.run(keys::send, keys(backend, model), List.of(seq, requests.remaining(),
         requests.limit() == null ? 0 : requests.limit(), requests.resetsAt().toEpochMilli(), now.toEpochMilli(),
-        Pacing.SAME_WINDOW_MS)).map(r -> r.toInteger() == 1);
+        Pacing.SAME_WINDOW_MS, maxSent)).map(r -> r.toInteger() == 1);
   }
 
   @Override

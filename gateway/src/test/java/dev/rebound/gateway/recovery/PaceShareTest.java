@@ -60,7 +60,8 @@ class PaceShareTest {
   }
 
   boolean report(long seq, long remaining, Instant refill, long atMs) {
-    return share.report("b", model, seq, new RateBudget.Limit("requests", 10L, remaining, refill), t0.plusMillis(atMs)).await();
+    RateBudget.Limit said = new RateBudget.Limit("requests", 10L, remaining, refill);
+    return share.report("b", model, seq, said, t0.plusMillis(atMs)).await();
   }
 
   /** What the lane reckons is left, as the next request numbered at {@code atMs} is told. */
@@ -140,14 +141,27 @@ class PaceShareTest {
   }
 
   @Test
+  void aLaneKeepsAboutAsManySentRequestsAsItMayAndReckonsNothingThatNeedsOnesItDropped() {
+    share = new PaceShare(vertx, client, message -> {}, () -> 3, 10);
+    long first = count(0);
+    assertTrue(report(first, 9, refill, 5));
+    for (int i = 1; i <= 11; i++) count(10 * i); // 12 kept: past 10 and a tenth, the oldest two go
+    assertEquals(-1, left(200), "the reckoning as of the first request needs requests no longer kept: none");
+    long recent = count(400);
+    assertFalse(report(first, 9, refill, 410), "the first request itself is gone");
+    assertTrue(report(recent, 3, refill, 410));
+    assertEquals(3, left(420));
+  }
+
+  @Test
   void aGatewaysOwnReportSeedsALaneRedisHasNoReportOfAndReckonsLikeAReport() {
     long a = count(0);
     long b = count(5);
     Pacing.Count taken = share.take("b", model, t0.plusMillis(20), 0.5, new Pacing.Known(4, 10L, refill, b)).await();
     assertEquals(3, taken.left(), "as of b: a, sent just before, may arrive after it");
     assertTrue(a < b);
-    Pacing.Count provisional = new PaceShare(vertx, client, m -> {}, () -> 3).take("b", model + "x", t0.plusMillis(20), 0.5,
-        new Pacing.Known(4, 10L, refill, 0)).await();
+    Pacing.Count provisional = new PaceShare(vertx, client, m -> {}, () -> 3)
+        .take("b", model + "x", t0.plusMillis(20), 0.5, new Pacing.Known(4, 10L, refill, 0)).await();
     assertEquals(4, provisional.left(), "of no known request: its word as of now");
   }
 }
