@@ -49,36 +49,40 @@ final class PaceShare implements Pacing.Shared {
 
   /**
    * What the three scripts share; the last ARGV is how many sent requests to keep. KEYS: the lane's hash and its sent
-   * requests. {@code unseen(at, seq)}: how many requests went at or after {@code at}, the one numbered {@code seq} not
-   * included. {@code complete(at, now)}: whether every request sent at or after {@code at} is still kept.
-   * {@code reckoned(h, now)}: what is left now by the lane's reckoning (h = remaining, limit, refill, reportAt,
-   * reportSeq), nil when it has none that is current.
+   * requests. {@code lane()}: the hash's fields (h). {@code unseen(at, seq)}: how many requests went at or after
+   * {@code at}, the one numbered {@code seq} not included. {@code complete(h, at, now)}: whether every request sent at
+   * or after {@code at} is still kept. {@code reckoned(h, now)}: what is left now by the lane's reckoning, nil when it
+   * has none that is current. {@code keep}: the keys' expiry, and, when asked (every 16th request: each call costs
+   * Redis time on every request), drops the requests past the horizon or the cap.
    */
   private static final String LANE = """
       local maxSent = tonumber(ARGV[#ARGV])
+      local function lane()
+        return redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportAt', 'reportSeq', 'nextSlot', 'floor')
+      end
       local function unseen(at, seq)
         local n = redis.call('ZCOUNT', KEYS[2], at, '+inf')
         local s = redis.call('ZSCORE', KEYS[2], seq)
         if s and tonumber(s) >= at then n = n - 1 end
         return n
       end
-      local function complete(at, now)
-        if at < now - %d then return false end
-        local floor = redis.call('HGET', KEYS[1], 'floor')
-        return not floor or at >= tonumber(floor)
+      local function complete(h, at, now)
+        return at >= now - %d and (not h[7] or at >= tonumber(h[7]))
       end
       local function reckoned(h, now)
-        if not h[1] or tonumber(h[3]) <= now or not complete(tonumber(h[4]), now) then return nil end
+        if not h[1] or tonumber(h[3]) <= now or not complete(h, tonumber(h[4]), now) then return nil end
         return tonumber(h[1]) - unseen(tonumber(h[4]), h[5])
       end
-      local function keep(now, refill)
-        redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - %d))
-        local over = redis.call('ZCARD', KEYS[2]) - maxSent
-        if over > maxSent / 10 then
-          -- the oldest go, in steps rather than one a request; reckonings from before the newest of them are void
-          local last = redis.call('ZRANGE', KEYS[2], over - 1, over - 1, 'WITHSCORES')
-          redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
-          redis.call('HSET', KEYS[1], 'floor', tonumber(last[2]) + 1)
+      local function keep(now, refill, trim)
+        if trim then
+          redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - %d))
+          local over = redis.call('ZCARD', KEYS[2]) - maxSent
+          if over > maxSent / 10 then
+            -- the oldest go, in steps rather than one a request; reckonings from before the newest of them are void
+            local last = redis.call('ZRANGE', KEYS[2], over - 1, over - 1, 'WITHSCORES')
+            redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+            redis.call('HSET', KEYS[1], 'floor', tonumber(last[2]) + 1)
+          end
         end
         local ms = math.max(1, refill - now) + %d
         redis.call('PEXPIRE', KEYS[1], ms)
@@ -89,15 +93,15 @@ final class PaceShare implements Pacing.Shared {
   /** Numbers a request that goes at once: returns {seq, left (-1: nothing known), limit, refill}. ARGV: now, max. */
   private static final LuaScript COUNT = new LuaScript(LANE + """
       local now = tonumber(ARGV[1])
-      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportAt', 'reportSeq')
+      local h = lane()
       local seq = redis.call('HINCRBY', KEYS[1], 'handed', 1)
       local left = reckoned(h, now)
       redis.call('ZADD', KEYS[2], now, seq)
       if not left then
-        keep(now, now)
+        keep(now, now, seq % 16 == 0)
         return {seq, -1, 0, 0}
       end
-      keep(now, tonumber(h[3]))
+      keep(now, tonumber(h[3]), seq % 16 == 0)
       return {seq, left, tonumber(h[2] or '0'), tonumber(h[3])}
       """);
 
@@ -109,13 +113,13 @@ final class PaceShare implements Pacing.Shared {
    */
   private static final LuaScript TAKE = new LuaScript(LANE + """
       local now = tonumber(ARGV[1])
-      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportAt', 'reportSeq', 'nextSlot')
+      local h = lane()
       local seq = redis.call('HINCRBY', KEYS[1], 'handed', 1)
       local left = reckoned(h, now)
       if not left then
         if tonumber(ARGV[6]) <= now then
           redis.call('ZADD', KEYS[2], now, seq)
-          keep(now, now)
+          keep(now, now, seq %% 16 == 0)
           return {seq, 0, -1, 0, 0}
         end
         -- a window Redis has no report of, but this gateway has: it stands until a report arrives. Of a known request,
@@ -124,7 +128,7 @@ final class PaceShare implements Pacing.Shared {
         local sent = redis.call('ZSCORE', KEYS[2], ARGV[7])
         if sent then at = tonumber(sent) - %d end
         local reportSeq = sent and ARGV[7] or '0'
-        h = {ARGV[4], ARGV[5], ARGV[6], tostring(at), reportSeq, '0'}
+        h = {ARGV[4], ARGV[5], ARGV[6], tostring(at), reportSeq, '0', h[7]}
         redis.call('HSET', KEYS[1], 'remaining', ARGV[4], 'limit', ARGV[5], 'refill', ARGV[6], 'reportAt', at,
           'reportSeq', reportSeq, 'nextSlot', 0)
         left = tonumber(ARGV[4]) - unseen(at, reportSeq)
@@ -141,7 +145,7 @@ final class PaceShare implements Pacing.Shared {
         redis.call('HSET', KEYS[1], 'nextSlot', slot + math.floor((refill - now) / left))
       end
       redis.call('ZADD', KEYS[2], slot, seq)
-      keep(now, refill)
+      keep(now, refill, seq %% 16 == 0)
       return {seq, slot - now, left, limit, refill}
       """.formatted(REORDER_MARGIN_MS));
 
@@ -159,9 +163,9 @@ final class PaceShare implements Pacing.Shared {
       local sent = redis.call('ZSCORE', KEYS[2], ARGV[1])
       if not sent then return 0 end
       local at = tonumber(sent) - %d
-      if not complete(at, now) then return 0 end
+      local h = lane()
+      if not complete(h, at, now) then return 0 end
       local left = tonumber(ARGV[2]) - unseen(at, ARGV[1])
-      local h = redis.call('HMGET', KEYS[1], 'remaining', 'limit', 'refill', 'reportAt', 'reportSeq')
       local current = reckoned(h, now)
       if current then
         local currentRefill = tonumber(h[3])
@@ -170,13 +174,13 @@ final class PaceShare implements Pacing.Shared {
         if sameWindow and h[5] ~= '0' and left < current then return 0 end
         if sameWindow then
           redis.call('HSET', KEYS[1], 'remaining', ARGV[2], 'reportAt', at, 'reportSeq', ARGV[1])
-          keep(now, currentRefill)
+          keep(now, currentRefill, false)
           return 1
         end
       end
       redis.call('HSET', KEYS[1], 'remaining', ARGV[2], 'limit', ARGV[3], 'refill', refill, 'reportAt', at,
         'reportSeq', ARGV[1], 'nextSlot', 0)
-      keep(now, refill)
+      keep(now, refill, false)
       return 1
       """.formatted(REORDER_MARGIN_MS));
 

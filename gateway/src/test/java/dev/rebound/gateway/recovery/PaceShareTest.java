@@ -145,7 +145,8 @@ class PaceShareTest {
     share = new PaceShare(vertx, client, message -> {}, () -> 3, 10);
     long first = count(0);
     assertTrue(report(first, 9, refill, 5));
-    for (int i = 1; i <= 11; i++) count(10 * i); // 12 kept: past 10 and a tenth, the oldest two go
+    // the 16th request trims: 16 kept is past 10 and a tenth, the oldest six go
+    for (int i = 1; i <= 15; i++) count(10 * i);
     assertEquals(-1, left(200), "the reckoning as of the first request needs requests no longer kept: none");
     long recent = count(400);
     assertFalse(report(first, 9, refill, 410), "the first request itself is gone");
