@@ -206,7 +206,9 @@ public final class BackgroundLookup {
             resp.write(": keep-alive\n\n");
             quietSince = System.nanoTime();
           }
-          if (job != null && job.events() > next) next();
+          // more recorded and some just read: read on. More recorded but none readable yet (the store counts an event
+          // before it is on disk): wait for it; asking again at once recursed until the stack overflowed
+          if (job != null && job.events() > next && !events.isEmpty()) next();
           else later();
         });
       });
