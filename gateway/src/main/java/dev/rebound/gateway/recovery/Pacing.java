@@ -19,11 +19,12 @@ import java.util.concurrent.ConcurrentMap;
  * <p>Alone, a gateway counts in process. With other gateways on the same Redis ({@link Shared}, set by
  * {@link HealthShare}), the budget is theirs together: every request of every gateway is numbered there with the
  * time it went ({@link PaceShare}), so a report is reckoned against the requests that may reach the backend after it,
- * whichever gateway sent them. While plenty is left a request goes at once and is numbered on the way (one script call, not waited for); once
- * a lane is down to its shared level ({@code (n-1)/n} of the limit with n gateways, at least the pace level), each
- * request waits for its slot from Redis until a minute after the refill, so the spacing is the same for all. A gateway
- * reckons a lane down when a report, Redis's reckoning, or its own requests since its last report (as many again from
- * each other gateway) bring it there, and tells the others at once. Redis away, each falls back to its own count.
+ * whichever gateway sent them. While plenty is left a request goes at once and is numbered on the way (one script
+ * call, not waited for); once a lane is down to its shared level ({@code (n-1)/n} of the limit with n gateways, at
+ * least the pace level), each request waits for its slot from Redis until a minute after the refill, so the spacing is
+ * the same for all. A gateway reckons a lane down when a report, Redis's reckoning, or its own requests since its last
+ * report (as many again from each other gateway) bring it there, and tells the others at once. Redis away, each falls
+ * back to its own count.
  */
 public final class Pacing {
   /**
