@@ -35,7 +35,7 @@ class NonBlockingConsoleHandlerTest {
   }
 
   @Test
-  void aRecordDoesNotWakeTheWriterWhichWritesWhatCameMeanwhileWhenItNextLooks() throws Exception {
+  void theRecordsOfOneWindowGoOutInOneWriteAtItsEnd() throws Exception {
     java.util.List<String> writes = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     OutputStream counting = new OutputStream() {
       @Override
@@ -48,7 +48,7 @@ class NonBlockingConsoleHandlerTest {
         writes.add(new String(b, off, len, StandardCharsets.UTF_8));
       }
     };
-    // a writer that looks every 500 ms: waking it per record cost the event loop a futex call each
+    // a window of 500 ms: waking the writer per record cost the event loop a futex call each
     NonBlockingConsoleHandler handler = new NonBlockingConsoleHandler(counting, 1000, 500);
     handler.setFormatter(new SimpleFormatter() {
       @Override
@@ -56,7 +56,7 @@ class NonBlockingConsoleHandlerTest {
         return r.getMessage() + "\n";
       }
     });
-    Thread.sleep(50); // the writer is asleep, with nothing to write
+    Thread.sleep(50); // the writer is in its first window, with nothing to write yet
     for (int i = 0; i < 100; i++) handler.publish(new LogRecord(Level.INFO, "line " + i));
     Thread.sleep(100); // real time on purpose: what is asserted is that a real thread stays asleep
     assertEquals(java.util.List.of(), writes, "nothing written before the writer looks");
@@ -66,6 +66,41 @@ class NonBlockingConsoleHandlerTest {
     assertEquals(1, writes.size(), "all 100 records in one write");
     assertEquals(100, writes.get(0).split("\n").length);
     handler.close();
+  }
+
+  @Test
+  void aQuietWriterSleepsUntilTheNextRecordInsteadOfLookingEveryWindow() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    NonBlockingConsoleHandler handler = new NonBlockingConsoleHandler(out, 1000, 5);
+    handler.setFormatter(new SimpleFormatter() {
+      @Override
+      public String format(LogRecord r) {
+        return r.getMessage() + "\n";
+      }
+    });
+    handler.publish(new LogRecord(Level.INFO, "first"));
+    awaitWritten(out, "first\n");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    long looks = handler.looks();
+    // the window after the write finds nothing: then the writer sleeps (at most a few looks while it gets there)
+    Thread.sleep(50);
+    while (handler.looks() != looks && System.nanoTime() < deadline) {
+      looks = handler.looks();
+      Thread.sleep(50);
+    }
+    // real time on purpose: what is asserted is that a real thread stays asleep (a 5 ms window would look 60 times)
+    Thread.sleep(300);
+    assertEquals(looks, handler.looks(), "a writer with nothing to write does not look again");
+
+    handler.publish(new LogRecord(Level.INFO, "second"));
+    awaitWritten(out, "first\nsecond\n");
+    handler.close();
+  }
+
+  private static void awaitWritten(ByteArrayOutputStream out, String expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!out.toString(StandardCharsets.UTF_8).equals(expected) && System.nanoTime() < deadline) Thread.sleep(5);
+    assertEquals(expected, out.toString(StandardCharsets.UTF_8));
   }
 
   @Test
