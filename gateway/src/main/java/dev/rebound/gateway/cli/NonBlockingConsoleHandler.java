@@ -69,6 +69,11 @@ public final class NonBlockingConsoleHandler extends Handler {
     return looks.get();
   }
 
+  /** Whether the writer sleeps until the next record (it found a window empty). */
+  boolean asleep() {
+    return asleep.get();
+  }
+
   /** Records dropped because the queue was full, since start. */
   public long dropped() {
     return dropped.get();

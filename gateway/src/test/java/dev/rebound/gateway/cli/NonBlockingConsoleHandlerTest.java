@@ -80,14 +80,11 @@ class NonBlockingConsoleHandlerTest {
     });
     handler.publish(new LogRecord(Level.INFO, "first"));
     awaitWritten(out, "first\n");
+    // the window after the write finds nothing: then the writer goes to sleep
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!handler.asleep() && System.nanoTime() < deadline) Thread.sleep(5);
+    assertTrue(handler.asleep(), "the writer sleeps after a window without records");
     long looks = handler.looks();
-    // the window after the write finds nothing: then the writer sleeps (at most a few looks while it gets there)
-    Thread.sleep(50);
-    while (handler.looks() != looks && System.nanoTime() < deadline) {
-      looks = handler.looks();
-      Thread.sleep(50);
-    }
     // real time on purpose: what is asserted is that a real thread stays asleep (a 5 ms window would look 60 times)
     Thread.sleep(300);
     assertEquals(looks, handler.looks(), "a writer with nothing to write does not look again");
