@@ -9,7 +9,8 @@ import org.h2.mvstore.MVMap;
 
 /**
  * The changes one batch of the embedded store made to its maps, in order, with what each replaced: enough to take a
- * failed operation's changes back ({@link #rollbackTo}). It replaces MVStore's TransactionStore, which kept the same
+ * failed operation's changes back ({@link #rollbackTo}). What is left once the batch has run ({@link #changes}) is
+ * what the batch wrote: the store's {@link RedoLog} appends it. It replaces MVStore's TransactionStore, which kept the same
  * undo information in a map of its own and wrapped every value in a version: each change wrote three B-trees instead
  * of one, and each commit rewrote them all. Atomicity on disk needs none of that, because the file is written only
  * between operations ({@code MVStore.commit} on the store's single worker, with no background writer and no write on
@@ -18,7 +19,8 @@ import org.h2.mvstore.MVMap;
  * <p>Not thread-safe: used by the store's worker thread only.
  */
 final class UndoLog {
-  private record Change(MVMap<Object, Object> map, Object key, Object replaced) {}
+  /** One write: {@code value} is what {@code key} holds after it (null: removed), {@code replaced} what it held. */
+  record Change(MVMap<Object, Object> map, Object key, Object replaced, Object value) {}
 
   private final List<Change> changes = new ArrayList<>();
 
@@ -36,6 +38,11 @@ final class UndoLog {
     }
   }
 
+  /** The changes that stand, oldest first: replayed in this order on the maps as they were, they give the maps now. */
+  List<Change> changes() {
+    return changes;
+  }
+
   /** Forgets the changes: they stay. */
   void clear() {
     changes.clear();
@@ -47,8 +54,8 @@ final class UndoLog {
   }
 
   @SuppressWarnings("unchecked")
-  private void record(MVMap<?, ?> map, Object key, Object replaced) {
-    changes.add(new Change((MVMap<Object, Object>) map, key, replaced));
+  private void record(MVMap<?, ?> map, Object key, Object replaced, Object value) {
+    changes.add(new Change((MVMap<Object, Object>) map, key, replaced, value));
   }
 
   /** One map of the store, as the store's operations use it: reads go straight to it, writes through the log. */
@@ -72,13 +79,13 @@ final class UndoLog {
 
     V put(K key, V value) {
       V replaced = map.put(key, value);
-      log.record(map, key, replaced);
+      log.record(map, key, replaced, value);
       return replaced;
     }
 
     V remove(K key) {
       V removed = map.remove(key);
-      if (removed != null) log.record(map, key, removed);
+      if (removed != null) log.record(map, key, removed, null);
       return removed;
     }
 

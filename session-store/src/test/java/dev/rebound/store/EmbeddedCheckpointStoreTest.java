@@ -60,7 +60,7 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
   }
 
   @Test
-  void survivesARestartOfTheStore() {
+  void survivesARestartOfTheStore() throws Exception {
     Path home = dir.resolve("restart");
     EmbeddedStoreOptions options = EmbeddedStoreOptions.of(home).withClock(clock);
     CheckpointStore first = await(EmbeddedCheckpointStore.open(vertx, options));
@@ -68,6 +68,7 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     Turn turn = storeATurn(first, key);
     await(first.close());
     assertTrue(Files.exists(home.resolve(EmbeddedCheckpointStore.FILE_NAME)));
+    assertEquals(0, Files.size(home.resolve(RedoLog.FILE_NAME)), "closed: everything is in the store file");
     failure(first.meta(key), IllegalStateException.class);
 
     CheckpointStore second = await(EmbeddedCheckpointStore.open(vertx, options));
@@ -79,6 +80,42 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
       assertTrue(Long.parseLong(laterEvent) > Long.parseLong(turn.eventId()), "event ids keep increasing across restarts");
     } finally {
       await(second.close());
+    }
+  }
+
+  @Test
+  void aTurnAnsweredAsStoredSurvivesACrashBeforeTheStoreFileIsNextWritten() throws Exception {
+    Path home = dir.resolve("crash");
+    EmbeddedCheckpointStore store = openAt(home);
+    try {
+      for (int attempt = 1; ; attempt++) {
+        SessionKey key = key("crash-" + attempt);
+        SessionMeta meta = await(store.append(key, Append.of(0, user("q1"), assistant("a1"))
+            .withCheckpoint(auto("[\"v\"]"))));
+        // what kill -9 leaves: the two files as they are now
+        Path copy = dir.resolve("crash-copy-" + attempt);
+        Files.createDirectories(copy);
+        for (String name : List.of(EmbeddedCheckpointStore.FILE_NAME, RedoLog.FILE_NAME)) {
+          Files.copy(home.resolve(name), copy.resolve(name));
+        }
+        // the store file is written once a second; a copy taken just after that holds the turn without the log
+        if (Files.size(copy.resolve(RedoLog.FILE_NAME)) == 0) {
+          assertTrue(attempt < 5, "the store file was written just before each of " + attempt + " copies");
+          continue;
+        }
+        EmbeddedCheckpointStore after = openAt(copy);
+        try {
+          assertEquals(meta, await(after.meta(key)));
+          assertEquals(List.of("q1", "a1"), await(after.messages(key, 0, 10)).stream()
+              .map(m -> Json.decodeValue(m.json(), JsonObject.class).getString("content")).toList());
+          assertEquals("[\"v\"]", await(after.checkpoint(key, 1)).contextView());
+        } finally {
+          await(after.close());
+        }
+        return;
+      }
+    } finally {
+      await(store.close());
     }
   }
 

@@ -1,0 +1,216 @@
+package dev.rebound.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The redo log against real files: a crash is a copy of the store's two files taken while it runs (what a kill -9
+ * leaves), opened by a fresh store.
+ */
+class RedoLogTest {
+
+  @TempDir
+  Path dir;
+
+  private MVStore file;
+  private RedoLog redo;
+  private UndoLog undo;
+
+  private void open(Path at) throws IOException {
+    Files.createDirectories(at);
+    file = new MVStore.Builder().fileName(at.resolve("s.mv.db").toString()).autoCommitDisabled()
+        .autoCommitBufferSize(0).open();
+    redo = RedoLog.open(file, counters(file), at.resolve(RedoLog.FILE_NAME));
+    undo = new UndoLog();
+  }
+
+  private static MVMap<String, Long> counters(MVStore store) {
+    return store.openMap("counters");
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    if (redo != null) redo.close();
+    if (file != null && !file.isClosed()) file.close();
+  }
+
+  /** One batch through the log, as the store's worker runs it: changes, add, write (and the syncer's force). */
+  private void batch(Runnable changes) {
+    changes.run();
+    redo.add(undo.changes());
+    undo.clear();
+    redo.write();
+    redo.force();
+  }
+
+  private UndoLog.Logged<String, byte[]> bytes() {
+    return undo.over(file.openMap("bytes"));
+  }
+
+  private UndoLog.Logged<String, Long> longs() {
+    return undo.over(file.openMap("longs"));
+  }
+
+  private UndoLog.Logged<String, String> strings() {
+    return undo.over(file.openMap("strings"));
+  }
+
+  /** The two files as they are on disk now, in a directory of their own. */
+  private Path crashCopy(Path from, String name) throws IOException {
+    Path to = dir.resolve(name);
+    Files.createDirectories(to);
+    Files.copy(from.resolve("s.mv.db"), to.resolve("s.mv.db"));
+    Files.copy(from.resolve(RedoLog.FILE_NAME), to.resolve(RedoLog.FILE_NAME));
+    return to;
+  }
+
+  private static MVStore reopen(Path at) {
+    MVStore store = new MVStore.Builder().fileName(at.resolve("s.mv.db").toString()).autoCommitDisabled().open();
+    RedoLog log = RedoLog.open(store, counters(store), at.resolve(RedoLog.FILE_NAME));
+    try {
+      log.close();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return store;
+  }
+
+  @Test
+  void whatABatchWroteIsReplayedAfterACrashThatLeftTheStoreFileWithoutIt() throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    batch(() -> {
+      bytes().put("kept", new byte[] {1, 2, 3});
+      bytes().put("gone", new byte[] {9});
+      longs().put("n", 42L);
+      strings().put("s", "héllo");
+    });
+    batch(() -> {
+      bytes().remove("gone");
+      longs().put("n", 43L);
+    });
+
+    MVStore after = reopen(crashCopy(live, "crash"));
+    try {
+      assertArrayEquals(new byte[] {1, 2, 3}, (byte[]) after.openMap("bytes").get("kept"));
+      assertNull(after.openMap("bytes").get("gone"), "a removal is replayed too");
+      assertEquals(43L, after.openMap("longs").get("n"), "in order: the later batch wins");
+      assertEquals("héllo", after.openMap("strings").get("s"));
+    } finally {
+      after.close();
+    }
+  }
+
+  @Test
+  void aCheckpointPutsEverythingInTheStoreFileAndEmptiesTheLog() throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    batch(() -> longs().put("n", 1L));
+    longs().put("unwritten", 2L); // added but never written to the log: the checkpoint takes it all the same
+    redo.add(undo.changes());
+    undo.clear();
+    redo.checkpoint();
+    assertEquals(0, redo.fileSize());
+
+    Path copy = crashCopy(live, "crash");
+    Files.write(copy.resolve(RedoLog.FILE_NAME), new byte[0]); // nothing to replay: the store file alone has it
+    MVStore after = reopen(copy);
+    try {
+      assertEquals(1L, after.openMap("longs").get("n"));
+      assertEquals(2L, after.openMap("longs").get("unwritten"));
+    } finally {
+      after.close();
+    }
+  }
+
+  @Test
+  void aRecordACrashCutShortIsNotReplayedNorAnythingAfterIt() throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    batch(() -> longs().put("first", 1L));
+    long firstEnds = redo.fileSize();
+    batch(() -> longs().put("second", 2L));
+    batch(() -> longs().put("third", 3L));
+
+    Path cut = crashCopy(live, "cut");
+    try (var channel = java.nio.channels.FileChannel.open(cut.resolve(RedoLog.FILE_NAME), StandardOpenOption.WRITE)) {
+      channel.truncate(firstEnds + 10); // the second record half written
+    }
+    MVStore after = reopen(cut);
+    try {
+      assertEquals(1L, after.openMap("longs").get("first"));
+      assertNull(after.openMap("longs").get("second"));
+      assertNull(after.openMap("longs").get("third"));
+    } finally {
+      after.close();
+    }
+
+    Path torn = crashCopy(live, "torn");
+    byte[] log = Files.readAllBytes(torn.resolve(RedoLog.FILE_NAME));
+    log[(int) firstEnds + 20] ^= 0x5a; // the second record's bytes, not what was written
+    Files.write(torn.resolve(RedoLog.FILE_NAME), log);
+    MVStore tornAfter = reopen(torn);
+    try {
+      assertEquals(1L, tornAfter.openMap("longs").get("first"));
+      assertNull(tornAfter.openMap("longs").get("second"), "its checksum fails");
+      assertNull(tornAfter.openMap("longs").get("third"), "nothing after a bad record");
+    } finally {
+      tornAfter.close();
+    }
+  }
+
+  @Test
+  void recordsFromBeforeACheckpointAreNotReplayedOverWhatTheStoreFileHolds() throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    batch(() -> bytes().put("k", new byte[] {1}));
+    byte[] oldLog = Files.readAllBytes(live.resolve(RedoLog.FILE_NAME)); // a record of the generation before
+    redo.checkpoint();
+    batch(() -> bytes().remove("k")); // in the log of the new generation only
+
+    // the disk kept the old records after the new ones (the cut was lost), or the crash came before the cut
+    Path stale = crashCopy(live, "stale");
+    byte[] newLog = Files.readAllBytes(stale.resolve(RedoLog.FILE_NAME));
+    byte[] both = Arrays.copyOf(newLog, newLog.length + oldLog.length);
+    System.arraycopy(oldLog, 0, both, newLog.length, oldLog.length);
+    Files.write(stale.resolve(RedoLog.FILE_NAME), both);
+    MVStore after = reopen(stale);
+    try {
+      assertNull(after.openMap("bytes").get("k"), "the removal stands; the older put is not replayed after it");
+    } finally {
+      after.close();
+    }
+
+    redo.checkpoint(); // the removal is in the store file; the crash leaves only the old record in the log
+    Path beforeCut = crashCopy(live, "before-cut");
+    Files.write(beforeCut.resolve(RedoLog.FILE_NAME), oldLog);
+    MVStore again = reopen(beforeCut);
+    try {
+      assertNull(again.openMap("bytes").get("k"));
+    } finally {
+      again.close();
+    }
+  }
+
+  @Test
+  void aValueOfAnotherTypeIsRefusedBeforeAnythingIsWritten() throws IOException {
+    open(dir.resolve("live"));
+    undo.over(file.<String, Object>openMap("odd")).put("k", 1.5d);
+    assertThrows(IllegalArgumentException.class, () -> redo.add(undo.changes()));
+    redo.write();
+    assertEquals(0, redo.fileSize());
+  }
+}
