@@ -36,6 +36,12 @@ import org.h2.mvstore.MVStore;
  * two leaves records of n that the file already holds: skipped. A cut the disk did not keep leaves old records after
  * new ones: replay stops at the first of them.
  *
+ * <p>Failures: a write, fsync or checkpoint that fails leaves the log {@code broken}: a write may have left a fragment
+ * that would hide every record after it from replay, a failed fsync may have let the kernel drop the pages it could not
+ * write (so a later fsync succeeds over a hole), and a checkpoint may have stored the next generation without the log
+ * moving to it. While broken, no fsync answers (their batches fail) and the next write checkpoints first: the MVStore
+ * file, fsynced, then holds everything, and the log starts again from empty. If that fails too, the write fails.
+ *
  * <p>Threads: the store's worker adds, writes, checkpoints; the syncer calls {@link #force} at the same time (a
  * FileChannel allows that). Not otherwise thread-safe.
  */
@@ -68,6 +74,8 @@ final class RedoLog implements Closeable {
   private final DataOutputStream bodyOut = new DataOutputStream(body);
   /** Bytes in the log file since the last checkpoint. */
   private long written;
+  /** A write, fsync or checkpoint failed and no checkpoint has succeeded since (set by the worker or the syncer). */
+  private volatile boolean broken;
 
   private RedoLog(MVStore store, MVMap<String, Long> counters, FileChannel channel, long generation) {
     this.store = store;
@@ -83,18 +91,38 @@ final class RedoLog implements Closeable {
    * @param counters the map where the generation is kept (in {@code store})
    */
   static RedoLog open(MVStore store, MVMap<String, Long> counters, Path path) {
+    return open(store, counters, path, FileChannel::open);
+  }
+
+  /** How the log's file is opened (tests wrap the channel to fail where a disk would). */
+  @FunctionalInterface
+  interface Opener {
+    FileChannel open(Path path, StandardOpenOption... options) throws IOException;
+  }
+
+  static RedoLog open(MVStore store, MVMap<String, Long> counters, Path path, Opener opener) {
+    FileChannel channel = null;
     try {
-      boolean created = !Files.exists(path);
-      FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
-      if (created) syncDirectory(path.toAbsolutePath().getParent()); // the file itself must survive a power cut
+      channel = opener.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      // the files (and a directory just made) must still be there after a power cut: their names are fsynced too
+      Path directory = path.toAbsolutePath().getParent();
+      syncDirectory(directory);
+      if (directory.getParent() != null) syncDirectory(directory.getParent());
       long generation = counters.getOrDefault(GENERATION_KEY, 0L);
       replay(channel, generation, store);
       RedoLog log = new RedoLog(store, counters, channel, generation);
       log.checkpoint();
       return log;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open the redo log " + path + ": " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      if (channel != null) {
+        try {
+          channel.close();
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      if (e instanceof RuntimeException r) throw r;
+      throw new UncheckedIOException("cannot open the redo log " + path + ": " + e.getMessage(), (IOException) e);
     }
   }
 
@@ -182,25 +210,32 @@ final class RedoLog implements Closeable {
     }
   }
 
-  /** Worker: appends the records added since the last write to the file (not fsynced: {@link #force}). */
+  /**
+   * Worker: appends the records added since the last write to the file (not fsynced: {@link #force}). A log broken by
+   * an earlier failure is checkpointed instead, which puts them in the MVStore file.
+   */
   void write() {
+    if (broken) checkpoint();
     if (pending.size() == 0) return;
     try {
       ByteBuffer bytes = ByteBuffer.wrap(pending.array(), 0, pending.size());
       while (bytes.hasRemaining()) channel.write(bytes);
       written += pending.size();
       pending.release();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (IOException | RuntimeException e) {
+      broken = true; // part of it may be in the file: nothing after it would be replayed
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     }
   }
 
-  /** Syncer: makes every record written so far durable. */
+  /** Syncer: makes every record written so far durable; fails while the log is broken. */
   void force() {
+    if (broken) throw new IllegalStateException("the redo log failed earlier and is not checkpointed yet");
     try {
       channel.force(false);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (IOException | RuntimeException e) {
+      broken = true; // the kernel may have dropped what it could not write: a later fsync would not cover it
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     }
   }
 
@@ -220,17 +255,25 @@ final class RedoLog implements Closeable {
    */
   void checkpoint() {
     long next = generation + 1;
-    counters.put(GENERATION_KEY, next);
-    store.commit();
-    store.sync();
     try {
+      counters.put(GENERATION_KEY, next);
+      store.commit();
+      store.sync();
       channel.truncate(0);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (IOException | RuntimeException e) {
+      // the file may hold the next generation already: no record is written until a checkpoint succeeds
+      broken = true;
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     }
     generation = next;
     written = 0;
     pending.release();
+    broken = false;
+  }
+
+  /** Whether a failure left the log waiting for a checkpoint (tests). */
+  boolean broken() {
+    return broken;
   }
 
   /** Bytes in the log file now (tests). */

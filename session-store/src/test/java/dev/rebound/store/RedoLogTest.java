@@ -2,8 +2,10 @@ package dev.rebound.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,12 +30,14 @@ class RedoLogTest {
   private MVStore file;
   private RedoLog redo;
   private UndoLog undo;
+  private FailingChannel channel;
 
   private void open(Path at) throws IOException {
     Files.createDirectories(at);
     file = new MVStore.Builder().fileName(at.resolve("s.mv.db").toString()).autoCommitDisabled()
         .autoCommitBufferSize(0).open();
-    redo = RedoLog.open(file, counters(file), at.resolve(RedoLog.FILE_NAME));
+    redo = RedoLog.open(file, counters(file), at.resolve(RedoLog.FILE_NAME),
+        (path, options) -> channel = new FailingChannel(java.nio.channels.FileChannel.open(path, options)));
     undo = new UndoLog();
   }
 
@@ -203,6 +207,73 @@ class RedoLogTest {
     } finally {
       again.close();
     }
+  }
+
+  /** Every key the batches below wrote, in the files a crash left now. */
+  private void assertACrashKeeps(Path live, String name, String... keys) throws IOException {
+    MVStore after = reopen(crashCopy(live, name));
+    try {
+      for (String k : keys) assertEquals(k, after.openMap("strings").get(k), k + " after a crash");
+    } finally {
+      after.close();
+    }
+  }
+
+  private void put(String key) {
+    strings().put(key, key);
+  }
+
+  @Test
+  void afterAWriteTheDiskRefusedHalfwayNothingIsAnsweredUntilACheckpointHasTheFileHoldEverything() throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    batch(() -> put("a"));
+    put("b");
+    redo.add(undo.changes());
+    undo.clear();
+    channel.failNextWriteHalfway = true;
+    assertThrows(java.io.UncheckedIOException.class, redo::write); // its batch fails; half a record is in the log
+    assertThrows(IllegalStateException.class, redo::force, "no fsync answers while the log is broken");
+
+    // appended after the fragment, this record would never be replayed: the write checkpoints instead
+    batch(() -> put("c"));
+    assertFalse(redo.broken());
+    assertACrashKeeps(live, "after-fragment", "a", "b", "c");
+    batch(() -> put("d"));
+    assertACrashKeeps(live, "later", "a", "b", "c", "d");
+  }
+
+  @Test
+  void afterAFailedFsyncNoLaterFsyncAnswersUntilACheckpoint() throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    batch(() -> put("a"));
+    put("b");
+    redo.add(undo.changes());
+    undo.clear();
+    redo.write();
+    channel.failNextForce = true;
+    assertThrows(java.io.UncheckedIOException.class, redo::force);
+    // the kernel may have dropped the pages it could not write: a second fsync that succeeds proves nothing
+    assertThrows(IllegalStateException.class, redo::force);
+
+    batch(() -> put("c"));
+    assertFalse(redo.broken());
+    assertACrashKeeps(live, "after-fsync", "a", "b", "c");
+  }
+
+  @Test
+  void aCheckpointThatFailedAfterTheFileTookTheNextGenerationIsDoneAgainBeforeTheNextRecord() throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    batch(() -> put("a"));
+    channel.failNextTruncate = true; // the file holds the next generation; the log was not emptied
+    assertThrows(java.io.UncheckedIOException.class, redo::checkpoint);
+    assertTrue(redo.broken());
+
+    batch(() -> put("b"));
+    batch(() -> put("c")); // a record of the generation the file holds, or it would not be replayed
+    assertACrashKeeps(live, "after-checkpoint", "a", "b", "c");
   }
 
   @Test
