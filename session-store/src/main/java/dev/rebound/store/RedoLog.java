@@ -127,10 +127,9 @@ final class RedoLog implements Closeable {
   }
 
   /** Applies the records of {@code generation}, in order, up to the first that is cut short or not whole. */
-  static int replay(FileChannel channel, long generation, MVStore store) throws IOException {
+  static void replay(FileChannel channel, long generation, MVStore store) throws IOException {
     long size = channel.size();
     long at = 0;
-    int replayed = 0;
     ByteBuffer length = ByteBuffer.allocate(4);
     while (at + FRAME <= size) {
       length.clear();
@@ -146,10 +145,8 @@ final class RedoLog implements Closeable {
       record.limit(bodyLength);
       if (record.getLong() != generation) break; // left from before a cut
       apply(record, store);
-      replayed++;
       at += FRAME + bodyLength;
     }
-    return replayed;
   }
 
   private static void apply(ByteBuffer record, MVStore store) {
@@ -304,9 +301,15 @@ final class RedoLog implements Closeable {
     }
   }
 
-  private static void syncDirectory(Path directory) throws IOException {
+  /**
+   * Best effort: Linux fsyncs a directory opened for reading; other systems (Windows, some macOS file systems) refuse to
+   * open or force one, and a store that would not open there is worse than a name not yet on disk.
+   */
+  private static void syncDirectory(Path directory) {
     try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
       dir.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // not supported here: see above
     }
   }
 
