@@ -70,6 +70,7 @@ final class RedoLog implements Closeable {
   private long generation;
   /** Records added but not in the file yet; and one record's body while it is encoded. */
   private final Buffer pending = new Buffer();
+  private final DataOutputStream pendingOut = new DataOutputStream(pending);
   private final Buffer body = new Buffer();
   private final DataOutputStream bodyOut = new DataOutputStream(body);
   /** Bytes in the log file since the last checkpoint. */
@@ -198,10 +199,9 @@ final class RedoLog implements Closeable {
       }
       CRC32C crc = new CRC32C();
       crc.update(body.array(), 0, body.size());
-      DataOutputStream out = new DataOutputStream(pending);
-      out.writeInt(body.size());
+      pendingOut.writeInt(body.size());
       body.writeTo(pending);
-      out.writeInt((int) crc.getValue());
+      pendingOut.writeInt((int) crc.getValue());
     } catch (IOException e) {
       throw new UncheckedIOException(e); // in memory: does not happen
     }

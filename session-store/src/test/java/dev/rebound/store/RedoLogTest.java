@@ -51,13 +51,31 @@ class RedoLogTest {
     if (file != null && !file.isClosed()) file.close();
   }
 
-  /** One batch through the log, as the store's worker runs it: changes, add, write (and the syncer's force). */
-  private void batch(Runnable changes) {
+  /** A batch's changes, added to the log as the worker does when the batch commits; not written yet. */
+  private void added(Runnable changes) {
     changes.run();
     redo.add(undo.changes());
     undo.clear();
+  }
+
+  /** One batch through the log, as the store's worker runs it: changes, add, write (and the syncer's force). */
+  private void batch(Runnable changes) {
+    added(changes);
     redo.write();
     redo.force();
+  }
+
+  /** Opens the files at {@code at} as a fresh store would (replaying the log), checks them, closes them. */
+  private static void reopened(Path at, java.util.function.Consumer<MVStore> check) {
+    MVStore store = new MVStore.Builder().fileName(at.resolve("s.mv.db").toString()).autoCommitDisabled().open();
+    try {
+      RedoLog.open(store, counters(store), at.resolve(RedoLog.FILE_NAME)).close();
+      check.accept(store);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } finally {
+      store.close();
+    }
   }
 
   private UndoLog.Logged<String, byte[]> bytes() {
@@ -81,17 +99,6 @@ class RedoLogTest {
     return to;
   }
 
-  private static MVStore reopen(Path at) {
-    MVStore store = new MVStore.Builder().fileName(at.resolve("s.mv.db").toString()).autoCommitDisabled().open();
-    RedoLog log = RedoLog.open(store, counters(store), at.resolve(RedoLog.FILE_NAME));
-    try {
-      log.close();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    return store;
-  }
-
   @Test
   void whatABatchWroteIsReplayedAfterACrashThatLeftTheStoreFileWithoutIt() throws IOException {
     Path live = dir.resolve("live");
@@ -107,15 +114,12 @@ class RedoLogTest {
       longs().put("n", 43L);
     });
 
-    MVStore after = reopen(crashCopy(live, "crash"));
-    try {
-      assertArrayEquals(new byte[] {1, 2, 3}, (byte[]) after.openMap("bytes").get("kept"));
-      assertNull(after.openMap("bytes").get("gone"), "a removal is replayed too");
-      assertEquals(43L, after.openMap("longs").get("n"), "in order: the later batch wins");
-      assertEquals("héllo", after.openMap("strings").get("s"));
-    } finally {
-      after.close();
-    }
+    reopened(crashCopy(live, "crash"), store -> {
+      assertArrayEquals(new byte[] {1, 2, 3}, (byte[]) store.openMap("bytes").get("kept"));
+      assertNull(store.openMap("bytes").get("gone"), "a removal is replayed too");
+      assertEquals(43L, store.openMap("longs").get("n"), "in order: the later batch wins");
+      assertEquals("héllo", store.openMap("strings").get("s"));
+    });
   }
 
   @Test
@@ -123,21 +127,16 @@ class RedoLogTest {
     Path live = dir.resolve("live");
     open(live);
     batch(() -> longs().put("n", 1L));
-    longs().put("unwritten", 2L); // added but never written to the log: the checkpoint takes it all the same
-    redo.add(undo.changes());
-    undo.clear();
+    added(() -> longs().put("unwritten", 2L)); // never written to the log: the checkpoint takes it all the same
     redo.checkpoint();
     assertEquals(0, redo.fileSize());
 
     Path copy = crashCopy(live, "crash");
     Files.write(copy.resolve(RedoLog.FILE_NAME), new byte[0]); // nothing to replay: the store file alone has it
-    MVStore after = reopen(copy);
-    try {
-      assertEquals(1L, after.openMap("longs").get("n"));
-      assertEquals(2L, after.openMap("longs").get("unwritten"));
-    } finally {
-      after.close();
-    }
+    reopened(copy, store -> {
+      assertEquals(1L, store.openMap("longs").get("n"));
+      assertEquals(2L, store.openMap("longs").get("unwritten"));
+    });
   }
 
   @Test
@@ -153,27 +152,21 @@ class RedoLogTest {
     try (var channel = java.nio.channels.FileChannel.open(cut.resolve(RedoLog.FILE_NAME), StandardOpenOption.WRITE)) {
       channel.truncate(firstEnds + 10); // the second record half written
     }
-    MVStore after = reopen(cut);
-    try {
-      assertEquals(1L, after.openMap("longs").get("first"));
-      assertNull(after.openMap("longs").get("second"));
-      assertNull(after.openMap("longs").get("third"));
-    } finally {
-      after.close();
-    }
+    reopened(cut, store -> {
+      assertEquals(1L, store.openMap("longs").get("first"));
+      assertNull(store.openMap("longs").get("second"));
+      assertNull(store.openMap("longs").get("third"));
+    });
 
     Path torn = crashCopy(live, "torn");
     byte[] log = Files.readAllBytes(torn.resolve(RedoLog.FILE_NAME));
     log[(int) firstEnds + 20] ^= 0x5a; // the second record's bytes, not what was written
     Files.write(torn.resolve(RedoLog.FILE_NAME), log);
-    MVStore tornAfter = reopen(torn);
-    try {
-      assertEquals(1L, tornAfter.openMap("longs").get("first"));
-      assertNull(tornAfter.openMap("longs").get("second"), "its checksum fails");
-      assertNull(tornAfter.openMap("longs").get("third"), "nothing after a bad record");
-    } finally {
-      tornAfter.close();
-    }
+    reopened(torn, store -> {
+      assertEquals(1L, store.openMap("longs").get("first"));
+      assertNull(store.openMap("longs").get("second"), "its checksum fails");
+      assertNull(store.openMap("longs").get("third"), "nothing after a bad record");
+    });
   }
 
   @Test
@@ -191,32 +184,23 @@ class RedoLogTest {
     byte[] both = Arrays.copyOf(newLog, newLog.length + oldLog.length);
     System.arraycopy(oldLog, 0, both, newLog.length, oldLog.length);
     Files.write(stale.resolve(RedoLog.FILE_NAME), both);
-    MVStore after = reopen(stale);
-    try {
-      assertNull(after.openMap("bytes").get("k"), "the removal stands; the older put is not replayed after it");
-    } finally {
-      after.close();
-    }
+    reopened(stale, store -> {
+      assertNull(store.openMap("bytes").get("k"), "the removal stands; the older put is not replayed after it");
+    });
 
     redo.checkpoint(); // the removal is in the store file; the crash leaves only the old record in the log
     Path beforeCut = crashCopy(live, "before-cut");
     Files.write(beforeCut.resolve(RedoLog.FILE_NAME), oldLog);
-    MVStore again = reopen(beforeCut);
-    try {
-      assertNull(again.openMap("bytes").get("k"));
-    } finally {
-      again.close();
-    }
+    reopened(beforeCut, store -> {
+      assertNull(store.openMap("bytes").get("k"));
+    });
   }
 
   /** Every key the batches below wrote, in the files a crash left now. */
   private void assertACrashKeeps(Path live, String name, String... keys) throws IOException {
-    MVStore after = reopen(crashCopy(live, name));
-    try {
-      for (String k : keys) assertEquals(k, after.openMap("strings").get(k), k + " after a crash");
-    } finally {
-      after.close();
-    }
+    reopened(crashCopy(live, name), store -> {
+      for (String k : keys) assertEquals(k, store.openMap("strings").get(k), k + " after a crash");
+    });
   }
 
   private void put(String key) {
@@ -228,9 +212,7 @@ class RedoLogTest {
     Path live = dir.resolve("live");
     open(live);
     batch(() -> put("a"));
-    put("b");
-    redo.add(undo.changes());
-    undo.clear();
+    added(() -> put("b"));
     channel.failNextWriteHalfway = true;
     assertThrows(java.io.UncheckedIOException.class, redo::write); // its batch fails; half a record is in the log
     assertThrows(IllegalStateException.class, redo::force, "no fsync answers while the log is broken");
@@ -248,9 +230,7 @@ class RedoLogTest {
     Path live = dir.resolve("live");
     open(live);
     batch(() -> put("a"));
-    put("b");
-    redo.add(undo.changes());
-    undo.clear();
+    added(() -> put("b"));
     redo.write();
     channel.failNextForce = true;
     assertThrows(java.io.UncheckedIOException.class, redo::force);
