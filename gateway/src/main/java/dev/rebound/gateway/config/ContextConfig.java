@@ -54,7 +54,7 @@ public record ContextConfig(
 
   /**
    * @param models   a glob over the model name (qwen*, *llama-3*)
-   * @param encoding a jtokkit encoding: o200k_base, cl100k_base, p50k_base, r50k_base
+   * @param encoding an OpenAI encoding: o200k_base, cl100k_base, p50k_base, r50k_base
    * @param factor   the model's tokens per token of that encoding (1.0 when the encoding is the model's own)
    */
   public record TokenizerRule(String models, String encoding, double factor) {}

@@ -1,16 +1,15 @@
 package dev.rebound.gateway.context;
 
-import com.knuddels.jtokkit.api.Encoding;
 import java.nio.charset.StandardCharsets;
 
 /**
- * How a model family's tokens are counted: with a jtokkit encoding, times a factor for families whose own tokenizer
- * is not public or not in jtokkit (1.0 when the encoding is the model's own, as for OpenAI models).
+ * How a model family's tokens are counted: with an OpenAI encoding, times a factor for families whose own tokenizer
+ * is not public (1.0 when the encoding is the model's own, as for OpenAI models).
  *
  * @param family   the family's name, for events and the README (gpt-4o, claude, llama, ...)
  * @param id       a small number naming the encoding, so per-message caches never mix two encodings' counts
  */
-public record Tokenizer(String family, Encoding encoding, double factor, int id) {
+public record Tokenizer(String family, BytePairEncoding encoding, double factor, int id) {
   public boolean exact() {
     return factor == 1.0;
   }
@@ -22,19 +21,19 @@ public record Tokenizer(String family, Encoding encoding, double factor, int id)
   }
 
   /**
-   * The longest text handed to jtokkit at once. Its encoder needs tens of bytes of memory per byte of a long run without
-   * spaces (a 2 MB one took more than a 256 MB heap), so longer texts are counted piece by piece.
+   * The longest text counted at once. Merging a run without spaces takes tens of bytes of memory per byte of the run
+   * (with jtokkit's encoder a 2 MB one took more than a 256 MB heap), so longer texts are counted piece by piece.
    */
   static final int PIECE = 4096;
 
   public int count(String text) {
     if (text.isEmpty()) return 0;
     String t = wellFormed(text);
-    if (t.length() <= PIECE) return encoding.countTokensOrdinary(t);
+    if (t.length() <= PIECE) return encoding.count(t);
     int total = 0;
     for (int start = 0, end; start < t.length(); start = end) {
       end = pieceEnd(t, start);
-      total += encoding.countTokensOrdinary(t.substring(start, end));
+      total += encoding.count(t.substring(start, end));
     }
     return total;
   }
@@ -55,7 +54,8 @@ public record Tokenizer(String family, Encoding encoding, double factor, int id)
 
   /**
    * The text with each lone surrogate (JSON lets a client escape one, such as U+D800) replaced as a UTF-8 encoder
-   * replaces it when the body is sent on: jtokkit reads its input as UTF-8 and fails on one. Usually the same string.
+   * replaces it when the body is sent on, so the pieces counted are those of the bytes the upstream reads. Usually the
+   * same string.
    */
   static String wellFormed(String text) {
     for (int i = 0; i < text.length(); i++) {

@@ -37,9 +37,9 @@ class TokenCounterTest {
     while (prose.length() < 100_000) prose.append(words[r.nextInt(words.length)]).append(r.nextInt(5) == 0 ? "" : " ");
     for (String family : new String[] {"gpt-4o", "gpt-4-turbo", "claude-sonnet-4-5"}) {
       Tokenizer t = TOKENIZERS.forModel(family);
-      assertEquals(t.encoding().countTokensOrdinary(prose.toString()), t.count(prose.toString()), family);
+      assertEquals(t.encoding().count(prose.toString()), t.count(prose.toString()), family);
       // a run without a space is cut at the limit: 4096 characters of 'x' are 512 tokens either way
-      assertEquals(t.encoding().countTokensOrdinary("x".repeat(40_960)), t.count("x".repeat(40_960)), family);
+      assertEquals(t.encoding().count("x".repeat(40_960)), t.count("x".repeat(40_960)), family);
     }
     // memory stays that of one piece: two megabytes without a space are counted within a small heap's reach
     assertEquals(262_144, TOKENIZERS.forModel("gpt-4-turbo").count("x".repeat(2 * 1024 * 1024)));
