@@ -16,6 +16,11 @@ import java.util.List;
  * <p>Typed failures: {@link StaleWriteException}, {@link SessionExistsException}, {@link SessionNotFoundException},
  * {@link CheckpointSupersededException}, {@link StoreUnavailableException} (backend unreachable),
  * {@link IllegalArgumentException} (bad input).
+ *
+ * <p>A write that fails with {@link StoreUnavailableException} may still have been applied: a Redis script whose reply
+ * was lost ran, and the embedded store keeps a change whose log write or fsync failed, writing it to its file at the
+ * next checkpoint. Its outcome is unknown, not undone; a caller retrying it with the same {@code expectedVersion} gets
+ * {@link StaleWriteException} if it was applied, so nothing is written twice.
  */
 public interface CheckpointStore {
 
