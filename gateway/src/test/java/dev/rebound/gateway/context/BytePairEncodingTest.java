@@ -98,6 +98,36 @@ class BytePairEncodingTest {
   }
 
   @Test
+  void tiktokensOwnEncodingsOfItsReferencePromptsHaveTheCountsGiven() throws IOException {
+    for (String name : List.of("o200k_base", "cl100k_base")) {
+      BytePairEncoding compact = BytePairEncoding.load(name);
+      List<String> lines = Files.readAllLines(Path.of("src/test/resources/tiktoken/" + name + "_encodings.csv"));
+      for (String line : lines.subList(1, lines.size())) {
+        // input (quoted when it holds a comma or a quote), then "[id, id, ...]" twice
+        String input;
+        int rest;
+        if (line.startsWith("\"")) {
+          int close = 1;
+          while (true) {
+            close = line.indexOf('"', close);
+            if (close + 1 < line.length() && line.charAt(close + 1) == '"') close += 2;
+            else break;
+          }
+          input = line.substring(1, close).replace("\"\"", "\"");
+          rest = close + 2;
+        } else {
+          input = line.substring(0, line.indexOf(','));
+          rest = input.length() + 1;
+        }
+        String ids = line.substring(rest + 2, line.indexOf(']', rest));
+        int expected = ids.isBlank() ? 0 : ids.split(",").length;
+        assertEquals(expected, compact.count(input), () -> name + ": " + input);
+      }
+      assertTrue(lines.size() > 400, name + ": " + lines.size() + " lines");
+    }
+  }
+
+  @Test
   void knownCountsFromTiktoken() {
     BytePairEncoding o200k = BytePairEncoding.load("o200k_base");
     assertEquals(2, o200k.count("hello world"));
