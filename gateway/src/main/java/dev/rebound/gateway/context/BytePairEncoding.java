@@ -27,12 +27,10 @@ public final class BytePairEncoding {
       "\\s+(?!\\S)",
       "\\s+");
 
-  private final String name;
   private final Pattern pieces;
   private final TokenRanks ranks;
 
-  private BytePairEncoding(String name, String pattern, TokenRanks ranks) {
-    this.name = name;
+  private BytePairEncoding(String pattern, TokenRanks ranks) {
     this.pieces = Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
     this.ranks = ranks;
   }
@@ -48,14 +46,10 @@ public final class BytePairEncoding {
     String file = "/com/knuddels/jtokkit/" + name + ".tiktoken";
     try (InputStream in = BytePairEncoding.class.getResourceAsStream(file)) {
       if (in == null) throw new IllegalStateException(file + " is not on the class path (it comes with jtokkit)");
-      return new BytePairEncoding(name, pattern, TokenRanks.read(in));
+      return new BytePairEncoding(pattern, TokenRanks.read(in));
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + file, e);
     }
-  }
-
-  public String name() {
-    return name;
   }
 
   TokenRanks ranks() {
