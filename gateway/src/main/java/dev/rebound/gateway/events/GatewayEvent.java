@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.AbstractMap;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One decision the gateway made (route chosen, upstream answered, retry, wait, fallback...), with the reason in
@@ -20,7 +23,37 @@ public record GatewayEvent(Instant at, EventType type, String tenant, String ses
   public enum Severity { INFO, WARNING }
 
   public GatewayEvent {
-    fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+    // an event re-made from another (forRequest, asWarning) keeps its fields: they are already a copy no one can change
+    if (!(fields instanceof Fields)) fields = new Fields(fields);
+  }
+
+  /** The fields as an event holds them: its own ordered copy, read-only. */
+  private static final class Fields extends AbstractMap<String, Object> {
+    private final Map<String, Object> map;
+
+    Fields(Map<String, Object> fields) {
+      this.map = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+    }
+
+    @Override
+    public Set<Map.Entry<String, Object>> entrySet() {
+      return map.entrySet();
+    }
+
+    @Override
+    public Object get(Object key) {
+      return map.get(key);
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return map.containsKey(key);
+    }
+
+    @Override
+    public int size() {
+      return map.size();
+    }
   }
 
   public GatewayEvent(Instant at, EventType type, String tenant, String sessionId, String reason, Map<String, Object> fields,

@@ -12,7 +12,9 @@ import dev.rebound.gateway.wire.Endpoint;
 import dev.rebound.gateway.wire.GatewayException;
 import dev.rebound.gateway.wire.RequestFields;
 import dev.rebound.gateway.wire.formats.WireFormats;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -38,7 +40,7 @@ public final class FrontDoor {
     }
     JsonNode root;
     try {
-      root = JSON.readTree(body.getBytes());
+      root = readTree(body);
     } catch (JsonProcessingException e) {
       var loc = e.getLocation();
       throw new GatewayException(ClientError.invalidRequest("The request body is not valid JSON"
@@ -60,5 +62,12 @@ public final class FrontDoor {
       stream = s.booleanValue() && endpoint.streams();
     }
     return new Exchange(ctx, endpoint, body, json, model, stream, sessionId, record);
+  }
+
+  /** The body parsed where it lies (BodyHandler's heap buffer), not from a copy of it. */
+  private static JsonNode readTree(Buffer body) throws java.io.IOException {
+    ByteBuf bytes = ((BufferInternal) body).getByteBuf();
+    if (!bytes.hasArray()) return JSON.readTree(body.getBytes());
+    return JSON.readTree(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
   }
 }

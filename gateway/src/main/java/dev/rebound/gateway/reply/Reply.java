@@ -367,11 +367,9 @@ public final class Reply implements StreamTarget {
    * once (a header the upstream also sent, such as Retry-After or another gateway's x-rebound-*, is replaced).
    */
   private void putHead(MultiMap upstream) {
-    resp.headers().addAll(HeaderPolicy.clientHeaders(upstream));
+    HeaderPolicy.addClientHeaders(upstream, resp.headers());
     ReplyHeaders own = headers.get();
-    if (own == null) return;
-    MultiMap m = own.toMultiMap();
-    for (String name : m.names()) resp.headers().set(name, m.getAll(name));
+    if (own != null) own.setOn(resp.headers());
   }
 
   /**

@@ -11,19 +11,21 @@ import java.util.Map;
 public record ReplyHeaders(String agent, String route, int attempts, String session, String context,
     Map<String, Integer> recoveries, Long retryAfterSeconds) {
 
-  public MultiMap toMultiMap() {
-    MultiMap m = MultiMap.caseInsensitiveMultiMap();
-    if (agent != null) m.add("x-rebound-agent", agent);
-    if (route != null) m.add("x-rebound-route", route);
-    m.add("x-rebound-attempts", String.valueOf(attempts));
-    if (session != null) m.add("x-rebound-session", session);
-    if (context != null) m.add("x-rebound-context", context);
+  /**
+   * Sets these headers on {@code headers}, each replacing any header of that name already there (one the upstream also
+   * sent, such as Retry-After or another gateway's x-rebound-*).
+   */
+  public void setOn(MultiMap headers) {
+    if (agent != null) headers.set("x-rebound-agent", agent);
+    if (route != null) headers.set("x-rebound-route", route);
+    headers.set("x-rebound-attempts", String.valueOf(attempts));
+    if (session != null) headers.set("x-rebound-session", session);
+    if (context != null) headers.set("x-rebound-context", context);
     if (recoveries != null && !recoveries.isEmpty()) {
       StringBuilder r = new StringBuilder();
       recoveries.forEach((k, v) -> r.append(r.length() == 0 ? "" : ",").append(k).append(':').append(v));
-      m.add("x-rebound-recovery", r.toString());
+      headers.set("x-rebound-recovery", r.toString());
     }
-    if (retryAfterSeconds != null) m.add("retry-after", String.valueOf(retryAfterSeconds));
-    return m;
+    if (retryAfterSeconds != null) headers.set("retry-after", String.valueOf(retryAfterSeconds));
   }
 }

@@ -65,15 +65,20 @@ public final class HeaderPolicy {
   }
 
   public static MultiMap clientHeaders(MultiMap upstream) {
-    Set<String> listed = connectionListed(upstream);
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
+    addClientHeaders(upstream, out);
+    return out;
+  }
+
+  /** The same headers, added to {@code out} (a response's own headers: no map in between). */
+  public static void addClientHeaders(MultiMap upstream, MultiMap out) {
+    Set<String> listed = connectionListed(upstream);
     for (Map.Entry<String, String> h : upstream) {
       String name = h.getKey().toLowerCase(Locale.ROOT);
       if (HOP_BY_HOP.contains(name) || listed.contains(name) || name.equals("content-length")) continue;
       // kept for the provider's support, under a name that does not clash with the gateway's request id
       out.add(name.equals(REQUEST_ID) ? UPSTREAM_REQUEST_ID : h.getKey(), h.getValue());
     }
-    return out;
   }
 
   /** Headers a Connection header names as hop-by-hop (RFC 9110 7.6.1); usually none, and then no set is built. */
