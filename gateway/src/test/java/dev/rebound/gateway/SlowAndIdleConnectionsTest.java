@@ -115,7 +115,11 @@ class SlowAndIdleConnectionsTest {
       assertTrue(c.send("GET /health HTTP/1.1\r\nhost: x\r\n\r\n").readResponse(WITHIN).startsWith("HTTP/1.1 200 "));
       assertTrue(c.send("GET /health HTTP/1.1\r\nhost: x\r\n\r\n").readResponse(WITHIN).startsWith("HTTP/1.1 200 "),
           "the connection is kept between requests");
+      long answered = System.nanoTime();
       assertEquals("", c.readUntilClosed(WITHIN), "closed without a word once idle");
+      // idle for the idle timeout (1 s), not the header timeout (300 ms) the connection's first wait had
+      long idleMs = (System.nanoTime() - answered) / 1_000_000;
+      assertTrue(idleMs >= 900, "closed after " + idleMs + " ms idle");
     }
   }
 

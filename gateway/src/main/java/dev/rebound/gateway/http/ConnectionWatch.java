@@ -53,7 +53,16 @@ final class ConnectionWatch extends ChannelDuplexHandler {
   private final String headTimeoutText;
   private final String idleTimeoutText;
   private ChannelHandlerContext ctx;
+  /**
+   * The one scheduled task, due at {@link #timerAt}. It may be due before the phase's deadline: a later deadline keeps
+   * it and it waits out the rest when it fires, so a keep-alive connection does not cancel and schedule a task three
+   * times per request (head, body, idle), only about once per header timeout.
+   */
   private ScheduledFuture<?> timer;
+  private long timerAt;
+  /** The current phase's limit, as {@link System#nanoTime}; only while {@link #armed}. */
+  private long deadline;
+  private boolean armed;
   private Phase phase = Phase.HEAD;
   /** Bytes of the head being waited for have arrived (a connection that sent nothing is closed without a word). */
   private boolean headStarted;
@@ -100,6 +109,7 @@ final class ConnectionWatch extends ChannelDuplexHandler {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     disarm();
+    cancelTimer();
     ctx.fireChannelInactive();
   }
 
@@ -147,8 +157,19 @@ final class ConnectionWatch extends ChannelDuplexHandler {
     }
   }
 
-  private void expired() {
+  private void fire() {
     timer = null;
+    if (!armed) return;
+    long left = deadline - System.nanoTime();
+    if (left > 0) {
+      schedule(left);
+      return;
+    }
+    armed = false;
+    expired();
+  }
+
+  private void expired() {
     switch (phase) {
       case HEAD -> {
         if (!headStarted) {
@@ -174,12 +195,27 @@ final class ConnectionWatch extends ChannelDuplexHandler {
     }
   }
 
+  /** The current phase ends {@code delayNanos} from now. */
   private void arm(long delayNanos) {
-    disarm();
-    timer = ctx.executor().schedule(this::expired, delayNanos, TimeUnit.NANOSECONDS);
+    long now = System.nanoTime();
+    deadline = now + delayNanos;
+    armed = true;
+    if (timer != null && timerAt - deadline <= 0) return; // due first: it waits out the rest when it fires
+    cancelTimer();
+    schedule(delayNanos);
   }
 
+  /** The current phase has no limit; a scheduled task is left to fire and find nothing to do. */
   private void disarm() {
+    armed = false;
+  }
+
+  private void schedule(long delayNanos) {
+    timerAt = System.nanoTime() + delayNanos;
+    timer = ctx.executor().schedule(this::fire, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void cancelTimer() {
     if (timer != null) {
       timer.cancel(false);
       timer = null;
