@@ -197,8 +197,7 @@ final class ConnectionWatch extends ChannelDuplexHandler {
 
   /** The current phase ends {@code delayNanos} from now. */
   private void arm(long delayNanos) {
-    long now = System.nanoTime();
-    deadline = now + delayNanos;
+    deadline = System.nanoTime() + delayNanos;
     armed = true;
     if (timer != null && timerAt - deadline <= 0) return; // due first: it waits out the rest when it fires
     cancelTimer();
