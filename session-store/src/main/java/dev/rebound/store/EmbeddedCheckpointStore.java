@@ -28,17 +28,20 @@ import org.h2.mvstore.tx.TransactionStore;
 /**
  * The default {@link CheckpointStore}: one H2 MVStore file on local disk, with the same semantics as the Redis store.
  *
- * <p>Threading: every MVStore call runs on this store's own single-thread worker ({@link GroupCommitQueue}), so
+ * <p>Threading: every operation runs on this store's own single-thread worker ({@link GroupCommitQueue}), so
  * operations are serialized (which makes the version check and the write one step) and the event loop never touches
- * the disk; only the fsync runs on a second thread, the syncer. MVStore's own background writer and its two
- * serialization threads are off ({@code autoCommitDisabled}): each commit hopped across them and back, which under load
- * took more of the worker's time than the writing itself. MVStore's write on memory pressure is off too
- * ({@code autoCommitBufferSize(0)}): the file is written only where the store says, always between two operations.
+ * the disk; the fsync runs on a second thread, the syncer, and the MVStore file is written on a third, the
+ * checkpointer ({@link RedoLog#beginCheckpoint}), so that no operation waits for a commit of the file (10-15 ms each
+ * under load, and longer as the file grows). MVStore's own background writer and its two serialization threads are
+ * off ({@code autoCommitDisabled}): each commit hopped across them and back, which under load took more of the
+ * worker's time than the writing itself. MVStore's write on memory pressure is off too ({@code autoCommitBufferSize(0)}):
+ * the file is written only at a checkpoint.
  *
  * <p>Atomicity: the operations queued while the worker was busy run as one batch, in order, each behind a mark in the
- * batch's {@link UndoLog} that its changes are rolled back to if it fails. The maps are plain MVMaps: since the file is
- * written only between operations, every version of it on disk ends with a whole operation, and after a crash the
- * file opens at its last whole version, so no half write is ever visible. (Files written before this layout, by MVStore's
+ * batch's {@link UndoLog} that its changes are rolled back to if it fails. The operations write to the top layers of
+ * {@link LayeredMap}s over plain MVMaps; a checkpoint freezes the layers between two operations and copies them into
+ * the MVMaps, so every version of the file on disk ends with a whole operation, and after a crash the file opens at
+ * its last whole version, so no half write is ever visible. (Files written before this layout, by MVStore's
  * TransactionStore, are converted once when opened: {@link #convertTransactionMaps}.)
  * Durability: a write that stores an answer ({@link #storesAnAnswer}), a fork, a restore, a delete or a kept response
  * is answered only after its batch is in the {@link RedoLog} and the log is fsynced: group commit, one fsync for
@@ -46,7 +49,7 @@ import org.h2.mvstore.tx.TransactionStore;
  * user turn on the way in, partial answers, events, checkpoint-only appends) are answered once their batch has run;
  * they reach the log with the next durable batch. The MVStore file is committed and fsynced at the log's checkpoint,
  * each second ({@link #WRITE_EVERY_MS}) and whenever the log has grown past {@link RedoLog#CHECKPOINT_BYTES}; opening
- * the store replays the log onto it. (An MVStore commit per durable batch, as before the log, cost each turn about
+ * the store replays the logs onto it. (An MVStore commit per durable batch, as before the log, cost each turn about
  * 15 KB of pages and chunk metadata written and a quarter more of the gateway's CPU.) The store compacts the file a
  * little at each second's checkpoint too.
  *
@@ -105,6 +108,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   private final Clock clock;
   private final WorkerExecutor worker;
   private final WorkerExecutor syncer;
+  /** Writes the MVStore file at a checkpoint, while the worker goes on ({@link RedoLog#beginCheckpoint}). */
+  private final WorkerExecutor checkpointer;
   private final MVStore file;
   private final RedoLog redo;
   private final GroupCommitQueue<Tx> operations;
@@ -117,11 +122,13 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     String name = "rebound-embedded-store-" + INSTANCES.incrementAndGet();
     WorkerExecutor worker = vertx.createSharedWorkerExecutor(name, 1);
     WorkerExecutor syncer = vertx.createSharedWorkerExecutor(name + "-sync", 1);
+    WorkerExecutor checkpointer = vertx.createSharedWorkerExecutor(name + "-checkpoint", 1);
     return worker.executeBlocking(() -> openFile(options.directory()), true)
-        .map(opened -> new EmbeddedCheckpointStore(vertx, options, worker, syncer, opened))
+        .map(opened -> new EmbeddedCheckpointStore(vertx, options, worker, syncer, checkpointer, opened))
         .onFailure(err -> {
           worker.close();
           syncer.close();
+          checkpointer.close();
         });
   }
 
@@ -194,31 +201,42 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   }
 
   private EmbeddedCheckpointStore(Vertx vertx, EmbeddedStoreOptions options, WorkerExecutor worker,
-      WorkerExecutor syncer, OpenedFile opened) {
+      WorkerExecutor syncer, WorkerExecutor checkpointer, OpenedFile opened) {
     this.vertx = vertx;
     this.options = options;
     this.clock = options.clock();
     this.worker = worker;
     this.syncer = syncer;
+    this.checkpointer = checkpointer;
     this.file = opened.file();
     this.redo = opened.redo();
     Tx batch = new Tx(file);
+    redo.track(batch.maps());
     this.operations = new GroupCommitQueue<>(vertx, worker, syncer, batch::begin, redo::write, redo::force, MAX_BATCH);
     this.purgeTimer = vertx.setPeriodic(options.purgeInterval().toMillis(), id -> run(Tx::purgeExpired));
     this.writeTimer = vertx.setPeriodic(WRITE_EVERY_MS, id -> run(tx -> writeAndCompact()));
   }
 
   /**
-   * Worker: the housekeeping MVStore's background writer did. Everything written since the last checkpoint goes to
-   * the file (a checkpoint of the log); and since every write leaves parts of older chunks dead, the live pages of a few
-   * of the oldest, emptiest chunks are rewritten, so that whole chunks die and their space is reused instead of the
-   * file growing.
+   * Worker: the housekeeping MVStore's background writer did, started here and done on the checkpointer. Everything
+   * written since the last checkpoint goes to the file (a checkpoint of the log); and since every write leaves parts of
+   * older chunks dead, the live pages of a few of the oldest, emptiest chunks are rewritten, so that whole chunks die and
+   * their space is reused instead of the file growing. Skipped for a second while the last checkpoint still runs.
    */
   private Void writeAndCompact() {
     if (file.isClosed() || !redo.dirty()) return null; // an idle store does not fsync every second
-    redo.checkpoint();
-    if (file.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) file.commit();
+    redo.beginCheckpoint(this::checkpointer, () -> {
+      if (file.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) file.commit();
+    });
     return null;
+  }
+
+  /** Runs a checkpoint's MVStore work on the checkpointer thread. */
+  private void checkpointer(Runnable work) {
+    checkpointer.executeBlocking(() -> {
+      work.run();
+      return null;
+    }, false);
   }
 
   /**
@@ -232,9 +250,13 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     });
   }
 
-  /** Writes what no durable write took to the file yet, as the periodic write does (tests). */
+  /** Writes everything to the file at once, and compacts as the periodic write does (tests). */
   Future<Void> writeNow() {
-    return run(tx -> writeAndCompact());
+    return run(tx -> {
+      redo.checkpoint();
+      if (file.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) file.commit();
+      return null;
+    });
   }
 
   public EmbeddedStoreOptions options() {
@@ -484,6 +506,11 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     });
   }
 
+  /** Checkpoints started in the background so far (tests). */
+  Future<Long> backgroundCheckpoints() {
+    return run(tx -> redo.switches());
+  }
+
   /** Sessions on disk, including expired ones not purged yet (diagnostics, tests). */
   Future<Integer> storedSessions() {
     return run(tx -> (int) tx.meta().size());
@@ -514,7 +541,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         file.close();
       }
       return null;
-    }, true).eventually(() -> worker.close().eventually(syncer::close)).mapEmpty();
+    }, true).eventually(() -> worker.close().eventually(syncer::close).eventually(checkpointer::close)).mapEmpty();
   }
 
   // ---------------------------------------------------------------- transactions
@@ -535,15 +562,15 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
    */
   private final class Tx implements GroupCommitQueue.Batch {
     private final UndoLog log = new UndoLog();
-    private final UndoLog.Logged<String, byte[]> meta;
-    private final UndoLog.Logged<String, byte[]> msgs;
-    private final UndoLog.Logged<String, byte[]> cps;
-    private final UndoLog.Logged<String, byte[]> events;
-    private final UndoLog.Logged<String, Long> eventCount;
-    private final UndoLog.Logged<String, Long> expiry;
-    private final UndoLog.Logged<String, String> index;
-    private final UndoLog.Logged<String, Long> counters;
-    private final UndoLog.Logged<String, byte[]> responses;
+    private final LayeredMap<byte[]> meta;
+    private final LayeredMap<byte[]> msgs;
+    private final LayeredMap<byte[]> cps;
+    private final LayeredMap<byte[]> events;
+    private final LayeredMap<Long> eventCount;
+    private final LayeredMap<Long> expiry;
+    private final LayeredMap<String> index;
+    private final LayeredMap<Long> counters;
+    private final LayeredMap<byte[]> responses;
 
     Tx(MVStore file) {
       meta = log.over(file.openMap(LAYOUT + "meta"));
@@ -559,9 +586,14 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
     Tx begin() {
       if (file.isClosed()) throw new IllegalStateException("embedded store is closed");
-      if (redo.full()) redo.checkpoint();
+      redo.collectFinished();
+      if (redo.full()) redo.beginCheckpoint(EmbeddedCheckpointStore.this::checkpointer, () -> {});
       log.clear();
       return this;
+    }
+
+    List<LayeredMap<?>> maps() {
+      return List.of(meta, msgs, cps, events, eventCount, expiry, index, counters, responses);
     }
 
     @Override
@@ -585,39 +617,39 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       log.rollbackTo(0);
     }
 
-    UndoLog.Logged<String, byte[]> meta() {
+    LayeredMap<byte[]> meta() {
       return meta;
     }
 
-    UndoLog.Logged<String, byte[]> msgs() {
+    LayeredMap<byte[]> msgs() {
       return msgs;
     }
 
-    UndoLog.Logged<String, byte[]> cps() {
+    LayeredMap<byte[]> cps() {
       return cps;
     }
 
-    UndoLog.Logged<String, byte[]> events() {
+    LayeredMap<byte[]> events() {
       return events;
     }
 
-    UndoLog.Logged<String, Long> eventCount() {
+    LayeredMap<Long> eventCount() {
       return eventCount;
     }
 
-    UndoLog.Logged<String, Long> expiry() {
+    LayeredMap<Long> expiry() {
       return expiry;
     }
 
-    UndoLog.Logged<String, String> index() {
+    LayeredMap<String> index() {
       return index;
     }
 
-    UndoLog.Logged<String, Long> counters() {
+    LayeredMap<Long> counters() {
       return counters;
     }
 
-    UndoLog.Logged<String, byte[]> responses() {
+    LayeredMap<byte[]> responses() {
       return responses;
     }
 
@@ -744,7 +776,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       }
       eventCount().remove(base);
       String prefix = base + "#";
-      for (UndoLog.Logged<String, byte[]> map : List.of(msgs(), cps(), events())) {
+      for (LayeredMap<byte[]> map : List.of(msgs(), cps(), events())) {
         List<String> rows = new ArrayList<>();
         for (Iterator<String> it = map.keyIterator(prefix); it.hasNext(); ) {
           String rowKey = it.next();
@@ -759,7 +791,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     Void purgeExpired() {
       long now = clock.millis();
       List<String> expired = new ArrayList<>();
-      for (Map.Entry<String, Long> e : expiry().entrySet()) {
+      for (Map.Entry<String, Long> e : expiry().entries()) {
         if (e.getValue() <= now) expired.add(e.getKey());
       }
       for (String base : expired) {
@@ -767,7 +799,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         purge(new SessionKey(base.substring(0, slash), base.substring(slash + 1)));
       }
       List<String> gone = new ArrayList<>();
-      for (Map.Entry<String, byte[]> e : responses().entrySet()) {
+      for (Map.Entry<String, byte[]> e : responses().entries()) {
         try {
           if (JSON.readTree(e.getValue()).path("expires").asLong() <= now) gone.add(e.getKey());
         } catch (IOException unreadable) {

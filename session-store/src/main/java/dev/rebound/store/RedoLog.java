@@ -12,46 +12,56 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.zip.CRC32C;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 /**
- * The embedded store's redo log: what each batch wrote to the maps, appended to a file of its own ({@link #FILE_NAME})
- * beside the MVStore file. A durable batch is made durable by appending its record (and those of the batches before it)
- * and fdatasyncing this file, instead of by an MVStore commit: a commit serialises and writes every B-tree page the
- * batch touched plus the chunk's metadata, about 15 KB a turn, where the record is the turn's own bytes. The MVStore
- * file is committed and fsynced at a {@link #checkpoint} (once a second, and when the log grows past
- * {@link #CHECKPOINT_BYTES}); then the log starts again from empty.
+ * The embedded store's redo log: what each batch wrote to the maps, appended to a file of its own ({@link #FILE_NAME},
+ * and a second one, {@link #otherFile}) beside the MVStore file. A durable batch is made durable by appending its record
+ * (and those of the batches before it) and fdatasyncing the file, instead of by an MVStore commit: a commit serialises
+ * and writes every B-tree page the batch touched plus the chunk's metadata, about 15 KB a turn, where the record is the
+ * turn's own bytes. The operations write to the {@link LayeredMap}s' top layers; a checkpoint (once a second, and when
+ * the log grows past {@link #CHECKPOINT_BYTES}) takes them to the MVStore file, committed and fsynced, on the store's
+ * checkpointer thread ({@link #beginCheckpoint}): the worker goes on meanwhile, writing its records to the other file.
  *
  * <p>Record: {@code int length, body, int crc32c(body)}; body: {@code long generation, int changes}, then per change the
  * map's name, the key, and the value (a tag: removed, bytes, long or string). Opening the store replays the records of
- * the file's current generation, in order, onto the maps as the MVStore file last held them; each change sets a key to
- * its value after the batch, so replaying a record the file already holds changes nothing. Replay stops at the first
- * record that is cut short, fails its checksum (a write a crash interrupted: never answered as durable) or belongs to
- * another generation.
+ * the file's current generation, in order, then those of the next one, onto the maps as the MVStore file last held them;
+ * each change sets a key to its value after the batch, so replaying a record the file already holds changes nothing.
+ * Replay of a file stops at the first record that is cut short, fails its checksum (a write a crash interrupted: never
+ * answered as durable) or belongs to another generation.
  *
- * <p>Generations: a checkpoint stores generation n + 1 in the MVStore file (in the {@code counters} map, committed and
- * fsynced with everything else) before it cuts the log and writes records of n + 1 from the start. A crash between the
- * two leaves records of n that the file already holds: skipped. A cut the disk did not keep leaves old records after
- * new ones: replay stops at the first of them.
+ * <p>Generations: each log file holds one generation's records from its start. A checkpoint writes and fsyncs the
+ * records of generation n, then the worker writes those of n + 1 to the other file; the checkpointer stores n + 1 in the
+ * MVStore file (in the {@code counters} map, committed and fsynced with the maps as they were at the switch) and then
+ * empties the file of n. A crash before the MVStore file holds n + 1 replays n's file, then n + 1's; a crash after it
+ * leaves records of n that the file already holds: skipped. A cut the disk did not keep leaves old records after new
+ * ones: replay stops at the first of them.
  *
  * <p>Failures: a write, fsync or checkpoint that fails leaves the log {@code broken}: a write may have left a fragment
  * that would hide every record after it from replay, a failed fsync may have let the kernel drop the pages it could not
  * write (so a later fsync succeeds over a hole), and a checkpoint may have stored the next generation without the log
- * moving to it. While broken, no fsync answers (their batches fail) and the next write checkpoints first: the MVStore
- * file, fsynced, then holds everything, and the log starts again from empty. If that fails too, the write fails.
+ * moving to it. While broken, no fsync answers (their batches fail) and the next write checkpoints first, at once on
+ * the worker: the MVStore file, fsynced, then holds everything, and both files start again from empty. If that fails
+ * too, the write fails.
  *
- * <p>Threads: the store's worker adds, writes, checkpoints; the syncer calls {@link #force} at the same time (a
- * FileChannel allows that). Not otherwise thread-safe.
+ * <p>Threads: the store's worker adds, writes, switches files; the syncer calls {@link #force} at the same time (a
+ * FileChannel allows that); the checkpointer writes the MVStore file. Not otherwise thread-safe.
  */
 final class RedoLog implements Closeable {
 
   static final String FILE_NAME = "sessions.redo";
+  /** The second log file: a checkpoint switches from one to the other. */
+  static final String OTHER_FILE_NAME = FILE_NAME + ".1";
   /** The key, in the {@code counters} map, of the generation whose records the MVStore file does not hold yet. */
   static final String GENERATION_KEY = "redoGeneration";
   /**
-   * A log past this size is checkpointed before the next batch: bounds replay, and the pages the MVStore file has not
+   * A log past this size is checkpointed before the next batch: bounds replay, and the changes the MVStore file has not
    * been given yet. Those live until the checkpoint; at 1 MB (about a tenth of a second of the sessions bench) most die
    * young, where at 4 or 16 MB they filled the old generation of the shipped 256 MB heap: two to three times the full
    * collections (170 ms each) and 50 MB more RSS.
@@ -66,8 +76,14 @@ final class RedoLog implements Closeable {
 
   private final MVStore store;
   private final MVMap<String, Long> counters;
-  private final FileChannel channel;
+  /** The two log files: records go to {@code files[current]}; a checkpoint switches to the other one. */
+  private final FileChannel[] files;
+  private int current;
+  /** The file written now, for the syncer (switched by the worker at a checkpoint). */
+  private volatile FileChannel channel;
   private long generation;
+  /** The maps whose layers the checkpoints take to the MVStore file. */
+  private List<LayeredMap<?>> maps = List.of();
   /** Records added but not in the file yet; and one record's body while it is encoded. */
   private final Buffer pending = new Buffer();
   private final DataOutputStream pendingOut = new DataOutputStream(pending);
@@ -75,14 +91,32 @@ final class RedoLog implements Closeable {
   private final DataOutputStream bodyOut = new DataOutputStream(body);
   /** Bytes in the log file since the last checkpoint. */
   private long written;
-  /** A write, fsync or checkpoint failed and no checkpoint has succeeded since (set by the worker or the syncer). */
+  /** Checkpoints started in the background. */
+  private long switches;
+  /** The checkpoint the checkpointer runs or ran last, until the worker collects it. */
+  private CompletableFuture<Void> inFlight;
+  /**
+   * A write, fsync or checkpoint failed and no checkpoint has succeeded since (set by the worker, the syncer or the
+   * checkpointer).
+   */
   private volatile boolean broken;
 
-  private RedoLog(MVStore store, MVMap<String, Long> counters, FileChannel channel, long generation) {
+  private RedoLog(MVStore store, MVMap<String, Long> counters, FileChannel[] files, long generation) {
     this.store = store;
     this.counters = counters;
-    this.channel = channel;
+    this.files = files;
+    this.channel = files[0];
     this.generation = generation;
+  }
+
+  /** The second log file beside {@code path}: see {@link #beginCheckpoint}. */
+  static Path otherFile(Path path) {
+    return path.resolveSibling(path.getFileName() + OTHER_FILE_NAME.substring(FILE_NAME.length()));
+  }
+
+  /** The maps whose writes this log records: their layers go to the MVStore file at a checkpoint. */
+  void track(List<LayeredMap<?>> maps) {
+    this.maps = List.copyOf(maps);
   }
 
   /**
@@ -102,22 +136,34 @@ final class RedoLog implements Closeable {
   }
 
   static RedoLog open(MVStore store, MVMap<String, Long> counters, Path path, Opener opener) {
-    FileChannel channel = null;
+    FileChannel[] files = new FileChannel[2];
     try {
-      channel = opener.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      files[0] = opener.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      files[1] = opener.open(otherFile(path), StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
       // the files (and a directory just made) must still be there after a power cut: their names are fsynced too
       Path directory = path.toAbsolutePath().getParent();
       syncDirectory(directory);
       if (directory.getParent() != null) syncDirectory(directory.getParent());
       long generation = counters.getOrDefault(GENERATION_KEY, 0L);
-      replay(channel, generation, store);
-      RedoLog log = new RedoLog(store, counters, channel, generation);
+      // the file's own generation first, then the next one's (written after a switch whose checkpoint did not finish)
+      long newest = generation;
+      for (long g = generation; g <= generation + 1; g++) {
+        for (FileChannel file : files) {
+          if (firstGeneration(file) == g) replay(file, g, store);
+        }
+      }
+      for (FileChannel file : files) newest = Math.max(newest, firstGeneration(file));
+      // the checkpoint below moves past every generation on disk: a log whose emptying the disk did not keep must not
+      // hold records of the generation written next
+      RedoLog log = new RedoLog(store, counters, files, newest);
       log.checkpoint();
       return log;
     } catch (IOException | RuntimeException e) {
-      if (channel != null) {
+      for (FileChannel file : files) {
+        if (file == null) continue;
         try {
-          channel.close();
+          file.close();
         } catch (IOException suppressed) {
           e.addSuppressed(suppressed);
         }
@@ -125,6 +171,22 @@ final class RedoLog implements Closeable {
       if (e instanceof RuntimeException r) throw r;
       throw new UncheckedIOException("cannot open the redo log " + path + ": " + e.getMessage(), (IOException) e);
     }
+  }
+
+  /** The generation of a file's first whole record, or -1 when it has none. */
+  private static long firstGeneration(FileChannel channel) throws IOException {
+    long size = channel.size();
+    if (size < FRAME + 12) return -1;
+    ByteBuffer head = ByteBuffer.allocate(4);
+    readFully(channel, head, 0);
+    int bodyLength = head.flip().getInt();
+    if (bodyLength < 12 || bodyLength > size - FRAME) return -1;
+    ByteBuffer record = ByteBuffer.allocate(bodyLength + 4);
+    readFully(channel, record, 4);
+    CRC32C crc = new CRC32C();
+    crc.update(record.array(), 0, bodyLength);
+    if ((int) crc.getValue() != record.getInt(bodyLength)) return -1;
+    return record.getLong(0);
   }
 
   /** Applies the records of {@code generation}, in order, up to the first that is cut short or not whole. */
@@ -178,8 +240,8 @@ final class RedoLog implements Closeable {
       bodyOut.writeLong(generation);
       bodyOut.writeInt(changes.size());
       for (UndoLog.Change c : changes) {
-        writeString(bodyOut, c.map().getName());
-        writeString(bodyOut, (String) c.key());
+        writeString(bodyOut, c.map().name());
+        writeString(bodyOut, c.key());
         Object value = c.value();
         if (value == null) {
           bodyOut.writeByte(REMOVED);
@@ -247,16 +309,95 @@ final class RedoLog implements Closeable {
   }
 
   /**
-   * Worker, between batches: commits and fsyncs the MVStore file with the next generation in it, then empties the log.
-   * Everything added so far is in the file after it, records not written yet included.
+   * Worker, between batches: starts a checkpoint that does not hold up the worker, unless the last one still runs. The
+   * records so far are written and fsynced (no record of the next generation reaches the disk before them); records
+   * go to the other file from now on, under the next generation; and the maps' changes so far become their frozen
+   * layers. The checkpointer then copies those into the MVStore maps, commits and fsyncs the MVStore file with the next
+   * generation in it, and empties the file switched away from. A crash before that leaves both files: opening replays
+   * the older generation's records, then the newer's.
+   *
+   * @param checkpointer the thread that writes the MVStore file
+   * @param after runs on the checkpointer once the file is committed (the periodic compaction)
+   */
+  void beginCheckpoint(Executor checkpointer, Runnable after) {
+    collectFinished();
+    if (inFlight != null) return;
+    if (broken) {
+      checkpoint(); // at once, with everything: see the class comment
+      return;
+    }
+    write();
+    FileChannel old = files[current];
+    try {
+      old.force(false);
+    } catch (IOException | RuntimeException e) {
+      broken = true;
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+    long next = generation + 1;
+    maps.forEach(LayeredMap::freeze);
+    current = 1 - current;
+    channel = files[current];
+    generation = next;
+    written = 0;
+    switches++;
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    inFlight = done;
+    checkpointer.execute(() -> {
+      try {
+        for (LayeredMap<?> map : maps) map.copyFrozenToBase();
+        counters.put(GENERATION_KEY, next);
+        store.commit();
+        store.sync();
+        old.truncate(0);
+        after.run();
+        done.complete(null);
+      } catch (Throwable e) {
+        broken = true; // the next write checkpoints at once, frozen layer included
+        done.completeExceptionally(e);
+      }
+    });
+  }
+
+  /** Worker: forgets a finished checkpoint; the MVStore maps hold its layers now, unless it failed. */
+  void collectFinished() {
+    if (inFlight == null || !inFlight.isDone()) return;
+    boolean failed = inFlight.isCompletedExceptionally();
+    inFlight = null;
+    if (!failed) maps.forEach(LayeredMap::dropFrozen);
+  }
+
+  /** Checkpoints started in the background so far: switches from one log file to the other (tests). */
+  long switches() {
+    return switches;
+  }
+
+  /** Whether a checkpoint runs on the checkpointer now (tests). */
+  boolean checkpointing() {
+    return inFlight != null && !inFlight.isDone();
+  }
+
+  /**
+   * Worker, between batches, once a checkpoint that runs is done: every layer goes to the MVStore maps, the file is
+   * committed and fsynced with the next generation in it, and both log files are emptied. Everything added so far is in
+   * the file after it, records not written yet included. For opening, closing and after a failure.
    */
   void checkpoint() {
+    if (inFlight != null) {
+      try {
+        inFlight.join();
+      } catch (CompletionException | CancellationException failed) {
+        // its layer is still there (broken): this one takes it
+      }
+      collectFinished();
+    }
     long next = generation + 1;
     try {
+      for (LayeredMap<?> map : maps) map.copyAllToBase();
       counters.put(GENERATION_KEY, next);
       store.commit();
       store.sync();
-      channel.truncate(0);
+      for (FileChannel file : files) file.truncate(0);
     } catch (IOException | RuntimeException e) {
       // the file may hold the next generation already: no record is written until a checkpoint succeeds
       broken = true;
@@ -273,14 +414,18 @@ final class RedoLog implements Closeable {
     return broken;
   }
 
-  /** Bytes in the log file now (tests). */
+  /** Bytes in the log file written now (tests). */
   long fileSize() throws IOException {
     return channel.size();
   }
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      files[0].close();
+    } finally {
+      files[1].close();
+    }
   }
 
   private static void writeString(DataOutputStream out, String s) throws IOException {

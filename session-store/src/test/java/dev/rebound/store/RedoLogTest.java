@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.AfterEach;
@@ -30,15 +32,28 @@ class RedoLogTest {
   private MVStore file;
   private RedoLog redo;
   private UndoLog undo;
+  /** The first log file, where records go until a checkpoint in the background switches to the second. */
   private FailingChannel channel;
+  private LayeredMap<byte[]> bytes;
+  private LayeredMap<Long> longs;
+  private LayeredMap<String> strings;
+  /** Checkpoints in the background, held until a test runs them. */
+  private final List<Runnable> checkpointer = new ArrayList<>();
 
   private void open(Path at) throws IOException {
     Files.createDirectories(at);
     file = new MVStore.Builder().fileName(at.resolve("s.mv.db").toString()).autoCommitDisabled()
         .autoCommitBufferSize(0).open();
-    redo = RedoLog.open(file, counters(file), at.resolve(RedoLog.FILE_NAME),
-        (path, options) -> channel = new FailingChannel(java.nio.channels.FileChannel.open(path, options)));
+    redo = RedoLog.open(file, counters(file), at.resolve(RedoLog.FILE_NAME), (path, options) -> {
+      FailingChannel opened = new FailingChannel(java.nio.channels.FileChannel.open(path, options));
+      if (path.getFileName().toString().equals(RedoLog.FILE_NAME)) channel = opened;
+      return opened;
+    });
     undo = new UndoLog();
+    bytes = undo.over(file.openMap("bytes"));
+    longs = undo.over(file.openMap("longs"));
+    strings = undo.over(file.openMap("strings"));
+    redo.track(List.of(bytes, longs, strings));
   }
 
   private static MVMap<String, Long> counters(MVStore store) {
@@ -78,24 +93,25 @@ class RedoLogTest {
     }
   }
 
-  private UndoLog.Logged<String, byte[]> bytes() {
-    return undo.over(file.openMap("bytes"));
+  private LayeredMap<byte[]> bytes() {
+    return bytes;
   }
 
-  private UndoLog.Logged<String, Long> longs() {
-    return undo.over(file.openMap("longs"));
+  private LayeredMap<Long> longs() {
+    return longs;
   }
 
-  private UndoLog.Logged<String, String> strings() {
-    return undo.over(file.openMap("strings"));
+  private LayeredMap<String> strings() {
+    return strings;
   }
 
-  /** The two files as they are on disk now, in a directory of their own. */
+  /** The three files as they are on disk now, in a directory of their own. */
   private Path crashCopy(Path from, String name) throws IOException {
     Path to = dir.resolve(name);
     Files.createDirectories(to);
-    Files.copy(from.resolve("s.mv.db"), to.resolve("s.mv.db"));
-    Files.copy(from.resolve(RedoLog.FILE_NAME), to.resolve(RedoLog.FILE_NAME));
+    for (String file : List.of("s.mv.db", RedoLog.FILE_NAME, RedoLog.OTHER_FILE_NAME)) {
+      Files.copy(from.resolve(file), to.resolve(file));
+    }
     return to;
   }
 
@@ -254,6 +270,99 @@ class RedoLogTest {
     batch(() -> put("b"));
     batch(() -> put("c")); // a record of the generation the file holds, or it would not be replayed
     assertACrashKeeps(live, "after-checkpoint", "a", "b", "c");
+  }
+
+  @Test
+  void batchesGoOnWhileACheckpointRunsInTheBackgroundAndACrashAtEachOfItsStepsKeepsEveryBatch() throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    batch(() -> {
+      put("a");
+      put("gone");
+    });
+    added(() -> put("b")); // not written yet: the switch writes and fsyncs it to the first file before anything else
+    redo.beginCheckpoint(checkpointer::add, () -> {});
+    assertEquals(1, checkpointer.size(), "the MVStore file is written on the checkpointer, not here");
+    assertTrue(redo.checkpointing());
+    assertEquals(0, redo.fileSize(), "records go to the second file now");
+    batch(() -> {
+      put("c");
+      strings().remove("gone");
+    });
+    assertEquals("b", strings().get("b"), "reads see the frozen layer");
+    assertNull(strings().get("gone"), "and the new one over it");
+    assertNull(file.openMap("strings").get("a"), "the MVStore map has nothing before the checkpointer runs");
+    redo.beginCheckpoint(checkpointer::add, () -> {});
+    assertEquals(1, checkpointer.size(), "one checkpoint at a time");
+
+    // crash before the checkpointer ran: both files are replayed, the older generation first
+    assertACrashKeeps(live, "before-checkpointer", "a", "b", "c");
+    reopened(crashCopy(live, "removal-kept"), store -> assertNull(store.openMap("strings").get("gone")));
+    byte[] firstFile = Files.readAllBytes(live.resolve(RedoLog.FILE_NAME));
+
+    checkpointer.remove(0).run();
+    assertFalse(redo.checkpointing());
+    assertEquals("a", file.openMap("strings").get("a"), "the frozen layer is in the MVStore map");
+    assertNull(file.openMap("strings").get("c"), "the layer written after the switch is not");
+    assertEquals(0, Files.size(live.resolve(RedoLog.FILE_NAME)), "the first file is emptied");
+    assertACrashKeeps(live, "after-checkpointer", "a", "b", "c");
+
+    // the MVStore file took the next generation but the emptying of the first file did not reach the disk
+    Path notEmptied = crashCopy(live, "not-emptied");
+    Files.write(notEmptied.resolve(RedoLog.FILE_NAME), firstFile);
+    reopened(notEmptied, store -> {
+      assertNull(store.openMap("strings").get("gone"), "the older records are not replayed over the newer");
+      assertEquals("c", store.openMap("strings").get("c"));
+    });
+
+    batch(() -> put("d"));
+    redo.beginCheckpoint(checkpointer::add, () -> {}); // the worker collects the finished one and starts the next
+    assertEquals(1, checkpointer.size());
+    batch(() -> put("e")); // back in the first file
+    assertTrue(redo.fileSize() > 0);
+    assertEquals(redo.fileSize(), Files.size(live.resolve(RedoLog.FILE_NAME)));
+    checkpointer.remove(0).run();
+    assertACrashKeeps(live, "second-round", "a", "b", "c", "d", "e");
+  }
+
+  @Test
+  void recordsOfTheNextGenerationLeftFromBeforeACrashAreNotReplayedAfterTheRecordsWrittenSinceTheRestart()
+      throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    batch(() -> put("a"));
+    redo.beginCheckpoint(checkpointer::add, () -> {});
+    batch(() -> strings().put("k", "before the crash")); // the next generation, in the second file
+    Path crashed = crashCopy(live, "crashed");
+    byte[] secondFile = Files.readAllBytes(crashed.resolve(RedoLog.OTHER_FILE_NAME));
+    close();
+
+    open(crashed); // replays both files and empties them
+    assertEquals("before the crash", strings().get("k"));
+    batch(() -> strings().put("k", "after the restart"));
+    // the disk did not keep the emptying of the second file: its old records are still there
+    Path again = crashCopy(crashed, "again");
+    Files.write(again.resolve(RedoLog.OTHER_FILE_NAME), secondFile);
+    reopened(again, store -> assertEquals("after the restart", store.openMap("strings").get("k")));
+  }
+
+  @Test
+  void aCheckpointThatFailedInTheBackgroundIsDoneAgainAtOnceWithItsLayerBeforeTheNextRecord() throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    batch(() -> put("a"));
+    redo.beginCheckpoint(checkpointer::add, () -> {});
+    batch(() -> put("b"));
+    channel.failNextTruncate = true; // the MVStore file holds the next generation; the first file was not emptied
+    checkpointer.remove(0).run();
+    assertTrue(redo.broken());
+    assertThrows(IllegalStateException.class, redo::force, "no fsync answers while the log is broken");
+
+    batch(() -> put("c"));
+    assertFalse(redo.broken());
+    assertEquals("a", file.openMap("strings").get("a"));
+    assertEquals("b", file.openMap("strings").get("b"), "the checkpoint at once took every layer");
+    assertACrashKeeps(live, "after-failure", "a", "b", "c");
   }
 
   @Test
