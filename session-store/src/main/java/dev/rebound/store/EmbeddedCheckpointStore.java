@@ -214,7 +214,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     redo.track(batch.maps());
     this.operations = new GroupCommitQueue<>(vertx, worker, syncer, batch::begin, redo::write, redo::force, MAX_BATCH);
     this.purgeTimer = vertx.setPeriodic(options.purgeInterval().toMillis(), id -> run(Tx::purgeExpired));
-    this.writeTimer = vertx.setPeriodic(WRITE_EVERY_MS, id -> run(tx -> writeAndCompact()));
+    this.writeTimer = vertx.setPeriodic(WRITE_EVERY_MS, id -> betweenBatches(this::writeAndCompact));
   }
 
   /**
@@ -223,12 +223,24 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
    * older chunks dead, the live pages of a few of the oldest, emptiest chunks are rewritten, so that whole chunks die and
    * their space is reused instead of the file growing. Skipped for a second while the last checkpoint still runs.
    */
-  private Void writeAndCompact() {
-    if (file.isClosed() || !redo.dirty()) return null; // an idle store does not fsync every second
+  private void writeAndCompact() {
+    if (file.isClosed() || !redo.dirty()) return; // an idle store does not fsync every second
     redo.beginCheckpoint(this::checkpointer, () -> {
       if (file.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) file.commit();
     });
-    return null;
+  }
+
+  /**
+   * Runs {@code work} on the worker between two batches, not as an operation inside one: a checkpoint must freeze the
+   * layers where no batch can still roll back what it wrote before them. The worker has one thread, so this task and a
+   * batch never run at once.
+   */
+  private Future<Void> betweenBatches(Runnable work) {
+    if (closed) return Future.failedFuture(new IllegalStateException("embedded store is closed"));
+    return worker.executeBlocking(() -> {
+      work.run();
+      return null;
+    }, true);
   }
 
   /** Runs a checkpoint's MVStore work on the checkpointer thread. */
@@ -252,10 +264,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
   /** Writes everything to the file at once, and compacts as the periodic write does (tests). */
   Future<Void> writeNow() {
-    return run(tx -> {
+    return betweenBatches(() -> {
+      if (file.isClosed()) return;
       redo.checkpoint();
       if (file.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) file.commit();
-      return null;
     });
   }
 
