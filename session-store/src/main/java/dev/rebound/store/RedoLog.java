@@ -175,40 +175,36 @@ final class RedoLog implements Closeable {
 
   /** The generation of a file's first whole record, or -1 when it has none. */
   private static long firstGeneration(FileChannel channel) throws IOException {
-    long size = channel.size();
-    if (size < FRAME + 12) return -1;
-    ByteBuffer head = ByteBuffer.allocate(4);
-    readFully(channel, head, 0);
-    int bodyLength = head.flip().getInt();
-    if (bodyLength < 12 || bodyLength > size - FRAME) return -1;
+    ByteBuffer first = record(channel, 0, channel.size());
+    return first == null ? -1 : first.getLong(0);
+  }
+
+  /**
+   * The body of the record at {@code at}, positioned at its start and limited to its end; null when the record is cut
+   * short or fails its checksum (a write a crash interrupted).
+   */
+  private static ByteBuffer record(FileChannel channel, long at, long size) throws IOException {
+    if (at + FRAME > size) return null;
+    ByteBuffer length = ByteBuffer.allocate(4);
+    readFully(channel, length, at);
+    int bodyLength = length.flip().getInt();
+    if (bodyLength < 12 || bodyLength > size - at - FRAME) return null;
     ByteBuffer record = ByteBuffer.allocate(bodyLength + 4);
-    readFully(channel, record, 4);
+    readFully(channel, record, at + 4);
     CRC32C crc = new CRC32C();
     crc.update(record.array(), 0, bodyLength);
-    if ((int) crc.getValue() != record.getInt(bodyLength)) return -1;
-    return record.getLong(0);
+    if ((int) crc.getValue() != record.getInt(bodyLength)) return null;
+    return record.flip().limit(bodyLength);
   }
 
   /** Applies the records of {@code generation}, in order, up to the first that is cut short or not whole. */
   static void replay(FileChannel channel, long generation, MVStore store) throws IOException {
     long size = channel.size();
     long at = 0;
-    ByteBuffer length = ByteBuffer.allocate(4);
-    while (at + FRAME <= size) {
-      length.clear();
-      readFully(channel, length, at);
-      int bodyLength = length.flip().getInt();
-      if (bodyLength < 12 || bodyLength > size - at - FRAME) break; // cut short
-      ByteBuffer record = ByteBuffer.allocate(bodyLength + 4);
-      readFully(channel, record, at + 4);
-      record.flip();
-      CRC32C crc = new CRC32C();
-      crc.update(record.array(), 0, bodyLength);
-      if ((int) crc.getValue() != record.getInt(bodyLength)) break; // torn
-      record.limit(bodyLength);
+    for (ByteBuffer record; (record = record(channel, at, size)) != null; ) {
       if (record.getLong() != generation) break; // left from before a cut
+      at += FRAME + record.limit();
       apply(record, store);
-      at += FRAME + bodyLength;
     }
   }
 
