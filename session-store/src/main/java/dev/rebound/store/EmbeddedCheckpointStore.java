@@ -225,9 +225,12 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
    */
   private void writeAndCompact() {
     if (file.isClosed() || !redo.dirty()) return; // an idle store does not fsync every second
-    redo.beginCheckpoint(this::checkpointer, () -> {
-      if (file.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) file.commit();
-    });
+    redo.beginCheckpoint(this::onCheckpointer, this::compact);
+  }
+
+  /** A little of the file's dead space made reusable: see {@link #writeAndCompact}. */
+  private void compact() {
+    if (file.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) file.commit();
   }
 
   /**
@@ -244,7 +247,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   }
 
   /** Runs a checkpoint's MVStore work on the checkpointer thread. */
-  private void checkpointer(Runnable work) {
+  private void onCheckpointer(Runnable work) {
     checkpointer.executeBlocking(() -> {
       work.run();
       return null;
@@ -267,7 +270,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     return betweenBatches(() -> {
       if (file.isClosed()) return;
       redo.checkpoint();
-      if (file.compact(COMPACT_FILL_RATE, COMPACT_WRITE_BYTES)) file.commit();
+      compact();
     });
   }
 
@@ -599,7 +602,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     Tx begin() {
       if (file.isClosed()) throw new IllegalStateException("embedded store is closed");
       redo.collectFinished();
-      if (redo.full()) redo.beginCheckpoint(EmbeddedCheckpointStore.this::checkpointer, () -> {});
+      if (redo.full()) redo.beginCheckpoint(EmbeddedCheckpointStore.this::onCheckpointer, () -> {});
       log.clear();
       return this;
     }
