@@ -55,8 +55,8 @@ import org.h2.mvstore.tx.TransactionStore;
  *
  * <p>Layout (maps, each named {@link #LAYOUT} + the name below; keys built from {@code tenant/id}, {@code #n} =
  * 19-digit zero-padded number so keys sort):
- * {@code meta} tenant/id -> JSON, {@code msgs} tenant/id#index -> encoded message, {@code cps} tenant/id#seq ->
- * framed checkpoint (both via {@link MessageCodec}), {@code events} tenant/id#eventId -> JSON, {@code eventCount}
+ * {@code meta} tenant/id -> JSON (with the session's expiry, so that a write reads one row, not two), {@code msgs} tenant/id#index -> encoded message, {@code cps} tenant/id#seq ->
+ * framed checkpoint (both via {@link MessageCodec}), {@code events} tenant/id#eventId -> the events of one append, from that id on ({@link EventRows}), {@code eventCount}
  * tenant/id -> events kept, {@code expiry} tenant/id -> epoch millis, {@code index} tenant/(MAX-updated)/id -> ""
  * (listing, newest first), {@code counters} "event" -> last event id (ids grow store-wide, across delete/recreate),
  * {@code responses} tenant/responseId -> JSON (a kept Responses API response and its expiry).
@@ -293,7 +293,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       Instant now = now();
       List<StoredMessage> incoming = new ArrayList<>(append.messages().size());
       for (NewMessage m : append.messages()) {
-        incoming.add(new StoredMessage(-1, m.role(), m.json(), MessageHash.of(m.json()), m.partial(), now, m.usage()));
+        incoming.add(new StoredMessage(-1, m.role(), m.json(), m.partial(), now, m.usage()));
       }
       // a replaced history rewinds to no message first, in the same transaction as the rest of the write
       return tx.write(key, stored, append.replaceHistory() ? 0 : -1, append.replacePartial(), incoming,
@@ -368,23 +368,33 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       String base = base(key);
       if (tx.isExpired(base)) tx.purge(key);
       long now = clock.millis();
-      long id = tx.counters().getOrDefault("event", 0L);
-      long kept = tx.eventCount().getOrDefault(base, 0L);
+      long first = tx.counters().getOrDefault("event", 0L) + 1;
+      tx.events().put(row(base, first), EventRows.encode(batch, now));
       List<String> ids = new ArrayList<>(batch.size());
-      for (NewEvent e : batch) {
-        ObjectNode event = JSON.createObjectNode().put("at", e.at() == null ? now : e.at().toEpochMilli())
-            .put("type", e.type()).put("reason", e.reason()).put("json", e.json());
-        tx.events().put(row(base, ++id), JSON.writeValueAsBytes(event));
-        ids.add(Long.toString(id));
-        kept++;
-      }
-      tx.counters().put("event", id);
-      for (String prefix = base + "#"; kept > options.maxEvents(); kept--) {
-        tx.events().remove(tx.events().ceilingKey(prefix)); // the oldest
+      for (int i = 0; i < batch.size(); i++) ids.add(Long.toString(first + i));
+      tx.counters().put("event", first + batch.size() - 1);
+      long kept = tx.eventCount().getOrDefault(base, 0L) + batch.size();
+      // the cap drops the oldest events: whole rows, then the first events of the oldest row left
+      String prefix = base + "#";
+      while (kept > options.maxEvents()) {
+        String oldest = tx.events().ceilingKey(prefix);
+        byte[] oldestRow = tx.events().remove(oldest);
+        int count = EventRows.count(oldestRow);
+        if (count <= kept - options.maxEvents()) {
+          kept -= count;
+        } else {
+          int dropped = (int) (kept - options.maxEvents());
+          long firstKept = Long.parseLong(oldest.substring(prefix.length())) + dropped;
+          tx.events().put(row(base, firstKept), EventRows.withoutFirst(oldestRow, dropped));
+          kept -= dropped;
+        }
       }
       tx.eventCount().put(base, kept);
       // an event is activity: it keeps the whole session alive, as in the Redis store
-      tx.keepAlive(base, now);
+      long expired = tx.expiryOf(base);
+      long expires = tx.keepAlive(base, now, expired);
+      byte[] meta = expires == expired ? null : tx.meta().get(base);
+      if (meta != null) tx.meta().put(base, withExpiry(meta, expires)); // the meta's copy moves with it
       return ids;
     });
   }
@@ -510,12 +520,16 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       }
       String prefix = base + "#";
       List<SessionEvent> out = new ArrayList<>();
-      for (Iterator<String> it = tx.events().keyIterator(row(base, after + 1)); it.hasNext() && out.size() < limit; ) {
+      // rows are keyed by their first event's id: the one holding after + 1 may start before it
+      for (Iterator<String> it = tx.events().keyIterator(prefix); it.hasNext() && out.size() < limit; ) {
         String rowKey = it.next();
         if (!rowKey.startsWith(prefix)) break;
-        JsonNode e = JSON.readTree(tx.events().get(rowKey));
-        out.add(new SessionEvent(Long.toString(Long.parseLong(rowKey.substring(prefix.length()))),
-            Instant.ofEpochMilli(e.get("at").asLong()), e.get("type").asText(), text(e, "reason"), text(e, "json")));
+        long first = Long.parseLong(rowKey.substring(prefix.length()));
+        byte[] stored = tx.events().get(rowKey);
+        if (first + EventRows.count(stored) <= after + 1) continue;
+        for (SessionEvent e : EventRows.decode(stored, first)) {
+          if (Long.parseLong(e.id()) > after && out.size() < limit) out.add(e);
+        }
       }
       return out;
     });
@@ -674,13 +688,21 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       return stored == null ? null : stored.meta();
     }
 
-    /** {@link #liveMeta}, with where the session is listed: what a write of it needs. */
+    /**
+     * {@link #liveMeta}, with where the session is listed and when it expires: what a write of it needs. The expiry
+     * comes with the meta; the expiry map is read only for a session without one (no meta, or one from a file written
+     * before the meta carried it): each read of it was a B-tree lookup of its own on every write.
+     */
     StoredMeta liveStored(SessionKey key) {
-      if (isExpired(base(key))) {
+      String base = base(key);
+      byte[] row = meta().get(base);
+      StoredMeta stored = row == null ? null : decodeMeta(key, row);
+      long expires = stored != null && stored.expires() >= 0 ? stored.expires() : expiryOf(base);
+      if (expires >= 0 && expires <= clock.millis()) {
         purge(key);
         return null;
       }
-      return stored(key);
+      return stored;
     }
 
     SessionMeta storedMeta(SessionKey key) {
@@ -694,18 +716,32 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     }
 
     boolean isExpired(String base) {
+      long at = expiryOf(base);
+      return at >= 0 && at <= clock.millis();
+    }
+
+    /** When the session expires (epoch millis), as the expiry map says; -1 when it has no entry. */
+    long expiryOf(String base) {
       Long at = expiry().get(base);
-      return at != null && at <= clock.millis();
+      return at == null ? -1 : at;
     }
 
     /**
      * Pushes the session's expiry back to a TTL from {@code now} once a tenth of the TTL has passed since it was last
-     * set (a new session's at once): each write of the expiry map costs the commit a page.
+     * set (a new session's at once): each write of the expiry map costs the commit a page. The meta carries the same
+     * time ({@link #liveStored}): the caller writes it there.
+     *
+     * @param expires the session's expiry as known (-1: read from the expiry map)
+     * @return the session's expiry after this write
      */
-    void keepAlive(String base, long now) {
+    long keepAlive(String base, long now, long expires) {
       long ttl = options.ttl().toMillis();
-      Long expires = expiry().get(base);
-      if (expires == null || now + ttl - expires >= ttl / 10 || expires > now + ttl) expiry().put(base, now + ttl);
+      if (expires < 0) expires = expiryOf(base);
+      if (expires < 0 || now + ttl - expires >= ttl / 10 || expires > now + ttl) {
+        expires = now + ttl;
+        expiry().put(base, expires);
+      }
+      return expires;
     }
 
     /**
@@ -757,8 +793,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         index().put(indexKey(key, at), "");
         listed = at;
       }
-      meta().put(base, encodeMeta(written, listed));
-      keepAlive(base, at);
+      long expires = keepAlive(base, at, stored == null ? -1 : stored.expires());
+      meta().put(base, encodeMeta(written, listed, expires));
       return written;
     }
 
@@ -858,8 +894,11 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     return change != null ? change : current;
   }
 
-  /** @param listed the time the session's index entry is under */
-  private static byte[] encodeMeta(SessionMeta m, long listed) {
+  /**
+   * @param listed  the time the session's index entry is under
+   * @param expires when the session expires (the expiry map holds the same time, for the purge's walk)
+   */
+  private static byte[] encodeMeta(SessionMeta m, long listed, long expires) {
     ObjectNode node = JSON.createObjectNode()
         .put("protocol", m.protocol())
         .put("created", m.created().toEpochMilli())
@@ -872,7 +911,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         .put("messageCount", m.messageCount())
         .put("checkpointCount", m.checkpointCount())
         .put("forkedFrom", m.forkedFrom())
-        .put("listed", listed);
+        .put("listed", listed)
+        .put("expires", expires);
     if (!m.usage().isEmpty()) node.set("usage", MessageCodec.encodeUsage(m.usage()));
     try {
       return JSON.writeValueAsBytes(node);
@@ -881,8 +921,18 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     }
   }
 
-  /** A stored meta, and the time its index entry is under. */
-  private record StoredMeta(SessionMeta meta, long listed) {}
+  /** A stored meta, the time its index entry is under, and when it expires (-1: not in the meta, see the map). */
+  private record StoredMeta(SessionMeta meta, long listed, long expires) {}
+
+  /** A stored meta with another expiry. */
+  private static byte[] withExpiry(byte[] stored, long expires) {
+    try {
+      ObjectNode n = (ObjectNode) JSON.readTree(stored);
+      return JSON.writeValueAsBytes(n.put("expires", expires));
+    } catch (IOException e) {
+      throw new UncheckedIOException("corrupt session meta", e);
+    }
+  }
 
   private static StoredMeta decodeMeta(SessionKey key, byte[] stored) {
     try {
@@ -893,7 +943,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
           n.get("checkpointCount").asInt(), text(n, "forkedFrom"), MessageCodec.decodeUsage(n.get("usage")));
       // files written before the listing moved at most once a second have no "listed": their entry is under "updated"
       JsonNode listed = n.get("listed");
-      return new StoredMeta(meta, listed != null ? listed.asLong() : meta.updated().toEpochMilli());
+      // nor an expiry in the meta before it came with it: the expiry map has it
+      JsonNode expires = n.get("expires");
+      return new StoredMeta(meta, listed != null ? listed.asLong() : meta.updated().toEpochMilli(),
+          expires != null ? expires.asLong() : -1);
     } catch (IOException e) {
       throw new UncheckedIOException("corrupt session meta of " + key, e);
     }

@@ -39,7 +39,6 @@ final class MessageCodec {
   static byte[] encodeMessage(StoredMessage m) {
     ObjectNode env = JSON.createObjectNode()
         .put("role", m.role())
-        .put("hash", m.hash())
         .put("at", m.at().toEpochMilli())
         .put("json", m.json());
     if (!m.usage().isEmpty()) env.set("usage", encodeUsage(m.usage()));
@@ -48,8 +47,8 @@ final class MessageCodec {
 
   static StoredMessage decodeMessage(int index, byte[] data) {
     JsonNode env = unpack(data, 0);
-    return new StoredMessage(index, env.get("role").asText(), env.get("json").asText(), env.get("hash").asText(),
-        isPartial(data), Instant.ofEpochMilli(env.get("at").asLong()), decodeUsage(env.get("usage")));
+    // records written before the hash was computed when asked carry one too: it is the same function of the text
+    return new StoredMessage(index, env.get("role").asText(), env.get("json").asText(), isPartial(data), Instant.ofEpochMilli(env.get("at").asLong()), decodeUsage(env.get("usage")));
   }
 
   /** Usage as {@code {"in":..,"out":..,"cacheRead":..,"cacheWrite":..}}, the fields left out when zero. */

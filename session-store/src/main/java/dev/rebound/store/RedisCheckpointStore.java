@@ -83,7 +83,7 @@ public final class RedisCheckpointStore implements CheckpointStore {
       List<byte[]> encoded = new ArrayList<>(append.messages().size());
       for (NewMessage m : append.messages()) {
         encoded.add(MessageCodec.encodeMessage(
-            new StoredMessage(-1, m.role(), m.json(), MessageHash.of(m.json()), m.partial(), now, m.usage())));
+            new StoredMessage(-1, m.role(), m.json(), m.partial(), now, m.usage())));
       }
       byte[] checkpoint = append.checkpoint() == null
           ? null : MessageCodec.encodeCheckpointBody(append.checkpoint(), now);

@@ -508,6 +508,32 @@ abstract class CheckpointStoreContract {
   }
 
   @Test
+  void theCapDropsTheOldestEventsOneByOneAcrossWritesOfSeveralAndReadsResumeInsideAWrite() {
+    CheckpointStore capped = open(LONG_TTL, 5);
+    SessionKey key = key("batches");
+    List<String> ids = new ArrayList<>();
+    for (int write = 0; write < 4; write++) {
+      List<NewEvent> three = new ArrayList<>();
+      for (int i = 0; i < 3; i++) three.add(new NewEvent(null, "retry", "attempt " + (3 * write + i), null));
+      ids.addAll(await(capped.appendEvents(key, three)));
+      List<SessionEvent> kept = await(capped.events(key, null, 100));
+      assertEquals(ids.subList(Math.max(0, ids.size() - 5), ids.size()), kept.stream().map(SessionEvent::id).toList(),
+          "after write " + write + ": the newest five, the oldest write cut in the middle when it must");
+    }
+    assertEquals(List.of("attempt 7", "attempt 8", "attempt 9", "attempt 10", "attempt 11"),
+        await(capped.events(key, null, 100)).stream().map(SessionEvent::reason).toList());
+    // a cursor in the middle of a write, and a page that ends in the middle of one
+    assertEquals(ids.subList(10, 12), await(capped.events(key, ids.get(9), 100)).stream().map(SessionEvent::id).toList());
+    assertEquals(ids.subList(8, 10), await(capped.events(key, ids.get(7), 2)).stream().map(SessionEvent::id).toList());
+    List<NewEvent> many = new ArrayList<>();
+    for (int i = 0; i < 7; i++) many.add(new NewEvent(null, "retry", "burst " + i, "{\"i\":" + i + "}"));
+    List<String> burst = await(capped.appendEvents(key, many));
+    List<SessionEvent> last = await(capped.events(key, null, 100));
+    assertEquals(burst.subList(2, 7), last.stream().map(SessionEvent::id).toList(), "one write larger than the cap");
+    assertEquals("{\"i\":2}", last.get(0).json());
+  }
+
+  @Test
   void readingEventsAfterAnIdTheStoreNeverGaveOutFailsAsAnIllegalArgument() {
     SessionKey key = key("cursor");
     await(store.appendEvent(key, "route", "r", null));

@@ -298,6 +298,62 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     await(shortLived.append(later, Append.of(v.version(), assistant("a")))); // a tenth: pushed back
     clock.advance(Duration.ofMillis(9_500));
     assertEquals(2, await(shortLived.meta(later)).messageCount(), "alive 10.5 s after creation");
+
+    // the meta carries its expiry; an event that pushes it back moves the meta's copy too
+    SessionKey talked = key("talked");
+    await(shortLived.append(talked, Append.of(0, user("q"))));
+    clock.advance(Duration.ofSeconds(2));
+    await(shortLived.appendEvent(talked, "feedback", "a vote", null));
+    clock.advance(Duration.ofSeconds(9));
+    assertEquals(1, await(shortLived.meta(talked)).messageCount(), "alive 11 s after its write, 9 s after its event");
+    clock.advance(Duration.ofSeconds(2));
+    assertNull(await(shortLived.meta(talked)), "expired a TTL after the event");
+  }
+
+  @Test
+  void aSessionWhoseMetaHasNoExpiryYetExpiresByTheExpiryMapAndGetsOneWithItsNextWrite() {
+    Path home = dir.resolve("meta-without-expiry");
+    EmbeddedStoreOptions options = optionsAt(home, Duration.ofSeconds(10), 100);
+    SessionKey old = key("old-meta");
+    SessionKey going = key("old-meta-going");
+    CheckpointStore first = await(EmbeddedCheckpointStore.open(vertx, options));
+    SessionMeta v = await(first.append(old, Append.of(0, user("q"))));
+    await(first.append(going, Append.of(0, user("q"))));
+    await(first.close());
+    // as an earlier version wrote the metas: without "expires"
+    org.h2.mvstore.MVStore file = rawFile(home);
+    org.h2.mvstore.MVMap<String, byte[]> metas = file.openMap(EmbeddedCheckpointStore.LAYOUT + "meta");
+    for (SessionKey k : List.of(old, going)) {
+      JsonObject meta = new JsonObject(io.vertx.core.buffer.Buffer.buffer(metas.get(tenant + "/" + k.id())));
+      assertTrue(meta.containsKey("expires"), "written with it now");
+      meta.remove("expires");
+      metas.put(tenant + "/" + k.id(), meta.toBuffer().getBytes());
+    }
+    file.commit();
+    file.close();
+
+    CheckpointStore second = await(EmbeddedCheckpointStore.open(vertx, options));
+    try {
+      clock.advance(Duration.ofSeconds(2));
+      await(second.append(old, Append.of(v.version(), assistant("a")))); // pushes it back, into the meta as well
+      clock.advance(Duration.ofSeconds(9));
+      assertNull(await(second.meta(going)), "expired 11 s after its write: the expiry map said so");
+      assertEquals(2, await(second.meta(old)).messageCount(), "alive: its write gave the meta the later expiry");
+      clock.advance(Duration.ofSeconds(2));
+      assertNull(await(second.meta(old)));
+    } finally {
+      await(second.close());
+    }
+  }
+
+  private EmbeddedStoreOptions optionsAt(Path home, Duration ttl, int maxEvents) {
+    return new EmbeddedStoreOptions(home, ttl, maxEvents, EmbeddedStoreOptions.DEFAULT_PURGE_INTERVAL, clock);
+  }
+
+  /** The store's file under {@code home}, opened as MVStore itself opens it (to write what an earlier version left). */
+  private static org.h2.mvstore.MVStore rawFile(Path home) {
+    return new org.h2.mvstore.MVStore.Builder().fileName(home.resolve(EmbeddedCheckpointStore.FILE_NAME).toString())
+        .open();
   }
 
   private EmbeddedCheckpointStore openAt(Path home) {
@@ -340,6 +396,45 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
       return keys;
     } finally {
       file.close();
+    }
+  }
+
+  @Test
+  void eventsWrittenOneRowEachByAnEarlierVersionAreReadPagedAndCappedWithTheNewOnes() {
+    Path home = dir.resolve("event-rows");
+    EmbeddedStoreOptions options = optionsAt(home, Duration.ofDays(1), 6);
+    SessionKey key = key("old-events");
+    await(await(EmbeddedCheckpointStore.open(vertx, options)).close()); // creates the file
+    // as the earlier version left them: ids 1-4, one JSON row each, with their count and the counter
+    org.h2.mvstore.MVStore file = rawFile(home);
+    String base = tenant + "/" + key.id();
+    for (int id = 1; id <= 4; id++) {
+      file.<String, byte[]>openMap(EmbeddedCheckpointStore.LAYOUT + "events").put(base + "#" + "0".repeat(18) + id,
+          EventRows.legacyRow(1000L * id, "retry", "old " + id, id == 2 ? "{\"n\":2}" : null));
+    }
+    file.<String, Long>openMap(EmbeddedCheckpointStore.LAYOUT + "eventCount").put(base, 4L);
+    file.<String, Long>openMap(EmbeddedCheckpointStore.LAYOUT + "counters").put("event", 4L);
+    file.<String, Long>openMap(EmbeddedCheckpointStore.LAYOUT + "expiry").put(base, clock.millis() + 3_600_000);
+    file.commit();
+    file.close();
+
+    CheckpointStore store = await(EmbeddedCheckpointStore.open(vertx, options));
+    try {
+      List<SessionEvent> old = await(store.events(key, null, 10));
+      assertEquals(List.of("1", "2", "3", "4"), old.stream().map(SessionEvent::id).toList());
+      assertEquals("{\"n\":2}", old.get(1).json());
+      assertEquals(java.time.Instant.ofEpochMilli(3000), old.get(2).at());
+      List<String> added = await(store.appendEvents(key, List.of(new NewEvent(null, "route", "new 5", null),
+          new NewEvent(null, "answered", "new 6", null), new NewEvent(null, "checkpoint", "new 7", "{}"))));
+      assertEquals(List.of("5", "6", "7"), added);
+      assertEquals(List.of("old 2", "old 3", "old 4", "new 5", "new 6", "new 7"),
+          await(store.events(key, null, 10)).stream().map(SessionEvent::reason).toList(), "capped at 6: one old row dropped");
+      assertEquals(List.of("4", "5"), await(store.events(key, "3", 2)).stream().map(SessionEvent::id).toList());
+      assertEquals(List.of("6", "7"), await(store.events(key, "5", 10)).stream().map(SessionEvent::id).toList());
+      assertTrue(await(store.delete(key)));
+      assertEquals(List.of(), await(store.events(key, null, 10)), "deleted with the session, old rows and new");
+    } finally {
+      await(store.close());
     }
   }
 

@@ -3,7 +3,6 @@ package dev.rebound.gateway.sessions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.rebound.store.MessageHash;
 import dev.rebound.store.StoredMessage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -59,7 +58,7 @@ public final class ContextView {
     for (int i = 0; i < messages.size(); i++) {
       JsonObject m = messages.getJsonObject(i);
       String json = m.encode();
-      out.add(new StoredMessage(i, m.getString("role", "user"), json, MessageHash.of(json), false, null));
+      out.add(new StoredMessage(i, m.getString("role", "user"), json, false, null));
     }
     return out;
   }

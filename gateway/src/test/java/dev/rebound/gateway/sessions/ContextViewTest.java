@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class ContextViewTest {
   static StoredMessage stored(int index, String text, boolean partial) {
-    return new StoredMessage(index, "user", "{\"role\":\"user\",\"content\":\"" + text + "\"}", "h" + index, partial, Instant.EPOCH);
+    return new StoredMessage(index, "user", "{\"role\":\"user\",\"content\":\"" + text + "\"}", partial, Instant.EPOCH);
   }
 
   @Test
