@@ -16,6 +16,8 @@ public enum Metric {
   /** The parts of {@link #GATEWAY_CPU} the gateway's JVM spent compiling and collecting garbage. */
   GATEWAY_JIT_CPU("gatewayJitCpuUsPerRequest", "of which JIT compiling", Unit.MICROS, Compare.NONE, false),
   GATEWAY_GC_CPU("gatewayGcCpuUsPerRequest", "of which garbage collection", Unit.MICROS, Compare.NONE, false),
+  /** The part of {@link #GATEWAY_CPU} its embedded session store's threads used (worker, fsync, checkpoint). */
+  GATEWAY_STORE_CPU("gatewayStoreCpuUsPerRequest", "of which the embedded store", Unit.MICROS, Compare.NONE, false),
   STORE_CPU("storeCpuUsPerRequest", "Redis CPU per request", Unit.MICROS, Compare.NONE, false),
   GATEWAY_RSS("gatewayPeakRssMb", "gateway peak RSS", Unit.MEGABYTES, Compare.NONE, false),
   MOCK_CPU("mockCpuUsPerRequest", "mock-llm CPU per request", Unit.MICROS, Compare.ADDED, false),

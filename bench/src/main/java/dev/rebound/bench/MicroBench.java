@@ -89,6 +89,33 @@ public interface MicroBench {
     }
   };
 
+  /** The embedded session store's own CPU per checkpointed turn: {@link StoreTurnsBench}. */
+  MicroBench STORE_TURNS = new MicroBench() {
+    @Override
+    public String describe(boolean quick) {
+      return "EmbeddedCheckpointStore in this JVM, " + StoreTurnsBench.LOOPS + " conversations at once, a new session "
+          + "every " + StoreTurnsBench.TURNS_PER_SESSION + " turns; a turn is the gateway's store calls (the session "
+          + "read on its first turn, user turn and answer in one fsynced write with a checkpoint, the session's events "
+          + "in one call at its end): " + turns(quick) / 2 + " warm-up turns, then " + turns(quick) + " measured, on a "
+          + "fresh store";
+    }
+
+    @Override
+    public Map<String, Double> run(boolean quick) {
+      StoreTurnsBench.Result r = StoreTurnsBench.run(turns(quick) / 2, turns(quick));
+      Map<String, Double> m = new LinkedHashMap<>();
+      m.put("storeCpuPerTurnUs", r.storeCpuUsPerTurn());
+      m.put("turnsPerSecond", r.turnsPerSecond());
+      m.put("turns", (double) r.turns());
+      m.put("fileMb", r.fileMb());
+      return m;
+    }
+
+    private int turns(boolean quick) {
+      return quick ? 4_000 : 60_000;
+    }
+  };
+
   /** The context step on a 2,000-message, ~200k-token conversation: {@link ContextFitBench}. */
   MicroBench CONTEXT_FIT = new MicroBench() {
     @Override

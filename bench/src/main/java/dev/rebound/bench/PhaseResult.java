@@ -88,6 +88,7 @@ public record PhaseResult(String target, String label, long elapsedNanos, long r
       case GATEWAY_CPU -> perRequestMicros(resources.gatewayCpuNanos());
       case GATEWAY_JIT_CPU -> perRequestMicros(resources.gatewayJitCpuNanos());
       case GATEWAY_GC_CPU -> perRequestMicros(resources.gatewayGcCpuNanos());
+      case GATEWAY_STORE_CPU -> perRequestMicros(resources.gatewayStoreCpuNanos());
       case STORE_CPU -> perRequestMicros(resources.storeCpuNanos());
       case MOCK_CPU -> perRequestMicros(resources.mockCpuNanos());
       case BENCH_CPU -> perRequestMicros(resources.benchCpuNanos());
@@ -166,6 +167,7 @@ public record PhaseResult(String target, String label, long elapsedNanos, long r
     if (resources.storeCpuNanos() >= 0) r.put("storeCpuMs", resources.storeCpuNanos() / 1e6);
     if (resources.gatewayJitCpuNanos() >= 0) r.put("gatewayJitCpuMs", resources.gatewayJitCpuNanos() / 1e6);
     if (resources.gatewayGcCpuNanos() >= 0) r.put("gatewayGcCpuMs", resources.gatewayGcCpuNanos() / 1e6);
+    if (resources.gatewayStoreCpuNanos() >= 0) r.put("gatewayStoreCpuMs", resources.gatewayStoreCpuNanos() / 1e6);
     r.put("gatewayPeakRssKb", resources.gatewayPeakRssKb() < 0 ? null : resources.gatewayPeakRssKb());
     r.put("otherProcessesCpuMs", resources.otherCpuNanos() < 0 ? null : resources.otherCpuNanos() / 1e6);
     m.put("resources", r);

@@ -76,16 +76,23 @@ public final class ProcStats {
   public static final int JIT = 0;
   /** Index of {@link #threadCpuNanos}: the garbage collector (Serial's VM Thread, G1's and Parallel's GC threads). */
   public static final int GC = 1;
+  /**
+   * Index of {@link #threadCpuNanos}: the gateway's embedded session store (its worker, syncer and checkpointer threads,
+   * named {@code rebound-embedded-store-<n>-...}); -1 in a process that has none.
+   */
+  public static final int EMBEDDED_STORE = 2;
 
   /**
-   * CPU time (ns) of process {@code pid}'s JVM housekeeping threads, from each /proc/<pid>/task/<tid>/stat: {@link #JIT}
-   * and {@link #GC}; -1 each if unknown, 0 for a process that is no JVM (nginx). Threads that ended took their time with
-   * them: both are the JVM's own threads, alive as long as it is.
+   * CPU time (ns) of groups of process {@code pid}'s threads, from each /proc/<pid>/task/<tid>/stat: the JVM's
+   * {@link #JIT} and {@link #GC}, and the gateway's {@link #EMBEDDED_STORE}; -1 each if unknown, 0 for a process that is
+   * no JVM (nginx). Threads that ended took their time with them: all of them live as long as the process (the store's
+   * as long as the store).
    */
   public static long[] threadCpuNanos(long pid) {
     Path tasks = Path.of("/proc", String.valueOf(pid), "task");
     try (java.util.stream.Stream<Path> ts = Files.list(tasks)) {
-      long[] sum = new long[2];
+      long[] sum = new long[3];
+      sum[EMBEDDED_STORE] = -1;
       for (Path t : (Iterable<Path>) ts::iterator) {
         String stat;
         try {
@@ -95,11 +102,17 @@ public final class ProcStats {
         }
         if (isCompilerThread(stat)) sum[JIT] += cpuNanosFromStat(stat, CLOCK_TICKS);
         else if (isGcThread(stat)) sum[GC] += cpuNanosFromStat(stat, CLOCK_TICKS);
+        else if (isEmbeddedStoreThread(stat)) sum[EMBEDDED_STORE] = Math.max(0, sum[EMBEDDED_STORE]) + cpuNanosFromStat(stat, CLOCK_TICKS);
       }
       return sum;
     } catch (IOException | RuntimeException e) {
-      return new long[] {-1, -1};
+      return new long[] {-1, -1, -1};
     }
+  }
+
+  /** Whether a task is one of the gateway's embedded store threads ("rebound-embedded-store-1-0", cut to 15 characters). */
+  static boolean isEmbeddedStoreThread(String stat) {
+    return comm(stat).startsWith("rebound-embedde");
   }
 
   /** Whether a task's stat line (field 2 is its name in parentheses) is a HotSpot JIT compiler thread. */

@@ -17,7 +17,7 @@ public final class Report {
   /** The metrics the markdown table shows, in order (JSON has them all). */
   static final List<Metric> TABLE_METRICS = List.of(Metric.THROUGHPUT, Metric.P50, Metric.P90, Metric.P99, Metric.MAX,
       Metric.TTFT_P50, Metric.TTFT_P99, Metric.MAX_GAP, Metric.SUCCESS, Metric.COMPLETE_STREAMS, Metric.GATEWAY_CPU,
-      Metric.STORE_CPU, Metric.GATEWAY_RSS, Metric.OTHER_LOAD);
+      Metric.GATEWAY_STORE_CPU, Metric.STORE_CPU, Metric.GATEWAY_RSS, Metric.OTHER_LOAD);
 
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
@@ -166,6 +166,9 @@ public final class Report {
           x -> Format.summary(x.summary(Metric.GATEWAY_CPU), Format::micros)),
       new SideFigure("CPU per request vs gateway", ALWAYS,
           x -> x.name().equals(Runner.GATEWAY) ? "1x" : Format.summary(x.cpuVsGateway(), Format::ratio)),
+      // sessions-embedded: the store's own threads, part of the gateway's CPU above
+      new SideFigure("of which the embedded store", w -> !w.gateway(Metric.GATEWAY_STORE_CPU).isEmpty(),
+          x -> Format.summary(x.summary(Metric.GATEWAY_STORE_CPU), Format::micros)),
       // sessions-redis with the bench's own redis-server: what the store costs on each side
       new SideFigure("Redis CPU per request", w -> !w.gateway(Metric.STORE_CPU).isEmpty(),
           x -> Format.summary(x.summary(Metric.STORE_CPU), Format::micros)),

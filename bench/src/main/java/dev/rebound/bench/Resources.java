@@ -6,12 +6,20 @@ package dev.rebound.bench;
  * peer (nginx: master and worker together), read by the same probe. {@code storeCpuNanos} is the session store's own process (the Redis server the bench
  * started for {@code sessions-redis}); -1 when there is none or it is not ours to read. {@code gatewayJitCpuNanos} and
  * {@code gatewayGcCpuNanos} are the parts of the gateway's CPU time its JVM spent compiling and collecting garbage: a
- * phase whose CPU per request is far above the others' usually holds a burst of one of them.
+ * phase whose CPU per request is far above the others' usually holds a burst of one of them. {@code gatewayStoreCpuNanos}
+ * is the part its embedded session store's threads used (-1: the gateway has none).
  */
 public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
                         long otherCpuNanos, long wallNanos, long storeCpuNanos, long gatewayJitCpuNanos,
-                        long gatewayGcCpuNanos) {
+                        long gatewayGcCpuNanos, long gatewayStoreCpuNanos) {
   public static final Resources UNKNOWN = new Resources(-1, -1, -1, -1, -1, -1, -1);
+
+  public Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
+                   long otherCpuNanos, long wallNanos, long storeCpuNanos, long gatewayJitCpuNanos,
+                   long gatewayGcCpuNanos) {
+    this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, otherCpuNanos, wallNanos, storeCpuNanos,
+        gatewayJitCpuNanos, gatewayGcCpuNanos, -1);
+  }
 
   public Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
                    long otherCpuNanos, long wallNanos, long storeCpuNanos) {
@@ -35,7 +43,14 @@ public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNa
    */
   public record Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
                          long systemBusyNanos, long atNanos, long storeCpuNanos, long gatewayJitCpuNanos,
-                         long gatewayGcCpuNanos) {
+                         long gatewayGcCpuNanos, long gatewayStoreCpuNanos) {
+    public Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
+                    long systemBusyNanos, long atNanos, long storeCpuNanos, long gatewayJitCpuNanos,
+                    long gatewayGcCpuNanos) {
+      this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, storeCpuNanos,
+          gatewayJitCpuNanos, gatewayGcCpuNanos, -1);
+    }
+
     public Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
                     long systemBusyNanos, long atNanos, long storeCpuNanos) {
       this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, storeCpuNanos, -1, -1);
@@ -58,13 +73,18 @@ public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNa
     /** The same reading with the store process's CPU time. */
     public Snapshot withStoreCpu(long nanos) {
       return new Snapshot(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, nanos,
-          gatewayJitCpuNanos, gatewayGcCpuNanos);
+          gatewayJitCpuNanos, gatewayGcCpuNanos, gatewayStoreCpuNanos);
     }
 
     /** The same reading with the gateway JVM's compiler and collector CPU time ({@link ProcStats#threadCpuNanos}). */
     public Snapshot withGatewayJvmCpu(long jitNanos, long gcNanos) {
+      return withGatewayThreadCpu(jitNanos, gcNanos, gatewayStoreCpuNanos);
+    }
+
+    /** The same reading with the CPU time of the gateway's thread groups ({@link ProcStats#threadCpuNanos}). */
+    public Snapshot withGatewayThreadCpu(long jitNanos, long gcNanos, long storeNanos) {
       return new Snapshot(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos,
-          storeCpuNanos, jitNanos, gcNanos);
+          storeCpuNanos, jitNanos, gcNanos, storeNanos);
     }
 
     public Resources since(Snapshot before) {
@@ -75,7 +95,8 @@ public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNa
       long sys = delta(before.systemBusyNanos, systemBusyNanos);
       long other = sys < 0 || g < 0 || m < 0 || b < 0 ? -1 : Math.max(0, sys - g - m - b - Math.max(0, s));
       return new Resources(g, m, b, gatewayPeakRssKb, other, atNanos - before.atNanos, s,
-          delta(before.gatewayJitCpuNanos, gatewayJitCpuNanos), delta(before.gatewayGcCpuNanos, gatewayGcCpuNanos));
+          delta(before.gatewayJitCpuNanos, gatewayJitCpuNanos), delta(before.gatewayGcCpuNanos, gatewayGcCpuNanos),
+          delta(before.gatewayStoreCpuNanos, gatewayStoreCpuNanos));
     }
 
     private static long delta(long a, long b) {

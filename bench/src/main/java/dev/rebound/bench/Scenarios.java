@@ -75,6 +75,9 @@ public final class Scenarios {
           List.of(), List.of(), null, MicroBench.CONTEXT_FIT),
       new Scenario("routing", "100 rules, 50 agents: route selection time, in-process (no A/B)",
           List.of(), List.of(), null, MicroBench.ROUTING),
+      new Scenario("store-turns", "in-process: the embedded session store alone, checkpointed turns as the gateway "
+          + "makes them; its own CPU per turn (no A/B)",
+          List.of(), List.of(), null, MicroBench.STORE_TURNS),
       new Scenario("faults", "32 paced streams; through the gateway 30 % of upstream answers are 429 with retry-after 1 s "
           + "and 5 % of streams are cut mid-way; the baseline is direct without faults",
           List.of(stream("openai", Protocol.OPENAI, 32, new FaultMix(0.30, 1, 0.05, STREAM_WORDS / 2))),

@@ -356,13 +356,16 @@ public final class Topology implements AutoCloseable {
       List<Long> pids = server.pids();
       long jit = 0;
       long gc = 0;
+      long store = -1; // only a gateway with an embedded store has its threads
       for (long pid : pids) {
-        long[] jvm = ProcStats.threadCpuNanos(pid);
-        jit = jit < 0 || jvm[ProcStats.JIT] < 0 ? -1 : jit + jvm[ProcStats.JIT];
-        gc = gc < 0 || jvm[ProcStats.GC] < 0 ? -1 : gc + jvm[ProcStats.GC];
+        long[] threads = ProcStats.threadCpuNanos(pid);
+        jit = jit < 0 || threads[ProcStats.JIT] < 0 ? -1 : jit + threads[ProcStats.JIT];
+        gc = gc < 0 || threads[ProcStats.GC] < 0 ? -1 : gc + threads[ProcStats.GC];
+        if (threads[ProcStats.EMBEDDED_STORE] >= 0) store = Math.max(0, store) + threads[ProcStats.EMBEDDED_STORE];
       }
       Resources.Snapshot s = new Resources.Snapshot(ProcStats.cpuNanos(pids), ProcStats.cpuNanos(mock.pid()),
-          ProcStats.cpuNanos(self), ProcStats.peakRssKb(pids), ProcStats.systemBusyNanos()).withGatewayJvmCpu(jit, gc);
+          ProcStats.cpuNanos(self), ProcStats.peakRssKb(pids), ProcStats.systemBusyNanos())
+          .withGatewayThreadCpu(jit, gc, store);
       return storePid < 0 ? s : s.withStoreCpu(ProcStats.cpuNanos(storePid));
     };
   }

@@ -113,15 +113,31 @@ class BenchOptionsTest {
 
   @Test
   void theContextFitScenarioRunsInProcessWithoutTheGatewayJar(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    int code = BenchMain.run(new String[] {"context-fit", "--quick", "--repetitions", "1", "--out", dir.toString(),
-        "--gateway-jar", "/nonexistent.jar"}, new java.io.PrintStream(out), new java.io.PrintStream(out));
-    assertEquals(0, code, out.toString());
-    com.fasterxml.jackson.databind.JsonNode fit = new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(dir.resolve("report.json").toFile()).get("scenarios").get(0).get("inProcess").get("summary");
+    com.fasterxml.jackson.databind.JsonNode fit = runInProcess("context-fit", dir).get("summary");
     assertTrue(fit.get("tokens").get("median").asDouble() > 150_000, fit.toString());
     assertTrue(fit.get("keptMessages").get("median").asDouble() < 2_000, "the conversation was cut: " + fit);
     assertTrue(fit.get("appendOneP50Ms").get("median").asDouble() > 0, fit.toString());
+  }
+
+  @Test
+  void theStoreTurnsScenarioMeasuresTheEmbeddedStoresOwnCpuPerTurnInProcess(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    com.fasterxml.jackson.databind.JsonNode turns = runInProcess("store-turns", dir).get("summary");
+    assertEquals(4_000, turns.get("turns").get("median").asDouble(), turns.toString());
+    // every turn is an fsynced write: the store's threads did work for each, and the file holds them
+    assertTrue(turns.get("storeCpuPerTurnUs").get("median").asDouble() > 1, turns.toString());
+    assertTrue(turns.get("turnsPerSecond").get("median").asDouble() > 0, turns.toString());
+    assertTrue(turns.get("fileMb").get("median").asDouble() > 0, turns.toString());
+  }
+
+  /** Runs an in-process scenario once in quick mode, without the gateway's jar; its report.json figures. */
+  private static com.fasterxml.jackson.databind.JsonNode runInProcess(String scenario, Path dir) throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int code = BenchMain.run(new String[] {scenario, "--quick", "--repetitions", "1", "--out", dir.toString(),
+        "--gateway-jar", "/nonexistent.jar"}, new java.io.PrintStream(out), new java.io.PrintStream(out));
+    assertEquals(0, code, out.toString());
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("report.json").toFile())
+        .get("scenarios").get(0).get("inProcess");
   }
 
   @Test

@@ -50,6 +50,28 @@ class ProcStatsTest {
   }
 
   @Test
+  void theEmbeddedStoresThreadsAreCountedApartAndAGatewayWithoutThemHasNoFigure() {
+    assertTrue(ProcStats.isEmbeddedStoreThread("301 (rebound-embedde) S 1 2 3 0 -1 0 0 0 0 0 70 30 0 0"));
+    assertFalse(ProcStats.isEmbeddedStoreThread("302 (vert.x-eventloo) S 1 2 3 0 -1 0 0 0 0 0 900 90 0 0"));
+    assertFalse(ProcStats.isEmbeddedStoreThread("303 (rebound-shutdow) S 1 2 3 0 -1 0 0 0 0 0 1 0 0 0"));
+    assertEquals(-1, ProcStats.threadCpuNanos(ProcessHandle.current().pid())[ProcStats.EMBEDDED_STORE],
+        "this JVM has no store threads: no figure, not zero");
+
+    Resources.Snapshot before = new Resources.Snapshot(1_000_000, 0, 0, 1, 0, 0, -1).withGatewayThreadCpu(0, 0, 300_000);
+    Resources.Snapshot after = new Resources.Snapshot(5_000_000, 0, 0, 1, 0, 1_000, -1).withGatewayThreadCpu(0, 0, 1_300_000);
+    Resources r = after.since(before);
+    assertEquals(1_000_000, r.gatewayStoreCpuNanos());
+    PhaseResult phase = new PhaseResult("gateway", "rep 1", 1_000_000_000L, 100, 100, 100, 0, 0, java.util.Map.of(),
+        java.util.Map.of(), java.util.Map.of(), new org.HdrHistogram.Histogram(3), new org.HdrHistogram.Histogram(3),
+        new org.HdrHistogram.Histogram(3), r, java.util.Map.of());
+    assertEquals(40.0, phase.metric(Metric.GATEWAY_CPU));
+    assertEquals(10.0, phase.metric(Metric.GATEWAY_STORE_CPU), "the store's part of it, per request");
+    Resources none = new Resources.Snapshot(2, 0, 0, 1, 0, 1_000, -1).withGatewayThreadCpu(0, 0, -1)
+        .since(new Resources.Snapshot(1, 0, 0, 1, 0, 0, -1).withGatewayThreadCpu(0, 0, -1));
+    assertEquals(-1, none.gatewayStoreCpuNanos());
+  }
+
+  @Test
   void thisJvmsCompilerThreadsHaveUsedSomeCpuOnLinux() {
     if (!java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/task"))) return;
     assertTrue(ProcStats.compilerCpuNanos(ProcessHandle.current().pid()) >= 0);

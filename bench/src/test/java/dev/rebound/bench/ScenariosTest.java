@@ -38,7 +38,7 @@ class ScenariosTest {
   @Test
   void everyScenarioTheIssueNamesIsAvailableAndAnUnbuiltOneWouldSayWhatItNeeds() {
     for (String name : List.of("c1", "nonstream", "stream", "sessions-embedded", "sessions-redis", "large-context",
-        "faults", "routing", "context-fit")) {
+        "faults", "routing", "context-fit", "store-turns")) {
       assertTrue(Scenarios.select(List.of(name)).get(0).available(), name);
     }
     Scenario future = new Scenario("future", "d", List.of(), List.of(), "a feature");
