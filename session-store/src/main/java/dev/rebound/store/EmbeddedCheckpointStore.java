@@ -762,7 +762,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
           && MessageCodec.isPartial(msgs().get(row(base, count - 1)))) {
         count--; // the first incoming message overwrites the partial one
       }
-      for (StoredMessage m : incoming) msgs().put(row(base, count++), MessageCodec.encodeMessage(m));
+      for (StoredMessage m : incoming) msgs().put(row(base, count++), MessageCodec.encodeMessage(m, false));
 
       int checkpointCount = current == null ? 0 : current.checkpointCount();
       if (checkpoint != null) {

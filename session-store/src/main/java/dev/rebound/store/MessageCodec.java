@@ -36,19 +36,28 @@ final class MessageCodec {
 
   // ---- messages
 
-  static byte[] encodeMessage(StoredMessage m) {
+  /**
+   * @param withHash whether the record carries the message's {@link StoredMessage#hash} as well: the Redis store's do,
+   *                 so that a gateway of an earlier version, which reads it from the record, can share the store during
+   *                 a rolling upgrade; the embedded store's file is one process's, and hashing every message as it was
+   *                 written cost its worker more than writing it
+   */
+  static byte[] encodeMessage(StoredMessage m, boolean withHash) {
     ObjectNode env = JSON.createObjectNode()
         .put("role", m.role())
         .put("at", m.at().toEpochMilli())
         .put("json", m.json());
+    if (withHash) env.put("hash", m.hash());
     if (!m.usage().isEmpty()) env.set("usage", encodeUsage(m.usage()));
     return pack(env, m.partial() ? PARTIAL : 0);
   }
 
   static StoredMessage decodeMessage(int index, byte[] data) {
     JsonNode env = unpack(data, 0);
-    // records written before the hash was computed when asked carry one too: it is the same function of the text
-    return new StoredMessage(index, env.get("role").asText(), env.get("json").asText(), isPartial(data), Instant.ofEpochMilli(env.get("at").asLong()), decodeUsage(env.get("usage")));
+    // a record's own "hash" (the Redis store's, and every record before it was computed when asked) is not read: it is
+    // the same function of the text
+    return new StoredMessage(index, env.get("role").asText(), env.get("json").asText(), isPartial(data),
+        Instant.ofEpochMilli(env.get("at").asLong()), decodeUsage(env.get("usage")));
   }
 
   /** Usage as {@code {"in":..,"out":..,"cacheRead":..,"cacheWrite":..}}, the fields left out when zero. */

@@ -83,7 +83,7 @@ public final class RedisCheckpointStore implements CheckpointStore {
       List<byte[]> encoded = new ArrayList<>(append.messages().size());
       for (NewMessage m : append.messages()) {
         encoded.add(MessageCodec.encodeMessage(
-            new StoredMessage(-1, m.role(), m.json(), m.partial(), now, m.usage())));
+            new StoredMessage(-1, m.role(), m.json(), m.partial(), now, m.usage()), true));
       }
       byte[] checkpoint = append.checkpoint() == null
           ? null : MessageCodec.encodeCheckpointBody(append.checkpoint(), now);
@@ -104,7 +104,7 @@ public final class RedisCheckpointStore implements CheckpointStore {
           return messages(from, 0, cp.messageCount()).compose(history -> {
             if (history.size() < cp.messageCount()) return Future.failedFuture(new SessionNotFoundException(from));
             Instant now = now();
-            List<byte[]> encoded = history.stream().map(MessageCodec::encodeMessage).toList();
+            List<byte[]> encoded = history.stream().map(m -> MessageCodec.encodeMessage(m, true)).toList();
             CheckpointDraft copy = new CheckpointDraft(CheckpointKind.MANUAL, cp.label(), cp.contextView(), cp.tokens(),
                 CheckpointLookup.forkReason(from, checkpointSeq));
             MetaChange meta = CheckpointLookup.forkMeta(source, history);
