@@ -102,7 +102,9 @@ public final class ProcStats {
         }
         if (isCompilerThread(stat)) sum[JIT] += cpuNanosFromStat(stat, CLOCK_TICKS);
         else if (isGcThread(stat)) sum[GC] += cpuNanosFromStat(stat, CLOCK_TICKS);
-        else if (isEmbeddedStoreThread(stat)) sum[EMBEDDED_STORE] = Math.max(0, sum[EMBEDDED_STORE]) + cpuNanosFromStat(stat, CLOCK_TICKS);
+        else if (isEmbeddedStoreThread(stat)) {
+          sum[EMBEDDED_STORE] = Math.max(0, sum[EMBEDDED_STORE]) + cpuNanosFromStat(stat, CLOCK_TICKS);
+        }
       }
       return sum;
     } catch (IOException | RuntimeException e) {
@@ -110,7 +112,7 @@ public final class ProcStats {
     }
   }
 
-  /** Whether a task is one of the gateway's embedded store threads ("rebound-embedded-store-1-0", cut to 15 characters). */
+  /** Whether a task is one of the gateway's embedded store threads ("rebound-embedded-store-1-0", cut to 15 chars). */
   static boolean isEmbeddedStoreThread(String stat) {
     return comm(stat).startsWith("rebound-embedde");
   }

@@ -6,8 +6,8 @@ package dev.rebound.bench;
  * peer (nginx: master and worker together), read by the same probe. {@code storeCpuNanos} is the session store's own process (the Redis server the bench
  * started for {@code sessions-redis}); -1 when there is none or it is not ours to read. {@code gatewayJitCpuNanos} and
  * {@code gatewayGcCpuNanos} are the parts of the gateway's CPU time its JVM spent compiling and collecting garbage: a
- * phase whose CPU per request is far above the others' usually holds a burst of one of them. {@code gatewayStoreCpuNanos}
- * is the part its embedded session store's threads used (-1: the gateway has none).
+ * phase whose CPU per request is far above the others' usually holds a burst of one of them.
+ * {@code gatewayStoreCpuNanos} is the part its embedded session store's threads used (-1: the gateway has none).
  */
 public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
                         long otherCpuNanos, long wallNanos, long storeCpuNanos, long gatewayJitCpuNanos,

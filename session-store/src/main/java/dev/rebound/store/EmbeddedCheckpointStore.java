@@ -55,8 +55,9 @@ import org.h2.mvstore.tx.TransactionStore;
  *
  * <p>Layout (maps, each named {@link #LAYOUT} + the name below; keys built from {@code tenant/id}, {@code #n} =
  * 19-digit zero-padded number so keys sort):
- * {@code meta} tenant/id -> JSON (with the session's expiry, so that a write reads one row, not two), {@code msgs} tenant/id#index -> encoded message, {@code cps} tenant/id#seq ->
- * framed checkpoint (both via {@link MessageCodec}), {@code events} tenant/id#eventId -> the events of one append, from that id on ({@link EventRows}), {@code eventCount}
+ * {@code meta} tenant/id -> JSON (with the session's expiry, so that a write reads one row, not two), {@code msgs}
+ * tenant/id#index -> encoded message, {@code cps} tenant/id#seq -> framed checkpoint (both via {@link MessageCodec}),
+ * {@code events} tenant/id#eventId -> the events of one append, from that id on ({@link EventRows}), {@code eventCount}
  * tenant/id -> events kept, {@code expiry} tenant/id -> epoch millis, {@code index} tenant/(MAX-updated)/id -> ""
  * (listing, newest first), {@code counters} "event" -> last event id (ids grow store-wide, across delete/recreate),
  * {@code responses} tenant/responseId -> JSON (a kept Responses API response and its expiry).
@@ -366,8 +367,12 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     List<NewEvent> batch = List.copyOf(events);
     return run(tx -> {
       String base = base(key);
-      if (tx.isExpired(base)) tx.purge(key);
       long now = clock.millis();
+      long expired = tx.expiryOf(base);
+      if (expired >= 0 && expired <= now) {
+        tx.purge(key);
+        expired = -1;
+      }
       long first = tx.counters().getOrDefault("event", 0L) + 1;
       tx.events().put(row(base, first), EventRows.encode(batch, now));
       List<String> ids = new ArrayList<>(batch.size());
@@ -391,7 +396,6 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       }
       tx.eventCount().put(base, kept);
       // an event is activity: it keeps the whole session alive, as in the Redis store
-      long expired = tx.expiryOf(base);
       long expires = tx.keepAlive(base, now, expired);
       byte[] meta = expires == expired ? null : tx.meta().get(base);
       if (meta != null) tx.meta().put(base, withExpiry(meta, expires)); // the meta's copy moves with it
@@ -527,8 +531,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         long first = Long.parseLong(rowKey.substring(prefix.length()));
         byte[] stored = tx.events().get(rowKey);
         if (first + EventRows.count(stored) <= after + 1) continue;
-        for (SessionEvent e : EventRows.decode(stored, first)) {
-          if (Long.parseLong(e.id()) > after && out.size() < limit) out.add(e);
+        List<SessionEvent> events = EventRows.decode(stored, first);
+        for (int i = (int) Math.max(0, after + 1 - first); i < events.size() && out.size() < limit; i++) {
+          out.add(events.get(i));
         }
       }
       return out;
