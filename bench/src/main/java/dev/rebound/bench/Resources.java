@@ -15,15 +15,9 @@ public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNa
   public static final Resources UNKNOWN = new Resources(-1, -1, -1, -1, -1, -1, -1);
 
   public Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
-                   long otherCpuNanos, long wallNanos, long storeCpuNanos, long gatewayJitCpuNanos,
-                   long gatewayGcCpuNanos) {
-    this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, otherCpuNanos, wallNanos, storeCpuNanos,
-        gatewayJitCpuNanos, gatewayGcCpuNanos, -1);
-  }
-
-  public Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
                    long otherCpuNanos, long wallNanos, long storeCpuNanos) {
-    this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, otherCpuNanos, wallNanos, storeCpuNanos, -1, -1);
+    this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, otherCpuNanos, wallNanos, storeCpuNanos, -1, -1,
+        -1);
   }
 
   public Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
@@ -45,15 +39,9 @@ public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNa
                          long systemBusyNanos, long atNanos, long storeCpuNanos, long gatewayJitCpuNanos,
                          long gatewayGcCpuNanos, long gatewayStoreCpuNanos) {
     public Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
-                    long systemBusyNanos, long atNanos, long storeCpuNanos, long gatewayJitCpuNanos,
-                    long gatewayGcCpuNanos) {
-      this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, storeCpuNanos,
-          gatewayJitCpuNanos, gatewayGcCpuNanos, -1);
-    }
-
-    public Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
                     long systemBusyNanos, long atNanos, long storeCpuNanos) {
-      this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, storeCpuNanos, -1, -1);
+      this(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos, storeCpuNanos, -1, -1,
+          -1);
     }
 
     public Snapshot(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNanos, long gatewayPeakRssKb,
@@ -76,12 +64,10 @@ public record Resources(long gatewayCpuNanos, long mockCpuNanos, long benchCpuNa
           gatewayJitCpuNanos, gatewayGcCpuNanos, gatewayStoreCpuNanos);
     }
 
-    /** The same reading with the gateway JVM's compiler and collector CPU time ({@link ProcStats#threadCpuNanos}). */
-    public Snapshot withGatewayJvmCpu(long jitNanos, long gcNanos) {
-      return withGatewayThreadCpu(jitNanos, gcNanos, gatewayStoreCpuNanos);
-    }
-
-    /** The same reading with the CPU time of the gateway's thread groups ({@link ProcStats#threadCpuNanos}). */
+    /**
+     * The same reading with the CPU time of the gateway's thread groups ({@link ProcStats#threadCpuNanos}): its JVM's
+     * compiler and collector, and its embedded store's threads.
+     */
     public Snapshot withGatewayThreadCpu(long jitNanos, long gcNanos, long storeNanos) {
       return new Snapshot(gatewayCpuNanos, mockCpuNanos, benchCpuNanos, gatewayPeakRssKb, systemBusyNanos, atNanos,
           storeCpuNanos, jitNanos, gcNanos, storeNanos);

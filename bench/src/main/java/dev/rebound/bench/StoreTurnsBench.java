@@ -15,9 +15,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -155,16 +152,9 @@ final class StoreTurnsBench {
     }
   }
 
-  /** CPU time of this JVM's embedded store threads ({@code rebound-embedded-store-*}): worker, fsync, checkpointer. */
+  /** CPU time of this JVM's embedded store threads: worker, fsync, checkpointer (read as for the gateway's process). */
   private static long storeThreadsCpuNanos() {
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    long sum = 0;
-    for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
-      if (t != null && t.getThreadName().startsWith("rebound-embedded-store-")) {
-        sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
-      }
-    }
-    return sum;
+    return ProcStats.threadCpuNanos(ProcessHandle.current().pid())[ProcStats.EMBEDDED_STORE];
   }
 
   private static <T> T await(Future<T> f) {

@@ -33,8 +33,8 @@ class ProcStatsTest {
 
   @Test
   void aPhaseSaysWhatTheGatewaysJvmSpentCompilingAndCollecting() {
-    Resources.Snapshot before = new Resources.Snapshot(1_000_000, 0, 0, 1, 0, 0, -1).withGatewayJvmCpu(100_000, 50_000);
-    Resources.Snapshot after = new Resources.Snapshot(3_000_000, 0, 0, 1, 0, 1_000, -1).withGatewayJvmCpu(600_000, 250_000);
+    Resources.Snapshot before = new Resources.Snapshot(1_000_000, 0, 0, 1, 0, 0, -1).withGatewayThreadCpu(100_000, 50_000, -1);
+    Resources.Snapshot after = new Resources.Snapshot(3_000_000, 0, 0, 1, 0, 1_000, -1).withGatewayThreadCpu(600_000, 250_000, -1);
     Resources r = after.since(before);
     assertEquals(500_000, r.gatewayJitCpuNanos());
     assertEquals(200_000, r.gatewayGcCpuNanos());
