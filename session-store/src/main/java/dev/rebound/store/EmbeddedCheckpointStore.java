@@ -1,5 +1,7 @@
 package dev.rebound.store;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -904,23 +906,27 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
    * @param expires when the session expires (the expiry map holds the same time, for the purge's walk)
    */
   private static byte[] encodeMeta(SessionMeta m, long listed, long expires) {
-    ObjectNode node = JSON.createObjectNode()
-        .put("protocol", m.protocol())
-        .put("created", m.created().toEpochMilli())
-        .put("updated", m.updated().toEpochMilli())
-        .put("turns", m.turns())
-        .put("tokens", m.tokens())
-        .put("status", m.status())
-        .put("agent", m.agent())
-        .put("version", m.version())
-        .put("messageCount", m.messageCount())
-        .put("checkpointCount", m.checkpointCount())
-        .put("forkedFrom", m.forkedFrom())
-        .put("listed", listed)
-        .put("expires", expires);
-    if (!m.usage().isEmpty()) node.set("usage", MessageCodec.encodeUsage(m.usage()));
-    try {
-      return JSON.writeValueAsBytes(node);
+    // written field by field, no tree: every write of a session rewrites its meta
+    try (ByteArrayBuilder out = new ByteArrayBuilder(320);
+        JsonGenerator json = JSON.getFactory().createGenerator(out)) {
+      json.writeStartObject();
+      json.writeStringField("protocol", m.protocol());
+      json.writeNumberField("created", m.created().toEpochMilli());
+      json.writeNumberField("updated", m.updated().toEpochMilli());
+      json.writeNumberField("turns", m.turns());
+      json.writeNumberField("tokens", m.tokens());
+      json.writeStringField("status", m.status());
+      json.writeStringField("agent", m.agent());
+      json.writeNumberField("version", m.version());
+      json.writeNumberField("messageCount", m.messageCount());
+      json.writeNumberField("checkpointCount", m.checkpointCount());
+      json.writeStringField("forkedFrom", m.forkedFrom());
+      json.writeNumberField("listed", listed);
+      json.writeNumberField("expires", expires);
+      MessageCodec.writeUsage(json, m.usage());
+      json.writeEndObject();
+      json.flush();
+      return out.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

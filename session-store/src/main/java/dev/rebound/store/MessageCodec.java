@@ -1,8 +1,9 @@
 package dev.rebound.store;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -43,13 +44,16 @@ final class MessageCodec {
    *                 written cost its worker more than writing it
    */
   static byte[] encodeMessage(StoredMessage m, boolean withHash) {
-    ObjectNode env = JSON.createObjectNode()
-        .put("role", m.role())
-        .put("at", m.at().toEpochMilli())
-        .put("json", m.json());
-    if (withHash) env.put("hash", m.hash());
-    if (!m.usage().isEmpty()) env.set("usage", encodeUsage(m.usage()));
-    return pack(env, m.partial() ? PARTIAL : 0);
+    // hashed before the envelope is open: hashing parses and writes JSON, and would find the buffers Jackson recycles
+    // taken by the envelope's writer
+    String hash = withHash ? m.hash() : null;
+    return pack(m.partial() ? PARTIAL : 0, json -> {
+      json.writeStringField("role", m.role());
+      json.writeNumberField("at", m.at().toEpochMilli());
+      json.writeStringField("json", m.json());
+      if (hash != null) json.writeStringField("hash", hash);
+      writeUsage(json, m.usage());
+    });
   }
 
   static StoredMessage decodeMessage(int index, byte[] data) {
@@ -60,17 +64,21 @@ final class MessageCodec {
         Instant.ofEpochMilli(env.get("at").asLong()), decodeUsage(env.get("usage")));
   }
 
-  /** Usage as {@code {"in":..,"out":..,"cacheRead":..,"cacheWrite":..}}, the fields left out when zero. */
-  static ObjectNode encodeUsage(TurnUsage u) {
-    ObjectNode node = JSON.createObjectNode();
-    if (u.input() != 0) node.put("in", u.input());
-    if (u.output() != 0) node.put("out", u.output());
-    if (u.cacheRead() != 0) node.put("cacheRead", u.cacheRead());
-    if (u.cacheWrite() != 0) node.put("cacheWrite", u.cacheWrite());
-    return node;
+  /**
+   * Usage as a field {@code "usage":{"in":..,"out":..,"cacheRead":..,"cacheWrite":..}}, the numbers left out when zero
+   * and the field when all are.
+   */
+  static void writeUsage(JsonGenerator json, TurnUsage u) throws IOException {
+    if (u.isEmpty()) return;
+    json.writeObjectFieldStart("usage");
+    if (u.input() != 0) json.writeNumberField("in", u.input());
+    if (u.output() != 0) json.writeNumberField("out", u.output());
+    if (u.cacheRead() != 0) json.writeNumberField("cacheRead", u.cacheRead());
+    if (u.cacheWrite() != 0) json.writeNumberField("cacheWrite", u.cacheWrite());
+    json.writeEndObject();
   }
 
-  /** Reads {@link #encodeUsage}; records written before usage was kept have none. */
+  /** Reads {@link #writeUsage}; records written before usage was kept have none. */
   static TurnUsage decodeUsage(JsonNode node) {
     if (node == null || !node.isObject()) return TurnUsage.NONE;
     return new TurnUsage(node.path("in").asLong(0), node.path("out").asLong(0), node.path("cacheRead").asLong(0),
@@ -84,14 +92,14 @@ final class MessageCodec {
   // ---- checkpoints
 
   static byte[] encodeCheckpointBody(CheckpointDraft d, Instant at) {
-    ObjectNode env = JSON.createObjectNode()
-        .put("kind", d.kind().name())
-        .put("label", d.label())
-        .put("contextView", d.contextView())
-        .put("tokens", d.tokens())
-        .put("at", at.toEpochMilli())
-        .put("reason", d.reason());
-    return pack(env, 0);
+    return pack(0, json -> {
+      json.writeStringField("kind", d.kind().name());
+      json.writeStringField("label", d.label());
+      json.writeStringField("contextView", d.contextView());
+      json.writeNumberField("tokens", d.tokens());
+      json.writeNumberField("at", at.toEpochMilli());
+      json.writeStringField("reason", d.reason());
+    });
   }
 
   /** What write.lua does in Redis; the embedded store frames in Java. */
@@ -121,18 +129,30 @@ final class MessageCodec {
 
   // ---- envelope
 
-  private static byte[] pack(ObjectNode envelope, int flags) {
-    try {
-      byte[] plain = JSON.writeValueAsBytes(envelope);
-      byte[] payload = plain;
-      if (plain.length > COMPRESS_ABOVE) {
-        flags |= GZIP;
-        payload = gzip(plain);
+  /** The fields of an envelope, written into its object. */
+  private interface Fields {
+    void write(JsonGenerator json) throws IOException;
+  }
+
+  /**
+   * The marker byte, then the envelope written straight from its fields (every turn writes two or three records: no
+   * tree is built for them, and the bytes are copied once).
+   */
+  private static byte[] pack(int flags, Fields fields) {
+    try (ByteArrayBuilder out = new ByteArrayBuilder(256)) {
+      out.append(flags);
+      try (JsonGenerator json = JSON.getFactory().createGenerator(out)) {
+        json.writeStartObject();
+        fields.write(json);
+        json.writeEndObject();
       }
-      byte[] out = new byte[payload.length + 1];
-      out[0] = (byte) flags;
-      System.arraycopy(payload, 0, out, 1, payload.length);
-      return out;
+      byte[] record = out.toByteArray();
+      if (record.length - 1 <= COMPRESS_ABOVE) return record;
+      byte[] payload = gzip(record, 1, record.length - 1);
+      byte[] compressed = new byte[payload.length + 1];
+      compressed[0] = (byte) (flags | GZIP);
+      System.arraycopy(payload, 0, compressed, 1, payload.length);
+      return compressed;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -150,10 +170,10 @@ final class MessageCodec {
     }
   }
 
-  private static byte[] gzip(byte[] plain) throws IOException {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(plain.length / 4 + 64);
+  private static byte[] gzip(byte[] plain, int offset, int length) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream(length / 4 + 64);
     try (var out = new GZIPOutputStream(buf)) {
-      out.write(plain);
+      out.write(plain, offset, length);
     }
     return buf.toByteArray();
   }

@@ -2,6 +2,7 @@ package dev.rebound.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +16,9 @@ public final class MessageIdentity {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Marker fields that say how to cache or check a block, not what it says. */
   private static final java.util.Set<String> NOT_CONTENT = java.util.Set.of("cache_control", "signature");
+  /** The URL-safe base64 alphabet, for {@link #digest} (before {@link #EMPTY_ANSWER}, which is digested). */
+  private static final byte[] BASE64URL =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".getBytes(StandardCharsets.US_ASCII);
 
   /**
    * An assistant message that says nothing (an aborted attempt's {@code {"role":"assistant","content":""}}, or one that
@@ -133,8 +137,21 @@ public final class MessageIdentity {
    */
   private static String digest(CharSequence identity) {
     byte[] h = dev.rebound.store.MessageHash.sha256(
-        identity.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(h, 16));
+        identity.toString().getBytes(StandardCharsets.UTF_8));
+    // the URL-safe base64 of the first 16 bytes, unpadded (22 characters), written here: every message of every
+    // request in a session is digested, and the JDK's encoder wants a copy of the 16 bytes and makes two arrays
+    byte[] id = new byte[22];
+    int o = 0;
+    for (int i = 0; i < 15; i += 3) {
+      int bits = (h[i] & 0xff) << 16 | (h[i + 1] & 0xff) << 8 | (h[i + 2] & 0xff);
+      id[o++] = BASE64URL[bits >>> 18];
+      id[o++] = BASE64URL[bits >>> 12 & 0x3f];
+      id[o++] = BASE64URL[bits >>> 6 & 0x3f];
+      id[o++] = BASE64URL[bits & 0x3f];
+    }
+    id[o++] = BASE64URL[(h[15] & 0xff) >>> 2];
+    id[o] = BASE64URL[(h[15] & 0x03) << 4];
+    return new String(id, StandardCharsets.ISO_8859_1);
   }
 
   private static JsonNode parse(String text) {

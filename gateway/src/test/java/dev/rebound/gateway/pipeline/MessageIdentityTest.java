@@ -12,6 +12,22 @@ class MessageIdentityTest {
   static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
+  void anIdentityIsTheUrlSafeBase64OfTheFirstSixteenBytesOfTheSha256OfRoleAndText() throws Exception {
+    java.util.Random random = new java.util.Random(20);
+    for (int n = 0; n < 500; n++) {
+      StringBuilder text = new StringBuilder();
+      for (int c = random.nextInt(40); c > 0; c--) text.append((char) (' ' + random.nextInt(0x7f - ' ')));
+      String said = text.toString().strip();
+      String json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+          .put("role", "user").put("content", said).toString();
+      byte[] sha = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(("user\u0000" + said).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(sha, 16)),
+          MessageIdentity.of(json), json);
+    }
+  }
+
+  @Test
   void aToolResultIsTheSameWhereverTheClientPutsItsCacheMarker() {
     String plain = """
         {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"42 lines"}]}]}""";
