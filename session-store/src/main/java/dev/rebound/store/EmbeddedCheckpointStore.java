@@ -1,6 +1,5 @@
 package dev.rebound.store;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -906,10 +905,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
    * @param expires when the session expires (the expiry map holds the same time, for the purge's walk)
    */
   private static byte[] encodeMeta(SessionMeta m, long listed, long expires) {
-    // written field by field, no tree: every write of a session rewrites its meta
-    try (ByteArrayBuilder out = new ByteArrayBuilder(320);
-        JsonGenerator json = JSON.getFactory().createGenerator(out)) {
-      json.writeStartObject();
+    // written field by field, as MessageCodec writes records: every write of a session rewrites its meta
+    return MessageCodec.writeObject(new ByteArrayBuilder(320), json -> {
       json.writeStringField("protocol", m.protocol());
       json.writeNumberField("created", m.created().toEpochMilli());
       json.writeNumberField("updated", m.updated().toEpochMilli());
@@ -924,12 +921,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       json.writeNumberField("listed", listed);
       json.writeNumberField("expires", expires);
       MessageCodec.writeUsage(json, m.usage());
-      json.writeEndObject();
-      json.flush();
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    });
   }
 
   /** A stored meta, the time its index entry is under, and when it expires (-1: not in the meta, see the map). */

@@ -129,25 +129,34 @@ final class MessageCodec {
 
   // ---- envelope
 
-  /** The fields of an envelope, written into its object. */
-  private interface Fields {
+  /** The fields of a JSON object, written into it. */
+  interface Fields {
     void write(JsonGenerator json) throws IOException;
   }
 
   /**
-   * The marker byte, then the envelope written straight from its fields (every turn writes two or three records: no
-   * tree is built for them, and the bytes are copied once).
+   * The object of {@code fields}, written after what {@code out} holds, and the whole of it: records are written field
+   * by field, with no tree built for them, and their bytes copied once (every turn writes two or three).
    */
+  static byte[] writeObject(ByteArrayBuilder out, Fields fields) {
+    try (out; JsonGenerator json = JSON.getFactory().createGenerator(out)) {
+      json.writeStartObject();
+      fields.write(json);
+      json.writeEndObject();
+      json.flush();
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The marker byte, then the envelope: gzip-compressed past {@link #COMPRESS_ABOVE} bytes. */
   private static byte[] pack(int flags, Fields fields) {
-    try (ByteArrayBuilder out = new ByteArrayBuilder(256)) {
-      out.append(flags);
-      try (JsonGenerator json = JSON.getFactory().createGenerator(out)) {
-        json.writeStartObject();
-        fields.write(json);
-        json.writeEndObject();
-      }
-      byte[] record = out.toByteArray();
-      if (record.length - 1 <= COMPRESS_ABOVE) return record;
+    ByteArrayBuilder out = new ByteArrayBuilder(256);
+    out.append(flags);
+    byte[] record = writeObject(out, fields);
+    if (record.length - 1 <= COMPRESS_ABOVE) return record;
+    try {
       byte[] payload = gzip(record, 1, record.length - 1);
       byte[] compressed = new byte[payload.length + 1];
       compressed[0] = (byte) (flags | GZIP);
