@@ -23,6 +23,7 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -148,8 +149,7 @@ final class SessionBinding {
         ready = Future.succeededFuture(loaded.version());
         emit(ex, EventType.RESUME, "prepended " + history.size() + " stored message(s) to " + asSent.size()
             + " new one(s)" + resumed.note(), Map.of());
-      } else if (request.extensionOf(history) >= 0) {
-        from = request.extensionOf(history);
+      } else if ((from = request.extensionOf(history)) >= 0) {
         ready = Future.succeededFuture(loaded.version());
       } else if (request.reasks(history)) {
         // the same question again (through another gateway, or after an end the client never saw): not a fork
@@ -511,11 +511,19 @@ final class SessionBinding {
     private final List<JsonNode> nodes = new ArrayList<>();
     private final String[] texts;
     private final String[] identities;
+    private final String[] hashes;
+    /**
+     * The stored history's hashes and identities, each computed once: a request that missed the session cache walks
+     * the stored history several times (does it extend it, ask again, compact it, share no turn with it).
+     */
+    private final Map<StoredMessage, String> storedHashes = new IdentityHashMap<>();
+    private final Map<StoredMessage, String> storedIdentities = new IdentityHashMap<>();
 
     RequestMessages(JsonNode messages) {
       messages.forEach(nodes::add);
       texts = new String[nodes.size()];
       identities = new String[nodes.size()];
+      hashes = new String[nodes.size()];
     }
 
     int size() {
@@ -532,6 +540,18 @@ final class SessionBinding {
 
     String role(int i) {
       return nodes.get(i).path("role").asText("user");
+    }
+
+    private String hash(int i) {
+      return hashes[i] != null ? hashes[i] : (hashes[i] = MessageHash.of(text(i)));
+    }
+
+    private String storedHash(StoredMessage m) {
+      return storedHashes.computeIfAbsent(m, StoredMessage::hash);
+    }
+
+    private String storedIdentity(StoredMessage m) {
+      return storedIdentities.computeIfAbsent(m, stored -> MessageIdentity.of(stored.json()));
     }
 
     /** An assistant message that says nothing (an aborted attempt's): kept out of the store and of comparisons. */
@@ -629,7 +649,7 @@ final class SessionBinding {
       }
       // a message the history holds as it is carries no summary of it: an edit that keeps the first answers is a fork
       java.util.Set<String> kept = new java.util.HashSet<>();
-      for (StoredMessage m : history) kept.add(MessageIdentity.of(m.json()));
+      for (StoredMessage m : history) kept.add(storedIdentity(m));
       for (int i = 0; i < size(); i++) {
         if (isSystemRole(role(i)) || kept.contains(identity(i))) continue;
         String text = MessageIdentity.textOf(nodes.get(i));
@@ -646,7 +666,7 @@ final class SessionBinding {
       for (int i = 0; i < size() && isSystemRole(role(i)); i++) asked.add(identity(i));
       List<String> stored = new ArrayList<>();
       for (int j = 0; j < history.size() && isSystemRole(history.get(j).role()); j++) {
-        stored.add(MessageIdentity.of(history.get(j).json()));
+        stored.add(storedIdentity(history.get(j)));
       }
       return !asked.equals(stored);
     }
@@ -680,8 +700,8 @@ final class SessionBinding {
 
     private boolean sameTurn(StoredMessage stored, int i) {
       // the fast path: byte-identical after canonicalisation; else compare what the turn says
-      if (stored.hash().equals(MessageHash.of(text(i)))) return true;
-      if (MessageIdentity.of(stored.json()).equals(identity(i))) return true;
+      if (storedHash(stored).equals(hash(i))) return true;
+      if (storedIdentity(stored).equals(identity(i))) return true;
       if (!"assistant".equals(stored.role()) || !"assistant".equals(role(i))) return false;
       try {
         return MessageIdentity.sameAnswerInPart(JSON.readTree(stored.json()), nodes.get(i));
@@ -690,8 +710,8 @@ final class SessionBinding {
       }
     }
 
-    private static boolean storedEmpty(StoredMessage m) {
-      return "assistant".equals(m.role()) && MessageIdentity.EMPTY_ANSWER.equals(MessageIdentity.of(m.json()));
+    private boolean storedEmpty(StoredMessage m) {
+      return "assistant".equals(m.role()) && MessageIdentity.EMPTY_ANSWER.equals(storedIdentity(m));
     }
 
     /**
