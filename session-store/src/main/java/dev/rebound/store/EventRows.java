@@ -11,10 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How the embedded store keeps a session's events: one row per {@link CheckpointStore#appendEvents} call, under the id
- * of its first event, holding every event of the call (the gateway writes a session's events of the last fifth of a
- * second together, a dozen or more under load). A row per event cost the store a key, a B-tree entry and a JSON
- * envelope each: half of the bytes a turn wrote.
+ * How the stores keep a session's events: one row per {@link CheckpointStore#appendEvents} call, holding every event
+ * of the call (the gateway writes a session's events of the last fifth of a second together, a dozen or more under
+ * load). The embedded store keeps a row under the id of its first event; Redis keeps it as one stream entry. A row per
+ * event cost the embedded store a key, a B-tree entry and a JSON envelope each (half of the bytes a turn wrote), and
+ * Redis an XADD each.
  *
  * <p>A row is {@code [VERSION][count: int]}, then per event {@code [at: long][type][reason][json]}, each text an int
  * length (-1: null) and its UTF-8 bytes; the events' ids follow the row's first one. Rows written before this layout
@@ -60,16 +61,30 @@ final class EventRows {
 
   /** The row's events, the first with id {@code firstId}. */
   static List<SessionEvent> decode(byte[] row, long firstId) {
-    if (row[0] == LEGACY_JSON) return List.of(legacy(row, firstId));
+    List<SessionEvent> out = new ArrayList<>();
+    decode(row, "", firstId, firstId, out);
+    return out;
+  }
+
+  /**
+   * Adds the row's events numbered {@code from} or later to {@code out}, the first numbered {@code firstId}, each with
+   * the id {@code idPrefix} + its number.
+   */
+  static void decode(byte[] row, String idPrefix, long firstId, long from, List<SessionEvent> out) {
+    if (row[0] == LEGACY_JSON) {
+      if (firstId >= from) out.add(legacy(row, firstId));
+      return;
+    }
     if (row[0] != VERSION) throw new IllegalStateException("event row of an unknown layout " + row[0]);
     ByteBuffer in = ByteBuffer.wrap(row, 1, row.length - 1);
     int count = in.getInt();
-    List<SessionEvent> out = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       Instant at = Instant.ofEpochMilli(in.getLong());
-      out.add(new SessionEvent(Long.toString(firstId + i), at, text(in), text(in), text(in)));
+      String type = text(in);
+      String reason = text(in);
+      String json = text(in);
+      if (firstId + i >= from) out.add(new SessionEvent(idPrefix + (firstId + i), at, type, reason, json));
     }
-    return out;
   }
 
   /** The row without its first {@code dropped} events (fewer than it holds): what the cap keeps of the oldest row. */

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ import java.util.regex.Pattern;
  * {@link CheckpointStore} on Redis (standalone, cluster or sentinel) through the non-blocking vertx-redis-client.
  *
  * <p>Layout (DESIGN.md): {@code rb:{tenant:id}:meta} hash, {@code :msgs} list of encoded messages, {@code :cps} list
- * of framed checkpoints, {@code :events} capped stream; {@code rb:idx:<tenant>} sorted set (score = last update) for
+ * of framed checkpoints, {@code :ev} capped stream of events (one entry per write of them); {@code rb:idx:<tenant>} sorted set (score = last update) for
  * listing. Every session write is one Lua script ({@code write.lua}); the index is updated by a second script right
  * after, because it lives on another cluster slot: in cluster mode the listing is therefore not atomic with the
  * write (a session can be briefly missing from, or stale in, the listing; never the other way round for data). A
@@ -42,6 +43,8 @@ public final class RedisCheckpointStore implements CheckpointStore {
       Pattern.compile("(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY)\\b");
   /** A stream entry id ({@code ms-seq}); 19 digits stay below 2^64, so the next id after one always exists. */
   private static final Pattern STREAM_ID = Pattern.compile("\\d{1,19}(-\\d{1,19})?");
+  /** Lua's numbers are doubles: exact up to 2^53. */
+  private static final BigInteger LUA_EXACT = BigInteger.ONE.shiftLeft(53);
 
   private final RedisLink redis;
   private final RedisStoreOptions options;
@@ -242,29 +245,14 @@ public final class RedisCheckpointStore implements CheckpointStore {
       }
       RedisKeys keys = RedisKeys.of(key);
       long now = now().toEpochMilli();
-      List<Object> args = new ArrayList<>(3 + events.size() * 9);
-      args.add(options.maxEvents());
-      args.add(options.ttl().toMillis());
-      args.add(now);
-      for (NewEvent e : events) {
-        args.add(2 + (e.reason() != null ? 1 : 0) + (e.json() != null ? 1 : 0));
-        args.add("at");
-        args.add(e.at() == null ? now : e.at().toEpochMilli());
-        args.add("type");
-        args.add(e.type());
-        if (e.reason() != null) {
-          args.add("reason");
-          args.add(e.reason());
-        }
-        if (e.json() != null) {
-          args.add("json");
-          args.add(e.json());
-        }
-      }
-      return scripts.run(Script.EVENT, List.of(keys.events(), keys.meta(), keys.msgs(), keys.cps()), args)
-          .map(reply -> {
-            List<String> ids = new ArrayList<>(reply.size());
-            for (Response id : reply) ids.add(id.toString());
+      List<Object> args = List.of(options.maxEvents(), options.ttl().toMillis(), now, events.size(),
+          EventRows.encode(events, now));
+      return scripts.run(Script.EVENT, List.of(keys.events(), keys.meta(), keys.msgs(), keys.cps(), keys.oldEvents()),
+          args).map(reply -> {
+            String prefix = reply.get(0).toString() + "-";
+            long first = reply.get(1).toLong();
+            List<String> ids = new ArrayList<>(events.size());
+            for (int i = 0; i < events.size(); i++) ids.add(prefix + (first + i));
             return ids;
           });
     });
@@ -389,6 +377,10 @@ public final class RedisCheckpointStore implements CheckpointStore {
     });
   }
 
+  /**
+   * One script reads both streams (the session's, and the older layout's for a session written before it) and the
+   * cap's floor at once; see {@code event-range.lua}.
+   */
   @Override
   public Future<List<SessionEvent>> events(SessionKey key, String afterId, int limit) {
     return guard(() -> {
@@ -397,18 +389,34 @@ public final class RedisCheckpointStore implements CheckpointStore {
         return Future.failedFuture(new IllegalArgumentException("invalid event id '" + afterId + "'"));
       }
       if (limit <= 0) return Future.succeededFuture(List.of());
-      Request xrange = Request.cmd(Command.XRANGE).arg(RedisKeys.of(key).events())
-          .arg(afterId == null ? "-" : "(" + afterId).arg("+").arg("COUNT").arg(limit);
-      return send(xrange).map(reply -> {
-        List<SessionEvent> out = new ArrayList<>();
-        if (reply == null) return out;
-        for (Response entry : reply) {
-          Map<String, String> f = fields(entry.get(1));
-          out.add(new SessionEvent(entry.get(0).toString(), Instant.ofEpochMilli(Long.parseLong(f.get("at"))),
-              f.get("type"), f.get("reason"), f.get("json")));
-        }
-        return out;
-      });
+      String afterBase = "";
+      String afterNumber = "0";
+      if (afterId != null) {
+        int dash = afterId.indexOf('-');
+        afterBase = dash < 0 ? afterId : afterId.substring(0, dash);
+        // a number past 2^53 is past any the store gave out; Lua's numbers are doubles
+        if (dash >= 0) afterNumber = new BigInteger(afterId.substring(dash + 1)).min(LUA_EXACT).toString();
+      }
+      RedisKeys keys = RedisKeys.of(key);
+      return scripts.run(Script.EVENT_RANGE, List.of(keys.events(), keys.oldEvents()),
+          List.of(options.maxEvents(), limit, afterBase, afterNumber)).map(reply -> {
+            long from = reply.get(0).toLong();
+            List<SessionEvent> out = new ArrayList<>();
+            for (Response entry : reply.get(1)) {
+              if (out.size() == limit) return out;
+              Map<String, String> f = fields(entry.get(1));
+              out.add(new SessionEvent(entry.get(0).toString(), Instant.ofEpochMilli(Long.parseLong(f.get("at"))),
+                  f.get("type"), f.get("reason"), f.get("json")));
+            }
+            for (Response entry : reply.get(2)) {
+              String id = entry.get(0).toString();
+              int dash = id.indexOf('-');
+              byte[] row = entry.get(1).get(1).toBytes();
+              long last = Long.parseLong(id, dash + 1, id.length(), 10);
+              EventRows.decode(row, id.substring(0, dash + 1), last - EventRows.count(row) + 1, from, out);
+            }
+            return out.size() > limit ? out.subList(0, limit) : out;
+          });
     });
   }
 

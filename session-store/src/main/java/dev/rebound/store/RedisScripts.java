@@ -16,8 +16,10 @@ final class RedisScripts {
   enum Script {
     /** Every session write: version check, append, checkpoint, meta, TTL. */
     WRITE("write.lua"),
-    /** Capped event append + TTL refresh. */
+    /** Capped event append (one write of events, one stream entry) + TTL refresh. */
     EVENT("event.lua"),
+    /** A session's events after a cursor, with the cap's floor. */
+    EVENT_RANGE("event-range.lua"),
     /** Tenant listing update, on the index's own slot. */
     INDEX("index.lua"),
     /** Background jobs ({@link RedisResponseJobStore}): a new job; claim a due one; a run's write; cancel;

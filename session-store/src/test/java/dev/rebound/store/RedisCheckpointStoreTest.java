@@ -17,6 +17,7 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,7 +96,7 @@ class RedisCheckpointStoreTest extends CheckpointStoreContract {
 
     age(key, Duration.ofSeconds(6)); // a tenth has passed since they were set: renewed, every key
     await(store.append(key, Append.of(second.version(), user("q2")).withCheckpoint(auto("[]"))));
-    for (String k : keys.session()) {
+    for (String k : List.of(keys.meta(), keys.msgs(), keys.cps(), keys.events())) {
       long pttl = send(Request.cmd(Command.PTTL).arg(k)).toLong();
       assertTrue(pttl > 99_000 && pttl <= 100_000, k + " was renewed: PTTL " + pttl);
     }
@@ -166,6 +167,76 @@ class RedisCheckpointStoreTest extends CheckpointStoreContract {
     assertEquals(MessageCodec.GZIP | MessageCodec.PARTIAL, large[0], "large: gzip + partial bits");
     assertTrue(large.length < 10_000, "compressed to " + large.length + " bytes");
     assertEquals(big, await(store.messages(key, 1, 2)).get(0).json());
+  }
+
+  @Test
+  void writesAWriteOfEventsAsOneStreamEntryWhoseIdCountsTheSessionsEvents() {
+    SessionKey key = key("one-entry");
+    List<String> ids = await(store.appendEvents(key, List.of(new NewEvent(null, "route", "best match", null),
+        new NewEvent(null, "retry", "429", "{\"attempt\":1}"), new NewEvent(null, "answered", null, null))));
+    List<String> more = await(store.appendEvents(key, List.of(new NewEvent(null, "checkpoint", null, null))));
+
+    Response entries = send(Request.cmd(Command.XRANGE).arg(RedisKeys.of(key).events()).arg("-").arg("+"));
+    assertEquals(2, entries.size(), "one entry per write, not per event");
+    String base = Long.toString(clock.millis());
+    assertEquals(List.of(base + "-1", base + "-2", base + "-3"), ids);
+    assertEquals(List.of(base + "-4"), more);
+    assertEquals(base + "-3", entries.get(0).get(0).toString(), "an entry's id is its last event's");
+    assertEquals(List.of("route", "retry", "answered", "checkpoint"),
+        await(store.events(key, null, 10)).stream().map(SessionEvent::type).toList());
+  }
+
+  @Test
+  void readsASessionsEventsKeptOneEntryPerEventByEarlierVersionsBeforeItsNewOnesAndKeepsThemWithTheSession() {
+    CheckpointStore store = open(Duration.ofHours(1), 1000);
+    SessionKey key = key("upgraded");
+    RedisKeys keys = RedisKeys.of(key);
+    await(store.append(key, Append.of(0, user("q")).withCheckpoint(auto("[]"))));
+    // as the build before wrote them: XADD per event, fields at, type, reason?, json?, the server's time as id
+    List<String> old = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      Request xadd = Request.cmd(Command.XADD).arg(keys.oldEvents()).arg("MAXLEN").arg(1000).arg("*")
+          .arg("at").arg(clock.millis()).arg("type").arg("retry").arg("reason").arg("attempt " + i);
+      if (i == 2) xadd.arg("json").arg("{\"attempt\":2}");
+      old.add(send(xadd).toString());
+    }
+    send(Request.cmd(Command.PEXPIRE).arg(keys.oldEvents()).arg(3_600_000));
+
+    List<String> ids = await(store.appendEvents(key, List.of(new NewEvent(null, "route", "r1", null),
+        new NewEvent(null, "answered", null, null))));
+    long oldMillis = Long.parseLong(old.get(2).substring(0, old.get(2).indexOf('-')));
+    assertTrue(Long.parseLong(ids.get(0).substring(0, ids.get(0).indexOf('-'))) > oldMillis,
+        "the new stream's ids follow the old stream's, whatever the clock says: " + ids + " after " + old);
+
+    List<SessionEvent> all = await(store.events(key, null, 100));
+    List<String> expected = new ArrayList<>(old);
+    expected.addAll(ids);
+    assertEquals(expected, all.stream().map(SessionEvent::id).toList(), "the old events first, then the new");
+    assertEquals("{\"attempt\":2}", all.get(1).json());
+    assertEquals("attempt 3", all.get(2).reason());
+    assertEquals(expected.subList(2, 4), await(store.events(key, old.get(1), 2)).stream().map(SessionEvent::id).toList(),
+        "a page across the two streams");
+    assertEquals(expected.subList(4, 5), await(store.events(key, ids.get(0), 10)).stream().map(SessionEvent::id).toList());
+
+    age(key, Duration.ofMinutes(10)); // a tenth of the hour: the session's next write renews every key, the old one's too
+    await(store.appendEvent(key, "checkpoint", null, null));
+    long pttl = send(Request.cmd(Command.PTTL).arg(keys.oldEvents())).toLong();
+    assertTrue(pttl > 3_590_000, "the old stream lives as long as its session: PTTL " + pttl);
+    assertTrue(await(store.delete(key)));
+    assertEquals(0L, send(Request.cmd(Command.EXISTS).arg(keys.events()).arg(keys.oldEvents())).toLong());
+  }
+
+  @Test
+  void aSessionMadeAgainAfterItWasDeletedGivesIdsAfterItsEarlierOnes() {
+    SessionKey key = key("again");
+    String before = await(store.appendEvent(key, "route", "first life", null));
+    await(store.delete(key));
+    clock.advance(Duration.ofMillis(5));
+    String after = await(store.appendEvent(key, "route", "second life", null));
+    assertTrue(Long.parseLong(after.substring(0, after.indexOf('-')))
+        > Long.parseLong(before.substring(0, before.indexOf('-'))), before + " then " + after);
+    assertEquals(List.of("second life"), await(store.events(key, before, 10)).stream().map(SessionEvent::reason)
+        .toList(), "a reader's cursor from the first life reads the second from its start");
   }
 
   @Test

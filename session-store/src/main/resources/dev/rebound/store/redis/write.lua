@@ -1,7 +1,8 @@
 -- One atomic session write: version check, (restore: rewind), append with replacePartial, checkpoint, meta, TTL.
 -- Called by RedisCheckpointStore through EVALSHA; all KEYS share the session's hash tag, so this is cluster-safe.
 --
--- KEYS  1 meta (hash)   2 msgs (list)   3 cps (list)   4 events (stream; only its TTL is refreshed here)
+-- KEYS  1 meta (hash)   2 msgs (list)   3 cps (list)   4 events, 5 the older layout's events (streams; only their
+--       TTLs are refreshed here)
 -- ARGV  1 mode: 'append' | 'create' (fork target: must not exist) | 'restore' (rewind to checkpoint ARGV[6] first)
 --         | 'replace' (the messages replace every stored one: a compaction; checkpoints, events and meta stay)
 --       2 expectedVersion   3 nowMillis   4 ttlMillis   5 replacePartial '1'|'0'   6 restoreSeq ('0' unless restore)
