@@ -346,6 +346,48 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     }
   }
 
+  @Test
+  void readsAMetaAsTheFirstLayoutWroteItWithoutListingExpiryOrUsageAndOneWithEveryField() {
+    Path home = dir.resolve("meta-layouts");
+    EmbeddedStoreOptions options = optionsAt(home, Duration.ofDays(1), 100);
+    SessionKey first = key("first-layout");
+    SessionKey full = key("every-field");
+    CheckpointStore writer = await(EmbeddedCheckpointStore.open(vertx, options));
+    await(writer.append(first, Append.of(0, user("q"))));
+    TurnUsage usage = new TurnUsage(12, 3, 4, 5);
+    await(writer.append(full, Append.of(0, user("q"), assistant("a").withUsage(usage))
+        .withMeta(MetaChange.answered("openai", "agent-a", null, 1, usage))));
+    SessionMeta written = await(writer.meta(full));
+    await(writer.close());
+    org.h2.mvstore.MVStore file = rawFile(home);
+    org.h2.mvstore.MVMap<String, byte[]> metas = file.openMap(EmbeddedCheckpointStore.LAYOUT + "meta");
+    long created = clock.millis() - 60_000;
+    metas.put(tenant + "/" + first.id(), ("{\"protocol\":\"anthropic\",\"created\":" + created + ",\"updated\":"
+        + (created + 5) + ",\"turns\":3,\"tokens\":42,\"status\":\"active\",\"agent\":null,\"version\":7,"
+        + "\"messageCount\":1,\"checkpointCount\":0,\"forkedFrom\":\"t/x@2\",\"unknownLater\":{\"a\":[1]}}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    file.commit();
+    file.close();
+
+    CheckpointStore reader = await(EmbeddedCheckpointStore.open(vertx, options));
+    try {
+      SessionMeta old = await(reader.meta(first));
+      assertEquals("anthropic", old.protocol());
+      assertEquals(created, old.created().toEpochMilli());
+      assertEquals(created + 5, old.updated().toEpochMilli());
+      assertEquals(3, old.turns());
+      assertEquals(42, old.tokens());
+      assertNull(old.agent());
+      assertEquals(7, old.version());
+      assertEquals("t/x@2", old.forkedFrom());
+      assertEquals(TurnUsage.NONE, old.usage());
+      assertEquals(written, await(reader.meta(full)), "every field as written");
+      assertEquals(usage, await(reader.meta(full)).usage());
+    } finally {
+      await(reader.close());
+    }
+  }
+
   private EmbeddedStoreOptions optionsAt(Path home, Duration ttl, int maxEvents) {
     return new EmbeddedStoreOptions(home, ttl, maxEvents, EmbeddedStoreOptions.DEFAULT_PURGE_INTERVAL, clock);
   }
