@@ -21,14 +21,15 @@ import java.util.regex.Pattern;
 /**
  * {@link CheckpointStore} on Redis (standalone, cluster or sentinel) through the non-blocking vertx-redis-client.
  *
- * <p>Layout (DESIGN.md): {@code rb:{tenant:id}:meta} hash, {@code :msgs} list of encoded messages, {@code :cps} list
- * of framed checkpoints, {@code :ev} capped stream of events (one entry per write of them); {@code rb:idx:<tenant>} sorted set (score = last update) for
- * listing. Every session write is one Lua script ({@code write.lua}); the index is updated by a second script right
- * after, because it lives on another cluster slot: in cluster mode the listing is therefore not atomic with the
- * write (a session can be briefly missing from, or stale in, the listing; never the other way round for data). A
- * session's place in the listing is refreshed at most once a second ({@link #INDEX_REFRESH_MILLIS}): its order lags
- * its last write by less than that. The keys' TTLs are renewed once a tenth of the TTL has passed since they were last
- * set (meta field {@code ttlAt}), not on every write: each command a script runs costs Redis time on every turn.
+ * <p>Layout (DESIGN.md): {@code rb:{tenant:id}:meta} hash, {@code :msgs} list of encoded messages, {@code :cps} list of
+ * framed checkpoints, {@code :ev} capped stream of events (one entry per write of them; {@code :events} the older
+ * layout's, read only); {@code rb:idx:<tenant>} sorted set (score = last update) for listing. Every session write is
+ * one Lua script ({@code write.lua}); the index is updated by a second script right after, because it lives on another
+ * cluster slot: in cluster mode the listing is therefore not atomic with the write (a session can be briefly missing
+ * from, or stale in, the listing; never the other way round for data). A session's place in the listing is refreshed at
+ * most once a second ({@link #INDEX_REFRESH_MILLIS}): its order lags its last write by less than that. The keys' TTLs
+ * are renewed once a tenth of the TTL has passed since they were last set (meta field {@code ttlAt}), not on every
+ * write: each command a script runs costs Redis time on every turn.
  *
  * <p>Commands go over one long-lived pipelined connection ({@link RedisLink}; in a cluster, one per master), which is
  * replaced after it broke or a command on it timed out, so the store recovers by itself. It connects lazily:

@@ -26,8 +26,8 @@ end
 local n = tonumber(ARGV[4])
 local newest = last + n
 local floor = math.max(0, newest - tonumber(ARGV[1]) + 1)
-redis.call('XADD', KEYS[1], 'MINID', base .. '-' .. string.format('%d', floor), base .. '-' .. string.format('%d', newest),
-  'e', ARGV[5])
+redis.call('XADD', KEYS[1], 'MINID', base .. '-' .. string.format('%d', floor),
+  base .. '-' .. string.format('%d', newest), 'e', ARGV[5])
 -- the TTLs are refreshed when a tenth of the TTL has passed since write.lua set them (meta field ttlAt; each
 -- redis.call costs Redis time); a stream this call created gets its TTL at once
 local ttl, now = tonumber(ARGV[2]), tonumber(ARGV[3])
