@@ -11,12 +11,16 @@ import java.util.List;
  * the text blocks joined, whitespace-trimmed), and the tool calls or results (names, arguments, ids). Fields that SDKs
  * add or drop (null refusals, annotations, cache_control, block order of empty parts) do not count, and neither do
  * thinking blocks: clients resend them with other signatures, or drop them from older turns.
+ *
+ * <p>Two digests of that: {@link #of} for comparing messages within this process (a session's every turn compares
+ * each message of its history, so it is a fast 128-bit hash), and {@link #lasting} where an identity is kept beyond the
+ * process (a thread's id is named after its first messages), SHA-256, which every version computes alike.
  */
 public final class MessageIdentity {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Marker fields that say how to cache or check a block, not what it says. */
   private static final java.util.Set<String> NOT_CONTENT = java.util.Set.of("cache_control", "signature");
-  /** The URL-safe base64 alphabet, for {@link #digest} (before {@link #EMPTY_ANSWER}, which is digested). */
+  /** The URL-safe base64 alphabet, for {@link #base64} (before {@link #EMPTY_ANSWER}, which is digested). */
   private static final byte[] BASE64URL =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".getBytes(StandardCharsets.US_ASCII);
 
@@ -69,18 +73,33 @@ public final class MessageIdentity {
     try {
       return of(JSON.readTree(json));
     } catch (java.io.IOException e) {
-      return digest(json);
+      return base64(MessageFingerprint.of(new StringBuilder(json)));
     }
   }
 
   /**
-   * The identity of a parsed message. Floating-point numbers count by value, so a message parsed with BigDecimals
-   * (as the front door reads requests) has the identity of its JSON text read back with doubles (as stored).
+   * The identity of a parsed message, for comparing it with others in this process (never store it: another version
+   * may compute it otherwise; see {@link #lasting}). Floating-point numbers count by value, so a message parsed with
+   * BigDecimals (as the front door reads requests) has the identity of its JSON text read back with doubles (as
+   * stored).
    */
   static String of(JsonNode m) {
+    return base64(MessageFingerprint.of(said(m)));
+  }
+
+  /**
+   * The identity of a parsed message as every version computes it: 128 bits of the SHA-256 of what {@link #of}
+   * digests, for identities kept beyond this process (a thread's id).
+   */
+  static String lasting(JsonNode m) {
+    return base64(dev.rebound.store.MessageHash.sha256(said(m).toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** What makes the message itself: its role, its text and its tools, each after a NUL. */
+  private static StringBuilder said(JsonNode m) {
     StringBuilder id = new StringBuilder(text(m.path("role"))).append('\u0000').append(textOf(m));
     for (String t : toolsOf(m)) id.append('\u0000').append(t);
-    return digest(id);
+    return id;
   }
 
   /** The tool calls, tool results and other non-text blocks of a message, in order. */
@@ -132,14 +151,11 @@ public final class MessageIdentity {
   }
 
   /**
-   * 128 bits of SHA-256 of what makes the message itself: the sessions cache keeps one identity per stored message, and
-   * the whole text would keep every session's history in memory.
+   * The URL-safe base64 of a digest's first 16 bytes, unpadded (22 characters): the sessions cache keeps one identity
+   * per stored message, and the whole text would keep every session's history in memory. Written here: every message
+   * of every request in a session is digested, and the JDK's encoder wants a copy of the 16 bytes and makes two arrays.
    */
-  private static String digest(CharSequence identity) {
-    byte[] h = dev.rebound.store.MessageHash.sha256(
-        identity.toString().getBytes(StandardCharsets.UTF_8));
-    // the URL-safe base64 of the first 16 bytes, unpadded (22 characters), written here: every message of every
-    // request in a session is digested, and the JDK's encoder wants a copy of the 16 bytes and makes two arrays
+  private static String base64(byte[] h) {
     byte[] id = new byte[22];
     int o = 0;
     for (int i = 0; i < 15; i += 3) {

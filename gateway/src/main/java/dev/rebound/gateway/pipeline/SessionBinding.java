@@ -678,14 +678,15 @@ final class SessionBinding {
     /**
      * What names the conversation the request belongs to: its system prompt (the top-level one, or its system
      * messages) and its first question, by identity. Every later request of that conversation starts the same way.
+     * A thread's id is made of it, so it uses the identities every version computes alike.
      */
     String threadKey(JsonNode topLevelSystem) {
       StringBuilder key = new StringBuilder();
       if (topLevelSystem != null && !topLevelSystem.isNull()) {
-        key.append(MessageIdentity.of(JSON.createObjectNode().put("role", "system").set("content", topLevelSystem)));
+        key.append(MessageIdentity.lasting(JSON.createObjectNode().put("role", "system").set("content", topLevelSystem)));
       }
       for (int i = 0; i < size(); i++) {
-        key.append('|').append(identity(i));
+        key.append('|').append(MessageIdentity.lasting(nodes.get(i)));
         if ("user".equals(role(i))) break;
       }
       return key.toString();

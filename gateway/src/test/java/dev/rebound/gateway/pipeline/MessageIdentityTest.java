@@ -12,7 +12,7 @@ class MessageIdentityTest {
   static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
-  void anIdentityIsTheUrlSafeBase64OfTheFirstSixteenBytesOfTheSha256OfRoleAndText() throws Exception {
+  void aLastingIdentityIsTheUrlSafeBase64OfTheFirstSixteenBytesOfTheSha256OfRoleAndText() throws Exception {
     java.util.Random random = new java.util.Random(20);
     for (int n = 0; n < 500; n++) {
       StringBuilder text = new StringBuilder();
@@ -23,7 +23,38 @@ class MessageIdentityTest {
       byte[] sha = java.security.MessageDigest.getInstance("SHA-256")
           .digest(("user\u0000" + said).getBytes(java.nio.charset.StandardCharsets.UTF_8));
       assertEquals(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(sha, 16)),
-          MessageIdentity.of(json), json);
+          MessageIdentity.lasting(JSON.readTree(json)), json);
+    }
+  }
+
+  @Test
+  void lastingIdentitiesAreThoseEarlierVersionsNamedThreadsAfter() throws Exception {
+    // computed by the version before identities compared in the process got a faster digest: thread ids are made of
+    // these, and a thread must keep its id across an upgrade
+    assertEquals("uSpigxCudyvPrx6iRGly4Q", MessageIdentity.lasting(JSON.readTree(
+        "{\"role\":\"system\",\"content\":\"You are terse.\"}")));
+    assertEquals("TNMfbpGIaSaq12fAiMM7-Q", MessageIdentity.lasting(JSON.readTree("{\"role\":\"user\",\"content\":["
+        + "{\"type\":\"text\",\"text\":\"Write a title\"},{\"type\":\"tool_result\",\"tool_use_id\":\"t1\","
+        + "\"content\":\"42 l\u00e9gumes \u2713\"}]}")));
+    assertEquals("_XVXjWuV99jeSasT5ecMvA", MessageIdentity.lasting(JSON.readTree("{\"role\":\"assistant\",\"tool_calls\":"
+        + "[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"ls\",\"arguments\":"
+        + "\"{\\\"path\\\":\\\"/tmp\\\",\\\"depth\\\":1.5}\"}}]}")));
+  }
+
+  @Test
+  void anIdentityInTheProcessTellsApartWhatTheLastingOneTellsApartAndIsAsLong() throws Exception {
+    java.util.Random random = new java.util.Random(21);
+    java.util.Map<String, String> byFast = new java.util.HashMap<>();
+    for (int n = 0; n < 20_000; n++) {
+      StringBuilder text = new StringBuilder();
+      for (int c = random.nextInt(300); c > 0; c--) text.append((char) (' ' + random.nextInt(0x2000)));
+      String json = JSON.createObjectNode().put("role", n % 2 == 0 ? "user" : "assistant").put("content", text.toString())
+          .toString();
+      String fast = MessageIdentity.of(json);
+      String lasting = MessageIdentity.lasting(JSON.readTree(json));
+      assertEquals(22, fast.length());
+      String before = byFast.put(fast, lasting);
+      if (before != null) assertEquals(before, lasting, "two messages with one identity: " + json);
     }
   }
 
