@@ -99,6 +99,10 @@ class DeployManifestsTest {
     // the heap stays well inside the container's memory limit (the rest: metaspace, code cache, direct buffers)
     String javaOpts = "";
     for (JsonNode e : container.path("env")) if (e.path("name").asText().equals("REBOUND_JAVA_OPTS")) javaOpts = e.path("value").asText();
+    // the same JVM as the Docker image's, whose options the bench measures
+    Matcher image = Pattern.compile("(?m)^ENV REBOUND_JAVA_OPTS=\"([^\"]+)\"").matcher(Files.readString(Path.of("..", "Dockerfile")));
+    assertTrue(image.find(), "the Dockerfile's REBOUND_JAVA_OPTS");
+    assertEquals(image.group(1), javaOpts);
     Matcher xmx = Pattern.compile("-Xmx(\\d+)m").matcher(javaOpts);
     assertTrue(xmx.find(), javaOpts);
     Matcher limit = Pattern.compile("(\\d+)Mi").matcher(container.at("/resources/limits/memory").asText());

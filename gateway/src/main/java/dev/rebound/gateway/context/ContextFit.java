@@ -9,8 +9,10 @@ import dev.rebound.gateway.config.OnOverflow;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureKind;
 import dev.rebound.routing.AgentDefinition;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -386,7 +388,8 @@ public final class ContextFit {
   /** Straight to UTF-8 bytes: no intermediate String for a body of a few hundred kilobytes. */
   private static Buffer bytes(ObjectNode json) {
     try {
-      return Buffer.buffer(JSON.writeValueAsBytes(json));
+      // wrapped, not copied: Buffer.buffer(byte[]) would copy the whole fitted conversation once more
+      return BufferInternal.buffer(Unpooled.wrappedBuffer(JSON.writeValueAsBytes(json)));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("a parsed request cannot fail to serialize", e);
     }

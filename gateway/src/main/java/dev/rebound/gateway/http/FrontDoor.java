@@ -64,7 +64,7 @@ public final class FrontDoor {
     return new Exchange(ctx, endpoint, body, json, model, stream, sessionId, record);
   }
 
-  /** The body parsed where it lies (BodyHandler's heap buffer), not from a copy of it. */
+  /** The body parsed where it lies (the heap buffer {@link RequestBodyReader} filled), not from a copy of it. */
   private static JsonNode readTree(Buffer body) throws java.io.IOException {
     ByteBuf bytes = ((BufferInternal) body).getByteBuf();
     if (!bytes.hasArray()) return JSON.readTree(body.getBytes());

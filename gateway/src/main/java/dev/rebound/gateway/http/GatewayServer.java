@@ -74,7 +74,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -287,14 +286,17 @@ public final class GatewayServer {
         .setPort(config.server().port())
         .setTcpNoDelay(true)
         .setCompressionSupported(false)
+        // no WebSockets are served: with these on (Vert.x's default) every connection's pipeline carries the WebSocket
+        // extension handler, which every read and write of every request passes through
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
         // HTTP/1.1 only: with h2c on, Vert.x sets a connection up only after its first bytes, too late to count it
         // or to time a client that sends nothing
         .setHttp2ClearTextEnabled(false);
     ClientConnections connections = new ClientConnections(options, config.server());
     warnAboveFileLimit();
     Router router = Router.router(vertx);
-    // the body is sized from Content-Length up front: growing it chunk by chunk copied large prompts several times
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()).setPreallocateBodyBuffer(true);
+    RequestBodyReader body = new RequestBodyReader(config.server().maxBodyBytes());
     router.route().handler(GatewayServer::requestId);
     // the model endpoints first: every request is matched against the routes in order, and these take nearly all
     for (String prefix : PREFIXES) {
@@ -336,12 +338,13 @@ public final class GatewayServer {
     router.errorHandler(413, ctx -> fail(ctx, ClientError.tooLarge("The request body is larger than "
         + config.server().maxBodyBytes() + " bytes (server.maxBodyBytes); send a smaller request.")));
     router.errorHandler(400, ctx -> fail(ctx, ClientError.invalidRequest("The request could not be read.", null)));
-    // BodyHandler answers an Expect other than 100-continue; what the client sends next is unknown, so it closes
+    // the body's reader answers an Expect other than 100-continue; what the client sends next is unknown, so it closes
     router.errorHandler(417, ctx -> failAndClose(ctx, ClientError.expectationFailed("Expect: "
         + ctx.request().getHeader(HttpHeaders.EXPECT) + " is not supported (only Expect: 100-continue is); "
         + "send the request without it.")));
-    // BodyHandler fails a request whose body stopped arriving with status 200 (vertx-web's choice): its connection
-    // closed, because the client went away or because the body's framing was broken (answered below the router)
+    // the body's reader fails a request whose body stopped arriving with status 200 (as vertx-web's BodyHandler does):
+    // its connection closed, because the client went away or because the body's framing was broken (answered below
+    // the router)
     router.errorHandler(200, ctx -> {
       LOG.log(Level.FINE, "the body of " + ctx.request().path() + " could not be read", ctx.failure());
       fail(ctx, ClientError.invalidRequest("The request body could not be read; send it again.", null));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.rebound.gateway.config.ContextConfig;
 import dev.rebound.gateway.wire.formats.WireFormats;
 import java.util.List;
@@ -92,5 +93,24 @@ class TokenCounterTest {
     assertTrue(a != ContentHash.of(JSON.readTree("{\"role\":\"user\",\"content\":\"abcdefgi\"}")));
     assertTrue(a != ContentHash.of(JSON.readTree("{\"role\":\"assistant\",\"content\":\"abcdefgh\"}")));
     assertTrue(ContentHash.of(JSON.readTree("[\"ab\",\"c\"]")) != ContentHash.of(JSON.readTree("[\"a\",\"bc\"]")));
+  }
+
+  @Test
+  void aChangeAnywhereInALongTextOrInAnyTextHashesDifferently() {
+    // longer than the hash's scratch array: every slice of the text is read, each character in every position
+    StringBuilder base = new StringBuilder();
+    for (int i = 0; i < 10_000; i++) base.append((char) ('a' + i % 26));
+    long whole = ContentHash.of(TextNode.valueOf(base.toString()));
+    assertEquals(whole, ContentHash.of(TextNode.valueOf(new String(base))));
+    java.util.Set<Long> seen = new java.util.HashSet<>(java.util.List.of(whole));
+    for (int at : new int[] {0, 3, 4, 7, 4095, 4096, 4100, 8191, 8192, 9_998, 9_999}) {
+      StringBuilder changed = new StringBuilder(base);
+      changed.setCharAt(at, '\u00e9');
+      assertTrue(seen.add(ContentHash.of(TextNode.valueOf(changed.toString()))), "changed at " + at);
+    }
+    assertTrue(seen.add(ContentHash.of(TextNode.valueOf(base.substring(1)))), "one character shorter");
+    assertTrue(seen.add(ContentHash.of(TextNode.valueOf(base + "\ud83d\ude00"))), "beyond Latin-1");
+    // every tail length below one step of eight characters
+    for (int n = 0; n < 9; n++) assertTrue(seen.add(ContentHash.of(TextNode.valueOf("q".repeat(n)))), "length " + n);
   }
 }
