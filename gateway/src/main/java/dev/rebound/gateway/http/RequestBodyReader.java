@@ -14,12 +14,13 @@ import io.vertx.ext.web.impl.RoutingContextInternal;
  * Reads a model request's body into one buffer, answering as vertx-web's BodyHandler does (the router's 413, 417, 400
  * and 200 error handlers word them for the client), but sized for prompts: BodyHandler starts at most at 64 KB and
  * doubles, so a 200 KB prompt cost 448 KB of arrays and two copies and kept 256 KB for the whole request. Here a body
- * with a Content-Length starts at up to 64 KB as well and then grows fourfold, capped at its Content-Length (a 200 KB
- * prompt: 64 KB, then 200 KB). What it reserves is never more than four times what has arrived (or 64 KB), so a
- * Content-Length alone cannot make the gateway reserve {@code server.maxBodyBytes}.
+ * with a Content-Length starts at up to 64 KB as well and then grows fourfold up to 1 MB and twofold beyond, capped at
+ * its Content-Length (a 200 KB prompt: 64 KB, then 200 KB). What it reserves is never more than 4 MB or twice what has
+ * arrived, so a Content-Length alone cannot make the gateway reserve {@code server.maxBodyBytes}.
  */
 final class RequestBodyReader implements Handler<RoutingContext> {
   static final int FIRST_BYTES = 64 * 1024;
+  static final int FOURFOLD_BELOW = 1024 * 1024;
   private static final int UNKNOWN_LENGTH_START = 1024;
 
   private final long limit;
@@ -73,10 +74,15 @@ final class RequestBodyReader implements Handler<RoutingContext> {
     }
   }
 
-  /** The size of the next buffer for a body that needs {@code needed} bytes and has {@code capacity}. */
-  static int grownCapacity(int capacity, long needed, long contentLength) {
-    if (contentLength >= needed) return (int) Math.min(contentLength, Math.max(needed, 4L * capacity));
-    return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(needed, 2L * capacity));
+  /**
+   * The size of the next buffer for a body that needs {@code needed} bytes and has {@code capacity}: fourfold while
+   * small (a prompt is read in one or two steps), doubling from {@link #FOURFOLD_BELOW} on (what is reserved stays
+   * within twice what arrived), never past the Content-Length or, without one, the limit.
+   */
+  static int grownCapacity(int capacity, long needed, long contentLength, long limit) {
+    long step = capacity < FOURFOLD_BELOW ? 4L * capacity : 2L * capacity;
+    long cap = contentLength >= needed ? contentLength : limit;
+    return (int) Math.min(cap, Math.max(needed, step));
   }
 
   private final class Read {
@@ -113,7 +119,7 @@ final class RequestBodyReader implements Handler<RoutingContext> {
         return;
       }
       if (needed > capacity) {
-        capacity = grownCapacity(capacity, needed, contentLength);
+        capacity = grownCapacity(capacity, needed, contentLength, limit);
         body = Buffer.buffer(capacity).appendBuffer(body);
       }
       body.appendBuffer(chunk);

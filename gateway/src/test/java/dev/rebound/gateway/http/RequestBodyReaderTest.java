@@ -28,19 +28,22 @@ class RequestBodyReaderTest {
   }
 
   @Test
-  void aBodyWithAContentLengthGrowsFourfoldCappedAtItsLengthAndOneWithoutDoubles() {
+  void aBodyGrowsFourfoldWhileSmallThenTwofoldCappedAtItsLengthOrTheLimit() {
     int first = RequestBodyReader.FIRST_BYTES;
+    long limit = 10_000_000;
     // a 200 KB prompt: 64 KB, then its whole length
-    assertEquals(200_000, RequestBodyReader.grownCapacity(first, first + 1, 200_000));
-    // 2 MB: 256 KB, 1 MB, then 2 MB
-    assertEquals(4 * first, RequestBodyReader.grownCapacity(first, first + 1, 2_000_000));
-    assertEquals(16 * first, RequestBodyReader.grownCapacity(4 * first, 4 * first + 1, 2_000_000));
-    assertEquals(2_000_000, RequestBodyReader.grownCapacity(16 * first, 16 * first + 1, 2_000_000));
+    assertEquals(200_000, RequestBodyReader.grownCapacity(first, first + 1, 200_000, limit));
+    // 3 MB: 256 KB, 1 MB, 2 MB, then 3 MB
+    assertEquals(4 * first, RequestBodyReader.grownCapacity(first, first + 1, 3_000_000, limit));
+    assertEquals(16 * first, RequestBodyReader.grownCapacity(4 * first, 4 * first + 1, 3_000_000, limit));
+    assertEquals(32 * first, RequestBodyReader.grownCapacity(16 * first, 16 * first + 1, 3_000_000, limit));
+    assertEquals(3_000_000, RequestBodyReader.grownCapacity(32 * first, 32 * first + 1, 3_000_000, limit));
     // a chunk larger than the step: at least what it needs
-    assertEquals(900_000, RequestBodyReader.grownCapacity(first, 900_000, 2_000_000));
-    // no Content-Length: doubling
-    assertEquals(2048, RequestBodyReader.grownCapacity(1024, 1025, -1));
-    assertEquals(5000, RequestBodyReader.grownCapacity(1024, 5000, -1));
+    assertEquals(900_000, RequestBodyReader.grownCapacity(first, 900_000, 3_000_000, limit));
+    // no Content-Length: the same steps, never past the limit
+    assertEquals(4096, RequestBodyReader.grownCapacity(1024, 1025, -1, limit));
+    assertEquals(5000, RequestBodyReader.grownCapacity(1024, 5000, -1, limit));
+    assertEquals(limit, RequestBodyReader.grownCapacity(8 * 1024 * 1024, 8 * 1024 * 1024 + 1, -1, limit));
   }
 
   @Test
