@@ -125,15 +125,17 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     Path home = dir.resolve("background");
     EmbeddedCheckpointStore store = openAt(home);
     int sessions = 40;
-    int turns = 16;
-    // 40 x 16 turns of 4 KB that do not compress: past the log's 1 MB several times
+    // 40 x 16 turns of 4 KB that do not compress: past the log's 1 MB several times; more while fewer than two
+    // checkpoints have started (a slow disk keeps the first one running longer)
     java.util.Random random = new java.util.Random(7);
     StringBuilder text = new StringBuilder();
     while (text.length() < 4000) text.append(Long.toString(random.nextLong(), 36));
     String padding = text.toString();
     try {
       long[] versions = new long[sessions];
-      for (int t = 0; t < turns; t++) {
+      int turns = 0;
+      for (int t = 0; t < 16 || (t < 200 && await(store.backgroundCheckpoints()) < 2); t++) {
+        turns = t + 1;
         List<Future<SessionMeta>> round = new java.util.ArrayList<>();
         for (int s = 0; s < sessions; s++) {
           round.add(store.append(key("bg-" + s), Append.of(versions[s], user("q" + t + padding), assistant("a" + t))));
