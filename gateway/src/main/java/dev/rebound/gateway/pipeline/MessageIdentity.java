@@ -73,7 +73,7 @@ public final class MessageIdentity {
     try {
       return of(JSON.readTree(json));
     } catch (java.io.IOException e) {
-      return base64(MessageFingerprint.of(new StringBuilder(json)));
+      return base64(MessageFingerprint.of(json));
     }
   }
 

@@ -33,9 +33,16 @@ class MessageFingerprintTest {
       for (int c = 0; c < length; c++) text.append((char) random.nextInt(n % 2 == 0 ? 0x80 : 0x10000));
       long seed = n % 3;
       char[] chars = text.toString().toCharArray();
-      assertArrayEquals(reference(utf16le(chars), seed), MessageFingerprint.hash(chars, chars.length, seed),
+      assertArrayEquals(reference(utf16le(chars), seed), MessageFingerprint.hash(new String(chars), seed),
           "length " + length);
       if (seed == 0) assertArrayEquals(reference(utf16le(chars), 0), MessageFingerprint.of(text), "length " + length);
+    }
+    // at and around the ends of the slices it is read in
+    for (int length : new int[] {16_383, 16_384, 16_385, 16_391, 16_392, 32_768, 32_775}) {
+      char[] chars = new char[length];
+      for (int c = 0; c < length; c++) chars[c] = (char) random.nextInt(0x10000);
+      assertArrayEquals(reference(utf16le(chars), 0), MessageFingerprint.of(new StringBuilder().append(chars)),
+          "length " + length);
     }
   }
 
