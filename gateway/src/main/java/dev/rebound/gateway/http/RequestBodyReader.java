@@ -60,7 +60,7 @@ final class RequestBodyReader implements Handler<RoutingContext> {
       ctx.fail(new VertxException("the request body was read before its reader ran", true));
       return;
     }
-    new Read(ctx, internal, length).start();
+    new Read(ctx, length).start();
   }
 
   private static long contentLength(HttpServerRequest request) {
@@ -87,15 +87,13 @@ final class RequestBodyReader implements Handler<RoutingContext> {
 
   private final class Read {
     private final RoutingContext ctx;
-    private final RoutingContextInternal internal;
     private final long contentLength;
     private Buffer body;
     private int capacity;
     private boolean failed;
 
-    Read(RoutingContext ctx, RoutingContextInternal internal, long contentLength) {
+    Read(RoutingContext ctx, long contentLength) {
       this.ctx = ctx;
-      this.internal = internal;
       this.contentLength = contentLength;
       this.capacity = contentLength >= 0 ? (int) Math.min(contentLength, FIRST_BYTES) : UNKNOWN_LENGTH_START;
       this.body = Buffer.buffer(capacity);
@@ -136,7 +134,7 @@ final class RequestBodyReader implements Handler<RoutingContext> {
 
     private void end() {
       if (failed || ctx.failed()) return;
-      internal.setBody(body);
+      ((RoutingContextInternal) ctx).setBody(body);
       body = null;
       ctx.next();
     }
