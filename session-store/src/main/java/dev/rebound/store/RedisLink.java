@@ -2,8 +2,10 @@ package dev.rebound.store;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
@@ -24,7 +26,8 @@ import java.util.concurrent.TimeoutException;
  * connection holds nothing while a command waits, and a timeout retires it with everything it held.
  *
  * <p>The connection is used from one context (the cluster connection is not thread-safe); each result is handed back
- * on the caller's context, and the timeout runs there too.
+ * on the caller's context, and the timeout runs there too. A caller on that context's thread sends and is answered
+ * without a hop through the event loop's task queue.
  */
 final class RedisLink {
 
@@ -67,16 +70,18 @@ final class RedisLink {
       retire(g);
       result.tryFail(new TimeoutException("no answer from redis within " + timeoutMillis + " ms"));
     });
-    g.context().runOnContext(v -> g.connection().compose(c -> c.send(request)).onComplete(ar -> {
+    // emit: at once when already on that context's thread (the gateway's own event loop, usually), else queued to it;
+    // runOnContext would queue a task both ways even then, two of them for every command
+    ((ContextInternal) g.context()).emit(v -> g.connection().compose(c -> c.send(request)).onComplete(ar -> {
       Throwable failure = ar.failed() ? unreplied(ar.cause()) : null;
       if (failure != null && breaks(failure)) retire(g);
-      Runnable complete = () -> {
+      Handler<Void> complete = x -> {
         vertx.cancelTimer(timer);
         if (failure == null) result.tryComplete(ar.result());
         else result.tryFail(failure);
       };
-      if (caller == null) complete.run();
-      else caller.runOnContext(x -> complete.run());
+      if (caller == null) complete.handle(null);
+      else ((ContextInternal) caller).emit(complete);
     }));
     return result.future();
   }

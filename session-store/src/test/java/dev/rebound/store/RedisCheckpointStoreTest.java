@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
@@ -246,6 +249,43 @@ class RedisCheckpointStoreTest extends CheckpointStoreContract {
     send(Request.cmd(Command.SCRIPT).arg("FLUSH"));
     SessionMeta after = await(store.append(key, Append.of(1, user("after"))));
     assertEquals(2, after.version());
+  }
+
+  @Test
+  void answersEveryCallerOnItsOwnContextWhetherOrNotItRunsOnTheConnectionsThread() {
+    RedisCheckpointStore fresh = new RedisCheckpointStore(vertx, RedisStoreOptions.of(RedisServerFixture.sharedUrl()));
+    try {
+      // the first command opens the connection on its caller's context: the gateway's event loop, as in the gateway
+      ContextInternal owner = (ContextInternal) vertx.getOrCreateContext();
+      await(onContext(owner, () -> fresh.ping()));
+      SessionKey key = key("contexts");
+      await(onContext(owner, () -> fresh.append(key, Append.of(0, user("one")))));
+
+      // a request's duplicated context on that thread is answered at once, on itself; another event loop on its own
+      ContextInternal request = owner.duplicate();
+      ContextInternal elsewhere = (ContextInternal) vertx.getOrCreateContext();
+      for (ContextInternal caller : List.of(owner, request, elsewhere)) {
+        List<Integer> order = new ArrayList<>();
+        Promise<Context> answeredOn = Promise.promise();
+        caller.runOnContext(v -> {
+          fresh.meta(key).onComplete(ar -> order.add(1));
+          fresh.meta(key).onComplete(ar -> {
+            order.add(2);
+            answeredOn.complete(Vertx.currentContext());
+          });
+        });
+        assertEquals(caller, await(answeredOn.future()));
+        assertEquals(List.of(1, 2), order, "answers in the order the commands were sent");
+      }
+    } finally {
+      await(fresh.close());
+    }
+  }
+
+  private static <T> Future<T> onContext(Context context, java.util.function.Supplier<Future<T>> call) {
+    Promise<T> result = Promise.promise();
+    context.runOnContext(v -> call.get().onComplete(result));
+    return result.future();
   }
 
   @Test

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureKind;
 import dev.rebound.gateway.stream.AssistantMessageBuilder;
+import dev.rebound.gateway.stream.JsonCursor;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamTranscript;
 import dev.rebound.gateway.stream.TokenUsage;
@@ -181,6 +182,34 @@ public final class AnthropicMessages implements WireFormat {
         TokenUsage.count(usage, "output_tokens", known.output()),
         TokenUsage.count(usage, "cache_read_input_tokens", known.cacheRead()),
         TokenUsage.count(usage, "cache_creation_input_tokens", known.cacheWrite()));
+  }
+
+  private static final byte[] INPUT_TOKENS = JsonCursor.ascii("input_tokens");
+  private static final byte[] OUTPUT_TOKENS = JsonCursor.ascii("output_tokens");
+  private static final byte[] CACHE_READ = JsonCursor.ascii("cache_read_input_tokens");
+  private static final byte[] CACHE_WRITE = JsonCursor.ascii("cache_creation_input_tokens");
+
+  /**
+   * {@link #usage(TokenUsage, JsonNode)} read from the usage value a stream event's cursor stands on, which it reads:
+   * the same counts, without a tree.
+   */
+  TokenUsage usage(TokenUsage known, JsonCursor usage) {
+    if (!usage.enterObject()) {
+      usage.skipValue();
+      return known;
+    }
+    long input = known.input();
+    long output = known.output();
+    long cacheRead = known.cacheRead();
+    long cacheWrite = known.cacheWrite();
+    while (usage.nextField()) {
+      if (usage.fieldIs(INPUT_TOKENS)) input = usage.longOr(input);
+      else if (usage.fieldIs(OUTPUT_TOKENS)) output = usage.longOr(output);
+      else if (usage.fieldIs(CACHE_READ)) cacheRead = usage.longOr(cacheRead);
+      else if (usage.fieldIs(CACHE_WRITE)) cacheWrite = usage.longOr(cacheWrite);
+      else usage.skipValue();
+    }
+    return new TokenUsage(input, output, cacheRead, cacheWrite);
   }
 
   @Override

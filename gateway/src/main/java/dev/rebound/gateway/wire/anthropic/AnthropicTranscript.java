@@ -1,10 +1,10 @@
 package dev.rebound.gateway.wire.anthropic;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.rebound.gateway.stream.JsonCursor;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamSplicer;
 import dev.rebound.gateway.stream.StreamTranscript;
+import dev.rebound.gateway.stream.TokenUsage;
 
 /**
  * A Messages stream as the client received it: the text of all text blocks (thinking is not text), and which block
@@ -25,23 +25,10 @@ final class AnthropicTranscript extends StreamTranscript {
   public void observe(SseEvent e) {
     String name = e.event();
     if (name == null) return; // comment
-    // only the events that change the transcript are parsed; deltas only when they carry text
+    // only the events that change the transcript are read, each in one pass over its bytes for the few fields needed
     switch (name) {
-      case "message_start" -> {
-        JsonNode message = path(e, "message");
-        reported(format.usage(usage(), message.get("usage")));
-        if (responseId() == null) identify(message.path("id").textValue(), message.path("model").textValue());
-      }
-      case "content_block_start" -> {
-        JsonNode start = e.json();
-        if (start == null) return;
-        openIndex = start.path("index").asInt(blockCount);
-        blockCount = Math.max(blockCount, openIndex + 1);
-        JsonNode block = start.path("content_block");
-        openType = block.path("type").asText("");
-        String initial = block.path("text").textValue();
-        if ("text".equals(openType) && initial != null && !initial.isEmpty()) appendText(initial);
-      }
+      case "message_start" -> messageStart(e);
+      case "content_block_start" -> blockStart(e);
       case "content_block_delta" -> {
         contentSeen();
         if ("text".equals(openType)) {
@@ -53,13 +40,7 @@ final class AnthropicTranscript extends StreamTranscript {
         openIndex = -1;
         openType = null;
       }
-      case "message_delta" -> {
-        JsonNode delta = e.json();
-        if (delta == null) return;
-        String reason = delta.path("delta").path("stop_reason").textValue();
-        if (reason != null) stopped(reason);
-        reported(format.usage(usage(), delta.get("usage")));
-      }
+      case "message_delta" -> messageDelta(e);
       case "message_stop" -> ended();
       default -> {
         // ping, error and event types added later change nothing the gateway relies on
@@ -93,10 +74,101 @@ final class AnthropicTranscript extends StreamTranscript {
     return openType;
   }
 
+  private static final byte[] MESSAGE = JsonCursor.ascii("message");
+  private static final byte[] ID = JsonCursor.ascii("id");
+  private static final byte[] MODEL = JsonCursor.ascii("model");
+  private static final byte[] USAGE = JsonCursor.ascii("usage");
+  private static final byte[] INDEX = JsonCursor.ascii("index");
+  private static final byte[] CONTENT_BLOCK = JsonCursor.ascii("content_block");
+  private static final byte[] STOP_REASON = JsonCursor.ascii("stop_reason");
   private static final byte[] DELTA = JsonCursor.ascii("delta");
   private static final byte[] TYPE = JsonCursor.ascii("type");
   private static final byte[] TEXT = JsonCursor.ascii("text");
   private static final byte[] TEXT_DELTA = JsonCursor.ascii("text_delta");
+
+  /** {@code message_start}: the prompt's usage, and the message's id and model. */
+  private void messageStart(SseEvent e) {
+    String id = null;
+    String model = null;
+    TokenUsage reported = usage();
+    try {
+      JsonCursor p = e.jsonCursor();
+      if (p == null || !p.enterObject()) return;
+      while (p.nextField()) {
+        if (!p.fieldIs(MESSAGE) || !p.enterObject()) {
+          p.skipValue();
+          continue;
+        }
+        while (p.nextField()) {
+          if (p.fieldIs(ID)) id = p.stringOrNull();
+          else if (p.fieldIs(MODEL)) model = p.stringOrNull();
+          else if (p.fieldIs(USAGE)) reported = format.usage(reported, p);
+          else p.skipValue();
+        }
+      }
+    } catch (JsonCursor.Malformed malformed) {
+      return; // a broken event teaches nothing
+    }
+    reported(reported);
+    if (responseId() == null) identify(id, model);
+  }
+
+  /** {@code content_block_start}: which block is open now, of what type, and the text it starts with. */
+  private void blockStart(SseEvent e) {
+    long index = -1;
+    String type = null;
+    String initial = null;
+    try {
+      JsonCursor p = e.jsonCursor();
+      if (p == null || !p.enterObject()) return;
+      while (p.nextField()) {
+        if (p.fieldIs(INDEX)) {
+          index = p.longOr(-1);
+        } else if (p.fieldIs(CONTENT_BLOCK) && p.enterObject()) {
+          while (p.nextField()) {
+            if (p.fieldIs(TYPE)) type = p.stringOrNull();
+            else if (p.fieldIs(TEXT)) initial = p.stringOrNull();
+            else p.skipValue();
+          }
+        } else {
+          p.skipValue();
+        }
+      }
+    } catch (JsonCursor.Malformed malformed) {
+      return;
+    }
+    // an index the upstream left out (or sent out of range) is the next one
+    openIndex = index >= 0 && index < Integer.MAX_VALUE ? (int) index : blockCount;
+    blockCount = Math.max(blockCount, openIndex + 1);
+    openType = type == null ? "" : type;
+    if ("text".equals(openType) && initial != null && !initial.isEmpty()) appendText(initial);
+  }
+
+  /** {@code message_delta}: the stop reason and the output's usage so far. */
+  private void messageDelta(SseEvent e) {
+    String reason = null;
+    TokenUsage reported = usage();
+    try {
+      JsonCursor p = e.jsonCursor();
+      if (p == null || !p.enterObject()) return;
+      while (p.nextField()) {
+        if (p.fieldIs(DELTA) && p.enterObject()) {
+          while (p.nextField()) {
+            if (p.fieldIs(STOP_REASON)) reason = p.stringOrNull();
+            else p.skipValue();
+          }
+        } else if (p.fieldIs(USAGE)) {
+          reported = format.usage(reported, p);
+        } else {
+          p.skipValue();
+        }
+      }
+    } catch (JsonCursor.Malformed malformed) {
+      return;
+    }
+    if (reason != null) stopped(reason);
+    reported(reported);
+  }
 
   /**
    * The text of a {@code text_delta}, read in one pass over the event's bytes (the event that comes by the hundred: no
@@ -124,10 +196,5 @@ final class AnthropicTranscript extends StreamTranscript {
     } catch (JsonCursor.Malformed malformed) {
       return null;
     }
-  }
-
-  private static JsonNode path(SseEvent e, String field) {
-    JsonNode node = e.json();
-    return node == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : node.path(field);
   }
 }

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rebound.gateway.stream.RecordedStreams;
 import dev.rebound.gateway.stream.SseEvent;
 import dev.rebound.gateway.stream.StreamTranscript;
+import dev.rebound.gateway.stream.TokenUsage;
 import dev.rebound.gateway.wire.WireFormat;
 import dev.rebound.gateway.wire.formats.WireFormats;
 import org.junit.jupiter.api.Test;
@@ -58,5 +59,48 @@ class AnthropicTranscriptTest {
     StreamTranscript t = observed(MESSAGES, messageStart("msg_1") + RecordedStreams.ping());
     assertFalse(t.hasContent());
     assertEquals("msg_1", t.responseId());
+  }
+
+  @Test
+  void anthropicUsageIsThePromptOfMessageStartWithTheOutputOfTheLastMessageDelta() {
+    String stream = anthropic("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_u\","
+        + "\"content\":[{\"type\":\"text\",\"text\":\"{\\\"usage\\\": 1}\"}],\"usage\":{\"input_tokens\":472,"
+        + "\"cache_creation_input_tokens\":30,\"cache_read_input_tokens\":2048,\"output_tokens\":2},"
+        + "\"model\":\"claude-x\"}}")
+        + RecordedStreams.textStart(0) + RecordedStreams.textDelta(0, "Hi") + blockStop(0)
+        + messageDelta("end_turn", 15) + messageDelta("end_turn", 90) + messageStop();
+    StreamTranscript t = observed(MESSAGES, stream);
+    assertEquals(new TokenUsage(472, 90, 2048, 30), t.usage());
+    assertEquals("msg_u", t.responseId());
+    assertEquals("claude-x", t.model());
+    assertEquals("end_turn", t.stopReason());
+    assertTrue(t.complete());
+  }
+
+  @Test
+  void anthropicBlockStartWithTextAndNoIndexOpensTheNextBlock() {
+    String stream = messageStart("msg_1") + RecordedStreams.textStart(0) + blockStop(0)
+        + anthropic("content_block_start", "{\"content_block\":{\"text\":\"Hel\\u006co \",\"type\":\"text\"},"
+            + "\"type\":\"content_block_start\"}");
+    AnthropicTranscript t = (AnthropicTranscript) observed(MESSAGES, stream);
+    assertEquals(1, t.openBlockIndex());
+    assertEquals(2, t.blockCount());
+    assertEquals("text", t.openBlockType());
+    assertEquals("Hello ", t.partialText());
+  }
+
+  @Test
+  void anthropicMalformedEventsChangeNothing() {
+    String stream = messageStart("msg_1") + RecordedStreams.textStart(0) + RecordedStreams.textDelta(0, "Hi")
+        + anthropic("message_delta", "{\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":7")
+        + anthropic("content_block_start", "{\"index\":1,\"content_block\":{\"type\":\"tool_use\"")
+        + anthropic("message_start", "not json");
+    AnthropicTranscript t = (AnthropicTranscript) observed(MESSAGES, stream);
+    assertEquals(null, t.stopReason());
+    assertEquals(new TokenUsage(472, 2, 0, 0), t.usage());
+    assertEquals(0, t.openBlockIndex());
+    assertEquals("text", t.openBlockType());
+    assertEquals("msg_1", t.responseId());
+    assertEquals("Hi", t.partialText());
   }
 }
