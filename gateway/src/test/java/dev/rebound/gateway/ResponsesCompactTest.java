@@ -168,4 +168,14 @@ class ResponsesCompactTest {
     assertEquals("input", error.getString("param"));
     assertEquals("invalid_request_error", error.getString("type"));
   }
+
+  @Test
+  void aCompactionThatIsNotSentAsJsonIsA415InTheResponsesErrorShape() throws Exception {
+    start("");
+    HttpResponse<String> r = h.post("/v1/responses/compact", "model=chat-model&input=hi",
+        "content-type", "application/x-www-form-urlencoded");
+    assertEquals(415, r.statusCode());
+    JsonObject error = new JsonObject(r.body()).getJsonObject("error");
+    assertTrue(error.getString("message").contains("application/json"), error.getString("message"));
+  }
 }

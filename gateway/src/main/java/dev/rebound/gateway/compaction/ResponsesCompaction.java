@@ -10,6 +10,7 @@ import dev.rebound.gateway.context.Summarizer;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
+import dev.rebound.gateway.http.FrontDoor;
 import dev.rebound.gateway.pipeline.TenantAuth;
 import dev.rebound.gateway.reply.ErrorReply;
 import dev.rebound.gateway.reply.HttpReplyChannel;
@@ -130,6 +131,7 @@ public final class ResponsesCompaction {
   private record Answer(int status, MultiMap headers, Buffer body) {}
 
   private static ObjectNode body(RoutingContext ctx) {
+    FrontDoor.requireJson(ctx);
     Buffer raw = ctx.body().buffer();
     JsonNode root;
     try {
