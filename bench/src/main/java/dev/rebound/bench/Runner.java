@@ -91,9 +91,9 @@ public final class Runner implements AutoCloseable {
   /**
    * Fresh JVMs need tens of seconds of load before the JIT settles (the gateway's CPU per request falls several-fold
    * over its first 20-30 s), longer than a per-workload warm-up. So before the first scenario, the processes get a
-   * mix of every protocol and mode, A and each proxy alternately (and the gateway translating too when the
-   * {@code translated} scenario is selected, so its translated side is not measured on colder code than its
-   * pass-through one); none of it is reported. When no selected scenario goes through the shared gateway (only
+   * mix of every protocol and mode (and large prompts when a selected scenario sends them), A and each proxy
+   * alternately (and the gateway translating too when the {@code translated} scenario is selected, so its translated
+   * side is not measured on colder code than its pass-through one); none of it is reported. When no selected scenario goes through the shared gateway (only
    * sessions scenarios, which warm up their own), only the mock is warmed.
    */
   public void warmUpProcesses(Duration total, List<Scenario> scenarios) {
@@ -101,11 +101,7 @@ public final class Runner implements AutoCloseable {
     boolean sharedGateway = usesSharedGateway(scenarios);
     boolean translated = scenarios.stream()
         .anyMatch(s -> s.needsProcesses() && s.sides() == Scenario.Sides.PASS_THROUGH_AND_TRANSLATED);
-    List<Workload> mix = new ArrayList<>();
-    for (Protocol p : Protocol.values()) {
-      mix.add(new Workload("warm-" + p.id(), p, false, 8, Scenarios.SMALL_WORDS, 0, null));
-      mix.add(new Workload("warm-" + p.id() + "-stream", p, true, 8, Scenarios.STREAM_WORDS, 0, null));
-    }
+    List<Workload> mix = warmUpMix(scenarios);
     // A and each side get what A and the gateway got alone: peers lengthen the warm-up rather than shorten the gateway's
     List<Side> sides = sharedGateway ? proxySides() : new ArrayList<>();
     if (sharedGateway && translated) sides.add(translatedSide());
@@ -120,6 +116,24 @@ public final class Runner implements AutoCloseable {
       for (Topology.Server p : topology.peers()) pids.add(p.pid());
     }
     warmUntilJitQuiet(pids, () -> warmUpRound(mix, JIT_ROUND.dividedBy(mix.size() * (sharedGateway ? 2L : 1L)), sides));
+  }
+
+  /**
+   * Every protocol, stream and not; and large prompts when a selected scenario of the shared gateway sends them: they
+   * take code paths (cutting to the window, counting long texts) small ones never reach, and left to the scenario's own
+   * short warm-up their compiling was a third of the first repetition's CPU.
+   */
+  static List<Workload> warmUpMix(List<Scenario> scenarios) {
+    List<Workload> mix = new ArrayList<>();
+    for (Protocol p : Protocol.values()) {
+      mix.add(new Workload("warm-" + p.id(), p, false, 8, Scenarios.SMALL_WORDS, 0, null));
+      mix.add(new Workload("warm-" + p.id() + "-stream", p, true, 8, Scenarios.STREAM_WORDS, 0, null));
+    }
+    scenarios.stream().filter(s -> s.needsProcesses() && s.store() == null)
+        .flatMap(s -> s.workloads().stream()).filter(w -> w.contextTokens() > 0).findFirst()
+        .ifPresent(w -> mix.add(new Workload("warm-large-context", w.protocol(), w.stream(), w.concurrency(),
+            w.replyWords(), 0, null, 0, w.contextTokens())));
+    return mix;
   }
 
   private void warmUpRound(List<Workload> mix, Duration each, List<Side> sides) {

@@ -157,4 +157,17 @@ class ScenariosTest {
     assertThrows(IllegalArgumentException.class, () -> Scenarios.withConcurrency(Scenarios.all(), Map.of("nope", 3)));
     assertFalse(Scenarios.withConcurrency(Scenarios.all(), Map.of()).isEmpty());
   }
+
+  @Test
+  void theProcessWarmUpSendsLargePromptsOnlyWhenASelectedScenarioDoes() {
+    List<Workload> plain = Runner.warmUpMix(Scenarios.select(List.of("c1", "stream")));
+    assertTrue(plain.stream().noneMatch(w -> w.contextTokens() > 0), plain.toString());
+    assertEquals(2 * Protocol.values().length, plain.size(), "every protocol, stream and not");
+
+    List<Workload> large = Runner.warmUpMix(Scenarios.select(List.of("nonstream", "large-context")));
+    assertEquals(plain.size() + 1, large.size());
+    Workload added = large.get(large.size() - 1);
+    assertEquals(Scenarios.LARGE_CONTEXT_TOKENS, added.contextTokens());
+    assertEquals(0, added.sessionTurns());
+  }
 }
