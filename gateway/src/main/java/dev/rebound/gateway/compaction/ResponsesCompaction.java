@@ -10,7 +10,6 @@ import dev.rebound.gateway.context.Summarizer;
 import dev.rebound.gateway.events.EventSink;
 import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.events.GatewayEvent;
-import dev.rebound.gateway.http.FrontDoor;
 import dev.rebound.gateway.pipeline.TenantAuth;
 import dev.rebound.gateway.reply.ErrorReply;
 import dev.rebound.gateway.reply.HttpReplyChannel;
@@ -19,6 +18,7 @@ import dev.rebound.gateway.routes.RouteTable;
 import dev.rebound.gateway.upstream.HeaderPolicy;
 import dev.rebound.gateway.wire.ClientError;
 import dev.rebound.gateway.wire.GatewayException;
+import dev.rebound.gateway.wire.RequestFields;
 import dev.rebound.gateway.wire.formats.WireFormats;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.AttemptPlan;
@@ -131,7 +131,7 @@ public final class ResponsesCompaction {
   private record Answer(int status, MultiMap headers, Buffer body) {}
 
   private static ObjectNode body(RoutingContext ctx) {
-    FrontDoor.requireJson(ctx);
+    RequestFields.requireJson(ctx.request().getHeader("content-type"));
     Buffer raw = ctx.body().buffer();
     JsonNode root;
     try {

@@ -28,7 +28,7 @@ public final class FrontDoor {
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   public Exchange open(RoutingContext ctx, Endpoint endpoint, String sessionId, RequestRecord record) {
-    requireJson(ctx);
+    RequestFields.requireJson(ctx.request().getHeader("content-type"));
     Buffer body = ctx.body().buffer();
     if (body == null || body.length() == 0) {
       throw new GatewayException(ClientError.invalidRequest("The request body is empty; send a JSON object.", null));
@@ -57,16 +57,6 @@ public final class FrontDoor {
       stream = s.booleanValue() && endpoint.streams();
     }
     return new Exchange(ctx, endpoint, body, json, model, stream, sessionId, record);
-  }
-
-  /** A body the gateway reads must say it is JSON: anything else is a 415 before the body is looked at. */
-  public static void requireJson(RoutingContext ctx) {
-    String contentType = ctx.request().getHeader("content-type");
-    if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
-      throw new GatewayException(ClientError.unsupportedMediaType(
-          "Content-Type must be application/json (got " + (contentType == null ? "none" : "'" + contentType + "'")
-              + "); send the request body as JSON."));
-    }
   }
 
   /** The body parsed where it lies (the heap buffer {@link RequestBodyReader} filled), not from a copy of it. */

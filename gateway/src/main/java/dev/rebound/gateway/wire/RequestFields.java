@@ -71,4 +71,13 @@ public final class RequestFields {
   public static GatewayException wrongType(String field, String expected) {
     return new GatewayException(ClientError.invalidRequest(field + ": must be " + expected + ".", field));
   }
+
+  /** A body the gateway reads must say it is JSON: anything else is a 415 before the body is looked at. */
+  public static void requireJson(String contentType) {
+    if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
+      throw new GatewayException(ClientError.unsupportedMediaType(
+          "Content-Type must be application/json (got " + (contentType == null ? "none" : "'" + contentType + "'")
+              + "); send the request body as JSON."));
+    }
+  }
 }
