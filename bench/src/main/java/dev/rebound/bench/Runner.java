@@ -271,7 +271,7 @@ public final class Runner implements AutoCloseable {
    */
   private RunResult.ScenarioOutcome runWithSessionGateway(Scenario s) {
     log.println("== " + s.name() + ": " + s.description());
-    try (SessionGateway g = SessionGateway.start(topology, s.store(), sessionTenant, System.getenv())) {
+    try (SessionGateway g = SessionGateway.start(topology, s.store(), "gateway-" + s.name(), sessionTenant, System.getenv())) {
       log.println("   " + g.describe());
       Runnable alive = () -> {
         topology.checkMockAlive();

@@ -29,6 +29,9 @@ public final class Scenarios {
   static final int SESSION_TURNS = 8;
   /** The budget "with Redis checkpoints on, >= 0.6x" of direct throughput; the embedded store gets the same. */
   static final double SESSIONS_THROUGHPUT_RATIO = 0.6;
+  /** A long agent session: its history, resent whole on every turn, grows to about 200 KB of answers. */
+  static final int LONG_SESSION_TURNS = 100;
+  static final int LONG_SESSION_WORDS = 300;
   /** The large-context conversations: the 50k tokens. */
   static final int LARGE_CONTEXT_TOKENS = 50_000;
 
@@ -64,6 +67,11 @@ public final class Scenarios {
       new Scenario("sessions-redis", "as sessions-embedded, with a Redis store: REDIS_URL if set, else a redis-server "
           + "the bench starts on a free port and stops afterwards",
           sessionWorkloads(), sessionBudgets(), null, null, SessionStore.REDIS, Scenario.Sides.SESSIONS_ON_AND_OFF),
+      new Scenario("long-session", "as sessions-embedded, but long: 8 connections, OpenAI, each session "
+          + LONG_SESSION_TURNS + " turns of " + LONG_SESSION_WORDS + "-word answers, so every request resends a history "
+          + "that grows to about 200 KB; what a turn costs when the gateway reads and checks all of it every time",
+          List.of(new Workload("openai", Protocol.OPENAI, false, 8, LONG_SESSION_WORDS, 0, null, LONG_SESSION_TURNS)),
+          List.of(), null, null, SessionStore.EMBEDDED, Scenario.Sides.SESSIONS_ON_AND_OFF),
       new Scenario("large-context", "8 connections, OpenAI non-stream: conversations of about " + LARGE_CONTEXT_TOKENS
           + " tokens, each with a new last question; the gateway counts them (cached per message) and cuts them to a "
           + "32k window, direct sends them whole",

@@ -54,15 +54,16 @@ public final class SessionGateway implements AutoCloseable {
    * Starts the store (when the bench owns it) and the gateway, and waits until the gateway reports its store
    * reachable.
    *
+   * @param name   the process's name: its config and log are {@code <name>.yaml} and {@code <name>.log}
    * @param tenant the tenant the sessions are stored under ({@code [A-Za-z0-9._-]{1,64}})
    * @param env    where {@code REDIS_URL} and {@code PATH} are read (the process environment)
    * @throws IOException with what to install or fix when the store cannot be had
    */
-  public static SessionGateway start(Topology topology, SessionStore kind, String tenant, Map<String, String> env)
-      throws IOException {
+  public static SessionGateway start(Topology topology, SessionStore kind, String name, String tenant,
+      Map<String, String> env) throws IOException {
     SessionGateway g = new SessionGateway(topology, kind);
     try {
-      g.open(tenant, env);
+      g.open(name, tenant, env);
       return g;
     } catch (IOException | RuntimeException e) {
       g.close();
@@ -70,7 +71,7 @@ public final class SessionGateway implements AutoCloseable {
     }
   }
 
-  private void open(String tenant, Map<String, String> env) throws IOException {
+  private void open(String name, String tenant, Map<String, String> env) throws IOException {
     String store;
     switch (kind) {
       case EMBEDDED -> {
@@ -94,7 +95,6 @@ public final class SessionGateway implements AutoCloseable {
       }
       default -> throw new IllegalStateException(kind.toString());
     }
-    String name = "gateway-sessions-" + kind.id();
     gateway = topology.startGateway(name, Topology.gatewayConfigYaml(mockUrl(), store, tenantsYaml(tenant)));
     awaitStoreReachable();
   }

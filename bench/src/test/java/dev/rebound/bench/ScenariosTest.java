@@ -170,4 +170,16 @@ class ScenariosTest {
     assertEquals(Scenarios.LARGE_CONTEXT_TOKENS, added.contextTokens());
     assertEquals(0, added.sessionTurns());
   }
+
+  @Test
+  void aLongSessionIsAnEmbeddedSessionsRunWhoseHistoryGrowsToAboutTwoHundredKilobytes() {
+    Scenario s = Scenarios.select(List.of("long-session")).get(0);
+    assertEquals(SessionStore.EMBEDDED, s.store());
+    assertEquals(Scenario.Sides.SESSIONS_ON_AND_OFF, s.sides());
+    Workload w = s.workloads().get(0);
+    assertTrue(w.sessions() && !w.stream());
+    // an answer of N words is about 6 N bytes of JSON: the last turn resends about 100 of them
+    long lastHistory = (long) w.sessionTurns() * w.replyWords() * 6;
+    assertTrue(lastHistory >= 150_000 && lastHistory <= 250_000, lastHistory + " bytes");
+  }
 }
