@@ -93,8 +93,8 @@ public final class Runner implements AutoCloseable {
    * over its first 20-30 s), longer than a per-workload warm-up. So before the first scenario, the processes get a
    * mix of every protocol and mode (and large prompts when a selected scenario sends them), A and each proxy
    * alternately (and the gateway translating too when the {@code translated} scenario is selected, so its translated
-   * side is not measured on colder code than its pass-through one); none of it is reported. When no selected scenario goes through the shared gateway (only
-   * sessions scenarios, which warm up their own), only the mock is warmed.
+   * side is not measured on colder code than its pass-through one); none of it is reported. When no selected scenario
+   * goes through the shared gateway (only sessions scenarios, which warm up their own), only the mock is warmed.
    */
   public void warmUpProcesses(Duration total, List<Scenario> scenarios) {
     if (total.isZero()) return;
@@ -271,7 +271,8 @@ public final class Runner implements AutoCloseable {
    */
   private RunResult.ScenarioOutcome runWithSessionGateway(Scenario s) {
     log.println("== " + s.name() + ": " + s.description());
-    try (SessionGateway g = SessionGateway.start(topology, s.store(), "gateway-" + s.name(), sessionTenant, System.getenv())) {
+    String name = "gateway-" + s.name();
+    try (SessionGateway g = SessionGateway.start(topology, s.store(), name, sessionTenant, System.getenv())) {
       log.println("   " + g.describe());
       Runnable alive = () -> {
         topology.checkMockAlive();
