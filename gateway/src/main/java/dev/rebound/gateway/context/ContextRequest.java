@@ -22,13 +22,18 @@ public final class ContextRequest {
   private boolean[] pinned;
 
   private final int bodyBytes;
+  private final ContentDigests digests;
 
-  /** @param bodyBytes the size of the request body, which decides whether counting leaves the event loop */
-  public ContextRequest(WireFormat format, ObjectNode json, String proxyKey, int bodyBytes) {
+  /**
+   * @param bodyBytes the size of the request body, which decides whether counting leaves the event loop
+   * @param digests   the request's content hashes, which the session step may have computed already
+   */
+  public ContextRequest(WireFormat format, ObjectNode json, String proxyKey, int bodyBytes, ContentDigests digests) {
     this.format = format;
     this.json = json;
     this.proxyKey = proxyKey;
     this.bodyBytes = bodyBytes;
+    this.digests = digests;
   }
 
   int bodyBytes() {
@@ -51,7 +56,7 @@ public final class ContextRequest {
   }
 
   public synchronized PromptCount count(TokenCounter counter, Tokenizer t) {
-    return counts.computeIfAbsent(key(t), k -> counter.count(format.layout(), json, t));
+    return counts.computeIfAbsent(key(t), k -> counter.count(format.layout(), json, t, digests));
   }
 
   synchronized boolean counted(Tokenizer t) {

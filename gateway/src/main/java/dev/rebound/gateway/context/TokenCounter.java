@@ -21,7 +21,8 @@ public final class TokenCounter {
 
   private final Tokenizers tokenizers;
   private final int imageTokens;
-  private final TokenCache cache = new TokenCache(100_000);
+  /** Counts by content hash: a message's packed as {@link #content} packs them, a system prompt's or tools' as counted. */
+  private final RecentHashes<Long> cache = new RecentHashes<>(100_000);
 
   public TokenCounter(Tokenizers tokenizers, int imageTokens) {
     this.tokenizers = tokenizers;
@@ -32,27 +33,30 @@ public final class TokenCounter {
     return tokenizers;
   }
 
-  public PromptCount count(RequestLayout layout, ObjectNode body, Tokenizer t) {
+  /** @param digests the request's content hashes, shared with the steps that hash the same messages */
+  public PromptCount count(RequestLayout layout, ObjectNode body, Tokenizer t, ContentDigests digests) {
     JsonNode messages = layout.conversation(body);
     int[] counts = new int[messages.size()];
-    for (int i = 0; i < counts.length; i++) counts[i] = message(messages.get(i), t);
+    for (int i = 0; i < counts.length; i++) counts[i] = message(messages.get(i), t, digests.of(messages.get(i)));
     long fixed = REPLY_PRIMING;
     // a coding agent resends the same long system prompt and tool schemas every turn: cached like messages
     JsonNode system = layout.topLevelSystem(body);
-    if (system != null) fixed += PER_MESSAGE + scaled(cached(system, t, 1, () -> content(system, t)), t);
+    if (system != null) fixed += PER_MESSAGE + scaled(cached(system, t, 1, digests, () -> content(system, t)), t);
     JsonNode tools = body.get("tools");
-    if (tools != null && tools.isArray() && !tools.isEmpty()) fixed += t.scale(cached(tools, t, 2, () -> t.count(tools.toString())));
+    if (tools != null && tools.isArray() && !tools.isEmpty()) {
+      fixed += t.scale(cached(tools, t, 2, digests, () -> t.count(tools.toString())));
+    }
     JsonNode functions = body.get("functions");
     if (functions != null && functions.isArray() && !functions.isEmpty()) {
-      fixed += t.scale(cached(functions, t, 3, () -> t.count(functions.toString())));
+      fixed += t.scale(cached(functions, t, 3, digests, () -> t.count(functions.toString())));
     }
     return new PromptCount(t, (int) Math.min(Integer.MAX_VALUE, fixed), counts, layout.maxTokens(body));
   }
 
-  private long cached(JsonNode n, Tokenizer t, int part, java.util.function.LongSupplier count) {
-    long key = (ContentHash.of(n) * 31 + t.id()) * 7 + part;
-    long v = cache.get(key);
-    if (v < 0) {
+  private long cached(JsonNode n, Tokenizer t, int part, ContentDigests digests, java.util.function.LongSupplier count) {
+    long key = (digests.of(n) * 31 + t.id()) * 7 + part;
+    Long v = cache.get(key);
+    if (v == null) {
       v = count.getAsLong();
       cache.put(key, v);
     }
@@ -61,9 +65,13 @@ public final class TokenCounter {
 
   /** One message's tokens (per-message overhead included), from the cache when it was seen before. */
   public int message(JsonNode m, Tokenizer t) {
-    long key = ContentHash.of(m) * 31 + t.id();
-    long packed = cache.get(key);
-    if (packed < 0) {
+    return message(m, t, ContentHash.of(m));
+  }
+
+  private int message(JsonNode m, Tokenizer t, long contentHash) {
+    long key = contentHash * 31 + t.id();
+    Long packed = cache.get(key);
+    if (packed == null) {
       long counted = content(m.get("content"), t);
       counted += t.count(m.path("role").asText());
       JsonNode name = m.get("name");

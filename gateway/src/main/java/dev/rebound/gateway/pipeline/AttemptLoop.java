@@ -264,7 +264,7 @@ public final class AttemptLoop implements Step {
     private void countHere(AgentDefinition agent, BackendHealth h) {
       h.released();
       ContextRequest request = ex.context() != null ? ex.context()
-          : new ContextRequest(ex.format(), ex.json(), ex.proxyKey(), ex.body().length());
+          : new ContextRequest(ex.format(), ex.json(), ex.proxyKey(), ex.body().length(), ex.digests());
       contextFit.count(request, agent).onComplete(guarded(ar -> {
         if (ar.failed()) {
           history.failedIfFirst(Failure.of(FailureKind.SERVER_ERROR, "the prompt could not be counted: " + ar.cause()));

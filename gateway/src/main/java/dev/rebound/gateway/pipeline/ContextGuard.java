@@ -22,7 +22,7 @@ public final class ContextGuard implements Step {
 
   @Override
   public Future<Void> onRequest(Exchange ex) {
-    ContextRequest request = new ContextRequest(ex.format(), ex.jsonToSend(), ex.proxyKey(), ex.bodyToSend().length());
+    ContextRequest request = new ContextRequest(ex.format(), ex.jsonToSend(), ex.proxyKey(), ex.bodyToSend().length(), ex.digests());
     // a client that names an agent ("model": "coder") is counted with that agent's model's tokenizer
     AgentDefinition named = routes.current().agent(ex.model());
     String model = named != null ? named.model() : ex.model();

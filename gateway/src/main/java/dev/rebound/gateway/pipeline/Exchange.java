@@ -54,6 +54,7 @@ public final class Exchange {
   private ObjectNode completed;
   private Buffer bodyToSend;
   private dev.rebound.gateway.context.ContextRequest context;
+  private final dev.rebound.gateway.context.ContentDigests digests = new dev.rebound.gateway.context.ContentDigests();
   private int promptTokens = -1;
   private String routeOnOverflow;
 
@@ -294,6 +295,11 @@ public final class Exchange {
   /** The conversation as the context step counts and fits it; null before ContextGuard ran. */
   public dev.rebound.gateway.context.ContextRequest context() {
     return context;
+  }
+
+  /** The content hashes of this request's messages: the session step and the context step each need them. */
+  public dev.rebound.gateway.context.ContentDigests digests() {
+    return digests;
   }
 
   /** Prompt tokens counted for the requested model (routing's token ranges and window fit); -1 when not counted. */

@@ -3,6 +3,8 @@ package dev.rebound.gateway.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.rebound.gateway.context.ContentDigests;
+import dev.rebound.gateway.context.RecentHashes;
 import dev.rebound.gateway.events.EventType;
 import dev.rebound.gateway.sessions.ContextView;
 import dev.rebound.gateway.sessions.SessionCache;
@@ -51,9 +53,17 @@ final class SessionBinding {
   static final List<String> SUMMARY_SAYS = List.of("continued from a previous conversation", "conversation is summarized",
       "summary of the conversation", "summary of our conversation", "what did we do so far");
 
+  /** How many message identities {@link #identities} keeps in each of its two generations. */
+  static final int IDENTITIES_KEPT = 50_000;
+
   private final CheckpointStore store;
   private final SessionCache cache;
   private final Clock clock;
+  /**
+   * Message identities by content hash: every turn resends the whole history, and its content hashes are computed
+   * anyway (the context step counts tokens by them), so only a turn's new messages are digested for their identity.
+   */
+  private final RecentHashes<String> identities = new RecentHashes<>(IDENTITIES_KEPT);
 
   SessionBinding(CheckpointStore store, SessionCache cache, Clock clock) {
     this.store = store;
@@ -116,7 +126,8 @@ final class SessionBinding {
    */
   private Future<Void> bind(Exchange ex, SessionKey key, boolean resume, boolean mayRetry, boolean main) {
     // the conversation as a session stores it; what an earlier step completed from the store (previous_response_id)
-    RequestMessages asSent = new RequestMessages(ex.format().layout().sessionMessages(ex.asCompleted()));
+    RequestMessages asSent = new RequestMessages(ex.format().layout().sessionMessages(ex.asCompleted()), ex.digests(),
+        identities);
     return load(key, asSent, resume, mayRetry).compose(loaded -> {
       RequestMessages request = asSent;
       List<String> known = loaded.identities();
@@ -144,7 +155,7 @@ final class SessionBinding {
           return Future.failedFuture(e);
         }
         ex.replaceMessages(resumed.upstream());
-        request = new RequestMessages(resumed.stored());
+        request = new RequestMessages(resumed.stored(), ex.digests(), identities);
         from = history.size();
         ready = Future.succeededFuture(loaded.version());
         emit(ex, EventType.RESUME, "prepended " + history.size() + " stored message(s) to " + asSent.size()
@@ -518,8 +529,12 @@ final class SessionBinding {
      */
     private final Map<StoredMessage, String> storedHashes = new IdentityHashMap<>();
     private final Map<StoredMessage, String> storedIdentities = new IdentityHashMap<>();
+    private final ContentDigests digests;
+    private final RecentHashes<String> knownIdentities;
 
-    RequestMessages(JsonNode messages) {
+    RequestMessages(JsonNode messages, ContentDigests digests, RecentHashes<String> knownIdentities) {
+      this.digests = digests;
+      this.knownIdentities = knownIdentities;
       messages.forEach(nodes::add);
       texts = new String[nodes.size()];
       identities = new String[nodes.size()];
@@ -535,7 +550,17 @@ final class SessionBinding {
     }
 
     String identity(int i) {
-      return identities[i] != null ? identities[i] : (identities[i] = MessageIdentity.of(nodes.get(i)));
+      if (identities[i] == null) {
+        JsonNode m = nodes.get(i);
+        long content = digests.of(m);
+        String id = knownIdentities.get(content);
+        if (id == null) {
+          id = MessageIdentity.of(m);
+          knownIdentities.put(content, id);
+        }
+        identities[i] = id;
+      }
+      return identities[i];
     }
 
     String role(int i) {

@@ -24,7 +24,7 @@ class TokenCounterTest {
     TokenCounter counter = new TokenCounter(TOKENIZERS, 1000);
     Tokenizer t = TOKENIZERS.forModel("gpt-4o");
     assertEquals("openai-o200k", t.family());
-    PromptCount c = counter.count(WireFormats.OPENAI_CHAT.layout(), body("{'model':'gpt-4o','messages':[{'role':'user','content':'hello world'}]}"), t);
+    PromptCount c = counter.count(WireFormats.OPENAI_CHAT.layout(), body("{'model':'gpt-4o','messages':[{'role':'user','content':'hello world'}]}"), t, new ContentDigests());
     // 3 per message + 'user' (1) + 'hello world' (2) + 3 for the reply
     assertEquals(9, c.total());
     assertEquals(null, c.maxTokens());
@@ -61,12 +61,13 @@ class TokenCounterTest {
   void anthropicSystemToolsImagesAndToolBlocksAllCount() throws Exception {
     TokenCounter counter = new TokenCounter(TOKENIZERS, 500);
     Tokenizer t = TOKENIZERS.forModel("gpt-4o");
-    PromptCount plain = counter.count(WireFormats.ANTHROPIC_MESSAGES.layout(), body("{'max_tokens':100,'messages':[{'role':'user','content':'hi'}]}"), t);
+    PromptCount plain = counter.count(WireFormats.ANTHROPIC_MESSAGES.layout(), body("{'max_tokens':100,'messages':[{'role':'user','content':'hi'}]}"), t, new ContentDigests());
     PromptCount rich = counter.count(WireFormats.ANTHROPIC_MESSAGES.layout(), body("{'max_tokens':100,'system':'You are terse.',"
         + "'tools':[{'name':'read','description':'read a file','input_schema':{'type':'object'}}],"
         + "'messages':[{'role':'user','content':[{'type':'text','text':'hi'},{'type':'image','source':{'type':'base64','data':'AAAA'}}]},"
         + "{'role':'assistant','content':[{'type':'tool_use','id':'t1','name':'read','input':{'path':'a.txt'}}]},"
-        + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'t1','content':'file text here'}]}]}"), t);
+        + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'t1','content':'file text here'}]}]}"), t,
+        new ContentDigests());
     assertEquals(100, plain.maxTokens());
     assertTrue(rich.fixed() > plain.fixed() + 10, "system prompt and tool schema count once");
     assertTrue(rich.messages()[0] >= 500, "an image counts the configured flat amount");
@@ -78,12 +79,24 @@ class TokenCounterTest {
     TokenCounter counter = new TokenCounter(TOKENIZERS, 1000);
     Tokenizer t = TOKENIZERS.forModel("gpt-4o");
     ObjectNode first = body("{'messages':[{'role':'user','content':'one'},{'role':'assistant','content':'two'}]}");
-    counter.count(WireFormats.OPENAI_CHAT.layout(), first, t);
+    counter.count(WireFormats.OPENAI_CHAT.layout(), first, t, new ContentDigests());
     assertEquals(2, counter.cachedMessages());
     ObjectNode grown = body("{'messages':[{'role':'user','content':'one'},{'role':'assistant','content':'two'},{'role':'user','content':'three'}]}");
-    PromptCount c = counter.count(WireFormats.OPENAI_CHAT.layout(), grown, t);
+    PromptCount c = counter.count(WireFormats.OPENAI_CHAT.layout(), grown, t, new ContentDigests());
     assertEquals(3, counter.cachedMessages(), "only the new message was counted");
     assertEquals(3, c.messages().length);
+  }
+
+  @Test
+  void aRequestsDigestsGiveEachValueItsContentHashAndKeepIt() throws Exception {
+    ContentDigests digests = new ContentDigests();
+    ObjectNode request = body("{'messages':[{'role':'user','content':'one'},{'role':'user','content':'one'}]}");
+    var first = request.get("messages").get(0);
+    long hash = digests.of(first);
+    assertEquals(ContentHash.of(first), hash);
+    assertEquals(hash, digests.of(request.get("messages").get(1)), "equal content, equal hash");
+    assertEquals(hash, digests.of(first));
+    assertTrue(hash != digests.of(request), "each value its own");
   }
 
   @Test
