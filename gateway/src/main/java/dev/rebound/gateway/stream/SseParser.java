@@ -87,10 +87,15 @@ public final class SseParser {
     return out == null ? Collections.emptyList() : out;
   }
 
-  private static final java.lang.invoke.VarHandle LONGS =
+  /**
+   * Eight bytes at a time (the stream package's byte scans): a word of {@code bytes} read little-endian, so its lowest
+   * byte is the first; in {@code (x - ONES) & ~x & HIGHS} a byte's high bit is set where {@code x} has a zero byte, and
+   * the lowest one set is exact (a borrow only runs upward, so a false one stands above a true one).
+   */
+  static final java.lang.invoke.VarHandle LONGS =
       java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-  private static final long ONES = 0x0101010101010101L;
-  private static final long HIGHS = 0x8080808080808080L;
+  static final long ONES = 0x0101010101010101L;
+  static final long HIGHS = 0x8080808080808080L;
 
   /**
    * The first '\n' in {@code b[from, to)}, -1 when none: the relay scans every byte of every stream for line ends, and

@@ -51,6 +51,60 @@ class JsonCursorTest {
   }
 
   @Test
+  void stringsOfEveryLengthWithEscapesAnywhereAreReadWhole() throws Exception {
+    // the closing quote, and escapes, at every position relative to the eight-byte steps of the scan
+    for (int length = 0; length < 30; length++) {
+      for (int escapeAt = -1; escapeAt < length; escapeAt++) {
+        for (String escape : new String[] {"\\\"", "\\\\", "\\n", "\\u00e9"}) {
+          StringBuilder raw = new StringBuilder();
+          for (int k = 0; k < length; k++) {
+            if (k == escapeAt) raw.append(escape);
+            raw.append(k % 3 == 0 ? 'é' : (char) ('a' + k % 26));
+          }
+          String json = "{\"s\":\"" + raw + "\",\"n\":7}";
+          JsonCursor c = JsonCursor.of(json);
+          assertTrue(c.enterObject());
+          assertTrue(c.nextField());
+          assertEquals(PLAIN.readTree(json).get("s").textValue(), c.stringOrNull(), json);
+          assertTrue(c.nextField());
+          assertEquals(7, c.longOr(0), json);
+          assertFalse(c.nextField());
+        }
+      }
+    }
+  }
+
+  @Test
+  void aStringThatIsNotClosedIsMalformedWhereverItEnds() {
+    for (String json : new String[] {"{\"s\":\"abc", "{\"s\":\"abcdefghijklmnop\\", "{\"s\":\"abcdefgh\\\"", "{\"s"}) {
+      JsonCursor c = JsonCursor.of(json);
+      assertTrue(c.enterObject());
+      assertThrows(JsonCursor.Malformed.class, () -> {
+        c.nextField();
+        c.stringOrNull();
+      }, json);
+    }
+  }
+
+  @Test
+  void numbersAndLiteralsEndAtEveryByteThatMayFollowThem() {
+    for (String after : new String[] {",", "}", " ", "\n", "\r", "\t"}) {
+      JsonCursor c = JsonCursor.of("{\"n\":12" + after + (after.equals("}") ? "" : "}"));
+      assertTrue(c.enterObject());
+      assertTrue(c.nextField());
+      assertEquals(12, c.longOr(0), "[" + after + "]");
+      assertFalse(c.nextField());
+    }
+    JsonCursor c = JsonCursor.of("[true,null,1.5]");
+    assertTrue(c.enterArray());
+    for (int k = 0; k < 3; k++) {
+      assertTrue(c.nextElement());
+      c.skipValue();
+    }
+    assertFalse(c.nextElement());
+  }
+
+  @Test
   void aValueOfAnotherTypeThanAskedForIsReadPastAndGivesTheFallback() {
     JsonCursor c = JsonCursor.of("{\"a\":{\"x\":\"y\"},\"b\":\"7\",\"c\":2.9,\"d\":1e3,\"e\":99999999999999999999999}");
     assertTrue(c.enterObject());

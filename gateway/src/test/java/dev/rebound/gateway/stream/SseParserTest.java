@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class SseParserTest {
@@ -170,6 +172,29 @@ class SseParserTest {
   private static int bytewise(byte[] b, int from, int to, byte value) {
     for (int k = from; k < to; k++) if (b[k] == value) return k;
     return -1;
+  }
+
+  @Test
+  void aNeedleIsFoundAtEveryOffsetOfDataOfEveryLengthAsStringContainsFindsIt() {
+    // starts on both sides of each eight-byte block, next to near misses (first, second and last byte right)
+    Random random = new Random(11);
+    String[] fillers = {"x", "\"", "\"e", "\"e   \"", "\"ex\"r\"", "é"};
+    for (String needle : new String[] {"\"error\"", "[DONE]", "ab", "p"}) {
+      for (int length = 0; length < 40; length++) {
+        for (int round = 0; round < 20; round++) {
+          StringBuilder data = new StringBuilder();
+          while (data.length() < length) data.append(fillers[random.nextInt(fillers.length)]);
+          data.setLength(length);
+          if (round % 2 == 0 && length >= needle.length()) {
+            int at = random.nextInt(length - needle.length() + 1);
+            data.replace(at, at + needle.length(), needle);
+          }
+          String text = data.toString().replace("\n", " ");
+          SseEvent e = new SseParser().feed(Buffer.buffer("data: " + text + "\n\n")).get(0);
+          assertEquals(text.contains(needle), e.dataContains(needle), needle + " in [" + text + "]");
+        }
+      }
+    }
   }
 
   @Test
