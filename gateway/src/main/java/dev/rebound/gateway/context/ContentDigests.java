@@ -11,10 +11,12 @@ import java.util.Map;
  * (a step that changes the conversation builds new nodes), so a value hashed once keeps its hash for the request.
  */
 public final class ContentDigests {
-  private final Map<JsonNode, Long> hashes = new IdentityHashMap<>();
+  /** Made on first use: a request that is neither counted nor bound to a session hashes nothing. */
+  private Map<JsonNode, Long> hashes;
 
   /** A 64-bit hash of {@code n}'s content: keys, values and structure (equal content, equal hash). */
   public synchronized long of(JsonNode n) {
+    if (hashes == null) hashes = new IdentityHashMap<>();
     Long h = hashes.get(n);
     if (h == null) {
       h = ContentHash.of(n);
