@@ -24,6 +24,11 @@ public final class ContextRequest {
   private final int bodyBytes;
   private final ContentDigests digests;
 
+  /** A request no step has hashed yet (a benchmark's, a summary's). */
+  public ContextRequest(WireFormat format, ObjectNode json, String proxyKey, int bodyBytes) {
+    this(format, json, proxyKey, bodyBytes, new ContentDigests());
+  }
+
   /**
    * @param bodyBytes the size of the request body, which decides whether counting leaves the event loop
    * @param digests   the request's content hashes, which the session step may have computed already

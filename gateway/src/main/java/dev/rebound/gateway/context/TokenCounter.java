@@ -33,6 +33,10 @@ public final class TokenCounter {
     return tokenizers;
   }
 
+  public PromptCount count(RequestLayout layout, ObjectNode body, Tokenizer t) {
+    return count(layout, body, t, new ContentDigests());
+  }
+
   /** @param digests the request's content hashes, shared with the steps that hash the same messages */
   public PromptCount count(RequestLayout layout, ObjectNode body, Tokenizer t, ContentDigests digests) {
     JsonNode messages = layout.conversation(body);
