@@ -163,10 +163,10 @@ public final class SseEvent {
   }
 
   /**
-   * Whether the data contains {@code needle} (ASCII), read from the bytes without decoding them:
-   * every event is checked for an error on the relay's hot path. Eight starts are tried at a time: a start is a
-   * candidate only where the needle's first, second and last bytes all stand (with a needle that begins with a quote,
-   * one quote alone would make every string of the JSON a candidate), and only candidates are compared.
+   * Whether the data contains {@code needle} (ASCII), read from the bytes without decoding them: every event is checked
+   * for an error on the relay's hot path. Eight starts are tried at a time: a start is a candidate only where the
+   * needle's first, second and last bytes all stand (with a needle that begins with a quote, one quote alone would make
+   * every string of the JSON a candidate), and only candidates are compared.
    */
   public boolean dataContains(String needle) {
     if (dataFrom < 0) return data != null && data.contains(needle);
@@ -198,7 +198,6 @@ public final class SseEvent {
     for (int j = 0; j < needle.length(); j++) if (bytes[at + j] != needle.charAt(j)) return false;
     return true;
   }
-
 
   /** The data parsed as JSON; null when there is none or it is malformed (a broken upstream chunk teaches nothing). */
   public JsonNode json() {
