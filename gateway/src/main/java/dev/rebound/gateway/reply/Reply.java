@@ -68,6 +68,14 @@ public final class Reply implements StreamTarget {
    * already be durable.
    */
   private SseEvent endMarker;
+  /** The read being relayed carried the stream's end marker (and no assistant message is kept). */
+  private boolean endInRead;
+  /**
+   * A read that carried the end marker is not written at once: its upstream's end nearly always comes in the same read,
+   * and {@link #end()} then sends both in one write (one syscall and one packet instead of two). If the end does not
+   * come before the event loop's next task, the read goes out then.
+   */
+  private Buffer deferred;
 
   /**
    * @param streamErrors classifies an event that may be an error inside the stream; null when it is not one
@@ -147,7 +155,7 @@ public final class Reply implements StreamTarget {
   }
 
   public boolean started() {
-    return resp.headWritten() || resp.ended();
+    return deferred != null || resp.headWritten() || resp.ended();
   }
 
   /**
@@ -215,6 +223,7 @@ public final class Reply implements StreamTarget {
   @Override
   public void readStarted() {
     holding = true;
+    endInRead = false;
   }
 
   @Override
@@ -229,7 +238,22 @@ public final class Reply implements StreamTarget {
     }
     held = null;
     runStart = runEnd = null;
-    if (events != null) resp.write(events);
+    if (events == null) return;
+    if (endInRead && deferred == null) {
+      deferred = events;
+      vertx.runOnContext(v -> writeDeferred());
+      return;
+    }
+    writeDeferred();
+    resp.write(events);
+  }
+
+  /** What {@link #readDone} deferred goes out now, before anything written after it. */
+  private void writeDeferred() {
+    Buffer d = deferred;
+    if (d == null) return;
+    deferred = null;
+    if (!resp.ended() && !resp.closed()) resp.write(d);
   }
 
   private void hold(SseEvent e) {
@@ -268,7 +292,9 @@ public final class Reply implements StreamTarget {
     }
     if (holding) {
       hold(e);
+      if (message == null && format.isEndOfStream(e)) endInRead = true;
     } else {
+      writeDeferred();
       resp.write(e.bytes());
     }
     transcript.observe(e);
@@ -312,6 +338,7 @@ public final class Reply implements StreamTarget {
       return;
     }
     commitStream();
+    writeDeferred();
     resp.write(format.keepAlive());
   }
 
@@ -345,12 +372,15 @@ public final class Reply implements StreamTarget {
     return usage;
   }
 
-  /** The stream's end: the held end marker, if any, goes out now. */
+  /** The stream's end: a deferred read and the held end marker, if any, go out now, with the end. */
   public void end() {
     stopKeepAlive();
+    Buffer last = deferred;
+    deferred = null;
     if (!resp.ended() && !resp.closed()) {
       commitStream();
-      if (endMarker != null) resp.end(endMarker.bytes());
+      if (endMarker != null) last = last == null ? endMarker.bytes() : last.copy().appendBuffer(endMarker.bytes());
+      if (last != null) resp.end(last);
       else resp.end();
     }
   }
@@ -358,6 +388,7 @@ public final class Reply implements StreamTarget {
   /** An error in the client's wire format, however far the response has got (see {@link ErrorReply}). */
   public void fail(ClientError error) {
     stopKeepAlive();
+    writeDeferred();
     if (!resp.headWritten() && !resp.ended() && !resp.closed()) putHead(MultiMap.caseInsensitiveMultiMap());
     ErrorReply.send(resp, format, error, transcript);
   }
