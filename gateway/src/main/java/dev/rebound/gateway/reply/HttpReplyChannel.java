@@ -90,4 +90,9 @@ public record HttpReplyChannel(HttpServerResponse resp, HttpConnection connectio
   public void closeConnection() {
     connection.close();
   }
+
+  @Override
+  public boolean coalescesEnd() {
+    return true;
+  }
 }

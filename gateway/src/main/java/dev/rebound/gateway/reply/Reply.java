@@ -68,7 +68,7 @@ public final class Reply implements StreamTarget {
    * already be durable.
    */
   private SseEvent endMarker;
-  /** The read being relayed carried the stream's end marker (and no assistant message is kept). */
+  /** The read being relayed carried the stream's end marker (no assistant message is kept; the channel coalesces). */
   private boolean endInRead;
   /**
    * A read that carried the end marker is not written at once: its upstream's end nearly always comes in the same read,
@@ -292,7 +292,7 @@ public final class Reply implements StreamTarget {
     }
     if (holding) {
       hold(e);
-      if (message == null && format.isEndOfStream(e)) endInRead = true;
+      if (message == null && resp.coalescesEnd() && format.isEndOfStream(e)) endInRead = true;
     } else {
       writeDeferred();
       resp.write(e.bytes());

@@ -44,4 +44,12 @@ public interface ReplyChannel {
 
   /** Ends the exchange abruptly (a plain body that cannot be finished): the receiver sees a truncated answer. */
   void closeConnection();
+
+  /**
+   * Whether a stream's last read is worth holding for the end, to go out with it: on a socket that is one write
+   * instead of two. A recording has nothing to save, and must have the read before it may be closed.
+   */
+  default boolean coalescesEnd() {
+    return false;
+  }
 }

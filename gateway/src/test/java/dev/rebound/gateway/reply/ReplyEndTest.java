@@ -104,6 +104,21 @@ class ReplyEndTest {
     assertEquals(List.of("write:" + CHUNK.formatted("a"), "end:" + DONE), channel.calls);
   }
 
+  @Test
+  void aChannelThatDoesNotCoalesceGetsTheLastReadAtOnce() throws Exception {
+    // a background job's recording: it may be closed before a next task, and must have the answer's end by then
+    Recording channel = new Recording();
+    channel.coalesces = false;
+    onContext(ch -> {
+      Reply reply = reply(ch);
+      reply.begin(200, MultiMap.caseInsensitiveMultiMap());
+      relay(reply, CHUNK.formatted("a") + DONE);
+      assertEquals(List.of("write:" + CHUNK.formatted("a") + DONE), ch.calls);
+      reply.end();
+    }, channel);
+    assertEquals(List.of("write:" + CHUNK.formatted("a") + DONE, "end"), channel.calls);
+  }
+
   /** One upstream read, as the upstream call hands it over. */
   static void relay(Reply reply, String sse) {
     List<SseEvent> events = new SseParser().feed(Buffer.buffer(sse));
@@ -150,6 +165,12 @@ class ReplyEndTest {
     final MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     boolean headWritten;
     boolean ended;
+    boolean coalesces = true;
+
+    @Override
+    public boolean coalescesEnd() {
+      return coalesces;
+    }
 
     @Override
     public ReplyChannel setStatusCode(int status) {
