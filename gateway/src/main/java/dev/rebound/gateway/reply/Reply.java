@@ -292,7 +292,10 @@ public final class Reply implements StreamTarget {
     }
     if (holding) {
       hold(e);
-      if (message == null && resp.coalescesEnd() && format.isEndOfStream(e)) endInRead = true;
+      // only an event its event line or [DONE] names: telling a data-only event's type would parse its JSON
+      if (message == null && (e.event() != null || e.isDone()) && resp.coalescesEnd() && format.isEndOfStream(e)) {
+        endInRead = true;
+      }
     } else {
       writeDeferred();
       resp.write(e.bytes());
@@ -375,14 +378,20 @@ public final class Reply implements StreamTarget {
   /** The stream's end: a deferred read and the held end marker, if any, go out now, with the end. */
   public void end() {
     stopKeepAlive();
-    Buffer last = deferred;
-    deferred = null;
     if (!resp.ended() && !resp.closed()) {
       commitStream();
-      if (endMarker != null) last = last == null ? endMarker.bytes() : last.copy().appendBuffer(endMarker.bytes());
-      if (last != null) resp.end(last);
-      else resp.end();
+      if (endMarker != null) {
+        writeDeferred();
+        resp.end(endMarker.bytes());
+      } else if (deferred != null) {
+        Buffer last = deferred;
+        deferred = null;
+        resp.end(last);
+      } else {
+        resp.end();
+      }
     }
+    deferred = null;
   }
 
   /** An error in the client's wire format, however far the response has got (see {@link ErrorReply}). */

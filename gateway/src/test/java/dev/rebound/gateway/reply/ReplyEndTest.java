@@ -119,6 +119,28 @@ class ReplyEndTest {
     assertEquals(List.of("write:" + CHUNK.formatted("a") + DONE, "end"), channel.calls);
   }
 
+  @Test
+  void aResponsesStreamIsHeldForItsEndByItsEventLinesOnly() throws Exception {
+    String delta = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"a\"}\n\n";
+    String completed = "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{}}\n\n";
+    // the same end without its event line: telling its type would parse every event, so it is not looked for
+    String unnamed = "data: {\"type\":\"response.completed\",\"response\":{}}\n\n";
+    Recording named = onContext(ch -> {
+      Reply reply = reply(ch, WireFormats.OPENAI_RESPONSES);
+      reply.begin(200, MultiMap.caseInsensitiveMultiMap());
+      relay(reply, delta + completed);
+      reply.end();
+    });
+    assertEquals(List.of("end:" + delta + completed), named.calls);
+    Recording dataOnly = onContext(ch -> {
+      Reply reply = reply(ch, WireFormats.OPENAI_RESPONSES);
+      reply.begin(200, MultiMap.caseInsensitiveMultiMap());
+      relay(reply, delta + unnamed);
+      reply.end();
+    });
+    assertEquals(List.of("write:" + delta + unnamed, "end"), dataOnly.calls);
+  }
+
   /** One upstream read, as the upstream call hands it over. */
   static void relay(Reply reply, String sse) {
     List<SseEvent> events = new SseParser().feed(Buffer.buffer(sse));
@@ -128,7 +150,11 @@ class ReplyEndTest {
   }
 
   Reply reply(Recording channel) {
-    return new Reply(channel, vertx, WireFormats.OPENAI_CHAT, true, JsonNodeFactory.instance.objectNode(), e -> null,
+    return reply(channel, WireFormats.OPENAI_CHAT);
+  }
+
+  Reply reply(Recording channel, dev.rebound.gateway.wire.WireFormat format) {
+    return new Reply(channel, vertx, format, true, JsonNodeFactory.instance.objectNode(), e -> null,
         new ReplyObserver() {
           @Override
           public void firstToken() {
