@@ -54,24 +54,29 @@ import org.h2.mvstore.tx.TransactionStore;
  * 15 KB of pages and chunk metadata written and a quarter more of the gateway's CPU.) The store compacts the file a
  * little at each second's checkpoint too.
  *
- * <p>Layout (maps, each named {@link #LAYOUT} + the name below; keys built from {@code tenant/id}, {@code #n} =
- * 19-digit zero-padded number so keys sort):
- * {@code meta} tenant/id -> JSON (with the session's expiry, so that a write reads one row, not two), {@code msgs}
- * tenant/id#index -> encoded message, {@code cps} tenant/id#seq -> framed checkpoint (both via {@link MessageCodec}),
- * {@code events} tenant/id#eventId -> the events of one append, from that id on ({@link EventRows}), {@code eventCount}
- * tenant/id -> events kept, {@code expiry} tenant/id -> epoch millis, {@code index} tenant/(MAX-updated)/id -> ""
- * (listing, newest first), {@code counters} "event" -> last event id (ids grow store-wide, across delete/recreate),
- * {@code responses} tenant/responseId -> JSON (a kept Responses API response and its expiry).
+ * <p>Layout (maps, each named {@link #LAYOUT} + the name below; {@code #n} = 19-digit zero-padded number so keys
+ * sort; {@code s} = where the session is: {@code ~} and its number, 19 digits too, or its {@code tenant/id} for a
+ * session written before sessions were numbered, see {@link Tx#rowsOf}):
+ * {@code rows} tenant/id -> the session's number, {@code meta} s -> JSON (with the session's expiry, so that a write
+ * reads the expiry map only for a session without one), {@code msgs} s#index -> encoded message, {@code cps} s#seq ->
+ * framed checkpoint (both via {@link MessageCodec}), {@code events} s#eventId -> the events of one append, from that id
+ * on ({@link EventRows}), {@code eventCount} s -> events kept, {@code expiry} tenant/id -> epoch millis, {@code index}
+ * tenant/(MAX-updated)/id -> "" (listing, newest first), {@code counters} "event" -> last event id (ids grow store-wide,
+ * across delete/recreate) and "rows" -> the last number given, {@code responses} tenant/responseId -> JSON (a kept
+ * Responses API response and its expiry).
  *
  * <p>Expiry: a session whose expiry has passed reads as missing at once, and is removed by that read or by the
  * periodic purge ({@link EmbeddedStoreOptions#purgeInterval()}).
  *
- * <p>What a write rewrites: each commit writes every B-tree page a batch changed, and a session's rows of the shared
- * maps sit on pages of their own, so each map a turn touches costs a page. As in the Redis store, a session's place in
- * the listing moves at most once a second ({@link RedisCheckpointStore#INDEX_REFRESH_MILLIS}; the meta's {@code listed}
- * says where its index entry is), and its expiry is pushed back once a tenth of the TTL has passed since it was last
- * set: it expires between 0.9 and 1 TTL after its last write. A turn's write then changes three maps (msgs, cps, meta),
- * not five.
+ * <p>What a write rewrites: each commit writes every B-tree page a batch changed. Sessions begun about the same time
+ * sit together in the maps keyed by their number, and new ones at the end, so a commit rewrites a few pages of each
+ * such map, not one per session it wrote; in the maps keyed by {@code tenant/id} each session sits on a page of its
+ * own, and those are written once per session, or once a second or a tenth of the TTL at most. As in the Redis
+ * store, a session's place in the listing moves at most once a second
+ * ({@link RedisCheckpointStore#INDEX_REFRESH_MILLIS}; the meta's {@code listed} says where its index entry is), and its
+ * expiry is pushed back once a tenth of the TTL has passed since it was last set: it expires between 0.9 and 1 TTL
+ * after its last write. A turn's write then changes three maps (msgs, cps, meta),
+ * not five, at their right edge.
  */
 public final class EmbeddedCheckpointStore implements CheckpointStore {
 
@@ -88,7 +93,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
    * the bare names, kept by a TransactionStore) is recognised and converted.
    */
   private static final List<String> MAPS =
-      List.of("meta", "msgs", "cps", "events", "eventCount", "expiry", "index", "counters", "responses");
+      List.of("meta", "msgs", "cps", "events", "eventCount", "expiry", "index", "counters", "responses", "rows");
   static final String LAYOUT = "v2/";
   /** While a file of the first layout is converted, what is copied is written once this much is held in memory. */
   static final int CONVERT_UNSAVED_BYTES = 8 * 1024 * 1024;
@@ -321,11 +326,12 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   public Future<SessionMeta> fork(SessionKey from, int checkpointSeq, SessionKey to) {
     return run(true, tx -> {
       if (to == null) throw new IllegalArgumentException("fork target is required");
-      SessionMeta source = tx.liveMeta(from);
-      if (source == null) throw new SessionNotFoundException(from);
-      Checkpoint cp = CheckpointLookup.usable(from, tx.checkpoints(from, source), checkpointSeq);
+      StoredMeta stored = tx.liveStored(from);
+      if (stored == null) throw new SessionNotFoundException(from);
+      SessionMeta source = stored.meta();
+      Checkpoint cp = CheckpointLookup.usable(from, tx.checkpoints(from, stored), checkpointSeq);
       if (tx.liveMeta(to) != null) throw new SessionExistsException(to);
-      List<StoredMessage> history = tx.messages(from, source, 0, cp.messageCount());
+      List<StoredMessage> history = tx.messages(from, stored, 0, cp.messageCount());
       CheckpointDraft copy = new CheckpointDraft(CheckpointKind.MANUAL, cp.label(), cp.contextView(), cp.tokens(),
           CheckpointLookup.forkReason(from, checkpointSeq));
       MetaChange change = CheckpointLookup.forkMeta(source, history);
@@ -344,11 +350,11 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         throw new SessionNotFoundException(key, checkpointSeq);
       }
       if (expectedVersion != current.version()) throw new StaleWriteException(key, expectedVersion, current.version());
-      Checkpoint cp = CheckpointLookup.usable(key, tx.checkpoints(key, current), checkpointSeq);
+      Checkpoint cp = CheckpointLookup.usable(key, tx.checkpoints(key, stored), checkpointSeq);
       CheckpointDraft marker = new CheckpointDraft(CheckpointKind.MANUAL, null, cp.contextView(), cp.tokens(),
           CheckpointLookup.restoreReason(checkpointSeq));
       // the turns the rewind drops no longer count (those a compaction summarised still do)
-      List<StoredMessage> all = tx.messages(key, current, 0, current.messageCount());
+      List<StoredMessage> all = tx.messages(key, stored, 0, current.messageCount());
       MetaChange counted = new MetaChange(null, null, null,
           CheckpointLookup.turnsDeltaOfRewind(current.turns(), all, cp.messageCount()), 0);
       return tx.write(key, stored, cp.messageCount(), false, List.of(), marker, counted, null, now());
@@ -374,14 +380,15 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         tx.purge(key);
         expired = -1;
       }
+      String rows = tx.rowsOf(base, true);
       long first = tx.counters().getOrDefault("event", 0L) + 1;
-      tx.events().put(row(base, first), EventRows.encode(batch, now));
+      tx.events().put(row(rows, first), EventRows.encode(batch, now));
       List<String> ids = new ArrayList<>(batch.size());
       for (int i = 0; i < batch.size(); i++) ids.add(Long.toString(first + i));
       tx.counters().put("event", first + batch.size() - 1);
-      long kept = tx.eventCount().getOrDefault(base, 0L) + batch.size();
+      long kept = tx.eventCount().getOrDefault(rows, 0L) + batch.size();
       // the cap drops the oldest events: whole rows, then the first events of the oldest row left
-      String prefix = base + "#";
+      String prefix = rows + "#";
       while (kept > options.maxEvents()) {
         String oldest = tx.events().ceilingKey(prefix);
         byte[] oldestRow = tx.events().remove(oldest);
@@ -391,15 +398,15 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         } else {
           int dropped = (int) (kept - options.maxEvents());
           long firstKept = Long.parseLong(oldest.substring(prefix.length())) + dropped;
-          tx.events().put(row(base, firstKept), EventRows.withoutFirst(oldestRow, dropped));
+          tx.events().put(row(rows, firstKept), EventRows.withoutFirst(oldestRow, dropped));
           kept -= dropped;
         }
       }
-      tx.eventCount().put(base, kept);
+      tx.eventCount().put(rows, kept);
       // an event is activity: it keeps the whole session alive, as in the Redis store
       long expires = tx.keepAlive(base, now, expired);
-      byte[] meta = expires == expired ? null : tx.meta().get(base);
-      if (meta != null) tx.meta().put(base, withExpiry(meta, expires)); // the meta's copy moves with it
+      byte[] meta = expires == expired ? null : tx.meta().get(rows);
+      if (meta != null) tx.meta().put(rows, withExpiry(meta, expires)); // the meta's copy moves with it
       return ids;
     });
   }
@@ -458,25 +465,25 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   @Override
   public Future<List<StoredMessage>> messages(SessionKey key, int from, int toExclusive) {
     return run(tx -> {
-      SessionMeta current = tx.liveMeta(key);
-      return current == null ? List.of() : tx.messages(key, current, from, toExclusive);
+      StoredMeta stored = tx.liveStored(key);
+      return stored == null ? List.of() : tx.messages(key, stored, from, toExclusive);
     });
   }
 
   @Override
   public Future<List<Checkpoint>> checkpoints(SessionKey key) {
     return run(tx -> {
-      SessionMeta current = tx.liveMeta(key);
-      return current == null ? List.of() : tx.checkpoints(key, current);
+      StoredMeta stored = tx.liveStored(key);
+      return stored == null ? List.of() : tx.checkpoints(key, stored);
     });
   }
 
   @Override
   public Future<Checkpoint> checkpoint(SessionKey key, int seq) {
     return run(tx -> {
-      SessionMeta current = tx.liveMeta(key);
-      if (current == null || seq < 1 || seq > current.checkpointCount()) return null;
-      return MessageCodec.decodeCheckpoint(tx.cps().get(row(base(key), seq)));
+      StoredMeta stored = tx.liveStored(key);
+      if (stored == null || seq < 1 || seq > stored.meta().checkpointCount()) return null;
+      return MessageCodec.decodeCheckpoint(tx.cps().get(row(stored.rows(), seq)));
     });
   }
 
@@ -523,7 +530,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       if (after < 0 || after == Long.MAX_VALUE || afterId != null && !Character.isDigit(afterId.charAt(0))) {
         throw new IllegalArgumentException("invalid event id '" + afterId + "'");
       }
-      String prefix = base + "#";
+      String rows = tx.rowsOf(base, false);
+      if (rows == null) return List.of();
+      String prefix = rows + "#";
       List<SessionEvent> out = new ArrayList<>();
       // rows are keyed by their first event's id: the one holding after + 1 may start before it
       for (Iterator<String> it = tx.events().keyIterator(prefix); it.hasNext() && out.size() < limit; ) {
@@ -606,6 +615,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     private final LayeredMap<String> index;
     private final LayeredMap<Long> counters;
     private final LayeredMap<byte[]> responses;
+    /** tenant/id -> the number a session's rows are under ({@link #rowsOf}). */
+    private final LayeredMap<Long> rowNumbers;
 
     Tx(MVStore file) {
       meta = log.over(file.openMap(LAYOUT + "meta"));
@@ -617,6 +628,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       index = log.over(file.openMap(LAYOUT + "index"));
       counters = log.over(file.openMap(LAYOUT + "counters"));
       responses = log.over(file.openMap(LAYOUT + "responses"));
+      rowNumbers = log.over(file.openMap(LAYOUT + "rows"));
     }
 
     Tx begin() {
@@ -628,7 +640,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     }
 
     List<LayeredMap<?>> maps() {
-      return List.of(meta, msgs, cps, events, eventCount, expiry, index, counters, responses);
+      return List.of(meta, msgs, cps, events, eventCount, expiry, index, counters, responses, rowNumbers);
     }
 
     @Override
@@ -701,8 +713,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
      */
     StoredMeta liveStored(SessionKey key) {
       String base = base(key);
-      byte[] row = meta().get(base);
-      StoredMeta stored = row == null ? null : decodeMeta(key, row);
+      String rows = rowsOf(base, false);
+      byte[] row = rows == null ? null : meta().get(rows);
+      StoredMeta stored = row == null ? null : decodeMeta(key, row, rows);
       long expires = stored != null && stored.expires() >= 0 ? stored.expires() : expiryOf(base);
       if (expires >= 0 && expires <= clock.millis()) {
         purge(key);
@@ -712,13 +725,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     }
 
     SessionMeta storedMeta(SessionKey key) {
-      StoredMeta stored = stored(key);
-      return stored == null ? null : stored.meta();
-    }
-
-    private StoredMeta stored(SessionKey key) {
-      byte[] stored = meta().get(base(key));
-      return stored == null ? null : decodeMeta(key, stored);
+      String rows = rowsOf(base(key), false);
+      byte[] stored = rows == null ? null : meta().get(rows);
+      return stored == null ? null : decodeMeta(key, stored, rows).meta();
     }
 
     boolean isExpired(String base) {
@@ -759,22 +768,23 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         List<StoredMessage> incoming, CheckpointDraft checkpoint, MetaChange change, String forkedFrom, Instant now) {
       SessionMeta current = stored == null ? null : stored.meta();
       String base = base(key);
+      String rows = stored != null ? stored.rows() : rowsOf(base, true);
       int count = current == null ? 0 : current.messageCount();
       if (truncateTo >= 0) {
-        for (int i = truncateTo; i < count; i++) msgs().remove(row(base, i));
+        for (int i = truncateTo; i < count; i++) msgs().remove(row(rows, i));
         count = Math.min(count, truncateTo);
       }
       if (replacePartial && !incoming.isEmpty() && count > 0
-          && MessageCodec.isPartial(msgs().get(row(base, count - 1)))) {
+          && MessageCodec.isPartial(msgs().get(row(rows, count - 1)))) {
         count--; // the first incoming message overwrites the partial one
       }
-      for (StoredMessage m : incoming) msgs().put(row(base, count++), MessageCodec.encodeMessage(m, false));
+      for (StoredMessage m : incoming) msgs().put(row(rows, count++), MessageCodec.encodeMessage(m, false));
 
       int checkpointCount = current == null ? 0 : current.checkpointCount();
       if (checkpoint != null) {
         checkpointCount++;
         byte[] body = MessageCodec.encodeCheckpointBody(checkpoint, now);
-        cps().put(row(base, checkpointCount), MessageCodec.frameCheckpoint(checkpointCount, count, body));
+        cps().put(row(rows, checkpointCount), MessageCodec.frameCheckpoint(checkpointCount, count, body));
       }
 
       SessionMeta written = new SessionMeta(key,
@@ -800,47 +810,76 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         listed = at;
       }
       long expires = keepAlive(base, at, stored == null ? -1 : stored.expires());
-      meta().put(base, encodeMeta(written, listed, expires));
+      meta().put(rows, encodeMeta(written, listed, expires));
       return written;
     }
 
-    List<StoredMessage> messages(SessionKey key, SessionMeta current, int from, int toExclusive) {
+    List<StoredMessage> messages(SessionKey key, StoredMeta stored, int from, int toExclusive) {
       int start = Math.max(0, from);
-      int end = Math.min(toExclusive, current.messageCount());
+      int end = Math.min(toExclusive, stored.meta().messageCount());
       List<StoredMessage> out = new ArrayList<>(Math.max(0, end - start));
-      String base = base(key);
-      for (int i = start; i < end; i++) out.add(MessageCodec.decodeMessage(i, msgs().get(row(base, i))));
+      String rows = stored.rows();
+      for (int i = start; i < end; i++) out.add(MessageCodec.decodeMessage(i, msgs().get(row(rows, i))));
       return out;
     }
 
-    List<Checkpoint> checkpoints(SessionKey key, SessionMeta current) {
-      List<Checkpoint> out = new ArrayList<>(current.checkpointCount());
-      String base = base(key);
-      for (int seq = 1; seq <= current.checkpointCount(); seq++) {
-        out.add(MessageCodec.decodeCheckpoint(cps().get(row(base, seq))));
-      }
+    List<Checkpoint> checkpoints(SessionKey key, StoredMeta stored) {
+      int count = stored.meta().checkpointCount();
+      List<Checkpoint> out = new ArrayList<>(count);
+      String rows = stored.rows();
+      for (int seq = 1; seq <= count; seq++) out.add(MessageCodec.decodeCheckpoint(cps().get(row(rows, seq))));
       return out;
+    }
+
+    /**
+     * Where the session is: the part of its keys in {@code meta}, {@code eventCount}, and before the {@code #} in
+     * {@code msgs}, {@code cps} and {@code events}. A session gets a number when it is first written ({@code ~} and the
+     * number, counted store-wide and kept in {@code rows}), so the rows of the sessions begun about the same time sit
+     * next to each other, and those of new sessions at the end of each map: a checkpoint of the file rewrites a few pages
+     * at the maps' right edge, instead of a page somewhere in each map for each session it wrote. (Keyed by the
+     * client's session id, as sessions were before, every active session's rows sat on pages of their own, which the
+     * checkpointer read back from the file, and which lived long enough in the heap to be promoted: the serial
+     * collector ran a full collection every few seconds under load.) A session written before this is keyed by its
+     * {@code tenant/id}, and stays there. The one lookup by id left, in {@code rows}, is a read: its page is not
+     * rewritten by a turn.
+     *
+     * @param create whether to number a session that has nothing stored yet
+     * @return the session's keys' prefix; null when it has nothing stored and {@code create} is false
+     */
+    String rowsOf(String base, boolean create) {
+      Long numbered = rowNumbers.get(base);
+      if (numbered != null) return numberedRows(numbered);
+      // a session of a file written before sessions were numbered: a meta, or events, under its tenant/id
+      if (meta().get(base) != null || eventCount().get(base) != null) return base;
+      if (!create) return null;
+      long next = counters().getOrDefault("rows", 0L) + 1;
+      counters().put("rows", next);
+      rowNumbers.put(base, next);
+      return numberedRows(next);
     }
 
     /** Removes everything of a session; true when something existed. */
     boolean purge(SessionKey key) {
       String base = base(key);
+      String rows = rowsOf(base, false);
       boolean existed = expiry().remove(base) != null;
-      byte[] stored = meta().remove(base);
+      if (rows == null) return existed;
+      byte[] stored = meta().remove(rows);
       if (stored != null) {
         existed = true;
-        index().remove(indexKey(key, decodeMeta(key, stored).listed()));
+        index().remove(indexKey(key, decodeMeta(key, stored, rows).listed()));
       }
-      eventCount().remove(base);
-      String prefix = base + "#";
+      eventCount().remove(rows);
+      rowNumbers.remove(base);
+      String prefix = rows + "#";
       for (LayeredMap<byte[]> map : List.of(msgs(), cps(), events())) {
-        List<String> rows = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
         for (Iterator<String> it = map.keyIterator(prefix); it.hasNext(); ) {
           String rowKey = it.next();
           if (!rowKey.startsWith(prefix)) break;
-          rows.add(rowKey);
+          keys.add(rowKey);
         }
-        rows.forEach(map::remove);
+        keys.forEach(map::remove);
       }
       return existed;
     }
@@ -878,8 +917,14 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     return key.tenant() + "/" + key.id();
   }
 
-  private static String row(String base, long n) {
-    return padded(new StringBuilder(base.length() + 20).append(base).append('#'), n).toString();
+  /** The key of row {@code n} of the session whose rows are under {@code rows} ({@link Tx#rowsOf}). */
+  private static String row(String rows, long n) {
+    return padded(new StringBuilder(rows.length() + 20).append(rows).append('#'), n).toString();
+  }
+
+  /** {@code ~} sorts after every character of a tenant, so numbered sessions' rows follow those keyed by session id. */
+  private static String numberedRows(long number) {
+    return padded(new StringBuilder(20).append('~'), number).toString();
   }
 
   /** Newest first: the timestamp is inverted so that ascending key order lists recent updates first. */
@@ -925,7 +970,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   }
 
   /** A stored meta, the time its index entry is under, and when it expires (-1: not in the meta, see the map). */
-  private record StoredMeta(SessionMeta meta, long listed, long expires) {}
+  /** ... and where the session's rows are ({@link Tx#rowsOf}). */
+  private record StoredMeta(SessionMeta meta, long listed, long expires, String rows) {}
 
   /** A stored meta with another expiry. */
   private static byte[] withExpiry(byte[] stored, long expires) {
@@ -937,7 +983,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     }
   }
 
-  private static StoredMeta decodeMeta(SessionKey key, byte[] stored) {
+  private static StoredMeta decodeMeta(SessionKey key, byte[] stored, String rows) {
     try {
       JsonNode n = JSON.readTree(stored);
       SessionMeta meta = new SessionMeta(key, text(n, "protocol"), Instant.ofEpochMilli(n.get("created").asLong()),
@@ -949,7 +995,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       // nor an expiry in the meta before it came with it: the expiry map has it
       JsonNode expires = n.get("expires");
       return new StoredMeta(meta, listed != null ? listed.asLong() : meta.updated().toEpochMilli(),
-          expires != null ? expires.asLong() : -1);
+          expires != null ? expires.asLong() : -1, rows);
     } catch (IOException e) {
       throw new UncheckedIOException("corrupt session meta of " + key, e);
     }

@@ -250,7 +250,8 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
       SessionKey key = key("user-turn-only");
       await(store.append(key, Append.of(0, user("q1")))); // the user turn: answered before it is in the file
       Await.until(Duration.ofSeconds(5), "written by the periodic write",
-          () -> onDisk(home).contains(EmbeddedCheckpointStore.LAYOUT + "meta:" + tenant + "/" + key.id()));
+          () -> onDisk(home).containsAll(List.of(EmbeddedCheckpointStore.LAYOUT + "rows:" + tenant + "/" + key.id(),
+              EmbeddedCheckpointStore.LAYOUT + "meta:~" + "0".repeat(18) + "1")));
     } finally {
       await(store.close());
     }
@@ -326,10 +327,12 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     org.h2.mvstore.MVStore file = rawFile(home);
     org.h2.mvstore.MVMap<String, byte[]> metas = file.openMap(EmbeddedCheckpointStore.LAYOUT + "meta");
     for (SessionKey k : List.of(old, going)) {
-      JsonObject meta = new JsonObject(io.vertx.core.buffer.Buffer.buffer(metas.get(tenant + "/" + k.id())));
+      String metaKey = "~" + EmbeddedCheckpointStore.padded(new StringBuilder(),
+          file.<String, Long>openMap(EmbeddedCheckpointStore.LAYOUT + "rows").get(tenant + "/" + k.id()));
+      JsonObject meta = new JsonObject(io.vertx.core.buffer.Buffer.buffer(metas.get(metaKey)));
       assertTrue(meta.containsKey("expires"), "written with it now");
       meta.remove("expires");
-      metas.put(tenant + "/" + k.id(), meta.toBuffer().getBytes());
+      metas.put(metaKey, meta.toBuffer().getBytes());
     }
     file.commit();
     file.close();
@@ -355,7 +358,6 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     SessionKey first = key("first-layout");
     SessionKey full = key("every-field");
     CheckpointStore writer = await(EmbeddedCheckpointStore.open(vertx, options));
-    await(writer.append(first, Append.of(0, user("q"))));
     TurnUsage usage = new TurnUsage(12, 3, 4, 5);
     await(writer.append(full, Append.of(0, user("q"), assistant("a").withUsage(usage))
         .withMeta(MetaChange.answered("openai", "agent-a", null, 1, usage))));
@@ -364,6 +366,7 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     org.h2.mvstore.MVStore file = rawFile(home);
     org.h2.mvstore.MVMap<String, byte[]> metas = file.openMap(EmbeddedCheckpointStore.LAYOUT + "meta");
     long created = clock.millis() - 60_000;
+    // under its tenant/id, as sessions were keyed before they were numbered
     metas.put(tenant + "/" + first.id(), ("{\"protocol\":\"anthropic\",\"created\":" + created + ",\"updated\":"
         + (created + 5) + ",\"turns\":3,\"tokens\":42,\"status\":\"active\",\"agent\":null,\"version\":7,"
         + "\"messageCount\":1,\"checkpointCount\":0,\"forkedFrom\":\"t/x@2\",\"unknownLater\":{\"a\":[1]}}")
@@ -480,6 +483,114 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     } finally {
       await(store.close());
     }
+  }
+
+  @Test
+  void sessionsAreNumberedAsTheyAreFirstWrittenSoTheRowsBeingWrittenSitTogetherAtTheEndOfEachMap() {
+    Path home = dir.resolve("numbered");
+    EmbeddedCheckpointStore store = openAt(home);
+    SessionKey zulu = key("zulu");
+    SessionKey alpha = key("alpha");
+    try {
+      storeATurn(store, zulu);
+      await(store.appendEvent(alpha, "route", "before its first turn", null)); // events first: numbered then
+      storeATurn(store, alpha);
+      await(store.delete(zulu));
+      SessionMeta again = await(store.append(zulu, Append.of(0, user("fresh"))));
+      assertEquals(1, again.messageCount());
+      assertEquals(List.of("fresh"), await(store.messages(zulu, 0, 10)).stream()
+          .map(m -> Json.decodeValue(m.json(), JsonObject.class).getString("content")).toList(), "nothing old came back");
+    } finally {
+      await(store.close());
+    }
+    String one = "~" + "0".repeat(18) + "1#";
+    String two = "~" + "0".repeat(18) + "2#";
+    String three = "~" + "0".repeat(18) + "3#";
+    String first = "0".repeat(19);
+    java.util.Set<String> keys = onDisk(home);
+    String layout = EmbeddedCheckpointStore.LAYOUT;
+    for (String rowMap : List.of("msgs", "cps", "events")) {
+      List<String> rows = keys.stream().filter(k -> k.startsWith(layout + rowMap + ":")).toList();
+      assertTrue(rows.stream().allMatch(k -> k.startsWith(layout + rowMap + ":~")), rowMap + " rows by number: " + rows);
+      assertTrue(rows.stream().noneMatch(k -> k.contains(one)), "the deleted session's rows are gone: " + rows);
+    }
+    assertTrue(keys.containsAll(List.of(layout + "msgs:" + two + first, layout + "msgs:" + two + "0".repeat(18) + "1",
+        layout + "cps:" + two + "0".repeat(18) + "1", layout + "events:" + two + "0".repeat(18) + "2",
+        layout + "msgs:" + three + first, layout + "rows:" + tenant + "/alpha", layout + "rows:" + tenant + "/zulu")),
+        "alpha's events and messages under its number, 2; zulu, deleted and written again, under 3: " + keys);
+    org.h2.mvstore.MVStore file = rawFile(home);
+    try {
+      assertEquals(2L, file.<String, Long>openMap(layout + "rows").get(tenant + "/alpha"));
+      assertEquals(3L, file.<String, Long>openMap(layout + "rows").get(tenant + "/zulu"));
+      org.h2.mvstore.MVMap<String, byte[]> metas = file.openMap(layout + "meta");
+      assertEquals(List.of("~" + "0".repeat(18) + "2", "~" + "0".repeat(18) + "3"), List.copyOf(metas.keySet()),
+          "the metas are under the numbers too: a turn rewrites pages at the end of the map");
+      assertEquals(List.of("~" + "0".repeat(18) + "2"),
+          List.copyOf(file.<String, Long>openMap(layout + "eventCount").keySet()), "and the events' count");
+    } finally {
+      file.close();
+    }
+  }
+
+  @Test
+  void aSessionWrittenBeforeSessionsWereNumberedKeepsItsRowsUnderItsIdThroughEveryOperation() {
+    Path home = dir.resolve("unnumbered");
+    SessionKey key = key("earlier");
+    EmbeddedCheckpointStore store = openAt(home);
+    Turn turn = storeATurn(store, key);
+    await(store.close());
+    // as the version before numbering left it: everything under tenant/id, no number in "rows"
+    String base = tenant + "/" + key.id();
+    String layout = EmbeddedCheckpointStore.LAYOUT;
+    org.h2.mvstore.MVStore file = rawFile(home);
+    for (String rowMap : List.of("msgs", "cps", "events")) {
+      org.h2.mvstore.MVMap<String, byte[]> rows = file.openMap(layout + rowMap);
+      for (String k : List.copyOf(rows.keySet())) rows.put(base + k.substring(k.indexOf('#')), rows.remove(k));
+    }
+    for (String bySession : List.of("meta", "eventCount")) {
+      org.h2.mvstore.MVMap<String, Object> map = file.openMap(layout + bySession);
+      map.put(base, map.remove("~" + "0".repeat(18) + "1"));
+    }
+    file.<String, Long>openMap(layout + "rows").clear();
+    file.commit();
+    file.close();
+
+    store = openAt(home);
+    SessionKey forked = key("forked");
+    try {
+      assertHolds(store, key, turn);
+      SessionMeta second = await(store.append(key, Append.of(turn.meta().version(), user("q2"), assistant("a2"))
+          .withCheckpoint(auto("[\"w\"]"))));
+      await(store.appendEvent(key, "retry", "later", null));
+      assertEquals(List.of("q1", "a1", "q2", "a2"), await(store.messages(key, 0, 10)).stream()
+          .map(m -> Json.decodeValue(m.json(), JsonObject.class).getString("content")).toList());
+      assertEquals(2, await(store.events(key, null, 10)).size());
+      await(store.fork(key, 2, forked));
+      assertEquals(4, await(store.messages(forked, 0, 10)).size());
+      SessionMeta restored = await(store.restore(key, 1, second.version()));
+      assertEquals(2, restored.messageCount());
+      assertEquals("[\"w\"]", await(store.checkpoint(key, 2)).contextView());
+    } finally {
+      await(store.close());
+    }
+    java.util.Set<String> keys = onDisk(home);
+    assertTrue(keys.containsAll(List.of(layout + "msgs:" + base + "#" + "0".repeat(18) + "1",
+        layout + "cps:" + base + "#" + "0".repeat(18) + "3", layout + "events:" + base + "#" + "0".repeat(18) + "2")),
+        "the earlier session's new rows join its old ones: " + keys);
+    assertFalse(keys.contains(layout + "msgs:" + base + "#" + "0".repeat(18) + "2"), "the restore dropped q2: " + keys);
+    assertFalse(keys.contains(layout + "rows:" + base), "it is not numbered: " + keys);
+    assertTrue(keys.containsAll(List.of(layout + "meta:" + base, layout + "eventCount:" + base)), "nor moved: " + keys);
+    assertTrue(keys.contains(layout + "msgs:~" + "0".repeat(18) + "2#" + "0".repeat(18) + "3"),
+        "the fork is a new session, numbered: " + keys);
+
+    store = openAt(home);
+    try {
+      assertTrue(await(store.delete(key)));
+      assertEquals(List.of(), await(store.messages(key, 0, 10)));
+    } finally {
+      await(store.close());
+    }
+    assertTrue(onDisk(home).stream().noneMatch(k -> k.contains(base + "#")), "deleted with every row");
   }
 
   @Test
