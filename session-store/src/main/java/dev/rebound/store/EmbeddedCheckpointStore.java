@@ -840,8 +840,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
      * client's session id, as sessions were before, every active session's rows sat on pages of their own, which the
      * checkpointer read back from the file, and which lived long enough in the heap to be promoted: the serial
      * collector ran a full collection every few seconds under load.) A session written before this is keyed by its
-     * {@code tenant/id}, and stays there. The one lookup by id left, in {@code rows}, is a read: its page is not
-     * rewritten by a turn.
+     * {@code tenant/id}, and stays there. A turn of a numbered session looks it up by id only in {@code rows}, a read:
+     * that page is not rewritten by a turn (a session with nothing stored yet is also looked for in {@code meta} and
+     * {@code eventCount}, as a session of an older file).
      *
      * @param create whether to number a session that has nothing stored yet
      * @return the session's keys' prefix; null when it has nothing stored and {@code create} is false
@@ -969,8 +970,10 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     });
   }
 
-  /** A stored meta, the time its index entry is under, and when it expires (-1: not in the meta, see the map). */
-  /** ... and where the session's rows are ({@link Tx#rowsOf}). */
+  /**
+   * A stored meta, the time its index entry is under, when it expires (-1: not in the meta, see the map), and where the
+   * session's rows are ({@link Tx#rowsOf}).
+   */
   private record StoredMeta(SessionMeta meta, long listed, long expires, String rows) {}
 
   /** A stored meta with another expiry. */
