@@ -375,12 +375,14 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     return run(tx -> {
       String base = base(key);
       long now = clock.millis();
-      long expired = tx.expiryOf(base);
+      String rows = tx.rowsOf(base, false);
+      long expired = rows == null ? -1 : tx.expiryOf(base); // nothing stored: no expiry to look for
       if (expired >= 0 && expired <= now) {
         tx.purge(key);
+        rows = null;
         expired = -1;
       }
-      String rows = tx.rowsOf(base, true);
+      if (rows == null) rows = tx.rowsOf(base, true);
       long first = tx.counters().getOrDefault("event", 0L) + 1;
       tx.events().put(row(rows, first), EventRows.encode(batch, now));
       List<String> ids = new ArrayList<>(batch.size());
@@ -714,7 +716,8 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     StoredMeta liveStored(SessionKey key) {
       String base = base(key);
       String rows = rowsOf(base, false);
-      byte[] row = rows == null ? null : meta().get(rows);
+      if (rows == null) return null; // nothing stored, so no expiry either
+      byte[] row = meta().get(rows);
       StoredMeta stored = row == null ? null : decodeMeta(key, row, rows);
       long expires = stored != null && stored.expires() >= 0 ? stored.expires() : expiryOf(base);
       if (expires >= 0 && expires <= clock.millis()) {

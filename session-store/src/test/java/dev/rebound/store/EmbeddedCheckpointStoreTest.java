@@ -533,6 +533,23 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
   }
 
   @Test
+  void aNumberGivenByAnOperationThatFailedIsTakenBackWithTheRestOfItAndServesTheNextNewSessionAlone() {
+    SessionKey ghost = key("ghost");
+    SessionKey other = key("other");
+    // numbered, then failing: an event time past what epoch millis can hold
+    failure(store.appendEvents(ghost, List.of(new NewEvent(java.time.Instant.MAX, "route", "too late", null))),
+        ArithmeticException.class);
+    assertEquals(List.of(), await(store.events(ghost, null, 10)));
+    await(store.append(other, Append.of(0, user("theirs")))); // the number the failed operation had taken
+    SessionMeta mine = await(store.append(ghost, Append.of(0, user("mine"))));
+    assertEquals(1, mine.version(), "a session of its own, not the one under the number it lost");
+    assertEquals(List.of("mine"), await(store.messages(ghost, 0, 10)).stream()
+        .map(m -> Json.decodeValue(m.json(), JsonObject.class).getString("content")).toList());
+    assertEquals(List.of("theirs"), await(store.messages(other, 0, 10)).stream()
+        .map(m -> Json.decodeValue(m.json(), JsonObject.class).getString("content")).toList());
+  }
+
+  @Test
   void aSessionWrittenBeforeSessionsWereNumberedKeepsItsRowsUnderItsIdThroughEveryOperation() {
     Path home = dir.resolve("unnumbered");
     SessionKey key = key("earlier");
