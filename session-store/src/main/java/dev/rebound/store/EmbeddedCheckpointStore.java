@@ -75,8 +75,7 @@ import org.h2.mvstore.tx.TransactionStore;
  * store, a session's place in the listing moves at most once a second
  * ({@link RedisCheckpointStore#INDEX_REFRESH_MILLIS}; the meta's {@code listed} says where its index entry is), and its
  * expiry is pushed back once a tenth of the TTL has passed since it was last set: it expires between 0.9 and 1 TTL
- * after its last write. A turn's write then changes three maps (msgs, cps, meta),
- * not five, at their right edge.
+ * after its last write. A turn's write then changes three maps (msgs, cps, meta), not five, at their right edge.
  */
 public final class EmbeddedCheckpointStore implements CheckpointStore {
 
@@ -329,9 +328,9 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       StoredMeta stored = tx.liveStored(from);
       if (stored == null) throw new SessionNotFoundException(from);
       SessionMeta source = stored.meta();
-      Checkpoint cp = CheckpointLookup.usable(from, tx.checkpoints(from, stored), checkpointSeq);
+      Checkpoint cp = CheckpointLookup.usable(from, tx.checkpoints(stored), checkpointSeq);
       if (tx.liveMeta(to) != null) throw new SessionExistsException(to);
-      List<StoredMessage> history = tx.messages(from, stored, 0, cp.messageCount());
+      List<StoredMessage> history = tx.messages(stored, 0, cp.messageCount());
       CheckpointDraft copy = new CheckpointDraft(CheckpointKind.MANUAL, cp.label(), cp.contextView(), cp.tokens(),
           CheckpointLookup.forkReason(from, checkpointSeq));
       MetaChange change = CheckpointLookup.forkMeta(source, history);
@@ -350,11 +349,11 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
         throw new SessionNotFoundException(key, checkpointSeq);
       }
       if (expectedVersion != current.version()) throw new StaleWriteException(key, expectedVersion, current.version());
-      Checkpoint cp = CheckpointLookup.usable(key, tx.checkpoints(key, stored), checkpointSeq);
+      Checkpoint cp = CheckpointLookup.usable(key, tx.checkpoints(stored), checkpointSeq);
       CheckpointDraft marker = new CheckpointDraft(CheckpointKind.MANUAL, null, cp.contextView(), cp.tokens(),
           CheckpointLookup.restoreReason(checkpointSeq));
       // the turns the rewind drops no longer count (those a compaction summarised still do)
-      List<StoredMessage> all = tx.messages(key, stored, 0, current.messageCount());
+      List<StoredMessage> all = tx.messages(stored, 0, current.messageCount());
       MetaChange counted = new MetaChange(null, null, null,
           CheckpointLookup.turnsDeltaOfRewind(current.turns(), all, cp.messageCount()), 0);
       return tx.write(key, stored, cp.messageCount(), false, List.of(), marker, counted, null, now());
@@ -468,7 +467,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   public Future<List<StoredMessage>> messages(SessionKey key, int from, int toExclusive) {
     return run(tx -> {
       StoredMeta stored = tx.liveStored(key);
-      return stored == null ? List.of() : tx.messages(key, stored, from, toExclusive);
+      return stored == null ? List.of() : tx.messages(stored, from, toExclusive);
     });
   }
 
@@ -476,7 +475,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   public Future<List<Checkpoint>> checkpoints(SessionKey key) {
     return run(tx -> {
       StoredMeta stored = tx.liveStored(key);
-      return stored == null ? List.of() : tx.checkpoints(key, stored);
+      return stored == null ? List.of() : tx.checkpoints(stored);
     });
   }
 
@@ -817,7 +816,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       return written;
     }
 
-    List<StoredMessage> messages(SessionKey key, StoredMeta stored, int from, int toExclusive) {
+    List<StoredMessage> messages(StoredMeta stored, int from, int toExclusive) {
       int start = Math.max(0, from);
       int end = Math.min(toExclusive, stored.meta().messageCount());
       List<StoredMessage> out = new ArrayList<>(Math.max(0, end - start));
@@ -826,7 +825,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       return out;
     }
 
-    List<Checkpoint> checkpoints(SessionKey key, StoredMeta stored) {
+    List<Checkpoint> checkpoints(StoredMeta stored) {
       int count = stored.meta().checkpointCount();
       List<Checkpoint> out = new ArrayList<>(count);
       String rows = stored.rows();
