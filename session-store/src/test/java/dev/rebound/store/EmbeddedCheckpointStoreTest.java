@@ -251,7 +251,7 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
       await(store.append(key, Append.of(0, user("q1")))); // the user turn: answered before it is in the file
       Await.until(Duration.ofSeconds(5), "written by the periodic write",
           () -> onDisk(home).containsAll(List.of(EmbeddedCheckpointStore.LAYOUT + "rows:" + tenant + "/" + key.id(),
-              EmbeddedCheckpointStore.LAYOUT + "meta:~" + "0".repeat(18) + "1")));
+              EmbeddedCheckpointStore.LAYOUT + "meta:" + numbered(1))));
     } finally {
       await(store.close());
     }
@@ -327,8 +327,8 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     org.h2.mvstore.MVStore file = rawFile(home);
     org.h2.mvstore.MVMap<String, byte[]> metas = file.openMap(EmbeddedCheckpointStore.LAYOUT + "meta");
     for (SessionKey k : List.of(old, going)) {
-      String metaKey = "~" + EmbeddedCheckpointStore.padded(new StringBuilder(),
-          file.<String, Long>openMap(EmbeddedCheckpointStore.LAYOUT + "rows").get(tenant + "/" + k.id()));
+      String metaKey =
+          numbered(file.<String, Long>openMap(EmbeddedCheckpointStore.LAYOUT + "rows").get(tenant + "/" + k.id()));
       JsonObject meta = new JsonObject(io.vertx.core.buffer.Buffer.buffer(metas.get(metaKey)));
       assertTrue(meta.containsKey("expires"), "written with it now");
       meta.remove("expires");
@@ -395,6 +395,11 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
 
   private EmbeddedStoreOptions optionsAt(Path home, Duration ttl, int maxEvents) {
     return new EmbeddedStoreOptions(home, ttl, maxEvents, EmbeddedStoreOptions.DEFAULT_PURGE_INTERVAL, clock);
+  }
+
+  /** Where the store keeps the session it numbered {@code n}: the prefix of its keys. */
+  private static String numbered(long n) {
+    return EmbeddedCheckpointStore.padded(new StringBuilder("~"), n).toString();
   }
 
   /** The store's file under {@code home}, opened as MVStore itself opens it (to write what an earlier version left). */
@@ -503,9 +508,9 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     } finally {
       await(store.close());
     }
-    String one = "~" + "0".repeat(18) + "1#";
-    String two = "~" + "0".repeat(18) + "2#";
-    String three = "~" + "0".repeat(18) + "3#";
+    String one = numbered(1) + "#";
+    String two = numbered(2) + "#";
+    String three = numbered(3) + "#";
     String first = "0".repeat(19);
     java.util.Set<String> keys = onDisk(home);
     String layout = EmbeddedCheckpointStore.LAYOUT;
@@ -523,9 +528,9 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
       assertEquals(2L, file.<String, Long>openMap(layout + "rows").get(tenant + "/alpha"));
       assertEquals(3L, file.<String, Long>openMap(layout + "rows").get(tenant + "/zulu"));
       org.h2.mvstore.MVMap<String, byte[]> metas = file.openMap(layout + "meta");
-      assertEquals(List.of("~" + "0".repeat(18) + "2", "~" + "0".repeat(18) + "3"), List.copyOf(metas.keySet()),
+      assertEquals(List.of(numbered(2), numbered(3)), List.copyOf(metas.keySet()),
           "the metas are under the numbers too: a turn rewrites pages at the end of the map");
-      assertEquals(List.of("~" + "0".repeat(18) + "2"),
+      assertEquals(List.of(numbered(2)),
           List.copyOf(file.<String, Long>openMap(layout + "eventCount").keySet()), "and the events' count");
     } finally {
       file.close();
@@ -566,7 +571,7 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     }
     for (String bySession : List.of("meta", "eventCount")) {
       org.h2.mvstore.MVMap<String, Object> map = file.openMap(layout + bySession);
-      map.put(base, map.remove("~" + "0".repeat(18) + "1"));
+      map.put(base, map.remove(numbered(1)));
     }
     file.<String, Long>openMap(layout + "rows").clear();
     file.commit();
@@ -597,7 +602,7 @@ class EmbeddedCheckpointStoreTest extends CheckpointStoreContract {
     assertFalse(keys.contains(layout + "msgs:" + base + "#" + "0".repeat(18) + "2"), "the restore dropped q2: " + keys);
     assertFalse(keys.contains(layout + "rows:" + base), "it is not numbered: " + keys);
     assertTrue(keys.containsAll(List.of(layout + "meta:" + base, layout + "eventCount:" + base)), "nor moved: " + keys);
-    assertTrue(keys.contains(layout + "msgs:~" + "0".repeat(18) + "2#" + "0".repeat(18) + "3"),
+    assertTrue(keys.contains(layout + "msgs:" + numbered(2) + "#" + "0".repeat(18) + "3"),
         "the fork is a new session, numbered: " + keys);
 
     store = openAt(home);
