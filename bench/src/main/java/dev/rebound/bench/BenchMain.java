@@ -62,9 +62,15 @@ public final class BenchMain {
           + "\n  build it with `mvn -q -DskipTests package` at the repository root (bench/run.sh does), or pass --gateway-jar PATH");
       return 2;
     }
+    if (anyToRun && opts.baselineJar() != null && !Files.isRegularFile(opts.baselineJar())) {
+      err.println("bench: --baseline-jar: no such file: " + opts.baselineJar().toAbsolutePath().normalize()
+          + "\n  copy the build to compare against aside first, e.g. cp gateway/target/rebound.jar /tmp/rebound-main.jar");
+      return 2;
+    }
 
     Instant started = Instant.now();
     Map<String, Object> env = environment(root, jar);
+    if (opts.baselineJar() != null) env.put("baselineJar", opts.baselineJar() + jarStamp(opts.baselineJar()));
     if (!opts.peers().isEmpty()) {
       env.put("peers", String.join(", ", opts.peers().stream().map(p -> p.id() + " (" + p.description() + ")").toList()));
     }
@@ -86,7 +92,8 @@ public final class BenchMain {
               + " default options, not the shipped ones (run the bench from the repository)");
         }
         javaOpts.addAll(opts.gatewayJavaOpts());
-        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), javaOpts, peers);
+        try (Topology topo = Topology.start(jar, outDir.resolve("processes"), javaOpts, peers,
+                 opts.baselineJar());
              Runner runner = new Runner(opts, topo, out)) {
           StringBuilder serving = new StringBuilder("bench: mock-llm on port " + topo.mockPort() + " (pid " + topo.mockPid() + ")");
           for (Topology.Server s : serversOf(topo)) {

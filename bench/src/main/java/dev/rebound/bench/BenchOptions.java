@@ -22,6 +22,7 @@ public record BenchOptions(
     Path gatewayJar,
     List<String> gatewayJavaOpts,
     List<Peer> peers,
+    Path baselineJar,
     boolean checkBudgets,
     boolean list,
     boolean help) {
@@ -68,6 +69,9 @@ public record BenchOptions(
                                  (a Vert.x proxy from the bench; also: reference), nginx (from PATH); e.g.
                                  --peers reference-proxy,nginx. --peer NAME adds one
         --reference-proxy        the same as --peers reference-proxy
+        --baseline-jar PATH      another build of the gateway (e.g. main's, copied aside) as a peer named baseline,
+                                 with the same config and JVM options: a change measured against the build before it
+                                 in one interleaved run
         --check-budgets          exit with code 3 when a budget is missed
         --list                   list the scenarios and exit
         -h, --help               this text
@@ -88,6 +92,7 @@ public record BenchOptions(
     Map<String, Integer> concurrency = new LinkedHashMap<>();
     Path out = null;
     Path jar = null;
+    Path baselineJar = null;
     List<String> javaOpts = new ArrayList<>();
     boolean check = false;
     java.util.Set<Peer> peers = new java.util.LinkedHashSet<>();
@@ -107,11 +112,14 @@ public record BenchOptions(
         case "--peers", "--peer" -> {
           for (String name : value(args, i, a, inlineValue).split(",")) {
             if (name.isBlank()) continue;
+            Peer peer;
             try {
-              peers.add(Peer.parse(name));
+              peer = Peer.parse(name);
             } catch (IllegalArgumentException e) {
               throw new UsageException(a + ": " + e.getMessage());
             }
+            if (peer == Peer.BASELINE) throw new UsageException(a + ": baseline is another build: name its jar with --baseline-jar PATH");
+            peers.add(peer);
           }
         }
         case "--list" -> list = true;
@@ -124,6 +132,10 @@ public record BenchOptions(
         case "--concurrency" -> concurrency.putAll(parseConcurrency(value(args, i, a, inlineValue)));
         case "--out" -> out = Path.of(value(args, i, a, inlineValue));
         case "--gateway-jar" -> jar = Path.of(value(args, i, a, inlineValue));
+        case "--baseline-jar" -> {
+          baselineJar = Path.of(value(args, i, a, inlineValue));
+          peers.add(Peer.BASELINE);
+        }
         case "--gateway-java-opts" -> {
           for (String o : value(args, i, a, inlineValue).trim().split("\\s+")) if (!o.isEmpty()) javaOpts.add(o);
         }
@@ -152,6 +164,7 @@ public record BenchOptions(
         jar,
         List.copyOf(javaOpts),
         List.copyOf(peers),
+        baselineJar,
         check,
         list,
         help);
@@ -172,7 +185,7 @@ public record BenchOptions(
   private static boolean takesValue(String a) {
     return switch (a) {
       case "--duration", "--warmup", "--process-warmup", "--requests", "--repetitions", "--concurrency", "--out", "--gateway-jar",
-          "--gateway-java-opts", "--peers", "--peer" -> true;
+          "--baseline-jar", "--gateway-java-opts", "--peers", "--peer" -> true;
       default -> false;
     };
   }

@@ -15,7 +15,12 @@ public enum Peer {
   /** {@link ReferenceProxy}: Vert.x, one event loop, no parsing, the gateway's transport. */
   REFERENCE_PROXY("reference-proxy", "a plain Vert.x reverse proxy from the bench (one event loop, no parsing)"),
   /** nginx from PATH with a generated config ({@link NginxConfig}): one worker, keep-alive upstream, unbuffered. */
-  NGINX("nginx", "nginx, one worker, keep-alive upstream pool, proxy_buffering off");
+  NGINX("nginx", "nginx, one worker, keep-alive upstream pool, proxy_buffering off"),
+  /**
+   * The gateway from {@code --baseline-jar}: another build with the same config and JVM options, so a change is
+   * measured against the build before it in one interleaved run instead of across runs on a noisy host.
+   */
+  BASELINE("baseline", "the gateway built from --baseline-jar, with the same config and JVM options");
 
   private final String id;
   private final String description;
@@ -39,7 +44,7 @@ public enum Peer {
   }
 
   /**
-   * {@code reference-proxy} (or {@code reference}) or {@code nginx}.
+   * {@code reference-proxy} (or {@code reference}), {@code nginx} or {@code baseline}.
    *
    * @throws IllegalArgumentException naming the known peers
    */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -69,6 +70,12 @@ public final class Topology implements AutoCloseable {
    */
   public static Topology start(Path gatewayJar, Path dir, List<String> gatewayJavaOpts, List<Peer> peers)
       throws IOException {
+    return start(gatewayJar, dir, gatewayJavaOpts, peers, null);
+  }
+
+  /** The same, with {@code baselineJar} the build the {@link Peer#BASELINE} peer runs (null without that peer). */
+  public static Topology start(Path gatewayJar, Path dir, List<String> gatewayJavaOpts, List<Peer> peers,
+      Path baselineJar) throws IOException {
     Files.createDirectories(dir);
     Topology t = new Topology(dir, gatewayJar, gatewayJavaOpts);
     try {
@@ -83,6 +90,8 @@ public final class Topology implements AutoCloseable {
         t.peers.add(switch (p) {
           case REFERENCE_PROXY -> t.startReferenceProxy(mockUrl);
           case NGINX -> t.startNginx();
+          case BASELINE -> t.startGateway(Peer.BASELINE.id(), Objects.requireNonNull(baselineJar, "baseline jar"),
+              gatewayConfigYaml(mockUrl, dir.resolve("baseline-data")));
         });
       }
       return t;
@@ -153,11 +162,15 @@ public final class Topology implements AutoCloseable {
    * {@code <dir>/<name>.yaml} and its output to {@code <dir>/<name>.log}. Stopped by {@link #stop} or {@link #close}.
    */
   public Server startGateway(String name, String configYaml) throws IOException {
+    return startGateway(name, gatewayJar, configYaml);
+  }
+
+  private Server startGateway(String name, Path jar, String configYaml) throws IOException {
     Path config = dir.resolve(name + ".yaml");
     Path log = dir.resolve(name + ".log");
     Files.writeString(config, configYaml);
     List<String> args = new ArrayList<>(gatewayJavaOpts);
-    args.addAll(List.of("-jar", gatewayJar.toString(), "serve", "--config", config.toString()));
+    args.addAll(List.of("-jar", jar.toString(), "serve", "--config", config.toString()));
     Process p = launch(java(args), log);
     try {
       return new Server(name, p, waitForPort(p, log, name), log);

@@ -37,9 +37,20 @@ class BenchOptionsTest {
         BenchOptions.parse(new String[] {"--peer", "nginx", "--peers=reference-proxy", "--reference-proxy"}).peers());
     BenchOptions.UsageException e = assertThrows(BenchOptions.UsageException.class,
         () -> BenchOptions.parse(new String[] {"--peers", "nginx,envoy"}));
-    assertEquals("--peers: unknown peer 'envoy'; known: reference-proxy, nginx", e.getMessage());
+    assertEquals("--peers: unknown peer 'envoy'; known: reference-proxy, nginx, baseline", e.getMessage());
     assertTrue(BenchOptions.parse(new String[] {"--peers", "nginx"}).plan()
         .endsWith("; on the plain-proxying scenarios B is the gateway, then nginx, each after the same A"));
+  }
+
+  @Test
+  void aBaselineIsAnotherBuildNamedByItsJarNeverByNameAlone() throws Exception {
+    BenchOptions o = BenchOptions.parse(new String[] {"stream-burst", "--reference-proxy", "--baseline-jar", "/tmp/main.jar"});
+    assertEquals(List.of(Peer.REFERENCE_PROXY, Peer.BASELINE), o.peers());
+    assertEquals(java.nio.file.Path.of("/tmp/main.jar"), o.baselineJar());
+    assertEquals(null, BenchOptions.parse(new String[] {"c1"}).baselineJar());
+    BenchOptions.UsageException e = assertThrows(BenchOptions.UsageException.class,
+        () -> BenchOptions.parse(new String[] {"--peers", "nginx,baseline"}));
+    assertEquals("--peers: baseline is another build: name its jar with --baseline-jar PATH", e.getMessage());
   }
 
   @Test

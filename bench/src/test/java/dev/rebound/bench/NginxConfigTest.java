@@ -56,6 +56,6 @@ class NginxConfigTest {
     assertEquals(Peer.REFERENCE_PROXY, Peer.parse("reference"));
     assertEquals(Peer.REFERENCE_PROXY, Peer.parse(" Reference-Proxy "));
     assertEquals(Peer.NGINX, Peer.parse("nginx"));
-    assertEquals(List.of("reference-proxy", "nginx"), Peer.ids());
+    assertEquals(List.of("reference-proxy", "nginx", "baseline"), Peer.ids());
   }
 }

@@ -67,7 +67,8 @@ class QuickBenchSmokeTest {
 
   @Test
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
-  void peersRunNextToTheGatewayInOneRunAndTranslatedRunsNextToPassThrough(@TempDir Path out) throws Exception {
+  void peersAndABaselineBuildRunNextToTheGatewayInOneRunAndTranslatedRunsNextToPassThrough(@TempDir Path out)
+      throws Exception {
     assertTrue(Files.isRegularFile(GATEWAY_JAR), "the gateway jar is missing: " + GATEWAY_JAR);
     // nginx where it is installed (apt-get install nginx-light); the reference proxy always
     boolean nginx = Topology.onPath("nginx") != null;
@@ -76,13 +77,15 @@ class QuickBenchSmokeTest {
     PrintStream ps = new PrintStream(console, true, StandardCharsets.UTF_8);
     int code = BenchMain.run(new String[] {"c1", "translated", "--peers", peers, "--quick", "--duration", "1s",
         "--warmup", "300ms", "--process-warmup", "1s", "--repetitions", "1", "--concurrency", "translated=2",
-        "--out", out.toString(), "--gateway-jar", GATEWAY_JAR.toString()}, ps, ps);
+        "--out", out.toString(), "--gateway-jar", GATEWAY_JAR.toString(),
+        // the same build as its own baseline: a second gateway process beside the first, under the same load
+        "--baseline-jar", GATEWAY_JAR.toString()}, ps, ps);
     String log = console.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, log);
 
     String md = Files.readString(out.resolve("report.md"));
     assertTrue(md.contains("## Side by side"), md);
-    assertTrue(md.contains("| c1 | figure | gateway | reference-proxy" + (nginx ? " | nginx |" : " |")), md);
+    assertTrue(md.contains("| c1 | figure | gateway | reference-proxy" + (nginx ? " | nginx" : "") + " | baseline |"), md);
     assertTrue(md.contains("| translated | figure | gateway | gateway-translated |"), md);
     JsonNode scenarios = new ObjectMapper().readTree(out.resolve("report.json").toFile()).get("scenarios");
     for (JsonNode scenario : scenarios) {
@@ -96,7 +99,8 @@ class QuickBenchSmokeTest {
         }
       }
     }
-    assertEquals(nginx ? 2 : 1, scenarios.get(0).get("workloads").get(0).get("otherSides").size());
+    assertEquals(nginx ? 3 : 2, scenarios.get(0).get("workloads").get(0).get("otherSides").size());
+    assertTrue(Files.readString(out.resolve("processes/baseline.yaml")).contains("baseline-data"));
     assertTrue(Files.readString(out.resolve("processes/reference-proxy.log")).contains("Reference proxy listening"));
     if (nginx) {
       assertTrue(Files.readString(out.resolve("processes/nginx.conf")).contains("worker_processes 1;"));
