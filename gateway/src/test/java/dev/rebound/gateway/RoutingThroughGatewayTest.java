@@ -106,6 +106,22 @@ class RoutingThroughGatewayTest {
   }
 
   @Test
+  void aRouteOnARequestHeaderMatchesWhateverCaseTheClientWritesItsNameIn() throws Exception {
+    h = GatewayHarness.start(CONFIG.replace("routes:\n", "routes:\n"
+        + "  - { name: platform-team, match: { model: \"gpt-*\", headers: { x-team: \"platform*\" } }, agents: [small] }\n"));
+    assertEquals("small", h.post("/v1/chat/completions", chat("gpt-4o", "hi"), "X-Team", "platform-infra")
+        .headers().firstValue("x-rebound-agent").orElseThrow());
+    assertEquals("small", h.post("/v1/chat/completions", chat("gpt-4o", "hi"), "x-team", "platform")
+        .headers().firstValue("x-rebound-agent").orElseThrow());
+    assertEquals("big", h.post("/v1/chat/completions", chat("gpt-4o", "hi"), "X-Team", "research")
+        .headers().firstValue("x-rebound-agent").orElseThrow());
+    assertEquals("big", h.post("/v1/chat/completions", chat("gpt-4o", "hi")).headers().firstValue("x-rebound-agent").orElseThrow());
+    // explain lists the request's features, its headers among them, by lower-cased name
+    JsonObject explained = new JsonObject(h.post("/admin/routes/explain", chat("gpt-4o", "hi"), "X-Team", "platform").body());
+    assertEquals("platform-team", explained.getString("route"), explained.encode());
+  }
+
+  @Test
   void routesAreReplacedWholeThroughTheAdminApiOrRejectedWithKeyPaths() throws Exception {
     h = GatewayHarness.start(CONFIG);
     HttpResponse<String> bad = put("{\"routes\":[{\"name\":\"x\",\"match\":{},\"agents\":[\"nobody\"]},{\"name\":\"y\",\"match\":{\"toolz\":true},\"agents\":[\"big\"]}]}");

@@ -1,12 +1,13 @@
 package dev.rebound.routing;
 
+import java.util.AbstractMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * The features of a request that routing looks at, extracted once by the gateway.
  *
- * @param headers        lower-cased header names
+ * @param headers        lower-cased header names (copied, unless a {@link HeaderView})
  * @param tokens         estimated prompt tokens
  * @param systemText     the system prompt's text ("" when none)
  * @param lastUserText   the text of the last user message ("" when none)
@@ -28,10 +29,16 @@ public record RoutingRequest(
     double dice) {
 
   public RoutingRequest {
-    headers = headers == null ? Map.of() : Map.copyOf(headers);
+    headers = headers == null ? Map.of() : headers instanceof HeaderView ? headers : Map.copyOf(headers);
     systemText = systemText == null ? "" : systemText;
     lastUserText = lastUserText == null ? "" : lastUserText;
   }
+
+  /**
+   * The request's own headers seen as a map by lower-cased name, without copying them (the gateway's view of its HTTP
+   * request): kept as given, so it must not change while the request is routed.
+   */
+  public abstract static class HeaderView extends AbstractMap<String, String> {}
 
   /** A request known only by protocol and model (tests, the model list). */
   public RoutingRequest(Protocol protocol, String model) {

@@ -36,7 +36,8 @@ public record BackendConfig(
   }
 
   public Optional<ModelConfig> model(String name) {
-    return models.stream().filter(m -> m.name().equals(name)).findFirst();
+    for (ModelConfig m : models) if (m.name().equals(name)) return Optional.of(m);
+    return Optional.empty();
   }
 
   /**

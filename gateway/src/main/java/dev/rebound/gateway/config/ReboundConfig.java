@@ -47,7 +47,9 @@ public record ReboundConfig(
   }
 
   public Optional<BackendConfig> backend(String name) {
-    return backends.stream().filter(b -> b.name().equals(name)).findFirst();
+    // on every attempt: a loop over a handful of backends, not a stream pipeline
+    for (BackendConfig b : backends) if (b.name().equals(name)) return Optional.of(b);
+    return Optional.empty();
   }
 
   public ReboundConfig withStore(StoreConfig newStore) {

@@ -24,15 +24,28 @@ public record GatewayEvent(Instant at, EventType type, String tenant, String ses
 
   public GatewayEvent {
     // an event re-made from another (forRequest, asWarning) keeps its fields: they are already a copy no one can change
-    if (!(fields instanceof Fields)) fields = new Fields(fields);
+    if (!(fields instanceof Fields)) fields = Fields.copyOf(fields);
+  }
+
+  /**
+   * The fields of an event about to be made from a map its caller built for it alone and never touches again: the
+   * event keeps that map instead of copying it (most decisions of every request are made this way).
+   */
+  public static Map<String, Object> fieldsOf(LinkedHashMap<String, Object> made) {
+    return new Fields(Collections.unmodifiableMap(made));
   }
 
   /** The fields as an event holds them: its own ordered copy, read-only. */
   private static final class Fields extends AbstractMap<String, Object> {
     private final Map<String, Object> map;
 
-    Fields(Map<String, Object> fields) {
-      this.map = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+    /** @param readOnly no one else holds it writable */
+    private Fields(Map<String, Object> readOnly) {
+      this.map = readOnly;
+    }
+
+    static Fields copyOf(Map<String, Object> fields) {
+      return new Fields(Collections.unmodifiableMap(new LinkedHashMap<>(fields)));
     }
 
     @Override

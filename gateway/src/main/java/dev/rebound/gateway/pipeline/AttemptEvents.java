@@ -1,6 +1,7 @@
 package dev.rebound.gateway.pipeline;
 
 import dev.rebound.gateway.events.EventType;
+import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.routing.AgentDefinition;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,13 +34,13 @@ final class AttemptEvents {
   }
 
   private Map<String, Object> fields(AgentDefinition agent, Map<String, Object> extra) {
-    Map<String, Object> fields = new LinkedHashMap<>();
+    LinkedHashMap<String, Object> fields = new LinkedHashMap<>();
     if (agent != null) {
       fields.put("agent", agent.name());
       fields.put("backend", agent.backend());
     }
     fields.put("attempt", attempt.getAsInt());
     if (extra != null) fields.putAll(extra);
-    return fields;
+    return GatewayEvent.fieldsOf(fields);
   }
 }

@@ -12,6 +12,7 @@ import dev.rebound.gateway.upstream.AttemptOutcome;
 import dev.rebound.routing.AgentDefinition;
 import dev.rebound.routing.AttemptPlan;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,8 +65,11 @@ final class AttemptHistory {
 
   /** The agents after the current one (where the context step may move a request that does not fit). */
   List<AgentDefinition> later() {
-    return plan.agents().subList(Math.min(agentIndex + 1, plan.agents().size()), plan.agents().size()).stream()
-        .map(AttemptPlan.Candidate::agent).toList();
+    List<AttemptPlan.Candidate> all = plan.agents();
+    if (agentIndex + 1 >= all.size()) return List.of(); // the usual plan: one agent, none after it
+    List<AgentDefinition> later = new ArrayList<>(all.size() - agentIndex - 1);
+    for (int i = agentIndex + 1; i < all.size(); i++) later.add(all.get(i).agent());
+    return later;
   }
 
   /** The plan moves to its next agent, which starts with no attempts and nothing fitted. */

@@ -34,12 +34,12 @@ final class OutcomeReader {
   record Failed(Failure failure, Integer status) implements Verdict {
     /** The facts of the "failure" event. */
     Map<String, Object> facts(long elapsedMs) {
-      Map<String, Object> facts = new LinkedHashMap<>();
+      LinkedHashMap<String, Object> facts = new LinkedHashMap<>();
       facts.put("kind", failure.kind().name());
       if (status != null) facts.put("status", status);
       if (failure.retryAfter() != null) facts.put("retryAfterMs", failure.retryAfter().toMillis());
       facts.put("elapsedMs", elapsedMs);
-      return facts;
+      return dev.rebound.gateway.events.GatewayEvent.fieldsOf(facts);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.rebound.gateway.pipeline;
 
 import dev.rebound.gateway.events.EventType;
+import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.routes.LiveAgentHealth;
 import dev.rebound.gateway.routes.RequestFeatures;
 import dev.rebound.gateway.routes.RouteTable;
@@ -13,6 +14,7 @@ import dev.rebound.routing.RoutingRequest;
 import dev.rebound.routing.RuleSet;
 import io.vertx.core.Future;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,10 +66,11 @@ public final class RoutePlanner implements Step {
     }
     ex.planned(plan);
     ex.routeOnOverflow(ruleSet.onOverflow(plan.route()));
-    Map<String, Object> fields = new LinkedHashMap<>();
+    LinkedHashMap<String, Object> fields = new LinkedHashMap<>();
     fields.put("model", loggable(ex.model()));
     fields.put("route", plan.route());
-    List<String> agents = plan.agents().stream().map(c -> c.agent().name()).toList();
+    List<String> agents = new ArrayList<>(plan.agents().size());
+    for (AttemptPlan.Candidate c : plan.agents()) agents.add(c.agent().name());
     fields.put("plan", agents);
     if (!plan.skipped().isEmpty()) fields.put("skipped", plan.skipped());
     // the detailed reason needs the task analysis; a rule that did not need it should not pay for it per request
@@ -78,7 +81,7 @@ public final class RoutePlanner implements Step {
     } else {
       reason = "route '" + plan.route() + "': " + String.join(" then ", agents);
     }
-    ex.emit(EventType.ROUTE, reason, fields);
+    ex.emit(EventType.ROUTE, reason, GatewayEvent.fieldsOf(fields));
     return Future.succeededFuture();
   }
 

@@ -26,8 +26,6 @@ public final class RequestFeatures {
   public static RoutingRequest of(WireFormat format, ObjectNode body, MultiMap headers, String path, String tenant,
       String preferredAgent, double dice, int countedTokens) {
     RequestLayout layout = format.layout();
-    Map<String, String> h = new HashMap<>();
-    headers.forEach(e -> h.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
     StringBuilder system = new StringBuilder();
     long chars = 0;
     boolean images = false;
@@ -61,8 +59,42 @@ public final class RequestFeatures {
     boolean hasTools = tools != null && tools.isArray() && !tools.isEmpty();
     if (hasTools && estimate) chars += tools.toString().length();
     int tokens = !estimate ? countedTokens : (int) Math.min(Integer.MAX_VALUE, chars / CHARS_PER_TOKEN);
-    return new RoutingRequest(format.protocol(), body.path("model").asText(), path, tenant, h, tokens, hasTools, images,
+    return new RoutingRequest(format.protocol(), body.path("model").asText(), path, tenant, new Headers(headers), tokens, hasTools, images,
         system.toString(), lastUser, preferredAgent, dice);
+  }
+
+  /**
+   * The HTTP request's headers as routing reads them, by lower-cased name, the first value of a repeated one. Vert.x's
+   * header maps look names up case-insensitively already, so a header a rule asks for is read where it is; only a
+   * caller that walks every header (the admin API's explain) gets them copied.
+   */
+  private static final class Headers extends RoutingRequest.HeaderView {
+    private final MultiMap headers;
+    private Map<String, String> copy;
+
+    Headers(MultiMap headers) {
+      this.headers = headers;
+    }
+
+    @Override
+    public String get(Object name) {
+      return name instanceof String s ? headers.get(s) : null;
+    }
+
+    @Override
+    public boolean containsKey(Object name) {
+      return name instanceof String s && headers.contains(s);
+    }
+
+    @Override
+    public java.util.Set<Map.Entry<String, String>> entrySet() {
+      if (copy == null) {
+        Map<String, String> h = new HashMap<>();
+        headers.forEach(e -> h.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
+        copy = java.util.Collections.unmodifiableMap(h);
+      }
+      return copy.entrySet();
+    }
   }
 
   /** Characters of a content value, text or not, without copying it. */
