@@ -2,6 +2,9 @@ package dev.rebound.gateway.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -148,8 +151,7 @@ public final class JsonCursor {
     int from = i + 1;
     int close = endOfString(i);
     i = close + 1;
-    for (int k = from; k < close; k++) if (b[k] == '\\') return unescape(from, close);
-    return new String(b, from, close - from, StandardCharsets.UTF_8);
+    return decode(from, close);
   }
 
   /** Whether the next value is a string of at least one character; the value is read either way. */
@@ -207,16 +209,76 @@ public final class JsonCursor {
     return negative ? -value : value;
   }
 
-  /** The next value parsed as a tree (for the rare part of an event that is needed whole); the value is read. */
+  /**
+   * The next value as a tree, the tree Jackson's {@code readTree} makes of it (for the part of an event or answer that
+   * is needed whole: a usage object), built as the cursor reads it instead of through a parser and a deserializer,
+   * which cost more than the few members read. A number that is not a whole one of up to 18 digits is Jackson's to
+   * read. The value is read.
+   */
   public JsonNode tree() {
-    skipWhitespace();
+    int c = peek();
+    if (c == '{') {
+      i++;
+      ObjectNode object = NODES.objectNode();
+      while (nextField()) {
+        String name = decode(nameFrom, nameTo);
+        object.set(name, tree());
+      }
+      return object;
+    }
+    if (c == '[') {
+      i++;
+      ArrayNode array = NODES.arrayNode();
+      while (nextElement()) array.add(tree());
+      return array;
+    }
+    if (c == '"') {
+      int from = i + 1;
+      int close = endOfString(i);
+      i = close + 1;
+      return NODES.textNode(decode(from, close));
+    }
     int from = i;
     skipValue();
+    JsonNode scalar = scalar(from, i);
+    if (scalar != null) return scalar;
     try {
       return JSON.readTree(b, from, i - from);
     } catch (IOException e) {
       throw Malformed.INSTANCE;
     }
+  }
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  /** true, false, null, or a whole number of up to 18 digits written as JSON writes it; null for anything else. */
+  private JsonNode scalar(int from, int to) {
+    int len = to - from;
+    if (len == 4 && b[from] == 't' && b[from + 1] == 'r' && b[from + 2] == 'u' && b[from + 3] == 'e') return NODES.booleanNode(true);
+    if (len == 5 && b[from] == 'f' && equalsRange(FALSE, from, to)) return NODES.booleanNode(false);
+    if (len == 4 && b[from] == 'n' && equalsRange(NULL, from, to)) return NODES.nullNode();
+    boolean negative = b[from] == '-';
+    int k = negative ? from + 1 : from;
+    int digits = to - k;
+    // JSON has no leading zeros ("01") and no bare sign; such input, fractions and longer numbers go to Jackson
+    if (digits < 1 || digits > 18 || (b[k] == '0' && digits > 1)) return null;
+    long value = 0;
+    for (; k < to; k++) {
+      byte d = b[k];
+      if (d < '0' || d > '9') return null;
+      value = value * 10 + (d - '0');
+    }
+    if (negative) value = -value;
+    return value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE ? NODES.numberNode((int) value) : NODES.numberNode(value);
+  }
+
+  private static final byte[] FALSE = ascii("false");
+  private static final byte[] NULL = ascii("null");
+
+  /** The string between {@code from} and {@code to} (a name or value without its quotes), escapes decoded. */
+  private String decode(int from, int to) {
+    for (int k = from; k < to; k++) if (b[k] == '\\') return unescape(from, to);
+    return new String(b, from, to - from, StandardCharsets.UTF_8);
   }
 
   private long fractional(int from, long otherwise) {

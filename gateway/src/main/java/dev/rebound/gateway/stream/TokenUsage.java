@@ -1,9 +1,9 @@
 package dev.rebound.gateway.stream;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 /**
  * The tokens an answer reported, the same way for every wire format: {@code input} is the prompt tokens not read from
@@ -12,7 +12,6 @@ import io.vertx.core.buffer.Buffer;
  */
 public record TokenUsage(long input, long output, long cacheRead, long cacheWrite) {
   public static final TokenUsage NONE = new TokenUsage(0, 0, 0, 0);
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** How far from the end of a whole answer its usage is looked for. */
   static final int TAIL = 2048;
   private static final byte[] USAGE_KEY = "\"usage\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -26,34 +25,47 @@ public record TokenUsage(long input, long output, long cacheRead, long cacheWrit
    * the end, so the body is searched from its end for the key and only that object is parsed. Null when there is none.
    */
   public static JsonNode reportOfAnswer(Buffer body) {
-    int at = lastKey(body);
+    // the answer's own bytes where they lie (the heap buffer it was collected into), else a copy of its tail
+    ByteBuf buf = ((BufferInternal) body).getByteBuf();
+    byte[] b;
+    int start;
+    int to;
+    if (buf.hasArray()) {
+      b = buf.array();
+      start = buf.arrayOffset() + buf.readerIndex();
+      to = start + buf.readableBytes();
+    } else {
+      b = body.getBytes(Math.max(0, body.length() - TAIL - 1), body.length());
+      start = 0;
+      to = b.length;
+    }
+    int at = lastKey(b, start, Math.max(start, to - TAIL), to);
     if (at < 0) return null;
-    byte[] tail = body.getBytes(at + USAGE_KEY.length, body.length());
-    int i = 0;
-    while (i < tail.length && tail[i] != ':') {
-      if (!Character.isWhitespace(tail[i])) return null;
+    int i = at + USAGE_KEY.length;
+    while (i < to && b[i] != ':') {
+      if (!Character.isWhitespace(b[i])) return null;
       i++;
     }
-    // the parser reads the one value after the colon and stops
-    try (JsonParser value = JSON.getFactory().createParser(tail, i + 1, Math.max(0, tail.length - i - 1))) {
-      return JSON.readTree(value);
-    } catch (java.io.IOException | RuntimeException e) {
+    // the cursor reads the one value after the colon and stops
+    try {
+      return new JsonCursor(b, Math.min(i + 1, to), to).tree();
+    } catch (RuntimeException e) {
       return null;
     }
   }
 
   /**
-   * Index of the last {@code "usage"} that is a key (inside a string its quotes are escaped), within the answer's last
-   * {@link #TAIL} bytes: it follows the choices or content, so a long answer is not searched through.
+   * Index of the last {@code "usage"} that is a key (inside a string its quotes are escaped) in {@code b[from, to)}, the
+   * answer's last {@link #TAIL} bytes: it follows the choices or content, so a long answer is not searched through.
+   * The answer starts at {@code start}.
    */
-  private static int lastKey(Buffer body) {
-    int stop = Math.max(0, body.length() - TAIL);
+  private static int lastKey(byte[] b, int start, int from, int to) {
     outer:
-    for (int i = body.length() - USAGE_KEY.length; i >= stop; i--) {
+    for (int i = to - USAGE_KEY.length; i >= from; i--) {
       for (int j = 0; j < USAGE_KEY.length; j++) {
-        if (body.getByte(i + j) != USAGE_KEY[j]) continue outer;
+        if (b[i + j] != USAGE_KEY[j]) continue outer;
       }
-      if (i > 0 && body.getByte(i - 1) == '\\') continue;
+      if (i > start && b[i - 1] == '\\') continue;
       return i;
     }
     return -1;

@@ -153,6 +153,25 @@ class JsonCursorTest {
     }
   }
 
+  @Test
+  void aTreeIsTheOneJacksonBuildsNumbersLiteralsEscapedNamesAndRepeatedMembersIncluded() {
+    for (String doc : new String[] {"0", "-0", "7", "-12", "2147483647", "2147483648", "-2147483648", "-2147483649",
+        "999999999999999999", "-999999999999999999", "1234567890123456789", "99999999999999999999", "1.5", "-0.25",
+        "1e3", "2E-2", "true", "false", "null", "\"\"", "\"a\\u00e9\\n\"", "[]", "{}", "[1,[2,[]],{\"a\":null}]",
+        "{\"a\\u0062\":1,\"c\":{\"d\":[true,\"x\"]}}", "{\"a\":1,\"a\":2}", " { \"a\" : [ 1 , 2 ] } ",
+        "{\"prompt_tokens\":12,\"completion_tokens\":3,\"prompt_tokens_details\":{\"cached_tokens\":0}}"}) {
+      assertEquals(tree(doc), JsonCursor.of(doc).tree(), doc);
+    }
+    // a tree is one value: what follows it is the caller's
+    JsonCursor c = JsonCursor.of("{\"usage\":{\"t\":3}},\"x\":1}");
+    assertTrue(c.enterObject());
+    assertTrue(c.nextField());
+    assertEquals(tree("{\"t\":3}"), c.tree());
+    for (String broken : new String[] {"01", "-", "tru", "nul", "1.", "{\"a\":01}", "[1,}", "{\"a\":\"\\x\"}"}) {
+      assertThrows(JsonCursor.Malformed.class, () -> JsonCursor.of(broken).tree(), broken);
+    }
+  }
+
   /** Random documents, written compact, indented and with every non-ASCII character escaped, read as Jackson reads them. */
   @Test
   void randomDocumentsReadTheSameAsJacksonReadsThem() throws Exception {
@@ -177,6 +196,11 @@ class JsonCursorTest {
   private static void walk(JsonCursor c, JsonNode expected, Random random) {
     if (random.nextInt(5) == 0) {
       c.skipValue();
+      return;
+    }
+    if (random.nextInt(7) == 0) {
+      // the tree Jackson makes of the value as written: its node types too (an int is an IntNode, not a LongNode)
+      assertEquals(tree(expected.toString()), c.tree(), expected.toString());
       return;
     }
     if (expected.isObject()) {
