@@ -213,23 +213,31 @@ public final class JsonCursor {
    * The next value as a tree, the tree Jackson's {@code readTree} makes of it (for the part of an event or answer that
    * is needed whole: a usage object), built as the cursor reads it instead of through a parser and a deserializer,
    * which cost more than the few members read. A number that is not a whole one of up to 18 digits is Jackson's to
-   * read. The value is read.
+   * read. Nesting deeper than Jackson allows ({@value #MAX_DEPTH}) is malformed, as it is to Jackson. The value is read.
    */
   public JsonNode tree() {
+    return tree(0);
+  }
+
+  /** Jackson's default limit on nesting: an upstream's value nested deeper must not exhaust the event loop's stack. */
+  static final int MAX_DEPTH = 1000;
+
+  private JsonNode tree(int depth) {
     int c = peek();
+    if ((c == '{' || c == '[') && depth >= MAX_DEPTH) throw Malformed.INSTANCE;
     if (c == '{') {
       i++;
       ObjectNode object = NODES.objectNode();
       while (nextField()) {
         String name = decode(nameFrom, nameTo);
-        object.set(name, tree());
+        object.set(name, tree(depth + 1));
       }
       return object;
     }
     if (c == '[') {
       i++;
       ArrayNode array = NODES.arrayNode();
-      while (nextElement()) array.add(tree());
+      while (nextElement()) array.add(tree(depth + 1));
       return array;
     }
     if (c == '"') {

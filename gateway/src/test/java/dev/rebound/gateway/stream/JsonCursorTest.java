@@ -170,6 +170,11 @@ class JsonCursorTest {
     for (String broken : new String[] {"01", "-", "tru", "nul", "1.", "{\"a\":01}", "[1,}", "{\"a\":\"\\x\"}"}) {
       assertThrows(JsonCursor.Malformed.class, () -> JsonCursor.of(broken).tree(), broken);
     }
+    // an upstream's value nested past Jackson's limit is malformed, not a stack overflow on the event loop
+    String deep = "[".repeat(JsonCursor.MAX_DEPTH) + "]".repeat(JsonCursor.MAX_DEPTH);
+    assertEquals(tree(deep), JsonCursor.of(deep).tree());
+    String deeper = "{\"a\":".repeat(200_000) + "1" + "}".repeat(200_000);
+    assertThrows(JsonCursor.Malformed.class, () -> JsonCursor.of(deeper).tree());
   }
 
   /** Random documents, written compact, indented and with every non-ASCII character escaped, read as Jackson reads them. */
