@@ -1,6 +1,7 @@
 package dev.rebound.gateway.pipeline;
 
 import dev.rebound.gateway.events.EventType;
+import dev.rebound.gateway.events.GatewayEvent;
 import dev.rebound.gateway.failure.Failure;
 import dev.rebound.gateway.failure.FailureClassifier;
 import dev.rebound.gateway.failure.FailureKind;
@@ -39,7 +40,7 @@ final class OutcomeReader {
       if (status != null) facts.put("status", status);
       if (failure.retryAfter() != null) facts.put("retryAfterMs", failure.retryAfter().toMillis());
       facts.put("elapsedMs", elapsedMs);
-      return dev.rebound.gateway.events.GatewayEvent.fieldsOf(facts);
+      return GatewayEvent.fieldsOf(facts);
     }
   }
 

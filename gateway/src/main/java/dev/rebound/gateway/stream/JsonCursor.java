@@ -240,12 +240,7 @@ public final class JsonCursor {
       while (nextElement()) array.add(tree(depth + 1));
       return array;
     }
-    if (c == '"') {
-      int from = i + 1;
-      int close = endOfString(i);
-      i = close + 1;
-      return NODES.textNode(decode(from, close));
-    }
+    if (c == '"') return NODES.textNode(stringOrNull());
     int from = i;
     skipValue();
     JsonNode scalar = scalar(from, i);
@@ -262,9 +257,9 @@ public final class JsonCursor {
   /** true, false, null, or a whole number of up to 18 digits written as JSON writes it; null for anything else. */
   private JsonNode scalar(int from, int to) {
     int len = to - from;
-    if (len == 4 && b[from] == 't' && b[from + 1] == 'r' && b[from + 2] == 'u' && b[from + 3] == 'e') return NODES.booleanNode(true);
-    if (len == 5 && b[from] == 'f' && equalsRange(FALSE, from, to)) return NODES.booleanNode(false);
-    if (len == 4 && b[from] == 'n' && equalsRange(NULL, from, to)) return NODES.nullNode();
+    if (equalsRange(TRUE, from, to)) return NODES.booleanNode(true);
+    if (equalsRange(FALSE, from, to)) return NODES.booleanNode(false);
+    if (equalsRange(NULL, from, to)) return NODES.nullNode();
     boolean negative = b[from] == '-';
     int k = negative ? from + 1 : from;
     int digits = to - k;
@@ -280,6 +275,7 @@ public final class JsonCursor {
     return value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE ? NODES.numberNode((int) value) : NODES.numberNode(value);
   }
 
+  private static final byte[] TRUE = ascii("true");
   private static final byte[] FALSE = ascii("false");
   private static final byte[] NULL = ascii("null");
 
