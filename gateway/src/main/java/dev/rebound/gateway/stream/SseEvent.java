@@ -115,6 +115,12 @@ public final class SseEvent {
     return Buffer.buffer(to - from).appendBytes(bytes, from, to - from);
   }
 
+  /** About how many bytes the event holds: its bytes as read, else its text's length (what a holder of it keeps). */
+  public int size() {
+    if (bytes != null) return to - from;
+    return raw != null ? raw.length() : data == null ? 0 : data.length();
+  }
+
   /** Whether {@code next}'s bytes come right after this event's in the same array (two events of one read). */
   public boolean isFollowedBy(SseEvent next) {
     return bytes != null && next.bytes == bytes && next.from == to;
@@ -170,12 +176,49 @@ public final class SseEvent {
    */
   public boolean dataContains(String needle) {
     if (dataFrom < 0) return data != null && data.contains(needle);
+    return indexInData(needle, dataFrom) >= 0;
+  }
+
+  /**
+   * Whether the data holds {@code "name"} followed by a colon and an object (whitespace allowed between), read from the
+   * bytes: a member of that name whose value is an object, at any depth. False for {@code "name":null} and for a string
+   * value that reads {@code name}; a string escaping the name's letters is not found (as {@link JsonCursor#fieldIs}
+   * does not match it).
+   */
+  public boolean dataHasObjectMember(String name) {
+    String quoted = '"' + name + '"';
+    if (dataFrom < 0) {
+      if (data == null) return false;
+      for (int at = data.indexOf(quoted); at >= 0; at = data.indexOf(quoted, at + 1)) {
+        int i = at + quoted.length();
+        while (i < data.length() && Character.isWhitespace(data.charAt(i))) i++;
+        if (i >= data.length() || data.charAt(i) != ':') continue;
+        i++;
+        while (i < data.length() && Character.isWhitespace(data.charAt(i))) i++;
+        if (i < data.length() && data.charAt(i) == '{') return true;
+      }
+      return false;
+    }
+    for (int at = indexInData(quoted, dataFrom); at >= 0; at = indexInData(quoted, at + 1)) {
+      int i = skipSpaces(at + quoted.length());
+      if (i < dataTo && bytes[i] == ':' && (i = skipSpaces(i + 1)) < dataTo && bytes[i] == '{') return true;
+    }
+    return false;
+  }
+
+  private int skipSpaces(int i) {
+    while (i < dataTo && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\n' || bytes[i] == '\r')) i++;
+    return i;
+  }
+
+  /** Where {@code needle} (ASCII) first starts in the data's bytes at or after {@code from}; -1 when nowhere. */
+  private int indexInData(String needle, int from) {
     int n = needle.length();
     int lastStart = dataTo - n;
-    int i = dataFrom;
+    int i = from;
     if (n < 3) {
-      for (; i <= lastStart; i++) if (matchesAt(i, needle)) return true;
-      return false;
+      for (; i <= lastStart; i++) if (matchesAt(i, needle)) return i;
+      return -1;
     }
     long first = needle.charAt(0) * SseParser.ONES;
     long second = needle.charAt(1) * SseParser.ONES;
@@ -187,11 +230,12 @@ public final class SseEvent {
       long x = a | b | c;
       // every start where all three match has its high bit set (with some false ones above a true one)
       for (long found = (x - SseParser.ONES) & ~x & SseParser.HIGHS; found != 0; found &= found - 1) {
-        if (matchesAt(i + (Long.numberOfTrailingZeros(found) >>> 3), needle)) return true;
+        int at = i + (Long.numberOfTrailingZeros(found) >>> 3);
+        if (matchesAt(at, needle)) return at;
       }
     }
-    for (; i <= lastStart; i++) if (matchesAt(i, needle)) return true;
-    return false;
+    for (; i <= lastStart; i++) if (matchesAt(i, needle)) return i;
+    return -1;
   }
 
   private boolean matchesAt(int at, String needle) {

@@ -198,6 +198,22 @@ class SseParserTest {
   }
 
   @Test
+  void aMemberWhoseValueIsAnObjectIsFoundByItsNameAndNotANullOrAStringThatReadsTheName() {
+    String[] yes = {"{\"usage\":{\"prompt_tokens\":1}}", "{\"choices\":[],\"usage\" : \t{}}",
+        "{\"a\":\"usage\",\"usage\":\r{}}", "{\"x\":{\"usage\":{}}}"};
+    String[] no = {"{\"usage\":null}", "{\"finish_reason\":\"usage\"}", "{\"content\":\"\\\"usage\\\": {\"}",
+        "{\"us\\u0061ge\":{}}", "{\"usage\":", "{\"usage\"", "{}", "{\"usage\":[{}]}"};
+    for (String data : yes) {
+      assertTrue(new SseParser().feed(Buffer.buffer("data: " + data + "\n\n")).get(0).dataHasObjectMember("usage"), data);
+      assertTrue(new SseEvent(null, data, "data: " + data + "\n\n").dataHasObjectMember("usage"), "as text: " + data);
+    }
+    for (String data : no) {
+      assertFalse(new SseParser().feed(Buffer.buffer("data: " + data + "\n\n")).get(0).dataHasObjectMember("usage"), data);
+      assertFalse(new SseEvent(null, data, "data: " + data + "\n\n").dataHasObjectMember("usage"), "as text: " + data);
+    }
+  }
+
+  @Test
   void anErrorIsFoundInAnEventsDataWhereverItStandsAndOnlyThere() {
     String data = "{\"choices\":[{\"delta\":{\"content\":\"an \\\"error\\\" in text\"}}]}";
     SseEvent plain = new SseParser().feed(Buffer.buffer("data: " + data + "\n\n")).get(0);

@@ -31,10 +31,9 @@ final class AnthropicTranscript extends StreamTranscript {
       case "content_block_start" -> blockStart(e);
       case "content_block_delta" -> {
         contentSeen();
-        if ("text".equals(openType)) {
-          String text = textDelta(e);
-          if (text != null) appendText(text);
-        }
+        // its text is read only when a cut asks for it (or the deferred bytes pile up): nothing else a text block's
+        // delta says matters to the transcript
+        if ("text".equals(openType)) defer(e);
       }
       case "content_block_stop" -> {
         openIndex = -1;
@@ -46,6 +45,13 @@ final class AnthropicTranscript extends StreamTranscript {
         // ping, error and event types added later change nothing the gateway relies on
       }
     }
+  }
+
+  /** A text block's delta: its text, if it is a text_delta. */
+  @Override
+  protected void readDeferred(SseEvent e) {
+    String text = textDelta(e);
+    if (text != null) appendText(text);
   }
 
   /** An open tool_use, server_tool_use or mcp_tool_use block. */

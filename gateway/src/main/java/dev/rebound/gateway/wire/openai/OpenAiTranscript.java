@@ -22,6 +22,8 @@ final class OpenAiTranscript extends StreamTranscript {
   private boolean endedCleanly;
   // tool call deltas carry no end marker of their own; only finish_reason closes them
   private boolean toolCallsSeen;
+  /** Content has reached the client: later chunks are deferred (see {@link StreamTranscript#defer}). */
+  private boolean deferring;
 
   /** @param choices how many choices the request asked for ({@code n}); each must finish for a stop reason */
   OpenAiTranscript(OpenAiChat format, int choices) {
@@ -36,18 +38,51 @@ final class OpenAiTranscript extends StreamTranscript {
       ended();
       return;
     }
-    // every chunk may carry content, so every chunk is read: in one pass over its bytes, for the few fields this needs
+    if (deferring) {
+      // past the first content, a chunk is read only when a cut asks for the text (or the deferred bytes pile up): a
+      // finished stream is asked only for its end, seen above, and its usage, which only a chunk with a usage object
+      // can change (OpenAI sends "usage":null in every chunk when the usage is asked for, and the object in the last)
+      if (e.dataHasObjectMember("usage")) {
+        Chunk chunk = read(e, false);
+        if (chunk != null) readUsage(chunk);
+      }
+      defer(e);
+      return;
+    }
+    Chunk chunk = read(e, responseId() == null);
+    if (chunk == null) return;
+    readUsage(chunk);
+    readChoices(chunk);
+    deferring = hasContent();
+  }
+
+  /** A deferred chunk: all but its usage, which was read when it came. */
+  @Override
+  protected void readDeferred(SseEvent e) {
+    Chunk chunk = read(e, responseId() == null);
+    if (chunk != null) readChoices(chunk);
+  }
+
+  /** The chunk's few fields; null when it teaches nothing (not a JSON object, malformed, or an error chunk). */
+  private static Chunk read(SseEvent e, boolean identify) {
     Chunk chunk;
     try {
-      chunk = Chunk.read(e.jsonCursor(), responseId() == null);
+      // a chunk read is read whole, in one pass over its bytes, for the few fields this needs
+      chunk = Chunk.read(e.jsonCursor(), identify);
     } catch (JsonCursor.Malformed malformed) {
-      return; // a broken upstream chunk teaches nothing
+      return null; // a broken upstream chunk teaches nothing
     }
-    if (chunk == null || chunk.error) return; // an error event is not part of the answer
+    return chunk == null || chunk.error ? null : chunk; // an error event is not part of the answer
+  }
+
+  private void readUsage(Chunk chunk) {
     if (chunk.usage != null && chunk.usage.isObject()) {
       usageReportSeen();
       reported(format.usage(usage(), chunk.usage));
     }
+  }
+
+  private void readChoices(Chunk chunk) {
     if (responseId() == null) {
       identify(chunk.id, chunk.model);
       created = chunk.created;
@@ -178,6 +213,7 @@ final class OpenAiTranscript extends StreamTranscript {
 
   @Override
   public boolean toolCallInProgress() {
+    catchUp();
     return toolCallsSeen && stopReason() == null;
   }
 
@@ -190,17 +226,20 @@ final class OpenAiTranscript extends StreamTranscript {
   /** The finish_reason, once every choice asked for has finished (one not begun yet is not one that is done). */
   @Override
   public String stopReason() {
+    catchUp();
     if (!choicesFinished.equals(choicesSeen) || choicesFinished.cardinality() < choices) return null;
     return super.stopReason();
   }
 
   @Override
   public StreamSplicer splicer() {
+    catchUp();
     return new OpenAiSplicer(this);
   }
 
   /** {@code created} of the first chunk, -1 when unknown. */
   long created() {
+    catchUp();
     return created;
   }
 }
