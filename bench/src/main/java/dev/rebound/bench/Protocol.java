@@ -3,11 +3,13 @@ package dev.rebound.bench;
 import java.util.List;
 import java.util.Map;
 
-/** The two client protocols the gateway speaks: request shape, path and how a stream shows content and its end. */
+/** The client protocols the gateway speaks: request shape, path and how a stream shows content and its end. */
 public enum Protocol {
   OPENAI("openai", "/v1/chat/completions", "gpt-4o", "bench-openai-via-anthropic", Map.of()),
   ANTHROPIC("anthropic", "/v1/messages", "claude-sonnet-4-5", "bench-anthropic-via-openai",
-      Map.of("anthropic-version", "2023-06-01"));
+      Map.of("anthropic-version", "2023-06-01")),
+  /** OpenAI's Responses API (Codex CLI, the Agents SDK), passed through to a backend that speaks it. */
+  RESPONSES("responses", "/v1/responses", "gpt-5-codex", "bench-responses-via-openai", Map.of());
 
   private final String id;
   private final String path;
@@ -68,6 +70,8 @@ public enum Protocol {
     return switch (this) {
       case OPENAI -> "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":" + msgs + "}";
       case ANTHROPIC -> "{\"model\":\"" + model + "\",\"max_tokens\":256,\"stream\":" + stream + ",\"messages\":" + msgs + "}";
+      // as Codex sends it: nothing stored by id, the input items in full every turn
+      case RESPONSES -> "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"store\":false,\"input\":" + msgs + "}";
     };
   }
 
@@ -76,6 +80,7 @@ public enum Protocol {
     return switch (this) {
       case OPENAI -> data != null && data.startsWith("{") && (hasNonEmptyContent(data) || data.contains("\"tool_calls\""));
       case ANTHROPIC -> "content_block_delta".equals(event);
+      case RESPONSES -> "response.output_text.delta".equals(event) || "response.function_call_arguments.delta".equals(event);
     };
   }
 
@@ -84,6 +89,7 @@ public enum Protocol {
     return switch (this) {
       case OPENAI -> "[DONE]".equals(data);
       case ANTHROPIC -> "message_stop".equals(event);
+      case RESPONSES -> "response.completed".equals(event) || "response.incomplete".equals(event);
     };
   }
 
@@ -92,6 +98,7 @@ public enum Protocol {
     return switch (this) {
       case OPENAI -> data != null && data.startsWith("{\"error\"");
       case ANTHROPIC -> "error".equals(event);
+      case RESPONSES -> "error".equals(event) || "response.failed".equals(event);
     };
   }
 
@@ -102,6 +109,6 @@ public enum Protocol {
 
   public static Protocol parse(String s) {
     for (Protocol p : values()) if (p.id.equals(s)) return p;
-    throw new IllegalArgumentException("unknown protocol '" + s + "' (openai, anthropic)");
+    throw new IllegalArgumentException("unknown protocol '" + s + "' (openai, anthropic, responses)");
   }
 }

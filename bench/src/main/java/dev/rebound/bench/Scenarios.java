@@ -51,7 +51,8 @@ public final class Scenarios {
           null, null, null, Scenario.Sides.GATEWAY_AND_PEERS),
       new Scenario("stream-burst", "32 SSE streams of " + BURST_WORDS + " events the mock writes at once: streams per "
           + "second and CPU per stream, what relaying costs when nothing waits",
-          List.of(burst("openai", Protocol.OPENAI), burst("anthropic", Protocol.ANTHROPIC)),
+          List.of(burst("openai", Protocol.OPENAI), burst("anthropic", Protocol.ANTHROPIC),
+              burst("responses", Protocol.RESPONSES)),
           List.of(), null, null, null, Scenario.Sides.GATEWAY_AND_PEERS),
       new Scenario("translated", "32 connections; each workload twice through the gateway, interleaved: to an agent of "
           + "the client's protocol (pass-through) and, naming another model, to an agent of the other protocol "

@@ -134,6 +134,11 @@ public final class Topology implements AutoCloseable {
             url: "%s"
             apiKey: bench-upstream-key
             models: [ { name: claude-sonnet-4-5, contextWindow: 200000 } ]
+          - name: mock-responses
+            protocol: openai-responses
+            url: "%s"
+            apiKey: bench-upstream-key
+            models: [ { name: %s, contextWindow: 400000 } ]
           # the large-context scenario: a 32k window the gateway must cut conversations to (not read from the mock)
           - name: mock-32k
             protocol: openai
@@ -144,17 +149,22 @@ public final class Topology implements AutoCloseable {
         agents:
           - { name: assistant, backend: mock-openai, model: gpt-4o }
           - { name: claude, backend: mock-anthropic, model: claude-sonnet-4-5 }
+          - { name: codex, backend: mock-responses, model: %s }
           - { name: window-32k, backend: mock-32k, model: %s }
         routes:
           - { name: large-context, match: { model: %s }, agents: [window-32k] }
           # the translated scenario: clients that name these models are served by an agent of the other protocol
           - { name: anthropic-via-openai, match: { model: %s }, agents: [assistant] }
           - { name: openai-via-anthropic, match: { model: %s }, agents: [claude] }
+          - { name: responses-via-openai, match: { model: %s }, agents: [assistant] }
           - { name: anthropic-clients, match: { protocol: anthropic }, agents: [claude] }
           - { name: openai-clients, match: { protocol: openai }, agents: [assistant] }
+          - { name: responses-clients, match: { protocol: openai-responses }, agents: [codex] }
         context: { onOverflow: truncate, reserveOutputTokens: 1024 }
-        """.formatted(HOST, store, mockUrl, mockUrl, mockUrl, Workload.LARGE_CONTEXT_MODEL, Workload.LARGE_CONTEXT_MODEL,
-            Workload.LARGE_CONTEXT_MODEL, Protocol.ANTHROPIC.crossModel(), Protocol.OPENAI.crossModel()) + more;
+        """.formatted(HOST, store, mockUrl, mockUrl, mockUrl, Protocol.RESPONSES.model(), mockUrl,
+            Workload.LARGE_CONTEXT_MODEL, Protocol.RESPONSES.model(), Workload.LARGE_CONTEXT_MODEL,
+            Workload.LARGE_CONTEXT_MODEL, Protocol.ANTHROPIC.crossModel(), Protocol.OPENAI.crossModel(),
+            Protocol.RESPONSES.crossModel()) + more;
   }
 
   /**

@@ -56,7 +56,13 @@ class ScenariosTest {
     // paced SSE: 32 streams, 32 events 5 ms apart; burst: 16 events written at once
     Workload paced = Scenarios.select(List.of("stream")).get(0).workloads().get(0);
     assertEquals(List.of(32, 32, 5L), List.of(paced.concurrency(), paced.replyWords(), paced.chunkDelayMs()));
-    for (Workload burst : Scenarios.select(List.of("stream-burst")).get(0).workloads()) {
+    List<Workload> bursts = Scenarios.select(List.of("stream-burst")).get(0).workloads();
+    assertEquals(List.of(Protocol.OPENAI, Protocol.ANTHROPIC, Protocol.RESPONSES),
+        bursts.stream().map(Workload::protocol).toList(), "every protocol a client speaks, each passed through");
+    String yaml = Topology.gatewayConfigYaml("http://127.0.0.1:9", java.nio.file.Path.of("/tmp/d"));
+    assertTrue(yaml.contains("{ name: responses-clients, match: { protocol: openai-responses }, agents: [codex] }"), yaml);
+    assertTrue(yaml.contains("protocol: openai-responses"), "the codex agent's backend speaks Responses itself");
+    for (Workload burst : bursts) {
       assertTrue(burst.stream());
       assertEquals(List.of(32, 16, 0L), List.of(burst.concurrency(), burst.replyWords(), burst.chunkDelayMs()));
       assertTrue(burst.describe().contains("written at once"), burst.describe());

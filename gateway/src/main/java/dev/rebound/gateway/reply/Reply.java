@@ -305,9 +305,12 @@ public final class Reply implements StreamTarget {
     if (message != null) message.observe(e);
   }
 
-  /** Cheap pre-check on the hot path; the classifier decides. */
+  /**
+   * Cheap pre-check on the hot path; the classifier decides. A member {@code "error":null} (in every Responses event
+   * that carries the response object) is no error, and is not worth a parse to learn so.
+   */
   private static boolean mayBeError(SseEvent e) {
-    return "error".equals(e.event()) || e.dataContains("\"error\"");
+    return "error".equals(e.event()) || e.dataHasUnlessNull("error");
   }
 
   /** The end marker of a whole answer whose stream lost its tail, written by the gateway. */

@@ -187,27 +187,53 @@ public final class SseEvent {
    */
   public boolean dataHasObjectMember(String name) {
     String quoted = '"' + name + '"';
-    if (dataFrom < 0) {
-      if (data == null) return false;
-      for (int at = data.indexOf(quoted); at >= 0; at = data.indexOf(quoted, at + 1)) {
-        int i = at + quoted.length();
-        while (i < data.length() && Character.isWhitespace(data.charAt(i))) i++;
-        if (i >= data.length() || data.charAt(i) != ':') continue;
-        i++;
-        while (i < data.length() && Character.isWhitespace(data.charAt(i))) i++;
-        if (i < data.length() && data.charAt(i) == '{') return true;
-      }
-      return false;
-    }
-    for (int at = indexInData(quoted, dataFrom); at >= 0; at = indexInData(quoted, at + 1)) {
-      int i = skipSpaces(at + quoted.length());
-      if (i < dataTo && bytes[i] == ':' && (i = skipSpaces(i + 1)) < dataTo && bytes[i] == '{') return true;
+    for (int at = indexOfQuoted(quoted, 0); at >= 0; at = indexOfQuoted(quoted, at + 1)) {
+      int value = valueAfter(at + quoted.length());
+      if (value >= 0 && dataByte(value) == '{') return true;
     }
     return false;
   }
 
+  /**
+   * Whether {@code "name"} stands in the data anywhere but as a member whose value is null ({@code "name":null}, as
+   * Responses events carry {@code "error":null}): as a member with any other value, or as a string.
+   */
+  public boolean dataHasUnlessNull(String name) {
+    String quoted = '"' + name + '"';
+    for (int at = indexOfQuoted(quoted, 0); at >= 0; at = indexOfQuoted(quoted, at + 1)) {
+      int value = valueAfter(at + quoted.length());
+      if (value < 0 || !(dataByte(value) == 'n' && dataByte(value + 1) == 'u' && dataByte(value + 2) == 'l'
+          && dataByte(value + 3) == 'l')) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Where {@code quoted} (ASCII) starts in the data at or after data offset {@code from}; -1 when nowhere. */
+  private int indexOfQuoted(String quoted, int from) {
+    if (dataFrom < 0) return data == null ? -1 : data.indexOf(quoted, from);
+    int at = indexInData(quoted, dataFrom + from);
+    return at < 0 ? -1 : at - dataFrom;
+  }
+
+  /** The data's byte (char, for text data) at data offset {@code i}; 0 past its end. */
+  private int dataByte(int i) {
+    if (dataFrom < 0) return i < data.length() ? data.charAt(i) : 0;
+    return dataFrom + i < dataTo ? bytes[dataFrom + i] : 0;
+  }
+
+  /** After a name ending at data offset {@code i}: where its value starts when a colon follows; -1 when none does. */
+  private int valueAfter(int i) {
+    i = skipSpaces(i);
+    if (dataByte(i) != ':') return -1;
+    return skipSpaces(i + 1);
+  }
+
   private int skipSpaces(int i) {
-    while (i < dataTo && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\n' || bytes[i] == '\r')) i++;
+    for (int b = dataByte(i); b == ' ' || b == '\t' || b == '\n' || b == '\r'; b = dataByte(++i)) {
+      // JSON's whitespace
+    }
     return i;
   }
 

@@ -203,14 +203,26 @@ class SseParserTest {
         "{\"a\":\"usage\",\"usage\":\r{}}", "{\"x\":{\"usage\":{}}}"};
     String[] no = {"{\"usage\":null}", "{\"finish_reason\":\"usage\"}", "{\"content\":\"\\\"usage\\\": {\"}",
         "{\"us\\u0061ge\":{}}", "{\"usage\":", "{\"usage\"", "{}", "{\"usage\":[{}]}"};
-    for (String data : yes) {
-      assertTrue(new SseParser().feed(Buffer.buffer("data: " + data + "\n\n")).get(0).dataHasObjectMember("usage"), data);
-      assertTrue(new SseEvent(null, data, "data: " + data + "\n\n").dataHasObjectMember("usage"), "as text: " + data);
+    assertOnBytesAndText(yes, e -> e.dataHasObjectMember("usage"), true);
+    assertOnBytesAndText(no, e -> e.dataHasObjectMember("usage"), false);
+  }
+
+  /** The check gives {@code expected} on each data, as read from bytes and as an event built from text. */
+  private static void assertOnBytesAndText(String[] data, java.util.function.Predicate<SseEvent> check, boolean expected) {
+    for (String d : data) {
+      assertEquals(expected, check.test(new SseParser().feed(Buffer.buffer("data: " + d + "\n\n")).get(0)), d);
+      assertEquals(expected, check.test(new SseEvent(null, d, "data: " + d + "\n\n")), "as text: " + d);
     }
-    for (String data : no) {
-      assertFalse(new SseParser().feed(Buffer.buffer("data: " + data + "\n\n")).get(0).dataHasObjectMember("usage"), data);
-      assertFalse(new SseEvent(null, data, "data: " + data + "\n\n").dataHasObjectMember("usage"), "as text: " + data);
-    }
+  }
+
+  @Test
+  void aNameIsFoundAnywhereButAsAMemberSetToNull() {
+    String[] yes = {"{\"error\":{}}", "{\"error\":\"x\"}", "{\"type\":\"error\"}", "[\"error\"]", "{\"error\" : 1}",
+        "{\"x\":1,\"error\"", "{\"a\":{\"error\":null},\"error\":{\"message\":\"m\"}}", "{\"error\":nul"};
+    String[] no = {"{\"error\":null}", "{\"response\":{\"id\":\"r\",\"error\" :\tnull,\"status\":\"in_progress\"}}",
+        "{\"content\":\"\\\"error\\\"\"}", "{}", "{\"errors\":1}"};
+    assertOnBytesAndText(yes, e -> e.dataHasUnlessNull("error"), true);
+    assertOnBytesAndText(no, e -> e.dataHasUnlessNull("error"), false);
   }
 
   @Test

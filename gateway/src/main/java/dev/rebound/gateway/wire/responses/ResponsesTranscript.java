@@ -16,6 +16,8 @@ import java.util.List;
 final class ResponsesTranscript extends StreamTranscript {
   private final OpenAiResponses format;
   private final List<JsonNode> doneItems = new ArrayList<>();
+  /** output_item.done events whose item is not in {@link #doneItems} yet: read when a cut or an error asks for them. */
+  private final List<SseEvent> doneItemEvents = new ArrayList<>();
   private long createdAt = -1;
   private int lastSequence = -1;
   private int itemCount;
@@ -25,6 +27,8 @@ final class ResponsesTranscript extends StreamTranscript {
   private int openContentIndex;
   private final StringBuilder openText = new StringBuilder();
   private JsonNode answer;
+  /** The terminal event whose response object {@link #answer()} reads, when asked (a response kept by id). */
+  private SseEvent answerEvent;
 
   ResponsesTranscript(OpenAiResponses format) {
     this.format = format;
@@ -41,15 +45,149 @@ final class ResponsesTranscript extends StreamTranscript {
   @Override
   public void observe(SseEvent e) {
     if (!e.hasData() || e.isDone()) return; // comments, and the [DONE] a few compatible servers add
-    if (e.event() != null && DELTAS.contains(e.event())) {
-      // the events that come by the hundred are read in one pass over their bytes, for three fields
-      try {
-        delta(e.event(), e.jsonCursor());
-      } catch (JsonCursor.Malformed malformed) {
-        // a broken upstream event teaches nothing
-      }
+    String name = e.event();
+    if (name == null) {
+      observeTree(e); // data lines only: the name is inside
       return;
     }
+    // every named event is read in one pass over its bytes for the few fields needed; the objects a cut or a kept
+    // response needs whole (a done item, the terminal response) are parsed only when asked for
+    try {
+      if (DELTAS.contains(name)) delta(name, e.jsonCursor());
+      else named(name, e);
+    } catch (JsonCursor.Malformed malformed) {
+      // a broken upstream event teaches nothing
+    }
+  }
+
+  private static final byte[] ITEM = JsonCursor.ascii("item");
+  private static final byte[] RESPONSE = JsonCursor.ascii("response");
+  private static final byte[] CONTENT_INDEX = JsonCursor.ascii("content_index");
+  private static final byte[] ID = JsonCursor.ascii("id");
+  private static final byte[] TYPE = JsonCursor.ascii("type");
+  private static final byte[] MODEL = JsonCursor.ascii("model");
+  private static final byte[] CREATED_AT = JsonCursor.ascii("created_at");
+  private static final byte[] USAGE = JsonCursor.ascii("usage");
+  private static final byte[] STATUS = JsonCursor.ascii("status");
+  private static final byte[] INCOMPLETE_DETAILS = JsonCursor.ascii("incomplete_details");
+  private static final byte[] REASON = JsonCursor.ascii("reason");
+
+  /** A named event other than a delta: its fields are read first, and applied only once the whole event read well. */
+  private void named(String name, SseEvent e) {
+    JsonCursor p = e.jsonCursor();
+    if (p == null || !p.enterObject()) return;
+    long sequence = Long.MIN_VALUE;
+    long outputIndex = Long.MIN_VALUE;
+    long contentIndex = Long.MIN_VALUE;
+    boolean item = false;
+    String itemId = null;
+    String itemType = null;
+    boolean response = false;
+    String id = null;
+    String model = null;
+    long created = -1;
+    JsonNode usage = null;
+    String status = null;
+    String reason = null;
+    while (p.nextField()) {
+      if (p.fieldIs(SEQUENCE_NUMBER)) {
+        sequence = p.longOr(Long.MIN_VALUE);
+      } else if (p.fieldIs(OUTPUT_INDEX)) {
+        outputIndex = p.longOr(Long.MIN_VALUE);
+      } else if (p.fieldIs(CONTENT_INDEX)) {
+        contentIndex = p.longOr(Long.MIN_VALUE);
+      } else if (p.fieldIs(ITEM) && p.enterObject()) {
+        item = true;
+        while (p.nextField()) {
+          if (p.fieldIs(ID)) itemId = p.stringOrNull();
+          else if (p.fieldIs(TYPE)) itemType = p.stringOrNull();
+          else p.skipValue();
+        }
+      } else if (p.fieldIs(RESPONSE) && p.enterObject()) {
+        response = true;
+        while (p.nextField()) {
+          if (p.fieldIs(ID)) {
+            id = p.stringOrNull();
+          } else if (p.fieldIs(MODEL)) {
+            model = p.stringOrNull();
+          } else if (p.fieldIs(CREATED_AT)) {
+            created = p.longOr(-1);
+          } else if (p.fieldIs(USAGE)) {
+            if (p.peek() == '{') usage = p.tree();
+            else p.skipValue();
+          } else if (p.fieldIs(STATUS)) {
+            status = p.stringOrNull();
+          } else if (p.fieldIs(INCOMPLETE_DETAILS) && p.enterObject()) {
+            while (p.nextField()) {
+              if (p.fieldIs(REASON)) reason = p.stringOrNull();
+              else p.skipValue();
+            }
+          } else {
+            p.skipValue();
+          }
+        }
+      } else {
+        p.skipValue();
+      }
+    }
+    if (sequence >= Integer.MIN_VALUE && sequence <= Integer.MAX_VALUE) lastSequence = Math.max(lastSequence, (int) sequence);
+    switch (name) {
+      case "response.created", "response.in_progress" -> {
+        if (responseId() == null) identify(id, model);
+        if (createdAt < 0) createdAt = created;
+      }
+      case "response.output_item.added" -> itemAdded(asInt(outputIndex, itemCount), itemId, itemType);
+      case "response.content_part.added" -> openContentIndex = asInt(contentIndex, 0);
+      case "response.output_item.done" -> {
+        if (item) doneItemEvents.add(e);
+        itemDone(asInt(outputIndex, openIndex));
+      }
+      case "response.completed", "response.incomplete" -> {
+        if (response) {
+          answerEvent = e;
+          answer = null;
+        }
+        ended(name, usage, reason != null ? reason : status);
+      }
+      default -> {
+        // response.failed and error are failures the gateway reads; other events change nothing it relies on
+      }
+    }
+  }
+
+  private static int asInt(long value, int otherwise) {
+    return value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE ? (int) value : otherwise;
+  }
+
+  private void itemAdded(int index, String id, String type) {
+    openIndex = index;
+    itemCount = Math.max(itemCount, openIndex + 1);
+    openId = id;
+    openType = type == null ? "" : type;
+    openContentIndex = 0;
+    openText.setLength(0);
+    if (openType.endsWith("_call")) contentSeen();
+  }
+
+  private void itemDone(int index) {
+    if (index == openIndex) {
+      openIndex = -1;
+      openId = null;
+      openType = null;
+      openText.setLength(0);
+    }
+  }
+
+  /** The terminal event: the usage, the stop (the incomplete reason, else the status, else the event's name), the end. */
+  private void ended(String name, JsonNode usage, String stop) {
+    reported(format.usage(usage(), usage));
+    usageReportSeen();
+    stopped(stop != null ? stop : name.substring("response.".length()));
+    ended();
+  }
+
+  /** An event with data lines only, read as a tree (its name is its {@code type}). */
+  private void observeTree(SseEvent e) {
     JsonNode d = e.json();
     if (d == null) return;
     String name = e.event() != null ? e.event() : d.path("type").asText("");
@@ -59,41 +197,30 @@ final class ResponsesTranscript extends StreamTranscript {
       delta(name, d.path("delta").asText(""), d.path("output_index").asInt(openIndex));
       return;
     }
+    JsonNode response = d.path("response");
     switch (name) {
       case "response.created", "response.in_progress" -> {
-        JsonNode response = d.path("response");
         if (responseId() == null) identify(response.path("id").textValue(), response.path("model").textValue());
         if (createdAt < 0) createdAt = response.path("created_at").asLong(-1);
       }
-      case "response.output_item.added" -> {
-        JsonNode item = d.path("item");
-        openIndex = d.path("output_index").asInt(itemCount);
-        itemCount = Math.max(itemCount, openIndex + 1);
-        openId = item.path("id").textValue();
-        openType = item.path("type").asText("");
-        openContentIndex = 0;
-        openText.setLength(0);
-        if (openType.endsWith("_call")) contentSeen();
-      }
+      case "response.output_item.added" -> itemAdded(d.path("output_index").asInt(itemCount),
+          d.path("item").path("id").textValue(), d.path("item").path("type").asText(""));
       case "response.content_part.added" -> openContentIndex = d.path("content_index").asInt(0);
       case "response.output_item.done" -> {
         JsonNode item = d.get("item");
-        if (item != null && item.isObject()) doneItems.add(item);
-        if (d.path("output_index").asInt(openIndex) == openIndex) {
-          openIndex = -1;
-          openId = null;
-          openType = null;
-          openText.setLength(0);
+        if (item != null && item.isObject()) {
+          doneItems(); // those before it first
+          doneItems.add(item);
         }
+        itemDone(d.path("output_index").asInt(openIndex));
       }
       case "response.completed", "response.incomplete" -> {
-        JsonNode response = d.path("response");
-        if (response.isObject()) answer = response;
-        reported(format.usage(usage(), response.get("usage")));
-        usageReportSeen();
-        String reason = response.path("incomplete_details").path("reason").textValue();
-        stopped(reason != null ? reason : response.path("status").asText(name.substring("response.".length())));
-        ended();
+        if (response.isObject()) {
+          answer = response;
+          answerEvent = null;
+        }
+        ended(name, response.get("usage"), response.path("incomplete_details").path("reason").textValue() != null
+            ? response.path("incomplete_details").path("reason").textValue() : response.path("status").textValue());
       }
       default -> {
         // response.failed and error are failures the gateway reads; other events change nothing it relies on
@@ -152,6 +279,12 @@ final class ResponsesTranscript extends StreamTranscript {
   /** The response object of the terminal event. */
   @Override
   public JsonNode answer() {
+    if (answerEvent != null) {
+      JsonNode d = answerEvent.json();
+      JsonNode response = d == null ? null : d.get("response");
+      if (response != null && response.isObject()) answer = response;
+      answerEvent = null;
+    }
     return answer;
   }
 
@@ -174,6 +307,12 @@ final class ResponsesTranscript extends StreamTranscript {
   }
 
   List<JsonNode> doneItems() {
+    for (SseEvent e : doneItemEvents) {
+      JsonNode d = e.json();
+      JsonNode item = d == null ? null : d.get("item");
+      if (item != null && item.isObject()) doneItems.add(item);
+    }
+    doneItemEvents.clear();
     return List.copyOf(doneItems);
   }
 

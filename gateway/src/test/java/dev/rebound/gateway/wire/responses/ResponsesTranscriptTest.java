@@ -76,6 +76,68 @@ class ResponsesTranscriptTest {
   }
 
   @Test
+  void onRandomStreamsEveryEventReadFromItsBytesTeachesWhatItsTreeDoes() {
+    java.util.Random random = new java.util.Random(39);
+    for (int round = 0; round < 500; round++) {
+      List<String> data = new ArrayList<>();
+      int length = random.nextInt(30);
+      for (int i = 0; i < length; i++) data.add(randomEvent(random, i));
+      ResponsesTranscript bytes = observed(data, true);
+      ResponsesTranscript tree = observed(data, false);
+      String what = "round " + round + ": " + data;
+      assertEquals(tree.usage(), bytes.usage(), what);
+      assertEquals(tree.usageSeen(), bytes.usageSeen(), what);
+      assertEquals(tree.complete(), bytes.complete(), what);
+      assertEquals(tree.stopReason(), bytes.stopReason(), what);
+      assertEquals(tree.answer(), bytes.answer(), what);
+      assertEquals(tree.doneItems(), bytes.doneItems(), what);
+      assertEquals(tree.responseId(), bytes.responseId(), what);
+      assertEquals(tree.model(), bytes.model(), what);
+      assertEquals(tree.createdAt(), bytes.createdAt(), what);
+      assertEquals(tree.lastSequence(), bytes.lastSequence(), what);
+      assertEquals(tree.itemCount(), bytes.itemCount(), what);
+      assertEquals(tree.openIndex(), bytes.openIndex(), what);
+      assertEquals(tree.openId(), bytes.openId(), what);
+      assertEquals(tree.openType(), bytes.openType(), what);
+      assertEquals(tree.openContentIndex(), bytes.openContentIndex(), what);
+      assertEquals(tree.openText(), bytes.openText(), what);
+      assertEquals(tree.partialText(), bytes.partialText(), what);
+      assertEquals(tree.hasContent(), bytes.hasContent(), what);
+      assertEquals(tree.toolCallInProgress(), bytes.toolCallInProgress(), what);
+    }
+  }
+
+  private static String randomEvent(java.util.Random random, int sequence) {
+    int index = random.nextInt(3);
+    String item = "\"item\":{\"id\":\"it_" + random.nextInt(3) + "\",\"type\":\""
+        + List.of("message", "function_call", "reasoning").get(random.nextInt(3)) + "\",\"status\":\"completed\","
+        + "\"content\":[{\"type\":\"output_text\",\"text\":\"t\\u00e9\"}]}";
+    String usage = random.nextBoolean() ? "\"usage\":null"
+        : "\"usage\":{\"input_tokens\":" + random.nextInt(90) + ",\"input_tokens_details\":{\"cached_tokens\":"
+            + random.nextInt(9) + "},\"output_tokens\":" + random.nextInt(90) + "}";
+    String response = "\"response\":{\"id\":\"resp_" + random.nextInt(3) + "\",\"object\":\"response\",\"created_at\":"
+        + random.nextInt(100) + ",\"status\":\"" + List.of("in_progress", "completed", "incomplete").get(random.nextInt(3))
+        + "\",\"error\":null,\"incomplete_details\":" + (random.nextBoolean() ? "null"
+        : "{\"reason\":\"max_output_tokens\"}") + ",\"model\":\"gpt-5\",\"output\":[{\"id\":\"m\",\"content\":[]}],"
+        + usage + "}";
+    return switch (random.nextInt(13)) {
+      case 0 -> data("response.created", response, sequence);
+      case 1 -> data("response.in_progress", response, sequence);
+      case 2 -> data("response.output_item.added", "\"output_index\":" + index + "," + item, sequence);
+      case 3 -> data("response.content_part.added", "\"output_index\":" + index + ",\"content_index\":" + random.nextInt(2)
+          + ",\"part\":{\"type\":\"output_text\",\"text\":\"\"}", sequence);
+      case 4 -> data("response.output_item.done", "\"output_index\":" + index + "," + item, sequence);
+      case 5 -> data("response.output_item.done", "\"output_index\":" + index, sequence);
+      case 6 -> data(random.nextBoolean() ? "response.completed" : "response.incomplete", response, sequence);
+      case 7 -> data("response.output_text.done", "\"output_index\":" + index + ",\"text\":\"all of it\"", sequence);
+      case 8 -> "{\"type\":\"response.content_part.done\",\"sequence_number\":" + sequence + ",\"part\":{\"text\":\"x";
+      case 9 -> data("response.completed", "\"response\":\"not an object\"", sequence);
+      default -> data("response.output_text.delta", "\"output_index\":" + index + ",\"delta\":\"w" + sequence + " \"",
+          sequence);
+    };
+  }
+
+  @Test
   void theOpenMessageKeepsItsOwnTextAndARefusal() {
     List<String> data = cutStream().subList(0, 9);
     ResponsesTranscript bytes = observed(data, true);
