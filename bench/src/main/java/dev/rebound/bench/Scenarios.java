@@ -41,7 +41,8 @@ public final class Scenarios {
           List.of(Budget.addedAtMost(Metric.P50, 120, "<= +120 us")),
           null, null, null, Scenario.Sides.GATEWAY_AND_PEERS),
       new Scenario("nonstream", "32 connections, non-stream, small payload: throughput and the gateway's CPU per request",
-          List.of(nonStream("openai", Protocol.OPENAI, 32), nonStream("anthropic", Protocol.ANTHROPIC, 32)),
+          List.of(nonStream("openai", Protocol.OPENAI, 32), nonStream("anthropic", Protocol.ANTHROPIC, 32),
+              nonStream("responses", Protocol.RESPONSES, 32)),
           List.of(Budget.ratioAtLeast(Metric.THROUGHPUT, 0.8), Budget.gatewayAtMost(Metric.GATEWAY_CPU, 60, "<= 60 us")),
           null, null, null, Scenario.Sides.GATEWAY_AND_PEERS),
       new Scenario("stream", "32 paced SSE streams (" + STREAM_WORDS + " events " + STREAM_PACING_MS + " ms apart): time "
