@@ -130,7 +130,7 @@ final class ResponsesTranscript extends StreamTranscript {
         p.skipValue();
       }
     }
-    if (sequence >= Integer.MIN_VALUE && sequence <= Integer.MAX_VALUE) lastSequence = Math.max(lastSequence, (int) sequence);
+    sequenced(asInt(sequence, lastSequence));
     switch (name) {
       case "response.created", "response.in_progress" -> {
         if (responseId() == null) identify(id, model);
@@ -153,6 +153,11 @@ final class ResponsesTranscript extends StreamTranscript {
         // response.failed and error are failures the gateway reads; other events change nothing it relies on
       }
     }
+  }
+
+  /** The highest sequence number seen is the one a continuation goes on from. */
+  private void sequenced(int sequence) {
+    lastSequence = Math.max(lastSequence, sequence);
   }
 
   private static int asInt(long value, int otherwise) {
@@ -190,9 +195,9 @@ final class ResponsesTranscript extends StreamTranscript {
   private void observeTree(SseEvent e) {
     JsonNode d = e.json();
     if (d == null) return;
-    String name = e.event() != null ? e.event() : d.path("type").asText("");
+    String name = d.path("type").asText("");
     JsonNode sequence = d.get("sequence_number");
-    if (sequence != null && sequence.canConvertToInt()) lastSequence = Math.max(lastSequence, sequence.asInt());
+    if (sequence != null && sequence.canConvertToInt()) sequenced(sequence.asInt());
     if (DELTAS.contains(name)) {
       delta(name, d.path("delta").asText(""), d.path("output_index").asInt(openIndex));
       return;
@@ -219,8 +224,8 @@ final class ResponsesTranscript extends StreamTranscript {
           answer = response;
           answerEvent = null;
         }
-        ended(name, response.get("usage"), response.path("incomplete_details").path("reason").textValue() != null
-            ? response.path("incomplete_details").path("reason").textValue() : response.path("status").textValue());
+        String reason = response.path("incomplete_details").path("reason").textValue();
+        ended(name, response.get("usage"), reason != null ? reason : response.path("status").textValue());
       }
       default -> {
         // response.failed and error are failures the gateway reads; other events change nothing it relies on
@@ -247,7 +252,7 @@ final class ResponsesTranscript extends StreamTranscript {
       else if (p.fieldIs(OUTPUT_INDEX)) index = p.longOr(openIndex);
       else p.skipValue();
     }
-    if (sequence >= Integer.MIN_VALUE && sequence <= Integer.MAX_VALUE) lastSequence = Math.max(lastSequence, (int) sequence);
+    sequenced(asInt(sequence, lastSequence));
     delta(name, delta, index);
   }
 
