@@ -47,7 +47,8 @@ public final class Scenarios {
           null, null, null, Scenario.Sides.GATEWAY_AND_PEERS),
       new Scenario("stream", "32 paced SSE streams (" + STREAM_WORDS + " events " + STREAM_PACING_MS + " ms apart): time "
           + "to first token and the largest gap between events",
-          List.of(stream("openai", Protocol.OPENAI, 32, null), stream("anthropic", Protocol.ANTHROPIC, 32, null)),
+          List.of(stream("openai", Protocol.OPENAI, 32, null), stream("anthropic", Protocol.ANTHROPIC, 32, null),
+              stream("responses", Protocol.RESPONSES, 32, null)),
           List.of(Budget.addedAtMost(Metric.TTFT_P50, 1000, "<= +1 ms (no measurable TTFT)")),
           null, null, null, Scenario.Sides.GATEWAY_AND_PEERS),
       new Scenario("stream-burst", "32 SSE streams of " + BURST_WORDS + " events the mock writes at once: streams per "

@@ -141,13 +141,15 @@ class ScenariosTest {
 
   @Test
   void availableScenariosHaveBothProtocolsWhereTheIssueAsks() {
-    for (String name : List.of("c1", "stream")) {
-      Scenario s = Scenarios.select(List.of(name)).get(0);
-      assertEquals(List.of(Protocol.OPENAI, Protocol.ANTHROPIC), s.workloads().stream().map(Workload::protocol).toList(), name);
+    assertEquals(List.of(Protocol.OPENAI, Protocol.ANTHROPIC),
+        Scenarios.select(List.of("c1")).get(0).workloads().stream().map(Workload::protocol).toList());
+    for (String name : List.of("nonstream", "stream")) {
+      assertEquals(List.of(Protocol.OPENAI, Protocol.ANTHROPIC, Protocol.RESPONSES),
+          Scenarios.select(List.of(name)).get(0).workloads().stream().map(Workload::protocol).toList(),
+          name + ": a Responses request beside the other two, as Codex sends one");
     }
-    assertEquals(List.of(Protocol.OPENAI, Protocol.ANTHROPIC, Protocol.RESPONSES),
-        Scenarios.select(List.of("nonstream")).get(0).workloads().stream().map(Workload::protocol).toList(),
-        "a Responses request beside the other two, as Codex sends one");
+    assertTrue(Scenarios.select(List.of("stream")).get(0).workloads().stream().allMatch(Workload::stream),
+        "the paced Responses workload streams too");
     Scenario c1 = Scenarios.select(List.of("c1")).get(0);
     assertTrue(c1.workloads().stream().allMatch(w -> w.concurrency() == 1 && !w.stream()));
     Scenario faults = Scenarios.select(List.of("faults")).get(0);

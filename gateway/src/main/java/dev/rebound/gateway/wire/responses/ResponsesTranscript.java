@@ -12,6 +12,11 @@ import java.util.List;
  * A Responses stream as the client received it: the response id, the last sequence number, the output items done and
  * the one still open (with its text), the text of every message item. The stop and the end are the same event
  * ({@code response.completed} or {@code response.incomplete}), which carries the whole response.
+ *
+ * <p>Past the first content, delta events are deferred ({@link #defer}): only a cut or a failure asks for the text or
+ * the last sequence number, and those getters read them first. An item that opens or closes while deltas wait would
+ * reset the open item's text that they add to, so they are not read then either: they are marked as an earlier
+ * item's, and add only to the answer's text when read.
  */
 final class ResponsesTranscript extends StreamTranscript {
   private final OpenAiResponses format;
@@ -29,6 +34,11 @@ final class ResponsesTranscript extends StreamTranscript {
   private JsonNode answer;
   /** The terminal event whose response object {@link #answer()} reads, when asked (a response kept by id). */
   private SseEvent answerEvent;
+  /** Delta events deferred and not read yet; the first {@link #closedDeltas} of them are an item's closed since. */
+  private int deferredDeltas;
+  private int closedDeltas;
+  /** While the deferred deltas are read: how many have been. */
+  private int deltasRead;
 
   ResponsesTranscript(OpenAiResponses format) {
     this.format = format;
@@ -52,9 +62,26 @@ final class ResponsesTranscript extends StreamTranscript {
     }
     // every named event is read in one pass over its bytes for the few fields needed; the objects a cut or a kept
     // response needs whole (a done item, the terminal response) are parsed only when asked for
+    boolean isDelta = DELTAS.contains(name);
+    if (isDelta && hasContent()) {
+      deferredDeltas++;
+      defer(e); // counted first: past the bound, defer reads it at once
+      return;
+    }
     try {
-      if (DELTAS.contains(name)) delta(name, e.jsonCursor());
+      if (isDelta) delta(name, e.jsonCursor(), false);
       else named(name, e);
+    } catch (JsonCursor.Malformed malformed) {
+      // a broken upstream event teaches nothing
+    }
+  }
+
+  @Override
+  protected void readDeferred(SseEvent e) {
+    boolean closed = deltasRead < closedDeltas;
+    if (++deltasRead == deferredDeltas) deferredDeltas = closedDeltas = deltasRead = 0; // the last one
+    try {
+      delta(e.event(), e.jsonCursor(), closed);
     } catch (JsonCursor.Malformed malformed) {
       // a broken upstream event teaches nothing
     }
@@ -165,6 +192,7 @@ final class ResponsesTranscript extends StreamTranscript {
   }
 
   private void itemAdded(int index, String id, String type) {
+    closedDeltas = deferredDeltas; // the open item's text restarts: what waits was another item's
     openIndex = index;
     itemCount = Math.max(itemCount, openIndex + 1);
     openId = id;
@@ -176,6 +204,7 @@ final class ResponsesTranscript extends StreamTranscript {
 
   private void itemDone(int index) {
     if (index == openIndex) {
+      closedDeltas = deferredDeltas;
       openIndex = -1;
       openId = null;
       openType = null;
@@ -193,13 +222,14 @@ final class ResponsesTranscript extends StreamTranscript {
 
   /** An event with data lines only, read as a tree (its name is its {@code type}). */
   private void observeTree(SseEvent e) {
+    catchUp(); // a server that mixes the two ways to name events: what waits comes first
     JsonNode d = e.json();
     if (d == null) return;
     String name = d.path("type").asText("");
     JsonNode sequence = d.get("sequence_number");
     if (sequence != null && sequence.canConvertToInt()) sequenced(sequence.asInt());
     if (DELTAS.contains(name)) {
-      delta(name, d.path("delta").asText(""), d.path("output_index").asInt(openIndex));
+      delta(name, d.path("delta").asText(""), d.path("output_index").asInt(openIndex), false);
       return;
     }
     JsonNode response = d.path("response");
@@ -240,8 +270,12 @@ final class ResponsesTranscript extends StreamTranscript {
   private static final byte[] DELTA = JsonCursor.ascii("delta");
   private static final byte[] OUTPUT_INDEX = JsonCursor.ascii("output_index");
 
-  /** A delta event (one of {@link #DELTAS}) read from its bytes: its sequence number, delta and output index. */
-  private void delta(String name, JsonCursor p) {
+  /**
+   * A delta event (one of {@link #DELTAS}) read from its bytes: its sequence number, delta and output index.
+   *
+   * @param closed whether an item opened or closed after it: it adds only to the answer's text
+   */
+  private void delta(String name, JsonCursor p, boolean closed) {
     if (p == null || !p.enterObject()) return;
     long sequence = Long.MIN_VALUE;
     String delta = "";
@@ -253,21 +287,24 @@ final class ResponsesTranscript extends StreamTranscript {
       else p.skipValue();
     }
     sequenced(asInt(sequence, lastSequence));
-    delta(name, delta, index);
+    delta(name, delta, index, closed);
   }
 
-  /** What a delta event adds: text to the answer and the open item, or only the knowledge that content came. */
-  private void delta(String name, String delta, long index) {
+  /**
+   * What a delta event adds: text to the answer and the open item (not when {@code closed}: an item has opened or closed
+   * since), or only the knowledge that content came.
+   */
+  private void delta(String name, String delta, long index, boolean closed) {
     switch (name) {
       case "response.output_text.delta", "response.refusal.delta" -> {
         if (delta.isEmpty()) return;
-        if (index == openIndex) openText.append(delta);
+        if (index == openIndex && !closed) openText.append(delta);
         if (name.equals("response.output_text.delta")) appendText(delta);
         else contentSeen();
       }
       case "response.reasoning_summary_text.delta", "response.reasoning_text.delta" -> {
         if (!delta.isEmpty()) {
-          openText.append(delta);
+          if (!closed) openText.append(delta);
           contentSeen();
         }
       }
@@ -303,6 +340,7 @@ final class ResponsesTranscript extends StreamTranscript {
   }
 
   int lastSequence() {
+    catchUp();
     return lastSequence;
   }
 
@@ -340,6 +378,7 @@ final class ResponsesTranscript extends StreamTranscript {
 
   /** The text the open item has so far (a message's, or a reasoning summary's). */
   String openText() {
+    catchUp();
     return openText.toString();
   }
 }

@@ -47,15 +47,23 @@ class ResponsesTranscriptTest {
   }
 
   private ResponsesTranscript observed(List<String> data, boolean eventLines) {
+    ResponsesTranscript t = transcript();
+    for (SseEvent e : events(data, eventLines)) t.observe(e);
+    return t;
+  }
+
+  private ResponsesTranscript transcript() {
+    return (ResponsesTranscript) format.transcript(JSON.createObjectNode());
+  }
+
+  /** The events as read from an upstream: their bytes, several per read. */
+  private static List<SseEvent> events(List<String> data, boolean eventLines) {
     StringBuilder wire = new StringBuilder();
     for (String d : data) {
       String type = d.startsWith("{\"type\":\"") ? d.substring(9, d.indexOf('"', 9)) : null;
       wire.append(eventLines && type != null ? "event: " + type + "\n" : "").append("data: ").append(d).append("\n\n");
     }
-    ResponsesTranscript t = (ResponsesTranscript) format.transcript(JSON.createObjectNode());
-    // as read from an upstream: the events' bytes, several per read
-    for (SseEvent e : new SseParser().feed(Buffer.buffer(wire.toString()))) t.observe(e);
-    return t;
+    return new SseParser().feed(Buffer.buffer(wire.toString()));
   }
 
   @Test
@@ -78,13 +86,75 @@ class ResponsesTranscriptTest {
   @Test
   void onRandomStreamsEveryEventReadFromItsBytesTeachesWhatItsTreeDoes() {
     java.util.Random random = new java.util.Random(39);
-    for (int round = 0; round < 500; round++) {
+    for (int round = 0; round < 1000; round++) {
       List<String> data = new ArrayList<>();
-      int length = random.nextInt(30);
+      int length = random.nextInt(40);
       for (int i = 0; i < length; i++) data.add(randomEvent(random, i));
-      ResponsesTranscript bytes = observed(data, true);
-      ResponsesTranscript tree = observed(data, false);
       String what = "round " + round + ": " + data;
+      // the byte reading defers deltas; the tree reading reads every event at once. Asked the same thing at random
+      // points of the stream (which reads what waits), they answer the same
+      ResponsesTranscript bytes = transcript();
+      ResponsesTranscript tree = transcript();
+      List<SseEvent> named = events(data, true);
+      List<SseEvent> unnamed = events(data, false);
+      for (int i = 0; i < named.size(); i++) {
+        bytes.observe(named.get(i));
+        tree.observe(unnamed.get(i));
+        if (random.nextInt(6) == 0) {
+          String asked = what + " after event " + i;
+          switch (random.nextInt(4)) {
+            case 0 -> assertEquals(tree.openText(), bytes.openText(), asked);
+            case 1 -> assertEquals(tree.lastSequence(), bytes.lastSequence(), asked);
+            case 2 -> assertEquals(tree.partialText(), bytes.partialText(), asked);
+            default -> assertEquals(tree.complete(), bytes.complete(), asked);
+          }
+        }
+      }
+      sameAnswers(tree, bytes, what);
+    }
+  }
+
+  @Test
+  void aLongAnswerHoldsAtMostTheBoundOfUnreadDeltasAndLosesNoneOfThem() {
+    List<String> data = new ArrayList<>();
+    int s = 0;
+    data.add(data("response.output_item.added", "\"output_index\":0,\"item\":{\"id\":\"msg_1\",\"type\":\"message\"}", s++));
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < 5000; i++) {
+      data.add(data("response.output_text.delta", "\"output_index\":0,\"delta\":\"w" + i + " \"", s++));
+      expected.append('w').append(i).append(' ');
+    }
+    ResponsesTranscript t = transcript();
+    int most = 0;
+    for (SseEvent e : events(data, true)) {
+      t.observe(e);
+      most = Math.max(most, t.deferredBytes());
+    }
+    assertTrue(most > 0 && most <= dev.rebound.gateway.stream.StreamTranscript.MAX_DEFERRED_BYTES, "held " + most);
+    assertEquals(expected.toString(), t.openText());
+    assertEquals(expected.toString(), t.partialText());
+    assertEquals(5000, t.lastSequence());
+    assertEquals(0, t.deferredBytes());
+  }
+
+  @Test
+  void deltasWaitingWhenTheirItemClosesAddToTheAnswerButNotToTheNextItem() {
+    List<String> data = new ArrayList<>();
+    int s = 0;
+    data.add(data("response.output_item.added", "\"output_index\":0,\"item\":{\"id\":\"msg_1\",\"type\":\"message\"}", s++));
+    data.add(data("response.output_text.delta", "\"output_index\":0,\"delta\":\"one \"", s++));
+    data.add(data("response.output_text.delta", "\"output_index\":0,\"delta\":\"two \"", s++));
+    data.add(data("response.output_item.done", "\"output_index\":0,\"item\":{\"id\":\"msg_1\",\"type\":\"message\"}", s++));
+    data.add(data("response.output_item.added", "\"output_index\":1,\"item\":{\"id\":\"rs_1\",\"type\":\"reasoning\"}", s++));
+    data.add(data("response.reasoning_summary_text.delta", "\"output_index\":1,\"delta\":\"hmm\"", s++));
+    ResponsesTranscript t = observed(data, true);
+    assertTrue(t.deferredBytes() > 0, "the deltas after the first wait");
+    assertEquals("hmm", t.openText());
+    assertEquals("one two ", t.partialText());
+    assertEquals(5, t.lastSequence());
+  }
+
+  private static void sameAnswers(ResponsesTranscript tree, ResponsesTranscript bytes, String what) {
       assertEquals(tree.usage(), bytes.usage(), what);
       assertEquals(tree.usageSeen(), bytes.usageSeen(), what);
       assertEquals(tree.complete(), bytes.complete(), what);
@@ -104,7 +174,6 @@ class ResponsesTranscriptTest {
       assertEquals(tree.partialText(), bytes.partialText(), what);
       assertEquals(tree.hasContent(), bytes.hasContent(), what);
       assertEquals(tree.toolCallInProgress(), bytes.toolCallInProgress(), what);
-    }
   }
 
   private static String randomEvent(java.util.Random random, int sequence) {
@@ -120,7 +189,7 @@ class ResponsesTranscriptTest {
         + "\",\"error\":null,\"incomplete_details\":" + (random.nextBoolean() ? "null"
         : "{\"reason\":\"max_output_tokens\"}") + ",\"model\":\"gpt-5\",\"output\":[{\"id\":\"m\",\"content\":[]}],"
         + usage + "}";
-    return switch (random.nextInt(13)) {
+    return switch (random.nextInt(17)) {
       case 0 -> data("response.created", response, sequence);
       case 1 -> data("response.in_progress", response, sequence);
       case 2 -> data("response.output_item.added", "\"output_index\":" + index + "," + item, sequence);
@@ -132,6 +201,11 @@ class ResponsesTranscriptTest {
       case 7 -> data("response.output_text.done", "\"output_index\":" + index + ",\"text\":\"all of it\"", sequence);
       case 8 -> "{\"type\":\"response.content_part.done\",\"sequence_number\":" + sequence + ",\"part\":{\"text\":\"x";
       case 9 -> data("response.completed", "\"response\":\"not an object\"", sequence);
+      case 10 -> data("response.reasoning_summary_text.delta", "\"output_index\":" + index + ",\"delta\":\"r" + sequence
+          + " \"", sequence);
+      case 11 -> data("response.refusal.delta", "\"output_index\":" + index + ",\"delta\":\"no" + sequence + "\"", sequence);
+      case 12 -> data("response.function_call_arguments.delta", "\"output_index\":" + index + ",\"delta\":\"{\"", sequence);
+      case 13 -> data("response.output_text.delta", "\"delta\":\"u" + sequence + " \"", sequence);
       default -> data("response.output_text.delta", "\"output_index\":" + index + ",\"delta\":\"w" + sequence + " \"",
           sequence);
     };
