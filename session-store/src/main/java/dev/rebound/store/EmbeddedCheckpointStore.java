@@ -580,7 +580,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     return worker.executeBlocking(() -> {
       operations.synced().toCompletionStage().toCompletableFuture().join();
       try {
-        redo.checkpoint(); // what is left goes to the file, and the log is empty
+        redo.checkpointBeforeClose(); // what is left goes to the file, and the log is empty
       } finally {
         redo.close();
         file.close();

@@ -3,6 +3,7 @@ package dev.rebound.store;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -304,13 +305,11 @@ class RedoLogTest {
     assertFalse(redo.checkpointing());
     assertEquals("a", file.openMap("strings").get("a"), "the frozen layer is in the MVStore map");
     assertNull(file.openMap("strings").get("c"), "the layer written after the switch is not");
-    assertEquals(0, Files.size(live.resolve(RedoLog.FILE_NAME)), "the first file is emptied");
+    assertArrayEquals(firstFile, Files.readAllBytes(live.resolve(RedoLog.FILE_NAME)),
+        "the first file keeps its records until the next switch writes over them");
+    // the MVStore file holds the next generation: the first file's records are older than it and not replayed
     assertACrashKeeps(live, "after-checkpointer", "a", "b", "c");
-
-    // the MVStore file took the next generation but the emptying of the first file did not reach the disk
-    Path notEmptied = crashCopy(live, "not-emptied");
-    Files.write(notEmptied.resolve(RedoLog.FILE_NAME), firstFile);
-    reopened(notEmptied, store -> {
+    reopened(crashCopy(live, "older-kept"), store -> {
       assertNull(store.openMap("strings").get("gone"), "the older records are not replayed over the newer");
       assertEquals("c", store.openMap("strings").get("c"));
     });
@@ -318,11 +317,57 @@ class RedoLogTest {
     batch(() -> put("d"));
     redo.beginCheckpoint(checkpointer::add, () -> {}); // the worker collects the finished one and starts the next
     assertEquals(1, checkpointer.size());
-    batch(() -> put("e")); // back in the first file
+    batch(() -> put("e")); // back in the first file, written from its start over the older records
     assertTrue(redo.fileSize() > 0);
-    assertEquals(redo.fileSize(), Files.size(live.resolve(RedoLog.FILE_NAME)));
+    assertEquals(RedoLog.PREALLOCATED, Files.size(live.resolve(RedoLog.FILE_NAME)),
+        "records go over the file's preallocated bytes: its length, which an fdatasync would write, stays");
+    assertACrashKeeps(live, "second-round-before-checkpointer", "a", "b", "c", "d", "e");
     checkpointer.remove(0).run();
     assertACrashKeeps(live, "second-round", "a", "b", "c", "d", "e");
+  }
+
+  @Test
+  void recordsWrittenOverOlderOnesFromTheFileStartAreReplayedUpToTheFirstOlderOneWhereverTheyEnd() throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    for (int i = 0; i < 20; i++) {
+      int n = i;
+      batch(() -> strings().put("k", "stale " + n + " " + "x".repeat(n * 5))); // generation g, in the first file
+    }
+    redo.beginCheckpoint(checkpointer::add, () -> {});
+    batch(() -> strings().put("k", "fresh")); // generation g + 1, in the second file
+    checkpointer.remove(0).run();
+    redo.beginCheckpoint(checkpointer::add, () -> {}); // back to the first file, under generation g + 2
+    // records of many sizes over the older ones: the new chain ends somewhere in or between them each time
+    for (int i = 0; i < 12; i++) {
+      int n = i;
+      batch(() -> strings().put("new" + n, "y".repeat(n * 7)));
+      reopened(crashCopy(live, "over-" + i), store -> {
+        assertEquals("fresh", store.openMap("strings").get("k"), "no older record is replayed after the new ones");
+        for (int k = 0; k < 12; k++) {
+          assertEquals(k <= n ? "y".repeat(k * 7) : null, store.openMap("strings").get("new" + k), "new" + k);
+        }
+      });
+    }
+  }
+
+  @Test
+  void openingLeavesBothFilesPreallocatedWithZerosAndTheirRecordsGone() throws IOException {
+    Path live = dir.resolve("live");
+    open(live);
+    batch(() -> put("a"));
+    redo.beginCheckpoint(checkpointer::add, () -> {});
+    batch(() -> put("b"));
+    Path crashed = crashCopy(live, "crashed");
+    close();
+    open(crashed);
+    assertEquals("a", strings().get("a"));
+    assertEquals("b", strings().get("b"));
+    for (String name : List.of(RedoLog.FILE_NAME, RedoLog.OTHER_FILE_NAME)) {
+      byte[] bytes = Files.readAllBytes(crashed.resolve(name));
+      assertEquals(RedoLog.PREALLOCATED, bytes.length, name);
+      for (byte b : bytes) assertEquals(0, b, name + " holds only zeros: the replayed records are in the MVStore file");
+    }
   }
 
   @Test
@@ -351,9 +396,11 @@ class RedoLogTest {
     Path live = dir.resolve("live");
     open(live);
     batch(() -> put("a"));
-    redo.beginCheckpoint(checkpointer::add, () -> {});
+    // the MVStore file holds the next generation, then the step after the commit (the compaction) fails
+    redo.beginCheckpoint(checkpointer::add, () -> {
+      throw new IllegalStateException("the disk refused the compaction");
+    });
     batch(() -> put("b"));
-    channel.failNextTruncate = true; // the MVStore file holds the next generation; the first file was not emptied
     checkpointer.remove(0).run();
     assertTrue(redo.broken());
     assertThrows(IllegalStateException.class, redo::force, "no fsync answers while the log is broken");
