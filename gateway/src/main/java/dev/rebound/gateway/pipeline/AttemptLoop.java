@@ -247,7 +247,12 @@ public final class AttemptLoop implements Step {
         return;
       }
       events.emit(EventType.PACE, slot.why(), agent, Map.of("waitMs", slot.delay().toMillis()));
-      waitThen(slot.delay(), agent, null, () -> send(agent, h, backend, prepared, slot), () -> calls.notSent(agent, slot));
+      waitThen(slot.delay(), agent, null, () -> {
+        // counted as sent when it goes, not at its slot's time: a timer that fires late (a busy loop) must not put it
+        // before a request that went at once meanwhile and whose report cannot have counted it
+        calls.goesNow(agent, slot);
+        send(agent, h, backend, prepared, slot);
+      }, () -> calls.notSent(agent, slot));
     }
 
     private void send(AgentDefinition agent, BackendHealth h, BackendConfig backend, UpstreamAttempt.Prepared prepared,

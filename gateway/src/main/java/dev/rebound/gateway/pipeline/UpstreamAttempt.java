@@ -83,7 +83,7 @@ final class UpstreamAttempt {
     return pacing.next(agent.backend(), agent.model());
   }
 
-  /** A paced attempt goes now after all (its pace was longer than its wait budget). */
+  /** A paced attempt goes now: after its wait, or at once when its pace was longer than its wait budget. */
   void goesNow(AgentDefinition agent, Pacing.Slot slot) {
     pacing.goesNow(agent.backend(), agent.model(), slot);
   }

@@ -209,8 +209,8 @@ public final class Pacing {
   }
 
   /**
-   * A paced request goes now after all (its pace was longer than it may wait): a report is reckoned against when it
-   * really went, not its slot's time.
+   * A paced request goes now: its wait is over (its timer may fire late on a busy loop), or its pace was longer than it
+   * may wait. A report is reckoned against when it really went, not its slot's time.
    */
   public void goesNow(String backend, String model, Slot slot) {
     Lane lane = lane(backend, model);

@@ -78,6 +78,26 @@ class PacingTest {
   }
 
   @Test
+  void aPacedRequestWhoseTimerFiredLateIsCountedFromWhenItWentNotFromItsSlot() {
+    Pacing.Slot first = pacing.take("b", "m");
+    pacing.reported("b", "m", left(2, 10, Duration.ofSeconds(1)), first.seq());
+    Pacing.Slot now = pacing.take("b", "m");
+    Pacing.Slot later = pacing.take("b", "m");
+    assertEquals(Duration.ofMillis(500), later.delay(), "its slot is half a second from now");
+    pacing.reported("b", "m", left(9, 10, Duration.ofSeconds(1)), now.seq()); // the window refilled meanwhile
+    clock.advance(Duration.ofMillis(600));
+    Pacing.Slot atOnce = pacing.take("b", "m");
+    assertEquals(Duration.ZERO, atOnce.delay(), "plenty left");
+    clock.advance(Duration.ofMillis(100));
+    pacing.goesNow("b", "m", later); // its timer fired 200 ms late, on a busy loop: after the other one went
+    // the backend counted the one that went at once, not the late one: 3 left means 2 for the rest
+    pacing.reported("b", "m", left(3, 10, Duration.ofSeconds(1)), atOnce.seq());
+    Pacing.Slot next = pacing.take("b", "m");
+    assertTrue(next.delay().compareTo(Duration.ZERO) > 0, "the late one is counted, so this one is paced");
+    assertTrue(next.why().contains("has 2 of 10"), next.why());
+  }
+
+  @Test
   void aPacedRequestWhoseClientLeftWhileItWaitedIsCountedNowhere() {
     Pacing.Slot first = pacing.take("b", "m");
     pacing.reported("b", "m", left(2, 10, Duration.ofSeconds(1)), first.seq());
