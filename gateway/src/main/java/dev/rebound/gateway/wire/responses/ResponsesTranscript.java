@@ -37,8 +37,6 @@ final class ResponsesTranscript extends StreamTranscript {
   /** Delta events deferred and not read yet; the first {@link #closedDeltas} of them are an item's closed since. */
   private int deferredDeltas;
   private int closedDeltas;
-  /** While the deferred deltas are read: how many have been. */
-  private int deltasRead;
 
   ResponsesTranscript(OpenAiResponses format) {
     this.format = format;
@@ -78,8 +76,9 @@ final class ResponsesTranscript extends StreamTranscript {
 
   @Override
   protected void readDeferred(SseEvent e) {
-    boolean closed = deltasRead < closedDeltas;
-    if (++deltasRead == deferredDeltas) deferredDeltas = closedDeltas = deltasRead = 0; // the last one
+    boolean closed = closedDeltas > 0; // read in order: the closed ones come first
+    if (closed) closedDeltas--;
+    deferredDeltas--;
     try {
       delta(e.event(), e.jsonCursor(), closed);
     } catch (JsonCursor.Malformed malformed) {
