@@ -460,7 +460,7 @@ final class RedoLog implements Closeable {
   }
 
   /** Bytes of records in the log file written now: where the next record goes (tests). */
-  long fileSize() throws IOException {
+  long recordsEnd() throws IOException {
     return channel.position();
   }
 

@@ -146,7 +146,7 @@ class RedoLogTest {
     batch(() -> longs().put("n", 1L));
     added(() -> longs().put("unwritten", 2L)); // never written to the log: the checkpoint takes it all the same
     redo.checkpoint();
-    assertEquals(0, redo.fileSize());
+    assertEquals(0, redo.recordsEnd());
 
     Path copy = crashCopy(live, "crash");
     Files.write(copy.resolve(RedoLog.FILE_NAME), new byte[0]); // nothing to replay: the store file alone has it
@@ -161,7 +161,7 @@ class RedoLogTest {
     Path live = dir.resolve("live");
     open(live);
     batch(() -> longs().put("first", 1L));
-    long firstEnds = redo.fileSize();
+    long firstEnds = redo.recordsEnd();
     batch(() -> longs().put("second", 2L));
     batch(() -> longs().put("third", 3L));
 
@@ -285,7 +285,7 @@ class RedoLogTest {
     redo.beginCheckpoint(checkpointer::add, () -> {});
     assertEquals(1, checkpointer.size(), "the MVStore file is written on the checkpointer, not here");
     assertTrue(redo.checkpointing());
-    assertEquals(0, redo.fileSize(), "records go to the second file now");
+    assertEquals(0, redo.recordsEnd(), "records go to the second file now");
     batch(() -> {
       put("c");
       strings().remove("gone");
@@ -318,7 +318,7 @@ class RedoLogTest {
     redo.beginCheckpoint(checkpointer::add, () -> {}); // the worker collects the finished one and starts the next
     assertEquals(1, checkpointer.size());
     batch(() -> put("e")); // back in the first file, written from its start over the older records
-    assertTrue(redo.fileSize() > 0);
+    assertTrue(redo.recordsEnd() > 0);
     assertEquals(RedoLog.PREALLOCATED, Files.size(live.resolve(RedoLog.FILE_NAME)),
         "records go over the file's preallocated bytes: its length, which an fdatasync would write, stays");
     assertACrashKeeps(live, "second-round-before-checkpointer", "a", "b", "c", "d", "e");
@@ -418,6 +418,6 @@ class RedoLogTest {
     undo.over(file.<String, Object>openMap("odd")).put("k", 1.5d);
     assertThrows(IllegalArgumentException.class, () -> redo.add(undo.changes()));
     redo.write();
-    assertEquals(0, redo.fileSize());
+    assertEquals(0, redo.recordsEnd());
   }
 }
