@@ -27,7 +27,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>The connection is used from one context (the cluster connection is not thread-safe); each result is handed back
  * on the caller's context, and the timeout runs there too. A caller on that context's thread sends and is answered
- * without a hop through the event loop's task queue.
+ * without a hop through the event loop's task queue. The commands it is given within one event-loop turn leave in one
+ * write ({@link WriteCoalescing}).
  */
 final class RedisLink {
 
@@ -103,7 +104,7 @@ final class RedisLink {
     unused = null;
     Context context = vertx.getOrCreateContext();
     Promise<RedisConnection> connected = Promise.promise();
-    context.runOnContext(v -> client.connect().onComplete(connected));
+    context.runOnContext(v -> client.connect().onSuccess(WriteCoalescing::install).onComplete(connected));
     return new Generation(context, client, connected.future());
   }
 

@@ -54,6 +54,14 @@ class RedisClusterCheckpointStoreTest extends CheckpointStoreContract {
     await(raw.close());
   }
 
+  @Test
+  void aClusterConnectionCoalescesTheWritesOfEachMastersSocket() {
+    io.vertx.redis.client.RedisConnection connection = await(raw.connect());
+    assertEquals(3, WriteCoalescing.install(connection));
+    assertEquals("PONG", await(connection.send(Request.cmd(Command.PING))).toString());
+    connection.close();
+  }
+
   static RedisStoreOptions clusterOptions(RedisClusterFixture cluster) {
     return new RedisStoreOptions(null, "cluster", cluster.endpoints(), null, null, RedisStoreOptions.DEFAULT_MAX_EVENTS);
   }
