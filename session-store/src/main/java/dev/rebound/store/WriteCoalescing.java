@@ -25,7 +25,8 @@ import java.util.Map;
  * <p>The client has no option for it, so the handler is put into the connection's channel pipeline through two of the
  * client's private fields ({@code RedisStandaloneConnection.netSocket}, {@code RedisClusterConnection.connections}).
  * Where they are not found (another client version), nothing is installed and every command is flushed on its own, as
- * before: {@code WriteCoalescingTest} fails on such an upgrade, so the loss is not silent.
+ * before: {@code WriteCoalescingTest} fails on such an upgrade, so the loss is not silent. A sentinel connection is left
+ * as it is: the client swaps its master connection on a failover, where a handler put in once would not follow.
  */
 final class WriteCoalescing {
 
