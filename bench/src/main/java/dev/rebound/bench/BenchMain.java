@@ -82,7 +82,11 @@ public final class BenchMain {
         // peers only proxy: started when a selected scenario is plain proxying, else they would idle through the run
         List<Peer> peers = scenarios.stream().anyMatch(s -> s.needsProcesses() && s.sides() == Scenario.Sides.GATEWAY_AND_PEERS)
             ? opts.peers() : List.of();
-        if (peers.size() < opts.peers().size()) out.println("bench: no selected scenario is plain proxying; --peers not started");
+        if (peers.size() < opts.peers().size()) {
+          out.println("bench: no selected scenario is plain proxying; --peers not started"
+              + (opts.baselineJar() != null && scenarios.stream().anyMatch(s -> s.store() != null)
+              ? " (the baseline build runs beside each sessions scenario's gateway)" : ""));
+        }
         // the shipped options first: the ones given on the command line come later, and the JVM takes the last of each
         List<String> javaOpts = new java.util.ArrayList<>(ShippedJvmOptions.of(root));
         if (javaOpts.isEmpty()) {

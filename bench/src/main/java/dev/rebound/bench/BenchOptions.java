@@ -71,7 +71,8 @@ public record BenchOptions(
         --reference-proxy        the same as --peers reference-proxy
         --baseline-jar PATH      another build of the gateway (e.g. main's, copied aside) as a peer named baseline,
                                  with the same config and JVM options: a change measured against the build before it
-                                 in one interleaved run
+                                 in one interleaved run; on the sessions scenarios, a second sessions gateway of that
+                                 build with a store of its own (sides baseline and baseline-sessions-off)
         --check-budgets          exit with code 3 when a budget is missed
         --list                   list the scenarios and exit
         -h, --help               this text

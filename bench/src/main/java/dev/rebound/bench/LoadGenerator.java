@@ -58,8 +58,9 @@ public final class LoadGenerator implements AutoCloseable {
   private final String model;
   /**
    * Whether this generator's session requests are bound to their session: sent under {@code /s/<id>/} and answered
-   * with the {@code x-rebound-session} header (target {@link Runner#GATEWAY}). Otherwise (direct, and
-   * {@link Runner#GATEWAY_SESSIONS_OFF}) they go to the protocol's plain path and must be answered without that header.
+   * with the {@code x-rebound-session} header (target {@link Runner#GATEWAY}, or the baseline build's sessions gateway,
+   * {@link Peer#BASELINE}). Otherwise (direct, {@link Runner#GATEWAY_SESSIONS_OFF}, {@link
+   * Runner#BASELINE_SESSIONS_OFF}) they go to the protocol's plain path and must be answered without that header.
    */
   private final boolean bindSessions;
   /**
@@ -74,7 +75,7 @@ public final class LoadGenerator implements AutoCloseable {
 
   /**
    * @param target   {@link Runner#DIRECT}, {@link Runner#GATEWAY} or another side's name; session requests to
-   *                 {@link Runner#GATEWAY} go under {@code /s/<session id>/} and must be answered with the
+   *                 {@link Runner#GATEWAY} (or {@code baseline}) go under {@code /s/<session id>/} and must be answered with the
    *                 {@code x-rebound-session} header, to any other target to the plain path and without it
    * @param faults   faults to arm on the mock for this target's requests (null: none)
    * @param contexts event-loop contexts the loops are spread over
@@ -102,7 +103,7 @@ public final class LoadGenerator implements AutoCloseable {
     this.mockPort = mockPort;
     this.vertx = vertx;
     this.contexts = contexts;
-    this.bindSessions = Runner.GATEWAY.equals(target);
+    this.bindSessions = Runner.GATEWAY.equals(target) || Peer.BASELINE.id().equals(target);
     this.conversations = new Conversation[workload.sessions() ? workload.concurrency() : 0];
     this.client = newClient();
     this.control = faults == null ? null : vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),

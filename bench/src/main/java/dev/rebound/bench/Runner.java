@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,8 @@ public final class Runner implements AutoCloseable {
    * session id, to the plain {@code /v1/...} paths: not bound to a session, nothing checkpointed.
    */
   public static final String GATEWAY_SESSIONS_OFF = "gateway-sessions-off";
+  /** The same for the {@code --baseline-jar} build's own sessions gateway (its sessions-on side is {@code baseline}). */
+  public static final String BASELINE_SESSIONS_OFF = "baseline-sessions-off";
   /** Length of one extra warm-up round while the JIT is busy, and the most extra warm-up a process gets. */
   static final Duration JIT_ROUND = Duration.ofSeconds(8);
   static final Duration JIT_EXTRA_MAX = Duration.ofSeconds(90);
@@ -271,34 +274,58 @@ public final class Runner implements AutoCloseable {
    */
   private RunResult.ScenarioOutcome runWithSessionGateway(Scenario s) {
     log.println("== " + s.name() + ": " + s.description());
-    String name = "gateway-" + s.name();
-    try (SessionGateway g = SessionGateway.start(topology, s.store(), name, sessionTenant, System.getenv())) {
+    Path baselineJar = options.baselineJar();
+    SessionGateway baseline = null;
+    try (SessionGateway g = SessionGateway.start(topology, s.store(), "gateway-" + s.name(), sessionTenant,
+        System.getenv())) {
       log.println("   " + g.describe());
-      Runnable alive = () -> {
-        topology.checkMockAlive();
-        g.checkAlive();
-      };
-      List<Side> sides = new ArrayList<>(List.of(new Side(GATEWAY, g.port(), false, g.probe(), alive, g)));
-      // sessions off: the same process and probe, the same bodies to the plain paths (no session id, nothing bound)
-      if (s.sides() == Scenario.Sides.SESSIONS_ON_AND_OFF) {
-        sides.add(new Side(GATEWAY_SESSIONS_OFF, g.port(), false, g.probe(), alive, g));
+      List<Side> sides = new ArrayList<>(sessionSides(s, g, GATEWAY, GATEWAY_SESSIONS_OFF));
+      if (baselineJar != null) {
+        // the build before, with a store of its own, under the same load in the same repetitions
+        baseline = SessionGateway.start(topology, s.store(), Peer.BASELINE.id() + "-" + s.name(),
+            sessionTenant + "-" + Peer.BASELINE.id(), System.getenv(), baselineJar);
+        log.println("   " + Peer.BASELINE.id() + ": " + baseline.describe());
+        sides.addAll(sessionSides(s, baseline, Peer.BASELINE.id(), BASELINE_SESSIONS_OFF));
       }
       warmUpSessionGateway(s, sides);
       List<WorkloadResult> results = new ArrayList<>();
       for (Workload w : s.workloads()) results.add(runWorkload(s, w, sides));
-      return new RunResult.ScenarioOutcome(s, results, null, null, describeSessionSides(g, sides));
+      return new RunResult.ScenarioOutcome(s, results, null, null, describeSessionSides(g, baseline, sides));
     } catch (java.io.IOException | RuntimeException e) {
       log.println("bench: " + s.name() + " could not run: " + e.getMessage());
       return RunResult.ScenarioOutcome.failed(s, e.getMessage());
+    } finally {
+      if (baseline != null) baseline.close();
     }
   }
 
-  /** What the report says B is for a sessions scenario: its gateway, and how each side sends to it. */
-  private static String describeSessionSides(SessionGateway g, List<Side> sides) {
-    if (sides.size() == 1) return g.describe();
-    return g.describe() + "; each repetition A, then " + GATEWAY + " (sessions on: under /s/<session id>/, every turn "
-        + "bound and checkpointed), then " + GATEWAY_SESSIONS_OFF + " (sessions off: the same process, the same bodies "
-        + "turn by turn to the plain /v1/... paths without a session id, so nothing is bound or stored)";
+  /**
+   * A sessions gateway's sides: sessions on ({@code on}: requests bound under /s/<id>/), then, when the scenario
+   * compares, sessions off ({@code off}: the same process and probe, the same bodies to the plain paths).
+   */
+  private List<Side> sessionSides(Scenario s, SessionGateway g, String on, String off) {
+    Runnable alive = () -> {
+      topology.checkMockAlive();
+      g.checkAlive();
+    };
+    List<Side> sides = new ArrayList<>(List.of(new Side(on, g.port(), false, g.probe(), alive, g)));
+    if (s.sides() == Scenario.Sides.SESSIONS_ON_AND_OFF) sides.add(new Side(off, g.port(), false, g.probe(), alive, g));
+    return sides;
+  }
+
+  /** What the report says B is for a sessions scenario: its gateway(s), and how each side sends to it. */
+  private static String describeSessionSides(SessionGateway g, SessionGateway baseline, List<Side> sides) {
+    String stores = g.describe() + (baseline == null ? "" : "; " + Peer.BASELINE.id() + " (the --baseline-jar build): "
+        + baseline.describe());
+    if (sides.size() == 1) return stores;
+    String each = "each repetition A, then " + GATEWAY + " (sessions on: under /s/<session id>/, every turn bound and "
+        + "checkpointed)" + (sides.stream().anyMatch(x -> x.name().equals(GATEWAY_SESSIONS_OFF)) ? ", then "
+        + GATEWAY_SESSIONS_OFF + " (sessions off: the same process, the same bodies turn by turn to the plain /v1/... "
+        + "paths without a session id, so nothing is bound or stored)" : "");
+    if (baseline != null) {
+      each += ", then " + Peer.BASELINE.id() + " and " + BASELINE_SESSIONS_OFF + ", the same on the baseline build";
+    }
+    return stores + "; " + each;
   }
 
   /**
@@ -311,7 +338,7 @@ public final class Runner implements AutoCloseable {
     log.println("   process warm-up of the new gateway: " + DurationFormat.format(total.multipliedBy(sides.size()))
         + " on " + String.join(", ", sides.stream().map(Side::name).toList()) + " (not reported)");
     sessionWarmUpRound(s, sides, total.dividedBy(s.workloads().size()));
-    warmUntilJitQuiet(List.of(sides.get(0).sessions().pid()),
+    warmUntilJitQuiet(sides.stream().map(x -> x.sessions().pid()).distinct().toList(),
         () -> sessionWarmUpRound(s, sides, JIT_ROUND.dividedBy(s.workloads().size())));
   }
 

@@ -61,9 +61,19 @@ public final class SessionGateway implements AutoCloseable {
    */
   public static SessionGateway start(Topology topology, SessionStore kind, String name, String tenant,
       Map<String, String> env) throws IOException {
+    return start(topology, kind, name, tenant, env, null);
+  }
+
+  /**
+   * The same, running {@code jar} (another build: {@code --baseline-jar}) instead of the jar under test; null for the
+   * jar under test. Each gateway started has a store of its own: its directory, or its redis-server (on {@code
+   * REDIS_URL}, the tenant tells them apart).
+   */
+  public static SessionGateway start(Topology topology, SessionStore kind, String name, String tenant,
+      Map<String, String> env, Path jar) throws IOException {
     SessionGateway g = new SessionGateway(topology, kind);
     try {
-      g.open(name, tenant, env);
+      g.open(name, tenant, env, jar);
       return g;
     } catch (IOException | RuntimeException e) {
       g.close();
@@ -71,7 +81,7 @@ public final class SessionGateway implements AutoCloseable {
     }
   }
 
-  private void open(String name, String tenant, Map<String, String> env) throws IOException {
+  private void open(String name, String tenant, Map<String, String> env, Path jar) throws IOException {
     String store;
     switch (kind) {
       case EMBEDDED -> {
@@ -95,7 +105,8 @@ public final class SessionGateway implements AutoCloseable {
       }
       default -> throw new IllegalStateException(kind.toString());
     }
-    gateway = topology.startGateway(name, Topology.gatewayConfigYaml(mockUrl(), store, tenantsYaml(tenant)));
+    String config = Topology.gatewayConfigYaml(mockUrl(), store, tenantsYaml(tenant));
+    gateway = jar == null ? topology.startGateway(name, config) : topology.startGateway(name, jar, config);
     awaitStoreReachable();
   }
 

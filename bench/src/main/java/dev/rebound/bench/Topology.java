@@ -175,7 +175,8 @@ public final class Topology implements AutoCloseable {
     return startGateway(name, gatewayJar, configYaml);
   }
 
-  private Server startGateway(String name, Path jar, String configYaml) throws IOException {
+  /** The same, from another build's jar ({@code --baseline-jar}). */
+  public Server startGateway(String name, Path jar, String configYaml) throws IOException {
     Path config = dir.resolve(name + ".yaml");
     Path log = dir.resolve(name + ".log");
     Files.writeString(config, configYaml);

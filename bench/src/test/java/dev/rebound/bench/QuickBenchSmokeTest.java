@@ -107,4 +107,40 @@ class QuickBenchSmokeTest {
       assertTrue(!Files.exists(out.resolve("processes/nginx.pid")), "nginx was stopped and removed its pid file");
     }
   }
+
+  @Test
+  @Timeout(value = 150, unit = TimeUnit.SECONDS)
+  void aBaselineBuildRunsItsOwnSessionsGatewayBesideTheSessionsScenariosOne(@TempDir Path out) throws Exception {
+    assertTrue(Files.isRegularFile(GATEWAY_JAR), "the gateway jar is missing: " + GATEWAY_JAR);
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    PrintStream ps = new PrintStream(console, true, StandardCharsets.UTF_8);
+    int code = BenchMain.run(new String[] {"sessions-embedded", "--quick", "--duration", "1s", "--warmup", "300ms",
+        "--process-warmup", "1s", "--repetitions", "1", "--concurrency", "4", "--out", out.toString(),
+        "--gateway-jar", GATEWAY_JAR.toString(), "--baseline-jar", GATEWAY_JAR.toString()}, ps, ps);
+    String log = console.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, log);
+
+    JsonNode w = new ObjectMapper().readTree(out.resolve("report.json").toFile()).get("scenarios").get(0)
+        .get("workloads").get(0);
+    JsonNode gateway = w.get("gateway").get("repetitions").get(0);
+    long turns = gateway.get("ok").asLong();
+    assertTrue(turns > 0, log);
+    assertEquals(turns, gateway.get("gatewaySessionEvents").get("checkpoint").asLong(), "every turn checkpointed");
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (JsonNode side : w.get("otherSides")) {
+      names.add(side.get("name").asText());
+      JsonNode rep = side.get("repetitions").get(0);
+      assertTrue(rep.get("ok").asLong() > 0, side.get("name") + ":\n" + log);
+      assertTrue(rep.get("errors").isEmpty(), side.get("name") + " " + rep.get("errors"));
+      JsonNode events = rep.get("gatewaySessionEvents");
+      long checkpoints = events.has("checkpoint") ? events.get("checkpoint").asLong() : 0;
+      // the baseline's sessions-on side binds every turn on its own gateway; the sessions-off sides bind none
+      assertEquals(side.get("name").asText().equals("baseline") ? rep.get("ok").asLong() : 0, checkpoints,
+          side.get("name") + " " + events);
+    }
+    assertEquals(java.util.List.of("gateway-sessions-off", "baseline", "baseline-sessions-off"), names);
+    assertTrue(Files.readString(out.resolve("processes/baseline-sessions-embedded.yaml")).contains("type: embedded"));
+    assertTrue(Files.readString(out.resolve("report.md")).contains("| sessions-embedded/openai | gateway throughput / "
+        + "this side's | 1x |"), "the side by side table");
+  }
 }
