@@ -75,8 +75,9 @@ public final class LoadGenerator implements AutoCloseable {
 
   /**
    * @param target   {@link Runner#DIRECT}, {@link Runner#GATEWAY} or another side's name; session requests to
-   *                 {@link Runner#GATEWAY} (or {@code baseline}) go under {@code /s/<session id>/} and must be answered with the
-   *                 {@code x-rebound-session} header, to any other target to the plain path and without it
+   *                 {@link Runner#GATEWAY} (or {@code baseline}) go under {@code /s/<session id>/} and must be
+   *                 answered with the {@code x-rebound-session} header, to any other target to the plain path and
+   *                 without it
    * @param faults   faults to arm on the mock for this target's requests (null: none)
    * @param contexts event-loop contexts the loops are spread over
    */

@@ -191,8 +191,8 @@ public final class Report {
         md.append("## Side by side\n\n")
             .append("Each B side measured right after the same A repetition, in this order. Comparisons with direct and ")
             .append("with the gateway are per repetition pair, median (min .. max): \"gateway throughput / this side's\" is ")
-            .append("the gateway's throughput over the side's (for gateway-sessions-off: sessions on over sessions off; for baseline, "
-            + "on a sessions scenario: this build's sessions on over the baseline build's), ")
+            .append("the gateway's throughput over the side's (for gateway-sessions-off: sessions on over sessions off; ")
+            .append("for baseline, on a sessions scenario: this build's sessions on over the baseline build's), ")
             .append("\"CPU per request vs gateway\" the side's CPU per request over the gateway's; CPU per request is the ")
             .append("CPU time of the process behind the side (for nginx its master and worker; gateway-sessions-off is the ")
             .append("sessions scenario's own gateway, the same process as its gateway side) over the phase, per request or ")

@@ -79,7 +79,9 @@ class WriteCoalescingTest {
   private static long readsProcessed(RedisLink link) {
     String stats = await(link.send(Request.cmd(Command.INFO).arg("stats"))).toString();
     for (String line : stats.split("\r?\n")) {
-      if (line.startsWith("total_reads_processed:")) return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+      if (line.startsWith("total_reads_processed:")) {
+        return Long.parseLong(line.substring("total_reads_processed:".length()).trim());
+      }
     }
     throw new AssertionError("INFO stats has no total_reads_processed: " + stats);
   }
