@@ -75,7 +75,8 @@ public final class WorkloadResult {
 
     /**
      * The gateway's throughput over this side's, per repetition, summarised (1 for the gateway itself): for
-     * {@code gateway-sessions-off}, sessions on over sessions off.
+     * {@code gateway-sessions-off}, sessions on over sessions off; for {@code baseline-sessions-off}, the same on the
+     * baseline build (its {@code baseline} side over it, and its CPU per request against that side's too).
      */
     public Stats.Summary gatewayThroughputOverSide() {
       return gatewayThroughputOverSide;
@@ -99,7 +100,10 @@ public final class WorkloadResult {
     for (Metric m : Metric.values()) directSummary.put(m, Stats.summarize(values(direct, m)));
     List<PhaseResult> first = sides.values().iterator().next();
     List<Side> out = new ArrayList<>();
-    sides.forEach((name, phases) -> out.add(new Side(name, phases, direct, first)));
+    // the baseline build's sessions-off side is set against its own sessions-on side, as gateway-sessions-off is
+    List<PhaseResult> baselineOn = sides.get(Peer.BASELINE.id());
+    sides.forEach((name, phases) -> out.add(new Side(name, phases, direct,
+        name.equals(Runner.BASELINE_SESSIONS_OFF) && baselineOn != null ? baselineOn : first)));
     this.sides = List.copyOf(out);
   }
 

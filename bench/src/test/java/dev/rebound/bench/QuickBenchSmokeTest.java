@@ -139,6 +139,11 @@ class QuickBenchSmokeTest {
           side.get("name") + " " + events);
     }
     assertEquals(java.util.List.of("gateway-sessions-off", "baseline", "baseline-sessions-off"), names);
+    // the baseline's sessions-off side is set against the baseline's own sessions-on side, as the gateway's is
+    JsonNode baselineOn = w.get("otherSides").get(1).get("repetitions").get(0).get("metrics").get("throughput");
+    JsonNode baselineOff = w.get("otherSides").get(2);
+    assertEquals(baselineOn.asDouble() / baselineOff.get("repetitions").get(0).get("metrics").get("throughput").asDouble(),
+        baselineOff.get("gatewayThroughputOverSideRatio").get("median").asDouble(), 0.002, baselineOff.toString());
     assertTrue(Files.readString(out.resolve("processes/baseline-sessions-embedded.yaml")).contains("type: embedded"));
     assertTrue(Files.readString(out.resolve("report.md")).contains("| sessions-embedded/openai | gateway throughput / "
         + "this side's | 1x |"), "the side by side table");
