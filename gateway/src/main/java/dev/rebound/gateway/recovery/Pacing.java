@@ -5,7 +5,8 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -41,6 +42,11 @@ public final class Pacing {
   static final long SAME_WINDOW_MS = 250;
   /** At most this many requests a lane remembers the sending time of, between two reports. */
   private static final int MAX_UNSEEN = 1024;
+  /**
+   * A request sent this shortly before the reported one may still reach the backend after it (two connections, one
+   * slower): until its own answer comes, the report is not taken to have counted it. The shared count's margin.
+   */
+  static final Duration CROSSING = Duration.ofMillis(PaceShare.REORDER_MARGIN_MS);
 
   private final Clock clock;
   private final double paceBelow;
@@ -229,11 +235,18 @@ public final class Pacing {
 
   /** What the answer to the request given {@code slot} said of the backend's limits. */
   public void reported(String backend, String model, RateBudget budget, Slot slot) {
-    if (budget == null || paceBelow <= 0) return;
+    if (paceBelow <= 0) return;
     RateBudget.Limit requests = null;
-    for (RateBudget.Limit l : budget.limits()) if (l.name().equals("requests")) requests = l;
-    if (requests == null || requests.remaining() == null || requests.resetsAt() == null) return;
+    if (budget != null) for (RateBudget.Limit l : budget.limits()) if (l.name().equals("requests")) requests = l;
     Lane lane = lane(backend, model);
+    if (requests == null || requests.remaining() == null || requests.resetsAt() == null) {
+      // an answer without a count (an error, a backend without the headers): the backend had it, but which report
+      // counts it is not known; the next report of a request sent after this answer came does
+      synchronized (lane) {
+        lane.answered(slot.seq(), clock.instant());
+      }
+      return;
+    }
     Shared s = shared;
     Instant now = clock.instant();
     boolean wasLow;
@@ -285,7 +298,12 @@ public final class Pacing {
      * When each request not known to be in the last report's count is sent, in slot order: a request handed its slot
      * earlier but paced to go later reaches the backend after the reported one, so the report cannot have counted it.
      */
-    private final ArrayDeque<Sent> sent = new ArrayDeque<>();
+    private final Map<Long, Sent> sent = new LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Long, Sent> eldest) {
+        return size() > MAX_UNSEEN; // a backend that never reports: keep the newest only
+      }
+    };
     /** When the reported request was sent (null: not known, then only later slot numbers are taken as unseen). */
     private Instant reportSentAt;
 
@@ -298,17 +316,22 @@ public final class Pacing {
 
     /** Notes when the request with slot {@code seq} goes to the backend. */
     void sending(long seq, Instant at) {
-      if (sent.size() == MAX_UNSEEN) sent.pollFirst(); // a backend that never reports: keep the newest only
-      sent.addLast(new Sent(seq, at));
+      sent.put(seq, new Sent(seq, at));
     }
 
     /** The request with slot {@code seq} goes at {@code at} instead of when its slot said (if it is still noted). */
     void sentAt(long seq, Instant at) {
-      if (sent.removeIf(r -> r.seq == seq)) sent.addLast(new Sent(seq, at));
+      if (sent.remove(seq) != null) sent.put(seq, new Sent(seq, at));
     }
 
     void forget(long seq) {
-      sent.removeIf(r -> r.seq == seq);
+      sent.remove(seq);
+    }
+
+    /** The request with slot {@code seq} was answered at {@code at}, with no count of what is left. */
+    void answered(long seq, Instant at) {
+      Sent r = sent.get(seq);
+      if (r != null) r.answeredAt = at;
     }
 
     private Slot slot(long seq, Instant now, double paceBelow, String backend, String model) {
@@ -334,17 +357,18 @@ public final class Pacing {
           + " requests left for " + model + " until " + refill + "; " + how + ", so this request waits " + wait.toMillis() + " ms");
     }
 
-    /** How many requests handed out before {@code seq} reach the backend after the reported one. */
+    /**
+     * How many requests handed out before {@code seq} may reach the backend after the reported one: those sent after
+     * it, and those sent just before it whose answer has not said otherwise ({@link #CROSSING}).
+     */
     private long unseen(long seq) {
       if (reportSentAt == null) return seq - 1 - reportSeq;
-      long n = 0;
-      for (Sent r : sent) if (r.after(reportSentAt, reportSeq)) n++;
-      return n;
+      return sent.size();
     }
 
     void report(RateBudget.Limit requests, long seq, long counted) {
-      Instant at = null;
-      for (Sent r : sent) if (r.seq == seq) at = r.at;
+      Sent self = sent.get(seq);
+      Instant at = self == null ? null : self.at;
       // an older answer that arrives late says less than the newest one: older by when it was sent, when known (a
       // request no longer listed was sent before the last report, or is not this gateway's: older either way)
       if (reportSentAt != null ? at == null || !new Sent(seq, at).after(reportSentAt, reportSeq) : seq < reportSeq) {
@@ -355,13 +379,19 @@ public final class Pacing {
             && Math.abs(Duration.between(refill, requests.resetsAt()).toMillis()) < SAME_WINDOW_MS) {
           remaining = requests.remaining();
         }
+        // either way the count now holds it: the newest report's, or its own that replaced it
+        forget(seq);
         return;
       }
       reportSeq = seq;
       reportSentAt = at;
       if (at != null) {
+        // counted in this report: every request sent before it that was answered before it went, or went long enough
+        // before it; one that went just before it and is still unanswered may reach the backend after it
         Sent reported = new Sent(seq, at);
-        sent.removeIf(r -> !r.after(reported.at, reported.seq));
+        Instant surelyFirst = at.minus(CROSSING);
+        sent.values().removeIf(r -> r.seq == seq || !r.after(reported.at, reported.seq)
+            && (r.at.isBefore(surelyFirst) || r.answeredAt != null && r.answeredAt.isBefore(reported.at)));
       }
       reportCounted = counted;
       remaining = requests.remaining();
@@ -369,9 +399,18 @@ public final class Pacing {
       refill = requests.resetsAt();
     }
 
-    /** A request's slot number and when it goes to the backend. */
-    private record Sent(long seq, Instant at) {
-      /** Whether it reaches the backend after the request numbered {@code seq} sent at {@code at}. */
+    /** A request's slot number, when it goes to the backend, and when it was answered with no count (else null). */
+    private static final class Sent {
+      final long seq;
+      final Instant at;
+      Instant answeredAt;
+
+      Sent(long seq, Instant at) {
+        this.seq = seq;
+        this.at = at;
+      }
+
+      /** Whether it goes to the backend after the request numbered {@code seq} sent at {@code at}. */
       boolean after(Instant at, long seq) {
         int c = this.at.compareTo(at);
         return c > 0 || (c == 0 && this.seq > seq);

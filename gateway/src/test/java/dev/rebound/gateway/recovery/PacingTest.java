@@ -71,6 +71,9 @@ class PacingTest {
     assertEquals(Duration.ofMillis(500), later.delay());
     pacing.goesNow("b", "m", later); // its wait budget was shorter than its pace
     pacing.reported("b", "m", left(9, 10, Duration.ofSeconds(1)), now.seq());
+    // the next one goes longer after the paced one went than two requests can cross on the way, but just after the
+    // paced one's slot
+    clock.advance(Pacing.CROSSING.plusMillis(1));
     Pacing.Slot atOnce = pacing.take("b", "m");
     // the backend had the paced one before this one: 3 left after this one are 3 for the rest, not 2
     pacing.reported("b", "m", left(3, 10, Duration.ofSeconds(1)), atOnce.seq());
@@ -136,6 +139,39 @@ class PacingTest {
     pacing.reported("b", "m", left(9, 10, Duration.ofSeconds(1)), next.seq());
     pacing.reported("b", "m", left(1, 10, Duration.ofSeconds(5)), a.seq());
     assertEquals(Duration.ZERO, pacing.take("b", "m").delay(), "9 left as of the newest report");
+  }
+
+  @Test
+  void aRequestSentJustBeforeTheReportedOneIsNotTakenAsCountedUntilItsOwnAnswerComes() {
+    Pacing.Slot a = pacing.take("b", "m");
+    Pacing.Slot b = pacing.take("b", "m");
+    // both went at once, a first, on two connections; the backend counted b first and b's answer came first: 2 left,
+    // a not among them yet
+    pacing.reported("b", "m", left(2, 10, Duration.ofSeconds(1)), b.seq());
+    Pacing.Slot c = pacing.take("b", "m");
+    assertEquals(Duration.ZERO, c.delay(), "1 left after a: this one goes now");
+    Pacing.Slot d = pacing.take("b", "m");
+    assertEquals(Duration.ofMillis(1050), d.delay(), "a and c took the 2 left: none until the refill");
+    // a's answer says 1 left (it was counted after b): the count holds a now, and c is still unseen
+    pacing.reported("b", "m", left(1, 10, Duration.ofSeconds(1)), a.seq());
+    assertEquals(Duration.ofMillis(1050), pacing.take("b", "m").delay(), "1 left less c (and d): none");
+  }
+
+  @Test
+  void aRequestSentWellBeforeTheReportedOneOrAnsweredBeforeItWentIsTakenAsCounted() {
+    Pacing.Slot slow = pacing.take("b", "m");
+    Pacing.Slot quick = pacing.take("b", "m");
+    pacing.reported("b", "m", null, quick); // answered, with no count of what is left
+    clock.advance(Pacing.CROSSING.plusMillis(1));
+    Pacing.Slot reported = pacing.take("b", "m");
+    pacing.reported("b", "m", left(3, 10, Duration.ofSeconds(1)), reported.seq());
+    assertEquals(Duration.ZERO, pacing.take("b", "m").delay(), "3 left above the share: the slow one (still unanswered"
+        + " but sent long before) and the quick one (answered before it went) are in the count");
+    assertEquals(Duration.ZERO, pacing.take("b", "m").delay(), "2 left less the one sent since: the first of 2 goes now");
+    Pacing.Slot third = pacing.take("b", "m");
+    assertEquals(Duration.ofMillis(500), third.delay(), "the second of 2 half the time later");
+    assertTrue(third.why().contains("has 1 of 10"), third.why());
+    assertTrue(slow.seq() < quick.seq(), "the slots in the order taken");
   }
 
   @Test
