@@ -50,7 +50,8 @@ public final class Pacing {
 
   private final Clock clock;
   private final double paceBelow;
-  private final ConcurrentMap<String, Lane> lanes = new ConcurrentHashMap<>();
+  /** backend -> model -> lane: looked up twice a request, so by the two names as they are, not a key built of them. */
+  private final ConcurrentMap<String, ConcurrentMap<String, Lane>> lanes = new ConcurrentHashMap<>();
 
   /**
    * @param seq     this request's place among this gateway's requests to its backend and model (an answer's report
@@ -190,7 +191,8 @@ public final class Pacing {
 
   /** Whether this gateway counts the lane in Redis now (for tests and the admin view). */
   public boolean counted(String backend, String model) {
-    Lane lane = lanes.get(backend + '\u0000' + model);
+    ConcurrentMap<String, Lane> ofBackend = lanes.get(backend);
+    Lane lane = ofBackend == null ? null : ofBackend.get(model);
     if (lane == null) return false;
     synchronized (lane) {
       return lane.sharedUntil.isAfter(clock.instant());
@@ -198,7 +200,10 @@ public final class Pacing {
   }
 
   private Lane lane(String backend, String model) {
-    return lanes.computeIfAbsent(backend + '\u0000' + model, k -> new Lane());
+    ConcurrentMap<String, Lane> ofBackend = lanes.get(backend);
+    if (ofBackend == null) ofBackend = lanes.computeIfAbsent(backend, b -> new ConcurrentHashMap<>());
+    Lane lane = ofBackend.get(model);
+    return lane != null ? lane : ofBackend.computeIfAbsent(model, m -> new Lane());
   }
 
   /** The slot of the next request to {@code model} on {@code backend}. */
@@ -243,7 +248,8 @@ public final class Pacing {
       // an answer without a count (an error, a backend without the headers): the backend had it, but which report
       // counts it is not known; the next report of a request sent after this answer came does
       synchronized (lane) {
-        lane.answered(slot.seq(), clock.instant());
+        // before a first report nothing is reckoned yet: a request left unmarked only stays unseen a little longer
+        if (lane.remaining != null) lane.answered(slot.seq(), clock.instant());
       }
       return;
     }
