@@ -246,9 +246,9 @@ public final class Pacing {
     Lane lane = lane(backend, model);
     if (requests == null || requests.remaining() == null || requests.resetsAt() == null) {
       // an answer without a count (an error, a backend without the headers): the backend had it, but which report
-      // counts it is not known; the next report of a request sent after this answer came does
+      // counts it is not known; the next report of a request sent after this answer came does. Before a first report
+      // nothing is reckoned yet: left unmarked, a request only stays unseen a little longer
       synchronized (lane) {
-        // before a first report nothing is reckoned yet: a request left unmarked only stays unseen a little longer
         if (lane.remaining != null) lane.answered(slot.seq(), clock.instant());
       }
       return;
@@ -301,8 +301,9 @@ public final class Pacing {
     /** Until when this lane is counted in Redis with the other gateways (its refill, once it came down). */
     private Instant sharedUntil = Instant.EPOCH;
     /**
-     * When each request not known to be in the last report's count is sent, in slot order: a request handed its slot
-     * earlier but paced to go later reaches the backend after the reported one, so the report cannot have counted it.
+     * When each request not known to be in the last report's count is sent, by slot number, in the order noted: a
+     * request handed its slot earlier but paced to go later reaches the backend after the reported one, so the report
+     * cannot have counted it; one sent just before it may have crossed it ({@link #CROSSING}).
      */
     private final Map<Long, Sent> sent = new LinkedHashMap<>() {
       @Override
