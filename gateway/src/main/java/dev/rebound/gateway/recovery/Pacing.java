@@ -378,7 +378,7 @@ public final class Pacing {
       Instant at = self == null ? null : self.at;
       // an older answer that arrives late says less than the newest one: older by when it was sent, when known (a
       // request no longer listed was sent before the last report, or is not this gateway's: older either way)
-      if (reportSentAt != null ? at == null || !new Sent(seq, at).after(reportSentAt, reportSeq) : seq < reportSeq) {
+      if (reportSentAt != null ? self == null || !self.after(reportSentAt, reportSeq) : seq < reportSeq) {
         // unless it says less is left than the newest report of the same window did: then the two crossed on the way
         // (it went first but reached the backend after, on a slower connection), and the backend's count includes the
         // newest one's request too; what it says stands, as of the newest one, so no request is counted as seen twice
@@ -395,10 +395,9 @@ public final class Pacing {
       if (at != null) {
         // counted in this report: every request sent before it that was answered before it went, or went long enough
         // before it; one that went just before it and is still unanswered may reach the backend after it
-        Sent reported = new Sent(seq, at);
         Instant surelyFirst = at.minus(CROSSING);
-        sent.values().removeIf(r -> r.seq == seq || !r.after(reported.at, reported.seq)
-            && (r.at.isBefore(surelyFirst) || r.answeredAt != null && r.answeredAt.isBefore(reported.at)));
+        sent.values().removeIf(r -> r == self || !r.after(self.at, self.seq)
+            && (r.at.isBefore(surelyFirst) || r.answeredAt != null && r.answeredAt.isBefore(self.at)));
       }
       reportCounted = counted;
       remaining = requests.remaining();
