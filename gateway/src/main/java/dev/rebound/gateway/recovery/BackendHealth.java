@@ -50,11 +50,11 @@ public final class BackendHealth {
     default void closed(String backend) {}
 
     /**
-     * The breaker may probe now: decide which gateway does, then call {@link #probeDecided(boolean)}. Until then the
-     * breaker stays open. The default (no other gateway) lets this one probe at once.
+     * The breaker may probe now: decide which gateway does, then call {@link #probeDecided(boolean, String)}. Until
+     * then the breaker stays open. The default (no other gateway) lets this one probe at once.
      */
     default void mayProbe(BackendHealth health) {
-      health.probeDecided(true);
+      health.probeDecided(true, null);
     }
   }
 
@@ -62,6 +62,8 @@ public final class BackendHealth {
   /** While open and due: whether this gateway asked to probe, and whether it may. */
   private boolean probeAsked;
   private boolean probeGranted;
+  /** Why this gateway probes when the gateways did not settle it (said in the move to half-open); null: they did. */
+  private String probeAlone;
   private Instant lastAnswer;
   /** When each tenant last had an answer from the backend (tenants are configured: a few). */
   private final Map<String, Instant> answered = new java.util.HashMap<>();
@@ -123,7 +125,9 @@ public final class BackendHealth {
         }
         if (!probeGranted) return rejected("circuit open; the gateways are settling which one probes");
       }
-      move(State.HALF_OPEN, "reset timeout passed; letting " + settings.halfOpenCalls() + " probe(s) through");
+      move(State.HALF_OPEN, "reset timeout passed; letting " + settings.halfOpenCalls() + " probe(s) through"
+          + (probeAlone == null ? "" : " (" + probeAlone + ")"));
+      probeAlone = null;
       probesInFlight = 0;
       probeSuccesses = 0;
     }
@@ -274,12 +278,15 @@ public final class BackendHealth {
 
   /**
    * The answer to {@link Learned#mayProbe}: this gateway probes now, or another one does and this one stays away
-   * a while longer (until it hears how the probe went, or asks again).
+   * a while longer (until it hears how the probe went, or asks again). Only the first answer to an ask counts.
+   *
+   * @param alone why this gateway probes without the others' say (their store did not answer); null when they agreed
    */
-  public synchronized void probeDecided(boolean here) {
-    if (state != State.OPEN || !probeAsked) return;
+  public synchronized void probeDecided(boolean here, String alone) {
+    if (state != State.OPEN || !probeAsked || probeGranted) return;
     if (here) {
       probeGranted = true;
+      probeAlone = alone;
     } else {
       probeAsked = false;
       openUntil = clock.instant().plus(settings.firstProbeAfter());

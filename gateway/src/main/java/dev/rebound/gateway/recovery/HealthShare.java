@@ -16,11 +16,13 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Backend health heard by every gateway on one Redis: a 429's cooldown, a spent rate limit and a breaker that opens or
@@ -228,13 +230,31 @@ public final class HealthShare implements BackendHealth.Learned {
 
   /**
    * One gateway probes a backend whose breaker is due, not each of them: the first to take {@code rb:probe:<backend>}
-   * (SET NX, held at most {@link #PROBE_LOCK_MS}) probes; the others stay open and hear how it went. Redis away: this
-   * gateway decides alone.
+   * (SET NX, held at most {@link #PROBE_LOCK_MS}) probes; the others stay open and hear how it went. Redis away, or
+   * silent for {@link #PROBE_ASK_TIMEOUT} (a stalled server or a cut that sends no reset can leave a command unanswered
+   * for minutes, and the breaker would refuse every request meanwhile): this gateway decides alone, and an answer
+   * that comes later is not heard.
    */
   @Override
   public void mayProbe(BackendHealth h) {
+    AtomicBoolean decided = new AtomicBoolean();
+    long timer = vertx.setTimer(PROBE_ASK_TIMEOUT.toMillis(), id -> {
+      if (decided.compareAndSet(false, true)) {
+        h.probeDecided(true, "the gateways' store did not say who probes within " + PROBE_ASK_TIMEOUT.toMillis()
+            + " ms: this gateway probes");
+      }
+    });
     keys.send(Request.cmd(Command.SET).arg(probeKey(h.backend())).arg(self).arg("NX").arg("PX").arg(PROBE_LOCK_MS))
-        .onComplete(ar -> h.probeDecided(ar.failed() || ar.result() != null));
+        .onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          if (!decided.compareAndSet(false, true)) return;
+          if (ar.failed()) {
+            h.probeDecided(true, "the gateways' store is unreachable (" + ar.cause().getMessage()
+                + "): this gateway probes");
+          } else {
+            h.probeDecided(ar.result() != null, null);
+          }
+        });
   }
 
   /** Lets the next round of probes be anyone's: only this gateway's own claim is removed. */
@@ -249,6 +269,8 @@ public final class HealthShare implements BackendHealth.Learned {
   }
 
   private static final long PROBE_LOCK_MS = 60_000;
+  /** As long as a request waits for the shared budget ({@link PaceShare#TAKE_TIMEOUT}). */
+  static final Duration PROBE_ASK_TIMEOUT = Duration.ofMillis(250);
   private static final LuaScript RELEASE =
       new LuaScript("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0");
 

@@ -223,4 +223,24 @@ class BackendHealthTest {
   static Failure failure(FailureKind kind, Duration retryAfter) {
     return new Failure(kind, retryAfter, null, null, null, null, "test");
   }
+
+  @Test
+  void onlyTheFirstAnswerToAnAskWhoProbesCounts() {
+    List<BackendHealth> asked = new ArrayList<>();
+    health.share(new BackendHealth.Learned() {
+      @Override
+      public void mayProbe(BackendHealth h) {
+        asked.add(h);
+      }
+    });
+    fail(5);
+    clock.advance(health.nextProbeIn());
+    assertInstanceOf(Rejected.class, health.acquire(), "settling who probes");
+    assertEquals(1, asked.size());
+    health.probeDecided(true, "nobody answered in time: this gateway probes");
+    health.probeDecided(false, null); // the store's answer, come late
+    assertEquals(GRANTED, health.acquire(), "the first answer stands");
+    assertEquals(BackendHealth.State.HALF_OPEN, health.state());
+    assertTrue(transitions.get(transitions.size() - 1).reason().endsWith("(nobody answered in time: this gateway probes)"));
+  }
 }
