@@ -9,9 +9,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -88,6 +90,12 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   /** How often the log is checkpointed (the MVStore file written and fsynced), and the file compacted a little. */
   static final long WRITE_EVERY_MS = 1000;
   /**
+   * How long a caller waits for an operation before it fails as unavailable (checked every {@link #WRITE_EVERY_MS}):
+   * the Redis store's command timeout. A healthy disk answers in milliseconds; past this the disk is taken as stalled
+   * and the gateway serves on in degraded mode.
+   */
+  static final Duration ANSWER_WITHIN = RedisStoreOptions.DEFAULT_TIMEOUT;
+  /**
    * The maps (layout 2: plain MVMaps); names carry the layout so that a file of the first layout (the same maps under
    * the bare names, kept by a TransactionStore) is recognised and converted.
    */
@@ -125,12 +133,18 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
 
   /** Opens (or creates) the store under {@code options.directory()}; the file is opened off the event loop. */
   public static Future<EmbeddedCheckpointStore> open(Vertx vertx, EmbeddedStoreOptions options) {
+    return open(vertx, options, FileChannel::open, ANSWER_WITHIN);
+  }
+
+  /** @param opener opens the log's files (tests: a disk that fails or stalls) */
+  static Future<EmbeddedCheckpointStore> open(Vertx vertx, EmbeddedStoreOptions options, RedoLog.Opener opener,
+      Duration answerWithin) {
     String name = "rebound-embedded-store-" + INSTANCES.incrementAndGet();
     WorkerExecutor worker = vertx.createSharedWorkerExecutor(name, 1);
     WorkerExecutor syncer = vertx.createSharedWorkerExecutor(name + "-sync", 1);
     WorkerExecutor checkpointer = vertx.createSharedWorkerExecutor(name + "-checkpoint", 1);
-    return worker.executeBlocking(() -> openFile(options.directory()), true)
-        .map(opened -> new EmbeddedCheckpointStore(vertx, options, worker, syncer, checkpointer, opened))
+    return worker.executeBlocking(() -> openFile(options.directory(), opener), true)
+        .map(opened -> new EmbeddedCheckpointStore(vertx, options, worker, syncer, checkpointer, opened, answerWithin))
         .onFailure(err -> {
           worker.close();
           syncer.close();
@@ -141,7 +155,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   private record OpenedFile(MVStore file, RedoLog redo) {}
 
   /** Disk work: runs on the worker. */
-  private static OpenedFile openFile(Path directory) {
+  private static OpenedFile openFile(Path directory, RedoLog.Opener opener) {
     try {
       Files.createDirectories(directory);
     } catch (IOException e) {
@@ -165,7 +179,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
       for (String name : MAPS) file.openMap(LAYOUT + name); // read here, off the event loop; the batch finds them open
       // what the last run made durable after the file's last checkpoint is replayed from the log
       return new OpenedFile(file, RedoLog.open(file, file.openMap(LAYOUT + "counters"),
-          directory.resolve(RedoLog.FILE_NAME)));
+          directory.resolve(RedoLog.FILE_NAME), opener));
     } catch (RuntimeException e) {
       file.closeImmediately();
       throw e;
@@ -207,7 +221,7 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
   }
 
   private EmbeddedCheckpointStore(Vertx vertx, EmbeddedStoreOptions options, WorkerExecutor worker,
-      WorkerExecutor syncer, WorkerExecutor checkpointer, OpenedFile opened) {
+      WorkerExecutor syncer, WorkerExecutor checkpointer, OpenedFile opened, Duration answerWithin) {
     this.vertx = vertx;
     this.options = options;
     this.clock = options.clock();
@@ -218,9 +232,13 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     this.redo = opened.redo();
     Tx batch = new Tx(file);
     redo.track(batch.maps());
-    this.operations = new GroupCommitQueue<>(vertx, worker, syncer, batch::begin, redo::write, redo::force, MAX_BATCH);
+    this.operations = new GroupCommitQueue<>(vertx, worker, syncer, batch::begin, redo::write, redo::force, MAX_BATCH,
+        answerWithin, System::nanoTime);
     this.purgeTimer = vertx.setPeriodic(options.purgeInterval().toMillis(), id -> run(Tx::purgeExpired));
-    this.writeTimer = vertx.setPeriodic(WRITE_EVERY_MS, id -> betweenBatches(this::writeAndCompact));
+    this.writeTimer = vertx.setPeriodic(WRITE_EVERY_MS, id -> {
+      operations.expireOverdue();
+      betweenBatches(this::writeAndCompact);
+    });
   }
 
   /**

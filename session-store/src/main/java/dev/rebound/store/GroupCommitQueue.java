@@ -5,9 +5,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -20,6 +22,12 @@ import java.util.function.Supplier;
  * the work of the next instead of holding it up. The syncer fsyncs once for every batch written while it was busy,
  * in order. Other operations are answered once their batch is committed. Results are delivered on each caller's
  * context.
+ *
+ * <p>An operation not answered within its deadline ({@link #expireOverdue}, called every second) fails with
+ * {@link StoreUnavailableException}, as a Redis command does past its timeout: a disk that stalls (an fsync that does
+ * not return, a hung network volume) must not hold every request with a session until it recovers; the caller goes
+ * degraded ({@link BufferedCheckpointStore}) instead. One the worker has not begun is then never run; one it has
+ * begun may still land, which the buffered replay reconciles by history.
  *
  * @param <B> what an operation works on: the batch's transaction
  */
@@ -49,10 +57,14 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
   private final Runnable write;
   private final Runnable sync;
   private final int maxBatch;
+  private final long answerWithinNanos;
+  private final LongSupplier nanoTime;
 
   /** Operations waiting for the worker (guarded by itself), and whether a drain of them is scheduled on it. */
   private final ArrayDeque<Queued<B, ?>> queue = new ArrayDeque<>();
   private boolean drainScheduled;
+  /** Every operation not known to be answered, oldest first (guarded by {@link #queue}): where deadlines are checked. */
+  private final ArrayDeque<Queued<B, ?>> unanswered = new ArrayDeque<>();
   /** Written batches' durable operations waiting for the fsync (guarded by itself), and whether one is scheduled. */
   private final ArrayDeque<Written> unsynced = new ArrayDeque<>();
   private boolean syncScheduled;
@@ -64,10 +76,14 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
    * @param write writes what is committed to the file (the worker calls it)
    * @param sync fsyncs the file: makes everything written before the call durable (the syncer calls it)
    * @param maxBatch operations per batch at most: bounds the work lost to one failed commit and the wait of the first
+   * @param answerWithin how long an operation may wait for its answer, from its submission
+   * @param nanoTime the clock of those deadlines ({@link System#nanoTime} but in tests)
    */
   GroupCommitQueue(Vertx vertx, WorkerExecutor worker, WorkerExecutor syncer, Supplier<B> begin, Runnable write,
-      Runnable sync, int maxBatch) {
+      Runnable sync, int maxBatch, Duration answerWithin, LongSupplier nanoTime) {
     if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be >= 1, but was " + maxBatch);
+    this.answerWithinNanos = answerWithin.toNanos();
+    this.nanoTime = nanoTime;
     this.vertx = vertx;
     this.worker = worker;
     this.syncer = syncer;
@@ -79,15 +95,42 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
 
   /** Queues {@code operation}; a durable one is answered only once its batch is on disk (written and fsynced). */
   <T> Future<T> submit(boolean durable, Operation<B, T> operation) {
-    Promise<T> promise = Promise.promise();
+    Queued<B, T> queued = new Queued<>(operation, durable, Promise.promise(), vertx.getOrCreateContext(),
+        nanoTime.getAsLong());
     boolean schedule;
     synchronized (queue) {
-      queue.addLast(new Queued<>(operation, durable, promise, vertx.getOrCreateContext()));
+      queue.addLast(queued);
+      // what was answered leaves the deadline list as soon as nothing older waits: it holds no more than that
+      while (!unanswered.isEmpty() && unanswered.peekFirst().answered) unanswered.pollFirst();
+      unanswered.addLast(queued);
       schedule = !drainScheduled;
       drainScheduled = true;
     }
     if (schedule) scheduleDrain();
-    return promise.future();
+    return queued.promise.future();
+  }
+
+  /**
+   * Fails every operation submitted longer than the deadline ago and not answered yet; ones the worker has not begun
+   * are dropped from its queue. Answered operations leave the deadline list here too.
+   */
+  void expireOverdue() {
+    long now = nanoTime.getAsLong();
+    List<Queued<B, ?>> overdue = new ArrayList<>();
+    synchronized (queue) {
+      Queued<B, ?> q;
+      while ((q = unanswered.peekFirst()) != null) {
+        if (!q.answered && now - q.submittedNanos < answerWithinNanos) break;
+        unanswered.pollFirst();
+        if (q.answered) continue;
+        q.expired = true;
+        overdue.add(q);
+      }
+    }
+    if (overdue.isEmpty()) return;
+    StoreUnavailableException late = new StoreUnavailableException("the embedded store did not answer within "
+        + answerWithinNanos / 1_000_000 + " ms: its disk may be stalled");
+    for (Queued<B, ?> q : overdue) q.fail(late);
   }
 
   private void scheduleDrain() {
@@ -102,11 +145,15 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
     List<Queued<B, ?>> batch = new ArrayList<>();
     boolean more;
     synchronized (queue) {
-      while (!queue.isEmpty() && batch.size() < maxBatch) batch.add(queue.pollFirst());
+      while (!queue.isEmpty() && batch.size() < maxBatch) {
+        Queued<B, ?> q = queue.pollFirst();
+        if (!q.expired) batch.add(q); // one its caller gave up on is not run
+      }
       more = !queue.isEmpty();
       drainScheduled = more;
     }
     if (more) scheduleDrain(); // behind this one on the same ordered worker
+    if (batch.isEmpty()) return;
     Object[] results = new Object[batch.size()];
     Throwable[] failures = new Throwable[batch.size()];
     B tx;
@@ -227,13 +274,41 @@ final class GroupCommitQueue<B extends GroupCommitQueue.Batch> {
   private record Done(Queued<?, ?> operation, Object result) {}
 
   /** An operation waiting for the worker, with where its caller wants the result. */
-  private record Queued<B, T>(Operation<B, T> operation, boolean durable, Promise<T> promise, Context caller) {
+  private static final class Queued<B, T> {
+    final Operation<B, T> operation;
+    final boolean durable;
+    final Promise<T> promise;
+    final Context caller;
+    final long submittedNanos;
+    /** Set once its answer is on its way; {@link #expired} (guarded by the queue) once its deadline failed it. */
+    volatile boolean answered;
+    boolean expired;
+
+    Queued(Operation<B, T> operation, boolean durable, Promise<T> promise, Context caller, long submittedNanos) {
+      this.operation = operation;
+      this.durable = durable;
+      this.promise = promise;
+      this.caller = caller;
+      this.submittedNanos = submittedNanos;
+    }
+
+    Operation<B, T> operation() {
+      return operation;
+    }
+
+    boolean durable() {
+      return durable;
+    }
+
+    // try*: the deadline may have failed it first
     void complete(T result) {
-      caller.runOnContext(v -> promise.complete(result));
+      answered = true;
+      caller.runOnContext(v -> promise.tryComplete(result));
     }
 
     void fail(Throwable failure) {
-      caller.runOnContext(v -> promise.fail(failure));
+      answered = true;
+      caller.runOnContext(v -> promise.tryFail(failure));
     }
   }
 }

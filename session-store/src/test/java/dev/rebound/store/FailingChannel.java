@@ -15,6 +15,8 @@ final class FailingChannel extends FileChannel {
   volatile boolean failNextWriteHalfway;
   volatile boolean failNextForce;
   volatile boolean failNextTruncate;
+  /** While set, every fsync waits for it: a disk that stalls. */
+  volatile java.util.concurrent.CountDownLatch stallForce;
 
   FailingChannel(FileChannel file) {
     this.file = file;
@@ -43,6 +45,15 @@ final class FailingChannel extends FileChannel {
 
   @Override
   public void force(boolean metaData) throws IOException {
+    java.util.concurrent.CountDownLatch stall = stallForce;
+    if (stall != null) {
+      try {
+        stall.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while the disk stalled", e);
+      }
+    }
     if (failNextForce) {
       failNextForce = false;
       throw new IOException("Input/output error");

@@ -4,6 +4,7 @@ import static dev.rebound.store.Await.await;
 import static dev.rebound.store.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.vertx.core.Context;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +41,9 @@ class GroupCommitQueueTest {
   private final CountDownLatch syncStarted = new CountDownLatch(1);
   private final CountDownLatch release = new CountDownLatch(1);
   private final CountDownLatch blocked = new CountDownLatch(1);
+  /** The deadlines' clock: moved by the tests, never slept on. */
+  private final AtomicLong nanos = new AtomicLong();
+  private static final Duration ANSWER_WITHIN = Duration.ofSeconds(5);
 
   @AfterEach
   void close() {
@@ -60,7 +65,7 @@ class GroupCommitQueueTest {
       if (hold != null) awaitLatch(hold);
       if (failSync) throw new IllegalStateException("disk full");
       log.add("sync");
-    }, maxBatch);
+    }, maxBatch, ANSWER_WITHIN, nanos::get);
   }
 
   private static void awaitLatch(CountDownLatch latch) {
@@ -240,5 +245,53 @@ class GroupCommitQueueTest {
     caller.runOnContext(v -> queue.submit(true, op("a"))
         .onComplete(ar -> answeredOn.complete(Vertx.currentContext())));
     assertSame(caller, await(answeredOn.future()));
+  }
+
+  @Test
+  void aDurableOperationWhoseFsyncStallsFailsAsUnavailableAtItsDeadlineAndItsLateAnswerIsNotHeard() throws Exception {
+    GroupCommitQueue<Recorded> queue = queue(256);
+    holdSync = new CountDownLatch(1);
+    Future<String> a = queue.submit(true, op("a"));
+    awaitLatch(syncStarted); // written; the fsync hangs
+    nanos.addAndGet(ANSWER_WITHIN.toNanos() - 1);
+    queue.expireOverdue();
+    Future<String> b = queue.submit(false, op("b")); // reads still run on the worker meanwhile
+    assertEquals("b", await(b));
+    assertFalse(a.isComplete(), "not yet past its deadline");
+    nanos.addAndGet(1);
+    queue.expireOverdue();
+    Throwable late = failure(a, StoreUnavailableException.class);
+    assertTrue(late.getMessage().contains("did not answer within 5000 ms"), late.getMessage());
+    holdSync.countDown(); // the disk comes back: a's answer comes, to a caller that already heard
+    Await.until(Duration.ofSeconds(10), "the fsync", () -> log.contains("sync"));
+    Future<String> c = queue.submit(true, op("c"));
+    assertEquals("c", await(c), "the queue serves on");
+    assertTrue(a.failed(), "the late answer is not heard");
+  }
+
+  @Test
+  void anOperationTheWorkerHasNotBegunByItsDeadlineIsNeverRun() throws Exception {
+    GroupCommitQueue<Recorded> queue = queue(256);
+    Future<String> first = occupyTheWorker(queue);
+    Future<String> late = queue.submit(true, op("late"));
+    nanos.addAndGet(ANSWER_WITHIN.toNanos());
+    queue.expireOverdue();
+    failure(late, StoreUnavailableException.class);
+    failure(first, StoreUnavailableException.class); // the one the worker is stuck in fails too
+    release.countDown();
+    Future<String> next = queue.submit(false, op("next"));
+    assertEquals("next", await(next));
+    assertFalse(log.contains("op:late"), "dropped, not run after its caller gave up: " + log);
+  }
+
+  @Test
+  void anAnsweredOperationIsNeverFailedByItsDeadline() {
+    GroupCommitQueue<Recorded> queue = queue(256);
+    Future<String> a = queue.submit(true, op("a"));
+    assertEquals("a", await(a));
+    nanos.addAndGet(ANSWER_WITHIN.toNanos() * 2);
+    queue.expireOverdue();
+    assertTrue(a.succeeded());
+    assertEquals("a", a.result());
   }
 }

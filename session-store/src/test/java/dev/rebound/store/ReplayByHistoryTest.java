@@ -4,6 +4,7 @@ import static dev.rebound.store.Await.await;
 import static dev.rebound.store.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -195,5 +196,41 @@ class ReplayByHistoryTest {
     assertEquals(List.of(user("summary of q1 q2").json()), stored(store, key));
     assertEquals(1, await(store.checkpoints(key)).stream().filter(cp -> cp.kind() == CheckpointKind.COMPACTED).count());
     assertEquals(2, await(store.meta(key)).turns(), "the turns before the compaction still count");
+  }
+
+  @Test
+  void anFsyncThatStallsPutsTheEmbeddedStoreInDegradedModeAndEveryTurnIsStoredOnceWhenTheDiskReturns(Vertx vertx,
+      @TempDir Path dir) {
+    List<FailingChannel> logs = new java.util.concurrent.CopyOnWriteArrayList<>();
+    EmbeddedCheckpointStore embedded = await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(dir),
+        (path, options) -> {
+          FailingChannel channel = new FailingChannel(java.nio.channels.FileChannel.open(path, options));
+          logs.add(channel);
+          return channel;
+        }, Duration.ofMillis(300)));
+    BufferedCheckpointStore store = new BufferedCheckpointStore(vertx, embedded,
+        new BufferedStoreOptions(100, Duration.ofMillis(50), Duration.ofMillis(200), null), e -> {});
+    SessionKey key = new SessionKey("t", "stalled");
+    Conversation c = new Conversation();
+    await(c.say(store, key, user("q1")));
+    await(c.say(store, key, assistant("a1")));
+    await(c.say(store, key, user("q2")));
+    java.util.concurrent.CountDownLatch disk = new java.util.concurrent.CountDownLatch(1);
+    for (FailingChannel log : logs) log.stallForce = disk;
+    long asked = System.nanoTime();
+    // the answer is durable: written, then its fsync hangs; the deadline (checked every second) gives up on it
+    SessionMeta a2 = await(c.say(store, key, assistant("a2")));
+    long waitedMs = (System.nanoTime() - asked) / 1_000_000;
+    assertEquals(BufferedCheckpointStore.BUFFERED, a2.status());
+    assertTrue(store.degraded());
+    assertTrue(waitedMs < 3_000, "answered at the deadline, not when the disk returned: " + waitedMs + " ms");
+    await(c.say(store, key, user("q3"))); // queued behind it
+    for (FailingChannel log : logs) log.stallForce = null;
+    disk.countDown(); // the fsync returns: a2 landed, and its replay finds it there
+    until(Duration.ofSeconds(10), "the queue to drain", () -> !store.degraded());
+    assertEquals(texts(c.history), stored(store, key));
+    assertEquals(2, await(store.meta(key)).turns());
+    assertEquals(0, store.dropped());
+    await(store.close());
   }
 }
