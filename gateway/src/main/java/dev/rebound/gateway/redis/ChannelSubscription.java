@@ -25,6 +25,8 @@ public final class ChannelSubscription {
   private final String channel;
   private final Consumer<String> onMessage;
   private final Runnable onSubscribed;
+  /** One client for every connection this subscription makes (a client per attempt was never closed), closed with it. */
+  private Redis client;
   private RedisConnection listening;
   private long retryMs = FIRST_RETRY_MS;
   private boolean relistening;
@@ -44,17 +46,19 @@ public final class ChannelSubscription {
   }
 
   public void start() {
+    client = Redis.createClient(vertx, options);
     listen();
   }
 
   public void close() {
     closed = true;
     if (listening != null) listening.close();
+    if (client != null) client.close();
   }
 
   private void listen() {
     if (closed) return;
-    Redis.createClient(vertx, options).connect().onSuccess(conn -> {
+    client.connect().onSuccess(conn -> {
       if (closed) {
         conn.close();
         return;
