@@ -23,8 +23,11 @@ import java.util.function.Supplier;
  * opportunistically on new writes; a queued append is replayed against the session's current version ("apply in
  * order"), since the versions the caller saw were provisional. Once the queue is empty the store has recovered.
  *
- * <p>Past {@link BufferedStoreOptions#maxQueued()} writes are dropped: counted in {@link #dropped()}, and their
- * provisional result has status {@code dropped}. Transitions are reported to the listener as readable text.
+ * <p>Past {@link BufferedStoreOptions#maxQueued()} writes, or {@link BufferedStoreOptions#maxQueuedChars()} of message
+ * text in them, writes are dropped: counted in {@link #dropped()}, and their provisional result has status
+ * {@code dropped}. Transitions are reported to the listener as readable text. A queued append keeps its history, not
+ * the writer's request, and shares the messages equal to those of the session's write queued before it, so a long
+ * session's turns queued one after another hold its conversation about once.
  *
  * <p>A queued append that says what history it extends ({@link Append#history()}) is replayed by meaning
  * ({@link HistoryReconciler}): one that the backend had applied before its timeout is not applied again, and one whose
@@ -42,17 +45,64 @@ public final class BufferedCheckpointStore implements CheckpointStore {
 
   private sealed interface Pending permits PendingAppend, PendingEvents {
     SessionKey key();
+
+    long chars();
   }
 
-  /** @param history what the session held before the write, as the writer knew it; null when it did not say */
-  private record PendingAppend(SessionKey key, Append append, List<NewMessage> history) implements Pending {
-    /** Captures the history now: the caller's request may be gone by the time the write is replayed. */
-    static PendingAppend of(SessionKey key, Append append) {
-      return new PendingAppend(key, append, append.history() == null ? null : List.copyOf(append.history().get()));
+  /**
+   * @param history what the session held before the write, as the writer knew it; null when it did not say
+   * @param chars   the characters of message text this write alone holds (what it shares with the write before it
+   *                is not counted twice)
+   */
+  private record PendingAppend(SessionKey key, Append append, List<NewMessage> history, long chars)
+      implements Pending {
+    /**
+     * Captures the history now (the caller's request may be gone by the time the write is replayed) and lets go of
+     * the writer's supplier, which holds the whole request. A long session writes a turn after turn into the queue,
+     * each with all the turns before it: the messages equal to those of the session's write before this one are
+     * taken from it, so a queue of n turns holds the conversation about once, not n times.
+     *
+     * @param before the session's messages as of its last queued write (its history and its messages); may be null
+     */
+    static PendingAppend of(SessionKey key, Append append, List<NewMessage> before) {
+      Append kept = new Append(append.expectedVersion(), append.messages(), append.replacePartial(),
+          append.checkpoint(), append.meta(), append.expectedCreated(), null, append.replaceHistory());
+      long chars = 0;
+      for (NewMessage m : append.messages()) chars += m.json().length();
+      if (append.history() == null) return new PendingAppend(key, kept, null, chars);
+      List<NewMessage> told = append.history().get();
+      List<NewMessage> history = new ArrayList<>(told.size());
+      for (int i = 0; i < told.size(); i++) {
+        NewMessage m = told.get(i);
+        if (before != null && i < before.size() && before.get(i).equals(m)) {
+          history.add(before.get(i));
+        } else {
+          history.add(m);
+          chars += m.json().length();
+        }
+      }
+      return new PendingAppend(key, kept, List.copyOf(history), chars);
+    }
+
+    /** The session's messages once this write is applied, for the next write to share. */
+    List<NewMessage> after() {
+      if (history == null) return null;
+      List<NewMessage> all = new ArrayList<>(append.replaceHistory() ? List.of() : history);
+      all.addAll(append.messages());
+      return all;
     }
   }
 
-  private record PendingEvents(SessionKey key, List<NewEvent> events) implements Pending {}
+  private record PendingEvents(SessionKey key, List<NewEvent> events, long chars) implements Pending {
+    static PendingEvents of(SessionKey key, List<NewEvent> events) {
+      long chars = 0;
+      for (NewEvent e : events) {
+        chars += e.type().length() + (e.reason() == null ? 0 : e.reason().length())
+            + (e.json() == null ? 0 : e.json().length());
+      }
+      return new PendingEvents(key, List.copyOf(events), chars);
+    }
+  }
 
   private final Vertx vertx;
   private final Context context;
@@ -62,6 +112,10 @@ public final class BufferedCheckpointStore implements CheckpointStore {
 
   // guarded by this: callers arrive from any event loop
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  /** The characters of message text the queue holds, against {@link BufferedStoreOptions#maxQueuedChars()}. */
+  private long queuedChars;
+  /** Each session's messages as of its last queued write, which its next write shares; cleared once drained. */
+  private final java.util.Map<SessionKey, List<NewMessage>> lastQueued = new java.util.HashMap<>();
   private boolean degraded;
   private boolean flushing;
   private long dropped;
@@ -96,6 +150,11 @@ public final class BufferedCheckpointStore implements CheckpointStore {
     return queue.size();
   }
 
+  /** The message text the queued writes hold, in characters. */
+  public synchronized long queuedChars() {
+    return queuedChars;
+  }
+
   /** Writes lost because the queue was full (or rejected on replay), since this store was created. */
   public synchronized long dropped() {
     return dropped;
@@ -113,13 +172,13 @@ public final class BufferedCheckpointStore implements CheckpointStore {
       return Future.failedFuture(new IllegalArgumentException("key and append are required"));
     }
     if (degraded()) {
-      PendingAppend pending = PendingAppend.of(key, append);
+      PendingAppend pending = pendingAppend(key, append);
       Boolean queued = enqueue(pending, null);
       if (queued != null) return Future.succeededFuture(provisional(pending, queued));
     }
     return delegate.append(key, append).recover(err -> {
       if (!(err instanceof StoreUnavailableException)) return Future.failedFuture(err);
-      PendingAppend pending = PendingAppend.of(key, append);
+      PendingAppend pending = pendingAppend(key, append);
       return Future.succeededFuture(provisional(pending, enqueue(pending, err)));
     });
   }
@@ -129,7 +188,7 @@ public final class BufferedCheckpointStore implements CheckpointStore {
     if (key == null || events == null || events.isEmpty()) {
       return Future.failedFuture(new IllegalArgumentException("a session key and at least one event are required"));
     }
-    PendingEvents pending = new PendingEvents(key, List.copyOf(events));
+    PendingEvents pending = PendingEvents.of(key, events);
     Boolean queued = enqueue(pending, null);
     if (queued != null) return Future.succeededFuture(provisionalEventIds(queued, pending.events().size()));
     return delegate.appendEvents(key, pending.events()).recover(err -> err instanceof StoreUnavailableException
@@ -214,12 +273,23 @@ public final class BufferedCheckpointStore implements CheckpointStore {
       cancelRetry();
       lost = queue.size();
       queue.clear();
+      queuedChars = 0;
+      lastQueued.clear();
     }
     if (lost > 0) emit("closed with " + lost + " queued writes not flushed");
     return delegate.close();
   }
 
   // ---------------------------------------------------------------- queue
+
+  /** The write as it waits in the queue, sharing the messages of the session's write queued before it. */
+  private PendingAppend pendingAppend(SessionKey key, Append append) {
+    List<NewMessage> before;
+    synchronized (this) {
+      before = lastQueued.get(key);
+    }
+    return PendingAppend.of(key, append, before);
+  }
 
   /**
    * Queues a write. With a {@code cause} (the write just failed as unreachable) this enters degraded mode if needed;
@@ -240,20 +310,23 @@ public final class BufferedCheckpointStore implements CheckpointStore {
         retryDelayMillis = options.retryFirst().toMillis();
         lastAttemptMillis = options.clock().millis();
         events.add("degraded: store unreachable (" + cause.getMessage() + "); buffering writes, at most "
-            + options.maxQueued());
+            + options.maxQueued() + " holding " + options.maxQueuedChars() / (1024 * 1024) + " Mi characters");
         scheduleRetry();
       } else {
         // opportunistic flush on a new write, rate-limited so a dead backend is not hit by every write
         attemptFlush = !flushing && options.clock().millis() - lastAttemptMillis >= options.retryFirst().toMillis();
       }
-      queued = queue.size() < options.maxQueued();
+      queued = queue.size() < options.maxQueued() && queuedChars + pending.chars() <= options.maxQueuedChars();
       if (queued) {
         queue.addLast(pending);
+        queuedChars += pending.chars();
+        if (pending instanceof PendingAppend a && a.history() != null) lastQueued.put(a.key(), a.after());
       } else {
         dropped++;
         if (droppedThisOutage++ == 0) {
-          events.add("dropped: write queue full (" + options.maxQueued()
-              + "), dropping new writes until the store recovers");
+          events.add("dropped: write queue full (" + queue.size() + " writes holding " + queuedChars / 1024
+              + " Ki characters; at most " + options.maxQueued() + " and " + options.maxQueuedChars() / (1024 * 1024)
+              + " Mi), dropping new writes until the store recovers");
         }
       }
     }
@@ -282,6 +355,7 @@ public final class BufferedCheckpointStore implements CheckpointStore {
       String event = null;
       synchronized (this) {
         queue.pollFirst();
+        queuedChars -= head.chars();
         flushing = false;
         if (ar.failed()) {
           dropped++;
@@ -305,6 +379,8 @@ public final class BufferedCheckpointStore implements CheckpointStore {
     synchronized (this) {
       if (!queue.isEmpty() || !degraded) return queue.isEmpty();
       degraded = false;
+      queuedChars = 0;
+      lastQueued.clear();
       cancelRetry();
       retryDelayMillis = options.retryFirst().toMillis();
       event = "recovered: flushed " + flushedThisOutage + " queued writes"

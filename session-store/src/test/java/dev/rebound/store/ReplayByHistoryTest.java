@@ -233,4 +233,65 @@ class ReplayByHistoryTest {
     assertEquals(0, store.dropped());
     await(store.close());
   }
+
+  /** A writer that reads its history anew for each write, as the gateway does from each request. */
+  static Future<SessionMeta> sayFresh(Conversation c, CheckpointStore store, SessionKey key, NewMessage m) {
+    List<NewMessage> before = List.copyOf(c.history);
+    c.history.add(m);
+    int turns = m.role().equals("assistant") ? 1 : 0;
+    return store.append(key, Append.of(c.version, m)
+        .withMeta(new MetaChange("openai", "a", SessionMeta.ACTIVE, turns, 0))
+        .extending(() -> before.stream().map(x -> new NewMessage(x.role(), new String(x.json()), x.partial())).toList()))
+        .onSuccess(meta -> c.version = meta.version());
+  }
+
+  static String words(int chars, String tag) {
+    return tag + " " + "w".repeat(chars);
+  }
+
+  @Test
+  void aLongSessionsTurnsQueuedInAnOutageHoldItsConversationAboutOnceAndAreAllStoredWhenTheStoreReturns(Vertx vertx,
+      @TempDir Path dir) {
+    Unreliable backend = new Unreliable(await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(dir))));
+    BufferedCheckpointStore store = new BufferedCheckpointStore(vertx, backend,
+        new BufferedStoreOptions(10_000, Duration.ofMillis(50), Duration.ofMillis(200), null), e -> {});
+    SessionKey key = new SessionKey("t", "long");
+    Conversation c = new Conversation();
+    await(sayFresh(c, store, key, user(words(10_000, "q0"))));
+    backend.down = true;
+    for (int turn = 1; turn <= 40; turn++) {
+      await(sayFresh(c, store, key, assistant(words(10_000, "a" + turn))));
+      await(sayFresh(c, store, key, user(words(10_000, "q" + turn))));
+    }
+    assertEquals(80, store.queued());
+    long conversation = c.history.stream().mapToLong(m -> m.json().length()).sum();
+    // each write's history repeats every turn before it: 80 writes held them 40 times over, about 33 Mi characters
+    assertTrue(store.queuedChars() <= conversation, store.queuedChars() + " characters queued for a conversation of "
+        + conversation);
+    backend.down = false;
+    until(Duration.ofSeconds(20), "the queue to drain", () -> !store.degraded());
+    assertEquals(texts(c.history), stored(store, key));
+    assertEquals(40, await(store.meta(key)).turns());
+    assertEquals(0, store.dropped());
+    assertEquals(0, store.queuedChars());
+  }
+
+  @Test
+  void writesPastTheQueuesCharacterBoundAreDroppedAndCountedNotHeld(Vertx vertx, @TempDir Path dir) {
+    Unreliable backend = new Unreliable(await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(dir))));
+    List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+    BufferedCheckpointStore store = new BufferedCheckpointStore(vertx, backend,
+        new BufferedStoreOptions(10_000, Duration.ofMillis(50), Duration.ofMillis(200), null, 50_000), said::add);
+    SessionKey key = new SessionKey("t", "bounded");
+    backend.down = true;
+    Conversation c = new Conversation();
+    List<String> statuses = new ArrayList<>();
+    for (int i = 0; i < 8; i++) statuses.add(await(sayFresh(c, store, key, user(words(10_000, "q" + i)))).status());
+    assertEquals(List.of("buffered", "buffered", "buffered", "buffered", "dropped", "dropped", "dropped", "dropped"),
+        statuses, "four writes of 10 Ki characters fit under 50,000");
+    assertEquals(4, store.queued());
+    assertEquals(4, store.dropped());
+    assertTrue(store.queuedChars() <= 50_000);
+    assertTrue(said.stream().anyMatch(e -> e.startsWith("dropped: write queue full (4 writes holding")), said.toString());
+  }
 }
