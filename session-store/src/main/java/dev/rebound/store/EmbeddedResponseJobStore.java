@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
@@ -33,7 +34,9 @@ import java.util.stream.Stream;
  * store locks it), so this store is the only writer; the leases still matter across its own restarts.
  *
  * <p>Every disk write runs on this store's single worker thread, in the order the operations were made, so a job's
- * file never goes back to an older state. Finished jobs older than {@code keepFinished} are removed on open.
+ * file never goes back to an older state. Finished jobs older than {@code keepFinished} are removed on open. A write
+ * not done within {@link EmbeddedCheckpointStore#ANSWER_WITHIN} fails as unavailable (a hung filesystem must not hold
+ * the request that enqueues a job, or a run's slot, until it recovers); it still runs, in its turn.
  */
 public final class EmbeddedResponseJobStore implements ResponseJobStore {
   public static final String DIRECTORY = "background";
@@ -44,6 +47,8 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
   private final Clock clock;
   private final String diskWorker;
   private final WorkerExecutor disk;
+  private final Vertx vertx;
+  private final long answerWithinMs;
   // guarded by this
   private final Map<String, Entry> jobs = new HashMap<>();
 
@@ -62,7 +67,9 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
     }
   }
 
-  private EmbeddedResponseJobStore(Vertx vertx, Path dir, Clock clock) {
+  private EmbeddedResponseJobStore(Vertx vertx, Path dir, Clock clock, Duration answerWithin) {
+    this.vertx = vertx;
+    this.answerWithinMs = answerWithin.toMillis();
     this.dir = dir;
     this.clock = clock;
     this.diskWorker = "rebound-background-jobs-" + INSTANCES.incrementAndGet();
@@ -76,7 +83,13 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
 
   /** Reads the jobs kept under {@code storeDir/background}, dropping finished ones older than {@code keepFinished}. */
   public static Future<EmbeddedResponseJobStore> open(Vertx vertx, Path storeDir, Duration keepFinished, Clock clock) {
-    EmbeddedResponseJobStore store = new EmbeddedResponseJobStore(vertx, storeDir.resolve(DIRECTORY), clock);
+    return open(vertx, storeDir, keepFinished, clock, EmbeddedCheckpointStore.ANSWER_WITHIN);
+  }
+
+  static Future<EmbeddedResponseJobStore> open(Vertx vertx, Path storeDir, Duration keepFinished, Clock clock,
+      Duration answerWithin) {
+    EmbeddedResponseJobStore store =
+        new EmbeddedResponseJobStore(vertx, storeDir.resolve(DIRECTORY), clock, answerWithin);
     return store.disk.executeBlocking(() -> {
       store.load(keepFinished);
       return store;
@@ -253,7 +266,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       if (e == null || !e.job.tenant().equals(tenant)) return Future.succeededFuture(false);
       jobs.remove(id);
     }
-    return disk.executeBlocking(() -> {
+    return within(disk.executeBlocking(() -> {
       try {
         Files.deleteIfExists(dir.resolve(id + ".json"));
         Files.deleteIfExists(eventsFile(id));
@@ -261,7 +274,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       } catch (IOException ex) {
         throw new UncheckedIOException("could not delete background job " + id + " under " + dir, ex);
       }
-    }, true);
+    }, true), "the deletion of background job " + id);
   }
 
   @Override
@@ -314,7 +327,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
   }
 
   private Future<Void> write(String id, byte[] state, List<String> newEvents) {
-    return disk.executeBlocking(() -> {
+    return within(disk.executeBlocking(() -> {
       try {
         if (!newEvents.isEmpty()) {
           StringBuilder b = new StringBuilder();
@@ -328,7 +341,20 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       } catch (IOException ex) {
         throw new UncheckedIOException("could not write background job " + id + " under " + dir, ex);
       }
-    }, true);
+    }, true), "background job " + id);
+  }
+
+  /** The disk's answer, or unavailable past the deadline (the work itself goes on). */
+  private <T> Future<T> within(Future<T> work, String what) {
+    Promise<T> answer = Promise.promise();
+    long timer = vertx.setTimer(answerWithinMs, id -> answer.tryFail(new StoreUnavailableException(
+        "the embedded store did not write " + what + " within " + answerWithinMs + " ms: its disk may be stalled")));
+    work.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) answer.tryComplete(ar.result());
+      else answer.tryFail(ar.cause());
+    });
+    return answer.future();
   }
 
   private Path eventsFile(String id) {

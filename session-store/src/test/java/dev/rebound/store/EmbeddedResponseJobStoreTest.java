@@ -1,8 +1,10 @@
 package dev.rebound.store;
 
 import static dev.rebound.store.Await.await;
+import static dev.rebound.store.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -71,6 +73,29 @@ class EmbeddedResponseJobStoreTest extends ResponseJobStoreContract {
     disk.countDown();
     await(recorded);
     assertEquals(List.of("{\"sequence_number\":0}"), await(store.events("resp_d", 0)));
+    sameThread.close();
+  }
+
+  @Test
+  void aWriteAStalledDiskHoldsPastTheDeadlineFailsAsUnavailableAndTheStoreGoesOnOnceTheDiskReturns() {
+    EmbeddedResponseJobStore store = await(EmbeddedResponseJobStore.open(vertx, dir.resolve("stalled"),
+        Duration.ofDays(7), clock, Duration.ofMillis(200)));
+    opened.add(store);
+    await(store.enqueue(job("resp_s")));
+    await(store.claim("gw-a", LEASE));
+    CountDownLatch disk = new CountDownLatch(1);
+    WorkerExecutor sameThread = vertx.createSharedWorkerExecutor(store.diskWorker(), 1);
+    sameThread.executeBlocking(() -> disk.await(10, TimeUnit.SECONDS));
+    Future<ResponseJob> held = store.record("resp_s", "gw-a", LEASE,
+        new JobProgress(null, List.of("{\"sequence_number\":0}"), 0, List.of(), null));
+    StoreUnavailableException stalled = failure(held, StoreUnavailableException.class);
+    assertTrue(stalled.getMessage().contains("within 200 ms"), stalled.getMessage());
+    failure(store.enqueue(job("resp_t")), StoreUnavailableException.class); // a new job is refused, not held
+    disk.countDown();
+    await(store.record("resp_s", "gw-a", LEASE,
+        new JobProgress(null, List.of("{\"sequence_number\":1}"), 0, List.of(), null)));
+    assertEquals(List.of("{\"sequence_number\":0}", "{\"sequence_number\":1}"), await(store.events("resp_s", 0)),
+        "the held write landed in its turn");
     sameThread.close();
   }
 
