@@ -114,8 +114,18 @@ public final class BufferedCheckpointStore implements CheckpointStore {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   /** The characters of message text the queue holds, against {@link BufferedStoreOptions#maxQueuedChars()}. */
   private long queuedChars;
-  /** Each session's messages as of its last queued write, which its next write shares; cleared once drained. */
-  private final java.util.Map<SessionKey, List<NewMessage>> lastQueued = new java.util.HashMap<>();
+  /**
+   * Per session with appends queued: its messages as of its last queued write (which its next write shares), how
+   * many of its appends are queued, and the characters they were charged. A session's writes share their messages,
+   * so their characters are released together, when its last queued append leaves the queue.
+   */
+  private final java.util.Map<SessionKey, QueuedSession> sessions = new java.util.HashMap<>();
+
+  private static final class QueuedSession {
+    List<NewMessage> last;
+    int appends;
+    long chars;
+  }
   private boolean degraded;
   private boolean flushing;
   private long dropped;
@@ -258,6 +268,11 @@ public final class BufferedCheckpointStore implements CheckpointStore {
     return unlessDegraded(() -> delegate.deleteResponse(tenant, responseId));
   }
 
+  @Override
+  public Future<Void> durable() {
+    return delegate.durable();
+  }
+
   /** Reports the backend's reachability (not the queue); a success while degraded starts a flush. */
   @Override
   public Future<Void> ping() {
@@ -274,7 +289,7 @@ public final class BufferedCheckpointStore implements CheckpointStore {
       lost = queue.size();
       queue.clear();
       queuedChars = 0;
-      lastQueued.clear();
+      sessions.clear();
     }
     if (lost > 0) emit("closed with " + lost + " queued writes not flushed");
     return delegate.close();
@@ -286,7 +301,8 @@ public final class BufferedCheckpointStore implements CheckpointStore {
   private PendingAppend pendingAppend(SessionKey key, Append append) {
     List<NewMessage> before;
     synchronized (this) {
-      before = lastQueued.get(key);
+      QueuedSession session = sessions.get(key);
+      before = session == null ? null : session.last;
     }
     return PendingAppend.of(key, append, before);
   }
@@ -320,7 +336,12 @@ public final class BufferedCheckpointStore implements CheckpointStore {
       if (queued) {
         queue.addLast(pending);
         queuedChars += pending.chars();
-        if (pending instanceof PendingAppend a && a.history() != null) lastQueued.put(a.key(), a.after());
+        if (pending instanceof PendingAppend a) {
+          QueuedSession session = sessions.computeIfAbsent(a.key(), k -> new QueuedSession());
+          session.appends++;
+          session.chars += a.chars();
+          session.last = a.after();
+        }
       } else {
         dropped++;
         if (droppedThisOutage++ == 0) {
@@ -354,8 +375,10 @@ public final class BufferedCheckpointStore implements CheckpointStore {
       }
       String event = null;
       synchronized (this) {
-        queue.pollFirst();
-        queuedChars -= head.chars();
+        if (queue.peekFirst() == head) {
+          queue.pollFirst();
+          released(head);
+        }
         flushing = false;
         if (ar.failed()) {
           dropped++;
@@ -373,6 +396,19 @@ public final class BufferedCheckpointStore implements CheckpointStore {
     });
   }
 
+  /** Must hold the lock: {@code done} has left the queue. */
+  private void released(Pending done) {
+    if (!(done instanceof PendingAppend a)) {
+      queuedChars -= done.chars();
+      return;
+    }
+    QueuedSession session = sessions.get(a.key());
+    if (session != null && --session.appends == 0) {
+      queuedChars -= session.chars;
+      sessions.remove(a.key());
+    }
+  }
+
   /** Leaves degraded mode once the queue has drained. */
   private boolean finishIfEmpty() {
     String event;
@@ -380,7 +416,7 @@ public final class BufferedCheckpointStore implements CheckpointStore {
       if (!queue.isEmpty() || !degraded) return queue.isEmpty();
       degraded = false;
       queuedChars = 0;
-      lastQueued.clear();
+      sessions.clear();
       cancelRetry();
       retryDelayMillis = options.retryFirst().toMillis();
       event = "recovered: flushed " + flushedThisOutage + " queued writes"
@@ -393,8 +429,12 @@ public final class BufferedCheckpointStore implements CheckpointStore {
   private Future<?> replay(Pending pending, int attemptsLeft) {
     if (pending instanceof PendingEvents e) return delegate.appendEvents(e.key(), e.events());
     PendingAppend a = (PendingAppend) pending;
-    // by meaning: a write that landed before its timeout is not applied twice, a lost head is rebuilt
-    if (a.history() != null) return HistoryReconciler.reconcile(delegate, a.key(), a.append(), a.history());
+    // by meaning: a write that landed before its timeout is not applied twice, a lost head is rebuilt; one that landed
+    // is stored only once it is durable (an embedded store's write can be read before its fsync returns)
+    if (a.history() != null) {
+      return HistoryReconciler.reconcile(delegate, a.key(), a.append(), a.history())
+          .compose(done -> delegate.durable().map(done));
+    }
     // apply in order: the caller's expectedVersion was provisional, the current version is what counts now
     return delegate.meta(a.key())
         .compose(current -> delegate.append(a.key(), a.append().atVersion(current == null ? 0 : current.version())))

@@ -18,8 +18,11 @@ public record BufferedStoreOptions(int maxQueued, Duration retryFirst, Duration 
     long maxQueuedChars) {
 
   public static final int DEFAULT_MAX_QUEUED = 10_000;
-  /** 64 Mi characters: a quarter of the shipped 256 MiB heap for text that is mostly one byte a character. */
-  public static final long DEFAULT_MAX_QUEUED_CHARS = 64L * 1024 * 1024;
+  /**
+   * 32 Mi characters: 32 to 64 MiB of the shipped 256 MiB heap (a character of a Java string takes one byte, two
+   * outside Latin-1).
+   */
+  public static final long DEFAULT_MAX_QUEUED_CHARS = 32L * 1024 * 1024;
 
   public BufferedStoreOptions(int maxQueued, Duration retryFirst, Duration retryMax, Clock clock) {
     this(maxQueued, retryFirst, retryMax, clock, DEFAULT_MAX_QUEUED_CHARS);

@@ -98,5 +98,12 @@ public interface CheckpointStore {
   /** Succeeds when the backend answers; fails fast (with {@link StoreUnavailableException}) when it does not. */
   Future<Void> ping();
 
+  /**
+   * Succeeds once everything this store has answered so far is as durable as an answered write (on the embedded
+   * store: fsynced); a write a reader already sees may not be yet. Replays ask it before they count a write the
+   * store already held as stored.
+   */
+  Future<Void> durable();
+
   Future<Void> close();
 }

@@ -579,6 +579,12 @@ public final class EmbeddedCheckpointStore implements CheckpointStore {
     return run(tx -> (int) tx.meta().size());
   }
 
+  /** A durable operation that changes nothing: answered after the fsync of everything written before it. */
+  @Override
+  public Future<Void> durable() {
+    return run(true, tx -> null);
+  }
+
   @Override
   public Future<Void> ping() {
     return run(tx -> {

@@ -425,6 +425,12 @@ public final class RedisCheckpointStore implements CheckpointStore {
    * PING; in a cluster, CLUSTER INFO instead: a PING reaches one random master and says nothing of the others, while a
    * node's cluster state is ok only when every slot is served.
    */
+  /** What Redis answered is as durable as its persistence settings make any write: nothing more to wait for. */
+  @Override
+  public Future<Void> durable() {
+    return Future.succeededFuture();
+  }
+
   @Override
   public Future<Void> ping() {
     if (!options.type().equals("cluster")) return guard(() -> send(Request.cmd(Command.PING)).mapEmpty());

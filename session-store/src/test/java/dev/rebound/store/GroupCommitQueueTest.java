@@ -285,13 +285,17 @@ class GroupCommitQueueTest {
   }
 
   @Test
-  void anAnsweredOperationIsNeverFailedByItsDeadline() {
+  void eachOperationsDeadlineRunsFromItsOwnSubmissionNotFromAnOlderOnesBeforeIt() throws Exception {
     GroupCommitQueue<Recorded> queue = queue(256);
-    Future<String> a = queue.submit(true, op("a"));
-    assertEquals("a", await(a));
-    nanos.addAndGet(ANSWER_WITHIN.toNanos() * 2);
+    assertEquals("a", await(queue.submit(true, op("a"))));
+    nanos.addAndGet(ANSWER_WITHIN.toNanos() - 1_000_000_000L);
+    Future<String> first = occupyTheWorker(queue);
+    nanos.addAndGet(2_000_000_000L); // a is 6 s old, answered; the stuck one is 2 s old
     queue.expireOverdue();
-    assertTrue(a.succeeded());
-    assertEquals("a", a.result());
+    assertFalse(first.isComplete(), "not yet at its own deadline");
+    nanos.addAndGet(ANSWER_WITHIN.toNanos() - 2_000_000_000L);
+    queue.expireOverdue();
+    failure(first, StoreUnavailableException.class);
+    release.countDown();
   }
 }

@@ -1,6 +1,7 @@
 package dev.rebound.store;
 
 import static dev.rebound.store.Await.await;
+import static dev.rebound.store.Await.failure;
 import static dev.rebound.store.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,6 +32,8 @@ class ReplayByHistoryTest {
     CheckpointStore backend;
     boolean down;
     boolean landThenTimeOut;
+    /** Writes land and read back, but nothing becomes durable: an fsync that hangs. */
+    boolean notDurable;
 
     Unreliable(CheckpointStore backend) {
       this.backend = backend;
@@ -62,6 +65,10 @@ class ReplayByHistoryTest {
     @Override public Future<StoredResponse> response(String tenant, String id) { return call(() -> backend.response(tenant, id)); }
     @Override public Future<Boolean> deleteResponse(String tenant, String id) { return call(() -> backend.deleteResponse(tenant, id)); }
     @Override public Future<Void> ping() { return call(backend::ping); }
+    @Override public Future<Void> durable() {
+      return notDurable ? Future.failedFuture(new StoreUnavailableException("fsync did not return in time"))
+          : call(backend::durable);
+    }
     @Override public Future<Void> close() { return backend.close(); }
   }
 
@@ -225,6 +232,10 @@ class ReplayByHistoryTest {
     assertTrue(store.degraded());
     assertTrue(waitedMs < 3_000, "answered at the deadline, not when the disk returned: " + waitedMs + " ms");
     await(c.say(store, key, user("q3"))); // queued behind it
+    failure(embedded.durable(), StoreUnavailableException.class); // nothing is durable while the fsync hangs
+    vertx.timer(1_000).await(); // retries meanwhile
+    assertTrue(store.degraded());
+    assertEquals(2, store.queued());
     for (FailingChannel log : logs) log.stallForce = null;
     disk.countDown(); // the fsync returns: a2 landed, and its replay finds it there
     until(Duration.ofSeconds(10), "the queue to drain", () -> !store.degraded());
@@ -293,5 +304,25 @@ class ReplayByHistoryTest {
     assertEquals(4, store.dropped());
     assertTrue(store.queuedChars() <= 50_000);
     assertTrue(said.stream().anyMatch(e -> e.startsWith("dropped: write queue full (4 writes holding")), said.toString());
+  }
+
+  @Test
+  void aWriteThatLandedIsTakenAsStoredOnlyOnceTheStoreSaysItIsDurable(Vertx vertx, @TempDir Path dir) {
+    Unreliable backend = new Unreliable(await(EmbeddedCheckpointStore.open(vertx, EmbeddedStoreOptions.of(dir))));
+    BufferedCheckpointStore store = buffered(vertx, backend);
+    SessionKey key = new SessionKey("t", "not-durable");
+    Conversation c = new Conversation();
+    await(c.say(store, key, user("q1")));
+    backend.landThenTimeOut = true;
+    backend.notDurable = true; // a2 lands and reads back, but its fsync hangs
+    await(c.say(store, key, assistant("a1")));
+    backend.landThenTimeOut = false;
+    vertx.timer(1_000).await(); // retries every 50-200 ms find a1 stored, but not durable
+    assertTrue(store.degraded(), "a turn that is not durable is not taken as stored");
+    assertEquals(1, store.queued());
+    backend.notDurable = false;
+    until(Duration.ofSeconds(10), "the queue to drain", () -> !store.degraded());
+    assertEquals(texts(c.history), stored(store, key));
+    assertEquals(1, await(store.meta(key)).turns());
   }
 }

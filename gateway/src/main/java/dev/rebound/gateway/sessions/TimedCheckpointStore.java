@@ -132,6 +132,11 @@ public final class TimedCheckpointStore implements CheckpointStore {
   }
 
   @Override
+  public Future<Void> durable() {
+    return store.durable();
+  }
+
+  @Override
   public Future<Void> close() {
     return store.close();
   }
