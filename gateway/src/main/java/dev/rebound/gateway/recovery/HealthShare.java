@@ -230,7 +230,7 @@ public final class HealthShare implements BackendHealth.Learned {
 
   /**
    * One gateway probes a backend whose breaker is due, not each of them: the first to take {@code rb:probe:<backend>}
-   * (SET NX, held at most {@link #PROBE_LOCK_MS}) probes; the others stay open and hear how it went. Redis away, or
+   * (when nobody holds it or it holds it already; for at most {@link #PROBE_LOCK_MS}) probes; the others stay open and hear how it went. Redis away, or
    * silent for {@link #PROBE_ASK_TIMEOUT} (a stalled server or a cut that sends no reset can leave a command unanswered
    * for minutes, and the breaker would refuse every request meanwhile): this gateway decides alone, and an answer
    * that comes later is not heard.
@@ -244,7 +244,7 @@ public final class HealthShare implements BackendHealth.Learned {
             + " ms: this gateway probes");
       }
     });
-    keys.send(Request.cmd(Command.SET).arg(probeKey(h.backend())).arg(self).arg("NX").arg("PX").arg(PROBE_LOCK_MS))
+    CLAIM.run(keys::send, List.of(probeKey(h.backend())), List.of(self, PROBE_LOCK_MS))
         .onComplete(ar -> {
           vertx.cancelTimer(timer);
           if (!decided.compareAndSet(false, true)) return;
@@ -252,7 +252,7 @@ public final class HealthShare implements BackendHealth.Learned {
             h.probeDecided(true, "the gateways' store is unreachable (" + ar.cause().getMessage()
                 + "): this gateway probes");
           } else {
-            h.probeDecided(ar.result() != null, null);
+            h.probeDecided(ar.result() != null && ar.result().toInteger() == 1, null);
           }
         });
   }
@@ -271,6 +271,16 @@ public final class HealthShare implements BackendHealth.Learned {
   private static final long PROBE_LOCK_MS = 60_000;
   /** As long as a request waits for the shared budget ({@link PaceShare#TAKE_TIMEOUT}). */
   static final Duration PROBE_ASK_TIMEOUT = Duration.ofMillis(250);
+  /**
+   * The claim is this gateway's when nobody holds it or when it holds it already: a claim answered after the ask gave
+   * up on it (and this gateway probed alone) may land after its release, and must not then keep this gateway, and
+   * every other, from the next probe for a minute.
+   */
+  private static final LuaScript CLAIM = new LuaScript("""
+      if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+      if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 1 end
+      return 0
+      """);
   private static final LuaScript RELEASE =
       new LuaScript("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0");
 

@@ -14,6 +14,7 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,10 +69,10 @@ class ProbeClaimTest {
   }
 
   /** Sends one command on a connection of its own, as redis-cli would. */
-  void redisSays(Request command) {
+  Response redisSays(Request command) {
     Redis admin = Redis.createClient(vertx, new RedisOptions().setConnectionString("redis://127.0.0.1:" + port));
     try {
-      admin.send(command).await();
+      return admin.send(command).await();
     } finally {
       admin.close();
     }
@@ -102,5 +103,24 @@ class ProbeClaimTest {
     String reason = transitions.get(transitions.size() - 1).reason();
     assertEquals(BackendHealth.State.HALF_OPEN, health.state());
     assertTrue(reason.startsWith("reset timeout passed") && !reason.contains("probes within"), reason);
+  }
+
+  @Test
+  void aClaimThisGatewayStillHoldsIsItsOwnSoALateOneCannotKeepEveryGatewayFromTheNextProbe() {
+    openAndDue();
+    health.acquire();
+    Eventually.await(vertx, 5_000, "the first claim", () -> health.acquire() == Permit.GRANTED);
+    String self = redisSays(Request.cmd(Command.GET).arg("rb:probe:b")).toString();
+    for (int i = 0; i < BREAKER.halfOpenCalls(); i++) health.failed("still down");
+    assertEquals(BackendHealth.State.OPEN, health.state(), "open again: the claim is released");
+    Eventually.await(vertx, 5_000, "the release", () -> redisSays(Request.cmd(Command.EXISTS).arg("rb:probe:b"))
+        .toInteger() == 0);
+    // the claim of an ask that gave up on Redis lands only now, after the release
+    redisSays(Request.cmd(Command.SET).arg("rb:probe:b").arg(self).arg("PX").arg(60_000));
+    clock.advance(health.nextProbeIn().plusMillis(1));
+    health.acquire();
+    Eventually.await(vertx, 5_000, "the next probe", () -> health.acquire() == Permit.GRANTED);
+    String reason = transitions.get(transitions.size() - 1).reason();
+    assertTrue(!reason.contains("probes within"), "granted by the claim, not by the timeout: " + reason);
   }
 }
