@@ -34,9 +34,10 @@ import java.util.stream.Stream;
  * store locks it), so this store is the only writer; the leases still matter across its own restarts.
  *
  * <p>Every disk write runs on this store's single worker thread, in the order the operations were made, so a job's
- * file never goes back to an older state. Finished jobs older than {@code keepFinished} are removed on open. A write
- * not done within {@link EmbeddedCheckpointStore#ANSWER_WITHIN} fails as unavailable (a hung filesystem must not hold
- * the request that enqueues a job, or a run's slot, until it recovers); it still runs, in its turn.
+ * file never goes back to an older state. Finished jobs older than {@code keepFinished} are removed on open. A job's
+ * first write not done within {@link EmbeddedCheckpointStore#ANSWER_WITHIN} fails its enqueue as unavailable (a hung
+ * filesystem must not hold the client's request until it recovers): the job is withdrawn, never handed out, and its
+ * files are removed behind that write. A job is handed out only once its first write is done.
  */
 public final class EmbeddedResponseJobStore implements ResponseJobStore {
   public static final String DIRECTORY = "background";
@@ -61,6 +62,8 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
      */
     int onDisk;
     final List<String> notes = new ArrayList<>();
+    /** Whether its enqueue's write is done: only then may it be claimed. */
+    boolean enqueued;
 
     Entry(ResponseJob job) {
       this.job = job;
@@ -120,6 +123,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       // events written after the job's file was last replaced still count
       e.job = with(e.job, e.events.size());
       e.onDisk = e.events.size();
+      e.enqueued = true;
       synchronized (this) {
         jobs.put(job.id(), e);
       }
@@ -136,7 +140,30 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       e = new Entry(job);
       jobs.put(job.id(), e);
     }
-    return persist(e, List.of()).map(job);
+    Promise<ResponseJob> answer = Promise.promise();
+    long timer = vertx.setTimer(answerWithinMs, id -> withdraw(e, answer));
+    persist(e, List.of()).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      synchronized (this) {
+        if (ar.succeeded() && jobs.get(job.id()) == e) e.enqueued = true;
+      }
+      if (ar.succeeded()) answer.tryComplete(job);
+      else answer.tryFail(ar.cause());
+    });
+    return answer.future();
+  }
+
+  /** The enqueue's write is not done in time: the job never runs, and its files go once the write is done. */
+  private void withdraw(Entry e, Promise<ResponseJob> answer) {
+    String id;
+    synchronized (this) {
+      if (e.enqueued) return; // done just now
+      id = e.job.id();
+      jobs.remove(id, e);
+    }
+    answer.tryFail(new StoreUnavailableException("the embedded store did not write background job " + id + " within "
+        + answerWithinMs + " ms: its disk may be stalled"));
+    deleteFiles(id);
   }
 
   @Override
@@ -157,7 +184,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
     long now = clock.millis();
     synchronized (this) {
       for (Entry e : jobs.values().stream().sorted(Comparator.comparing(x -> x.job.createdAt())).toList()) {
-        if (!due(e.job, now)) continue;
+        if (!e.enqueued || !due(e.job, now)) continue;
         ResponseJob j = e.job;
         e.job = new ResponseJob(j.id(), j.tenant(), ResponseJob.IN_PROGRESS, j.request(), j.headers(), j.sessionId(),
             j.createdAt(), j.deadline(), owner, Instant.ofEpochMilli(now + lease.toMillis()), j.notBefore(),
@@ -266,7 +293,11 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       if (e == null || !e.job.tenant().equals(tenant)) return Future.succeededFuture(false);
       jobs.remove(id);
     }
-    return within(disk.executeBlocking(() -> {
+    return deleteFiles(id);
+  }
+
+  private Future<Boolean> deleteFiles(String id) {
+    return disk.executeBlocking(() -> {
       try {
         Files.deleteIfExists(dir.resolve(id + ".json"));
         Files.deleteIfExists(eventsFile(id));
@@ -274,7 +305,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       } catch (IOException ex) {
         throw new UncheckedIOException("could not delete background job " + id + " under " + dir, ex);
       }
-    }, true), "the deletion of background job " + id);
+    }, true);
   }
 
   @Override
@@ -327,7 +358,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
   }
 
   private Future<Void> write(String id, byte[] state, List<String> newEvents) {
-    return within(disk.executeBlocking(() -> {
+    return disk.executeBlocking(() -> {
       try {
         if (!newEvents.isEmpty()) {
           StringBuilder b = new StringBuilder();
@@ -341,20 +372,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       } catch (IOException ex) {
         throw new UncheckedIOException("could not write background job " + id + " under " + dir, ex);
       }
-    }, true), "background job " + id);
-  }
-
-  /** The disk's answer, or unavailable past the deadline (the work itself goes on). */
-  private <T> Future<T> within(Future<T> work, String what) {
-    Promise<T> answer = Promise.promise();
-    long timer = vertx.setTimer(answerWithinMs, id -> answer.tryFail(new StoreUnavailableException(
-        "the embedded store did not write " + what + " within " + answerWithinMs + " ms: its disk may be stalled")));
-    work.onComplete(ar -> {
-      vertx.cancelTimer(timer);
-      if (ar.succeeded()) answer.tryComplete(ar.result());
-      else answer.tryFail(ar.cause());
-    });
-    return answer.future();
+    }, true);
   }
 
   private Path eventsFile(String id) {

@@ -3,12 +3,14 @@ package dev.rebound.store;
 import static dev.rebound.store.Await.await;
 import static dev.rebound.store.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -77,25 +79,24 @@ class EmbeddedResponseJobStoreTest extends ResponseJobStoreContract {
   }
 
   @Test
-  void aWriteAStalledDiskHoldsPastTheDeadlineFailsAsUnavailableAndTheStoreGoesOnOnceTheDiskReturns() {
-    EmbeddedResponseJobStore store = await(EmbeddedResponseJobStore.open(vertx, dir.resolve("stalled"),
-        Duration.ofDays(7), clock, Duration.ofMillis(200)));
+  void aJobWhoseFirstWriteAStalledDiskHoldsIsRefusedWithdrawnAndNeverRun() throws Exception {
+    Path home = dir.resolve("stalled");
+    EmbeddedResponseJobStore store =
+        await(EmbeddedResponseJobStore.open(vertx, home, Duration.ofDays(7), clock, Duration.ofMillis(200)));
     opened.add(store);
-    await(store.enqueue(job("resp_s")));
-    await(store.claim("gw-a", LEASE));
     CountDownLatch disk = new CountDownLatch(1);
     WorkerExecutor sameThread = vertx.createSharedWorkerExecutor(store.diskWorker(), 1);
     sameThread.executeBlocking(() -> disk.await(10, TimeUnit.SECONDS));
-    Future<ResponseJob> held = store.record("resp_s", "gw-a", LEASE,
-        new JobProgress(null, List.of("{\"sequence_number\":0}"), 0, List.of(), null));
-    StoreUnavailableException stalled = failure(held, StoreUnavailableException.class);
+    StoreUnavailableException stalled = failure(store.enqueue(job("resp_s")), StoreUnavailableException.class);
     assertTrue(stalled.getMessage().contains("within 200 ms"), stalled.getMessage());
-    failure(store.enqueue(job("resp_t")), StoreUnavailableException.class); // a new job is refused, not held
+    assertNull(await(store.claim("gw-a", LEASE)), "a refused job is never handed out");
+    assertNull(await(store.get("acme", "resp_s")));
     disk.countDown();
-    await(store.record("resp_s", "gw-a", LEASE,
-        new JobProgress(null, List.of("{\"sequence_number\":1}"), 0, List.of(), null)));
-    assertEquals(List.of("{\"sequence_number\":0}", "{\"sequence_number\":1}"), await(store.events("resp_s", 0)),
-        "the held write landed in its turn");
+    await(sameThread.executeBlocking(() -> null)); // the held write, then the withdrawal's, are done
+    assertFalse(Files.exists(home.resolve(EmbeddedResponseJobStore.DIRECTORY).resolve("resp_s.json")),
+        "written once the disk returned, then removed");
+    await(store.enqueue(job("resp_u")));
+    assertEquals("resp_u", await(store.claim("gw-a", LEASE)).id(), "the store goes on");
     sameThread.close();
   }
 
