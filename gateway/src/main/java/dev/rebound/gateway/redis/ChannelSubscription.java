@@ -12,19 +12,24 @@ import java.util.function.Consumer;
 
 /**
  * A subscription to one Redis pub/sub channel that outlives its connection: a connection that fails or ends is
- * replaced after a backoff (250 ms doubling to 10 s, back to 250 ms once subscribed), and each message's payload goes
- * to the handler on the connection's event loop. What gateways on one Redis tell each other (backend health, agents'
+ * replaced after a backoff (250 ms doubling to 10 s, back to 250 ms once connected), and each message's payload goes
+ * to the handler on the connection's event loop. A connection can also die in silence (a node gone without a reset,
+ * a cut that drops packets): nothing fails and nothing arrives, for hours. So the subscription PINGs its connection
+ * every {@link #PING_EVERY_MS} ms and replaces it when the answer does not come within as long again. What gateways on one Redis tell each other (backend health, agents'
  * outcomes) travels this way; it is best effort, so a Redis that is away only means nothing is heard meanwhile.
  */
 public final class ChannelSubscription {
   private static final long FIRST_RETRY_MS = 250;
   private static final long MAX_RETRY_MS = 10_000;
+  static final long PING_EVERY_MS = 5_000;
 
   private final Vertx vertx;
   private final RedisOptions options;
   private final String channel;
   private final Consumer<String> onMessage;
   private final Runnable onSubscribed;
+  private final long pingEveryMs;
+  private long pingTimer = -1;
   /** One client for every connection this subscription makes (a client per attempt was never closed), closed with it. */
   private Redis client;
   private RedisConnection listening;
@@ -38,6 +43,12 @@ public final class ChannelSubscription {
    */
   public ChannelSubscription(Vertx vertx, RedisOptions options, String channel, Consumer<String> onMessage,
       Runnable onSubscribed) {
+    this(vertx, options, channel, onMessage, onSubscribed, PING_EVERY_MS);
+  }
+
+  ChannelSubscription(Vertx vertx, RedisOptions options, String channel, Consumer<String> onMessage,
+      Runnable onSubscribed, long pingEveryMs) {
+    this.pingEveryMs = pingEveryMs;
     this.vertx = vertx;
     this.options = options;
     this.channel = channel;
@@ -52,6 +63,7 @@ public final class ChannelSubscription {
 
   public void close() {
     closed = true;
+    if (pingTimer >= 0) vertx.cancelTimer(pingTimer);
     if (listening != null) listening.close();
     if (client != null) client.close();
   }
@@ -66,11 +78,34 @@ public final class ChannelSubscription {
       listening = conn;
       retryMs = FIRST_RETRY_MS;
       conn.handler(this::heard);
-      conn.exceptionHandler(err -> relisten());
-      conn.endHandler(v -> relisten());
-      conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel)).onSuccess(r -> onSubscribed.run())
-          .onFailure(err -> relisten());
+      // a connection given up on may still report its end: only the current one's counts
+      conn.exceptionHandler(err -> {
+        if (listening == conn) relisten();
+      });
+      conn.endHandler(v -> {
+        if (listening == conn) relisten();
+      });
+      conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel)).onSuccess(r -> {
+        onSubscribed.run();
+        pingLater(conn);
+      }).onFailure(err -> relisten());
     }).onFailure(err -> relisten());
+  }
+
+  /** Asks the connection for a PONG in a while; one that does not come in time means the connection is dead. */
+  private void pingLater(RedisConnection conn) {
+    pingTimer = vertx.setTimer(pingEveryMs, id -> {
+      if (closed || listening != conn) return;
+      long deadline = vertx.setTimer(pingEveryMs, t -> {
+        if (listening == conn) relisten();
+      });
+      conn.send(Request.cmd(Command.PING)).onComplete(ar -> {
+        vertx.cancelTimer(deadline);
+        if (closed || listening != conn) return;
+        if (ar.failed()) relisten();
+        else pingLater(conn);
+      });
+    });
   }
 
   private void relisten() {

@@ -6,6 +6,7 @@ import dev.rebound.gateway.testing.Eventually;
 import dev.rebound.gateway.testing.TestRedis;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
+import io.vertx.redis.client.ProtocolVersion;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
@@ -16,6 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** A pub/sub subscription that outlives its connection. */
 class ChannelSubscriptionTest {
@@ -58,5 +61,56 @@ class ChannelSubscriptionTest {
     publish(port, "after");
     Eventually.await(vertx, 5_000, "a message after the restart", () -> heard.contains("after"));
     assertEquals(List.of("before", "after"), heard);
+  }
+
+  RedisOptions at(int port) {
+    return new RedisOptions().setConnectionString("redis://127.0.0.1:" + port);
+  }
+
+  long connectionsReceived(int port) {
+    Redis admin = Redis.createClient(vertx, at(port));
+    try {
+      String stats = admin.send(Request.cmd(Command.INFO).arg("stats")).await().toString();
+      for (String line : stats.split("\r?\n")) {
+        if (line.startsWith("total_connections_received:")) return Long.parseLong(line.substring(27).trim());
+      }
+      throw new AssertionError("no total_connections_received in " + stats);
+    } finally {
+      admin.close();
+    }
+  }
+
+  @Test
+  void aSubscriptionWhoseRedisStopsAnsweringIsReplacedOnceAPingGoesUnansweredAndHearsAgain() throws Exception {
+    int port = TestRedis.freePort();
+    redis = TestRedis.start(vertx, port, Files.createTempDirectory("rebound-sub-"), false);
+    subscription = new ChannelSubscription(vertx, at(port), "rb:test", heard::add, subscribed::incrementAndGet, 300);
+    subscription.start();
+    Eventually.await(vertx, 5_000, "the first subscription", () -> subscribed.get() == 1);
+    // Redis reads nothing for 2 s: the connection stays open and silent, as a node gone without a reset leaves it
+    Redis admin = Redis.createClient(vertx, at(port));
+    admin.send(Request.cmd(Command.CLIENT).arg("PAUSE").arg(2_000).arg("ALL")).await();
+    admin.close();
+    Eventually.await(vertx, 10_000, "a new subscription once Redis answers again", () -> subscribed.get() == 2);
+    publish(port, "after");
+    Eventually.await(vertx, 5_000, "a message on the new subscription", () -> heard.contains("after"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = ProtocolVersion.class, names = {"RESP2", "RESP3"})
+  void aHealthySubscriptionAnswersItsPingsAndKeepsItsConnection(ProtocolVersion protocol) throws Exception {
+    int port = TestRedis.freePort();
+    redis = TestRedis.start(vertx, port, Files.createTempDirectory("rebound-sub-"), false);
+    subscription = new ChannelSubscription(vertx, at(port).setPreferredProtocolVersion(protocol), "rb:test",
+        heard::add, subscribed::incrementAndGet, 100);
+    subscription.start();
+    Eventually.await(vertx, 5_000, "the subscription", () -> subscribed.get() == 1);
+    long connections = connectionsReceived(port);
+    vertx.timer(1_500).await(); // some fifteen pings
+    publish(port, "still");
+    Eventually.await(vertx, 5_000, "a message", () -> heard.contains("still"));
+    assertEquals(1, subscribed.get(), "never resubscribed");
+    assertEquals(List.of("still"), heard, "a PONG is not taken for a message");
+    assertEquals(connections + 2, connectionsReceived(port), "no connection but the two admin ones");
   }
 }
