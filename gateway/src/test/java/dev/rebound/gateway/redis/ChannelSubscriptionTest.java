@@ -102,11 +102,11 @@ class ChannelSubscriptionTest {
     int port = TestRedis.freePort();
     redis = TestRedis.start(vertx, port, Files.createTempDirectory("rebound-sub-"), false);
     subscription = new ChannelSubscription(vertx, at(port).setPreferredProtocolVersion(protocol), "rb:test",
-        heard::add, subscribed::incrementAndGet, 100);
+        heard::add, subscribed::incrementAndGet, 500);
     subscription.start();
     Eventually.await(vertx, 5_000, "the subscription", () -> subscribed.get() == 1);
     long connections = connectionsReceived(port);
-    vertx.timer(1_500).await(); // some fifteen pings
+    vertx.timer(2_600).await(); // five pings (each may take as long again: a loaded machine is no dead connection)
     publish(port, "still");
     Eventually.await(vertx, 5_000, "a message", () -> heard.contains("still"));
     assertEquals(1, subscribed.get(), "never resubscribed");
