@@ -146,6 +146,7 @@ public final class EmbeddedResponseJobStore implements ResponseJobStore {
       vertx.cancelTimer(timer);
       synchronized (this) {
         if (ar.succeeded() && jobs.get(job.id()) == e) e.enqueued = true;
+        if (ar.failed()) jobs.remove(job.id(), e); // refused: neither run nor listed
       }
       if (ar.succeeded()) answer.tryComplete(job);
       else answer.tryFail(ar.cause());

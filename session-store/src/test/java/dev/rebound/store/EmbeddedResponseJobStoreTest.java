@@ -101,6 +101,20 @@ class EmbeddedResponseJobStoreTest extends ResponseJobStoreContract {
   }
 
   @Test
+  void aJobWhoseFirstWriteFailsIsNeitherRunNorListed() throws Exception {
+    Path home = dir.resolve("unwritable");
+    EmbeddedResponseJobStore store = await(EmbeddedResponseJobStore.open(vertx, home, Duration.ofDays(7), clock));
+    opened.add(store);
+    Path jobs = home.resolve(EmbeddedResponseJobStore.DIRECTORY);
+    Files.delete(jobs);
+    Files.writeString(jobs, "not a directory"); // every write under it now fails
+    failure(store.enqueue(job("resp_f")), java.io.UncheckedIOException.class);
+    assertNull(await(store.get("acme", "resp_f")));
+    assertNull(await(store.claim("gw-a", LEASE)), "a refused job is never handed out");
+    assertEquals(List.of(), await(store.list(10)));
+  }
+
+  @Test
   void finishedJobsOlderThanTheirKeepAreDroppedOnOpen() {
     Path home = dir.resolve("purge");
     ResponseJobStore first = await(EmbeddedResponseJobStore.open(vertx, home, Duration.ofDays(1), clock));
