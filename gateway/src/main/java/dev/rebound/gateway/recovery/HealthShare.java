@@ -230,10 +230,10 @@ public final class HealthShare implements BackendHealth.Learned {
 
   /**
    * One gateway probes a backend whose breaker is due, not each of them: the first to take {@code rb:probe:<backend>}
-   * (when nobody holds it or it holds it already; for at most {@link #PROBE_LOCK_MS}) probes; the others stay open and hear how it went. Redis away, or
-   * silent for {@link #PROBE_ASK_TIMEOUT} (a stalled server or a cut that sends no reset can leave a command unanswered
-   * for minutes, and the breaker would refuse every request meanwhile): this gateway decides alone, and an answer
-   * that comes later is not heard.
+   * (when nobody holds it or it holds it already; for at most {@link #PROBE_LOCK_MS}) probes; the others stay open
+   * and hear how it went. Redis away, or silent for {@link #PROBE_ASK_TIMEOUT} (a stalled server or a cut that sends
+   * no reset can leave a command unanswered for minutes, and the breaker would refuse every request meanwhile): this
+   * gateway decides alone, and an answer that comes later is not heard.
    */
   @Override
   public void mayProbe(BackendHealth h) {
@@ -269,8 +269,8 @@ public final class HealthShare implements BackendHealth.Learned {
   }
 
   private static final long PROBE_LOCK_MS = 60_000;
-  /** As long as a request waits for the shared budget ({@link PaceShare#TAKE_TIMEOUT}). */
-  static final Duration PROBE_ASK_TIMEOUT = Duration.ofMillis(250);
+  /** As long as a request waits for the shared budget. */
+  static final Duration PROBE_ASK_TIMEOUT = PaceShare.TAKE_TIMEOUT;
   /**
    * The claim is this gateway's when nobody holds it or when it holds it already: a claim answered after the ask gave
    * up on it (and this gateway probed alone) may land after its release, and must not then keep this gateway, and

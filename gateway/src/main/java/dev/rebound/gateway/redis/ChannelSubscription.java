@@ -15,8 +15,9 @@ import java.util.function.Consumer;
  * replaced after a backoff (250 ms doubling to 10 s, back to 250 ms once connected), and each message's payload goes
  * to the handler on the connection's event loop. A connection can also die in silence (a node gone without a reset,
  * a cut that drops packets): nothing fails and nothing arrives, for hours. So the subscription PINGs its connection
- * every {@link #PING_EVERY_MS} ms and replaces it when the answer does not come within as long again. What gateways on one Redis tell each other (backend health, agents'
- * outcomes) travels this way; it is best effort, so a Redis that is away only means nothing is heard meanwhile.
+ * every {@link #PING_EVERY_MS} ms and replaces it when the answer does not come within as long again. What gateways
+ * on one Redis tell each other (backend health, agents' outcomes) travels this way; it is best effort, so a Redis
+ * that is away only means nothing is heard meanwhile.
  */
 public final class ChannelSubscription {
   private static final long FIRST_RETRY_MS = 250;
@@ -30,7 +31,7 @@ public final class ChannelSubscription {
   private final Runnable onSubscribed;
   private final long pingEveryMs;
   private long pingTimer = -1;
-  /** One client for every connection this subscription makes (a client per attempt was never closed), closed with it. */
+  /** One client for every connection this subscription makes, closed with it. */
   private Redis client;
   private RedisConnection listening;
   private long retryMs = FIRST_RETRY_MS;
